@@ -1,0 +1,139 @@
+import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
+
+/** Facts about a SQL batch, exposed to policy conditions as the CEL variable `sql`. */
+export interface SqlFacts {
+  readOnly: boolean;
+  /** Every statement kind in the batch, including those nested in CTEs, lower-case, sorted. */
+  kinds: string[];
+  tables: string[];
+  functions: string[];
+  statementCount: number;
+  statements: { kind: string; tables: string[]; hasWhere: boolean }[];
+}
+
+export type SqlAnalysis = { ok: true; facts: SqlFacts } | { ok: false; message: string; position: number };
+
+/** The parser is WebAssembly and loads asynchronously; call once before analyseSql. */
+export function prepareSqlParser(): Promise<void> {
+  return loadModule();
+}
+
+type Node = Record<string, unknown>;
+
+const FIXED_KINDS: Record<string, string> = {
+  SelectStmt: 'select',
+  InsertStmt: 'insert',
+  UpdateStmt: 'update',
+  DeleteStmt: 'delete',
+  MergeStmt: 'merge',
+  TruncateStmt: 'truncate',
+  CopyStmt: 'copy',
+  CallStmt: 'call',
+  DoStmt: 'do',
+  IndexStmt: 'create',
+  ViewStmt: 'create',
+  CompositeTypeStmt: 'create',
+  DefineStmt: 'create',
+  RenameStmt: 'alter',
+};
+
+function kindOf(nodeType: string, node: Node): string | undefined {
+  if (nodeType === 'SelectStmt' && node.intoClause) return 'create'; // SELECT ... INTO makes a table
+  if (nodeType === 'GrantStmt' || nodeType === 'GrantRoleStmt') return node.is_grant ? 'grant' : 'revoke';
+  const fixed = FIXED_KINDS[nodeType];
+  if (fixed) return fixed;
+  if (!nodeType.endsWith('Stmt')) return undefined;
+  if (nodeType.startsWith('Create')) return 'create';
+  if (nodeType.startsWith('Alter')) return 'alter';
+  if (nodeType.startsWith('Drop')) return 'drop';
+  return 'other';
+}
+
+function qualifiedName(parts: unknown): string {
+  return (parts as Node[])
+    .map((part) => (part.String as { sval?: string } | undefined)?.sval)
+    .filter((name): name is string => Boolean(name))
+    .join('.');
+}
+
+/** Collects facts from one subtree: statement kinds, tables, functions, CTE names, row locks. */
+class TreeWalker {
+  kinds = new Set<string>();
+  tables = new Set<string>();
+  functions = new Set<string>();
+  cteNames = new Set<string>();
+  locksRows = false;
+
+  walk(value: unknown): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.walk(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value as Node)) {
+      if (child !== null && typeof child === 'object' && !Array.isArray(child)) {
+        // INSERT/UPDATE/DELETE/COPY hold their table as a bare RangeVar under "relation".
+        this.visit(key === 'relation' ? 'RangeVar' : key, child as Node);
+      }
+      this.walk(child);
+    }
+  }
+
+  private visit(nodeType: string, node: Node): void {
+    const kind = kindOf(nodeType, node);
+    if (kind) this.kinds.add(kind);
+    if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0) this.locksRows = true;
+    if (nodeType === 'RangeVar') {
+      const name = [node.schemaname, node.relname].filter(Boolean).join('.');
+      if (name) this.tables.add(name);
+    }
+    if (nodeType === 'DropStmt' && Array.isArray(node.objects) && String(node.removeType).match(/TABLE|VIEW|SEQUENCE|INDEX/)) {
+      for (const object of node.objects as Node[]) {
+        const parts = (object.List as { items?: unknown } | undefined)?.items;
+        if (Array.isArray(parts)) this.tables.add(qualifiedName(parts));
+      }
+    }
+    if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) this.functions.add(qualifiedName(node.funcname));
+    if (nodeType === 'CommonTableExpr' && typeof node.ctename === 'string') this.cteNames.add(node.ctename);
+  }
+
+  /** Tables without the names that only refer to a CTE of the same batch. */
+  realTables(): string[] {
+    return [...this.tables].filter((table) => !this.cteNames.has(table)).sort();
+  }
+}
+
+export function analyseSql(sql: string): SqlAnalysis {
+  let tree: { stmts?: { stmt?: Node }[] };
+  try {
+    tree = parseSync(sql) as typeof tree;
+  } catch (error) {
+    if (hasSqlDetails(error) && error.sqlDetails) {
+      return { ok: false, message: error.sqlDetails.message, position: error.sqlDetails.cursorPosition };
+    }
+    return { ok: false, message: (error as Error).message, position: 0 };
+  }
+  const rawStatements = (tree.stmts ?? []).map((entry) => entry.stmt ?? {});
+  if (rawStatements.length === 0) return { ok: false, message: 'the SQL holds no statement', position: 0 };
+
+  const whole = new TreeWalker();
+  whole.walk(rawStatements);
+  const statements = rawStatements.map((stmt) => {
+    const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
+    const one = new TreeWalker();
+    one.walk(stmt);
+    return { kind: kindOf(nodeType, node) ?? 'other', tables: one.realTables(), hasWhere: node.whereClause !== undefined };
+  });
+  const kinds = [...whole.kinds].sort();
+  return {
+    ok: true,
+    facts: {
+      readOnly: kinds.every((kind) => kind === 'select') && !whole.locksRows,
+      kinds,
+      tables: whole.realTables(),
+      functions: [...whole.functions].sort(),
+      statementCount: statements.length,
+      statements,
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+
+const REQUEST_ID_PATTERN = /^req_[0-9A-Za-z]{26}$/;
+
+export function newRequestId(): string {
+  return `req_${ulid()}`;
+}
+
+/** The same agent retrying with the same Idempotency-Key always lands on the same request. */
+export function requestIdForIdempotencyKey(agent: string, key: string): string {
+  const digest = createHash('sha256').update(`${agent}\u0000${key}`).digest('base64url');
+  return `req_${digest.replace(/[-_]/g, '0').slice(0, 26)}`;
+}
+
+export function isRequestId(value: string): boolean {
+  return REQUEST_ID_PATTERN.test(value);
+}
+
+export function newVoteId(): string {
+  return `vote_${ulid()}`;
+}

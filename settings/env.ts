@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every environment variable the processes read; the README's configuration table mirrors this. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.url().optional(),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('approval-gate'),
+  TEMPORAL_EXECUTOR_TASK_QUEUE: z.string().min(1).default('approval-gate-executor'),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  POLICY_FILE: z.string().default('config/policy.yaml'),
+  PRINCIPALS_FILE: z.string().default('config/principals.yaml'),
+  TARGETS_FILE: z.string().default('config/targets.yaml'),
+  WORKER_ROLE: z.enum(['all', 'orchestrator', 'executor']).default('all'),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
+});
+
+export type Settings = z.infer<typeof envSchema>;
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/** Reads and validates the environment; a bad variable stops start-up with its name. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = envSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigurationError(`invalid environment:\n${problems.join('\n')}`);
+  }
+  const settings = parsed.data;
+  return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR) };
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigurationError } from './env';
+import { loadYamlFile } from './yaml-file';
+
+const principalSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, 'ids are 1-128 letters, digits, . _ @ or -'),
+    kind: z.enum(['agent', 'reviewer']),
+    groups: z.array(z.string().min(1)).default([]),
+    token: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+    tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'tokenSha256 is 64 lower-case hex digits').optional(),
+  })
+  .strict()
+  .refine((p) => (p.token === undefined) !== (p.tokenSha256 === undefined), {
+    message: 'give exactly one of token or tokenSha256',
+  });
+
+const principalsFileSchema = z.object({ principals: z.array(principalSchema).min(1) }).strict();
+
+export interface Principal {
+  id: string;
+  kind: 'agent' | 'reviewer';
+  groups: string[];
+}
+
+export interface PrincipalDirectory {
+  authenticate(token: string): Principal | undefined;
+  find(id: string): Principal | undefined;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+export function loadPrincipals(file: string): PrincipalDirectory {
+  const { value } = loadYamlFile(file, principalsFileSchema);
+  const byId = new Map<string, Principal>();
+  const byTokenHash = new Map<string, Principal>();
+  for (const entry of value.principals) {
+    if (byId.has(entry.id)) throw new ConfigurationError(`${file}: principal ${entry.id} is listed twice`);
+    const principal: Principal = { id: entry.id, kind: entry.kind, groups: entry.groups };
+    byId.set(entry.id, principal);
+    const hash = entry.tokenSha256 ? Buffer.from(entry.tokenSha256, 'hex') : sha256(entry.token!);
+    byTokenHash.set(hash.toString('hex'), principal);
+  }
+  return {
+    // Looked up by the token's SHA-256, so timing reveals nothing about how much of a guess matched.
+    authenticate: (token) => byTokenHash.get(sha256(token).toString('hex')),
+    find: (id) => byId.get(id),
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { parseDurationMs } from '../policy/duration';
+import { ConfigurationError } from './env';
+import { interpolateEnv, parseYamlText, readConfigFile } from './yaml-file';
+
+const maskSchema = z
+  .object({
+    columns: z.array(z.string().min(1)).default([]),
+    patterns: z.array(z.enum(['email', 'card'])).default([]),
+  })
+  .strict();
+
+const postgresTargetSchema = z
+  .object({
+    connector: z.literal('postgres'),
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'url must be a postgres:// connection string'),
+    maxRows: z.number().int().min(1).max(100_000).default(100),
+    statementTimeout: z.string().default('30s'),
+    mask: maskSchema.default({ columns: [], patterns: [] }),
+  })
+  .strict();
+
+const targetsFileSchema = z.object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), postgresTargetSchema) }).strict();
+
+export type MaskRules = z.infer<typeof maskSchema>;
+
+export interface PostgresTarget {
+  name: string;
+  connector: 'postgres';
+  /** Holds the credential: read by the executor only, never logged or returned. */
+  url: string;
+  maxRows: number;
+  statementTimeoutMs: number;
+  mask: MaskRules;
+}
+
+/** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
+export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, PostgresTarget> {
+  const text = interpolateEnv(readConfigFile(file), env, file);
+  const { value } = parseYamlText(file, text, targetsFileSchema);
+  const targets = new Map<string, PostgresTarget>();
+  for (const [name, target] of Object.entries(value.targets)) {
+    const statementTimeoutMs = parseDurationMs(target.statementTimeout);
+    if (statementTimeoutMs === undefined) {
+      throw new ConfigurationError(`${file}: targets.${name}.statementTimeout "${target.statementTimeout}" is not a duration like 30s`);
+    }
+    targets.set(name, { name, connector: target.connector, url: target.url, maxRows: target.maxRows, statementTimeoutMs, mask: target.mask });
+  }
+  return targets;
+}

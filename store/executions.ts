@@ -1,0 +1,45 @@
+import type { Pool } from 'pg';
+import type { PostgresResult } from '../domain/request';
+
+export interface ExecutionRecord {
+  status: 'claimed' | 'succeeded' | 'failed';
+  result: PostgresResult | null;
+  error: string | null;
+}
+
+/**
+ * Writes the claim that must exist before a privileged command starts. Returns the
+ * existing record instead when someone claimed it before: the command must not run again.
+ */
+export async function claimExecution(
+  pool: Pool,
+  requestId: string,
+  executor: string,
+  attempt: number,
+): Promise<{ claimed: true } | { claimed: false; existing: ExecutionRecord }> {
+  const inserted = await pool.query(
+    `INSERT INTO executions (request_id, status, executor, attempt) VALUES ($1, 'claimed', $2, $3)
+     ON CONFLICT (request_id) DO NOTHING`,
+    [requestId, executor, attempt],
+  );
+  if (inserted.rowCount === 1) return { claimed: true };
+  const existing = await findExecution(pool, requestId);
+  if (!existing) throw new Error(`execution claim for ${requestId} vanished`);
+  return { claimed: false, existing };
+}
+
+export async function finishExecution(
+  pool: Pool,
+  requestId: string,
+  outcome: { status: 'succeeded'; result: PostgresResult } | { status: 'failed'; error: string },
+): Promise<void> {
+  await pool.query(
+    `UPDATE executions SET status = $2, result = $3, error = $4, finished_at = now() WHERE request_id = $1 AND status = 'claimed'`,
+    [requestId, outcome.status, outcome.status === 'succeeded' ? outcome.result : null, outcome.status === 'failed' ? outcome.error : null],
+  );
+}
+
+export async function findExecution(pool: Pool, requestId: string): Promise<ExecutionRecord | undefined> {
+  const found = await pool.query<ExecutionRecord>('SELECT status, result, error FROM executions WHERE request_id = $1', [requestId]);
+  return found.rows[0];
+}

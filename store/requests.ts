@@ -1,0 +1,134 @@
+import type { Pool } from 'pg';
+import type { PrivilegedRequest, RequestStatus } from '../domain/request';
+import type { ApprovalView, RequestView, VoteView } from '../domain/request-view';
+import { appendAudit, hasAuditStep } from './audit';
+import { inTransaction } from './transaction';
+
+interface RequestRow {
+  id: string;
+  agent: string;
+  connector: PrivilegedRequest['connector'];
+  target: string;
+  command: PrivilegedRequest['command'];
+  reason: string;
+  metadata: Record<string, string>;
+  status: RequestStatus;
+  policy: RequestView['policy'];
+  approval: ApprovalView | null;
+  result: RequestView['result'];
+  error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toView(row: RequestRow, votes: VoteView[]): RequestView {
+  return {
+    id: row.id,
+    status: row.status,
+    agent: row.agent,
+    connector: row.connector,
+    target: row.target,
+    command: row.command,
+    reason: row.reason,
+    metadata: row.metadata,
+    policy: row.policy,
+    approval: row.approval,
+    votes,
+    result: row.result,
+    error: row.error,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Inserts a new request in state 'evaluating'; false when the id exists (an idempotent resubmit). */
+export async function insertRequest(pool: Pool, request: PrivilegedRequest): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    const inserted = await client.query(
+      `INSERT INTO requests (id, agent, connector, target, command, reason, metadata, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'evaluating') ON CONFLICT (id) DO NOTHING`,
+      [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata],
+    );
+    if (inserted.rowCount === 0) return false;
+    await appendAudit(client, {
+      requestId: request.id,
+      step: 'submitted',
+      kind: 'submitted',
+      actor: request.agent,
+      detail: { connector: request.connector, target: request.target, command: request.command, reason: request.reason, metadata: request.metadata },
+    });
+    return true;
+  });
+}
+
+/** Marks a request whose workflow could not be started, so it does not sit in 'evaluating' forever. */
+export async function markStartFailed(pool: Pool, requestId: string, error: string): Promise<void> {
+  await recordTransition(pool, { requestId, step: 'start-failed', status: 'failed', changes: { error }, detail: { error } });
+}
+
+export async function getRequest(pool: Pool, id: string): Promise<RequestView | undefined> {
+  const found = await pool.query<RequestRow>('SELECT * FROM requests WHERE id = $1', [id]);
+  const row = found.rows[0];
+  if (!row) return undefined;
+  const votes = await pool.query<VoteView & { at: Date }>(
+    `SELECT reviewer, decision, comment, channel, verified, at FROM votes
+     WHERE request_id = $1 AND state = 'counted' ORDER BY at, id`,
+    [id],
+  );
+  return toView(row, votes.rows.map((vote) => ({ ...vote, at: vote.at.toISOString() })));
+}
+
+export interface ListQuery {
+  agent?: string;
+  status?: RequestStatus;
+  limit: number;
+  /** The (createdAt, id) of the last row of the previous page. */
+  after?: { createdAt: string; id: string };
+}
+
+/** Newest first; votes are left empty in lists (GET one request to see them). */
+export async function listRequests(pool: Pool, query: ListQuery): Promise<RequestView[]> {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const bind = (value: unknown) => `$${values.push(value)}`;
+  if (query.agent) conditions.push(`agent = ${bind(query.agent)}`);
+  if (query.status) conditions.push(`status = ${bind(query.status)}`);
+  if (query.after) conditions.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.id)})`);
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const found = await pool.query<RequestRow>(
+    `SELECT * FROM requests ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit)}`,
+    values,
+  );
+  return found.rows.map((row) => toView(row, []));
+}
+
+export interface Transition {
+  requestId: string;
+  /** Idempotency key of this write within the request. */
+  step: string;
+  status: RequestStatus;
+  changes?: Partial<Pick<RequestView, 'policy' | 'approval' | 'result' | 'error'>>;
+  actor?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Moves a request to a new status and appends the audit event, atomically and at most once per step. */
+export async function recordTransition(pool: Pool, transition: Transition): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    if (await hasAuditStep(client, transition.requestId, transition.step)) return;
+    const changes = transition.changes ?? {};
+    const columns = Object.keys(changes) as (keyof typeof changes)[];
+    const assignments = columns.map((column, index) => `${column} = $${index + 3}`);
+    await client.query(
+      `UPDATE requests SET status = $2, updated_at = now()${assignments.map((a) => `, ${a}`).join('')} WHERE id = $1`,
+      [transition.requestId, transition.status, ...columns.map((column) => changes[column])],
+    );
+    await appendAudit(client, {
+      requestId: transition.requestId,
+      step: transition.step,
+      kind: transition.status,
+      ...(transition.actor !== undefined && { actor: transition.actor }),
+      detail: transition.detail ?? {},
+    });
+  });
+}
