@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../policy/duration';
 import { ConfigurationError } from './env';
-import { interpolateEnv, parseYamlText, readConfigFile } from './yaml-file';
+import { parseYamlText, readConfigFile } from './yaml-file';
 
 const maskSchema = z
   .object({
@@ -36,8 +36,7 @@ export interface PostgresTarget {
 
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
 export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, PostgresTarget> {
-  const text = interpolateEnv(readConfigFile(file), env, file);
-  const { value } = parseYamlText(file, text, targetsFileSchema);
+  const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
   const targets = new Map<string, PostgresTarget>();
   for (const [name, target] of Object.entries(value.targets)) {
     const statementTimeoutMs = parseDurationMs(target.statementTimeout);

@@ -25,13 +25,20 @@ export function readConfigFile(file: string): string {
   }
 }
 
-export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S): LoadedYaml<z.infer<S>> {
+export function parseYamlText<S extends z.ZodType>(
+  file: string,
+  text: string,
+  schema: S,
+  /** When given, ${NAME} in string values (not comments) is replaced from this environment. */
+  env?: NodeJS.ProcessEnv,
+): LoadedYaml<z.infer<S>> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ConfigurationError(`${file}: ${document.errors.map((e) => e.message).join('\n')}`);
   }
-  const parsed = schema.safeParse(document.toJS());
+  const raw: unknown = document.toJS();
+  const parsed = schema.safeParse(env ? interpolateValues(raw, env, file) : raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
@@ -43,8 +50,17 @@ export function parseYamlText<S extends z.ZodType>(file: string, text: string, s
   return { value: parsed.data, text };
 }
 
+function interpolateValues(value: unknown, env: NodeJS.ProcessEnv, file: string): unknown {
+  if (typeof value === 'string') return interpolateEnv(value, env, file);
+  if (Array.isArray(value)) return value.map((item) => interpolateValues(item, env, file));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateValues(item, env, file)]));
+  }
+  return value;
+}
+
 /** Replaces ${NAME} with the environment variable NAME; a missing variable is an error. */
-export function interpolateEnv(text: string, env: NodeJS.ProcessEnv, file: string): string {
+function interpolateEnv(text: string, env: NodeJS.ProcessEnv, file: string): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
     const value = env[name];
     if (value === undefined) {

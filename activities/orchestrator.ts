@@ -1,0 +1,67 @@
+import type { Pool } from 'pg';
+import { analyseSql } from '../connectors/postgres/sql-facts';
+import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest, Vote } from '../domain/request';
+import type { Policy } from '../policy/policy';
+import type { PrincipalDirectory } from '../settings/principals';
+import { findExecution } from '../store/executions';
+import { type Transition, recordTransition } from '../store/requests';
+import { type CountedVote, findApiVoteIds, recordCountedVote, recordIgnoredVote } from '../store/votes';
+
+export interface OrchestratorDependencies {
+  pool: Pool;
+  policy: Policy;
+  principals: PrincipalDirectory;
+}
+
+/** Activities of the orchestrator worker: policy, records, reviewer look-ups. No target credentials. */
+export function createOrchestratorActivities({ pool, policy, principals }: OrchestratorDependencies) {
+  return {
+    async evaluatePolicy(request: PrivilegedRequest): Promise<PolicyDecision> {
+      const analysis = analyseSql(request.command.sql);
+      if (!analysis.ok) {
+        return {
+          effect: 'deny',
+          rule: 'unparsable-sql',
+          reason: 'the SQL does not parse',
+          explanation: `the PostgreSQL parser refused the SQL at position ${analysis.position}: ${analysis.message}`,
+          version: policy.version,
+        };
+      }
+      const { id, agent, connector, target, reason, metadata } = request;
+      return policy.decide({ request: { id, agent, connector, target, reason, metadata }, sql: analysis.facts });
+    },
+
+    async recordTransition(transition: Transition): Promise<void> {
+      await recordTransition(pool, transition);
+    },
+
+    async recordCountedVote(counted: CountedVote): Promise<void> {
+      await recordCountedVote(pool, counted);
+    },
+
+    async recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<void> {
+      await recordIgnoredVote(pool, requestId, vote, refusal);
+    },
+
+    /** Groups of a reviewer named in a signal; null for unknown ids and for agents. */
+    async lookupReviewerGroups(reviewer: string): Promise<string[] | null> {
+      const principal = principals.find(reviewer);
+      return principal?.kind === 'reviewer' ? principal.groups : null;
+    },
+
+    /** API votes the workflow counted that the API never recorded: a forged update. */
+    async findUnrecordedApiVotes(requestId: string, voteIds: string[]): Promise<string[]> {
+      const recorded = await findApiVoteIds(pool, requestId, voteIds);
+      return voteIds.filter((id) => !recorded.has(id));
+    },
+
+    /** After the execute activity was lost (executor died, timed out), the ledger tells what is known. */
+    async explainLostExecution(requestId: string, failure: string): Promise<ExecutionOutcome> {
+      const execution = await findExecution(pool, requestId);
+      if (!execution) return { status: 'failed', error: `the executor failed before running the command: ${failure}` };
+      if (execution.status === 'succeeded' && execution.result) return { status: 'succeeded', result: execution.result };
+      if (execution.status === 'failed') return { status: 'failed', error: execution.error ?? failure };
+      return { status: 'outcome_unknown', error: `the executor was lost after it claimed the command (${failure}); it may or may not have run` };
+    },
+  };
+}

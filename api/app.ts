@@ -1,0 +1,51 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { prepareSqlParser } from '../connectors/postgres/sql-facts';
+import type { Settings } from '../settings/env';
+import type { PrincipalDirectory } from '../settings/principals';
+import { authentication } from './plugins/authentication';
+import { errorHandler } from './plugins/error-handler';
+import { decisionRoutes } from './routes/decisions';
+import { healthRoutes } from './routes/health';
+import { requestRoutes } from './routes/requests';
+import { createTemporalGateway } from './temporal-gateway';
+
+export interface AppDependencies {
+  settings: Settings;
+  pool: Pool;
+  client: Client;
+  principals: PrincipalDirectory;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the API without listening: server.ts listens, tests call app.inject(). */
+export async function buildApp({ settings, pool, client, principals, logger }: AppDependencies): Promise<FastifyInstance> {
+  await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
+  const app = Fastify({
+    logger: logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    bodyLimit: settings.BODY_LIMIT_BYTES,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(errorHandler);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'approval-gate', description: 'A durable approval gate for privileged commands', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authentication, { principals });
+
+  const temporal = createTemporalGateway(client, settings);
+  await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
+  await app.register(requestRoutes, { pool, temporal });
+  await app.register(decisionRoutes, { pool, temporal });
+  return app;
+}

@@ -1,0 +1,10 @@
+/** An error whose message is safe to show the caller; the error handler sends it as-is. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

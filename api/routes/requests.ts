@@ -1,0 +1,159 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { newRequestId, requestIdForIdempotencyKey } from '../../domain/ids';
+import { type PrivilegedRequest, isTerminal } from '../../domain/request';
+import type { RequestView } from '../../domain/request-view';
+import { analyseSql } from '../../connectors/postgres/sql-facts';
+import { getRequest, insertRequest, listRequests, markStartFailed } from '../../store/requests';
+import { HttpError } from '../http-error';
+import type { TemporalGateway } from '../temporal-gateway';
+import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, waitQuery } from '../schemas';
+import type { Principal } from '../../settings/principals';
+
+export interface RequestRoutesOptions {
+  pool: Pool;
+  temporal: TemporalGateway;
+  longPollIntervalMs?: number;
+}
+
+/** Agents see their own requests only; to anyone else another agent's request does not exist. */
+async function findVisible(pool: Pool, id: string, principal: Principal): Promise<RequestView> {
+  const found = await getRequest(pool, id);
+  if (!found || (principal.kind === 'agent' && found.agent !== principal.id)) {
+    throw new HttpError(404, 'not_found', `no request ${id}`);
+  }
+  return found;
+}
+
+function sameCommand(existing: RequestView, request: PrivilegedRequest): boolean {
+  return existing.connector === request.connector && existing.target === request.target && existing.command.sql === request.command.sql;
+}
+
+const encodeCursor = (view: RequestView) => Buffer.from(JSON.stringify({ createdAt: view.createdAt, id: view.id })).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
+    if (typeof parsed.createdAt === 'string' && typeof parsed.id === 'string' && !Number.isNaN(Date.parse(parsed.createdAt))) {
+      return { createdAt: parsed.createdAt, id: parsed.id };
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
+}
+
+export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, longPollIntervalMs = 200 }) => {
+  app.post(
+    '/v1/requests',
+    {
+      schema: {
+        summary: 'Ask for a privileged command to run',
+        headers: idempotencyHeaders,
+        body: submitBody,
+        response: { 200: requestView, 202: requestView, 400: errorBody, 401: errorBody, 422: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const { principal } = request;
+      const key = request.headers['idempotency-key'];
+      const body = request.body;
+      const analysis = analyseSql(body.command.sql);
+      if (!analysis.ok) {
+        throw new HttpError(400, 'invalid_sql', `the SQL does not parse: ${analysis.message} (at character ${analysis.position + 1})`);
+      }
+      const privileged: PrivilegedRequest = {
+        id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
+        agent: principal.id,
+        connector: body.connector,
+        target: body.target,
+        command: { sql: body.command.sql },
+        reason: body.reason,
+        metadata: body.metadata ?? {},
+      };
+      const created = await insertRequest(pool, privileged);
+      if (!created) {
+        const existing = (await getRequest(pool, privileged.id))!;
+        if (!sameCommand(existing, privileged)) {
+          throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+        }
+        // A crash between insert and start leaves the row waiting: starting again is safe (same id).
+        if (existing.status === 'evaluating') await startWorkflow(privileged);
+        return reply.code(200).send(existing);
+      }
+      await startWorkflow(privileged);
+      return reply.code(202).send((await getRequest(pool, privileged.id))!);
+    },
+  );
+
+  async function startWorkflow(privileged: PrivilegedRequest): Promise<void> {
+    try {
+      await temporal.start(privileged);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      await markStartFailed(pool, privileged.id, 'the request could not be handed to Temporal; submit it again');
+      throw error;
+    }
+  }
+
+  app.get(
+    '/v1/requests/:id',
+    {
+      schema: {
+        summary: 'One request; ?wait=N long-polls up to N seconds for a final status',
+        params: requestIdParams,
+        querystring: waitQuery,
+        response: { 200: requestView, 400: errorBody, 401: errorBody, 404: errorBody },
+      },
+    },
+    async (request) => {
+      const deadline = Date.now() + request.query.wait * 1000;
+      let view = await findVisible(pool, request.params.id, request.principal);
+      while (!isTerminal(view.status) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, longPollIntervalMs));
+        view = await findVisible(pool, request.params.id, request.principal);
+      }
+      return view;
+    },
+  );
+
+  app.get(
+    '/v1/requests',
+    {
+      schema: {
+        summary: 'Requests, newest first (agents see their own)',
+        querystring: listQuery,
+        response: { 200: requestList, 400: errorBody, 401: errorBody },
+      },
+    },
+    async (request) => {
+      const { status, limit, cursor } = request.query;
+      const items = await listRequests(pool, {
+        limit: limit + 1,
+        ...(request.principal.kind === 'agent' && { agent: request.principal.id }),
+        ...(status && { status }),
+        ...(cursor && { after: decodeCursor(cursor) }),
+      });
+      const page = items.slice(0, limit);
+      return { items: page, nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+  );
+
+  app.post(
+    '/v1/requests/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel your own request while it waits for approval',
+        params: requestIdParams,
+        response: { 200: requestView, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => {
+      const existing = await findVisible(pool, request.params.id, request.principal);
+      if (existing.agent !== request.principal.id) throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
+      if (existing.status !== 'pending_approval') throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
+      await temporal.cancel(existing.id, request.principal.id);
+      return (await getRequest(pool, existing.id))!;
+    },
+  );
+};

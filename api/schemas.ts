@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { CONNECTORS, REQUEST_STATUSES, RISKS, VOTE_CHANNELS } from '../domain/request';
+
+const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, . _ or -');
+
+export const submitBody = z
+  .object({
+    connector: z.enum(CONNECTORS),
+    target: name,
+    command: z.object({ sql: z.string().min(1).max(100_000) }).strict(),
+    reason: z.string().trim().min(1, 'say why the command must run').max(2000),
+    metadata: z
+      .record(z.string().min(1).max(64), z.string().max(1000))
+      .refine((metadata) => Object.keys(metadata).length <= 32, 'at most 32 metadata entries')
+      .optional(),
+  })
+  .strict();
+export type SubmitBody = z.infer<typeof submitBody>;
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters').optional(),
+});
+
+export const requestIdParams = z.object({ id: z.string().regex(/^req_[0-9A-Za-z]{26}$/, 'not a request id') });
+
+export const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
+
+export const listQuery = z.object({
+  status: z.enum(REQUEST_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const decisionBody = z.object({ comment: z.string().max(2000).optional() }).strict();
+
+const policyView = z.object({
+  effect: z.enum(['allow', 'deny', 'require_approval']),
+  rule: z.string(),
+  explanation: z.string(),
+  version: z.string(),
+  reason: z.string().optional(),
+  risk: z.enum(RISKS).optional(),
+});
+
+export const requestView = z.object({
+  id: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  agent: z.string(),
+  connector: z.enum(CONNECTORS),
+  target: z.string(),
+  command: z.object({ sql: z.string() }),
+  reason: z.string(),
+  metadata: z.record(z.string(), z.string()),
+  policy: policyView.nullable(),
+  approval: z.object({ groups: z.array(z.string()), quorum: z.number(), channels: z.array(z.enum(VOTE_CHANNELS)), deadline: z.string() }).nullable(),
+  votes: z.array(
+    z.object({
+      reviewer: z.string(),
+      decision: z.enum(['approve', 'reject']),
+      comment: z.string().nullable(),
+      channel: z.enum(VOTE_CHANNELS),
+      verified: z.boolean(),
+      at: z.string(),
+    }),
+  ),
+  result: z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }).nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const requestList = z.object({ items: z.array(requestView), nextCursor: z.string().nullable() });
+
+export const errorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

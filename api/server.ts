@@ -1,0 +1,30 @@
+// API process: `npm run api`. Reads the environment documented in the README.
+import { Client, Connection } from '@temporalio/client';
+import { loadSettings } from '../settings/env';
+import { loadPrincipals } from '../settings/principals';
+import { createPool } from '../store/pool';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  if (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS) {
+    throw new Error('the API needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both for the embedded stack)');
+  }
+  const pool = createPool(settings.DATABASE_URL);
+  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ settings, pool, client, principals: loadPrincipals(settings.PRINCIPALS_FILE) });
+  await app.listen({ port: settings.PORT, host: settings.HOST });
+  const stop = async () => {
+    await app.close();
+    await connection.close();
+    await pool.end();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});

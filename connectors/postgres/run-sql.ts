@@ -1,0 +1,48 @@
+import { Client, type QueryResult } from 'pg';
+import type { PostgresResult } from '../../domain/request';
+import type { PostgresTarget } from '../../settings/targets';
+import { maskRow, maskText } from './mask';
+
+export class SqlExecutionError extends Error {
+  override name = 'SqlExecutionError';
+}
+
+/** Removes the target's connection string and password from a message before it leaves the executor. */
+export function scrubCredential(message: string, target: PostgresTarget): string {
+  let scrubbed = message.split(target.url).join('[target-url]');
+  try {
+    const password = decodeURIComponent(new URL(target.url).password);
+    if (password) scrubbed = scrubbed.split(password).join('[credential]');
+  } catch {
+    // not a URL we can take apart: the whole-URL scrub above still applies
+  }
+  return maskText(scrubbed, target.mask.patterns);
+}
+
+/**
+ * Runs a batch in one transaction on the target, READ ONLY when the parser says it only
+ * reads (a second line of defence), with the target's statement_timeout. Returns the last
+ * statement's rows, capped at maxRows and masked.
+ */
+export async function runSql(target: PostgresTarget, sql: string, readOnly: boolean): Promise<PostgresResult> {
+  const client = new Client({ connectionString: target.url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a dropped connection surfaces as the query's error
+  try {
+    await client.connect();
+    await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    await client.query(`SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
+    const results = (await client.query(sql)) as QueryResult | QueryResult[];
+    await client.query('COMMIT');
+    const last = Array.isArray(results) ? results[results.length - 1]! : results;
+    const rows = last.rows ?? [];
+    return {
+      rowCount: last.rowCount ?? rows.length,
+      rows: rows.slice(0, target.maxRows).map((row) => maskRow(row, target.mask)),
+      truncated: rows.length > target.maxRows,
+    };
+  } catch (error) {
+    throw new SqlExecutionError(scrubCredential((error as Error).message, target));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,121 @@
+// `npm start`: the whole stack in one process for a laptop or a demo. Starts what is not
+// configured (Temporal dev server, embedded PostgreSQL), migrates, runs the workers and the API.
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { buildApp } from '../api/app';
+import { loadPolicy } from '../policy/policy';
+import { loadSettings } from '../settings/env';
+import { loadPrincipals } from '../settings/principals';
+import { loadTargets } from '../settings/targets';
+import { migrate } from '../store/migrate';
+import { createPool } from '../store/pool';
+import { createWorkers } from '../worker/create-workers';
+import { databaseUrl, ensureDatabase, withClient } from './databases';
+import { startDevServer } from './dev-server';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { findOrBuildTemporalCli } from './temporal-cli';
+
+const stopsInReverse: (() => Promise<unknown>)[] = [];
+
+async function main(): Promise<void> {
+  // We stop the workers ourselves, in order, on Ctrl-C.
+  Runtime.install({ shutdownSignals: [] });
+  const settings = loadSettings();
+  mkdirSync(settings.DATA_DIR, { recursive: true });
+
+  let temporalAddress = settings.TEMPORAL_ADDRESS;
+  let temporalUi = '(your Temporal cluster UI)';
+  if (!temporalAddress) {
+    const binary = findOrBuildTemporalCli(settings.TEMPORAL_CLI_PATH);
+    const server = await startDevServer({
+      binary,
+      port: settings.TEMPORAL_DEV_PORT,
+      uiPort: settings.TEMPORAL_UI_PORT,
+      namespace: settings.TEMPORAL_NAMESPACE,
+      dbFile: path.join(settings.DATA_DIR, 'temporal.sqlite'),
+      synchronous: 'NORMAL',
+    });
+    stopsInReverse.push(() => server.stop());
+    temporalAddress = server.address;
+    temporalUi = server.uiUrl;
+  }
+
+  let gateDatabaseUrl = settings.DATABASE_URL;
+  if (!gateDatabaseUrl) {
+    const embedded = await startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true);
+    stopsInReverse.push(() => embedded.stop());
+    await ensureDatabase(embedded.url, 'approval_gate');
+    gateDatabaseUrl = databaseUrl(embedded.url, 'approval_gate');
+  }
+  if (!settings.DEMO_DB_URL) {
+    // The demo target lives next to the gate's database; real targets come from TARGETS_FILE.
+    await ensureDatabase(gateDatabaseUrl, 'approval_gate_demo');
+    process.env.DEMO_DB_URL = databaseUrl(gateDatabaseUrl, 'approval_gate_demo');
+    await withClient(process.env.DEMO_DB_URL, (client) => client.query(readFileSync(path.join(__dirname, '../config/demo-seed.sql'), 'utf8')));
+  }
+
+  const full = { ...settings, DATABASE_URL: gateDatabaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+  const pool = createPool(gateDatabaseUrl);
+  stopsInReverse.push(() => pool.end());
+  await migrate(pool);
+
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  stopsInReverse.push(() => workerConnection.close());
+  const workers = await createWorkers({
+    settings: full,
+    connection: workerConnection,
+    pool,
+    policy: loadPolicy(settings.POLICY_FILE),
+    principals: loadPrincipals(settings.PRINCIPALS_FILE),
+    targets: loadTargets(settings.TARGETS_FILE),
+  });
+  const running = workers.map((worker) => worker.run());
+  stopsInReverse.push(async () => {
+    for (const worker of workers) worker.shutdown();
+    await Promise.all(running);
+  });
+
+  const clientConnection = await Connection.connect({ address: temporalAddress });
+  stopsInReverse.push(() => clientConnection.close());
+  const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ settings: full, pool, client, principals: loadPrincipals(settings.PRINCIPALS_FILE) });
+  await app.listen({ port: settings.PORT, host: settings.HOST });
+  stopsInReverse.push(() => app.close());
+
+  const api = `http://${settings.HOST}:${settings.PORT}`;
+  console.log(`
+approval-gate is running (Ctrl-C stops everything; starting again resumes pending requests)
+  API          ${api}
+  OpenAPI docs ${api}/docs
+  Temporal UI  ${temporalUi}
+  PostgreSQL   ${settings.DATABASE_URL ? 'DATABASE_URL' : `embedded, data in ${path.join(settings.DATA_DIR, 'postgres')}`}
+
+Try it (a write, so it waits for a dba):
+  curl -s -X POST ${api}/v1/requests -H 'Authorization: Bearer demo-agent-token-change-me' \\
+    -H 'Content-Type: application/json' \\
+    -d '{"connector":"postgres","target":"app-db","command":{"sql":"UPDATE customers SET plan = '"'"'pro'"'"' WHERE id = 2"},"reason":"customer upgraded"}'
+  curl -s -X POST ${api}/v1/requests/<id>/approve -H 'Authorization: Bearer demo-alice-token-change-me' \\
+    -H 'Content-Type: application/json' -d '{"comment":"ok"}'
+  curl -s '${api}/v1/requests/<id>?wait=10' -H 'Authorization: Bearer demo-agent-token-change-me'
+`);
+}
+
+let stopping = false;
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const stop of stopsInReverse.reverse()) {
+      await stop().catch((error: unknown) => console.error(`while stopping: ${(error as Error).message}`));
+    }
+  }
+  process.exit(exitCode);
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+main().catch((error: unknown) => {
+  console.error(`approval-gate could not start: ${(error as Error).message}`);
+  void stopAll(1);
+});

@@ -1,0 +1,59 @@
+import os from 'node:os';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { createExecutorActivities } from '../activities/executor';
+import { createOrchestratorActivities } from '../activities/orchestrator';
+import { prepareSqlParser } from '../connectors/postgres/sql-facts';
+import type { Policy } from '../policy/policy';
+import type { Settings } from '../settings/env';
+import type { PrincipalDirectory } from '../settings/principals';
+import type { PostgresTarget } from '../settings/targets';
+
+export interface WorkerDependencies {
+  settings: Settings;
+  connection: NativeConnection;
+  pool: Pool;
+  /** Needed by the orchestrator role. */
+  policy?: Policy;
+  principals?: PrincipalDirectory;
+  /** Needed by the executor role: the credentials live here only. */
+  targets?: Map<string, PostgresTarget>;
+}
+
+function workflowSource(settings: Settings): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  // Production and tests load a pre-built bundle (fast start); development bundles on start.
+  return settings.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: settings.WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: require.resolve('../workflows') };
+}
+
+/** Creates the workers WORKER_ROLE asks for: orchestrator (workflows, policy, records) and/or executor. */
+export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]> {
+  const { settings, connection, pool } = deps;
+  await prepareSqlParser();
+  const workers: Worker[] = [];
+  if (settings.WORKER_ROLE !== 'executor') {
+    if (!deps.policy || !deps.principals) throw new Error('the orchestrator worker needs a policy and the principals');
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: settings.TEMPORAL_NAMESPACE,
+        taskQueue: settings.TEMPORAL_TASK_QUEUE,
+        ...workflowSource(settings),
+        activities: createOrchestratorActivities({ pool, policy: deps.policy, principals: deps.principals }),
+      }),
+    );
+  }
+  if (settings.WORKER_ROLE !== 'orchestrator') {
+    if (!deps.targets) throw new Error('the executor worker needs the targets');
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: settings.TEMPORAL_NAMESPACE,
+        taskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+        activities: createExecutorActivities({ pool, targets: deps.targets, executorId: `${os.hostname()}:${process.pid}` }),
+      }),
+    );
+  }
+  return workers;
+}

@@ -1,0 +1,35 @@
+// Worker process: `npm run worker`. Reads the same environment as the API (see README).
+import { NativeConnection } from '@temporalio/worker';
+import { loadPolicy } from '../policy/policy';
+import { loadSettings } from '../settings/env';
+import { loadPrincipals } from '../settings/principals';
+import { loadTargets } from '../settings/targets';
+import { createPool } from '../store/pool';
+import { createWorkers } from './create-workers';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  if (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS) {
+    throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both for the embedded stack)');
+  }
+  const orchestrates = settings.WORKER_ROLE !== 'executor';
+  const executes = settings.WORKER_ROLE !== 'orchestrator';
+  const pool = createPool(settings.DATABASE_URL);
+  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const workers = await createWorkers({
+    settings,
+    connection,
+    pool,
+    ...(orchestrates && { policy: loadPolicy(settings.POLICY_FILE), principals: loadPrincipals(settings.PRINCIPALS_FILE) }),
+    ...(executes && { targets: loadTargets(settings.TARGETS_FILE) }),
+  });
+  // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before returning.
+  await Promise.all(workers.map((worker) => worker.run()));
+  await connection.close();
+  await pool.end();
+}
+
+main().catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+// Message definitions shared by the workflow, the API and the tests, so no signal or
+// update name is ever spelled twice. Imports nothing but the Temporal SDK and types.
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PolicyDecision, PrivilegedRequest, RequestStatus, Vote, VoteDecision } from '../domain/request';
+
+/** A vote cast through the API: the API authenticated the reviewer and looked up their groups. */
+export interface Ballot {
+  voteId: string;
+  reviewer: string;
+  groups: string[];
+  decision: VoteDecision;
+  comment?: string;
+}
+
+/** The workflow's live state, answered by the `state` query and by every update. */
+export interface RequestSnapshot {
+  status: RequestStatus;
+  decision?: PolicyDecision;
+  deadline?: string;
+  votes: Vote[];
+  error?: string;
+}
+
+/** Web UI / CLI path. Payload: {"reviewer": "...", "comment": "..."}; validated in the workflow. */
+export const approveSignal = defineSignal<[unknown]>('approve');
+export const rejectSignal = defineSignal<[unknown]>('reject');
+
+/** API path: validated before it touches state, so the reviewer gets an immediate, specific answer. */
+export const decideUpdate = defineUpdate<RequestSnapshot, [Ballot]>('decide');
+export const cancelUpdate = defineUpdate<RequestSnapshot, [{ agent: string }]>('cancel');
+export const stateQuery = defineQuery<RequestSnapshot>('state');
+
+/** Failure types an update validator throws; the API maps each to an HTTP status. */
+export const REFUSALS = {
+  NotPending: 409,
+  AlreadyVoted: 409,
+  SelfApproval: 403,
+  NotEligible: 403,
+  ChannelNotAllowed: 403,
+  NotRequester: 403,
+} as const;
+export type RefusalType = keyof typeof REFUSALS;
+
+/** Registered on the server at start (see runtime/dev-server.ts) so reviewers can filter in the Web UI. */
+export const searchAttributes = {
+  status: defineSearchAttributeKey('GateStatus', 'KEYWORD'),
+  agent: defineSearchAttributeKey('GateAgent', 'KEYWORD'),
+  connector: defineSearchAttributeKey('GateConnector', 'KEYWORD'),
+  target: defineSearchAttributeKey('GateTarget', 'KEYWORD'),
+  risk: defineSearchAttributeKey('GateRisk', 'KEYWORD'),
+};
+
+/** Search attributes a request starts with; the workflow keeps GateStatus (and GateRisk) current. */
+export function initialSearchAttributes(request: PrivilegedRequest) {
+  return [
+    { key: searchAttributes.status, value: 'evaluating' },
+    { key: searchAttributes.agent, value: request.agent },
+    { key: searchAttributes.connector, value: request.connector },
+    { key: searchAttributes.target, value: request.target },
+  ];
+}
