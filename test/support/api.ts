@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { RequestView } from '../../domain/request-view';
+import { TOKENS } from './stack';
+
+export type Who = keyof typeof TOKENS;
+
+export interface ApiResponse<T = RequestView> {
+  status: number;
+  body: T;
+  raw: string;
+}
+
+/** Every response body the tests saw, so the leak test can search them all. */
+export const seenResponses: string[] = [];
+
+export async function call<T = RequestView>(
+  app: FastifyInstance,
+  method: 'GET' | 'POST',
+  url: string,
+  who: Who | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
+  const response = await app.inject({
+    method,
+    url,
+    headers: { ...(who && { authorization: `Bearer ${TOKENS[who]}` }), ...headers },
+    ...(body !== undefined && { payload: body as string | object }),
+  });
+  seenResponses.push(response.body);
+  return { status: response.statusCode, body: response.json() as T, raw: response.body };
+}
+
+export function submitBody(sql: string, reason = 'a test', extra: Record<string, unknown> = {}) {
+  return { connector: 'postgres', target: 'app-db', command: { sql }, reason, ...extra };
+}
+
+/** Long-polls the API until the request reaches one of the statuses (or fails the test). */
+export async function waitForStatus(app: FastifyInstance, id: string, statuses: string[], timeoutMs = 30_000): Promise<RequestView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await call(app, 'GET', `/v1/requests/${id}`, 'alice');
+    if (statuses.includes(body.status)) return body;
+    if (Date.now() > deadline) throw new Error(`${id} is ${body.status}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,138 @@
+// A real stack for one test file: the run's dev server and PostgreSQL (started by
+// scripts/run-tests.ts), migrations, both workers in-process and the API via app.inject().
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
+import { buildApp } from '../../api/app';
+import { loadPolicy } from '../../policy/policy';
+import { type Settings, loadSettings } from '../../settings/env';
+import { loadPrincipals } from '../../settings/principals';
+import { loadTargets } from '../../settings/targets';
+import { migrate } from '../../store/migrate';
+import { createPool } from '../../store/pool';
+import { createWorkers } from '../../worker/create-workers';
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the services they need`);
+  return value;
+}
+
+export const TOKENS = {
+  agent: 'token-billing-agent-0000000001',
+  otherAgent: 'token-other-agent-00000000002',
+  alice: 'token-alice-dba-000000000003',
+  bob: 'token-bob-dba-00000000000004',
+  carol: 'token-carol-dba-0000000000005',
+  dave: 'token-dave-support-000000006',
+  erin: 'token-erin-dba-submitter-0007',
+} as const;
+
+const PRINCIPALS = `principals:
+  - { id: billing-agent, kind: agent, token: ${TOKENS.agent} }
+  - { id: other-agent, kind: agent, token: ${TOKENS.otherAgent} }
+  - { id: alice, kind: reviewer, groups: [dba], token: ${TOKENS.alice} }
+  - { id: bob, kind: reviewer, groups: [dba], token: ${TOKENS.bob} }
+  - { id: carol, kind: reviewer, groups: [dba, oncall], token: ${TOKENS.carol} }
+  - { id: dave, kind: reviewer, groups: [support], token: ${TOKENS.dave} }
+  - { id: erin, kind: reviewer, groups: [dba], token: ${TOKENS.erin} }
+`;
+
+const TARGETS = `targets:
+  app-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+    maxRows: 2
+    statementTimeout: 5s
+    mask: { columns: [ssn], patterns: [email, card] }
+`;
+
+export interface TestStack {
+  app: FastifyInstance;
+  client: Client;
+  pool: Pool;
+  settings: Settings;
+  /** Stops both workers (as a crash or deploy would) and starts fresh ones. */
+  restartWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  startWorkers(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startTestStack(policyYaml: string): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'stack-'));
+  const files = { policy: path.join(dir, 'policy.yaml'), principals: path.join(dir, 'principals.yaml'), targets: path.join(dir, 'targets.yaml') };
+  writeFileSync(files.policy, policyYaml);
+  writeFileSync(files.principals, PRINCIPALS);
+  writeFileSync(files.targets, TARGETS);
+  const queue = `test-${randomBytes(4).toString('hex')}`;
+  const settings = loadSettings({
+    DATABASE_URL: requiredEnv('TEST_DATABASE_URL'),
+    TEMPORAL_ADDRESS: requiredEnv('TEST_TEMPORAL_ADDRESS'),
+    TEMPORAL_TASK_QUEUE: queue,
+    TEMPORAL_EXECUTOR_TASK_QUEUE: `${queue}-executor`,
+    POLICY_FILE: files.policy,
+    PRINCIPALS_FILE: files.principals,
+    TARGETS_FILE: files.targets,
+    WORKFLOW_BUNDLE_PATH: requiredEnv('WORKFLOW_BUNDLE_PATH'),
+    LOG_LEVEL: 'silent',
+  });
+  const pool = createPool(settings.DATABASE_URL!);
+  await migrate(pool);
+
+  const workerConnection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS! });
+  let workers: Worker[] = [];
+  let running: Promise<void>[] = [];
+  const startWorkers = async () => {
+    workers = await createWorkers({
+      settings,
+      connection: workerConnection,
+      pool,
+      policy: loadPolicy(files.policy),
+      principals: loadPrincipals(files.principals),
+      targets: loadTargets(files.targets),
+    });
+    running = workers.map((worker) => worker.run());
+  };
+  const stopWorkers = async () => {
+    for (const worker of workers) worker.shutdown();
+    await Promise.all(running);
+    workers = [];
+    running = [];
+  };
+  await startWorkers();
+
+  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ settings, pool, client, principals: loadPrincipals(files.principals), logger: false });
+
+  return {
+    app,
+    client,
+    pool,
+    settings,
+    startWorkers,
+    stopWorkers,
+    async restartWorkers() {
+      await stopWorkers();
+      await startWorkers();
+    },
+    async stop() {
+      await app.close();
+      await stopWorkers();
+      await connection.close();
+      await workerConnection.close();
+      await pool.end();
+    },
+  };
+}
