@@ -27,6 +27,9 @@ const envSchema = z.object({
 
 export type Settings = z.infer<typeof envSchema>;
 
+/** Names of every variable read; the README and docker-compose.yml are checked against this list. */
+export const SETTING_NAMES = Object.keys(envSchema.shape);
+
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }

@@ -1,0 +1,49 @@
+// docker-compose.yml cannot run here (no Docker engine), so this keeps it honest against the code.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { SETTING_NAMES } from '../settings/env';
+import { searchAttributes } from '../workflows/messages';
+
+const root = path.join(__dirname, '..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { command?: string[] | string; environment?: Record<string, string>; build?: string }>;
+};
+const ourServices = Object.entries(compose.services).filter(([, service]) => service.build === '.');
+const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+test('our services set only variables the code reads, and every one it requires', () => {
+  assert.deepEqual(ourServices.map(([name]) => name).sort(), ['api', 'executor', 'migrate', 'worker']);
+  for (const [name, service] of ourServices) {
+    const variables = Object.keys(service.environment ?? {});
+    for (const variable of variables) assert.ok(SETTING_NAMES.includes(variable), `${name} sets ${variable}, which nothing reads`);
+    for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) assert.ok(variables.includes(required), `${name} lacks ${required}`);
+  }
+  assert.equal(compose.services.worker?.environment?.WORKER_ROLE, 'orchestrator');
+  assert.equal(compose.services.executor?.environment?.WORKER_ROLE, 'executor');
+  assert.equal(compose.services.worker?.environment?.TARGETS_FILE, undefined, 'only the executor reads the targets');
+});
+
+test('commands are package scripts and configured files exist in the image', () => {
+  for (const [name, service] of ourServices) {
+    const command = service.command as string[];
+    assert.equal(command[0], 'npm');
+    assert.ok(scripts[command[2]!], `${name} runs npm run ${command[2]}, which package.json lacks`);
+    for (const [variable, value] of Object.entries(service.environment ?? {})) {
+      if (variable.endsWith('_FILE')) assert.ok(existsSync(path.join(root, value.replace(/^\/app\//, ''))), `${name}: ${variable}=${value} is not in the repository`);
+    }
+  }
+});
+
+test('the search attributes the workflow sets are the ones compose registers', () => {
+  const command = String((compose.services['temporal-search-attributes']?.command as string[])[0]);
+  const registered = [...command.matchAll(/--name (\w+) --type Keyword/g)].map((match) => match[1]).sort();
+  assert.deepEqual(registered, Object.values(searchAttributes).map((key) => key.name).sort());
+});
+
+test('the README documents every environment variable', () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  for (const name of SETTING_NAMES) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), `README lacks a row for ${name}`);
+});
