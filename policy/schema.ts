@@ -18,31 +18,29 @@ const stageSchema = z
 
 const approvalSchema = z.union([stageSchema, z.object({ stages: z.array(stageSchema).length(1, 'multi-stage approval is not built yet: give one stage') }).strict()]);
 
+// What a rule (or the default) decides; a rule adds its name and condition.
+const outcomeFields = {
+  effect: z.enum(['allow', 'deny', 'require_approval']),
+  reason: z.string().optional(),
+  risk: z.enum(RISKS).optional(),
+  approval: approvalSchema.optional(),
+};
+
+const approvalNeedsStages = [
+  (outcome: { effect: string; approval?: unknown }) => outcome.effect !== 'require_approval' || outcome.approval !== undefined,
+  { message: 'require_approval needs an approval block' },
+] as const;
+
 const ruleSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'rule names are 1-100 letters, digits, . _ or -'),
     when: z.string().min(1),
-    effect: z.enum(['allow', 'deny', 'require_approval']),
-    reason: z.string().optional(),
-    risk: z.enum(RISKS).optional(),
-    approval: approvalSchema.optional(),
+    ...outcomeFields,
   })
   .strict()
-  .refine((rule) => rule.effect !== 'require_approval' || rule.approval !== undefined, {
-    message: 'require_approval needs an approval block',
-  });
+  .refine(...approvalNeedsStages);
 
-const defaultSchema = z
-  .object({
-    effect: z.enum(['allow', 'deny', 'require_approval']),
-    reason: z.string().optional(),
-    risk: z.enum(RISKS).optional(),
-    approval: approvalSchema.optional(),
-  })
-  .strict()
-  .refine((rule) => rule.effect !== 'require_approval' || rule.approval !== undefined, {
-    message: 'require_approval needs an approval block',
-  });
+const defaultSchema = z.object(outcomeFields).strict().refine(...approvalNeedsStages);
 
 export const policyFileSchema = z
   .object({

@@ -10,7 +10,7 @@ import { Client as PgClient } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import { loadTargets } from '../settings/targets';
-import { decideUpdate } from '../workflows/messages';
+import { decideUpdate, stateQuery } from '../workflows/messages';
 import { call, seenResponses, submitBody, waitForStatus } from './support/api';
 import { type TestStack, requiredEnv, startTestStack } from './support/stack';
 
@@ -95,6 +95,19 @@ describe('policy decides', () => {
       { id: 1, owner: 'Ada', email: '[masked:email]', ssn: '[masked]', card: '[masked:card]' },
       { id: 2, owner: 'Alan', email: '[masked:email]', ssn: '[masked]', card: '[masked:card]' },
     ]);
+  });
+
+  test('the READ ONLY transaction stops a write the parser cannot see; statement_timeout stops long work', async () => {
+    await target.query('CREATE SEQUENCE IF NOT EXISTS ticket_numbers');
+    const sneaky = await submit("SELECT nextval('ticket_numbers')");
+    const refused = await waitForStatus(stack.app, sneaky.id, ['succeeded', 'failed']);
+    assert.equal(refused.policy?.rule, 'read-only', 'the parser sees a SELECT');
+    assert.equal(refused.status, 'failed');
+    assert.match(refused.error ?? '', /read-only transaction/);
+    const slow = await submit('SELECT pg_sleep(10)');
+    const stopped = await waitForStatus(stack.app, slow.id, ['succeeded', 'failed']);
+    assert.equal(stopped.status, 'failed');
+    assert.match(stopped.error ?? '', /statement timeout/);
   });
 
   test('a deny rule never runs the command', async () => {
@@ -193,6 +206,11 @@ describe('approval', () => {
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error as unknown as string, 'AlreadyVoted');
     assert.equal((await waitForStatus(stack.app, request.id, ['pending_approval'])).votes.length, 1);
+    const live = await stack.client.workflow.getHandle(request.id).query(stateQuery);
+    assert.equal(live.status, 'pending_approval');
+    assert.deepEqual(live.votes.map((v) => v.reviewer), ['alice']);
+    assert.equal(live.decision?.approval?.stages[0]?.quorum, 2);
+    assert.ok(live.deadline);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'bob', {})).status, 200);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');

@@ -12,17 +12,14 @@ async function main(): Promise<void> {
   if (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS) {
     throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both for the embedded stack)');
   }
-  const orchestrates = settings.WORKER_ROLE !== 'executor';
-  const executes = settings.WORKER_ROLE !== 'orchestrator';
+  // Configuration files first: a bad policy stops start-up before anything connects.
+  const files = {
+    ...(settings.WORKER_ROLE !== 'executor' && { policy: loadPolicy(settings.POLICY_FILE), principals: loadPrincipals(settings.PRINCIPALS_FILE) }),
+    ...(settings.WORKER_ROLE !== 'orchestrator' && { targets: loadTargets(settings.TARGETS_FILE) }),
+  };
   const pool = createPool(settings.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const workers = await createWorkers({
-    settings,
-    connection,
-    pool,
-    ...(orchestrates && { policy: loadPolicy(settings.POLICY_FILE), principals: loadPrincipals(settings.PRINCIPALS_FILE) }),
-    ...(executes && { targets: loadTargets(settings.TARGETS_FILE) }),
-  });
+  const workers = await createWorkers({ settings, connection, pool, ...files });
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before returning.
   await Promise.all(workers.map((worker) => worker.run()));
   await connection.close();

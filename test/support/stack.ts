@@ -47,7 +47,7 @@ const TARGETS = `targets:
     connector: postgres
     url: \${TEST_TARGET_DATABASE_URL}
     maxRows: 2
-    statementTimeout: 5s
+    statementTimeout: 2s
     mask: { columns: [ssn], patterns: [email, card] }
 `;
 
