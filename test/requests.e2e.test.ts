@@ -364,6 +364,14 @@ describe('the API refuses bad input and starts nothing', () => {
     assert.equal(ready.statusCode, 200);
     assert.deepEqual(ready.json(), { ok: true, checks: { postgres: 'ok', temporal: 'ok' } });
   });
+
+  test('the OpenAPI document describes the routes and is served at /docs', async () => {
+    const spec = (await stack.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, unknown> };
+    for (const route of ['/v1/requests', '/v1/requests/{id}', '/v1/requests/{id}/approve', '/v1/requests/{id}/reject', '/v1/requests/{id}/cancel', '/readyz']) {
+      assert.ok(spec.paths[route], `${route} is documented`);
+    }
+    assert.equal((await stack.app.inject({ method: 'GET', url: '/docs/' })).statusCode, 200);
+  });
 });
 
 describe('records and history', () => {

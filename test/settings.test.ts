@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,7 @@ test('principals authenticate by token or token hash; bad entries name the line'
   const principals = loadPrincipals(
     file('p.yaml', `principals:
   - { id: agent-1, kind: agent, token: a-long-enough-token-1 }
-  - { id: alice, kind: reviewer, groups: [dba], tokenSha256: ${require('node:crypto').createHash('sha256').update('alice-secret-token-xyz').digest('hex')} }
+  - { id: alice, kind: reviewer, groups: [dba], tokenSha256: ${createHash('sha256').update('alice-secret-token-xyz').digest('hex')} }
 `),
   );
   assert.equal(principals.authenticate('a-long-enough-token-1')?.id, 'agent-1');
