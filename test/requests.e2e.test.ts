@@ -2,6 +2,8 @@
 // votes → executor → records. No activity is mocked here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -12,7 +14,7 @@ import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import { loadTargets } from '../settings/targets';
 import { decideUpdate, stateQuery } from '../workflows/messages';
 import { call, seenResponses, submitBody, waitForStatus } from './support/api';
-import { type TestStack, requiredEnv, startTestStack } from './support/stack';
+import { type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -42,6 +44,8 @@ rules:
 let stack: TestStack;
 let target: PgClient;
 const startedIds: string[] = [];
+/** Histories kept under test/histories as replay fixtures (RECORD_HISTORIES=1 writes them). */
+const fixtures = new Map<string, string>();
 
 async function submit(sql: string, reason = 'a test', who: 'agent' | 'erin' = 'agent') {
   const response = await call(stack.app, 'POST', '/v1/requests', who, submitBody(sql, reason));
@@ -87,6 +91,7 @@ after(async () => {
 describe('policy decides', () => {
   test('a read-only query is allowed at once and returns masked, capped rows', async () => {
     const request = await submit('SELECT id, owner, email, ssn, card FROM accounts ORDER BY id');
+    fixtures.set('allowed-succeeded', request.id);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.policy?.rule, 'read-only');
@@ -100,6 +105,7 @@ describe('policy decides', () => {
   test('the READ ONLY transaction stops a write the parser cannot see; statement_timeout stops long work', async () => {
     await target.query('CREATE SEQUENCE IF NOT EXISTS ticket_numbers');
     const sneaky = await submit("SELECT nextval('ticket_numbers')");
+    fixtures.set('allowed-failed-read-only', sneaky.id);
     const refused = await waitForStatus(stack.app, sneaky.id, ['succeeded', 'failed']);
     assert.equal(refused.policy?.rule, 'read-only', 'the parser sees a SELECT');
     assert.equal(refused.status, 'failed');
@@ -112,6 +118,7 @@ describe('policy decides', () => {
 
   test('a deny rule never runs the command', async () => {
     const request = await submit('DROP TABLE accounts');
+    fixtures.set('denied', request.id);
     const done = await waitForStatus(stack.app, request.id, ['denied', 'succeeded', 'failed']);
     assert.equal(done.status, 'denied');
     assert.equal(done.policy?.rule, 'no-drop');
@@ -134,6 +141,7 @@ describe('policy decides', () => {
 describe('approval', () => {
   test('a write waits, is approved through the API, runs once and really changes the row', async () => {
     const request = await submit('UPDATE accounts SET balance = balance + 10 WHERE id = 1');
+    fixtures.set('approved-via-api', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.equal(await balance(1), 100, 'nothing runs before approval');
     const approved = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', { comment: 'looks right' });
@@ -151,6 +159,7 @@ describe('approval', () => {
 
   test('a reviewer approves by sending the approve signal (the Web UI / CLI path)', async () => {
     const request = await submit('UPDATE accounts SET balance = balance + 1 WHERE id = 2');
+    fixtures.set('approved-via-signal', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     await promisify(execFile)(requiredEnv('TEMPORAL_CLI_PATH'), [
       'workflow', 'signal', '--address', stack.settings.TEMPORAL_ADDRESS!, '--workflow-id', request.id,
@@ -164,6 +173,7 @@ describe('approval', () => {
 
   test('signals from a non-reviewer, an ineligible reviewer or with a malformed payload are not counted', async () => {
     const request = await submit('UPDATE accounts SET balance = balance + 1000 WHERE id = 3');
+    fixtures.set('ignored-signals-then-rejected', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     const handle = stack.client.workflow.getHandle(request.id);
     await handle.signal('approve', { reviewer: 'billing-agent' });
@@ -180,6 +190,7 @@ describe('approval', () => {
 
   test('reject never runs the command', async () => {
     const request = await submit('UPDATE accounts SET balance = 0 WHERE id = 2');
+    fixtures.set('rejected', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     const rejected = await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'not today' });
     assert.equal(rejected.status, 200);
@@ -191,6 +202,7 @@ describe('approval', () => {
 
   test('an approval that times out expires and never runs', async () => {
     const request = await submit('UPDATE accounts SET balance = -1 WHERE id = 1', 'expire: nobody answers');
+    fixtures.set('expired', request.id);
     const done = await waitForStatus(stack.app, request.id, ['expired', 'succeeded'], 20_000);
     assert.equal(done.status, 'expired');
     assert.equal(await executions(request.id), 0);
@@ -200,6 +212,7 @@ describe('approval', () => {
 
   test('quorum 2 needs two distinct reviewers', async () => {
     const request = await submit('UPDATE accounts SET owner = $$Ada L.$$ WHERE id = 1', 'quorum2: rename');
+    fixtures.set('quorum-of-two', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {})).status, 200);
     const twice = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {});
@@ -236,6 +249,7 @@ describe('approval', () => {
 
   test('the requesting agent cancels a pending request; nobody else can', async () => {
     const request = await submit('UPDATE accounts SET balance = 7 WHERE id = 3');
+    fixtures.set('cancelled', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'otherAgent')).status, 404);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'alice')).status, 403);
@@ -249,6 +263,7 @@ describe('approval', () => {
 
   test('a forged update that claims to be an API vote is caught before execution', async () => {
     const request = await submit('UPDATE accounts SET balance = 999 WHERE id = 2');
+    fixtures.set('forged-vote-failed', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     // Someone with namespace access sends the update directly, bypassing the API.
     await stack.client.workflow.getHandle(request.id).executeUpdate(decideUpdate, {
@@ -388,6 +403,7 @@ describe('records and history', () => {
     const places: [string, string][] = [
       ['workflow histories', JSON.stringify(histories)],
       ['API responses', seenResponses.join('\n')],
+      ['API and worker logs', capturedLogs.join('\n')],
     ];
     for (const table of ['requests', 'votes', 'audit_events', 'executions']) {
       places.push([table, JSON.stringify((await stack.pool.query(`SELECT * FROM ${table}`)).rows)]);
@@ -396,6 +412,7 @@ describe('records and history', () => {
       for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contain ${secret.slice(0, 6)}...`);
     }
     assert.ok(histories.length >= 15, 'the search covered the histories of this file');
+    assert.ok(capturedLogs.length > 50, 'the search covered the logs');
   });
 
   test('every history recorded in this run replays against the current workflow code', async () => {
@@ -408,5 +425,14 @@ describe('records and history', () => {
       replayed++;
     }
     assert.equal(replayed, startedIds.length);
+    if (process.env.RECORD_HISTORIES === '1') {
+      // The CLI writes the same JSON the Web UI exports, which historyFromJSON reads back.
+      for (const [name, workflowId] of fixtures) {
+        const { stdout } = await promisify(execFile)(requiredEnv('TEMPORAL_CLI_PATH'), [
+          'workflow', 'show', '--address', stack.settings.TEMPORAL_ADDRESS!, '--workflow-id', workflowId, '--output', 'json',
+        ], { maxBuffer: 16 * 1024 * 1024 });
+        writeFileSync(path.join(__dirname, 'histories', `${name}.json`), stdout);
+      }
+    }
   });
 });

@@ -65,9 +65,17 @@ export interface TestStack {
 
 let runtimeInstalled = false;
 
+/** Every log line the workers and the API wrote (INFO and up), so the leak test can search them. */
+export const capturedLogs: string[] = [];
+
 export async function startTestStack(policyYaml: string): Promise<TestStack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    const logger = new DefaultLogger('INFO', (entry) => {
+      // Entries carry bigint timestamps, which JSON.stringify refuses.
+      capturedLogs.push(JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+      if (entry.level === 'WARN' || entry.level === 'ERROR') console.error(entry.level, entry.message, entry.meta ?? '');
+    });
+    Runtime.install({ logger, shutdownSignals: [] });
     runtimeInstalled = true;
   }
   const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'stack-'));
@@ -114,7 +122,13 @@ export async function startTestStack(policyYaml: string): Promise<TestStack> {
 
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS! });
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
-  const app = await buildApp({ settings, pool, client, principals: loadPrincipals(files.principals), logger: false });
+  const app = await buildApp({
+    settings,
+    pool,
+    client,
+    principals: loadPrincipals(files.principals),
+    logger: { level: 'info', stream: { write: (line: string) => void capturedLogs.push(line) } },
+  });
 
   return {
     app,
