@@ -20,8 +20,9 @@ async function main(): Promise<void> {
     await connection.close();
     await pool.end();
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  let stopping: Promise<void> | undefined;
+  process.on('SIGINT', () => void (stopping ??= stop()));
+  process.on('SIGTERM', () => void (stopping ??= stop()));
 }
 
 main().catch((error: unknown) => {

