@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { CONNECTORS, REQUEST_STATUSES, RISKS, VOTE_CHANNELS } from '../domain/request';
+import { CONNECTORS, REQUEST_STATUSES } from '../domain/request';
+import { requestViewSchema as requestView } from '../domain/request-view';
+
+export { requestView };
 
 const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, . _ or -');
 
@@ -33,42 +36,6 @@ export const listQuery = z.object({
 
 export const decisionBody = z.object({ comment: z.string().max(2000).optional() }).strict();
 
-const policyView = z.object({
-  effect: z.enum(['allow', 'deny', 'require_approval']),
-  rule: z.string(),
-  explanation: z.string(),
-  version: z.string(),
-  reason: z.string().optional(),
-  risk: z.enum(RISKS).optional(),
-});
-
-export const requestView = z.object({
-  id: z.string(),
-  status: z.enum(REQUEST_STATUSES),
-  agent: z.string(),
-  connector: z.enum(CONNECTORS),
-  target: z.string(),
-  command: z.object({ sql: z.string() }),
-  reason: z.string(),
-  metadata: z.record(z.string(), z.string()),
-  policy: policyView.nullable(),
-  approval: z.object({ groups: z.array(z.string()), quorum: z.number(), channels: z.array(z.enum(VOTE_CHANNELS)), deadline: z.string() }).nullable(),
-  votes: z.array(
-    z.object({
-      reviewer: z.string(),
-      decision: z.enum(['approve', 'reject']),
-      comment: z.string().nullable(),
-      channel: z.enum(VOTE_CHANNELS),
-      verified: z.boolean(),
-      at: z.string(),
-    }),
-  ),
-  result: z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }).nullable(),
-  error: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
 export const requestList = z.object({ items: z.array(requestView), nextCursor: z.string().nullable() });
 
 export const errorBody = z.object({
@@ -76,3 +43,5 @@ export const errorBody = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+export type ErrorBody = z.infer<typeof errorBody>;

@@ -3,27 +3,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { databaseUrl, dropDatabase, withClient } from '../runtime/databases';
 import { startDevServer } from '../runtime/dev-server';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { freePort } from '../runtime/ports';
 import { findOrBuildTemporalCli } from '../runtime/temporal-cli';
 
 let testProcess: ChildProcess | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })

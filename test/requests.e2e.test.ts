@@ -13,7 +13,8 @@ import { createExecutorActivities } from '../activities/executor';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import { loadTargets } from '../settings/targets';
 import { decideUpdate, stateQuery } from '../workflows/messages';
-import { call, seenResponses, submitBody, waitForStatus } from './support/api';
+import type { ErrorBody } from '../api/schemas';
+import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from './support/api';
 import { type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
@@ -215,9 +216,9 @@ describe('approval', () => {
     fixtures.set('quorum-of-two', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {})).status, 200);
-    const twice = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {});
+    const twice = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {});
     assert.equal(twice.status, 409);
-    assert.equal(twice.body.error as unknown as string, 'AlreadyVoted');
+    assert.equal(twice.body.error, 'AlreadyVoted');
     assert.equal((await waitForStatus(stack.app, request.id, ['pending_approval'])).votes.length, 1);
     const live = await stack.client.workflow.getHandle(request.id).query(stateQuery);
     assert.equal(live.status, 'pending_approval');
@@ -233,12 +234,12 @@ describe('approval', () => {
   test('the requester, an ineligible reviewer and an agent get 403', async () => {
     const request = await submit('UPDATE accounts SET balance = 5 WHERE id = 3', 'erin runs this herself', 'erin');
     await waitForStatus(stack.app, request.id, ['pending_approval']);
-    const self = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'erin', {});
+    const self = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'erin', {});
     assert.equal(self.status, 403);
-    assert.equal(self.body.error as unknown as string, 'SelfApproval');
-    const ineligible = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'dave', {});
+    assert.equal(self.body.error, 'SelfApproval');
+    const ineligible = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'dave', {});
     assert.equal(ineligible.status, 403);
-    assert.equal(ineligible.body.error as unknown as string, 'NotEligible');
+    assert.equal(ineligible.body.error, 'NotEligible');
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'agent', {})).status, 403);
     const view = await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.deepEqual(view.votes, []);
@@ -319,7 +320,7 @@ describe('the API refuses bad input and starts nothing', () => {
   test('bad bodies, tokens and SQL get 4xx and no workflow or row', async () => {
     const workflowsBefore = await workflowCount();
     const rowsBefore = (await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n as number;
-    const cases: [string, ReturnType<typeof call>, number][] = [
+    const cases: [string, Promise<ApiResponse<ErrorBody>>, number][] = [
       ['no token', call(stack.app, 'POST', '/v1/requests', null, submitBody('SELECT 1')), 401],
       ['wrong token', call(stack.app, 'POST', '/v1/requests', null, submitBody('SELECT 1'), { authorization: 'Bearer nope' }), 401],
       ['missing reason', call(stack.app, 'POST', '/v1/requests', 'agent', { connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 1' } }), 400],
@@ -336,10 +337,10 @@ describe('the API refuses bad input and starts nothing', () => {
     for (const [name, pending, expected] of cases) {
       const response = await pending;
       assert.equal(response.status, expected, `${name}: ${response.raw.slice(0, 300)}`);
-      assert.equal(typeof (response.body as unknown as { message: string }).message, 'string', `${name} explains itself`);
+      assert.equal(typeof response.body.message, 'string', `${name} explains itself`);
     }
-    const parseError = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT * FRM accounts'));
-    assert.match((parseError.body as unknown as { message: string }).message, /syntax error at or near "FRM" \(at character 10\)/);
+    const parseError = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT * FRM accounts'));
+    assert.match(parseError.body.message, /syntax error at or near "FRM" \(at character 10\)/);
     assert.equal(await workflowCount(), workflowsBefore);
     assert.equal((await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n, rowsBefore);
   });

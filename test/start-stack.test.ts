@@ -3,23 +3,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { freePort, portIsFree } from '../runtime/ports';
 import { requiredEnv } from './support/stack';
 
 const root = path.join(__dirname, '..');
 const AGENT = 'Bearer demo-agent-token-change-me';
 const ALICE = 'Bearer demo-alice-token-change-me';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let running: ChildProcess | undefined;
 after(() => running?.kill('SIGKILL'));
@@ -43,13 +34,6 @@ async function stopStack(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
   return exited;
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pending request', { timeout: 300_000 }, async () => {
