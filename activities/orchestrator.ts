@@ -4,18 +4,22 @@ import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest, Vote } from '
 import type { Policy } from '../policy/policy';
 import type { PrincipalDirectory } from '../settings/principals';
 import { findExecution } from '../store/executions';
+import { type NotifyDependencies, createNotifyActivities } from './notify';
 import { type Transition, recordTransition } from '../store/requests';
 import { type CountedVote, findApiVoteIds, recordCountedVote, recordIgnoredVote } from '../store/votes';
 
-export interface OrchestratorDependencies {
+export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
   policy: Policy;
   principals: PrincipalDirectory;
 }
 
-/** Activities of the orchestrator worker: policy, records, reviewer look-ups. No target credentials. */
-export function createOrchestratorActivities({ pool, policy, principals }: OrchestratorDependencies) {
+/** Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target credentials. */
+export function createOrchestratorActivities(deps: OrchestratorDependencies) {
+  const { pool, policy, principals } = deps;
   return {
+    ...createNotifyActivities(deps),
+
     async evaluatePolicy(request: PrivilegedRequest): Promise<PolicyDecision> {
       const analysis = analyseSql(request.command.sql);
       if (!analysis.ok) {

@@ -5,12 +5,14 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
-import type { Settings } from '../settings/env';
+import { createLinkSigner } from '../notifications/links';
+import { type Settings, publicUrl } from '../settings/env';
 import type { PrincipalDirectory } from '../settings/principals';
 import { authentication } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
 import { decisionRoutes } from './routes/decisions';
 import { healthRoutes } from './routes/health';
+import { linkRoutes } from './routes/links';
 import { requestRoutes } from './routes/requests';
 import { createTemporalGateway } from './temporal-gateway';
 
@@ -26,7 +28,7 @@ export interface AppDependencies {
 export async function buildApp({ settings, pool, client, principals, logger }: AppDependencies): Promise<FastifyInstance> {
   await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
   const app = Fastify({
-    logger: logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
     bodyLimit: settings.BODY_LIMIT_BYTES,
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -45,7 +47,21 @@ export async function buildApp({ settings, pool, client, principals, logger }: A
 
   const temporal = createTemporalGateway(client, settings);
   await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
-  await app.register(requestRoutes, { pool, temporal });
-  await app.register(decisionRoutes, { pool, temporal });
+  await app.register(requestRoutes, { pool, temporal, principals, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
+  await app.register(decisionRoutes, { pool, temporal, principals });
+  const links = settings.LINK_SECRET ? createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) : undefined;
+  await app.register(linkRoutes, { pool, temporal, principals, ...(links && { links }) });
   return app;
+}
+
+/** A one-click link's token is a credential: request logs show /links/[token] instead. */
+function withLinkTokensRedacted(logger: NonNullable<FastifyServerOptions['logger']>): FastifyServerOptions['logger'] {
+  if (typeof logger !== 'object') return logger;
+  const req = (request: { method: string; url: string; host?: string; ip?: string }) => ({
+    method: request.method,
+    url: request.url.replace(/^\/links\/[^/?#]+/, '/links/[token]'),
+    host: request.host,
+    remoteAddress: request.ip,
+  });
+  return { ...logger, serializers: { ...logger.serializers, req } };
 }

@@ -16,6 +16,7 @@ export const submitBody = z
       .record(z.string().min(1).max(64), z.string().max(1000))
       .refine((metadata) => Object.keys(metadata).length <= 32, 'at most 32 metadata entries')
       .optional(),
+    callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2000).optional(),
   })
   .strict();
 export type SubmitBody = z.infer<typeof submitBody>;

@@ -1,10 +1,24 @@
 import { z } from 'zod';
-import { CONNECTORS, REQUEST_STATUSES, RISKS, VOTE_CHANNELS } from './request';
+import { CONNECTORS, REQUEST_STATUSES, RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from './request';
 
-// A request as the API returns it and the requests table stores it. One schema: the API
-// validates and documents its responses with it, and the types below are inferred from it.
+// A request as the requests table stores it (the record) and as the API returns it (the view,
+// which adds who may approve, from the principal directory). One schema each: the API validates
+// and documents its responses with it, and the types below are inferred from it.
 
-const approvalView = z.object({ groups: z.array(z.string()), quorum: z.number(), channels: z.array(z.enum(VOTE_CHANNELS)), deadline: z.string() });
+const approvalRecord = z.object({
+  stage: z.number(),
+  stageCount: z.number(),
+  groups: z.array(z.string()),
+  quorum: z.number(),
+  distinctGroups: z.boolean(),
+  channels: z.array(z.enum(VOTE_CHANNELS)),
+  onTimeout: z.enum(TIMEOUT_ACTIONS),
+  deadline: z.string(),
+});
+const approvalView = approvalRecord.extend({
+  /** Reviewers who may decide in the current stage (members of its groups, not the requester). */
+  eligibleReviewers: z.array(z.string()),
+});
 
 const voteView = z.object({
   reviewer: z.string(),
@@ -13,6 +27,7 @@ const voteView = z.object({
   channel: z.enum(VOTE_CHANNELS),
   verified: z.boolean(),
   at: z.string(),
+  stage: z.number(),
 });
 
 const policyView = z.object({
@@ -24,7 +39,7 @@ const policyView = z.object({
   risk: z.enum(RISKS).optional(),
 });
 
-export const requestViewSchema = z.object({
+export const requestRecordSchema = z.object({
   id: z.string(),
   status: z.enum(REQUEST_STATUSES),
   agent: z.string(),
@@ -33,8 +48,9 @@ export const requestViewSchema = z.object({
   command: z.object({ sql: z.string() }),
   reason: z.string(),
   metadata: z.record(z.string(), z.string()),
+  callbackUrl: z.string().nullable(),
   policy: policyView.nullable(),
-  approval: approvalView.nullable(),
+  approval: approvalRecord.nullable(),
   votes: z.array(voteView),
   result: z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }).nullable(),
   error: z.string().nullable(),
@@ -42,6 +58,9 @@ export const requestViewSchema = z.object({
   updatedAt: z.string(),
 });
 
+export const requestViewSchema = requestRecordSchema.extend({ approval: approvalView.nullable() });
+
+export type RequestRecord = z.infer<typeof requestRecordSchema>;
 export type RequestView = z.infer<typeof requestViewSchema>;
-export type ApprovalView = z.infer<typeof approvalView>;
+export type ApprovalRecord = z.infer<typeof approvalRecord>;
 export type VoteView = z.infer<typeof voteView>;

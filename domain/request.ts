@@ -46,6 +46,8 @@ export interface PrivilegedRequest {
   command: PostgresCommand;
   reason: string;
   metadata: Record<string, string>;
+  /** Where the agent wants to hear the final outcome (POSTed once the request ends). */
+  callbackUrl?: string;
 }
 
 export const RISKS = ['low', 'medium', 'high', 'critical'] as const;
@@ -54,15 +56,32 @@ export type Risk = (typeof RISKS)[number];
 export const VOTE_CHANNELS = ['api', 'temporal'] as const;
 export type VoteChannel = (typeof VOTE_CHANNELS)[number];
 
+export const TIMEOUT_ACTIONS = ['reject', 'escalate'] as const;
+
 export interface ApprovalStage {
   groups: string[];
   /** Distinct approvers needed. */
   quorum: number;
   timeoutMs: number;
-  /** Later stages (escalation) will add 'escalate'. */
-  onTimeout: 'reject';
+  /** reject: the request ends `expired`; escalate: the next stage starts with a fresh deadline. */
+  onTimeout: (typeof TIMEOUT_ACTIONS)[number];
   /** Which vote channels count in this stage. */
   channels: VoteChannel[];
+  /** Approvers must come from different groups. Absent in histories recorded before chains. */
+  distinctGroups?: boolean;
+}
+
+/** The stage a request waits in, as the workflow's query, the API and notifications show it. */
+export interface ApprovalProgress {
+  /** 1-based. */
+  stage: number;
+  stageCount: number;
+  groups: string[];
+  quorum: number;
+  distinctGroups: boolean;
+  channels: VoteChannel[];
+  onTimeout: ApprovalStage['onTimeout'];
+  deadline: string;
 }
 
 export type PolicyEffect = 'allow' | 'deny' | 'require_approval';
@@ -91,6 +110,10 @@ export interface Vote {
   /** True when the API authenticated the reviewer; signals carry no verified identity. */
   verified: boolean;
   at: string;
+  /** The approval stage (1-based) the vote was cast in; absent in histories recorded before chains. */
+  stage?: number;
+  /** The voter's groups that are eligible in that stage (distinctGroups counts these). */
+  groups?: string[];
 }
 
 export interface PostgresResult {

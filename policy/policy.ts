@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Environment } from '@marcbachmann/cel-js';
+import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../settings/env';
 import { parseYamlText, readConfigFile } from '../settings/yaml-file';
@@ -17,7 +17,17 @@ interface CompiledRule {
   name: string;
   source: string;
   matches: (input: PolicyInput) => boolean;
+  /** The condition's top-level `&&` parts, each evaluable alone: says which part failed. */
+  conjuncts: { source: string; evaluate: (input: PolicyInput) => unknown }[];
   outcome: Omit<PolicyDecision, 'rule' | 'explanation' | 'version'>;
+}
+
+/** Why a rule before the matching one did not match (for `policy check`). */
+export interface RuleMiss {
+  rule: string;
+  when: string;
+  /** Each top-level `&&` part and its value (or the error it raised). */
+  parts: { source: string; value: unknown }[];
 }
 
 export interface Policy {
@@ -25,6 +35,8 @@ export interface Policy {
   version: string;
   ruleCount: number;
   decide(input: PolicyInput): PolicyDecision;
+  /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
+  explain(input: PolicyInput): { decision: PolicyDecision; misses: RuleMiss[] };
 }
 
 const NO_SQL: SqlFacts = { readOnly: false, kinds: [], tables: [], functions: [], statementCount: 0, statements: [] };
@@ -58,6 +70,7 @@ function toStages(spec: ApprovalSpec): ApprovalStage[] {
     timeoutMs: parseDurationMs(stage.timeout)!,
     onTimeout: stage.onTimeout,
     channels: stage.channels,
+    distinctGroups: stage.distinctGroups,
   }));
 }
 
@@ -81,19 +94,40 @@ function compileRule(environment: Environment, file: string, rule: PolicyFile['r
   } catch (error) {
     throw new ConfigurationError(`${where}: bad condition \`${rule.when}\`: ${(error as Error).message}`);
   }
+  const context = (input: PolicyInput) => ({ request: input.request, sql: input.sql ?? NO_SQL });
+  const conjuncts = topLevelConjuncts(evaluate.ast, rule.when).map((source) => {
+    const part = environment.parse(source);
+    return { source, evaluate: (input: PolicyInput) => part(context(input)) as unknown };
+  });
   return {
     name: rule.name,
     source: rule.when,
-    matches: (input) => evaluate({ request: input.request, sql: input.sql ?? NO_SQL }) === true,
+    matches: (input) => evaluate(context(input)) === true,
+    conjuncts,
     outcome: outcomeOf(rule),
   };
+}
+
+/** `a && b && c` → ["a", "b", "c"] (source text of each part); anything else → [whole]. */
+function topLevelConjuncts(ast: ASTNode, source: string): string[] {
+  if (ast.op !== '&&') return [source.slice(ast.start, ast.end)];
+  return (ast.args as ASTNode[]).flatMap((part) => topLevelConjuncts(part, source));
 }
 
 function describe(outcome: CompiledRule['outcome']): string {
   if (outcome.effect === 'allow') return 'allowed';
   if (outcome.effect === 'deny') return `denied${outcome.reason ? `: ${outcome.reason}` : ''}`;
-  const stage = outcome.approval!.stages[0]!;
-  return `needs ${stage.quorum} approval(s) from ${stage.groups.join(' or ')}`;
+  const stages = outcome.approval!.stages;
+  const text = stages.map((stage) => `${stage.quorum} approval(s) from ${stage.groups.join(' or ')}${stage.distinctGroups ? ' (distinct groups)' : ''}`);
+  return stages.length === 1 ? `needs ${text[0]}` : `needs ${text.join(', escalating to ')}`;
+}
+
+function valueOrError(evaluate: () => unknown): unknown {
+  try {
+    return evaluate();
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }
 
 export function compilePolicy(file: string, text: string): Policy {
@@ -108,29 +142,39 @@ export function compilePolicy(file: string, text: string): Policy {
   const fallback = outcomeOf(value.default);
   const version = `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
+  const decide = (input: PolicyInput, onMiss?: (rule: CompiledRule) => void): PolicyDecision => {
+    for (const rule of rules) {
+      let matched: boolean;
+      try {
+        matched = rule.matches(input);
+      } catch (error) {
+        // Fail closed: a rule that cannot be evaluated must not let a later, looser rule decide.
+        return {
+          effect: 'deny',
+          rule: rule.name,
+          reason: 'the policy could not be evaluated',
+          explanation: `rule "${rule.name}" (${rule.source}) failed to evaluate: ${(error as Error).message}; denied to fail closed`,
+          version,
+        };
+      }
+      if (matched) {
+        return { ...rule.outcome, rule: rule.name, explanation: `rule "${rule.name}" matched (${rule.source}): ${describe(rule.outcome)}`, version };
+      }
+      onMiss?.(rule);
+    }
+    return { ...fallback, rule: 'default', explanation: `no rule matched; the default applies: ${describe(fallback)}`, version };
+  };
+
   return {
     version,
     ruleCount: rules.length,
-    decide(input) {
-      for (const rule of rules) {
-        let matched: boolean;
-        try {
-          matched = rule.matches(input);
-        } catch (error) {
-          // Fail closed: a rule that cannot be evaluated must not let a later, looser rule decide.
-          return {
-            effect: 'deny',
-            rule: rule.name,
-            reason: 'the policy could not be evaluated',
-            explanation: `rule "${rule.name}" (${rule.source}) failed to evaluate: ${(error as Error).message}; denied to fail closed`,
-            version,
-          };
-        }
-        if (matched) {
-          return { ...rule.outcome, rule: rule.name, explanation: `rule "${rule.name}" matched (${rule.source}): ${describe(rule.outcome)}`, version };
-        }
-      }
-      return { ...fallback, rule: 'default', explanation: `no rule matched; the default applies: ${describe(fallback)}`, version };
+    decide: (input) => decide(input),
+    explain(input) {
+      const misses: RuleMiss[] = [];
+      const decision = decide(input, (rule) =>
+        misses.push({ rule: rule.name, when: rule.source, parts: rule.conjuncts.map((part) => ({ source: part.source, value: valueOrError(() => part.evaluate(input)) })) }),
+      );
+      return { decision, misses };
     },
   };
 }

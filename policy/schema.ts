@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RISKS, VOTE_CHANNELS } from '../domain/request';
+import { RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from '../domain/request';
 import { parseDurationMs } from './duration';
 
 const duration = z.string().refine((text) => parseDurationMs(text) !== undefined, {
@@ -11,12 +11,34 @@ const stageSchema = z
     groups: z.array(z.string().min(1)).min(1, 'name at least one eligible group'),
     quorum: z.number().int().min(1).default(1),
     timeout: duration,
-    onTimeout: z.literal('reject', { message: "onTimeout must be 'reject' (escalation is not built yet)" }).default('reject'),
+    onTimeout: z.enum(TIMEOUT_ACTIONS).default('reject'),
     channels: z.array(z.enum(VOTE_CHANNELS)).min(1).default(['api', 'temporal']),
+    distinctGroups: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((stage) => !stage.distinctGroups || stage.groups.length >= stage.quorum, {
+    message: 'distinctGroups needs at least as many groups as the quorum, or the stage can never be approved',
+    path: ['distinctGroups'],
+  });
 
-const approvalSchema = z.union([stageSchema, z.object({ stages: z.array(stageSchema).length(1, 'multi-stage approval is not built yet: give one stage') }).strict()]);
+const stagesSchema = z
+  .array(stageSchema)
+  .min(1, 'give at least one stage')
+  .refine((stages) => stages.at(-1)?.onTimeout !== 'escalate', {
+    message: "the last stage has nowhere to escalate to: its onTimeout must be 'reject'",
+  });
+
+const multiStageSchema = z.object({ stages: stagesSchema }).strict();
+
+// One stage, or `stages: [...]`. Chosen by the `stages` key rather than z.union, so a mistake
+// is reported against the shape the author meant (a union only says "Invalid input").
+const approvalSchema = z.unknown().transform((value, context): z.infer<typeof stageSchema> | z.infer<typeof multiStageSchema> => {
+  const schema = typeof value === 'object' && value !== null && 'stages' in value ? multiStageSchema : stageSchema;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 // What a rule (or the default) decides; a rule adds its name and condition.
 const outcomeFields = {

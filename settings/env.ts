@@ -19,6 +19,13 @@ const envSchema = z.object({
   POLICY_FILE: z.string().default('config/policy.yaml'),
   PRINCIPALS_FILE: z.string().default('config/principals.yaml'),
   TARGETS_FILE: z.string().default('config/targets.yaml'),
+  NOTIFICATIONS_FILE: z.string().optional(),
+  LINK_SECRET: z.string().min(32, 'LINK_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  PUBLIC_URL: z.url().optional(),
+  CALLBACK_ALLOWED_HOSTS: z
+    .string()
+    .transform((text) => text.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+    .optional(),
   WORKER_ROLE: z.enum(['all', 'orchestrator', 'executor']).default('all'),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,4 +52,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const settings = parsed.data;
   return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR) };
+}
+
+/** The API's address as reviewers reach it: one-click links start here. */
+export function publicUrl(settings: Settings): string {
+  return (settings.PUBLIC_URL ?? `http://${settings.HOST}:${settings.PORT}`).replace(/\/+$/, '');
 }

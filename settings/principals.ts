@@ -27,6 +27,8 @@ export interface Principal {
 export interface PrincipalDirectory {
   authenticate(token: string): Principal | undefined;
   find(id: string): Principal | undefined;
+  /** Reviewers in any of these groups, in file order. */
+  reviewersIn(groups: string[]): Principal[];
 }
 
 function sha256(text: string): Buffer {
@@ -48,5 +50,6 @@ export function loadPrincipals(file: string): PrincipalDirectory {
     // Looked up by the token's SHA-256, so timing reveals nothing about how much of a guess matched.
     authenticate: (token) => byTokenHash.get(sha256(token).toString('hex')),
     find: (id) => byId.get(id),
+    reviewersIn: (groups) => [...byId.values()].filter((p) => p.kind === 'reviewer' && p.groups.some((group) => groups.includes(group))),
   };
 }

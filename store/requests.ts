@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
-import type { ApprovalView, RequestView, VoteView } from '../domain/request-view';
+import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
 import { appendAudit, hasAuditStep } from './audit';
 import { inTransaction } from './transaction';
 
@@ -12,16 +12,22 @@ interface RequestRow {
   command: PrivilegedRequest['command'];
   reason: string;
   metadata: Record<string, string>;
+  callback_url: string | null;
   status: RequestStatus;
-  policy: RequestView['policy'];
-  approval: ApprovalView | null;
-  result: RequestView['result'];
+  policy: RequestRecord['policy'];
+  approval: (Partial<ApprovalRecord> & Pick<ApprovalRecord, 'groups' | 'quorum' | 'channels' | 'deadline'>) | null;
+  result: RequestRecord['result'];
   error: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-function toView(row: RequestRow, votes: VoteView[]): RequestView {
+// Rows written before approval chains hold a single stage without its number.
+function toApprovalRecord(approval: NonNullable<RequestRow['approval']>): ApprovalRecord {
+  return { stage: 1, stageCount: 1, distinctGroups: false, onTimeout: 'reject', ...approval };
+}
+
+function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
   return {
     id: row.id,
     status: row.status,
@@ -31,8 +37,9 @@ function toView(row: RequestRow, votes: VoteView[]): RequestView {
     command: row.command,
     reason: row.reason,
     metadata: row.metadata,
+    callbackUrl: row.callback_url,
     policy: row.policy,
-    approval: row.approval,
+    approval: row.approval && toApprovalRecord(row.approval),
     votes,
     result: row.result,
     error: row.error,
@@ -45,9 +52,9 @@ function toView(row: RequestRow, votes: VoteView[]): RequestView {
 export async function insertRequest(pool: Pool, request: PrivilegedRequest): Promise<boolean> {
   return inTransaction(pool, async (client) => {
     const inserted = await client.query(
-      `INSERT INTO requests (id, agent, connector, target, command, reason, metadata, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'evaluating') ON CONFLICT (id) DO NOTHING`,
-      [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata],
+      `INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING`,
+      [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata, request.callbackUrl ?? null],
     );
     if (inserted.rowCount === 0) return false;
     await appendAudit(client, {
@@ -66,16 +73,16 @@ export async function markStartFailed(pool: Pool, requestId: string, error: stri
   await recordTransition(pool, { requestId, step: 'start-failed', status: 'failed', changes: { error }, detail: { error } });
 }
 
-export async function getRequest(pool: Pool, id: string): Promise<RequestView | undefined> {
+export async function getRequest(pool: Pool, id: string): Promise<RequestRecord | undefined> {
   const found = await pool.query<RequestRow>('SELECT * FROM requests WHERE id = $1', [id]);
   const row = found.rows[0];
   if (!row) return undefined;
   const votes = await pool.query<VoteView & { at: Date }>(
-    `SELECT reviewer, decision, comment, channel, verified, at FROM votes
+    `SELECT reviewer, decision, comment, channel, verified, at, COALESCE(stage, 1) AS stage FROM votes
      WHERE request_id = $1 AND state = 'counted' ORDER BY at, id`,
     [id],
   );
-  return toView(row, votes.rows.map((vote) => ({ ...vote, at: vote.at.toISOString() })));
+  return toRecord(row, votes.rows.map((vote) => ({ ...vote, at: vote.at.toISOString() })));
 }
 
 export interface ListQuery {
@@ -87,7 +94,7 @@ export interface ListQuery {
 }
 
 /** Newest first; votes are left empty in lists (GET one request to see them). */
-export async function listRequests(pool: Pool, query: ListQuery): Promise<RequestView[]> {
+export async function listRequests(pool: Pool, query: ListQuery): Promise<RequestRecord[]> {
   const conditions: string[] = [];
   const values: unknown[] = [];
   const bind = (value: unknown) => `$${values.push(value)}`;
@@ -99,7 +106,7 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
     `SELECT * FROM requests ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit)}`,
     values,
   );
-  return found.rows.map((row) => toView(row, []));
+  return found.rows.map((row) => toRecord(row, []));
 }
 
 export interface Transition {
@@ -107,7 +114,7 @@ export interface Transition {
   /** Idempotency key of this write within the request. */
   step: string;
   status: RequestStatus;
-  changes?: Partial<Pick<RequestView, 'policy' | 'approval' | 'result' | 'error'>>;
+  changes?: Partial<Pick<RequestRecord, 'policy' | 'approval' | 'result' | 'error'>>;
   actor?: string;
   detail?: Record<string, unknown>;
 }

@@ -28,12 +28,12 @@ export async function recordCountedVote(pool: Pool, { requestId, vote, decidedSt
   await inTransaction(pool, async (client) => {
     if (await hasAuditStep(client, requestId, `vote:${vote.id}`)) return;
     if (vote.channel === 'api') {
-      await client.query(`UPDATE votes SET state = 'counted' WHERE id = $1`, [vote.id]);
+      await client.query(`UPDATE votes SET state = 'counted', stage = $2, groups = $3 WHERE id = $1`, [vote.id, vote.stage ?? null, vote.groups ?? null]);
     } else {
       await client.query(
-        `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'counted', $8) ON CONFLICT (id) DO NOTHING`,
-        [vote.id, requestId, vote.reviewer, vote.decision, vote.comment ?? null, vote.channel, vote.verified, vote.at],
+        `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'counted', $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+        [vote.id, requestId, vote.reviewer, vote.decision, vote.comment ?? null, vote.channel, vote.verified, vote.at, vote.stage ?? null, vote.groups ?? null],
       );
     }
     const { id, ...detail } = vote;

@@ -93,9 +93,9 @@ describe('policy', () => {
     assert.equal(policy.decide(input('DROP TABLE x', 'staging-db')).rule, 'default');
     const ticketed = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-7' }));
     assert.equal(ticketed.risk, 'medium');
-    assert.deepEqual(ticketed.approval?.stages, [{ groups: ['dba'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'reject', channels: ['api'] }]);
+    assert.deepEqual(ticketed.approval?.stages, [{ groups: ['dba'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'reject', channels: ['api'], distinctGroups: false }]);
     const fallback = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1'));
-    assert.deepEqual(fallback.approval?.stages, [{ groups: ['oncall'], quorum: 1, timeoutMs: 900_000, onTimeout: 'reject', channels: ['api', 'temporal'] }]);
+    assert.deepEqual(fallback.approval?.stages, [{ groups: ['oncall'], quorum: 1, timeoutMs: 900_000, onTimeout: 'reject', channels: ['api', 'temporal'], distinctGroups: false }]);
   });
 
   test('a rule that fails to evaluate denies (fails closed) instead of letting a later rule decide', () => {
@@ -124,5 +124,53 @@ describe('policy', () => {
   test('durations', () => {
     assert.deepEqual(['45s', '15m', '4h', '2d', '500ms'].map(parseDurationMs), [45_000, 900_000, 14_400_000, 172_800_000, 500]);
     assert.deepEqual(['', '5', '5x', '-1s', '0s'].map(parseDurationMs), [undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('approval chains in policy', () => {
+  const CHAIN = `version: 1
+default: { effect: deny }
+rules:
+  - name: schema-changes-escalate
+    when: request.connector == "postgres" && sql.kinds.exists(k, k in ["create", "alter"])
+    effect: require_approval
+    risk: critical
+    approval:
+      stages:
+        - { groups: [dba, sre], quorum: 2, distinctGroups: true, timeout: 30m, onTimeout: escalate, channels: [api] }
+        - { groups: [dba-leads], timeout: 4h }
+`;
+
+  test('stages keep their order, quorum, distinctGroups, channels and timeout action', () => {
+    const decision = compilePolicy('chain.yaml', CHAIN).decide(input('ALTER TABLE t ADD COLUMN c int'));
+    assert.equal(decision.risk, 'critical');
+    assert.deepEqual(decision.approval?.stages, [
+      { groups: ['dba', 'sre'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'escalate', channels: ['api'], distinctGroups: true },
+      { groups: ['dba-leads'], quorum: 1, timeoutMs: 14_400_000, onTimeout: 'reject', channels: ['api', 'temporal'], distinctGroups: false },
+    ]);
+    assert.match(decision.explanation, /2 approval\(s\) from dba or sre \(distinct groups\), escalating to 1 approval\(s\) from dba-leads/);
+  });
+
+  test('a last stage that escalates, or distinctGroups with fewer groups than the quorum, is refused at load', () => {
+    const stages = (yaml: string) => () =>
+      compilePolicy('p.yaml', `version: 1\ndefault: { effect: deny }\nrules:\n  - name: r\n    when: "true"\n    effect: require_approval\n    approval:\n      stages:\n${yaml}`);
+    assert.throws(stages('        - { groups: [a], timeout: 1m, onTimeout: escalate }\n'), /approval\.stages \(line \d+\): the last stage has nowhere to escalate to/);
+    assert.throws(stages('        - { groups: [a], quorum: 2, distinctGroups: true, timeout: 1m }\n'), /distinctGroups needs at least as many groups as the quorum/);
+    assert.throws(stages('        - { groups: [a], timeout: 1m, onTimeout: shrug }\n'), /onTimeout/);
+    assert.throws(stages('        []\n'), /give at least one stage/);
+  });
+
+  test('explain names, for every earlier rule, which part of its condition was false', () => {
+    const policy = compilePolicy('policy.yaml', POLICY);
+    const { decision, misses } = policy.explain(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-1' }));
+    assert.equal(decision.rule, 'ticketed');
+    assert.deepEqual(misses, [
+      { rule: 'read-only-sql', when: 'request.connector == "postgres" && sql.readOnly', parts: [{ source: 'request.connector == "postgres"', value: true }, { source: 'sql.readOnly', value: false }] },
+      {
+        rule: 'never-drop-production',
+        when: 'request.target == "prod-db" && sql.kinds.exists(k, k in ["drop", "truncate"])',
+        parts: [{ source: 'request.target == "prod-db"', value: true }, { source: 'sql.kinds.exists(k, k in ["drop", "truncate"])', value: false }],
+      },
+    ]);
   });
 });

@@ -224,7 +224,7 @@ describe('approval', () => {
     assert.equal(live.status, 'pending_approval');
     assert.deepEqual(live.votes.map((v) => v.reviewer), ['alice']);
     assert.equal(live.decision?.approval?.stages[0]?.quorum, 2);
-    assert.ok(live.deadline);
+    assert.ok(live.approval?.deadline);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'bob', {})).status, 200);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');

@@ -4,8 +4,10 @@ import type { Pool } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
 import { createOrchestratorActivities } from '../activities/orchestrator';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
+import { createLinkSigner } from '../notifications/links';
 import type { Policy } from '../policy/policy';
-import type { Settings } from '../settings/env';
+import { type Settings, publicUrl } from '../settings/env';
+import type { Webhook } from '../settings/notifications';
 import type { PrincipalDirectory } from '../settings/principals';
 import type { PostgresTarget } from '../settings/targets';
 
@@ -16,6 +18,8 @@ export interface WorkerDependencies {
   /** Needed by the orchestrator role. */
   policy?: Policy;
   principals?: PrincipalDirectory;
+  /** Orchestrator role: where reviewers hear about requests (NOTIFICATIONS_FILE). */
+  webhooks?: Webhook[];
   /** Needed by the executor role: the credentials live here only. */
   targets?: Map<string, PostgresTarget>;
 }
@@ -40,7 +44,14 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         namespace: settings.TEMPORAL_NAMESPACE,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         ...workflowSource(settings),
-        activities: createOrchestratorActivities({ pool, policy: deps.policy, principals: deps.principals }),
+        activities: createOrchestratorActivities({
+          pool,
+          policy: deps.policy,
+          principals: deps.principals,
+          webhooks: deps.webhooks ?? [],
+          ...(settings.LINK_SECRET && { links: createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) }),
+          publicUrl: publicUrl(settings),
+        }),
       }),
     );
   }

@@ -2,6 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadPolicy } from '../policy/policy';
 import { loadSettings } from '../settings/env';
+import { loadWebhooks } from '../settings/notifications';
 import { loadPrincipals } from '../settings/principals';
 import { loadTargets } from '../settings/targets';
 import { createPool } from '../store/pool';
@@ -14,7 +15,11 @@ async function main(): Promise<void> {
   }
   // Configuration files first: a bad policy stops start-up before anything connects.
   const files = {
-    ...(settings.WORKER_ROLE !== 'executor' && { policy: loadPolicy(settings.POLICY_FILE), principals: loadPrincipals(settings.PRINCIPALS_FILE) }),
+    ...(settings.WORKER_ROLE !== 'executor' && {
+      policy: loadPolicy(settings.POLICY_FILE),
+      principals: loadPrincipals(settings.PRINCIPALS_FILE),
+      webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
+    }),
     ...(settings.WORKER_ROLE !== 'orchestrator' && { targets: loadTargets(settings.TARGETS_FILE) }),
   };
   const pool = createPool(settings.DATABASE_URL);

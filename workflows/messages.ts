@@ -2,7 +2,7 @@
 // update name is ever spelled twice. Imports nothing but the Temporal SDK and types.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PolicyDecision, PrivilegedRequest, RequestStatus, Vote, VoteDecision } from '../domain/request';
+import type { ApprovalProgress, PolicyDecision, PrivilegedRequest, RequestStatus, Vote, VoteDecision } from '../domain/request';
 
 /** A vote cast through the API: the API authenticated the reviewer and looked up their groups. */
 export interface Ballot {
@@ -11,13 +11,16 @@ export interface Ballot {
   groups: string[];
   decision: VoteDecision;
   comment?: string;
+  /** Set by one-click links, which are bound to a stage: refused once the request escalated. */
+  stage?: number;
 }
 
 /** The workflow's live state, answered by the `state` query and by every update. */
 export interface RequestSnapshot {
   status: RequestStatus;
   decision?: PolicyDecision;
-  deadline?: string;
+  /** The stage the request waits in (or last waited in), with its deadline. */
+  approval?: ApprovalProgress;
   votes: Vote[];
   error?: string;
 }
@@ -35,6 +38,8 @@ export const stateQuery = defineQuery<RequestSnapshot>('state');
 export const REFUSALS = {
   NotPending: 409,
   AlreadyVoted: 409,
+  StageChanged: 409,
+  GroupAlreadyCounted: 403,
   SelfApproval: 403,
   NotEligible: 403,
   ChannelNotAllowed: 403,

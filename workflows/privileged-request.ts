@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -10,10 +11,11 @@ import {
 } from '@temporalio/workflow';
 import type { createExecutorActivities } from '../activities/executor';
 import type { createOrchestratorActivities } from '../activities/orchestrator';
-import type { ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
+import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
+import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
 import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, searchAttributes, stateQuery } from './messages';
 import { signalPayloadSchema } from './signal-payload';
-import { type Voter, refuseVote, tally } from './voting';
+import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
 type Orchestrator = ReturnType<typeof createOrchestratorActivities>;
 type Executor = ReturnType<typeof createExecutorActivities>;
@@ -24,8 +26,26 @@ const orchestrator = proxyActivities<Orchestrator>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
+// Notifications are best effort: retried with backoff, never awaited by the approval itself.
+const notifier = proxyActivities<Orchestrator>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: NOTIFY_MAX_ATTEMPTS },
+});
+
+/**
+ * Histories recorded before approval chains have no notify calls; this patch keeps them
+ * replaying (test/replay.test.ts). New executions take the patched path.
+ */
+const APPROVAL_CHAINS_PATCH = 'approval-chains';
+
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
 type Verdict = Extract<RequestStatus, 'approved' | 'rejected' | 'expired' | 'cancelled'>;
+
+function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: number): ApprovalProgress {
+  const { groups, quorum, channels, onTimeout } = stage;
+  const deadline = new Date(Date.now() + stage.timeoutMs).toISOString();
+  return { stage: stageNumber, stageCount, groups, quorum, distinctGroups: stage.distinctGroups ?? false, channels, onTimeout, deadline };
+}
 
 /**
  * One privileged request from policy to recorded result. The workflow id is the request id.
@@ -35,7 +55,10 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
   let verdict: Verdict | undefined;
   let stage: ApprovalStage | undefined;
+  let stageNumber = 0;
   setHandler(stateQuery, () => state);
+  const notifies = patched(APPROVAL_CHAINS_PATCH);
+  const deliveries: Promise<void>[] = [];
 
   const setStatus = (status: RequestStatus) => {
     state.status = status;
@@ -52,16 +75,18 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
       channel: voter.channel,
       verified: voter.channel === 'api',
       at: new Date().toISOString(),
+      stage: stageNumber,
+      groups: eligibleGroups(stage!, voter),
     };
     state.votes.push(vote);
-    const decided = tally(stage!, state.votes);
+    const decided = tally(stage!, stageNumber, state.votes);
     if (decided) verdict = decided;
     await orchestrator.recordCountedVote({ requestId: request.id, vote, ...(decided && { decidedStatus: decided }) });
     if (decided) setStatus(decided);
   };
-  const voteContext = () => ({ requester: request.agent, stage: stage!, votes: state.votes, open: stage !== undefined && verdict === undefined });
-  const refuseAsFailure = (voter: Voter) => {
-    const refusal = refuseVote(voteContext(), voter);
+  const voteContext = () => ({ requester: request.agent, stage: stage!, stageNumber, votes: state.votes, open: stage !== undefined && verdict === undefined });
+  const refuseAsFailure = (voter: Voter, ballot: { decision: Vote['decision']; stage?: number }) => {
+    const refusal = refuseVote(voteContext(), voter, ballot.decision, ballot.stage);
     if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
   };
 
@@ -71,7 +96,7 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
       await countVote({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot.decision, ballot.comment, ballot.voteId);
       return state;
     },
-    { validator: (ballot) => refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }) },
+    { validator: (ballot) => refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot) },
   );
 
   const onSignalVote = (decision: Vote['decision']) => async (payload: unknown) => {
@@ -85,7 +110,7 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
     // The signal's sender is unverified; the reviewer's groups come from our principal directory.
     const groups = (await orchestrator.lookupReviewerGroups(reviewer)) ?? [];
     const voter: Voter = { reviewer, groups, channel: 'temporal' };
-    const refusal = refuseVote(voteContext(), voter);
+    const refusal = refuseVote(voteContext(), voter, decision);
     if (refusal) return ignored(refusal.message);
     await countVote(voter, decision, comment, voteId);
   };
@@ -108,43 +133,69 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
     },
   );
 
-  // --- the story: policy, approval, execution -----------------------------------------------
+  // --- the story: policy, approval chain, execution ------------------------------------------
   const decision = await orchestrator.evaluatePolicy(request);
   state.decision = decision;
   if (decision.risk) upsertSearchAttributes([{ key: searchAttributes.risk, value: decision.risk }]);
   const policy = { effect: decision.effect, rule: decision.rule, explanation: decision.explanation, version: decision.version, reason: decision.reason, risk: decision.risk };
 
+  const notifyReviewers = (event: ReviewerEvent) => {
+    if (!notifies) return;
+    const notice = { event, request, policy: { rule: decision.rule, risk: decision.risk, explanation: decision.explanation }, approval: state.approval! };
+    deliveries.push(notifier.notifyReviewers(notice).catch(() => undefined));
+  };
+  const finish = async (): Promise<RequestStatus> => {
+    if (notifies && request.callbackUrl) {
+      const notice = { requestId: request.id, callbackUrl: request.callbackUrl, status: state.status, ...(state.error !== undefined && { error: state.error }) };
+      deliveries.push(notifier.notifyAgent(notice).catch(() => undefined));
+    }
+    await Promise.all(deliveries);
+    // Let in-flight vote handlers record their refusal before the workflow completes.
+    await condition(allHandlersFinished);
+    return state.status;
+  };
+
   if (decision.effect === 'deny') {
-    await orchestrator.recordTransition({ requestId: request.id, step: 'status:denied', status: 'denied', changes: { policy, error: decision.reason ?? 'denied by policy' }, detail: { policy } });
+    state.error = decision.reason ?? 'denied by policy';
+    await orchestrator.recordTransition({ requestId: request.id, step: 'status:denied', status: 'denied', changes: { policy, error: state.error }, detail: { policy } });
     setStatus('denied');
-    return finish(state.status);
+    return finish();
   }
 
   if (decision.effect === 'require_approval') {
-    stage = decision.approval!.stages[0]!;
-    const deadline = new Date(Date.now() + stage.timeoutMs).toISOString();
-    state.deadline = deadline;
-    const approval = { groups: stage.groups, quorum: stage.quorum, channels: stage.channels, deadline };
-    await orchestrator.recordTransition({ requestId: request.id, step: 'status:pending_approval', status: 'pending_approval', changes: { policy, approval }, detail: { policy, approval } });
-    setStatus('pending_approval');
+    const stages = decision.approval!.stages;
+    for (const [index, next] of stages.entries()) {
+      stage = next;
+      stageNumber = index + 1;
+      const approval = progressOf(stage, stageNumber, stages.length);
+      state.approval = approval;
+      if (index === 0) {
+        await orchestrator.recordTransition({ requestId: request.id, step: 'status:pending_approval', status: 'pending_approval', changes: { policy, approval }, detail: { policy, approval } });
+        setStatus('pending_approval');
+      } else {
+        await orchestrator.recordTransition({ requestId: request.id, step: `escalated:${stageNumber}`, status: 'pending_approval', changes: { approval }, detail: { approval } });
+      }
+      notifyReviewers(index === 0 ? 'approval_requested' : 'escalated');
 
-    // The durable timer: survives worker, server and API restarts.
-    if (!(await condition(() => verdict !== undefined, stage.timeoutMs))) {
+      // The durable timer: survives worker, server and API restarts.
+      if (await condition(() => verdict !== undefined, stage.timeoutMs)) break;
+      if (stage.onTimeout === 'escalate') continue;
       verdict = 'expired';
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:expired', status: 'expired', detail: { deadline } });
+      await orchestrator.recordTransition({ requestId: request.id, step: 'status:expired', status: 'expired', detail: { deadline: approval.deadline, stage: stageNumber } });
       setStatus('expired');
     }
     // A deciding vote or a cancel records its own transition; wait until it has.
     await condition(() => state.status === verdict);
-    if (verdict !== 'approved') return finish(state.status);
+    notifyReviewers(verdict!);
+    if (verdict !== 'approved') return finish();
 
     const counted = state.votes.filter((vote) => vote.channel === 'api').map((vote) => vote.id);
     const forged = await orchestrator.findUnrecordedApiVotes(request.id, counted);
     if (forged.length > 0) {
-      const error = `vote verification failed: API votes ${forged.join(', ')} were never recorded by the API`;
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:failed', status: 'failed', changes: { error }, detail: { forged } });
+      state.error = `vote verification failed: API votes ${forged.join(', ')} were never recorded by the API`;
+      await orchestrator.recordTransition({ requestId: request.id, step: 'status:failed', status: 'failed', changes: { error: state.error }, detail: { forged } });
       setStatus('failed');
-      return finish(state.status);
+      return finish();
     }
   } else {
     await orchestrator.recordTransition({ requestId: request.id, step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } });
@@ -156,10 +207,10 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
   const outcome = await execute(request, options.executorTaskQueue);
   const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
   const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
+  if (outcome.status !== 'succeeded') state.error = outcome.error;
   await orchestrator.recordTransition({ requestId: request.id, step: `status:${outcome.status}`, status: outcome.status, changes, detail });
   setStatus(outcome.status);
-  if (outcome.status !== 'succeeded') state.error = outcome.error;
-  return finish(state.status);
+  return finish();
 }
 
 /** Runs the command once on the executor queue; a lost executor means the outcome is unknown. */
@@ -177,10 +228,4 @@ async function execute(request: PrivilegedRequest, executorTaskQueue: string) {
     if (!(error instanceof ActivityFailure)) throw error;
     return orchestrator.explainLostExecution(request.id, error.cause?.message ?? error.message);
   }
-}
-
-async function finish(status: RequestStatus): Promise<RequestStatus> {
-  // Let in-flight vote handlers record their refusal before the workflow completes.
-  await condition(allHandlersFinished);
-  return status;
 }

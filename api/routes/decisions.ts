@@ -1,20 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
-import { newVoteId } from '../../domain/ids';
-import type { Vote, VoteDecision } from '../../domain/request';
+import type { VoteDecision } from '../../domain/request';
+import type { PrincipalDirectory } from '../../settings/principals';
 import { getRequest } from '../../store/requests';
-import { insertApiVote, markVoteRefused } from '../../store/votes';
-import { HttpError } from '../http-error';
+import { castVote } from '../cast-vote';
 import { requireReviewer } from '../plugins/authentication';
+import { presentRequest } from '../present';
 import type { TemporalGateway } from '../temporal-gateway';
 import { decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
 
 export interface DecisionRoutesOptions {
   pool: Pool;
   temporal: TemporalGateway;
+  principals: PrincipalDirectory;
 }
 
-export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { pool, temporal }) => {
+export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { pool, temporal, principals }) => {
   for (const decision of ['approve', 'reject'] as const satisfies VoteDecision[]) {
     app.post(
       `/v1/requests/:id/${decision}`,
@@ -28,30 +29,9 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
       },
       async (request) => {
         requireReviewer(request);
-        const { principal } = request;
-        const existing = await getRequest(pool, request.params.id);
-        if (!existing) throw new HttpError(404, 'not_found', `no request ${request.params.id}`);
-        if (existing.status !== 'pending_approval') {
-          throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
-        }
-        const vote: Vote = {
-          id: newVoteId(),
-          reviewer: principal.id,
-          decision,
-          ...(request.body.comment !== undefined && { comment: request.body.comment }),
-          channel: 'api',
-          verified: true,
-          at: new Date().toISOString(),
-        };
-        // Recorded before it reaches the workflow, so the workflow can prove API votes are real.
-        await insertApiVote(pool, existing.id, vote);
-        try {
-          await temporal.decide(existing.id, { voteId: vote.id, reviewer: principal.id, groups: principal.groups, decision, ...(vote.comment !== undefined && { comment: vote.comment }) });
-        } catch (error) {
-          await markVoteRefused(pool, vote.id, (error as Error).message);
-          throw error;
-        }
-        return (await getRequest(pool, existing.id))!;
+        const { comment } = request.body;
+        await castVote(pool, temporal, { requestId: request.params.id, reviewer: request.principal, decision, ...(comment !== undefined && { comment }) });
+        return presentRequest((await getRequest(pool, request.params.id))!, principals);
       },
     );
   }

@@ -3,22 +3,26 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { newRequestId, requestIdForIdempotencyKey } from '../../domain/ids';
 import { type PrivilegedRequest, isTerminal } from '../../domain/request';
-import type { RequestView } from '../../domain/request-view';
+import type { RequestRecord } from '../../domain/request-view';
 import { analyseSql } from '../../connectors/postgres/sql-facts';
 import { getRequest, insertRequest, listRequests, markStartFailed } from '../../store/requests';
 import { HttpError } from '../http-error';
 import type { TemporalGateway } from '../temporal-gateway';
 import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, waitQuery } from '../schemas';
-import type { Principal } from '../../settings/principals';
+import type { Principal, PrincipalDirectory } from '../../settings/principals';
+import { presentRequest } from '../present';
 
 export interface RequestRoutesOptions {
   pool: Pool;
   temporal: TemporalGateway;
+  principals: PrincipalDirectory;
+  /** Hosts a callbackUrl may point at (CALLBACK_ALLOWED_HOSTS); undefined allows any. */
+  callbackHosts?: string[];
   longPollIntervalMs?: number;
 }
 
 /** Agents see their own requests only; to anyone else another agent's request does not exist. */
-async function findVisible(pool: Pool, id: string, principal: Principal): Promise<RequestView> {
+async function findVisible(pool: Pool, id: string, principal: Principal): Promise<RequestRecord> {
   const found = await getRequest(pool, id);
   if (!found || (principal.kind === 'agent' && found.agent !== principal.id)) {
     throw new HttpError(404, 'not_found', `no request ${id}`);
@@ -26,11 +30,16 @@ async function findVisible(pool: Pool, id: string, principal: Principal): Promis
   return found;
 }
 
-function sameCommand(existing: RequestView, request: PrivilegedRequest): boolean {
-  return existing.connector === request.connector && existing.target === request.target && existing.command.sql === request.command.sql;
+function sameCommand(existing: RequestRecord, request: PrivilegedRequest): boolean {
+  return (
+    existing.connector === request.connector &&
+    existing.target === request.target &&
+    existing.command.sql === request.command.sql &&
+    existing.callbackUrl === (request.callbackUrl ?? null)
+  );
 }
 
-const encodeCursor = (view: RequestView) => Buffer.from(JSON.stringify({ createdAt: view.createdAt, id: view.id })).toString('base64url');
+const encodeCursor = (view: RequestRecord) => Buffer.from(JSON.stringify({ createdAt: view.createdAt, id: view.id })).toString('base64url');
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
@@ -43,7 +52,9 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
 }
 
-export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, longPollIntervalMs = 200 }) => {
+export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, longPollIntervalMs = 200 }) => {
+  const present = (record: RequestRecord) => presentRequest(record, principals);
+
   app.post(
     '/v1/requests',
     {
@@ -62,6 +73,9 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       if (!analysis.ok) {
         throw new HttpError(400, 'invalid_sql', `the SQL does not parse: ${analysis.message} (at character ${analysis.position + 1})`);
       }
+      if (body.callbackUrl && callbackHosts && !callbackHosts.includes(new URL(body.callbackUrl).host.toLowerCase())) {
+        throw new HttpError(400, 'callback_host_not_allowed', `callbackUrl must point at one of: ${callbackHosts.join(', ')} (CALLBACK_ALLOWED_HOSTS)`);
+      }
       const privileged: PrivilegedRequest = {
         id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
         agent: principal.id,
@@ -70,6 +84,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         command: { sql: body.command.sql },
         reason: body.reason,
         metadata: body.metadata ?? {},
+        ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),
       };
       const created = await insertRequest(pool, privileged);
       if (!created) {
@@ -79,10 +94,10 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         }
         // A crash between insert and start leaves the row waiting: starting again is safe (same id).
         if (existing.status === 'evaluating') await startWorkflow(privileged);
-        return reply.code(200).send(existing);
+        return reply.code(200).send(present(existing));
       }
       await startWorkflow(privileged);
-      return reply.code(202).send((await getRequest(pool, privileged.id))!);
+      return reply.code(202).send(present((await getRequest(pool, privileged.id))!));
     },
   );
 
@@ -113,7 +128,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         await new Promise((resolve) => setTimeout(resolve, longPollIntervalMs));
         view = await findVisible(pool, request.params.id, request.principal);
       }
-      return view;
+      return present(view);
     },
   );
 
@@ -135,7 +150,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         ...(cursor && { after: decodeCursor(cursor) }),
       });
       const page = items.slice(0, limit);
-      return { items: page, nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+      return { items: page.map(present), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null };
     },
   );
 
@@ -153,7 +168,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       if (existing.agent !== request.principal.id) throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
       if (existing.status !== 'pending_approval') throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
       await temporal.cancel(existing.id, request.principal.id);
-      return (await getRequest(pool, existing.id))!;
+      return present((await getRequest(pool, existing.id))!);
     },
   );
 };

@@ -1,0 +1,93 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import { type AgentNotice, NOTIFY_MAX_ATTEMPTS, type ReviewerNotice } from '../domain/notifications';
+import { type LinkSigner, decisionLinks } from '../notifications/links';
+import { type ReviewerLinks, reviewerMessage, slackBody } from '../notifications/messages';
+import { postJson } from '../notifications/post-json';
+import type { Webhook } from '../settings/notifications';
+import type { PrincipalDirectory } from '../settings/principals';
+import { deliveredDestinations, recordDelivery } from '../store/deliveries';
+
+export interface NotifyDependencies {
+  pool: Pool;
+  principals: PrincipalDirectory;
+  webhooks: Webhook[];
+  /** Absent without LINK_SECRET: messages then carry no one-click links. */
+  links?: LinkSigner;
+  publicUrl: string;
+}
+
+interface Destination {
+  name: string;
+  url: string;
+  body: unknown;
+}
+
+/**
+ * Delivers one notice to each destination that has not had it yet. Failures are recorded and
+ * retried (Temporal's backoff); the last attempt records them as failed and returns, so a dead
+ * receiver never fails the request.
+ */
+async function deliver(pool: Pool, requestId: string, notice: string, destinations: Destination[]): Promise<void> {
+  const delivered = await deliveredDestinations(pool, requestId, notice);
+  const lastAttempt = Context.current().info.attempt >= NOTIFY_MAX_ATTEMPTS;
+  const failures: string[] = [];
+  await Promise.all(
+    destinations
+      .filter((destination) => !delivered.has(destination.name))
+      .map(async (destination) => {
+        const delivery = { requestId, notice, destination: destination.name };
+        try {
+          await postJson(destination.url, destination.body);
+          await recordDelivery(pool, delivery, 'delivered');
+        } catch (error) {
+          const message = (error as Error).message;
+          await recordDelivery(pool, delivery, lastAttempt ? 'failed' : 'retrying', message);
+          failures.push(`${destination.name}: ${message}`);
+        }
+      }),
+  );
+  if (failures.length > 0 && !lastAttempt) throw ApplicationFailure.retryable(`notice ${notice} not delivered yet: ${failures.join('; ')}`, 'DeliveryFailed');
+}
+
+/** Activities that tell reviewers (webhooks) and the requesting agent (its callback URL). */
+export function createNotifyActivities({ pool, principals, webhooks, links, publicUrl }: NotifyDependencies) {
+  const linksFor = (notice: ReviewerNotice, groups: string[]): ReviewerLinks[] => {
+    const open = notice.event === 'approval_requested' || notice.event === 'escalated';
+    if (!links || !open) return [];
+    const expiresAt = Date.parse(notice.approval.deadline);
+    return principals
+      .reviewersIn(groups)
+      .filter((reviewer) => reviewer.id !== notice.request.agent)
+      .map((reviewer) => ({
+        reviewer: reviewer.id,
+        ...decisionLinks(links, { requestId: notice.request.id, stage: notice.approval.stage, reviewer: reviewer.id, expiresAt }),
+      }));
+  };
+
+  return {
+    async notifyReviewers(notice: ReviewerNotice): Promise<void> {
+      const requestUrl = `${publicUrl}/v1/requests/${notice.request.id}`;
+      const destinations = webhooks
+        .map((webhook) => ({ webhook, groups: webhook.groups.filter((group) => notice.approval.groups.includes(group)) }))
+        .filter(({ groups }) => groups.length > 0)
+        .map(({ webhook, groups }) => {
+          const message = reviewerMessage(notice, requestUrl, linksFor(notice, groups));
+          return { name: webhook.name, url: webhook.url, body: webhook.format === 'slack' ? slackBody(message) : message };
+        });
+      const stageEvent = notice.event === 'approval_requested' || notice.event === 'escalated';
+      await deliver(pool, notice.request.id, stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event, destinations);
+    },
+
+    async notifyAgent(notice: AgentNotice): Promise<void> {
+      const body = {
+        event: 'request.finished',
+        requestId: notice.requestId,
+        status: notice.status,
+        error: notice.error ?? null,
+        url: `${publicUrl}/v1/requests/${notice.requestId}`,
+      };
+      await deliver(pool, notice.requestId, 'finished', [{ name: 'callback', url: notice.callbackUrl, body }]);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { Pool } from 'pg';
+import { newVoteId } from '../domain/ids';
+import type { Vote, VoteDecision } from '../domain/request';
+import type { Principal } from '../settings/principals';
+import { getRequest } from '../store/requests';
+import { insertApiVote, markVoteRefused } from '../store/votes';
+import { HttpError } from './http-error';
+import type { TemporalGateway } from './temporal-gateway';
+
+export interface Ballot {
+  requestId: string;
+  reviewer: Principal;
+  decision: VoteDecision;
+  comment?: string;
+  /** One-click links are bound to a stage: the workflow refuses them once it escalated. */
+  stage?: number;
+}
+
+/**
+ * Casts an authenticated reviewer's vote (API route or one-click link). The vote row is written
+ * before it reaches the workflow, so the workflow can prove the API votes it counted are real;
+ * a refusal (409/403) is recorded on the row and rethrown.
+ */
+export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Ballot): Promise<void> {
+  const existing = await getRequest(pool, ballot.requestId);
+  if (!existing) throw new HttpError(404, 'not_found', `no request ${ballot.requestId}`);
+  if (existing.status !== 'pending_approval') {
+    throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
+  }
+  const vote: Vote = {
+    id: newVoteId(),
+    reviewer: ballot.reviewer.id,
+    decision: ballot.decision,
+    ...(ballot.comment !== undefined && { comment: ballot.comment }),
+    channel: 'api',
+    verified: true,
+    at: new Date().toISOString(),
+  };
+  await insertApiVote(pool, existing.id, vote);
+  try {
+    await temporal.decide(existing.id, {
+      voteId: vote.id,
+      reviewer: vote.reviewer,
+      groups: ballot.reviewer.groups,
+      decision: vote.decision,
+      ...(vote.comment !== undefined && { comment: vote.comment }),
+      ...(ballot.stage !== undefined && { stage: ballot.stage }),
+    });
+  } catch (error) {
+    await markVoteRefused(pool, vote.id, (error as Error).message);
+    throw error;
+  }
+}

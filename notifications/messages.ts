@@ -1,0 +1,79 @@
+// The two webhook bodies: a documented JSON body, and a Slack incoming-webhook body
+// (`text` + Block Kit `blocks`). Both carry the same facts; the README documents the JSON one.
+import type { ReviewerEvent, ReviewerNotice } from '../domain/notifications';
+
+export interface ReviewerLinks {
+  reviewer: string;
+  approve: string;
+  reject: string;
+}
+
+export interface ReviewerMessage {
+  event: ReviewerEvent;
+  summary: string;
+  request: { id: string; agent: string; connector: string; target: string; command: { sql: string }; reason: string; url: string };
+  policy: { rule: string; risk: string | null; explanation: string };
+  approval: ReviewerNotice['approval'];
+  /** One-click links for each eligible reviewer; only while a stage is open. */
+  links: ReviewerLinks[];
+}
+
+const HEADLINES: Record<ReviewerEvent, string> = {
+  approval_requested: 'Approval needed',
+  escalated: 'Escalated: approval needed',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  expired: 'Expired without a decision',
+  cancelled: 'Cancelled by the agent',
+};
+
+function summaryOf({ event, request, approval }: ReviewerNotice): string {
+  const what = `${request.agent} asks to run a ${request.connector} command on ${request.target}`;
+  const need = `${approval.quorum} approval(s) from ${approval.groups.join(' or ')}${approval.distinctGroups ? ' (different groups)' : ''}`;
+  const stage = approval.stageCount > 1 ? ` (stage ${approval.stage} of ${approval.stageCount})` : '';
+  if (event === 'approval_requested' || event === 'escalated') return `${HEADLINES[event]}: ${what}; needs ${need}${stage} by ${approval.deadline}`;
+  return `${HEADLINES[event]}: ${request.id} (${what})`;
+}
+
+export function reviewerMessage(notice: ReviewerNotice, requestUrl: string, links: ReviewerLinks[]): ReviewerMessage {
+  const { request, policy } = notice;
+  return {
+    event: notice.event,
+    summary: summaryOf(notice),
+    request: { id: request.id, agent: request.agent, connector: request.connector, target: request.target, command: request.command, reason: request.reason, url: requestUrl },
+    policy: { rule: policy.rule, risk: policy.risk ?? null, explanation: policy.explanation },
+    approval: notice.approval,
+    links,
+  };
+}
+
+// Slack mrkdwn needs only these three escaped; a section's text is capped at 3,000 characters.
+const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export function slackBody(message: ReviewerMessage) {
+  const { request, policy, approval } = message;
+  const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${slackEscape(value)}` });
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(`${HEADLINES[message.event]}: ${request.connector} on ${request.target}`, 150) } },
+    {
+      type: 'section',
+      fields: [
+        field('Agent', request.agent),
+        field('Target', request.target),
+        field('Risk', policy.risk ?? 'not set'),
+        field('Policy rule', policy.rule),
+        field('Stage', `${approval.stage} of ${approval.stageCount}: ${approval.quorum} from ${approval.groups.join(', ')}`),
+        field('Deadline', approval.deadline),
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${slackEscape(request.reason)}`, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(request.command.sql)}\`\`\``, 3000) } },
+  ];
+  if (message.links.length > 0) {
+    const lines = message.links.map((link) => `*${slackEscape(link.reviewer)}*: <${link.approve}|Approve> · <${link.reject}|Reject>`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Decide in one click* (each link is personal)\n${lines.join('\n')}`, 3000) } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${request.id} · <${request.url}|API>` }] });
+  return { text: message.summary, blocks };
+}
