@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { analyseSql } from '../connectors/postgres/sql-facts';
 import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest, Vote } from '../domain/request';
 import type { Policy } from '../policy/policy';
+import { policyInputFor } from '../policy/policy-input';
 import type { PrincipalDirectory } from '../settings/principals';
 import { findExecution } from '../store/executions';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
@@ -21,18 +21,8 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies) {
     ...createNotifyActivities(deps),
 
     async evaluatePolicy(request: PrivilegedRequest): Promise<PolicyDecision> {
-      const analysis = analyseSql(request.command.sql);
-      if (!analysis.ok) {
-        return {
-          effect: 'deny',
-          rule: 'unparsable-sql',
-          reason: 'the SQL does not parse',
-          explanation: `the PostgreSQL parser refused the SQL at position ${analysis.position}: ${analysis.message}`,
-          version: policy.version,
-        };
-      }
-      const { id, agent, connector, target, reason, metadata } = request;
-      return policy.decide({ request: { id, agent, connector, target, reason, metadata }, sql: analysis.facts });
+      const prepared = policyInputFor(request, policy.version);
+      return prepared.ok ? policy.decide(prepared.input) : prepared.decision;
     },
 
     async recordTransition(transition: Transition): Promise<void> {

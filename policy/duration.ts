@@ -7,3 +7,10 @@ export function parseDurationMs(text: string): number | undefined {
   const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   return ms > 0 ? Math.round(ms) : undefined;
 }
+
+/** 1_800_000 → "30m": the largest unit that divides the duration exactly. */
+export function formatDurationMs(ms: number): string {
+  const units = Object.entries(UNIT_MS).sort(([, a], [, b]) => b - a);
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
