@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/request.ts'],
+    files: ['workflows/**/*.ts', 'domain/request.ts', 'domain/notifications.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
