@@ -30,6 +30,8 @@ export async function buildApp({ settings, pool, client, principals, logger }: A
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
     bodyLimit: settings.BODY_LIMIT_BYTES,
+    // One-click link tokens (signed claims) are a few hundred characters; the default is 100.
+    maxParamLength: 1024,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

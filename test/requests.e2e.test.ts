@@ -2,8 +2,6 @@
 // votes → executor → records. No activity is mocked here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -15,6 +13,7 @@ import { loadTargets } from '../settings/targets';
 import { decideUpdate, stateQuery } from '../workflows/messages';
 import type { ErrorBody } from '../api/schemas';
 import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from './support/api';
+import { recordHistories } from './support/histories';
 import { type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
@@ -426,14 +425,6 @@ describe('records and history', () => {
       replayed++;
     }
     assert.equal(replayed, startedIds.length);
-    if (process.env.RECORD_HISTORIES === '1') {
-      // The CLI writes the same JSON the Web UI exports, which historyFromJSON reads back.
-      for (const [name, workflowId] of fixtures) {
-        const { stdout } = await promisify(execFile)(requiredEnv('TEMPORAL_CLI_PATH'), [
-          'workflow', 'show', '--address', stack.settings.TEMPORAL_ADDRESS!, '--workflow-id', workflowId, '--output', 'json',
-        ], { maxBuffer: 16 * 1024 * 1024 });
-        writeFileSync(path.join(__dirname, 'histories', `${name}.json`), stdout);
-      }
-    }
+    await recordHistories(stack.settings.TEMPORAL_ADDRESS!, fixtures);
   });
 });

@@ -10,6 +10,7 @@ import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
 import { loadPolicy } from '../../policy/policy';
 import { type Settings, loadSettings } from '../../settings/env';
+import { loadWebhooks } from '../../settings/notifications';
 import { loadPrincipals } from '../../settings/principals';
 import { loadTargets } from '../../settings/targets';
 import { migrate } from '../../store/migrate';
@@ -30,7 +31,12 @@ export const TOKENS = {
   carol: 'token-carol-dba-0000000000005',
   dave: 'token-dave-support-000000006',
   erin: 'token-erin-dba-submitter-0007',
+  sam: 'token-sam-sre-00000000000008',
+  lee: 'token-lee-dba-leads-0000000009',
 } as const;
+
+/** The secret one-click links are signed with in tests (LINK_SECRET). */
+export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef0123456789';
 
 const PRINCIPALS = `principals:
   - { id: billing-agent, kind: agent, token: ${TOKENS.agent} }
@@ -40,6 +46,8 @@ const PRINCIPALS = `principals:
   - { id: carol, kind: reviewer, groups: [dba, oncall], token: ${TOKENS.carol} }
   - { id: dave, kind: reviewer, groups: [support], token: ${TOKENS.dave} }
   - { id: erin, kind: reviewer, groups: [dba], token: ${TOKENS.erin} }
+  - { id: sam, kind: reviewer, groups: [sre], token: ${TOKENS.sam} }
+  - { id: lee, kind: reviewer, groups: [dba-leads], token: ${TOKENS.lee} }
 `;
 
 const TARGETS = `targets:
@@ -68,7 +76,14 @@ let runtimeInstalled = false;
 /** Every log line the workers and the API wrote (INFO and up), so the leak test can search them. */
 export const capturedLogs: string[] = [];
 
-export async function startTestStack(policyYaml: string): Promise<TestStack> {
+export interface TestStackOptions {
+  /** NOTIFICATIONS_FILE content (webhooks). */
+  notifications?: string;
+  /** A Temporal server of the test's own (to restart it); default: the run's dev server. */
+  temporalAddress?: string;
+}
+
+export async function startTestStack(policyYaml: string, options: TestStackOptions = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     const logger = new DefaultLogger('INFO', (entry) => {
       // Entries carry bigint timestamps, which JSON.stringify refuses.
@@ -83,10 +98,12 @@ export async function startTestStack(policyYaml: string): Promise<TestStack> {
   writeFileSync(files.policy, policyYaml);
   writeFileSync(files.principals, PRINCIPALS);
   writeFileSync(files.targets, TARGETS);
+  const notificationsFile = path.join(dir, 'notifications.yaml');
+  if (options.notifications) writeFileSync(notificationsFile, options.notifications);
   const queue = `test-${randomBytes(4).toString('hex')}`;
   const settings = loadSettings({
     DATABASE_URL: requiredEnv('TEST_DATABASE_URL'),
-    TEMPORAL_ADDRESS: requiredEnv('TEST_TEMPORAL_ADDRESS'),
+    TEMPORAL_ADDRESS: options.temporalAddress ?? requiredEnv('TEST_TEMPORAL_ADDRESS'),
     TEMPORAL_TASK_QUEUE: queue,
     TEMPORAL_EXECUTOR_TASK_QUEUE: `${queue}-executor`,
     POLICY_FILE: files.policy,
@@ -94,6 +111,9 @@ export async function startTestStack(policyYaml: string): Promise<TestStack> {
     TARGETS_FILE: files.targets,
     WORKFLOW_BUNDLE_PATH: requiredEnv('WORKFLOW_BUNDLE_PATH'),
     LOG_LEVEL: 'silent',
+    LINK_SECRET: TEST_LINK_SECRET,
+    PUBLIC_URL: 'http://gate.test',
+    ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
   });
   const pool = createPool(settings.DATABASE_URL!);
   await migrate(pool);
@@ -108,6 +128,7 @@ export async function startTestStack(policyYaml: string): Promise<TestStack> {
       pool,
       policy: loadPolicy(files.policy),
       principals: loadPrincipals(files.principals),
+      webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
       targets: loadTargets(files.targets),
     });
     running = workers.map((worker) => worker.run());

@@ -1,0 +1,21 @@
+// Replay fixtures: histories of each workflow path, written under test/histories when a run sets
+// RECORD_HISTORIES=1. Files named pre-chains-* were recorded before approval chains (patch
+// 'approval-chains') and are never overwritten: they prove old executions still replay.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { requiredEnv } from './stack';
+
+export async function recordHistories(temporalAddress: string, fixtures: Map<string, string>): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  // The CLI writes the same JSON the Web UI exports, which historyFromJSON reads back.
+  for (const [name, workflowId] of fixtures) {
+    const { stdout } = await promisify(execFile)(
+      requiredEnv('TEMPORAL_CLI_PATH'),
+      ['workflow', 'show', '--address', temporalAddress, '--workflow-id', workflowId, '--output', 'json'],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), stdout);
+  }
+}

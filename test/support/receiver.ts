@@ -1,0 +1,50 @@
+// A local HTTP receiver standing in for Slack, a chat webhook or an agent's callback URL.
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  path: string;
+  body: unknown;
+}
+
+export interface Receiver {
+  url: string;
+  received: Received[];
+  /** Answer with this status from now on (200 by default). */
+  answerWith(status: number): void;
+  /** Resolves once `count` bodies arrived at `path` (or rejects after the timeout). */
+  waitFor(path: string, count?: number, timeoutMs?: number): Promise<Received[]>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const received: Received[] = [];
+  let status = 200;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+      response.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    answerWith: (next) => {
+      status = next;
+    },
+    async waitFor(path, count = 1, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const matching = received.filter((entry) => entry.path === path);
+        if (matching.length >= count) return matching;
+        if (Date.now() > deadline) throw new Error(`${path} received ${matching.length} of ${count} bodies within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
