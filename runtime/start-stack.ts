@@ -7,11 +7,13 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { loadPolicy } from '../policy/policy';
 import { loadSettings } from '../settings/env';
+import { loadWebhooks } from '../settings/notifications';
 import { loadPrincipals } from '../settings/principals';
 import { loadTargets } from '../settings/targets';
 import { migrate } from '../store/migrate';
 import { createPool } from '../store/pool';
 import { createWorkers } from '../worker/create-workers';
+import { localLinkSecret } from './link-secret';
 import { databaseUrl, ensureDatabase, withClient } from './databases';
 import { startDevServer } from './dev-server';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -56,7 +58,12 @@ async function main(): Promise<void> {
     await withClient(process.env.DEMO_DB_URL, (client) => client.query(readFileSync(path.join(__dirname, '../config/demo-seed.sql'), 'utf8')));
   }
 
-  const full = { ...settings, DATABASE_URL: gateDatabaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+  const full = {
+    ...settings,
+    DATABASE_URL: gateDatabaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    LINK_SECRET: settings.LINK_SECRET ?? localLinkSecret(settings.DATA_DIR),
+  };
   const pool = createPool(gateDatabaseUrl);
   stopsInReverse.push(() => pool.end());
   await migrate(pool);
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     pool,
     policy: loadPolicy(settings.POLICY_FILE),
     principals: loadPrincipals(settings.PRINCIPALS_FILE),
+    webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
     targets: loadTargets(settings.TARGETS_FILE),
   });
   const running = workers.map((worker) => worker.run());

@@ -13,7 +13,7 @@ function policyCli(...args: string[]) {
 
 describe('npm run policy', () => {
   test('check prints the decision, the matching rule, the facts and why earlier rules missed', () => {
-    const request = JSON.stringify({ target: 'demo-db', sql: 'UPDATE customers SET email = NULL WHERE id = 1' });
+    const request = JSON.stringify({ target: 'app-db', sql: 'UPDATE customers SET email = NULL WHERE id = 1' });
     const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', request);
     assert.equal(code, 0);
     assert.match(stdout, /^decision: {2}require_approval$/m);
@@ -25,7 +25,7 @@ describe('npm run policy', () => {
   });
 
   test('check --json gives the same decision as data', () => {
-    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{"target":"demo-db","sql":"DROP TABLE customers"}', '--json');
+    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{"target":"app-db","sql":"DROP TABLE customers"}', '--json');
     assert.equal(code, 0);
     const result = JSON.parse(stdout) as { decision: { effect: string; rule: string }; facts: { kinds: string[] } };
     assert.deepEqual([result.decision.effect, result.decision.rule, result.facts.kinds], ['deny', 'never-drop-or-truncate', ['drop']]);
@@ -43,10 +43,10 @@ describe('npm run policy', () => {
     writeFileSync(cases, `policy: ${path.resolve('config/policy.yaml')}
 cases:
   - name: reads are allowed
-    request: { target: demo-db, sql: "SELECT 1" }
+    request: { target: app-db, sql: "SELECT 1" }
     expect: { effect: allow }
   - name: wrongly expects deletes to be allowed
-    request: { target: demo-db, sql: "DELETE FROM customers WHERE id = 1" }
+    request: { target: app-db, sql: "DELETE FROM customers WHERE id = 1" }
     expect: { effect: allow, rule: read-only-sql }
 `);
     const { code, stdout } = policyCli('test', cases);
