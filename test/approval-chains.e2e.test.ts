@@ -89,6 +89,7 @@ before(async () => {
   - { name: dba-slack, url: "${receiver.url}${SLACK_SECRET_PATH}", format: slack, groups: [dba] }
   - { name: leads-json, url: "${receiver.url}/leads", groups: [dba-leads] }
 `,
+    env: { CALLBACK_ALLOWED_HOSTS: `gate.test, ${new URL(receiver.url).host}` },
   });
 });
 
@@ -238,10 +239,16 @@ describe('notifications', () => {
     assert.deepEqual(callback, { event: 'request.finished', requestId: request.id, status: 'succeeded', error: null, url: `http://gate.test/v1/requests/${request.id}` });
   });
 
-  test('a callback URL that is not http(s) is refused at submit and starts nothing', async () => {
-    const response = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'a test', { callbackUrl: 'file:///etc/passwd' }));
-    assert.equal(response.status, 400);
-    assert.match(JSON.stringify(response.body.issues), /callbackUrl must be an http\(s\) URL/);
+  test('a callback URL that is not http(s), or not on CALLBACK_ALLOWED_HOSTS, is refused at submit and starts nothing', async () => {
+    const before = (await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n as number;
+    const scheme = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'a test', { callbackUrl: 'file:///etc/passwd' }));
+    assert.equal(scheme.status, 400);
+    assert.match(JSON.stringify(scheme.body.issues), /callbackUrl must be an http\(s\) URL/);
+    const host = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'a test', { callbackUrl: 'http://169.254.169.254/latest' }));
+    assert.equal(host.status, 400);
+    assert.equal(host.body.error, 'callback_host_not_allowed');
+    assert.match(host.body.message, /gate\.test, 127\.0\.0\.1:\d+ \(CALLBACK_ALLOWED_HOSTS\)/);
+    assert.equal((await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n, before);
   });
 });
 

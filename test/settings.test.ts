@@ -4,7 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadSettings } from '../settings/env';
+import { createLinkSigner } from '../notifications/links';
+import { loadSettings, publicUrl } from '../settings/env';
+import { loadWebhooks } from '../settings/notifications';
 import { loadPrincipals } from '../settings/principals';
 import { loadTargets } from '../settings/targets';
 
@@ -48,4 +50,40 @@ targets:
   assert.deepEqual(targets.get('app-db'), { name: 'app-db', connector: 'postgres', url: 'postgres://u:p@h/db', maxRows: 100, statementTimeoutMs: 10_000, mask: { columns: [], patterns: [] } });
   assert.throws(() => loadTargets(targetsFile, {}), /refers to \$\{APP_DB_URL\}, which is not set/);
   assert.throws(() => loadTargets(file('bad-t.yaml', 'targets:\n  x: { connector: postgres, url: "mysql://h" }\n'), {}), /targets\.x\.url \(line 2\)/);
+});
+
+test('notification settings: a short LINK_SECRET is named, hosts are listed, PUBLIC_URL defaults to the API address', () => {
+  assert.throws(() => loadSettings({ LINK_SECRET: 'too-short' }), /LINK_SECRET: LINK_SECRET must be at least 32 characters/);
+  assert.throws(() => loadSettings({ PUBLIC_URL: 'gate' }), /PUBLIC_URL: /);
+  const settings = loadSettings({ CALLBACK_ALLOWED_HOSTS: ' Agents.example.com:8443, ,hooks.example.com', PORT: '9000' });
+  assert.deepEqual(settings.CALLBACK_ALLOWED_HOSTS, ['agents.example.com:8443', 'hooks.example.com']);
+  assert.equal(publicUrl(settings), 'http://127.0.0.1:9000');
+  assert.equal(publicUrl(loadSettings({ PUBLIC_URL: 'https://gate.example.com/' })), 'https://gate.example.com');
+});
+
+test('webhooks interpolate their URL from the environment and refuse bad entries with the line', () => {
+  const webhooksFile = file('n.yaml', 'webhooks:\n  - { name: dba-slack, url: "${SLACK_URL}", format: slack, groups: [dba] }\n');
+  assert.deepEqual(loadWebhooks(webhooksFile, { SLACK_URL: 'https://hooks.slack.com/services/x' }), [
+    { name: 'dba-slack', url: 'https://hooks.slack.com/services/x', format: 'slack', groups: ['dba'] },
+  ]);
+  assert.deepEqual(loadWebhooks(undefined), []);
+  assert.throws(() => loadWebhooks(file('n2.yaml', 'webhooks:\n  - { name: a, url: "ftp://x", groups: [dba] }\n'), {}), /webhooks\.0\.url \(line 2\): url must be an http\(s\) URL/);
+  assert.throws(() => loadWebhooks(file('n3.yaml', 'webhooks:\n  - { name: a, url: "https://x", groups: [] }\n'), {}), /name the reviewer groups/);
+  assert.throws(
+    () => loadWebhooks(file('n4.yaml', 'webhooks:\n  - { name: a, url: "https://x", groups: [g] }\n  - { name: a, url: "https://y", groups: [g] }\n'), {}),
+    /two webhooks are named "a"/,
+  );
+});
+
+test('one-click link tokens verify only unaltered and unexpired', () => {
+  const signer = createLinkSigner('k'.repeat(32), 'https://gate.example.com');
+  const claims = { requestId: 'req_1', stage: 2, reviewer: 'alice', decision: 'approve' as const, expiresAt: 2_000 };
+  const token = signer.sign(claims);
+  assert.deepEqual(signer.verify(token, 1_000), { ok: true, claims });
+  assert.equal(signer.verify(token, 2_000).ok, false);
+  assert.match(JSON.stringify(signer.verify(token, 2_000)), /"problem":"expired"/);
+  assert.match(JSON.stringify(createLinkSigner('j'.repeat(32), 'x').verify(token, 1_000)), /"problem":"bad_signature"/);
+  assert.match(JSON.stringify(signer.verify(`${token}x`, 1_000)), /"problem":"bad_signature"/);
+  assert.match(JSON.stringify(signer.verify('garbage', 1_000)), /"problem":"malformed"/);
+  assert.equal(signer.url(token), `https://gate.example.com/links/${token}`);
 });

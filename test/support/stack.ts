@@ -81,6 +81,8 @@ export interface TestStackOptions {
   notifications?: string;
   /** A Temporal server of the test's own (to restart it); default: the run's dev server. */
   temporalAddress?: string;
+  /** More environment settings (validated like the real environment). */
+  env?: Record<string, string>;
 }
 
 export async function startTestStack(policyYaml: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -114,6 +116,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     LINK_SECRET: TEST_LINK_SECRET,
     PUBLIC_URL: 'http://gate.test',
     ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
+    ...options.env,
   });
   const pool = createPool(settings.DATABASE_URL!);
   await migrate(pool);
