@@ -31,7 +31,7 @@ export async function buildApp({ settings, pool, client, principals, logger }: A
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
     bodyLimit: settings.BODY_LIMIT_BYTES,
     // One-click link tokens (signed claims) are a few hundred characters; the default is 100.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
