@@ -11,6 +11,7 @@ import type { PrincipalDirectory } from '../settings/principals';
 import { authentication } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
 import { decisionRoutes } from './routes/decisions';
+import { auditRoutes } from './routes/audit';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { requestRoutes } from './routes/requests';
@@ -51,6 +52,7 @@ export async function buildApp({ settings, pool, client, principals, logger }: A
   await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
   await app.register(requestRoutes, { pool, temporal, principals, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
   await app.register(decisionRoutes, { pool, temporal, principals });
+  await app.register(auditRoutes, { pool });
   const links = settings.LINK_SECRET ? createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) : undefined;
   await app.register(linkRoutes, { pool, temporal, principals, ...(links && { links }) });
   return app;

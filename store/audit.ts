@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { canonicalJson } from './canonical-json';
 
 export interface AuditEvent {
@@ -37,4 +37,33 @@ export async function appendAudit(client: PoolClient, event: AuditEvent): Promis
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, prevHash, auditHash(prevHash, event, at)],
   );
+}
+
+export interface ChainCheck {
+  /** Rows checked before the first broken link (all of them when none is broken). */
+  checked: number;
+  firstBroken: { seq: string; requestId: string; step: string; problem: string } | null;
+}
+
+/** Walks the whole hash chain in order and names the first row whose links or content do not match. */
+export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<ChainCheck> {
+  let prevHash = GENESIS_HASH;
+  let afterSeq = '0';
+  let checked = 0;
+  for (;;) {
+    const batch = await pool.query<{ seq: string; request_id: string; step: string; kind: string; actor: string | null; detail: Record<string, unknown>; at: Date; prev_hash: string; hash: string }>(
+      'SELECT seq, request_id, step, kind, actor, detail, at, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, batchSize],
+    );
+    for (const row of batch.rows) {
+      const broken = (problem: string): ChainCheck => ({ checked, firstBroken: { seq: row.seq, requestId: row.request_id, step: row.step, problem } });
+      if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the row before it (a row was removed or reordered)');
+      const event = { requestId: row.request_id, step: row.step, kind: row.kind, ...(row.actor !== null && { actor: row.actor }), detail: row.detail };
+      if (auditHash(prevHash, event, row.at.toISOString()) !== row.hash) return broken('the row content does not match its hash (it was altered)');
+      prevHash = row.hash;
+      checked += 1;
+    }
+    if (batch.rows.length < batchSize) return { checked, firstBroken: null };
+    afterSeq = batch.rows.at(-1)!.seq;
+  }
 }

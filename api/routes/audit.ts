@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { verifyAuditChain } from '../../store/audit';
+import { requireReviewer } from '../plugins/authentication';
+import { errorBody } from '../schemas';
+
+const chainCheck = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  firstBroken: z.object({ seq: z.string(), requestId: z.string(), step: z.string(), problem: z.string() }).nullable(),
+});
+
+export const auditRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { pool }) => {
+  app.get(
+    '/v1/audit/verify',
+    { schema: { summary: 'Walk the audit hash chain; name the first broken link (reviewers)', response: { 200: chainCheck, 401: errorBody, 403: errorBody } } },
+    async (request) => {
+      requireReviewer(request);
+      const check = await verifyAuditChain(pool);
+      return { ok: check.firstBroken === null, ...check };
+    },
+  );
+};
