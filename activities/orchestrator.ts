@@ -4,9 +4,9 @@ import type { Policy } from '../policy/policy';
 import { policyInputFor } from '../policy/policy-input';
 import type { PrincipalDirectory } from '../settings/principals';
 import { findExecution } from '../store/executions';
-import { type NotifyDependencies, createNotifyActivities } from './notify';
 import { type Transition, recordTransition } from '../store/requests';
 import { type CountedVote, findApiVoteIds, recordCountedVote, recordIgnoredVote } from '../store/votes';
+import { type NotifyDependencies, createNotifyActivities } from './notify';
 
 export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;

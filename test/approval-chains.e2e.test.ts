@@ -10,7 +10,7 @@ import { createLinkSigner } from '../notifications/links';
 import type { ReviewerMessage } from '../notifications/messages';
 import { listDeliveries } from '../store/deliveries';
 import { stateQuery } from '../workflows/messages';
-import { call, submitBody, waitForStatus } from './support/api';
+import { call, submitBody, waitForStage, waitForStatus } from './support/api';
 import { recordHistories } from './support/histories';
 import { type Receiver, startReceiver } from './support/receiver';
 import { TEST_LINK_SECRET, type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
@@ -107,7 +107,7 @@ describe('approval chains', () => {
     assert.equal(first.approval?.stageCount, 2);
     assert.deepEqual(first.approval?.eligibleReviewers, ['alice', 'bob', 'carol', 'erin']);
 
-    const second = await waitFor(request.id, (view) => view.approval?.stage === 2);
+    const second = await waitForStage(stack.app, request.id, 2);
     assert.equal(second.status, 'pending_approval');
     assert.deepEqual(second.approval?.groups, ['dba-leads']);
     assert.deepEqual(second.approval?.eligibleReviewers, ['lee']);
@@ -302,7 +302,7 @@ describe('one-click links', () => {
 
     const chain = await submit('escalate: link from the old stage');
     const stageOne = (await waitForMessage('/dba', chain.id, 'approval_requested')).links.find((entry) => entry.reviewer === 'alice')!;
-    await waitFor(chain.id, (view) => view.approval?.stage === 2);
+    await waitForStage(stack.app, chain.id, 2);
     const late = await stack.app.inject({ method: 'POST', url: linkPath(stageOne.approve) });
     assert.ok([409, 410].includes(late.statusCode), `stage-one link after escalation: ${late.statusCode}`);
     assert.match(late.body, /expired|now in stage 2/);
@@ -336,13 +336,3 @@ describe('one-click links', () => {
   });
 });
 
-/** Polls the API until the request satisfies `done`. */
-async function waitFor(id: string, done: (view: RequestView) => boolean, timeoutMs = 20_000): Promise<RequestView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await call(stack.app, 'GET', `/v1/requests/${id}`, 'alice');
-    if (done(body)) return body;
-    if (Date.now() > deadline) throw new Error(`${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(body.approval)} ${body.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { RequestView } from '../domain/request-view';
 import { type DevServer, type DevServerOptions, startDevServer } from '../runtime/dev-server';
 import { freePort } from '../runtime/ports';
-import { call, submitBody, waitForStatus } from './support/api';
+import { call, submitBody, waitForStage, waitForStatus } from './support/api';
 import { type TestStack, requiredEnv, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
@@ -47,12 +47,7 @@ async function steps(stack: TestStack, requestId: string): Promise<string[]> {
 async function assertSameOutcomeAsWithoutStop(stack: TestStack, pair: { escalating: RequestView; expiring: RequestView }) {
   const expired = await waitForStatus(stack.app, pair.expiring.id, ['expired', 'succeeded', 'failed']);
   assert.equal(expired.status, 'expired');
-  const deadline = Date.now() + 20_000;
-  let escalated = (await call(stack.app, 'GET', `/v1/requests/${pair.escalating.id}`, 'lee')).body;
-  while (escalated.approval?.stage !== 2 && Date.now() < deadline) {
-    await sleep(100);
-    escalated = (await call(stack.app, 'GET', `/v1/requests/${pair.escalating.id}`, 'lee')).body;
-  }
+  const escalated = await waitForStage(stack.app, pair.escalating.id, 2);
   assert.equal(escalated.approval?.stage, 2, 'the stage-one deadline fired after the restart');
   assert.equal((await call(stack.app, 'POST', `/v1/requests/${pair.escalating.id}/approve`, 'lee', {})).status, 200);
   assert.equal((await waitForStatus(stack.app, pair.escalating.id, ['succeeded', 'failed'])).status, 'succeeded');

@@ -23,6 +23,7 @@ export interface LinkRoutesOptions {
 const tokenParams = z.object({ token: z.string().max(2000) });
 
 const STATUS_OF_PROBLEM = { malformed: 400, bad_signature: 400, expired: 410 } as const;
+const ALREADY_USED = messagePage('Link already used', 'this link has already been used; each link decides once');
 
 export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { pool, temporal, principals, links }) => {
   // The confirmation form posts an empty urlencoded body; nothing in it is read.
@@ -42,7 +43,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
       return undefined;
     }
     if (await isLinkUsed(pool, token)) {
-      await send(reply, 409, messagePage('Link already used', 'this link has already been used; each link decides once'));
+      await send(reply, 409, ALREADY_USED);
       return undefined;
     }
     return check.claims;
@@ -69,7 +70,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
       return send(reply, 403, messagePage('Not a reviewer', `${claims.reviewer} is no longer a reviewer of this gate`));
     }
     if (!(await useLink(pool, token, claims))) {
-      return send(reply, 409, messagePage('Link already used', 'this link has already been used; each link decides once'));
+      return send(reply, 409, ALREADY_USED); // another click got there first
     }
     try {
       await castVote(pool, temporal, { requestId: claims.requestId, reviewer, decision: claims.decision, comment: 'decided through a one-click link', stage: claims.stage });
