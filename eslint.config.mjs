@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/request.ts', 'domain/notifications.ts'],
+    files: ['workflows/**/*.ts', 'domain/request.ts', 'domain/notifications.ts', 'domain/text.ts', 'bench/baseline-workflows.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

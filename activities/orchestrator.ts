@@ -8,6 +8,15 @@ import { type Transition, recordTransition } from '../store/requests';
 import { type CountedVote, findApiVoteIds, recordCountedVote, recordIgnoredVote } from '../store/votes';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
 
+// Record activities return what they recorded: local activities leave only their result in
+// history (not their input), and GET /v1/requests/:id/history tells the story from it.
+export type RecordedTransition = Pick<Transition, 'step' | 'status' | 'actor'>;
+export type RecordedVote = Omit<CountedVote, 'requestId'>;
+export interface IgnoredVote {
+  vote: Vote;
+  refusal: string;
+}
+
 export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
   policy: Policy;
@@ -25,16 +34,21 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies) {
       return prepared.ok ? policy.decide(prepared.input) : prepared.decision;
     },
 
-    async recordTransition(transition: Transition): Promise<void> {
+    async recordTransition(transition: Transition): Promise<RecordedTransition> {
       await recordTransition(pool, transition);
+      const { step, status, actor } = transition;
+      return { step, status, ...(actor !== undefined && { actor }) };
     },
 
-    async recordCountedVote(counted: CountedVote): Promise<void> {
+    async recordCountedVote(counted: CountedVote): Promise<RecordedVote> {
       await recordCountedVote(pool, counted);
+      const { requestId: _requestId, ...recorded } = counted;
+      return recorded;
     },
 
-    async recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<void> {
+    async recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote> {
       await recordIgnoredVote(pool, requestId, vote, refusal);
+      return { vote, refusal };
     },
 
     /** Groups of a reviewer named in a signal; null for unknown ids and for agents. */

@@ -8,10 +8,13 @@ import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { createLinkSigner } from '../notifications/links';
 import { type Settings, publicUrl } from '../settings/env';
 import type { PrincipalDirectory } from '../settings/principals';
+import { listenForStatusChanges } from '../store/status-changes';
 import { authentication } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
-import { decisionRoutes } from './routes/decisions';
+import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { auditRoutes } from './routes/audit';
+import { codecRoutes } from './routes/codec';
+import { decisionRoutes } from './routes/decisions';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { requestRoutes } from './routes/requests';
@@ -50,9 +53,16 @@ export async function buildApp({ settings, pool, client, principals, logger }: A
 
   const temporal = createTemporalGateway(client, settings);
   await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
-  await app.register(requestRoutes, { pool, temporal, principals, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
+  const statusChanges = listenForStatusChanges(pool);
+  app.addHook('onClose', () => statusChanges.close());
+  await app.register(requestRoutes, { pool, temporal, principals, statusChanges, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
   await app.register(decisionRoutes, { pool, temporal, principals });
   await app.register(auditRoutes, { pool });
+  await app.register(codecRoutes, {
+    ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
+    namespace: settings.TEMPORAL_NAMESPACE,
+    corsOrigins: settings.CODEC_CORS_ORIGINS ?? [],
+  });
   const links = settings.LINK_SECRET ? createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) : undefined;
   await app.register(linkRoutes, { pool, temporal, principals, ...(links && { links }) });
   return app;

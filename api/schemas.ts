@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CONNECTORS, REQUEST_STATUSES } from '../domain/request';
+import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
 import { requestViewSchema as requestView } from '../domain/request-view';
+import { storableText } from '../domain/text';
 
 export { requestView };
 
@@ -10,10 +11,10 @@ export const submitBody = z
   .object({
     connector: z.enum(CONNECTORS),
     target: name,
-    command: z.object({ sql: z.string().min(1).max(100_000) }).strict(),
-    reason: z.string().trim().min(1, 'say why the command must run').max(2000),
+    command: z.object({ sql: storableText().min(1).max(100_000) }).strict(),
+    reason: storableText().trim().min(1, 'say why the command must run').max(2000),
     metadata: z
-      .record(z.string().min(1).max(64), z.string().max(1000))
+      .record(storableText().min(1).max(64), storableText().max(1000))
       .refine((metadata) => Object.keys(metadata).length <= 32, 'at most 32 metadata entries')
       .optional(),
     callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2000).optional(),
@@ -35,9 +36,26 @@ export const listQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export const decisionBody = z.object({ comment: z.string().max(2000).optional() }).strict();
+export const decisionBody = z.object({ comment: storableText().max(2000).optional() }).strict();
 
 export const requestList = z.object({ items: z.array(requestView), nextCursor: z.string().nullable() });
+
+export const timeline = z.object({
+  requestId: z.string(),
+  events: z.array(
+    z.object({
+      eventId: z.number(),
+      at: z.string(),
+      what: z.string(),
+      actor: z.string().optional(),
+      channel: z.enum(VOTE_CHANNELS).optional(),
+      detail: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+});
+
+/** One step of a request's story; `actor` of a signal is the name its sender claimed (channel temporal). */
+export type TimelineEntry = z.infer<typeof timeline>['events'][number];
 
 export const errorBody = z.object({
   error: z.string(),

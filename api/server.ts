@@ -1,5 +1,6 @@
 // API process: `npm run api`. Reads the environment documented in the README.
 import { Client, Connection } from '@temporalio/client';
+import { dataConverter } from '../codec/data-converter';
 import { loadSettings } from '../settings/env';
 import { loadPrincipals } from '../settings/principals';
 import { createPool } from '../store/pool';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   }
   const pool = createPool(settings.DATABASE_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(settings.PAYLOAD_KEYS) });
   const app = await buildApp({ settings, pool, client, principals: loadPrincipals(settings.PRINCIPALS_FILE) });
   await app.listen({ port: settings.PORT, host: settings.HOST });
   const stop = async () => {

@@ -1,16 +1,20 @@
-import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../settings/env';
 import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate, initialSearchAttributes } from '../workflows/messages';
 import type { privilegedRequest } from '../workflows/privileged-request';
+import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
+import type { TimelineEntry } from './schemas';
 
-/** The API's only way into Temporal: start a request's workflow, vote, cancel. */
+/** The API's only way into Temporal: start a request's workflow, vote, cancel, read its history. */
 export interface TemporalGateway {
   start(request: PrivilegedRequest): Promise<void>;
   decide(requestId: string, ballot: Ballot): Promise<void>;
   cancel(requestId: string, agent: string): Promise<void>;
+  /** The request's timeline from its workflow history (decrypted with the client's codec). */
+  timeline(requestId: string): Promise<TimelineEntry[]>;
 }
 
 /** Turns an update validator's refusal into the HTTP answer the reviewer should get. */
@@ -40,6 +44,16 @@ export function createTemporalGateway(client: Client, settings: Pick<Settings, '
     },
     async cancel(requestId, agent) {
       await client.workflow.getHandle(requestId).executeUpdate(cancelUpdate, { args: [{ agent }] }).catch(refusalToHttp);
+    },
+    async timeline(requestId) {
+      const history = await client.workflow
+        .getHandle(requestId)
+        .fetchHistory()
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) throw new HttpError(404, 'no_history', `request ${requestId} has no workflow history (it never started, or its history passed retention)`);
+          throw error;
+        });
+      return timelineOf(history.events ?? [], client.options.loadedDataConverter);
     },
   };
 }

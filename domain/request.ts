@@ -99,7 +99,8 @@ export interface PolicyDecision {
   approval?: { stages: ApprovalStage[] };
 }
 
-export type VoteDecision = 'approve' | 'reject';
+export const VOTE_DECISIONS = ['approve', 'reject'] as const;
+export type VoteDecision = (typeof VOTE_DECISIONS)[number];
 
 export interface Vote {
   id: string;

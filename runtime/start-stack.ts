@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app';
+import { dataConverter } from '../codec/data-converter';
 import { loadPolicy } from '../policy/policy';
 import { loadSettings } from '../settings/env';
 import { loadWebhooks } from '../settings/notifications';
@@ -13,7 +14,7 @@ import { loadTargets } from '../settings/targets';
 import { migrate } from '../store/migrate';
 import { createPool } from '../store/pool';
 import { createWorkers } from '../worker/create-workers';
-import { localLinkSecret } from './link-secret';
+import { localLinkSecret, localPayloadKeys } from './local-secrets';
 import { databaseUrl, ensureDatabase, withClient } from './databases';
 import { startDevServer } from './dev-server';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     DATABASE_URL: gateDatabaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     LINK_SECRET: settings.LINK_SECRET ?? localLinkSecret(settings.DATA_DIR),
+    PAYLOAD_KEYS: settings.PAYLOAD_KEYS ?? localPayloadKeys(settings.DATA_DIR),
   };
   const pool = createPool(gateDatabaseUrl);
   stopsInReverse.push(() => pool.end());
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
 
   const clientConnection = await Connection.connect({ address: temporalAddress });
   stopsInReverse.push(() => clientConnection.close());
-  const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(full.PAYLOAD_KEYS) });
   const app = await buildApp({ settings: full, pool, client, principals: loadPrincipals(settings.PRINCIPALS_FILE) });
   await app.listen({ port: settings.PORT, host: settings.HOST });
   stopsInReverse.push(() => app.close());

@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { failureConverterPath } from '../codec/data-converter';
 import { databaseUrl, dropDatabase, withClient } from '../runtime/databases';
 import { startDevServer } from '../runtime/dev-server';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
     targetUrl.password = targetPassword;
 
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath });
     writeFileSync(bundlePath, code);
 
     const files = process.argv.length > 2 ? process.argv.slice(2) : testFiles(path.join(__dirname, '../test'));

@@ -1,5 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { payloadKeysSchema } from './payload-keys';
+
+/** `a, b,c` → ['a', 'b', 'c']: the form of every list-valued variable. */
+const commaList = z.string().transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean));
 
 /** Every environment variable the processes read; the README's configuration table mirrors this. */
 const envSchema = z.object({
@@ -22,12 +26,15 @@ const envSchema = z.object({
   NOTIFICATIONS_FILE: z.string().optional(),
   LINK_SECRET: z.string().min(32, 'LINK_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
   PUBLIC_URL: z.url().optional(),
-  CALLBACK_ALLOWED_HOSTS: z
-    .string()
-    .transform((text) => text.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+  CALLBACK_ALLOWED_HOSTS: commaList.transform((hosts) => hosts.map((host) => host.toLowerCase())).optional(),
+  PAYLOAD_KEYS: commaList.pipe(payloadKeysSchema).optional(),
+  CODEC_CORS_ORIGINS: commaList
+    .pipe(z.array(z.url({ message: 'list origins such as http://localhost:8233' })))
+    .transform((origins) => origins.map((origin) => new URL(origin).origin))
     .optional(),
   WORKER_ROLE: z.enum(['all', 'orchestrator', 'executor']).default('all'),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
 });

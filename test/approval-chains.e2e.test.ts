@@ -3,7 +3,6 @@
 // No activity is mocked here.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Worker } from '@temporalio/worker';
 import type { ErrorBody } from '../api/schemas';
 import type { RequestView } from '../domain/request-view';
 import { createLinkSigner } from '../notifications/links';
@@ -12,8 +11,9 @@ import { listDeliveries } from '../store/deliveries';
 import { stateQuery } from '../workflows/messages';
 import { call, submitBody, waitForStage, waitForStatus } from './support/api';
 import { recordHistories } from './support/histories';
+import { replayFailures } from './support/replay';
 import { type Receiver, startReceiver } from './support/receiver';
-import { TEST_LINK_SECRET, type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
+import { TEST_LINK_SECRET, type TestStack, capturedLogs, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
 default: { effect: allow }
@@ -329,9 +329,9 @@ describe('one-click links', () => {
 
   test('every history of this file replays against the current workflow code', async () => {
     const histories = await Promise.all(startedIds.map(async (workflowId) => ({ workflowId, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() })));
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: requiredEnv('WORKFLOW_BUNDLE_PATH') } }, histories)) {
-      assert.equal(result.error, undefined, `${result.workflowId} does not replay: ${result.error?.message}`);
-    }
+    const { replayed, failures } = await replayFailures(histories);
+    assert.deepEqual(failures, []);
+    assert.equal(replayed, startedIds.length);
     await recordHistories(stack.settings.TEMPORAL_ADDRESS!, fixtures);
   });
 });

@@ -6,8 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { requiredEnv } from './support/stack';
+import { replayFailures } from './support/replay';
 
 const dir = path.join(__dirname, 'histories');
 
@@ -18,9 +17,7 @@ test('every committed workflow history replays against the current code', async 
     workflowId: path.basename(file, '.json'),
     history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))),
   }));
-  const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: requiredEnv('WORKFLOW_BUNDLE_PATH') } }, histories)) {
-    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-  }
+  const { replayed, failures } = await replayFailures(histories);
   assert.deepEqual(failures, []);
+  assert.equal(replayed, files.length);
 });

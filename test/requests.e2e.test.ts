@@ -5,15 +5,16 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import { loadTargets } from '../settings/targets';
 import { decideUpdate, stateQuery } from '../workflows/messages';
-import type { ErrorBody } from '../api/schemas';
+import type { ErrorBody, TimelineEntry } from '../api/schemas';
 import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from './support/api';
+import { decryptedPayloadText } from './support/decrypted-history';
 import { recordHistories } from './support/histories';
+import { replayFailures } from './support/replay';
 import { type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
@@ -397,21 +398,58 @@ describe('records and history', () => {
     await assert.rejects(stack.pool.query(`UPDATE audit_events SET kind = 'x'`), /append-only/);
   });
 
+  test("GET /history tells each request's story from its workflow history, with the channel of every vote", async () => {
+    type Timeline = { requestId: string; events: TimelineEntry[] };
+    const story = async (name: string) => {
+      const response = await call<Timeline>(stack.app, 'GET', `/v1/requests/${fixtures.get(name)}/history`, 'alice');
+      assert.equal(response.status, 200, response.raw);
+      return response.body.events.map((event) => [event.what, event.actor, event.channel].filter(Boolean).join(' '));
+    };
+    assert.deepEqual(await story('approved-via-api'), [
+      'submitted billing-agent',
+      'policy_decided',
+      'status:pending_approval',
+      'vote:approve alice api',
+      'vote_counted:approve alice api',
+      'status:approved alice api',
+      'status:executing',
+      'execution_started',
+      'execution_succeeded',
+      'status:succeeded',
+      'finished',
+    ]);
+    const ignored = await story('ignored-signals-then-rejected');
+    assert.deepEqual(ignored.filter((line) => line.startsWith('signal:')), ['signal:approve billing-agent temporal', 'signal:approve dave temporal', 'signal:approve temporal', 'signal:approve temporal']);
+    assert.equal(ignored.filter((line) => line.startsWith('vote_ignored:approve')).length, 4);
+    assert.ok(ignored.includes('vote_counted:reject alice api'));
+    assert.ok((await story('approved-via-signal')).includes('vote_counted:approve carol temporal'));
+    assert.ok((await story('expired')).includes('deadline_passed'));
+    assert.ok((await story('cancelled')).includes('update:cancel billing-agent api'));
+
+    const allowed = await call<Timeline>(stack.app, 'GET', `/v1/requests/${fixtures.get('allowed-succeeded')}/history`, 'agent');
+    assert.equal(allowed.body.events.find((event) => event.what === 'policy_decided')?.detail?.effect, 'allow');
+    assert.equal((await call(stack.app, 'GET', `/v1/requests/${fixtures.get('allowed-succeeded')}/history`, 'otherAgent')).status, 404, "another agent's request");
+    // Every request's timeline is fetched, so the leak test below also searches these responses.
+    for (const id of startedIds) assert.equal((await call(stack.app, 'GET', `/v1/requests/${id}/history`, 'alice')).status, 200);
+  });
+
   test('the target credential and masked values appear in no history, response or record', async () => {
     const secrets = [requiredEnv('TEST_TARGET_PASSWORD'), requiredEnv('TEST_TARGET_DATABASE_URL'), '078-05-1120', 'ada@example.com', '4111 1111 1111 1111', '5500-0000-0000-0004'];
     const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
     const places: [string, string][] = [
-      ['workflow histories', JSON.stringify(histories)],
+      ['raw workflow histories', JSON.stringify(histories)],
+      ['decrypted workflow payloads', await decryptedPayloadText(histories)],
       ['API responses', seenResponses.join('\n')],
       ['API and worker logs', capturedLogs.join('\n')],
     ];
-    for (const table of ['requests', 'votes', 'audit_events', 'executions']) {
+    for (const table of ['requests', 'votes', 'audit_events', 'executions', 'notification_deliveries', 'used_links']) {
       places.push([table, JSON.stringify((await stack.pool.query(`SELECT * FROM ${table}`)).rows)]);
     }
     for (const [where, text] of places) {
       for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contain ${secret.slice(0, 6)}...`);
     }
     assert.ok(histories.length >= 15, 'the search covered the histories of this file');
+    assert.ok(places[1]![1].includes('UPDATE accounts SET balance = balance + 10 WHERE id = 1'), 'the payloads were decrypted before the search');
     assert.ok(capturedLogs.length > 50, 'the search covered the logs');
   });
 
@@ -419,11 +457,8 @@ describe('records and history', () => {
     const histories = await Promise.all(
       startedIds.map(async (workflowId) => ({ workflowId, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() })),
     );
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: requiredEnv('WORKFLOW_BUNDLE_PATH') } }, histories)) {
-      assert.equal(result.error, undefined, `${result.workflowId} does not replay: ${result.error?.message}`);
-      replayed++;
-    }
+    const { replayed, failures } = await replayFailures(histories);
+    assert.deepEqual(failures, []);
     assert.equal(replayed, startedIds.length);
     await recordHistories(stack.settings.TEMPORAL_ADDRESS!, fixtures);
   });

@@ -87,3 +87,16 @@ test('one-click link tokens verify only unaltered and unexpired', () => {
   assert.match(JSON.stringify(signer.verify('garbage', 1_000)), /"problem":"malformed"/);
   assert.equal(signer.url(token), `https://gate.example.com/links/${token}`);
 });
+
+test('payload keys: id:base64 of 32 bytes, the first encrypts; bad keys are named without their material', () => {
+  const [k1, k2] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('base64')];
+  const keys = loadSettings({ PAYLOAD_KEYS: `k2:${k2}, k1:${k1}` }).PAYLOAD_KEYS!;
+  assert.deepEqual(keys.map((key) => key.id), ['k2', 'k1']);
+  assert.equal(keys[0]!.key.length, 32);
+  const short = Buffer.alloc(16, 3).toString('base64');
+  assert.throws(() => loadSettings({ PAYLOAD_KEYS: `k1:${short}` }), (error: Error) => /PAYLOAD_KEYS.*key k1 is 16 bytes; AES-256 needs 32/.test(error.message) && !error.message.includes(short));
+  assert.throws(() => loadSettings({ PAYLOAD_KEYS: k1 }), /each key is <id>:<base64 of 32 bytes>/);
+  assert.throws(() => loadSettings({ PAYLOAD_KEYS: `a:${k1},a:${k2}` }), /key ids must be unique/);
+  assert.throws(() => loadSettings({ CODEC_CORS_ORIGINS: 'not a url' }), /CODEC_CORS_ORIGINS/);
+  assert.deepEqual(loadSettings({ CODEC_CORS_ORIGINS: 'http://localhost:8233/, https://ui.example.com' }).CODEC_CORS_ORIGINS, ['http://localhost:8233', 'https://ui.example.com']);
+});

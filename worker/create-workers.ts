@@ -3,6 +3,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { Pool } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
 import { createOrchestratorActivities } from '../activities/orchestrator';
+import { dataConverter } from '../codec/data-converter';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { createLinkSigner } from '../notifications/links';
 import type { Policy } from '../policy/policy';
@@ -36,6 +37,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
   const { settings, connection, pool } = deps;
   await prepareSqlParser();
   const workers: Worker[] = [];
+  const converter = dataConverter(settings.PAYLOAD_KEYS);
   if (settings.WORKER_ROLE !== 'executor') {
     if (!deps.policy || !deps.principals) throw new Error('the orchestrator worker needs a policy and the principals');
     workers.push(
@@ -43,7 +45,10 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         connection,
         namespace: settings.TEMPORAL_NAMESPACE,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
+        dataConverter: converter,
         ...workflowSource(settings),
+        // Each cached workflow holds memory; waiting ones beyond this replay on their next event.
+        maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
         activities: createOrchestratorActivities({
           pool,
           policy: deps.policy,
@@ -62,6 +67,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         connection,
         namespace: settings.TEMPORAL_NAMESPACE,
         taskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+        dataConverter: converter,
         activities: createExecutorActivities({ pool, targets: deps.targets, executorId: `${os.hostname()}:${process.pid}` }),
       }),
     );

@@ -2,18 +2,10 @@
 // update name is ever spelled twice. Imports nothing but the Temporal SDK and types.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalProgress, PolicyDecision, PrivilegedRequest, RequestStatus, Vote, VoteDecision } from '../domain/request';
+import type { ApprovalProgress, PolicyDecision, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
+import type { Ballot } from './payload-schemas';
 
-/** A vote cast through the API: the API authenticated the reviewer and looked up their groups. */
-export interface Ballot {
-  voteId: string;
-  reviewer: string;
-  groups: string[];
-  decision: VoteDecision;
-  comment?: string;
-  /** Set by one-click links, which are bound to a stage: refused once the request escalated. */
-  stage?: number;
-}
+export type { Ballot };
 
 /** The workflow's live state, answered by the `state` query and by every update. */
 export interface RequestSnapshot {
@@ -36,6 +28,7 @@ export const stateQuery = defineQuery<RequestSnapshot>('state');
 
 /** Failure types an update validator throws; the API maps each to an HTTP status. */
 export const REFUSALS = {
+  MalformedBallot: 400,
   NotPending: 409,
   AlreadyVoted: 409,
   StageChanged: 409,

@@ -5,6 +5,7 @@ import {
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -14,17 +15,24 @@ import type { createOrchestratorActivities } from '../activities/orchestrator';
 import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
 import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
 import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, searchAttributes, stateQuery } from './messages';
-import { signalPayloadSchema } from './signal-payload';
+import { ballotSchema, describeIssues, legacySignalPayloadSchema, signalPayloadSchema } from './payload-schemas';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
 type Orchestrator = ReturnType<typeof createOrchestratorActivities>;
 type Executor = ReturnType<typeof createExecutorActivities>;
 
-const orchestrator = proxyActivities<Orchestrator>({
-  startToCloseTimeout: '30s',
-  // Record writes are idempotent per step, so retrying them (PostgreSQL restarting, say) is safe.
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+// Record writes are idempotent per step, so retrying them (PostgreSQL restarting, say) is safe.
+const RECORD_RETRY = { initialInterval: '1s', maximumInterval: '30s' } as const;
+
+/** Executions started before patch 'local-records' keep calling policy and records remotely. */
+const remoteOrchestrator = proxyActivities<Orchestrator>({ startToCloseTimeout: '30s', retry: RECORD_RETRY });
+
+/**
+ * Policy and record writes run as local activities: in the worker that runs the workflow, with
+ * no server round trip per step. They are short, idempotent and need nothing but PostgreSQL,
+ * which is what local activities are for (docs/benchmarks.md has what this bought).
+ */
+const localOrchestrator = proxyLocalActivities<Orchestrator>({ startToCloseTimeout: '30s', retry: RECORD_RETRY });
 
 // Notifications are best effort: retried with backoff, never awaited by the approval itself.
 const notifier = proxyActivities<Orchestrator>({
@@ -37,6 +45,12 @@ const notifier = proxyActivities<Orchestrator>({
  * replaying (test/replay.test.ts). New executions take the patched path.
  */
 const APPROVAL_CHAINS_PATCH = 'approval-chains';
+
+/** Policy and records as local activities instead of remote ones. */
+const LOCAL_RECORDS_PATCH = 'local-records';
+
+/** Signal payloads whose reviewer has control characters, or whose text has NUL, are malformed. */
+const STORABLE_VOTE_TEXT_PATCH = 'storable-vote-text';
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
 type Verdict = Extract<RequestStatus, 'approved' | 'rejected' | 'expired' | 'cancelled'>;
@@ -52,6 +66,7 @@ function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: numbe
  * Every side effect is an activity; the execute activity runs on the executor's task queue.
  */
 export async function privilegedRequest(request: PrivilegedRequest, options: { executorTaskQueue: string }): Promise<RequestStatus> {
+  const orchestrator = patched(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
   let verdict: Verdict | undefined;
   let stage: ApprovalStage | undefined;
@@ -96,17 +111,24 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
       await countVote({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot.decision, ballot.comment, ballot.voteId);
       return state;
     },
-    { validator: (ballot) => refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot) },
+    {
+      validator: (ballot) => {
+        const parsed = ballotSchema.safeParse(ballot);
+        if (!parsed.success) throw ApplicationFailure.create({ type: 'MalformedBallot', message: `malformed ballot: ${describeIssues(parsed.error)}`, nonRetryable: true });
+        refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
+      },
+    },
   );
 
-  const onSignalVote = (decision: Vote['decision']) => async (payload: unknown) => {
+  const onSignalVote = (decision: Vote['decision']) => async (payload: unknown): Promise<void> => {
     const voteId = `vote_${uuid4()}`;
-    const parsed = signalPayloadSchema.safeParse(payload);
+    const parsed = (patched(STORABLE_VOTE_TEXT_PATCH) ? signalPayloadSchema : legacySignalPayloadSchema).safeParse(payload);
     const reviewer = parsed.success ? parsed.data.reviewer : '(malformed)';
     const comment = parsed.success ? parsed.data.comment : undefined;
-    const ignored = (refusal: string) =>
-      orchestrator.recordIgnoredVote(request.id, { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() }, refusal);
-    if (!parsed.success) return ignored(`malformed signal payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+    const ignored = async (refusal: string) => {
+      await orchestrator.recordIgnoredVote(request.id, { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() }, refusal);
+    };
+    if (!parsed.success) return ignored(`malformed signal payload: ${describeIssues(parsed.error)}`);
     // The signal's sender is unverified; the reviewer's groups come from our principal directory.
     const groups = (await orchestrator.lookupReviewerGroups(reviewer)) ?? [];
     const voter: Voter = { reviewer, groups, channel: 'temporal' };
@@ -204,7 +226,7 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
 
   await orchestrator.recordTransition({ requestId: request.id, step: 'status:executing', status: 'executing' });
   setStatus('executing');
-  const outcome = await execute(request, options.executorTaskQueue);
+  const outcome = await execute(request, options.executorTaskQueue, orchestrator);
   const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
   const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
   if (outcome.status !== 'succeeded') state.error = outcome.error;
@@ -214,7 +236,7 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
 }
 
 /** Runs the command once on the executor queue; a lost executor means the outcome is unknown. */
-async function execute(request: PrivilegedRequest, executorTaskQueue: string) {
+async function execute(request: PrivilegedRequest, executorTaskQueue: string, orchestrator: typeof remoteOrchestrator) {
   const executor = proxyActivities<Executor>({
     taskQueue: executorTaskQueue,
     startToCloseTimeout: '1h',

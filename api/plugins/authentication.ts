@@ -9,11 +9,14 @@ declare module 'fastify' {
   }
 }
 
-/** Maps `Authorization: Bearer <token>` to a principal on every /v1 route; 401 otherwise. */
+/**
+ * Maps `Authorization: Bearer <token>` to a principal on every /v1 route; 401 otherwise.
+ * CORS preflights (OPTIONS) carry no credentials by design and are answered by @fastify/cors.
+ */
 export const authentication = fp(async (app: FastifyInstance, options: { principals: PrincipalDirectory }) => {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.url.startsWith('/v1/')) return;
+    if (!request.url.startsWith('/v1/') || request.method === 'OPTIONS') return;
     const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
     const principal = match ? options.principals.authenticate(match[1]!) : undefined;
     if (!principal) {

@@ -6,9 +6,10 @@ import { type PrivilegedRequest, isTerminal } from '../../domain/request';
 import type { RequestRecord } from '../../domain/request-view';
 import { analyseSql } from '../../connectors/postgres/sql-facts';
 import { getRequest, insertRequest, listRequests, markStartFailed } from '../../store/requests';
+import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { TemporalGateway } from '../temporal-gateway';
-import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, waitQuery } from '../schemas';
+import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, timeline, waitQuery } from '../schemas';
 import type { Principal, PrincipalDirectory } from '../../settings/principals';
 import { presentRequest } from '../present';
 
@@ -18,8 +19,14 @@ export interface RequestRoutesOptions {
   principals: PrincipalDirectory;
   /** Hosts a callbackUrl may point at (CALLBACK_ALLOWED_HOSTS); undefined allows any. */
   callbackHosts?: string[];
-  longPollIntervalMs?: number;
+  statusChanges: StatusChanges;
 }
+
+/**
+ * A long-poll re-reads the request at least this often, in case a notification was missed (one
+ * that lands between a read and the next wait, or while the LISTEN connection reconnects).
+ */
+const RECHECK_MS = 1_000;
 
 /** Agents see their own requests only; to anyone else another agent's request does not exist. */
 async function findVisible(pool: Pool, id: string, principal: Principal): Promise<RequestRecord> {
@@ -52,7 +59,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
 }
 
-export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, longPollIntervalMs = 200 }) => {
+export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, statusChanges }) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
   app.post(
@@ -125,7 +132,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const deadline = Date.now() + request.query.wait * 1000;
       let view = await findVisible(pool, request.params.id, request.principal);
       while (!isTerminal(view.status) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, longPollIntervalMs));
+        await statusChanges.next(view.id, Math.min(RECHECK_MS, deadline - Date.now()));
         view = await findVisible(pool, request.params.id, request.principal);
       }
       return present(view);
@@ -151,6 +158,21 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       });
       const page = items.slice(0, limit);
       return { items: page.map(present), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+  );
+
+  app.get(
+    '/v1/requests/:id/history',
+    {
+      schema: {
+        summary: "The request's timeline, reconstructed from its Temporal workflow history (who, what, when, through which channel)",
+        params: requestIdParams,
+        response: { 200: timeline, 400: errorBody, 401: errorBody, 404: errorBody },
+      },
+    },
+    async (request) => {
+      const visible = await findVisible(pool, request.params.id, request.principal);
+      return { requestId: visible.id, events: await temporal.timeline(visible.id) };
     },
   );
 

@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
+import { dataConverter } from '../../codec/data-converter';
 import { loadPolicy } from '../../policy/policy';
 import { type Settings, loadSettings } from '../../settings/env';
 import { loadWebhooks } from '../../settings/notifications';
@@ -34,6 +35,11 @@ export const TOKENS = {
   sam: 'token-sam-sre-00000000000008',
   lee: 'token-lee-dba-leads-0000000009',
 } as const;
+
+/** Tests run with history encryption on, as production should (PAYLOAD_KEYS). */
+export const TEST_PAYLOAD_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
+/** The same keys, parsed: for decrypting and replaying what the suite recorded. */
+export const testPayloadKeys = loadSettings({ PAYLOAD_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_KEYS!;
 
 /** The secret one-click links are signed with in tests (LINK_SECRET). */
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef0123456789';
@@ -115,6 +121,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     LOG_LEVEL: 'silent',
     LINK_SECRET: TEST_LINK_SECRET,
     PUBLIC_URL: 'http://gate.test',
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
     ...options.env,
   });
@@ -145,7 +152,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
   await startWorkers();
 
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(settings.PAYLOAD_KEYS) });
   const app = await buildApp({
     settings,
     pool,

@@ -1,0 +1,20 @@
+// The baseline's worker process: same SDK, same server, no gate (no codec, no database).
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { baselineActivities } from './baseline-activities';
+
+async function main(): Promise<void> {
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
+    workflowsPath: require.resolve('./baseline-workflows'),
+    activities: baselineActivities,
+  });
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+// Scenario 1 (and 3's reference): the bare engine on the same server, with the same SDK.
+import { randomBytes } from 'node:crypto';
+import { type Harness, eachConcurrently } from '../test/support/process-harness';
+import { goSignal } from './baseline-workflows';
+import { type Latency, latency, round } from './stats';
+
+export interface Baseline {
+  throughput: { concurrency: number; perSecond: number; latencyMs: Latency };
+  signalToActivityMs: Latency;
+  startMs: Latency;
+}
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, index) => `${prefix}-${index}-${randomBytes(4).toString('hex')}`);
+
+/** The baseline worker in its own process, like the gate's worker. */
+export async function startBaselineWorker(h: Harness): Promise<{ taskQueue: string; stop(): Promise<void> }> {
+  const { TEMPORAL_TASK_QUEUE: taskQueue } = h.queues('baseline');
+  const worker = await h.startWorkerScript('bench/baseline-worker.ts', { TEMPORAL_TASK_QUEUE: taskQueue! });
+  return { taskQueue: taskQueue!, stop: () => worker.stop() };
+}
+
+/** Workflows with one no-op activity, `total` of them, `concurrency` in flight: completed per second. */
+export async function baselineThroughput(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<Baseline['throughput']> {
+  const samples: number[] = [];
+  const started = Date.now();
+  await eachConcurrently(ids('one', total), concurrency, async (workflowId) => {
+    const begin = performance.now();
+    await h.bareClient.workflow.execute('oneActivity', { taskQueue, workflowId });
+    samples.push(performance.now() - begin);
+  });
+  return { concurrency, perSecond: round(total / ((Date.now() - started) / 1000)), latencyMs: latency(samples) };
+}
+
+/** `client.workflow.start` latency at `concurrency` (the workflows wait for a signal). */
+export async function bareStartLatency(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<{ latency: Latency; workflowIds: string[] }> {
+  const samples: number[] = [];
+  const workflowIds = ids('wait', total);
+  await eachConcurrently(workflowIds, concurrency, async (workflowId) => {
+    const begin = performance.now();
+    await h.bareClient.workflow.start('signalThenActivity', { taskQueue, workflowId });
+    samples.push(performance.now() - begin);
+  });
+  return { latency: latency(samples), workflowIds };
+}
+
+/** Signal sent → activity started, one at a time over waiting workflows. */
+export async function baselineSignalLatency(h: Harness, workflowIds: string[]): Promise<Latency> {
+  const samples: number[] = [];
+  for (const workflowId of workflowIds) {
+    const handle = h.bareClient.workflow.getHandle(workflowId);
+    const sent = Date.now();
+    await handle.signal(goSignal);
+    const activityStarted = (await handle.result()) as number;
+    samples.push(activityStarted - sent);
+  }
+  return latency(samples);
+}

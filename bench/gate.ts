@@ -1,0 +1,136 @@
+// Scenarios 2-5: the gate through its REST API, its worker and API as separate processes.
+import { AGENT_TOKEN, type ApiProcess, type GateProcess, type Harness, REVIEWERS, eachConcurrently, rssMiB, sleep, submitBody, waitFor } from '../test/support/process-harness';
+import { type RequestStatus, isTerminal } from '../domain/request';
+import { type Latency, latency, round } from './stats';
+
+/** The worker runs as docker-compose runs it: a bounded V8 heap (see README, Configuration). */
+export const WORKER_ENV = { NODE_OPTIONS: '--max-old-space-size=512' };
+
+const READ = submitBody('bench-read', 'bench read', 'SELECT 1');
+const write = (n: number) => submitBody(`bench-${n}`, 'bench write');
+
+async function submit(api: ApiProcess, body: unknown): Promise<string> {
+  const response = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, body);
+  if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body.id;
+}
+
+/** What an agent does: long-poll until the request is final. */
+async function awaitFinal(api: ApiProcess, id: string): Promise<string> {
+  for (;;) {
+    const { body } = await api.call<{ status: RequestStatus }>('GET', `/v1/requests/${id}?wait=30`, AGENT_TOKEN);
+    if (isTerminal(body.status)) return body.status;
+  }
+}
+
+/** 2. Auto-allowed `SELECT 1` submit → succeeded as the agent sees it, `concurrency` agents at once. */
+export async function gateThroughput(api: ApiProcess, concurrency: number, total: number) {
+  const samples: number[] = [];
+  const started = Date.now();
+  await eachConcurrently(Array.from({ length: total }), concurrency, async () => {
+    const begin = performance.now();
+    const status = await awaitFinal(api, await submit(api, READ));
+    if (status !== 'succeeded') throw new Error(`a SELECT 1 ended ${status}`);
+    samples.push(performance.now() - begin);
+  });
+  return { concurrency, perSecond: round(total / ((Date.now() - started) / 1000)), latencyMs: latency(samples) };
+}
+
+/** 3. POST /v1/requests → response, `concurrency` agents at once; the writes stay pending. */
+export async function submitLatency(api: ApiProcess, concurrency: number, total: number): Promise<{ latency: Latency; ids: string[] }> {
+  const samples: number[] = [];
+  const ids: string[] = [];
+  await eachConcurrently(Array.from({ length: total }, (_, index) => index), concurrency, async (index) => {
+    const begin = performance.now();
+    ids.push(await submit(api, write(index)));
+    samples.push(performance.now() - begin);
+  });
+  return { latency: latency(samples), ids };
+}
+
+/** 4. POST approve → execution claimed (started) and → succeeded, one request at a time. */
+export async function decisionLatency(h: Harness, api: ApiProcess, ids: string[]) {
+  await h.waitForStatuses(ids, ['pending_approval'], 600_000);
+  const toStarted: number[] = [];
+  const toSucceeded: number[] = [];
+  const approveCall: number[] = [];
+  for (const id of ids) {
+    const sent = Date.now();
+    const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
+    approveCall.push(Date.now() - sent);
+    if (response.status !== 200) throw new Error(`approve answered ${response.status}`);
+    const times = await waitFor(`${id} to succeed`, async () => {
+      const row = await h.pool.query<{ status: RequestStatus; claimed: Date | null; updated: Date }>(
+        `SELECT r.status, e.claimed_at AS claimed, r.updated_at AS updated FROM requests r LEFT JOIN executions e ON e.request_id = r.id WHERE r.id = $1`,
+        [id],
+      );
+      const found = row.rows[0]!;
+      return isTerminal(found.status) && found;
+    }, 60_000, 5);
+    toStarted.push(times.claimed!.getTime() - sent);
+    toSucceeded.push(times.updated.getTime() - sent);
+  }
+  return { approveToStartedMs: latency(toStarted), approveToSucceededMs: latency(toSucceeded), approveCallMs: latency(approveCall) };
+}
+
+/** Highest resident memory of the processes while `work` runs, sampled every 500 ms. */
+async function peakRss<T>(processes: Record<string, GateProcess>, work: () => Promise<T>): Promise<{ result: T; peakMiB: Record<string, number> }> {
+  const peakMiB = Object.fromEntries(Object.keys(processes).map((name) => [name, 0]));
+  const sample = () => {
+    for (const [name, gate] of Object.entries(processes)) peakMiB[name] = Math.max(peakMiB[name]!, round(rssMiB(gate)));
+  };
+  const timer = setInterval(sample, 500);
+  try {
+    const result = await work();
+    sample();
+    return { result, peakMiB };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * 5. `pending` requests waiting at once: memory, how long a restarted worker takes to serve again
+ * (first new request succeeded), then all approved: drain rate.
+ */
+export async function pendingScale(h: Harness, pending: number) {
+  const queues = h.queues(`pending-${pending}`);
+  let worker = await h.startWorker(queues, 'all', WORKER_ENV);
+  const api = await h.startApi(queues);
+  const submitted = Date.now();
+  const { result: ids, peakMiB: submitPeak } = await peakRss({ worker, api }, async () => {
+    const { ids: made } = await submitLatency(api, 32, pending);
+    await h.waitForStatuses(made, ['pending_approval'], 1_800_000);
+    return made;
+  });
+  const allPendingSeconds = round((Date.now() - submitted) / 1000);
+  await sleep(1_000);
+  const waitingRss = { worker: round(rssMiB(worker)), api: round(rssMiB(api)) };
+
+  const restarted = Date.now();
+  await worker.stop();
+  worker = await h.startWorker(queues, 'all', WORKER_ENV);
+  const workerUpSeconds = round((Date.now() - restarted) / 1000);
+  await awaitFinal(api, await submit(api, READ));
+  const readyAgainSeconds = round((Date.now() - restarted) / 1000);
+
+  const approving = Date.now();
+  const { peakMiB: drainPeak } = await peakRss({ worker, api }, async () => {
+    await eachConcurrently(ids, 32, async (id) => {
+      const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
+      if (response.status !== 200) throw new Error(`approve answered ${response.status}`);
+    });
+    await h.waitForStatuses(ids, ['succeeded'], 1_800_000);
+  });
+  const drainSeconds = (Date.now() - approving) / 1000;
+  await h.stopProcesses();
+  return {
+    pending,
+    submitToAllPendingSeconds: allPendingSeconds,
+    rssWhileWaitingMiB: waitingRss,
+    peakRssMiB: { worker: Math.max(submitPeak.worker!, drainPeak.worker!), api: Math.max(submitPeak.api!, drainPeak.api!) },
+    workerUpSeconds,
+    readyAgainSeconds,
+    drainPerSecond: round(pending / drainSeconds),
+  };
+}

@@ -1,0 +1,100 @@
+// `npm run bench`: the gate next to the bare engine on the same Temporal server, in one run.
+// Starts its own dev server and PostgreSQL, prints a table with the ratios the targets are set
+// on, and writes every figure as JSON. `-- --quick` runs smaller sizes (no 10,000 pending).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { baselineSignalLatency, baselineThroughput, bareStartLatency, startBaselineWorker } from '../bench/baseline';
+import { WORKER_ENV, decisionLatency, gateThroughput, pendingScale, submitLatency } from '../bench/gate';
+import { policyDecisions } from '../bench/policy';
+import { round } from '../bench/stats';
+import { Harness } from '../test/support/process-harness';
+
+const quick = process.argv.includes('--quick');
+const jsonAt = process.argv.indexOf('--json');
+const jsonFile = path.resolve(jsonAt > 0 ? process.argv[jsonAt + 1]! : 'bench/results.json');
+const CONCURRENCIES = [1, 8, 32, 128];
+const PENDING = quick ? [100, 1_000] : [100, 1_000, 10_000];
+const perLevel = (concurrency: number) => Math.max(quick ? 40 : 100, concurrency * (quick ? 5 : 10));
+const DECISIONS = quick ? 100 : 200;
+
+const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'approval-gate-bench-'));
+  const h = await Harness.create(scratch);
+  try {
+    log('1. baseline: one no-op activity per workflow, and signal → activity');
+    const baseline = await startBaselineWorker(h);
+    const baselineThroughputs: Awaited<ReturnType<typeof baselineThroughput>>[] = [];
+    for (const concurrency of CONCURRENCIES) baselineThroughputs.push(await baselineThroughput(h, baseline.taskQueue, concurrency, perLevel(concurrency)));
+    const bareStart = await bareStartLatency(h, baseline.taskQueue, 32, DECISIONS + 100);
+    const signalToActivityMs = await baselineSignalLatency(h, bareStart.workflowIds.slice(0, DECISIONS));
+    await baseline.stop();
+
+    log('2-4. the gate: auto-allowed SELECT 1 end to end, submit, approve → execution');
+    const queues = h.queues('bench-gate');
+    await h.startWorker(queues, 'all', WORKER_ENV);
+    const api = await h.startApi(queues);
+    const gateThroughputs: Awaited<ReturnType<typeof gateThroughput>>[] = [];
+    for (const concurrency of CONCURRENCIES) gateThroughputs.push(await gateThroughput(api, concurrency, perLevel(concurrency)));
+    const submit = await submitLatency(api, 32, DECISIONS + 100);
+    const decision = await decisionLatency(h, api, submit.ids.slice(0, DECISIONS));
+    await h.stopProcesses();
+
+    const pending: Awaited<ReturnType<typeof pendingScale>>[] = [];
+    for (const count of PENDING) {
+      log(`5. ${count} pending at once`);
+      pending.push(await pendingScale(h, count));
+    }
+    log('6. policy decisions on one core');
+    const policy = await policyDecisions();
+
+    const at32 = (list: { concurrency: number; perSecond: number }[]) => list.find((entry) => entry.concurrency === 32)!;
+    const largest = pending.at(-1)!;
+    const targets = [
+      { target: '2. throughput ≥ 0.6 × baseline (c=32)', value: round(at32(gateThroughputs).perSecond / at32(baselineThroughputs).perSecond, 2), limit: 0.6, atLeast: true },
+      { target: '4. approve→started p99 ≤ 1.5 × signal→activity p99', value: round(decision.approveToStartedMs.p99 / signalToActivityMs.p99, 2), limit: 1.5, atLeast: false },
+      { target: '3. submit p99 ≤ 1.5 × bare start p99 (c=32)', value: round(submit.latency.p99 / bareStart.latency.p99, 2), limit: 1.5, atLeast: false },
+      { target: `5. worker RSS ≤ 1024 MiB at ${largest.pending} pending`, value: largest.peakRssMiB.worker, limit: 1024, atLeast: false },
+      { target: `5. API RSS ≤ 300 MiB at ${largest.pending} pending`, value: largest.peakRssMiB.api, limit: 300, atLeast: false },
+      { target: `5. ready again ≤ 60 s at ${largest.pending} pending`, value: largest.readyAgainSeconds, limit: 60, atLeast: false },
+      { target: '6. ≥ 20,000 single-statement decisions/s', value: policy.singleStatement.decisionsPerSecond, limit: 20_000, atLeast: true },
+    ].map((entry) => ({ ...entry, met: entry.atLeast ? entry.value >= entry.limit : entry.value <= entry.limit }));
+
+    console.log('\nthroughput (completed/s) and latency (ms) by concurrency');
+    console.log('concurrency  baseline/s  gate/s  ratio  baseline p50/p99  gate p50/p99 (agent sees)');
+    CONCURRENCIES.forEach((concurrency, index) => {
+      const [b, g] = [baselineThroughputs[index]!, gateThroughputs[index]!];
+      console.log(`${String(concurrency).padEnd(13)}${String(b.perSecond).padEnd(12)}${String(g.perSecond).padEnd(8)}${String(round(g.perSecond / b.perSecond, 2)).padEnd(7)}${`${b.latencyMs.p50}/${b.latencyMs.p99}`.padEnd(18)}${g.latencyMs.p50}/${g.latencyMs.p99}`);
+    });
+    console.log(`\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`);
+    console.log(`decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`);
+    console.log('\npending  all pending (s)  worker RSS waiting/peak (MiB)  API RSS waiting/peak  worker up (s)  ready again (s)  drain/s');
+    for (const p of pending) {
+      console.log(`${String(p.pending).padEnd(9)}${String(p.submitToAllPendingSeconds).padEnd(17)}${`${p.rssWhileWaitingMiB.worker}/${p.peakRssMiB.worker}`.padEnd(30)}${`${p.rssWhileWaitingMiB.api}/${p.peakRssMiB.api}`.padEnd(22)}${String(p.workerUpSeconds).padEnd(15)}${String(p.readyAgainSeconds).padEnd(17)}${p.drainPerSecond}`);
+    }
+    console.log(`\npolicy: single statement ${policy.singleStatement.decisionsPerSecond}/s (p99 ${policy.singleStatement.latencyMicros.p99} µs); 50-statement migration ${policy.migration50.decisionsPerSecond}/s (p99 ${policy.migration50.latencyMicros.p99} µs)`);
+    console.log('\ntargets');
+    for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
+
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+    const figures = { baseline: { throughput: baselineThroughputs, signalToActivityMs, bareStartMs: bareStart.latency }, gate: { throughput: gateThroughputs, submitMs: submit.latency, ...decision }, pending, policy };
+    writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), commit, quick, machine, figures, targets }, null, 2)}\n`);
+    console.log(`\nwrote ${jsonFile}`);
+  } finally {
+    await h.close().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`the benchmark failed: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);

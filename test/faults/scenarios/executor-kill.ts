@@ -1,0 +1,35 @@
+import { type Figures, type Harness, approveAll, submitTagged, tags, waitFor } from '../../support/process-harness';
+
+/**
+ * 2. kill -9 the executor while the command runs (pg_sleep inside the INSERT): the request ends
+ * outcome_unknown (or succeeded), the command never runs again, the audit says what happened.
+ */
+export async function executorKilledMidCommand(h: Harness): Promise<Figures> {
+  const queues = h.queues('executor-kill');
+  await h.startWorker(queues, 'orchestrator');
+  const executor = await h.startWorker(queues, 'executor');
+  const api = await h.startApi(queues);
+  const outcomes = await submitTagged(api, tags('executor-kill', 3), ['outcome_unknown', 'succeeded'], true, {
+    sql: (tag) => `INSERT INTO fault_log (tag) SELECT '${tag}' FROM pg_sleep(6)`,
+  });
+  const ids = outcomes.map((outcome) => outcome.id);
+  await h.waitForStatuses(ids, ['pending_approval']);
+  await approveAll(api, outcomes);
+  await waitFor('every command to be claimed and running', async () => {
+    const claimed = await h.pool.query(`SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1) AND status = 'claimed'`, [ids]);
+    return claimed.rows[0].n === ids.length;
+  });
+  await executor.kill9();
+  // A fresh executor is there to take a retry: none may come.
+  await h.startWorker(queues, 'executor');
+  await h.waitForStatuses(ids, ['outcome_unknown', 'succeeded', 'failed'], 120_000);
+  const audited = await h.pool.query(
+    `SELECT count(*)::int AS n FROM audit_events WHERE request_id = ANY($1) AND step = 'status:outcome_unknown' AND detail->>'error' LIKE '%executor was lost%'`,
+    [ids],
+  );
+  const attempts = await h.pool.query(`SELECT max(attempt)::int AS n FROM executions WHERE request_id = ANY($1)`, [ids]);
+  const ran = [...(await h.executionsByTag(outcomes.map((outcome) => outcome.tag))).values()].reduce((sum, n) => sum + n, 0);
+  await h.stopProcesses();
+  const figures = await h.figures('2 executor kill -9 mid-command', outcomes, `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; rows the killed transactions left: ${ran}`);
+  return { ...figures, wrongFinal: figures.wrongFinal + (3 - audited.rows[0].n) };
+}
