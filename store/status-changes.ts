@@ -15,28 +15,40 @@ const RECONNECT_AFTER_MS = 1_000;
  */
 export function listenForStatusChanges(pool: Pool): StatusChanges {
   const waiters = new Map<string, Set<() => void>>();
-  let client: PoolClient | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
+  let stopListening: (() => void) | undefined;
 
   const wake = (requestId: string) => {
     for (const resolve of waiters.get(requestId) ?? []) resolve();
     waiters.delete(requestId);
   };
+  const reconnectLater = () => {
+    if (!closed) retry = setTimeout(() => void connect(), RECONNECT_AFTER_MS);
+  };
   const connect = async () => {
+    let connected: PoolClient;
     try {
-      const connected = await pool.connect();
-      connected.on('notification', (message) => message.payload && wake(message.payload));
-      connected.on('error', () => {
-        connected.release(true);
-        if (client === connected) client = undefined;
-        if (!closed) retry = setTimeout(() => void connect(), RECONNECT_AFTER_MS);
-      });
-      await connected.query('LISTEN request_status');
-      client = connected;
+      connected = await pool.connect();
     } catch {
-      if (!closed) retry = setTimeout(() => void connect(), RECONNECT_AFTER_MS);
+      return reconnectLater();
     }
+    // A LISTENing connection never goes back to the pool: it is closed, exactly once, whether
+    // the server drops it, LISTEN fails or the API closes. The error listener stays attached, so
+    // a late error on the closed connection cannot crash the process.
+    let discarded = false;
+    const discard = () => {
+      if (discarded) return;
+      discarded = true;
+      if (stopListening === discard) stopListening = undefined;
+      connected.release(true);
+      reconnectLater();
+    };
+    connected.on('notification', (message) => message.payload && wake(message.payload));
+    connected.on('error', discard);
+    if (closed) return discard();
+    stopListening = discard;
+    await connected.query('LISTEN request_status').catch(discard);
   };
   void connect();
 
@@ -55,8 +67,7 @@ export function listenForStatusChanges(pool: Pool): StatusChanges {
     async close() {
       closed = true;
       clearTimeout(retry);
-      client?.release();
-      client = undefined;
+      stopListening?.();
       for (const requestId of [...waiters.keys()]) wake(requestId);
     },
   };

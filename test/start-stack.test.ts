@@ -69,7 +69,7 @@ test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pend
   }
   assert.equal(waiting.status, 'pending_approval');
 
-  assert.equal(await stopStack(first.child), 0, 'Ctrl-C exits cleanly');
+  assert.equal(await stopStack(first.child), 0, `Ctrl-C exits cleanly:\n${first.output()}`);
   for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} was released`);
 
   const second = await startStack(env);
@@ -85,5 +85,5 @@ test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pend
   }
   assert.equal(done.status, 'succeeded', JSON.stringify(done));
   assert.equal(done.result.rowCount, 1);
-  assert.equal(await stopStack(second.child), 0);
+  assert.equal(await stopStack(second.child), 0, `Ctrl-C exits cleanly:\n${second.output()}`);
 });
