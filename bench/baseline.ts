@@ -13,10 +13,10 @@ export interface Baseline {
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, index) => `${prefix}-${index}-${randomBytes(4).toString('hex')}`);
 
 /** The baseline worker in its own process, like the gate's worker. */
-export async function startBaselineWorker(h: Harness): Promise<{ taskQueue: string; stop(): Promise<void> }> {
+export async function startBaselineWorker(h: Harness): Promise<{ taskQueue: string; pid: number | undefined; stop(): Promise<void> }> {
   const { TEMPORAL_TASK_QUEUE: taskQueue } = h.queues('baseline');
   const worker = await h.startWorkerScript('bench/baseline-worker.ts', { TEMPORAL_TASK_QUEUE: taskQueue! });
-  return { taskQueue: taskQueue!, stop: () => worker.stop() };
+  return { taskQueue: taskQueue!, pid: worker.child.pid, stop: () => worker.stop() };
 }
 
 /** Workflows with one no-op activity, `total` of them, `concurrency` in flight: completed per second. */

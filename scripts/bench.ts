@@ -1,19 +1,27 @@
 // `npm run bench`: the gate next to the bare engine on the same Temporal server, in one run.
 // Starts its own dev server and PostgreSQL, prints a table with the ratios the targets are set
 // on, and writes every figure as JSON. `-- --quick` runs smaller sizes (no 10,000 pending).
+// `-- --profile DIR` runs only the gate at concurrency 32 with --cpu-prof on its worker and API
+// processes, and prints where each spent its CPU.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baselineSignalLatency, baselineThroughput, bareStartLatency, startBaselineWorker } from '../bench/baseline';
 import { WORKER_ENV, decisionLatency, gateThroughput, pendingScale, submitLatency } from '../bench/gate';
+import { summariseProfiles } from '../bench/cpu-profile';
+import { cpuPerUnit } from '../bench/cpu-time';
 import { policyDecisions } from '../bench/policy';
 import { round } from '../bench/stats';
 import { Harness } from '../test/support/process-harness';
 
 const quick = process.argv.includes('--quick');
-const jsonAt = process.argv.indexOf('--json');
-const jsonFile = path.resolve(jsonAt > 0 ? process.argv[jsonAt + 1]! : 'bench/results.json');
+const argument = (name: string) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const jsonFile = path.resolve(argument('--json') ?? 'bench/results.json');
+const profileDir = argument('--profile');
 const CONCURRENCIES = [1, 8, 32, 128];
 const PENDING = quick ? [100, 1_000] : [100, 1_000, 10_000];
 const perLevel = (concurrency: number) => Math.max(quick ? 40 : 100, concurrency * (quick ? 5 : 10));
@@ -21,24 +29,59 @@ const DECISIONS = quick ? 100 : 200;
 
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
+/** Scenario 2 at c=32 under --cpu-prof: the profile of the gate's own processes. */
+async function profileGate(h: Harness, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  h.nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const queues = h.queues('bench-profile');
+  const worker = await h.startWorker(queues, 'all', WORKER_ENV);
+  const api = await h.startApi(queues);
+  log('profiling: auto-allowed SELECT 1 at concurrency 32');
+  await gateThroughput(api, 8, 40); // warm-up: JIT, pools, caches
+  const role = new Map([[worker.child.pid, 'worker'], [api.child.pid, 'api']]);
+  const { result: measured, cpuMs } = await cpuPerUnit(role, 320, () => gateThroughput(api, 32, 320));
+  await Promise.all([worker.stop(), api.stop()]); // SIGTERM: Node writes a profile on a clean exit
+  console.log(`\ngate at c=32: ${measured.perSecond}/s, p50/p99 ${measured.latencyMs.p50}/${measured.latencyMs.p99} ms`);
+  console.log(`CPU ms per request: ${Object.entries(cpuMs).map(([component, ms]) => `${component} ${ms}`).join(', ')}`);
+  for (const profile of summariseProfiles(dir)) {
+    const [, , , pid, thread] = profile.file.split('.');
+    console.log(`\n${role.get(Number(pid)) ?? 'other'} (pid ${pid}, thread ${thread}): ${profile.busyPercent}% busy over ${profile.seconds} s`);
+    console.log(`  by package: ${profile.byPackage.map((share) => `${share.name} ${share.percent}%`).join(', ')}`);
+    for (const share of profile.topFunctions) console.log(`  ${String(share.percent).padStart(5)}%  ${share.name}`);
+  }
+  console.log(`\nprofiles in ${dir} (open them in Chrome DevTools or speedscope)`);
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'approval-gate-bench-'));
   const h = await Harness.create(scratch);
   try {
+    if (profileDir) return await profileGate(h, path.resolve(profileDir));
     log('1. baseline: one no-op activity per workflow, and signal → activity');
     const baseline = await startBaselineWorker(h);
     const baselineThroughputs: Awaited<ReturnType<typeof baselineThroughput>>[] = [];
-    for (const concurrency of CONCURRENCIES) baselineThroughputs.push(await baselineThroughput(h, baseline.taskQueue, concurrency, perLevel(concurrency)));
+    let baselineCpuMs: Record<string, number> = {};
+    for (const concurrency of CONCURRENCIES) {
+      const measured = await cpuPerUnit(new Map([[baseline.pid, 'worker']]), perLevel(concurrency), () => baselineThroughput(h, baseline.taskQueue, concurrency, perLevel(concurrency)));
+      baselineThroughputs.push(measured.result);
+      if (concurrency === 32) baselineCpuMs = measured.cpuMs;
+    }
     const bareStart = await bareStartLatency(h, baseline.taskQueue, 32, DECISIONS + 100);
     const signalToActivityMs = await baselineSignalLatency(h, bareStart.workflowIds.slice(0, DECISIONS));
     await baseline.stop();
 
     log('2-4. the gate: auto-allowed SELECT 1 end to end, submit, approve → execution');
     const queues = h.queues('bench-gate');
-    await h.startWorker(queues, 'all', WORKER_ENV);
+    const worker = await h.startWorker(queues, 'all', WORKER_ENV);
     const api = await h.startApi(queues);
     const gateThroughputs: Awaited<ReturnType<typeof gateThroughput>>[] = [];
-    for (const concurrency of CONCURRENCIES) gateThroughputs.push(await gateThroughput(api, concurrency, perLevel(concurrency)));
+    let gateCpuMs: Record<string, number> = {};
+    for (const concurrency of CONCURRENCIES) {
+      const roles = new Map([[worker.child.pid, 'worker'], [api.child.pid, 'api']]);
+      const measured = await cpuPerUnit(roles, perLevel(concurrency), () => gateThroughput(api, concurrency, perLevel(concurrency)));
+      gateThroughputs.push(measured.result);
+      if (concurrency === 32) gateCpuMs = measured.cpuMs;
+    }
     const submit = await submitLatency(api, 32, DECISIONS + 100);
     const decision = await decisionLatency(h, api, submit.ids.slice(0, DECISIONS));
     await h.stopProcesses();
@@ -69,6 +112,13 @@ async function main(): Promise<void> {
       const [b, g] = [baselineThroughputs[index]!, gateThroughputs[index]!];
       console.log(`${String(concurrency).padEnd(13)}${String(b.perSecond).padEnd(12)}${String(g.perSecond).padEnd(8)}${String(round(g.perSecond / b.perSecond, 2)).padEnd(7)}${`${b.latencyMs.p50}/${b.latencyMs.p99}`.padEnd(18)}${g.latencyMs.p50}/${g.latencyMs.p99}`);
     });
+    console.log('\nCPU ms per completed request at c=32, by process (where the 2 cores go)');
+    const components = [...new Set([...Object.keys(baselineCpuMs), ...Object.keys(gateCpuMs)])].sort();
+    const sum = (cpu: Record<string, number>) => round(Object.values(cpu).reduce((total, ms) => total + ms, 0));
+    for (const component of [...components, 'total']) {
+      const [b, g] = component === 'total' ? [sum(baselineCpuMs), sum(gateCpuMs)] : [baselineCpuMs[component] ?? 0, gateCpuMs[component] ?? 0];
+      console.log(`  ${component.padEnd(18)}baseline ${String(b).padEnd(8)}gate ${g}`);
+    }
     console.log(`\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`);
     console.log(`decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`);
     console.log('\npending  all pending (s)  worker RSS waiting/peak (MiB)  API RSS waiting/peak  worker up (s)  ready again (s)  drain/s');
@@ -81,7 +131,12 @@ async function main(): Promise<void> {
 
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-    const figures = { baseline: { throughput: baselineThroughputs, signalToActivityMs, bareStartMs: bareStart.latency }, gate: { throughput: gateThroughputs, submitMs: submit.latency, ...decision }, pending, policy };
+    const figures = {
+      baseline: { throughput: baselineThroughputs, cpuMsPerRequestAt32: baselineCpuMs, signalToActivityMs, bareStartMs: bareStart.latency },
+      gate: { throughput: gateThroughputs, cpuMsPerRequestAt32: gateCpuMs, submitMs: submit.latency, ...decision },
+      pending,
+      policy,
+    };
     writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), commit, quick, machine, figures, targets }, null, 2)}\n`);
     console.log(`\nwrote ${jsonFile}`);
   } finally {

@@ -100,6 +100,8 @@ export class Harness {
   private processes = new Set<GateProcess>();
   /** Everything every API and worker process printed, for the leak search. */
   private readonly logs: string[] = [];
+  /** Node flags for every process spawned from now on (the benchmark's --cpu-prof). */
+  nodeFlags: string[] = [];
 
   private constructor(
     private readonly scratch: string,
@@ -174,7 +176,7 @@ export class Harness {
 
   /** Any script of the repository as a process with the harness's environment (and `env`). */
   spawn(script: string, env: Record<string, string>): GateProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.nodeFlags, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     const keep = (chunk: Buffer) => {
       output.push(chunk.toString());
