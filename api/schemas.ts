@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
 import { requestViewSchema as requestView } from '../domain/request-view';
-import { storableText } from '../domain/text';
+import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 
 export { requestView };
+
+const storableText = () => z.string().refine(isStorableText, STORABLE_TEXT_RULE);
 
 const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, . _ or -');
 

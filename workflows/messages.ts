@@ -3,7 +3,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalProgress, PolicyDecision, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
-import type { Ballot } from './payload-schemas';
+import type { Ballot } from './payload-checks';
 
 export type { Ballot };
 

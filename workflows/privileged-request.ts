@@ -15,7 +15,7 @@ import type { createOrchestratorActivities } from '../activities/orchestrator';
 import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
 import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
 import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, searchAttributes, stateQuery } from './messages';
-import { ballotSchema, describeIssues, legacySignalPayloadSchema, signalPayloadSchema } from './payload-schemas';
+import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
 type Orchestrator = ReturnType<typeof createOrchestratorActivities>;
@@ -113,8 +113,8 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
     },
     {
       validator: (ballot) => {
-        const parsed = ballotSchema.safeParse(ballot);
-        if (!parsed.success) throw ApplicationFailure.create({ type: 'MalformedBallot', message: `malformed ballot: ${describeIssues(parsed.error)}`, nonRetryable: true });
+        const checked = checkBallot(ballot);
+        if (!checked.ok) throw ApplicationFailure.create({ type: 'MalformedBallot', message: `malformed ballot: ${checked.problems}`, nonRetryable: true });
         refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
       },
     },
@@ -122,13 +122,13 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
 
   const onSignalVote = (decision: Vote['decision']) => async (payload: unknown): Promise<void> => {
     const voteId = `vote_${uuid4()}`;
-    const parsed = (patched(STORABLE_VOTE_TEXT_PATCH) ? signalPayloadSchema : legacySignalPayloadSchema).safeParse(payload);
-    const reviewer = parsed.success ? parsed.data.reviewer : '(malformed)';
-    const comment = parsed.success ? parsed.data.comment : undefined;
+    const checked = checkSignalPayload(payload, !patched(STORABLE_VOTE_TEXT_PATCH));
+    const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
+    const comment = checked.ok ? checked.value.comment : undefined;
     const ignored = async (refusal: string) => {
       await orchestrator.recordIgnoredVote(request.id, { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() }, refusal);
     };
-    if (!parsed.success) return ignored(`malformed signal payload: ${describeIssues(parsed.error)}`);
+    if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
     // The signal's sender is unverified; the reviewer's groups come from our principal directory.
     const groups = (await orchestrator.lookupReviewerGroups(reviewer)) ?? [];
     const voter: Voter = { reviewer, groups, channel: 'temporal' };
