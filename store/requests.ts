@@ -48,15 +48,19 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
   };
 }
 
-/** Inserts a new request in state 'evaluating'; false when the id exists (an idempotent resubmit). */
-export async function insertRequest(pool: Pool, request: PrivilegedRequest): Promise<boolean> {
+/**
+ * Inserts a new request in state 'evaluating' and returns it as stored; undefined when the id
+ * exists (an idempotent resubmit).
+ */
+export async function insertRequest(pool: Pool, request: PrivilegedRequest): Promise<RequestRecord | undefined> {
   return inTransaction(pool, async (client) => {
-    const inserted = await client.query(
+    const inserted = await client.query<RequestRow>(
       `INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING RETURNING *`,
       [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata, request.callbackUrl ?? null],
     );
-    if (inserted.rowCount === 0) return false;
+    const row = inserted.rows[0];
+    if (!row) return undefined;
     await appendAudit(client, {
       requestId: request.id,
       step: 'submitted',
@@ -64,7 +68,7 @@ export async function insertRequest(pool: Pool, request: PrivilegedRequest): Pro
       actor: request.agent,
       detail: { connector: request.connector, target: request.target, command: request.command, reason: request.reason, metadata: request.metadata },
     });
-    return true;
+    return toRecord(row, []);
   });
 }
 

@@ -104,7 +104,8 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         return reply.code(200).send(present(existing));
       }
       await startWorkflow(privileged);
-      return reply.code(202).send(present((await getRequest(pool, privileged.id))!));
+      // The row as inserted: the workflow may already have moved it on, which a GET shows.
+      return reply.code(202).send(present(created));
     },
   );
 
