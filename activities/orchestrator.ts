@@ -4,7 +4,7 @@ import type { Policy } from '../policy/policy';
 import { policyInputFor } from '../policy/policy-input';
 import type { PrincipalDirectory } from '../settings/principals';
 import { findExecution } from '../store/executions';
-import { type Transition, recordTransition } from '../store/requests';
+import { type Transition, type TransitionBatch, recordTransition, recordTransitions } from '../store/requests';
 import { type CountedVote, findApiVoteIds, recordCountedVote, recordIgnoredVote } from '../store/votes';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
 
@@ -12,6 +12,11 @@ import { type NotifyDependencies, createNotifyActivities } from './notify';
 // history (not their input), and GET /v1/requests/:id/history tells the story from it.
 export type RecordedTransition = Pick<Transition, 'step' | 'status' | 'actor'>;
 export type RecordedVote = Omit<CountedVote, 'requestId'>;
+export interface RecordedTransitions {
+  recorded: RecordedTransition[];
+  /** Counted API votes the API never recorded: when not empty, nothing was recorded. */
+  unrecordedApiVotes: string[];
+}
 export interface IgnoredVote {
   vote: Vote;
   refusal: string;
@@ -22,6 +27,8 @@ export interface OrchestratorDependencies extends NotifyDependencies {
   policy: Policy;
   principals: PrincipalDirectory;
 }
+
+const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): RecordedTransition => ({ step, status, ...(actor !== undefined && { actor }) });
 
 /** Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target credentials. */
 export function createOrchestratorActivities(deps: OrchestratorDependencies) {
@@ -36,8 +43,13 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies) {
 
     async recordTransition(transition: Transition): Promise<RecordedTransition> {
       await recordTransition(pool, transition);
-      const { step, status, actor } = transition;
-      return { step, status, ...(actor !== undefined && { actor }) };
+      return recordedAs(transition);
+    },
+
+    /** The last writes before execution, in one transaction, after checking the API's votes. */
+    async recordTransitions(batch: TransitionBatch): Promise<RecordedTransitions> {
+      const unrecordedApiVotes = await recordTransitions(pool, batch);
+      return { recorded: unrecordedApiVotes.length > 0 ? [] : batch.transitions.map(recordedAs), unrecordedApiVotes };
     },
 
     async recordCountedVote(counted: CountedVote): Promise<RecordedVote> {

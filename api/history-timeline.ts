@@ -5,7 +5,7 @@ import type { LoadedDataConverter } from '@temporalio/common';
 import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
-import type { IgnoredVote, RecordedTransition, RecordedVote } from '../activities/orchestrator';
+import type { IgnoredVote, RecordedTransition, RecordedTransitions, RecordedVote } from '../activities/orchestrator';
 import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest } from '../domain/request';
 import type { TimelineEntry } from './schemas';
 
@@ -13,11 +13,10 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Step = Omit<TimelineEntry, 'eventId' | 'at'>;
 
 /** The record activities, by type: what each recorded, as the story tells it. */
+const transitionStep = ({ step, actor }: RecordedTransition): Step => ({ what: step, ...(actor && { actor }) });
 const recordSteps: Record<string, (record: unknown) => Step[]> = {
-  recordTransition: (record) => {
-    const { step, actor } = record as RecordedTransition;
-    return [{ what: step, ...(actor && { actor }) }];
-  },
+  recordTransition: (record) => [transitionStep(record as RecordedTransition)],
+  recordTransitions: (record) => (record as RecordedTransitions).recorded.map(transitionStep),
   recordCountedVote: (record) => {
     const { vote, decidedStatus } = record as RecordedVote;
     const { reviewer: actor, channel } = vote;

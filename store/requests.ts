@@ -1,8 +1,9 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
 import { appendAudit, hasAuditStep } from './audit';
 import { inTransaction } from './transaction';
+import { findApiVoteIds } from './votes';
 
 interface RequestRow {
   id: string;
@@ -123,23 +124,51 @@ export interface Transition {
   detail?: Record<string, unknown>;
 }
 
-/** Moves a request to a new status and appends the audit event, atomically and at most once per step. */
+/** Moves a request to a new status and appends the audit event, at most once per step. */
+async function applyTransition(client: PoolClient, transition: Transition): Promise<void> {
+  if (await hasAuditStep(client, transition.requestId, transition.step)) return;
+  const changes = transition.changes ?? {};
+  const columns = Object.keys(changes) as (keyof typeof changes)[];
+  const assignments = columns.map((column, index) => `${column} = $${index + 3}`);
+  await client.query(
+    `UPDATE requests SET status = $2, updated_at = now()${assignments.map((a) => `, ${a}`).join('')} WHERE id = $1`,
+    [transition.requestId, transition.status, ...columns.map((column) => changes[column])],
+  );
+  await appendAudit(client, {
+    requestId: transition.requestId,
+    step: transition.step,
+    kind: transition.status,
+    ...(transition.actor !== undefined && { actor: transition.actor }),
+    detail: transition.detail ?? {},
+  });
+}
+
+/** One transition, atomically and at most once per step. */
 export async function recordTransition(pool: Pool, transition: Transition): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    if (await hasAuditStep(client, transition.requestId, transition.step)) return;
-    const changes = transition.changes ?? {};
-    const columns = Object.keys(changes) as (keyof typeof changes)[];
-    const assignments = columns.map((column, index) => `${column} = $${index + 3}`);
-    await client.query(
-      `UPDATE requests SET status = $2, updated_at = now()${assignments.map((a) => `, ${a}`).join('')} WHERE id = $1`,
-      [transition.requestId, transition.status, ...columns.map((column) => changes[column])],
-    );
-    await appendAudit(client, {
-      requestId: transition.requestId,
-      step: transition.step,
-      kind: transition.status,
-      ...(transition.actor !== undefined && { actor: transition.actor }),
-      detail: transition.detail ?? {},
-    });
+  await inTransaction(pool, (client) => applyTransition(client, transition));
+}
+
+export interface TransitionBatch {
+  requestId: string;
+  transitions: Omit<Transition, 'requestId'>[];
+  /** API votes the workflow counted: the batch is recorded only if the API recorded each one. */
+  verifyApiVotes?: string[];
+}
+
+/**
+ * Several transitions in one transaction (one write where a step moves a request twice). With
+ * `verifyApiVotes`, nothing is recorded unless the API recorded every one of those votes; the
+ * ids it did not record are returned (a forged update), and an empty list means recorded.
+ */
+export async function recordTransitions(pool: Pool, batch: TransitionBatch): Promise<string[]> {
+  return inTransaction(pool, async (client) => {
+    const expected = batch.verifyApiVotes ?? [];
+    if (expected.length > 0) {
+      const recorded = await findApiVoteIds(client, batch.requestId, expected);
+      const unrecorded = expected.filter((id) => !recorded.has(id));
+      if (unrecorded.length > 0) return unrecorded;
+    }
+    for (const transition of batch.transitions) await applyTransition(client, { ...transition, requestId: batch.requestId });
+    return [];
   });
 }

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { RequestStatus, Vote } from '../domain/request';
 import { appendAudit, hasAuditStep } from './audit';
 import { inTransaction } from './transaction';
@@ -55,8 +55,8 @@ export async function recordIgnoredVote(pool: Pool, requestId: string, vote: Vot
 }
 
 /** Ids among `voteIds` that the API really recorded for this request. */
-export async function findApiVoteIds(pool: Pool, requestId: string, voteIds: string[]): Promise<Set<string>> {
-  const found = await pool.query<{ id: string }>(
+export async function findApiVoteIds(db: Pool | PoolClient, requestId: string, voteIds: string[]): Promise<Set<string>> {
+  const found = await db.query<{ id: string }>(
     `SELECT id FROM votes WHERE request_id = $1 AND channel = 'api' AND verified AND id = ANY($2)`,
     [requestId, voteIds],
   );

@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createExecutorActivities } from '../activities/executor';
 import type { createOrchestratorActivities } from '../activities/orchestrator';
 import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
@@ -49,8 +50,17 @@ const APPROVAL_CHAINS_PATCH = 'approval-chains';
 /** Policy and records as local activities instead of remote ones. */
 const LOCAL_RECORDS_PATCH = 'local-records';
 
+/**
+ * Fewer writes and history events per request: the last records before execution go in one
+ * local activity (automatic approval + executing; vote verification + executing), and the risk
+ * search attribute rides on the first status upsert instead of its own.
+ */
+const COMBINED_WRITES_PATCH = 'combined-writes';
+
 /** Signal payloads whose reviewer has control characters, or whose text has NUL, are malformed. */
 const STORABLE_VOTE_TEXT_PATCH = 'storable-vote-text';
+
+const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
 type Verdict = Extract<RequestStatus, 'approved' | 'rejected' | 'expired' | 'cancelled'>;
@@ -67,6 +77,7 @@ function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: numbe
  */
 export async function privilegedRequest(request: PrivilegedRequest, options: { executorTaskQueue: string }): Promise<RequestStatus> {
   const orchestrator = patched(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
+  const combinesWrites = patched(COMBINED_WRITES_PATCH);
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
   let verdict: Verdict | undefined;
   let stage: ApprovalStage | undefined;
@@ -75,9 +86,12 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
   const notifies = patched(APPROVAL_CHAINS_PATCH);
   const deliveries: Promise<void>[] = [];
 
+  /** Search attributes waiting for the next status upsert (patch 'combined-writes'). */
+  let withNextStatus: SearchAttributeUpdatePair[] = [];
   const setStatus = (status: RequestStatus) => {
     state.status = status;
-    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+    upsertSearchAttributes([...withNextStatus, { key: searchAttributes.status, value: status }]);
+    withNextStatus = [];
   };
 
   // --- votes: one path for API updates and Web UI / CLI signals ---------------------------
@@ -158,7 +172,11 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
   // --- the story: policy, approval chain, execution ------------------------------------------
   const decision = await orchestrator.evaluatePolicy(request);
   state.decision = decision;
-  if (decision.risk) upsertSearchAttributes([{ key: searchAttributes.risk, value: decision.risk }]);
+  if (decision.risk) {
+    const risk: SearchAttributeUpdatePair[] = [{ key: searchAttributes.risk, value: decision.risk }];
+    if (combinesWrites) withNextStatus = risk;
+    else upsertSearchAttributes(risk);
+  }
   const policy = { effect: decision.effect, rule: decision.rule, explanation: decision.explanation, version: decision.version, reason: decision.reason, risk: decision.risk };
 
   const notifyReviewers = (event: ReviewerEvent) => {
@@ -212,19 +230,30 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
     if (verdict !== 'approved') return finish();
 
     const counted = state.votes.filter((vote) => vote.channel === 'api').map((vote) => vote.id);
-    const forged = await orchestrator.findUnrecordedApiVotes(request.id, counted);
-    if (forged.length > 0) {
+    const failVerification = async (forged: string[]) => {
       state.error = `vote verification failed: API votes ${forged.join(', ')} were never recorded by the API`;
       await orchestrator.recordTransition({ requestId: request.id, step: 'status:failed', status: 'failed', changes: { error: state.error }, detail: { forged } });
       setStatus('failed');
       return finish();
+    };
+    if (combinesWrites) {
+      const { unrecordedApiVotes } = await orchestrator.recordTransitions({ requestId: request.id, transitions: [EXECUTING], verifyApiVotes: counted });
+      if (unrecordedApiVotes.length > 0) return failVerification(unrecordedApiVotes);
+    } else {
+      const forged = await orchestrator.findUnrecordedApiVotes(request.id, counted);
+      if (forged.length > 0) return failVerification(forged);
+      await orchestrator.recordTransition({ requestId: request.id, ...EXECUTING });
     }
   } else {
-    await orchestrator.recordTransition({ requestId: request.id, step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } });
-    setStatus('approved');
+    const approved = { step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } } as const;
+    if (combinesWrites) {
+      await orchestrator.recordTransitions({ requestId: request.id, transitions: [approved, EXECUTING] });
+    } else {
+      await orchestrator.recordTransition({ requestId: request.id, ...approved });
+      setStatus('approved');
+      await orchestrator.recordTransition({ requestId: request.id, ...EXECUTING });
+    }
   }
-
-  await orchestrator.recordTransition({ requestId: request.id, step: 'status:executing', status: 'executing' });
   setStatus('executing');
   const outcome = await execute(request, options.executorTaskQueue, orchestrator);
   const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
