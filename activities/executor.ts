@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { runSql } from '../connectors/postgres/run-sql';
 import { analyseSql } from '../connectors/postgres/sql-facts';
+import { TargetSessions } from '../connectors/postgres/target-sessions';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import type { PostgresTarget } from '../settings/targets';
 import { claimExecution, finishExecution } from '../store/executions';
@@ -18,6 +19,7 @@ const HEARTBEAT_EVERY_MS = 5_000;
 
 /** Activities of the executor worker, which runs next to the protected resources. */
 export function createExecutorActivities({ pool, targets, executorId }: ExecutorDependencies) {
+  const sessions = new TargetSessions();
   return {
     /** Runs an approved command at most once and returns its masked, capped result. */
     async executeCommand(request: PrivilegedRequest): Promise<ExecutionOutcome> {
@@ -38,7 +40,7 @@ export function createExecutorActivities({ pool, targets, executorId }: Executor
 
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        const result = await runSql(target, request.command.sql, analysis.facts.readOnly);
+        const result = await runSql(sessions, target, request.command.sql, analysis.facts.readOnly);
         await finishExecution(pool, request.id, { status: 'succeeded', result });
         return { status: 'succeeded', result };
       } catch (error) {

@@ -117,6 +117,22 @@ describe('policy decides', () => {
     assert.match(stopped.error ?? '', /statement timeout/);
   });
 
+  test('target sessions are reused, and the session state of one command never reaches the next', async () => {
+    const run = async (sql: string) => {
+      const request = await submit(sql);
+      const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
+      assert.equal(done.status, 'succeeded', done.error ?? '');
+      return done.result!.rows[0] as { pid: number; path: string; locked?: boolean; locks?: number };
+    };
+    const first = await run("SELECT pg_backend_pid() AS pid, set_config('search_path', 'leaked', false) AS path, pg_try_advisory_lock(4242) AS locked");
+    assert.equal(first.path, 'leaked');
+    assert.equal(first.locked, true);
+    const second = await run("SELECT pg_backend_pid() AS pid, current_setting('search_path') AS path, (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks");
+    assert.equal(second.pid, first.pid, 'the second command ran in the same session');
+    assert.notEqual(second.path, 'leaked', 'a session setting does not outlive its command');
+    assert.equal(second.locks, 0, 'a session advisory lock does not outlive its command');
+  });
+
   test('a deny rule never runs the command', async () => {
     const request = await submit('DROP TABLE accounts');
     fixtures.set('denied', request.id);

@@ -1,7 +1,8 @@
-import { Client, type QueryResult } from 'pg';
+import type { QueryResult } from 'pg';
 import type { PostgresResult } from '../../domain/request';
 import type { PostgresTarget } from '../../settings/targets';
 import { maskRow, maskText } from './mask';
+import type { TargetSessions } from './target-sessions';
 
 export class SqlExecutionError extends Error {
   override name = 'SqlExecutionError';
@@ -24,25 +25,23 @@ export function scrubCredential(message: string, target: PostgresTarget): string
  * reads (a second line of defence), with the target's statement_timeout. Returns the last
  * statement's rows, capped at maxRows and masked.
  */
-export async function runSql(target: PostgresTarget, sql: string, readOnly: boolean): Promise<PostgresResult> {
-  const client = new Client({ connectionString: target.url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a dropped connection surfaces as the query's error
+export async function runSql(sessions: TargetSessions, target: PostgresTarget, sql: string, readOnly: boolean): Promise<PostgresResult> {
   try {
-    await client.connect();
-    await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-    await client.query(`SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
-    const results = (await client.query(sql)) as QueryResult | QueryResult[];
-    await client.query('COMMIT');
-    const last = Array.isArray(results) ? results[results.length - 1]! : results;
-    const rows = last.rows ?? [];
-    return {
-      rowCount: last.rowCount ?? rows.length,
-      rows: rows.slice(0, target.maxRows).map((row) => maskRow(row, target.mask)),
-      truncated: rows.length > target.maxRows,
-    };
+    // A failure anywhere closes the session, which rolls back what the transaction did.
+    return await sessions.run(target, async (session) => {
+      await session.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      await session.query(`SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
+      const results = (await session.query(sql)) as QueryResult | QueryResult[];
+      await session.query('COMMIT');
+      const last = Array.isArray(results) ? results[results.length - 1]! : results;
+      const rows = last.rows ?? [];
+      return {
+        rowCount: last.rowCount ?? rows.length,
+        rows: rows.slice(0, target.maxRows).map((row) => maskRow(row, target.mask)),
+        truncated: rows.length > target.maxRows,
+      };
+    });
   } catch (error) {
     throw new SqlExecutionError(scrubCredential((error as Error).message, target));
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
