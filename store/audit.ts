@@ -15,9 +15,13 @@ const GENESIS_HASH = '0'.repeat(64);
 // Serialises appends so each row links to the one before it.
 const AUDIT_CHAIN_LOCK = 727_002;
 
+/** What each row's hash covers besides the previous hash. */
+function auditBody(event: AuditEvent, at: string): string {
+  return canonicalJson([event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at]);
+}
+
 export function auditHash(prevHash: string, event: AuditEvent, at: string): string {
-  const body = canonicalJson([event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at]);
-  return createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
+  return createHash('sha256').update(`${prevHash}\n${auditBody(event, at)}`).digest('hex');
 }
 
 /** True when this step was already recorded (the caller is a retry and must not write again). */
@@ -28,14 +32,18 @@ export async function hasAuditStep(client: PoolClient, requestId: string, step: 
 
 /** Appends one event to the hash chain; call inside a transaction. */
 export async function appendAudit(client: PoolClient, event: AuditEvent): Promise<void> {
+  // A statement of its own: the INSERT below must take its snapshot after the lock is granted,
+  // so it sees the row the previous holder committed.
   await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-  const last = await client.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-  const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
   const at = new Date().toISOString();
+  // The INSERT reads the previous hash and computes the new one itself, so the lock is held for
+  // one round trip less: sha256 over the previous hash, a newline and the UTF-8 body, byte for
+  // byte what auditHash computes (verifyAuditChain recomputes it).
   await client.query(
     `INSERT INTO audit_events (request_id, step, kind, actor, detail, at, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, prevHash, auditHash(prevHash, event, at)],
+     SELECT $1, $2, $3, $4, $5, $6, prev.hash, encode(sha256(convert_to(prev.hash || E'\\n', 'UTF8') || $7::bytea), 'hex')
+     FROM (SELECT COALESCE((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), $8) AS hash) AS prev`,
+    [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, Buffer.from(auditBody(event, at), 'utf8'), GENESIS_HASH],
   );
 }
 

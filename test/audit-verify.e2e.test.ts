@@ -29,7 +29,8 @@ async function tamper(sql: string, values: unknown[]): Promise<void> {
 }
 
 test('GET /v1/audit/verify walks the chain and names the first altered row; agents may not call it', async () => {
-  const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1 AS one'));
+  // Non-ASCII text: PostgreSQL computes each row's hash over the UTF-8 bytes the verifier hashes.
+  const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody("SELECT 'Grüße' AS one", 'vérifier la chaîne — 🚀'));
   await waitForStatus(stack.app, submitted.body.id, ['succeeded']);
   const clean = await call<ChainCheckBody>(stack.app, 'GET', '/v1/audit/verify', 'alice');
   assert.equal(clean.status, 200);
