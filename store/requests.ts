@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
-import { appendAudit, hasAuditStep } from './audit';
+import { appendAudit } from './audit';
 import { inTransaction } from './transaction';
 import { findApiVoteIds } from './votes';
 
@@ -78,16 +78,22 @@ export async function markStartFailed(pool: Pool, requestId: string, error: stri
   await recordTransition(pool, { requestId, step: 'start-failed', status: 'failed', changes: { error }, detail: { error } });
 }
 
+/** The request with its counted votes, in one query (long-polls read it on every wake-up). */
 export async function getRequest(pool: Pool, id: string): Promise<RequestRecord | undefined> {
-  const found = await pool.query<RequestRow>('SELECT * FROM requests WHERE id = $1', [id]);
-  const row = found.rows[0];
-  if (!row) return undefined;
-  const votes = await pool.query<VoteView & { at: Date }>(
-    `SELECT reviewer, decision, comment, channel, verified, at, COALESCE(stage, 1) AS stage FROM votes
-     WHERE request_id = $1 AND state = 'counted' ORDER BY at, id`,
+  const found = await pool.query<RequestRow & { counted_votes: (Omit<VoteView, 'at'> & { at: string })[] }>(
+    `SELECT requests.*, COALESCE(counted.votes, '[]') AS counted_votes FROM requests
+     LEFT JOIN LATERAL (
+       SELECT json_agg(json_build_object('reviewer', reviewer, 'decision', decision, 'comment', comment, 'channel', channel,
+                                         'verified', verified, 'at', at, 'stage', COALESCE(stage, 1)) ORDER BY at, id) AS votes
+       FROM votes WHERE request_id = requests.id AND state = 'counted'
+     ) AS counted ON true
+     WHERE id = $1`,
     [id],
   );
-  return toRecord(row, votes.rows.map((vote) => ({ ...vote, at: vote.at.toISOString() })));
+  const row = found.rows[0];
+  if (!row) return undefined;
+  // json_build_object renders timestamps in PostgreSQL's format; the API speaks ISO 8601 UTC.
+  return toRecord(row, row.counted_votes.map((vote) => ({ ...vote, at: new Date(vote.at).toISOString() })));
 }
 
 export interface ListQuery {
@@ -126,14 +132,16 @@ export interface Transition {
 
 /** Moves a request to a new status and appends the audit event, at most once per step. */
 async function applyTransition(client: PoolClient, transition: Transition): Promise<void> {
-  if (await hasAuditStep(client, transition.requestId, transition.step)) return;
   const changes = transition.changes ?? {};
   const columns = Object.keys(changes) as (keyof typeof changes)[];
-  const assignments = columns.map((column, index) => `${column} = $${index + 3}`);
-  await client.query(
-    `UPDATE requests SET status = $2, updated_at = now()${assignments.map((a) => `, ${a}`).join('')} WHERE id = $1`,
-    [transition.requestId, transition.status, ...columns.map((column) => changes[column])],
+  const assignments = columns.map((column, index) => `, ${column} = $${index + 4}`).join('');
+  // A step already in the audit log means a retry: the update matches nothing and is not audited again.
+  const updated = await client.query(
+    `UPDATE requests SET status = $2, updated_at = now()${assignments}
+     WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $3)`,
+    [transition.requestId, transition.status, transition.step, ...columns.map((column) => changes[column])],
   );
+  if (updated.rowCount === 0) return;
   await appendAudit(client, {
     requestId: transition.requestId,
     step: transition.step,

@@ -1,0 +1,51 @@
+// The record writes local activities retry (store/requests.ts) against a real PostgreSQL: a step
+// is applied and audited once however often it is retried, and a batch that depends on the
+// API's votes records nothing when one is missing.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { newRequestId } from '../domain/ids';
+import { verifyAuditChain } from '../store/audit';
+import { migrate } from '../store/migrate';
+import { createPool } from '../store/pool';
+import { getRequest, insertRequest, recordTransition, recordTransitions } from '../store/requests';
+import { requiredEnv } from './support/stack';
+
+const pool = createPool(requiredEnv('TEST_DATABASE_URL'));
+before(() => migrate(pool));
+after(() => pool.end());
+
+async function newRequest(): Promise<string> {
+  const id = newRequestId();
+  await insertRequest(pool, { id, agent: 'agent', connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 1' }, reason: 'record writes', metadata: {} });
+  return id;
+}
+
+const auditSteps = async (id: string) =>
+  (await pool.query<{ step: string }>('SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq', [id])).rows.map((row) => row.step);
+
+test('a retried transition changes the request and the audit log once', async () => {
+  const id = await newRequest();
+  await recordTransition(pool, { requestId: id, step: 'status:approved', status: 'approved' });
+  // A retry of the same step (even one that would say something else) is a no-op.
+  await recordTransition(pool, { requestId: id, step: 'status:approved', status: 'failed', changes: { error: 'retry' } });
+  const request = await getRequest(pool, id);
+  assert.equal(request?.status, 'approved');
+  assert.equal(request?.error, null);
+  assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved']);
+});
+
+test('a batch is one write; with an API vote the API never recorded, nothing is written', async () => {
+  const id = await newRequest();
+  const unrecorded = await recordTransitions(pool, { requestId: id, transitions: [{ step: 'status:executing', status: 'executing' }], verifyApiVotes: ['vote_forged'] });
+  assert.deepEqual(unrecorded, ['vote_forged']);
+  assert.equal((await getRequest(pool, id))?.status, 'evaluating');
+  assert.deepEqual(await auditSteps(id), ['submitted']);
+
+  const approved = { step: 'status:approved', status: 'approved' } as const;
+  const executing = { step: 'status:executing', status: 'executing' } as const;
+  assert.deepEqual(await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }), []);
+  assert.deepEqual(await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }), [], 'a retried batch');
+  assert.equal((await getRequest(pool, id))?.status, 'executing');
+  assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved', 'status:executing']);
+  assert.equal((await verifyAuditChain(pool)).firstBroken, null);
+});
