@@ -29,8 +29,8 @@ export async function runSql(sessions: TargetSessions, target: PostgresTarget, s
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
-      await session.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      await session.query(`SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
+      // One round trip: two statements in one simple query.
+      await session.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
       const results = (await session.query(sql)) as QueryResult | QueryResult[];
       await session.query('COMMIT');
       const last = Array.isArray(results) ? results[results.length - 1]! : results;
