@@ -5,7 +5,7 @@ import { policyInputFor } from '../policy/policy-input';
 import type { PrincipalDirectory } from '../settings/principals';
 import { findExecution } from '../store/executions';
 import { type Transition, type TransitionBatch, recordTransition, recordTransitions } from '../store/requests';
-import { type CountedVote, findApiVoteIds, recordCountedVote, recordIgnoredVote } from '../store/votes';
+import { type CountedVote, findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote } from '../store/votes';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
 
 // Record activities return what they recorded: local activities leave only their result in
@@ -71,8 +71,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies) {
 
     /** API votes the workflow counted that the API never recorded: a forged update. */
     async findUnrecordedApiVotes(requestId: string, voteIds: string[]): Promise<string[]> {
-      const recorded = await findApiVoteIds(pool, requestId, voteIds);
-      return voteIds.filter((id) => !recorded.has(id));
+      return findUnrecordedApiVotes(pool, requestId, voteIds);
     },
 
     /** After the execute activity was lost (executor died, timed out), the ledger tells what is known. */

@@ -3,7 +3,7 @@ import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
 import { appendAudit } from './audit';
 import { inTransaction } from './transaction';
-import { findApiVoteIds } from './votes';
+import { findUnrecordedApiVotes } from './votes';
 
 interface RequestRow {
   id: string;
@@ -171,11 +171,8 @@ export interface TransitionBatch {
 export async function recordTransitions(pool: Pool, batch: TransitionBatch): Promise<string[]> {
   return inTransaction(pool, async (client) => {
     const expected = batch.verifyApiVotes ?? [];
-    if (expected.length > 0) {
-      const recorded = await findApiVoteIds(client, batch.requestId, expected);
-      const unrecorded = expected.filter((id) => !recorded.has(id));
-      if (unrecorded.length > 0) return unrecorded;
-    }
+    const unrecorded = expected.length > 0 ? await findUnrecordedApiVotes(client, batch.requestId, expected) : [];
+    if (unrecorded.length > 0) return unrecorded;
     for (const transition of batch.transitions) await applyTransition(client, { ...transition, requestId: batch.requestId });
     return [];
   });

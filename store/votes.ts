@@ -54,11 +54,12 @@ export async function recordIgnoredVote(pool: Pool, requestId: string, vote: Vot
   });
 }
 
-/** Ids among `voteIds` that the API really recorded for this request. */
-export async function findApiVoteIds(db: Pool | PoolClient, requestId: string, voteIds: string[]): Promise<Set<string>> {
+/** Ids among `voteIds` that the API never recorded for this request (forged votes). */
+export async function findUnrecordedApiVotes(db: Pool | PoolClient, requestId: string, voteIds: string[]): Promise<string[]> {
   const found = await db.query<{ id: string }>(
     `SELECT id FROM votes WHERE request_id = $1 AND channel = 'api' AND verified AND id = ANY($2)`,
     [requestId, voteIds],
   );
-  return new Set(found.rows.map((row) => row.id));
+  const recorded = new Set(found.rows.map((row) => row.id));
+  return voteIds.filter((id) => !recorded.has(id));
 }
