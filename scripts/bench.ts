@@ -30,6 +30,18 @@ const DECISIONS = 200;
 
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
+/** A throughput run at each concurrency, with each process's CPU per request at c=32. */
+async function byConcurrency<T>(roles: Map<number | undefined, string>, run: (concurrency: number, total: number) => Promise<T>) {
+  const levels: T[] = [];
+  let cpuMsAt32: Record<string, number> = {};
+  for (const concurrency of CONCURRENCIES) {
+    const measured = await cpuPerUnit(roles, perLevel(concurrency), () => run(concurrency, perLevel(concurrency)));
+    levels.push(measured.result);
+    if (concurrency === 32) cpuMsAt32 = measured.cpuMs;
+  }
+  return { levels, cpuMsAt32 };
+}
+
 /** Scenario 2 at c=32 under --cpu-prof: the profile of the gate's own processes. */
 async function profileGate(h: Harness, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
@@ -60,13 +72,9 @@ async function main(): Promise<void> {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
     log('1. baseline: one no-op activity per workflow, and signal → activity');
     const baseline = await startBaselineWorker(h);
-    const baselineThroughputs: Awaited<ReturnType<typeof baselineThroughput>>[] = [];
-    let baselineCpuMs: Record<string, number> = {};
-    for (const concurrency of CONCURRENCIES) {
-      const measured = await cpuPerUnit(new Map([[baseline.pid, 'worker']]), perLevel(concurrency), () => baselineThroughput(h, baseline.taskQueue, concurrency, perLevel(concurrency)));
-      baselineThroughputs.push(measured.result);
-      if (concurrency === 32) baselineCpuMs = measured.cpuMs;
-    }
+    const { levels: baselineThroughputs, cpuMsAt32: baselineCpuMs } = await byConcurrency(new Map([[baseline.pid, 'worker']]), (concurrency, total) =>
+      baselineThroughput(h, baseline.taskQueue, concurrency, total),
+    );
     const bareStart = await bareStartLatency(h, baseline.taskQueue, 32, DECISIONS + 100);
     const signalToActivityMs = await baselineSignalLatency(h, bareStart.workflowIds.slice(0, DECISIONS));
     await baseline.stop();
@@ -75,14 +83,8 @@ async function main(): Promise<void> {
     const queues = h.queues('bench-gate');
     const worker = await h.startWorker(queues, 'all', WORKER_ENV);
     const api = await h.startApi(queues);
-    const gateThroughputs: Awaited<ReturnType<typeof gateThroughput>>[] = [];
-    let gateCpuMs: Record<string, number> = {};
-    for (const concurrency of CONCURRENCIES) {
-      const roles = new Map([[worker.child.pid, 'worker'], [api.child.pid, 'api']]);
-      const measured = await cpuPerUnit(roles, perLevel(concurrency), () => gateThroughput(api, concurrency, perLevel(concurrency)));
-      gateThroughputs.push(measured.result);
-      if (concurrency === 32) gateCpuMs = measured.cpuMs;
-    }
+    const gateRoles = new Map([[worker.child.pid, 'worker'], [api.child.pid, 'api']]);
+    const { levels: gateThroughputs, cpuMsAt32: gateCpuMs } = await byConcurrency(gateRoles, (concurrency, total) => gateThroughput(api, concurrency, total));
     const submit = await submitLatency(api, 32, DECISIONS + 100);
     const decision = await decisionLatency(h, api, submit.ids.slice(0, DECISIONS));
     await h.stopProcesses();
