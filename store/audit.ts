@@ -11,9 +11,8 @@ export interface AuditEvent {
   detail: Record<string, unknown>;
 }
 
+// The first row's prev_hash (append_audit_event in migration 004 uses the same).
 const GENESIS_HASH = '0'.repeat(64);
-// Serialises appends so each row links to the one before it.
-const AUDIT_CHAIN_LOCK = 727_002;
 
 /** What each row's hash covers besides the previous hash. */
 function auditBody(event: AuditEvent, at: string): string {
@@ -30,21 +29,22 @@ export async function hasAuditStep(client: PoolClient, requestId: string, step: 
   return (found.rowCount ?? 0) > 0;
 }
 
-/** Appends one event to the hash chain; call inside a transaction. */
-export async function appendAudit(client: PoolClient, event: AuditEvent): Promise<void> {
-  // A statement of its own: the INSERT below must take its snapshot after the lock is granted,
-  // so it sees the row the previous holder committed.
-  await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+/**
+ * The SQL call that appends `event` to the hash chain, with its values numbered from `$firstParam`,
+ * to embed in a larger statement. append_audit_event (migration 004) takes the chain lock, reads
+ * the previous hash and stores sha256 over that hash, a newline and the UTF-8 body: byte for byte
+ * what auditHash computes, which verifyAuditChain recomputes.
+ */
+export function auditAppendCall(event: AuditEvent, firstParam: number): { call: string; values: unknown[] } {
   const at = new Date().toISOString();
-  // The INSERT reads the previous hash and computes the new one itself, so the lock is held for
-  // one round trip less: sha256 over the previous hash, a newline and the UTF-8 body, byte for
-  // byte what auditHash computes (verifyAuditChain recomputes it).
-  await client.query(
-    `INSERT INTO audit_events (request_id, step, kind, actor, detail, at, prev_hash, hash)
-     SELECT $1, $2, $3, $4, $5, $6, prev.hash, encode(sha256(convert_to(prev.hash || E'\\n', 'UTF8') || $7::bytea), 'hex')
-     FROM (SELECT COALESCE((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), $8) AS hash) AS prev`,
-    [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, Buffer.from(auditBody(event, at), 'utf8'), GENESIS_HASH],
-  );
+  const values = [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, Buffer.from(auditBody(event, at), 'utf8')];
+  return { call: `append_audit_event(${values.map((_, index) => `$${firstParam + index}`).join(', ')})`, values };
+}
+
+/** Appends one event to the hash chain; call inside a transaction, whose end releases the chain lock. */
+export async function appendAudit(client: PoolClient, event: AuditEvent): Promise<void> {
+  const { call, values } = auditAppendCall(event, 1);
+  await client.query(`SELECT ${call}`, values);
 }
 
 export interface ChainCheck {

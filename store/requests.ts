@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
-import { appendAudit } from './audit';
+import { auditAppendCall } from './audit';
 import { inTransaction } from './transaction';
 import { findUnrecordedApiVotes } from './votes';
 
@@ -50,27 +50,31 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
 }
 
 /**
- * Inserts a new request in state 'evaluating' and returns it as stored; undefined when the id
- * exists (an idempotent resubmit).
+ * Inserts a new request in state 'evaluating' with its 'submitted' audit row, in one statement
+ * (its own transaction), and returns it as stored; undefined when the id exists (an idempotent
+ * resubmit), in which case nothing is written.
  */
 export async function insertRequest(pool: Pool, request: PrivilegedRequest): Promise<RequestRecord | undefined> {
-  return inTransaction(pool, async (client) => {
-    const inserted = await client.query<RequestRow>(
-      `INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING RETURNING *`,
-      [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata, request.callbackUrl ?? null],
-    );
-    const row = inserted.rows[0];
-    if (!row) return undefined;
-    await appendAudit(client, {
+  const audit = auditAppendCall(
+    {
       requestId: request.id,
       step: 'submitted',
       kind: 'submitted',
       actor: request.agent,
       detail: { connector: request.connector, target: request.target, command: request.command, reason: request.reason, metadata: request.metadata },
-    });
-    return toRecord(row, []);
-  });
+    },
+    9,
+  );
+  const inserted = await pool.query<RequestRow>(
+    `WITH inserted AS (
+       INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING RETURNING *
+     )
+     SELECT inserted.*, ${audit.call} AS audit_seq FROM inserted`,
+    [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata, request.callbackUrl ?? null, ...audit.values],
+  );
+  const row = inserted.rows[0];
+  return row && toRecord(row, []);
 }
 
 /** Marks a request whose workflow could not be started, so it does not sit in 'evaluating' forever. */
@@ -130,30 +134,39 @@ export interface Transition {
   detail?: Record<string, unknown>;
 }
 
-/** Moves a request to a new status and appends the audit event, at most once per step. */
-async function applyTransition(client: PoolClient, transition: Transition): Promise<void> {
+/**
+ * Moves a request to a new status and appends the audit event, at most once per step, in one
+ * statement: a step already in the audit log means a retry, so the update matches nothing and
+ * nothing is audited again.
+ */
+async function applyTransition(db: Pool | PoolClient, transition: Transition): Promise<void> {
   const changes = transition.changes ?? {};
   const columns = Object.keys(changes) as (keyof typeof changes)[];
   const assignments = columns.map((column, index) => `, ${column} = $${index + 4}`).join('');
-  // A step already in the audit log means a retry: the update matches nothing and is not audited again.
-  const updated = await client.query(
-    `UPDATE requests SET status = $2, updated_at = now()${assignments}
-     WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $3)`,
-    [transition.requestId, transition.status, transition.step, ...columns.map((column) => changes[column])],
+  const audit = auditAppendCall(
+    {
+      requestId: transition.requestId,
+      step: transition.step,
+      kind: transition.status,
+      ...(transition.actor !== undefined && { actor: transition.actor }),
+      detail: transition.detail ?? {},
+    },
+    columns.length + 4,
   );
-  if (updated.rowCount === 0) return;
-  await appendAudit(client, {
-    requestId: transition.requestId,
-    step: transition.step,
-    kind: transition.status,
-    ...(transition.actor !== undefined && { actor: transition.actor }),
-    detail: transition.detail ?? {},
-  });
+  await db.query(
+    `WITH updated AS (
+       UPDATE requests SET status = $2, updated_at = now()${assignments}
+       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $3)
+       RETURNING id
+     )
+     SELECT ${audit.call} FROM updated`,
+    [transition.requestId, transition.status, transition.step, ...columns.map((column) => changes[column]), ...audit.values],
+  );
 }
 
 /** One transition, atomically and at most once per step. */
 export async function recordTransition(pool: Pool, transition: Transition): Promise<void> {
-  await inTransaction(pool, (client) => applyTransition(client, transition));
+  await applyTransition(pool, transition);
 }
 
 export interface TransitionBatch {

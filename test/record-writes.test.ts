@@ -49,3 +49,26 @@ test('a batch is one write; with an API vote the API never recorded, nothing is 
   assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved', 'status:executing']);
   assert.equal((await verifyAuditChain(pool)).firstBroken, null);
 });
+
+test('concurrent submits and transitions keep one unbroken audit chain', async () => {
+  // Each append takes the chain lock and links to the row committed before it; with a stale
+  // snapshot two rows would link to the same predecessor and the chain would fork.
+  const ids = await Promise.all(Array.from({ length: 40 }, () => newRequest()));
+  // Each step twice at once, as an overlapping retry would: one of the pair may lose on the
+  // audit log's unique step and roll back, and its retry would then find the step recorded.
+  const approve = (id: string) => recordTransition(pool, { requestId: id, step: 'status:approved', status: 'approved' });
+  const pairs = await Promise.all(ids.map((id) => Promise.allSettled([approve(id), approve(id)])));
+  assert.ok(pairs.every((pair) => pair.some((write) => write.status === 'fulfilled')));
+  for (const id of ids) assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved']);
+  const forks = await pool.query('SELECT prev_hash FROM audit_events GROUP BY prev_hash HAVING count(*) > 1');
+  assert.equal(forks.rowCount, 0);
+  assert.equal((await verifyAuditChain(pool)).firstBroken, null);
+});
+
+test('a resubmitted id writes nothing: no second request row, no audit row', async () => {
+  const id = await newRequest();
+  const again = await insertRequest(pool, { id, agent: 'agent', connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 2' }, reason: 'again', metadata: {} });
+  assert.equal(again, undefined);
+  assert.equal((await getRequest(pool, id))?.command.sql, 'SELECT 1');
+  assert.deepEqual(await auditSteps(id), ['submitted']);
+});
