@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../settings/env';
 import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate, initialSearchAttributes } from '../workflows/messages';
-import type { privilegedRequest } from '../workflows/privileged-request';
+import type { privilegedRequestV2 } from '../workflows/privileged-request';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
 import type { TimelineEntry } from './schemas';
@@ -29,7 +29,7 @@ function refusalToHttp(error: unknown): never {
 export function createTemporalGateway(client: Client, settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'>): TemporalGateway {
   return {
     async start(request) {
-      await client.workflow.start<typeof privilegedRequest>('privilegedRequest', {
+      await client.workflow.start<typeof privilegedRequestV2>('privilegedRequestV2', {
         workflowId: request.id,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [request, { executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],

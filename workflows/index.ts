@@ -1,2 +1,2 @@
 // The worker's workflowsPath: every workflow type the orchestrator worker serves.
-export { privilegedRequest } from './privileged-request';
+export { privilegedRequest, privilegedRequestV2 } from './privileged-request';

@@ -41,10 +41,11 @@ const notifier = proxyActivities<Orchestrator>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: NOTIFY_MAX_ATTEMPTS },
 });
 
-/**
- * Histories recorded before approval chains have no notify calls; this patch keeps them
- * replaying (test/replay.test.ts). New executions take the patched path.
- */
+// The changes made to privilegedRequest while executions of it were running. Each is a patch in
+// that type, so that older histories keep replaying (test/replay.test.ts); privilegedRequestV2
+// has all of them.
+
+/** Histories recorded before approval chains have no notify calls. */
 const APPROVAL_CHAINS_PATCH = 'approval-chains';
 
 /** Policy and records as local activities instead of remote ones. */
@@ -71,19 +72,47 @@ function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: numbe
   return { stage: stageNumber, stageCount, groups, quorum, distinctGroups: stage.distinctGroups ?? false, channels, onTimeout, deadline };
 }
 
+interface RequestOptions {
+  executorTaskQueue: string;
+}
+
+/**
+ * Whether one of the changes made before privilegedRequestV2 existed applies to this execution.
+ * A change made later must call patched() itself, in both workflow types.
+ */
+type EarlierChange = (patchId: string) => boolean;
+
+/**
+ * The workflow type of requests submitted before privilegedRequestV2 existed. Nothing starts it
+ * any more; it stays so that those executions, and their histories, replay: it asks patched()
+ * at every change, as they did.
+ */
+export async function privilegedRequest(request: PrivilegedRequest, options: RequestOptions): Promise<RequestStatus> {
+  return runRequest(request, options, patched);
+}
+
+/**
+ * The workflow type new requests start (workflow type versioning). Every earlier change applies,
+ * so it asks no patched() for them: each one would cost two history events per request, the
+ * marker and an upsert of TemporalChangeVersion, that exist only for older histories.
+ */
+export async function privilegedRequestV2(request: PrivilegedRequest, options: RequestOptions): Promise<RequestStatus> {
+  return runRequest(request, options, () => true);
+}
+
 /**
  * One privileged request from policy to recorded result. The workflow id is the request id.
  * Every side effect is an activity; the execute activity runs on the executor's task queue.
  */
-export async function privilegedRequest(request: PrivilegedRequest, options: { executorTaskQueue: string }): Promise<RequestStatus> {
-  const orchestrator = patched(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
-  const combinesWrites = patched(COMBINED_WRITES_PATCH);
+async function runRequest(request: PrivilegedRequest, options: RequestOptions, hasChange: EarlierChange): Promise<RequestStatus> {
+  const orchestrator = hasChange(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
+  const combinesWrites = hasChange(COMBINED_WRITES_PATCH);
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
   let verdict: Verdict | undefined;
   let stage: ApprovalStage | undefined;
   let stageNumber = 0;
   setHandler(stateQuery, () => state);
-  const notifies = patched(APPROVAL_CHAINS_PATCH);
+  const notifies = hasChange(APPROVAL_CHAINS_PATCH);
   const deliveries: Promise<void>[] = [];
 
   /** Search attributes waiting for the next status upsert (patch 'combined-writes'). */
@@ -136,7 +165,7 @@ export async function privilegedRequest(request: PrivilegedRequest, options: { e
 
   const onSignalVote = (decision: Vote['decision']) => async (payload: unknown): Promise<void> => {
     const voteId = `vote_${uuid4()}`;
-    const checked = checkSignalPayload(payload, !patched(STORABLE_VOTE_TEXT_PATCH));
+    const checked = checkSignalPayload(payload, !hasChange(STORABLE_VOTE_TEXT_PATCH));
     const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
     const comment = checked.ok ? checked.value.comment : undefined;
     const ignored = async (refusal: string) => {

@@ -3,7 +3,7 @@ import type { temporal } from '@temporalio/proto';
 import { dataConverter } from '../../codec/data-converter';
 import { requiredEnv, testPayloadKeys } from './stack';
 
-type History = temporal.api.history.v1.IHistory;
+export type History = temporal.api.history.v1.IHistory;
 
 /**
  * Replays histories against the run's workflow bundle with the tests' data converter (histories
