@@ -4,10 +4,10 @@ import { type Harness, eachConcurrently } from '../test/support/process-harness'
 import { goSignal } from './baseline-workflows';
 import { type Latency, latency, round } from './stats';
 
-export interface Baseline {
-  throughput: { concurrency: number; perSecond: number; latencyMs: Latency };
-  signalToActivityMs: Latency;
-  startMs: Latency;
+export interface Throughput {
+  concurrency: number;
+  perSecond: number;
+  latencyMs: Latency;
 }
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, index) => `${prefix}-${index}-${randomBytes(4).toString('hex')}`);
@@ -20,7 +20,7 @@ export async function startBaselineWorker(h: Harness): Promise<{ taskQueue: stri
 }
 
 /** Workflows with one no-op activity, `total` of them, `concurrency` in flight: completed per second. */
-export async function baselineThroughput(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<Baseline['throughput']> {
+export async function baselineThroughput(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<Throughput> {
   const samples: number[] = [];
   const started = Date.now();
   await eachConcurrently(ids('one', total), concurrency, async (workflowId) => {
@@ -31,8 +31,8 @@ export async function baselineThroughput(h: Harness, taskQueue: string, concurre
   return { concurrency, perSecond: round(total / ((Date.now() - started) / 1000)), latencyMs: latency(samples) };
 }
 
-/** `client.workflow.start` latency at `concurrency` (the workflows wait for a signal). */
-export async function bareStartLatency(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<{ latency: Latency; workflowIds: string[] }> {
+/** `client.workflow.start` at `concurrency`, `total` of them (the workflows wait for a signal): ms each. */
+export async function bareStarts(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<{ samples: number[]; workflowIds: string[] }> {
   const samples: number[] = [];
   const workflowIds = ids('wait', total);
   await eachConcurrently(workflowIds, concurrency, async (workflowId) => {
@@ -40,18 +40,14 @@ export async function bareStartLatency(h: Harness, taskQueue: string, concurrenc
     await h.bareClient.workflow.start('signalThenActivity', { taskQueue, workflowId });
     samples.push(performance.now() - begin);
   });
-  return { latency: latency(samples), workflowIds };
+  return { samples, workflowIds };
 }
 
-/** Signal sent → activity started, one at a time over waiting workflows. */
-export async function baselineSignalLatency(h: Harness, workflowIds: string[]): Promise<Latency> {
-  const samples: number[] = [];
-  for (const workflowId of workflowIds) {
-    const handle = h.bareClient.workflow.getHandle(workflowId);
-    const sent = Date.now();
-    await handle.signal(goSignal);
-    const activityStarted = (await handle.result()) as number;
-    samples.push(activityStarted - sent);
-  }
-  return latency(samples);
+/** Signal sent → activity started (the activity reports when it started), for one waiting workflow. */
+export async function signalToActivity(h: Harness, workflowId: string): Promise<number> {
+  const handle = h.bareClient.workflow.getHandle(workflowId);
+  const sent = Date.now();
+  await handle.signal(goSignal);
+  const activityStarted = (await handle.result()) as number;
+  return activityStarted - sent;
 }

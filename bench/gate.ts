@@ -1,7 +1,7 @@
 // Scenarios 2-5: the gate through its REST API, its worker and API as separate processes.
 import { AGENT_TOKEN, type ApiProcess, type GateProcess, type Harness, REVIEWERS, eachConcurrently, rssMiB, sleep, submitBody, waitFor } from '../test/support/process-harness';
 import { type RequestStatus, isTerminal } from '../domain/request';
-import { type Latency, latency, round } from './stats';
+import { latency, round } from './stats';
 
 /** The worker runs as docker-compose runs it: a bounded V8 heap (see README, Configuration). */
 export const WORKER_ENV = { NODE_OPTIONS: '--max-old-space-size=512' };
@@ -37,7 +37,7 @@ export async function gateThroughput(api: ApiProcess, concurrency: number, total
 }
 
 /** 3. POST /v1/requests → response, `concurrency` agents at once; the writes stay pending. */
-export async function submitLatency(api: ApiProcess, concurrency: number, total: number): Promise<{ latency: Latency; ids: string[] }> {
+export async function submits(api: ApiProcess, concurrency: number, total: number): Promise<{ samples: number[]; ids: string[] }> {
   const samples: number[] = [];
   const ids: string[] = [];
   await eachConcurrently(Array.from({ length: total }, (_, index) => index), concurrency, async (index) => {
@@ -45,32 +45,24 @@ export async function submitLatency(api: ApiProcess, concurrency: number, total:
     ids.push(await submit(api, write(index)));
     samples.push(performance.now() - begin);
   });
-  return { latency: latency(samples), ids };
+  return { samples, ids };
 }
 
-/** 4. POST approve → execution claimed (started) and → succeeded, one request at a time. */
-export async function decisionLatency(h: Harness, api: ApiProcess, ids: string[]) {
-  await h.waitForStatuses(ids, ['pending_approval'], 600_000);
-  const toStarted: number[] = [];
-  const toSucceeded: number[] = [];
-  const approveCall: number[] = [];
-  for (const id of ids) {
-    const sent = Date.now();
-    const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
-    approveCall.push(Date.now() - sent);
-    if (response.status !== 200) throw new Error(`approve answered ${response.status}`);
-    const times = await waitFor(`${id} to succeed`, async () => {
-      const row = await h.pool.query<{ status: RequestStatus; claimed: Date | null; updated: Date }>(
-        `SELECT r.status, e.claimed_at AS claimed, r.updated_at AS updated FROM requests r LEFT JOIN executions e ON e.request_id = r.id WHERE r.id = $1`,
-        [id],
-      );
-      const found = row.rows[0]!;
-      return isTerminal(found.status) && found;
-    }, 60_000, 5);
-    toStarted.push(times.claimed!.getTime() - sent);
-    toSucceeded.push(times.updated.getTime() - sent);
-  }
-  return { approveToStartedMs: latency(toStarted), approveToSucceededMs: latency(toSucceeded), approveCallMs: latency(approveCall) };
+/** 4. POST approve → execution claimed (started) and → succeeded, and the approve call itself, for one pending request. */
+export async function approveToExecution(h: Harness, api: ApiProcess, id: string): Promise<{ started: number; succeeded: number; call: number }> {
+  const sent = Date.now();
+  const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
+  const call = Date.now() - sent;
+  if (response.status !== 200) throw new Error(`approve answered ${response.status}`);
+  const times = await waitFor(`${id} to succeed`, async () => {
+    const row = await h.pool.query<{ status: RequestStatus; claimed: Date | null; updated: Date }>(
+      `SELECT r.status, e.claimed_at AS claimed, r.updated_at AS updated FROM requests r LEFT JOIN executions e ON e.request_id = r.id WHERE r.id = $1`,
+      [id],
+    );
+    const found = row.rows[0]!;
+    return isTerminal(found.status) && found;
+  }, 60_000, 5);
+  return { started: times.claimed!.getTime() - sent, succeeded: times.updated.getTime() - sent, call };
 }
 
 /** Highest resident memory of the processes while `work` runs, sampled every 500 ms. */
@@ -99,7 +91,7 @@ export async function pendingScale(h: Harness, pending: number) {
   const api = await h.startApi(queues);
   const submitted = Date.now();
   const { result: ids, peakMiB: submitPeak } = await peakRss({ worker, api }, async () => {
-    const { ids: made } = await submitLatency(api, 32, pending);
+    const { ids: made } = await submits(api, 32, pending);
     await h.waitForStatuses(made, ['pending_approval'], 1_800_000);
     return made;
   });
