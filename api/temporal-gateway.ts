@@ -2,7 +2,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../settings/env';
-import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate, initialSearchAttributes } from '../workflows/messages';
+import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate } from '../workflows/messages';
 import type { privilegedRequestV2 } from '../workflows/privileged-request';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
@@ -33,7 +33,6 @@ export function createTemporalGateway(client: Client, settings: Pick<Settings, '
         workflowId: request.id,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [request, { executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],
-        typedSearchAttributes: initialSearchAttributes(request),
         // A retried submit (same Idempotency-Key) finds the running workflow instead of a second one.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

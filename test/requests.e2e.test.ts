@@ -153,6 +153,29 @@ describe('policy decides', () => {
     assert.ok(Date.parse(pending.approval!.deadline) > Date.now());
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'no' })).status, 200);
   });
+
+  test('a waiting request carries the search attributes reviewers filter on in the Web UI', async () => {
+    const request = await submit('DELETE FROM accounts WHERE id = 4');
+    await waitForStatus(stack.app, request.id, ['pending_approval']);
+    // The API starts the workflow without them; the workflow sets them with its first status.
+    const described = await stack.client.workflow.getHandle(request.id).describe();
+    const attribute = (name: string) => described.typedSearchAttributes.getAll().find((pair) => pair.key.name === name)?.value;
+    assert.equal(described.type, 'privilegedRequestV2');
+    assert.deepEqual(
+      ['GateStatus', 'GateAgent', 'GateConnector', 'GateTarget', 'GateRisk'].map(attribute),
+      ['pending_approval', request.agent, 'postgres', 'app-db', 'high'],
+    );
+    // What a reviewer types into the Web UI's filter finds it (visibility is written asynchronously).
+    const query = `GateStatus = 'pending_approval' AND GateAgent = '${request.agent}' AND GateRisk = 'high' AND WorkflowId = '${request.id}'`;
+    let found = 0;
+    for (let attempt = 0; attempt < 50 && found === 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      found = 0;
+      for await (const _ of stack.client.workflow.list({ query })) found++;
+    }
+    assert.equal(found, 1);
+    assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'no' })).status, 200);
+  });
 });
 
 describe('approval', () => {

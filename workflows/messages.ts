@@ -49,10 +49,13 @@ export const searchAttributes = {
   risk: defineSearchAttributeKey('GateRisk', 'KEYWORD'),
 };
 
-/** Search attributes a request starts with; the workflow keeps GateStatus (and GateRisk) current. */
-export function initialSearchAttributes(request: PrivilegedRequest) {
+/**
+ * The search attributes that describe a request. The API starts a workflow without them (search
+ * attributes on a start make it measurably slower: docs/benchmarks.md); the workflow sets them
+ * with its first status, in the same upsert.
+ */
+export function requestSearchAttributes(request: PrivilegedRequest) {
   return [
-    { key: searchAttributes.status, value: 'evaluating' },
     { key: searchAttributes.agent, value: request.agent },
     { key: searchAttributes.connector, value: request.connector },
     { key: searchAttributes.target, value: request.target },

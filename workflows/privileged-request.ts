@@ -9,13 +9,14 @@ import {
   setHandler,
   upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createExecutorActivities } from '../activities/executor';
 import type { createOrchestratorActivities } from '../activities/orchestrator';
 import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
 import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
-import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, searchAttributes, stateQuery } from './messages';
+import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, requestSearchAttributes, searchAttributes, stateQuery } from './messages';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
@@ -115,8 +116,11 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
   const notifies = hasChange(APPROVAL_CHAINS_PATCH);
   const deliveries: Promise<void>[] = [];
 
-  /** Search attributes waiting for the next status upsert (patch 'combined-writes'). */
-  let withNextStatus: SearchAttributeUpdatePair[] = [];
+  /**
+   * Search attributes waiting for the next status upsert: the request's own, unless it was
+   * started with them (executions started before privilegedRequestV2 were), and the risk.
+   */
+  let withNextStatus: SearchAttributeUpdatePair[] = workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined ? requestSearchAttributes(request) : [];
   const setStatus = (status: RequestStatus) => {
     state.status = status;
     upsertSearchAttributes([...withNextStatus, { key: searchAttributes.status, value: status }]);
@@ -203,7 +207,7 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
   state.decision = decision;
   if (decision.risk) {
     const risk: SearchAttributeUpdatePair[] = [{ key: searchAttributes.risk, value: decision.risk }];
-    if (combinesWrites) withNextStatus = risk;
+    if (combinesWrites) withNextStatus = [...withNextStatus, ...risk];
     else upsertSearchAttributes(risk);
   }
   const policy = { effect: decision.effect, rule: decision.rule, explanation: decision.explanation, version: decision.version, reason: decision.reason, risk: decision.risk };
