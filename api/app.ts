@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { requestRoutes } from './routes/requests';
 import { createTemporalGateway } from './temporal-gateway';
+import { type WorkflowStartsOptions, createWorkflowStarts } from './workflow-starts';
 
 export interface AppDependencies {
   settings: Settings;
@@ -26,10 +27,12 @@ export interface AppDependencies {
   client: Client;
   principals: PrincipalDirectory;
   logger?: FastifyServerOptions['logger'];
+  /** Timing of the sweep that starts requests whose start failed or never happened. */
+  workflowStarts?: WorkflowStartsOptions;
 }
 
 /** Builds the API without listening: server.ts listens, tests call app.inject(). */
-export async function buildApp({ settings, pool, client, principals, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ settings, pool, client, principals, logger, workflowStarts }: AppDependencies): Promise<FastifyInstance> {
   await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
@@ -55,7 +58,9 @@ export async function buildApp({ settings, pool, client, principals, logger }: A
   await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
   const statusChanges = listenForStatusChanges(pool);
   app.addHook('onClose', () => statusChanges.close());
-  await app.register(requestRoutes, { pool, temporal, principals, statusChanges, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
+  const starts = createWorkflowStarts({ pool, temporal, log: app.log }, workflowStarts);
+  app.addHook('onClose', () => starts.close());
+  await app.register(requestRoutes, { pool, temporal, principals, statusChanges, starts, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
   await app.register(decisionRoutes, { pool, temporal, principals });
   await app.register(auditRoutes, { pool });
   await app.register(codecRoutes, {

@@ -77,9 +77,23 @@ export async function insertRequest(pool: Pool, request: PrivilegedRequest): Pro
   return row && toRecord(row, []);
 }
 
-/** Marks a request whose workflow could not be started, so it does not sit in 'evaluating' forever. */
-export async function markStartFailed(pool: Pool, requestId: string, error: string): Promise<void> {
-  await recordTransition(pool, { requestId, step: 'start-failed', status: 'failed', changes: { error }, detail: { error } });
+/** Requests still 'evaluating' `olderThanMs` after they were recorded, oldest first: candidates for a (re)start. */
+export async function listUnstartedRequests(pool: Pool, olderThanMs: number, limit: number): Promise<PrivilegedRequest[]> {
+  const found = await pool.query<RequestRow>(
+    `SELECT * FROM requests WHERE status = 'evaluating' AND created_at < now() - make_interval(secs => $1 / 1000.0)
+     ORDER BY created_at LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return found.rows.map((row) => ({
+    id: row.id,
+    agent: row.agent,
+    connector: row.connector,
+    target: row.target,
+    command: row.command,
+    reason: row.reason,
+    metadata: row.metadata,
+    ...(row.callback_url !== null && { callbackUrl: row.callback_url }),
+  }));
 }
 
 /** The request with its counted votes, in one query (long-polls read it on every wake-up). */

@@ -1,14 +1,14 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { newRequestId, requestIdForIdempotencyKey } from '../../domain/ids';
 import { type PrivilegedRequest, isTerminal } from '../../domain/request';
 import type { RequestRecord } from '../../domain/request-view';
 import { analyseSql } from '../../connectors/postgres/sql-facts';
-import { getRequest, insertRequest, listRequests, markStartFailed } from '../../store/requests';
+import { getRequest, insertRequest, listRequests } from '../../store/requests';
 import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { TemporalGateway } from '../temporal-gateway';
+import type { WorkflowStarts } from '../workflow-starts';
 import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, timeline, waitQuery } from '../schemas';
 import type { Principal, PrincipalDirectory } from '../../settings/principals';
 import { presentRequest } from '../present';
@@ -20,6 +20,7 @@ export interface RequestRoutesOptions {
   /** Hosts a callbackUrl may point at (CALLBACK_ALLOWED_HOSTS); undefined allows any. */
   callbackHosts?: string[];
   statusChanges: StatusChanges;
+  starts: WorkflowStarts;
 }
 
 /**
@@ -59,7 +60,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
 }
 
-export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, statusChanges }) => {
+export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, statusChanges, starts }) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
   app.post(
@@ -99,25 +100,15 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         if (!sameCommand(existing, privileged)) {
           throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
         }
-        // A crash between insert and start leaves the row waiting: starting again is safe (same id).
-        if (existing.status === 'evaluating') await startWorkflow(privileged);
+        // Not started yet (or its start failed): starting again is safe (same id).
+        if (existing.status === 'evaluating') starts.startSoon(privileged);
         return reply.code(200).send(present(existing));
       }
-      await startWorkflow(privileged);
-      // The row as inserted: the workflow may already have moved it on, which a GET shows.
+      // Recorded: the request will run. The start follows outside the response (api/workflow-starts.ts).
+      starts.startSoon(privileged);
       return reply.code(202).send(present(created));
     },
   );
-
-  async function startWorkflow(privileged: PrivilegedRequest): Promise<void> {
-    try {
-      await temporal.start(privileged);
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      await markStartFailed(pool, privileged.id, 'the request could not be handed to Temporal; submit it again');
-      throw error;
-    }
-  }
 
   app.get(
     '/v1/requests/:id',

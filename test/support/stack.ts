@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
+import type { WorkflowStartsOptions } from '../../api/workflow-starts';
 import { dataConverter } from '../../codec/data-converter';
 import { loadPolicy } from '../../policy/policy';
 import { type Settings, loadSettings } from '../../settings/env';
@@ -89,6 +90,8 @@ export interface TestStackOptions {
   temporalAddress?: string;
   /** More environment settings (validated like the real environment). */
   env?: Record<string, string>;
+  /** The API's start sweep; off by default, since test stacks share one database. */
+  workflowStarts?: WorkflowStartsOptions;
 }
 
 export async function startTestStack(policyYaml: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -159,6 +162,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     client,
     principals: loadPrincipals(files.principals),
     logger: { level: 'info', stream: { write: (line: string) => void capturedLogs.push(line) } },
+    workflowStarts: options.workflowStarts ?? { sweepEveryMs: 0 },
   });
 
   return {

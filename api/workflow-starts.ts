@@ -1,0 +1,103 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Pool } from 'pg';
+import type { PrivilegedRequest } from '../domain/request';
+import { listUnstartedRequests } from '../store/requests';
+import type { TemporalGateway } from './temporal-gateway';
+
+/**
+ * Starts the workflow of each recorded request. A submit is answered once its row and audit row
+ * are committed (the outbox pattern): the start follows at once, outside the response, and a
+ * sweep starts whatever is still 'evaluating' a while later, because the start failed (Temporal
+ * unreachable) or never happened (the API stopped in between). Starting is idempotent: the
+ * workflow id is the request id, and a second start finds the running workflow.
+ */
+export interface WorkflowStarts {
+  /** Starts the request's workflow without waiting for it; a failure is left to the sweep. */
+  startSoon(request: PrivilegedRequest): void;
+  /** Stops the sweep and waits for the starts under way. */
+  close(): Promise<void>;
+}
+
+export interface WorkflowStartsOptions {
+  /**
+   * How often the sweep looks for unstarted requests; 0 turns it off (test stacks that share one
+   * database with other tests' task queues, where it would start their requests).
+   */
+  sweepEveryMs?: number;
+  /** How old a request still 'evaluating' must be before the sweep starts it. */
+  graceMs?: number;
+  /**
+   * How long the sweep leaves a request alone after trying it. A started request stays
+   * 'evaluating' until a worker runs it, so while workers are down the sweep would otherwise
+   * start the same requests again and again (harmless, but useless).
+   */
+  retryAfterMs?: number;
+}
+
+const SWEEP_BATCH = 500;
+const CLOSE_WAIT_MS = 5_000;
+
+export function createWorkflowStarts(
+  { pool, temporal, log }: { pool: Pool; temporal: TemporalGateway; log: FastifyBaseLogger },
+  { sweepEveryMs = 5_000, graceMs = 5_000, retryAfterMs = 60_000 }: WorkflowStartsOptions = {},
+): WorkflowStarts {
+  const underWay = new Set<Promise<void>>();
+  const lastTried = new Map<string, number>();
+
+  const start = async (request: PrivilegedRequest): Promise<boolean> => {
+    try {
+      await temporal.start(request);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
+      log.warn({ requestId: request.id, err: { message: (error as Error).message } }, 'could not start the request workflow; the sweep retries it');
+      return false;
+    }
+  };
+  const track = (work: Promise<unknown>) => {
+    const done = work.then(() => undefined);
+    underWay.add(done);
+    void done.finally(() => underWay.delete(done));
+  };
+
+  const sweep = async () => {
+    const now = Date.now();
+    const candidates = await listUnstartedRequests(pool, graceMs, SWEEP_BATCH);
+    const due = candidates.filter((request) => now - (lastTried.get(request.id) ?? 0) >= retryAfterMs);
+    // Forget requests that left 'evaluating', so the map stays as small as the backlog.
+    const stillWaiting = new Set(candidates.map((request) => request.id));
+    for (const id of lastTried.keys()) if (!stillWaiting.has(id)) lastTried.delete(id);
+    for (const request of due) {
+      lastTried.set(request.id, Date.now());
+      // One failure means Temporal is most likely down: try again at the next sweep.
+      if (!(await start(request))) return;
+    }
+  };
+
+  let sweeping = false;
+  const timer = sweepEveryMs > 0 ? setInterval(() => {
+    if (sweeping) return; // the last one is still starting requests (Temporal slow or down)
+    sweeping = true;
+    track(
+      sweep()
+        .catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'the start sweep failed; it runs again'))
+        .finally(() => {
+          sweeping = false;
+        }),
+    );
+  }, sweepEveryMs) : undefined;
+  timer?.unref();
+
+  return {
+    startSoon(request) {
+      track(start(request));
+    },
+    async close() {
+      clearInterval(timer);
+      // A start still hanging (Temporal down) is not worth a stuck shutdown: the next API's sweep
+      // starts whatever it left unstarted.
+      await Promise.race([Promise.all(underWay), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    },
+  };
+}
