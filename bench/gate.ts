@@ -37,15 +37,29 @@ export async function gateThroughput(api: ApiProcess, concurrency: number, total
 }
 
 /** 3. POST /v1/requests → response, `concurrency` agents at once; the writes stay pending. */
-export async function submits(api: ApiProcess, concurrency: number, total: number): Promise<{ samples: number[]; ids: string[] }> {
+export async function submits(api: ApiProcess, concurrency: number, total: number): Promise<{ samples: number[]; ids: string[]; sentAt: Map<string, number> }> {
   const samples: number[] = [];
   const ids: string[] = [];
+  const sentAt = new Map<string, number>();
   await eachConcurrently(Array.from({ length: total }, (_, index) => index), concurrency, async (index) => {
-    const begin = performance.now();
-    ids.push(await submit(api, write(index)));
+    const [sent, begin] = [Date.now(), performance.now()];
+    const id = await submit(api, write(index));
     samples.push(performance.now() - begin);
+    ids.push(id);
+    sentAt.set(id, sent);
   });
-  return { samples, ids };
+  return { samples, ids, sentAt };
+}
+
+/**
+ * 3. POST → the workflow's first status recorded ('pending_approval'), per request: what the
+ * submit's answer does not wait for (the start, policy and the first record).
+ */
+export async function submitToFirstStatus(h: Harness, sentAt: Map<string, number>): Promise<number[]> {
+  const ids = [...sentAt.keys()];
+  await h.waitForStatuses(ids, ['pending_approval'], 600_000);
+  const found = await h.pool.query<{ id: string; updated_at: Date }>('SELECT id, updated_at FROM requests WHERE id = ANY($1)', [ids]);
+  return found.rows.map((row) => row.updated_at.getTime() - sentAt.get(row.id)!);
 }
 
 /** 4. POST approve → execution claimed (started) and → succeeded, and the approve call itself, for one pending request. */

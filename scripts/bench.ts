@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Throughput, bareStarts, baselineThroughput, signalToActivity, startBaselineWorker } from '../bench/baseline';
-import { WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submits } from '../bench/gate';
+import { WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submitToFirstStatus, submits } from '../bench/gate';
 import { summariseProfiles } from '../bench/cpu-profile';
 import { cpuPerUnit } from '../bench/cpu-time';
 import { policyDecisions } from '../bench/policy';
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     const submitSamples: number[] = [];
     const waitingWorkflows: string[] = [];
     const pendingRequests: string[] = [];
+    const sentTimes: Map<string, number>[] = [];
     for (let attempt = 0; attempt < LATENCY_ROUNDS; attempt++) {
       const bare = await bareStarts(h, baseline.taskQueue, 32, PER_LATENCY_ROUND);
       const submitted = await submits(api, 32, PER_LATENCY_ROUND);
@@ -122,9 +123,11 @@ async function main(): Promise<void> {
       submitSamples.push(...submitted.samples);
       waitingWorkflows.push(...bare.workflowIds);
       pendingRequests.push(...submitted.ids);
+      sentTimes.push(submitted.sentAt);
     }
+    const firstStatusSamples: number[] = [];
+    for (const sentAt of sentTimes) firstStatusSamples.push(...(await submitToFirstStatus(h, sentAt)));
     log('4. approve → execution, alternating with signal → activity, one at a time');
-    await h.waitForStatuses(pendingRequests, ['pending_approval'], 600_000);
     const signalSamples: number[] = [];
     const decisions: Awaited<ReturnType<typeof approveToExecution>>[] = [];
     for (let index = 0; index < DECISIONS; index++) {
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
       decisions.push(await approveToExecution(h, api, pendingRequests[index]!));
     }
     const bareStart = { latency: latency(startSamples) };
-    const submit = { latency: latency(submitSamples) };
+    const submit = { latency: latency(submitSamples), toFirstStatusMs: latency(firstStatusSamples) };
     const signalToActivityMs = latency(signalSamples);
     const decision = {
       approveToStartedMs: latency(decisions.map((entry) => entry.started)),
@@ -177,6 +180,7 @@ async function main(): Promise<void> {
       console.log(`  ${component.padEnd(18)}baseline ${String(b).padEnd(8)}gate ${g}`);
     }
     console.log(`\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`);
+    console.log(`  submit → first status recorded (pending_approval; the start, policy and the first write): ${submit.toFirstStatusMs.p50}/${submit.toFirstStatusMs.p99} ms`);
     console.log(`decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`);
     console.log('\npending  all pending (s)  worker RSS waiting/peak (MiB)  API RSS waiting/peak  worker up (s)  ready again (s)  drain/s');
     for (const p of pending) {
@@ -190,7 +194,7 @@ async function main(): Promise<void> {
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
     const figures = {
       baseline: { throughput: levels.map((level) => level.baseline), cpuMsPerRequestAt32: baselineCpuMs, signalToActivityMs, bareStartMs: bareStart.latency },
-      gate: { throughput: levels.map((level) => level.gate), cpuMsPerRequestAt32: gateCpuMs, submitMs: submit.latency, ...decision },
+      gate: { throughput: levels.map((level) => level.gate), cpuMsPerRequestAt32: gateCpuMs, submitMs: submit.latency, submitToFirstStatusMs: submit.toFirstStatusMs, ...decision },
       roundsAt32,
       pending,
       policy,
