@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
+import pLimit from 'p-limit';
 import type { Pool } from 'pg';
 import type { PrivilegedRequest } from '../domain/request';
 import { listUnstartedRequests } from '../store/requests';
@@ -37,6 +38,11 @@ export interface WorkflowStartsOptions {
 
 const SWEEP_BATCH = 500;
 const CLOSE_WAIT_MS = 5_000;
+// Starts in flight at once: agents may submit faster than Temporal starts workflows, and each
+// start in flight holds a gRPC call (10,000 at once took the API from 240 to 520 MiB).
+const MAX_IN_FLIGHT = 32;
+// Starts waiting for a slot beyond this are left to the sweep, so a burst cannot grow memory.
+const MAX_WAITING = 5_000;
 
 export function createWorkflowStarts(
   { pool, temporal, log }: { pool: Pool; temporal: TemporalGateway; log: FastifyBaseLogger },
@@ -44,16 +50,24 @@ export function createWorkflowStarts(
 ): WorkflowStarts {
   const underWay = new Set<Promise<void>>();
   const lastTried = new Map<string, number>();
+  const slots = pLimit(MAX_IN_FLIGHT);
+  /** Requests queued or in flight here, which the sweep leaves alone. */
+  const queued = new Set<string>();
 
-  const start = async (request: PrivilegedRequest): Promise<boolean> => {
-    try {
-      await temporal.start(request);
-      return true;
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
-      log.warn({ requestId: request.id, err: { message: (error as Error).message } }, 'could not start the request workflow; the sweep retries it');
-      return false;
-    }
+  const start = (request: PrivilegedRequest): Promise<boolean> => {
+    queued.add(request.id);
+    return slots(async () => {
+      try {
+        await temporal.start(request);
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
+        log.warn({ requestId: request.id, err: { message: (error as Error).message } }, 'could not start the request workflow; the sweep retries it');
+        return false;
+      } finally {
+        queued.delete(request.id);
+      }
+    });
   };
   const track = (work: Promise<unknown>) => {
     const done = work.then(() => undefined);
@@ -64,7 +78,7 @@ export function createWorkflowStarts(
   const sweep = async () => {
     const now = Date.now();
     const candidates = await listUnstartedRequests(pool, graceMs, SWEEP_BATCH);
-    const due = candidates.filter((request) => now - (lastTried.get(request.id) ?? 0) >= retryAfterMs);
+    const due = candidates.filter((request) => !queued.has(request.id) && now - (lastTried.get(request.id) ?? 0) >= retryAfterMs);
     // Forget requests that left 'evaluating', so the map stays as small as the backlog.
     const stillWaiting = new Set(candidates.map((request) => request.id));
     for (const id of lastTried.keys()) if (!stillWaiting.has(id)) lastTried.delete(id);
@@ -91,7 +105,7 @@ export function createWorkflowStarts(
 
   return {
     startSoon(request) {
-      track(start(request));
+      if (slots.pendingCount < MAX_WAITING) track(start(request)); // else the sweep starts it
     },
     async close() {
       clearInterval(timer);
