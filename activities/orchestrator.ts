@@ -5,7 +5,8 @@ import { policyInputFor } from '../policy/policy-input';
 import type { PrincipalDirectory } from '../settings/principals';
 import { findExecution } from '../store/executions';
 import { type Transition, type TransitionBatch, recordTransition, recordTransitions } from '../store/requests';
-import { type CountedVote, findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote } from '../store/votes';
+import { type CountedVote, recordCountedVote, recordIgnoredVote } from '../store/vote-records';
+import { findUnrecordedApiVotes } from '../store/votes';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
 
 // Record activities return what they recorded: local activities leave only their result in

@@ -3,7 +3,7 @@ import { newVoteId } from '../domain/ids';
 import type { Vote, VoteDecision } from '../domain/request';
 import type { Principal } from '../settings/principals';
 import { getRequest } from '../store/requests';
-import { insertApiVote, markVoteRefused } from '../store/votes';
+import { insertApiVoteIfPending, markVoteRefused } from '../store/votes';
 import { HttpError } from './http-error';
 import type { TemporalGateway } from './temporal-gateway';
 
@@ -22,11 +22,6 @@ export interface Ballot {
  * a refusal (409/403) is recorded on the row and rethrown.
  */
 export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Ballot): Promise<void> {
-  const existing = await getRequest(pool, ballot.requestId);
-  if (!existing) throw new HttpError(404, 'not_found', `no request ${ballot.requestId}`);
-  if (existing.status !== 'pending_approval') {
-    throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
-  }
   const vote: Vote = {
     id: newVoteId(),
     reviewer: ballot.reviewer.id,
@@ -36,9 +31,13 @@ export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Ba
     verified: true,
     at: new Date().toISOString(),
   };
-  await insertApiVote(pool, existing.id, vote);
+  if (!(await insertApiVoteIfPending(pool, ballot.requestId, vote))) {
+    const existing = await getRequest(pool, ballot.requestId);
+    if (!existing) throw new HttpError(404, 'not_found', `no request ${ballot.requestId}`);
+    throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
+  }
   try {
-    await temporal.decide(existing.id, {
+    await temporal.decide(ballot.requestId, {
       voteId: vote.id,
       reviewer: vote.reviewer,
       groups: ballot.reviewer.groups,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { canonicalJson } from './canonical-json';
 
 export interface AuditEvent {
@@ -23,12 +23,6 @@ export function auditHash(prevHash: string, event: AuditEvent, at: string): stri
   return createHash('sha256').update(`${prevHash}\n${auditBody(event, at)}`).digest('hex');
 }
 
-/** True when this step was already recorded (the caller is a retry and must not write again). */
-export async function hasAuditStep(client: PoolClient, requestId: string, step: string): Promise<boolean> {
-  const found = await client.query('SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2', [requestId, step]);
-  return (found.rowCount ?? 0) > 0;
-}
-
 /**
  * The SQL call that appends `event` to the hash chain, with its values numbered from `$firstParam`,
  * to embed in a larger statement. append_audit_event (migration 004) takes the chain lock, reads
@@ -39,12 +33,6 @@ export function auditAppendCall(event: AuditEvent, firstParam: number): { call: 
   const at = new Date().toISOString();
   const values = [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, Buffer.from(auditBody(event, at), 'utf8')];
   return { call: `append_audit_event(${values.map((_, index) => `$${firstParam + index}`).join(', ')})`, values };
-}
-
-/** Appends one event to the hash chain; call inside a transaction, whose end releases the chain lock. */
-export async function appendAudit(client: PoolClient, event: AuditEvent): Promise<void> {
-  const { call, values } = auditAppendCall(event, 1);
-  await client.query(`SELECT ${call}`, values);
 }
 
 export interface ChainCheck {

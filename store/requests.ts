@@ -153,7 +153,7 @@ export interface Transition {
  * statement: a step already in the audit log means a retry, so the update matches nothing and
  * nothing is audited again.
  */
-async function applyTransition(db: Pool | PoolClient, transition: Transition): Promise<void> {
+export async function applyTransition(db: Pool | PoolClient, transition: Transition): Promise<void> {
   const changes = transition.changes ?? {};
   const columns = Object.keys(changes) as (keyof typeof changes)[];
   const assignments = columns.map((column, index) => `, ${column} = $${index + 4}`).join('');

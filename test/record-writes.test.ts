@@ -8,6 +8,7 @@ import { verifyAuditChain } from '../store/audit';
 import { migrate } from '../store/migrate';
 import { createPool } from '../store/pool';
 import { getRequest, insertRequest, recordTransition, recordTransitions } from '../store/requests';
+import { recordCountedVote, recordIgnoredVote } from '../store/vote-records';
 import { requiredEnv } from './support/stack';
 
 const pool = createPool(requiredEnv('TEST_DATABASE_URL'));
@@ -71,4 +72,19 @@ test('a resubmitted id writes nothing: no second request row, no audit row', asy
   assert.equal(again, undefined);
   assert.equal((await getRequest(pool, id))?.command.sql, 'SELECT 1');
   assert.deepEqual(await auditSteps(id), ['submitted']);
+});
+
+test('a retried counted vote, its decision and a retried ignored vote are each written once', async () => {
+  const id = await newRequest();
+  await recordTransition(pool, { requestId: id, step: 'status:pending_approval', status: 'pending_approval' });
+  const vote = { id: 'vote_signal_1', reviewer: 'alice', decision: 'approve', channel: 'temporal', verified: false, at: new Date().toISOString(), stage: 1, groups: ['dba'] } as const;
+  const ignored = { ...vote, id: 'vote_signal_2', reviewer: 'mallory' };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await recordCountedVote(pool, { requestId: id, vote, decidedStatus: 'approved' });
+    await recordIgnoredVote(pool, id, ignored, 'not a reviewer');
+  }
+  assert.equal((await getRequest(pool, id))?.status, 'approved');
+  assert.deepEqual((await getRequest(pool, id))?.votes.map((counted) => counted.reviewer), ['alice']);
+  assert.deepEqual(await auditSteps(id), ['submitted', 'status:pending_approval', 'vote:vote_signal_1', 'status:approved', 'vote:vote_signal_2']);
+  assert.equal((await verifyAuditChain(pool)).firstBroken, null);
 });

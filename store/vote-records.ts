@@ -1,0 +1,52 @@
+import type { Pool } from 'pg';
+import type { RequestStatus, Vote } from '../domain/request';
+import { auditAppendCall } from './audit';
+import { applyTransition } from './requests';
+import { inTransaction } from './transaction';
+
+// The workflow's records of the votes it counted or refused, written by local activities that
+// may be retried: each vote is written at most once, keyed by its audit step.
+
+export interface CountedVote {
+  requestId: string;
+  vote: Vote;
+  /** Set when this vote decided the stage: the request moves to this status in the same transaction. */
+  decidedStatus?: RequestStatus;
+}
+
+/** SQL that is true when `step` ($1 request id, $2 step) is not in the audit log yet. */
+const NOT_RECORDED = 'NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2)';
+
+/** Records a vote the workflow counted (and the decision it caused), idempotently. */
+export async function recordCountedVote(pool: Pool, { requestId, vote, decidedStatus }: CountedVote): Promise<void> {
+  const { id, ...detail } = vote;
+  const step = `vote:${id}`;
+  // $1 and $2 are the request and the step, $3 to $9 the audit row, from $10 the vote's own values.
+  const audit = auditAppendCall({ requestId, step, kind: 'vote', actor: vote.reviewer, detail: { voteId: id, ...detail } }, 3);
+  const count =
+    vote.channel === 'api'
+      ? { sql: `UPDATE votes SET state = 'counted', stage = $11, groups = $12 WHERE id = $10 AND EXISTS (SELECT 1 FROM fresh)`, values: [id, vote.stage ?? null, vote.groups ?? null] }
+      : {
+          sql: `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups)
+                SELECT $10, $1, $11, $12, $13, $14, $15, 'counted', $16, $17, $18 FROM fresh ON CONFLICT (id) DO NOTHING`,
+          values: [id, vote.reviewer, vote.decision, vote.comment ?? null, vote.channel, vote.verified, vote.at, vote.stage ?? null, vote.groups ?? null],
+        };
+  await inTransaction(pool, async (client) => {
+    // The vote row and its audit row in one statement; a retry finds the step and writes nothing.
+    const recorded = await client.query(
+      `WITH fresh AS (SELECT 1 WHERE ${NOT_RECORDED}), counted AS (${count.sql})
+       SELECT ${audit.call} FROM fresh`,
+      [requestId, step, ...audit.values, ...count.values],
+    );
+    if (recorded.rowCount === 0 || !decidedStatus) return;
+    await applyTransition(client, { requestId, step: `status:${decidedStatus}`, status: decidedStatus, actor: vote.reviewer, detail: { decidingVote: id } });
+  });
+}
+
+/** Records a vote the workflow refused (a signal from someone not eligible, say): audited, not counted. */
+export async function recordIgnoredVote(pool: Pool, requestId: string, vote: Vote, refusal: string): Promise<void> {
+  const { id, ...detail } = vote;
+  const step = `vote:${id}`;
+  const audit = auditAppendCall({ requestId, step, kind: 'vote_ignored', actor: vote.reviewer, detail: { voteId: id, ...detail, refusal } }, 3);
+  await pool.query(`SELECT ${audit.call} WHERE ${NOT_RECORDED}`, [requestId, step, ...audit.values]);
+}
