@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { newRequestId } from '../domain/ids';
+import type { Vote } from '../domain/request';
 import { verifyAuditChain } from '../store/audit';
 import { migrate } from '../store/migrate';
 import { createPool } from '../store/pool';
@@ -77,8 +78,8 @@ test('a resubmitted id writes nothing: no second request row, no audit row', asy
 test('a retried counted vote, its decision and a retried ignored vote are each written once', async () => {
   const id = await newRequest();
   await recordTransition(pool, { requestId: id, step: 'status:pending_approval', status: 'pending_approval' });
-  const vote = { id: 'vote_signal_1', reviewer: 'alice', decision: 'approve', channel: 'temporal', verified: false, at: new Date().toISOString(), stage: 1, groups: ['dba'] } as const;
-  const ignored = { ...vote, id: 'vote_signal_2', reviewer: 'mallory' };
+  const vote: Vote = { id: 'vote_signal_1', reviewer: 'alice', decision: 'approve', channel: 'temporal', verified: false, at: new Date().toISOString(), stage: 1, groups: ['dba'] };
+  const ignored: Vote = { ...vote, id: 'vote_signal_2', reviewer: 'mallory' };
   for (let attempt = 0; attempt < 2; attempt++) {
     await recordCountedVote(pool, { requestId: id, vote, decidedStatus: 'approved' });
     await recordIgnoredVote(pool, id, ignored, 'not a reviewer');
