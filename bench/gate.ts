@@ -39,16 +39,15 @@ export async function gateThroughput(api: ApiProcess, concurrency: number, total
 /** 3. POST /v1/requests → response, `concurrency` agents at once; the writes stay pending. */
 export async function submits(api: ApiProcess, concurrency: number, total: number): Promise<{ samples: number[]; ids: string[]; sentAt: Map<string, number> }> {
   const samples: number[] = [];
-  const ids: string[] = [];
+  /** When each request (by id) was sent, in the order the answers came. */
   const sentAt = new Map<string, number>();
   await eachConcurrently(Array.from({ length: total }, (_, index) => index), concurrency, async (index) => {
     const [sent, begin] = [Date.now(), performance.now()];
     const id = await submit(api, write(index));
     samples.push(performance.now() - begin);
-    ids.push(id);
     sentAt.set(id, sent);
   });
-  return { samples, ids, sentAt };
+  return { samples, ids: [...sentAt.keys()], sentAt };
 }
 
 /**

@@ -28,16 +28,24 @@ function toApprovalRecord(approval: NonNullable<RequestRow['approval']>): Approv
   return { stage: 1, stageCount: 1, distinctGroups: false, onTimeout: 'reject', ...approval };
 }
 
-function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
+/** The request as the agent submitted it. */
+function toPrivilegedRequest(row: RequestRow): PrivilegedRequest {
   return {
     id: row.id,
-    status: row.status,
     agent: row.agent,
     connector: row.connector,
     target: row.target,
     command: row.command,
     reason: row.reason,
     metadata: row.metadata,
+    ...(row.callback_url !== null && { callbackUrl: row.callback_url }),
+  };
+}
+
+function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
+  return {
+    ...toPrivilegedRequest(row),
+    status: row.status,
     callbackUrl: row.callback_url,
     policy: row.policy,
     approval: row.approval && toApprovalRecord(row.approval),
@@ -84,16 +92,7 @@ export async function listUnstartedRequests(pool: Pool, olderThanMs: number, lim
      ORDER BY created_at LIMIT $2`,
     [olderThanMs, limit],
   );
-  return found.rows.map((row) => ({
-    id: row.id,
-    agent: row.agent,
-    connector: row.connector,
-    target: row.target,
-    command: row.command,
-    reason: row.reason,
-    metadata: row.metadata,
-    ...(row.callback_url !== null && { callbackUrl: row.callback_url }),
-  }));
+  return found.rows.map(toPrivilegedRequest);
 }
 
 /** The request with its counted votes, in one query (long-polls read it on every wake-up). */
@@ -149,11 +148,11 @@ export interface Transition {
 }
 
 /**
- * Moves a request to a new status and appends the audit event, at most once per step, in one
- * statement: a step already in the audit log means a retry, so the update matches nothing and
- * nothing is audited again.
+ * Moves a request to a new status and appends the audit event, atomically and at most once per
+ * step, in one statement: a step already in the audit log means a retry, so the update matches
+ * nothing and nothing is audited again. Pass a client to make it part of a larger transaction.
  */
-export async function applyTransition(db: Pool | PoolClient, transition: Transition): Promise<void> {
+export async function recordTransition(db: Pool | PoolClient, transition: Transition): Promise<void> {
   const changes = transition.changes ?? {};
   const columns = Object.keys(changes) as (keyof typeof changes)[];
   const assignments = columns.map((column, index) => `, ${column} = $${index + 4}`).join('');
@@ -178,11 +177,6 @@ export async function applyTransition(db: Pool | PoolClient, transition: Transit
   );
 }
 
-/** One transition, atomically and at most once per step. */
-export async function recordTransition(pool: Pool, transition: Transition): Promise<void> {
-  await applyTransition(pool, transition);
-}
-
 export interface TransitionBatch {
   requestId: string;
   transitions: Omit<Transition, 'requestId'>[];
@@ -200,7 +194,7 @@ export async function recordTransitions(pool: Pool, batch: TransitionBatch): Pro
     const expected = batch.verifyApiVotes ?? [];
     const unrecorded = expected.length > 0 ? await findUnrecordedApiVotes(client, batch.requestId, expected) : [];
     if (unrecorded.length > 0) return unrecorded;
-    for (const transition of batch.transitions) await applyTransition(client, { ...transition, requestId: batch.requestId });
+    for (const transition of batch.transitions) await recordTransition(client, { ...transition, requestId: batch.requestId });
     return [];
   });
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { RequestStatus, Vote } from '../domain/request';
 import { auditAppendCall } from './audit';
-import { applyTransition } from './requests';
+import { recordTransition } from './requests';
 import { inTransaction } from './transaction';
 
 // The workflow's records of the votes it counted or refused, written by local activities that
@@ -39,7 +39,7 @@ export async function recordCountedVote(pool: Pool, { requestId, vote, decidedSt
       [requestId, step, ...audit.values, ...count.values],
     );
     if (recorded.rowCount === 0 || !decidedStatus) return;
-    await applyTransition(client, { requestId, step: `status:${decidedStatus}`, status: decidedStatus, actor: vote.reviewer, detail: { decidingVote: id } });
+    await recordTransition(client, { requestId, step: `status:${decidedStatus}`, status: decidedStatus, actor: vote.reviewer, detail: { decidingVote: id } });
   });
 }
 

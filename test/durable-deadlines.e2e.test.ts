@@ -2,14 +2,11 @@
 // across a deadline ends in the same state as without the stop. Second-long timeouts, real
 // processes, nothing mocked.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RequestView } from '../domain/request-view';
 import { type DevServer, type DevServerOptions, startDevServer } from '../runtime/dev-server';
-import { freePort } from '../runtime/ports';
 import { call, submitBody, waitForStage, waitForStatus } from './support/api';
-import { type TestStack, requiredEnv, startTestStack } from './support/stack';
+import { type TestStack, ownDevServerOptions, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
 default: { effect: allow }
@@ -80,15 +77,7 @@ describe('deadlines across a Temporal server stop', () => {
   let serverOptions: DevServerOptions;
   let stack: TestStack;
   before(async () => {
-    const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'restart-'));
-    serverOptions = {
-      binary: requiredEnv('TEMPORAL_CLI_PATH'),
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      dbFile: path.join(dir, 'temporal.sqlite'),
-      synchronous: 'NORMAL',
-    };
+    serverOptions = await ownDevServerOptions('restart');
     server = await startDevServer(serverOptions);
     stack = await startTestStack(POLICY, { temporalAddress: server.address });
   });

@@ -2,16 +2,13 @@
 // workflow after that, and a sweep starts every recorded request whose start failed or never
 // happened. A real dev server (stopped and restarted) and PostgreSQL; nothing mocked.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newRequestId } from '../domain/ids';
 import { type DevServer, type DevServerOptions, startDevServer } from '../runtime/dev-server';
 import { databaseUrl, dropDatabase, ensureDatabase } from '../runtime/databases';
-import { freePort } from '../runtime/ports';
 import { insertRequest } from '../store/requests';
 import { call, submitBody, waitForStatus } from './support/api';
-import { type TestStack, requiredEnv, startTestStack } from './support/stack';
+import { type TestStack, ownDevServerOptions, requiredEnv, startTestStack } from './support/stack';
 
 const POLICY = `version: 1
 default: { effect: allow }
@@ -29,15 +26,7 @@ describe('submits that Temporal did not take at once', () => {
   const testDatabase = `${new URL(requiredEnv('TEST_DATABASE_URL')).pathname.slice(1)}_starts`;
 
   before(async () => {
-    const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'starts-'));
-    serverOptions = {
-      binary: requiredEnv('TEMPORAL_CLI_PATH'),
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      dbFile: path.join(dir, 'temporal.sqlite'),
-      synchronous: 'NORMAL',
-    };
+    serverOptions = await ownDevServerOptions('starts');
     server = await startDevServer(serverOptions);
     await ensureDatabase(requiredEnv('TEST_DATABASE_URL'), testDatabase);
     stack = await startTestStack(POLICY, {

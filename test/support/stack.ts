@@ -18,6 +18,8 @@ import { loadTargets } from '../../settings/targets';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { createWorkers } from '../../worker/create-workers';
+import type { DevServerOptions } from '../../runtime/dev-server';
+import { freePort } from '../../runtime/ports';
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -183,5 +185,21 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
       await workerConnection.close();
       await pool.end();
     },
+  };
+}
+
+/**
+ * Options for a Temporal dev server of a test's own (file-backed, so it can be stopped and
+ * restarted with its state), for tests that take the server down.
+ */
+export async function ownDevServerOptions(name: string): Promise<DevServerOptions> {
+  const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), `${name}-`));
+  return {
+    binary: requiredEnv('TEMPORAL_CLI_PATH'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    synchronous: 'NORMAL',
   };
 }
