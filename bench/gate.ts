@@ -61,21 +61,56 @@ export async function submitToFirstStatus(h: Harness, sentAt: Map<string, number
   return found.rows.map((row) => row.updated_at.getTime() - sentAt.get(row.id)!);
 }
 
-/** 4. POST approve → execution claimed (started) and → succeeded, and the approve call itself, for one pending request. */
-export async function approveToExecution(h: Harness, api: ApiProcess, id: string): Promise<{ started: number; succeeded: number; call: number }> {
+/** Where one decision's time went, each segment in ms, from the timestamps its records carry. */
+export interface DecisionSample {
+  /** POST approve sent → execution claimed (the target's figure). */
+  started: number;
+  /** → the request recorded as succeeded. */
+  succeeded: number;
+  /** The approve call itself: it answers once the workflow has counted the vote. */
+  call: number;
+  /** Sent → the API has the vote (HTTP, authentication). */
+  toApi: number;
+  /** The API's vote → the workflow's counted-vote record (vote insert, update round trip, workflow task, local activity). */
+  toCounted: number;
+  /** Counted → the executing record (the second local activity: vote verification). */
+  toExecuting: number;
+  /** Executing → claimed (the workflow task completes, the executor's activity is dispatched, the claim). */
+  toClaimed: number;
+}
+
+/** 4. POST approve → execution claimed (started) and → succeeded, with the segments between, for one pending request. */
+export async function approveToExecution(h: Harness, api: ApiProcess, id: string): Promise<DecisionSample> {
   const sent = Date.now();
   const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
   const call = Date.now() - sent;
   if (response.status !== 200) throw new Error(`approve answered ${response.status}`);
-  const times = await waitFor(`${id} to succeed`, async () => {
-    const row = await h.pool.query<{ status: RequestStatus; claimed: Date | null; updated: Date }>(
-      `SELECT r.status, e.claimed_at AS claimed, r.updated_at AS updated FROM requests r LEFT JOIN executions e ON e.request_id = r.id WHERE r.id = $1`,
-      [id],
-    );
-    const found = row.rows[0]!;
-    return isTerminal(found.status) && found;
+  await waitFor(`${id} to succeed`, async () => {
+    const row = await h.pool.query<{ status: RequestStatus }>('SELECT status FROM requests WHERE id = $1', [id]);
+    return isTerminal(row.rows[0]!.status);
   }, 60_000, 5);
-  return { started: times.claimed!.getTime() - sent, succeeded: times.updated.getTime() - sent, call };
+  // Each time is written by the process that did the step: the API (vote), the worker's local
+  // activities (audit rows), PostgreSQL's clock (claim, final status); all on this machine.
+  const { rows } = await h.pool.query<{ received: Date; counted: Date; executing: Date; claimed: Date; succeeded: Date }>(
+    `SELECT v.at AS received, counted.at AS counted, executing.at AS executing, e.claimed_at AS claimed, r.updated_at AS succeeded
+       FROM requests r
+       JOIN votes v ON v.request_id = r.id AND v.channel = 'api'
+       JOIN audit_events counted ON counted.request_id = r.id AND counted.step = 'vote:' || v.id
+       JOIN audit_events executing ON executing.request_id = r.id AND executing.step = 'status:executing'
+       JOIN executions e ON e.request_id = r.id
+      WHERE r.id = $1`,
+    [id],
+  );
+  const at = rows[0]!;
+  return {
+    started: at.claimed.getTime() - sent,
+    succeeded: at.succeeded.getTime() - sent,
+    call,
+    toApi: at.received.getTime() - sent,
+    toCounted: at.counted.getTime() - at.received.getTime(),
+    toExecuting: at.executing.getTime() - at.counted.getTime(),
+    toClaimed: at.claimed.getTime() - at.executing.getTime(),
+  };
 }
 
 /** Highest resident memory of the processes while `work` runs, sampled every 500 ms. */

@@ -11,6 +11,8 @@ export interface DevServerOptions {
   dbFile: string;
   /** 'NORMAL' for a user's stack; 'OFF' is fine for throwaway test servers. */
   synchronous: 'NORMAL' | 'OFF';
+  /** Serve the server's Prometheus metrics on this port (the benchmark reads its queue waits). */
+  metricsPort?: number;
   log?: (line: string) => void;
 }
 
@@ -57,6 +59,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--sqlite-pragma', `synchronous=${options.synchronous}`,
     '--log-level', 'error',
     ...attributes,
+    ...(options.metricsPort === undefined ? [] : ['--metrics-port', String(options.metricsPort)]),
   ];
   const child = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = options.log ?? (() => undefined);

@@ -8,8 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Throughput, bareStarts, baselineThroughput, signalToActivity, startBaselineWorker } from '../bench/baseline';
-import { WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submitToFirstStatus, submits } from '../bench/gate';
+import { type DecisionSample, WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submitToFirstStatus, submits } from '../bench/gate';
 import { summariseProfiles } from '../bench/cpu-profile';
+import { meanTransferWaits, readTransferWaits } from '../bench/engine-metrics';
 import { cpuPerUnit } from '../bench/cpu-time';
 import { policyDecisions } from '../bench/policy';
 import { latency, round } from '../bench/stats';
@@ -31,6 +32,9 @@ const ROUNDS_AT_32 = 3;
 // Submits and bare starts alternate in rounds of this many, 300 of each in all.
 const LATENCY_ROUNDS = 3;
 const PER_LATENCY_ROUND = 100;
+
+/** The approve path's segments, in order (bench/gate.ts, DecisionSample). */
+const SEGMENTS = ['toApi', 'toCounted', 'toExecuting', 'toClaimed'] as const;
 
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
@@ -129,11 +133,13 @@ async function main(): Promise<void> {
     for (const sentAt of sentTimes) firstStatusSamples.push(...(await submitToFirstStatus(h, sentAt)));
     log('4. approve → execution, alternating with signal → activity, one at a time');
     const signalSamples: number[] = [];
-    const decisions: Awaited<ReturnType<typeof approveToExecution>>[] = [];
+    const decisions: DecisionSample[] = [];
+    const waitsBefore = await readTransferWaits(h.temporalMetricsUrl);
     for (let index = 0; index < DECISIONS; index++) {
       signalSamples.push(await signalToActivity(h, waitingWorkflows[index]!));
       decisions.push(await approveToExecution(h, api, pendingRequests[index]!));
     }
+    const transferWaits = meanTransferWaits(waitsBefore, await readTransferWaits(h.temporalMetricsUrl));
     const bareStart = { latency: latency(startSamples) };
     const submit = { latency: latency(submitSamples), toFirstStatusMs: latency(firstStatusSamples) };
     const signalToActivityMs = latency(signalSamples);
@@ -141,7 +147,11 @@ async function main(): Promise<void> {
       approveToStartedMs: latency(decisions.map((entry) => entry.started)),
       approveToSucceededMs: latency(decisions.map((entry) => entry.succeeded)),
       approveCallMs: latency(decisions.map((entry) => entry.call)),
+      // The server's own figure: how long each task it dispatched waited for its history queue reader.
+      engineTransferWaitMs: transferWaits,
+      segmentsMs: Object.fromEntries(SEGMENTS.map((segment) => [segment, latency(decisions.map((entry) => entry[segment]))])),
     };
+    const slowest = [...decisions].sort((a, b) => b.started - a.started).slice(0, 5);
     await h.stopProcesses();
 
     const pending: Awaited<ReturnType<typeof pendingScale>>[] = [];
@@ -182,6 +192,11 @@ async function main(): Promise<void> {
     console.log(`\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`);
     console.log(`  submit → first status recorded (pending_approval; the start, policy and the first write): ${submit.toFirstStatusMs.p50}/${submit.toFirstStatusMs.p99} ms`);
     console.log(`decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`);
+    console.log(`  approve → started by segment, p50/p99 ms: ${SEGMENTS.map((segment) => `${segment} ${decision.segmentsMs[segment]!.p50}/${decision.segmentsMs[segment]!.p99}`).join(', ')}`);
+    console.log(`  the 5 slowest decisions (started = ${SEGMENTS.join(' + ')}): ${slowest.map((entry) => `${entry.started} = ${SEGMENTS.map((segment) => entry[segment]).join(' + ')}`).join('; ')}`);
+    const waited = (kind: keyof typeof transferWaits) => `${transferWaits[kind].meanMs} ms mean, ${Math.round(transferWaits[kind].over20msShare * 100)}% over 20 ms (n=${transferWaits[kind].tasks})`;
+    console.log(`  Temporal server during scenario 4, each task to dispatch waiting for the history queue reader: activities ${waited('activity')}; workflow tasks ${waited('workflowTask')}`);
+    console.log(`  the 5 slowest signals → activity: ${[...signalSamples].sort((a, b) => b - a).slice(0, 5).join(', ')} ms`);
     console.log('\npending  all pending (s)  worker RSS waiting/peak (MiB)  API RSS waiting/peak  worker up (s)  ready again (s)  drain/s');
     for (const p of pending) {
       console.log(`${String(p.pending).padEnd(9)}${String(p.submitToAllPendingSeconds).padEnd(17)}${`${p.rssWhileWaitingMiB.worker}/${p.peakRssMiB.worker}`.padEnd(30)}${`${p.rssWhileWaitingMiB.api}/${p.peakRssMiB.api}`.padEnd(22)}${String(p.workerUpSeconds).padEnd(15)}${String(p.readyAgainSeconds).padEnd(17)}${p.drainPerSecond}`);
@@ -196,6 +211,8 @@ async function main(): Promise<void> {
       baseline: { throughput: levels.map((level) => level.baseline), cpuMsPerRequestAt32: baselineCpuMs, signalToActivityMs, bareStartMs: bareStart.latency },
       gate: { throughput: levels.map((level) => level.gate), cpuMsPerRequestAt32: gateCpuMs, submitMs: submit.latency, submitToFirstStatusMs: submit.toFirstStatusMs, ...decision },
       roundsAt32,
+      // Every sample of scenario 4, in the order taken (they alternate): the tail is two or three of them.
+      decisionSamples: { gate: decisions, baselineSignalToActivityMs: signalSamples },
       pending,
       policy,
     };

@@ -111,6 +111,8 @@ export class Harness {
     private readonly temporalStart: () => Promise<DevServer>,
     private readonly env: Record<string, string>,
     private readonly connection: Connection,
+    /** The dev server's Prometheus metrics. */
+    readonly temporalMetricsUrl: string,
   ) {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
@@ -133,9 +135,9 @@ export class Harness {
     targetUrl.password = password;
     await withClient(targetUrl.toString(), (client) => client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'));
 
-    const [port, uiPort] = [await freePort(), await freePort()];
+    const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const temporalStart = () =>
-      startDevServer({ binary, port, uiPort, namespace: 'default', dbFile: path.join(scratch, 'temporal.sqlite'), synchronous: 'NORMAL' });
+      startDevServer({ binary, port, uiPort, metricsPort, namespace: 'default', dbFile: path.join(scratch, 'temporal.sqlite'), synchronous: 'NORMAL' });
     const temporal = await temporalStart();
 
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
@@ -165,7 +167,7 @@ export class Harness {
     await migrate(migrationPool);
     await migrationPool.end();
     const connection = await Connection.connect({ address: temporal.address });
-    return new Harness(scratch, postgres, postgresPort, temporal, temporalStart, env, connection);
+    return new Harness(scratch, postgres, postgresPort, temporal, temporalStart, env, connection, `http://127.0.0.1:${metricsPort}/metrics`);
   }
 
   /** Task queues of its own for a scenario, so nothing left by another scenario is polled. */
