@@ -79,6 +79,9 @@ export interface DecisionSample {
   toClaimed: number;
 }
 
+/** The segments of `started`, in order: they add up to it. */
+export const DECISION_SEGMENTS = ['toApi', 'toCounted', 'toExecuting', 'toClaimed'] as const satisfies readonly (keyof DecisionSample)[];
+
 /** 4. POST approve → execution claimed (started) and → succeeded, with the segments between, for one pending request. */
 export async function approveToExecution(h: Harness, api: ApiProcess, id: string): Promise<DecisionSample> {
   const sent = Date.now();

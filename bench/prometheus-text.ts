@@ -10,6 +10,8 @@ export interface PrometheusSample {
 }
 
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', n: '\n' };
+/** The format's spellings that Number() does not read. */
+const SPECIAL_VALUES: Record<string, number> = { '+Inf': Number.POSITIVE_INFINITY, '-Inf': Number.NEGATIVE_INFINITY };
 
 /** One sample line: `name{label="value",...} value [timestamp]`. */
 function parseSample(line: string): PrometheusSample {
@@ -45,8 +47,8 @@ function parseSample(line: string): PrometheusSample {
     }
     at++;
   }
-  const [value] = line.slice(at).trim().split(/\s+/);
-  return { name, labels, value: Number(value) };
+  const [value = ''] = line.slice(at).trim().split(/\s+/);
+  return { name, labels, value: SPECIAL_VALUES[value] ?? Number(value) };
 }
 
 /** Every sample in an exposition (comments and blank lines skipped). */

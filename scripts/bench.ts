@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Throughput, bareStarts, baselineThroughput, signalToActivity, startBaselineWorker } from '../bench/baseline';
-import { type DecisionSample, WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submitToFirstStatus, submits } from '../bench/gate';
+import { DECISION_SEGMENTS, type DecisionSample, WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submitToFirstStatus, submits } from '../bench/gate';
 import { summariseProfiles } from '../bench/cpu-profile';
 import { meanTransferWaits, readTransferWaits } from '../bench/engine-metrics';
 import { cpuPerUnit } from '../bench/cpu-time';
@@ -32,9 +32,6 @@ const ROUNDS_AT_32 = 3;
 // Submits and bare starts alternate in rounds of this many, 300 of each in all.
 const LATENCY_ROUNDS = 3;
 const PER_LATENCY_ROUND = 100;
-
-/** The approve path's segments, in order (bench/gate.ts, DecisionSample). */
-const SEGMENTS = ['toApi', 'toCounted', 'toExecuting', 'toClaimed'] as const;
 
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
@@ -149,7 +146,7 @@ async function main(): Promise<void> {
       approveCallMs: latency(decisions.map((entry) => entry.call)),
       // The server's own figure: how long each task it dispatched waited for its history queue reader.
       engineTransferWaitMs: transferWaits,
-      segmentsMs: Object.fromEntries(SEGMENTS.map((segment) => [segment, latency(decisions.map((entry) => entry[segment]))])),
+      segmentsMs: Object.fromEntries(DECISION_SEGMENTS.map((segment) => [segment, latency(decisions.map((entry) => entry[segment]))])),
     };
     const slowest = [...decisions].sort((a, b) => b.started - a.started).slice(0, 5);
     await h.stopProcesses();
@@ -192,8 +189,8 @@ async function main(): Promise<void> {
     console.log(`\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`);
     console.log(`  submit → first status recorded (pending_approval; the start, policy and the first write): ${submit.toFirstStatusMs.p50}/${submit.toFirstStatusMs.p99} ms`);
     console.log(`decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`);
-    console.log(`  approve → started by segment, p50/p99 ms: ${SEGMENTS.map((segment) => `${segment} ${decision.segmentsMs[segment]!.p50}/${decision.segmentsMs[segment]!.p99}`).join(', ')}`);
-    console.log(`  the 5 slowest decisions (started = ${SEGMENTS.join(' + ')}): ${slowest.map((entry) => `${entry.started} = ${SEGMENTS.map((segment) => entry[segment]).join(' + ')}`).join('; ')}`);
+    console.log(`  approve → started by segment, p50/p99 ms: ${DECISION_SEGMENTS.map((segment) => `${segment} ${decision.segmentsMs[segment]!.p50}/${decision.segmentsMs[segment]!.p99}`).join(', ')}`);
+    console.log(`  the 5 slowest decisions (started = ${DECISION_SEGMENTS.join(' + ')}): ${slowest.map((entry) => `${entry.started} = ${DECISION_SEGMENTS.map((segment) => entry[segment]).join(' + ')}`).join('; ')}`);
     const waited = (kind: keyof typeof transferWaits) => `${transferWaits[kind].meanMs} ms mean, ${Math.round(transferWaits[kind].over20msShare * 100)}% over 20 ms (n=${transferWaits[kind].tasks})`;
     console.log(`  Temporal server during scenario 4, each task to dispatch waiting for the history queue reader: activities ${waited('activity')}; workflow tasks ${waited('workflowTask')}`);
     console.log(`  the 5 slowest signals → activity: ${[...signalSamples].sort((a, b) => b - a).slice(0, 5).join(', ')} ms`);
