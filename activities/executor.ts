@@ -5,7 +5,8 @@ import { analyseSql } from '../connectors/postgres/sql-facts';
 import { TargetSessions } from '../connectors/postgres/target-sessions';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import type { PostgresTarget } from '../settings/targets';
-import { claimExecution, finishExecution } from '../store/executions';
+import { type ExecutionRecord, claimExecution, findExecution, finishExecution, recordExecutionRefusal } from '../store/executions';
+import { findApprovedCommand } from '../store/requests';
 
 export interface ExecutorDependencies {
   /** The gate's own database, for the execution ledger. */
@@ -17,30 +18,56 @@ export interface ExecutorDependencies {
 
 const HEARTBEAT_EVERY_MS = 5_000;
 
+/** A ledger record as the outcome it stands for: a command that was claimed never runs again. */
+function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
+  if (existing.status === 'succeeded' && existing.result) return { status: 'succeeded', result: existing.result };
+  if (existing.status === 'failed') return { status: 'failed', error: existing.error ?? 'failed' };
+  return { status: 'outcome_unknown', error: 'an earlier attempt claimed this command and its outcome is unknown; refusing to run it again' };
+}
+
+/**
+ * Checks what the executor was handed against the gate's database, which says what was approved:
+ * anyone who can schedule activities on the executor's task queue can hand it any input. Only the
+ * recorded command of a request that is `executing` may run; a repeat of a command that already
+ * ran (an activity reset) gets its recorded outcome. Anything else is refused.
+ */
+async function checkHandedCommand(pool: Pool, request: PrivilegedRequest): Promise<{ run: true } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
+  const recorded = await findApprovedCommand(pool, request.id);
+  if (!recorded) return { run: false, refusal: `no request ${request.id} is recorded` };
+  if (recorded.connector !== request.connector || recorded.target !== request.target || recorded.sql !== request.command.sql) {
+    return { run: false, refusal: `the command handed to the executor is not the one request ${request.id} recorded` };
+  }
+  if (recorded.status === 'executing') return { run: true };
+  const existing = await findExecution(pool, request.id);
+  if (existing) return { run: false, outcome: outcomeOf(existing) };
+  return { run: false, refusal: `request ${request.id} is ${recorded.status}, not executing` };
+}
+
 /** Activities of the executor worker, which runs next to the protected resources. */
 export function createExecutorActivities({ pool, targets, executorId }: ExecutorDependencies) {
   const sessions = new TargetSessions();
   return {
     /** Runs an approved command at most once and returns its masked, capped result. */
     async executeCommand(request: PrivilegedRequest): Promise<ExecutionOutcome> {
+      const checked = await checkHandedCommand(pool, request);
+      if (!checked.run && checked.outcome) return checked.outcome;
+      if (!checked.run) {
+        await recordExecutionRefusal(pool, request.id, Context.current().info.activityId, checked.refusal!);
+        return { status: 'failed', error: `the executor refused to run it: ${checked.refusal}` };
+      }
       const target = targets.get(request.target);
       if (!target) return { status: 'failed', error: `unknown target "${request.target}": it is not configured on this executor` };
-      // Re-derived here rather than trusted from the input: READ ONLY is a second line of defence.
+      // Re-derived here rather than trusted from the input: READ ONLY and masking depend on it.
       const analysis = analyseSql(request.command.sql);
       if (!analysis.ok) return { status: 'failed', error: `the SQL does not parse: ${analysis.message}` };
 
       const context = Context.current();
       const claim = await claimExecution(pool, request.id, executorId, context.info.attempt);
-      if (!claim.claimed) {
-        const { existing } = claim;
-        if (existing.status === 'succeeded' && existing.result) return { status: 'succeeded', result: existing.result };
-        if (existing.status === 'failed') return { status: 'failed', error: existing.error ?? 'failed' };
-        return { status: 'outcome_unknown', error: 'an earlier attempt claimed this command and its outcome is unknown; refusing to run it again' };
-      }
+      if (!claim.claimed) return outcomeOf(claim.existing);
 
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        const result = await runSql(sessions, target, request.command.sql, analysis.facts.readOnly);
+        const result = await runSql(sessions, target, request.command.sql, analysis);
         await finishExecution(pool, request.id, { status: 'succeeded', result });
         return { status: 'succeeded', result };
       } catch (error) {

@@ -38,7 +38,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies) {
     ...createNotifyActivities(deps),
 
     async evaluatePolicy(request: PrivilegedRequest): Promise<PolicyDecision> {
-      const prepared = policyInputFor(request, policy.version);
+      const prepared = policyInputFor(request, policy);
       return prepared.ok ? policy.decide(prepared.input) : prepared.decision;
     },
 

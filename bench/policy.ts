@@ -30,7 +30,7 @@ function measure(sqls: string[], seconds: number) {
   while (performance.now() < deadline) {
     const request = { id: 'req_bench', agent: 'billing-agent', connector: 'postgres' as const, target: 'app-db', reason: 'bench', metadata: {}, command: { sql: sqls[index++ % sqls.length]! } };
     const begin = performance.now();
-    const prepared = policyInputFor(request, policy.version);
+    const prepared = policyInputFor(request, policy);
     if (prepared.ok) policy.decide(prepared.input);
     samples.push((performance.now() - begin) * 1000);
   }

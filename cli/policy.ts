@@ -50,7 +50,7 @@ const testFileSchema = z
 
 function evaluate(policy: Policy, request: z.infer<typeof requestSchema>) {
   const { sql, ...rest } = request;
-  const prepared = policyInputFor({ id: 'req_policy_cli', ...rest, command: { sql } }, policy.version);
+  const prepared = policyInputFor({ id: 'req_policy_cli', ...rest, command: { sql } }, policy);
   if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] as RuleMiss[] };
   return { ...policy.explain(prepared.input), facts: prepared.input.sql };
 }

@@ -1,6 +1,6 @@
 import { analyseSql } from '../connectors/postgres/sql-facts';
 import type { PolicyDecision, PrivilegedRequest } from '../domain/request';
-import type { PolicyInput } from './policy';
+import type { Policy, PolicyInput } from './policy';
 
 /**
  * What the policy sees for a request: the request's fields and the SQL facts from the parser.
@@ -8,9 +8,9 @@ import type { PolicyInput } from './policy';
  */
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
-  policyVersion: string,
+  policy: Pick<Policy, 'version' | 'safeFunctions'>,
 ): { ok: true; input: PolicyInput } | { ok: false; decision: PolicyDecision } {
-  const analysis = analyseSql(request.command.sql);
+  const analysis = analyseSql(request.command.sql, { safeFunctions: policy.safeFunctions });
   if (!analysis.ok) {
     return {
       ok: false,
@@ -19,7 +19,7 @@ export function policyInputFor(
         rule: 'unparsable-sql',
         reason: 'the SQL does not parse',
         explanation: `the PostgreSQL parser refused the SQL at position ${analysis.position}: ${analysis.message}`,
-        version: policyVersion,
+        version: policy.version,
       },
     };
   }

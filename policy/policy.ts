@@ -33,13 +33,15 @@ export interface RuleMiss {
 export interface Policy {
   /** sha256 of the file's text: recorded with every decision. */
   version: string;
+  /** The policy's `safeFunctions`: what sql.readOnly accepts besides side-effect-free built-ins. */
+  safeFunctions: ReadonlySet<string>;
   ruleCount: number;
   decide(input: PolicyInput): PolicyDecision;
   /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
   explain(input: PolicyInput): { decision: PolicyDecision; misses: RuleMiss[] };
 }
 
-const NO_SQL: SqlFacts = { readOnly: false, kinds: [], tables: [], functions: [], statementCount: 0, statements: [] };
+const NO_SQL: SqlFacts = { readOnly: false, kinds: [], tables: [], functions: [], unsafeFunctions: [], columns: [], statementCount: 0, statements: [] };
 
 // Conditions are type-checked against these shapes at load, so a typo such as
 // `sql.readOnyl` stops start-up instead of silently never matching.
@@ -56,6 +58,8 @@ function celEnvironment(): Environment {
         kinds: 'list<string>',
         tables: 'list<string>',
         functions: 'list<string>',
+        unsafeFunctions: 'list<string>',
+        columns: 'list<string>',
         statementCount: 'int',
         statements: 'list<map<string, dyn>>',
       },
@@ -167,6 +171,7 @@ export function compilePolicy(file: string, text: string): Policy {
 
   return {
     version,
+    safeFunctions: new Set(value.safeFunctions),
     ruleCount: rules.length,
     decide: (input) => decide(input),
     explain(input) {

@@ -69,6 +69,13 @@ export const policyFileSchema = z
     version: z.literal(1),
     default: defaultSchema,
     rules: z.array(ruleSchema).default([]),
+    /**
+     * Functions that are not built in (user-defined or from an extension), as calls name them
+     * (`my_fn`, `app.my_fn`), that the policy's authors declare free of side effects: without
+     * this, calling one makes sql.readOnly false. User-defined operators and casts are named
+     * `operator(app.===)` and `cast(app.money2)`.
+     */
+    safeFunctions: z.array(z.string().min(1).max(200)).max(1000).default([]),
   })
   .strict();
 

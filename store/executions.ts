@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { auditAppendCall } from './audit';
 import type { PostgresResult } from '../domain/request';
 
 export interface ExecutionRecord {
@@ -42,4 +43,14 @@ export async function finishExecution(
 export async function findExecution(pool: Pool, requestId: string): Promise<ExecutionRecord | undefined> {
   const found = await pool.query<ExecutionRecord>('SELECT status, result, error FROM executions WHERE request_id = $1', [requestId]);
   return found.rows[0];
+}
+
+/**
+ * Audits a command the executor refused to run (not the approved command of an executing
+ * request). Keyed by the activity that asked, so a retried refusal is written once.
+ */
+export async function recordExecutionRefusal(pool: Pool, requestId: string, activityId: string, reason: string): Promise<void> {
+  const step = `execution_refused:${activityId}`;
+  const audit = auditAppendCall({ requestId, step, kind: 'execution_refused', detail: { reason } }, 3);
+  await pool.query(`SELECT ${audit.call} WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2)`, [requestId, step, ...audit.values]);
 }

@@ -198,3 +198,16 @@ export async function recordTransitions(pool: Pool, batch: TransitionBatch): Pro
     return [];
   });
 }
+
+export interface ApprovedCommand {
+  status: RequestStatus;
+  connector: string;
+  target: string;
+  sql: string;
+}
+
+/** What a request recorded to run, and where it stands: the executor runs only this, only while executing. */
+export async function findApprovedCommand(pool: Pool, id: string): Promise<ApprovedCommand | undefined> {
+  const found = await pool.query<ApprovedCommand>(`SELECT status, connector, target, command->>'sql' AS sql FROM requests WHERE id = $1`, [id]);
+  return found.rows[0];
+}

@@ -1,3 +1,8 @@
+// Masking inside the executor, before a result leaves it. A configured column is masked by where
+// an output value came from (the table and column PostgreSQL names for each result field), not by
+// the output's name, so an alias does not unmask it. An output computed from an expression has no
+// source column: it is masked whole when the batch refers to a masked column, to a whole row of a
+// table that may hold one, or calls a function the catalogue does not know to be side-effect free.
 import type { MaskRules } from '../../settings/targets';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
@@ -5,6 +10,20 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 
 export const MASKED = '[masked]';
+
+/** A configured masked column: `ssn` (any table), `customers.ssn` or `billing.customers.ssn`. */
+export interface MaskedColumn {
+  /** `customers` or `billing.customers`; undefined for a bare column name. */
+  table?: string;
+  column: string;
+}
+
+/** Where a result field's values come from, from the target's catalogue. */
+export interface ColumnSource {
+  schema: string;
+  table: string;
+  column: string;
+}
 
 function passesLuhn(digits: string): boolean {
   let sum = 0;
@@ -28,7 +47,8 @@ export function maskText(text: string, patterns: MaskRules['patterns']): string 
   return masked;
 }
 
-function maskValue(value: unknown, patterns: MaskRules['patterns']): unknown {
+/** A value made JSON-safe, with the configured patterns masked inside text (JSON included). */
+export function maskValue(value: unknown, patterns: MaskRules['patterns']): unknown {
   if (typeof value === 'string') return maskText(value, patterns);
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString('base64');
@@ -39,10 +59,45 @@ function maskValue(value: unknown, patterns: MaskRules['patterns']): unknown {
   return value;
 }
 
-/** Masks configured columns whole and pattern matches inside every other value (JSON included). */
-export function maskRow(row: Record<string, unknown>, rules: MaskRules): Record<string, unknown> {
-  const columns = new Set(rules.columns.map((column) => column.toLowerCase()));
-  return Object.fromEntries(
-    Object.entries(row).map(([column, value]) => [column, columns.has(column.toLowerCase()) && value !== null ? MASKED : maskValue(value, rules.patterns)]),
-  );
+/** `mask.columns` as configured, lower-case (names are compared case-insensitively). */
+export function parseMaskedColumns(columns: readonly string[]): MaskedColumn[] {
+  return columns.map((entry) => {
+    const parts = entry.toLowerCase().split('.');
+    const column = parts.pop()!;
+    return parts.length > 0 ? { table: parts.join('.'), column } : { column };
+  });
+}
+
+/** `customers` names `public.customers` too; `billing.customers` names only that one. */
+function sameTable(configured: string, schema: string | undefined, table: string): boolean {
+  const parts = configured.split('.');
+  const name = parts.pop()!;
+  return name === table.toLowerCase() && (parts.length === 0 || schema === undefined || parts.join('.') === schema.toLowerCase());
+}
+
+export function isMaskedSource(source: ColumnSource, masked: readonly MaskedColumn[]): boolean {
+  const column = source.column.toLowerCase();
+  return masked.some((entry) => entry.column === column && (entry.table === undefined || sameTable(entry.table, source.schema, source.table)));
+}
+
+/**
+ * Whether a batch may carry masked values into computed output: it refers to a masked column
+ * (by any qualification, or with its table unknown) or to a whole row of a table that may hold one.
+ * `references` is sql.columns (`table.column`, `schema.table.column`, `column`, `table.*`, `*`).
+ */
+export function refersToMaskedData(references: readonly string[], masked: readonly MaskedColumn[]): boolean {
+  if (masked.length === 0) return false;
+  return references.some((reference) => {
+    const parts = reference.toLowerCase().split('.');
+    const column = parts.pop()!;
+    const table = parts.pop();
+    const schema = parts.pop();
+    if (column === '*') return table === undefined || masked.some((entry) => entry.table === undefined || sameTable(entry.table, schema, table));
+    return masked.some((entry) => entry.column === column && (entry.table === undefined || table === undefined || sameTable(entry.table, schema, table)));
+  });
+}
+
+/** An error message from a batch that touched masked data: quoted values may be masked values. */
+export function maskQuotedValues(message: string): string {
+  return message.replace(/"[^"]*"/g, `"${MASKED}"`).replace(/'[^']*'/g, `'${MASKED}'`);
 }

@@ -1,12 +1,19 @@
-import type { QueryResult } from 'pg';
+import { Client, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
 import type { PostgresResult } from '../../domain/request';
 import type { PostgresTarget } from '../../settings/targets';
-import { maskRow, maskText } from './mask';
+import { maskQuotedValues, maskText, parseMaskedColumns, refersToMaskedData } from './mask';
+import { fieldSources, maskRows } from './result-masking';
+import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 
 export class SqlExecutionError extends Error {
   override name = 'SqlExecutionError';
 }
+
+/** After the server-side timeout, how long before the executor cancels the statement itself. */
+const CLIENT_TIMEOUT_GRACE_MS = 1_000;
+/** After a cancel, how long before the session is closed under the statement. */
+const CANCEL_GRACE_MS = 5_000;
 
 /** Removes the target's connection string and password from a message before it leaves the executor. */
 export function scrubCredential(message: string, target: PostgresTarget): string {
@@ -21,27 +28,64 @@ export function scrubCredential(message: string, target: PostgresTarget): string
 }
 
 /**
- * Runs a batch in one transaction on the target, READ ONLY when the parser says it only
- * reads (a second line of defence), with the target's statement_timeout. Returns the last
- * statement's rows, capped at maxRows and masked.
+ * The target's statement timeout, enforced from the executor's side too: SQL can lift the
+ * server-side setting (set_config, SET), but not this. Past the timeout the executor cancels the
+ * statement through a second session; if that does not end it, it closes the session under it.
  */
-export async function runSql(sessions: TargetSessions, target: PostgresTarget, sql: string, readOnly: boolean): Promise<PostgresResult> {
+async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget, work: Promise<T>): Promise<T> {
+  let timedOut = false;
+  const backend = (session as unknown as { processID: number }).processID;
+  const cancel = setTimeout(() => {
+    timedOut = true;
+    const canceller = new Client({ connectionString: target.url, connectionTimeoutMillis: 5_000 });
+    canceller.on('error', () => undefined);
+    void canceller
+      .connect()
+      .then(() => canceller.query('SELECT pg_catalog.pg_cancel_backend($1)', [backend]))
+      .catch(() => undefined)
+      .finally(() => void canceller.end().catch(() => undefined));
+  }, target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS);
+  const close = setTimeout(() => (session as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(), target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS + CANCEL_GRACE_MS);
+  try {
+    return await work;
+  } catch (error) {
+    if (timedOut) throw new SqlExecutionError(`the command ran past the target's statement timeout (${target.statementTimeoutMs} ms) and was cancelled by the executor`);
+    throw error;
+  } finally {
+    clearTimeout(cancel);
+    clearTimeout(close);
+  }
+}
+
+/**
+ * Runs a batch in one transaction on the target, READ ONLY when it holds only reads (a second
+ * line of defence), with the target's statement_timeout. Returns the last statement's rows,
+ * capped at maxRows and masked by where each value came from.
+ */
+export async function runSql(sessions: TargetSessions, target: PostgresTarget, sql: string, analysis: SqlAnalysis): Promise<PostgresResult> {
+  const masked = parseMaskedColumns(target.mask.columns);
+  const touchesMasked = refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.facts.unsafeFunctions.length > 0);
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
       // One round trip: two statements in one simple query.
-      await session.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
-      const results = (await session.query(sql)) as QueryResult | QueryResult[];
-      await session.query('COMMIT');
+      await session.query(`${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
+      const results = (await withClientTimeout(session, target, session.query({ text: sql, rowMode: 'array' }))) as QueryArrayResult | QueryArrayResult[];
       const last = Array.isArray(results) ? results[results.length - 1]! : results;
+      const fields: FieldDef[] = last.fields ?? [];
       const rows = last.rows ?? [];
+      const sources = await fieldSources(session, fields);
+      await session.query('COMMIT');
       return {
         rowCount: last.rowCount ?? rows.length,
-        rows: rows.slice(0, target.maxRows).map((row) => maskRow(row, target.mask)),
+        rows: maskRows(fields, sources, rows.slice(0, target.maxRows), { masked, patterns: target.mask.patterns, computedMayCarryMasked: touchesMasked }),
         truncated: rows.length > target.maxRows,
       };
     });
   } catch (error) {
-    throw new SqlExecutionError(scrubCredential((error as Error).message, target));
+    const message = scrubCredential((error as Error).message, target);
+    // An error can quote a value (a failed cast echoes its input): when the batch touched masked
+    // data, quoted text may be a masked value. Detail and hint are never passed on.
+    throw new SqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);
   }
 }

@@ -1,17 +1,36 @@
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
+import { columnReferences } from './column-references';
+import { isBuiltinOperator, isBuiltinType, unsafeFunctionReason } from './function-safety';
 
 /** Facts about a SQL batch, exposed to policy conditions as the CEL variable `sql`. */
 export interface SqlFacts {
+  /** Free of side effects: only SELECTs, no row locks, and every call known to be side-effect free. */
   readOnly: boolean;
   /** Every statement kind in the batch, including those nested in CTEs, lower-case, sorted. */
   kinds: string[];
   tables: string[];
   functions: string[];
+  /** The calls (and user-defined operators and casts) that made the batch not read-only. */
+  unsafeFunctions: string[];
+  /** Every column reference, `table.column` where the table is known; whole rows as `table.*`. */
+  columns: string[];
   statementCount: number;
   statements: { kind: string; tables: string[]; hasWhere: boolean }[];
 }
 
-export type SqlAnalysis = { ok: true; facts: SqlFacts } | { ok: false; message: string; position: number };
+export interface SqlAnalysis {
+  ok: true;
+  facts: SqlFacts;
+  /** Only SELECTs without row locks, whatever they call: the executor opens a READ ONLY transaction for these. */
+  onlyReads: boolean;
+}
+
+export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number };
+
+export interface AnalysisOptions {
+  /** Non-built-in functions the policy declares free of side effects (`safeFunctions`), as the parser names them. */
+  safeFunctions?: ReadonlySet<string>;
+}
 
 /** The parser is WebAssembly and loads asynchronously; call once before analyseSql. */
 export function prepareSqlParser(): Promise<void> {
@@ -49,20 +68,27 @@ function kindOf(nodeType: string, node: Node): string | undefined {
   return 'other';
 }
 
-function qualifiedName(parts: unknown): string {
-  return (parts as Node[])
+/**
+ * A list of String nodes (`[{String: {sval: 'pg_catalog'}}, ...]`) as `pg_catalog.name`. The parser
+ * has already folded unquoted names to lower case; a quoted `"Lower"` stays itself (it is not `lower`).
+ */
+export function qualifiedName(parts: unknown): string {
+  return (Array.isArray(parts) ? (parts as Node[]) : [])
     .map((part) => (part.String as { sval?: string } | undefined)?.sval)
     .filter((name): name is string => Boolean(name))
     .join('.');
 }
 
-/** Collects facts from one subtree: statement kinds, tables, functions, CTE names, row locks. */
+/** Collects facts from one subtree: statement kinds, tables, calls, CTE names, row locks. */
 class TreeWalker {
   kinds = new Set<string>();
   tables = new Set<string>();
   functions = new Set<string>();
+  unsafe = new Set<string>();
   cteNames = new Set<string>();
   locksRows = false;
+
+  constructor(private readonly safeFunctions: ReadonlySet<string>) {}
 
   walk(value: unknown): void {
     if (Array.isArray(value)) {
@@ -93,7 +119,20 @@ class TreeWalker {
         if (Array.isArray(parts)) this.tables.add(qualifiedName(parts));
       }
     }
-    if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) this.functions.add(qualifiedName(node.funcname));
+    if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
+      const name = qualifiedName(node.funcname);
+      this.functions.add(name);
+      if (unsafeFunctionReason(name, this.safeFunctions)) this.unsafe.add(name);
+    }
+    // A user-defined operator or cast runs a user-defined function.
+    if (nodeType === 'A_Expr' && Array.isArray(node.name)) {
+      const operator = qualifiedName(node.name);
+      if (operator && !isBuiltinOperator(operator) && !this.safeFunctions.has(`operator(${operator})`)) this.unsafe.add(`operator(${operator})`);
+    }
+    if (nodeType === 'TypeCast') {
+      const type = qualifiedName((node.typeName as Node | undefined)?.names);
+      if (type && !isBuiltinType(type) && !this.safeFunctions.has(`cast(${type})`)) this.unsafe.add(`cast(${type})`);
+    }
     if (nodeType === 'CommonTableExpr' && typeof node.ctename === 'string') this.cteNames.add(node.ctename);
   }
 
@@ -103,7 +142,7 @@ class TreeWalker {
   }
 }
 
-export function analyseSql(sql: string): SqlAnalysis {
+export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnalysisResult {
   let tree: { stmts?: { stmt?: Node }[] };
   try {
     tree = parseSync(sql) as typeof tree;
@@ -116,22 +155,28 @@ export function analyseSql(sql: string): SqlAnalysis {
   const rawStatements = (tree.stmts ?? []).map((entry) => entry.stmt ?? {});
   if (rawStatements.length === 0) return { ok: false, message: 'the SQL holds no statement', position: 0 };
 
-  const whole = new TreeWalker();
+  const safeFunctions = options.safeFunctions ?? new Set<string>();
+  const whole = new TreeWalker(safeFunctions);
   whole.walk(rawStatements);
   const statements = rawStatements.map((stmt) => {
     const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
-    const one = new TreeWalker();
+    const one = new TreeWalker(safeFunctions);
     one.walk(stmt);
     return { kind: kindOf(nodeType, node) ?? 'other', tables: one.realTables(), hasWhere: node.whereClause !== undefined };
   });
   const kinds = [...whole.kinds].sort();
+  const onlyReads = kinds.every((kind) => kind === 'select') && !whole.locksRows;
+  const unsafeFunctions = [...whole.unsafe].sort();
   return {
     ok: true,
+    onlyReads,
     facts: {
-      readOnly: kinds.every((kind) => kind === 'select') && !whole.locksRows,
+      readOnly: onlyReads && unsafeFunctions.length === 0,
       kinds,
       tables: whole.realTables(),
       functions: [...whole.functions].sort(),
+      unsafeFunctions,
+      columns: columnReferences(rawStatements, whole.cteNames),
       statementCount: statements.length,
       statements,
     },
