@@ -15,12 +15,16 @@ export interface NotifyDependencies {
   /** Absent without LINK_SECRET: messages then carry no one-click links. */
   links?: LinkSigner;
   publicUrl: string;
+  /** CALLBACK_ALLOWED_HOSTS: callback hosts allowed to resolve to private addresses. */
+  callbackHosts?: string[];
 }
 
 interface Destination {
   name: string;
   url: string;
   body: unknown;
+  /** Loopback, private and link-local addresses are refused unless the destination is explicitly allowed. */
+  allowSpecialAddresses: boolean;
 }
 
 /**
@@ -38,7 +42,7 @@ async function deliver(pool: Pool, requestId: string, notice: string, destinatio
       .map(async (destination) => {
         const delivery = { requestId, notice, destination: destination.name };
         try {
-          await postJson(destination.url, destination.body);
+          await postJson(destination.url, destination.body, destination);
           await recordDelivery(pool, delivery, 'delivered');
         } catch (error) {
           const message = (error as Error).message;
@@ -51,7 +55,7 @@ async function deliver(pool: Pool, requestId: string, notice: string, destinatio
 }
 
 /** Activities that tell reviewers (webhooks) and the requesting agent (its callback URL). */
-export function createNotifyActivities({ pool, principals, webhooks, links, publicUrl }: NotifyDependencies) {
+export function createNotifyActivities({ pool, principals, webhooks, links, publicUrl, callbackHosts }: NotifyDependencies) {
   const linksFor = (notice: ReviewerNotice, groups: string[]): ReviewerLinks[] => {
     const open = notice.event === 'approval_requested' || notice.event === 'escalated';
     if (!links || !open) return [];
@@ -73,7 +77,8 @@ export function createNotifyActivities({ pool, principals, webhooks, links, publ
         .filter(({ groups }) => groups.length > 0)
         .map(({ webhook, groups }) => {
           const message = reviewerMessage(notice, requestUrl, linksFor(notice, groups));
-          return { name: webhook.name, url: webhook.url, body: webhook.format === 'slack' ? slackBody(message) : message };
+          const body = webhook.format === 'slack' ? slackBody(message) : message;
+          return { name: webhook.name, url: webhook.url, body, allowSpecialAddresses: webhook.allowPrivateNetwork };
         });
       const stageEvent = notice.event === 'approval_requested' || notice.event === 'escalated';
       await deliver(pool, notice.request.id, stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event, destinations);
@@ -87,7 +92,8 @@ export function createNotifyActivities({ pool, principals, webhooks, links, publ
         error: notice.error ?? null,
         url: `${publicUrl}/v1/requests/${notice.requestId}`,
       };
-      await deliver(pool, notice.requestId, 'finished', [{ name: 'callback', url: notice.callbackUrl, body }]);
+      const allowSpecialAddresses = callbackHosts?.includes(new URL(notice.callbackUrl).host.toLowerCase()) ?? false;
+      await deliver(pool, notice.requestId, 'finished', [{ name: 'callback', url: notice.callbackUrl, body, allowSpecialAddresses }]);
     },
   };
 }

@@ -1,3 +1,5 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
@@ -9,8 +11,9 @@ import { createLinkSigner } from '../notifications/links';
 import { type Settings, publicUrl } from '../settings/env';
 import type { PrincipalDirectory } from '../settings/principals';
 import { listenForStatusChanges } from '../store/status-changes';
-import { authentication } from './plugins/authentication';
+import { authenticate, principalSlot } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
+import { HttpError } from './http-error';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { auditRoutes } from './routes/audit';
 import { codecRoutes } from './routes/codec';
@@ -51,8 +54,10 @@ export async function buildApp({ settings, pool, client, principals, logger, wor
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authentication, { principals });
+  // Swagger UI sends its own CSP for its pages (staticCSP); everything else gets helmet's.
+  await app.register(helmet, { global: true });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(principalSlot);
 
   const temporal = createTemporalGateway(client, settings);
   await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
@@ -60,17 +65,42 @@ export async function buildApp({ settings, pool, client, principals, logger, wor
   app.addHook('onClose', () => statusChanges.close());
   const starts = createWorkflowStarts({ pool, temporal, log: app.log }, workflowStarts);
   app.addHook('onClose', () => starts.close());
-  await app.register(requestRoutes, { pool, temporal, principals, statusChanges, starts, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
-  await app.register(decisionRoutes, { pool, temporal, principals });
-  await app.register(auditRoutes, { pool });
-  await app.register(codecRoutes, {
-    ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
-    namespace: settings.TEMPORAL_NAMESPACE,
-    corsOrigins: settings.CODEC_CORS_ORIGINS ?? [],
+
+  // Everything under /v1 is one encapsulated scope: its authentication hook and rate limits
+  // belong to its routes, so no spelling of a path reaches one of them without a principal.
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', authenticate(principals));
+    await v1.register(rateLimit, {
+      global: false,
+      hook: 'preHandler', // after authentication: limits are per principal
+      keyGenerator: (request) => `principal:${request.principal.id}`,
+      errorResponseBuilder: (request, context) =>
+        new HttpError(429, 'rate_limited', `rate limit exceeded: ${request.principal.id} may make ${context.max} such calls a minute; retry in ${context.after}`),
+    });
+    const limits = { submit: settings.SUBMIT_RATE_LIMIT, decide: settings.DECISION_RATE_LIMIT };
+    await v1.register(requestRoutes, { pool, temporal, principals, statusChanges, starts, limits, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
+    await v1.register(decisionRoutes, { pool, temporal, principals, limits });
+    await v1.register(auditRoutes, { pool });
+    await v1.register(codecRoutes, {
+      ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
+      namespace: settings.TEMPORAL_NAMESPACE,
+      corsOrigins: settings.CODEC_CORS_ORIGINS ?? [],
+    });
   });
   const links = settings.LINK_SECRET ? createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) : undefined;
   await app.register(linkRoutes, { pool, temporal, principals, ...(links && { links }) });
   return app;
+}
+
+/** Whether a URL reaches the link routes, however its path is spelled (`//links/`, `/%6Cinks/`). */
+function isLinkPath(url: string): boolean {
+  let path = url.split('?')[0]!;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // not decodable: the router answers it with 400 or 404; judged as written
+  }
+  return /^\/+links(\/|$)/i.test(path);
 }
 
 /** A one-click link's token is a credential: request logs show /links/[token] instead. */
@@ -78,7 +108,7 @@ function withLinkTokensRedacted(logger: NonNullable<FastifyServerOptions['logger
   if (typeof logger !== 'object') return logger;
   const req = (request: { method: string; url: string; host?: string; ip?: string }) => ({
     method: request.method,
-    url: request.url.replace(/^\/links\/[^/?#]+/, '/links/[token]'),
+    url: isLinkPath(request.url) ? '/links/[token]' : request.url,
     host: request.host,
     remoteAddress: request.ip,
   });

@@ -30,8 +30,10 @@ export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Ba
     channel: 'api',
     verified: true,
     at: new Date().toISOString(),
+    ...(ballot.stage !== undefined && { stage: ballot.stage }),
   };
-  if (!(await insertApiVoteIfPending(pool, ballot.requestId, vote))) {
+  const recorded = await insertApiVoteIfPending(pool, ballot.requestId, vote);
+  if (!recorded) {
     const existing = await getRequest(pool, ballot.requestId);
     if (!existing) throw new HttpError(404, 'not_found', `no request ${ballot.requestId}`);
     throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
@@ -43,7 +45,8 @@ export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Ba
       groups: ballot.reviewer.groups,
       decision: vote.decision,
       ...(vote.comment !== undefined && { comment: vote.comment }),
-      ...(ballot.stage !== undefined && { stage: ballot.stage }),
+      // The stage the reviewer saw: if the request escalated since, the workflow refuses (409).
+      ...(recorded.stage !== null && { stage: recorded.stage }),
     });
   } catch (error) {
     await markVoteRefused(pool, vote.id, (error as Error).message);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REQUEST_ID_PATTERN } from '../domain/ids';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
 import { requestViewSchema as requestView } from '../domain/request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
@@ -28,7 +29,7 @@ export const idempotencyHeaders = z.object({
   'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters').optional(),
 });
 
-export const requestIdParams = z.object({ id: z.string().regex(/^req_[0-9A-Za-z]{26}$/, 'not a request id') });
+export const requestIdParams = z.object({ id: z.string().regex(REQUEST_ID_PATTERN, 'not a request id') });
 
 export const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
 

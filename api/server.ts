@@ -2,7 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverter } from '../codec/data-converter';
 import { loadSettings } from '../settings/env';
-import { loadPrincipals } from '../settings/principals';
+import { loadPrincipals, refuseDemoTokens } from '../settings/principals';
+import { configureAuditKeys } from '../store/audit';
 import { createPool } from '../store/pool';
 import { buildApp } from './app';
 
@@ -11,10 +12,13 @@ async function main(): Promise<void> {
   if (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS) {
     throw new Error('the API needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both for the embedded stack)');
   }
+  const principals = loadPrincipals(settings.PRINCIPALS_FILE);
+  refuseDemoTokens(settings.PRINCIPALS_FILE, principals);
+  configureAuditKeys(settings.AUDIT_KEY);
   const pool = createPool(settings.DATABASE_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(settings.PAYLOAD_KEYS) });
-  const app = await buildApp({ settings, pool, client, principals: loadPrincipals(settings.PRINCIPALS_FILE) });
+  const app = await buildApp({ settings, pool, client, principals });
   await app.listen({ port: settings.PORT, host: settings.HOST });
   const stop = async () => {
     await app.close();

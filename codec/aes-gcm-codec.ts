@@ -26,7 +26,15 @@ export class AesGcmCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
   private readonly current: PayloadKey;
 
-  constructor(keys: readonly PayloadKey[]) {
+  /**
+   * `refusePlaintext`: decode refuses payloads that are not sealed. The executor's worker sets it:
+   * its only input is the orchestrator's, always sealed, so a plaintext input was scheduled by
+   * someone without the key.
+   */
+  constructor(
+    keys: readonly PayloadKey[],
+    private readonly options: { refusePlaintext?: boolean } = {},
+  ) {
     if (keys.length === 0) throw new Error('AesGcmCodec needs at least one key');
     this.current = keys[0]!;
     this.keys = new Map(keys.map(({ id, key }) => [id, key]));
@@ -45,7 +53,10 @@ export class AesGcmCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (text(payload.metadata?.encoding) !== ENCODING) return payload;
+      if (text(payload.metadata?.encoding) !== ENCODING) {
+        if (this.options.refusePlaintext) throw new PayloadDecryptionError('refusing an unencrypted payload: this worker accepts only payloads sealed with PAYLOAD_KEYS');
+        return payload;
+      }
       const keyId = text(payload.metadata?.['encryption-key-id']);
       const key = this.keys.get(keyId);
       if (!key) throw new PayloadDecryptionError(`payload sealed with key "${keyId}", which is not in PAYLOAD_KEYS`);

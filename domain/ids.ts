@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 
-const REQUEST_ID_PATTERN = /^req_[0-9A-Za-z]{26}$/;
+export const REQUEST_ID_PATTERN = /^req_[0-9A-Za-z]{26}$/;
 
 export function newRequestId(): string {
   return `req_${ulid()}`;

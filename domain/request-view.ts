@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONNECTORS, REQUEST_STATUSES, RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from './request';
+import { CONNECTORS, type PrivilegedRequest, REQUEST_STATUSES, RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from './request';
 
 // A request as the requests table stores it (the record) and as the API returns it (the view,
 // which adds who may approve, from the principal directory). One schema each: the API validates
@@ -64,3 +64,9 @@ export type RequestRecord = z.infer<typeof requestRecordSchema>;
 export type RequestView = z.infer<typeof requestViewSchema>;
 export type ApprovalRecord = z.infer<typeof approvalRecord>;
 export type VoteView = z.infer<typeof voteView>;
+
+/** The request as the agent submitted it, from its record (to start its workflow again). */
+export function privilegedRequestOf(record: RequestRecord): PrivilegedRequest {
+  const { id, agent, connector, target, command, reason, metadata, callbackUrl } = record;
+  return { id, agent, connector, target, command, reason, metadata, ...(callbackUrl !== null && { callbackUrl }) };
+}

@@ -29,6 +29,10 @@ export interface LinkSigner {
   url(token: string): string;
 }
 
+function isCanonicalBase64url(text: string): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text;
+}
+
 export function createLinkSigner(secret: string, publicUrl: string): LinkSigner {
   const mac = (body: string) => createHmac('sha256', secret).update(body).digest();
   return {
@@ -38,7 +42,11 @@ export function createLinkSigner(secret: string, publicUrl: string): LinkSigner 
     },
     verify(token, now = Date.now()) {
       const [body, signature, ...rest] = token.split('.');
-      if (!body || !signature || rest.length > 0) return { ok: false, problem: 'malformed', message: 'this is not a decision link' };
+      // Strict base64url: one token has one spelling (padding, stray characters or other trailing
+      // bits would otherwise decode to the same signature).
+      if (!body || !signature || rest.length > 0 || !isCanonicalBase64url(body) || !isCanonicalBase64url(signature)) {
+        return { ok: false, problem: 'malformed', message: 'this is not a decision link' };
+      }
       const given = Buffer.from(signature, 'base64url');
       const expected = mac(body);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

@@ -23,3 +23,14 @@ export function localPayloadKeys(dataDir: string): PayloadKey[] {
   const key = keptSecret(dataDir, 'payload-key', () => randomBytes(32).toString('base64'));
   return [{ id: 'local', key: Buffer.from(key, 'base64') }];
 }
+
+/** The local stack's AUDIT_KEY when none is configured: the audit chain is keyed, as in production. */
+export function localAuditKey(dataDir: string): PayloadKey[] {
+  const key = keptSecret(dataDir, 'audit-key', () => randomBytes(32).toString('base64'));
+  return [{ id: 'local', key: Buffer.from(key, 'base64') }];
+}
+
+/** The password of a database role the local stack creates (the gate's app role, the demo executor). */
+export function localDatabasePassword(dataDir: string, role: string): string {
+  return keptSecret(dataDir, `${role}-password`, () => randomBytes(18).toString('base64url'));
+}

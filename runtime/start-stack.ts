@@ -12,15 +12,51 @@ import { loadWebhooks } from '../settings/notifications';
 import { loadPrincipals } from '../settings/principals';
 import { loadTargets } from '../settings/targets';
 import { migrate } from '../store/migrate';
+import { configureAuditKeys } from '../store/audit';
 import { createPool } from '../store/pool';
 import { createWorkers } from '../worker/create-workers';
-import { localLinkSecret, localPayloadKeys } from './local-secrets';
-import { databaseUrl, ensureDatabase, withClient } from './databases';
+import { localAuditKey, localDatabasePassword, localLinkSecret, localPayloadKeys } from './local-secrets';
+import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect, withClient } from './databases';
 import { startDevServer } from './dev-server';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { findOrBuildTemporalCli } from './temporal-cli';
 
 const stopsInReverse: (() => Promise<unknown>)[] = [];
+
+async function withMigrationPool(url: string): Promise<void> {
+  const pool = createPool(url, 1);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * The demo target (config/targets.yaml reads DEMO_DB_URL): a database next to the gate's, seeded
+ * by, owned by and reachable only by approval_gate_demo_executor, which is no superuser and
+ * cannot connect to the gate's database. Falls back to the gate's own user when that user may
+ * not create roles (a DATABASE_URL of your own), and says so.
+ */
+async function demoTarget(serverUrl: string, dataDir: string): Promise<string> {
+  await ensureDatabase(serverUrl, 'approval_gate_demo');
+  const demoUrl = databaseUrl(serverUrl, 'approval_gate_demo');
+  const seed = readFileSync(path.join(__dirname, '../config/demo-seed.sql'), 'utf8');
+  const role = 'approval_gate_demo_executor';
+  const password = localDatabasePassword(dataDir, role);
+  try {
+    await ensureLoginRole(serverUrl, role, password);
+    await withClient(demoUrl, (client) => client.query(`ALTER DATABASE approval_gate_demo OWNER TO ${role}; ALTER SCHEMA public OWNER TO ${role}; ALTER TABLE IF EXISTS customers OWNER TO ${role}`));
+    await restrictConnect(serverUrl, 'approval_gate_demo', [role]);
+  } catch (error) {
+    console.warn(`the demo target runs as the gate's own database user (could not create ${role}: ${(error as Error).message})`);
+    await withClient(demoUrl, (client) => client.query(seed));
+    return demoUrl;
+  }
+  const executorUrl = asRole(demoUrl, role, password);
+  await withClient(executorUrl, (client) => client.query(seed));
+  return executorUrl;
+}
 
 async function main(): Promise<void> {
   // We stop the workers ourselves, in order, on Ctrl-C.
@@ -45,19 +81,27 @@ async function main(): Promise<void> {
     temporalUi = server.uiUrl;
   }
 
+  // With embedded PostgreSQL the stack migrates as the superuser and runs as approval_gate_api,
+  // a role that may not rewrite the audit log (migration 006); the demo target has a role of its
+  // own that reaches only the demo database. With DATABASE_URL, that user does everything.
   let gateDatabaseUrl = settings.DATABASE_URL;
+  let migrationUrl = settings.DATABASE_URL;
+  let appRole: string | undefined;
   if (!gateDatabaseUrl) {
     const embedded = await startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true);
     stopsInReverse.push(() => embedded.stop());
     await ensureDatabase(embedded.url, 'approval_gate');
-    gateDatabaseUrl = databaseUrl(embedded.url, 'approval_gate');
+    migrationUrl = databaseUrl(embedded.url, 'approval_gate');
+    await withMigrationPool(migrationUrl);
+    appRole = 'approval_gate_api';
+    const password = localDatabasePassword(settings.DATA_DIR, appRole);
+    await ensureLoginRole(embedded.url, appRole, password, ['approval_gate_app']);
+    await restrictConnect(embedded.url, 'approval_gate', [appRole]);
+    gateDatabaseUrl = asRole(migrationUrl, appRole, password);
+  } else {
+    await withMigrationPool(gateDatabaseUrl);
   }
-  if (!settings.DEMO_DB_URL) {
-    // The demo target lives next to the gate's database; real targets come from TARGETS_FILE.
-    await ensureDatabase(gateDatabaseUrl, 'approval_gate_demo');
-    process.env.DEMO_DB_URL = databaseUrl(gateDatabaseUrl, 'approval_gate_demo');
-    await withClient(process.env.DEMO_DB_URL, (client) => client.query(readFileSync(path.join(__dirname, '../config/demo-seed.sql'), 'utf8')));
-  }
+  if (!settings.DEMO_DB_URL) process.env.DEMO_DB_URL = await demoTarget(migrationUrl!, settings.DATA_DIR);
 
   const full = {
     ...settings,
@@ -65,11 +109,14 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporalAddress,
     LINK_SECRET: settings.LINK_SECRET ?? localLinkSecret(settings.DATA_DIR),
     PAYLOAD_KEYS: settings.PAYLOAD_KEYS ?? localPayloadKeys(settings.DATA_DIR),
+    AUDIT_KEY: settings.AUDIT_KEY ?? localAuditKey(settings.DATA_DIR),
   };
+  configureAuditKeys(full.AUDIT_KEY);
   const pool = createPool(gateDatabaseUrl);
   stopsInReverse.push(() => pool.end());
-  await migrate(pool);
 
+  // The demo principals' tokens end in -change-me: accepted here only (refuseDemoTokens).
+  const principals = loadPrincipals(settings.PRINCIPALS_FILE);
   const workerConnection = await NativeConnection.connect({ address: temporalAddress });
   stopsInReverse.push(() => workerConnection.close());
   const workers = await createWorkers({
@@ -77,7 +124,7 @@ async function main(): Promise<void> {
     connection: workerConnection,
     pool,
     policy: loadPolicy(settings.POLICY_FILE),
-    principals: loadPrincipals(settings.PRINCIPALS_FILE),
+    principals,
     webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
     targets: loadTargets(settings.TARGETS_FILE),
   });
@@ -90,17 +137,21 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: temporalAddress });
   stopsInReverse.push(() => clientConnection.close());
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(full.PAYLOAD_KEYS) });
-  const app = await buildApp({ settings: full, pool, client, principals: loadPrincipals(settings.PRINCIPALS_FILE) });
+  const app = await buildApp({ settings: full, pool, client, principals });
   await app.listen({ port: settings.PORT, host: settings.HOST });
   stopsInReverse.push(() => app.close());
 
   const api = `http://${settings.HOST}:${settings.PORT}`;
+  const demoTokens =
+    principals.demoTokenIds.length > 0
+      ? `\n  Demo tokens  accepted for ${principals.demoTokenIds.join(', ')} because this is npm start; \`npm run api\` and \`npm run worker\` refuse them`
+      : '';
   console.log(`
 approval-gate is running (Ctrl-C stops everything; starting again resumes pending requests)
   API          ${api}
   OpenAPI docs ${api}/docs
   Temporal UI  ${temporalUi}
-  PostgreSQL   ${settings.DATABASE_URL ? 'DATABASE_URL' : `embedded, data in ${path.join(settings.DATA_DIR, 'postgres')}`}
+  PostgreSQL   ${appRole ? `embedded, data in ${path.join(settings.DATA_DIR, 'postgres')}; the gate connects as ${appRole}` : 'DATABASE_URL'}${demoTokens}
 
 Try it (a write, so it waits for a dba):
   curl -s -X POST ${api}/v1/requests -H 'Authorization: Bearer demo-agent-token-change-me' \\

@@ -2,7 +2,7 @@
 // whole run, fresh databases, the workflows bundled once, then node's test runner over test/.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -15,9 +15,18 @@ import { findOrBuildTemporalCli } from '../runtime/temporal-cli';
 
 let testProcess: ChildProcess | undefined;
 
-function testFiles(dir: string): string[] {
+/** The attacks suite runs on its own (`npm run test:attacks`), in a run of its own. */
+const OWN_SUITES = new Set([path.join(__dirname, '../test/attacks')]);
+
+/** The test files under `dir` (or `dir` itself when it is a file), in order. */
+function testFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[] {
+  if (!statSync(dir).isDirectory()) return [dir];
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? testFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)]))
+    .flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      if (skip.has(full)) return [];
+      return entry.isDirectory() ? testFiles(full, skip) : [full];
+    })
     .filter((file) => file.endsWith('.test.ts'))
     .sort();
 }
@@ -55,6 +64,8 @@ async function main(): Promise<number> {
       await client.query(`CREATE DATABASE ${gateDb}`);
       await client.query(`CREATE ROLE ${targetRole} LOGIN PASSWORD '${targetPassword}'`);
       await client.query(`CREATE DATABASE ${targetDb} OWNER ${targetRole}`);
+      // The target's credential reaches the target only: not the gate's database.
+      await client.query(`REVOKE CONNECT ON DATABASE ${gateDb} FROM PUBLIC`);
     });
     cleanups.push(async () => {
       await dropDatabase(serverUrl, gateDb);
@@ -69,7 +80,7 @@ async function main(): Promise<number> {
     const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath });
     writeFileSync(bundlePath, code);
 
-    const files = process.argv.length > 2 ? process.argv.slice(2) : testFiles(path.join(__dirname, '../test'));
+    const files = process.argv.length > 2 ? process.argv.slice(2).flatMap((given) => testFiles(path.resolve(given))) : testFiles(path.join(__dirname, '../test'), OWN_SUITES);
     const child = (testProcess = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       stdio: 'inherit',
       env: {

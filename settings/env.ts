@@ -28,6 +28,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   CALLBACK_ALLOWED_HOSTS: commaList.transform((hosts) => hosts.map((host) => host.toLowerCase())).optional(),
   PAYLOAD_KEYS: commaList.pipe(payloadKeysSchema).optional(),
+  AUDIT_KEY: commaList.pipe(payloadKeysSchema).optional(),
   CODEC_CORS_ORIGINS: commaList
     .pipe(z.array(z.url({ message: 'list origins such as http://localhost:8233' })))
     .transform((origins) => origins.map((origin) => new URL(origin).origin))
@@ -37,6 +38,8 @@ const envSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
+  SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
 });
 
 export type Settings = z.infer<typeof envSchema>;

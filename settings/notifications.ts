@@ -9,6 +9,8 @@ const webhookSchema = z
     url: z.url({ protocol: /^https?$/, message: 'url must be an http(s) URL' }),
     format: z.enum(['json', 'slack']).default('json'),
     groups: z.array(z.string().min(1)).min(1, 'name the reviewer groups this webhook speaks for'),
+    /** The URL's host may resolve to loopback, private or link-local addresses (an internal receiver). */
+    allowPrivateNetwork: z.boolean().default(false),
   })
   .strict();
 

@@ -25,10 +25,26 @@ export interface Principal {
 }
 
 export interface PrincipalDirectory {
+  /** Ids whose token is a demo token (ends in `-change-me`, as in config/principals.yaml). */
+  demoTokenIds: string[];
   authenticate(token: string): Principal | undefined;
   find(id: string): Principal | undefined;
   /** Reviewers in any of these groups, in file order. */
   reviewersIn(groups: string[]): Principal[];
+}
+
+const DEMO_TOKEN_SUFFIX = '-change-me';
+
+/**
+ * Start-up of `npm run api` and `npm run worker` stops here when the principals file holds a demo
+ * token: anyone who read the README could use it. Only `npm start` (the local demo) accepts them.
+ */
+export function refuseDemoTokens(file: string, principals: PrincipalDirectory): void {
+  if (principals.demoTokenIds.length === 0) return;
+  throw new ConfigurationError(
+    `PRINCIPALS_FILE ${file} holds demo tokens (ending in ${DEMO_TOKEN_SUFFIX}) for ${principals.demoTokenIds.join(', ')}: ` +
+      'give each principal a token of its own (or tokenSha256) before running the API or a worker outside npm start',
+  );
 }
 
 function sha256(text: string): Buffer {
@@ -39,7 +55,9 @@ export function loadPrincipals(file: string): PrincipalDirectory {
   const { value } = loadYamlFile(file, principalsFileSchema);
   const byId = new Map<string, Principal>();
   const byTokenHash = new Map<string, Principal>();
+  const demoTokenIds: string[] = [];
   for (const entry of value.principals) {
+    if (entry.token?.endsWith(DEMO_TOKEN_SUFFIX)) demoTokenIds.push(entry.id);
     if (byId.has(entry.id)) throw new ConfigurationError(`${file}: principal ${entry.id} is listed twice`);
     const principal: Principal = { id: entry.id, kind: entry.kind, groups: entry.groups };
     byId.set(entry.id, principal);
@@ -47,6 +65,7 @@ export function loadPrincipals(file: string): PrincipalDirectory {
     byTokenHash.set(hash.toString('hex'), principal);
   }
   return {
+    demoTokenIds,
     // Looked up by the token's SHA-256, so timing reveals nothing about how much of a guess matched.
     authenticate: (token) => byTokenHash.get(sha256(token).toString('hex')),
     find: (id) => byId.get(id),

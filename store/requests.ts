@@ -3,7 +3,7 @@ import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
 import { auditAppendCall } from './audit';
 import { inTransaction } from './transaction';
-import { findUnrecordedApiVotes } from './votes';
+import { type ApiVoteClaim, findUnrecordedApiVotes } from './votes';
 
 interface RequestRow {
   id: string;
@@ -180,8 +180,8 @@ export async function recordTransition(db: Pool | PoolClient, transition: Transi
 export interface TransitionBatch {
   requestId: string;
   transitions: Omit<Transition, 'requestId'>[];
-  /** API votes the workflow counted: the batch is recorded only if the API recorded each one. */
-  verifyApiVotes?: string[];
+  /** API votes the workflow counted: the batch is recorded only if each matches the API's record. */
+  verifyApiVotes?: ApiVoteClaim[];
 }
 
 /**

@@ -21,22 +21,23 @@ const NOT_RECORDED = 'NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = 
 export async function recordCountedVote(pool: Pool, { requestId, vote, decidedStatus }: CountedVote): Promise<void> {
   const { id, ...detail } = vote;
   const step = `vote:${id}`;
-  // $1 and $2 are the request and the step, $3 to $9 the audit row, from $10 the vote's own values.
-  const audit = auditAppendCall({ requestId, step, kind: 'vote', actor: vote.reviewer, detail: { voteId: id, ...detail } }, 3);
+  // $1 and $2 are the request and the step, from $3 the vote's own values, then the audit row's
+  // (last: how many it takes depends on whether the chain is keyed).
   const count =
     vote.channel === 'api'
-      ? { sql: `UPDATE votes SET state = 'counted', stage = $11, groups = $12 WHERE id = $10 AND EXISTS (SELECT 1 FROM fresh)`, values: [id, vote.stage ?? null, vote.groups ?? null] }
+      ? { sql: `UPDATE votes SET state = 'counted', stage = COALESCE(stage, $4), groups = $5 WHERE id = $3 AND EXISTS (SELECT 1 FROM fresh)`, values: [id, vote.stage ?? null, vote.groups ?? null] }
       : {
           sql: `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups)
-                SELECT $10, $1, $11, $12, $13, $14, $15, 'counted', $16, $17, $18 FROM fresh ON CONFLICT (id) DO NOTHING`,
+                SELECT $3, $1, $4, $5, $6, $7, $8, 'counted', $9, $10, $11 FROM fresh ON CONFLICT (id) DO NOTHING`,
           values: [id, vote.reviewer, vote.decision, vote.comment ?? null, vote.channel, vote.verified, vote.at, vote.stage ?? null, vote.groups ?? null],
         };
+  const audit = auditAppendCall({ requestId, step, kind: 'vote', actor: vote.reviewer, detail: { voteId: id, ...detail } }, 3 + count.values.length);
   await inTransaction(pool, async (client) => {
     // The vote row and its audit row in one statement; a retry finds the step and writes nothing.
     const recorded = await client.query(
       `WITH fresh AS (SELECT 1 WHERE ${NOT_RECORDED}), counted AS (${count.sql})
        SELECT ${audit.call} FROM fresh`,
-      [requestId, step, ...audit.values, ...count.values],
+      [requestId, step, ...count.values, ...audit.values],
     );
     if (recorded.rowCount === 0 || !decidedStatus) return;
     await recordTransition(client, { requestId, step: `status:${decidedStatus}`, status: decidedStatus, actor: vote.reviewer, detail: { decidingVote: id } });

@@ -85,9 +85,9 @@ before(async () => {
   receiver = await startReceiver();
   stack = await startTestStack(POLICY, {
     notifications: `webhooks:
-  - { name: dba-json, url: "${receiver.url}/dba", format: json, groups: [dba] }
-  - { name: dba-slack, url: "${receiver.url}${SLACK_SECRET_PATH}", format: slack, groups: [dba] }
-  - { name: leads-json, url: "${receiver.url}/leads", groups: [dba-leads] }
+  - { name: dba-json, url: "${receiver.url}/dba", format: json, groups: [dba], allowPrivateNetwork: true }
+  - { name: dba-slack, url: "${receiver.url}${SLACK_SECRET_PATH}", format: slack, groups: [dba], allowPrivateNetwork: true }
+  - { name: leads-json, url: "${receiver.url}/leads", groups: [dba-leads], allowPrivateNetwork: true }
 `,
     env: { CALLBACK_ALLOWED_HOSTS: `gate.test, ${new URL(receiver.url).host}` },
   });

@@ -6,8 +6,8 @@ import { compilePolicy, type PolicyInput } from '../policy/policy';
 
 before(() => prepareSqlParser());
 
-function facts(sql: string): SqlFacts {
-  const analysis = analyseSql(sql);
+function facts(sql: string, safeFunctions: string[] = []): SqlFacts {
+  const analysis = analyseSql(sql, { safeFunctions: new Set(safeFunctions) });
   assert.ok(analysis.ok, `${sql} should parse`);
   return analysis.facts;
 }
@@ -45,6 +45,46 @@ describe('SQL facts from the PostgreSQL parser', () => {
       ['update', false], ['delete', true], ['drop', false], ['grant', false], ['alter', false], ['truncate', false],
     ]);
     assert.deepEqual(f.tables, ['a', 'accounts', 'old', 'orders', 't']);
+  });
+
+  test('a call that acts on the server or the session is not read-only, wherever it sits', () => {
+    const cases: [string, string[]][] = [
+      ['SELECT pg_terminate_backend(pid) FROM pg_stat_activity', ['pg_terminate_backend']],
+      ["SELECT 1 FROM accounts WHERE set_config('statement_timeout', '0', true) IS NOT NULL", ['set_config']],
+      ['SELECT id FROM accounts ORDER BY (SELECT pg_advisory_lock(1))', ['pg_advisory_lock']],
+      ["SELECT * FROM pg_catalog.pg_ls_dir('.')", ['pg_catalog.pg_ls_dir']],
+      ["WITH x AS (SELECT nextval('s')) SELECT * FROM x", ['nextval']],
+      ["SELECT query_to_xml('select 1', true, true, '')", ['query_to_xml']],
+      ['SELECT pg_sleep(1)', ['pg_sleep']],
+      ['SELECT public.bump(), my_fn()', ['my_fn', 'public.bump']],
+      [`SELECT "Lower"('x')`, ['Lower']],
+      ['SELECT 1 OPERATOR(public.===) 1', ['operator(public.===)']],
+      ["SELECT 'x'::app.money2", ['cast(app.money2)']],
+    ];
+    for (const [sql, unsafe] of cases) {
+      const f = facts(sql);
+      assert.equal(f.readOnly, false, sql);
+      assert.deepEqual(f.unsafeFunctions, unsafe, sql);
+    }
+  });
+
+  test('side-effect-free built-ins and the policy\'s safeFunctions keep a read read-only', () => {
+    const builtins = facts("SELECT lower(name), now(), count(*), random(), coalesce(a, 'x')::text, x::pg_catalog.int4 FROM accounts");
+    assert.equal(builtins.readOnly, true);
+    assert.deepEqual(builtins.unsafeFunctions, []);
+    assert.equal(facts('SELECT app.tax_rate(1)').readOnly, false);
+    assert.equal(facts('SELECT app.tax_rate(1)', ['app.tax_rate']).readOnly, true);
+    assert.equal(facts('SELECT 1 OPERATOR(app.===) 1', ['operator(app.===)']).readOnly, true);
+  });
+
+  test('column references are qualified by their table where the tree says which; whole rows are table.*', () => {
+    assert.deepEqual(facts('SELECT id, email FROM customers WHERE ssn = 1').columns, ['customers.email', 'customers.id', 'customers.ssn']);
+    assert.deepEqual(facts('SELECT c.ssn AS x FROM public.customers c').columns, ['public.customers.ssn']);
+    assert.deepEqual(facts('SELECT row_to_json(c) FROM customers c').columns, ['customers.*', 'customers.c']);
+    assert.deepEqual(facts('SELECT * FROM customers, orders').columns, ['customers.*', 'orders.*']);
+    assert.deepEqual(facts('SELECT a.name, b.ssn FROM customers a JOIN people b ON a.id = b.id').columns, ['customers.id', 'customers.name', 'people.id', 'people.ssn']);
+    assert.deepEqual(facts('WITH x AS (SELECT ssn FROM customers) SELECT x.ssn FROM x').columns, ['customers.ssn', 'ssn'], 'a CTE column has no table');
+    assert.deepEqual(facts('SELECT count(*) FROM customers').columns, []);
   });
 
   test('SQL that does not parse is refused with the parser message and position', () => {

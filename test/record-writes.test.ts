@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { newRequestId } from '../domain/ids';
 import type { Vote } from '../domain/request';
-import { verifyAuditChain } from '../store/audit';
+import { configureAuditKeys, verifyAuditChain } from '../store/audit';
 import { migrate } from '../store/migrate';
 import { createPool } from '../store/pool';
 import { getRequest, insertRequest, recordTransition, recordTransitions } from '../store/requests';
 import { recordCountedVote, recordIgnoredVote } from '../store/vote-records';
-import { requiredEnv } from './support/stack';
+import { requiredEnv, testAuditKeys } from './support/stack';
 
+configureAuditKeys(testAuditKeys);
 const pool = createPool(requiredEnv('TEST_DATABASE_URL'));
 before(() => migrate(pool));
 after(() => pool.end());

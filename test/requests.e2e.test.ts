@@ -19,6 +19,8 @@ import { type TestStack, capturedLogs, requiredEnv, startTestStack } from './sup
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+# A policy author's mistake, on purpose: next_ticket() advances a sequence.
+safeFunctions: [next_ticket]
 rules:
   - name: read-only
     when: sql.readOnly
@@ -103,15 +105,16 @@ describe('policy decides', () => {
     ]);
   });
 
-  test('the READ ONLY transaction stops a write the parser cannot see; statement_timeout stops long work', async () => {
+  test('the READ ONLY transaction stops a write the policy let through; statement_timeout stops long work', async () => {
     await target.query('CREATE SEQUENCE IF NOT EXISTS ticket_numbers');
-    const sneaky = await submit("SELECT nextval('ticket_numbers')");
+    await target.query("CREATE OR REPLACE FUNCTION next_ticket() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('ticket_numbers') $$");
+    const sneaky = await submit('SELECT next_ticket()');
     fixtures.set('allowed-failed-read-only', sneaky.id);
     const refused = await waitForStatus(stack.app, sneaky.id, ['succeeded', 'failed']);
-    assert.equal(refused.policy?.rule, 'read-only', 'the parser sees a SELECT');
+    assert.equal(refused.policy?.rule, 'read-only', 'the policy lists next_ticket as safe');
     assert.equal(refused.status, 'failed');
     assert.match(refused.error ?? '', /read-only transaction/);
-    const slow = await submit('SELECT pg_sleep(10)');
+    const slow = await submit('SELECT count(*) FROM generate_series(1, 10000000000)');
     const stopped = await waitForStatus(stack.app, slow.id, ['succeeded', 'failed']);
     assert.equal(stopped.status, 'failed');
     assert.match(stopped.error ?? '', /statement timeout/);
@@ -120,6 +123,10 @@ describe('policy decides', () => {
   test('target sessions are reused, and the session state of one command never reaches the next', async () => {
     const run = async (sql: string) => {
       const request = await submit(sql);
+      // Setting a session variable or taking a lock is not read-only: a reviewer lets it through.
+      if ((await waitForStatus(stack.app, request.id, ['pending_approval', 'succeeded', 'failed'])).status === 'pending_approval') {
+        await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'bob', {});
+      }
       const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
       assert.equal(done.status, 'succeeded', done.error ?? '');
       return done.result!.rows[0] as { pid: number; path: string; locked?: boolean; locks?: number };
@@ -298,6 +305,22 @@ describe('approval', () => {
     assert.equal(cancelled.body.status, 'cancelled');
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'agent')).status, 409);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {})).status, 409);
+    assert.equal(await executions(request.id), 0);
+  });
+
+  test('a cancel while policy evaluates ends the request cancelled before anything runs', async () => {
+    // Workers stopped: the request stays `evaluating`; the cancel is answered once they are back.
+    await stack.stopWorkers();
+    const request = await submit('UPDATE accounts SET balance = 8 WHERE id = 3');
+    fixtures.set('cancelled-while-evaluating', request.id);
+    const cancelling = call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'agent');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stack.startWorkers();
+    const cancelled = await cancelling;
+    assert.equal(cancelled.status, 200, cancelled.raw);
+    const done = await waitForStatus(stack.app, request.id, ['cancelled', 'pending_approval', 'succeeded']);
+    assert.equal(done.status, 'cancelled');
+    assert.equal(done.policy, null, 'policy never decided');
     assert.equal(await executions(request.id), 0);
   });
 

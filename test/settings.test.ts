@@ -64,7 +64,7 @@ test('notification settings: a short LINK_SECRET is named, hosts are listed, PUB
 test('webhooks interpolate their URL from the environment and refuse bad entries with the line', () => {
   const webhooksFile = file('n.yaml', 'webhooks:\n  - { name: dba-slack, url: "${SLACK_URL}", format: slack, groups: [dba] }\n');
   assert.deepEqual(loadWebhooks(webhooksFile, { SLACK_URL: 'https://hooks.slack.com/services/x' }), [
-    { name: 'dba-slack', url: 'https://hooks.slack.com/services/x', format: 'slack', groups: ['dba'] },
+    { name: 'dba-slack', url: 'https://hooks.slack.com/services/x', format: 'slack', groups: ['dba'], allowPrivateNetwork: false },
   ]);
   assert.deepEqual(loadWebhooks(undefined), []);
   assert.throws(() => loadWebhooks(file('n2.yaml', 'webhooks:\n  - { name: a, url: "ftp://x", groups: [dba] }\n'), {}), /webhooks\.0\.url \(line 2\): url must be an http\(s\) URL/);

@@ -56,6 +56,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
           webhooks: deps.webhooks ?? [],
           ...(settings.LINK_SECRET && { links: createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) }),
           publicUrl: publicUrl(settings),
+          ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),
         }),
       }),
     );
@@ -67,7 +68,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         connection,
         namespace: settings.TEMPORAL_NAMESPACE,
         taskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
-        dataConverter: converter,
+        dataConverter: dataConverter(settings.PAYLOAD_KEYS, { refusePlaintext: true }),
         activities: createExecutorActivities({ pool, targets: deps.targets, executorId: `${os.hostname()}:${process.pid}` }),
       }),
     );

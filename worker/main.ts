@@ -3,10 +3,17 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadPolicy } from '../policy/policy';
 import { loadSettings } from '../settings/env';
 import { loadWebhooks } from '../settings/notifications';
-import { loadPrincipals } from '../settings/principals';
+import { loadPrincipals, refuseDemoTokens } from '../settings/principals';
 import { loadTargets } from '../settings/targets';
+import { configureAuditKeys } from '../store/audit';
 import { createPool } from '../store/pool';
 import { createWorkers } from './create-workers';
+
+function refusingDemoTokens(file: string) {
+  const principals = loadPrincipals(file);
+  refuseDemoTokens(file, principals);
+  return principals;
+}
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -17,11 +24,12 @@ async function main(): Promise<void> {
   const files = {
     ...(settings.WORKER_ROLE !== 'executor' && {
       policy: loadPolicy(settings.POLICY_FILE),
-      principals: loadPrincipals(settings.PRINCIPALS_FILE),
+      principals: refusingDemoTokens(settings.PRINCIPALS_FILE),
       webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
     }),
     ...(settings.WORKER_ROLE !== 'orchestrator' && { targets: loadTargets(settings.TARGETS_FILE) }),
   };
+  configureAuditKeys(settings.AUDIT_KEY);
   const pool = createPool(settings.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const workers = await createWorkers({ settings, connection, pool, ...files });

@@ -62,6 +62,15 @@ const COMBINED_WRITES_PATCH = 'combined-writes';
 /** Signal payloads whose reviewer has control characters, or whose text has NUL, are malformed. */
 const STORABLE_VOTE_TEXT_PATCH = 'storable-vote-text';
 
+// Changes made after privilegedRequestV2: patched() in both types.
+
+/**
+ * An API vote is bound to what the API recorded: the workflow looks the reviewer's groups up in
+ * the principal directory (an activity) instead of taking them from the ballot, and before
+ * executing, every counted API vote must match its row on reviewer, decision and stage.
+ */
+const BOUND_API_VOTES_PATCH = 'bound-api-votes';
+
 const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
@@ -110,6 +119,8 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
   const combinesWrites = hasChange(COMBINED_WRITES_PATCH);
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
   let verdict: Verdict | undefined;
+  /** Until policy has decided, the agent may still cancel (it may not once a command is on its way). */
+  let policyDecided = false;
   let stage: ApprovalStage | undefined;
   let stageNumber = 0;
   setHandler(stateQuery, () => state);
@@ -155,13 +166,23 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
   setHandler(
     decideUpdate,
     async (ballot) => {
-      await countVote({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot.decision, ballot.comment, ballot.voteId);
+      let voter: Voter = { reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' };
+      if (patched(BOUND_API_VOTES_PATCH)) {
+        // Whoever can send updates can write any groups into a ballot: the directory decides.
+        voter = { ...voter, groups: (await orchestrator.lookupReviewerGroups(ballot.reviewer)) ?? [] };
+        // Checked again: with the directory's groups, and after whatever arrived during the look-up.
+        refuseAsFailure(voter, ballot);
+      }
+      await countVote(voter, ballot.decision, ballot.comment, ballot.voteId);
       return state;
     },
     {
       validator: (ballot) => {
         const checked = checkBallot(ballot);
         if (!checked.ok) throw ApplicationFailure.create({ type: 'MalformedBallot', message: `malformed ballot: ${checked.problems}`, nonRetryable: true });
+        if (state.votes.some((vote) => vote.id === ballot.voteId)) {
+          throw ApplicationFailure.create({ type: 'AlreadyVoted', message: `vote ${ballot.voteId} has already been counted`, nonRetryable: true });
+        }
         refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
       },
     },
@@ -197,13 +218,15 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     {
       validator: ({ agent }) => {
         if (agent !== request.agent) throw ApplicationFailure.create({ type: 'NotRequester', message: 'only the requesting agent may cancel', nonRetryable: true });
-        if (stage === undefined || verdict !== undefined) throw ApplicationFailure.create({ type: 'NotPending', message: 'only a request waiting for approval can be cancelled', nonRetryable: true });
+        const cancellable = verdict === undefined && (!policyDecided || stage !== undefined);
+        if (!cancellable) throw ApplicationFailure.create({ type: 'NotPending', message: 'only a request being evaluated or waiting for approval can be cancelled', nonRetryable: true });
       },
     },
   );
 
   // --- the story: policy, approval chain, execution ------------------------------------------
   const decision = await orchestrator.evaluatePolicy(request);
+  policyDecided = true;
   state.decision = decision;
   if (decision.risk) {
     const risk: SearchAttributeUpdatePair[] = [{ key: searchAttributes.risk, value: decision.risk }];
@@ -227,6 +250,12 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     await condition(allHandlersFinished);
     return state.status;
   };
+
+  if (verdict === 'cancelled') {
+    // Cancelled while policy was deciding: nothing more happens; the cancel records itself.
+    await condition(() => state.status === 'cancelled');
+    return finish();
+  }
 
   if (decision.effect === 'deny') {
     state.error = decision.reason ?? 'denied by policy';
@@ -262,15 +291,17 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     notifyReviewers(verdict!);
     if (verdict !== 'approved') return finish();
 
-    const counted = state.votes.filter((vote) => vote.channel === 'api').map((vote) => vote.id);
+    const apiVotes = state.votes.filter((vote) => vote.channel === 'api');
+    const counted = apiVotes.map((vote) => vote.id);
+    const claims = patched(BOUND_API_VOTES_PATCH) ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage })) : counted;
     const failVerification = async (forged: string[]) => {
-      state.error = `vote verification failed: API votes ${forged.join(', ')} were never recorded by the API`;
+      state.error = `vote verification failed: API votes ${forged.join(', ')} do not match what the API recorded`;
       await orchestrator.recordTransition({ requestId: request.id, step: 'status:failed', status: 'failed', changes: { error: state.error }, detail: { forged } });
       setStatus('failed');
       return finish();
     };
     if (combinesWrites) {
-      const { unrecordedApiVotes } = await orchestrator.recordTransitions({ requestId: request.id, transitions: [EXECUTING], verifyApiVotes: counted });
+      const { unrecordedApiVotes } = await orchestrator.recordTransitions({ requestId: request.id, transitions: [EXECUTING], verifyApiVotes: claims });
       if (unrecordedApiVotes.length > 0) return failVerification(unrecordedApiVotes);
     } else {
       const forged = await orchestrator.findUnrecordedApiVotes(request.id, counted);

@@ -21,7 +21,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
         issues: error.validation.map((issue) => ({ path: issue.instancePath || '/', message: issue.message ?? 'invalid' })),
       });
     }
-    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    if (error instanceof HttpError) return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message });
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: error.code ?? 'bad_request', message: error.message });
     }

@@ -8,6 +8,8 @@ import { errorBody } from '../schemas';
 const chainCheck = z.object({
   ok: z.boolean(),
   checked: z.number(),
+  keyIds: z.array(z.string()),
+  unkeyed: z.number(),
   firstBroken: z.object({ seq: z.string(), requestId: z.string(), step: z.string(), problem: z.string() }).nullable(),
 });
 

@@ -4,6 +4,7 @@ import type { VoteDecision } from '../../domain/request';
 import type { PrincipalDirectory } from '../../settings/principals';
 import { getRequest } from '../../store/requests';
 import { castVote } from '../cast-vote';
+import { type RateLimits, perMinute } from '../rate-limits';
 import { requireReviewer } from '../plugins/authentication';
 import { presentRequest } from '../present';
 import type { TemporalGateway } from '../temporal-gateway';
@@ -13,18 +14,20 @@ export interface DecisionRoutesOptions {
   pool: Pool;
   temporal: TemporalGateway;
   principals: PrincipalDirectory;
+  limits: RateLimits;
 }
 
-export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { pool, temporal, principals }) => {
+export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { pool, temporal, principals, limits }) => {
   for (const decision of ['approve', 'reject'] as const satisfies VoteDecision[]) {
     app.post(
       `/v1/requests/:id/${decision}`,
       {
+        config: { rateLimit: perMinute(limits.decide) },
         schema: {
           summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a pending request (reviewers)`,
           params: requestIdParams,
           body: decisionBody,
-          response: { 200: requestView, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+          response: { 200: requestView, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 429: errorBody },
         },
       },
       async (request) => {

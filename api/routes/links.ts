@@ -42,7 +42,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
       await send(reply, STATUS_OF_PROBLEM[check.problem], messagePage('This link cannot be used', check.message));
       return undefined;
     }
-    if (await isLinkUsed(pool, token)) {
+    if (await isLinkUsed(pool, check.claims)) {
       await send(reply, 409, ALREADY_USED);
       return undefined;
     }
@@ -76,7 +76,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
       await castVote(pool, temporal, { requestId: claims.requestId, reviewer, decision: claims.decision, comment: 'decided through a one-click link', stage: claims.stage });
     } catch (error) {
       if (error instanceof HttpError) return send(reply, error.statusCode, messagePage('Your vote was not counted', error.message));
-      await releaseLink(pool, token); // the vote never reached the workflow: the link may be tried again
+      await releaseLink(pool, claims); // the vote never reached the workflow: the link may be tried again
       throw error;
     }
     const record = (await getRequest(pool, claims.requestId))!;

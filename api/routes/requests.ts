@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
-import { newRequestId, requestIdForIdempotencyKey } from '../../domain/ids';
+import { z } from 'zod';
+import { REQUEST_ID_PATTERN, newRequestId, requestIdForIdempotencyKey } from '../../domain/ids';
+import { checkCallbackUrl } from '../callback-url';
+import { type RateLimits, perMinute } from '../rate-limits';
 import { type PrivilegedRequest, isTerminal } from '../../domain/request';
-import type { RequestRecord } from '../../domain/request-view';
+import { type RequestRecord, privilegedRequestOf } from '../../domain/request-view';
 import { analyseSql } from '../../connectors/postgres/sql-facts';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
 import type { StatusChanges } from '../../store/status-changes';
@@ -17,10 +20,12 @@ export interface RequestRoutesOptions {
   pool: Pool;
   temporal: TemporalGateway;
   principals: PrincipalDirectory;
-  /** Hosts a callbackUrl may point at (CALLBACK_ALLOWED_HOSTS); undefined allows any. */
+  /** Hosts a callbackUrl may point at (CALLBACK_ALLOWED_HOSTS); undefined allows any public host. */
   callbackHosts?: string[];
   statusChanges: StatusChanges;
   starts: WorkflowStarts;
+  /** Per principal and minute (SUBMIT_RATE_LIMIT, DECISION_RATE_LIMIT). */
+  limits: RateLimits;
 }
 
 /**
@@ -47,30 +52,37 @@ function sameCommand(existing: RequestRecord, request: PrivilegedRequest): boole
   );
 }
 
+const cursorClaims = z.strictObject({ createdAt: z.iso.datetime(), id: z.string().regex(REQUEST_ID_PATTERN) });
 const encodeCursor = (view: RequestRecord) => Buffer.from(JSON.stringify({ createdAt: view.createdAt, id: view.id })).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
+
+/** A cursor this API returned, or 400 saying what is wrong with it (never a query the database refuses). */
+function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
+  const refuse = (why: string) => new HttpError(400, 'invalid_cursor', `cursor is not one this API returned: ${why}`);
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || bytes.toString('base64url') !== cursor) throw refuse('it is not canonical base64url');
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
-    if (typeof parsed.createdAt === 'string' && typeof parsed.id === 'string' && !Number.isNaN(Date.parse(parsed.createdAt))) {
-      return { createdAt: parsed.createdAt, id: parsed.id };
-    }
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
-    // fall through to the 400 below
+    throw refuse('it does not hold JSON');
   }
-  throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
+  const claims = cursorClaims.safeParse(parsed);
+  if (!claims.success) throw refuse(claims.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; '));
+  return claims.data;
 }
 
-export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, statusChanges, starts }) => {
+export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, statusChanges, starts, limits }) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
   app.post(
     '/v1/requests',
     {
+      config: { rateLimit: perMinute(limits.submit) },
       schema: {
         summary: 'Ask for a privileged command to run',
         headers: idempotencyHeaders,
         body: submitBody,
-        response: { 200: requestView, 202: requestView, 400: errorBody, 401: errorBody, 422: errorBody },
+        response: { 200: requestView, 202: requestView, 400: errorBody, 401: errorBody, 422: errorBody, 429: errorBody },
       },
     },
     async (request, reply) => {
@@ -81,9 +93,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       if (!analysis.ok) {
         throw new HttpError(400, 'invalid_sql', `the SQL does not parse: ${analysis.message} (at character ${analysis.position + 1})`);
       }
-      if (body.callbackUrl && callbackHosts && !callbackHosts.includes(new URL(body.callbackUrl).host.toLowerCase())) {
-        throw new HttpError(400, 'callback_host_not_allowed', `callbackUrl must point at one of: ${callbackHosts.join(', ')} (CALLBACK_ALLOWED_HOSTS)`);
-      }
+      if (body.callbackUrl) await checkCallbackUrl(body.callbackUrl, callbackHosts);
       const privileged: PrivilegedRequest = {
         id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
         agent: principal.id,
@@ -172,7 +182,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     '/v1/requests/:id/cancel',
     {
       schema: {
-        summary: 'Cancel your own request while it waits for approval',
+        summary: 'Cancel your own request while policy evaluates it or it waits for approval',
         params: requestIdParams,
         response: { 200: requestView, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
       },
@@ -180,7 +190,11 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     async (request) => {
       const existing = await findVisible(pool, request.params.id, request.principal);
       if (existing.agent !== request.principal.id) throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
-      if (existing.status !== 'pending_approval') throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
+      if (existing.status !== 'pending_approval' && existing.status !== 'evaluating') {
+        throw new HttpError(409, 'NotPending', `the request is ${existing.status}; only a request being evaluated or waiting for approval can be cancelled`);
+      }
+      // Recorded but perhaps not started yet (the submit outbox): start it, so the cancel finds it.
+      if (existing.status === 'evaluating') await temporal.start(privilegedRequestOf(existing));
       await temporal.cancel(existing.id, request.principal.id);
       return present((await getRequest(pool, existing.id))!);
     },

@@ -2,7 +2,6 @@
 // says which one (an alias resolved to its table, or the only table of the query), and whole-row
 // references (`*`, `t.*`, a bare table name or alias used as a value) as `table.*`. Masking uses
 // it to decide whether a computed output column may carry a masked value.
-import { qualifiedName } from './sql-facts';
 
 type Node = Record<string, unknown>;
 

@@ -161,6 +161,10 @@ export class Harness {
       TEMPORAL_ADDRESS: temporal.address,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
+      AUDIT_KEY: `fault:${randomBytes(32).toString('base64')}`,
+      // The harness drives one agent and a few reviewers far past a person's pace, on purpose.
+      SUBMIT_RATE_LIMIT: '1000000',
+      DECISION_RATE_LIMIT: '1000000',
       LOG_LEVEL: 'warn',
     };
     const migrationPool = createPool(env.DATABASE_URL);

@@ -15,6 +15,7 @@ import { type Settings, loadSettings } from '../../settings/env';
 import { loadWebhooks } from '../../settings/notifications';
 import { loadPrincipals } from '../../settings/principals';
 import { loadTargets } from '../../settings/targets';
+import { configureAuditKeys } from '../../store/audit';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { createWorkers } from '../../worker/create-workers';
@@ -43,6 +44,10 @@ export const TOKENS = {
 export const TEST_PAYLOAD_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
 /** The same keys, parsed: for decrypting and replaying what the suite recorded. */
 export const testPayloadKeys = loadSettings({ PAYLOAD_KEYS: TEST_PAYLOAD_KEYS }).PAYLOAD_KEYS!;
+
+/** The key the audit chain is signed with in tests (AUDIT_KEY). */
+export const TEST_AUDIT_KEY = `test-audit-1:${Buffer.alloc(32, 9).toString('base64')}`;
+export const testAuditKeys = loadSettings({ AUDIT_KEY: TEST_AUDIT_KEY }).AUDIT_KEY!;
 
 /** The secret one-click links are signed with in tests (LINK_SECRET). */
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef0123456789';
@@ -94,6 +99,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** The API's start sweep; off by default, since test stacks share one database. */
   workflowStarts?: WorkflowStartsOptions;
+  /** The database URL the API and workers use; migrations always run as the run's superuser. */
+  databaseUrl?: string;
 }
 
 export async function startTestStack(policyYaml: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -115,7 +122,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
   if (options.notifications) writeFileSync(notificationsFile, options.notifications);
   const queue = `test-${randomBytes(4).toString('hex')}`;
   const settings = loadSettings({
-    DATABASE_URL: requiredEnv('TEST_DATABASE_URL'),
+    DATABASE_URL: options.databaseUrl ?? requiredEnv('TEST_DATABASE_URL'),
     TEMPORAL_ADDRESS: options.temporalAddress ?? requiredEnv('TEST_TEMPORAL_ADDRESS'),
     TEMPORAL_TASK_QUEUE: queue,
     TEMPORAL_EXECUTOR_TASK_QUEUE: `${queue}-executor`,
@@ -127,11 +134,18 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     LINK_SECRET: TEST_LINK_SECRET,
     PUBLIC_URL: 'http://gate.test',
     PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+    AUDIT_KEY: TEST_AUDIT_KEY,
+    // Suites send thousands of calls as one agent and a few reviewers; the limits have a test of their own.
+    SUBMIT_RATE_LIMIT: '1000000',
+    DECISION_RATE_LIMIT: '1000000',
     ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
     ...options.env,
   });
+  configureAuditKeys(settings.AUDIT_KEY);
+  // As the run's superuser, on the stack's database (a role of the test's own may not migrate).
+  const migrations = createPool(options.databaseUrl ? requiredEnv('TEST_DATABASE_URL') : settings.DATABASE_URL!, 1);
+  await migrate(migrations).finally(() => migrations.end());
   const pool = createPool(settings.DATABASE_URL!);
-  await migrate(pool);
 
   const workerConnection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS! });
   let workers: Worker[] = [];

@@ -1,0 +1,117 @@
+// The attacks suite's stack: the real API listening on a port (requests go over HTTP, raw paths
+// and all), both workers, the run's Temporal dev server and PostgreSQL. The gate connects as a
+// login role holding approval_gate_app only, as a production deployment would, so what the
+// attacker can do with the gate's own database credential is what that role can do.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import { asRole } from '../../runtime/databases';
+import { migrate } from '../../store/migrate';
+import { createPool } from '../../store/pool';
+import { type TestStack, type TestStackOptions, TOKENS, requiredEnv, startTestStack } from '../support/stack';
+
+export type Who = keyof typeof TOKENS;
+
+export interface AttackStack extends TestStack {
+  baseUrl: string;
+  /** The run's superuser on the gate's database: to look behind the gate, never used by it. */
+  admin: Pool;
+  /** The target database, as its owner (the executor's credential). */
+  target: Pool;
+  /** The login role the gate runs as, and its URL. */
+  appRole: string;
+  appUrl: string;
+}
+
+/** A login role with approval_gate_app only (no superuser, no audit owner), allowed to connect. */
+async function createAppRole(admin: Pool): Promise<{ role: string; url: string }> {
+  const role = `gate_app_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const database = new URL(requiredEnv('TEST_DATABASE_URL')).pathname.slice(1);
+  await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER PASSWORD '${password}' IN ROLE approval_gate_app`);
+  await admin.query(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
+  return { role, url: asRole(requiredEnv('TEST_DATABASE_URL'), role, password) };
+}
+
+export async function startAttackStack(policy: string, options: TestStackOptions = {}): Promise<AttackStack> {
+  const admin = createPool(requiredEnv('TEST_DATABASE_URL'), 4);
+  // approval_gate_app comes from migration 006.
+  await migrate(admin);
+  const app = await createAppRole(admin);
+  const stack = await startTestStack(policy, { ...options, databaseUrl: app.url });
+  await stack.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = stack.app.server.address() as AddressInfo;
+  const target = createPool(requiredEnv('TEST_TARGET_DATABASE_URL'), 4);
+  return {
+    ...stack,
+    baseUrl: `http://127.0.0.1:${port}`,
+    admin,
+    target,
+    appRole: app.role,
+    appUrl: app.url,
+    async stop() {
+      await stack.stop();
+      await target.end();
+      await admin.end();
+    },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One HTTP request with the path sent exactly as given (no URL normalisation). */
+export function send(baseUrl: string, method: string, rawPath: string, who: Who | null, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        hostname,
+        port,
+        method,
+        path: rawPath,
+        headers: {
+          ...(who && { authorization: `Bearer ${TOKENS[who]}` }),
+          ...(payload && { 'content-type': 'application/json', 'content-length': String(payload.length) }),
+          ...headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+export function submitBody(sql: string, reason = 'an attack', extra: Record<string, unknown> = {}) {
+  return { connector: 'postgres', target: 'app-db', command: { sql }, reason, ...extra };
+}
+
+/** Polls until the request is in one of `statuses`. */
+export async function waitFor(stack: AttackStack, id: string, statuses: string[], timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${id}`, 'alice')).json();
+    if (statuses.includes(view.status as string)) return view;
+    if (Date.now() > deadline) throw new Error(`${id} is ${String(view.status)}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A tally the suite prints per class: attempts made and how many got through. */
+export function tally(label: string, attempts: number, successes: number): void {
+  console.log(`attack class "${label}": ${attempts} attempts, ${successes} successes`);
+}
