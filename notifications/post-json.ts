@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { bareHost, guardedLookup, resolveAllowed } from './outbound-address';
 
 /** Per-request limit: a slow receiver must not hold a notify attempt for long. */
@@ -18,8 +19,8 @@ export interface PostOptions {
  */
 export async function postJson(url: string, body: unknown, { allowSpecialAddresses }: PostOptions): Promise<void> {
   const target = new URL(url);
-  // IP literals never reach `lookup`: check them here.
-  await resolveAllowed(bareHost(target), allowSpecialAddresses);
+  // IP literals never reach `lookup`: check them here. Names are checked by the lookup itself.
+  if (isIP(bareHost(target))) await resolveAllowed(bareHost(target), allowSpecialAddresses);
   const payload = Buffer.from(JSON.stringify(body));
   const client = target.protocol === 'https:' ? https : http;
   const status = await new Promise<number>((resolve, reject) => {

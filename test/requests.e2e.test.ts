@@ -15,7 +15,7 @@ import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from
 import { decryptedPayloadText } from './support/decrypted-history';
 import { recordHistories } from './support/histories';
 import { replayFailures } from './support/replay';
-import { type TestStack, capturedLogs, requiredEnv, startTestStack } from './support/stack';
+import { type TestStack, capturedLogs, requiredEnv, startTestStack, testAuditKeys } from './support/stack';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -417,8 +417,13 @@ describe('the API refuses bad input and starts nothing', () => {
     assert.equal(second.body.id, first.body.id);
     const different = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 2'), headers);
     assert.equal(different.status, 422);
+    // The start follows the answer (the submit outbox) and visibility lags behind it: wait for one.
     let runs = 0;
-    for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${first.body.id}'` })) runs++;
+    for (let attempt = 0; attempt < 50 && runs === 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      runs = 0;
+      for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${first.body.id}'` })) runs++;
+    }
     assert.equal(runs, 1);
   });
 
@@ -495,8 +500,9 @@ describe('records and history', () => {
     for (const id of startedIds) assert.equal((await call(stack.app, 'GET', `/v1/requests/${id}/history`, 'alice')).status, 200);
   });
 
-  test('the target credential and masked values appear in no history, response or record', async () => {
-    const secrets = [requiredEnv('TEST_TARGET_PASSWORD'), requiredEnv('TEST_TARGET_DATABASE_URL'), '078-05-1120', 'ada@example.com', '4111 1111 1111 1111', '5500-0000-0000-0004'];
+  test('the target credential, the audit key and masked values appear in no history, response or record', async () => {
+    const auditKey = testAuditKeys[0]!.key;
+    const secrets = [requiredEnv('TEST_TARGET_PASSWORD'), requiredEnv('TEST_TARGET_DATABASE_URL'), '078-05-1120', 'ada@example.com', '4111 1111 1111 1111', '5500-0000-0000-0004', auditKey.toString('base64'), auditKey.toString('hex')];
     const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
     const places: [string, string][] = [
       ['raw workflow histories', JSON.stringify(histories)],

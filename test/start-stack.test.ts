@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { withClient } from '../runtime/databases';
 import { freePort, portIsFree } from '../runtime/ports';
 import { requiredEnv } from './support/stack';
 
@@ -53,7 +54,9 @@ test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pend
   const api = `http://127.0.0.1:${ports.api}`;
 
   const first = await startStack(env);
-  for (const shown of [api, `${api}/docs`, `http://127.0.0.1:${ports.ui}`, 'curl -s -X POST']) assert.ok(first.output().includes(shown), `the banner shows ${shown}`);
+  for (const shown of [api, `${api}/docs`, `http://127.0.0.1:${ports.ui}`, 'curl -s -X POST', 'the gate connects as approval_gate_api', 'Demo tokens  accepted for billing-agent']) {
+    assert.ok(first.output().includes(shown), `the banner shows ${shown}`);
+  }
   const submitted = await fetch(`${api}/v1/requests`, {
     method: 'POST',
     headers: { authorization: AGENT, 'content-type': 'application/json' },
@@ -68,6 +71,18 @@ test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pend
     Object.assign(waiting, await (await fetch(`${api}/v1/requests/${id}`, { headers: { authorization: AGENT } })).json());
   }
   assert.equal(waiting.status, 'pending_approval');
+
+  // Who the stack's sessions are: the gate's is no superuser, and the demo target has a role of its own.
+  await withClient(`postgres://postgres:postgres@127.0.0.1:${ports.postgres}/postgres`, async (client) => {
+    const sessions = await client.query<{ datname: string; usename: string; usesuper: boolean }>(
+      `SELECT DISTINCT a.datname, a.usename, u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usename = a.usename
+       WHERE a.datname IN ('approval_gate', 'approval_gate_demo') AND a.pid <> pg_backend_pid()`,
+    );
+    const gate = sessions.rows.filter((row) => row.datname === 'approval_gate');
+    assert.ok(gate.length > 0 && gate.every((row) => row.usename === 'approval_gate_api' && !row.usesuper), JSON.stringify(sessions.rows));
+    const canConnect = await client.query<{ allowed: boolean }>("SELECT has_database_privilege('approval_gate_demo_executor', 'approval_gate', 'CONNECT') AS allowed");
+    assert.equal(canConnect.rows[0]!.allowed, false, 'the demo target role reaches the gate database');
+  });
 
   assert.equal(await stopStack(first.child), 0, `Ctrl-C exits cleanly:\n${first.output()}`);
   for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} was released`);

@@ -1,27 +1,13 @@
 // Bad configuration stops a process at start-up with a message naming the problem.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
+import { startUntilRefused } from './support/start-up';
 
-const root = path.join(__dirname, '..');
 
-async function startWorker(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  try {
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], {
-      cwd: root,
-      env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', TEMPORAL_ADDRESS: '127.0.0.1:1', ...env },
-      timeout: 30_000,
-    });
-    return { code: 0, stderr: '' };
-  } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
-  }
-}
+const startWorker = (env: Record<string, string>) => startUntilRefused('worker/main.ts', env);
 
 test('a bad CEL condition stops the worker, naming the rule and the problem', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'startup-'));

@@ -50,6 +50,18 @@ export const HARMLESS_VOLATILE_BUILTINS: ReadonlySet<string> = new Set([
   'pg_database_size',
 ]);
 
+/** Deny-list categories whose functions read data that neither policy nor masking can see. */
+const OPAQUE_READ_CATEGORIES = new Set(['SQL given as text', 'remote calls']);
+
+/**
+ * Whether a call may read table data through a path the parser cannot follow: SQL given as text,
+ * a remote call, or any function that is not built in (a user function can read any table).
+ */
+export function readsOpaquely(qualifiedName: string): boolean {
+  const reason = unsafeFunctionReason(qualifiedName, new Set());
+  return reason === 'not a built-in function' || OPAQUE_READ_CATEGORIES.has(reason ?? '');
+}
+
 export function deniedCategory(name: string): string | undefined {
   return DENIED_BUILTINS.find((entry) => entry.names.test(name))?.category;
 }

@@ -2,7 +2,8 @@
 // an output value came from (the table and column PostgreSQL names for each result field), not by
 // the output's name, so an alias does not unmask it. An output computed from an expression has no
 // source column: it is masked whole when the batch refers to a masked column, to a whole row of a
-// table that may hold one, or calls a function the catalogue does not know to be side-effect free.
+// table that may hold one, or calls something that may read data the parser cannot follow (SQL
+// given as text, a function that is not built in).
 import type { MaskRules } from '../../settings/targets';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;

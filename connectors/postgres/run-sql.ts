@@ -64,7 +64,7 @@ async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget,
  */
 export async function runSql(sessions: TargetSessions, target: PostgresTarget, sql: string, analysis: SqlAnalysis): Promise<PostgresResult> {
   const masked = parseMaskedColumns(target.mask.columns);
-  const touchesMasked = refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.facts.unsafeFunctions.length > 0);
+  const touchesMasked = refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {

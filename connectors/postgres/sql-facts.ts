@@ -1,6 +1,6 @@
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
-import { isBuiltinOperator, isBuiltinType, unsafeFunctionReason } from './function-safety';
+import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
 
 /** Facts about a SQL batch, exposed to policy conditions as the CEL variable `sql`. */
 export interface SqlFacts {
@@ -23,6 +23,8 @@ export interface SqlAnalysis {
   facts: SqlFacts;
   /** Only SELECTs without row locks, whatever they call: the executor opens a READ ONLY transaction for these. */
   onlyReads: boolean;
+  /** Calls something that may read table data the parser cannot see (masking then masks computed values). */
+  readsOpaquely: boolean;
 }
 
 export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number };
@@ -85,6 +87,7 @@ class TreeWalker {
   tables = new Set<string>();
   functions = new Set<string>();
   unsafe = new Set<string>();
+  readsOpaquely = false;
   cteNames = new Set<string>();
   locksRows = false;
 
@@ -123,6 +126,7 @@ class TreeWalker {
       const name = qualifiedName(node.funcname);
       this.functions.add(name);
       if (unsafeFunctionReason(name, this.safeFunctions)) this.unsafe.add(name);
+      if (readsOpaquely(name)) this.readsOpaquely = true;
     }
     // A user-defined operator or cast runs a user-defined function.
     if (nodeType === 'A_Expr' && Array.isArray(node.name)) {
@@ -170,6 +174,7 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
   return {
     ok: true,
     onlyReads,
+    readsOpaquely: whole.readsOpaquely,
     facts: {
       readOnly: onlyReads && unsafeFunctions.length === 0,
       kinds,

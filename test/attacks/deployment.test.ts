@@ -3,16 +3,13 @@
 // trigger off and every plain hash recomputed) does not verify; the target's credential does not
 // reach the gate's database.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { auditHash } from '../../store/audit';
+import { startUntilRefused } from '../support/start-up';
 import { requiredEnv } from '../support/stack';
 import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-const root = path.join(__dirname, '../..');
 const POLICY = `version: 1
 default: { effect: allow }
 rules: []
@@ -24,23 +21,9 @@ before(async () => {
 });
 after(() => stack.stop());
 
-async function start(script: string, env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  try {
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, script)], {
-      cwd: root,
-      env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', TEMPORAL_ADDRESS: '127.0.0.1:1', ...env },
-      timeout: 30_000,
-    });
-    return { code: 0, stderr: '' };
-  } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
-  }
-}
-
 test('the demo tokens are refused by `npm run api` and `npm run worker`', async () => {
   for (const [script, env] of [['api/server.ts', {}], ['worker/main.ts', { WORKER_ROLE: 'orchestrator' }]] as const) {
-    const { code, stderr } = await start(script, { PRINCIPALS_FILE: 'config/principals.yaml', ...env });
+    const { code, stderr } = await startUntilRefused(script, { PRINCIPALS_FILE: 'config/principals.yaml', ...env });
     assert.equal(code, 1, `${script} started with demo tokens`);
     assert.match(stderr, /PRINCIPALS_FILE config\/principals\.yaml holds demo tokens \(ending in -change-me\) for billing-agent, alice, bob, carol/);
   }

@@ -9,15 +9,8 @@ import { createLinkSigner } from '../../notifications/links';
 import { listDeliveries } from '../../store/deliveries';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { TEST_LINK_SECRET } from '../support/stack';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: reads
-    when: sql.readOnly
-    effect: allow
-`;
 
 let stack: AttackStack;
 let receiver: Receiver;
@@ -25,7 +18,7 @@ let receiver: Receiver;
 before(async () => {
   receiver = await startReceiver();
   const port = new URL(receiver.url).port;
-  stack = await startAttackStack(POLICY, {
+  stack = await startAttackStack(READS_ALLOWED_POLICY, {
     // Webhooks that point at this machine without saying they may: delivery must refuse them.
     notifications: `webhooks:
   - { name: by-name, url: "http://localhost:${port}/by-name", groups: [dba] }

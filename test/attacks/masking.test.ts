@@ -2,15 +2,8 @@
 // below is a read the policy allows at once, and no raw SSN may come back, in rows or in errors.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: read-only-sql
-    when: sql.readOnly
-    effect: allow
-`;
 
 const SSNS = ['078-05-1120', '219-09-9999', '457-55-5462'];
 /** The digits alone too: a leak need not keep the dashes. */
@@ -19,7 +12,7 @@ const LEAKS = [...SSNS, ...SSNS.map((ssn) => ssn.replace(/-/g, ''))];
 let stack: AttackStack;
 
 before(async () => {
-  stack = await startAttackStack(POLICY);
+  stack = await startAttackStack(READS_ALLOWED_POLICY);
   await stack.target.query(`
     CREATE TABLE IF NOT EXISTS people (id int PRIMARY KEY, name text NOT NULL, ssn text NOT NULL);
     INSERT INTO people VALUES (1, 'Ada', '${SSNS[0]}'), (2, 'Alan', '${SSNS[1]}'), (3, 'Grace', '${SSNS[2]}') ON CONFLICT DO NOTHING;

@@ -5,22 +5,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { requiredEnv } from '../support/stack';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: read-only-sql
-    when: sql.readOnly
-    effect: allow
-`;
 
 let stack: AttackStack;
 /** A session of the target's role, held open: nothing the agent sends may end or disturb it. */
 let bystander: Client;
 
 before(async () => {
-  stack = await startAttackStack(POLICY);
+  stack = await startAttackStack(READS_ALLOWED_POLICY);
   await stack.target.query(`
     CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY, amount int NOT NULL);
     INSERT INTO ledger VALUES (1, 100) ON CONFLICT DO NOTHING;

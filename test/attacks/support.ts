@@ -13,6 +13,15 @@ import { type TestStack, type TestStackOptions, TOKENS, requiredEnv, startTestSt
 
 export type Who = keyof typeof TOKENS;
 
+/** The policy most classes attack: read-only SQL runs at once, everything else waits for a dba. */
+export const READS_ALLOWED_POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: read-only-sql
+    when: sql.readOnly
+    effect: allow
+`;
+
 export interface AttackStack extends TestStack {
   baseUrl: string;
   /** The run's superuser on the gate's database: to look behind the gate, never used by it. */

@@ -304,7 +304,8 @@ export class Harness {
    * workflow history and no table of the gate. Returns where each was found (empty: nowhere).
    */
   async leaks(): Promise<{ places: number; hits: string[] }> {
-    const secrets = [new URL(this.env.FAULT_TARGET_URL!).password, this.env.FAULT_TARGET_URL!];
+    const auditKey = this.env.AUDIT_KEY!.slice(this.env.AUDIT_KEY!.indexOf(':') + 1);
+    const secrets = [new URL(this.env.FAULT_TARGET_URL!).password, this.env.FAULT_TARGET_URL!, auditKey, Buffer.from(auditKey, 'base64').toString('hex')];
     const places: [string, string][] = [['process logs', this.logs.join('')]];
     for await (const workflow of this.client.workflow.list()) {
       places.push([`history of ${workflow.workflowId}`, JSON.stringify(await this.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory())]);
