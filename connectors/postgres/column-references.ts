@@ -2,6 +2,8 @@
 // says which one (an alias resolved to its table, or the only table of the query), and whole-row
 // references (`*`, `t.*`, a bare table name or alias used as a value) as `table.*`. Masking uses
 // it to decide whether a computed output column may carry a masked value.
+//
+// A class with methods rather than closures: this runs for every policy decision.
 
 type Node = Record<string, unknown>;
 
@@ -12,93 +14,117 @@ interface ScopeEntry {
   names: string[];
 }
 
-/** The tables of a FROM list (joins included); subqueries and CTEs stand for no table. */
-function fromEntries(items: unknown, cteNames: ReadonlySet<string>): ScopeEntry[] {
-  const entries: ScopeEntry[] = [];
-  const add = (item: unknown) => {
+const aliasOf = (node: Node | undefined) => (node?.alias as { aliasname?: string } | undefined)?.aliasname;
+
+class ColumnCollector {
+  readonly found = new Set<string>();
+
+  constructor(private readonly cteNames: ReadonlySet<string>) {}
+
+  walk(value: unknown, own: ScopeEntry[], outer: ScopeEntry[]): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.walk(item, own, outer);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const key in value as Node) {
+      const child = (value as Node)[key];
+      if (key === 'ColumnRef') {
+        this.resolve(child as Node, own, outer);
+        continue;
+      }
+      const scope = child !== null && typeof child === 'object' ? this.scopeOf(key, child as Node) : undefined;
+      if (scope) this.walk(child, scope, own.length > 0 ? [...own, ...outer] : outer);
+      else this.walk(child, own, outer);
+    }
+  }
+
+  /** The tables a statement node brings into scope for the references inside it. */
+  private scopeOf(nodeType: string, node: Node): ScopeEntry[] | undefined {
+    const entries: ScopeEntry[] = [];
+    if (nodeType === 'SelectStmt') this.addFrom(node.fromClause, entries);
+    else if (nodeType === 'UpdateStmt') this.addFrom([node.relation, node.fromClause], entries);
+    else if (nodeType === 'DeleteStmt') this.addFrom([node.relation, node.usingClause], entries);
+    else if (nodeType === 'MergeStmt') this.addFrom([node.relation, node.sourceRelation], entries);
+    else if (nodeType === 'InsertStmt') this.addFrom(node.relation, entries);
+    else return undefined;
+    return entries;
+  }
+
+  /** The tables of a FROM list (joins included); subqueries and CTEs stand for no table. */
+  private addFrom(item: unknown, entries: ScopeEntry[]): void {
+    if (Array.isArray(item)) {
+      for (const one of item) this.addFrom(one, entries);
+      return;
+    }
     if (item === null || typeof item !== 'object') return;
     const node = item as Node;
     const rangeVar = (node.RangeVar ?? (node.relname !== undefined ? node : undefined)) as Node | undefined;
     if (rangeVar) {
       const relname = String(rangeVar.relname);
-      const alias = (rangeVar.alias as { aliasname?: string } | undefined)?.aliasname;
-      const isCte = rangeVar.schemaname === undefined && cteNames.has(relname);
-      const table = isCte ? undefined : [rangeVar.schemaname, relname].filter(Boolean).join('.');
-      entries.push({ table, names: alias ? [alias] : [relname] });
+      const isCte = rangeVar.schemaname === undefined && this.cteNames.has(relname);
+      const table = isCte ? undefined : rangeVar.schemaname ? `${String(rangeVar.schemaname)}.${relname}` : relname;
+      entries.push({ table, names: [aliasOf(rangeVar) ?? relname] });
       return;
     }
     const join = node.JoinExpr as Node | undefined;
     if (join) {
-      add(join.larg);
-      add(join.rarg);
+      this.addFrom(join.larg, entries);
+      this.addFrom(join.rarg, entries);
       return;
     }
-    for (const wrapper of ['RangeSubselect', 'RangeFunction'] as const) {
-      const alias = ((node[wrapper] as Node | undefined)?.alias as { aliasname?: string } | undefined)?.aliasname;
-      if (alias) entries.push({ table: undefined, names: [alias] });
+    const alias = aliasOf(node.RangeSubselect as Node | undefined) ?? aliasOf(node.RangeFunction as Node | undefined);
+    if (alias) entries.push({ table: undefined, names: [alias] });
+  }
+
+  private byName(name: string, own: ScopeEntry[], outer: ScopeEntry[]): ScopeEntry | undefined {
+    for (const entry of own) if (entry.names.includes(name)) return entry;
+    for (const entry of outer) if (entry.names.includes(name)) return entry;
+    return undefined;
+  }
+
+  private resolve(reference: Node, own: ScopeEntry[], outer: ScopeEntry[]): void {
+    const fields = (reference.fields as Node[] | undefined) ?? [];
+    const star = fields.length > 0 && 'A_Star' in fields[fields.length - 1]!;
+    const names = fields.map((field) => (field.String as { sval?: string } | undefined)?.sval ?? '*');
+    if (names.length === 1 && star) {
+      let rows = 0;
+      for (const entry of own) {
+        if (!entry.table) continue;
+        this.found.add(`${entry.table}.*`);
+        rows += 1;
+      }
+      if (rows === 0) this.found.add('*');
+      return;
     }
-  };
-  for (const item of Array.isArray(items) ? items : [items]) add(item);
-  return entries;
-}
-
-/** The tables a statement node brings into scope for the references inside it. */
-function scopeOf(nodeType: string, node: Node, cteNames: ReadonlySet<string>): ScopeEntry[] | undefined {
-  if (nodeType === 'SelectStmt') return fromEntries(node.fromClause, cteNames);
-  if (nodeType === 'UpdateStmt') return [...fromEntries(node.relation, cteNames), ...fromEntries(node.fromClause, cteNames)];
-  if (nodeType === 'DeleteStmt') return [...fromEntries(node.relation, cteNames), ...fromEntries(node.usingClause, cteNames)];
-  if (nodeType === 'MergeStmt') return [...fromEntries(node.relation, cteNames), ...fromEntries(node.sourceRelation, cteNames)];
-  if (nodeType === 'InsertStmt') return fromEntries(node.relation, cteNames);
-  return undefined;
-}
-
-function resolve(reference: Node, own: ScopeEntry[], outer: ScopeEntry[]): string[] {
-  const fields = (reference.fields as Node[] | undefined) ?? [];
-  const star = fields.length > 0 && 'A_Star' in fields.at(-1)!;
-  const names = fields.map((field) => (field.String as { sval?: string } | undefined)?.sval ?? '*');
-  const byName = (name: string) => own.find((entry) => entry.names.includes(name)) ?? outer.find((entry) => entry.names.includes(name));
-  const wholeRow = (entry: ScopeEntry | undefined) => (entry?.table ? [`${entry.table}.*`] : []);
-
-  if (names.length === 1 && star) {
-    const rows = own.flatMap(wholeRow);
-    return rows.length > 0 ? rows : ['*'];
+    if (names.length === 1) {
+      const column = names[0]!;
+      const only = own.length === 1 ? own[0]!.table : undefined;
+      this.found.add(only ? `${only}.${column}` : column);
+      // A bare table name or alias used as a value is the whole row (`SELECT c FROM customers c`).
+      const row = this.byName(column, own, outer);
+      if (row?.table) this.found.add(`${row.table}.*`);
+      return;
+    }
+    if (names.length === 2) {
+      const [qualifier, column] = names as [string, string];
+      const entry = this.byName(qualifier, own, outer);
+      if (star) {
+        if (!entry) this.found.add(`${qualifier}.*`);
+        else if (entry.table) this.found.add(`${entry.table}.*`);
+        return;
+      }
+      // A subquery, a CTE or a name the tree cannot place: the table is unknown, say so by leaving it out.
+      this.found.add(entry?.table ? `${entry.table}.${column}` : column);
+      return;
+    }
+    this.found.add(names.join('.'));
   }
-  if (names.length === 1) {
-    const column = names[0]!;
-    const tables = own.filter((entry) => entry.table);
-    const qualified = tables.length === 1 && own.length === 1 ? `${tables[0]!.table}.${column}` : column;
-    // A bare table name or alias used as a value is the whole row (`SELECT c FROM customers c`).
-    return [qualified, ...wholeRow(byName(column))];
-  }
-  if (names.length === 2) {
-    const [qualifier, column] = names as [string, string];
-    const entry = byName(qualifier);
-    if (star) return entry ? (entry.table ? [`${entry.table}.*`] : []) : [`${qualifier}.*`];
-    // A subquery, a CTE or a name the tree cannot place: the table is unknown, say so by leaving it out.
-    return [entry?.table ? `${entry.table}.${column}` : column];
-  }
-  return [names.join('.')];
 }
 
 /** Every column reference in the statements, sorted and without repeats. */
 export function columnReferences(statements: unknown[], cteNames: ReadonlySet<string>): string[] {
-  const found = new Set<string>();
-  const walk = (value: unknown, own: ScopeEntry[], outer: ScopeEntry[]): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item, own, outer);
-      return;
-    }
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value as Node)) {
-      if (key === 'ColumnRef') {
-        for (const reference of resolve(child as Node, own, outer)) found.add(reference);
-        continue;
-      }
-      const scope = child !== null && typeof child === 'object' ? scopeOf(key, child as Node, cteNames) : undefined;
-      if (scope) walk(child, scope, [...own, ...outer]);
-      else walk(child, own, outer);
-    }
-  };
-  walk(statements, [], []);
-  return [...found].sort();
+  const collector = new ColumnCollector(cteNames);
+  collector.walk(statements, [], []);
+  return [...collector.found].sort();
 }

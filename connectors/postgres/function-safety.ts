@@ -67,11 +67,24 @@ export function deniedCategory(name: string): string | undefined {
 }
 
 /**
- * Why a call of `qualifiedName` (as written, lower-case: `lower`, `pg_catalog.lower`,
+ * The verdict per built-in name: it never changes while the process runs. Only names of the
+ * catalogue are kept, so names an agent makes up cannot grow the map.
+ */
+const verdicts = new Map<string, string | undefined>();
+
+/**
+ * Why a call of `qualifiedName` (as the parser names it: `lower`, `pg_catalog.lower`,
  * `public.my_fn`) is not known to be free of side effects; undefined when it is.
  */
 export function unsafeFunctionReason(qualifiedName: string, safeFunctions: ReadonlySet<string>): string | undefined {
   if (safeFunctions.has(qualifiedName)) return undefined;
+  if (verdicts.has(qualifiedName)) return verdicts.get(qualifiedName);
+  const verdict = builtinVerdict(qualifiedName);
+  if (builtins.functions[qualifiedName.split('.').at(-1)!]) verdicts.set(qualifiedName, verdict);
+  return verdict;
+}
+
+function builtinVerdict(qualifiedName: string): string | undefined {
   const parts = qualifiedName.split('.');
   const name = parts.at(-1)!;
   if (parts.length > 1 && parts.slice(0, -1).join('.') !== 'pg_catalog') return 'not a built-in function';

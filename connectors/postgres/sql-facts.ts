@@ -164,8 +164,9 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
   whole.walk(rawStatements);
   const statements = rawStatements.map((stmt) => {
     const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
-    const one = new TreeWalker(safeFunctions);
-    one.walk(stmt);
+    // One statement: the whole batch's walk already holds its tables.
+    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions);
+    if (one !== whole) one.walk(stmt);
     return { kind: kindOf(nodeType, node) ?? 'other', tables: one.realTables(), hasWhere: node.whereClause !== undefined };
   });
   const kinds = [...whole.kinds].sort();
