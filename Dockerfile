@@ -6,7 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --include=optional && npm cache clean --force
 COPY . .
 # Workers load this pre-built bundle instead of running webpack at start-up.
-RUN npx tsx scripts/bundle-workflows.ts /app/dist/workflow-bundle.js
+RUN npx tsx tools/bundle-workflows.ts /app/dist/workflow-bundle.js
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 USER node
 CMD ["npm", "run", "api"]

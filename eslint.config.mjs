@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/request.ts', 'domain/notifications.ts', 'domain/text.ts', 'bench/baseline-workflows.ts'],
+    files: ['workflows/**/*.ts', 'temporal/contract.ts', 'domain/request.ts', 'domain/notifications.ts', 'domain/text.ts', 'tools/bench/baseline-workflows.ts', 'test/attacks/rogue/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

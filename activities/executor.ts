@@ -4,7 +4,7 @@ import { runSql } from '../connectors/postgres/run-sql';
 import { analyseSql } from '../connectors/postgres/sql-facts';
 import { TargetSessions } from '../connectors/postgres/target-sessions';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
-import type { PostgresTarget } from '../settings/targets';
+import type { PostgresTarget } from '../config/targets';
 import { type ExecutionRecord, claimExecution, findExecution, finishExecution, recordExecutionRefusal } from '../store/executions';
 import { findApprovedCommand } from '../store/requests';
 

@@ -2,10 +2,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type AgentNotice, NOTIFY_MAX_ATTEMPTS, type ReviewerNotice } from '../domain/notifications';
 import { type LinkSigner, decisionLinks } from '../notifications/links';
-import { type ReviewerLinks, reviewerMessage, slackBody } from '../notifications/messages';
+import { type ReviewerLinks, reviewerMessage, slackBody } from '../notifications/webhook-bodies';
 import { postJson } from '../notifications/post-json';
-import type { Webhook } from '../settings/notifications';
-import type { PrincipalDirectory } from '../settings/principals';
+import type { Webhook } from '../config/webhooks';
+import type { PrincipalDirectory } from '../config/principals';
 import { deliveredDestinations, recordDelivery } from '../store/deliveries';
 
 export interface NotifyDependencies {

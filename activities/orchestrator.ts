@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest, Vote } from '../domain/request';
 import type { Policy } from '../policy/policy';
-import { policyInputFor } from '../policy/policy-input';
-import type { PrincipalDirectory } from '../settings/principals';
+import { policyInputFor } from '../connectors/policy-input';
+import type { PrincipalDirectory } from '../config/principals';
 import { findExecution } from '../store/executions';
 import { type Transition, type TransitionBatch, recordTransition, recordTransitions } from '../store/requests';
 import { type CountedVote, recordCountedVote, recordIgnoredVote } from '../store/vote-records';

@@ -8,13 +8,13 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Pool } from 'pg';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { createLinkSigner } from '../notifications/links';
-import { type Settings, publicUrl } from '../settings/env';
-import type { PrincipalDirectory } from '../settings/principals';
+import { type Settings, publicUrl } from '../config/env';
+import type { PrincipalDirectory } from '../config/principals';
 import { listenForStatusChanges } from '../store/status-changes';
 import { authenticate, principalSlot } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
 import { HttpError } from './http-error';
-import { AesGcmCodec } from '../codec/aes-gcm-codec';
+import { AesGcmCodec } from '../temporal/aes-gcm-codec';
 import { auditRoutes } from './routes/audit';
 import { codecRoutes } from './routes/codec';
 import { decisionRoutes } from './routes/decisions';

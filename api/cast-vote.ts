@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { newVoteId } from '../domain/ids';
 import type { Vote, VoteDecision } from '../domain/request';
-import type { Principal } from '../settings/principals';
+import type { Principal } from '../config/principals';
 import { getRequest } from '../store/requests';
 import { insertApiVoteIfPending, markVoteRefused } from '../store/votes';
 import { HttpError } from './http-error';

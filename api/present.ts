@@ -1,5 +1,5 @@
 import type { RequestRecord, RequestView } from '../domain/request-view';
-import type { PrincipalDirectory } from '../settings/principals';
+import type { PrincipalDirectory } from '../config/principals';
 
 /** A stored request as the API shows it: adds who may approve in the current stage. */
 export function presentRequest(record: RequestRecord, principals: PrincipalDirectory): RequestView {

@@ -1,8 +1,8 @@
 // API process: `npm run api`. Reads the environment documented in the README.
 import { Client, Connection } from '@temporalio/client';
-import { dataConverter } from '../codec/data-converter';
-import { loadSettings } from '../settings/env';
-import { loadPrincipals, refuseDemoTokens } from '../settings/principals';
+import { dataConverter } from '../temporal/data-converter';
+import { loadSettings } from '../config/env';
+import { loadPrincipals, refuseDemoTokens } from '../config/principals';
 import { configureAuditKeys } from '../store/audit';
 import { createPool } from '../store/pool';
 import { buildApp } from './app';

@@ -1,8 +1,8 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
-import type { Settings } from '../settings/env';
-import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate } from '../workflows/messages';
+import type { Settings } from '../config/env';
+import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate } from '../temporal/contract';
 import type { privilegedRequestV2 } from '../workflows/privileged-request';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
-import { ConfigurationError } from '../settings/env';
-import { parseYamlText, readConfigFile } from '../settings/yaml-file';
+import { ConfigurationError } from '../config/env';
+import { parseYamlText, readConfigFile } from '../config/yaml-file';
 import type { SqlFacts } from '../connectors/postgres/sql-facts';
 import { parseDurationMs } from './duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { PayloadKey } from '../settings/payload-keys';
+import type { PayloadKey } from '../config/payload-keys';
 import { canonicalJson } from './canonical-json';
 
 export interface AuditEvent {

@@ -1,5 +1,5 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL (docker-compose runs it once before the API).
-import { loadSettings } from '../settings/env';
+import { loadSettings } from '../config/env';
 import { migrate } from './migrate';
 import { createPool } from './pool';
 

@@ -3,14 +3,14 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { Pool } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
 import { createOrchestratorActivities } from '../activities/orchestrator';
-import { dataConverter } from '../codec/data-converter';
+import { dataConverter } from '../temporal/data-converter';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { createLinkSigner } from '../notifications/links';
 import type { Policy } from '../policy/policy';
-import { type Settings, publicUrl } from '../settings/env';
-import type { Webhook } from '../settings/notifications';
-import type { PrincipalDirectory } from '../settings/principals';
-import type { PostgresTarget } from '../settings/targets';
+import { type Settings, publicUrl } from '../config/env';
+import type { Webhook } from '../config/webhooks';
+import type { PrincipalDirectory } from '../config/principals';
+import type { PostgresTarget } from '../config/targets';
 
 export interface WorkerDependencies {
   settings: Settings;

@@ -1,10 +1,10 @@
 // Worker process: `npm run worker`. Reads the same environment as the API (see README).
 import { NativeConnection } from '@temporalio/worker';
 import { loadPolicy } from '../policy/policy';
-import { loadSettings } from '../settings/env';
-import { loadWebhooks } from '../settings/notifications';
-import { loadPrincipals, refuseDemoTokens } from '../settings/principals';
-import { loadTargets } from '../settings/targets';
+import { loadSettings } from '../config/env';
+import { loadWebhooks } from '../config/webhooks';
+import { loadPrincipals, refuseDemoTokens } from '../config/principals';
+import { loadTargets } from '../config/targets';
 import { configureAuditKeys } from '../store/audit';
 import { createPool } from '../store/pool';
 import { createWorkers } from './create-workers';

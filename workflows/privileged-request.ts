@@ -16,7 +16,7 @@ import type { createExecutorActivities } from '../activities/executor';
 import type { createOrchestratorActivities } from '../activities/orchestrator';
 import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
 import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
-import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, requestSearchAttributes, searchAttributes, stateQuery } from './messages';
+import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, requestSearchAttributes, searchAttributes, stateQuery } from '../temporal/contract';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Principal, PrincipalDirectory } from '../../settings/principals';
+import type { Principal, PrincipalDirectory } from '../../config/principals';
 import { HttpError } from '../http-error';
 
 declare module 'fastify' {

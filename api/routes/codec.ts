@@ -4,7 +4,7 @@ import cors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PayloadDecryptionError } from '../../codec/aes-gcm-codec';
+import { PayloadDecryptionError } from '../../temporal/aes-gcm-codec';
 import { HttpError } from '../http-error';
 import { requireReviewer } from '../plugins/authentication';
 import { errorBody } from '../schemas';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import type { VoteDecision } from '../../domain/request';
-import type { PrincipalDirectory } from '../../settings/principals';
+import type { PrincipalDirectory } from '../../config/principals';
 import { getRequest } from '../../store/requests';
 import { castVote } from '../cast-vote';
 import { type RateLimits, perMinute } from '../rate-limits';

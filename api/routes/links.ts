@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { LinkClaims, LinkSigner } from '../../notifications/links';
-import type { PrincipalDirectory } from '../../settings/principals';
+import type { PrincipalDirectory } from '../../config/principals';
 import { getRequest } from '../../store/requests';
 import { isLinkUsed, releaseLink, useLink } from '../../store/used-links';
 import { castVote } from '../cast-vote';

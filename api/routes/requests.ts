@@ -13,7 +13,7 @@ import { HttpError } from '../http-error';
 import type { TemporalGateway } from '../temporal-gateway';
 import type { WorkflowStarts } from '../workflow-starts';
 import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, timeline, waitQuery } from '../schemas';
-import type { Principal, PrincipalDirectory } from '../../settings/principals';
+import type { Principal, PrincipalDirectory } from '../../config/principals';
 import { presentRequest } from '../present';
 
 export interface RequestRoutesOptions {

@@ -1,6 +1,6 @@
 import { Client, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
 import type { PostgresResult } from '../../domain/request';
-import type { PostgresTarget } from '../../settings/targets';
+import type { PostgresTarget } from '../../config/targets';
 import { maskQuotedValues, maskText, parseMaskedColumns, refersToMaskedData } from './mask';
 import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';

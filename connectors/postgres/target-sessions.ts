@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import type { PostgresTarget } from '../../settings/targets';
+import type { PostgresTarget } from '../../config/targets';
 
 /**
  * Sessions on the targets, reused between commands: a fresh connection per command cost each

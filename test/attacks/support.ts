@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
-import { asRole } from '../../runtime/databases';
+import { asRole } from '../../tools/stack/databases';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { type TestStack, type TestStackOptions, TOKENS, requiredEnv, startTestStack } from '../support/stack';

@@ -1,5 +1,5 @@
 import type { Payload } from '@temporalio/common';
-import { AesGcmCodec } from '../../codec/aes-gcm-codec';
+import { AesGcmCodec } from '../../temporal/aes-gcm-codec';
 import { testPayloadKeys } from './stack';
 
 const isPayload = (value: unknown): value is Payload =>

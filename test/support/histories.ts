@@ -1,4 +1,4 @@
-// Replay fixtures: histories of each workflow path, written under test/histories when a run sets
+// Replay fixtures: histories of each workflow path, written under test/workflows/histories when a run sets
 // RECORD_HISTORIES=1. Files named pre-chains-* (before patch 'approval-chains'), pre-vote-text-*
 // (before 'storable-vote-text'), pre-local-records-* (before 'local-records'),
 // pre-combined-writes-* (before 'combined-writes'), pre-v2-* (workflow type privilegedRequest,
@@ -20,6 +20,6 @@ export async function recordHistories(temporalAddress: string, fixtures: Map<str
       ['workflow', 'show', '--address', temporalAddress, '--workflow-id', workflowId, '--output', 'json'],
       { maxBuffer: 16 * 1024 * 1024 },
     );
-    writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), stdout);
+    writeFileSync(path.join(__dirname, '..', 'workflows', 'histories', `${name}.json`), stdout);
   }
 }

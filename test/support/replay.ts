@@ -1,6 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { dataConverter } from '../../codec/data-converter';
+import { dataConverter } from '../../temporal/data-converter';
 import { requiredEnv, testPayloadKeys } from './stack';
 
 export type History = temporal.api.history.v1.IHistory;

@@ -1,5 +1,5 @@
 // A real stack for one test file: the run's dev server and PostgreSQL (started by
-// scripts/run-tests.ts), migrations, both workers in-process and the API via app.inject().
+// tools/run-tests.ts), migrations, both workers in-process and the API via app.inject().
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,18 +9,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
 import type { WorkflowStartsOptions } from '../../api/workflow-starts';
-import { dataConverter } from '../../codec/data-converter';
+import { dataConverter } from '../../temporal/data-converter';
 import { loadPolicy } from '../../policy/policy';
-import { type Settings, loadSettings } from '../../settings/env';
-import { loadWebhooks } from '../../settings/notifications';
-import { loadPrincipals } from '../../settings/principals';
-import { loadTargets } from '../../settings/targets';
+import { type Settings, loadSettings } from '../../config/env';
+import { loadWebhooks } from '../../config/webhooks';
+import { loadPrincipals } from '../../config/principals';
+import { loadTargets } from '../../config/targets';
 import { configureAuditKeys } from '../../store/audit';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { createWorkers } from '../../worker/create-workers';
-import type { DevServerOptions } from '../../runtime/dev-server';
-import { freePort } from '../../runtime/ports';
+import type { DevServerOptions } from '../../tools/stack/dev-server';
+import { freePort } from '../../tools/stack/ports';
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];

@@ -1,5 +1,5 @@
 import { type RequestStatus, isTerminal } from '../../../domain/request';
-import { AGENT_TOKEN, type Figures, type Harness, approveAll, sleep, submitTagged, tags } from '../../support/process-harness';
+import { AGENT_TOKEN, type Figures, type Harness, approveAll, sleep, submitTagged, tags } from '../../../tools/harness/process-harness';
 
 /** 4. kill -9 the API while 20 agents long-poll; start it again: every agent retries and sees the end. */
 export async function apiKilledDuringLongPoll(h: Harness): Promise<Figures> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AGENT_TOKEN, type Figures, type Harness, REVIEWERS, type RequestOutcome, submitBody, tags } from '../../support/process-harness';
+import { AGENT_TOKEN, type Figures, type Harness, REVIEWERS, type RequestOutcome, submitBody, tags } from '../../../tools/harness/process-harness';
 
 /**
  * 5. Per round: 20 concurrent submits with one Idempotency-Key must make one request and one

@@ -1,4 +1,4 @@
-import { type Figures, type Harness, approveAll, submitTagged, tags, waitFor } from '../../support/process-harness';
+import { type Figures, type Harness, approveAll, submitTagged, tags, waitFor } from '../../../tools/harness/process-harness';
 
 /**
  * 2. kill -9 the executor while the command runs (pg_sleep inside the INSERT): the request ends

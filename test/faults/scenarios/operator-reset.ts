@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Figures, type Harness, approveAll, submitTagged, tags } from '../../support/process-harness';
+import { type Figures, type Harness, approveAll, submitTagged, tags } from '../../../tools/harness/process-harness';
 
 /**
  * 7. An operator resets finished workflows to the workflow task just before the execute activity

@@ -1,5 +1,5 @@
-import { type Figures, type Harness, REVIEWERS, sleep, submitBody, submitTagged, tags, waitFor } from '../../support/process-harness';
-import { approveSignal } from '../../../workflows/messages';
+import { type Figures, type Harness, REVIEWERS, sleep, submitBody, submitTagged, tags, waitFor } from '../../../tools/harness/process-harness';
+import { approveSignal } from '../../../temporal/contract';
 
 /**
  * 6. Stop PostgreSQL with 20 requests pending; reviewers approve through Temporal signals during the

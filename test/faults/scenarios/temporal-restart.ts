@@ -1,4 +1,4 @@
-import { type Figures, type Harness, approveAll, sleep, submitTagged, tags } from '../../support/process-harness';
+import { type Figures, type Harness, approveAll, sleep, submitTagged, tags } from '../../../tools/harness/process-harness';
 
 /**
  * 3. kill -9 the Temporal dev server (file-backed SQLite) with 40 requests pending, 20 of whose

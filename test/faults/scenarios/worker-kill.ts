@@ -1,4 +1,4 @@
-import { type Figures, type Harness, approveAll, submitTagged, tags } from '../../support/process-harness';
+import { type Figures, type Harness, approveAll, submitTagged, tags } from '../../../tools/harness/process-harness';
 
 /** 1. kill -9 the worker while 100 requests wait; restart it; approve all: each runs once. */
 export async function workerKilledWhilePending(h: Harness): Promise<Figures> {

@@ -1,0 +1,71 @@
+// A submit is answered once the request and its audit row are committed; the API starts the
+// workflow after that, and a sweep starts every recorded request whose start failed or never
+// happened. A real dev server (stopped and restarted) and PostgreSQL; nothing mocked.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { newRequestId } from '../../domain/ids';
+import { type DevServer, type DevServerOptions, startDevServer } from '../../tools/stack/dev-server';
+import { databaseUrl, dropDatabase, ensureDatabase } from '../../tools/stack/databases';
+import { insertRequest } from '../../store/requests';
+import { call, submitBody, waitForStatus } from '../support/api';
+import { type TestStack, ownDevServerOptions, requiredEnv, startTestStack } from '../support/stack';
+
+const POLICY = `version: 1
+default: { effect: allow }
+rules: []
+`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('submits that Temporal did not take at once', () => {
+  let server: DevServer;
+  let serverOptions: DevServerOptions;
+  let stack: TestStack;
+  // A database of its own: the sweep starts every unstarted request it finds, and other tests
+  // leave rows in 'evaluating' on purpose.
+  const testDatabase = `${new URL(requiredEnv('TEST_DATABASE_URL')).pathname.slice(1)}_starts`;
+
+  before(async () => {
+    serverOptions = await ownDevServerOptions('starts');
+    server = await startDevServer(serverOptions);
+    await ensureDatabase(requiredEnv('TEST_DATABASE_URL'), testDatabase);
+    stack = await startTestStack(POLICY, {
+      temporalAddress: server.address,
+      env: { DATABASE_URL: databaseUrl(requiredEnv('TEST_DATABASE_URL'), testDatabase) },
+      workflowStarts: { sweepEveryMs: 200, graceMs: 500, retryAfterMs: 1_000 },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await server?.stop();
+    await dropDatabase(requiredEnv('TEST_DATABASE_URL'), testDatabase);
+  });
+
+  const ranOnce = async (requestId: string) => {
+    const done = await waitForStatus(stack.app, requestId, ['succeeded', 'failed'], 60_000);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const steps = await stack.pool.query<{ step: string }>('SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq', [requestId]);
+    assert.deepEqual(steps.rows.map((row) => row.step), ['submitted', 'status:approved', 'status:executing', 'status:succeeded']);
+    const executions = await stack.pool.query('SELECT 1 FROM executions WHERE request_id = $1', [requestId]);
+    assert.equal(executions.rowCount, 1);
+  };
+
+  test('a submit while the Temporal server is down is accepted, and runs once the server is back', async () => {
+    await stack.stopWorkers();
+    await server.stop();
+    const response = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 11 AS eleven', 'while Temporal is down'));
+    assert.equal(response.status, 202, response.raw);
+    assert.equal(response.body.status, 'evaluating');
+    await sleep(1_500); // the first start and a few sweeps fail meanwhile
+    assert.equal((await call(stack.app, 'GET', `/v1/requests/${response.body.id}`, 'agent')).body.status, 'evaluating');
+    server = await startDevServer(serverOptions);
+    await stack.startWorkers();
+    await ranOnce(response.body.id);
+  });
+
+  test('a request recorded but never started (its API stopped in between) is started by the sweep', async () => {
+    const id = newRequestId();
+    await insertRequest(stack.pool, { id, agent: 'billing-agent', connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 12 AS twelve' }, reason: 'orphaned by a crash', metadata: {} });
+    await ranOnce(id);
+  });
+});

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { analyseSql, prepareSqlParser, type SqlFacts } from '../../connectors/postgres/sql-facts';
+import { parseDurationMs } from '../../policy/duration';
+import { compilePolicy, type PolicyInput } from '../../policy/policy';
+
+before(() => prepareSqlParser());
+
+function facts(sql: string, safeFunctions: string[] = []): SqlFacts {
+  const analysis = analyseSql(sql, { safeFunctions: new Set(safeFunctions) });
+  assert.ok(analysis.ok, `${sql} should parse`);
+  return analysis.facts;
+}
+
+describe('SQL facts from the PostgreSQL parser', () => {
+  test('a plain SELECT is read-only and names its tables and functions', () => {
+    const f = facts('SELECT count(*) FROM public.accounts a JOIN orders o ON o.account_id = a.id WHERE a.id = 1');
+    assert.equal(f.readOnly, true);
+    assert.deepEqual(f.kinds, ['select']);
+    assert.deepEqual(f.tables, ['orders', 'public.accounts']);
+    assert.deepEqual(f.functions, ['count']);
+    assert.equal(f.statements[0]?.hasWhere, true);
+  });
+
+  test('a data-modifying CTE makes a SELECT a write, and the CTE name is not a table', () => {
+    const f = facts('WITH gone AS (DELETE FROM accounts WHERE id = 1 RETURNING *) SELECT * FROM gone');
+    assert.equal(f.readOnly, false);
+    assert.deepEqual(f.kinds, ['delete', 'select']);
+    assert.deepEqual(f.tables, ['accounts']);
+    assert.equal(f.statements[0]?.kind, 'select');
+  });
+
+  test('DO, COPY, SELECT INTO, SELECT FOR UPDATE and SET are not read-only', () => {
+    for (const sql of ["DO $$ BEGIN PERFORM 1; END $$", 'COPY accounts TO STDOUT', 'SELECT * INTO copy FROM accounts', 'SELECT * FROM accounts FOR UPDATE', 'SET search_path = x']) {
+      assert.equal(facts(sql).readOnly, false, sql);
+    }
+    assert.deepEqual(facts('COPY accounts TO STDOUT').kinds, ['copy']);
+    assert.deepEqual(facts("DO $$ BEGIN END $$").kinds, ['do']);
+  });
+
+  test('each statement of a batch is described; UPDATE/DELETE without WHERE are visible', () => {
+    const f = facts('UPDATE accounts SET balance = 0; DELETE FROM orders WHERE id = 2; DROP TABLE old; GRANT SELECT ON accounts TO bob; ALTER TABLE a ADD COLUMN b int; TRUNCATE t');
+    assert.equal(f.statementCount, 6);
+    assert.deepEqual(f.statements.map((s) => [s.kind, s.hasWhere]), [
+      ['update', false], ['delete', true], ['drop', false], ['grant', false], ['alter', false], ['truncate', false],
+    ]);
+    assert.deepEqual(f.tables, ['a', 'accounts', 'old', 'orders', 't']);
+  });
+
+  test('a call that acts on the server or the session is not read-only, wherever it sits', () => {
+    const cases: [string, string[]][] = [
+      ['SELECT pg_terminate_backend(pid) FROM pg_stat_activity', ['pg_terminate_backend']],
+      ["SELECT 1 FROM accounts WHERE set_config('statement_timeout', '0', true) IS NOT NULL", ['set_config']],
+      ['SELECT id FROM accounts ORDER BY (SELECT pg_advisory_lock(1))', ['pg_advisory_lock']],
+      ["SELECT * FROM pg_catalog.pg_ls_dir('.')", ['pg_catalog.pg_ls_dir']],
+      ["WITH x AS (SELECT nextval('s')) SELECT * FROM x", ['nextval']],
+      ["SELECT query_to_xml('select 1', true, true, '')", ['query_to_xml']],
+      ['SELECT pg_sleep(1)', ['pg_sleep']],
+      ['SELECT public.bump(), my_fn()', ['my_fn', 'public.bump']],
+      [`SELECT "Lower"('x')`, ['Lower']],
+      ['SELECT 1 OPERATOR(public.===) 1', ['operator(public.===)']],
+      ["SELECT 'x'::app.money2", ['cast(app.money2)']],
+    ];
+    for (const [sql, unsafe] of cases) {
+      const f = facts(sql);
+      assert.equal(f.readOnly, false, sql);
+      assert.deepEqual(f.unsafeFunctions, unsafe, sql);
+    }
+  });
+
+  test('side-effect-free built-ins and the policy\'s safeFunctions keep a read read-only', () => {
+    const builtins = facts("SELECT lower(name), now(), count(*), random(), coalesce(a, 'x')::text, x::pg_catalog.int4 FROM accounts");
+    assert.equal(builtins.readOnly, true);
+    assert.deepEqual(builtins.unsafeFunctions, []);
+    assert.equal(facts('SELECT app.tax_rate(1)').readOnly, false);
+    assert.equal(facts('SELECT app.tax_rate(1)', ['app.tax_rate']).readOnly, true);
+    assert.equal(facts('SELECT 1 OPERATOR(app.===) 1', ['operator(app.===)']).readOnly, true);
+  });
+
+  test('column references are qualified by their table where the tree says which; whole rows are table.*', () => {
+    assert.deepEqual(facts('SELECT id, email FROM customers WHERE ssn = 1').columns, ['customers.email', 'customers.id', 'customers.ssn']);
+    assert.deepEqual(facts('SELECT c.ssn AS x FROM public.customers c').columns, ['public.customers.ssn']);
+    assert.deepEqual(facts('SELECT row_to_json(c) FROM customers c').columns, ['customers.*', 'customers.c']);
+    assert.deepEqual(facts('SELECT * FROM customers, orders').columns, ['customers.*', 'orders.*']);
+    assert.deepEqual(facts('SELECT a.name, b.ssn FROM customers a JOIN people b ON a.id = b.id').columns, ['customers.id', 'customers.name', 'people.id', 'people.ssn']);
+    assert.deepEqual(facts('WITH x AS (SELECT ssn FROM customers) SELECT x.ssn FROM x').columns, ['customers.ssn', 'ssn'], 'a CTE column has no table');
+    assert.deepEqual(facts('SELECT count(*) FROM customers').columns, []);
+  });
+
+  test('SQL that does not parse is refused with the parser message and position', () => {
+    assert.deepEqual(analyseSql('SELECT * FRM accounts'), { ok: false, message: 'syntax error at or near "FRM"', position: 9 });
+    assert.equal(analyseSql('   ').ok, false);
+  });
+});
+
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [oncall], timeout: 15m } }
+rules:
+  - name: read-only-sql
+    when: request.connector == "postgres" && sql.readOnly
+    effect: allow
+  - name: never-drop-production
+    when: request.target == "prod-db" && sql.kinds.exists(k, k in ["drop", "truncate"])
+    effect: deny
+    reason: agents may not drop or truncate production tables
+  - name: ticketed
+    when: request.metadata["ticket"].startsWith("OPS-")
+    effect: require_approval
+    risk: medium
+    approval: { groups: [dba], quorum: 2, timeout: 30m, onTimeout: reject, channels: [api] }
+`;
+
+function input(sql: string, target = 'prod-db', metadata: Record<string, string> = { ticket: 'none' }): PolicyInput {
+  return { request: { id: 'req_1', agent: 'a', connector: 'postgres', target, reason: 'r', metadata }, sql: facts(sql) };
+}
+
+describe('policy', () => {
+  const policy = compilePolicy('policy.yaml', POLICY);
+
+  test('the first matching rule decides and is recorded with an explanation and the version', () => {
+    const decision = policy.decide(input('SELECT 1'));
+    assert.equal(decision.effect, 'allow');
+    assert.equal(decision.rule, 'read-only-sql');
+    assert.match(decision.explanation, /read-only-sql/);
+    assert.match(decision.version, /^sha256:[0-9a-f]{64}$/);
+  });
+
+  test('deny carries its reason; require_approval its stage; no match falls to the default', () => {
+    assert.deepEqual(
+      [policy.decide(input('DROP TABLE x')).effect, policy.decide(input('DROP TABLE x')).reason],
+      ['deny', 'agents may not drop or truncate production tables'],
+    );
+    assert.equal(policy.decide(input('DROP TABLE x', 'staging-db')).rule, 'default');
+    const ticketed = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-7' }));
+    assert.equal(ticketed.risk, 'medium');
+    assert.deepEqual(ticketed.approval?.stages, [{ groups: ['dba'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'reject', channels: ['api'], distinctGroups: false }]);
+    const fallback = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1'));
+    assert.deepEqual(fallback.approval?.stages, [{ groups: ['oncall'], quorum: 1, timeoutMs: 900_000, onTimeout: 'reject', channels: ['api', 'temporal'], distinctGroups: false }]);
+  });
+
+  test('a rule that fails to evaluate denies (fails closed) instead of letting a later rule decide', () => {
+    const decision = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', {}));
+    assert.equal(decision.effect, 'deny');
+    assert.equal(decision.rule, 'ticketed');
+    assert.match(decision.explanation, /failed to evaluate/);
+  });
+
+  test('the version changes with the file content', () => {
+    assert.notEqual(compilePolicy('p', `${POLICY}\n# edited`).version, policy.version);
+  });
+
+  test('a bad file or condition stops loading with the rule, the line and the problem', () => {
+    const bad = (rules: string) => () => compilePolicy('p.yaml', `version: 1\ndefault: { effect: allow }\nrules:\n${rules}`);
+    assert.throws(bad('  - name: typo\n    when: sql.readOnyl\n    effect: allow\n'), /rule 1 "typo": bad condition `sql.readOnyl`: No such key: readOnyl/);
+    assert.throws(bad('  - name: syntax\n    when: request.target = "x"\n    effect: allow\n'), /rule 1 "syntax": bad condition/);
+    assert.throws(bad('  - name: not-bool\n    when: sql.statementCount + 1\n    effect: allow\n'), /must be a bool, but it is int/);
+    assert.throws(bad('  - name: r\n    when: "true"\n    effect: require_approval\n'), /rules\.0 \(line 4\): require_approval needs an approval block/);
+    assert.throws(bad('  - name: r\n    when: "true"\n    effect: require_approval\n    approval: { groups: [dba], timeout: soon }\n'), /rules\.0\.approval\.timeout \(line 7\): expected a duration/);
+    assert.throws(bad('  - name: r\n    when: "true"\n    effect: maybe\n'), /rules\.0\.effect \(line 6\)/);
+    assert.throws(bad('  - name: a\n    when: "true"\n    effect: allow\n  - name: a\n    when: "true"\n    effect: allow\n'), /two rules are named "a"/);
+    assert.throws(() => compilePolicy('p.yaml', 'version: 1\ndefault: [oops\n'), /p\.yaml/);
+  });
+
+  test('durations', () => {
+    assert.deepEqual(['45s', '15m', '4h', '2d', '500ms'].map(parseDurationMs), [45_000, 900_000, 14_400_000, 172_800_000, 500]);
+    assert.deepEqual(['', '5', '5x', '-1s', '0s'].map(parseDurationMs), [undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('approval chains in policy', () => {
+  const CHAIN = `version: 1
+default: { effect: deny }
+rules:
+  - name: schema-changes-escalate
+    when: request.connector == "postgres" && sql.kinds.exists(k, k in ["create", "alter"])
+    effect: require_approval
+    risk: critical
+    approval:
+      stages:
+        - { groups: [dba, sre], quorum: 2, distinctGroups: true, timeout: 30m, onTimeout: escalate, channels: [api] }
+        - { groups: [dba-leads], timeout: 4h }
+`;
+
+  test('stages keep their order, quorum, distinctGroups, channels and timeout action', () => {
+    const decision = compilePolicy('chain.yaml', CHAIN).decide(input('ALTER TABLE t ADD COLUMN c int'));
+    assert.equal(decision.risk, 'critical');
+    assert.deepEqual(decision.approval?.stages, [
+      { groups: ['dba', 'sre'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'escalate', channels: ['api'], distinctGroups: true },
+      { groups: ['dba-leads'], quorum: 1, timeoutMs: 14_400_000, onTimeout: 'reject', channels: ['api', 'temporal'], distinctGroups: false },
+    ]);
+    assert.match(decision.explanation, /2 approval\(s\) from dba or sre \(distinct groups\), escalating to 1 approval\(s\) from dba-leads/);
+  });
+
+  test('a last stage that escalates, or distinctGroups with fewer groups than the quorum, is refused at load', () => {
+    const stages = (yaml: string) => () =>
+      compilePolicy('p.yaml', `version: 1\ndefault: { effect: deny }\nrules:\n  - name: r\n    when: "true"\n    effect: require_approval\n    approval:\n      stages:\n${yaml}`);
+    assert.throws(stages('        - { groups: [a], timeout: 1m, onTimeout: escalate }\n'), /approval\.stages \(line \d+\): the last stage has nowhere to escalate to/);
+    assert.throws(stages('        - { groups: [a], quorum: 2, distinctGroups: true, timeout: 1m }\n'), /distinctGroups needs at least as many groups as the quorum/);
+    assert.throws(stages('        - { groups: [a], timeout: 1m, onTimeout: shrug }\n'), /onTimeout/);
+    assert.throws(stages('        []\n'), /give at least one stage/);
+  });
+
+  test('explain names, for every earlier rule, which part of its condition was false', () => {
+    const policy = compilePolicy('policy.yaml', POLICY);
+    const { decision, misses } = policy.explain(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-1' }));
+    assert.equal(decision.rule, 'ticketed');
+    assert.deepEqual(misses, [
+      { rule: 'read-only-sql', when: 'request.connector == "postgres" && sql.readOnly', parts: [{ source: 'request.connector == "postgres"', value: true }, { source: 'sql.readOnly', value: false }] },
+      {
+        rule: 'never-drop-production',
+        when: 'request.target == "prod-db" && sql.kinds.exists(k, k in ["drop", "truncate"])',
+        parts: [{ source: 'request.target == "prod-db"', value: true }, { source: 'sql.kinds.exists(k, k in ["drop", "truncate"])', value: false }],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,70 @@
+// The policy commands as a policy author runs them: real processes, real files.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { requiredEnv } from '../support/stack';
+
+function policyCli(...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'tools/policy-cli.ts', ...args], { encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('npm run policy', () => {
+  test('check prints the decision, the matching rule, the facts and why earlier rules missed', () => {
+    const request = JSON.stringify({ target: 'app-db', sql: 'UPDATE customers SET email = NULL WHERE id = 1' });
+    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', request);
+    assert.equal(code, 0);
+    assert.match(stdout, /^decision: {2}require_approval$/m);
+    assert.match(stdout, /^rule: {6}writes-need-a-dba$/m);
+    assert.match(stdout, /^risk: {6}high$/m);
+    assert.match(stdout, /^approval: {2}stage 1: 1 of dba, timeout 30m then reject, channels api, temporal$/m);
+    assert.match(stdout, /^ {2}sql\.kinds = \["update"\]$/m);
+    assert.match(stdout, /^ {2}read-only-sql: request\.connector == "postgres" && sql\.readOnly\n {4}true {3}request\.connector == "postgres"\n {4}false {2}sql\.readOnly$/m);
+  });
+
+  test('check --json gives the same decision as data', () => {
+    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{"target":"app-db","sql":"DROP TABLE customers"}', '--json');
+    assert.equal(code, 0);
+    const result = JSON.parse(stdout) as { decision: { effect: string; rule: string }; facts: { kinds: string[] } };
+    assert.deepEqual([result.decision.effect, result.decision.rule, result.facts.kinds], ['deny', 'never-drop-or-truncate', ['drop']]);
+  });
+
+  test('test passes the committed cases of the demo policy', () => {
+    const { code, stdout } = policyCli('test', 'config/policy.test.yaml');
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /^10 passed, 0 failed/m);
+  });
+
+  test('test fails (exit 1) on a case the policy does not meet, naming what differed', () => {
+    const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'policy-cli-'));
+    const cases = path.join(dir, 'cases.yaml');
+    writeFileSync(cases, `policy: ${path.resolve('config/policy.yaml')}
+cases:
+  - name: reads are allowed
+    request: { target: app-db, sql: "SELECT 1" }
+    expect: { effect: allow }
+  - name: wrongly expects deletes to be allowed
+    request: { target: app-db, sql: "DELETE FROM customers WHERE id = 1" }
+    expect: { effect: allow, rule: read-only-sql }
+`);
+    const { code, stdout } = policyCli('test', cases);
+    assert.equal(code, 1);
+    assert.match(stdout, /^ok {4}reads are allowed$/m);
+    assert.match(stdout, /^FAIL {2}wrongly expects deletes to be allowed: effect require_approval, expected allow; rule writes-need-a-dba, expected read-only-sql$/m);
+    assert.match(stdout, /^1 passed, 1 failed/m);
+  });
+
+  test('bad input is a usage error (exit 2) naming the problem', () => {
+    const badJson = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{nope');
+    assert.equal(badJson.code, 2);
+    assert.match(badJson.stderr, /--request is not JSON/);
+    const missing = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{"sql":"SELECT 1"}');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /target: Invalid input/);
+    const badPolicy = policyCli('check', '--policy', 'README.md', '--request', '{"target":"t","sql":"SELECT 1"}');
+    assert.equal(badPolicy.code, 2);
+    assert.match(badPolicy.stderr, /README\.md/);
+  });
+});

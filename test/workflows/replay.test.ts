@@ -1,0 +1,37 @@
+// Histories recorded from every workflow path, committed under test/workflows/histories, replayed against
+// the current workflow code: a change that breaks running workflows fails here. Guard such a
+// change with patched() and record new fixtures with `RECORD_HISTORIES=1 npm test`.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { type History, replayFailures } from '../support/replay';
+
+const dir = path.join(__dirname, 'histories');
+
+const fixtures = (prefix = '') => readdirSync(dir).filter((file) => file.startsWith(prefix) && file.endsWith('.json')).sort();
+const load = (file: string) => ({ workflowId: path.basename(file, '.json'), history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))) });
+const workflowTypeOf = (history: History) => history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+
+test('every committed workflow history replays against the current code', async () => {
+  const files = fixtures();
+  assert.ok(files.length >= 10, `expected the fixtures of every path, found ${files.length}`);
+  const { replayed, failures } = await replayFailures(files.map(load));
+  assert.deepEqual(failures, []);
+  assert.equal(replayed, files.length);
+});
+
+test('histories of privilegedRequest do not replay as privilegedRequestV2, so the old type stays registered', async () => {
+  const files = fixtures('pre-v2-');
+  assert.ok(files.length >= 10, `expected the pre-v2 fixtures, found ${files.length}`);
+  const histories = files.map(load);
+  for (const { history } of histories) {
+    assert.equal(workflowTypeOf(history), 'privilegedRequest');
+    history.events![0]!.workflowExecutionStartedEventAttributes!.workflowType!.name = 'privilegedRequestV2';
+  }
+  const { failures } = await replayFailures(histories);
+  // Each of them recorded patch markers that V2 does not write.
+  assert.equal(failures.length, files.length, `replayed as V2 without failing: ${files.filter((file) => !failures.some((line) => line.startsWith(path.basename(file, '.json')))).join(', ')}`);
+  for (const failure of failures) assert.match(failure, /[Nn]ondeterminism/);
+});

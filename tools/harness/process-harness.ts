@@ -1,0 +1,377 @@
+// A world of real processes for the fault suite and the benchmarks: its own embedded PostgreSQL and
+// Temporal dev server (both of which a scenario may stop), and the gate's API and workers as
+// separate processes that can be killed, restarted and measured.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
+import { databaseUrl, withClient } from '../stack/databases';
+import { type DevServer, startDevServer } from '../stack/dev-server';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-postgres';
+import { freePort } from '../stack/ports';
+import { findOrBuildTemporalCli } from '../stack/temporal-cli';
+import { loadSettings } from '../../config/env';
+import { migrate } from '../../store/migrate';
+import { createPool } from '../../store/pool';
+
+const ROOT = path.join(__dirname, '../..');
+export const AGENT_TOKEN = 'fault-agent-token-00000000000001';
+/** Ten dba reviewers, so ten can approve one request at once. */
+export const REVIEWERS = Array.from({ length: 10 }, (_, index) => ({ id: `r${index + 1}`, token: `fault-reviewer-${String(index + 1).padStart(2, '0')}-000000000000` }));
+
+// Reads run at once (the benchmarks' SELECT 1); writes wait for a dba; reasons starting
+// "expire:" wait 4 s. The fault scenarios' commands are all writes.
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: reads
+    when: sql.readOnly
+    effect: allow
+  - name: expires-fast
+    when: request.reason.startsWith("expire:")
+    effect: require_approval
+    approval: { groups: [dba], timeout: 4s, onTimeout: reject }
+`;
+
+export interface GateProcess {
+  child: ChildProcess;
+  output: string[];
+  /** SIGKILL and wait for the exit: a crash, no draining. */
+  kill9(): Promise<void>;
+  /** SIGTERM and wait: a deploy. */
+  stop(): Promise<void>;
+}
+
+export interface ApiProcess extends GateProcess {
+  url: string;
+  call<T = Record<string, unknown>>(method: string, route: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+}
+
+export interface RequestOutcome {
+  id: string;
+  /** Unique per request: the command inserts it into fault_log, so rows per tag = real executions. */
+  tag: string;
+  approved: boolean;
+  expected: string[];
+}
+
+export interface Figures {
+  scenario: string;
+  requests: number;
+  lost: number;
+  duplicated: number;
+  unapproved: number;
+  wrongFinal: number;
+  note: string;
+}
+
+/** Resident memory of a process in MiB (Linux /proc). */
+export function rssMiB(gate: GateProcess): number {
+  const status = readFileSync(`/proc/${gate.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export class Harness {
+  readonly pool: Pool;
+  readonly target: Pool;
+  readonly client: Client;
+  /** No codec: what a bare Temporal application would use (the benchmarks' baseline). */
+  readonly bareClient: Client;
+  private processes = new Set<GateProcess>();
+  /** Everything every API and worker process printed, for the leak search. */
+  private readonly logs: string[] = [];
+  /** Node flags for every process spawned from now on (the benchmark's --cpu-prof). */
+  nodeFlags: string[] = [];
+
+  private constructor(
+    private readonly scratch: string,
+    private postgres: EmbeddedDatabase,
+    private readonly postgresPort: number,
+    private temporal: DevServer,
+    private readonly temporalStart: () => Promise<DevServer>,
+    private readonly env: Record<string, string>,
+    private readonly connection: Connection,
+    /** The dev server's Prometheus metrics. */
+    readonly temporalMetricsUrl: string,
+  ) {
+    this.pool = createPool(env.DATABASE_URL!);
+    this.target = createPool(env.FAULT_TARGET_URL!);
+    this.bareClient = new Client({ connection });
+    this.client = new Client({ connection, dataConverter: dataConverter(loadSettings({ PAYLOAD_KEYS: env.PAYLOAD_KEYS }).PAYLOAD_KEYS) });
+  }
+
+  static async create(scratch: string): Promise<Harness> {
+    const binary = findOrBuildTemporalCli(process.env.TEMPORAL_CLI_PATH);
+    const postgresPort = await freePort();
+    const postgres = await startEmbeddedPostgres(path.join(scratch, 'postgres'), postgresPort, true);
+    const password = randomBytes(12).toString('hex');
+    await withClient(postgres.url, async (client) => {
+      await client.query('CREATE DATABASE gate');
+      await client.query(`CREATE ROLE fault_executor LOGIN PASSWORD '${password}'`);
+      await client.query('CREATE DATABASE target OWNER fault_executor');
+    });
+    const targetUrl = new URL(databaseUrl(postgres.url, 'target'));
+    targetUrl.username = 'fault_executor';
+    targetUrl.password = password;
+    await withClient(targetUrl.toString(), (client) => client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'));
+
+    const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const temporalStart = () =>
+      startDevServer({ binary, port, uiPort, metricsPort, namespace: 'default', dbFile: path.join(scratch, 'temporal.sqlite'), synchronous: 'NORMAL' });
+    const temporal = await temporalStart();
+
+    const bundlePath = path.join(scratch, 'workflow-bundle.js');
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath, logger: undefined });
+    writeFileSync(bundlePath, code);
+    const files = {
+      POLICY_FILE: path.join(scratch, 'policy.yaml'),
+      PRINCIPALS_FILE: path.join(scratch, 'principals.yaml'),
+      TARGETS_FILE: path.join(scratch, 'targets.yaml'),
+    };
+    writeFileSync(files.POLICY_FILE, POLICY);
+    writeFileSync(
+      files.PRINCIPALS_FILE,
+      `principals:\n  - { id: fault-agent, kind: agent, token: ${AGENT_TOKEN} }\n${REVIEWERS.map((r) => `  - { id: ${r.id}, kind: reviewer, groups: [dba], token: ${r.token} }`).join('\n')}\n`,
+    );
+    writeFileSync(files.TARGETS_FILE, 'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n');
+    const env = {
+      ...files,
+      DATABASE_URL: databaseUrl(postgres.url, 'gate'),
+      FAULT_TARGET_URL: targetUrl.toString(),
+      TEMPORAL_ADDRESS: temporal.address,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
+      AUDIT_KEY: `fault:${randomBytes(32).toString('base64')}`,
+      // The harness drives one agent and a few reviewers far past a person's pace, on purpose.
+      SUBMIT_RATE_LIMIT: '1000000',
+      DECISION_RATE_LIMIT: '1000000',
+      LOG_LEVEL: 'warn',
+    };
+    const migrationPool = createPool(env.DATABASE_URL);
+    await migrate(migrationPool);
+    await migrationPool.end();
+    const connection = await Connection.connect({ address: temporal.address });
+    return new Harness(scratch, postgres, postgresPort, temporal, temporalStart, env, connection, `http://127.0.0.1:${metricsPort}/metrics`);
+  }
+
+  /** Task queues of its own for a scenario, so nothing left by another scenario is polled. */
+  queues(scenario: string): Record<string, string> {
+    const queue = `${scenario}-${randomBytes(3).toString('hex')}`;
+    return { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_EXECUTOR_TASK_QUEUE: `${queue}-executor` };
+  }
+
+  /** Any script of the repository as a process with the harness's environment (and `env`). */
+  spawn(script: string, env: Record<string, string>): GateProcess {
+    const child = spawn(process.execPath, [...this.nodeFlags, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      this.logs.push(chunk.toString());
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const gate: GateProcess = {
+      child,
+      output,
+      kill9: async () => {
+        child.kill('SIGKILL');
+        await exited(child);
+        this.processes.delete(gate);
+      },
+      stop: async () => {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited(child);
+        clearTimeout(timer);
+        this.processes.delete(gate);
+      },
+    };
+    this.processes.add(gate);
+    return gate;
+  }
+
+  /** A worker process (`npm run worker`); resolves once each of its workers polls. */
+  startWorker(queues: Record<string, string>, role: 'all' | 'orchestrator' | 'executor' = 'all', env: Record<string, string> = {}): Promise<GateProcess> {
+    return this.startWorkerScript('worker/main.ts', { ...queues, ...env, WORKER_ROLE: role }, role === 'all' ? 2 : 1);
+  }
+
+  /** Any script that runs Temporal workers; resolves once `workers` of them report RUNNING. */
+  async startWorkerScript(script: string, env: Record<string, string>, workers = 1): Promise<GateProcess> {
+    const worker = this.spawn(script, env);
+    await waitFor(`${script} to run ${workers} worker(s)`, async () => {
+      if (worker.child.exitCode !== null) throw new Error(`worker exited: ${worker.output.join('')}`);
+      return (worker.output.join('').match(/state: 'RUNNING'/g)?.length ?? 0) >= workers;
+    }, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${worker.output.join('').slice(-2000)}`);
+    });
+    return worker;
+  }
+
+  /** An API process (`npm run api`) on `port`; resolves once /healthz answers. */
+  async startApi(queues: Record<string, string>, port?: number): Promise<ApiProcess> {
+    const listen = port ?? (await freePort());
+    const url = `http://127.0.0.1:${listen}`;
+    const api = this.spawn('api/server.ts', { ...queues, PORT: String(listen), HOST: '127.0.0.1', PUBLIC_URL: url });
+    await waitFor('the API to answer', async () => {
+      if (api.child.exitCode !== null) throw new Error(`API exited: ${api.output.join('')}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    }, 60_000);
+    return {
+      ...api,
+      url,
+      async call(method, route, token, body, headers = {}) {
+        const response = await fetch(`${url}${route}`, {
+          method,
+          headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+        return { status: response.status, body: (await response.json()) as never };
+      },
+    };
+  }
+
+  async statuses(ids: string[]): Promise<Map<string, string>> {
+    const rows = await this.pool.query<{ id: string; status: string }>('SELECT id, status FROM requests WHERE id = ANY($1)', [ids]);
+    return new Map(rows.rows.map((row) => [row.id, row.status]));
+  }
+
+  async waitForStatuses(ids: string[], statuses: string[], timeoutMs = 120_000): Promise<void> {
+    await waitFor(`${ids.length} requests to reach ${statuses.join('|')}`, async () => {
+      const found = await this.statuses(ids);
+      return ids.every((id) => statuses.includes(found.get(id) ?? ''));
+    }, timeoutMs, 500);
+  }
+
+  async executionsByTag(tags: string[]): Promise<Map<string, number>> {
+    const rows = await this.target.query<{ tag: string; n: number }>('SELECT tag, count(*)::int AS n FROM fault_log WHERE tag = ANY($1) GROUP BY tag', [tags]);
+    return new Map(rows.rows.map((row) => [row.tag, row.n]));
+  }
+
+  /** The line a scenario prints: what was lost, run twice, run unapproved or ended wrong. */
+  async figures(scenario: string, outcomes: RequestOutcome[], note: string): Promise<Figures> {
+    const statuses = await this.statuses(outcomes.map((outcome) => outcome.id));
+    const runs = await this.executionsByTag(outcomes.map((outcome) => outcome.tag));
+    const count = (predicate: (outcome: RequestOutcome) => boolean) => outcomes.filter(predicate).length;
+    return {
+      scenario,
+      requests: outcomes.length,
+      lost: count((outcome) => !statuses.has(outcome.id)),
+      duplicated: outcomes.reduce((sum, outcome) => sum + Math.max(0, (runs.get(outcome.tag) ?? 0) - 1), 0),
+      unapproved: count((outcome) => !outcome.approved && (runs.get(outcome.tag) ?? 0) > 0),
+      wrongFinal: count((outcome) => statuses.has(outcome.id) && !outcome.expected.includes(statuses.get(outcome.id)!)),
+      note,
+    };
+  }
+
+  async stopTemporal(how: 'kill' | 'stop'): Promise<void> {
+    await (how === 'kill' ? this.temporal.kill() : this.temporal.stop());
+  }
+
+  async startTemporal(): Promise<void> {
+    this.temporal = await this.temporalStart();
+  }
+
+  async stopPostgres(): Promise<void> {
+    await this.postgres.stop();
+  }
+
+  async startPostgres(): Promise<void> {
+    this.postgres = await startEmbeddedPostgres(path.join(this.scratch, 'postgres'), this.postgresPort, true);
+  }
+
+  /**
+   * After the scenarios: the target's password and URL must appear in no process log, no raw
+   * workflow history and no table of the gate. Returns where each was found (empty: nowhere).
+   */
+  async leaks(): Promise<{ places: number; hits: string[] }> {
+    const auditKey = this.env.AUDIT_KEY!.slice(this.env.AUDIT_KEY!.indexOf(':') + 1);
+    const secrets = [new URL(this.env.FAULT_TARGET_URL!).password, this.env.FAULT_TARGET_URL!, auditKey, Buffer.from(auditKey, 'base64').toString('hex')];
+    const places: [string, string][] = [['process logs', this.logs.join('')]];
+    for await (const workflow of this.client.workflow.list()) {
+      places.push([`history of ${workflow.workflowId}`, JSON.stringify(await this.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory())]);
+    }
+    for (const table of ['requests', 'votes', 'audit_events', 'executions', 'notification_deliveries', 'used_links']) {
+      places.push([table, JSON.stringify((await this.pool.query(`SELECT * FROM ${table}`)).rows)]);
+    }
+    const hits = places.flatMap(([where, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${where} holds ${secret.slice(0, 4)}…`));
+    return { places: places.length, hits };
+  }
+
+  /** Stops every process a scenario left running. */
+  async stopProcesses(): Promise<void> {
+    await Promise.all([...this.processes].map((gate) => gate.kill9()));
+  }
+
+  async close(): Promise<void> {
+    await this.stopProcesses();
+    await this.connection.close();
+    await this.pool.end();
+    await this.target.end();
+    await this.temporal.stop();
+    await this.postgres.stop();
+  }
+}
+
+/** Runs `work` over the items, at most `limit` at a time. */
+export async function eachConcurrently<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/** A submit body for the harness's target; by default a write that inserts `tag` into fault_log. */
+export function submitBody(tag: string, reason = `fault ${tag}`, sql = `INSERT INTO fault_log (tag) VALUES ('${tag}')`) {
+  return { connector: 'postgres', target: 'fault-db', command: { sql }, reason };
+}
+
+/** Submits one tagged write per tag through the API and returns the outcomes to check later. */
+export async function submitTagged(
+  api: ApiProcess,
+  tags: string[],
+  expected: string[],
+  approved: boolean,
+  command: { reason?: (tag: string) => string; sql?: (tag: string) => string } = {},
+): Promise<RequestOutcome[]> {
+  const outcomes: RequestOutcome[] = [];
+  await eachConcurrently(tags, 8, async (tag) => {
+    const response = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, submitBody(tag, command.reason?.(tag), command.sql?.(tag)));
+    if (response.status !== 202) throw new Error(`submit ${tag} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    outcomes.push({ id: response.body.id, tag, approved, expected });
+  });
+  return outcomes;
+}
+
+/** Approves each request through the API as reviewer r1. */
+export async function approveAll(api: ApiProcess, outcomes: RequestOutcome[]): Promise<void> {
+  await eachConcurrently(outcomes, 8, async ({ id }) => {
+    const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
+    if (response.status !== 200) throw new Error(`approve ${id} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  });
+}
+
+export const tags = (scenario: string, count: number) => Array.from({ length: count }, (_, index) => `${scenario}-${index + 1}-${randomBytes(3).toString('hex')}`);

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { searchAttributes } from '../../temporal/contract';
+
+export interface DevServerOptions {
+  binary: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** SQLite file that keeps workflows across restarts. */
+  dbFile: string;
+  /** 'NORMAL' for a user's stack; 'OFF' is fine for throwaway test servers. */
+  synchronous: 'NORMAL' | 'OFF';
+  /** Serve the server's Prometheus metrics on this port (the benchmark reads its queue waits). */
+  metricsPort?: number;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would: no chance to flush (the fault suite's outage). */
+  kill(): Promise<void>;
+}
+
+async function waitUntilServing(address: string, namespace: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`the Temporal dev server did not become ready at ${address}: ${(lastError as Error)?.message}`);
+}
+
+/** Starts `temporal server start-dev` with our search attributes registered and waits until it serves. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const attributes = Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--namespace', options.namespace,
+    '--db-filename', options.dbFile,
+    '--sqlite-pragma', 'journal_mode=WAL',
+    '--sqlite-pragma', `synchronous=${options.synchronous}`,
+    '--log-level', 'error',
+    ...attributes,
+    ...(options.metricsPort === undefined ? [] : ['--metrics-port', String(options.metricsPort)]),
+  ];
+  const child = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = options.log ?? (() => undefined);
+  child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString()));
+  const address = `127.0.0.1:${options.port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitUntilServing(address, options.namespace, child, 60_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

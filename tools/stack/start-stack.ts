@@ -1,0 +1,186 @@
+// `npm start`: the whole stack in one process for a laptop or a demo. Starts what is not
+// configured (Temporal dev server, embedded PostgreSQL), migrates, runs the workers and the API.
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { buildApp } from '../../api/app';
+import { dataConverter } from '../../temporal/data-converter';
+import { loadPolicy } from '../../policy/policy';
+import { loadSettings } from '../../config/env';
+import { loadWebhooks } from '../../config/webhooks';
+import { loadPrincipals } from '../../config/principals';
+import { loadTargets } from '../../config/targets';
+import { migrate } from '../../store/migrate';
+import { configureAuditKeys } from '../../store/audit';
+import { createPool } from '../../store/pool';
+import { createWorkers } from '../../worker/create-workers';
+import { localAuditKey, localDatabasePassword, localLinkSecret, localPayloadKeys } from './local-secrets';
+import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect, withClient } from './databases';
+import { startDevServer } from './dev-server';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { findOrBuildTemporalCli } from './temporal-cli';
+
+const stopsInReverse: (() => Promise<unknown>)[] = [];
+
+async function withMigrationPool(url: string): Promise<void> {
+  const pool = createPool(url, 1);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * The demo target (config/targets.yaml reads DEMO_DB_URL): a database next to the gate's, seeded
+ * by, owned by and reachable only by approval_gate_demo_executor, which is no superuser and
+ * cannot connect to the gate's database. Falls back to the gate's own user when that user may
+ * not create roles (a DATABASE_URL of your own), and says so.
+ */
+async function demoTarget(serverUrl: string, dataDir: string): Promise<string> {
+  await ensureDatabase(serverUrl, 'approval_gate_demo');
+  const demoUrl = databaseUrl(serverUrl, 'approval_gate_demo');
+  const seed = readFileSync(path.join(__dirname, '../../config/demo-seed.sql'), 'utf8');
+  const role = 'approval_gate_demo_executor';
+  const password = localDatabasePassword(dataDir, role);
+  try {
+    await ensureLoginRole(serverUrl, role, password);
+    await withClient(demoUrl, (client) => client.query(`ALTER DATABASE approval_gate_demo OWNER TO ${role}; ALTER SCHEMA public OWNER TO ${role}; ALTER TABLE IF EXISTS customers OWNER TO ${role}`));
+    await restrictConnect(serverUrl, 'approval_gate_demo', [role]);
+  } catch (error) {
+    console.warn(`the demo target runs as the gate's own database user (could not create ${role}: ${(error as Error).message})`);
+    await withClient(demoUrl, (client) => client.query(seed));
+    return demoUrl;
+  }
+  const executorUrl = asRole(demoUrl, role, password);
+  await withClient(executorUrl, (client) => client.query(seed));
+  return executorUrl;
+}
+
+async function main(): Promise<void> {
+  // We stop the workers ourselves, in order, on Ctrl-C.
+  Runtime.install({ shutdownSignals: [] });
+  const settings = loadSettings();
+  mkdirSync(settings.DATA_DIR, { recursive: true });
+
+  let temporalAddress = settings.TEMPORAL_ADDRESS;
+  let temporalUi = '(your Temporal cluster UI)';
+  if (!temporalAddress) {
+    const binary = findOrBuildTemporalCli(settings.TEMPORAL_CLI_PATH);
+    const server = await startDevServer({
+      binary,
+      port: settings.TEMPORAL_DEV_PORT,
+      uiPort: settings.TEMPORAL_UI_PORT,
+      namespace: settings.TEMPORAL_NAMESPACE,
+      dbFile: path.join(settings.DATA_DIR, 'temporal.sqlite'),
+      synchronous: 'NORMAL',
+    });
+    stopsInReverse.push(() => server.stop());
+    temporalAddress = server.address;
+    temporalUi = server.uiUrl;
+  }
+
+  // With embedded PostgreSQL the stack migrates as the superuser and runs as approval_gate_api,
+  // a role that may not rewrite the audit log (migration 006); the demo target has a role of its
+  // own that reaches only the demo database. With DATABASE_URL, that user does everything.
+  let gateDatabaseUrl = settings.DATABASE_URL;
+  let migrationUrl = settings.DATABASE_URL;
+  let appRole: string | undefined;
+  if (!gateDatabaseUrl) {
+    const embedded = await startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true);
+    stopsInReverse.push(() => embedded.stop());
+    await ensureDatabase(embedded.url, 'approval_gate');
+    migrationUrl = databaseUrl(embedded.url, 'approval_gate');
+    await withMigrationPool(migrationUrl);
+    appRole = 'approval_gate_api';
+    const password = localDatabasePassword(settings.DATA_DIR, appRole);
+    await ensureLoginRole(embedded.url, appRole, password, ['approval_gate_app']);
+    await restrictConnect(embedded.url, 'approval_gate', [appRole]);
+    gateDatabaseUrl = asRole(migrationUrl, appRole, password);
+  } else {
+    await withMigrationPool(gateDatabaseUrl);
+  }
+  if (!settings.DEMO_DB_URL) process.env.DEMO_DB_URL = await demoTarget(migrationUrl!, settings.DATA_DIR);
+
+  const full = {
+    ...settings,
+    DATABASE_URL: gateDatabaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    LINK_SECRET: settings.LINK_SECRET ?? localLinkSecret(settings.DATA_DIR),
+    PAYLOAD_KEYS: settings.PAYLOAD_KEYS ?? localPayloadKeys(settings.DATA_DIR),
+    AUDIT_KEY: settings.AUDIT_KEY ?? localAuditKey(settings.DATA_DIR),
+  };
+  configureAuditKeys(full.AUDIT_KEY);
+  const pool = createPool(gateDatabaseUrl);
+  stopsInReverse.push(() => pool.end());
+
+  // The demo principals' tokens end in -change-me: accepted here only (refuseDemoTokens).
+  const principals = loadPrincipals(settings.PRINCIPALS_FILE);
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  stopsInReverse.push(() => workerConnection.close());
+  const workers = await createWorkers({
+    settings: full,
+    connection: workerConnection,
+    pool,
+    policy: loadPolicy(settings.POLICY_FILE),
+    principals,
+    webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
+    targets: loadTargets(settings.TARGETS_FILE),
+  });
+  const running = workers.map((worker) => worker.run());
+  stopsInReverse.push(async () => {
+    for (const worker of workers) worker.shutdown();
+    await Promise.all(running);
+  });
+
+  const clientConnection = await Connection.connect({ address: temporalAddress });
+  stopsInReverse.push(() => clientConnection.close());
+  const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(full.PAYLOAD_KEYS) });
+  const app = await buildApp({ settings: full, pool, client, principals });
+  await app.listen({ port: settings.PORT, host: settings.HOST });
+  stopsInReverse.push(() => app.close());
+
+  const api = `http://${settings.HOST}:${settings.PORT}`;
+  const demoTokens =
+    principals.demoTokenIds.length > 0
+      ? `\n  Demo tokens  accepted for ${principals.demoTokenIds.join(', ')} because this is npm start; \`npm run api\` and \`npm run worker\` refuse them`
+      : '';
+  console.log(`
+approval-gate is running (Ctrl-C stops everything; starting again resumes pending requests)
+  API          ${api}
+  OpenAPI docs ${api}/docs
+  Temporal UI  ${temporalUi}
+  PostgreSQL   ${appRole ? `embedded, data in ${path.join(settings.DATA_DIR, 'postgres')}; the gate connects as ${appRole}` : 'DATABASE_URL'}${demoTokens}
+
+Try it (a write, so it waits for a dba):
+  curl -s -X POST ${api}/v1/requests -H 'Authorization: Bearer demo-agent-token-change-me' \\
+    -H 'Content-Type: application/json' \\
+    -d '{"connector":"postgres","target":"app-db","command":{"sql":"UPDATE customers SET plan = '"'"'pro'"'"' WHERE id = 2"},"reason":"customer upgraded"}'
+  curl -s -X POST ${api}/v1/requests/<id>/approve -H 'Authorization: Bearer demo-alice-token-change-me' \\
+    -H 'Content-Type: application/json' -d '{"comment":"ok"}'
+  curl -s '${api}/v1/requests/<id>?wait=10' -H 'Authorization: Bearer demo-agent-token-change-me'
+`);
+}
+
+let stopping = false;
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const stop of stopsInReverse.reverse()) {
+      await stop().catch((error: unknown) => console.error(`while stopping: ${(error as Error).message}`));
+    }
+  }
+  process.exit(exitCode);
+}
+
+// embedded-postgres (through async-exit-hook) stops its servers and exits with 130 on these
+// signals, racing the orderly stop above: PostgreSQL would go before the workers drained and the
+// dev server would be left running. We take the signals over.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+main().catch((error: unknown) => {
+  console.error(`approval-gate could not start: ${(error as Error).message}`);
+  void stopAll(1);
+});
