@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { type AgentNotice, NOTIFY_MAX_ATTEMPTS, type ReviewerNotice } from '../domain/notifications';
+import { NOTIFY_MAX_ATTEMPTS, type OrchestratorActivities, type ReviewerNotice } from '../temporal/contract';
 import { type LinkSigner, decisionLinks } from '../notifications/links';
 import { type ReviewerLinks, reviewerMessage, slackBody } from '../notifications/webhook-bodies';
 import { postJson } from '../notifications/post-json';
@@ -55,7 +55,14 @@ async function deliver(pool: Pool, requestId: string, notice: string, destinatio
 }
 
 /** Activities that tell reviewers (webhooks) and the requesting agent (its callback URL). */
-export function createNotifyActivities({ pool, principals, webhooks, links, publicUrl, callbackHosts }: NotifyDependencies) {
+export function createNotifyActivities({
+  pool,
+  principals,
+  webhooks,
+  links,
+  publicUrl,
+  callbackHosts,
+}: NotifyDependencies): Pick<OrchestratorActivities, 'notifyReviewers' | 'notifyAgent'> {
   const linksFor = (notice: ReviewerNotice, groups: string[]): ReviewerLinks[] => {
     const open = notice.event === 'approval_requested' || notice.event === 'escalated';
     if (!links || !open) return [];
@@ -70,7 +77,7 @@ export function createNotifyActivities({ pool, principals, webhooks, links, publ
   };
 
   return {
-    async notifyReviewers(notice: ReviewerNotice): Promise<void> {
+    async notifyReviewers(notice) {
       const requestUrl = `${publicUrl}/v1/requests/${notice.request.id}`;
       const destinations = webhooks
         .map((webhook) => ({ webhook, groups: webhook.groups.filter((group) => notice.approval.groups.includes(group)) }))
@@ -84,7 +91,7 @@ export function createNotifyActivities({ pool, principals, webhooks, links, publ
       await deliver(pool, notice.request.id, stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event, destinations);
     },
 
-    async notifyAgent(notice: AgentNotice): Promise<void> {
+    async notifyAgent(notice) {
       const body = {
         event: 'request.finished',
         requestId: notice.requestId,

@@ -2,19 +2,16 @@
 // the source of truth the PostgreSQL records are derived from. Payloads are decoded with the
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
 import type { LoadedDataConverter } from '@temporalio/common';
-import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
-import type { temporal } from '@temporalio/proto';
-import type { IgnoredVote, RecordedTransition, RecordedTransitions, RecordedVote } from '../activities/orchestrator';
 import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest } from '../domain/request';
+import type { ActivityName, IgnoredVote, RecordedTransition, RecordedTransitions, RecordedVote } from '../temporal/contract';
+import { type HistoryEvent, historyDecoder } from '../temporal/history-decoding';
 import type { TimelineEntry } from './schemas';
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Step = Omit<TimelineEntry, 'eventId' | 'at'>;
 
 /** The record activities, by type: what each recorded, as the story tells it. */
 const transitionStep = ({ step, actor }: RecordedTransition): Step => ({ what: step, ...(actor && { actor }) });
-const recordSteps: Record<string, (record: unknown) => Step[]> = {
+const recordSteps: Partial<Record<ActivityName, (record: unknown) => Step[]>> = {
   recordTransition: (record) => [transitionStep(record as RecordedTransition)],
   recordTransitions: (record) => (record as RecordedTransitions).recorded.map(transitionStep),
   recordCountedVote: (record) => {
@@ -33,14 +30,14 @@ const recordSteps: Record<string, (record: unknown) => Step[]> = {
 };
 
 /** Remote record activities (before patch 'local-records'): the record is their input. */
-const recordInInput: Record<string, (input: unknown[]) => unknown> = {
+const recordInInput: Partial<Record<ActivityName, (input: unknown[]) => unknown>> = {
   recordTransition: ([transition]) => transition,
   recordCountedVote: ([counted]) => counted,
   recordIgnoredVote: ([, vote, refusal]) => ({ vote, refusal }),
 };
 
 /** Activities whose result tells the story: the policy's decision and the execution's outcome. */
-function resultSteps(type: string, result: unknown): Step[] {
+function resultSteps(type: ActivityName, result: unknown): Step[] {
   if (type === 'evaluatePolicy') {
     const decision = result as PolicyDecision;
     return [{ what: 'policy_decided', detail: { effect: decision.effect, rule: decision.rule, risk: decision.risk, version: decision.version } }];
@@ -57,14 +54,14 @@ function resultSteps(type: string, result: unknown): Step[] {
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 export async function timelineOf(events: HistoryEvent[], converter: LoadedDataConverter): Promise<TimelineEntry[]> {
-  const decode = (payloads: { payloads?: unknown[] | null } | null | undefined) =>
-    decodeArrayFromPayloads(converter, (payloads?.payloads ?? []) as Parameters<typeof decodeArrayFromPayloads>[1]);
-  const scheduled = new Map<string, string>(); // scheduledEventId → activity type
+  const decoder = historyDecoder(converter);
+  const decode = decoder.payloads;
+  const scheduled = new Map<string, ActivityName>(); // scheduledEventId → activity type
   const timeline: TimelineEntry[] = [];
 
   for (const event of events) {
     const add = (...steps: Step[]) => {
-      const at = optionalTsToDate(event.eventTime)?.toISOString() ?? '';
+      const at = decoder.time(event);
       for (const step of steps) timeline.push({ eventId: Number(event.eventId), at, ...step });
     };
 
@@ -73,7 +70,7 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
       add({ what: 'submitted', actor: request.agent, detail: { connector: request.connector, target: request.target, reason: request.reason } });
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
-      const type = attributes.activityType?.name ?? '';
+      const type = (attributes.activityType?.name ?? '') as ActivityName;
       scheduled.set(String(event.eventId), type);
       const inInput = recordInInput[type];
       if (inInput) add(...recordSteps[type]!(inInput(await decode(attributes.input))));
@@ -82,18 +79,18 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
       if (type === 'executeCommand') add({ what: 'execution_started', detail: { attempt: event.activityTaskStartedEventAttributes.attempt } });
     } else if (event.activityTaskCompletedEventAttributes) {
       const attributes = event.activityTaskCompletedEventAttributes;
-      add(...resultSteps(scheduled.get(String(attributes.scheduledEventId)) ?? '', (await decode(attributes.result))[0]));
+      const type = scheduled.get(String(attributes.scheduledEventId));
+      if (type) add(...resultSteps(type, (await decode(attributes.result))[0]));
     } else if (event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes) {
       const attributes = (event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes)!;
       if (scheduled.get(String(attributes.scheduledEventId)) === 'executeCommand') {
-        const error = await decodeOptionalFailureToOptionalError(converter, attributes.failure);
-        add({ what: 'execution_lost', detail: { error: error?.message } });
+        add({ what: 'execution_lost', detail: { error: await decoder.failureMessage(attributes.failure) } });
       }
     } else if (event.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
       const { details } = event.markerRecordedEventAttributes;
       if (!details?.result) continue; // the attempt failed; a later marker has the outcome
       const [data] = (await decode(details.data)) as [{ activity_type?: string } | undefined];
-      const type = data?.activity_type ?? '';
+      const type = (data?.activity_type ?? '') as ActivityName;
       const [result] = await decode(details.result);
       add(...(recordSteps[type]?.(result) ?? resultSteps(type, result)));
     } else if (event.workflowExecutionSignaledEventAttributes) {

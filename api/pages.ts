@@ -1,6 +1,6 @@
 // The few HTML pages a reviewer sees after clicking a one-click link. Every value is escaped.
 import escapeHtml from 'escape-html';
-import type { RequestRecord } from '../domain/request-view';
+import type { RequestRecord } from '../domain/request-record';
 import type { LinkClaims } from '../notifications/links';
 
 // The token is in the URL: no referrer may carry it away, no cache may keep it, no frame may wrap it.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { REQUEST_ID_PATTERN } from '../domain/ids';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
-import { requestViewSchema as requestView } from '../domain/request-view';
+import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 
 export { requestView };

@@ -2,8 +2,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../config/env';
-import { type Ballot, REFUSALS, type RefusalType, cancelUpdate, decideUpdate } from '../temporal/contract';
-import type { privilegedRequestV2 } from '../workflows/privileged-request';
+import { type Ballot, REFUSALS, REQUEST_WORKFLOW_TYPE, type RefusalType, type RequestWorkflow, cancelUpdate, decideUpdate } from '../temporal/contract';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
 import type { TimelineEntry } from './schemas';
@@ -29,7 +28,7 @@ function refusalToHttp(error: unknown): never {
 export function createTemporalGateway(client: Client, settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'>): TemporalGateway {
   return {
     async start(request) {
-      await client.workflow.start<typeof privilegedRequestV2>('privilegedRequestV2', {
+      await client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
         workflowId: request.id,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [request, { executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],

@@ -1,6 +1,6 @@
 // The two webhook bodies: a documented JSON body, and a Slack incoming-webhook body
 // (`text` + Block Kit `blocks`). Both carry the same facts; the README documents the JSON one.
-import type { ReviewerEvent, ReviewerNotice } from '../domain/notifications';
+import type { ReviewerEvent, ReviewerNotice } from '../temporal/contract';
 
 export interface ReviewerLinks {
   reviewer: string;

@@ -1,9 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
-import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-view';
+import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { auditAppendCall } from './audit';
-import { inTransaction } from './transaction';
-import { type ApiVoteClaim, findUnrecordedApiVotes } from './votes';
+import type { Transition } from '../temporal/contract';
 
 interface RequestRow {
   id: string;
@@ -137,16 +136,6 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
   return found.rows.map((row) => toRecord(row, []));
 }
 
-export interface Transition {
-  requestId: string;
-  /** Idempotency key of this write within the request. */
-  step: string;
-  status: RequestStatus;
-  changes?: Partial<Pick<RequestRecord, 'policy' | 'approval' | 'result' | 'error'>>;
-  actor?: string;
-  detail?: Record<string, unknown>;
-}
-
 /**
  * Moves a request to a new status and appends the audit event, atomically and at most once per
  * step, in one statement: a step already in the audit log means a retry, so the update matches
@@ -175,28 +164,6 @@ export async function recordTransition(db: Pool | PoolClient, transition: Transi
      SELECT ${audit.call} FROM updated`,
     [transition.requestId, transition.status, transition.step, ...columns.map((column) => changes[column]), ...audit.values],
   );
-}
-
-export interface TransitionBatch {
-  requestId: string;
-  transitions: Omit<Transition, 'requestId'>[];
-  /** API votes the workflow counted: the batch is recorded only if each matches the API's record. */
-  verifyApiVotes?: ApiVoteClaim[];
-}
-
-/**
- * Several transitions in one transaction (one write where a step moves a request twice). With
- * `verifyApiVotes`, nothing is recorded unless the API recorded every one of those votes; the
- * ids it did not record are returned (a forged update), and an empty list means recorded.
- */
-export async function recordTransitions(pool: Pool, batch: TransitionBatch): Promise<string[]> {
-  return inTransaction(pool, async (client) => {
-    const expected = batch.verifyApiVotes ?? [];
-    const unrecorded = expected.length > 0 ? await findUnrecordedApiVotes(client, batch.requestId, expected) : [];
-    if (unrecorded.length > 0) return unrecorded;
-    for (const transition of batch.transitions) await recordTransition(client, { ...transition, requestId: batch.requestId });
-    return [];
-  });
 }
 
 export interface ApprovedCommand {

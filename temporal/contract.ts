@@ -1,11 +1,39 @@
-// Message definitions shared by the workflow, the API and the tests, so no signal or
-// update name is ever spelled twice. Imports nothing but the Temporal SDK and types.
+// The contract of the Temporal boundary: every signal, update, query and search attribute, and
+// every activity with its input and result. Workflows, activities, the store and the API import
+// these, so no name is spelled twice and no layer reaches into another for a type. Imported by
+// workflow code: nothing but the Temporal SDK and types.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalProgress, PolicyDecision, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
-import type { Ballot } from '../workflows/payload-checks';
+import type { RequestRecord } from '../domain/request-record';
+import type {
+  ApprovalProgress,
+  ExecutionOutcome,
+  PolicyDecision,
+  PrivilegedRequest,
+  RequestStatus,
+  Vote,
+  VoteDecision,
+} from '../domain/request';
 
-export type { Ballot };
+// --- messages -------------------------------------------------------------------------------
+
+/** What a reviewer types into the Web UI or CLI when signalling approve/reject. */
+export interface SignalPayload {
+  reviewer: string;
+  comment?: string;
+}
+
+/** A vote cast through the API: the API authenticated the reviewer. */
+export interface Ballot {
+  voteId: string;
+  reviewer: string;
+  /** The API's view of the reviewer's groups: a hint only, the workflow looks them up itself. */
+  groups: string[];
+  decision: VoteDecision;
+  comment?: string;
+  /** The stage the reviewer saw (links are bound to one): refused once the request escalated. */
+  stage?: number;
+}
 
 /** The workflow's live state, answered by the `state` query and by every update. */
 export interface RequestSnapshot {
@@ -61,3 +89,114 @@ export function requestSearchAttributes(request: PrivilegedRequest) {
     { key: searchAttributes.target, value: request.target },
   ];
 }
+
+// --- activities -------------------------------------------------------------------------------
+
+/** A status change of a request, with its audit event; written at most once per step. */
+export interface Transition {
+  requestId: string;
+  /** Idempotency key of this write within the request. */
+  step: string;
+  status: RequestStatus;
+  changes?: Partial<Pick<RequestRecord, 'policy' | 'approval' | 'result' | 'error'>>;
+  actor?: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * What the workflow says about an API vote it counted, checked against the API's own record
+ * before anything runs. Workflows started before the check compared ids only (a bare string).
+ */
+export type ApiVoteClaim = string | (Pick<Vote, 'id' | 'reviewer' | 'decision'> & { stage?: number | undefined });
+
+export interface TransitionBatch {
+  requestId: string;
+  transitions: Omit<Transition, 'requestId'>[];
+  /** API votes the workflow counted: the batch is recorded only if each matches the API's record. */
+  verifyApiVotes?: ApiVoteClaim[];
+}
+
+export interface CountedVote {
+  requestId: string;
+  vote: Vote;
+  /** Set when this vote decided the stage: the request moves to this status in the same transaction. */
+  decidedStatus?: RequestStatus;
+}
+
+// Record activities return what they recorded: local activities leave only their result in
+// history (not their input), and GET /v1/requests/:id/history tells the story from it.
+export type RecordedTransition = Pick<Transition, 'step' | 'status' | 'actor'>;
+export type RecordedVote = Omit<CountedVote, 'requestId'>;
+export interface RecordedTransitions {
+  recorded: RecordedTransition[];
+  /** Counted API votes that do not match the API's record: when not empty, nothing was recorded. */
+  unrecordedApiVotes: string[];
+}
+export interface IgnoredVote {
+  vote: Vote;
+  refusal: string;
+}
+
+/** Moments reviewers hear about: a stage opens, the request escalates, is decided or expires. */
+export const REVIEWER_EVENTS = ['approval_requested', 'escalated', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export type ReviewerEvent = (typeof REVIEWER_EVENTS)[number];
+
+export interface ReviewerNotice {
+  event: ReviewerEvent;
+  request: PrivilegedRequest;
+  policy: Pick<PolicyDecision, 'rule' | 'risk' | 'explanation'>;
+  approval: ApprovalProgress;
+}
+
+/** Told to the agent's callback URL once, when the request ends. */
+export interface AgentNotice {
+  requestId: string;
+  callbackUrl: string;
+  status: RequestStatus;
+  error?: string;
+}
+
+/**
+ * Delivery attempts per notice, with exponential backoff from 1 s (1 + 2 + 4 s of waiting). The
+ * last attempt records what still failed instead of throwing, so a dead webhook never fails the request.
+ */
+export const NOTIFY_MAX_ATTEMPTS = 4;
+
+/** The orchestrator worker's activities (task queue TEMPORAL_TASK_QUEUE): no target credentials. */
+export interface OrchestratorActivities {
+  evaluatePolicy(request: PrivilegedRequest): Promise<PolicyDecision>;
+  recordTransition(transition: Transition): Promise<RecordedTransition>;
+  /** The last writes before execution, in one transaction, after checking the API's votes. */
+  recordTransitions(batch: TransitionBatch): Promise<RecordedTransitions>;
+  recordCountedVote(counted: CountedVote): Promise<RecordedVote>;
+  recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote>;
+  /** Groups of a reviewer, from the principal directory; null for unknown ids and for agents. */
+  lookupReviewerGroups(reviewer: string): Promise<string[] | null>;
+  /** API votes the workflow counted that the API never recorded (before patch 'combined-writes'). */
+  findUnrecordedApiVotes(requestId: string, voteIds: string[]): Promise<string[]>;
+  /** After the execute activity was lost (executor died, timed out), the ledger tells what is known. */
+  explainLostExecution(requestId: string, failure: string): Promise<ExecutionOutcome>;
+  notifyReviewers(notice: ReviewerNotice): Promise<void>;
+  notifyAgent(notice: AgentNotice): Promise<void>;
+}
+
+/** The executor worker's activity (task queue TEMPORAL_EXECUTOR_TASK_QUEUE): holds the credentials. */
+export interface ExecutorActivities {
+  /** Runs an approved command at most once and returns its masked, capped result. */
+  executeCommand(request: PrivilegedRequest): Promise<ExecutionOutcome>;
+}
+
+export type ActivityName = keyof OrchestratorActivities | keyof ExecutorActivities;
+
+// --- the workflow ---------------------------------------------------------------------------------
+
+/** The request workflow's second argument. */
+export interface RequestWorkflowOptions {
+  executorTaskQueue: string;
+}
+
+/** A request's workflow: its id is the request id; it returns the final status. */
+export type RequestWorkflow = (request: PrivilegedRequest, options: RequestWorkflowOptions) => Promise<RequestStatus>;
+
+/** The workflow type new requests start (workflows/privileged-request.ts). */
+export const REQUEST_WORKFLOW_TYPE = 'privilegedRequestV2';

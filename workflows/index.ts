@@ -1,2 +1,4 @@
 // The worker's workflowsPath: every workflow type the orchestrator worker serves.
-export { privilegedRequest, privilegedRequestV2 } from './privileged-request';
+export { privilegedRequestV2 } from './privileged-request';
+// Frozen: requests submitted before privilegedRequestV2 still run it (ADR 009).
+export { privilegedRequest } from './privileged-request-v1';

@@ -7,23 +7,7 @@
 // zod schemas had, in the same order, because signal checks decide what a replay counts.
 import { VOTE_DECISIONS, type VoteDecision } from '../domain/request';
 import { NAME_TEXT_RULE, STORABLE_TEXT_RULE, isNameText, isStorableText } from '../domain/text';
-
-/** What a reviewer types into the Web UI or CLI when signalling approve/reject. */
-export interface SignalPayload {
-  reviewer: string;
-  comment?: string;
-}
-
-/** A vote cast through the API: the API authenticated the reviewer and looked up their groups. */
-export interface Ballot {
-  voteId: string;
-  reviewer: string;
-  groups: string[];
-  decision: VoteDecision;
-  comment?: string;
-  /** Set by one-click links, which are bound to a stage: refused once the request escalated. */
-  stage?: number;
-}
+import type { Ballot, SignalPayload } from '../temporal/contract';
 
 /** The value as checked, or why it was refused: `path problem; path problem`. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string };

@@ -1,3 +1,6 @@
+// The request workflow (type privilegedRequestV2): one privileged request from policy to recorded
+// result. The workflow id is the request id. Every side effect is an activity; policy and record
+// writes are local activities (ADR 007); the execute activity runs on the executor's task queue.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -12,62 +15,65 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { createExecutorActivities } from '../activities/executor';
-import type { createOrchestratorActivities } from '../activities/orchestrator';
-import { NOTIFY_MAX_ATTEMPTS, type ReviewerEvent } from '../domain/notifications';
-import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
-import { type RequestSnapshot, approveSignal, cancelUpdate, decideUpdate, rejectSignal, requestSearchAttributes, searchAttributes, stateQuery } from '../temporal/contract';
+import type { ApprovalProgress, ApprovalStage, PolicyDecision, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
+import {
+  type Ballot,
+  type ExecutorActivities,
+  NOTIFY_MAX_ATTEMPTS,
+  type OrchestratorActivities,
+  type RequestSnapshot,
+  type RequestWorkflowOptions,
+  type ReviewerEvent,
+  type Transition,
+  approveSignal,
+  cancelUpdate,
+  decideUpdate,
+  rejectSignal,
+  requestSearchAttributes,
+  searchAttributes,
+  stateQuery,
+} from '../temporal/contract';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
-type Orchestrator = ReturnType<typeof createOrchestratorActivities>;
-type Executor = ReturnType<typeof createExecutorActivities>;
+// --- the story --------------------------------------------------------------------------------
+
+export async function privilegedRequestV2(request: PrivilegedRequest, options: RequestWorkflowOptions): Promise<RequestStatus> {
+  const run = new RequestRun(request, options);
+  run.answerQueriesVotesAndCancels();
+
+  const decision = await run.evaluatePolicy();
+  if (run.verdict === 'cancelled') return run.endCancelledWhileEvaluating();
+  if (decision.effect === 'deny') return run.deny();
+
+  if (decision.effect === 'require_approval') {
+    const verdict = await run.waitForApproval(decision.approval!.stages);
+    if (verdict !== 'approved') return run.finish();
+    if (!(await run.verifyApiVotesAndStartExecuting())) return run.finish();
+  } else {
+    await run.approveAutomaticallyAndStartExecuting();
+  }
+
+  await run.execute();
+  return run.finish();
+}
+
+// --- how each step is done --------------------------------------------------------------------
 
 // Record writes are idempotent per step, so retrying them (PostgreSQL restarting, say) is safe.
-const RECORD_RETRY = { initialInterval: '1s', maximumInterval: '30s' } as const;
-
-/** Executions started before patch 'local-records' keep calling policy and records remotely. */
-const remoteOrchestrator = proxyActivities<Orchestrator>({ startToCloseTimeout: '30s', retry: RECORD_RETRY });
-
-/**
- * Policy and record writes run as local activities: in the worker that runs the workflow, with
- * no server round trip per step. They are short, idempotent and need nothing but PostgreSQL,
- * which is what local activities are for (docs/benchmarks.md has what this bought).
- */
-const localOrchestrator = proxyLocalActivities<Orchestrator>({ startToCloseTimeout: '30s', retry: RECORD_RETRY });
+const records = proxyLocalActivities<OrchestratorActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
 
 // Notifications are best effort: retried with backoff, never awaited by the approval itself.
-const notifier = proxyActivities<Orchestrator>({
+const notifier = proxyActivities<OrchestratorActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: NOTIFY_MAX_ATTEMPTS },
 });
 
-// The changes made to privilegedRequest while executions of it were running. Each is a patch in
-// that type, so that older histories keep replaying (test/replay.test.ts); privilegedRequestV2
-// has all of them.
-
-/** Histories recorded before approval chains have no notify calls. */
-const APPROVAL_CHAINS_PATCH = 'approval-chains';
-
-/** Policy and records as local activities instead of remote ones. */
-const LOCAL_RECORDS_PATCH = 'local-records';
-
 /**
- * Fewer writes and history events per request: the last records before execution go in one
- * local activity (automatic approval + executing; vote verification + executing), and the risk
- * search attribute rides on the first status upsert instead of its own.
- */
-const COMBINED_WRITES_PATCH = 'combined-writes';
-
-/** Signal payloads whose reviewer has control characters, or whose text has NUL, are malformed. */
-const STORABLE_VOTE_TEXT_PATCH = 'storable-vote-text';
-
-// Changes made after privilegedRequestV2: patched() in both types.
-
-/**
- * An API vote is bound to what the API recorded: the workflow looks the reviewer's groups up in
- * the principal directory (an activity) instead of taking them from the ballot, and before
- * executing, every counted API vote must match its row on reviewer, decision and stage.
+ * An API vote is bound to what the API recorded: the reviewer's groups come from the principal
+ * directory (an activity), not from the ballot, and before executing every counted API vote must
+ * match its row on reviewer, decision and stage (ADR 012). Executions that took an API vote before
+ * this change replay without it.
  */
 const BOUND_API_VOTES_PATCH = 'bound-api-votes';
 
@@ -82,64 +88,205 @@ function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: numbe
   return { stage: stageNumber, stageCount, groups, quorum, distinctGroups: stage.distinctGroups ?? false, channels, onTimeout, deadline };
 }
 
-interface RequestOptions {
-  executorTaskQueue: string;
-}
+const refusedAsFailure = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
-/**
- * Whether one of the changes made before privilegedRequestV2 existed applies to this execution.
- * A change made later must call patched() itself, in both workflow types.
- */
-type EarlierChange = (patchId: string) => boolean;
-
-/**
- * The workflow type of requests submitted before privilegedRequestV2 existed. Nothing starts it
- * any more; it stays so that those executions, and their histories, replay: it asks patched()
- * at every change, as they did.
- */
-export async function privilegedRequest(request: PrivilegedRequest, options: RequestOptions): Promise<RequestStatus> {
-  return runRequest(request, options, patched);
-}
-
-/**
- * The workflow type new requests start (workflow type versioning). Every earlier change applies,
- * so it asks no patched() for them: each one would cost two history events per request, the
- * marker and an upsert of TemporalChangeVersion, that exist only for older histories.
- */
-export async function privilegedRequestV2(request: PrivilegedRequest, options: RequestOptions): Promise<RequestStatus> {
-  return runRequest(request, options, () => true);
-}
-
-/**
- * One privileged request from policy to recorded result. The workflow id is the request id.
- * Every side effect is an activity; the execute activity runs on the executor's task queue.
- */
-async function runRequest(request: PrivilegedRequest, options: RequestOptions, hasChange: EarlierChange): Promise<RequestStatus> {
-  const orchestrator = hasChange(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
-  const combinesWrites = hasChange(COMBINED_WRITES_PATCH);
-  const state: RequestSnapshot = { status: 'evaluating', votes: [] };
-  let verdict: Verdict | undefined;
+/** One request's state and the steps of its story. */
+class RequestRun {
+  readonly state: RequestSnapshot = { status: 'evaluating', votes: [] };
+  verdict: Verdict | undefined;
   /** Until policy has decided, the agent may still cancel (it may not once a command is on its way). */
-  let policyDecided = false;
-  let stage: ApprovalStage | undefined;
-  let stageNumber = 0;
-  setHandler(stateQuery, () => state);
-  const notifies = hasChange(APPROVAL_CHAINS_PATCH);
-  const deliveries: Promise<void>[] = [];
-
+  private policyDecided = false;
+  private decision: PolicyDecision | undefined;
+  private stage: ApprovalStage | undefined;
+  private stageNumber = 0;
+  private readonly deliveries: Promise<void>[] = [];
   /**
-   * Search attributes waiting for the next status upsert: the request's own, unless it was
-   * started with them (executions started before privilegedRequestV2 were), and the risk.
+   * Search attributes waiting for the next status upsert: the request's own (the API starts the
+   * workflow without them; docs/benchmarks.md) and the risk.
    */
-  let withNextStatus: SearchAttributeUpdatePair[] = workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined ? requestSearchAttributes(request) : [];
-  const setStatus = (status: RequestStatus) => {
-    state.status = status;
-    upsertSearchAttributes([...withNextStatus, { key: searchAttributes.status, value: status }]);
-    withNextStatus = [];
-  };
+  private withNextStatus: SearchAttributeUpdatePair[];
 
-  // --- votes: one path for API updates and Web UI / CLI signals ---------------------------
-  const countVote = async (voter: Voter, decision: Vote['decision'], comment: string | undefined, voteId: string) => {
+  constructor(
+    private readonly request: PrivilegedRequest,
+    private readonly options: RequestWorkflowOptions,
+  ) {
+    this.withNextStatus = workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined ? requestSearchAttributes(request) : [];
+  }
+
+  // --- 1 policy ---
+
+  async evaluatePolicy(): Promise<PolicyDecision> {
+    const decision = await records.evaluatePolicy(this.request);
+    this.policyDecided = true;
+    this.decision = decision;
+    this.state.decision = decision;
+    if (decision.risk) this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
+    return decision;
+  }
+
+  /** Cancelled while policy was deciding: nothing more happens; the cancel records itself. */
+  async endCancelledWhileEvaluating(): Promise<RequestStatus> {
+    await condition(() => this.state.status === 'cancelled');
+    return this.finish();
+  }
+
+  async deny(): Promise<RequestStatus> {
+    this.state.error = this.decision!.reason ?? 'denied by policy';
+    const policy = this.policyRecord();
+    await this.transition({ step: 'status:denied', status: 'denied', changes: { policy, error: this.state.error }, detail: { policy } });
+    return this.finish();
+  }
+
+  // --- 2 approval: each stage in turn, until a verdict or the last deadline ---
+
+  async waitForApproval(stages: ApprovalStage[]): Promise<Verdict> {
+    for (const [index, next] of stages.entries()) {
+      this.stage = next;
+      this.stageNumber = index + 1;
+      const approval = progressOf(next, this.stageNumber, stages.length);
+      this.state.approval = approval;
+      if (index === 0) {
+        const policy = this.policyRecord();
+        await this.transition({ step: 'status:pending_approval', status: 'pending_approval', changes: { policy, approval }, detail: { policy, approval } });
+      } else {
+        await records.recordTransition({ requestId: this.request.id, step: `escalated:${this.stageNumber}`, status: 'pending_approval', changes: { approval }, detail: { approval } });
+      }
+      this.notifyReviewers(index === 0 ? 'approval_requested' : 'escalated');
+
+      // The durable timer: survives worker, server and API restarts.
+      if (await condition(() => this.verdict !== undefined, next.timeoutMs)) break;
+      if (next.onTimeout === 'escalate') continue;
+      this.verdict = 'expired';
+      await this.transition({ step: 'status:expired', status: 'expired', detail: { deadline: approval.deadline, stage: this.stageNumber } });
+    }
+    // A deciding vote or a cancel records its own transition; wait until it has.
+    await condition(() => this.state.status === this.verdict);
+    this.notifyReviewers(this.verdict!);
+    return this.verdict!;
+  }
+
+  // --- 3 verification: the API votes counted are the ones the API recorded ---
+
+  async verifyApiVotesAndStartExecuting(): Promise<boolean> {
+    const apiVotes = this.state.votes.filter((vote) => vote.channel === 'api');
+    const claims = patched(BOUND_API_VOTES_PATCH) ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage })) : apiVotes.map((vote) => vote.id);
+    const { unrecordedApiVotes } = await records.recordTransitions({ requestId: this.request.id, transitions: [EXECUTING], verifyApiVotes: claims });
+    if (unrecordedApiVotes.length === 0) {
+      this.setStatus('executing');
+      return true;
+    }
+    this.state.error = `vote verification failed: API votes ${unrecordedApiVotes.join(', ')} do not match what the API recorded`;
+    await this.transition({ step: 'status:failed', status: 'failed', changes: { error: this.state.error }, detail: { forged: unrecordedApiVotes } });
+    return false;
+  }
+
+  async approveAutomaticallyAndStartExecuting(): Promise<void> {
+    const policy = this.policyRecord();
+    const approved = { step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } } as const;
+    await records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
+    this.setStatus('executing');
+  }
+
+  // --- 4 execution: once, on the executor's queue; a lost executor means the outcome is unknown ---
+
+  async execute(): Promise<void> {
+    const executor = proxyActivities<ExecutorActivities>({
+      taskQueue: this.options.executorTaskQueue,
+      startToCloseTimeout: '1h',
+      heartbeatTimeout: '30s',
+      // At most once: never retried here, and the claim row refuses any other attempt.
+      retry: { maximumAttempts: 1 },
+    });
+    let outcome;
+    try {
+      outcome = await executor.executeCommand(this.request);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      outcome = await records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
+    }
+    const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
+    const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
+    if (outcome.status !== 'succeeded') this.state.error = outcome.error;
+    await this.transition({ step: `status:${outcome.status}`, status: outcome.status, changes, detail });
+  }
+
+  // --- 5 the end: the agent's callback, then wait for what is still in flight ---
+
+  async finish(): Promise<RequestStatus> {
+    const { callbackUrl } = this.request;
+    if (callbackUrl) {
+      const notice = { requestId: this.request.id, callbackUrl, status: this.state.status, ...(this.state.error !== undefined && { error: this.state.error }) };
+      this.deliveries.push(notifier.notifyAgent(notice).catch(() => undefined));
+    }
+    await Promise.all(this.deliveries);
+    // Let in-flight vote handlers record their refusal before the workflow completes.
+    await condition(allHandlersFinished);
+    return this.state.status;
+  }
+
+  // --- handlers: the state query, votes from both channels, the agent's cancel ---
+
+  answerQueriesVotesAndCancels(): void {
+    setHandler(stateQuery, () => this.state);
+    setHandler(decideUpdate, (ballot) => this.onApiVote(ballot), { validator: (ballot) => this.validateApiVote(ballot) });
+    setHandler(approveSignal, (payload) => this.onSignalVote('approve', payload));
+    setHandler(rejectSignal, (payload) => this.onSignalVote('reject', payload));
+    setHandler(cancelUpdate, ({ agent }) => this.onCancel(agent), { validator: ({ agent }) => this.validateCancel(agent) });
+  }
+
+  /** Refuses a malformed, repeated or ineligible ballot before it touches state. */
+  private validateApiVote(ballot: Ballot): void {
+    const checked = checkBallot(ballot);
+    if (!checked.ok) throw refusedAsFailure('MalformedBallot', `malformed ballot: ${checked.problems}`);
+    if (this.state.votes.some((vote) => vote.id === ballot.voteId)) throw refusedAsFailure('AlreadyVoted', `vote ${ballot.voteId} has already been counted`);
+    this.refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
+  }
+
+  private async onApiVote(ballot: Ballot): Promise<RequestSnapshot> {
+    let voter: Voter = { reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' };
+    if (patched(BOUND_API_VOTES_PATCH)) {
+      // Whoever can send updates can write any groups into a ballot: the directory decides.
+      voter = { ...voter, groups: (await records.lookupReviewerGroups(ballot.reviewer)) ?? [] };
+      // Checked again: with the directory's groups, and after whatever arrived during the look-up.
+      this.refuseAsFailure(voter, ballot);
+    }
+    await this.countVote(voter, ballot.decision, ballot.comment, ballot.voteId);
+    return this.state;
+  }
+
+  /** Web UI / CLI: the sender is unverified; the reviewer's groups come from the directory. */
+  private async onSignalVote(decision: Vote['decision'], payload: unknown): Promise<void> {
+    const voteId = `vote_${uuid4()}`;
+    const checked = checkSignalPayload(payload, false);
+    const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
+    const comment = checked.ok ? checked.value.comment : undefined;
+    const ignored = async (refusal: string) => {
+      const vote: Vote = { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() };
+      await records.recordIgnoredVote(this.request.id, vote, refusal);
+    };
+    if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
+    const groups = (await records.lookupReviewerGroups(reviewer)) ?? [];
+    const voter: Voter = { reviewer, groups, channel: 'temporal' };
+    const refusal = refuseVote(this.voteContext(), voter, decision);
+    if (refusal) return ignored(refusal.message);
+    await this.countVote(voter, decision, comment, voteId);
+  }
+
+  private validateCancel(agent: string): void {
+    if (agent !== this.request.agent) throw refusedAsFailure('NotRequester', 'only the requesting agent may cancel');
+    const cancellable = this.verdict === undefined && (!this.policyDecided || this.stage !== undefined);
+    if (!cancellable) throw refusedAsFailure('NotPending', 'only a request being evaluated or waiting for approval can be cancelled');
+  }
+
+  private async onCancel(agent: string): Promise<RequestSnapshot> {
+    this.verdict = 'cancelled';
+    await this.transition({ step: 'status:cancelled', status: 'cancelled', actor: agent });
+    return this.state;
+  }
+
+  // --- the one path every counted vote takes, whichever channel it came from ---
+
+  private async countVote(voter: Voter, decision: Vote['decision'], comment: string | undefined, voteId: string): Promise<void> {
     const vote: Vote = {
       id: voteId,
       reviewer: voter.reviewer,
@@ -148,199 +295,47 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
       channel: voter.channel,
       verified: voter.channel === 'api',
       at: new Date().toISOString(),
-      stage: stageNumber,
-      groups: eligibleGroups(stage!, voter),
+      stage: this.stageNumber,
+      groups: eligibleGroups(this.stage!, voter),
     };
-    state.votes.push(vote);
-    const decided = tally(stage!, stageNumber, state.votes);
-    if (decided) verdict = decided;
-    await orchestrator.recordCountedVote({ requestId: request.id, vote, ...(decided && { decidedStatus: decided }) });
-    if (decided) setStatus(decided);
-  };
-  const voteContext = () => ({ requester: request.agent, stage: stage!, stageNumber, votes: state.votes, open: stage !== undefined && verdict === undefined });
-  const refuseAsFailure = (voter: Voter, ballot: { decision: Vote['decision']; stage?: number }) => {
-    const refusal = refuseVote(voteContext(), voter, ballot.decision, ballot.stage);
-    if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
-  };
-
-  setHandler(
-    decideUpdate,
-    async (ballot) => {
-      let voter: Voter = { reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' };
-      if (patched(BOUND_API_VOTES_PATCH)) {
-        // Whoever can send updates can write any groups into a ballot: the directory decides.
-        voter = { ...voter, groups: (await orchestrator.lookupReviewerGroups(ballot.reviewer)) ?? [] };
-        // Checked again: with the directory's groups, and after whatever arrived during the look-up.
-        refuseAsFailure(voter, ballot);
-      }
-      await countVote(voter, ballot.decision, ballot.comment, ballot.voteId);
-      return state;
-    },
-    {
-      validator: (ballot) => {
-        const checked = checkBallot(ballot);
-        if (!checked.ok) throw ApplicationFailure.create({ type: 'MalformedBallot', message: `malformed ballot: ${checked.problems}`, nonRetryable: true });
-        if (state.votes.some((vote) => vote.id === ballot.voteId)) {
-          throw ApplicationFailure.create({ type: 'AlreadyVoted', message: `vote ${ballot.voteId} has already been counted`, nonRetryable: true });
-        }
-        refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
-      },
-    },
-  );
-
-  const onSignalVote = (decision: Vote['decision']) => async (payload: unknown): Promise<void> => {
-    const voteId = `vote_${uuid4()}`;
-    const checked = checkSignalPayload(payload, !hasChange(STORABLE_VOTE_TEXT_PATCH));
-    const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
-    const comment = checked.ok ? checked.value.comment : undefined;
-    const ignored = async (refusal: string) => {
-      await orchestrator.recordIgnoredVote(request.id, { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() }, refusal);
-    };
-    if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
-    // The signal's sender is unverified; the reviewer's groups come from our principal directory.
-    const groups = (await orchestrator.lookupReviewerGroups(reviewer)) ?? [];
-    const voter: Voter = { reviewer, groups, channel: 'temporal' };
-    const refusal = refuseVote(voteContext(), voter, decision);
-    if (refusal) return ignored(refusal.message);
-    await countVote(voter, decision, comment, voteId);
-  };
-  setHandler(approveSignal, onSignalVote('approve'));
-  setHandler(rejectSignal, onSignalVote('reject'));
-
-  setHandler(
-    cancelUpdate,
-    async ({ agent }) => {
-      verdict = 'cancelled';
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:cancelled', status: 'cancelled', actor: agent });
-      setStatus('cancelled');
-      return state;
-    },
-    {
-      validator: ({ agent }) => {
-        if (agent !== request.agent) throw ApplicationFailure.create({ type: 'NotRequester', message: 'only the requesting agent may cancel', nonRetryable: true });
-        const cancellable = verdict === undefined && (!policyDecided || stage !== undefined);
-        if (!cancellable) throw ApplicationFailure.create({ type: 'NotPending', message: 'only a request being evaluated or waiting for approval can be cancelled', nonRetryable: true });
-      },
-    },
-  );
-
-  // --- the story: policy, approval chain, execution ------------------------------------------
-  const decision = await orchestrator.evaluatePolicy(request);
-  policyDecided = true;
-  state.decision = decision;
-  if (decision.risk) {
-    const risk: SearchAttributeUpdatePair[] = [{ key: searchAttributes.risk, value: decision.risk }];
-    if (combinesWrites) withNextStatus = [...withNextStatus, ...risk];
-    else upsertSearchAttributes(risk);
-  }
-  const policy = { effect: decision.effect, rule: decision.rule, explanation: decision.explanation, version: decision.version, reason: decision.reason, risk: decision.risk };
-
-  const notifyReviewers = (event: ReviewerEvent) => {
-    if (!notifies) return;
-    const notice = { event, request, policy: { rule: decision.rule, risk: decision.risk, explanation: decision.explanation }, approval: state.approval! };
-    deliveries.push(notifier.notifyReviewers(notice).catch(() => undefined));
-  };
-  const finish = async (): Promise<RequestStatus> => {
-    if (notifies && request.callbackUrl) {
-      const notice = { requestId: request.id, callbackUrl: request.callbackUrl, status: state.status, ...(state.error !== undefined && { error: state.error }) };
-      deliveries.push(notifier.notifyAgent(notice).catch(() => undefined));
-    }
-    await Promise.all(deliveries);
-    // Let in-flight vote handlers record their refusal before the workflow completes.
-    await condition(allHandlersFinished);
-    return state.status;
-  };
-
-  if (verdict === 'cancelled') {
-    // Cancelled while policy was deciding: nothing more happens; the cancel records itself.
-    await condition(() => state.status === 'cancelled');
-    return finish();
+    this.state.votes.push(vote);
+    const decided = tally(this.stage!, this.stageNumber, this.state.votes);
+    if (decided) this.verdict = decided;
+    await records.recordCountedVote({ requestId: this.request.id, vote, ...(decided && { decidedStatus: decided }) });
+    if (decided) this.setStatus(decided);
   }
 
-  if (decision.effect === 'deny') {
-    state.error = decision.reason ?? 'denied by policy';
-    await orchestrator.recordTransition({ requestId: request.id, step: 'status:denied', status: 'denied', changes: { policy, error: state.error }, detail: { policy } });
-    setStatus('denied');
-    return finish();
+  private voteContext() {
+    return { requester: this.request.agent, stage: this.stage!, stageNumber: this.stageNumber, votes: this.state.votes, open: this.stage !== undefined && this.verdict === undefined };
   }
 
-  if (decision.effect === 'require_approval') {
-    const stages = decision.approval!.stages;
-    for (const [index, next] of stages.entries()) {
-      stage = next;
-      stageNumber = index + 1;
-      const approval = progressOf(stage, stageNumber, stages.length);
-      state.approval = approval;
-      if (index === 0) {
-        await orchestrator.recordTransition({ requestId: request.id, step: 'status:pending_approval', status: 'pending_approval', changes: { policy, approval }, detail: { policy, approval } });
-        setStatus('pending_approval');
-      } else {
-        await orchestrator.recordTransition({ requestId: request.id, step: `escalated:${stageNumber}`, status: 'pending_approval', changes: { approval }, detail: { approval } });
-      }
-      notifyReviewers(index === 0 ? 'approval_requested' : 'escalated');
-
-      // The durable timer: survives worker, server and API restarts.
-      if (await condition(() => verdict !== undefined, stage.timeoutMs)) break;
-      if (stage.onTimeout === 'escalate') continue;
-      verdict = 'expired';
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:expired', status: 'expired', detail: { deadline: approval.deadline, stage: stageNumber } });
-      setStatus('expired');
-    }
-    // A deciding vote or a cancel records its own transition; wait until it has.
-    await condition(() => state.status === verdict);
-    notifyReviewers(verdict!);
-    if (verdict !== 'approved') return finish();
-
-    const apiVotes = state.votes.filter((vote) => vote.channel === 'api');
-    const counted = apiVotes.map((vote) => vote.id);
-    const claims = patched(BOUND_API_VOTES_PATCH) ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage })) : counted;
-    const failVerification = async (forged: string[]) => {
-      state.error = `vote verification failed: API votes ${forged.join(', ')} do not match what the API recorded`;
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:failed', status: 'failed', changes: { error: state.error }, detail: { forged } });
-      setStatus('failed');
-      return finish();
-    };
-    if (combinesWrites) {
-      const { unrecordedApiVotes } = await orchestrator.recordTransitions({ requestId: request.id, transitions: [EXECUTING], verifyApiVotes: claims });
-      if (unrecordedApiVotes.length > 0) return failVerification(unrecordedApiVotes);
-    } else {
-      const forged = await orchestrator.findUnrecordedApiVotes(request.id, counted);
-      if (forged.length > 0) return failVerification(forged);
-      await orchestrator.recordTransition({ requestId: request.id, ...EXECUTING });
-    }
-  } else {
-    const approved = { step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } } as const;
-    if (combinesWrites) {
-      await orchestrator.recordTransitions({ requestId: request.id, transitions: [approved, EXECUTING] });
-    } else {
-      await orchestrator.recordTransition({ requestId: request.id, ...approved });
-      setStatus('approved');
-      await orchestrator.recordTransition({ requestId: request.id, ...EXECUTING });
-    }
+  private refuseAsFailure(voter: Voter, ballot: { decision: Vote['decision']; stage?: number }): void {
+    const refusal = refuseVote(this.voteContext(), voter, ballot.decision, ballot.stage);
+    if (refusal) throw refusedAsFailure(refusal.type, refusal.message);
   }
-  setStatus('executing');
-  const outcome = await execute(request, options.executorTaskQueue, orchestrator);
-  const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
-  const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
-  if (outcome.status !== 'succeeded') state.error = outcome.error;
-  await orchestrator.recordTransition({ requestId: request.id, step: `status:${outcome.status}`, status: outcome.status, changes, detail });
-  setStatus(outcome.status);
-  return finish();
-}
 
-/** Runs the command once on the executor queue; a lost executor means the outcome is unknown. */
-async function execute(request: PrivilegedRequest, executorTaskQueue: string, orchestrator: typeof remoteOrchestrator) {
-  const executor = proxyActivities<Executor>({
-    taskQueue: executorTaskQueue,
-    startToCloseTimeout: '1h',
-    heartbeatTimeout: '30s',
-    // At most once: never retried here, and the claim row refuses any other attempt.
-    retry: { maximumAttempts: 1 },
-  });
-  try {
-    return await executor.executeCommand(request);
-  } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    return orchestrator.explainLostExecution(request.id, error.cause?.message ?? error.message);
+  // --- records and status ---
+
+  /** Records a transition, then shows the status (search attribute and query). */
+  private async transition(transition: Omit<Transition, 'requestId'>): Promise<void> {
+    await records.recordTransition({ requestId: this.request.id, ...transition });
+    this.setStatus(transition.status);
+  }
+
+  private setStatus(status: RequestStatus): void {
+    this.state.status = status;
+    upsertSearchAttributes([...this.withNextStatus, { key: searchAttributes.status, value: status }]);
+    this.withNextStatus = [];
+  }
+
+  private policyRecord() {
+    const { effect, rule, explanation, version, reason, risk } = this.decision!;
+    return { effect, rule, explanation, version, reason, risk };
+  }
+
+  private notifyReviewers(event: ReviewerEvent): void {
+    const { rule, risk, explanation } = this.decision!;
+    const notice = { event, request: this.request, policy: { rule, risk, explanation }, approval: this.state.approval! };
+    this.deliveries.push(notifier.notifyReviewers(notice).catch(() => undefined));
   }
 }

@@ -6,7 +6,7 @@ import { getRequest } from '../../store/requests';
 import { castVote } from '../cast-vote';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { requireReviewer } from '../plugins/authentication';
-import { presentRequest } from '../present';
+import { presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
 

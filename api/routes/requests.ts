@@ -5,7 +5,7 @@ import { REQUEST_ID_PATTERN, newRequestId, requestIdForIdempotencyKey } from '..
 import { checkCallbackUrl } from '../callback-url';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { type PrivilegedRequest, isTerminal } from '../../domain/request';
-import { type RequestRecord, privilegedRequestOf } from '../../domain/request-view';
+import { type RequestRecord, privilegedRequestOf } from '../../domain/request-record';
 import { analyseSql } from '../../connectors/postgres/sql-facts';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
 import type { StatusChanges } from '../../store/status-changes';
@@ -14,7 +14,7 @@ import type { TemporalGateway } from '../temporal-gateway';
 import type { WorkflowStarts } from '../workflow-starts';
 import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, timeline, waitQuery } from '../schemas';
 import type { Principal, PrincipalDirectory } from '../../config/principals';
-import { presentRequest } from '../present';
+import { presentRequest } from '../request-view';
 
 export interface RequestRoutesOptions {
   pool: Pool;

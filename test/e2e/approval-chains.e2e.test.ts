@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorBody } from '../../api/schemas';
-import type { RequestView } from '../../domain/request-view';
+import type { RequestView } from '../../api/request-view';
 import { createLinkSigner } from '../../notifications/links';
 import type { ReviewerMessage } from '../../notifications/webhook-bodies';
 import { listDeliveries } from '../../store/deliveries';

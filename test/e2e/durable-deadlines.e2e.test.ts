@@ -3,7 +3,7 @@
 // processes, nothing mocked.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RequestView } from '../../domain/request-view';
+import type { RequestView } from '../../api/request-view';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../tools/stack/dev-server';
 import { call, submitBody, waitForStage, waitForStatus } from '../support/api';
 import { type TestStack, ownDevServerOptions, startTestStack } from '../support/stack';

@@ -8,8 +8,8 @@ import type { Vote } from '../../domain/request';
 import { configureAuditKeys, verifyAuditChain } from '../../store/audit';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
-import { getRequest, insertRequest, recordTransition, recordTransitions } from '../../store/requests';
-import { recordCountedVote, recordIgnoredVote } from '../../store/vote-records';
+import { getRequest, insertRequest, recordTransition } from '../../store/requests';
+import { recordCountedVote, recordIgnoredVote, recordTransitions } from '../../store/votes';
 import { requiredEnv, testAuditKeys } from '../support/stack';
 
 configureAuditKeys(testAuditKeys);

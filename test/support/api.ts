@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RequestView } from '../../domain/request-view';
+import type { RequestView } from '../../api/request-view';
 import { TOKENS } from './stack';
 
 export type Who = keyof typeof TOKENS;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { CONNECTORS, type PrivilegedRequest, REQUEST_STATUSES, RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from './request';
 
-// A request as the requests table stores it (the record) and as the API returns it (the view,
-// which adds who may approve, from the principal directory). One schema each: the API validates
-// and documents its responses with it, and the types below are inferred from it.
+// A request as the requests table stores it: the store returns it, the API presents it (with who
+// may approve, api/request-view.ts). One zod schema: the API validates and documents its responses
+// with it, and the types below are inferred from it.
 
-const approvalRecord = z.object({
+export const approvalRecordSchema = z.object({
   stage: z.number(),
   stageCount: z.number(),
   groups: z.array(z.string()),
@@ -14,10 +14,6 @@ const approvalRecord = z.object({
   channels: z.array(z.enum(VOTE_CHANNELS)),
   onTimeout: z.enum(TIMEOUT_ACTIONS),
   deadline: z.string(),
-});
-const approvalView = approvalRecord.extend({
-  /** Reviewers who may decide in the current stage (members of its groups, not the requester). */
-  eligibleReviewers: z.array(z.string()),
 });
 
 const voteView = z.object({
@@ -50,7 +46,7 @@ export const requestRecordSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   callbackUrl: z.string().nullable(),
   policy: policyView.nullable(),
-  approval: approvalRecord.nullable(),
+  approval: approvalRecordSchema.nullable(),
   votes: z.array(voteView),
   result: z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }).nullable(),
   error: z.string().nullable(),
@@ -58,11 +54,8 @@ export const requestRecordSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const requestViewSchema = requestRecordSchema.extend({ approval: approvalView.nullable() });
-
 export type RequestRecord = z.infer<typeof requestRecordSchema>;
-export type RequestView = z.infer<typeof requestViewSchema>;
-export type ApprovalRecord = z.infer<typeof approvalRecord>;
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
 export type VoteView = z.infer<typeof voteView>;
 
 /** The request as the agent submitted it, from its record (to start its workflow again). */
