@@ -1,7 +1,46 @@
-// Lint rules that catch what review misses: promises nobody awaits, and Node built-ins (or
-// activity implementations) imported into deterministic workflow code.
+// Lint rules that catch what review misses: promises nobody awaits, Node built-ins (or activity
+// implementations) imported into deterministic workflow code, and imports that break the layout
+// (docs/adr-013-layout.md): each folder may import only the folders listed for it below.
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
+
+/** What each top-level folder may import, besides itself and packages. */
+const MAY_IMPORT = {
+  domain: [],
+  config: ['domain'],
+  policy: ['domain', 'config'],
+  temporal: ['domain', 'config'],
+  connectors: ['domain', 'config', 'policy'],
+  notifications: ['domain', 'config', 'temporal'],
+  store: ['domain', 'config', 'temporal'],
+  workflows: ['domain', 'temporal'],
+  activities: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal'],
+  api: ['domain', 'config', 'connectors', 'notifications', 'store', 'temporal'],
+  worker: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'activities', 'workflows'],
+  tools: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'activities', 'workflows', 'worker', 'api'],
+};
+const FOLDERS = [...Object.keys(MAY_IMPORT), 'test'];
+
+/** Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there. */
+const WORKFLOW_CODE = ['workflows/**/*.ts', 'temporal/contract.ts', 'domain/request.ts', 'domain/text.ts', 'tools/bench/baseline-workflows.ts', 'test/attacks/rogue/*.ts'];
+const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
+/** no-restricted-imports options for a folder: relative imports that climb into a folder it may not use. */
+function layerRule(folder, { workflowCode = false } = {}) {
+  const forbidden = FOLDERS.filter((other) => other !== folder && !MAY_IMPORT[folder].includes(other));
+  return [
+    'error',
+    {
+      ...(workflowCode && { paths: nodeBuiltins }),
+      patterns: [
+        ...(forbidden.length > 0
+          ? [{ regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'itself'} (docs/adr-013-layout.md)` }]
+          : []),
+        ...(workflowCode ? [{ group: ['../activities/*'], allowTypeImports: true, message: 'workflows import activities as types only' }] : []),
+      ],
+    },
+  ];
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'eslint.config.mjs'] },
@@ -17,16 +56,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_' }],
     },
   },
-  {
-    files: ['workflows/**/*.ts', 'temporal/contract.ts', 'domain/request.ts', 'domain/notifications.ts', 'domain/text.ts', 'tools/bench/baseline-workflows.ts', 'test/attacks/rogue/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: builtinModules.flatMap((name) => [name, `node:${name}`]),
-          patterns: [{ group: ['../activities/*'], allowTypeImports: true, message: 'workflows import activities as types only' }],
-        },
-      ],
-    },
-  },
+  ...Object.keys(MAY_IMPORT).map((folder) => ({ files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': layerRule(folder) } })),
+  // Last, so it wins for these files: the layer rule and the sandbox rule together.
+  ...WORKFLOW_CODE.map((pattern) => {
+    const folder = pattern.split('/')[0];
+    return { files: [pattern], rules: { 'no-restricted-imports': folder === 'test' ? ['error', { paths: nodeBuiltins }] : layerRule(folder, { workflowCode: true }) } };
+  }),
 );

@@ -7,7 +7,8 @@ import { insertApiVoteIfPending, markVoteRefused } from '../store/votes';
 import { HttpError } from './http-error';
 import type { TemporalGateway } from './temporal-gateway';
 
-export interface Ballot {
+/** A reviewer's decision as the API received it (the workflow gets it as a contract `Ballot`). */
+export interface VoteToCast {
   requestId: string;
   reviewer: Principal;
   decision: VoteDecision;
@@ -21,7 +22,7 @@ export interface Ballot {
  * before it reaches the workflow, so the workflow can prove the API votes it counted are real;
  * a refusal (409/403) is recorded on the row and rethrown.
  */
-export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Ballot): Promise<void> {
+export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: VoteToCast): Promise<void> {
   const vote: Vote = {
     id: newVoteId(),
     reviewer: ballot.reviewer.id,

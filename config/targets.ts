@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDurationMs } from '../policy/duration';
+import { parseDurationMs } from '../domain/duration';
 import { ConfigurationError } from './env';
 import { parseYamlText, readConfigFile } from './yaml-file';
 

@@ -3,8 +3,8 @@ import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../config/env';
 import { parseYamlText, readConfigFile } from '../config/yaml-file';
-import type { SqlFacts } from '../connectors/postgres/sql-facts';
-import { parseDurationMs } from './duration';
+import type { SqlFacts } from './facts';
+import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 
 /** Everything a condition can see; `sql` is present for the postgres connector. */

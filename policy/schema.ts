@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from '../domain/request';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '../domain/duration';
 
 const duration = z.string().refine((text) => parseDurationMs(text) !== undefined, {
   message: 'expected a duration such as 45s, 15m, 4h or 2d',

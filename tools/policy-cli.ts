@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { CONNECTORS, type PolicyDecision, RISKS } from '../domain/request';
-import { formatDurationMs } from '../policy/duration';
+import { formatDurationMs } from '../domain/duration';
 import { type Policy, type RuleMiss, loadPolicy } from '../policy/policy';
 import { policyInputFor } from '../connectors/policy-input';
 import { ConfigurationError } from '../config/env';

@@ -1,22 +1,7 @@
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
+import type { SqlFacts } from '../../policy/facts';
 import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
-
-/** Facts about a SQL batch, exposed to policy conditions as the CEL variable `sql`. */
-export interface SqlFacts {
-  /** Free of side effects: only SELECTs, no row locks, and every call known to be side-effect free. */
-  readOnly: boolean;
-  /** Every statement kind in the batch, including those nested in CTEs, lower-case, sorted. */
-  kinds: string[];
-  tables: string[];
-  functions: string[];
-  /** The calls (and user-defined operators and casts) that made the batch not read-only. */
-  unsafeFunctions: string[];
-  /** Every column reference, `table.column` where the table is known; whole rows as `table.*`. */
-  columns: string[];
-  statementCount: number;
-  statements: { kind: string; tables: string[]; hasWhere: boolean }[];
-}
 
 export interface SqlAnalysis {
   ok: true;

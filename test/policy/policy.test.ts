@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { analyseSql, prepareSqlParser, type SqlFacts } from '../../connectors/postgres/sql-facts';
-import { parseDurationMs } from '../../policy/duration';
+import { analyseSql, prepareSqlParser } from '../../connectors/postgres/sql-facts';
+import type { SqlFacts } from '../../policy/facts';
+import { parseDurationMs } from '../../domain/duration';
 import { compilePolicy, type PolicyInput } from '../../policy/policy';
 
 before(() => prepareSqlParser());

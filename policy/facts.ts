@@ -1,0 +1,18 @@
+// The facts a policy condition sees about a command, by connector. Connectors produce them
+// (connectors/postgres/sql-facts.ts for `sql`); policy only knows their shape.
+
+/** Facts about a SQL batch, exposed to policy conditions as the CEL variable `sql`. */
+export interface SqlFacts {
+  /** Free of side effects: only SELECTs, no row locks, and every call known to be side-effect free. */
+  readOnly: boolean;
+  /** Every statement kind in the batch, including those nested in CTEs, lower-case, sorted. */
+  kinds: string[];
+  tables: string[];
+  functions: string[];
+  /** The calls (and user-defined operators and casts) that made the batch not read-only. */
+  unsafeFunctions: string[];
+  /** Every column reference, `table.column` where the table is known; whole rows as `table.*`. */
+  columns: string[];
+  statementCount: number;
+  statements: { kind: string; tables: string[]; hasWhere: boolean }[];
+}
