@@ -17,12 +17,31 @@ const MAY_IMPORT = {
   activities: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal'],
   api: ['domain', 'config', 'connectors', 'notifications', 'store', 'temporal'],
   worker: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'activities', 'workflows'],
-  tools: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'activities', 'workflows', 'worker', 'api'],
+  tools: [
+    'domain',
+    'config',
+    'policy',
+    'connectors',
+    'notifications',
+    'store',
+    'temporal',
+    'activities',
+    'workflows',
+    'worker',
+    'api',
+  ],
 };
 const FOLDERS = [...Object.keys(MAY_IMPORT), 'test'];
 
 /** Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there. */
-const WORKFLOW_CODE = ['workflows/**/*.ts', 'temporal/contract.ts', 'domain/request.ts', 'domain/text.ts', 'tools/bench/baseline-workflows.ts', 'test/attacks/rogue/*.ts'];
+const WORKFLOW_CODE = [
+  'workflows/**/*.ts',
+  'temporal/contract.ts',
+  'domain/request.ts',
+  'domain/text.ts',
+  'tools/bench/baseline-workflows.ts',
+  'test/attacks/rogue/*.ts',
+];
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 /** no-restricted-imports options for a folder: relative imports that climb into a folder it may not use. */
@@ -34,9 +53,22 @@ function layerRule(folder, { workflowCode = false } = {}) {
       ...(workflowCode && { paths: nodeBuiltins }),
       patterns: [
         ...(forbidden.length > 0
-          ? [{ regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'itself'} (docs/adr-013-layout.md)` }]
+          ? [
+              {
+                regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+                message: `${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'itself'} (docs/adr-013-layout.md)`,
+              },
+            ]
           : []),
-        ...(workflowCode ? [{ group: ['../activities/*'], allowTypeImports: true, message: 'workflows import activities as types only' }] : []),
+        ...(workflowCode
+          ? [
+              {
+                group: ['../activities/*'],
+                allowTypeImports: true,
+                message: 'workflows import activities as types only',
+              },
+            ]
+          : []),
       ],
     },
   ];
@@ -50,16 +82,29 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'before', 'after'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'before', 'after'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_' }],
     },
   },
-  ...Object.keys(MAY_IMPORT).map((folder) => ({ files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': layerRule(folder) } })),
+  ...Object.keys(MAY_IMPORT).map((folder) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': layerRule(folder) },
+  })),
   // Last, so it wins for these files: the layer rule and the sandbox rule together.
   ...WORKFLOW_CODE.map((pattern) => {
     const folder = pattern.split('/')[0];
-    return { files: [pattern], rules: { 'no-restricted-imports': folder === 'test' ? ['error', { paths: nodeBuiltins }] : layerRule(folder, { workflowCode: true }) } };
+    return {
+      files: [pattern],
+      rules: {
+        'no-restricted-imports':
+          folder === 'test' ? ['error', { paths: nodeBuiltins }] : layerRule(folder, { workflowCode: true }),
+      },
+    };
   }),
 );

@@ -5,7 +5,13 @@ import { analyseSql } from '../connectors/postgres/sql-facts';
 import { TargetSessions } from '../connectors/postgres/target-sessions';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import type { PostgresTarget } from '../config/targets';
-import { type ExecutionRecord, claimExecution, findExecution, finishExecution, recordExecutionRefusal } from '../store/executions';
+import {
+  type ExecutionRecord,
+  claimExecution,
+  findExecution,
+  finishExecution,
+  recordExecutionRefusal,
+} from '../store/executions';
 import { findApprovedCommand } from '../store/requests';
 
 export interface ExecutorDependencies {
@@ -22,7 +28,10 @@ const HEARTBEAT_EVERY_MS = 5_000;
 function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
   if (existing.status === 'succeeded' && existing.result) return { status: 'succeeded', result: existing.result };
   if (existing.status === 'failed') return { status: 'failed', error: existing.error ?? 'failed' };
-  return { status: 'outcome_unknown', error: 'an earlier attempt claimed this command and its outcome is unknown; refusing to run it again' };
+  return {
+    status: 'outcome_unknown',
+    error: 'an earlier attempt claimed this command and its outcome is unknown; refusing to run it again',
+  };
 }
 
 /**
@@ -31,10 +40,17 @@ function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
  * recorded command of a request that is `executing` may run; a repeat of a command that already
  * ran (an activity reset) gets its recorded outcome. Anything else is refused.
  */
-async function checkHandedCommand(pool: Pool, request: PrivilegedRequest): Promise<{ run: true } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
+async function checkHandedCommand(
+  pool: Pool,
+  request: PrivilegedRequest,
+): Promise<{ run: true } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
   const recorded = await findApprovedCommand(pool, request.id);
   if (!recorded) return { run: false, refusal: `no request ${request.id} is recorded` };
-  if (recorded.connector !== request.connector || recorded.target !== request.target || recorded.sql !== request.command.sql) {
+  if (
+    recorded.connector !== request.connector ||
+    recorded.target !== request.target ||
+    recorded.sql !== request.command.sql
+  ) {
     return { run: false, refusal: `the command handed to the executor is not the one request ${request.id} recorded` };
   }
   if (recorded.status === 'executing') return { run: true };
@@ -56,7 +72,8 @@ export function createExecutorActivities({ pool, targets, executorId }: Executor
         return { status: 'failed', error: `the executor refused to run it: ${checked.refusal}` };
       }
       const target = targets.get(request.target);
-      if (!target) return { status: 'failed', error: `unknown target "${request.target}": it is not configured on this executor` };
+      if (!target)
+        return { status: 'failed', error: `unknown target "${request.target}": it is not configured on this executor` };
       // Re-derived here rather than trusted from the input: READ ONLY and masking depend on it.
       const analysis = analyseSql(request.command.sql);
       if (!analysis.ok) return { status: 'failed', error: `the SQL does not parse: ${analysis.message}` };

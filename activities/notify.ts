@@ -51,7 +51,8 @@ async function deliver(pool: Pool, requestId: string, notice: string, destinatio
         }
       }),
   );
-  if (failures.length > 0 && !lastAttempt) throw ApplicationFailure.retryable(`notice ${notice} not delivered yet: ${failures.join('; ')}`, 'DeliveryFailed');
+  if (failures.length > 0 && !lastAttempt)
+    throw ApplicationFailure.retryable(`notice ${notice} not delivered yet: ${failures.join('; ')}`, 'DeliveryFailed');
 }
 
 /** Activities that tell reviewers (webhooks) and the requesting agent (its callback URL). */
@@ -72,7 +73,12 @@ export function createNotifyActivities({
       .filter((reviewer) => reviewer.id !== notice.request.agent)
       .map((reviewer) => ({
         reviewer: reviewer.id,
-        ...decisionLinks(links, { requestId: notice.request.id, stage: notice.approval.stage, reviewer: reviewer.id, expiresAt }),
+        ...decisionLinks(links, {
+          requestId: notice.request.id,
+          stage: notice.approval.stage,
+          reviewer: reviewer.id,
+          expiresAt,
+        }),
       }));
   };
 
@@ -80,7 +86,10 @@ export function createNotifyActivities({
     async notifyReviewers(notice) {
       const requestUrl = `${publicUrl}/v1/requests/${notice.request.id}`;
       const destinations = webhooks
-        .map((webhook) => ({ webhook, groups: webhook.groups.filter((group) => notice.approval.groups.includes(group)) }))
+        .map((webhook) => ({
+          webhook,
+          groups: webhook.groups.filter((group) => notice.approval.groups.includes(group)),
+        }))
         .filter(({ groups }) => groups.length > 0)
         .map(({ webhook, groups }) => {
           const message = reviewerMessage(notice, requestUrl, linksFor(notice, groups));
@@ -88,7 +97,12 @@ export function createNotifyActivities({
           return { name: webhook.name, url: webhook.url, body, allowSpecialAddresses: webhook.allowPrivateNetwork };
         });
       const stageEvent = notice.event === 'approval_requested' || notice.event === 'escalated';
-      await deliver(pool, notice.request.id, stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event, destinations);
+      await deliver(
+        pool,
+        notice.request.id,
+        stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event,
+        destinations,
+      );
     },
 
     async notifyAgent(notice) {
@@ -100,7 +114,9 @@ export function createNotifyActivities({
         url: `${publicUrl}/v1/requests/${notice.requestId}`,
       };
       const allowSpecialAddresses = callbackHosts?.includes(new URL(notice.callbackUrl).host.toLowerCase()) ?? false;
-      await deliver(pool, notice.requestId, 'finished', [{ name: 'callback', url: notice.callbackUrl, body, allowSpecialAddresses }]);
+      await deliver(pool, notice.requestId, 'finished', [
+        { name: 'callback', url: notice.callbackUrl, body, allowSpecialAddresses },
+      ]);
     },
   };
 }

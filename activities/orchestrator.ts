@@ -14,7 +14,11 @@ export interface OrchestratorDependencies extends NotifyDependencies {
   principals: PrincipalDirectory;
 }
 
-const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): RecordedTransition => ({ step, status, ...(actor !== undefined && { actor }) });
+const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): RecordedTransition => ({
+  step,
+  status,
+  ...(actor !== undefined && { actor }),
+});
 
 /** Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target credentials. */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
@@ -60,9 +64,13 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     async explainLostExecution(requestId, failure) {
       const execution = await findExecution(pool, requestId);
       if (!execution) return { status: 'failed', error: `the executor failed before running the command: ${failure}` };
-      if (execution.status === 'succeeded' && execution.result) return { status: 'succeeded', result: execution.result };
+      if (execution.status === 'succeeded' && execution.result)
+        return { status: 'succeeded', result: execution.result };
       if (execution.status === 'failed') return { status: 'failed', error: execution.error ?? failure };
-      return { status: 'outcome_unknown', error: `the executor was lost after it claimed the command (${failure}); it may or may not have run` };
+      return {
+        status: 'outcome_unknown',
+        error: `the executor was lost after it claimed the command (${failure}); it may or may not have run`,
+      };
     },
   };
 }

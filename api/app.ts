@@ -35,7 +35,14 @@ export interface AppDependencies {
 }
 
 /** Builds the API without listening: server.ts listens, tests call app.inject(). */
-export async function buildApp({ settings, pool, client, principals, logger, workflowStarts }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  settings,
+  pool,
+  client,
+  principals,
+  logger,
+  workflowStarts,
+}: AppDependencies): Promise<FastifyInstance> {
   await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
@@ -48,7 +55,11 @@ export async function buildApp({ settings, pool, client, principals, logger, wor
   await app.register(errorHandler);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'approval-gate', description: 'A durable approval gate for privileged commands', version: '0.1.0' },
+      info: {
+        title: 'approval-gate',
+        description: 'A durable approval gate for privileged commands',
+        version: '0.1.0',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -75,10 +86,22 @@ export async function buildApp({ settings, pool, client, principals, logger, wor
       hook: 'preHandler', // after authentication: limits are per principal
       keyGenerator: (request) => `principal:${request.principal.id}`,
       errorResponseBuilder: (request, context) =>
-        new HttpError(429, 'rate_limited', `rate limit exceeded: ${request.principal.id} may make ${context.max} such calls a minute; retry in ${context.after}`),
+        new HttpError(
+          429,
+          'rate_limited',
+          `rate limit exceeded: ${request.principal.id} may make ${context.max} such calls a minute; retry in ${context.after}`,
+        ),
     });
     const limits = { submit: settings.SUBMIT_RATE_LIMIT, decide: settings.DECISION_RATE_LIMIT };
-    await v1.register(requestRoutes, { pool, temporal, principals, statusChanges, starts, limits, ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }) });
+    await v1.register(requestRoutes, {
+      pool,
+      temporal,
+      principals,
+      statusChanges,
+      starts,
+      limits,
+      ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),
+    });
     await v1.register(decisionRoutes, { pool, temporal, principals, limits });
     await v1.register(auditRoutes, { pool });
     await v1.register(codecRoutes, {

@@ -13,12 +13,24 @@ export async function checkCallbackUrl(callbackUrl: string, allowedHosts: string
   const url = new URL(callbackUrl);
   if (allowedHosts) {
     if (allowedHosts.includes(url.host.toLowerCase())) return;
-    throw new HttpError(400, 'callback_host_not_allowed', `callbackUrl must point at one of: ${allowedHosts.join(', ')} (CALLBACK_ALLOWED_HOSTS)`);
+    throw new HttpError(
+      400,
+      'callback_host_not_allowed',
+      `callbackUrl must point at one of: ${allowedHosts.join(', ')} (CALLBACK_ALLOWED_HOSTS)`,
+    );
   }
   try {
-    await Promise.race([resolveAllowed(bareHost(url), false), new Promise((resolve) => setTimeout(resolve, RESOLVE_TIMEOUT_MS).unref())]);
+    await Promise.race([
+      resolveAllowed(bareHost(url), false),
+      new Promise((resolve) => setTimeout(resolve, RESOLVE_TIMEOUT_MS).unref()),
+    ]);
   } catch (error) {
-    if (error instanceof OutboundAddressRefused) throw new HttpError(400, 'callback_address_not_allowed', `callbackUrl: ${error.message} (CALLBACK_ALLOWED_HOSTS)`);
+    if (error instanceof OutboundAddressRefused)
+      throw new HttpError(
+        400,
+        'callback_address_not_allowed',
+        `callbackUrl: ${error.message} (CALLBACK_ALLOWED_HOSTS)`,
+      );
     // A name that does not resolve now is the delivery's problem, not a bad request.
   }
 }

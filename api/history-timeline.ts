@@ -3,7 +3,13 @@
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest } from '../domain/request';
-import type { ActivityName, IgnoredVote, RecordedTransition, RecordedTransitions, RecordedVote } from '../temporal/contract';
+import type {
+  ActivityName,
+  IgnoredVote,
+  RecordedTransition,
+  RecordedTransitions,
+  RecordedVote,
+} from '../temporal/contract';
 import { type HistoryEvent, historyDecoder } from '../temporal/history-decoding';
 import type { TimelineEntry } from './schemas';
 
@@ -18,14 +24,21 @@ const recordSteps: Partial<Record<ActivityName, (record: unknown) => Step[]>> = 
     const { vote, decidedStatus } = record as RecordedVote;
     const { reviewer: actor, channel } = vote;
     return [
-      { what: `vote_counted:${vote.decision}`, actor, channel, detail: { verified: vote.verified, stage: vote.stage, comment: vote.comment } },
+      {
+        what: `vote_counted:${vote.decision}`,
+        actor,
+        channel,
+        detail: { verified: vote.verified, stage: vote.stage, comment: vote.comment },
+      },
       // The deciding vote records the verdict in the same write.
       ...(decidedStatus ? [{ what: `status:${decidedStatus}`, actor, channel }] : []),
     ];
   },
   recordIgnoredVote: (record) => {
     const { vote, refusal } = record as IgnoredVote;
-    return [{ what: `vote_ignored:${vote.decision}`, actor: vote.reviewer, channel: vote.channel, detail: { refusal } }];
+    return [
+      { what: `vote_ignored:${vote.decision}`, actor: vote.reviewer, channel: vote.channel, detail: { refusal } },
+    ];
   },
 };
 
@@ -40,11 +53,19 @@ const recordInInput: Partial<Record<ActivityName, (input: unknown[]) => unknown>
 function resultSteps(type: ActivityName, result: unknown): Step[] {
   if (type === 'evaluatePolicy') {
     const decision = result as PolicyDecision;
-    return [{ what: 'policy_decided', detail: { effect: decision.effect, rule: decision.rule, risk: decision.risk, version: decision.version } }];
+    return [
+      {
+        what: 'policy_decided',
+        detail: { effect: decision.effect, rule: decision.rule, risk: decision.risk, version: decision.version },
+      },
+    ];
   }
   if (type === 'executeCommand' || type === 'explainLostExecution') {
     const outcome = result as ExecutionOutcome;
-    const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
+    const detail =
+      outcome.status === 'succeeded'
+        ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated }
+        : { error: outcome.error };
     return [{ what: `execution_${outcome.status}`, detail }];
   }
   return [];
@@ -67,7 +88,11 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
 
     if (event.workflowExecutionStartedEventAttributes) {
       const [request] = (await decode(event.workflowExecutionStartedEventAttributes.input)) as [PrivilegedRequest];
-      add({ what: 'submitted', actor: request.agent, detail: { connector: request.connector, target: request.target, reason: request.reason } });
+      add({
+        what: 'submitted',
+        actor: request.agent,
+        detail: { connector: request.connector, target: request.target, reason: request.reason },
+      });
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
       const type = (attributes.activityType?.name ?? '') as ActivityName;
@@ -76,7 +101,8 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
       if (inInput) add(...recordSteps[type]!(inInput(await decode(attributes.input))));
     } else if (event.activityTaskStartedEventAttributes) {
       const type = scheduled.get(String(event.activityTaskStartedEventAttributes.scheduledEventId));
-      if (type === 'executeCommand') add({ what: 'execution_started', detail: { attempt: event.activityTaskStartedEventAttributes.attempt } });
+      if (type === 'executeCommand')
+        add({ what: 'execution_started', detail: { attempt: event.activityTaskStartedEventAttributes.attempt } });
     } else if (event.activityTaskCompletedEventAttributes) {
       const attributes = event.activityTaskCompletedEventAttributes;
       const type = scheduled.get(String(attributes.scheduledEventId));
@@ -97,14 +123,25 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
       const attributes = event.workflowExecutionSignaledEventAttributes;
       const [payload] = await decode(attributes.input);
       const claimed = (payload as { reviewer?: unknown } | undefined)?.reviewer;
-      add({ what: `signal:${attributes.signalName}`, ...(typeof claimed === 'string' && { actor: claimed }), channel: 'temporal', detail: { verified: false } });
+      add({
+        what: `signal:${attributes.signalName}`,
+        ...(typeof claimed === 'string' && { actor: claimed }),
+        channel: 'temporal',
+        detail: { verified: false },
+      });
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
       // An update only says it came through the API; vote verification (before execution) checks
       // that PostgreSQL holds it, so the received entry claims nothing about verification.
       const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
-      const [ballot] = (await decode(request?.input?.args)) as [{ reviewer?: string; agent?: string; decision?: string }];
+      const [ballot] = (await decode(request?.input?.args)) as [
+        { reviewer?: string; agent?: string; decision?: string },
+      ];
       const name = request?.input?.name ?? 'update';
-      add({ what: name === 'decide' ? `vote:${ballot.decision}` : `update:${name}`, actor: ballot.reviewer ?? ballot.agent ?? '', channel: 'api' });
+      add({
+        what: name === 'decide' ? `vote:${ballot.decision}` : `update:${name}`,
+        actor: ballot.reviewer ?? ballot.agent ?? '',
+        channel: 'api',
+      });
     } else if (event.timerFiredEventAttributes) {
       add({ what: 'deadline_passed' });
     } else if (event.workflowExecutionCompletedEventAttributes) {
@@ -112,7 +149,11 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
       add({ what: 'finished', detail: { status } });
     } else if (event.workflowExecutionTerminatedEventAttributes) {
       add({ what: 'terminated', detail: { reason: event.workflowExecutionTerminatedEventAttributes.reason } });
-    } else if (event.workflowExecutionFailedEventAttributes || event.workflowExecutionTimedOutEventAttributes || event.workflowExecutionCanceledEventAttributes) {
+    } else if (
+      event.workflowExecutionFailedEventAttributes ||
+      event.workflowExecutionTimedOutEventAttributes ||
+      event.workflowExecutionCanceledEventAttributes
+    ) {
       add({ what: 'workflow_ended_abnormally' });
     }
   }

@@ -20,13 +20,19 @@ export const submitBody = z
       .record(storableText().min(1).max(64), storableText().max(1000))
       .refine((metadata) => Object.keys(metadata).length <= 32, 'at most 32 metadata entries')
       .optional(),
-    callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2000).optional(),
+    callbackUrl: z
+      .url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' })
+      .max(2000)
+      .optional(),
   })
   .strict();
 export type SubmitBody = z.infer<typeof submitBody>;
 
 export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters').optional(),
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters')
+    .optional(),
 });
 
 export const requestIdParams = z.object({ id: z.string().regex(REQUEST_ID_PATTERN, 'not a request id') });

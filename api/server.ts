@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   configureAuditKeys(settings.AUDIT_KEY);
   const pool = createPool(settings.DATABASE_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(settings.PAYLOAD_KEYS) });
+  const client = new Client({
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(settings.PAYLOAD_KEYS),
+  });
   const app = await buildApp({ settings, pool, client, principals });
   await app.listen({ port: settings.PORT, host: settings.HOST });
   const stop = async () => {

@@ -2,7 +2,15 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../config/env';
-import { type Ballot, REFUSALS, REQUEST_WORKFLOW_TYPE, type RefusalType, type RequestWorkflow, cancelUpdate, decideUpdate } from '../temporal/contract';
+import {
+  type Ballot,
+  REFUSALS,
+  REQUEST_WORKFLOW_TYPE,
+  type RefusalType,
+  type RequestWorkflow,
+  cancelUpdate,
+  decideUpdate,
+} from '../temporal/contract';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
 import type { TimelineEntry } from './schemas';
@@ -18,14 +26,22 @@ export interface TemporalGateway {
 
 /** Turns an update validator's refusal into the HTTP answer the reviewer should get. */
 function refusalToHttp(error: unknown): never {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type && error.cause.type in REFUSALS) {
+  if (
+    error instanceof WorkflowUpdateFailedError &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type &&
+    error.cause.type in REFUSALS
+  ) {
     const type = error.cause.type as RefusalType;
     throw new HttpError(REFUSALS[type], type, error.cause.message);
   }
   throw error;
 }
 
-export function createTemporalGateway(client: Client, settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'>): TemporalGateway {
+export function createTemporalGateway(
+  client: Client,
+  settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'>,
+): TemporalGateway {
   return {
     async start(request) {
       await client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
@@ -38,17 +54,28 @@ export function createTemporalGateway(client: Client, settings: Pick<Settings, '
       });
     },
     async decide(requestId, ballot) {
-      await client.workflow.getHandle(requestId).executeUpdate(decideUpdate, { args: [ballot] }).catch(refusalToHttp);
+      await client.workflow
+        .getHandle(requestId)
+        .executeUpdate(decideUpdate, { args: [ballot] })
+        .catch(refusalToHttp);
     },
     async cancel(requestId, agent) {
-      await client.workflow.getHandle(requestId).executeUpdate(cancelUpdate, { args: [{ agent }] }).catch(refusalToHttp);
+      await client.workflow
+        .getHandle(requestId)
+        .executeUpdate(cancelUpdate, { args: [{ agent }] })
+        .catch(refusalToHttp);
     },
     async timeline(requestId) {
       const history = await client.workflow
         .getHandle(requestId)
         .fetchHistory()
         .catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) throw new HttpError(404, 'no_history', `request ${requestId} has no workflow history (it never started, or its history passed retention)`);
+          if (error instanceof WorkflowNotFoundError)
+            throw new HttpError(
+              404,
+              'no_history',
+              `request ${requestId} has no workflow history (it never started, or its history passed retention)`,
+            );
           throw error;
         });
       return timelineOf(history.events ?? [], client.options.loadedDataConverter);

@@ -62,7 +62,10 @@ export function createWorkflowStarts(
         return true;
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
-        log.warn({ requestId: request.id, err: { message: (error as Error).message } }, 'could not start the request workflow; the sweep retries it');
+        log.warn(
+          { requestId: request.id, err: { message: (error as Error).message } },
+          'could not start the request workflow; the sweep retries it',
+        );
         return false;
       } finally {
         queued.delete(request.id);
@@ -78,7 +81,9 @@ export function createWorkflowStarts(
   const sweep = async () => {
     const now = Date.now();
     const candidates = await listUnstartedRequests(pool, graceMs, SWEEP_BATCH);
-    const due = candidates.filter((request) => !queued.has(request.id) && now - (lastTried.get(request.id) ?? 0) >= retryAfterMs);
+    const due = candidates.filter(
+      (request) => !queued.has(request.id) && now - (lastTried.get(request.id) ?? 0) >= retryAfterMs,
+    );
     // Forget requests that left 'evaluating', so the map stays as small as the backlog.
     const stillWaiting = new Set(candidates.map((request) => request.id));
     for (const id of lastTried.keys()) if (!stillWaiting.has(id)) lastTried.delete(id);
@@ -90,17 +95,22 @@ export function createWorkflowStarts(
   };
 
   let sweeping = false;
-  const timer = sweepEveryMs > 0 ? setInterval(() => {
-    if (sweeping) return; // the last one is still starting requests (Temporal slow or down)
-    sweeping = true;
-    track(
-      sweep()
-        .catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'the start sweep failed; it runs again'))
-        .finally(() => {
-          sweeping = false;
-        }),
-    );
-  }, sweepEveryMs) : undefined;
+  const timer =
+    sweepEveryMs > 0
+      ? setInterval(() => {
+          if (sweeping) return; // the last one is still starting requests (Temporal slow or down)
+          sweeping = true;
+          track(
+            sweep()
+              .catch((error: unknown) =>
+                log.warn({ err: { message: (error as Error).message } }, 'the start sweep failed; it runs again'),
+              )
+              .finally(() => {
+                sweeping = false;
+              }),
+          );
+        }, sweepEveryMs)
+      : undefined;
   timer?.unref();
 
   return {

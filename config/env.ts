@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { payloadKeysSchema } from './payload-keys';
 
 /** `a, b,c` → ['a', 'b', 'c']: the form of every list-valued variable. */
-const commaList = z.string().transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean));
+const commaList = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 /** Every environment variable the processes read; the README's configuration table mirrors this. */
 const envSchema = z.object({
@@ -53,9 +58,7 @@ export class ConfigurationError extends Error {
 
 /** Reads and validates the environment; a bad variable stops start-up with its name. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const parsed = envSchema.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
-  );
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigurationError(`invalid environment:\n${problems.join('\n')}`);

@@ -9,7 +9,10 @@ const principalSchema = z
     kind: z.enum(['agent', 'reviewer']),
     groups: z.array(z.string().min(1)).default([]),
     token: z.string().min(16, 'tokens must be at least 16 characters').optional(),
-    tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'tokenSha256 is 64 lower-case hex digits').optional(),
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'tokenSha256 is 64 lower-case hex digits')
+      .optional(),
   })
   .strict()
   .refine((p) => (p.token === undefined) !== (p.tokenSha256 === undefined), {
@@ -69,6 +72,7 @@ export function loadPrincipals(file: string): PrincipalDirectory {
     // Looked up by the token's SHA-256, so timing reveals nothing about how much of a guess matched.
     authenticate: (token) => byTokenHash.get(sha256(token).toString('hex')),
     find: (id) => byId.get(id),
-    reviewersIn: (groups) => [...byId.values()].filter((p) => p.kind === 'reviewer' && p.groups.some((group) => groups.includes(group))),
+    reviewersIn: (groups) =>
+      [...byId.values()].filter((p) => p.kind === 'reviewer' && p.groups.some((group) => groups.includes(group))),
   };
 }

@@ -20,7 +20,9 @@ const postgresTargetSchema = z
   })
   .strict();
 
-const targetsFileSchema = z.object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), postgresTargetSchema) }).strict();
+const targetsFileSchema = z
+  .object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), postgresTargetSchema) })
+  .strict();
 
 export type MaskRules = z.infer<typeof maskSchema>;
 
@@ -41,9 +43,18 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
   for (const [name, target] of Object.entries(value.targets)) {
     const statementTimeoutMs = parseDurationMs(target.statementTimeout);
     if (statementTimeoutMs === undefined) {
-      throw new ConfigurationError(`${file}: targets.${name}.statementTimeout "${target.statementTimeout}" is not a duration like 30s`);
+      throw new ConfigurationError(
+        `${file}: targets.${name}.statementTimeout "${target.statementTimeout}" is not a duration like 30s`,
+      );
     }
-    targets.set(name, { name, connector: target.connector, url: target.url, maxRows: target.maxRows, statementTimeoutMs, mask: target.mask });
+    targets.set(name, {
+      name,
+      connector: target.connector,
+      url: target.url,
+      maxRows: target.maxRows,
+      statementTimeoutMs,
+      mask: target.mask,
+    });
   }
   return targets;
 }

@@ -48,7 +48,9 @@ export const requestRecordSchema = z.object({
   policy: policyView.nullable(),
   approval: approvalRecordSchema.nullable(),
   votes: z.array(voteView),
-  result: z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }).nullable(),
+  result: z
+    .object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() })
+    .nullable(),
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),

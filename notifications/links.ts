@@ -50,7 +50,11 @@ export function createLinkSigner(secret: string, publicUrl: string): LinkSigner 
       const given = Buffer.from(signature, 'base64url');
       const expected = mac(body);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return { ok: false, problem: 'bad_signature', message: 'this link has been altered or was not issued by this gate' };
+        return {
+          ok: false,
+          problem: 'bad_signature',
+          message: 'this link has been altered or was not issued by this gate',
+        };
       }
       let claims: LinkClaims;
       try {
@@ -59,7 +63,12 @@ export function createLinkSigner(secret: string, publicUrl: string): LinkSigner 
         return { ok: false, problem: 'malformed', message: 'this link carries no valid decision' };
       }
       if (claims.expiresAt <= now) {
-        return { ok: false, problem: 'expired', message: `this link expired at ${new Date(claims.expiresAt).toISOString()}`, claims };
+        return {
+          ok: false,
+          problem: 'expired',
+          message: `this link expired at ${new Date(claims.expiresAt).toISOString()}`,
+          claims,
+        };
       }
       return { ok: true, claims };
     },

@@ -14,7 +14,8 @@ export class OutboundAddressRefused extends Error {
 /** The special range an address is in (`loopback`, `private`, `linkLocal`, ...), or undefined for a public one. */
 export function specialRange(address: string): string | undefined {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
   return range === 'unicast' ? undefined : range;
 }
@@ -25,7 +26,9 @@ export function bareHost(url: URL): string {
 }
 
 function refusal(host: string, address: string, range: string): OutboundAddressRefused {
-  return new OutboundAddressRefused(`refused to connect to ${host}: it is (or resolves to) ${address}, a ${range} address; allow the host explicitly to reach it`);
+  return new OutboundAddressRefused(
+    `refused to connect to ${host}: it is (or resolves to) ${address}, a ${range} address; allow the host explicitly to reach it`,
+  );
 }
 
 /** Resolves a host name to every address, refusing the lot when any is special and the host is not allowed. */
@@ -54,9 +57,17 @@ export function guardedLookup(allowSpecial: boolean): LookupFunction {
   return (hostname, options, callback) => {
     resolveAllowed(hostname, allowSpecial).then(
       (addresses) => {
-        const wanted = options.family === 4 || options.family === 6 ? addresses.filter((entry) => entry.family === options.family) : addresses;
-        if (wanted.length === 0) return callback(new OutboundAddressRefused(`${hostname} has no address of the family asked for`), '', 0);
-        if (options.all) return (callback as unknown as (error: null, addresses: { address: string; family: number }[]) => void)(null, wanted);
+        const wanted =
+          options.family === 4 || options.family === 6
+            ? addresses.filter((entry) => entry.family === options.family)
+            : addresses;
+        if (wanted.length === 0)
+          return callback(new OutboundAddressRefused(`${hostname} has no address of the family asked for`), '', 0);
+        if (options.all)
+          return (callback as unknown as (error: null, addresses: { address: string; family: number }[]) => void)(
+            null,
+            wanted,
+          );
         callback(null, wanted[0]!.address, wanted[0]!.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, '', 0),

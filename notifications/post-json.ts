@@ -28,7 +28,11 @@ export async function postJson(url: string, body: unknown, { allowSpecialAddress
       target,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': payload.length, 'user-agent': 'approval-gate' },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          'user-agent': 'approval-gate',
+        },
         lookup: guardedLookup(allowSpecialAddresses),
         timeout: POST_TIMEOUT_MS,
         agent: false,
@@ -39,7 +43,13 @@ export async function postJson(url: string, body: unknown, { allowSpecialAddress
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${POST_TIMEOUT_MS} ms`)));
-    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code && !error.message.includes(error.code) ? `${error.message} (${error.code})` : error.message)));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          error.code && !error.message.includes(error.code) ? `${error.message} (${error.code})` : error.message,
+        ),
+      ),
+    );
     request.end(payload);
   });
   if (status < 200 || status >= 300) throw new Error(`the receiver answered HTTP ${status}`);

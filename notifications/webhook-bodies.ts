@@ -11,7 +11,15 @@ export interface ReviewerLinks {
 export interface ReviewerMessage {
   event: ReviewerEvent;
   summary: string;
-  request: { id: string; agent: string; connector: string; target: string; command: { sql: string }; reason: string; url: string };
+  request: {
+    id: string;
+    agent: string;
+    connector: string;
+    target: string;
+    command: { sql: string };
+    reason: string;
+    url: string;
+  };
   policy: { rule: string; risk: string | null; explanation: string };
   approval: ReviewerNotice['approval'];
   /** One-click links for each eligible reviewer; only while a stage is open. */
@@ -31,7 +39,8 @@ function summaryOf({ event, request, approval }: ReviewerNotice): string {
   const what = `${request.agent} asks to run a ${request.connector} command on ${request.target}`;
   const need = `${approval.quorum} approval(s) from ${approval.groups.join(' or ')}${approval.distinctGroups ? ' (different groups)' : ''}`;
   const stage = approval.stageCount > 1 ? ` (stage ${approval.stage} of ${approval.stageCount})` : '';
-  if (event === 'approval_requested' || event === 'escalated') return `${HEADLINES[event]}: ${what}; needs ${need}${stage} by ${approval.deadline}`;
+  if (event === 'approval_requested' || event === 'escalated')
+    return `${HEADLINES[event]}: ${what}; needs ${need}${stage} by ${approval.deadline}`;
   return `${HEADLINES[event]}: ${request.id} (${what})`;
 }
 
@@ -40,7 +49,15 @@ export function reviewerMessage(notice: ReviewerNotice, requestUrl: string, link
   return {
     event: notice.event,
     summary: summaryOf(notice),
-    request: { id: request.id, agent: request.agent, connector: request.connector, target: request.target, command: request.command, reason: request.reason, url: requestUrl },
+    request: {
+      id: request.id,
+      agent: request.agent,
+      connector: request.connector,
+      target: request.target,
+      command: request.command,
+      reason: request.reason,
+      url: requestUrl,
+    },
     policy: { rule: policy.rule, risk: policy.risk ?? null, explanation: policy.explanation },
     approval: notice.approval,
     links,
@@ -55,7 +72,13 @@ export function slackBody(message: ReviewerMessage) {
   const { request, policy, approval } = message;
   const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${slackEscape(value)}` });
   const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${HEADLINES[message.event]}: ${request.connector} on ${request.target}`, 150) } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: clip(`${HEADLINES[message.event]}: ${request.connector} on ${request.target}`, 150),
+      },
+    },
     {
       type: 'section',
       fields: [
@@ -63,16 +86,27 @@ export function slackBody(message: ReviewerMessage) {
         field('Target', request.target),
         field('Risk', policy.risk ?? 'not set'),
         field('Policy rule', policy.rule),
-        field('Stage', `${approval.stage} of ${approval.stageCount}: ${approval.quorum} from ${approval.groups.join(', ')}`),
+        field(
+          'Stage',
+          `${approval.stage} of ${approval.stageCount}: ${approval.quorum} from ${approval.groups.join(', ')}`,
+        ),
         field('Deadline', approval.deadline),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${slackEscape(request.reason)}`, 3000) } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(request.command.sql)}\`\`\``, 3000) } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(request.command.sql)}\`\`\``, 3000) },
+    },
   ];
   if (message.links.length > 0) {
-    const lines = message.links.map((link) => `*${slackEscape(link.reviewer)}*: <${link.approve}|Approve> · <${link.reject}|Reject>`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Decide in one click* (each link is personal)\n${lines.join('\n')}`, 3000) } });
+    const lines = message.links.map(
+      (link) => `*${slackEscape(link.reviewer)}*: <${link.approve}|Approve> · <${link.reject}|Reject>`,
+    );
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*Decide in one click* (each link is personal)\n${lines.join('\n')}`, 3000) },
+    });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${request.id} · <${request.url}|API>` }] });
   return { text: message.summary, blocks };

@@ -41,7 +41,16 @@ export interface Policy {
   explain(input: PolicyInput): { decision: PolicyDecision; misses: RuleMiss[] };
 }
 
-const NO_SQL: SqlFacts = { readOnly: false, kinds: [], tables: [], functions: [], unsafeFunctions: [], columns: [], statementCount: 0, statements: [] };
+const NO_SQL: SqlFacts = {
+  readOnly: false,
+  kinds: [],
+  tables: [],
+  functions: [],
+  unsafeFunctions: [],
+  columns: [],
+  statementCount: 0,
+  statements: [],
+};
 
 // Conditions are type-checked against these shapes at load, so a typo such as
 // `sql.readOnyl` stops start-up instead of silently never matching.
@@ -49,7 +58,14 @@ function celEnvironment(): Environment {
   return new Environment()
     .registerVariable({
       name: 'request',
-      schema: { id: 'string', agent: 'string', connector: 'string', target: 'string', reason: 'string', metadata: 'map<string, string>' },
+      schema: {
+        id: 'string',
+        agent: 'string',
+        connector: 'string',
+        target: 'string',
+        reason: 'string',
+        metadata: 'map<string, string>',
+      },
     })
     .registerVariable({
       name: 'sql',
@@ -78,7 +94,12 @@ function toStages(spec: ApprovalSpec): ApprovalStage[] {
   }));
 }
 
-function outcomeOf(spec: { effect: PolicyDecision['effect']; reason?: string; risk?: Risk; approval?: ApprovalSpec }): CompiledRule['outcome'] {
+function outcomeOf(spec: {
+  effect: PolicyDecision['effect'];
+  reason?: string;
+  risk?: Risk;
+  approval?: ApprovalSpec;
+}): CompiledRule['outcome'] {
   return {
     effect: spec.effect,
     ...(spec.reason !== undefined && { reason: spec.reason }),
@@ -87,14 +108,20 @@ function outcomeOf(spec: { effect: PolicyDecision['effect']; reason?: string; ri
   };
 }
 
-function compileRule(environment: Environment, file: string, rule: PolicyFile['rules'][number], index: number): CompiledRule {
+function compileRule(
+  environment: Environment,
+  file: string,
+  rule: PolicyFile['rules'][number],
+  index: number,
+): CompiledRule {
   const where = `${file}: rule ${index + 1} "${rule.name}"`;
   let evaluate: ReturnType<Environment['parse']>;
   try {
     evaluate = environment.parse(rule.when);
     const checked = evaluate.check();
     if (!checked.valid) throw checked.error ?? new Error('the expression does not type-check');
-    if (checked.type !== 'bool' && checked.type !== 'dyn') throw new Error(`the condition must be a bool, but it is ${checked.type}`);
+    if (checked.type !== 'bool' && checked.type !== 'dyn')
+      throw new Error(`the condition must be a bool, but it is ${checked.type}`);
   } catch (error) {
     throw new ConfigurationError(`${where}: bad condition \`${rule.when}\`: ${(error as Error).message}`);
   }
@@ -122,7 +149,10 @@ function describe(outcome: CompiledRule['outcome']): string {
   if (outcome.effect === 'allow') return 'allowed';
   if (outcome.effect === 'deny') return `denied${outcome.reason ? `: ${outcome.reason}` : ''}`;
   const stages = outcome.approval!.stages;
-  const text = stages.map((stage) => `${stage.quorum} approval(s) from ${stage.groups.join(' or ')}${stage.distinctGroups ? ' (distinct groups)' : ''}`);
+  const text = stages.map(
+    (stage) =>
+      `${stage.quorum} approval(s) from ${stage.groups.join(' or ')}${stage.distinctGroups ? ' (distinct groups)' : ''}`,
+  );
   return stages.length === 1 ? `needs ${text[0]}` : `needs ${text.join(', escalating to ')}`;
 }
 
@@ -162,11 +192,21 @@ export function compilePolicy(file: string, text: string): Policy {
         };
       }
       if (matched) {
-        return { ...rule.outcome, rule: rule.name, explanation: `rule "${rule.name}" matched (${rule.source}): ${describe(rule.outcome)}`, version };
+        return {
+          ...rule.outcome,
+          rule: rule.name,
+          explanation: `rule "${rule.name}" matched (${rule.source}): ${describe(rule.outcome)}`,
+          version,
+        };
       }
       onMiss?.(rule);
     }
-    return { ...fallback, rule: 'default', explanation: `no rule matched; the default applies: ${describe(fallback)}`, version };
+    return {
+      ...fallback,
+      rule: 'default',
+      explanation: `no rule matched; the default applies: ${describe(fallback)}`,
+      version,
+    };
   };
 
   return {
@@ -177,7 +217,14 @@ export function compilePolicy(file: string, text: string): Policy {
     explain(input) {
       const misses: RuleMiss[] = [];
       const decision = decide(input, (rule) =>
-        misses.push({ rule: rule.name, when: rule.source, parts: rule.conjuncts.map((part) => ({ source: part.source, value: valueOrError(() => part.evaluate(input)) })) }),
+        misses.push({
+          rule: rule.name,
+          when: rule.source,
+          parts: rule.conjuncts.map((part) => ({
+            source: part.source,
+            value: valueOrError(() => part.evaluate(input)),
+          })),
+        }),
       );
       return { decision, misses };
     },

@@ -32,13 +32,16 @@ const multiStageSchema = z.object({ stages: stagesSchema }).strict();
 
 // One stage, or `stages: [...]`. Chosen by the `stages` key rather than z.union, so a mistake
 // is reported against the shape the author meant (a union only says "Invalid input").
-const approvalSchema = z.unknown().transform((value, context): z.infer<typeof stageSchema> | z.infer<typeof multiStageSchema> => {
-  const schema = typeof value === 'object' && value !== null && 'stages' in value ? multiStageSchema : stageSchema;
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-  return z.NEVER;
-});
+const approvalSchema = z
+  .unknown()
+  .transform((value, context): z.infer<typeof stageSchema> | z.infer<typeof multiStageSchema> => {
+    const schema = typeof value === 'object' && value !== null && 'stages' in value ? multiStageSchema : stageSchema;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues)
+      context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
 
 // What a rule (or the default) decides; a rule adds its name and condition.
 const outcomeFields = {
@@ -49,7 +52,8 @@ const outcomeFields = {
 };
 
 const approvalNeedsStages = [
-  (outcome: { effect: string; approval?: unknown }) => outcome.effect !== 'require_approval' || outcome.approval !== undefined,
+  (outcome: { effect: string; approval?: unknown }) =>
+    outcome.effect !== 'require_approval' || outcome.approval !== undefined,
   { message: 'require_approval needs an approval block' },
 ] as const;
 
@@ -62,7 +66,10 @@ const ruleSchema = z
   .strict()
   .refine(...approvalNeedsStages);
 
-const defaultSchema = z.object(outcomeFields).strict().refine(...approvalNeedsStages);
+const defaultSchema = z
+  .object(outcomeFields)
+  .strict()
+  .refine(...approvalNeedsStages);
 
 export const policyFileSchema = z
   .object({

@@ -54,7 +54,15 @@ function hmacPads(key: Buffer): [Buffer, Buffer] {
  */
 export function auditAppendCall(event: AuditEvent, firstParam: number): { call: string; values: unknown[] } {
   const at = new Date().toISOString();
-  const values: unknown[] = [event.requestId, event.step, event.kind, event.actor ?? null, event.detail, at, Buffer.from(auditBody(event, at), 'utf8')];
+  const values: unknown[] = [
+    event.requestId,
+    event.step,
+    event.kind,
+    event.actor ?? null,
+    event.detail,
+    at,
+    Buffer.from(auditBody(event, at), 'utf8'),
+  ];
   const signing = signingKeys[0];
   if (signing) values.push(signing.id, ...hmacPads(signing.key));
   const name = signing ? 'append_keyed_audit_event' : 'append_audit_event';
@@ -83,24 +91,49 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
   let afterSeq = '0';
   let checked = 0;
   for (;;) {
-    const batch = await pool.query<{ seq: string; request_id: string; step: string; kind: string; actor: string | null; detail: Record<string, unknown>; at: Date; prev_hash: string; hash: string; key_id: string | null }>(
+    const batch = await pool.query<{
+      seq: string;
+      request_id: string;
+      step: string;
+      kind: string;
+      actor: string | null;
+      detail: Record<string, unknown>;
+      at: Date;
+      prev_hash: string;
+      hash: string;
+      key_id: string | null;
+    }>(
       'SELECT seq, request_id, step, kind, actor, detail, at, prev_hash, hash, key_id FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
       [afterSeq, batchSize],
     );
     for (const row of batch.rows) {
-      const broken = (problem: string): ChainCheck => ({ checked, keyIds: [...keyIds], unkeyed, firstBroken: { seq: row.seq, requestId: row.request_id, step: row.step, problem } });
-      if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the row before it (a row was removed or reordered)');
+      const broken = (problem: string): ChainCheck => ({
+        checked,
+        keyIds: [...keyIds],
+        unkeyed,
+        firstBroken: { seq: row.seq, requestId: row.request_id, step: row.step, problem },
+      });
+      if (row.prev_hash !== prevHash)
+        return broken('prev_hash does not match the hash of the row before it (a row was removed or reordered)');
       let key: Buffer | undefined;
       if (row.key_id === null) {
-        if (keyIds.size > 0) return broken('the row is not keyed, but rows before it are (it was rewritten without the audit key)');
+        if (keyIds.size > 0)
+          return broken('the row is not keyed, but rows before it are (it was rewritten without the audit key)');
         unkeyed += 1;
       } else {
         key = keys.get(row.key_id);
         if (!key) return broken(`the row is signed with audit key "${row.key_id}", which is not in AUDIT_KEY`);
         keyIds.add(row.key_id);
       }
-      const event = { requestId: row.request_id, step: row.step, kind: row.kind, ...(row.actor !== null && { actor: row.actor }), detail: row.detail };
-      if (auditHash(prevHash, event, row.at.toISOString(), key) !== row.hash) return broken('the row content does not match its hash (it was altered)');
+      const event = {
+        requestId: row.request_id,
+        step: row.step,
+        kind: row.kind,
+        ...(row.actor !== null && { actor: row.actor }),
+        detail: row.detail,
+      };
+      if (auditHash(prevHash, event, row.at.toISOString(), key) !== row.hash)
+        return broken('the row content does not match its hash (it was altered)');
       prevHash = row.hash;
       checked += 1;
     }

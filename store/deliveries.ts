@@ -19,7 +19,12 @@ export async function deliveredDestinations(pool: Pool, requestId: string, notic
   return new Set(found.rows.map((row) => row.destination));
 }
 
-export async function recordDelivery(pool: Pool, delivery: Delivery, status: DeliveryStatus, error?: string): Promise<void> {
+export async function recordDelivery(
+  pool: Pool,
+  delivery: Delivery,
+  status: DeliveryStatus,
+  error?: string,
+): Promise<void> {
   await pool.query(
     `INSERT INTO notification_deliveries (request_id, notice, destination, status, attempts, last_error)
      VALUES ($1, $2, $3, $4, 1, $5)

@@ -36,12 +36,20 @@ export async function finishExecution(
 ): Promise<void> {
   await pool.query(
     `UPDATE executions SET status = $2, result = $3, error = $4, finished_at = now() WHERE request_id = $1 AND status = 'claimed'`,
-    [requestId, outcome.status, outcome.status === 'succeeded' ? outcome.result : null, outcome.status === 'failed' ? outcome.error : null],
+    [
+      requestId,
+      outcome.status,
+      outcome.status === 'succeeded' ? outcome.result : null,
+      outcome.status === 'failed' ? outcome.error : null,
+    ],
   );
 }
 
 export async function findExecution(pool: Pool, requestId: string): Promise<ExecutionRecord | undefined> {
-  const found = await pool.query<ExecutionRecord>('SELECT status, result, error FROM executions WHERE request_id = $1', [requestId]);
+  const found = await pool.query<ExecutionRecord>(
+    'SELECT status, result, error FROM executions WHERE request_id = $1',
+    [requestId],
+  );
   return found.rows[0];
 }
 
@@ -49,8 +57,16 @@ export async function findExecution(pool: Pool, requestId: string): Promise<Exec
  * Audits a command the executor refused to run (not the approved command of an executing
  * request). Keyed by the activity that asked, so a retried refusal is written once.
  */
-export async function recordExecutionRefusal(pool: Pool, requestId: string, activityId: string, reason: string): Promise<void> {
+export async function recordExecutionRefusal(
+  pool: Pool,
+  requestId: string,
+  activityId: string,
+  reason: string,
+): Promise<void> {
   const step = `execution_refused:${activityId}`;
   const audit = auditAppendCall({ requestId, step, kind: 'execution_refused', detail: { reason } }, 3);
-  await pool.query(`SELECT ${audit.call} WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2)`, [requestId, step, ...audit.values]);
+  await pool.query(
+    `SELECT ${audit.call} WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2)`,
+    [requestId, step, ...audit.values],
+  );
 }

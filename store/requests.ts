@@ -68,7 +68,13 @@ export async function insertRequest(pool: Pool, request: PrivilegedRequest): Pro
       step: 'submitted',
       kind: 'submitted',
       actor: request.agent,
-      detail: { connector: request.connector, target: request.target, command: request.command, reason: request.reason, metadata: request.metadata },
+      detail: {
+        connector: request.connector,
+        target: request.target,
+        command: request.command,
+        reason: request.reason,
+        metadata: request.metadata,
+      },
     },
     9,
   );
@@ -78,14 +84,28 @@ export async function insertRequest(pool: Pool, request: PrivilegedRequest): Pro
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING RETURNING *
      )
      SELECT inserted.*, ${audit.call} AS audit_seq FROM inserted`,
-    [request.id, request.agent, request.connector, request.target, request.command, request.reason, request.metadata, request.callbackUrl ?? null, ...audit.values],
+    [
+      request.id,
+      request.agent,
+      request.connector,
+      request.target,
+      request.command,
+      request.reason,
+      request.metadata,
+      request.callbackUrl ?? null,
+      ...audit.values,
+    ],
   );
   const row = inserted.rows[0];
   return row && toRecord(row, []);
 }
 
 /** Requests still 'evaluating' `olderThanMs` after they were recorded, oldest first: candidates for a (re)start. */
-export async function listUnstartedRequests(pool: Pool, olderThanMs: number, limit: number): Promise<PrivilegedRequest[]> {
+export async function listUnstartedRequests(
+  pool: Pool,
+  olderThanMs: number,
+  limit: number,
+): Promise<PrivilegedRequest[]> {
   const found = await pool.query<RequestRow>(
     `SELECT * FROM requests WHERE status = 'evaluating' AND created_at < now() - make_interval(secs => $1 / 1000.0)
      ORDER BY created_at LIMIT $2`,
@@ -109,7 +129,10 @@ export async function getRequest(pool: Pool, id: string): Promise<RequestRecord 
   const row = found.rows[0];
   if (!row) return undefined;
   // json_build_object renders timestamps in PostgreSQL's format; the API speaks ISO 8601 UTC.
-  return toRecord(row, row.counted_votes.map((vote) => ({ ...vote, at: new Date(vote.at).toISOString() })));
+  return toRecord(
+    row,
+    row.counted_votes.map((vote) => ({ ...vote, at: new Date(vote.at).toISOString() })),
+  );
 }
 
 export interface ListQuery {
@@ -127,7 +150,8 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
   const bind = (value: unknown) => `$${values.push(value)}`;
   if (query.agent) conditions.push(`agent = ${bind(query.agent)}`);
   if (query.status) conditions.push(`status = ${bind(query.status)}`);
-  if (query.after) conditions.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.id)})`);
+  if (query.after)
+    conditions.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.id)})`);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const found = await pool.query<RequestRow>(
     `SELECT * FROM requests ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit)}`,
@@ -162,7 +186,13 @@ export async function recordTransition(db: Pool | PoolClient, transition: Transi
        RETURNING id
      )
      SELECT ${audit.call} FROM updated`,
-    [transition.requestId, transition.status, transition.step, ...columns.map((column) => changes[column]), ...audit.values],
+    [
+      transition.requestId,
+      transition.status,
+      transition.step,
+      ...columns.map((column) => changes[column]),
+      ...audit.values,
+    ],
   );
 }
 
@@ -175,6 +205,9 @@ export interface ApprovedCommand {
 
 /** What a request recorded to run, and where it stands: the executor runs only this, only while executing. */
 export async function findApprovedCommand(pool: Pool, id: string): Promise<ApprovedCommand | undefined> {
-  const found = await pool.query<ApprovedCommand>(`SELECT status, connector, target, command->>'sql' AS sql FROM requests WHERE id = $1`, [id]);
+  const found = await pool.query<ApprovedCommand>(
+    `SELECT status, connector, target, command->>'sql' AS sql FROM requests WHERE id = $1`,
+    [id],
+  );
   return found.rows[0];
 }

@@ -16,12 +16,10 @@ export interface LinkDecision {
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export async function isLinkUsed(pool: Pool, claims: LinkDecision): Promise<boolean> {
-  const found = await pool.query('SELECT 1 FROM used_links WHERE request_id = $1 AND stage = $2 AND reviewer = $3 AND decision = $4', [
-    claims.requestId,
-    claims.stage,
-    claims.reviewer,
-    claims.decision,
-  ]);
+  const found = await pool.query(
+    'SELECT 1 FROM used_links WHERE request_id = $1 AND stage = $2 AND reviewer = $3 AND decision = $4',
+    [claims.requestId, claims.stage, claims.reviewer, claims.decision],
+  );
   return (found.rowCount ?? 0) > 0;
 }
 
@@ -36,5 +34,10 @@ export async function useLink(pool: Pool, token: string, claims: LinkDecision): 
 
 /** Gives a link back when its vote never reached the workflow (Temporal unreachable, say). */
 export async function releaseLink(pool: Pool, claims: LinkDecision): Promise<void> {
-  await pool.query('DELETE FROM used_links WHERE request_id = $1 AND stage = $2 AND reviewer = $3 AND decision = $4', [claims.requestId, claims.stage, claims.reviewer, claims.decision]);
+  await pool.query('DELETE FROM used_links WHERE request_id = $1 AND stage = $2 AND reviewer = $3 AND decision = $4', [
+    claims.requestId,
+    claims.stage,
+    claims.reviewer,
+    claims.decision,
+  ]);
 }

@@ -15,7 +15,11 @@ import { inTransaction } from './transaction';
  * request recorded before approval chains), or false, writing nothing, when the request is not
  * pending approval.
  */
-export async function insertApiVoteIfPending(pool: Pool, requestId: string, vote: Vote): Promise<{ stage: number | null } | false> {
+export async function insertApiVoteIfPending(
+  pool: Pool,
+  requestId: string,
+  vote: Vote,
+): Promise<{ stage: number | null } | false> {
   const inserted = await pool.query<{ stage: number | null }>(
     `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage)
      SELECT $1, id, $3, $4, $5, 'api', true, 'submitted', $6, COALESCE($7::int, (approval->>'stage')::int)
@@ -27,7 +31,10 @@ export async function insertApiVoteIfPending(pool: Pool, requestId: string, vote
 }
 
 export async function markVoteRefused(pool: Pool, voteId: string, refusal: string): Promise<void> {
-  await pool.query(`UPDATE votes SET state = 'refused', refusal = $2 WHERE id = $1 AND state = 'submitted'`, [voteId, refusal]);
+  await pool.query(`UPDATE votes SET state = 'refused', refusal = $2 WHERE id = $1 AND state = 'submitted'`, [
+    voteId,
+    refusal,
+  ]);
 }
 
 /**
@@ -35,7 +42,11 @@ export async function markVoteRefused(pool: Pool, voteId: string, refusal: strin
  * recorded, an id counted twice, or another reviewer, decision or stage than its row (an update
  * sent straight to Temporal reusing a real vote's id). Empty when every claim holds.
  */
-export async function findUnrecordedApiVotes(db: Pool | PoolClient, requestId: string, claims: ApiVoteClaim[]): Promise<string[]> {
+export async function findUnrecordedApiVotes(
+  db: Pool | PoolClient,
+  requestId: string,
+  claims: ApiVoteClaim[],
+): Promise<string[]> {
   const ids = claims.map((claim) => (typeof claim === 'string' ? claim : claim.id));
   const found = await db.query<{ id: string; reviewer: string; decision: string; stage: number | null }>(
     `SELECT id, reviewer, decision, stage FROM votes WHERE request_id = $1 AND channel = 'api' AND verified AND id = ANY($2)`,
@@ -47,7 +58,12 @@ export async function findUnrecordedApiVotes(db: Pool | PoolClient, requestId: s
   for (const claim of claims) {
     const id = typeof claim === 'string' ? claim : claim.id;
     const row = recorded.get(id);
-    const differs = typeof claim !== 'string' && row && (row.reviewer !== claim.reviewer || row.decision !== claim.decision || (row.stage !== null && claim.stage !== undefined && row.stage !== claim.stage));
+    const differs =
+      typeof claim !== 'string' &&
+      row &&
+      (row.reviewer !== claim.reviewer ||
+        row.decision !== claim.decision ||
+        (row.stage !== null && claim.stage !== undefined && row.stage !== claim.stage));
     if (!row || seen.has(id) || differs) forged.add(id);
     seen.add(id);
   }
@@ -65,13 +81,29 @@ export async function recordCountedVote(pool: Pool, { requestId, vote, decidedSt
   // (last: how many it takes depends on whether the chain is keyed).
   const count =
     vote.channel === 'api'
-      ? { sql: `UPDATE votes SET state = 'counted', stage = COALESCE(stage, $4), groups = $5 WHERE id = $3 AND EXISTS (SELECT 1 FROM fresh)`, values: [id, vote.stage ?? null, vote.groups ?? null] }
+      ? {
+          sql: `UPDATE votes SET state = 'counted', stage = COALESCE(stage, $4), groups = $5 WHERE id = $3 AND EXISTS (SELECT 1 FROM fresh)`,
+          values: [id, vote.stage ?? null, vote.groups ?? null],
+        }
       : {
           sql: `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups)
                 SELECT $3, $1, $4, $5, $6, $7, $8, 'counted', $9, $10, $11 FROM fresh ON CONFLICT (id) DO NOTHING`,
-          values: [id, vote.reviewer, vote.decision, vote.comment ?? null, vote.channel, vote.verified, vote.at, vote.stage ?? null, vote.groups ?? null],
+          values: [
+            id,
+            vote.reviewer,
+            vote.decision,
+            vote.comment ?? null,
+            vote.channel,
+            vote.verified,
+            vote.at,
+            vote.stage ?? null,
+            vote.groups ?? null,
+          ],
         };
-  const audit = auditAppendCall({ requestId, step, kind: 'vote', actor: vote.reviewer, detail: { voteId: id, ...detail } }, 3 + count.values.length);
+  const audit = auditAppendCall(
+    { requestId, step, kind: 'vote', actor: vote.reviewer, detail: { voteId: id, ...detail } },
+    3 + count.values.length,
+  );
   await inTransaction(pool, async (client) => {
     // The vote row and its audit row in one statement; a retry finds the step and writes nothing.
     const recorded = await client.query(
@@ -80,7 +112,13 @@ export async function recordCountedVote(pool: Pool, { requestId, vote, decidedSt
       [requestId, step, ...count.values, ...audit.values],
     );
     if (recorded.rowCount === 0 || !decidedStatus) return;
-    await recordTransition(client, { requestId, step: `status:${decidedStatus}`, status: decidedStatus, actor: vote.reviewer, detail: { decidingVote: id } });
+    await recordTransition(client, {
+      requestId,
+      step: `status:${decidedStatus}`,
+      status: decidedStatus,
+      actor: vote.reviewer,
+      detail: { decidingVote: id },
+    });
   });
 }
 
@@ -88,7 +126,10 @@ export async function recordCountedVote(pool: Pool, { requestId, vote, decidedSt
 export async function recordIgnoredVote(pool: Pool, requestId: string, vote: Vote, refusal: string): Promise<void> {
   const { id, ...detail } = vote;
   const step = `vote:${id}`;
-  const audit = auditAppendCall({ requestId, step, kind: 'vote_ignored', actor: vote.reviewer, detail: { voteId: id, ...detail, refusal } }, 3);
+  const audit = auditAppendCall(
+    { requestId, step, kind: 'vote_ignored', actor: vote.reviewer, detail: { voteId: id, ...detail, refusal } },
+    3,
+  );
   await pool.query(`SELECT ${audit.call} WHERE ${NOT_RECORDED}`, [requestId, step, ...audit.values]);
 }
 
@@ -102,7 +143,8 @@ export async function recordTransitions(pool: Pool, batch: TransitionBatch): Pro
     const expected = batch.verifyApiVotes ?? [];
     const unrecorded = expected.length > 0 ? await findUnrecordedApiVotes(client, batch.requestId, expected) : [];
     if (unrecorded.length > 0) return unrecorded;
-    for (const transition of batch.transitions) await recordTransition(client, { ...transition, requestId: batch.requestId });
+    for (const transition of batch.transitions)
+      await recordTransition(client, { ...transition, requestId: batch.requestId });
     return [];
   });
 }

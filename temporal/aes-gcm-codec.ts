@@ -54,22 +54,31 @@ export class AesGcmCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (text(payload.metadata?.encoding) !== ENCODING) {
-        if (this.options.refusePlaintext) throw new PayloadDecryptionError('refusing an unencrypted payload: this worker accepts only payloads sealed with PAYLOAD_KEYS');
+        if (this.options.refusePlaintext)
+          throw new PayloadDecryptionError(
+            'refusing an unencrypted payload: this worker accepts only payloads sealed with PAYLOAD_KEYS',
+          );
         return payload;
       }
       const keyId = text(payload.metadata?.['encryption-key-id']);
       const key = this.keys.get(keyId);
       if (!key) throw new PayloadDecryptionError(`payload sealed with key "${keyId}", which is not in PAYLOAD_KEYS`);
       const sealed = payload.data ?? new Uint8Array();
-      if (sealed.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`payload sealed with key "${keyId}" is truncated`);
+      if (sealed.length < IV_BYTES + TAG_BYTES)
+        throw new PayloadDecryptionError(`payload sealed with key "${keyId}" is truncated`);
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
       decipher.setAAD(utf8(keyId));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       try {
-        const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+        const plain = Buffer.concat([
+          decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
         return ProtoPayload.decode(plain) as Payload;
       } catch {
-        throw new PayloadDecryptionError(`payload sealed with key "${keyId}" failed authentication (wrong key or altered data)`);
+        throw new PayloadDecryptionError(
+          `payload sealed with key "${keyId}" failed authentication (wrong key or altered data)`,
+        );
       }
     });
   }

@@ -138,7 +138,14 @@ export interface IgnoredVote {
 }
 
 /** Moments reviewers hear about: a stage opens, the request escalates, is decided or expires. */
-export const REVIEWER_EVENTS = ['approval_requested', 'escalated', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export const REVIEWER_EVENTS = [
+  'approval_requested',
+  'escalated',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+] as const;
 export type ReviewerEvent = (typeof REVIEWER_EVENTS)[number];
 
 export interface ReviewerNotice {

@@ -2,7 +2,10 @@
 // (decrypted when PAYLOAD_KEYS is set). The SDK keeps these helpers in internal modules; this is
 // the one place that imports them, so an SDK upgrade that moves them breaks one file.
 import type { LoadedDataConverter } from '@temporalio/common';
-import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  decodeArrayFromPayloads,
+  decodeOptionalFailureToOptionalError,
+} from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 
@@ -16,7 +19,8 @@ export interface HistoryDecoder {
 
 export function historyDecoder(converter: LoadedDataConverter): HistoryDecoder {
   return {
-    payloads: (payloads) => decodeArrayFromPayloads(converter, (payloads?.payloads ?? []) as Parameters<typeof decodeArrayFromPayloads>[1]),
+    payloads: (payloads) =>
+      decodeArrayFromPayloads(converter, (payloads?.payloads ?? []) as Parameters<typeof decodeArrayFromPayloads>[1]),
     failureMessage: async (failure) => (await decodeOptionalFailureToOptionalError(converter, failure))?.message,
     time: (event) => optionalTsToDate(event.eventTime)?.toISOString() ?? '',
   };

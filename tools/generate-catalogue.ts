@@ -14,7 +14,9 @@ withClient(url, readBuiltinCatalogue).then(
   (catalogue) => {
     const file = path.join(__dirname, '../connectors/postgres/builtin-catalogue.json');
     writeFileSync(file, catalogueText(catalogue));
-    console.log(`wrote ${file}: PostgreSQL ${catalogue.postgresMajor}, ${Object.keys(catalogue.functions).length} functions`);
+    console.log(
+      `wrote ${file}: PostgreSQL ${catalogue.postgresMajor}, ${Object.keys(catalogue.functions).length} functions`,
+    );
   },
   (error: unknown) => {
     console.error((error as Error).message);

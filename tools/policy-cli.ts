@@ -40,7 +40,13 @@ const testFileSchema = z
           .object({
             name: z.string().min(1),
             request: requestSchema,
-            expect: z.object({ effect: z.enum(['allow', 'deny', 'require_approval']), rule: z.string().optional(), risk: z.enum(RISKS).optional() }).strict(),
+            expect: z
+              .object({
+                effect: z.enum(['allow', 'deny', 'require_approval']),
+                rule: z.string().optional(),
+                risk: z.enum(RISKS).optional(),
+              })
+              .strict(),
           })
           .strict(),
       )
@@ -66,7 +72,10 @@ function describeStages(decision: PolicyDecision): string[] {
 }
 
 function check(args: string[]): number {
-  const { values } = parseArgs({ args, options: { policy: { type: 'string' }, request: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: { policy: { type: 'string' }, request: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
   if (!values.policy || !values.request) throw new UsageError('check needs --policy FILE and --request JSON');
   let raw: unknown;
   try {
@@ -75,7 +84,10 @@ function check(args: string[]): number {
     throw new UsageError(`--request is not JSON: ${(error as Error).message}`);
   }
   const parsed = requestSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`--request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UsageError(
+      `--request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   const result = evaluate(loadPolicy(values.policy), parsed.data);
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
@@ -90,9 +102,14 @@ function check(args: string[]): number {
     ...describeStages(decision).map((stage) => `approval:  ${stage}`),
     `version:   ${decision.version}`,
     'facts:',
-    ...(facts ? Object.entries(facts).map(([key, value]) => `  sql.${key} = ${show(value)}`) : ['  (none: the SQL does not parse)']),
+    ...(facts
+      ? Object.entries(facts).map(([key, value]) => `  sql.${key} = ${show(value)}`)
+      : ['  (none: the SQL does not parse)']),
     misses.length > 0 ? 'earlier rules that did not match:' : 'earlier rules that did not match: none',
-    ...misses.flatMap((miss) => [`  ${miss.rule}: ${miss.when}`, ...miss.parts.map((part) => `    ${show(part.value).padEnd(6)} ${part.source}`)]),
+    ...misses.flatMap((miss) => [
+      `  ${miss.rule}: ${miss.when}`,
+      ...miss.parts.map((part) => `    ${show(part.value).padEnd(6)} ${part.source}`),
+    ]),
   ];
   console.log(lines.join('\n'));
   return 0;
@@ -109,8 +126,12 @@ function runTests(args: string[]): number {
     const expected = testCase.expect;
     const problems = [
       decision.effect !== expected.effect && `effect ${decision.effect}, expected ${expected.effect}`,
-      expected.rule !== undefined && decision.rule !== expected.rule && `rule ${decision.rule}, expected ${expected.rule}`,
-      expected.risk !== undefined && decision.risk !== expected.risk && `risk ${decision.risk ?? 'not set'}, expected ${expected.risk}`,
+      expected.rule !== undefined &&
+        decision.rule !== expected.rule &&
+        `rule ${decision.rule}, expected ${expected.rule}`,
+      expected.risk !== undefined &&
+        decision.risk !== expected.risk &&
+        `risk ${decision.risk ?? 'not set'}, expected ${expected.risk}`,
     ].filter(Boolean);
     if (problems.length === 0) {
       console.log(`ok    ${testCase.name}`);
@@ -119,7 +140,9 @@ function runTests(args: string[]): number {
       console.log(`FAIL  ${testCase.name}: ${problems.join('; ')}\n      ${decision.explanation}`);
     }
   }
-  console.log(`${value.cases.length - failed} passed, ${failed} failed (${value.cases.length} cases, policy ${policy.version.slice(0, 19)})`);
+  console.log(
+    `${value.cases.length - failed} passed, ${failed} failed (${value.cases.length} cases, policy ${policy.version.slice(0, 19)})`,
+  );
   return failed > 0 ? 1 : 0;
 }
 

@@ -34,7 +34,8 @@ function testFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[]
 /** What was started, stopped in reverse on the way out, however the run ends. */
 const cleanups: (() => Promise<unknown>)[] = [];
 async function cleanUp(): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
+  for (const cleanup of cleanups.splice(0).reverse())
+    await cleanup().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
 }
 
 async function main(): Promise<number> {
@@ -85,20 +86,27 @@ async function main(): Promise<number> {
     const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath });
     writeFileSync(bundlePath, code);
 
-    const files = process.argv.length > 2 ? process.argv.slice(2).flatMap((given) => testFiles(path.resolve(given))) : testFiles(path.join(__dirname, '../test'), OWN_SUITES);
-    const child = (testProcess = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        TEST_TEMPORAL_ADDRESS: server.address,
-        TEST_DATABASE_URL: databaseUrl(serverUrl, gateDb),
-        TEST_TARGET_DATABASE_URL: targetUrl.toString(),
-        TEST_TARGET_PASSWORD: targetPassword,
-        TEST_SCRATCH_DIR: scratch,
-        WORKFLOW_BUNDLE_PATH: bundlePath,
-        TEMPORAL_CLI_PATH: binary,
+    const files =
+      process.argv.length > 2
+        ? process.argv.slice(2).flatMap((given) => testFiles(path.resolve(given)))
+        : testFiles(path.join(__dirname, '../test'), OWN_SUITES);
+    const child = (testProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          TEST_TEMPORAL_ADDRESS: server.address,
+          TEST_DATABASE_URL: databaseUrl(serverUrl, gateDb),
+          TEST_TARGET_DATABASE_URL: targetUrl.toString(),
+          TEST_TARGET_PASSWORD: targetPassword,
+          TEST_SCRATCH_DIR: scratch,
+          WORKFLOW_BUNDLE_PATH: bundlePath,
+          TEMPORAL_CLI_PATH: binary,
+        },
       },
-    }));
+    ));
     return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   } finally {
     await cleanUp();
@@ -108,7 +116,9 @@ async function main(): Promise<number> {
 /** One line for a start-up problem the user can act on; the stack for anything else. */
 function failedToStart(error: unknown): void {
   const known = error instanceof EmbeddedPostgresUnreachable;
-  console.error(`the test run could not start: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}`);
+  console.error(
+    `the test run could not start: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}`,
+  );
   void cleanUp().finally(() => process.exit(1));
 }
 // An error no await catches (a child process that fails to spawn) must not leave the dev server behind.
@@ -121,7 +131,4 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => testProcess?.kill(signal));
 }
 
-main().then(
-  (code) => process.exit(code),
-  failedToStart,
-);
+main().then((code) => process.exit(code), failedToStart);

@@ -69,7 +69,11 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         namespace: settings.TEMPORAL_NAMESPACE,
         taskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
         dataConverter: dataConverter(settings.PAYLOAD_KEYS, { refusePlaintext: true }),
-        activities: createExecutorActivities({ pool, targets: deps.targets, executorId: `${os.hostname()}:${process.pid}` }),
+        activities: createExecutorActivities({
+          pool,
+          targets: deps.targets,
+          executorId: `${os.hostname()}:${process.pid}`,
+        }),
       }),
     );
   }

@@ -47,9 +47,11 @@ class Problems {
 
   /** The object's fields, when it is a plain object with no keys beyond `allowed`. */
   fields(value: unknown, allowed: readonly string[]): Record<string, unknown> | undefined {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.add('(root)', `expected an object, got ${describe(value)}`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return this.add('(root)', `expected an object, got ${describe(value)}`);
     const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
-    if (unknown.length > 0) return this.add('(root)', `has unrecognized keys: ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+    if (unknown.length > 0)
+      return this.add('(root)', `has unrecognized keys: ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
     return value as Record<string, unknown>;
   }
 
@@ -72,7 +74,10 @@ export function checkSignalPayload(payload: unknown, legacy: boolean): Checked<S
   const fields = problems.fields(payload, ['reviewer', 'comment']);
   if (!fields) return problems.refused();
   const reviewer = problems.text(fields.reviewer, 'reviewer', { min: 1, max: 128, trim: true, name: !legacy });
-  const comment = fields.comment === undefined ? undefined : problems.text(fields.comment, 'comment', { max: 2000, storable: !legacy });
+  const comment =
+    fields.comment === undefined
+      ? undefined
+      : problems.text(fields.comment, 'comment', { max: 2000, storable: !legacy });
   return problems.result(() => ({ reviewer: reviewer!, ...(comment !== undefined && { comment }) }));
 }
 
@@ -87,12 +92,17 @@ export function checkBallot(ballot: unknown): Checked<Ballot> {
   let groups: string[] = [];
   if (!Array.isArray(fields.groups)) problems.add('groups', `expected an array, got ${describe(fields.groups)}`);
   else if (fields.groups.length > 100) problems.add('groups', 'must have at most 100 entries');
-  else groups = fields.groups.map((group, index) => problems.text(group, `groups.${index}`, { min: 1, max: 128, name: true })!);
+  else
+    groups = fields.groups.map((group, index) =>
+      problems.text(group, `groups.${index}`, { min: 1, max: 128, name: true })!,
+    );
   const decision = fields.decision as VoteDecision;
   if (!VOTE_DECISIONS.includes(decision)) problems.add('decision', `must be one of ${VOTE_DECISIONS.join(', ')}`);
-  const comment = fields.comment === undefined ? undefined : problems.text(fields.comment, 'comment', { max: 2000, storable: true });
+  const comment =
+    fields.comment === undefined ? undefined : problems.text(fields.comment, 'comment', { max: 2000, storable: true });
   const stage = fields.stage;
-  if (stage !== undefined && !(typeof stage === 'number' && Number.isSafeInteger(stage) && stage >= 1)) problems.add('stage', 'must be a whole number from 1');
+  if (stage !== undefined && !(typeof stage === 'number' && Number.isSafeInteger(stage) && stage >= 1))
+    problems.add('stage', 'must be a whole number from 1');
   return problems.result(() => ({
     voteId: voteId!,
     reviewer: reviewer!,

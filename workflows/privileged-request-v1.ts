@@ -95,7 +95,16 @@ type Verdict = Extract<RequestStatus, 'approved' | 'rejected' | 'expired' | 'can
 function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: number): ApprovalProgress {
   const { groups, quorum, channels, onTimeout } = stage;
   const deadline = new Date(Date.now() + stage.timeoutMs).toISOString();
-  return { stage: stageNumber, stageCount, groups, quorum, distinctGroups: stage.distinctGroups ?? false, channels, onTimeout, deadline };
+  return {
+    stage: stageNumber,
+    stageCount,
+    groups,
+    quorum,
+    distinctGroups: stage.distinctGroups ?? false,
+    channels,
+    onTimeout,
+    deadline,
+  };
 }
 
 type RequestOptions = RequestWorkflowOptions;
@@ -116,7 +125,11 @@ export async function privilegedRequest(request: PrivilegedRequest, options: Req
  * One privileged request from policy to recorded result. The workflow id is the request id.
  * Every side effect is an activity; the execute activity runs on the executor's task queue.
  */
-async function runRequest(request: PrivilegedRequest, options: RequestOptions, hasChange: EarlierChange): Promise<RequestStatus> {
+async function runRequest(
+  request: PrivilegedRequest,
+  options: RequestOptions,
+  hasChange: EarlierChange,
+): Promise<RequestStatus> {
   const orchestrator = hasChange(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
   const combinesWrites = hasChange(COMBINED_WRITES_PATCH);
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
@@ -133,7 +146,10 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
    * Search attributes waiting for the next status upsert: the request's own, unless it was
    * started with them (executions started before privilegedRequestV2 were), and the risk.
    */
-  let withNextStatus: SearchAttributeUpdatePair[] = workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined ? requestSearchAttributes(request) : [];
+  let withNextStatus: SearchAttributeUpdatePair[] =
+    workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined
+      ? requestSearchAttributes(request)
+      : [];
   const setStatus = (status: RequestStatus) => {
     state.status = status;
     upsertSearchAttributes([...withNextStatus, { key: searchAttributes.status, value: status }]);
@@ -159,7 +175,13 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     await orchestrator.recordCountedVote({ requestId: request.id, vote, ...(decided && { decidedStatus: decided }) });
     if (decided) setStatus(decided);
   };
-  const voteContext = () => ({ requester: request.agent, stage: stage!, stageNumber, votes: state.votes, open: stage !== undefined && verdict === undefined });
+  const voteContext = () => ({
+    requester: request.agent,
+    stage: stage!,
+    stageNumber,
+    votes: state.votes,
+    open: stage !== undefined && verdict === undefined,
+  });
   const refuseAsFailure = (voter: Voter, ballot: { decision: Vote['decision']; stage?: number }) => {
     const refusal = refuseVote(voteContext(), voter, ballot.decision, ballot.stage);
     if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
@@ -181,31 +203,46 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     {
       validator: (ballot) => {
         const checked = checkBallot(ballot);
-        if (!checked.ok) throw ApplicationFailure.create({ type: 'MalformedBallot', message: `malformed ballot: ${checked.problems}`, nonRetryable: true });
+        if (!checked.ok)
+          throw ApplicationFailure.create({
+            type: 'MalformedBallot',
+            message: `malformed ballot: ${checked.problems}`,
+            nonRetryable: true,
+          });
         if (state.votes.some((vote) => vote.id === ballot.voteId)) {
-          throw ApplicationFailure.create({ type: 'AlreadyVoted', message: `vote ${ballot.voteId} has already been counted`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'AlreadyVoted',
+            message: `vote ${ballot.voteId} has already been counted`,
+            nonRetryable: true,
+          });
         }
         refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
       },
     },
   );
 
-  const onSignalVote = (decision: Vote['decision']) => async (payload: unknown): Promise<void> => {
-    const voteId = `vote_${uuid4()}`;
-    const checked = checkSignalPayload(payload, !hasChange(STORABLE_VOTE_TEXT_PATCH));
-    const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
-    const comment = checked.ok ? checked.value.comment : undefined;
-    const ignored = async (refusal: string) => {
-      await orchestrator.recordIgnoredVote(request.id, { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() }, refusal);
+  const onSignalVote =
+    (decision: Vote['decision']) =>
+    async (payload: unknown): Promise<void> => {
+      const voteId = `vote_${uuid4()}`;
+      const checked = checkSignalPayload(payload, !hasChange(STORABLE_VOTE_TEXT_PATCH));
+      const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
+      const comment = checked.ok ? checked.value.comment : undefined;
+      const ignored = async (refusal: string) => {
+        await orchestrator.recordIgnoredVote(
+          request.id,
+          { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() },
+          refusal,
+        );
+      };
+      if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
+      // The signal's sender is unverified; the reviewer's groups come from our principal directory.
+      const groups = (await orchestrator.lookupReviewerGroups(reviewer)) ?? [];
+      const voter: Voter = { reviewer, groups, channel: 'temporal' };
+      const refusal = refuseVote(voteContext(), voter, decision);
+      if (refusal) return ignored(refusal.message);
+      await countVote(voter, decision, comment, voteId);
     };
-    if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
-    // The signal's sender is unverified; the reviewer's groups come from our principal directory.
-    const groups = (await orchestrator.lookupReviewerGroups(reviewer)) ?? [];
-    const voter: Voter = { reviewer, groups, channel: 'temporal' };
-    const refusal = refuseVote(voteContext(), voter, decision);
-    if (refusal) return ignored(refusal.message);
-    await countVote(voter, decision, comment, voteId);
-  };
   setHandler(approveSignal, onSignalVote('approve'));
   setHandler(rejectSignal, onSignalVote('reject'));
 
@@ -213,15 +250,30 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     cancelUpdate,
     async ({ agent }) => {
       verdict = 'cancelled';
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:cancelled', status: 'cancelled', actor: agent });
+      await orchestrator.recordTransition({
+        requestId: request.id,
+        step: 'status:cancelled',
+        status: 'cancelled',
+        actor: agent,
+      });
       setStatus('cancelled');
       return state;
     },
     {
       validator: ({ agent }) => {
-        if (agent !== request.agent) throw ApplicationFailure.create({ type: 'NotRequester', message: 'only the requesting agent may cancel', nonRetryable: true });
+        if (agent !== request.agent)
+          throw ApplicationFailure.create({
+            type: 'NotRequester',
+            message: 'only the requesting agent may cancel',
+            nonRetryable: true,
+          });
         const cancellable = verdict === undefined && (!policyDecided || stage !== undefined);
-        if (!cancellable) throw ApplicationFailure.create({ type: 'NotPending', message: 'only a request being evaluated or waiting for approval can be cancelled', nonRetryable: true });
+        if (!cancellable)
+          throw ApplicationFailure.create({
+            type: 'NotPending',
+            message: 'only a request being evaluated or waiting for approval can be cancelled',
+            nonRetryable: true,
+          });
       },
     },
   );
@@ -235,16 +287,33 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
     if (combinesWrites) withNextStatus = [...withNextStatus, ...risk];
     else upsertSearchAttributes(risk);
   }
-  const policy = { effect: decision.effect, rule: decision.rule, explanation: decision.explanation, version: decision.version, reason: decision.reason, risk: decision.risk };
+  const policy = {
+    effect: decision.effect,
+    rule: decision.rule,
+    explanation: decision.explanation,
+    version: decision.version,
+    reason: decision.reason,
+    risk: decision.risk,
+  };
 
   const notifyReviewers = (event: ReviewerEvent) => {
     if (!notifies) return;
-    const notice = { event, request, policy: { rule: decision.rule, risk: decision.risk, explanation: decision.explanation }, approval: state.approval! };
+    const notice = {
+      event,
+      request,
+      policy: { rule: decision.rule, risk: decision.risk, explanation: decision.explanation },
+      approval: state.approval!,
+    };
     deliveries.push(notifier.notifyReviewers(notice).catch(() => undefined));
   };
   const finish = async (): Promise<RequestStatus> => {
     if (notifies && request.callbackUrl) {
-      const notice = { requestId: request.id, callbackUrl: request.callbackUrl, status: state.status, ...(state.error !== undefined && { error: state.error }) };
+      const notice = {
+        requestId: request.id,
+        callbackUrl: request.callbackUrl,
+        status: state.status,
+        ...(state.error !== undefined && { error: state.error }),
+      };
       deliveries.push(notifier.notifyAgent(notice).catch(() => undefined));
     }
     await Promise.all(deliveries);
@@ -261,7 +330,13 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
 
   if (decision.effect === 'deny') {
     state.error = decision.reason ?? 'denied by policy';
-    await orchestrator.recordTransition({ requestId: request.id, step: 'status:denied', status: 'denied', changes: { policy, error: state.error }, detail: { policy } });
+    await orchestrator.recordTransition({
+      requestId: request.id,
+      step: 'status:denied',
+      status: 'denied',
+      changes: { policy, error: state.error },
+      detail: { policy },
+    });
     setStatus('denied');
     return finish();
   }
@@ -274,10 +349,22 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
       const approval = progressOf(stage, stageNumber, stages.length);
       state.approval = approval;
       if (index === 0) {
-        await orchestrator.recordTransition({ requestId: request.id, step: 'status:pending_approval', status: 'pending_approval', changes: { policy, approval }, detail: { policy, approval } });
+        await orchestrator.recordTransition({
+          requestId: request.id,
+          step: 'status:pending_approval',
+          status: 'pending_approval',
+          changes: { policy, approval },
+          detail: { policy, approval },
+        });
         setStatus('pending_approval');
       } else {
-        await orchestrator.recordTransition({ requestId: request.id, step: `escalated:${stageNumber}`, status: 'pending_approval', changes: { approval }, detail: { approval } });
+        await orchestrator.recordTransition({
+          requestId: request.id,
+          step: `escalated:${stageNumber}`,
+          status: 'pending_approval',
+          changes: { approval },
+          detail: { approval },
+        });
       }
       notifyReviewers(index === 0 ? 'approval_requested' : 'escalated');
 
@@ -285,7 +372,12 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
       if (await condition(() => verdict !== undefined, stage.timeoutMs)) break;
       if (stage.onTimeout === 'escalate') continue;
       verdict = 'expired';
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:expired', status: 'expired', detail: { deadline: approval.deadline, stage: stageNumber } });
+      await orchestrator.recordTransition({
+        requestId: request.id,
+        step: 'status:expired',
+        status: 'expired',
+        detail: { deadline: approval.deadline, stage: stageNumber },
+      });
       setStatus('expired');
     }
     // A deciding vote or a cancel records its own transition; wait until it has.
@@ -295,15 +387,27 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
 
     const apiVotes = state.votes.filter((vote) => vote.channel === 'api');
     const counted = apiVotes.map((vote) => vote.id);
-    const claims = patched(BOUND_API_VOTES_PATCH) ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage })) : counted;
+    const claims = patched(BOUND_API_VOTES_PATCH)
+      ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage }))
+      : counted;
     const failVerification = async (forged: string[]) => {
       state.error = `vote verification failed: API votes ${forged.join(', ')} do not match what the API recorded`;
-      await orchestrator.recordTransition({ requestId: request.id, step: 'status:failed', status: 'failed', changes: { error: state.error }, detail: { forged } });
+      await orchestrator.recordTransition({
+        requestId: request.id,
+        step: 'status:failed',
+        status: 'failed',
+        changes: { error: state.error },
+        detail: { forged },
+      });
       setStatus('failed');
       return finish();
     };
     if (combinesWrites) {
-      const { unrecordedApiVotes } = await orchestrator.recordTransitions({ requestId: request.id, transitions: [EXECUTING], verifyApiVotes: claims });
+      const { unrecordedApiVotes } = await orchestrator.recordTransitions({
+        requestId: request.id,
+        transitions: [EXECUTING],
+        verifyApiVotes: claims,
+      });
       if (unrecordedApiVotes.length > 0) return failVerification(unrecordedApiVotes);
     } else {
       const forged = await orchestrator.findUnrecordedApiVotes(request.id, counted);
@@ -311,7 +415,12 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
       await orchestrator.recordTransition({ requestId: request.id, ...EXECUTING });
     }
   } else {
-    const approved = { step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } } as const;
+    const approved = {
+      step: 'status:approved',
+      status: 'approved',
+      changes: { policy },
+      detail: { policy, automatic: true },
+    } as const;
     if (combinesWrites) {
       await orchestrator.recordTransitions({ requestId: request.id, transitions: [approved, EXECUTING] });
     } else {
@@ -323,9 +432,18 @@ async function runRequest(request: PrivilegedRequest, options: RequestOptions, h
   setStatus('executing');
   const outcome = await execute(request, options.executorTaskQueue, orchestrator);
   const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
-  const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
+  const detail =
+    outcome.status === 'succeeded'
+      ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated }
+      : { error: outcome.error };
   if (outcome.status !== 'succeeded') state.error = outcome.error;
-  await orchestrator.recordTransition({ requestId: request.id, step: `status:${outcome.status}`, status: outcome.status, changes, detail });
+  await orchestrator.recordTransition({
+    requestId: request.id,
+    step: `status:${outcome.status}`,
+    status: outcome.status,
+    changes,
+    detail,
+  });
   setStatus(outcome.status);
   return finish();
 }

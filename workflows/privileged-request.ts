@@ -15,7 +15,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { ApprovalProgress, ApprovalStage, PolicyDecision, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
+import type {
+  ApprovalProgress,
+  ApprovalStage,
+  PolicyDecision,
+  PrivilegedRequest,
+  RequestStatus,
+  Vote,
+} from '../domain/request';
 import {
   type Ballot,
   type ExecutorActivities,
@@ -38,7 +45,10 @@ import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
 // --- the story --------------------------------------------------------------------------------
 
-export async function privilegedRequestV2(request: PrivilegedRequest, options: RequestWorkflowOptions): Promise<RequestStatus> {
+export async function privilegedRequestV2(
+  request: PrivilegedRequest,
+  options: RequestWorkflowOptions,
+): Promise<RequestStatus> {
   const run = new RequestRun(request, options);
   run.answerQueriesVotesAndCancels();
 
@@ -61,7 +71,10 @@ export async function privilegedRequestV2(request: PrivilegedRequest, options: R
 // --- how each step is done --------------------------------------------------------------------
 
 // Record writes are idempotent per step, so retrying them (PostgreSQL restarting, say) is safe.
-const records = proxyLocalActivities<OrchestratorActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
+const records = proxyLocalActivities<OrchestratorActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
 
 // Notifications are best effort: retried with backoff, never awaited by the approval itself.
 const notifier = proxyActivities<OrchestratorActivities>({
@@ -85,10 +98,20 @@ type Verdict = Extract<RequestStatus, 'approved' | 'rejected' | 'expired' | 'can
 function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: number): ApprovalProgress {
   const { groups, quorum, channels, onTimeout } = stage;
   const deadline = new Date(Date.now() + stage.timeoutMs).toISOString();
-  return { stage: stageNumber, stageCount, groups, quorum, distinctGroups: stage.distinctGroups ?? false, channels, onTimeout, deadline };
+  return {
+    stage: stageNumber,
+    stageCount,
+    groups,
+    quorum,
+    distinctGroups: stage.distinctGroups ?? false,
+    channels,
+    onTimeout,
+    deadline,
+  };
 }
 
-const refusedAsFailure = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+const refusedAsFailure = (type: string, message: string) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true });
 
 /** One request's state and the steps of its story. */
 class RequestRun {
@@ -110,7 +133,10 @@ class RequestRun {
     private readonly request: PrivilegedRequest,
     private readonly options: RequestWorkflowOptions,
   ) {
-    this.withNextStatus = workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined ? requestSearchAttributes(request) : [];
+    this.withNextStatus =
+      workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined
+        ? requestSearchAttributes(request)
+        : [];
   }
 
   // --- 1 policy ---
@@ -120,7 +146,8 @@ class RequestRun {
     this.policyDecided = true;
     this.decision = decision;
     this.state.decision = decision;
-    if (decision.risk) this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
+    if (decision.risk)
+      this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
     return decision;
   }
 
@@ -133,7 +160,12 @@ class RequestRun {
   async deny(): Promise<RequestStatus> {
     this.state.error = this.decision!.reason ?? 'denied by policy';
     const policy = this.policyRecord();
-    await this.transition({ step: 'status:denied', status: 'denied', changes: { policy, error: this.state.error }, detail: { policy } });
+    await this.transition({
+      step: 'status:denied',
+      status: 'denied',
+      changes: { policy, error: this.state.error },
+      detail: { policy },
+    });
     return this.finish();
   }
 
@@ -147,9 +179,20 @@ class RequestRun {
       this.state.approval = approval;
       if (index === 0) {
         const policy = this.policyRecord();
-        await this.transition({ step: 'status:pending_approval', status: 'pending_approval', changes: { policy, approval }, detail: { policy, approval } });
+        await this.transition({
+          step: 'status:pending_approval',
+          status: 'pending_approval',
+          changes: { policy, approval },
+          detail: { policy, approval },
+        });
       } else {
-        await records.recordTransition({ requestId: this.request.id, step: `escalated:${this.stageNumber}`, status: 'pending_approval', changes: { approval }, detail: { approval } });
+        await records.recordTransition({
+          requestId: this.request.id,
+          step: `escalated:${this.stageNumber}`,
+          status: 'pending_approval',
+          changes: { approval },
+          detail: { approval },
+        });
       }
       this.notifyReviewers(index === 0 ? 'approval_requested' : 'escalated');
 
@@ -157,7 +200,11 @@ class RequestRun {
       if (await condition(() => this.verdict !== undefined, next.timeoutMs)) break;
       if (next.onTimeout === 'escalate') continue;
       this.verdict = 'expired';
-      await this.transition({ step: 'status:expired', status: 'expired', detail: { deadline: approval.deadline, stage: this.stageNumber } });
+      await this.transition({
+        step: 'status:expired',
+        status: 'expired',
+        detail: { deadline: approval.deadline, stage: this.stageNumber },
+      });
     }
     // A deciding vote or a cancel records its own transition; wait until it has.
     await condition(() => this.state.status === this.verdict);
@@ -169,20 +216,36 @@ class RequestRun {
 
   async verifyApiVotesAndStartExecuting(): Promise<boolean> {
     const apiVotes = this.state.votes.filter((vote) => vote.channel === 'api');
-    const claims = patched(BOUND_API_VOTES_PATCH) ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage })) : apiVotes.map((vote) => vote.id);
-    const { unrecordedApiVotes } = await records.recordTransitions({ requestId: this.request.id, transitions: [EXECUTING], verifyApiVotes: claims });
+    const claims = patched(BOUND_API_VOTES_PATCH)
+      ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage }))
+      : apiVotes.map((vote) => vote.id);
+    const { unrecordedApiVotes } = await records.recordTransitions({
+      requestId: this.request.id,
+      transitions: [EXECUTING],
+      verifyApiVotes: claims,
+    });
     if (unrecordedApiVotes.length === 0) {
       this.setStatus('executing');
       return true;
     }
     this.state.error = `vote verification failed: API votes ${unrecordedApiVotes.join(', ')} do not match what the API recorded`;
-    await this.transition({ step: 'status:failed', status: 'failed', changes: { error: this.state.error }, detail: { forged: unrecordedApiVotes } });
+    await this.transition({
+      step: 'status:failed',
+      status: 'failed',
+      changes: { error: this.state.error },
+      detail: { forged: unrecordedApiVotes },
+    });
     return false;
   }
 
   async approveAutomaticallyAndStartExecuting(): Promise<void> {
     const policy = this.policyRecord();
-    const approved = { step: 'status:approved', status: 'approved', changes: { policy }, detail: { policy, automatic: true } } as const;
+    const approved = {
+      step: 'status:approved',
+      status: 'approved',
+      changes: { policy },
+      detail: { policy, automatic: true },
+    } as const;
     await records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
     this.setStatus('executing');
   }
@@ -205,7 +268,10 @@ class RequestRun {
       outcome = await records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
     }
     const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
-    const detail = outcome.status === 'succeeded' ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated } : { error: outcome.error };
+    const detail =
+      outcome.status === 'succeeded'
+        ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated }
+        : { error: outcome.error };
     if (outcome.status !== 'succeeded') this.state.error = outcome.error;
     await this.transition({ step: `status:${outcome.status}`, status: outcome.status, changes, detail });
   }
@@ -215,7 +281,12 @@ class RequestRun {
   async finish(): Promise<RequestStatus> {
     const { callbackUrl } = this.request;
     if (callbackUrl) {
-      const notice = { requestId: this.request.id, callbackUrl, status: this.state.status, ...(this.state.error !== undefined && { error: this.state.error }) };
+      const notice = {
+        requestId: this.request.id,
+        callbackUrl,
+        status: this.state.status,
+        ...(this.state.error !== undefined && { error: this.state.error }),
+      };
       this.deliveries.push(notifier.notifyAgent(notice).catch(() => undefined));
     }
     await Promise.all(this.deliveries);
@@ -228,17 +299,22 @@ class RequestRun {
 
   answerQueriesVotesAndCancels(): void {
     setHandler(stateQuery, () => this.state);
-    setHandler(decideUpdate, (ballot) => this.onApiVote(ballot), { validator: (ballot) => this.validateApiVote(ballot) });
+    setHandler(decideUpdate, (ballot) => this.onApiVote(ballot), {
+      validator: (ballot) => this.validateApiVote(ballot),
+    });
     setHandler(approveSignal, (payload) => this.onSignalVote('approve', payload));
     setHandler(rejectSignal, (payload) => this.onSignalVote('reject', payload));
-    setHandler(cancelUpdate, ({ agent }) => this.onCancel(agent), { validator: ({ agent }) => this.validateCancel(agent) });
+    setHandler(cancelUpdate, ({ agent }) => this.onCancel(agent), {
+      validator: ({ agent }) => this.validateCancel(agent),
+    });
   }
 
   /** Refuses a malformed, repeated or ineligible ballot before it touches state. */
   private validateApiVote(ballot: Ballot): void {
     const checked = checkBallot(ballot);
     if (!checked.ok) throw refusedAsFailure('MalformedBallot', `malformed ballot: ${checked.problems}`);
-    if (this.state.votes.some((vote) => vote.id === ballot.voteId)) throw refusedAsFailure('AlreadyVoted', `vote ${ballot.voteId} has already been counted`);
+    if (this.state.votes.some((vote) => vote.id === ballot.voteId))
+      throw refusedAsFailure('AlreadyVoted', `vote ${ballot.voteId} has already been counted`);
     this.refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
   }
 
@@ -261,7 +337,14 @@ class RequestRun {
     const reviewer = checked.ok ? checked.value.reviewer : '(malformed)';
     const comment = checked.ok ? checked.value.comment : undefined;
     const ignored = async (refusal: string) => {
-      const vote: Vote = { id: voteId, reviewer, decision, channel: 'temporal', verified: false, at: new Date().toISOString() };
+      const vote: Vote = {
+        id: voteId,
+        reviewer,
+        decision,
+        channel: 'temporal',
+        verified: false,
+        at: new Date().toISOString(),
+      };
       await records.recordIgnoredVote(this.request.id, vote, refusal);
     };
     if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
@@ -275,7 +358,8 @@ class RequestRun {
   private validateCancel(agent: string): void {
     if (agent !== this.request.agent) throw refusedAsFailure('NotRequester', 'only the requesting agent may cancel');
     const cancellable = this.verdict === undefined && (!this.policyDecided || this.stage !== undefined);
-    if (!cancellable) throw refusedAsFailure('NotPending', 'only a request being evaluated or waiting for approval can be cancelled');
+    if (!cancellable)
+      throw refusedAsFailure('NotPending', 'only a request being evaluated or waiting for approval can be cancelled');
   }
 
   private async onCancel(agent: string): Promise<RequestSnapshot> {
@@ -286,7 +370,12 @@ class RequestRun {
 
   // --- the one path every counted vote takes, whichever channel it came from ---
 
-  private async countVote(voter: Voter, decision: Vote['decision'], comment: string | undefined, voteId: string): Promise<void> {
+  private async countVote(
+    voter: Voter,
+    decision: Vote['decision'],
+    comment: string | undefined,
+    voteId: string,
+  ): Promise<void> {
     const vote: Vote = {
       id: voteId,
       reviewer: voter.reviewer,
@@ -306,7 +395,13 @@ class RequestRun {
   }
 
   private voteContext() {
-    return { requester: this.request.agent, stage: this.stage!, stageNumber: this.stageNumber, votes: this.state.votes, open: this.stage !== undefined && this.verdict === undefined };
+    return {
+      requester: this.request.agent,
+      stage: this.stage!,
+      stageNumber: this.stageNumber,
+      votes: this.state.votes,
+      open: this.stage !== undefined && this.verdict === undefined,
+    };
   }
 
   private refuseAsFailure(voter: Voter, ballot: { decision: Vote['decision']; stage?: number }): void {
@@ -335,7 +430,12 @@ class RequestRun {
 
   private notifyReviewers(event: ReviewerEvent): void {
     const { rule, risk, explanation } = this.decision!;
-    const notice = { event, request: this.request, policy: { rule, risk, explanation }, approval: this.state.approval! };
+    const notice = {
+      event,
+      request: this.request,
+      policy: { rule, risk, explanation },
+      approval: this.state.approval!,
+    };
     this.deliveries.push(notifier.notifyReviewers(notice).catch(() => undefined));
   }
 }

@@ -30,20 +30,34 @@ export function eligibleGroups(stage: ApprovalStage, voter: Pick<Voter, 'groups'
   return voter.groups.filter((group) => stage.groups.includes(group));
 }
 
-export function refuseVote(context: VoteContext, voter: Voter, decision: VoteDecision, stageOfBallot?: number): Refusal | undefined {
+export function refuseVote(
+  context: VoteContext,
+  voter: Voter,
+  decision: VoteDecision,
+  stageOfBallot?: number,
+): Refusal | undefined {
   if (!context.open) return { type: 'NotPending', message: 'the request is no longer waiting for approval' };
   if (stageOfBallot !== undefined && stageOfBallot !== context.stageNumber) {
-    return { type: 'StageChanged', message: `this vote was for approval stage ${stageOfBallot}, but the request is now in stage ${context.stageNumber}` };
+    return {
+      type: 'StageChanged',
+      message: `this vote was for approval stage ${stageOfBallot}, but the request is now in stage ${context.stageNumber}`,
+    };
   }
   if (voter.reviewer === context.requester) {
     return { type: 'SelfApproval', message: 'nobody may vote on their own request' };
   }
   if (!context.stage.channels.includes(voter.channel)) {
-    return { type: 'ChannelNotAllowed', message: `votes through ${voter.channel} do not count in approval stage ${context.stageNumber}` };
+    return {
+      type: 'ChannelNotAllowed',
+      message: `votes through ${voter.channel} do not count in approval stage ${context.stageNumber}`,
+    };
   }
   const groups = eligibleGroups(context.stage, voter);
   if (groups.length === 0) {
-    return { type: 'NotEligible', message: `only members of ${context.stage.groups.join(', ')} may decide in approval stage ${context.stageNumber}` };
+    return {
+      type: 'NotEligible',
+      message: `only members of ${context.stage.groups.join(', ')} may decide in approval stage ${context.stageNumber}`,
+    };
   }
   if (context.votes.some((vote) => vote.reviewer === voter.reviewer)) {
     return { type: 'AlreadyVoted', message: `${voter.reviewer} has already voted on this request` };
@@ -52,17 +66,26 @@ export function refuseVote(context: VoteContext, voter: Voter, decision: VoteDec
     const approvals = stageApprovals(context.votes, context.stageNumber);
     const groupSets = approvals.map((vote) => vote.groups ?? []);
     if (distinctGroupCount([...groupSets, groups]) === distinctGroupCount(groupSets)) {
-      return { type: 'GroupAlreadyCounted', message: `approvers must come from different groups, and ${groups.join(', ')} already approved` };
+      return {
+        type: 'GroupAlreadyCounted',
+        message: `approvers must come from different groups, and ${groups.join(', ')} already approved`,
+      };
     }
   }
   return undefined;
 }
 
 /** The verdict the stage's votes reach: one reject vetoes; `quorum` distinct approvers approve. */
-export function tally(stage: ApprovalStage, stageNumber: number, votes: Vote[]): Extract<RequestStatus, 'approved' | 'rejected'> | undefined {
+export function tally(
+  stage: ApprovalStage,
+  stageNumber: number,
+  votes: Vote[],
+): Extract<RequestStatus, 'approved' | 'rejected'> | undefined {
   if (votes.some((vote) => vote.decision === 'reject')) return 'rejected';
   const approvals = stageApprovals(votes, stageNumber);
-  const approvers = stage.distinctGroups ? distinctGroupCount(approvals.map((vote) => vote.groups ?? [])) : new Set(approvals.map((vote) => vote.reviewer)).size;
+  const approvers = stage.distinctGroups
+    ? distinctGroupCount(approvals.map((vote) => vote.groups ?? []))
+    : new Set(approvals.map((vote) => vote.reviewer)).size;
   return approvers >= stage.quorum ? 'approved' : undefined;
 }
 

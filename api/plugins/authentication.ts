@@ -25,11 +25,13 @@ export function authenticate(principals: PrincipalDirectory) {
     if (request.method === 'OPTIONS') return;
     const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
     const principal = match ? principals.authenticate(match[1]!) : undefined;
-    if (!principal) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
+    if (!principal)
+      throw new HttpError(401, 'unauthorized', 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
     request.principal = principal;
   };
 }
 
 export function requireReviewer(request: FastifyRequest): void {
-  if (request.principal.kind !== 'reviewer') throw new HttpError(403, 'forbidden', 'only reviewers may decide requests');
+  if (request.principal.kind !== 'reviewer')
+    throw new HttpError(403, 'forbidden', 'only reviewers may decide requests');
 }

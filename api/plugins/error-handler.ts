@@ -7,7 +7,12 @@ import { HttpError } from '../http-error';
 function dependencyUnavailable(error: FastifyError & { code?: string }): boolean {
   const code = String(error.code ?? '');
   // Node socket errors, PostgreSQL class 08 (connection) and 57P0x (shutting down), gRPC 14 UNAVAILABLE.
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '14'].includes(code) || code.startsWith('08') || code.startsWith('57P0')) return true;
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '14'].includes(code) ||
+    code.startsWith('08') ||
+    code.startsWith('57P0')
+  )
+    return true;
   return /Connection terminated|timeout exceeded when trying to connect/.test(error.message);
 }
 
@@ -18,19 +23,31 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       return reply.code(400).send({
         error: 'invalid_request',
         message: `the request ${error.validationContext ?? 'input'} is invalid`,
-        issues: error.validation.map((issue) => ({ path: issue.instancePath || '/', message: issue.message ?? 'invalid' })),
+        issues: error.validation.map((issue) => ({
+          path: issue.instancePath || '/',
+          message: issue.message ?? 'invalid',
+        })),
       });
     }
-    if (error instanceof HttpError) return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message });
+    if (error instanceof HttpError)
+      return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message });
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: error.code ?? 'bad_request', message: error.message });
     }
     if (dependencyUnavailable(error)) {
       request.log.warn({ err: error }, 'a dependency is unavailable');
-      return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'the gate cannot reach its database or Temporal right now; retry shortly (a submit with the same Idempotency-Key)' });
+      return reply.code(503).header('retry-after', '5').send({
+        error: 'unavailable',
+        message:
+          'the gate cannot reach its database or Temporal right now; retry shortly (a submit with the same Idempotency-Key)',
+      });
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error: 'internal_error', message: 'internal error; the detail is in the server log' });
+    return reply
+      .code(500)
+      .send({ error: 'internal_error', message: 'internal error; the detail is in the server log' });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
 });

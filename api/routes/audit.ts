@@ -16,7 +16,12 @@ const chainCheck = z.object({
 export const auditRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { pool }) => {
   app.get(
     '/v1/audit/verify',
-    { schema: { summary: 'Walk the audit hash chain; name the first broken link (reviewers)', response: { 200: chainCheck, 401: errorBody, 403: errorBody } } },
+    {
+      schema: {
+        summary: 'Walk the audit hash chain; name the first broken link (reviewers)',
+        response: { 200: chainCheck, 401: errorBody, 403: errorBody },
+      },
+    },
     async (request) => {
       requireReviewer(request);
       const check = await verifyAuditChain(pool);

@@ -20,7 +20,9 @@ export interface CodecRoutesOptions {
 const base64 = z.base64('not base64');
 // The JSON form of temporal.api.common.v1.Payload, bytes as base64 (what the UI and CLI send).
 const jsonPayloads = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.default('') })).max(10_000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.default('') }))
+    .max(10_000),
 });
 
 const fromJson = ({ payloads }: z.infer<typeof jsonPayloads>): Payload[] =>
@@ -31,14 +33,25 @@ const fromJson = ({ payloads }: z.infer<typeof jsonPayloads>): Payload[] =>
 
 const toJson = (payloads: Payload[]) => ({
   payloads: payloads.map(({ metadata, data }) => ({
-    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')]),
+    ),
     data: Buffer.from(data ?? []).toString('base64'),
   })),
 });
 
-export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app, { codec, namespace, corsOrigins }) => {
+export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (
+  app,
+  { codec, namespace, corsOrigins },
+) => {
   // Scoped to this plugin: only the codec answers cross-origin requests.
-  await app.register(cors, { origin: corsOrigins, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-namespace'], credentials: true, maxAge: 600 });
+  await app.register(cors, {
+    origin: corsOrigins,
+    methods: ['POST'],
+    allowedHeaders: ['authorization', 'content-type', 'x-namespace'],
+    credentials: true,
+    maxAge: 600,
+  });
 
   for (const direction of ['encode', 'decode'] as const) {
     app.post(
@@ -55,10 +68,12 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app
       },
       async (request) => {
         requireReviewer(request);
-        if (!codec) throw new HttpError(404, 'codec_off', 'payload encryption is off on this gate (PAYLOAD_KEYS is not set)');
+        if (!codec)
+          throw new HttpError(404, 'codec_off', 'payload encryption is off on this gate (PAYLOAD_KEYS is not set)');
         // The Web UI names the namespace; the CLI sends the header empty.
         const asked = request.headers['x-namespace'];
-        if (asked && asked !== namespace) throw new HttpError(400, 'wrong_namespace', `this codec serves namespace ${namespace}, not ${asked}`);
+        if (asked && asked !== namespace)
+          throw new HttpError(400, 'wrong_namespace', `this codec serves namespace ${namespace}, not ${asked}`);
         try {
           return toJson(await codec[direction](fromJson(request.body)));
         } catch (error) {

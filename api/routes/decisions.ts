@@ -17,7 +17,10 @@ export interface DecisionRoutesOptions {
   limits: RateLimits;
 }
 
-export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { pool, temporal, principals, limits }) => {
+export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (
+  app,
+  { pool, temporal, principals, limits },
+) => {
   for (const decision of ['approve', 'reject'] as const satisfies VoteDecision[]) {
     app.post(
       `/v1/requests/:id/${decision}`,
@@ -27,13 +30,26 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
           summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a pending request (reviewers)`,
           params: requestIdParams,
           body: decisionBody,
-          response: { 200: requestView, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 429: errorBody },
+          response: {
+            200: requestView,
+            400: errorBody,
+            401: errorBody,
+            403: errorBody,
+            404: errorBody,
+            409: errorBody,
+            429: errorBody,
+          },
         },
       },
       async (request) => {
         requireReviewer(request);
         const { comment } = request.body;
-        await castVote(pool, temporal, { requestId: request.params.id, reviewer: request.principal, decision, ...(comment !== undefined && { comment }) });
+        await castVote(pool, temporal, {
+          requestId: request.params.id,
+          reviewer: request.principal,
+          decision,
+          ...(comment !== undefined && { comment }),
+        });
         return presentRequest((await getRequest(pool, request.params.id))!, principals);
       },
     );

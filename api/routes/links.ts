@@ -27,14 +27,21 @@ const ALREADY_USED = messagePage('Link already used', 'this link has already bee
 
 export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { pool, temporal, principals, links }) => {
   // The confirmation form posts an empty urlencoded body; nothing in it is read.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, {}));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) =>
+    done(null, {}),
+  );
 
-  const send = (reply: FastifyReply, status: number, html: string) => reply.code(status).headers(PAGE_HEADERS).send(html);
+  const send = (reply: FastifyReply, status: number, html: string) =>
+    reply.code(status).headers(PAGE_HEADERS).send(html);
 
   /** The token's claims, or a reply already sent with the reason the link cannot be used. */
   async function checkLink(token: string, reply: FastifyReply): Promise<LinkClaims | undefined> {
     if (!links) {
-      await send(reply, 404, messagePage('Links are off', 'one-click links are not enabled on this gate (LINK_SECRET is not set)'));
+      await send(
+        reply,
+        404,
+        messagePage('Links are off', 'one-click links are not enabled on this gate (LINK_SECRET is not set)'),
+      );
       return undefined;
     }
     const check = links.verify(token);
@@ -56,7 +63,11 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
     const record = await getRequest(pool, claims.requestId);
     if (!record) return send(reply, 404, messagePage('Request not found', `no request ${claims.requestId}`));
     if (record.status !== 'pending_approval') {
-      return send(reply, 409, messagePage('Nothing to decide', `request ${record.id} is ${record.status}, no longer waiting for approval`));
+      return send(
+        reply,
+        409,
+        messagePage('Nothing to decide', `request ${record.id} is ${record.status}, no longer waiting for approval`),
+      );
     }
     return send(reply, 200, confirmationPage(claims, record));
   });
@@ -73,14 +84,25 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
       return send(reply, 409, ALREADY_USED); // another click got there first
     }
     try {
-      await castVote(pool, temporal, { requestId: claims.requestId, reviewer, decision: claims.decision, comment: 'decided through a one-click link', stage: claims.stage });
+      await castVote(pool, temporal, {
+        requestId: claims.requestId,
+        reviewer,
+        decision: claims.decision,
+        comment: 'decided through a one-click link',
+        stage: claims.stage,
+      });
     } catch (error) {
-      if (error instanceof HttpError) return send(reply, error.statusCode, messagePage('Your vote was not counted', error.message));
+      if (error instanceof HttpError)
+        return send(reply, error.statusCode, messagePage('Your vote was not counted', error.message));
       await releaseLink(pool, claims); // the vote never reached the workflow: the link may be tried again
       throw error;
     }
     const record = (await getRequest(pool, claims.requestId))!;
     const verb = claims.decision === 'approve' ? 'Approved' : 'Rejected';
-    return send(reply, 200, messagePage(`${verb} as ${reviewer.id}`, `your vote is counted; request ${record.id} is now ${record.status}`));
+    return send(
+      reply,
+      200,
+      messagePage(`${verb} as ${reviewer.id}`, `your vote is counted; request ${record.id} is now ${record.status}`),
+    );
   });
 };

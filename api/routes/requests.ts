@@ -12,7 +12,17 @@ import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { TemporalGateway } from '../temporal-gateway';
 import type { WorkflowStarts } from '../workflow-starts';
-import { errorBody, idempotencyHeaders, listQuery, requestIdParams, requestList, requestView, submitBody, timeline, waitQuery } from '../schemas';
+import {
+  errorBody,
+  idempotencyHeaders,
+  listQuery,
+  requestIdParams,
+  requestList,
+  requestView,
+  submitBody,
+  timeline,
+  waitQuery,
+} from '../schemas';
 import type { Principal, PrincipalDirectory } from '../../config/principals';
 import { presentRequest } from '../request-view';
 
@@ -53,13 +63,15 @@ function sameCommand(existing: RequestRecord, request: PrivilegedRequest): boole
 }
 
 const cursorClaims = z.strictObject({ createdAt: z.iso.datetime(), id: z.string().regex(REQUEST_ID_PATTERN) });
-const encodeCursor = (view: RequestRecord) => Buffer.from(JSON.stringify({ createdAt: view.createdAt, id: view.id })).toString('base64url');
+const encodeCursor = (view: RequestRecord) =>
+  Buffer.from(JSON.stringify({ createdAt: view.createdAt, id: view.id })).toString('base64url');
 
 /** A cursor this API returned, or 400 saying what is wrong with it (never a query the database refuses). */
 function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
   const refuse = (why: string) => new HttpError(400, 'invalid_cursor', `cursor is not one this API returned: ${why}`);
   const bytes = Buffer.from(cursor, 'base64url');
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || bytes.toString('base64url') !== cursor) throw refuse('it is not canonical base64url');
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || bytes.toString('base64url') !== cursor)
+    throw refuse('it is not canonical base64url');
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
@@ -67,11 +79,15 @@ function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
     throw refuse('it does not hold JSON');
   }
   const claims = cursorClaims.safeParse(parsed);
-  if (!claims.success) throw refuse(claims.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; '));
+  if (!claims.success)
+    throw refuse(claims.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; '));
   return claims.data;
 }
 
-export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (app, { pool, temporal, principals, callbackHosts, statusChanges, starts, limits }) => {
+export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (
+  app,
+  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits },
+) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
   app.post(
@@ -82,7 +98,14 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         summary: 'Ask for a privileged command to run',
         headers: idempotencyHeaders,
         body: submitBody,
-        response: { 200: requestView, 202: requestView, 400: errorBody, 401: errorBody, 422: errorBody, 429: errorBody },
+        response: {
+          200: requestView,
+          202: requestView,
+          400: errorBody,
+          401: errorBody,
+          422: errorBody,
+          429: errorBody,
+        },
       },
     },
     async (request, reply) => {
@@ -91,7 +114,11 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const body = request.body;
       const analysis = analyseSql(body.command.sql);
       if (!analysis.ok) {
-        throw new HttpError(400, 'invalid_sql', `the SQL does not parse: ${analysis.message} (at character ${analysis.position + 1})`);
+        throw new HttpError(
+          400,
+          'invalid_sql',
+          `the SQL does not parse: ${analysis.message} (at character ${analysis.position + 1})`,
+        );
       }
       if (body.callbackUrl) await checkCallbackUrl(body.callbackUrl, callbackHosts);
       const privileged: PrivilegedRequest = {
@@ -159,7 +186,10 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         ...(cursor && { after: decodeCursor(cursor) }),
       });
       const page = items.slice(0, limit);
-      return { items: page.map(present), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+      return {
+        items: page.map(present),
+        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+      };
     },
   );
 
@@ -167,7 +197,8 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     '/v1/requests/:id/history',
     {
       schema: {
-        summary: "The request's timeline, reconstructed from its Temporal workflow history (who, what, when, through which channel)",
+        summary:
+          "The request's timeline, reconstructed from its Temporal workflow history (who, what, when, through which channel)",
         params: requestIdParams,
         response: { 200: timeline, 400: errorBody, 401: errorBody, 404: errorBody },
       },
@@ -189,9 +220,14 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     },
     async (request) => {
       const existing = await findVisible(pool, request.params.id, request.principal);
-      if (existing.agent !== request.principal.id) throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
+      if (existing.agent !== request.principal.id)
+        throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
       if (existing.status !== 'pending_approval' && existing.status !== 'evaluating') {
-        throw new HttpError(409, 'NotPending', `the request is ${existing.status}; only a request being evaluated or waiting for approval can be cancelled`);
+        throw new HttpError(
+          409,
+          'NotPending',
+          `the request is ${existing.status}; only a request being evaluated or waiting for approval can be cancelled`,
+        );
       }
       // Recorded but perhaps not started yet (the submit outbox): start it, so the cancel finds it.
       if (existing.status === 'evaluating') await temporal.start(privilegedRequestOf(existing));

@@ -22,12 +22,16 @@ const RANK: Record<Volatility, number> = { immutable: 0, stable: 1, volatile: 2 
 
 /** Objects with an OID below 16384 come with the server (FirstNormalObjectId). */
 export async function readBuiltinCatalogue(client: ClientBase): Promise<BuiltinCatalogue> {
-  const version = await client.query<{ major: string }>("SELECT current_setting('server_version_num')::int / 10000 AS major");
+  const version = await client.query<{ major: string }>(
+    "SELECT current_setting('server_version_num')::int / 10000 AS major",
+  );
   const functions = await client.query<{ name: string; volatility: string }>(
     `SELECT p.proname AS name, p.provolatile AS volatility FROM pg_proc p
      JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid < 16384 AND n.nspname = 'pg_catalog'`,
   );
-  const operators = await client.query<{ name: string }>('SELECT DISTINCT oprname AS name FROM pg_operator WHERE oid < 16384');
+  const operators = await client.query<{ name: string }>(
+    'SELECT DISTINCT oprname AS name FROM pg_operator WHERE oid < 16384',
+  );
   const types = await client.query<{ name: string }>(
     `SELECT DISTINCT t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
      WHERE t.oid < 16384 AND n.nspname = 'pg_catalog'`,
@@ -41,7 +45,11 @@ export async function readBuiltinCatalogue(client: ClientBase): Promise<BuiltinC
   const sorted = (names: string[]) => [...new Set(names)].sort();
   return {
     postgresMajor: Number(version.rows[0]!.major),
-    functions: Object.fromEntries(Object.keys(worst).sort().map((name) => [name, worst[name]!])),
+    functions: Object.fromEntries(
+      Object.keys(worst)
+        .sort()
+        .map((name) => [name, worst[name]!]),
+    ),
     operators: sorted(operators.rows.map((row) => row.name)),
     types: sorted(types.rows.map((row) => row.name)),
   };

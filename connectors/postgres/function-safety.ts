@@ -15,19 +15,41 @@ const builtinTypes = new Set(builtins.types);
  * against PostgreSQL 18's pg_proc; a name is matched whole (the patterns are anchored).
  */
 export const DENIED_BUILTINS: readonly { category: string; names: RegExp }[] = [
-  { category: 'process signalling', names: /^(pg_cancel_backend|pg_terminate_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_log_backend_memory_contexts|pg_log_standby_snapshot)$/ },
-  { category: 'configuration', names: /^(set_config|setseed|pg_stat_reset.*|pg_stat_clear_snapshot|pg_stat_force_next_flush|pg_clear_(attribute|relation)_stats|pg_restore_(attribute|relation)_stats|pg_import_system_collations)$/ },
+  {
+    category: 'process signalling',
+    names:
+      /^(pg_cancel_backend|pg_terminate_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_log_backend_memory_contexts|pg_log_standby_snapshot)$/,
+  },
+  {
+    category: 'configuration',
+    names:
+      /^(set_config|setseed|pg_stat_reset.*|pg_stat_clear_snapshot|pg_stat_force_next_flush|pg_clear_(attribute|relation)_stats|pg_restore_(attribute|relation)_stats|pg_import_system_collations)$/,
+  },
   { category: 'advisory locks', names: /^pg_(try_)?advisory_.*$/ },
   { category: 'large objects', names: /^(lo_.*|loread|lowrite)$/ },
-  { category: 'file access', names: /^(pg_read_file|pg_read_binary_file|pg_ls_.*|pg_stat_file|pg_current_logfile|pg_hba_file_rules|pg_ident_file_mappings|pg_show_all_file_settings)$/ },
-  { category: 'write-ahead log and backups', names: /^(pg_switch_wal|pg_backup_(start|stop)|pg_create_restore_point|pg_wal_replay_(pause|resume)|pg_export_snapshot)$/ },
-  { category: 'replication', names: /^(pg_.*replication_slot.*|pg_logical_.*|pg_replication_origin_.*|pg_sync_replication_slots)$/ },
+  {
+    category: 'file access',
+    names:
+      /^(pg_read_file|pg_read_binary_file|pg_ls_.*|pg_stat_file|pg_current_logfile|pg_hba_file_rules|pg_ident_file_mappings|pg_show_all_file_settings)$/,
+  },
+  {
+    category: 'write-ahead log and backups',
+    names:
+      /^(pg_switch_wal|pg_backup_(start|stop)|pg_create_restore_point|pg_wal_replay_(pause|resume)|pg_export_snapshot)$/,
+  },
+  {
+    category: 'replication',
+    names: /^(pg_.*replication_slot.*|pg_logical_.*|pg_replication_origin_.*|pg_sync_replication_slots)$/,
+  },
   { category: 'sequences', names: /^(nextval|setval|currval|lastval)$/ },
   { category: 'transaction ids', names: /^(txid_current|pg_current_xact_id)$/ },
   { category: 'notifications', names: /^pg_notify$/ },
   { category: 'sleeping', names: /^pg_sleep(_for|_until)?$/ },
   // These run SQL given as text, or read a table named in a string: policy and masking see neither.
-  { category: 'SQL given as text', names: /^(query_to_xml.*|cursor_to_xml.*|table_to_xml.*|schema_to_xml.*|database_to_xml.*|ts_stat|ts_rewrite)$/ },
+  {
+    category: 'SQL given as text',
+    names: /^(query_to_xml.*|cursor_to_xml.*|table_to_xml.*|schema_to_xml.*|database_to_xml.*|ts_stat|ts_rewrite)$/,
+  },
   { category: 'remote calls', names: /^(dblink.*|postgres_fdw.*)$/ },
 ];
 

@@ -43,7 +43,9 @@ export function maskText(text: string, patterns: MaskRules['patterns']): string 
   let masked = text;
   if (patterns.includes('email')) masked = masked.replace(EMAIL, '[masked:email]');
   if (patterns.includes('card')) {
-    masked = masked.replace(CARD_CANDIDATE, (candidate) => (passesLuhn(candidate.replace(/\D/g, '')) ? '[masked:card]' : candidate));
+    masked = masked.replace(CARD_CANDIDATE, (candidate) =>
+      passesLuhn(candidate.replace(/\D/g, '')) ? '[masked:card]' : candidate,
+    );
   }
   return masked;
 }
@@ -73,12 +75,18 @@ export function parseMaskedColumns(columns: readonly string[]): MaskedColumn[] {
 function sameTable(configured: string, schema: string | undefined, table: string): boolean {
   const parts = configured.split('.');
   const name = parts.pop()!;
-  return name === table.toLowerCase() && (parts.length === 0 || schema === undefined || parts.join('.') === schema.toLowerCase());
+  return (
+    name === table.toLowerCase() &&
+    (parts.length === 0 || schema === undefined || parts.join('.') === schema.toLowerCase())
+  );
 }
 
 export function isMaskedSource(source: ColumnSource, masked: readonly MaskedColumn[]): boolean {
   const column = source.column.toLowerCase();
-  return masked.some((entry) => entry.column === column && (entry.table === undefined || sameTable(entry.table, source.schema, source.table)));
+  return masked.some(
+    (entry) =>
+      entry.column === column && (entry.table === undefined || sameTable(entry.table, source.schema, source.table)),
+  );
 }
 
 /**
@@ -93,8 +101,16 @@ export function refersToMaskedData(references: readonly string[], masked: readon
     const column = parts.pop()!;
     const table = parts.pop();
     const schema = parts.pop();
-    if (column === '*') return table === undefined || masked.some((entry) => entry.table === undefined || sameTable(entry.table, schema, table));
-    return masked.some((entry) => entry.column === column && (entry.table === undefined || table === undefined || sameTable(entry.table, schema, table)));
+    if (column === '*')
+      return (
+        table === undefined ||
+        masked.some((entry) => entry.table === undefined || sameTable(entry.table, schema, table))
+      );
+    return masked.some(
+      (entry) =>
+        entry.column === column &&
+        (entry.table === undefined || table === undefined || sameTable(entry.table, schema, table)),
+    );
   });
 }
 

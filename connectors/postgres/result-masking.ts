@@ -10,13 +10,22 @@ const catalogues = new WeakMap<PoolClient, Map<number, Map<number, ColumnSource>
  * number), looked up in the target's catalogue once per session and table. Fields computed from
  * expressions have no source (table OID 0).
  */
-export async function fieldSources(session: PoolClient, fields: readonly FieldDef[]): Promise<(ColumnSource | undefined)[]> {
+export async function fieldSources(
+  session: PoolClient,
+  fields: readonly FieldDef[],
+): Promise<(ColumnSource | undefined)[]> {
   let known = catalogues.get(session);
   if (!known) catalogues.set(session, (known = new Map()));
   const missing = [...new Set(fields.map((field) => field.tableID).filter((id) => id !== 0 && !known.has(id)))];
   if (missing.length > 0) {
     // Qualified with pg_catalog: a temporary table of the same name cannot stand in for it.
-    const found = await session.query<{ table_id: number; attnum: number; attname: string; relname: string; nspname: string }>(
+    const found = await session.query<{
+      table_id: number;
+      attnum: number;
+      attname: string;
+      relname: string;
+      nspname: string;
+    }>(
       `SELECT a.attrelid::int8 AS table_id, a.attnum, a.attname, c.relname, n.nspname
        FROM pg_catalog.pg_attribute a
        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -25,7 +34,10 @@ export async function fieldSources(session: PoolClient, fields: readonly FieldDe
       [missing],
     );
     for (const id of missing) known.set(id, new Map());
-    for (const row of found.rows) known.get(Number(row.table_id))!.set(row.attnum, { schema: row.nspname, table: row.relname, column: row.attname });
+    for (const row of found.rows)
+      known
+        .get(Number(row.table_id))!
+        .set(row.attnum, { schema: row.nspname, table: row.relname, column: row.attname });
   }
   return fields.map((field) => (field.tableID === 0 ? undefined : known.get(field.tableID)?.get(field.columnID)));
 }
@@ -41,7 +53,9 @@ export function maskRows(
   rows: readonly unknown[][],
   rules: { masked: readonly MaskedColumn[]; patterns: MaskRules['patterns']; computedMayCarryMasked: boolean },
 ): Record<string, unknown>[] {
-  const maskedWhole = sources.map((source) => (source ? isMaskedSource(source, rules.masked) : rules.computedMayCarryMasked));
+  const maskedWhole = sources.map((source) =>
+    source ? isMaskedSource(source, rules.masked) : rules.computedMayCarryMasked,
+  );
   return rows.map((row) => {
     const masked: Record<string, unknown> = {};
     fields.forEach((field, index) => {

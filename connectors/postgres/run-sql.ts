@@ -45,11 +45,17 @@ async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget,
       .catch(() => undefined)
       .finally(() => void canceller.end().catch(() => undefined));
   }, target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS);
-  const close = setTimeout(() => (session as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(), target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS + CANCEL_GRACE_MS);
+  const close = setTimeout(
+    () => (session as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(),
+    target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS + CANCEL_GRACE_MS,
+  );
   try {
     return await work;
   } catch (error) {
-    if (timedOut) throw new SqlExecutionError(`the command ran past the target's statement timeout (${target.statementTimeoutMs} ms) and was cancelled by the executor`);
+    if (timedOut)
+      throw new SqlExecutionError(
+        `the command ran past the target's statement timeout (${target.statementTimeoutMs} ms) and was cancelled by the executor`,
+      );
     throw error;
   } finally {
     clearTimeout(cancel);
@@ -62,15 +68,24 @@ async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget,
  * line of defence), with the target's statement_timeout. Returns the last statement's rows,
  * capped at maxRows and masked by where each value came from.
  */
-export async function runSql(sessions: TargetSessions, target: PostgresTarget, sql: string, analysis: SqlAnalysis): Promise<PostgresResult> {
+export async function runSql(
+  sessions: TargetSessions,
+  target: PostgresTarget,
+  sql: string,
+  analysis: SqlAnalysis,
+): Promise<PostgresResult> {
   const masked = parseMaskedColumns(target.mask.columns);
-  const touchesMasked = refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);
+  const touchesMasked =
+    refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
       // One round trip: two statements in one simple query.
-      await session.query(`${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`);
-      const results = (await withClientTimeout(session, target, session.query({ text: sql, rowMode: 'array' }))) as QueryArrayResult | QueryArrayResult[];
+      await session.query(
+        `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`,
+      );
+      const results = (await withClientTimeout(session, target, session.query({ text: sql, rowMode: 'array' }))) as
+        QueryArrayResult | QueryArrayResult[];
       const last = Array.isArray(results) ? results[results.length - 1]! : results;
       const fields: FieldDef[] = last.fields ?? [];
       const rows = last.rows ?? [];
@@ -78,7 +93,11 @@ export async function runSql(sessions: TargetSessions, target: PostgresTarget, s
       await session.query('COMMIT');
       return {
         rowCount: last.rowCount ?? rows.length,
-        rows: maskRows(fields, sources, rows.slice(0, target.maxRows), { masked, patterns: target.mask.patterns, computedMayCarryMasked: touchesMasked }),
+        rows: maskRows(fields, sources, rows.slice(0, target.maxRows), {
+          masked,
+          patterns: target.mask.patterns,
+          computedMayCarryMasked: touchesMasked,
+        }),
         truncated: rows.length > target.maxRows,
       };
     });

@@ -96,12 +96,17 @@ class TreeWalker {
   private visit(nodeType: string, node: Node): void {
     const kind = kindOf(nodeType, node);
     if (kind) this.kinds.add(kind);
-    if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0) this.locksRows = true;
+    if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0)
+      this.locksRows = true;
     if (nodeType === 'RangeVar') {
       const name = [node.schemaname, node.relname].filter(Boolean).join('.');
       if (name) this.tables.add(name);
     }
-    if (nodeType === 'DropStmt' && Array.isArray(node.objects) && String(node.removeType).match(/TABLE|VIEW|SEQUENCE|INDEX/)) {
+    if (
+      nodeType === 'DropStmt' &&
+      Array.isArray(node.objects) &&
+      String(node.removeType).match(/TABLE|VIEW|SEQUENCE|INDEX/)
+    ) {
       for (const object of node.objects as Node[]) {
         const parts = (object.List as { items?: unknown } | undefined)?.items;
         if (Array.isArray(parts)) this.tables.add(qualifiedName(parts));
@@ -116,7 +121,8 @@ class TreeWalker {
     // A user-defined operator or cast runs a user-defined function.
     if (nodeType === 'A_Expr' && Array.isArray(node.name)) {
       const operator = qualifiedName(node.name);
-      if (operator && !isBuiltinOperator(operator) && !this.safeFunctions.has(`operator(${operator})`)) this.unsafe.add(`operator(${operator})`);
+      if (operator && !isBuiltinOperator(operator) && !this.safeFunctions.has(`operator(${operator})`))
+        this.unsafe.add(`operator(${operator})`);
     }
     if (nodeType === 'TypeCast') {
       const type = qualifiedName((node.typeName as Node | undefined)?.names);
@@ -152,7 +158,11 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     // One statement: the whole batch's walk already holds its tables.
     const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions);
     if (one !== whole) one.walk(stmt);
-    return { kind: kindOf(nodeType, node) ?? 'other', tables: one.realTables(), hasWhere: node.whereClause !== undefined };
+    return {
+      kind: kindOf(nodeType, node) ?? 'other',
+      tables: one.realTables(),
+      hasWhere: node.whereClause !== undefined,
+    };
   });
   const kinds = [...whole.kinds].sort();
   const onlyReads = kinds.every((kind) => kind === 'select') && !whole.locksRows;

@@ -33,7 +33,12 @@ export class TargetSessions {
   private poolFor(target: PostgresTarget): Pool {
     let pool = this.pools.get(target.name);
     if (!pool) {
-      pool = new Pool({ connectionString: target.url, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
+      pool = new Pool({
+        connectionString: target.url,
+        connectionTimeoutMillis: 10_000,
+        idleTimeoutMillis: 5_000,
+        allowExitOnIdle: true,
+      });
       // A dropped session (target restarting) must not crash the executor: a command in flight
       // sees it as its query's error, an idle one is replaced by the next command.
       pool.on('error', () => undefined);

@@ -11,7 +11,6 @@ import { type Receiver, startReceiver } from '../support/receiver';
 import { TEST_LINK_SECRET } from '../support/stack';
 import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-
 let stack: AttackStack;
 let receiver: Receiver;
 
@@ -27,7 +26,9 @@ before(async () => {
   - { name: mapped, url: "http://[::ffff:127.0.0.1]:${port}/mapped", groups: [dba] }
 `,
   });
-  await stack.target.query('CREATE TABLE IF NOT EXISTS till (id int PRIMARY KEY, cash int NOT NULL); INSERT INTO till VALUES (1, 10) ON CONFLICT DO NOTHING');
+  await stack.target.query(
+    'CREATE TABLE IF NOT EXISTS till (id int PRIMARY KEY, cash int NOT NULL); INSERT INTO till VALUES (1, 10) ON CONFLICT DO NOTHING',
+  );
 });
 
 after(async () => {
@@ -35,8 +36,10 @@ after(async () => {
   await receiver.close();
 });
 
-const cash = async () => (await stack.target.query<{ cash: number }>('SELECT cash FROM till WHERE id = 1')).rows[0]!.cash;
-const requestCount = async () => (await stack.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM requests')).rows[0]!.n;
+const cash = async () =>
+  (await stack.target.query<{ cash: number }>('SELECT cash FROM till WHERE id = 1')).rows[0]!.cash;
+const requestCount = async () =>
+  (await stack.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM requests')).rows[0]!.n;
 
 describe('encoded paths', () => {
   const ID = 'req_01JZZZZZZZZZZZZZZZZZZZZZZZ';
@@ -84,7 +87,13 @@ describe('encoded paths', () => {
     for (const [method, route] of ROUTES) {
       for (const path of spellings(route)) {
         attempts += 1;
-        const answer = await send(stack.baseUrl, method, path, null, method === 'POST' ? submitBody('SELECT 1') : undefined);
+        const answer = await send(
+          stack.baseUrl,
+          method,
+          path,
+          null,
+          method === 'POST' ? submitBody('SELECT 1') : undefined,
+        );
         const safe = [400, 401, 404].includes(answer.status);
         if (!safe) reached += 1;
         assert.ok(safe, `${method} ${path} answered ${answer.status}: ${answer.text}`);
@@ -133,7 +142,13 @@ describe('outbound calls', () => {
     const rowsBefore = await requestCount();
     let accepted = 0;
     for (const callbackUrl of PRIVATE) {
-      const answer = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'call me', { callbackUrl }));
+      const answer = await send(
+        stack.baseUrl,
+        'POST',
+        '/v1/requests',
+        'agent',
+        submitBody('SELECT 1', 'call me', { callbackUrl }),
+      );
       if (answer.status === 202) accepted += 1;
       assert.equal(answer.status, 400, `${callbackUrl}: ${answer.text}`);
       assert.match(answer.json<{ error: string }>().error, /callback_address_not_allowed|invalid_request/, callbackUrl);
@@ -143,7 +158,13 @@ describe('outbound calls', () => {
   });
 
   test('webhooks that resolve to this machine are refused at delivery and nothing arrives', async () => {
-    const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody('UPDATE till SET cash = cash + 1 WHERE id = 1', 'notify'));
+    const submitted = await send(
+      stack.baseUrl,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('UPDATE till SET cash = cash + 1 WHERE id = 1', 'notify'),
+    );
     const id = submitted.json<{ id: string }>().id;
     await waitFor(stack, id, ['pending_approval']);
     const deadline = Date.now() + 30_000;
@@ -152,15 +173,25 @@ describe('outbound calls', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
       deliveries = await listDeliveries(stack.admin, id);
     }
-    assert.deepEqual(deliveries.map((delivery) => [delivery.destination, delivery.status]).sort(), [['by-address', 'failed'], ['by-name', 'failed'], ['by-v6', 'failed'], ['mapped', 'failed']]);
-    for (const delivery of deliveries) assert.match(delivery.lastError ?? '', /refused to connect to .*: it is \(or resolves to\) .*, a loopback address/);
+    assert.deepEqual(deliveries.map((delivery) => [delivery.destination, delivery.status]).sort(), [
+      ['by-address', 'failed'],
+      ['by-name', 'failed'],
+      ['by-v6', 'failed'],
+      ['mapped', 'failed'],
+    ]);
+    for (const delivery of deliveries)
+      assert.match(
+        delivery.lastError ?? '',
+        /refused to connect to .*: it is \(or resolves to\) .*, a loopback address/,
+      );
     assert.equal(receiver.received.length, 0, 'a webhook reached this machine');
     tally('webhooks to private addresses', deliveries.length, receiver.received.length);
   });
 });
 
 describe('tampered input', () => {
-  const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  const b64 = (value: unknown) =>
+    Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
   const CURSORS = [
     'garbage',
     '!!!!',
@@ -175,8 +206,24 @@ describe('tampered input', () => {
     `${b64({ createdAt: '2026-01-01T00:00:00.000Z', id: 'req_01JZZZZZZZZZZZZZZZZZZZZZZZ' })}==`,
     'eyJjcmVhdGVkQXQiOiIy'.repeat(10),
   ];
-  const IDS = ['req_', 'req_01JZZZZZZZZZZZZZZZZZZZZZZ%00', 'req_01JZZZZZZZZZZZZZZZZZZZZZZ%C3%A9', '%27%3B--', 'req_01JZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ', 'req_01JZZZZZZZZZZZZZZZZZZZZZ%2F', 'req_..%2F..%2Fetc'];
-  const QUERIES = ['?limit=abc', '?limit=-1', '?limit=1e9', '?status=bogus', '?status=pending_approval&status=denied', '?cursor=', '?wait=1'];
+  const IDS = [
+    'req_',
+    'req_01JZZZZZZZZZZZZZZZZZZZZZZ%00',
+    'req_01JZZZZZZZZZZZZZZZZZZZZZZ%C3%A9',
+    '%27%3B--',
+    'req_01JZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ',
+    'req_01JZZZZZZZZZZZZZZZZZZZZZ%2F',
+    'req_..%2F..%2Fetc',
+  ];
+  const QUERIES = [
+    '?limit=abc',
+    '?limit=-1',
+    '?limit=1e9',
+    '?status=bogus',
+    '?status=pending_approval&status=denied',
+    '?cursor=',
+    '?wait=1',
+  ];
 
   test('a malformed or tampered cursor, id or query parameter gets 400 saying what is wrong, never a 5xx', async () => {
     let failures = 0;
@@ -202,66 +249,124 @@ describe('tampered input', () => {
   });
 
   test('link tokens: one spelling each, and "used" follows the claims, not the text', async () => {
-    const id = (await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody('UPDATE till SET cash = cash WHERE id = 1', 'link'))).json<{ id: string }>().id;
+    const id = (
+      await send(
+        stack.baseUrl,
+        'POST',
+        '/v1/requests',
+        'agent',
+        submitBody('UPDATE till SET cash = cash WHERE id = 1', 'link'),
+      )
+    ).json<{ id: string }>().id;
     await waitFor(stack, id, ['pending_approval']);
     const signer = createLinkSigner(TEST_LINK_SECRET, 'http://gate.test');
-    const claims = { requestId: id, stage: 1, reviewer: 'alice', decision: 'approve' as const, expiresAt: Date.now() + 600_000 };
+    const claims = {
+      requestId: id,
+      stage: 1,
+      reviewer: 'alice',
+      decision: 'approve' as const,
+      expiresAt: Date.now() + 600_000,
+    };
     const token = signer.sign(claims);
     const [body, signature] = token.split('.') as [string, string];
     // The last character of a 32-byte base64url value carries two unused bits: flip one.
     const last = signature.at(-1)!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const sibling = `${signature.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
-    assert.deepEqual(Buffer.from(sibling, 'base64url'), Buffer.from(signature, 'base64url'), 'the sibling decodes to the same bytes');
-    const respellings = [`${body}.${sibling}`, `${body}.${signature}=`, `${body}=.${signature}`, `${body}.${signature.replace(/-/g, '+').replace(/_/g, '/')}`, ` ${token}`];
+    assert.deepEqual(
+      Buffer.from(sibling, 'base64url'),
+      Buffer.from(signature, 'base64url'),
+      'the sibling decodes to the same bytes',
+    );
+    const respellings = [
+      `${body}.${sibling}`,
+      `${body}.${signature}=`,
+      `${body}=.${signature}`,
+      `${body}.${signature.replace(/-/g, '+').replace(/_/g, '/')}`,
+      ` ${token}`,
+    ];
     for (const spelling of respellings.filter((text) => text !== token)) {
       const answer = await send(stack.baseUrl, 'GET', `/links/${encodeURIComponent(spelling)}`, null);
       assert.ok([400, 404].includes(answer.status), `${spelling} answered ${answer.status}`);
     }
     // The same claims with their keys in another order: another text, signed by the gate.
-    const reordered = Buffer.from(JSON.stringify({ expiresAt: claims.expiresAt, decision: claims.decision, reviewer: claims.reviewer, stage: claims.stage, requestId: claims.requestId })).toString('base64url');
+    const reordered = Buffer.from(
+      JSON.stringify({
+        expiresAt: claims.expiresAt,
+        decision: claims.decision,
+        reviewer: claims.reviewer,
+        stage: claims.stage,
+        requestId: claims.requestId,
+      }),
+    ).toString('base64url');
     const twin = `${reordered}.${createHmac('sha256', TEST_LINK_SECRET).update(reordered).digest('base64url')}`;
     assert.notEqual(twin, token);
-    const first = await send(stack.baseUrl, 'POST', `/links/${token}`, null, '', { 'content-type': 'application/x-www-form-urlencoded' });
+    const first = await send(stack.baseUrl, 'POST', `/links/${token}`, null, '', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     assert.equal(first.status, 200, first.text);
-    const second = await send(stack.baseUrl, 'POST', `/links/${twin}`, null, '', { 'content-type': 'application/x-www-form-urlencoded' });
+    const second = await send(stack.baseUrl, 'POST', `/links/${twin}`, null, '', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     assert.equal(second.status, 409, second.text);
     assert.match(second.text, /already been used/);
   });
 });
 
 describe('cancel and long-polls', () => {
-  test('a cancel while policy evaluates ends the request cancelled, and nothing runs', { timeout: 90_000 }, async () => {
-    const before = await cash();
-    // With the workers stopped the request stays `evaluating`; the cancel is answered once they are back.
-    await stack.stopWorkers();
-    const ids: string[] = [];
-    for (const sql of ['UPDATE till SET cash = cash + 100 WHERE id = 1', 'SELECT cash FROM till']) {
-      const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, 'cancel me'));
-      assert.equal(submitted.json<{ status: string }>().status, 'evaluating');
-      ids.push(submitted.json<{ id: string }>().id);
-    }
-    const cancels = ids.map((id) => send(stack.baseUrl, 'POST', `/v1/requests/${id}/cancel`, 'agent'));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await stack.startWorkers();
-    for (const answer of await Promise.all(cancels)) assert.equal(answer.status, 200, answer.text);
-    for (const id of ids) {
-      const view = await waitFor(stack, id, ['cancelled', 'succeeded', 'pending_approval', 'failed']);
-      assert.equal(view.status, 'cancelled');
-      assert.equal(view.result, null);
-      const executions = await stack.admin.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
-      assert.equal(executions.rowCount, 0, 'an execution was claimed');
-    }
-    assert.equal(await cash(), before);
-  });
+  test(
+    'a cancel while policy evaluates ends the request cancelled, and nothing runs',
+    { timeout: 90_000 },
+    async () => {
+      const before = await cash();
+      // With the workers stopped the request stays `evaluating`; the cancel is answered once they are back.
+      await stack.stopWorkers();
+      const ids: string[] = [];
+      for (const sql of ['UPDATE till SET cash = cash + 100 WHERE id = 1', 'SELECT cash FROM till']) {
+        const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, 'cancel me'));
+        assert.equal(submitted.json<{ status: string }>().status, 'evaluating');
+        ids.push(submitted.json<{ id: string }>().id);
+      }
+      const cancels = ids.map((id) => send(stack.baseUrl, 'POST', `/v1/requests/${id}/cancel`, 'agent'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await stack.startWorkers();
+      for (const answer of await Promise.all(cancels)) assert.equal(answer.status, 200, answer.text);
+      for (const id of ids) {
+        const view = await waitFor(stack, id, ['cancelled', 'succeeded', 'pending_approval', 'failed']);
+        assert.equal(view.status, 'cancelled');
+        assert.equal(view.result, null);
+        const executions = await stack.admin.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
+        assert.equal(executions.rowCount, 0, 'an execution was claimed');
+      }
+      assert.equal(await cash(), before);
+    },
+  );
 
-  test('long-polls do not hold a pool connection each: a submit goes through while 40 wait', { timeout: 60_000 }, async () => {
-    const id = (await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody('UPDATE till SET cash = cash WHERE id = 1', 'wait on me'))).json<{ id: string }>().id;
-    await waitFor(stack, id, ['pending_approval']);
-    const polls = Array.from({ length: 40 }, () => send(stack.baseUrl, 'GET', `/v1/requests/${id}?wait=5`, 'agent'));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'while they wait'));
-    assert.equal(submitted.status, 202, submitted.text);
-    for (const poll of await Promise.all(polls)) assert.equal(poll.status, 200);
-  });
+  test(
+    'long-polls do not hold a pool connection each: a submit goes through while 40 wait',
+    { timeout: 60_000 },
+    async () => {
+      const id = (
+        await send(
+          stack.baseUrl,
+          'POST',
+          '/v1/requests',
+          'agent',
+          submitBody('UPDATE till SET cash = cash WHERE id = 1', 'wait on me'),
+        )
+      ).json<{ id: string }>().id;
+      await waitFor(stack, id, ['pending_approval']);
+      const polls = Array.from({ length: 40 }, () => send(stack.baseUrl, 'GET', `/v1/requests/${id}?wait=5`, 'agent'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const submitted = await send(
+        stack.baseUrl,
+        'POST',
+        '/v1/requests',
+        'agent',
+        submitBody('SELECT 1', 'while they wait'),
+      );
+      assert.equal(submitted.status, 202, submitted.text);
+      for (const poll of await Promise.all(polls)) assert.equal(poll.status, 200);
+    },
+  );
 });

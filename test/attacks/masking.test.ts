@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-
 const SSNS = ['078-05-1120', '219-09-9999', '457-55-5462'];
 /** The digits alone too: a leak need not keep the dashes. */
 const LEAKS = [...SSNS, ...SSNS.map((ssn) => ssn.replace(/-/g, ''))];
@@ -24,7 +23,12 @@ after(() => stack.stop());
 async function run(sql: string): Promise<{ status: string; text: string }> {
   const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, 'masking probe'));
   assert.equal(submitted.status, 202, submitted.text);
-  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['succeeded', 'failed', 'pending_approval', 'denied']);
+  const view = await waitFor(stack, submitted.json<{ id: string }>().id, [
+    'succeeded',
+    'failed',
+    'pending_approval',
+    'denied',
+  ]);
   return { status: String(view.status), text: JSON.stringify(view) };
 }
 

@@ -31,16 +31,29 @@ test('submits past the per-principal limit get 429 with Retry-After, and record 
   const recorded = await stack.admin.query("SELECT 1 FROM requests WHERE reason LIKE 'flood %'");
   assert.equal(recorded.rowCount, 5);
   // Another agent is not limited by the first one's flood.
-  assert.equal((await send(stack.baseUrl, 'POST', '/v1/requests', 'otherAgent', submitBody('SELECT 1', 'another agent'))).status, 202);
+  assert.equal(
+    (await send(stack.baseUrl, 'POST', '/v1/requests', 'otherAgent', submitBody('SELECT 1', 'another agent'))).status,
+    202,
+  );
   tally('submits past the rate limit', 3, statuses.filter((status) => status !== 429).length - 5);
 });
 
 test('decisions past the per-reviewer limit get 429', async () => {
   const statuses: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const answer = await send(stack.baseUrl, 'POST', '/v1/requests/req_01JZZZZZZZZZZZZZZZZZZZZZZZ/approve', 'alice', {});
+    const answer = await send(
+      stack.baseUrl,
+      'POST',
+      '/v1/requests/req_01JZZZZZZZZZZZZZZZZZZZZZZZ/approve',
+      'alice',
+      {},
+    );
     statuses.push(answer.status);
   }
   assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
-  assert.equal((await send(stack.baseUrl, 'POST', '/v1/requests/req_01JZZZZZZZZZZZZZZZZZZZZZZZ/approve', 'bob', {})).status, 404, 'bob has his own budget');
+  assert.equal(
+    (await send(stack.baseUrl, 'POST', '/v1/requests/req_01JZZZZZZZZZZZZZZZZZZZZZZZ/approve', 'bob', {})).status,
+    404,
+    'bob has his own budget',
+  );
 });

@@ -7,7 +7,6 @@ import { Client } from 'pg';
 import { requiredEnv } from '../support/stack';
 import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
-
 let stack: AttackStack;
 /** A session of the target's role, held open: nothing the agent sends may end or disturb it. */
 let bystander: Client;
@@ -35,11 +34,20 @@ after(async () => {
 
 /** What the agent could change on the target; compared before and after the attempts. */
 async function targetState() {
-  const sessions = await stack.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [(bystander as unknown as { processID: number }).processID]);
+  const sessions = await stack.admin.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1',
+    [(bystander as unknown as { processID: number }).processID],
+  );
   const ledger = await stack.target.query<{ amount: number }>('SELECT amount FROM ledger WHERE id = 1');
-  const sequence = await stack.target.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM invoice_numbers');
-  const locks = await stack.admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
-  const timeout = await stack.admin.query<{ setting: string }>("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'");
+  const sequence = await stack.target.query<{ last_value: string; is_called: boolean }>(
+    'SELECT last_value, is_called FROM invoice_numbers',
+  );
+  const locks = await stack.admin.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'",
+  );
+  const timeout = await stack.admin.query<{ setting: string }>(
+    "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'",
+  );
   return {
     bystanderAlive: sessions.rows[0]!.n === 1 && (await bystander.query('SELECT 1 AS ok')).rows[0].ok === 1,
     ledger: ledger.rows[0]!.amount,
@@ -50,7 +58,10 @@ async function targetState() {
 }
 
 const ATTEMPTS: [string, string][] = [
-  ['terminate other sessions', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid()"],
+  [
+    'terminate other sessions',
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid()',
+  ],
   ['cancel other sessions', 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()'],
   ['lift the statement timeout', "SELECT set_config('statement_timeout', '0', false)"],
   ['lift it from a CTE', "WITH x AS (SELECT set_config('statement_timeout', '0', true) AS s) SELECT * FROM x"],
@@ -76,35 +87,69 @@ const ATTEMPTS: [string, string][] = [
   ['EXPLAIN ANALYZE runs its statement', 'EXPLAIN ANALYZE SELECT bump()'],
 ];
 
-test('side-effecting functions in read-only-looking SQL wait for approval, and nothing happens on the target', { timeout: 120_000 }, async () => {
-  const before = await targetState();
-  let autoAllowed = 0;
-  for (const [label, sql] of ATTEMPTS) {
-    const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, label));
-    assert.equal(submitted.status, 202, `${label}: ${submitted.text}`);
-    const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['pending_approval', 'succeeded', 'failed', 'denied']);
-    if (view.status !== 'pending_approval') autoAllowed += 1;
-    assert.equal(view.status, 'pending_approval', `${label} was not held for approval: ${JSON.stringify(view.policy)}`);
-  }
-  tally('side effects in read-only SQL', ATTEMPTS.length, autoAllowed);
-  assert.deepEqual(await targetState(), before, 'the target changed');
+test(
+  'side-effecting functions in read-only-looking SQL wait for approval, and nothing happens on the target',
+  { timeout: 120_000 },
+  async () => {
+    const before = await targetState();
+    let autoAllowed = 0;
+    for (const [label, sql] of ATTEMPTS) {
+      const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, label));
+      assert.equal(submitted.status, 202, `${label}: ${submitted.text}`);
+      const view = await waitFor(stack, submitted.json<{ id: string }>().id, [
+        'pending_approval',
+        'succeeded',
+        'failed',
+        'denied',
+      ]);
+      if (view.status !== 'pending_approval') autoAllowed += 1;
+      assert.equal(
+        view.status,
+        'pending_approval',
+        `${label} was not held for approval: ${JSON.stringify(view.policy)}`,
+      );
+    }
+    tally('side effects in read-only SQL', ATTEMPTS.length, autoAllowed);
+    assert.deepEqual(await targetState(), before, 'the target changed');
 
-  // The control: a read with side-effect-free built-ins is still allowed at once and runs.
-  const control = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody("SELECT lower('X') AS l, count(*) AS n, now() IS NOT NULL AS t FROM ledger", 'control'));
-  const ran = await waitFor(stack, control.json<{ id: string }>().id, ['succeeded', 'failed', 'pending_approval']);
-  assert.equal(ran.status, 'succeeded', JSON.stringify(ran));
-});
+    // The control: a read with side-effect-free built-ins is still allowed at once and runs.
+    const control = await send(
+      stack.baseUrl,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody("SELECT lower('X') AS l, count(*) AS n, now() IS NOT NULL AS t FROM ledger", 'control'),
+    );
+    const ran = await waitFor(stack, control.json<{ id: string }>().id, ['succeeded', 'failed', 'pending_approval']);
+    assert.equal(ran.status, 'succeeded', JSON.stringify(ran));
+  },
+);
 
-test('an approved command that lifts the statement timeout is still cancelled by the executor', { timeout: 60_000 }, async () => {
-  // The test target's statementTimeout is 2 s; the batch lifts it server-side for the statements
-  // after the first, then sleeps 30 s.
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody("SELECT set_config('statement_timeout', '0', true); SELECT pg_sleep(30)", 'slow on purpose'));
-  const id = submitted.json<{ id: string }>().id;
-  await waitFor(stack, id, ['pending_approval']);
-  assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${id}/approve`, 'alice', {})).status, 200);
-  const done = await waitFor(stack, id, ['succeeded', 'failed', 'outcome_unknown'], 25_000);
-  assert.equal(done.status, 'failed');
-  assert.match(String(done.error), /ran past the target's statement timeout \(2000 ms\) and was cancelled by the executor/);
-  const sleeping = await stack.admin.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()");
-  assert.equal(sleeping.rowCount, 0, 'the statement is still running on the target');
-});
+test(
+  'an approved command that lifts the statement timeout is still cancelled by the executor',
+  { timeout: 60_000 },
+  async () => {
+    // The test target's statementTimeout is 2 s; the batch lifts it server-side for the statements
+    // after the first, then sleeps 30 s.
+    const submitted = await send(
+      stack.baseUrl,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody("SELECT set_config('statement_timeout', '0', true); SELECT pg_sleep(30)", 'slow on purpose'),
+    );
+    const id = submitted.json<{ id: string }>().id;
+    await waitFor(stack, id, ['pending_approval']);
+    assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${id}/approve`, 'alice', {})).status, 200);
+    const done = await waitFor(stack, id, ['succeeded', 'failed', 'outcome_unknown'], 25_000);
+    assert.equal(done.status, 'failed');
+    assert.match(
+      String(done.error),
+      /ran past the target's statement timeout \(2000 ms\) and was cancelled by the executor/,
+    );
+    const sleeping = await stack.admin.query(
+      "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+    );
+    assert.equal(sleeping.rowCount, 0, 'the statement is still running on the target');
+  },
+);

@@ -75,7 +75,14 @@ export interface RawResponse {
 }
 
 /** One HTTP request with the path sent exactly as given (no URL normalisation). */
-export function send(baseUrl: string, method: string, rawPath: string, who: Who | null, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+export function send(
+  baseUrl: string,
+  method: string,
+  rawPath: string,
+  who: Who | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return new Promise((resolve, reject) => {
@@ -110,12 +117,18 @@ export function submitBody(sql: string, reason = 'an attack', extra: Record<stri
 }
 
 /** Polls until the request is in one of `statuses`. */
-export async function waitFor(stack: AttackStack, id: string, statuses: string[], timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export async function waitFor(
+  stack: AttackStack,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${id}`, 'alice')).json();
     if (statuses.includes(view.status as string)) return view;
-    if (Date.now() > deadline) throw new Error(`${id} is ${String(view.status)}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${id} is ${String(view.status)}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -28,12 +28,15 @@ let stack: AttackStack;
 
 before(async () => {
   stack = await startAttackStack(POLICY);
-  await stack.target.query('CREATE TABLE IF NOT EXISTS vault (id int PRIMARY KEY, gold int NOT NULL); INSERT INTO vault VALUES (1, 1000) ON CONFLICT DO NOTHING');
+  await stack.target.query(
+    'CREATE TABLE IF NOT EXISTS vault (id int PRIMARY KEY, gold int NOT NULL); INSERT INTO vault VALUES (1, 1000) ON CONFLICT DO NOTHING',
+  );
 });
 
 after(() => stack.stop());
 
-const gold = async () => (await stack.target.query<{ gold: number }>('SELECT gold FROM vault WHERE id = 1')).rows[0]!.gold;
+const gold = async () =>
+  (await stack.target.query<{ gold: number }>('SELECT gold FROM vault WHERE id = 1')).rows[0]!.gold;
 const TAKE_GOLD = 'UPDATE vault SET gold = gold - 100 WHERE id = 1';
 
 async function pending(reason: string, sql = TAKE_GOLD): Promise<string> {
@@ -44,7 +47,10 @@ async function pending(reason: string, sql = TAKE_GOLD): Promise<string> {
 }
 
 async function apiVoteId(requestId: string, reviewer: string): Promise<string> {
-  const found = await stack.admin.query<{ id: string }>('SELECT id FROM votes WHERE request_id = $1 AND reviewer = $2', [requestId, reviewer]);
+  const found = await stack.admin.query<{ id: string }>(
+    'SELECT id FROM votes WHERE request_id = $1 AND reviewer = $2',
+    [requestId, reviewer],
+  );
   return found.rows[0]!.id;
 }
 
@@ -67,26 +73,62 @@ test('forged decide updates never make a command run', { timeout: 120_000 }, asy
   const quorum = await pending('quorum: two dbas');
   assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${quorum}/approve`, 'alice', {})).status, 200);
   const alices = await apiVoteId(quorum, 'alice');
-  attempts.push({ label: 'reused vote id, other name', requestId: quorum, answer: await forge(quorum, { voteId: alices, reviewer: 'bob', groups: ['dba'], decision: 'approve' }) });
+  attempts.push({
+    label: 'reused vote id, other name',
+    requestId: quorum,
+    answer: await forge(quorum, { voteId: alices, reviewer: 'bob', groups: ['dba'], decision: 'approve' }),
+  });
 
   // 2. A real vote id from another request, under its own reviewer's name.
   const elsewhere = await pending('one dba');
-  attempts.push({ label: 'vote id of another request', requestId: elsewhere, answer: await forge(elsewhere, { voteId: alices, reviewer: 'alice', groups: ['dba'], decision: 'approve' }) });
+  attempts.push({
+    label: 'vote id of another request',
+    requestId: elsewhere,
+    answer: await forge(elsewhere, { voteId: alices, reviewer: 'alice', groups: ['dba'], decision: 'approve' }),
+  });
 
   // 3. A vote id the API never issued.
   const invented = await pending('one dba');
-  attempts.push({ label: 'invented vote id', requestId: invented, answer: await forge(invented, { voteId: `vote_${randomBytes(8).toString('hex')}`, reviewer: 'bob', groups: ['dba'], decision: 'approve' }) });
+  attempts.push({
+    label: 'invented vote id',
+    requestId: invented,
+    answer: await forge(invented, {
+      voteId: `vote_${randomBytes(8).toString('hex')}`,
+      reviewer: 'bob',
+      groups: ['dba'],
+      decision: 'approve',
+    }),
+  });
 
   // 4. The id of a vote the workflow refused (dave is not a dba), re-sent as bob's, for the quorum.
   const refusedThenReused = await pending('quorum: two dbas');
-  assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${refusedThenReused}/approve`, 'carol', {})).status, 200);
-  assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${refusedThenReused}/approve`, 'dave', {})).status, 403);
+  assert.equal(
+    (await send(stack.baseUrl, 'POST', `/v1/requests/${refusedThenReused}/approve`, 'carol', {})).status,
+    200,
+  );
+  assert.equal(
+    (await send(stack.baseUrl, 'POST', `/v1/requests/${refusedThenReused}/approve`, 'dave', {})).status,
+    403,
+  );
   const daves = await apiVoteId(refusedThenReused, 'dave');
-  attempts.push({ label: "a refused vote's id as another reviewer", requestId: refusedThenReused, answer: await forge(refusedThenReused, { voteId: daves, reviewer: 'bob', groups: ['dba'], decision: 'approve' }) });
+  attempts.push({
+    label: "a refused vote's id as another reviewer",
+    requestId: refusedThenReused,
+    answer: await forge(refusedThenReused, { voteId: daves, reviewer: 'bob', groups: ['dba'], decision: 'approve' }),
+  });
 
   // 5. Groups written into the ballot: dave claims to be a dba.
   const claimedGroups = await pending('one dba');
-  attempts.push({ label: 'groups claimed in the ballot', requestId: claimedGroups, answer: await forge(claimedGroups, { voteId: `vote_${randomBytes(8).toString('hex')}`, reviewer: 'dave', groups: ['dba'], decision: 'approve' }) });
+  attempts.push({
+    label: 'groups claimed in the ballot',
+    requestId: claimedGroups,
+    answer: await forge(claimedGroups, {
+      voteId: `vote_${randomBytes(8).toString('hex')}`,
+      reviewer: 'dave',
+      groups: ['dba'],
+      decision: 'approve',
+    }),
+  });
 
   for (const attempt of attempts) {
     const view = await waitFor(stack, attempt.requestId, ['pending_approval', 'failed', 'succeeded'], 20_000);
@@ -97,7 +139,10 @@ test('forged decide updates never make a command run', { timeout: 120_000 }, asy
     assert.notEqual(final.status, 'succeeded', `${attempt.label}: ${attempt.answer}; ${JSON.stringify(view)}`);
     if (final.status === 'failed') {
       assert.match(String(final.error), /vote verification failed: API votes .* do not match what the API recorded/);
-      const audited = await stack.admin.query<{ detail: { forged: string[] } }>("SELECT detail FROM audit_events WHERE request_id = $1 AND step = 'status:failed'", [attempt.requestId]);
+      const audited = await stack.admin.query<{ detail: { forged: string[] } }>(
+        "SELECT detail FROM audit_events WHERE request_id = $1 AND step = 'status:failed'",
+        [attempt.requestId],
+      );
       assert.equal(audited.rows[0]!.detail.forged.length, 1, `${attempt.label}: the audit event names the forged vote`);
     }
   }
@@ -107,70 +152,128 @@ test('forged decide updates never make a command run', { timeout: 120_000 }, asy
   assert.equal(await gold(), before, 'the vault changed');
 });
 
-test('work scheduled straight onto the executor queue runs only an executing request\'s recorded command', { timeout: 180_000 }, async () => {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./rogue/workflows'), failureConverterPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
-  const connection = await NativeConnection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
-  const clientConnection = await Connection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
-  const executorQueue = stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE;
-
-  /**
-   * Runs the rogue workflow on a queue of its own, with or without the gate's payload keys.
-   * Without them the rogue cannot even read the executor's (encrypted) answer: the activity's
-   * outcome is read from the history with the gate's keys, and the rogue workflow is ended.
-   */
-  async function rogue(withKeys: boolean, request: PrivilegedRequest): Promise<RogueResult> {
-    const queue = `rogue-${randomBytes(4).toString('hex')}`;
-    const converter = dataConverter(withKeys ? stack.settings.PAYLOAD_KEYS : undefined);
-    const worker = await Worker.create({ connection, taskQueue: queue, workflowBundle: { code }, dataConverter: converter });
-    const client = new Client({ connection: clientConnection, dataConverter: converter });
-    const options = { taskQueue: queue, workflowId: queue, args: [executorQueue, request] as [string, PrivilegedRequest] };
-    if (withKeys) return worker.runUntil(client.workflow.execute<typeof scheduleOnExecutor>('scheduleOnExecutor', options));
-    return worker.runUntil(async () => {
-      const handle = await client.workflow.start<typeof scheduleOnExecutor>('scheduleOnExecutor', options);
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const { events } = await stack.client.workflow.getHandle(handle.workflowId).fetchHistory();
-        const failed = events?.find((event) => event.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes;
-        const completed = events?.some((event) => event.activityTaskCompletedEventAttributes);
-        if (failed || completed) {
-          await handle.terminate('the attack is over');
-          if (completed) return { ran: true, outcome: { status: 'succeeded', result: { rowCount: -1, rows: [], truncated: false } } };
-          const error = await decodeOptionalFailureToOptionalError(stack.client.options.loadedDataConverter, failed!.failure);
-          return { ran: false, failure: `${error?.message ?? ''} ${(error?.cause as Error | undefined)?.message ?? ''}` };
-        }
-        if (Date.now() > deadline) throw new Error('the rogue activity neither failed nor completed');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+test(
+  "work scheduled straight onto the executor queue runs only an executing request's recorded command",
+  { timeout: 180_000 },
+  async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./rogue/workflows'),
+      failureConverterPath,
+      logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
     });
-  }
-  const asRequest = (id: string, sql: string): PrivilegedRequest => ({ id, agent: 'billing-agent', connector: 'postgres', target: 'app-db', command: { sql }, reason: 'rogue', metadata: {} });
+    const connection = await NativeConnection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
+    const clientConnection = await Connection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
+    const executorQueue = stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE;
 
-  const waiting = await pending('one dba');
-  const done = await pending('one dba', 'UPDATE vault SET gold = gold WHERE id = 1');
-  assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${done}/approve`, 'bob', {})).status, 200);
-  await waitFor(stack, done, ['succeeded']);
-  const before = await gold();
+    /**
+     * Runs the rogue workflow on a queue of its own, with or without the gate's payload keys.
+     * Without them the rogue cannot even read the executor's (encrypted) answer: the activity's
+     * outcome is read from the history with the gate's keys, and the rogue workflow is ended.
+     */
+    async function rogue(withKeys: boolean, request: PrivilegedRequest): Promise<RogueResult> {
+      const queue = `rogue-${randomBytes(4).toString('hex')}`;
+      const converter = dataConverter(withKeys ? stack.settings.PAYLOAD_KEYS : undefined);
+      const worker = await Worker.create({
+        connection,
+        taskQueue: queue,
+        workflowBundle: { code },
+        dataConverter: converter,
+      });
+      const client = new Client({ connection: clientConnection, dataConverter: converter });
+      const options = {
+        taskQueue: queue,
+        workflowId: queue,
+        args: [executorQueue, request] as [string, PrivilegedRequest],
+      };
+      if (withKeys)
+        return worker.runUntil(client.workflow.execute<typeof scheduleOnExecutor>('scheduleOnExecutor', options));
+      return worker.runUntil(async () => {
+        const handle = await client.workflow.start<typeof scheduleOnExecutor>('scheduleOnExecutor', options);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const { events } = await stack.client.workflow.getHandle(handle.workflowId).fetchHistory();
+          const failed = events?.find(
+            (event) => event.activityTaskFailedEventAttributes,
+          )?.activityTaskFailedEventAttributes;
+          const completed = events?.some((event) => event.activityTaskCompletedEventAttributes);
+          if (failed || completed) {
+            await handle.terminate('the attack is over');
+            if (completed)
+              return {
+                ran: true,
+                outcome: { status: 'succeeded', result: { rowCount: -1, rows: [], truncated: false } },
+              };
+            const error = await decodeOptionalFailureToOptionalError(
+              stack.client.options.loadedDataConverter,
+              failed!.failure,
+            );
+            return {
+              ran: false,
+              failure: `${error?.message ?? ''} ${(error?.cause as Error | undefined)?.message ?? ''}`,
+            };
+          }
+          if (Date.now() > deadline) throw new Error('the rogue activity neither failed nor completed');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      });
+    }
+    const asRequest = (id: string, sql: string): PrivilegedRequest => ({
+      id,
+      agent: 'billing-agent',
+      connector: 'postgres',
+      target: 'app-db',
+      command: { sql },
+      reason: 'rogue',
+      metadata: {},
+    });
 
-  const attempts: [string, boolean, PrivilegedRequest, RegExp][] = [
-    ['no payload keys: an unencrypted input', false, asRequest(waiting, TAKE_GOLD), /refusing an unencrypted payload/],
-    ['a pending request, its own command', true, asRequest(waiting, TAKE_GOLD), /refused to run it: request .* is pending_approval, not executing/],
-    ['an invented request', true, asRequest('req_00000000000ROGVE0000000000', TAKE_GOLD), /refused to run it: no request .* is recorded/],
-    ['a finished request, another command', true, asRequest(done, TAKE_GOLD), /refused to run it: the command handed to the executor is not the one request .* recorded/],
-  ];
-  let ran = 0;
-  for (const [label, withKeys, request, expected] of attempts) {
-    const result = await rogue(withKeys, request);
-    const said = result.ran ? JSON.stringify(result.outcome) : result.failure;
-    if (result.ran && result.outcome.status === 'succeeded') ran += 1;
-    assert.match(said, expected, label);
-  }
-  // The approved command once more (an activity reset would do this): its recorded outcome, no second run.
-  const again = await rogue(true, asRequest(done, 'UPDATE vault SET gold = gold WHERE id = 1'));
-  assert.ok(again.ran && again.outcome.status === 'succeeded', JSON.stringify(again));
-  tally('activities scheduled on the executor queue', attempts.length, ran);
-  assert.equal(await gold(), before, 'the vault changed');
-  const refusals = await stack.admin.query("SELECT 1 FROM audit_events WHERE kind = 'execution_refused'");
-  assert.equal(refusals.rowCount, 3, 'each refusal with the keys is audited');
-  await connection.close();
-  await clientConnection.close();
-});
+    const waiting = await pending('one dba');
+    const done = await pending('one dba', 'UPDATE vault SET gold = gold WHERE id = 1');
+    assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${done}/approve`, 'bob', {})).status, 200);
+    await waitFor(stack, done, ['succeeded']);
+    const before = await gold();
+
+    const attempts: [string, boolean, PrivilegedRequest, RegExp][] = [
+      [
+        'no payload keys: an unencrypted input',
+        false,
+        asRequest(waiting, TAKE_GOLD),
+        /refusing an unencrypted payload/,
+      ],
+      [
+        'a pending request, its own command',
+        true,
+        asRequest(waiting, TAKE_GOLD),
+        /refused to run it: request .* is pending_approval, not executing/,
+      ],
+      [
+        'an invented request',
+        true,
+        asRequest('req_00000000000ROGVE0000000000', TAKE_GOLD),
+        /refused to run it: no request .* is recorded/,
+      ],
+      [
+        'a finished request, another command',
+        true,
+        asRequest(done, TAKE_GOLD),
+        /refused to run it: the command handed to the executor is not the one request .* recorded/,
+      ],
+    ];
+    let ran = 0;
+    for (const [label, withKeys, request, expected] of attempts) {
+      const result = await rogue(withKeys, request);
+      const said = result.ran ? JSON.stringify(result.outcome) : result.failure;
+      if (result.ran && result.outcome.status === 'succeeded') ran += 1;
+      assert.match(said, expected, label);
+    }
+    // The approved command once more (an activity reset would do this): its recorded outcome, no second run.
+    const again = await rogue(true, asRequest(done, 'UPDATE vault SET gold = gold WHERE id = 1'));
+    assert.ok(again.ran && again.outcome.status === 'succeeded', JSON.stringify(again));
+    tally('activities scheduled on the executor queue', attempts.length, ran);
+    assert.equal(await gold(), before, 'the vault changed');
+    const refusals = await stack.admin.query("SELECT 1 FROM audit_events WHERE kind = 'execution_refused'");
+    assert.equal(refusals.rowCount, 3, 'each refusal with the keys is audited');
+    await connection.close();
+    await clientConnection.close();
+  },
+);

@@ -28,49 +28,106 @@ test('defaults apply and a bad variable is named', () => {
 
 test('principals authenticate by token or token hash; bad entries name the line', () => {
   const principals = loadPrincipals(
-    file('p.yaml', `principals:
+    file(
+      'p.yaml',
+      `principals:
   - { id: agent-1, kind: agent, token: a-long-enough-token-1 }
   - { id: alice, kind: reviewer, groups: [dba], tokenSha256: ${createHash('sha256').update('alice-secret-token-xyz').digest('hex')} }
-`),
+`,
+    ),
   );
   assert.equal(principals.authenticate('a-long-enough-token-1')?.id, 'agent-1');
-  assert.deepEqual(principals.authenticate('alice-secret-token-xyz'), { id: 'alice', kind: 'reviewer', groups: ['dba'] });
+  assert.deepEqual(principals.authenticate('alice-secret-token-xyz'), {
+    id: 'alice',
+    kind: 'reviewer',
+    groups: ['dba'],
+  });
   assert.equal(principals.authenticate('a-long-enough-token-2'), undefined);
-  assert.throws(() => loadPrincipals(file('bad.yaml', 'principals:\n  - { id: x, kind: admin, token: a-long-enough-token-1 }\n')), /principals\.0\.kind \(line 2\)/);
-  assert.throws(() => loadPrincipals(file('short.yaml', 'principals:\n  - { id: x, kind: agent, token: short }\n')), /at least 16 characters/);
-  assert.throws(() => loadPrincipals(file('missing.yaml', 'principals:\n  - { id: x, kind: agent }\n')), /exactly one of token or tokenSha256/);
+  assert.throws(
+    () => loadPrincipals(file('bad.yaml', 'principals:\n  - { id: x, kind: admin, token: a-long-enough-token-1 }\n')),
+    /principals\.0\.kind \(line 2\)/,
+  );
+  assert.throws(
+    () => loadPrincipals(file('short.yaml', 'principals:\n  - { id: x, kind: agent, token: short }\n')),
+    /at least 16 characters/,
+  );
+  assert.throws(
+    () => loadPrincipals(file('missing.yaml', 'principals:\n  - { id: x, kind: agent }\n')),
+    /exactly one of token or tokenSha256/,
+  );
 });
 
 test('targets interpolate ${ENV} in values (not comments) and refuse a missing variable', () => {
-  const targetsFile = file('t.yaml', `# the url comes from \${SOMETHING_IN_A_COMMENT}
+  const targetsFile = file(
+    't.yaml',
+    `# the url comes from \${SOMETHING_IN_A_COMMENT}
 targets:
   app-db: { connector: postgres, url: "\${APP_DB_URL}", statementTimeout: 10s }
-`);
+`,
+  );
   const targets = loadTargets(targetsFile, { APP_DB_URL: 'postgres://u:p@h/db' });
-  assert.deepEqual(targets.get('app-db'), { name: 'app-db', connector: 'postgres', url: 'postgres://u:p@h/db', maxRows: 100, statementTimeoutMs: 10_000, mask: { columns: [], patterns: [] } });
+  assert.deepEqual(targets.get('app-db'), {
+    name: 'app-db',
+    connector: 'postgres',
+    url: 'postgres://u:p@h/db',
+    maxRows: 100,
+    statementTimeoutMs: 10_000,
+    mask: { columns: [], patterns: [] },
+  });
   assert.throws(() => loadTargets(targetsFile, {}), /refers to \$\{APP_DB_URL\}, which is not set/);
-  assert.throws(() => loadTargets(file('bad-t.yaml', 'targets:\n  x: { connector: postgres, url: "mysql://h" }\n'), {}), /targets\.x\.url \(line 2\)/);
+  assert.throws(
+    () => loadTargets(file('bad-t.yaml', 'targets:\n  x: { connector: postgres, url: "mysql://h" }\n'), {}),
+    /targets\.x\.url \(line 2\)/,
+  );
 });
 
 test('notification settings: a short LINK_SECRET is named, hosts are listed, PUBLIC_URL defaults to the API address', () => {
-  assert.throws(() => loadSettings({ LINK_SECRET: 'too-short' }), /LINK_SECRET: LINK_SECRET must be at least 32 characters/);
+  assert.throws(
+    () => loadSettings({ LINK_SECRET: 'too-short' }),
+    /LINK_SECRET: LINK_SECRET must be at least 32 characters/,
+  );
   assert.throws(() => loadSettings({ PUBLIC_URL: 'gate' }), /PUBLIC_URL: /);
-  const settings = loadSettings({ CALLBACK_ALLOWED_HOSTS: ' Agents.example.com:8443, ,hooks.example.com', PORT: '9000' });
+  const settings = loadSettings({
+    CALLBACK_ALLOWED_HOSTS: ' Agents.example.com:8443, ,hooks.example.com',
+    PORT: '9000',
+  });
   assert.deepEqual(settings.CALLBACK_ALLOWED_HOSTS, ['agents.example.com:8443', 'hooks.example.com']);
   assert.equal(publicUrl(settings), 'http://127.0.0.1:9000');
   assert.equal(publicUrl(loadSettings({ PUBLIC_URL: 'https://gate.example.com/' })), 'https://gate.example.com');
 });
 
 test('webhooks interpolate their URL from the environment and refuse bad entries with the line', () => {
-  const webhooksFile = file('n.yaml', 'webhooks:\n  - { name: dba-slack, url: "${SLACK_URL}", format: slack, groups: [dba] }\n');
+  const webhooksFile = file(
+    'n.yaml',
+    'webhooks:\n  - { name: dba-slack, url: "${SLACK_URL}", format: slack, groups: [dba] }\n',
+  );
   assert.deepEqual(loadWebhooks(webhooksFile, { SLACK_URL: 'https://hooks.slack.com/services/x' }), [
-    { name: 'dba-slack', url: 'https://hooks.slack.com/services/x', format: 'slack', groups: ['dba'], allowPrivateNetwork: false },
+    {
+      name: 'dba-slack',
+      url: 'https://hooks.slack.com/services/x',
+      format: 'slack',
+      groups: ['dba'],
+      allowPrivateNetwork: false,
+    },
   ]);
   assert.deepEqual(loadWebhooks(undefined), []);
-  assert.throws(() => loadWebhooks(file('n2.yaml', 'webhooks:\n  - { name: a, url: "ftp://x", groups: [dba] }\n'), {}), /webhooks\.0\.url \(line 2\): url must be an http\(s\) URL/);
-  assert.throws(() => loadWebhooks(file('n3.yaml', 'webhooks:\n  - { name: a, url: "https://x", groups: [] }\n'), {}), /name the reviewer groups/);
   assert.throws(
-    () => loadWebhooks(file('n4.yaml', 'webhooks:\n  - { name: a, url: "https://x", groups: [g] }\n  - { name: a, url: "https://y", groups: [g] }\n'), {}),
+    () => loadWebhooks(file('n2.yaml', 'webhooks:\n  - { name: a, url: "ftp://x", groups: [dba] }\n'), {}),
+    /webhooks\.0\.url \(line 2\): url must be an http\(s\) URL/,
+  );
+  assert.throws(
+    () => loadWebhooks(file('n3.yaml', 'webhooks:\n  - { name: a, url: "https://x", groups: [] }\n'), {}),
+    /name the reviewer groups/,
+  );
+  assert.throws(
+    () =>
+      loadWebhooks(
+        file(
+          'n4.yaml',
+          'webhooks:\n  - { name: a, url: "https://x", groups: [g] }\n  - { name: a, url: "https://y", groups: [g] }\n',
+        ),
+        {},
+      ),
     /two webhooks are named "a"/,
   );
 });
@@ -91,12 +148,22 @@ test('one-click link tokens verify only unaltered and unexpired', () => {
 test('payload keys: id:base64 of 32 bytes, the first encrypts; bad keys are named without their material', () => {
   const [k1, k2] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('base64')];
   const keys = loadSettings({ PAYLOAD_KEYS: `k2:${k2}, k1:${k1}` }).PAYLOAD_KEYS!;
-  assert.deepEqual(keys.map((key) => key.id), ['k2', 'k1']);
+  assert.deepEqual(
+    keys.map((key) => key.id),
+    ['k2', 'k1'],
+  );
   assert.equal(keys[0]!.key.length, 32);
   const short = Buffer.alloc(16, 3).toString('base64');
-  assert.throws(() => loadSettings({ PAYLOAD_KEYS: `k1:${short}` }), (error: Error) => /PAYLOAD_KEYS.*key k1 is 16 bytes; AES-256 needs 32/.test(error.message) && !error.message.includes(short));
+  assert.throws(
+    () => loadSettings({ PAYLOAD_KEYS: `k1:${short}` }),
+    (error: Error) =>
+      /PAYLOAD_KEYS.*key k1 is 16 bytes; AES-256 needs 32/.test(error.message) && !error.message.includes(short),
+  );
   assert.throws(() => loadSettings({ PAYLOAD_KEYS: k1 }), /each key is <id>:<base64 of 32 bytes>/);
   assert.throws(() => loadSettings({ PAYLOAD_KEYS: `a:${k1},a:${k2}` }), /key ids must be unique/);
   assert.throws(() => loadSettings({ CODEC_CORS_ORIGINS: 'not a url' }), /CODEC_CORS_ORIGINS/);
-  assert.deepEqual(loadSettings({ CODEC_CORS_ORIGINS: 'http://localhost:8233/, https://ui.example.com' }).CODEC_CORS_ORIGINS, ['http://localhost:8233', 'https://ui.example.com']);
+  assert.deepEqual(
+    loadSettings({ CODEC_CORS_ORIGINS: 'http://localhost:8233/, https://ui.example.com' }).CODEC_CORS_ORIGINS,
+    ['http://localhost:8233', 'https://ui.example.com'],
+  );
 });

@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { type BuiltinCatalogue, catalogueText, readBuiltinCatalogue } from '../../connectors/postgres/builtin-catalogue';
+import {
+  type BuiltinCatalogue,
+  catalogueText,
+  readBuiltinCatalogue,
+} from '../../connectors/postgres/builtin-catalogue';
 import { withClient } from '../../tools/stack/databases';
 import { requiredEnv } from '../support/stack';
 
@@ -24,7 +28,17 @@ test('builtin-catalogue.json is what the generator reads from pg_proc, pg_operat
 
 test('the catalogue knows the functions the deny list names, so the list is not stale', () => {
   const { functions } = JSON.parse(readFileSync(file, 'utf8')) as BuiltinCatalogue;
-  for (const name of ['pg_terminate_backend', 'set_config', 'pg_advisory_lock', 'lo_import', 'pg_read_file', 'nextval', 'pg_sleep', 'query_to_xml', 'pg_notify']) {
+  for (const name of [
+    'pg_terminate_backend',
+    'set_config',
+    'pg_advisory_lock',
+    'lo_import',
+    'pg_read_file',
+    'nextval',
+    'pg_sleep',
+    'query_to_xml',
+    'pg_notify',
+  ]) {
     assert.ok(functions[name], `${name} is not in the catalogue`);
   }
   assert.equal(functions.lower, 'immutable');

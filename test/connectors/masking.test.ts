@@ -1,11 +1,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ColumnSource, maskQuotedValues, maskText, maskValue, parseMaskedColumns, refersToMaskedData } from '../../connectors/postgres/mask';
+import {
+  type ColumnSource,
+  maskQuotedValues,
+  maskText,
+  maskValue,
+  parseMaskedColumns,
+  refersToMaskedData,
+} from '../../connectors/postgres/mask';
 import { maskRows } from '../../connectors/postgres/result-masking';
 import { scrubCredential } from '../../connectors/postgres/run-sql';
 import type { PostgresTarget } from '../../config/targets';
 
-const field = (name: string, tableID = 0, columnID = 0) => ({ name, tableID, columnID, dataTypeID: 25, dataTypeSize: -1, dataTypeModifier: -1, format: 'text' as const });
+const field = (name: string, tableID = 0, columnID = 0) => ({
+  name,
+  tableID,
+  columnID,
+  dataTypeID: 25,
+  dataTypeSize: -1,
+  dataTypeModifier: -1,
+  format: 'text' as const,
+});
 const customers = (column: string): ColumnSource => ({ schema: 'public', table: 'customers', column });
 
 test('a field from a masked source column is masked whole, whatever its output name; null stays null', () => {
@@ -16,21 +31,39 @@ test('a field from a masked source column is masked whole, whatever its output n
     [['078-05-1120', 90000, 'Ada', null]],
     { masked, patterns: [], computedMayCarryMasked: false },
   );
-  assert.deepEqual(rows, [{ x: '[masked]', salary: 90000, name: 'Ada', nothing: null }], 'payroll.salary names another table than staff');
+  assert.deepEqual(
+    rows,
+    [{ x: '[masked]', salary: 90000, name: 'Ada', nothing: null }],
+    'payroll.salary names another table than staff',
+  );
 });
 
 test('a computed field is masked whole only when the batch may carry masked data into it', () => {
   const fields = [field('n'), field('name', 1, 2)];
   const sources = [undefined, customers('name')];
   const masked = parseMaskedColumns(['ssn']);
-  assert.deepEqual(maskRows(fields, sources, [['07', 'Ada']], { masked, patterns: [], computedMayCarryMasked: true }), [{ n: '[masked]', name: 'Ada' }]);
-  assert.deepEqual(maskRows(fields, sources, [[3, 'Ada']], { masked, patterns: [], computedMayCarryMasked: false }), [{ n: 3, name: 'Ada' }]);
+  assert.deepEqual(maskRows(fields, sources, [['07', 'Ada']], { masked, patterns: [], computedMayCarryMasked: true }), [
+    { n: '[masked]', name: 'Ada' },
+  ]);
+  assert.deepEqual(maskRows(fields, sources, [[3, 'Ada']], { masked, patterns: [], computedMayCarryMasked: false }), [
+    { n: 3, name: 'Ada' },
+  ]);
 });
 
 test('two outputs of one name are masked one by one before they share a key', () => {
-  const rows = maskRows([field('x', 1, 4), field('x', 1, 2)], [customers('ssn'), customers('name')], [['078-05-1120', 'Ada']], { masked: parseMaskedColumns(['ssn']), patterns: [], computedMayCarryMasked: false });
+  const rows = maskRows(
+    [field('x', 1, 4), field('x', 1, 2)],
+    [customers('ssn'), customers('name')],
+    [['078-05-1120', 'Ada']],
+    { masked: parseMaskedColumns(['ssn']), patterns: [], computedMayCarryMasked: false },
+  );
   assert.deepEqual(rows, [{ x: 'Ada' }]);
-  const reversed = maskRows([field('x', 1, 2), field('x', 1, 4)], [customers('name'), customers('ssn')], [['Ada', '078-05-1120']], { masked: parseMaskedColumns(['ssn']), patterns: [], computedMayCarryMasked: false });
+  const reversed = maskRows(
+    [field('x', 1, 2), field('x', 1, 4)],
+    [customers('name'), customers('ssn')],
+    [['Ada', '078-05-1120']],
+    { masked: parseMaskedColumns(['ssn']), patterns: [], computedMayCarryMasked: false },
+  );
   assert.deepEqual(reversed, [{ x: '[masked]' }]);
 });
 
@@ -51,26 +84,51 @@ test('references to masked data: by name, qualified, unknown table, whole rows',
 test('e-mail addresses and Luhn-valid card numbers are masked inside text and JSON values', () => {
   const patterns = ['email', 'card'] as ('email' | 'card')[];
   assert.deepEqual(
-    maskValue({ note: 'mail ada@example.com, card 4111 1111 1111 1111, order 1234567890123', doc: { contact: ['bob@corp.io'], n: 1 } }, patterns),
-    { note: 'mail [masked:email], card [masked:card], order 1234567890123', doc: { contact: ['[masked:email]'], n: 1 } },
+    maskValue(
+      {
+        note: 'mail ada@example.com, card 4111 1111 1111 1111, order 1234567890123',
+        doc: { contact: ['bob@corp.io'], n: 1 },
+      },
+      patterns,
+    ),
+    {
+      note: 'mail [masked:email], card [masked:card], order 1234567890123',
+      doc: { contact: ['[masked:email]'], n: 1 },
+    },
   );
   assert.equal(maskText('5500-0000-0000-0004', ['card']), '[masked:card]');
   assert.equal(maskText('ada@example.com', ['card']), 'ada@example.com', 'only configured patterns apply');
 });
 
 test('dates and bytes become JSON-safe strings', () => {
-  assert.deepEqual(maskValue({ at: new Date('2026-01-02T03:04:05Z'), raw: Buffer.from('hi') }, []), { at: '2026-01-02T03:04:05.000Z', raw: 'aGk=' });
+  assert.deepEqual(maskValue({ at: new Date('2026-01-02T03:04:05Z'), raw: Buffer.from('hi') }, []), {
+    at: '2026-01-02T03:04:05.000Z',
+    raw: 'aGk=',
+  });
 });
 
 test('quoted values in an error message are masked', () => {
-  assert.equal(maskQuotedValues('invalid input syntax for type integer: "078-05-1120"'), 'invalid input syntax for type integer: "[masked]"');
-  assert.equal(maskQuotedValues("value '078' and \"x\""), "value '[masked]' and \"[masked]\"");
+  assert.equal(
+    maskQuotedValues('invalid input syntax for type integer: "078-05-1120"'),
+    'invalid input syntax for type integer: "[masked]"',
+  );
+  assert.equal(maskQuotedValues('value \'078\' and "x"'), 'value \'[masked]\' and "[masked]"');
 });
 
 test('error messages lose the target URL and password', () => {
-  const target: PostgresTarget = { name: 't', connector: 'postgres', url: 'postgres://exec:p%40ss-word@db:5432/app', maxRows: 1, statementTimeoutMs: 1, mask: { columns: [], patterns: ['email'] } };
+  const target: PostgresTarget = {
+    name: 't',
+    connector: 'postgres',
+    url: 'postgres://exec:p%40ss-word@db:5432/app',
+    maxRows: 1,
+    statementTimeoutMs: 1,
+    mask: { columns: [], patterns: ['email'] },
+  };
   assert.equal(
-    scrubCredential('cannot connect to postgres://exec:p%40ss-word@db:5432/app as exec/p@ss-word for ada@example.com', target),
+    scrubCredential(
+      'cannot connect to postgres://exec:p%40ss-word@db:5432/app as exec/p@ss-word for ada@example.com',
+      target,
+    ),
     'cannot connect to [target-url] as exec/[credential] for [masked:email]',
   );
 });

@@ -9,19 +9,35 @@ import { searchAttributes } from '../../temporal/contract';
 
 const root = path.join(__dirname, '../..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { command?: string[] | string; environment?: Record<string, string>; build?: string; ports?: string[]; volumes?: string[] }>;
+  services: Record<
+    string,
+    {
+      command?: string[] | string;
+      environment?: Record<string, string>;
+      build?: string;
+      ports?: string[];
+      volumes?: string[];
+    }
+  >;
 };
 const ourServices = Object.entries(compose.services).filter(([, service]) => service.build === '.');
 /** Read by Node.js itself rather than by our settings. */
 const READ_BY_NODE = ['NODE_OPTIONS'];
-const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (
+  JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 
 test('our services set only variables the code reads, and every one it requires', () => {
   assert.deepEqual(ourServices.map(([name]) => name).sort(), ['api', 'executor', 'migrate', 'worker']);
   for (const [name, service] of ourServices) {
     const variables = Object.keys(service.environment ?? {});
-    for (const variable of variables) assert.ok(SETTING_NAMES.includes(variable) || READ_BY_NODE.includes(variable), `${name} sets ${variable}, which nothing reads`);
-    for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) assert.ok(variables.includes(required), `${name} lacks ${required}`);
+    for (const variable of variables)
+      assert.ok(
+        SETTING_NAMES.includes(variable) || READ_BY_NODE.includes(variable),
+        `${name} sets ${variable}, which nothing reads`,
+      );
+    for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS'])
+      assert.ok(variables.includes(required), `${name} lacks ${required}`);
   }
   assert.equal(compose.services.worker?.environment?.WORKER_ROLE, 'orchestrator');
   assert.equal(compose.services.executor?.environment?.WORKER_ROLE, 'executor');
@@ -35,11 +51,18 @@ test('commands are package scripts and configured files exist in the image or ar
     assert.ok(scripts[command[2]!], `${name} runs npm run ${command[2]}, which package.json lacks`);
     for (const [variable, value] of Object.entries(service.environment ?? {})) {
       // Migrations read no files; the executor reads no principals (it runs only what was approved).
-      if (!variable.endsWith('_FILE') || name === 'migrate' || (name === 'executor' && variable === 'PRINCIPALS_FILE')) continue;
+      if (!variable.endsWith('_FILE') || name === 'migrate' || (name === 'executor' && variable === 'PRINCIPALS_FILE'))
+        continue;
       if (value.startsWith('/run/')) {
-        assert.ok((service.volumes ?? []).some((volume) => volume.endsWith(`:${value}:ro`)), `${name}: ${variable}=${value} is not mounted read-only`);
+        assert.ok(
+          (service.volumes ?? []).some((volume) => volume.endsWith(`:${value}:ro`)),
+          `${name}: ${variable}=${value} is not mounted read-only`,
+        );
       } else {
-        assert.ok(existsSync(path.join(root, value.replace(/^\/app\//, ''))), `${name}: ${variable}=${value} is not in the repository`);
+        assert.ok(
+          existsSync(path.join(root, value.replace(/^\/app\//, ''))),
+          `${name}: ${variable}=${value} is not in the repository`,
+        );
       }
     }
   }
@@ -61,7 +84,8 @@ test('only the API is published on the network; Temporal binds to loopback; the 
 test('migrations run as the schema owner, the gate as gate_app, the demo target as its own role', () => {
   const user = (url: string | undefined) => /^postgres:\/\/([^:@]+)[:@]/.exec(url ?? '')?.[1];
   assert.equal(user(compose.services.migrate?.environment?.DATABASE_URL), 'gate_owner');
-  for (const name of ['api', 'worker', 'executor']) assert.equal(user(compose.services[name]?.environment?.DATABASE_URL), 'gate_app', name);
+  for (const name of ['api', 'worker', 'executor'])
+    assert.equal(user(compose.services[name]?.environment?.DATABASE_URL), 'gate_app', name);
   assert.equal(user(compose.services.executor?.environment?.DEMO_DB_URL), 'approval_gate_demo_executor');
   const init = readFileSync(path.join(root, 'deploy/postgres-init.sql'), 'utf8');
   assert.match(init, /CREATE ROLE gate_app LOGIN PASSWORD :'gate_app_password' IN ROLE approval_gate_app;/);
@@ -71,10 +95,16 @@ test('migrations run as the schema owner, the gate as gate_app, the demo target 
 test('the search attributes the workflow sets are the ones compose registers', () => {
   const command = String((compose.services['temporal-search-attributes']?.command as string[])[0]);
   const registered = [...command.matchAll(/--name (\w+) --type Keyword/g)].map((match) => match[1]).sort();
-  assert.deepEqual(registered, Object.values(searchAttributes).map((key) => key.name).sort());
+  assert.deepEqual(
+    registered,
+    Object.values(searchAttributes)
+      .map((key) => key.name)
+      .sort(),
+  );
 });
 
 test('the README documents every environment variable', () => {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  for (const name of SETTING_NAMES) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), `README lacks a row for ${name}`);
+  for (const name of SETTING_NAMES)
+    assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), `README lacks a row for ${name}`);
 });

@@ -10,24 +10,45 @@ const eslint = new ESLint({ cwd: root });
 
 async function layoutErrors(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-  return result!.messages.filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+  return result!.messages
+    .filter((message) => message.ruleId === 'no-restricted-imports')
+    .map((message) => message.message);
 }
 
-test('an upward or cross-layer import is a lint error, naming what the folder may import', { timeout: 60_000 }, async () => {
-  const wrong: [string, string][] = [
-    ['store/requests.ts', "import { buildApp } from '../api/app';\nexport const x = buildApp;\n"],
-    ['domain/ids.ts', "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n"],
-    ['workflows/voting.ts', "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n"],
-    ['policy/policy.ts', "import { analyseSql } from '../connectors/postgres/sql-facts';\nexport const x = analyseSql;\n"],
-    ['api/app.ts', "import { createWorkers } from '../worker/create-workers';\nexport const x = createWorkers;\n"],
-    ['connectors/postgres/run-sql.ts', "import { startTestStack } from '../../test/support/stack';\nexport const x = startTestStack;\n"],
-  ];
-  for (const [file, code] of wrong) {
-    const errors = await layoutErrors(file, code);
-    assert.equal(errors.length, 1, `${file}: ${code}`);
-    assert.match(errors[0]!, /may import only .*docs\/adr-013-layout\.md/);
-  }
-  assert.deepEqual(await layoutErrors('activities/executor.ts', "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n"), []);
-  const sandbox = await layoutErrors('workflows/voting.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
-  assert.equal(sandbox.length, 1, 'Node built-ins stay out of workflow code');
-});
+test(
+  'an upward or cross-layer import is a lint error, naming what the folder may import',
+  { timeout: 60_000 },
+  async () => {
+    const wrong: [string, string][] = [
+      ['store/requests.ts', "import { buildApp } from '../api/app';\nexport const x = buildApp;\n"],
+      ['domain/ids.ts', "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n"],
+      ['workflows/voting.ts', "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n"],
+      [
+        'policy/policy.ts',
+        "import { analyseSql } from '../connectors/postgres/sql-facts';\nexport const x = analyseSql;\n",
+      ],
+      ['api/app.ts', "import { createWorkers } from '../worker/create-workers';\nexport const x = createWorkers;\n"],
+      [
+        'connectors/postgres/run-sql.ts',
+        "import { startTestStack } from '../../test/support/stack';\nexport const x = startTestStack;\n",
+      ],
+    ];
+    for (const [file, code] of wrong) {
+      const errors = await layoutErrors(file, code);
+      assert.equal(errors.length, 1, `${file}: ${code}`);
+      assert.match(errors[0]!, /may import only .*docs\/adr-013-layout\.md/);
+    }
+    assert.deepEqual(
+      await layoutErrors(
+        'activities/executor.ts',
+        "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n",
+      ),
+      [],
+    );
+    const sandbox = await layoutErrors(
+      'workflows/voting.ts',
+      "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+    );
+    assert.equal(sandbox.length, 1, 'Node built-ins stay out of workflow code');
+  },
+);

@@ -53,19 +53,31 @@ const fixtures = new Map<string, string>();
 const startedIds: string[] = [];
 
 async function submit(reason: string, extra: Record<string, unknown> = {}): Promise<RequestView> {
-  const response = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 42 AS answer', reason, extra));
+  const response = await call(
+    stack.app,
+    'POST',
+    '/v1/requests',
+    'agent',
+    submitBody('SELECT 42 AS answer', reason, extra),
+  );
   assert.equal(response.status, 202, response.raw);
   startedIds.push(response.body.id);
   return response.body;
 }
 
 async function auditSteps(requestId: string): Promise<string[]> {
-  const found = await stack.pool.query<{ step: string }>('SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq', [requestId]);
+  const found = await stack.pool.query<{ step: string }>(
+    'SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq',
+    [requestId],
+  );
   return found.rows.map((row) => row.step);
 }
 
 function messagesFor(path: string, requestId: string): ReviewerMessage[] {
-  return receiver.received.filter((entry) => entry.path === path).map((entry) => entry.body as ReviewerMessage).filter((body) => body.request?.id === requestId);
+  return receiver.received
+    .filter((entry) => entry.path === path)
+    .map((entry) => entry.body as ReviewerMessage)
+    .filter((body) => body.request?.id === requestId);
 }
 
 async function waitForMessage(path: string, requestId: string, event: string): Promise<ReviewerMessage> {
@@ -122,10 +134,18 @@ describe('approval chains', () => {
 
     const approved = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'lee', {});
     assert.equal(approved.status, 200, approved.raw);
-    assert.deepEqual(approved.body.votes.map((vote) => [vote.reviewer, vote.stage]), [['lee', 2]]);
+    assert.deepEqual(
+      approved.body.votes.map((vote) => [vote.reviewer, vote.stage]),
+      [['lee', 2]],
+    );
     assert.equal((await waitForStatus(stack.app, request.id, ['succeeded', 'failed'])).status, 'succeeded');
     assert.deepEqual(await auditSteps(request.id).then((steps) => steps.filter((step) => !step.startsWith('vote:'))), [
-      'submitted', 'status:pending_approval', 'escalated:2', 'status:approved', 'status:executing', 'status:succeeded',
+      'submitted',
+      'status:pending_approval',
+      'escalated:2',
+      'status:approved',
+      'status:executing',
+      'status:succeeded',
     ]);
 
     // Each stage's reviewers heard about it; the stage-two group heard of the escalation.
@@ -133,7 +153,10 @@ describe('approval chains', () => {
     assert.equal(opened.approval.stage, 1);
     const escalated = await waitForMessage('/leads', request.id, 'escalated');
     assert.equal(escalated.approval.stage, 2);
-    assert.deepEqual(escalated.links.map((link) => link.reviewer), ['lee']);
+    assert.deepEqual(
+      escalated.links.map((link) => link.reviewer),
+      ['lee'],
+    );
     await waitForMessage('/leads', request.id, 'approved');
   });
 
@@ -159,8 +182,14 @@ describe('approval chains', () => {
     const otherTeam = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'sam', {});
     assert.equal(otherTeam.status, 200, otherTeam.raw);
     assert.equal((await waitForStatus(stack.app, request.id, ['succeeded', 'failed'])).status, 'succeeded');
-    const refused = await stack.pool.query(`SELECT reviewer, refusal FROM votes WHERE request_id = $1 AND state = 'refused'`, [request.id]);
-    assert.deepEqual(refused.rows.map((row: { reviewer: string }) => row.reviewer), ['bob']);
+    const refused = await stack.pool.query(
+      `SELECT reviewer, refusal FROM votes WHERE request_id = $1 AND state = 'refused'`,
+      [request.id],
+    );
+    assert.deepEqual(
+      refused.rows.map((row: { reviewer: string }) => row.reviewer),
+      ['bob'],
+    );
   });
 
   test('a Temporal-channel vote is ignored where the stage allows only the api channel', async () => {
@@ -171,7 +200,10 @@ describe('approval chains', () => {
     const deadline = Date.now() + 10_000;
     let refusals: string[] = [];
     while (refusals.length === 0 && Date.now() < deadline) {
-      const found = await stack.pool.query(`SELECT detail->>'refusal' AS refusal FROM audit_events WHERE request_id = $1 AND kind = 'vote_ignored'`, [request.id]);
+      const found = await stack.pool.query(
+        `SELECT detail->>'refusal' AS refusal FROM audit_events WHERE request_id = $1 AND kind = 'vote_ignored'`,
+        [request.id],
+      );
       refusals = found.rows.map((row: { refusal: string }) => row.refusal);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -190,19 +222,37 @@ describe('notifications', () => {
     const request = await submit('api-only: notify me', { metadata: { ticket: 'OPS-1' } });
     const json = await waitForMessage('/dba', request.id, 'approval_requested');
     assert.equal(json.request.command.sql, 'SELECT 42 AS answer');
-    assert.deepEqual([json.request.target, json.request.agent, json.request.reason], ['app-db', 'billing-agent', 'api-only: notify me']);
+    assert.deepEqual(
+      [json.request.target, json.request.agent, json.request.reason],
+      ['app-db', 'billing-agent', 'api-only: notify me'],
+    );
     assert.deepEqual([json.policy.rule, json.policy.risk], ['api-only', 'high']);
     assert.ok(Date.parse(json.approval.deadline) > Date.now());
     assert.equal(json.request.url, `http://gate.test/v1/requests/${request.id}`);
-    assert.deepEqual(json.links.map((link) => link.reviewer), ['alice', 'bob', 'carol', 'erin']);
+    assert.deepEqual(
+      json.links.map((link) => link.reviewer),
+      ['alice', 'bob', 'carol', 'erin'],
+    );
     assert.match(json.links[0]!.approve, /^http:\/\/gate\.test\/links\/[\w-]+\.[\w-]+$/);
 
-    const slack = (await receiver.waitFor(SLACK_SECRET_PATH)).map((entry) => entry.body as { text: string; blocks: { type: string; text?: { text: string } }[] });
+    const slack = (await receiver.waitFor(SLACK_SECRET_PATH)).map(
+      (entry) => entry.body as { text: string; blocks: { type: string; text?: { text: string } }[] },
+    );
     const forRequest = slack.find((body) => JSON.stringify(body).includes(request.id))!;
-    assert.match(forRequest.text, /^Approval needed: billing-agent asks to run a postgres command on app-db; needs 1 approval\(s\) from dba by /);
+    assert.match(
+      forRequest.text,
+      /^Approval needed: billing-agent asks to run a postgres command on app-db; needs 1 approval\(s\) from dba by /,
+    );
     assert.equal(forRequest.blocks[0]!.type, 'header');
     const text = JSON.stringify(forRequest.blocks);
-    for (const fact of ['SELECT 42 AS answer', 'api-only', 'high', 'billing-agent', json.approval.deadline, json.links[0]!.approve]) {
+    for (const fact of [
+      'SELECT 42 AS answer',
+      'api-only',
+      'high',
+      'billing-agent',
+      json.approval.deadline,
+      json.links[0]!.approve,
+    ]) {
       assert.ok(text.includes(fact), `the Slack blocks mention ${fact}`);
     }
     await call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'agent');
@@ -214,16 +264,26 @@ describe('notifications', () => {
     try {
       const request = await submit('api-only: webhook is down');
       await waitForStatus(stack.app, request.id, ['pending_approval']);
-      assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {})).status, 200, 'decidable while delivery fails');
+      assert.equal(
+        (await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {})).status,
+        200,
+        'decidable while delivery fails',
+      );
       assert.equal((await waitForStatus(stack.app, request.id, ['succeeded', 'failed'])).status, 'succeeded');
       const deadline = Date.now() + 30_000;
       let rows = await listDeliveries(stack.pool, request.id);
-      while (!rows.some((row) => row.notice === 'approval_requested:1' && row.status === 'failed') && Date.now() < deadline) {
+      while (
+        !rows.some((row) => row.notice === 'approval_requested:1' && row.status === 'failed') &&
+        Date.now() < deadline
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         rows = await listDeliveries(stack.pool, request.id);
       }
       const opened = rows.filter((row) => row.notice === 'approval_requested:1');
-      assert.deepEqual(opened.map((row) => [row.destination, row.status, row.attempts]).sort(), [['dba-json', 'failed', 4], ['dba-slack', 'failed', 4]]);
+      assert.deepEqual(opened.map((row) => [row.destination, row.status, row.attempts]).sort(), [
+        ['dba-json', 'failed', 4],
+        ['dba-slack', 'failed', 4],
+      ]);
       assert.equal(opened[0]!.lastError, 'the receiver answered HTTP 500');
     } finally {
       receiver.answerWith(200);
@@ -236,15 +296,33 @@ describe('notifications', () => {
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {});
     const [callback] = (await receiver.waitFor('/agent-callback')).map((entry) => entry.body);
-    assert.deepEqual(callback, { event: 'request.finished', requestId: request.id, status: 'succeeded', error: null, url: `http://gate.test/v1/requests/${request.id}` });
+    assert.deepEqual(callback, {
+      event: 'request.finished',
+      requestId: request.id,
+      status: 'succeeded',
+      error: null,
+      url: `http://gate.test/v1/requests/${request.id}`,
+    });
   });
 
   test('a callback URL that is not http(s), or not on CALLBACK_ALLOWED_HOSTS, is refused at submit and starts nothing', async () => {
     const before = (await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n as number;
-    const scheme = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'a test', { callbackUrl: 'file:///etc/passwd' }));
+    const scheme = await call<ErrorBody>(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT 1', 'a test', { callbackUrl: 'file:///etc/passwd' }),
+    );
     assert.equal(scheme.status, 400);
     assert.match(JSON.stringify(scheme.body.issues), /callbackUrl must be an http\(s\) URL/);
-    const host = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'a test', { callbackUrl: 'http://169.254.169.254/latest' }));
+    const host = await call<ErrorBody>(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT 1', 'a test', { callbackUrl: 'http://169.254.169.254/latest' }),
+    );
     assert.equal(host.status, 400);
     assert.equal(host.body.error, 'callback_host_not_allowed');
     assert.match(host.body.message, /gate\.test, 127\.0\.0\.1:\d+ \(CALLBACK_ALLOWED_HOSTS\)/);
@@ -267,13 +345,25 @@ describe('one-click links', () => {
     assert.match(page.body, /<form method="post"><button type="submit">Approve as bob<\/button><\/form>/);
     assert.match(page.body, /SELECT 42 AS answer/);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal((await call(stack.app, 'GET', `/v1/requests/${request.id}`, 'alice')).body.status, 'pending_approval', 'opening the link decides nothing');
+    assert.equal(
+      (await call(stack.app, 'GET', `/v1/requests/${request.id}`, 'alice')).body.status,
+      'pending_approval',
+      'opening the link decides nothing',
+    );
 
-    const posted = await stack.app.inject({ method: 'POST', url: linkPath(link.approve), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    const posted = await stack.app.inject({
+      method: 'POST',
+      url: linkPath(link.approve),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
     assert.equal(posted.statusCode, 200, posted.body);
     assert.match(posted.body, /Approved as bob/);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
-    assert.deepEqual(done.votes.map((vote) => [vote.reviewer, vote.channel, vote.verified, vote.comment]), [['bob', 'api', true, 'decided through a one-click link']]);
+    assert.deepEqual(
+      done.votes.map((vote) => [vote.reviewer, vote.channel, vote.verified, vote.comment]),
+      [['bob', 'api', true, 'decided through a one-click link']],
+    );
 
     const again = await stack.app.inject({ method: 'POST', url: linkPath(link.approve) });
     assert.equal(again.statusCode, 409);
@@ -293,15 +383,27 @@ describe('one-click links', () => {
     assert.equal(altered.statusCode, 400);
     assert.match(altered.body, /altered or was not issued by this gate/);
 
-    const stale = signer.sign({ requestId: request.id, stage: 1, reviewer: 'alice', decision: 'approve', expiresAt: Date.now() - 1000 });
+    const stale = signer.sign({
+      requestId: request.id,
+      stage: 1,
+      reviewer: 'alice',
+      decision: 'approve',
+      expiresAt: Date.now() - 1000,
+    });
     const expired = await stack.app.inject({ method: 'POST', url: `/links/${stale}` });
     assert.equal(expired.statusCode, 410);
     assert.match(expired.body, /this link expired at/);
-    assert.equal((await call(stack.app, 'GET', `/v1/requests/${request.id}`, 'alice')).body.votes.length, 0, 'nothing was counted');
+    assert.equal(
+      (await call(stack.app, 'GET', `/v1/requests/${request.id}`, 'alice')).body.votes.length,
+      0,
+      'nothing was counted',
+    );
     await call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'agent');
 
     const chain = await submit('escalate: link from the old stage');
-    const stageOne = (await waitForMessage('/dba', chain.id, 'approval_requested')).links.find((entry) => entry.reviewer === 'alice')!;
+    const stageOne = (await waitForMessage('/dba', chain.id, 'approval_requested')).links.find(
+      (entry) => entry.reviewer === 'alice',
+    )!;
     await waitForStage(stack.app, chain.id, 2);
     const late = await stack.app.inject({ method: 'POST', url: linkPath(stageOne.approve) });
     assert.ok([409, 410].includes(late.statusCode), `stage-one link after escalation: ${late.statusCode}`);
@@ -310,7 +412,11 @@ describe('one-click links', () => {
   });
 
   test('link tokens and the webhook secret appear in no log line, history or table', async () => {
-    const tokens = receiver.received.flatMap((entry) => ((entry.body as ReviewerMessage).links ?? []).flatMap((link) => [link.approve, link.reject]).map((url) => url.split('/').pop()!));
+    const tokens = receiver.received.flatMap((entry) =>
+      ((entry.body as ReviewerMessage).links ?? [])
+        .flatMap((link) => [link.approve, link.reject])
+        .map((url) => url.split('/').pop()!),
+    );
     assert.ok(tokens.length > 10, 'links were issued');
     const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
     const places: [string, string][] = [
@@ -324,15 +430,22 @@ describe('one-click links', () => {
       assert.ok(!text.includes(SLACK_SECRET_PATH), `${where} contain the Slack webhook secret`);
       for (const token of tokens) assert.ok(!text.includes(token.split('.')[1]!), `${where} contain a link token`);
     }
-    assert.ok(capturedLogs.some((line) => line.includes('/links/[token]')), 'link requests were logged, redacted');
+    assert.ok(
+      capturedLogs.some((line) => line.includes('/links/[token]')),
+      'link requests were logged, redacted',
+    );
   });
 
   test('every history of this file replays against the current workflow code', async () => {
-    const histories = await Promise.all(startedIds.map(async (workflowId) => ({ workflowId, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() })));
+    const histories = await Promise.all(
+      startedIds.map(async (workflowId) => ({
+        workflowId,
+        history: await stack.client.workflow.getHandle(workflowId).fetchHistory(),
+      })),
+    );
     const { replayed, failures } = await replayFailures(histories);
     assert.deepEqual(failures, []);
     assert.equal(replayed, startedIds.length);
     await recordHistories(stack.settings.TEMPORAL_ADDRESS!, fixtures);
   });
 });
-

@@ -30,7 +30,13 @@ async function tamper(sql: string, values: unknown[]): Promise<void> {
 
 test('GET /v1/audit/verify walks the chain and names the first altered row; agents may not call it', async () => {
   // Non-ASCII text: PostgreSQL computes each row's hash over the UTF-8 bytes the verifier hashes.
-  const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody("SELECT 'Grüße' AS one", 'vérifier la chaîne — 🚀'));
+  const submitted = await call(
+    stack.app,
+    'POST',
+    '/v1/requests',
+    'agent',
+    submitBody("SELECT 'Grüße' AS one", 'vérifier la chaîne — 🚀'),
+  );
   await waitForStatus(stack.app, submitted.body.id, ['succeeded']);
   const clean = await call<ChainCheckBody>(stack.app, 'GET', '/v1/audit/verify', 'alice');
   assert.equal(clean.status, 200);
@@ -38,14 +44,30 @@ test('GET /v1/audit/verify walks the chain and names the first altered row; agen
   assert.ok(clean.body.checked >= 4, `checked ${clean.body.checked} rows`);
   assert.equal((await call(stack.app, 'GET', '/v1/audit/verify', 'agent')).status, 403);
 
-  const row = (await stack.pool.query<{ seq: string; detail: unknown }>(`SELECT seq, detail FROM audit_events WHERE request_id = $1 AND step = 'submitted'`, [submitted.body.id])).rows[0]!;
-  await tamper(`UPDATE audit_events SET detail = jsonb_set(detail, '{reason}', '"nothing to see"') WHERE seq = $1`, [row.seq]);
+  const row = (
+    await stack.pool.query<{ seq: string; detail: unknown }>(
+      `SELECT seq, detail FROM audit_events WHERE request_id = $1 AND step = 'submitted'`,
+      [submitted.body.id],
+    )
+  ).rows[0]!;
+  await tamper(`UPDATE audit_events SET detail = jsonb_set(detail, '{reason}', '"nothing to see"') WHERE seq = $1`, [
+    row.seq,
+  ]);
   try {
     const broken = await call<ChainCheckBody>(stack.app, 'GET', '/v1/audit/verify', 'alice');
     assert.equal(broken.body.ok, false);
-    assert.deepEqual(broken.body.firstBroken, { seq: row.seq, requestId: submitted.body.id, step: 'submitted', problem: 'the row content does not match its hash (it was altered)' });
+    assert.deepEqual(broken.body.firstBroken, {
+      seq: row.seq,
+      requestId: submitted.body.id,
+      step: 'submitted',
+      problem: 'the row content does not match its hash (it was altered)',
+    });
   } finally {
     await tamper('UPDATE audit_events SET detail = $2 WHERE seq = $1', [row.seq, row.detail]);
   }
-  assert.equal((await call<ChainCheckBody>(stack.app, 'GET', '/v1/audit/verify', 'alice')).body.ok, true, 'restored, the chain verifies again');
+  assert.equal(
+    (await call<ChainCheckBody>(stack.app, 'GET', '/v1/audit/verify', 'alice')).body.ok,
+    true,
+    'restored, the chain verifies again',
+  );
 });

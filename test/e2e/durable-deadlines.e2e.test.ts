@@ -36,19 +36,32 @@ async function submitPair(stack: TestStack): Promise<{ escalating: RequestView; 
 }
 
 async function steps(stack: TestStack, requestId: string): Promise<string[]> {
-  const found = await stack.pool.query<{ step: string }>(`SELECT step FROM audit_events WHERE request_id = $1 AND step NOT LIKE 'vote:%' ORDER BY seq`, [requestId]);
+  const found = await stack.pool.query<{ step: string }>(
+    `SELECT step FROM audit_events WHERE request_id = $1 AND step NOT LIKE 'vote:%' ORDER BY seq`,
+    [requestId],
+  );
   return found.rows.map((row) => row.step);
 }
 
 /** After the stop: the first request is in stage 2 and can be approved there; the second expired. */
-async function assertSameOutcomeAsWithoutStop(stack: TestStack, pair: { escalating: RequestView; expiring: RequestView }) {
+async function assertSameOutcomeAsWithoutStop(
+  stack: TestStack,
+  pair: { escalating: RequestView; expiring: RequestView },
+) {
   const expired = await waitForStatus(stack.app, pair.expiring.id, ['expired', 'succeeded', 'failed']);
   assert.equal(expired.status, 'expired');
   const escalated = await waitForStage(stack.app, pair.escalating.id, 2);
   assert.equal(escalated.approval?.stage, 2, 'the stage-one deadline fired after the restart');
   assert.equal((await call(stack.app, 'POST', `/v1/requests/${pair.escalating.id}/approve`, 'lee', {})).status, 200);
   assert.equal((await waitForStatus(stack.app, pair.escalating.id, ['succeeded', 'failed'])).status, 'succeeded');
-  assert.deepEqual(await steps(stack, pair.escalating.id), ['submitted', 'status:pending_approval', 'escalated:2', 'status:approved', 'status:executing', 'status:succeeded']);
+  assert.deepEqual(await steps(stack, pair.escalating.id), [
+    'submitted',
+    'status:pending_approval',
+    'escalated:2',
+    'status:approved',
+    'status:executing',
+    'status:succeeded',
+  ]);
   assert.deepEqual(await steps(stack, pair.expiring.id), ['submitted', 'status:pending_approval', 'status:expired']);
 }
 

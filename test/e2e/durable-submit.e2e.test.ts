@@ -44,8 +44,14 @@ describe('submits that Temporal did not take at once', () => {
   const ranOnce = async (requestId: string) => {
     const done = await waitForStatus(stack.app, requestId, ['succeeded', 'failed'], 60_000);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    const steps = await stack.pool.query<{ step: string }>('SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq', [requestId]);
-    assert.deepEqual(steps.rows.map((row) => row.step), ['submitted', 'status:approved', 'status:executing', 'status:succeeded']);
+    const steps = await stack.pool.query<{ step: string }>(
+      'SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq',
+      [requestId],
+    );
+    assert.deepEqual(
+      steps.rows.map((row) => row.step),
+      ['submitted', 'status:approved', 'status:executing', 'status:succeeded'],
+    );
     const executions = await stack.pool.query('SELECT 1 FROM executions WHERE request_id = $1', [requestId]);
     assert.equal(executions.rowCount, 1);
   };
@@ -53,7 +59,13 @@ describe('submits that Temporal did not take at once', () => {
   test('a submit while the Temporal server is down is accepted, and runs once the server is back', async () => {
     await stack.stopWorkers();
     await server.stop();
-    const response = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 11 AS eleven', 'while Temporal is down'));
+    const response = await call(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT 11 AS eleven', 'while Temporal is down'),
+    );
     assert.equal(response.status, 202, response.raw);
     assert.equal(response.body.status, 'evaluating');
     await sleep(1_500); // the first start and a few sweeps fail meanwhile
@@ -65,7 +77,15 @@ describe('submits that Temporal did not take at once', () => {
 
   test('a request recorded but never started (its API stopped in between) is started by the sweep', async () => {
     const id = newRequestId();
-    await insertRequest(stack.pool, { id, agent: 'billing-agent', connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 12 AS twelve' }, reason: 'orphaned by a crash', metadata: {} });
+    await insertRequest(stack.pool, {
+      id,
+      agent: 'billing-agent',
+      connector: 'postgres',
+      target: 'app-db',
+      command: { sql: 'SELECT 12 AS twelve' },
+      reason: 'orphaned by a crash',
+      metadata: {},
+    });
     await ranOnce(id);
   });
 });

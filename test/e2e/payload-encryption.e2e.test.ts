@@ -31,7 +31,13 @@ let requestId: string;
 
 before(async () => {
   stack = await startTestStack(POLICY, { env: { CODEC_CORS_ORIGINS: 'http://ui.test:8233' } });
-  const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(`SELECT '${canary}' AS marker`, `reason ${canary}`));
+  const submitted = await call(
+    stack.app,
+    'POST',
+    '/v1/requests',
+    'agent',
+    submitBody(`SELECT '${canary}' AS marker`, `reason ${canary}`),
+  );
   assert.equal(submitted.status, 202, submitted.raw);
   requestId = submitted.body.id;
   const done = await waitForStatus(stack.app, requestId, ['succeeded']);
@@ -44,15 +50,24 @@ describe('payload encryption', () => {
   test('raw history holds the command, reason and result only as ciphertext', async () => {
     const raw = JSON.stringify(await stack.client.workflow.getHandle(requestId).fetchHistory());
     assert.ok(!raw.includes(canary), 'the canary is in the raw history');
-    assert.ok(!raw.includes(Buffer.from(canary).toString('base64').slice(0, 12)), 'the canary is in the raw history as base64');
+    assert.ok(
+      !raw.includes(Buffer.from(canary).toString('base64').slice(0, 12)),
+      'the canary is in the raw history as base64',
+    );
     const sealed = JSON.stringify(Buffer.from('binary/encrypted'));
-    assert.ok(raw.includes(sealed) || raw.includes(Buffer.from('binary/encrypted').toString('base64')), 'payloads are marked encrypted');
+    assert.ok(
+      raw.includes(sealed) || raw.includes(Buffer.from('binary/encrypted').toString('base64')),
+      'payloads are marked encrypted',
+    );
   });
 
   test('failure messages are encoded payloads too, so they are encrypted', async () => {
     const codec = new AesGcmCodec([newKey('k1')]);
     const converter = { payloadConverter: defaultPayloadConverter, failureConverter, payloadCodecs: [codec] };
-    const failure = await encodeErrorToFailure(converter, ApplicationFailure.create({ message: `relation ${canary} does not exist` }));
+    const failure = await encodeErrorToFailure(
+      converter,
+      ApplicationFailure.create({ message: `relation ${canary} does not exist` }),
+    );
     assert.equal(failure.message, 'Encoded failure');
     assert.ok(!JSON.stringify(failure).includes(canary));
     assert.ok(!Buffer.from(failure.encodedAttributes!.data!).toString().includes(canary));
@@ -66,25 +81,41 @@ describe('payload encryption', () => {
     assert.equal(defaultPayloadConverter.fromPayload(opened!), canary);
     const [sealedNew] = await rotated.encode([defaultPayloadConverter.toPayload(canary)]);
     assert.equal(Buffer.from(sealedNew!.metadata!['encryption-key-id']!).toString(), '2026-q1');
-    await assert.rejects(new AesGcmCodec([freshKey]).decode([sealedOld!]), /key "2025-q4", which is not in PAYLOAD_KEYS/);
+    await assert.rejects(
+      new AesGcmCodec([freshKey]).decode([sealedOld!]),
+      /key "2025-q4", which is not in PAYLOAD_KEYS/,
+    );
     const altered = { ...sealedNew!, data: Buffer.from(sealedNew!.data!).fill(1, 20, 21) };
     await assert.rejects(rotated.decode([altered]), /failed authentication/);
   });
 
   test('a request started under the old key is approved and runs after the workers rotate keys', async () => {
     const [oldKey, freshKey] = [newKey('old'), newKey('new')];
-    const queues = { TEMPORAL_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}`, TEMPORAL_EXECUTOR_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}-x` };
+    const queues = {
+      TEMPORAL_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}`,
+      TEMPORAL_EXECUTOR_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}-x`,
+    };
     const before = await startTestStack(POLICY, { env: { ...queues, PAYLOAD_KEYS: asSetting([oldKey]) } });
-    const submitted = await call(before.app, 'POST', '/v1/requests', 'agent', submitBody(`UPDATE accounts SET balance = balance WHERE id = 0`, 'rotation'));
+    const submitted = await call(
+      before.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody(`UPDATE accounts SET balance = balance WHERE id = 0`, 'rotation'),
+    );
     await waitForStage(before.app, submitted.body.id, 1);
     await before.stop();
 
     const rotated = await startTestStack(POLICY, { env: { ...queues, PAYLOAD_KEYS: asSetting([freshKey, oldKey]) } });
     try {
-      assert.equal((await call(rotated.app, 'POST', `/v1/requests/${submitted.body.id}/approve`, 'alice', {})).status, 200);
+      assert.equal(
+        (await call(rotated.app, 'POST', `/v1/requests/${submitted.body.id}/approve`, 'alice', {})).status,
+        200,
+      );
       await waitForStatus(rotated.app, submitted.body.id, ['succeeded', 'failed']);
       const raw = JSON.stringify(await rotated.client.workflow.getHandle(submitted.body.id).fetchHistory());
-      for (const id of ['old', 'new']) assert.ok(raw.includes(Buffer.from(id).toString('base64')), `no payload sealed with key ${id}`);
+      for (const id of ['old', 'new'])
+        assert.ok(raw.includes(Buffer.from(id).toString('base64')), `no payload sealed with key ${id}`);
     } finally {
       await rotated.stop();
     }
@@ -95,7 +126,14 @@ describe('codec endpoint', () => {
   const sealedPayloads = async () => {
     const history = await stack.client.workflow.getHandle(requestId).fetchHistory();
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
-    return { payloads: input.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data!).toString('base64') })) };
+    return {
+      payloads: input.map((p) => ({
+        metadata: Object.fromEntries(
+          Object.entries(p.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+        data: Buffer.from(p.data!).toString('base64'),
+      })),
+    };
   };
 
   test('a reviewer decodes the workflow input; agents and strangers cannot', async () => {
@@ -105,15 +143,27 @@ describe('codec endpoint', () => {
     assert.ok(Buffer.from(decoded.body.payloads[0]!.data, 'base64').toString().includes(canary));
     assert.equal((await call(stack.app, 'POST', '/v1/codec/decode', 'agent', body)).status, 403);
     assert.equal((await call(stack.app, 'POST', '/v1/codec/decode', null, body)).status, 401);
-    const otherNamespace = await call(stack.app, 'POST', '/v1/codec/decode', 'alice', body, { 'x-namespace': 'someone-else' });
+    const otherNamespace = await call(stack.app, 'POST', '/v1/codec/decode', 'alice', body, {
+      'x-namespace': 'someone-else',
+    });
     assert.equal(otherNamespace.status, 400);
-    const garbage = await call(stack.app, 'POST', '/v1/codec/decode', 'alice', { payloads: [{ metadata: { encoding: 'YmluYXJ5L2VuY3J5cHRlZA==' }, data: 'AAAA' }] });
+    const garbage = await call(stack.app, 'POST', '/v1/codec/decode', 'alice', {
+      payloads: [{ metadata: { encoding: 'YmluYXJ5L2VuY3J5cHRlZA==' }, data: 'AAAA' }],
+    });
     assert.equal(garbage.status, 400, garbage.raw);
   });
 
   test('CORS answers the Web UI origin only', async () => {
     const preflight = (origin: string) =>
-      stack.app.inject({ method: 'OPTIONS', url: '/v1/codec/decode', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-namespace' } });
+      stack.app.inject({
+        method: 'OPTIONS',
+        url: '/v1/codec/decode',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,x-namespace',
+        },
+      });
     const allowed = await preflight('http://ui.test:8233');
     assert.equal(allowed.statusCode, 204);
     assert.equal(allowed.headers['access-control-allow-origin'], 'http://ui.test:8233');
@@ -126,7 +176,21 @@ describe('codec endpoint', () => {
     await stack.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = stack.app.server.address() as AddressInfo;
     const show = (...extra: string[]) =>
-      promisify(execFile)(requiredEnv('TEMPORAL_CLI_PATH'), ['workflow', 'show', '--address', stack.settings.TEMPORAL_ADDRESS!, '--workflow-id', requestId, '--output', 'json', ...extra], { maxBuffer: 16 << 20 });
+      promisify(execFile)(
+        requiredEnv('TEMPORAL_CLI_PATH'),
+        [
+          'workflow',
+          'show',
+          '--address',
+          stack.settings.TEMPORAL_ADDRESS!,
+          '--workflow-id',
+          requestId,
+          '--output',
+          'json',
+          ...extra,
+        ],
+        { maxBuffer: 16 << 20 },
+      );
     // The CLI prints payload data as base64 JSON: collect and decode every `data` field.
     const payloadTexts = (json: string) => {
       const texts: string[] = [];
@@ -136,7 +200,12 @@ describe('codec endpoint', () => {
       });
       return texts.join('\n');
     };
-    const plain = await show('--codec-endpoint', `http://127.0.0.1:${port}/v1/codec`, '--codec-auth', `Bearer ${TOKENS.alice}`);
+    const plain = await show(
+      '--codec-endpoint',
+      `http://127.0.0.1:${port}/v1/codec`,
+      '--codec-auth',
+      `Bearer ${TOKENS.alice}`,
+    );
     assert.ok(payloadTexts(plain.stdout).includes(`SELECT '${canary}' AS marker`), 'decoded history shows the command');
     const sealed = await show();
     assert.ok(!payloadTexts(sealed.stdout).includes(canary), 'without the codec the CLI sees ciphertext');

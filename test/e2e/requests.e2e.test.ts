@@ -69,7 +69,8 @@ async function executions(requestId: string): Promise<number> {
 
 async function workflowCount(): Promise<number> {
   let count = 0;
-  for await (const _ of stack.client.workflow.list({ query: `TaskQueue = '${stack.settings.TEMPORAL_TASK_QUEUE}'` })) count++;
+  for await (const _ of stack.client.workflow.list({ query: `TaskQueue = '${stack.settings.TEMPORAL_TASK_QUEUE}'` }))
+    count++;
   return count;
 }
 
@@ -107,7 +108,9 @@ describe('policy decides', () => {
 
   test('the READ ONLY transaction stops a write the policy let through; statement_timeout stops long work', async () => {
     await target.query('CREATE SEQUENCE IF NOT EXISTS ticket_numbers');
-    await target.query("CREATE OR REPLACE FUNCTION next_ticket() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('ticket_numbers') $$");
+    await target.query(
+      "CREATE OR REPLACE FUNCTION next_ticket() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('ticket_numbers') $$",
+    );
     const sneaky = await submit('SELECT next_ticket()');
     fixtures.set('allowed-failed-read-only', sneaky.id);
     const refused = await waitForStatus(stack.app, sneaky.id, ['succeeded', 'failed']);
@@ -124,17 +127,24 @@ describe('policy decides', () => {
     const run = async (sql: string) => {
       const request = await submit(sql);
       // Setting a session variable or taking a lock is not read-only: a reviewer lets it through.
-      if ((await waitForStatus(stack.app, request.id, ['pending_approval', 'succeeded', 'failed'])).status === 'pending_approval') {
+      if (
+        (await waitForStatus(stack.app, request.id, ['pending_approval', 'succeeded', 'failed'])).status ===
+        'pending_approval'
+      ) {
         await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'bob', {});
       }
       const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
       assert.equal(done.status, 'succeeded', done.error ?? '');
       return done.result!.rows[0] as { pid: number; path: string; locked?: boolean; locks?: number };
     };
-    const first = await run("SELECT pg_backend_pid() AS pid, set_config('search_path', 'leaked', false) AS path, pg_try_advisory_lock(4242) AS locked");
+    const first = await run(
+      "SELECT pg_backend_pid() AS pid, set_config('search_path', 'leaked', false) AS path, pg_try_advisory_lock(4242) AS locked",
+    );
     assert.equal(first.path, 'leaked');
     assert.equal(first.locked, true);
-    const second = await run("SELECT pg_backend_pid() AS pid, current_setting('search_path') AS path, (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks");
+    const second = await run(
+      "SELECT pg_backend_pid() AS pid, current_setting('search_path') AS path, (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks",
+    );
     assert.equal(second.pid, first.pid, 'the second command ran in the same session');
     assert.notEqual(second.path, 'leaked', 'a session setting does not outlive its command');
     assert.equal(second.locks, 0, 'a session advisory lock does not outlive its command');
@@ -158,7 +168,10 @@ describe('policy decides', () => {
     assert.equal(pending.policy?.rule, 'writes');
     assert.deepEqual(pending.approval?.groups, ['dba']);
     assert.ok(Date.parse(pending.approval!.deadline) > Date.now());
-    assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'no' })).status, 200);
+    assert.equal(
+      (await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'no' })).status,
+      200,
+    );
   });
 
   test('a waiting request carries the search attributes reviewers filter on in the Web UI', async () => {
@@ -166,12 +179,16 @@ describe('policy decides', () => {
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     // The API starts the workflow without them; the workflow sets them with its first status.
     const described = await stack.client.workflow.getHandle(request.id).describe();
-    const attribute = (name: string) => described.typedSearchAttributes.getAll().find((pair) => pair.key.name === name)?.value;
+    const attribute = (name: string) =>
+      described.typedSearchAttributes.getAll().find((pair) => pair.key.name === name)?.value;
     assert.equal(described.type, 'privilegedRequestV2');
-    assert.deepEqual(
-      ['GateStatus', 'GateAgent', 'GateConnector', 'GateTarget', 'GateRisk'].map(attribute),
-      ['pending_approval', request.agent, 'postgres', 'app-db', 'high'],
-    );
+    assert.deepEqual(['GateStatus', 'GateAgent', 'GateConnector', 'GateTarget', 'GateRisk'].map(attribute), [
+      'pending_approval',
+      request.agent,
+      'postgres',
+      'app-db',
+      'high',
+    ]);
     // What a reviewer types into the Web UI's filter finds it (visibility is written asynchronously).
     const query = `GateStatus = 'pending_approval' AND GateAgent = '${request.agent}' AND GateRisk = 'high' AND WorkflowId = '${request.id}'`;
     let found = 0;
@@ -181,7 +198,10 @@ describe('policy decides', () => {
       for await (const _ of stack.client.workflow.list({ query })) found++;
     }
     assert.equal(found, 1);
-    assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'no' })).status, 200);
+    assert.equal(
+      (await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'no' })).status,
+      200,
+    );
   });
 });
 
@@ -191,9 +211,14 @@ describe('approval', () => {
     fixtures.set('approved-via-api', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.equal(await balance(1), 100, 'nothing runs before approval');
-    const approved = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', { comment: 'looks right' });
+    const approved = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {
+      comment: 'looks right',
+    });
     assert.equal(approved.status, 200, approved.raw);
-    assert.deepEqual(approved.body.votes.map((v) => [v.reviewer, v.decision, v.channel, v.verified]), [['alice', 'approve', 'api', true]]);
+    assert.deepEqual(
+      approved.body.votes.map((v) => [v.reviewer, v.decision, v.channel, v.verified]),
+      [['alice', 'approve', 'api', true]],
+    );
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.result?.rowCount, 1);
@@ -209,12 +234,23 @@ describe('approval', () => {
     fixtures.set('approved-via-signal', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
     await promisify(execFile)(requiredEnv('TEMPORAL_CLI_PATH'), [
-      'workflow', 'signal', '--address', stack.settings.TEMPORAL_ADDRESS!, '--workflow-id', request.id,
-      '--name', 'approve', '--input', JSON.stringify({ reviewer: 'carol', comment: 'from the UI' }),
+      'workflow',
+      'signal',
+      '--address',
+      stack.settings.TEMPORAL_ADDRESS!,
+      '--workflow-id',
+      request.id,
+      '--name',
+      'approve',
+      '--input',
+      JSON.stringify({ reviewer: 'carol', comment: 'from the UI' }),
     ]);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    assert.deepEqual(done.votes.map((v) => [v.reviewer, v.channel, v.verified, v.comment]), [['carol', 'temporal', false, 'from the UI']]);
+    assert.deepEqual(
+      done.votes.map((v) => [v.reviewer, v.channel, v.verified, v.comment]),
+      [['carol', 'temporal', false, 'from the UI']],
+    );
     assert.equal(await balance(2), 201);
   });
 
@@ -230,7 +266,10 @@ describe('approval', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const still = await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.deepEqual(still.votes, []);
-    const ignored = await stack.pool.query(`SELECT detail->>'refusal' AS refusal FROM audit_events WHERE request_id = $1 AND kind = 'vote_ignored'`, [request.id]);
+    const ignored = await stack.pool.query(
+      `SELECT detail->>'refusal' AS refusal FROM audit_events WHERE request_id = $1 AND kind = 'vote_ignored'`,
+      [request.id],
+    );
     assert.equal(ignored.rowCount, 4, 'each ignored vote is audited');
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'alice', {})).status, 200);
   });
@@ -239,7 +278,9 @@ describe('approval', () => {
     const request = await submit('UPDATE accounts SET balance = 0 WHERE id = 2');
     fixtures.set('rejected', request.id);
     await waitForStatus(stack.app, request.id, ['pending_approval']);
-    const rejected = await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', { comment: 'not today' });
+    const rejected = await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'bob', {
+      comment: 'not today',
+    });
     assert.equal(rejected.status, 200);
     const done = await waitForStatus(stack.app, request.id, ['rejected']);
     assert.equal(done.votes[0]?.decision, 'reject');
@@ -268,13 +309,19 @@ describe('approval', () => {
     assert.equal((await waitForStatus(stack.app, request.id, ['pending_approval'])).votes.length, 1);
     const live = await stack.client.workflow.getHandle(request.id).query(stateQuery);
     assert.equal(live.status, 'pending_approval');
-    assert.deepEqual(live.votes.map((v) => v.reviewer), ['alice']);
+    assert.deepEqual(
+      live.votes.map((v) => v.reviewer),
+      ['alice'],
+    );
     assert.equal(live.decision?.approval?.stages[0]?.quorum, 2);
     assert.ok(live.approval?.deadline);
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'bob', {})).status, 200);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    assert.deepEqual(done.votes.map((v) => v.reviewer), ['alice', 'bob']);
+    assert.deepEqual(
+      done.votes.map((v) => v.reviewer),
+      ['alice', 'bob'],
+    );
   });
 
   test('the requester, an ineligible reviewer and an agent get 403', async () => {
@@ -289,8 +336,14 @@ describe('approval', () => {
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'agent', {})).status, 403);
     const view = await waitForStatus(stack.app, request.id, ['pending_approval']);
     assert.deepEqual(view.votes, []);
-    const refused = await stack.pool.query(`SELECT reviewer FROM votes WHERE request_id = $1 AND state = 'refused' ORDER BY reviewer`, [request.id]);
-    assert.deepEqual(refused.rows.map((r) => r.reviewer), ['dave', 'erin']);
+    const refused = await stack.pool.query(
+      `SELECT reviewer FROM votes WHERE request_id = $1 AND state = 'refused' ORDER BY reviewer`,
+      [request.id],
+    );
+    assert.deepEqual(
+      refused.rows.map((r) => r.reviewer),
+      ['dave', 'erin'],
+    );
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/reject`, 'alice', {})).status, 200);
   });
 
@@ -364,14 +417,28 @@ describe('durability and at-most-once', () => {
     const afterFirst = await balance(1);
 
     // Run the real executor activity again, as an operator's activity reset would.
-    const executor = createExecutorActivities({ pool: stack.pool, targets: loadTargets(stack.settings.TARGETS_FILE), executorId: 'test' });
-    const privileged: PrivilegedRequest = { id: request.id, agent: request.agent, connector: 'postgres', target: 'app-db', command: request.command, reason: request.reason, metadata: {} };
+    const executor = createExecutorActivities({
+      pool: stack.pool,
+      targets: loadTargets(stack.settings.TARGETS_FILE),
+      executorId: 'test',
+    });
+    const privileged: PrivilegedRequest = {
+      id: request.id,
+      agent: request.agent,
+      connector: 'postgres',
+      target: 'app-db',
+      command: request.command,
+      reason: request.reason,
+      metadata: {},
+    };
     const replayed: ExecutionOutcome = await new MockActivityEnvironment().run(executor.executeCommand, privileged);
     assert.equal(replayed.status, 'succeeded', 'the recorded outcome is returned');
     assert.equal(await balance(1), afterFirst, 'the command did not run a second time');
 
     // A claim whose outcome was never recorded (the executor died mid-command) refuses too.
-    await stack.pool.query(`UPDATE executions SET status = 'claimed', result = NULL WHERE request_id = $1`, [request.id]);
+    await stack.pool.query(`UPDATE executions SET status = 'claimed', result = NULL WHERE request_id = $1`, [
+      request.id,
+    ]);
     const unknown: ExecutionOutcome = await new MockActivityEnvironment().run(executor.executeCommand, privileged);
     assert.equal(unknown.status, 'outcome_unknown');
     assert.equal(await balance(1), afterFirst);
@@ -384,15 +451,55 @@ describe('the API refuses bad input and starts nothing', () => {
     const rowsBefore = (await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n as number;
     const cases: [string, Promise<ApiResponse<ErrorBody>>, number][] = [
       ['no token', call(stack.app, 'POST', '/v1/requests', null, submitBody('SELECT 1')), 401],
-      ['wrong token', call(stack.app, 'POST', '/v1/requests', null, submitBody('SELECT 1'), { authorization: 'Bearer nope' }), 401],
-      ['missing reason', call(stack.app, 'POST', '/v1/requests', 'agent', { connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 1' } }), 400],
-      ['unknown connector', call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'x', { connector: 'mysql' })), 400],
-      ['extra field', call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'x', { sneaky: true })), 400],
-      ['sql not a string', call(stack.app, 'POST', '/v1/requests', 'agent', { ...submitBody('x'), command: { sql: 42 } }), 400],
-      ['sql that does not parse', call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELEC * FROM accounts')), 400],
-      ['not JSON', call(stack.app, 'POST', '/v1/requests', 'agent', '{"connector":', { 'content-type': 'application/json' }), 400],
-      ['oversized body', call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(`SELECT '${'x'.repeat(70_000)}'`)), 413],
-      ['bad idempotency key', call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1'), { 'idempotency-key': 'é'.repeat(3) }), 400],
+      [
+        'wrong token',
+        call(stack.app, 'POST', '/v1/requests', null, submitBody('SELECT 1'), { authorization: 'Bearer nope' }),
+        401,
+      ],
+      [
+        'missing reason',
+        call(stack.app, 'POST', '/v1/requests', 'agent', {
+          connector: 'postgres',
+          target: 'app-db',
+          command: { sql: 'SELECT 1' },
+        }),
+        400,
+      ],
+      [
+        'unknown connector',
+        call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'x', { connector: 'mysql' })),
+        400,
+      ],
+      [
+        'extra field',
+        call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'x', { sneaky: true })),
+        400,
+      ],
+      [
+        'sql not a string',
+        call(stack.app, 'POST', '/v1/requests', 'agent', { ...submitBody('x'), command: { sql: 42 } }),
+        400,
+      ],
+      [
+        'sql that does not parse',
+        call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELEC * FROM accounts')),
+        400,
+      ],
+      [
+        'not JSON',
+        call(stack.app, 'POST', '/v1/requests', 'agent', '{"connector":', { 'content-type': 'application/json' }),
+        400,
+      ],
+      [
+        'oversized body',
+        call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(`SELECT '${'x'.repeat(70_000)}'`)),
+        413,
+      ],
+      [
+        'bad idempotency key',
+        call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1'), { 'idempotency-key': 'é'.repeat(3) }),
+        400,
+      ],
       ['bad request id', call(stack.app, 'GET', '/v1/requests/../../etc', 'agent'), 404],
       ['malformed id', call(stack.app, 'GET', '/v1/requests/req_nope', 'agent'), 400],
     ];
@@ -401,7 +508,13 @@ describe('the API refuses bad input and starts nothing', () => {
       assert.equal(response.status, expected, `${name}: ${response.raw.slice(0, 300)}`);
       assert.equal(typeof response.body.message, 'string', `${name} explains itself`);
     }
-    const parseError = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT * FRM accounts'));
+    const parseError = await call<ErrorBody>(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT * FRM accounts'),
+    );
     assert.match(parseError.body.message, /syntax error at or near "FRM" \(at character 10\)/);
     assert.equal(await workflowCount(), workflowsBefore);
     assert.equal((await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n, rowsBefore);
@@ -409,10 +522,24 @@ describe('the API refuses bad input and starts nothing', () => {
 
   test('an idempotent resubmit returns the same request and starts no second workflow', async () => {
     const headers = { 'idempotency-key': `key-${Date.now()}` };
-    const first = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT count(*) FROM accounts'), headers);
+    const first = await call(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT count(*) FROM accounts'),
+      headers,
+    );
     assert.equal(first.status, 202);
     startedIds.push(first.body.id);
-    const second = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT count(*) FROM accounts'), headers);
+    const second = await call(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT count(*) FROM accounts'),
+      headers,
+    );
     assert.equal(second.status, 200);
     assert.equal(second.body.id, first.body.id);
     const different = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 2'), headers);
@@ -432,10 +559,20 @@ describe('the API refuses bad input and starts nothing', () => {
     assert.equal((await call(stack.app, 'GET', `/v1/requests/${mine.id}`, 'otherAgent')).status, 404);
     const theirs = await call<{ items: { agent: string }[] }>(stack.app, 'GET', '/v1/requests', 'otherAgent');
     assert.deepEqual(theirs.body.items, []);
-    const page1 = await call<{ items: { id: string }[]; nextCursor: string | null }>(stack.app, 'GET', '/v1/requests?limit=2', 'agent');
+    const page1 = await call<{ items: { id: string }[]; nextCursor: string | null }>(
+      stack.app,
+      'GET',
+      '/v1/requests?limit=2',
+      'agent',
+    );
     assert.equal(page1.body.items.length, 2);
     assert.ok(page1.body.nextCursor);
-    const page2 = await call<{ items: { id: string }[] }>(stack.app, 'GET', `/v1/requests?limit=2&cursor=${page1.body.nextCursor}`, 'agent');
+    const page2 = await call<{ items: { id: string }[] }>(
+      stack.app,
+      'GET',
+      `/v1/requests?limit=2&cursor=${page1.body.nextCursor}`,
+      'agent',
+    );
     assert.equal(page2.body.items.length, 2);
     assert.equal(new Set([...page1.body.items, ...page2.body.items].map((i) => i.id)).size, 4);
     const denied = await call<{ items: { status: string }[] }>(stack.app, 'GET', '/v1/requests?status=denied', 'alice');
@@ -449,8 +586,17 @@ describe('the API refuses bad input and starts nothing', () => {
   });
 
   test('the OpenAPI document describes the routes and is served at /docs', async () => {
-    const spec = (await stack.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, unknown> };
-    for (const route of ['/v1/requests', '/v1/requests/{id}', '/v1/requests/{id}/approve', '/v1/requests/{id}/reject', '/v1/requests/{id}/cancel', '/readyz']) {
+    const spec = (await stack.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, unknown>;
+    };
+    for (const route of [
+      '/v1/requests',
+      '/v1/requests/{id}',
+      '/v1/requests/{id}/approve',
+      '/v1/requests/{id}/reject',
+      '/v1/requests/{id}/cancel',
+      '/readyz',
+    ]) {
       assert.ok(spec.paths[route], `${route} is documented`);
     }
     assert.equal((await stack.app.inject({ method: 'GET', url: '/docs/' })).statusCode, 200);
@@ -459,7 +605,10 @@ describe('the API refuses bad input and starts nothing', () => {
 
 describe('records and history', () => {
   test('the audit chain links every row to the one before it', async () => {
-    const rows = (await stack.pool.query('SELECT prev_hash, hash FROM audit_events ORDER BY seq')).rows as { prev_hash: string; hash: string }[];
+    const rows = (await stack.pool.query('SELECT prev_hash, hash FROM audit_events ORDER BY seq')).rows as {
+      prev_hash: string;
+      hash: string;
+    }[];
     assert.ok(rows.length > 20);
     rows.slice(1).forEach((row, index) => assert.equal(row.prev_hash, rows[index]!.hash));
     await assert.rejects(stack.pool.query(`UPDATE audit_events SET kind = 'x'`), /append-only/);
@@ -486,23 +635,50 @@ describe('records and history', () => {
       'finished',
     ]);
     const ignored = await story('ignored-signals-then-rejected');
-    assert.deepEqual(ignored.filter((line) => line.startsWith('signal:')), ['signal:approve billing-agent temporal', 'signal:approve dave temporal', 'signal:approve temporal', 'signal:approve temporal']);
+    assert.deepEqual(
+      ignored.filter((line) => line.startsWith('signal:')),
+      [
+        'signal:approve billing-agent temporal',
+        'signal:approve dave temporal',
+        'signal:approve temporal',
+        'signal:approve temporal',
+      ],
+    );
     assert.equal(ignored.filter((line) => line.startsWith('vote_ignored:approve')).length, 4);
     assert.ok(ignored.includes('vote_counted:reject alice api'));
     assert.ok((await story('approved-via-signal')).includes('vote_counted:approve carol temporal'));
     assert.ok((await story('expired')).includes('deadline_passed'));
     assert.ok((await story('cancelled')).includes('update:cancel billing-agent api'));
 
-    const allowed = await call<Timeline>(stack.app, 'GET', `/v1/requests/${fixtures.get('allowed-succeeded')}/history`, 'agent');
+    const allowed = await call<Timeline>(
+      stack.app,
+      'GET',
+      `/v1/requests/${fixtures.get('allowed-succeeded')}/history`,
+      'agent',
+    );
     assert.equal(allowed.body.events.find((event) => event.what === 'policy_decided')?.detail?.effect, 'allow');
-    assert.equal((await call(stack.app, 'GET', `/v1/requests/${fixtures.get('allowed-succeeded')}/history`, 'otherAgent')).status, 404, "another agent's request");
+    assert.equal(
+      (await call(stack.app, 'GET', `/v1/requests/${fixtures.get('allowed-succeeded')}/history`, 'otherAgent')).status,
+      404,
+      "another agent's request",
+    );
     // Every request's timeline is fetched, so the leak test below also searches these responses.
-    for (const id of startedIds) assert.equal((await call(stack.app, 'GET', `/v1/requests/${id}/history`, 'alice')).status, 200);
+    for (const id of startedIds)
+      assert.equal((await call(stack.app, 'GET', `/v1/requests/${id}/history`, 'alice')).status, 200);
   });
 
   test('the target credential, the audit key and masked values appear in no history, response or record', async () => {
     const auditKey = testAuditKeys[0]!.key;
-    const secrets = [requiredEnv('TEST_TARGET_PASSWORD'), requiredEnv('TEST_TARGET_DATABASE_URL'), '078-05-1120', 'ada@example.com', '4111 1111 1111 1111', '5500-0000-0000-0004', auditKey.toString('base64'), auditKey.toString('hex')];
+    const secrets = [
+      requiredEnv('TEST_TARGET_PASSWORD'),
+      requiredEnv('TEST_TARGET_DATABASE_URL'),
+      '078-05-1120',
+      'ada@example.com',
+      '4111 1111 1111 1111',
+      '5500-0000-0000-0004',
+      auditKey.toString('base64'),
+      auditKey.toString('hex'),
+    ];
     const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
     const places: [string, string][] = [
       ['raw workflow histories', JSON.stringify(histories)],
@@ -517,13 +693,19 @@ describe('records and history', () => {
       for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contain ${secret.slice(0, 6)}...`);
     }
     assert.ok(histories.length >= 15, 'the search covered the histories of this file');
-    assert.ok(places[1]![1].includes('UPDATE accounts SET balance = balance + 10 WHERE id = 1'), 'the payloads were decrypted before the search');
+    assert.ok(
+      places[1]![1].includes('UPDATE accounts SET balance = balance + 10 WHERE id = 1'),
+      'the payloads were decrypted before the search',
+    );
     assert.ok(capturedLogs.length > 50, 'the search covered the logs');
   });
 
   test('every history recorded in this run replays against the current workflow code', async () => {
     const histories = await Promise.all(
-      startedIds.map(async (workflowId) => ({ workflowId, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() })),
+      startedIds.map(async (workflowId) => ({
+        workflowId,
+        history: await stack.client.workflow.getHandle(workflowId).fetchHistory(),
+      })),
     );
     const { replayed, failures } = await replayFailures(histories);
     assert.deepEqual(failures, []);

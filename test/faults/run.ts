@@ -25,7 +25,8 @@ const SCENARIOS = [
 ];
 
 const columns = ['scenario', 'requests', 'lost', 'duplicated', 'unapproved', 'wrongFinal'] as const;
-const line = (values: (string | number)[]) => values.map((value, index) => String(value).padEnd(index === 0 ? 46 : 11)).join('');
+const line = (values: (string | number)[]) =>
+  values.map((value, index) => String(value).padEnd(index === 0 ? 46 : 11)).join('');
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -42,7 +43,9 @@ async function main(): Promise<number> {
       try {
         const figures = await scenario(harness);
         results.push(figures);
-        console.log(`${line([...columns.map((column) => figures[column]), ((Date.now() - started) / 1000).toFixed(0)])}\n    ${figures.note}`);
+        console.log(
+          `${line([...columns.map((column) => figures[column]), ((Date.now() - started) / 1000).toFixed(0)])}\n    ${figures.note}`,
+        );
       } catch (error) {
         results.push({ scenario: scenario.name, error: (error as Error).message });
         console.log(`${scenario.name}: FAILED TO RUN: ${(error as Error).stack}`);
@@ -50,7 +53,9 @@ async function main(): Promise<number> {
       }
     }
     const leaks = await harness.leaks();
-    console.log(`leak search: the target credential in ${leaks.places} places (process logs, every raw workflow history, every table): ${leaks.hits.length} hits`);
+    console.log(
+      `leak search: the target credential in ${leaks.places} places (process logs, every raw workflow history, every table): ${leaks.hits.length} hits`,
+    );
     for (const hit of leaks.hits) console.log(`    ${hit}`);
     if (leaks.hits.length) results.push({ scenario: 'leak search', error: leaks.hits.join('; ') });
   } finally {
@@ -58,8 +63,14 @@ async function main(): Promise<number> {
     rmSync(scratch, { recursive: true, force: true });
   }
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
-  const bad = results.filter((result) => 'error' in result || result.lost + result.duplicated + result.unapproved + result.wrongFinal > 0);
-  console.log(bad.length ? `\n${bad.length} scenario(s) failed` : `\nall ${results.length} scenarios: nothing lost, duplicated, unapproved or wrong`);
+  const bad = results.filter(
+    (result) => 'error' in result || result.lost + result.duplicated + result.unapproved + result.wrongFinal > 0,
+  );
+  console.log(
+    bad.length
+      ? `\n${bad.length} scenario(s) failed`
+      : `\nall ${results.length} scenarios: nothing lost, duplicated, unapproved or wrong`,
+  );
   return bad.length ? 1 : 0;
 }
 

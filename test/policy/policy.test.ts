@@ -32,19 +32,35 @@ describe('SQL facts from the PostgreSQL parser', () => {
   });
 
   test('DO, COPY, SELECT INTO, SELECT FOR UPDATE and SET are not read-only', () => {
-    for (const sql of ["DO $$ BEGIN PERFORM 1; END $$", 'COPY accounts TO STDOUT', 'SELECT * INTO copy FROM accounts', 'SELECT * FROM accounts FOR UPDATE', 'SET search_path = x']) {
+    for (const sql of [
+      'DO $$ BEGIN PERFORM 1; END $$',
+      'COPY accounts TO STDOUT',
+      'SELECT * INTO copy FROM accounts',
+      'SELECT * FROM accounts FOR UPDATE',
+      'SET search_path = x',
+    ]) {
       assert.equal(facts(sql).readOnly, false, sql);
     }
     assert.deepEqual(facts('COPY accounts TO STDOUT').kinds, ['copy']);
-    assert.deepEqual(facts("DO $$ BEGIN END $$").kinds, ['do']);
+    assert.deepEqual(facts('DO $$ BEGIN END $$').kinds, ['do']);
   });
 
   test('each statement of a batch is described; UPDATE/DELETE without WHERE are visible', () => {
-    const f = facts('UPDATE accounts SET balance = 0; DELETE FROM orders WHERE id = 2; DROP TABLE old; GRANT SELECT ON accounts TO bob; ALTER TABLE a ADD COLUMN b int; TRUNCATE t');
+    const f = facts(
+      'UPDATE accounts SET balance = 0; DELETE FROM orders WHERE id = 2; DROP TABLE old; GRANT SELECT ON accounts TO bob; ALTER TABLE a ADD COLUMN b int; TRUNCATE t',
+    );
     assert.equal(f.statementCount, 6);
-    assert.deepEqual(f.statements.map((s) => [s.kind, s.hasWhere]), [
-      ['update', false], ['delete', true], ['drop', false], ['grant', false], ['alter', false], ['truncate', false],
-    ]);
+    assert.deepEqual(
+      f.statements.map((s) => [s.kind, s.hasWhere]),
+      [
+        ['update', false],
+        ['delete', true],
+        ['drop', false],
+        ['grant', false],
+        ['alter', false],
+        ['truncate', false],
+      ],
+    );
     assert.deepEqual(f.tables, ['a', 'accounts', 'old', 'orders', 't']);
   });
 
@@ -69,8 +85,10 @@ describe('SQL facts from the PostgreSQL parser', () => {
     }
   });
 
-  test('side-effect-free built-ins and the policy\'s safeFunctions keep a read read-only', () => {
-    const builtins = facts("SELECT lower(name), now(), count(*), random(), coalesce(a, 'x')::text, x::pg_catalog.int4 FROM accounts");
+  test("side-effect-free built-ins and the policy's safeFunctions keep a read read-only", () => {
+    const builtins = facts(
+      "SELECT lower(name), now(), count(*), random(), coalesce(a, 'x')::text, x::pg_catalog.int4 FROM accounts",
+    );
     assert.equal(builtins.readOnly, true);
     assert.deepEqual(builtins.unsafeFunctions, []);
     assert.equal(facts('SELECT app.tax_rate(1)').readOnly, false);
@@ -79,17 +97,34 @@ describe('SQL facts from the PostgreSQL parser', () => {
   });
 
   test('column references are qualified by their table where the tree says which; whole rows are table.*', () => {
-    assert.deepEqual(facts('SELECT id, email FROM customers WHERE ssn = 1').columns, ['customers.email', 'customers.id', 'customers.ssn']);
+    assert.deepEqual(facts('SELECT id, email FROM customers WHERE ssn = 1').columns, [
+      'customers.email',
+      'customers.id',
+      'customers.ssn',
+    ]);
     assert.deepEqual(facts('SELECT c.ssn AS x FROM public.customers c').columns, ['public.customers.ssn']);
     assert.deepEqual(facts('SELECT row_to_json(c) FROM customers c').columns, ['customers.*', 'customers.c']);
     assert.deepEqual(facts('SELECT * FROM customers, orders').columns, ['customers.*', 'orders.*']);
-    assert.deepEqual(facts('SELECT a.name, b.ssn FROM customers a JOIN people b ON a.id = b.id').columns, ['customers.id', 'customers.name', 'people.id', 'people.ssn']);
-    assert.deepEqual(facts('WITH x AS (SELECT ssn FROM customers) SELECT x.ssn FROM x').columns, ['customers.ssn', 'ssn'], 'a CTE column has no table');
+    assert.deepEqual(facts('SELECT a.name, b.ssn FROM customers a JOIN people b ON a.id = b.id').columns, [
+      'customers.id',
+      'customers.name',
+      'people.id',
+      'people.ssn',
+    ]);
+    assert.deepEqual(
+      facts('WITH x AS (SELECT ssn FROM customers) SELECT x.ssn FROM x').columns,
+      ['customers.ssn', 'ssn'],
+      'a CTE column has no table',
+    );
     assert.deepEqual(facts('SELECT count(*) FROM customers').columns, []);
   });
 
   test('SQL that does not parse is refused with the parser message and position', () => {
-    assert.deepEqual(analyseSql('SELECT * FRM accounts'), { ok: false, message: 'syntax error at or near "FRM"', position: 9 });
+    assert.deepEqual(analyseSql('SELECT * FRM accounts'), {
+      ok: false,
+      message: 'syntax error at or near "FRM"',
+      position: 9,
+    });
     assert.equal(analyseSql('   ').ok, false);
   });
 });
@@ -112,7 +147,10 @@ rules:
 `;
 
 function input(sql: string, target = 'prod-db', metadata: Record<string, string> = { ticket: 'none' }): PolicyInput {
-  return { request: { id: 'req_1', agent: 'a', connector: 'postgres', target, reason: 'r', metadata }, sql: facts(sql) };
+  return {
+    request: { id: 'req_1', agent: 'a', connector: 'postgres', target, reason: 'r', metadata },
+    sql: facts(sql),
+  };
 }
 
 describe('policy', () => {
@@ -134,9 +172,27 @@ describe('policy', () => {
     assert.equal(policy.decide(input('DROP TABLE x', 'staging-db')).rule, 'default');
     const ticketed = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-7' }));
     assert.equal(ticketed.risk, 'medium');
-    assert.deepEqual(ticketed.approval?.stages, [{ groups: ['dba'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'reject', channels: ['api'], distinctGroups: false }]);
+    assert.deepEqual(ticketed.approval?.stages, [
+      {
+        groups: ['dba'],
+        quorum: 2,
+        timeoutMs: 1_800_000,
+        onTimeout: 'reject',
+        channels: ['api'],
+        distinctGroups: false,
+      },
+    ]);
     const fallback = policy.decide(input('UPDATE t SET a = 1 WHERE id = 1'));
-    assert.deepEqual(fallback.approval?.stages, [{ groups: ['oncall'], quorum: 1, timeoutMs: 900_000, onTimeout: 'reject', channels: ['api', 'temporal'], distinctGroups: false }]);
+    assert.deepEqual(fallback.approval?.stages, [
+      {
+        groups: ['oncall'],
+        quorum: 1,
+        timeoutMs: 900_000,
+        onTimeout: 'reject',
+        channels: ['api', 'temporal'],
+        distinctGroups: false,
+      },
+    ]);
   });
 
   test('a rule that fails to evaluate denies (fails closed) instead of letting a later rule decide', () => {
@@ -151,20 +207,50 @@ describe('policy', () => {
   });
 
   test('a bad file or condition stops loading with the rule, the line and the problem', () => {
-    const bad = (rules: string) => () => compilePolicy('p.yaml', `version: 1\ndefault: { effect: allow }\nrules:\n${rules}`);
-    assert.throws(bad('  - name: typo\n    when: sql.readOnyl\n    effect: allow\n'), /rule 1 "typo": bad condition `sql.readOnyl`: No such key: readOnyl/);
-    assert.throws(bad('  - name: syntax\n    when: request.target = "x"\n    effect: allow\n'), /rule 1 "syntax": bad condition/);
-    assert.throws(bad('  - name: not-bool\n    when: sql.statementCount + 1\n    effect: allow\n'), /must be a bool, but it is int/);
-    assert.throws(bad('  - name: r\n    when: "true"\n    effect: require_approval\n'), /rules\.0 \(line 4\): require_approval needs an approval block/);
-    assert.throws(bad('  - name: r\n    when: "true"\n    effect: require_approval\n    approval: { groups: [dba], timeout: soon }\n'), /rules\.0\.approval\.timeout \(line 7\): expected a duration/);
+    const bad = (rules: string) => () =>
+      compilePolicy('p.yaml', `version: 1\ndefault: { effect: allow }\nrules:\n${rules}`);
+    assert.throws(
+      bad('  - name: typo\n    when: sql.readOnyl\n    effect: allow\n'),
+      /rule 1 "typo": bad condition `sql.readOnyl`: No such key: readOnyl/,
+    );
+    assert.throws(
+      bad('  - name: syntax\n    when: request.target = "x"\n    effect: allow\n'),
+      /rule 1 "syntax": bad condition/,
+    );
+    assert.throws(
+      bad('  - name: not-bool\n    when: sql.statementCount + 1\n    effect: allow\n'),
+      /must be a bool, but it is int/,
+    );
+    assert.throws(
+      bad('  - name: r\n    when: "true"\n    effect: require_approval\n'),
+      /rules\.0 \(line 4\): require_approval needs an approval block/,
+    );
+    assert.throws(
+      bad(
+        '  - name: r\n    when: "true"\n    effect: require_approval\n    approval: { groups: [dba], timeout: soon }\n',
+      ),
+      /rules\.0\.approval\.timeout \(line 7\): expected a duration/,
+    );
     assert.throws(bad('  - name: r\n    when: "true"\n    effect: maybe\n'), /rules\.0\.effect \(line 6\)/);
-    assert.throws(bad('  - name: a\n    when: "true"\n    effect: allow\n  - name: a\n    when: "true"\n    effect: allow\n'), /two rules are named "a"/);
+    assert.throws(
+      bad('  - name: a\n    when: "true"\n    effect: allow\n  - name: a\n    when: "true"\n    effect: allow\n'),
+      /two rules are named "a"/,
+    );
     assert.throws(() => compilePolicy('p.yaml', 'version: 1\ndefault: [oops\n'), /p\.yaml/);
   });
 
   test('durations', () => {
-    assert.deepEqual(['45s', '15m', '4h', '2d', '500ms'].map(parseDurationMs), [45_000, 900_000, 14_400_000, 172_800_000, 500]);
-    assert.deepEqual(['', '5', '5x', '-1s', '0s'].map(parseDurationMs), [undefined, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(
+      ['45s', '15m', '4h', '2d', '500ms'].map(parseDurationMs),
+      [45_000, 900_000, 14_400_000, 172_800_000, 500],
+    );
+    assert.deepEqual(['', '5', '5x', '-1s', '0s'].map(parseDurationMs), [
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -186,31 +272,69 @@ rules:
     const decision = compilePolicy('chain.yaml', CHAIN).decide(input('ALTER TABLE t ADD COLUMN c int'));
     assert.equal(decision.risk, 'critical');
     assert.deepEqual(decision.approval?.stages, [
-      { groups: ['dba', 'sre'], quorum: 2, timeoutMs: 1_800_000, onTimeout: 'escalate', channels: ['api'], distinctGroups: true },
-      { groups: ['dba-leads'], quorum: 1, timeoutMs: 14_400_000, onTimeout: 'reject', channels: ['api', 'temporal'], distinctGroups: false },
+      {
+        groups: ['dba', 'sre'],
+        quorum: 2,
+        timeoutMs: 1_800_000,
+        onTimeout: 'escalate',
+        channels: ['api'],
+        distinctGroups: true,
+      },
+      {
+        groups: ['dba-leads'],
+        quorum: 1,
+        timeoutMs: 14_400_000,
+        onTimeout: 'reject',
+        channels: ['api', 'temporal'],
+        distinctGroups: false,
+      },
     ]);
-    assert.match(decision.explanation, /2 approval\(s\) from dba or sre \(distinct groups\), escalating to 1 approval\(s\) from dba-leads/);
+    assert.match(
+      decision.explanation,
+      /2 approval\(s\) from dba or sre \(distinct groups\), escalating to 1 approval\(s\) from dba-leads/,
+    );
   });
 
   test('a last stage that escalates, or distinctGroups with fewer groups than the quorum, is refused at load', () => {
     const stages = (yaml: string) => () =>
-      compilePolicy('p.yaml', `version: 1\ndefault: { effect: deny }\nrules:\n  - name: r\n    when: "true"\n    effect: require_approval\n    approval:\n      stages:\n${yaml}`);
-    assert.throws(stages('        - { groups: [a], timeout: 1m, onTimeout: escalate }\n'), /approval\.stages \(line \d+\): the last stage has nowhere to escalate to/);
-    assert.throws(stages('        - { groups: [a], quorum: 2, distinctGroups: true, timeout: 1m }\n'), /distinctGroups needs at least as many groups as the quorum/);
+      compilePolicy(
+        'p.yaml',
+        `version: 1\ndefault: { effect: deny }\nrules:\n  - name: r\n    when: "true"\n    effect: require_approval\n    approval:\n      stages:\n${yaml}`,
+      );
+    assert.throws(
+      stages('        - { groups: [a], timeout: 1m, onTimeout: escalate }\n'),
+      /approval\.stages \(line \d+\): the last stage has nowhere to escalate to/,
+    );
+    assert.throws(
+      stages('        - { groups: [a], quorum: 2, distinctGroups: true, timeout: 1m }\n'),
+      /distinctGroups needs at least as many groups as the quorum/,
+    );
     assert.throws(stages('        - { groups: [a], timeout: 1m, onTimeout: shrug }\n'), /onTimeout/);
     assert.throws(stages('        []\n'), /give at least one stage/);
   });
 
   test('explain names, for every earlier rule, which part of its condition was false', () => {
     const policy = compilePolicy('policy.yaml', POLICY);
-    const { decision, misses } = policy.explain(input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-1' }));
+    const { decision, misses } = policy.explain(
+      input('UPDATE t SET a = 1 WHERE id = 1', 'prod-db', { ticket: 'OPS-1' }),
+    );
     assert.equal(decision.rule, 'ticketed');
     assert.deepEqual(misses, [
-      { rule: 'read-only-sql', when: 'request.connector == "postgres" && sql.readOnly', parts: [{ source: 'request.connector == "postgres"', value: true }, { source: 'sql.readOnly', value: false }] },
+      {
+        rule: 'read-only-sql',
+        when: 'request.connector == "postgres" && sql.readOnly',
+        parts: [
+          { source: 'request.connector == "postgres"', value: true },
+          { source: 'sql.readOnly', value: false },
+        ],
+      },
       {
         rule: 'never-drop-production',
         when: 'request.target == "prod-db" && sql.kinds.exists(k, k in ["drop", "truncate"])',
-        parts: [{ source: 'request.target == "prod-db"', value: true }, { source: 'sql.kinds.exists(k, k in ["drop", "truncate"])', value: false }],
+        parts: [
+          { source: 'request.target == "prod-db"', value: true },
+          { source: 'sql.kinds.exists(k, k in ["drop", "truncate"])', value: false },
+        ],
       },
     ]);
   });

@@ -19,18 +19,33 @@ after(() => pool.end());
 
 async function newRequest(): Promise<string> {
   const id = newRequestId();
-  await insertRequest(pool, { id, agent: 'agent', connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 1' }, reason: 'record writes', metadata: {} });
+  await insertRequest(pool, {
+    id,
+    agent: 'agent',
+    connector: 'postgres',
+    target: 'app-db',
+    command: { sql: 'SELECT 1' },
+    reason: 'record writes',
+    metadata: {},
+  });
   return id;
 }
 
 const auditSteps = async (id: string) =>
-  (await pool.query<{ step: string }>('SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq', [id])).rows.map((row) => row.step);
+  (
+    await pool.query<{ step: string }>('SELECT step FROM audit_events WHERE request_id = $1 ORDER BY seq', [id])
+  ).rows.map((row) => row.step);
 
 test('a retried transition changes the request and the audit log once', async () => {
   const id = await newRequest();
   await recordTransition(pool, { requestId: id, step: 'status:approved', status: 'approved' });
   // A retry of the same step (even one that would say something else) is a no-op.
-  await recordTransition(pool, { requestId: id, step: 'status:approved', status: 'failed', changes: { error: 'retry' } });
+  await recordTransition(pool, {
+    requestId: id,
+    step: 'status:approved',
+    status: 'failed',
+    changes: { error: 'retry' },
+  });
   const request = await getRequest(pool, id);
   assert.equal(request?.status, 'approved');
   assert.equal(request?.error, null);
@@ -39,7 +54,11 @@ test('a retried transition changes the request and the audit log once', async ()
 
 test('a batch is one write; with an API vote the API never recorded, nothing is written', async () => {
   const id = await newRequest();
-  const unrecorded = await recordTransitions(pool, { requestId: id, transitions: [{ step: 'status:executing', status: 'executing' }], verifyApiVotes: ['vote_forged'] });
+  const unrecorded = await recordTransitions(pool, {
+    requestId: id,
+    transitions: [{ step: 'status:executing', status: 'executing' }],
+    verifyApiVotes: ['vote_forged'],
+  });
   assert.deepEqual(unrecorded, ['vote_forged']);
   assert.equal((await getRequest(pool, id))?.status, 'evaluating');
   assert.deepEqual(await auditSteps(id), ['submitted']);
@@ -47,7 +66,11 @@ test('a batch is one write; with an API vote the API never recorded, nothing is 
   const approved = { step: 'status:approved', status: 'approved' } as const;
   const executing = { step: 'status:executing', status: 'executing' } as const;
   assert.deepEqual(await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }), []);
-  assert.deepEqual(await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }), [], 'a retried batch');
+  assert.deepEqual(
+    await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }),
+    [],
+    'a retried batch',
+  );
   assert.equal((await getRequest(pool, id))?.status, 'executing');
   assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved', 'status:executing']);
   assert.equal((await verifyAuditChain(pool)).firstBroken, null);
@@ -59,7 +82,8 @@ test('concurrent submits and transitions keep one unbroken audit chain', async (
   const ids = await Promise.all(Array.from({ length: 40 }, () => newRequest()));
   // Each step twice at once, as an overlapping retry would: one of the pair may lose on the
   // audit log's unique step and roll back, and its retry would then find the step recorded.
-  const approve = (id: string) => recordTransition(pool, { requestId: id, step: 'status:approved', status: 'approved' });
+  const approve = (id: string) =>
+    recordTransition(pool, { requestId: id, step: 'status:approved', status: 'approved' });
   const pairs = await Promise.all(ids.map((id) => Promise.allSettled([approve(id), approve(id)])));
   assert.ok(pairs.every((pair) => pair.some((write) => write.status === 'fulfilled')));
   for (const id of ids) assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved']);
@@ -70,7 +94,15 @@ test('concurrent submits and transitions keep one unbroken audit chain', async (
 
 test('a resubmitted id writes nothing: no second request row, no audit row', async () => {
   const id = await newRequest();
-  const again = await insertRequest(pool, { id, agent: 'agent', connector: 'postgres', target: 'app-db', command: { sql: 'SELECT 2' }, reason: 'again', metadata: {} });
+  const again = await insertRequest(pool, {
+    id,
+    agent: 'agent',
+    connector: 'postgres',
+    target: 'app-db',
+    command: { sql: 'SELECT 2' },
+    reason: 'again',
+    metadata: {},
+  });
   assert.equal(again, undefined);
   assert.equal((await getRequest(pool, id))?.command.sql, 'SELECT 1');
   assert.deepEqual(await auditSteps(id), ['submitted']);
@@ -79,14 +111,32 @@ test('a resubmitted id writes nothing: no second request row, no audit row', asy
 test('a retried counted vote, its decision and a retried ignored vote are each written once', async () => {
   const id = await newRequest();
   await recordTransition(pool, { requestId: id, step: 'status:pending_approval', status: 'pending_approval' });
-  const vote: Vote = { id: 'vote_signal_1', reviewer: 'alice', decision: 'approve', channel: 'temporal', verified: false, at: new Date().toISOString(), stage: 1, groups: ['dba'] };
+  const vote: Vote = {
+    id: 'vote_signal_1',
+    reviewer: 'alice',
+    decision: 'approve',
+    channel: 'temporal',
+    verified: false,
+    at: new Date().toISOString(),
+    stage: 1,
+    groups: ['dba'],
+  };
   const ignored: Vote = { ...vote, id: 'vote_signal_2', reviewer: 'mallory' };
   for (let attempt = 0; attempt < 2; attempt++) {
     await recordCountedVote(pool, { requestId: id, vote, decidedStatus: 'approved' });
     await recordIgnoredVote(pool, id, ignored, 'not a reviewer');
   }
   assert.equal((await getRequest(pool, id))?.status, 'approved');
-  assert.deepEqual((await getRequest(pool, id))?.votes.map((counted) => counted.reviewer), ['alice']);
-  assert.deepEqual(await auditSteps(id), ['submitted', 'status:pending_approval', 'vote:vote_signal_1', 'status:approved', 'vote:vote_signal_2']);
+  assert.deepEqual(
+    (await getRequest(pool, id))?.votes.map((counted) => counted.reviewer),
+    ['alice'],
+  );
+  assert.deepEqual(await auditSteps(id), [
+    'submitted',
+    'status:pending_approval',
+    'vote:vote_signal_1',
+    'status:approved',
+    'vote:vote_signal_2',
+  ]);
   assert.equal((await verifyAuditChain(pool)).firstBroken, null);
 });

@@ -13,7 +13,9 @@ after(() => pool.end());
 
 /** Backend pids of this database's sessions whose last statement was our LISTEN. */
 async function listeners(): Promise<number[]> {
-  const { rows } = await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN request_status'`);
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN request_status'`,
+  );
   return rows.map((row) => row.pid);
 }
 
@@ -49,6 +51,10 @@ test('a notification wakes the waiters of that request only; a dropped connectio
   const pending = changes.next('req-d', 60_000);
   await changes.close();
   assert.ok((await timed(pending)) < 1_000, 'close() releases every waiter');
-  await waitFor('the LISTEN session to end', async () => (await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [replacement])).rowCount === 0, 5_000);
+  await waitFor(
+    'the LISTEN session to end',
+    async () => (await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [replacement])).rowCount === 0,
+    5_000,
+  );
   assert.equal(pool.totalCount - pool.idleCount, 0, 'no connection is left checked out');
 });

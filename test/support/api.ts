@@ -36,22 +36,41 @@ export function submitBody(sql: string, reason = 'a test', extra: Record<string,
 }
 
 /** Polls the API until the request satisfies `done` (or fails the test, showing where it stood). */
-export async function waitForRequest(app: FastifyInstance, id: string, done: (view: RequestView) => boolean, what: string, timeoutMs = 30_000): Promise<RequestView> {
+export async function waitForRequest(
+  app: FastifyInstance,
+  id: string,
+  done: (view: RequestView) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<RequestView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await call(app, 'GET', `/v1/requests/${id}`, 'alice');
     if (done(body)) return body;
-    if (Date.now() > deadline) throw new Error(`${id} is ${body.status} (stage ${body.approval?.stage ?? '-'}), not ${what}, after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${id} is ${body.status} (stage ${body.approval?.stage ?? '-'}), not ${what}, after ${timeoutMs} ms`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 /** Polls the API until the request reaches one of the statuses (or fails the test). */
-export function waitForStatus(app: FastifyInstance, id: string, statuses: string[], timeoutMs = 30_000): Promise<RequestView> {
+export function waitForStatus(
+  app: FastifyInstance,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<RequestView> {
   return waitForRequest(app, id, (view) => statuses.includes(view.status), statuses.join('|'), timeoutMs);
 }
 
 /** Polls the API until the request waits in approval stage `stage`. */
-export function waitForStage(app: FastifyInstance, id: string, stage: number, timeoutMs = 20_000): Promise<RequestView> {
+export function waitForStage(
+  app: FastifyInstance,
+  id: string,
+  stage: number,
+  timeoutMs = 20_000,
+): Promise<RequestView> {
   return waitForRequest(app, id, (view) => view.approval?.stage === stage, `in stage ${stage}`, timeoutMs);
 }

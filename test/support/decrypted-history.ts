@@ -3,7 +3,11 @@ import { AesGcmCodec } from '../../temporal/aes-gcm-codec';
 import { testPayloadKeys } from './stack';
 
 const isPayload = (value: unknown): value is Payload =>
-  typeof value === 'object' && value !== null && 'metadata' in value && 'data' in value && (value as Payload).data instanceof Uint8Array;
+  typeof value === 'object' &&
+  value !== null &&
+  'metadata' in value &&
+  'data' in value &&
+  (value as Payload).data instanceof Uint8Array;
 
 /**
  * Every payload of a raw history, decrypted with the test key and read as text: what a reviewer

@@ -41,7 +41,8 @@ export async function startReceiver(): Promise<Receiver> {
       for (;;) {
         const matching = received.filter((entry) => entry.path === path);
         if (matching.length >= count) return matching;
-        if (Date.now() > deadline) throw new Error(`${path} received ${matching.length} of ${count} bodies within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`${path} received ${matching.length} of ${count} bodies within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

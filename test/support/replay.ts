@@ -9,10 +9,15 @@ export type History = temporal.api.history.v1.IHistory;
  * Replays histories against the run's workflow bundle with the tests' data converter (histories
  * recorded by the suite are encrypted with the test key). Returns one line per failure.
  */
-export async function replayFailures(histories: { workflowId: string; history: History }[]): Promise<{ replayed: number; failures: string[] }> {
+export async function replayFailures(
+  histories: { workflowId: string; history: History }[],
+): Promise<{ replayed: number; failures: string[] }> {
   const failures: string[] = [];
   let replayed = 0;
-  const options = { workflowBundle: { codePath: requiredEnv('WORKFLOW_BUNDLE_PATH') }, dataConverter: dataConverter(testPayloadKeys) };
+  const options = {
+    workflowBundle: { codePath: requiredEnv('WORKFLOW_BUNDLE_PATH') },
+    dataConverter: dataConverter(testPayloadKeys),
+  };
   for await (const result of Worker.runReplayHistories(options, histories)) {
     replayed++;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

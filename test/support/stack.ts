@@ -24,7 +24,8 @@ import { freePort } from '../../tools/stack/ports';
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the services they need`);
+  if (!value)
+    throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the services they need`);
   return value;
 }
 
@@ -107,14 +108,21 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
   if (!runtimeInstalled) {
     const logger = new DefaultLogger('INFO', (entry) => {
       // Entries carry bigint timestamps, which JSON.stringify refuses.
-      capturedLogs.push(JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
-      if (entry.level === 'WARN' || entry.level === 'ERROR') console.error(entry.level, entry.message, entry.meta ?? '');
+      capturedLogs.push(
+        JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+      );
+      if (entry.level === 'WARN' || entry.level === 'ERROR')
+        console.error(entry.level, entry.message, entry.meta ?? '');
     });
     Runtime.install({ logger, shutdownSignals: [] });
     runtimeInstalled = true;
   }
   const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'stack-'));
-  const files = { policy: path.join(dir, 'policy.yaml'), principals: path.join(dir, 'principals.yaml'), targets: path.join(dir, 'targets.yaml') };
+  const files = {
+    policy: path.join(dir, 'policy.yaml'),
+    principals: path.join(dir, 'principals.yaml'),
+    targets: path.join(dir, 'targets.yaml'),
+  };
   writeFileSync(files.policy, policyYaml);
   writeFileSync(files.principals, PRINCIPALS);
   writeFileSync(files.targets, TARGETS);
@@ -171,7 +179,11 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
   await startWorkers();
 
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(settings.PAYLOAD_KEYS) });
+  const client = new Client({
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(settings.PAYLOAD_KEYS),
+  });
   const app = await buildApp({
     settings,
     pool,

@@ -6,11 +6,19 @@ import { promisify } from 'node:util';
 
 const root = path.join(__dirname, '../..');
 
-export async function startUntilRefused(script: string, env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+export async function startUntilRefused(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stderr: string }> {
   try {
     await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, script)], {
       cwd: root,
-      env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', TEMPORAL_ADDRESS: '127.0.0.1:1', ...env },
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        ...env,
+      },
       timeout: 30_000,
     });
     return { code: 0, stderr: '' };

@@ -21,14 +21,27 @@ describe('npm run policy', () => {
     assert.match(stdout, /^risk: {6}high$/m);
     assert.match(stdout, /^approval: {2}stage 1: 1 of dba, timeout 30m then reject, channels api, temporal$/m);
     assert.match(stdout, /^ {2}sql\.kinds = \["update"\]$/m);
-    assert.match(stdout, /^ {2}read-only-sql: request\.connector == "postgres" && sql\.readOnly\n {4}true {3}request\.connector == "postgres"\n {4}false {2}sql\.readOnly$/m);
+    assert.match(
+      stdout,
+      /^ {2}read-only-sql: request\.connector == "postgres" && sql\.readOnly\n {4}true {3}request\.connector == "postgres"\n {4}false {2}sql\.readOnly$/m,
+    );
   });
 
   test('check --json gives the same decision as data', () => {
-    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{"target":"app-db","sql":"DROP TABLE customers"}', '--json');
+    const { code, stdout } = policyCli(
+      'check',
+      '--policy',
+      'config/policy.yaml',
+      '--request',
+      '{"target":"app-db","sql":"DROP TABLE customers"}',
+      '--json',
+    );
     assert.equal(code, 0);
     const result = JSON.parse(stdout) as { decision: { effect: string; rule: string }; facts: { kinds: string[] } };
-    assert.deepEqual([result.decision.effect, result.decision.rule, result.facts.kinds], ['deny', 'never-drop-or-truncate', ['drop']]);
+    assert.deepEqual(
+      [result.decision.effect, result.decision.rule, result.facts.kinds],
+      ['deny', 'never-drop-or-truncate', ['drop']],
+    );
   });
 
   test('test passes the committed cases of the demo policy', () => {
@@ -40,7 +53,9 @@ describe('npm run policy', () => {
   test('test fails (exit 1) on a case the policy does not meet, naming what differed', () => {
     const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'policy-cli-'));
     const cases = path.join(dir, 'cases.yaml');
-    writeFileSync(cases, `policy: ${path.resolve('config/policy.yaml')}
+    writeFileSync(
+      cases,
+      `policy: ${path.resolve('config/policy.yaml')}
 cases:
   - name: reads are allowed
     request: { target: app-db, sql: "SELECT 1" }
@@ -48,11 +63,15 @@ cases:
   - name: wrongly expects deletes to be allowed
     request: { target: app-db, sql: "DELETE FROM customers WHERE id = 1" }
     expect: { effect: allow, rule: read-only-sql }
-`);
+`,
+    );
     const { code, stdout } = policyCli('test', cases);
     assert.equal(code, 1);
     assert.match(stdout, /^ok {4}reads are allowed$/m);
-    assert.match(stdout, /^FAIL {2}wrongly expects deletes to be allowed: effect require_approval, expected allow; rule writes-need-a-dba, expected read-only-sql$/m);
+    assert.match(
+      stdout,
+      /^FAIL {2}wrongly expects deletes to be allowed: effect require_approval, expected allow; rule writes-need-a-dba, expected read-only-sql$/m,
+    );
     assert.match(stdout, /^1 passed, 1 failed/m);
   });
 

@@ -15,9 +15,21 @@ gauge_high +Inf
 gauge_low -Inf
 `);
   assert.deepEqual(samples, [
-    { name: 'task_latency_load_bucket', labels: { operation: 'TransferActiveTaskActivity', queue_reader_id: '0', le: '0.02' }, value: 7 },
-    { name: 'task_latency_load_sum', labels: { operation: 'TransferActiveTaskActivity', queue_reader_id: '0' }, value: 0.25 },
-    { name: 'task_latency_load_count', labels: { operation: 'TransferActiveTaskWorkflowTask', queue_reader_id: '1' }, value: 12 },
+    {
+      name: 'task_latency_load_bucket',
+      labels: { operation: 'TransferActiveTaskActivity', queue_reader_id: '0', le: '0.02' },
+      value: 7,
+    },
+    {
+      name: 'task_latency_load_sum',
+      labels: { operation: 'TransferActiveTaskActivity', queue_reader_id: '0' },
+      value: 0.25,
+    },
+    {
+      name: 'task_latency_load_count',
+      labels: { operation: 'TransferActiveTaskWorkflowTask', queue_reader_id: '1' },
+      value: 12,
+    },
     { name: 'odd', labels: { path: 'C:\\DIR', msg: 'say "hi"\nbye' }, value: 1500 },
     { name: 'bare_metric', labels: {}, value: 4 },
     { name: 'gauge_high', labels: {}, value: Number.POSITIVE_INFINITY },

@@ -17,7 +17,11 @@ let running: ChildProcess | undefined;
 after(() => running?.kill('SIGKILL'));
 
 async function startStack(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-stack.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-stack.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running = child;
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -37,78 +41,118 @@ async function stopStack(child: ChildProcess): Promise<number | null> {
   return exited;
 }
 
-test('npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pending request', { timeout: 300_000 }, async () => {
-  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort() };
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATA_DIR: mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'stack-data-')),
-    PORT: String(ports.api),
-    TEMPORAL_DEV_PORT: String(ports.temporal),
-    TEMPORAL_UI_PORT: String(ports.ui),
-    EMBEDDED_POSTGRES_PORT: String(ports.postgres),
-    TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
-    WORKFLOW_BUNDLE_PATH: requiredEnv('WORKFLOW_BUNDLE_PATH'),
-    LOG_LEVEL: 'warn',
-  };
-  const api = `http://127.0.0.1:${ports.api}`;
+test(
+  'npm start runs the whole stack, stops cleanly on Ctrl-C and resumes a pending request',
+  { timeout: 300_000 },
+  async () => {
+    const ports = {
+      api: await freePort(),
+      temporal: await freePort(),
+      ui: await freePort(),
+      postgres: await freePort(),
+    };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'stack-data-')),
+      PORT: String(ports.api),
+      TEMPORAL_DEV_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+      TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
+      WORKFLOW_BUNDLE_PATH: requiredEnv('WORKFLOW_BUNDLE_PATH'),
+      LOG_LEVEL: 'warn',
+    };
+    const api = `http://127.0.0.1:${ports.api}`;
 
-  const first = await startStack(env);
-  for (const shown of [api, `${api}/docs`, `http://127.0.0.1:${ports.ui}`, 'curl -s -X POST', 'the gate connects as approval_gate_api', 'Demo tokens  accepted for billing-agent']) {
-    assert.ok(first.output().includes(shown), `the banner shows ${shown}`);
-  }
-  // One line per component on screen; the SDK's and the bundler's logs go to the file it names.
-  const logFile = path.join(env.DATA_DIR!, 'approval-gate.log');
-  for (const shown of ['Temporal dev server... ready', 'PostgreSQL (embedded)... ready', 'workers (orchestrator and executor)... ready', 'API... ready', `Logs         ${logFile}`]) {
-    assert.ok(first.output().includes(shown), `the screen shows ${shown}`);
-  }
-  assert.doesNotMatch(first.output(), /Worker state changed|sdkComponent|webpack/);
-  assert.match(readFileSync(logFile, 'utf8'), /Worker state changed/);
-  const submitted = await fetch(`${api}/v1/requests`, {
-    method: 'POST',
-    headers: { authorization: AGENT, 'content-type': 'application/json' },
-    body: JSON.stringify({ connector: 'postgres', target: 'app-db', command: { sql: "UPDATE customers SET plan = 'pro' WHERE id = 2" }, reason: 'upgrade' }),
-  });
-  assert.equal(submitted.status, 202);
-  const { id } = (await submitted.json()) as { id: string };
-  const waiting = (await (await fetch(`${api}/v1/requests/${id}?wait=0`, { headers: { authorization: AGENT } })).json()) as { status: string };
-  // Generous: this runs late in the suite on a shared 2-core machine.
-  for (let i = 0; i < 150 && waiting.status === 'evaluating'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    Object.assign(waiting, await (await fetch(`${api}/v1/requests/${id}`, { headers: { authorization: AGENT } })).json());
-  }
-  assert.equal(waiting.status, 'pending_approval');
+    const first = await startStack(env);
+    for (const shown of [
+      api,
+      `${api}/docs`,
+      `http://127.0.0.1:${ports.ui}`,
+      'curl -s -X POST',
+      'the gate connects as approval_gate_api',
+      'Demo tokens  accepted for billing-agent',
+    ]) {
+      assert.ok(first.output().includes(shown), `the banner shows ${shown}`);
+    }
+    // One line per component on screen; the SDK's and the bundler's logs go to the file it names.
+    const logFile = path.join(env.DATA_DIR!, 'approval-gate.log');
+    for (const shown of [
+      'Temporal dev server... ready',
+      'PostgreSQL (embedded)... ready',
+      'workers (orchestrator and executor)... ready',
+      'API... ready',
+      `Logs         ${logFile}`,
+    ]) {
+      assert.ok(first.output().includes(shown), `the screen shows ${shown}`);
+    }
+    assert.doesNotMatch(first.output(), /Worker state changed|sdkComponent|webpack/);
+    assert.match(readFileSync(logFile, 'utf8'), /Worker state changed/);
+    const submitted = await fetch(`${api}/v1/requests`, {
+      method: 'POST',
+      headers: { authorization: AGENT, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        connector: 'postgres',
+        target: 'app-db',
+        command: { sql: "UPDATE customers SET plan = 'pro' WHERE id = 2" },
+        reason: 'upgrade',
+      }),
+    });
+    assert.equal(submitted.status, 202);
+    const { id } = (await submitted.json()) as { id: string };
+    const waiting = (await (
+      await fetch(`${api}/v1/requests/${id}?wait=0`, { headers: { authorization: AGENT } })
+    ).json()) as { status: string };
+    // Generous: this runs late in the suite on a shared 2-core machine.
+    for (let i = 0; i < 150 && waiting.status === 'evaluating'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      Object.assign(
+        waiting,
+        await (await fetch(`${api}/v1/requests/${id}`, { headers: { authorization: AGENT } })).json(),
+      );
+    }
+    assert.equal(waiting.status, 'pending_approval');
 
-  // Who the stack's sessions are: the gate's is no superuser, and the demo target has a role of its own.
-  await withClient(`postgres://postgres:postgres@127.0.0.1:${ports.postgres}/postgres`, async (client) => {
-    const sessions = await client.query<{ datname: string; usename: string; usesuper: boolean }>(
-      `SELECT DISTINCT a.datname, a.usename, u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usename = a.usename
+    // Who the stack's sessions are: the gate's is no superuser, and the demo target has a role of its own.
+    await withClient(`postgres://postgres:postgres@127.0.0.1:${ports.postgres}/postgres`, async (client) => {
+      const sessions = await client.query<{ datname: string; usename: string; usesuper: boolean }>(
+        `SELECT DISTINCT a.datname, a.usename, u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usename = a.usename
        WHERE a.datname IN ('approval_gate', 'approval_gate_demo') AND a.pid <> pg_backend_pid()`,
-    );
-    const gate = sessions.rows.filter((row) => row.datname === 'approval_gate');
-    assert.ok(gate.length > 0 && gate.every((row) => row.usename === 'approval_gate_api' && !row.usesuper), JSON.stringify(sessions.rows));
-    const canConnect = await client.query<{ allowed: boolean }>("SELECT has_database_privilege('approval_gate_demo_executor', 'approval_gate', 'CONNECT') AS allowed");
-    assert.equal(canConnect.rows[0]!.allowed, false, 'the demo target role reaches the gate database');
-  });
+      );
+      const gate = sessions.rows.filter((row) => row.datname === 'approval_gate');
+      assert.ok(
+        gate.length > 0 && gate.every((row) => row.usename === 'approval_gate_api' && !row.usesuper),
+        JSON.stringify(sessions.rows),
+      );
+      const canConnect = await client.query<{ allowed: boolean }>(
+        "SELECT has_database_privilege('approval_gate_demo_executor', 'approval_gate', 'CONNECT') AS allowed",
+      );
+      assert.equal(canConnect.rows[0]!.allowed, false, 'the demo target role reaches the gate database');
+    });
 
-  assert.equal(await stopStack(first.child), 0, `Ctrl-C exits cleanly:\n${first.output()}`);
-  for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} was released`);
+    assert.equal(await stopStack(first.child), 0, `Ctrl-C exits cleanly:\n${first.output()}`);
+    for (const [name, port] of Object.entries(ports))
+      assert.ok(await portIsFree(port), `${name} port ${port} was released`);
 
-  const second = await startStack(env);
-  const approved = await fetch(`${api}/v1/requests/${id}/approve`, {
-    method: 'POST',
-    headers: { authorization: ALICE, 'content-type': 'application/json' },
-    body: JSON.stringify({ comment: 'after the restart' }),
-  });
-  assert.equal(approved.status, 200, await approved.text());
-  let done = { status: 'executing', result: { rowCount: 0 } };
-  for (let poll = 0; poll < 3 && !['succeeded', 'failed', 'outcome_unknown'].includes(done.status); poll++) {
-    done = (await (await fetch(`${api}/v1/requests/${id}?wait=20`, { headers: { authorization: AGENT } })).json()) as typeof done;
-  }
-  assert.equal(done.status, 'succeeded', JSON.stringify(done));
-  assert.equal(done.result.rowCount, 1);
-  assert.equal(await stopStack(second.child), 0, `Ctrl-C exits cleanly:\n${second.output()}`);
-});
+    const second = await startStack(env);
+    const approved = await fetch(`${api}/v1/requests/${id}/approve`, {
+      method: 'POST',
+      headers: { authorization: ALICE, 'content-type': 'application/json' },
+      body: JSON.stringify({ comment: 'after the restart' }),
+    });
+    assert.equal(approved.status, 200, await approved.text());
+    let done = { status: 'executing', result: { rowCount: 0 } };
+    for (let poll = 0; poll < 3 && !['succeeded', 'failed', 'outcome_unknown'].includes(done.status); poll++) {
+      done = (await (
+        await fetch(`${api}/v1/requests/${id}?wait=20`, { headers: { authorization: AGENT } })
+      ).json()) as typeof done;
+    }
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.result.rowCount, 1);
+    assert.equal(await stopStack(second.child), 0, `Ctrl-C exits cleanly:\n${second.output()}`);
+  },
+);
 
 /** A directory the postgres system user cannot enter (0700, owned by root), as a private home or temp directory is. */
 function closedDirectory(): string {
@@ -119,36 +163,80 @@ function closedDirectory(): string {
 
 const asRoot = process.getuid?.() === 0;
 
-test('npm start where the postgres user cannot reach the data stops with one line and leaves nothing running', { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 }, async () => {
-  const closed = closedDirectory();
-  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort() };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-stack.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: path.join(closed, 'data'), PORT: String(ports.api), TEMPORAL_DEV_PORT: String(ports.temporal), TEMPORAL_UI_PORT: String(ports.ui), EMBEDDED_POSTGRES_PORT: String(ports.postgres), TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 1);
-  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-  assert.deepEqual(lines.length, 1, stderr);
-  assert.match(lines[0]!, new RegExp(`^approval-gate could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter ${closed} `));
-  for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} is free: nothing was left running`);
-});
+test(
+  'npm start where the postgres user cannot reach the data stops with one line and leaves nothing running',
+  { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 },
+  async () => {
+    const closed = closedDirectory();
+    const ports = {
+      api: await freePort(),
+      temporal: await freePort(),
+      ui: await freePort(),
+      postgres: await freePort(),
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-stack.ts')], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: path.join(closed, 'data'),
+        PORT: String(ports.api),
+        TEMPORAL_DEV_PORT: String(ports.temporal),
+        TEMPORAL_UI_PORT: String(ports.ui),
+        EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+        TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1);
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    assert.deepEqual(lines.length, 1, stderr);
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^approval-gate could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter ${closed} `,
+      ),
+    );
+    for (const [name, port] of Object.entries(ports))
+      assert.ok(await portIsFree(port), `${name} port ${port} is free: nothing was left running`);
+  },
+);
 
-test('npm test where the postgres user cannot reach its scratch directory stops with one line and leaves no dev server', { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 }, async () => {
-  const closed = closedDirectory();
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: closed, TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH') };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/run-tests.ts'), path.join(root, 'test/workflows/voting.test.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 1);
-  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0]!, /^the test run could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter /);
-  const left = spawnSync('pgrep', ['-f', closed], { encoding: 'utf8' });
-  assert.equal(left.stdout.trim(), '', `processes left running: ${left.stdout}`);
-  assert.deepEqual(readdirSync(closed).filter((name) => name.startsWith('approval-gate-test-')), [], 'the scratch directory was removed');
-});
+test(
+  'npm test where the postgres user cannot reach its scratch directory stops with one line and leaves no dev server',
+  { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 },
+  async () => {
+    const closed = closedDirectory();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TMPDIR: closed,
+      TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
+    };
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'tools/run-tests.ts'), path.join(root, 'test/workflows/voting.test.ts')],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1);
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(
+      lines[0]!,
+      /^the test run could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter /,
+    );
+    const left = spawnSync('pgrep', ['-f', closed], { encoding: 'utf8' });
+    assert.equal(left.stdout.trim(), '', `processes left running: ${left.stdout}`);
+    assert.deepEqual(
+      readdirSync(closed).filter((name) => name.startsWith('approval-gate-test-')),
+      [],
+      'the scratch directory was removed',
+    );
+  },
+);

@@ -6,13 +6,15 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startUntilRefused } from '../support/start-up';
 
-
 const startWorker = (env: Record<string, string>) => startUntilRefused('worker/main.ts', env);
 
 test('a bad CEL condition stops the worker, naming the rule and the problem', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'startup-'));
   const policy = path.join(dir, 'policy.yaml');
-  writeFileSync(policy, 'version: 1\ndefault: { effect: deny }\nrules:\n  - name: broken-rule\n    when: sql.kinds.exists(k, k = "drop")\n    effect: deny\n');
+  writeFileSync(
+    policy,
+    'version: 1\ndefault: { effect: deny }\nrules:\n  - name: broken-rule\n    when: sql.kinds.exists(k, k = "drop")\n    effect: deny\n',
+  );
   const { code, stderr } = await startWorker({ POLICY_FILE: policy });
   assert.equal(code, 1);
   assert.match(stderr, /rule 1 "broken-rule": bad condition/);

@@ -10,9 +10,16 @@ import { type History, replayFailures } from '../support/replay';
 
 const dir = path.join(__dirname, 'histories');
 
-const fixtures = (prefix = '') => readdirSync(dir).filter((file) => file.startsWith(prefix) && file.endsWith('.json')).sort();
-const load = (file: string) => ({ workflowId: path.basename(file, '.json'), history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))) });
-const workflowTypeOf = (history: History) => history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+const fixtures = (prefix = '') =>
+  readdirSync(dir)
+    .filter((file) => file.startsWith(prefix) && file.endsWith('.json'))
+    .sort();
+const load = (file: string) => ({
+  workflowId: path.basename(file, '.json'),
+  history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))),
+});
+const workflowTypeOf = (history: History) =>
+  history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
 test('every committed workflow history replays against the current code', async () => {
   const files = fixtures();
@@ -32,6 +39,10 @@ test('histories of privilegedRequest do not replay as privilegedRequestV2, so th
   }
   const { failures } = await replayFailures(histories);
   // Each of them recorded patch markers that V2 does not write.
-  assert.equal(failures.length, files.length, `replayed as V2 without failing: ${files.filter((file) => !failures.some((line) => line.startsWith(path.basename(file, '.json')))).join(', ')}`);
+  assert.equal(
+    failures.length,
+    files.length,
+    `replayed as V2 without failing: ${files.filter((file) => !failures.some((line) => line.startsWith(path.basename(file, '.json')))).join(', ')}`,
+  );
   for (const failure of failures) assert.match(failure, /[Nn]ondeterminism/);
 });

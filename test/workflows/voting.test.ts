@@ -4,7 +4,14 @@ import { describe, test } from 'node:test';
 import type { ApprovalStage, Vote } from '../../domain/request';
 import { distinctGroupCount, refuseVote, tally } from '../../workflows/voting';
 
-const stage: ApprovalStage = { groups: ['dba', 'sre'], quorum: 2, timeoutMs: 60_000, onTimeout: 'reject', channels: ['api'], distinctGroups: true };
+const stage: ApprovalStage = {
+  groups: ['dba', 'sre'],
+  quorum: 2,
+  timeoutMs: 60_000,
+  onTimeout: 'reject',
+  channels: ['api'],
+  distinctGroups: true,
+};
 const vote = (reviewer: string, groups: string[], decision: Vote['decision'] = 'approve', stageNumber = 1): Vote => ({
   id: `vote_${reviewer}`,
   reviewer,
@@ -27,10 +34,16 @@ describe('the vote decision function', () => {
 
   test('under distinctGroups a second approver of the same group is refused; another group completes the quorum', () => {
     const votes = [vote('alice', ['dba'])];
-    assert.equal(refuseVote(context(votes), { reviewer: 'bob', groups: ['dba'], channel: 'api' }, 'approve')?.type, 'GroupAlreadyCounted');
+    assert.equal(
+      refuseVote(context(votes), { reviewer: 'bob', groups: ['dba'], channel: 'api' }, 'approve')?.type,
+      'GroupAlreadyCounted',
+    );
     // A reject is never refused for its group: one reject vetoes.
     assert.equal(refuseVote(context(votes), { reviewer: 'bob', groups: ['dba'], channel: 'api' }, 'reject'), undefined);
-    assert.equal(refuseVote(context(votes), { reviewer: 'sam', groups: ['sre'], channel: 'api' }, 'approve'), undefined);
+    assert.equal(
+      refuseVote(context(votes), { reviewer: 'sam', groups: ['sre'], channel: 'api' }, 'approve'),
+      undefined,
+    );
     assert.equal(tally(stage, 1, votes), undefined);
     assert.equal(tally(stage, 1, [...votes, vote('sam', ['sre'])]), 'approved');
   });
@@ -44,9 +57,21 @@ describe('the vote decision function', () => {
 
   test('a vote bound to an earlier stage, a second vote, the requester and the wrong channel are refused', () => {
     const votes = [vote('alice', ['dba'])];
-    assert.equal(refuseVote(context(votes, 2), { reviewer: 'sam', groups: ['sre'], channel: 'api' }, 'approve', 1)?.type, 'StageChanged');
-    assert.equal(refuseVote(context(votes, 2), { reviewer: 'alice', groups: ['dba'], channel: 'api' }, 'approve')?.type, 'AlreadyVoted');
-    assert.equal(refuseVote(context([]), { reviewer: 'agent', groups: ['dba'], channel: 'api' }, 'approve')?.type, 'SelfApproval');
-    assert.equal(refuseVote(context([]), { reviewer: 'sam', groups: ['sre'], channel: 'temporal' }, 'approve')?.type, 'ChannelNotAllowed');
+    assert.equal(
+      refuseVote(context(votes, 2), { reviewer: 'sam', groups: ['sre'], channel: 'api' }, 'approve', 1)?.type,
+      'StageChanged',
+    );
+    assert.equal(
+      refuseVote(context(votes, 2), { reviewer: 'alice', groups: ['dba'], channel: 'api' }, 'approve')?.type,
+      'AlreadyVoted',
+    );
+    assert.equal(
+      refuseVote(context([]), { reviewer: 'agent', groups: ['dba'], channel: 'api' }, 'approve')?.type,
+      'SelfApproval',
+    );
+    assert.equal(
+      refuseVote(context([]), { reviewer: 'sam', groups: ['sre'], channel: 'temporal' }, 'approve')?.type,
+      'ChannelNotAllowed',
+    );
   });
 });

@@ -10,17 +10,25 @@ export interface Throughput {
   latencyMs: Latency;
 }
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, index) => `${prefix}-${index}-${randomBytes(4).toString('hex')}`);
+const ids = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, index) => `${prefix}-${index}-${randomBytes(4).toString('hex')}`);
 
 /** The baseline worker in its own process, like the gate's worker. */
-export async function startBaselineWorker(h: Harness): Promise<{ taskQueue: string; pid: number | undefined; stop(): Promise<void> }> {
+export async function startBaselineWorker(
+  h: Harness,
+): Promise<{ taskQueue: string; pid: number | undefined; stop(): Promise<void> }> {
   const { TEMPORAL_TASK_QUEUE: taskQueue } = h.queues('baseline');
   const worker = await h.startWorkerScript('bench/baseline-worker.ts', { TEMPORAL_TASK_QUEUE: taskQueue! });
   return { taskQueue: taskQueue!, pid: worker.child.pid, stop: () => worker.stop() };
 }
 
 /** Workflows with one no-op activity, `total` of them, `concurrency` in flight: completed per second. */
-export async function baselineThroughput(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<Throughput> {
+export async function baselineThroughput(
+  h: Harness,
+  taskQueue: string,
+  concurrency: number,
+  total: number,
+): Promise<Throughput> {
   const samples: number[] = [];
   const started = Date.now();
   await eachConcurrently(ids('one', total), concurrency, async (workflowId) => {
@@ -32,7 +40,12 @@ export async function baselineThroughput(h: Harness, taskQueue: string, concurre
 }
 
 /** `client.workflow.start` at `concurrency`, `total` of them (the workflows wait for a signal): ms each. */
-export async function bareStarts(h: Harness, taskQueue: string, concurrency: number, total: number): Promise<{ samples: number[]; workflowIds: string[] }> {
+export async function bareStarts(
+  h: Harness,
+  taskQueue: string,
+  concurrency: number,
+  total: number,
+): Promise<{ samples: number[]; workflowIds: string[] }> {
   const samples: number[] = [];
   const workflowIds = ids('wait', total);
   await eachConcurrently(workflowIds, concurrency, async (workflowId) => {

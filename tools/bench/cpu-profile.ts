@@ -60,7 +60,9 @@ export function summariseProfile(file: string, count = 12): ProcessProfile {
   for (const id of profile.samples) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     // GC is work, but charged to nobody: it is shown as its own line.
-    const name = IDLE.has(functionName) ? functionName : `${functionName || '(anonymous)'} ${path.basename(url)}:${lineNumber + 1}`;
+    const name = IDLE.has(functionName)
+      ? functionName
+      : `${functionName || '(anonymous)'} ${path.basename(url)}:${lineNumber + 1}`;
     functions.set(name, (functions.get(name) ?? 0) + 1);
     if (functionName === '(idle)' || functionName === '(program)') continue;
     busy += 1;

@@ -27,17 +27,31 @@ function cpuTicks(): Map<number, { command: string; ticks: number }> {
  * Runs `scenario` and returns the CPU milliseconds each component used per unit of work.
  * `roles` names our own processes by pid; the Temporal server and PostgreSQL are found by name.
  */
-export async function cpuPerUnit<T>(roles: Map<number | undefined, string>, units: number, scenario: () => Promise<T>): Promise<{ result: T; cpuMs: Record<string, number> }> {
+export async function cpuPerUnit<T>(
+  roles: Map<number | undefined, string>,
+  units: number,
+  scenario: () => Promise<T>,
+): Promise<{ result: T; cpuMs: Record<string, number> }> {
   const before = cpuTicks();
   const result = await scenario();
   const after = cpuTicks();
   const totals: Record<string, number> = {};
   for (const [pid, { command, ticks }] of after) {
-    const role = roles.get(pid) ?? (command === 'temporal' ? 'temporal server' : command === 'postgres' ? 'postgresql' : pid === process.pid ? 'benchmark driver' : undefined);
+    const role =
+      roles.get(pid) ??
+      (command === 'temporal'
+        ? 'temporal server'
+        : command === 'postgres'
+          ? 'postgresql'
+          : pid === process.pid
+            ? 'benchmark driver'
+            : undefined);
     if (!role) continue;
     const used = ticks - (before.get(pid)?.ticks ?? 0);
     totals[role] = (totals[role] ?? 0) + used;
   }
-  const cpuMs = Object.fromEntries(Object.entries(totals).map(([role, ticks]) => [role, round(((ticks / TICKS_PER_SECOND) * 1000) / units, 1)]));
+  const cpuMs = Object.fromEntries(
+    Object.entries(totals).map(([role, ticks]) => [role, round(((ticks / TICKS_PER_SECOND) * 1000) / units, 1)]),
+  );
   return { result, cpuMs };
 }

@@ -1,5 +1,16 @@
 // Scenarios 2-5: the gate through its REST API, its worker and API as separate processes.
-import { AGENT_TOKEN, type ApiProcess, type GateProcess, type Harness, REVIEWERS, eachConcurrently, rssMiB, sleep, submitBody, waitFor } from '../harness/process-harness';
+import {
+  AGENT_TOKEN,
+  type ApiProcess,
+  type GateProcess,
+  type Harness,
+  REVIEWERS,
+  eachConcurrently,
+  rssMiB,
+  sleep,
+  submitBody,
+  waitFor,
+} from '../harness/process-harness';
 import { type RequestStatus, isTerminal } from '../../domain/request';
 import { latency, round } from './stats';
 
@@ -37,16 +48,24 @@ export async function gateThroughput(api: ApiProcess, concurrency: number, total
 }
 
 /** 3. POST /v1/requests → response, `concurrency` agents at once; the writes stay pending. */
-export async function submits(api: ApiProcess, concurrency: number, total: number): Promise<{ samples: number[]; ids: string[]; sentAt: Map<string, number> }> {
+export async function submits(
+  api: ApiProcess,
+  concurrency: number,
+  total: number,
+): Promise<{ samples: number[]; ids: string[]; sentAt: Map<string, number> }> {
   const samples: number[] = [];
   /** When each request (by id) was sent, in the order the answers came. */
   const sentAt = new Map<string, number>();
-  await eachConcurrently(Array.from({ length: total }, (_, index) => index), concurrency, async (index) => {
-    const [sent, begin] = [Date.now(), performance.now()];
-    const id = await submit(api, write(index));
-    samples.push(performance.now() - begin);
-    sentAt.set(id, sent);
-  });
+  await eachConcurrently(
+    Array.from({ length: total }, (_, index) => index),
+    concurrency,
+    async (index) => {
+      const [sent, begin] = [Date.now(), performance.now()];
+      const id = await submit(api, write(index));
+      samples.push(performance.now() - begin);
+      sentAt.set(id, sent);
+    },
+  );
   return { samples, ids: [...sentAt.keys()], sentAt };
 }
 
@@ -57,7 +76,10 @@ export async function submits(api: ApiProcess, concurrency: number, total: numbe
 export async function submitToFirstStatus(h: Harness, sentAt: Map<string, number>): Promise<number[]> {
   const ids = [...sentAt.keys()];
   await h.waitForStatuses(ids, ['pending_approval'], 600_000);
-  const found = await h.pool.query<{ id: string; updated_at: Date }>('SELECT id, updated_at FROM requests WHERE id = ANY($1)', [ids]);
+  const found = await h.pool.query<{ id: string; updated_at: Date }>(
+    'SELECT id, updated_at FROM requests WHERE id = ANY($1)',
+    [ids],
+  );
   return found.rows.map((row) => row.updated_at.getTime() - sentAt.get(row.id)!);
 }
 
@@ -80,7 +102,12 @@ export interface DecisionSample {
 }
 
 /** The segments of `started`, in order: they add up to it. */
-export const DECISION_SEGMENTS = ['toApi', 'toCounted', 'toExecuting', 'toClaimed'] as const satisfies readonly (keyof DecisionSample)[];
+export const DECISION_SEGMENTS = [
+  'toApi',
+  'toCounted',
+  'toExecuting',
+  'toClaimed',
+] as const satisfies readonly (keyof DecisionSample)[];
 
 /** 4. POST approve → execution claimed (started) and → succeeded, with the segments between, for one pending request. */
 export async function approveToExecution(h: Harness, api: ApiProcess, id: string): Promise<DecisionSample> {
@@ -88,13 +115,24 @@ export async function approveToExecution(h: Harness, api: ApiProcess, id: string
   const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
   const call = Date.now() - sent;
   if (response.status !== 200) throw new Error(`approve answered ${response.status}`);
-  await waitFor(`${id} to succeed`, async () => {
-    const row = await h.pool.query<{ status: RequestStatus }>('SELECT status FROM requests WHERE id = $1', [id]);
-    return isTerminal(row.rows[0]!.status);
-  }, 60_000, 5);
+  await waitFor(
+    `${id} to succeed`,
+    async () => {
+      const row = await h.pool.query<{ status: RequestStatus }>('SELECT status FROM requests WHERE id = $1', [id]);
+      return isTerminal(row.rows[0]!.status);
+    },
+    60_000,
+    5,
+  );
   // Each time is written by the process that did the step: the API (vote), the worker's local
   // activities (audit rows), PostgreSQL's clock (claim, final status); all on this machine.
-  const { rows } = await h.pool.query<{ received: Date; counted: Date; executing: Date; claimed: Date; succeeded: Date }>(
+  const { rows } = await h.pool.query<{
+    received: Date;
+    counted: Date;
+    executing: Date;
+    claimed: Date;
+    succeeded: Date;
+  }>(
     `SELECT v.at AS received, counted.at AS counted, executing.at AS executing, e.claimed_at AS claimed, r.updated_at AS succeeded
        FROM requests r
        JOIN votes v ON v.request_id = r.id AND v.channel = 'api'
@@ -117,7 +155,10 @@ export async function approveToExecution(h: Harness, api: ApiProcess, id: string
 }
 
 /** Highest resident memory of the processes while `work` runs, sampled every 500 ms. */
-async function peakRss<T>(processes: Record<string, GateProcess>, work: () => Promise<T>): Promise<{ result: T; peakMiB: Record<string, number> }> {
+async function peakRss<T>(
+  processes: Record<string, GateProcess>,
+  work: () => Promise<T>,
+): Promise<{ result: T; peakMiB: Record<string, number> }> {
   const peakMiB = Object.fromEntries(Object.keys(processes).map((name) => [name, 0]));
   const sample = () => {
     for (const [name, gate] of Object.entries(processes)) peakMiB[name] = Math.max(peakMiB[name]!, round(rssMiB(gate)));
@@ -171,7 +212,10 @@ export async function pendingScale(h: Harness, pending: number) {
     pending,
     submitToAllPendingSeconds: allPendingSeconds,
     rssWhileWaitingMiB: waitingRss,
-    peakRssMiB: { worker: Math.max(submitPeak.worker!, drainPeak.worker!), api: Math.max(submitPeak.api!, drainPeak.api!) },
+    peakRssMiB: {
+      worker: Math.max(submitPeak.worker!, drainPeak.worker!),
+      api: Math.max(submitPeak.api!, drainPeak.api!),
+    },
     workerUpSeconds,
     readyAgainSeconds,
     drainPerSecond: round(pending / drainSeconds),

@@ -8,7 +8,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Throughput, bareStarts, baselineThroughput, signalToActivity, startBaselineWorker } from './baseline';
-import { DECISION_SEGMENTS, type DecisionSample, WORKER_ENV, approveToExecution, gateThroughput, pendingScale, submitToFirstStatus, submits } from './gate';
+import {
+  DECISION_SEGMENTS,
+  type DecisionSample,
+  WORKER_ENV,
+  approveToExecution,
+  gateThroughput,
+  pendingScale,
+  submitToFirstStatus,
+  submits,
+} from './gate';
 import { summariseProfiles } from './cpu-profile';
 import { meanTransferWaits, readTransferWaits } from './engine-metrics';
 import { cpuPerUnit } from './cpu-time';
@@ -46,7 +55,8 @@ interface Round {
   cpuMs: { baseline: Record<string, number>; gate: Record<string, number> };
 }
 
-const median = <T>(items: T[], by: (item: T) => number) => [...items].sort((a, b) => by(a) - by(b))[Math.floor((items.length - 1) / 2)]!;
+const median = <T>(items: T[], by: (item: T) => number) =>
+  [...items].sort((a, b) => by(a) - by(b))[Math.floor((items.length - 1) / 2)]!;
 
 /**
  * Throughput at each concurrency, the baseline and the gate back to back so that both meet the
@@ -63,7 +73,12 @@ async function pairedThroughput(baseline: Side, gate: Side) {
       const total = perLevel(concurrency);
       const b = await cpuPerUnit(baseline.roles, total, () => baseline.run(concurrency, total));
       const g = await cpuPerUnit(gate.roles, total, () => gate.run(concurrency, total));
-      rounds.push({ baseline: b.result, gate: g.result, ratio: round(g.result.perSecond / b.result.perSecond, 2), cpuMs: { baseline: b.cpuMs, gate: g.cpuMs } });
+      rounds.push({
+        baseline: b.result,
+        gate: g.result,
+        ratio: round(g.result.perSecond / b.result.perSecond, 2),
+        cpuMs: { baseline: b.cpuMs, gate: g.cpuMs },
+      });
       log(`  c=${concurrency}: baseline ${b.result.perSecond}/s, gate ${g.result.perSecond}/s`);
     }
     levels.push(median(rounds, (entry) => entry.ratio));
@@ -81,14 +96,25 @@ async function profileGate(h: Harness, dir: string): Promise<void> {
   const api = await h.startApi(queues);
   log('profiling: auto-allowed SELECT 1 at concurrency 32');
   await gateThroughput(api, 8, 40); // warm-up: JIT, pools, caches
-  const role = new Map([[worker.child.pid, 'worker'], [api.child.pid, 'api']]);
+  const role = new Map([
+    [worker.child.pid, 'worker'],
+    [api.child.pid, 'api'],
+  ]);
   const { result: measured, cpuMs } = await cpuPerUnit(role, 320, () => gateThroughput(api, 32, 320));
   await Promise.all([worker.stop(), api.stop()]); // SIGTERM: Node writes a profile on a clean exit
-  console.log(`\ngate at c=32: ${measured.perSecond}/s, p50/p99 ${measured.latencyMs.p50}/${measured.latencyMs.p99} ms`);
-  console.log(`CPU ms per request: ${Object.entries(cpuMs).map(([component, ms]) => `${component} ${ms}`).join(', ')}`);
+  console.log(
+    `\ngate at c=32: ${measured.perSecond}/s, p50/p99 ${measured.latencyMs.p50}/${measured.latencyMs.p99} ms`,
+  );
+  console.log(
+    `CPU ms per request: ${Object.entries(cpuMs)
+      .map(([component, ms]) => `${component} ${ms}`)
+      .join(', ')}`,
+  );
   for (const profile of summariseProfiles(dir)) {
     const [, , , pid, thread] = profile.file.split('.');
-    console.log(`\n${role.get(Number(pid)) ?? 'other'} (pid ${pid}, thread ${thread}): ${profile.busyPercent}% busy over ${profile.seconds} s`);
+    console.log(
+      `\n${role.get(Number(pid)) ?? 'other'} (pid ${pid}, thread ${thread}): ${profile.busyPercent}% busy over ${profile.seconds} s`,
+    );
     console.log(`  by package: ${profile.byPackage.map((share) => `${share.name} ${share.percent}%`).join(', ')}`);
     for (const share of profile.topFunctions) console.log(`  ${String(share.percent).padStart(5)}%  ${share.name}`);
   }
@@ -106,10 +132,21 @@ async function main(): Promise<void> {
     const queues = h.queues('bench-gate');
     const worker = await h.startWorker(queues, 'all', WORKER_ENV);
     const api = await h.startApi(queues);
-    log('1-2. throughput by concurrency: the baseline (one no-op activity per workflow) and the gate (auto-allowed SELECT 1 end to end)');
+    log(
+      '1-2. throughput by concurrency: the baseline (one no-op activity per workflow) and the gate (auto-allowed SELECT 1 end to end)',
+    );
     const { levels, roundsAt32 } = await pairedThroughput(
-      { roles: new Map([[baseline.pid, 'worker']]), run: (concurrency, total) => baselineThroughput(h, baseline.taskQueue, concurrency, total) },
-      { roles: new Map([[worker.child.pid, 'worker'], [api.child.pid, 'api']]), run: (concurrency, total) => gateThroughput(api, concurrency, total) },
+      {
+        roles: new Map([[baseline.pid, 'worker']]),
+        run: (concurrency, total) => baselineThroughput(h, baseline.taskQueue, concurrency, total),
+      },
+      {
+        roles: new Map([
+          [worker.child.pid, 'worker'],
+          [api.child.pid, 'api'],
+        ]),
+        run: (concurrency, total) => gateThroughput(api, concurrency, total),
+      },
     );
     log(`3. submit at 32 agents, alternating with bare client.workflow.start in ${LATENCY_ROUNDS} rounds`);
     const startSamples: number[] = [];
@@ -146,7 +183,9 @@ async function main(): Promise<void> {
       approveCallMs: latency(decisions.map((entry) => entry.call)),
       // The server's own figure: how long each task it dispatched waited for its history queue reader.
       engineTransferWaitMs: transferWaits,
-      segmentsMs: Object.fromEntries(DECISION_SEGMENTS.map((segment) => [segment, latency(decisions.map((entry) => entry[segment]))])),
+      segmentsMs: Object.fromEntries(
+        DECISION_SEGMENTS.map((segment) => [segment, latency(decisions.map((entry) => entry[segment]))]),
+      ),
     };
     const slowest = [...decisions].sort((a, b) => b.started - a.started).slice(0, 5);
     await h.stopProcesses();
@@ -164,56 +203,137 @@ async function main(): Promise<void> {
     const largest = pending.at(-1)!;
     const targets = [
       { target: '2. throughput ≥ 0.6 × baseline (c=32)', value: at32.ratio, limit: 0.6, atLeast: true },
-      { target: '4. approve→started p99 ≤ 1.5 × signal→activity p99', value: round(decision.approveToStartedMs.p99 / signalToActivityMs.p99, 2), limit: 1.5, atLeast: false },
-      { target: '3. submit p99 ≤ 1.5 × bare start p99 (c=32)', value: round(submit.latency.p99 / bareStart.latency.p99, 2), limit: 1.5, atLeast: false },
-      { target: `5. worker RSS ≤ 1024 MiB at ${largest.pending} pending`, value: largest.peakRssMiB.worker, limit: 1024, atLeast: false },
-      { target: `5. API RSS ≤ 300 MiB at ${largest.pending} pending`, value: largest.peakRssMiB.api, limit: 300, atLeast: false },
-      { target: `5. ready again ≤ 60 s at ${largest.pending} pending`, value: largest.readyAgainSeconds, limit: 60, atLeast: false },
-      { target: '6. ≥ 20,000 single-statement decisions/s', value: policy.singleStatement.decisionsPerSecond, limit: 20_000, atLeast: true },
+      {
+        target: '4. approve→started p99 ≤ 1.5 × signal→activity p99',
+        value: round(decision.approveToStartedMs.p99 / signalToActivityMs.p99, 2),
+        limit: 1.5,
+        atLeast: false,
+      },
+      {
+        target: '3. submit p99 ≤ 1.5 × bare start p99 (c=32)',
+        value: round(submit.latency.p99 / bareStart.latency.p99, 2),
+        limit: 1.5,
+        atLeast: false,
+      },
+      {
+        target: `5. worker RSS ≤ 1024 MiB at ${largest.pending} pending`,
+        value: largest.peakRssMiB.worker,
+        limit: 1024,
+        atLeast: false,
+      },
+      {
+        target: `5. API RSS ≤ 300 MiB at ${largest.pending} pending`,
+        value: largest.peakRssMiB.api,
+        limit: 300,
+        atLeast: false,
+      },
+      {
+        target: `5. ready again ≤ 60 s at ${largest.pending} pending`,
+        value: largest.readyAgainSeconds,
+        limit: 60,
+        atLeast: false,
+      },
+      {
+        target: '6. ≥ 20,000 single-statement decisions/s',
+        value: policy.singleStatement.decisionsPerSecond,
+        limit: 20_000,
+        atLeast: true,
+      },
     ].map((entry) => ({ ...entry, met: entry.atLeast ? entry.value >= entry.limit : entry.value <= entry.limit }));
 
     console.log('\nthroughput (completed/s) and latency (ms) by concurrency');
     console.log('concurrency  baseline/s  gate/s  ratio  baseline p50/p99  gate p50/p99 (agent sees)');
     CONCURRENCIES.forEach((concurrency, index) => {
       const { baseline: b, gate: g } = levels[index]!;
-      console.log(`${String(concurrency).padEnd(13)}${String(b.perSecond).padEnd(12)}${String(g.perSecond).padEnd(8)}${String(round(g.perSecond / b.perSecond, 2)).padEnd(7)}${`${b.latencyMs.p50}/${b.latencyMs.p99}`.padEnd(18)}${g.latencyMs.p50}/${g.latencyMs.p99}`);
+      console.log(
+        `${String(concurrency).padEnd(13)}${String(b.perSecond).padEnd(12)}${String(g.perSecond).padEnd(8)}${String(round(g.perSecond / b.perSecond, 2)).padEnd(7)}${`${b.latencyMs.p50}/${b.latencyMs.p99}`.padEnd(18)}${g.latencyMs.p50}/${g.latencyMs.p99}`,
+      );
     });
-    console.log(`\nc=32, ${ROUNDS_AT_32} alternating rounds (the median ratio stands above): ${roundsAt32.map((entry) => `${entry.baseline.perSecond} vs ${entry.gate.perSecond}/s = ${entry.ratio}`).join('; ')}`);
+    console.log(
+      `\nc=32, ${ROUNDS_AT_32} alternating rounds (the median ratio stands above): ${roundsAt32.map((entry) => `${entry.baseline.perSecond} vs ${entry.gate.perSecond}/s = ${entry.ratio}`).join('; ')}`,
+    );
     console.log('\nCPU ms per completed request at c=32 (the median round), by process (where the 2 cores go)');
     const components = [...new Set([...Object.keys(baselineCpuMs), ...Object.keys(gateCpuMs)])].sort();
     const sum = (cpu: Record<string, number>) => round(Object.values(cpu).reduce((total, ms) => total + ms, 0));
     for (const component of [...components, 'total']) {
-      const [b, g] = component === 'total' ? [sum(baselineCpuMs), sum(gateCpuMs)] : [baselineCpuMs[component] ?? 0, gateCpuMs[component] ?? 0];
+      const [b, g] =
+        component === 'total'
+          ? [sum(baselineCpuMs), sum(gateCpuMs)]
+          : [baselineCpuMs[component] ?? 0, gateCpuMs[component] ?? 0];
       console.log(`  ${component.padEnd(18)}baseline ${String(b).padEnd(8)}gate ${g}`);
     }
-    console.log(`\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`);
-    console.log(`  submit → first status recorded (pending_approval; the start, policy and the first write): ${submit.toFirstStatusMs.p50}/${submit.toFirstStatusMs.p99} ms`);
-    console.log(`decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`);
-    console.log(`  approve → started by segment, p50/p99 ms: ${DECISION_SEGMENTS.map((segment) => `${segment} ${decision.segmentsMs[segment]!.p50}/${decision.segmentsMs[segment]!.p99}`).join(', ')}`);
-    console.log(`  the 5 slowest decisions (started = ${DECISION_SEGMENTS.join(' + ')}): ${slowest.map((entry) => `${entry.started} = ${DECISION_SEGMENTS.map((segment) => entry[segment]).join(' + ')}`).join('; ')}`);
-    const waited = (kind: keyof typeof transferWaits) => `${transferWaits[kind].meanMs} ms mean, ${Math.round(transferWaits[kind].over20msShare * 100)}% over 20 ms (n=${transferWaits[kind].tasks})`;
-    console.log(`  Temporal server during scenario 4, each task to dispatch waiting for the history queue reader: activities ${waited('activity')}; workflow tasks ${waited('workflowTask')}`);
-    console.log(`  the 5 slowest signals → activity: ${[...signalSamples].sort((a, b) => b - a).slice(0, 5).join(', ')} ms`);
-    console.log('\npending  all pending (s)  worker RSS waiting/peak (MiB)  API RSS waiting/peak  worker up (s)  ready again (s)  drain/s');
+    console.log(
+      `\nsubmit (c=32): gate p50/p99 ${submit.latency.p50}/${submit.latency.p99} ms; bare client.workflow.start ${bareStart.latency.p50}/${bareStart.latency.p99} ms`,
+    );
+    console.log(
+      `  submit → first status recorded (pending_approval; the start, policy and the first write): ${submit.toFirstStatusMs.p50}/${submit.toFirstStatusMs.p99} ms`,
+    );
+    console.log(
+      `decision (n=${DECISIONS}): approve→started ${decision.approveToStartedMs.p50}/${decision.approveToStartedMs.p99} ms, →succeeded ${decision.approveToSucceededMs.p50}/${decision.approveToSucceededMs.p99} ms; baseline signal→activity ${signalToActivityMs.p50}/${signalToActivityMs.p99} ms`,
+    );
+    console.log(
+      `  approve → started by segment, p50/p99 ms: ${DECISION_SEGMENTS.map((segment) => `${segment} ${decision.segmentsMs[segment]!.p50}/${decision.segmentsMs[segment]!.p99}`).join(', ')}`,
+    );
+    console.log(
+      `  the 5 slowest decisions (started = ${DECISION_SEGMENTS.join(' + ')}): ${slowest.map((entry) => `${entry.started} = ${DECISION_SEGMENTS.map((segment) => entry[segment]).join(' + ')}`).join('; ')}`,
+    );
+    const waited = (kind: keyof typeof transferWaits) =>
+      `${transferWaits[kind].meanMs} ms mean, ${Math.round(transferWaits[kind].over20msShare * 100)}% over 20 ms (n=${transferWaits[kind].tasks})`;
+    console.log(
+      `  Temporal server during scenario 4, each task to dispatch waiting for the history queue reader: activities ${waited('activity')}; workflow tasks ${waited('workflowTask')}`,
+    );
+    console.log(
+      `  the 5 slowest signals → activity: ${[...signalSamples]
+        .sort((a, b) => b - a)
+        .slice(0, 5)
+        .join(', ')} ms`,
+    );
+    console.log(
+      '\npending  all pending (s)  worker RSS waiting/peak (MiB)  API RSS waiting/peak  worker up (s)  ready again (s)  drain/s',
+    );
     for (const p of pending) {
-      console.log(`${String(p.pending).padEnd(9)}${String(p.submitToAllPendingSeconds).padEnd(17)}${`${p.rssWhileWaitingMiB.worker}/${p.peakRssMiB.worker}`.padEnd(30)}${`${p.rssWhileWaitingMiB.api}/${p.peakRssMiB.api}`.padEnd(22)}${String(p.workerUpSeconds).padEnd(15)}${String(p.readyAgainSeconds).padEnd(17)}${p.drainPerSecond}`);
+      console.log(
+        `${String(p.pending).padEnd(9)}${String(p.submitToAllPendingSeconds).padEnd(17)}${`${p.rssWhileWaitingMiB.worker}/${p.peakRssMiB.worker}`.padEnd(30)}${`${p.rssWhileWaitingMiB.api}/${p.peakRssMiB.api}`.padEnd(22)}${String(p.workerUpSeconds).padEnd(15)}${String(p.readyAgainSeconds).padEnd(17)}${p.drainPerSecond}`,
+      );
     }
-    console.log(`\npolicy: single statement ${policy.singleStatement.decisionsPerSecond}/s (p99 ${policy.singleStatement.latencyMicros.p99} µs); 50-statement migration ${policy.migration50.decisionsPerSecond}/s (p99 ${policy.migration50.latencyMicros.p99} µs)`);
+    console.log(
+      `\npolicy: single statement ${policy.singleStatement.decisionsPerSecond}/s (p99 ${policy.singleStatement.latencyMicros.p99} µs); 50-statement migration ${policy.migration50.decisionsPerSecond}/s (p99 ${policy.migration50.latencyMicros.p99} µs)`,
+    );
     console.log('\ntargets');
     for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
 
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+    const machine = {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    };
     const figures = {
-      baseline: { throughput: levels.map((level) => level.baseline), cpuMsPerRequestAt32: baselineCpuMs, signalToActivityMs, bareStartMs: bareStart.latency },
-      gate: { throughput: levels.map((level) => level.gate), cpuMsPerRequestAt32: gateCpuMs, submitMs: submit.latency, submitToFirstStatusMs: submit.toFirstStatusMs, ...decision },
+      baseline: {
+        throughput: levels.map((level) => level.baseline),
+        cpuMsPerRequestAt32: baselineCpuMs,
+        signalToActivityMs,
+        bareStartMs: bareStart.latency,
+      },
+      gate: {
+        throughput: levels.map((level) => level.gate),
+        cpuMsPerRequestAt32: gateCpuMs,
+        submitMs: submit.latency,
+        submitToFirstStatusMs: submit.toFirstStatusMs,
+        ...decision,
+      },
       roundsAt32,
       // Every sample of scenario 4, in the order taken (they alternate): the tail is two or three of them.
       decisionSamples: { gate: decisions, baselineSignalToActivityMs: signalSamples },
       pending,
       policy,
     };
-    writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), commit, quick, machine, figures, targets }, null, 2)}\n`);
+    writeFileSync(
+      jsonFile,
+      `${JSON.stringify({ date: new Date().toISOString(), commit, quick, machine, figures, targets }, null, 2)}\n`,
+    );
     console.log(`\nwrote ${jsonFile}`);
   } finally {
     await h.close().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));

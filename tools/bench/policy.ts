@@ -20,7 +20,9 @@ const MIGRATION = Array.from({ length: 10 }, (_, index) => [
   `CREATE INDEX IF NOT EXISTS customers_extra_${index} ON customers (extra_${index})`,
   `ALTER TABLE customers ALTER COLUMN extra_${index} SET DEFAULT 'none'`,
   `COMMENT ON COLUMN customers.extra_${index} IS 'backfilled from plan'`,
-]).flat().join(';\n');
+])
+  .flat()
+  .join(';\n');
 
 function measure(sqls: string[], seconds: number) {
   const policy = loadPolicy(path.join(__dirname, '../../config/policy.yaml'));
@@ -28,7 +30,15 @@ function measure(sqls: string[], seconds: number) {
   const deadline = performance.now() + seconds * 1000;
   let index = 0;
   while (performance.now() < deadline) {
-    const request = { id: 'req_bench', agent: 'billing-agent', connector: 'postgres' as const, target: 'app-db', reason: 'bench', metadata: {}, command: { sql: sqls[index++ % sqls.length]! } };
+    const request = {
+      id: 'req_bench',
+      agent: 'billing-agent',
+      connector: 'postgres' as const,
+      target: 'app-db',
+      reason: 'bench',
+      metadata: {},
+      command: { sql: sqls[index++ % sqls.length]! },
+    };
     const begin = performance.now();
     const prepared = policyInputFor(request, policy);
     if (prepared.ok) policy.decide(prepared.input);

@@ -21,7 +21,10 @@ import { createPool } from '../../store/pool';
 const ROOT = path.join(__dirname, '../..');
 export const AGENT_TOKEN = 'fault-agent-token-00000000000001';
 /** Ten dba reviewers, so ten can approve one request at once. */
-export const REVIEWERS = Array.from({ length: 10 }, (_, index) => ({ id: `r${index + 1}`, token: `fault-reviewer-${String(index + 1).padStart(2, '0')}-000000000000` }));
+export const REVIEWERS = Array.from({ length: 10 }, (_, index) => ({
+  id: `r${index + 1}`,
+  token: `fault-reviewer-${String(index + 1).padStart(2, '0')}-000000000000`,
+}));
 
 // Reads run at once (the benchmarks' SELECT 1); writes wait for a dba; reasons starting
 // "expire:" wait 4 s. The fault scenarios' commands are all writes.
@@ -48,7 +51,13 @@ export interface GateProcess {
 
 export interface ApiProcess extends GateProcess {
   url: string;
-  call<T = Record<string, unknown>>(method: string, route: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  call<T = Record<string, unknown>>(
+    method: string,
+    route: string,
+    token: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
 }
 
 export interface RequestOutcome {
@@ -77,7 +86,12 @@ export function rssMiB(gate: GateProcess): number {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -88,7 +102,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 export class Harness {
@@ -117,7 +133,10 @@ export class Harness {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
     this.bareClient = new Client({ connection });
-    this.client = new Client({ connection, dataConverter: dataConverter(loadSettings({ PAYLOAD_KEYS: env.PAYLOAD_KEYS }).PAYLOAD_KEYS) });
+    this.client = new Client({
+      connection,
+      dataConverter: dataConverter(loadSettings({ PAYLOAD_KEYS: env.PAYLOAD_KEYS }).PAYLOAD_KEYS),
+    });
   }
 
   static async create(scratch: string): Promise<Harness> {
@@ -133,15 +152,29 @@ export class Harness {
     const targetUrl = new URL(databaseUrl(postgres.url, 'target'));
     targetUrl.username = 'fault_executor';
     targetUrl.password = password;
-    await withClient(targetUrl.toString(), (client) => client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'));
+    await withClient(targetUrl.toString(), (client) =>
+      client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'),
+    );
 
     const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const temporalStart = () =>
-      startDevServer({ binary, port, uiPort, metricsPort, namespace: 'default', dbFile: path.join(scratch, 'temporal.sqlite'), synchronous: 'NORMAL' });
+      startDevServer({
+        binary,
+        port,
+        uiPort,
+        metricsPort,
+        namespace: 'default',
+        dbFile: path.join(scratch, 'temporal.sqlite'),
+        synchronous: 'NORMAL',
+      });
     const temporal = await temporalStart();
 
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath, logger: undefined });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      failureConverterPath,
+      logger: undefined,
+    });
     writeFileSync(bundlePath, code);
     const files = {
       POLICY_FILE: path.join(scratch, 'policy.yaml'),
@@ -153,7 +186,10 @@ export class Harness {
       files.PRINCIPALS_FILE,
       `principals:\n  - { id: fault-agent, kind: agent, token: ${AGENT_TOKEN} }\n${REVIEWERS.map((r) => `  - { id: ${r.id}, kind: reviewer, groups: [dba], token: ${r.token} }`).join('\n')}\n`,
     );
-    writeFileSync(files.TARGETS_FILE, 'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n');
+    writeFileSync(
+      files.TARGETS_FILE,
+      'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n',
+    );
     const env = {
       ...files,
       DATABASE_URL: databaseUrl(postgres.url, 'gate'),
@@ -171,7 +207,16 @@ export class Harness {
     await migrate(migrationPool);
     await migrationPool.end();
     const connection = await Connection.connect({ address: temporal.address });
-    return new Harness(scratch, postgres, postgresPort, temporal, temporalStart, env, connection, `http://127.0.0.1:${metricsPort}/metrics`);
+    return new Harness(
+      scratch,
+      postgres,
+      postgresPort,
+      temporal,
+      temporalStart,
+      env,
+      connection,
+      `http://127.0.0.1:${metricsPort}/metrics`,
+    );
   }
 
   /** Task queues of its own for a scenario, so nothing left by another scenario is polled. */
@@ -182,7 +227,11 @@ export class Harness {
 
   /** Any script of the repository as a process with the harness's environment (and `env`). */
   spawn(script: string, env: Record<string, string>): GateProcess {
-    const child = spawn(process.execPath, [...this.nodeFlags, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.nodeFlags, '--import', 'tsx', path.join(ROOT, script)], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output: string[] = [];
     const keep = (chunk: Buffer) => {
       output.push(chunk.toString());
@@ -211,17 +260,25 @@ export class Harness {
   }
 
   /** A worker process (`npm run worker`); resolves once each of its workers polls. */
-  startWorker(queues: Record<string, string>, role: 'all' | 'orchestrator' | 'executor' = 'all', env: Record<string, string> = {}): Promise<GateProcess> {
+  startWorker(
+    queues: Record<string, string>,
+    role: 'all' | 'orchestrator' | 'executor' = 'all',
+    env: Record<string, string> = {},
+  ): Promise<GateProcess> {
     return this.startWorkerScript('worker/main.ts', { ...queues, ...env, WORKER_ROLE: role }, role === 'all' ? 2 : 1);
   }
 
   /** Any script that runs Temporal workers; resolves once `workers` of them report RUNNING. */
   async startWorkerScript(script: string, env: Record<string, string>, workers = 1): Promise<GateProcess> {
     const worker = this.spawn(script, env);
-    await waitFor(`${script} to run ${workers} worker(s)`, async () => {
-      if (worker.child.exitCode !== null) throw new Error(`worker exited: ${worker.output.join('')}`);
-      return (worker.output.join('').match(/state: 'RUNNING'/g)?.length ?? 0) >= workers;
-    }, 60_000).catch((error: Error) => {
+    await waitFor(
+      `${script} to run ${workers} worker(s)`,
+      async () => {
+        if (worker.child.exitCode !== null) throw new Error(`worker exited: ${worker.output.join('')}`);
+        return (worker.output.join('').match(/state: 'RUNNING'/g)?.length ?? 0) >= workers;
+      },
+      60_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n${worker.output.join('').slice(-2000)}`);
     });
     return worker;
@@ -232,17 +289,25 @@ export class Harness {
     const listen = port ?? (await freePort());
     const url = `http://127.0.0.1:${listen}`;
     const api = this.spawn('api/server.ts', { ...queues, PORT: String(listen), HOST: '127.0.0.1', PUBLIC_URL: url });
-    await waitFor('the API to answer', async () => {
-      if (api.child.exitCode !== null) throw new Error(`API exited: ${api.output.join('')}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    }, 60_000);
+    await waitFor(
+      'the API to answer',
+      async () => {
+        if (api.child.exitCode !== null) throw new Error(`API exited: ${api.output.join('')}`);
+        return (await fetch(`${url}/healthz`)).ok;
+      },
+      60_000,
+    );
     return {
       ...api,
       url,
       async call(method, route, token, body, headers = {}) {
         const response = await fetch(`${url}${route}`, {
           method,
-          headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+          headers: {
+            ...(token && { authorization: `Bearer ${token}` }),
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+            ...headers,
+          },
           ...(body !== undefined && { body: JSON.stringify(body) }),
         });
         return { status: response.status, body: (await response.json()) as never };
@@ -251,19 +316,30 @@ export class Harness {
   }
 
   async statuses(ids: string[]): Promise<Map<string, string>> {
-    const rows = await this.pool.query<{ id: string; status: string }>('SELECT id, status FROM requests WHERE id = ANY($1)', [ids]);
+    const rows = await this.pool.query<{ id: string; status: string }>(
+      'SELECT id, status FROM requests WHERE id = ANY($1)',
+      [ids],
+    );
     return new Map(rows.rows.map((row) => [row.id, row.status]));
   }
 
   async waitForStatuses(ids: string[], statuses: string[], timeoutMs = 120_000): Promise<void> {
-    await waitFor(`${ids.length} requests to reach ${statuses.join('|')}`, async () => {
-      const found = await this.statuses(ids);
-      return ids.every((id) => statuses.includes(found.get(id) ?? ''));
-    }, timeoutMs, 500);
+    await waitFor(
+      `${ids.length} requests to reach ${statuses.join('|')}`,
+      async () => {
+        const found = await this.statuses(ids);
+        return ids.every((id) => statuses.includes(found.get(id) ?? ''));
+      },
+      timeoutMs,
+      500,
+    );
   }
 
   async executionsByTag(tags: string[]): Promise<Map<string, number>> {
-    const rows = await this.target.query<{ tag: string; n: number }>('SELECT tag, count(*)::int AS n FROM fault_log WHERE tag = ANY($1) GROUP BY tag', [tags]);
+    const rows = await this.target.query<{ tag: string; n: number }>(
+      'SELECT tag, count(*)::int AS n FROM fault_log WHERE tag = ANY($1) GROUP BY tag',
+      [tags],
+    );
     return new Map(rows.rows.map((row) => [row.tag, row.n]));
   }
 
@@ -305,15 +381,25 @@ export class Harness {
    */
   async leaks(): Promise<{ places: number; hits: string[] }> {
     const auditKey = this.env.AUDIT_KEY!.slice(this.env.AUDIT_KEY!.indexOf(':') + 1);
-    const secrets = [new URL(this.env.FAULT_TARGET_URL!).password, this.env.FAULT_TARGET_URL!, auditKey, Buffer.from(auditKey, 'base64').toString('hex')];
+    const secrets = [
+      new URL(this.env.FAULT_TARGET_URL!).password,
+      this.env.FAULT_TARGET_URL!,
+      auditKey,
+      Buffer.from(auditKey, 'base64').toString('hex'),
+    ];
     const places: [string, string][] = [['process logs', this.logs.join('')]];
     for await (const workflow of this.client.workflow.list()) {
-      places.push([`history of ${workflow.workflowId}`, JSON.stringify(await this.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory())]);
+      places.push([
+        `history of ${workflow.workflowId}`,
+        JSON.stringify(await this.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory()),
+      ]);
     }
     for (const table of ['requests', 'votes', 'audit_events', 'executions', 'notification_deliveries', 'used_links']) {
       places.push([table, JSON.stringify((await this.pool.query(`SELECT * FROM ${table}`)).rows)]);
     }
-    const hits = places.flatMap(([where, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${where} holds ${secret.slice(0, 4)}…`));
+    const hits = places.flatMap(([where, text]) =>
+      secrets.filter((secret) => text.includes(secret)).map((secret) => `${where} holds ${secret.slice(0, 4)}…`),
+    );
     return { places: places.length, hits };
   }
 
@@ -333,7 +419,11 @@ export class Harness {
 }
 
 /** Runs `work` over the items, at most `limit` at a time. */
-export async function eachConcurrently<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function eachConcurrently<T>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -345,7 +435,11 @@ export async function eachConcurrently<T>(items: T[], limit: number, work: (item
 }
 
 /** A submit body for the harness's target; by default a write that inserts `tag` into fault_log. */
-export function submitBody(tag: string, reason = `fault ${tag}`, sql = `INSERT INTO fault_log (tag) VALUES ('${tag}')`) {
+export function submitBody(
+  tag: string,
+  reason = `fault ${tag}`,
+  sql = `INSERT INTO fault_log (tag) VALUES ('${tag}')`,
+) {
   return { connector: 'postgres', target: 'fault-db', command: { sql }, reason };
 }
 
@@ -359,8 +453,14 @@ export async function submitTagged(
 ): Promise<RequestOutcome[]> {
   const outcomes: RequestOutcome[] = [];
   await eachConcurrently(tags, 8, async (tag) => {
-    const response = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, submitBody(tag, command.reason?.(tag), command.sql?.(tag)));
-    if (response.status !== 202) throw new Error(`submit ${tag} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    const response = await api.call<{ id: string }>(
+      'POST',
+      '/v1/requests',
+      AGENT_TOKEN,
+      submitBody(tag, command.reason?.(tag), command.sql?.(tag)),
+    );
+    if (response.status !== 202)
+      throw new Error(`submit ${tag} answered ${response.status}: ${JSON.stringify(response.body)}`);
     outcomes.push({ id: response.body.id, tag, approved, expected });
   });
   return outcomes;
@@ -370,8 +470,10 @@ export async function submitTagged(
 export async function approveAll(api: ApiProcess, outcomes: RequestOutcome[]): Promise<void> {
   await eachConcurrently(outcomes, 8, async ({ id }) => {
     const response = await api.call('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {});
-    if (response.status !== 200) throw new Error(`approve ${id} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 200)
+      throw new Error(`approve ${id} answered ${response.status}: ${JSON.stringify(response.body)}`);
   });
 }
 
-export const tags = (scenario: string, count: number) => Array.from({ length: count }, (_, index) => `${scenario}-${index + 1}-${randomBytes(3).toString('hex')}`);
+export const tags = (scenario: string, count: number) =>
+  Array.from({ length: count }, (_, index) => `${scenario}-${index + 1}-${randomBytes(3).toString('hex')}`);

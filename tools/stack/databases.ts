@@ -28,7 +28,9 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
 }
 
 export async function dropDatabase(serverUrl: string, database: string): Promise<void> {
-  await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${database.replace(/"/g, '""')}" WITH (FORCE)`));
+  await withClient(serverUrl, (client) =>
+    client.query(`DROP DATABASE IF EXISTS "${database.replace(/"/g, '""')}" WITH (FORCE)`),
+  );
 }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -38,11 +40,18 @@ const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * A login role with this password (created, or its password reset), neither superuser nor able
  * to create roles or databases; `memberOf` roles are granted to it.
  */
-export async function ensureLoginRole(serverUrl: string, role: string, password: string, memberOf: string[] = []): Promise<void> {
+export async function ensureLoginRole(
+  serverUrl: string,
+  role: string,
+  password: string,
+  memberOf: string[] = [],
+): Promise<void> {
   await withClient(serverUrl, async (client) => {
     const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
     const verb = found.rowCount ? 'ALTER' : 'CREATE';
-    await client.query(`${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD ${quoteLiteral(password)}`);
+    await client.query(
+      `${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD ${quoteLiteral(password)}`,
+    );
     for (const group of memberOf) await client.query(`GRANT ${quoteIdent(group)} TO ${quoteIdent(role)}`);
   });
 }
@@ -51,7 +60,8 @@ export async function ensureLoginRole(serverUrl: string, role: string, password:
 export async function restrictConnect(serverUrl: string, database: string, roles: string[]): Promise<void> {
   await withClient(serverUrl, async (client) => {
     await client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
-    for (const role of roles) await client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
+    for (const role of roles)
+      await client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
   });
 }
 

@@ -24,7 +24,12 @@ export interface DevServer {
   kill(): Promise<void>;
 }
 
-async function waitUntilServing(address: string, namespace: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -49,15 +54,24 @@ async function waitUntilServing(address: string, namespace: string, child: Child
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const attributes = Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--db-filename', options.dbFile,
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', `synchronous=${options.synchronous}`,
-    '--log-level', 'error',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--db-filename',
+    options.dbFile,
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    `synchronous=${options.synchronous}`,
+    '--log-level',
+    'error',
     ...attributes,
     ...(options.metricsPort === undefined ? [] : ['--metrics-port', String(options.metricsPort)]),
   ];

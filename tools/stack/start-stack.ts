@@ -36,7 +36,11 @@ async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
 
 /** Worker, bundler and dev server logs as JSON lines in the log file (the SDK's timestamps are bigints). */
 function logTo(stream: WriteStream): DefaultLogger {
-  return new DefaultLogger('INFO', (entry) => stream.write(`${JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`));
+  return new DefaultLogger('INFO', (entry) =>
+    stream.write(
+      `${JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`,
+    ),
+  );
 }
 
 async function withMigrationPool(url: string): Promise<void> {
@@ -62,10 +66,16 @@ async function demoTarget(serverUrl: string, dataDir: string): Promise<string> {
   const password = localDatabasePassword(dataDir, role);
   try {
     await ensureLoginRole(serverUrl, role, password);
-    await withClient(demoUrl, (client) => client.query(`ALTER DATABASE approval_gate_demo OWNER TO ${role}; ALTER SCHEMA public OWNER TO ${role}; ALTER TABLE IF EXISTS customers OWNER TO ${role}`));
+    await withClient(demoUrl, (client) =>
+      client.query(
+        `ALTER DATABASE approval_gate_demo OWNER TO ${role}; ALTER SCHEMA public OWNER TO ${role}; ALTER TABLE IF EXISTS customers OWNER TO ${role}`,
+      ),
+    );
     await restrictConnect(serverUrl, 'approval_gate_demo', [role]);
   } catch (error) {
-    console.warn(`the demo target runs as the gate's own database user (could not create ${role}: ${(error as Error).message})`);
+    console.warn(
+      `the demo target runs as the gate's own database user (could not create ${role}: ${(error as Error).message})`,
+    );
     await withClient(demoUrl, (client) => client.query(seed));
     return demoUrl;
   }
@@ -110,7 +120,9 @@ async function main(): Promise<void> {
   let migrationUrl = settings.DATABASE_URL;
   let appRole: string | undefined;
   if (!gateDatabaseUrl) {
-    const embedded = await step('PostgreSQL (embedded)', () => startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true));
+    const embedded = await step('PostgreSQL (embedded)', () =>
+      startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true),
+    );
     stopsInReverse.push(() => embedded.stop());
     await ensureDatabase(embedded.url, 'approval_gate');
     migrationUrl = databaseUrl(embedded.url, 'approval_gate');
@@ -160,7 +172,11 @@ async function main(): Promise<void> {
 
   const clientConnection = await Connection.connect({ address: temporalAddress });
   stopsInReverse.push(() => clientConnection.close());
-  const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(full.PAYLOAD_KEYS) });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(full.PAYLOAD_KEYS),
+  });
   const logger = { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'], stream: logs };
   const app = await step('API', async () => {
     const built = await buildApp({ settings: full, pool, client, principals, logger });

@@ -30,7 +30,9 @@ export function findOrBuildTemporalCli(explicitPath?: string, log: (line: string
   const cached = path.join(cacheDir(), 'temporal');
   if (existsSync(cached)) return cached;
   if (!onPath('go')) {
-    throw new Error('no Temporal CLI found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built');
+    throw new Error(
+      'no Temporal CLI found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built',
+    );
   }
   log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${cacheDir()} (a few minutes, once)...`);
   mkdirSync(cacheDir(), { recursive: true });

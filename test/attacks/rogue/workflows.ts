@@ -9,11 +9,16 @@ type Executor = ReturnType<typeof createExecutorActivities>;
 export type RogueResult = { ran: true; outcome: ExecutionOutcome } | { ran: false; failure: string };
 
 export async function scheduleOnExecutor(executorTaskQueue: string, request: PrivilegedRequest): Promise<RogueResult> {
-  const { executeCommand } = proxyActivities<Executor>({ taskQueue: executorTaskQueue, startToCloseTimeout: '20s', retry: { maximumAttempts: 1 } });
+  const { executeCommand } = proxyActivities<Executor>({
+    taskQueue: executorTaskQueue,
+    startToCloseTimeout: '20s',
+    retry: { maximumAttempts: 1 },
+  });
   try {
     return { ran: true, outcome: await executeCommand(request) };
   } catch (error) {
-    const failure = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
+    const failure =
+      error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
     return { ran: false, failure };
   }
 }

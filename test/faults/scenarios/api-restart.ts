@@ -1,5 +1,13 @@
 import { type RequestStatus, isTerminal } from '../../../domain/request';
-import { AGENT_TOKEN, type Figures, type Harness, approveAll, sleep, submitTagged, tags } from '../../../tools/harness/process-harness';
+import {
+  AGENT_TOKEN,
+  type Figures,
+  type Harness,
+  approveAll,
+  sleep,
+  submitTagged,
+  tags,
+} from '../../../tools/harness/process-harness';
 
 /** 4. kill -9 the API while 20 agents long-poll; start it again: every agent retries and sees the end. */
 export async function apiKilledDuringLongPoll(h: Harness): Promise<Figures> {
@@ -8,14 +16,19 @@ export async function apiKilledDuringLongPoll(h: Harness): Promise<Figures> {
   let api = await h.startApi(queues);
   const port = Number(new URL(api.url).port);
   const outcomes = await submitTagged(api, tags('api-restart', 20), ['succeeded'], true);
-  await h.waitForStatuses(outcomes.map((outcome) => outcome.id), ['pending_approval']);
+  await h.waitForStatuses(
+    outcomes.map((outcome) => outcome.id),
+    ['pending_approval'],
+  );
 
   let retries = 0;
   const seen = outcomes.map(async ({ id }) => {
     // What an agent does: long-poll, and on a dropped connection wait a moment and poll again.
-    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${id}?wait=20`, { headers: { authorization: `Bearer ${AGENT_TOKEN}` } });
+        const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${id}?wait=20`, {
+          headers: { authorization: `Bearer ${AGENT_TOKEN}` },
+        });
         const body = (await response.json()) as { status?: RequestStatus };
         if (body.status && isTerminal(body.status)) return body.status;
       } catch {
@@ -33,6 +46,10 @@ export async function apiKilledDuringLongPoll(h: Harness): Promise<Figures> {
   const statuses = await Promise.all(seen);
   await h.stopProcesses();
   const sawFinal = statuses.filter((status) => status === 'succeeded').length;
-  const figures = await h.figures('4 API kill -9 during long-poll', outcomes, `${sawFinal}/20 agents saw succeeded through their own polling; ${retries} dropped polls retried`);
+  const figures = await h.figures(
+    '4 API kill -9 during long-poll',
+    outcomes,
+    `${sawFinal}/20 agents saw succeeded through their own polling; ${retries} dropped polls retried`,
+  );
   return { ...figures, lost: figures.lost + (outcomes.length - sawFinal) };
 }

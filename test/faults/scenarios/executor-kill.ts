@@ -1,4 +1,11 @@
-import { type Figures, type Harness, approveAll, submitTagged, tags, waitFor } from '../../../tools/harness/process-harness';
+import {
+  type Figures,
+  type Harness,
+  approveAll,
+  submitTagged,
+  tags,
+  waitFor,
+} from '../../../tools/harness/process-harness';
 
 /**
  * 2. kill -9 the executor while the command runs (pg_sleep inside the INSERT): the request ends
@@ -16,7 +23,10 @@ export async function executorKilledMidCommand(h: Harness): Promise<Figures> {
   await h.waitForStatuses(ids, ['pending_approval']);
   await approveAll(api, outcomes);
   await waitFor('every command to be claimed and running', async () => {
-    const claimed = await h.pool.query(`SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1) AND status = 'claimed'`, [ids]);
+    const claimed = await h.pool.query(
+      `SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1) AND status = 'claimed'`,
+      [ids],
+    );
     return claimed.rows[0].n === ids.length;
   });
   await executor.kill9();
@@ -27,9 +37,18 @@ export async function executorKilledMidCommand(h: Harness): Promise<Figures> {
     `SELECT count(*)::int AS n FROM audit_events WHERE request_id = ANY($1) AND step = 'status:outcome_unknown' AND detail->>'error' LIKE '%executor was lost%'`,
     [ids],
   );
-  const attempts = await h.pool.query(`SELECT max(attempt)::int AS n FROM executions WHERE request_id = ANY($1)`, [ids]);
-  const ran = [...(await h.executionsByTag(outcomes.map((outcome) => outcome.tag))).values()].reduce((sum, n) => sum + n, 0);
+  const attempts = await h.pool.query(`SELECT max(attempt)::int AS n FROM executions WHERE request_id = ANY($1)`, [
+    ids,
+  ]);
+  const ran = [...(await h.executionsByTag(outcomes.map((outcome) => outcome.tag))).values()].reduce(
+    (sum, n) => sum + n,
+    0,
+  );
   await h.stopProcesses();
-  const figures = await h.figures('2 executor kill -9 mid-command', outcomes, `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; rows the killed transactions left: ${ran}`);
+  const figures = await h.figures(
+    '2 executor kill -9 mid-command',
+    outcomes,
+    `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; rows the killed transactions left: ${ran}`,
+  );
   return { ...figures, wrongFinal: figures.wrongFinal + (3 - audited.rows[0].n) };
 }

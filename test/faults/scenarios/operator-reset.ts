@@ -19,8 +19,14 @@ export async function operatorResetsAfterExecution(h: Harness): Promise<Figures>
   let rerunsSucceeded = 0;
   for (const id of ids) {
     const events = (await h.client.workflow.getHandle(id).fetchHistory()).events ?? [];
-    const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'executeCommand')!;
-    const taskCompleted = events.filter((event) => event.workflowTaskCompletedEventAttributes && Number(event.eventId) < Number(scheduled.eventId)).at(-1)!;
+    const scheduled = events.find(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'executeCommand',
+    )!;
+    const taskCompleted = events
+      .filter(
+        (event) => event.workflowTaskCompletedEventAttributes && Number(event.eventId) < Number(scheduled.eventId),
+      )
+      .at(-1)!;
     const reset = await h.client.workflowService.resetWorkflowExecution({
       namespace: 'default',
       workflowExecution: { workflowId: id },
@@ -32,7 +38,10 @@ export async function operatorResetsAfterExecution(h: Harness): Promise<Figures>
     // The rerun's executeCommand finds the claim and returns the recorded result instead of running.
     if ((await rerun.result()) === 'succeeded') rerunsSucceeded++;
   }
-  const attempts = await h.pool.query(`SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1) AND attempt = 1`, [ids]);
+  const attempts = await h.pool.query(
+    `SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1) AND attempt = 1`,
+    [ids],
+  );
   await h.stopProcesses();
   return h.figures(
     '7 operator reset after execution',

@@ -15,5 +15,9 @@ export async function workerKilledWhilePending(h: Harness): Promise<Figures> {
   await h.waitForStatuses(ids, ['succeeded', 'failed', 'outcome_unknown']);
   const drainSeconds = ((Date.now() - approvedAt) / 1000).toFixed(1);
   await h.stopProcesses();
-  return h.figures('1 worker kill -9, 100 pending', outcomes, `all approved after a fresh worker started; approve → all finished in ${drainSeconds} s`);
+  return h.figures(
+    '1 worker kill -9, 100 pending',
+    outcomes,
+    `all approved after a fresh worker started; approve → all finished in ${drainSeconds} s`,
+  );
 }
