@@ -163,6 +163,19 @@ function closedDirectory(): string {
 
 const asRoot = process.getuid?.() === 0;
 
+/** Runs a launcher that should refuse to start; returns its exit code and its non-empty stderr lines. */
+async function refusedStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, lines: stderr.split('\n').filter((line) => line.trim() !== '') };
+}
+
 test(
   'npm start where the postgres user cannot reach the data stops with one line and leaves nothing running',
   { skip: !asRoot && 'only root starts PostgreSQL as another user', timeout: 120_000 },
@@ -174,26 +187,18 @@ test(
       ui: await freePort(),
       postgres: await freePort(),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-stack.ts')], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: path.join(closed, 'data'),
-        PORT: String(ports.api),
-        TEMPORAL_DEV_PORT: String(ports.temporal),
-        TEMPORAL_UI_PORT: String(ports.ui),
-        EMBEDDED_POSTGRES_PORT: String(ports.postgres),
-        TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, lines } = await refusedStart([path.join(root, 'tools/stack/start-stack.ts')], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: path.join(closed, 'data'),
+      PORT: String(ports.api),
+      TEMPORAL_DEV_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+      TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
     });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 1);
-    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-    assert.deepEqual(lines.length, 1, stderr);
+    assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(
       lines[0]!,
       new RegExp(
@@ -216,17 +221,12 @@ test(
       TMPDIR: closed,
       TEMPORAL_CLI_PATH: requiredEnv('TEMPORAL_CLI_PATH'),
     };
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'tools/run-tests.ts'), path.join(root, 'test/workflows/voting.test.ts')],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    const { code, lines } = await refusedStart(
+      [path.join(root, 'tools/run-tests.ts'), path.join(root, 'test/workflows/voting.test.ts')],
+      env,
     );
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 1);
-    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-    assert.equal(lines.length, 1, stderr);
+    assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(
       lines[0]!,
       /^the test run could not start: embedded PostgreSQL runs as the postgres system user, which cannot enter /,
