@@ -1,5 +1,6 @@
 // docker-compose.yml cannot run here (no Docker engine), so this keeps it honest against the code.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -107,4 +108,23 @@ test('the README documents every environment variable', () => {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   for (const name of SETTING_NAMES)
     assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), `README lacks a row for ${name}`);
+});
+
+test('every script a command or the code names by path exists (moves leave none behind)', () => {
+  const named = new Set<string>();
+  for (const command of Object.values(scripts))
+    for (const match of command.matchAll(/([\w./-]+\.ts)\b/g)) named.add(match[1]!);
+  const sources = execFileSync('git', ['ls-files', '*.ts'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+  for (const source of sources) {
+    for (const match of readFileSync(path.join(root, source), 'utf8').matchAll(/['"`]((?:[\w-]+\/)+[\w-]+\.ts)['"`]/g))
+      named.add(match[1]!);
+  }
+  const missing = [...named].filter((file) => !existsSync(path.join(root, file)) && !file.startsWith('./'));
+  assert.deepEqual(missing, []);
+  assert.ok(
+    named.has('tools/bench/baseline-worker.ts') && named.has('tools/stack/start-stack.ts'),
+    'the search found the scripts',
+  );
 });

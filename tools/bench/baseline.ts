@@ -18,7 +18,7 @@ export async function startBaselineWorker(
   h: Harness,
 ): Promise<{ taskQueue: string; pid: number | undefined; stop(): Promise<void> }> {
   const { TEMPORAL_TASK_QUEUE: taskQueue } = h.queues('baseline');
-  const worker = await h.startWorkerScript('bench/baseline-worker.ts', { TEMPORAL_TASK_QUEUE: taskQueue! });
+  const worker = await h.startWorkerScript('tools/bench/baseline-worker.ts', { TEMPORAL_TASK_QUEUE: taskQueue! });
   return { taskQueue: taskQueue!, pid: worker.child.pid, stop: () => worker.stop() };
 }
 
