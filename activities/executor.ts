@@ -13,6 +13,7 @@ import {
   recordExecutionRefusal,
 } from '../store/executions';
 import { findApprovedCommand } from '../store/requests';
+import type { ExecutorActivities } from '../temporal/contract';
 
 export interface ExecutorDependencies {
   /** The gate's own database, for the execution ledger. */
@@ -60,11 +61,11 @@ async function checkHandedCommand(
 }
 
 /** Activities of the executor worker, which runs next to the protected resources. */
-export function createExecutorActivities({ pool, targets, executorId }: ExecutorDependencies) {
+export function createExecutorActivities({ pool, targets, executorId }: ExecutorDependencies): ExecutorActivities {
   const sessions = new TargetSessions();
   return {
     /** Runs an approved command at most once and returns its masked, capped result. */
-    async executeCommand(request: PrivilegedRequest): Promise<ExecutionOutcome> {
+    async executeCommand(request) {
       const checked = await checkHandedCommand(pool, request);
       if (!checked.run && checked.outcome) return checked.outcome;
       if (!checked.run) {

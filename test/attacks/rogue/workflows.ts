@@ -1,15 +1,13 @@
 // What someone with Temporal namespace access can run: a workflow of their own, on a task queue of
 // their own, that schedules the gate's execute activity on the executor's task queue with any input.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { createExecutorActivities } from '../../../activities/executor';
 import type { ExecutionOutcome, PrivilegedRequest } from '../../../domain/request';
-
-type Executor = ReturnType<typeof createExecutorActivities>;
+import type { ExecutorActivities } from '../../../temporal/contract';
 
 export type RogueResult = { ran: true; outcome: ExecutionOutcome } | { ran: false; failure: string };
 
 export async function scheduleOnExecutor(executorTaskQueue: string, request: PrivilegedRequest): Promise<RogueResult> {
-  const { executeCommand } = proxyActivities<Executor>({
+  const { executeCommand } = proxyActivities<ExecutorActivities>({
     taskQueue: executorTaskQueue,
     startToCloseTimeout: '20s',
     retry: { maximumAttempts: 1 },
