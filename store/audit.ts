@@ -69,6 +69,20 @@ export function auditAppendCall(event: AuditEvent, firstParam: number): { call: 
   return { call: `${name}(${values.map((_, index) => `$${firstParam + index}`).join(', ')})`, values };
 }
 
+/** A row of audit_events as PostgreSQL returns it. */
+export interface AuditRow {
+  seq: string;
+  request_id: string;
+  step: string;
+  kind: string;
+  actor: string | null;
+  detail: Record<string, unknown>;
+  at: Date;
+  prev_hash: string;
+  hash: string;
+  key_id: string | null;
+}
+
 export interface ChainCheck {
   /** Rows checked before the first broken link (all of them when none is broken). */
   checked: number;
@@ -91,18 +105,7 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
   let afterSeq = '0';
   let checked = 0;
   for (;;) {
-    const batch = await pool.query<{
-      seq: string;
-      request_id: string;
-      step: string;
-      kind: string;
-      actor: string | null;
-      detail: Record<string, unknown>;
-      at: Date;
-      prev_hash: string;
-      hash: string;
-      key_id: string | null;
-    }>(
+    const batch = await pool.query<AuditRow>(
       'SELECT seq, request_id, step, kind, actor, detail, at, prev_hash, hash, key_id FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
       [afterSeq, batchSize],
     );

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
-import { auditHash } from '../../store/audit';
+import { type AuditRow, auditHash } from '../../store/audit';
 import { startUntilRefused } from '../support/start-up';
 import { requiredEnv } from '../support/stack';
 import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
@@ -71,19 +71,6 @@ test("the gate's database role cannot rewrite the audit log", async () => {
   }
 });
 
-interface Row {
-  seq: string;
-  request_id: string;
-  step: string;
-  kind: string;
-  actor: string | null;
-  detail: Record<string, unknown>;
-  at: Date;
-  prev_hash: string;
-  hash: string;
-  key_id: string | null;
-}
-
 test(
   'a rewritten audit row does not verify, even with every plain hash after it recomputed',
   { timeout: 60_000 },
@@ -99,7 +86,7 @@ test(
     assert.equal(clean.ok, true);
     assert.deepEqual(clean.keyIds, ['test-audit-1']);
 
-    const { rows } = await stack.admin.query<Row>('SELECT * FROM audit_events ORDER BY seq');
+    const { rows } = await stack.admin.query<AuditRow>('SELECT * FROM audit_events ORDER BY seq');
     const target = rows.findIndex((row) => row.request_id === id && row.step === 'submitted');
     const restore = async () => {
       await stack.admin.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
@@ -112,7 +99,7 @@ test(
       await stack.admin.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     };
     /** The attacker's rewrite: change the row, then recompute plain SHA-256 for it and every row after. */
-    const rewrite = async (keyId: (row: Row) => string | null) => {
+    const rewrite = async (keyId: (row: AuditRow) => string | null) => {
       await stack.admin.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
       let prev = rows[target - 1]?.hash ?? '0'.repeat(64);
       for (const [index, row] of rows.slice(target).entries()) {
@@ -135,7 +122,7 @@ test(
     };
 
     let passed = 0;
-    const variants: [string, (row: Row) => string | null, RegExp][] = [
+    const variants: [string, (row: AuditRow) => string | null, RegExp][] = [
       ['plain hashes, key ids kept', (row) => row.key_id, /does not match its hash/],
       ['plain hashes, key ids removed', () => null, /not keyed, but rows before it are/],
       [

@@ -9,7 +9,16 @@ import { createLinkSigner } from '../../notifications/links';
 import { listDeliveries } from '../../store/deliveries';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { TEST_LINK_SECRET } from '../support/stack';
-import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  READS_ALLOWED_POLICY,
+  send,
+  startAttackStack,
+  submitBody,
+  submitPending,
+  tally,
+  waitFor,
+} from './support';
 
 let stack: AttackStack;
 let receiver: Receiver;
@@ -158,15 +167,7 @@ describe('outbound calls', () => {
   });
 
   test('webhooks that resolve to this machine are refused at delivery and nothing arrives', async () => {
-    const submitted = await send(
-      stack.baseUrl,
-      'POST',
-      '/v1/requests',
-      'agent',
-      submitBody('UPDATE till SET cash = cash + 1 WHERE id = 1', 'notify'),
-    );
-    const id = submitted.json<{ id: string }>().id;
-    await waitFor(stack, id, ['pending_approval']);
+    const id = await submitPending(stack, 'UPDATE till SET cash = cash + 1 WHERE id = 1', 'notify');
     const deadline = Date.now() + 30_000;
     let deliveries = await listDeliveries(stack.admin, id);
     while (deliveries.filter((delivery) => delivery.status === 'failed').length < 4 && Date.now() < deadline) {
@@ -249,16 +250,7 @@ describe('tampered input', () => {
   });
 
   test('link tokens: one spelling each, and "used" follows the claims, not the text', async () => {
-    const id = (
-      await send(
-        stack.baseUrl,
-        'POST',
-        '/v1/requests',
-        'agent',
-        submitBody('UPDATE till SET cash = cash WHERE id = 1', 'link'),
-      )
-    ).json<{ id: string }>().id;
-    await waitFor(stack, id, ['pending_approval']);
+    const id = await submitPending(stack, 'UPDATE till SET cash = cash WHERE id = 1', 'link');
     const signer = createLinkSigner(TEST_LINK_SECRET, 'http://gate.test');
     const claims = {
       requestId: id,
@@ -346,16 +338,7 @@ describe('cancel and long-polls', () => {
     'long-polls do not hold a pool connection each: a submit goes through while 40 wait',
     { timeout: 60_000 },
     async () => {
-      const id = (
-        await send(
-          stack.baseUrl,
-          'POST',
-          '/v1/requests',
-          'agent',
-          submitBody('UPDATE till SET cash = cash WHERE id = 1', 'wait on me'),
-        )
-      ).json<{ id: string }>().id;
-      await waitFor(stack, id, ['pending_approval']);
+      const id = await submitPending(stack, 'UPDATE till SET cash = cash WHERE id = 1', 'wait on me');
       const polls = Array.from({ length: 40 }, () => send(stack.baseUrl, 'GET', `/v1/requests/${id}?wait=5`, 'agent'));
       await new Promise((resolve) => setTimeout(resolve, 500));
       const submitted = await send(

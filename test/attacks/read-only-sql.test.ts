@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { requiredEnv } from '../support/stack';
-import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  READS_ALLOWED_POLICY,
+  send,
+  startAttackStack,
+  submitBody,
+  submitPending,
+  tally,
+  waitFor,
+} from './support';
 
 let stack: AttackStack;
 /** A session of the target's role, held open: nothing the agent sends may end or disturb it. */
@@ -131,15 +140,8 @@ test(
   async () => {
     // The test target's statementTimeout is 2 s; the batch lifts it server-side for the statements
     // after the first, then sleeps 30 s.
-    const submitted = await send(
-      stack.baseUrl,
-      'POST',
-      '/v1/requests',
-      'agent',
-      submitBody("SELECT set_config('statement_timeout', '0', true); SELECT pg_sleep(30)", 'slow on purpose'),
-    );
-    const id = submitted.json<{ id: string }>().id;
-    await waitFor(stack, id, ['pending_approval']);
+    const sql = "SELECT set_config('statement_timeout', '0', true); SELECT pg_sleep(30)";
+    const id = await submitPending(stack, sql, 'slow on purpose');
     assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${id}/approve`, 'alice', {})).status, 200);
     const done = await waitFor(stack, id, ['succeeded', 'failed', 'outcome_unknown'], 25_000);
     assert.equal(done.status, 'failed');

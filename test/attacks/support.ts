@@ -133,6 +133,14 @@ export async function waitFor(
   }
 }
 
+/** Submits `sql` as the agent and waits until it is held for approval; returns its id. */
+export async function submitPending(stack: AttackStack, sql: string, reason: string): Promise<string> {
+  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, reason));
+  const id = submitted.json<{ id: string }>().id;
+  await waitFor(stack, id, ['pending_approval']);
+  return id;
+}
+
 /** A tally the suite prints per class: attempts made and how many got through. */
 export function tally(label: string, attempts: number, successes: number): void {
   console.log(`attack class "${label}": ${attempts} attempts, ${successes} successes`);

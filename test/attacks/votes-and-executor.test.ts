@@ -13,7 +13,7 @@ import type { PrivilegedRequest } from '../../domain/request';
 import { decideUpdate } from '../../temporal/contract';
 import type { scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import { type AttackStack, send, startAttackStack, submitPending, tally, waitFor } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -39,12 +39,9 @@ const gold = async () =>
   (await stack.target.query<{ gold: number }>('SELECT gold FROM vault WHERE id = 1')).rows[0]!.gold;
 const TAKE_GOLD = 'UPDATE vault SET gold = gold - 100 WHERE id = 1';
 
-async function pending(reason: string, sql = TAKE_GOLD): Promise<string> {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, reason));
-  const id = submitted.json<{ id: string }>().id;
-  await waitFor(stack, id, ['pending_approval']);
-  return id;
-}
+const pending = (reason: string, sql = TAKE_GOLD) => submitPending(stack, sql, reason);
+/** A vote id the API never issued. */
+const freshVoteId = () => `vote_${randomBytes(8).toString('hex')}`;
 
 async function apiVoteId(requestId: string, reviewer: string): Promise<string> {
   const found = await stack.admin.query<{ id: string }>(
@@ -93,7 +90,7 @@ test('forged decide updates never make a command run', { timeout: 120_000 }, asy
     label: 'invented vote id',
     requestId: invented,
     answer: await forge(invented, {
-      voteId: `vote_${randomBytes(8).toString('hex')}`,
+      voteId: freshVoteId(),
       reviewer: 'bob',
       groups: ['dba'],
       decision: 'approve',
@@ -123,7 +120,7 @@ test('forged decide updates never make a command run', { timeout: 120_000 }, asy
     label: 'groups claimed in the ballot',
     requestId: claimedGroups,
     answer: await forge(claimedGroups, {
-      voteId: `vote_${randomBytes(8).toString('hex')}`,
+      voteId: freshVoteId(),
       reviewer: 'dave',
       groups: ['dba'],
       decision: 'approve',
