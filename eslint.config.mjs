@@ -15,7 +15,11 @@ const MAY_IMPORT = {
   store: ['domain', 'config', 'temporal'],
   workflows: ['domain', 'temporal'],
   activities: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal'],
-  api: ['domain', 'config', 'connectors', 'notifications', 'store', 'temporal'],
+  // The client and the MCP server speak the API's wire contract, api/schemas.ts, and nothing else
+  // of it (ONLY_THE_WIRE_CONTRACT); the API mounts the MCP server at /mcp.
+  client: ['domain', 'api'],
+  mcp: ['domain', 'api', 'client'],
+  api: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'client', 'mcp'],
   worker: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'activities', 'workflows'],
   tools: [
     'domain',
@@ -29,8 +33,13 @@ const MAY_IMPORT = {
     'workflows',
     'worker',
     'api',
+    'client',
   ],
+  // Examples import the package's entry points (approval-gate/client, approval-gate/mcp), as a user would.
+  examples: [],
 };
+/** Folders that may import from api/ only its wire contract. */
+const ONLY_THE_WIRE_CONTRACT = ['client', 'mcp'];
 const FOLDERS = [...Object.keys(MAY_IMPORT), 'test'];
 
 /** Workflow code runs in Temporal's deterministic sandbox: no Node built-ins there. */
@@ -57,6 +66,14 @@ function layerRule(folder, { workflowCode = false } = {}) {
               {
                 regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
                 message: `${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'itself'} (docs/adr-013-layout.md)`,
+              },
+            ]
+          : []),
+        ...(ONLY_THE_WIRE_CONTRACT.includes(folder)
+          ? [
+              {
+                regex: '^(\\.\\./)+api/(?!schemas$)',
+                message: `${folder}/ may import from api/ only its wire contract, api/schemas (docs/adr-014-agents.md)`,
               },
             ]
           : []),

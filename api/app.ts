@@ -21,6 +21,14 @@ import { decisionRoutes } from './routes/decisions';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { requestRoutes } from './routes/requests';
+import { mcpRoutes } from './routes/mcp';
+import { meRoutes } from './routes/me';
+import { policyRoutes } from './routes/policy';
+import { targetRoutes } from './routes/targets';
+import { loopbackFetch } from './loopback-fetch';
+import { knownTargets } from './known-targets';
+import { loadPolicy } from '../policy/policy';
+import { loadTargetCatalogue } from '../config/targets';
 import { createTemporalGateway } from './temporal-gateway';
 import { type WorkflowStartsOptions, createWorkflowStarts } from './workflow-starts';
 
@@ -44,6 +52,9 @@ export async function buildApp({
   workflowStarts,
 }: AppDependencies): Promise<FastifyInstance> {
   await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
+  // For explaining decisions without submitting (the workers decide with their own copy).
+  const policy = loadPolicy(settings.POLICY_FILE);
+  const targets = knownTargets(loadTargetCatalogue(settings.TARGETS_FILE));
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
     bodyLimit: settings.BODY_LIMIT_BYTES,
@@ -100,10 +111,15 @@ export async function buildApp({
       statusChanges,
       starts,
       limits,
+      targets,
       ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),
     });
     await v1.register(decisionRoutes, { pool, temporal, principals, limits });
     await v1.register(auditRoutes, { pool });
+    await v1.register(meRoutes);
+    await v1.register(policyRoutes, { policy, targets });
+    await v1.register(targetRoutes, { policy, targets });
+    await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });
     await v1.register(codecRoutes, {
       ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
       namespace: settings.TEMPORAL_NAMESPACE,

@@ -3,8 +3,11 @@ import { REQUEST_ID_PATTERN } from '../domain/ids';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
+import { REFUSALS, type RefusalType } from '../domain/refusals';
+import { RISKS, TIMEOUT_ACTIONS, WAIT_UNTIL } from '../domain/request';
 
 export { requestView };
+export type { RequestView } from './request-view';
 
 const storableText = () => z.string().refine(isStorableText, STORABLE_TEXT_RULE);
 
@@ -37,7 +40,10 @@ export const idempotencyHeaders = z.object({
 
 export const requestIdParams = z.object({ id: z.string().regex(REQUEST_ID_PATTERN, 'not a request id') });
 
-export const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
+export const waitQuery = z.object({
+  wait: z.coerce.number().int().min(0).max(60).default(0),
+  until: z.enum(WAIT_UNTIL).default('final'),
+});
 
 export const listQuery = z.object({
   status: z.enum(REQUEST_STATUSES).optional(),
@@ -66,10 +72,90 @@ export const timeline = z.object({
 /** One step of a request's story; `actor` of a signal is the name its sender claimed (channel temporal). */
 export type TimelineEntry = z.infer<typeof timeline>['events'][number];
 
+/**
+ * Every `error` code the API answers with. The typed client (client/) narrows on these, so a
+ * new code is added here first; `HttpError` accepts nothing else.
+ */
+export const API_ERROR_CODES = [
+  'invalid_request',
+  'invalid_sql',
+  'invalid_cursor',
+  'unknown_target',
+  'bad_request',
+  'body_too_large',
+  'unsupported_media_type',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'no_history',
+  'idempotency_key_reused',
+  'callback_host_not_allowed',
+  'callback_address_not_allowed',
+  'rate_limited',
+  'undecryptable',
+  'wrong_namespace',
+  'codec_off',
+  'unavailable',
+  'internal_error',
+  ...(Object.keys(REFUSALS) as RefusalType[]),
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
 export const errorBody = z.object({
-  error: z.string(),
+  error: z.enum(API_ERROR_CODES),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
 export type ErrorBody = z.infer<typeof errorBody>;
+
+/** Who the bearer token belongs to (`GET /v1/me`): MCP and SDK tools offer what this principal may do. */
+export const principalView = z.object({
+  id: z.string(),
+  kind: z.enum(['agent', 'reviewer']),
+  groups: z.array(z.string()),
+});
+export type PrincipalView = z.infer<typeof principalView>;
+
+/** A command to judge without submitting it (`POST /v1/policy/explain`): a submit body, reason optional. */
+export const policyQuestionBody = submitBody
+  .pick({ connector: true, target: true, command: true, metadata: true })
+  .extend({ reason: storableText().max(2000).optional() })
+  .strict();
+export type PolicyQuestionBody = z.infer<typeof policyQuestionBody>;
+
+const stageView = z.object({
+  groups: z.array(z.string()),
+  quorum: z.number(),
+  timeout: z.string(),
+  onTimeout: z.enum(TIMEOUT_ACTIONS),
+  channels: z.array(z.enum(VOTE_CHANNELS)),
+  distinctGroups: z.boolean(),
+});
+
+export const policyExplanation = z.object({
+  decision: z.object({
+    effect: z.enum(['allow', 'deny', 'require_approval']),
+    rule: z.string(),
+    explanation: z.string(),
+    version: z.string(),
+    reason: z.string().optional(),
+    risk: z.enum(RISKS).optional(),
+    stages: z.array(stageView),
+  }),
+  /** What the connector extracted (for postgres, the `sql.*` facts); null when the command does not parse. */
+  facts: z.record(z.string(), z.unknown()).nullable(),
+});
+export type PolicyExplanation = z.infer<typeof policyExplanation>;
+
+export const targetList = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      connector: z.enum(CONNECTORS),
+      /** What the policy decides there for a typical read, write and schema change, in one line. */
+      policy: z.string(),
+    }),
+  ),
+});
+export type TargetList = z.infer<typeof targetList>;

@@ -2,11 +2,10 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../config/env';
+import { REFUSALS, type RefusalType } from '../domain/refusals';
 import {
   type Ballot,
-  REFUSALS,
   REQUEST_WORKFLOW_TYPE,
-  type RefusalType,
   type RequestWorkflow,
   cancelUpdate,
   decideUpdate,

@@ -45,6 +45,8 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /** How long an MCP tool call on /mcp waits for reviewers before answering "pending". */
+  MCP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type Settings = z.infer<typeof envSchema>;

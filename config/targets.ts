@@ -58,3 +58,22 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
   }
   return targets;
 }
+
+/** A target as agents and reviewers may know it: its name and connector, never its connection details. */
+export interface TargetEntry {
+  name: string;
+  connector: PostgresTarget['connector'];
+}
+
+const catalogueFileSchema = z.object({
+  targets: z.record(z.string(), z.looseObject({ connector: postgresTargetSchema.shape.connector })),
+});
+
+/**
+ * The API's view of TARGETS_FILE: names and connectors only. It reads the file without `${ENV}`
+ * interpolation, so the API process needs none of the executor's secrets and never holds one.
+ */
+export function loadTargetCatalogue(file: string): TargetEntry[] {
+  const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
+  return Object.entries(value.targets).map(([name, target]) => ({ name, connector: target.connector }));
+}

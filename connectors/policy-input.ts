@@ -1,6 +1,7 @@
 import { analyseSql } from './postgres/sql-facts';
 import type { PolicyDecision, PrivilegedRequest } from '../domain/request';
-import type { Policy, PolicyInput } from '../policy/policy';
+import type { Policy, PolicyInput, RuleMiss } from '../policy/policy';
+import type { SqlFacts } from '../policy/facts';
 
 /**
  * What the policy sees for a request: the request's fields and the SQL facts from the parser.
@@ -25,4 +26,20 @@ export function policyInputFor(
   }
   const { id, agent, connector, target, reason, metadata } = request;
   return { ok: true, input: { request: { id, agent, connector, target, reason, metadata }, sql: analysis.facts } };
+}
+
+/** A request as someone asking "what would the policy decide?" describes it (no id yet). */
+export type PolicyQuestion = Pick<
+  PrivilegedRequest,
+  'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'
+>;
+
+/** What the policy decides for a request and why; nothing is submitted (`policy check`, the API's explain). */
+export function explainDecision(
+  policy: Policy,
+  question: PolicyQuestion,
+): { decision: PolicyDecision; facts: SqlFacts | undefined; misses: RuleMiss[] } {
+  const prepared = policyInputFor({ id: 'req_policy_explain', ...question }, policy);
+  if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] };
+  return { ...policy.explain(prepared.input), facts: prepared.input.sql };
 }

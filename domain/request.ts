@@ -30,6 +30,19 @@ export function isTerminal(status: RequestStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
+/**
+ * What a wait for a request waits for (the API's long-poll `until`, the client's waitFor): a
+ * final status; the decision (past policy and approval); or the policy's verdict (past evaluating).
+ */
+export const WAIT_UNTIL = ['final', 'decided', 'evaluated'] as const;
+export type WaitUntil = (typeof WAIT_UNTIL)[number];
+
+export function hasReached(status: RequestStatus, until: WaitUntil): boolean {
+  if (until === 'final') return isTerminal(status);
+  if (until === 'decided') return status !== 'evaluating' && status !== 'pending_approval';
+  return status !== 'evaluating';
+}
+
 export const CONNECTORS = ['postgres'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 

@@ -54,20 +54,6 @@ export const decideUpdate = defineUpdate<RequestSnapshot, [Ballot]>('decide');
 export const cancelUpdate = defineUpdate<RequestSnapshot, [{ agent: string }]>('cancel');
 export const stateQuery = defineQuery<RequestSnapshot>('state');
 
-/** Failure types an update validator throws; the API maps each to an HTTP status. */
-export const REFUSALS = {
-  MalformedBallot: 400,
-  NotPending: 409,
-  AlreadyVoted: 409,
-  StageChanged: 409,
-  GroupAlreadyCounted: 403,
-  SelfApproval: 403,
-  NotEligible: 403,
-  ChannelNotAllowed: 403,
-  NotRequester: 403,
-} as const;
-export type RefusalType = keyof typeof REFUSALS;
-
 /** Registered on the server at start (see tools/stack/dev-server.ts) so reviewers can filter in the Web UI. */
 export const searchAttributes = {
   status: defineSearchAttributeKey('GateStatus', 'KEYWORD'),

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { CONNECTORS, type PolicyDecision, RISKS } from '../domain/request';
 import { formatDurationMs } from '../domain/duration';
-import { type Policy, type RuleMiss, loadPolicy } from '../policy/policy';
-import { policyInputFor } from '../connectors/policy-input';
+import { type Policy, loadPolicy } from '../policy/policy';
+import { explainDecision } from '../connectors/policy-input';
 import { ConfigurationError } from '../config/env';
 import { loadYamlFile } from '../config/yaml-file';
 
@@ -56,9 +56,7 @@ const testFileSchema = z
 
 function evaluate(policy: Policy, request: z.infer<typeof requestSchema>) {
   const { sql, ...rest } = request;
-  const prepared = policyInputFor({ id: 'req_policy_cli', ...rest, command: { sql } }, policy);
-  if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] as RuleMiss[] };
-  return { ...policy.explain(prepared.input), facts: prepared.input.sql };
+  return explainDecision(policy, { ...rest, command: { sql } });
 }
 
 const show = (value: unknown) => JSON.stringify(value);

@@ -1,7 +1,7 @@
 // The one decision function: every vote, whichever channel it came from, is checked and
 // counted here. Pure, so the workflow and its tests share it.
 import type { ApprovalStage, RequestStatus, Vote, VoteChannel, VoteDecision } from '../domain/request';
-import type { RefusalType } from '../temporal/contract';
+import type { RefusalType } from '../domain/refusals';
 
 export interface Refusal {
   type: RefusalType;

@@ -32,7 +32,14 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     if (error instanceof HttpError)
       return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message });
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error: error.code ?? 'bad_request', message: error.message });
+      // Fastify's own refusals (FST_ERR_* codes) answer in the API's vocabulary.
+      const code =
+        error.statusCode === 413
+          ? 'body_too_large'
+          : error.statusCode === 415
+            ? 'unsupported_media_type'
+            : 'bad_request';
+      return reply.code(error.statusCode).send({ error: code, message: error.message });
     }
     if (dependencyUnavailable(error)) {
       request.log.warn({ err: error }, 'a dependency is unavailable');

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { REQUEST_ID_PATTERN, newRequestId, requestIdForIdempotencyKey } from '../../domain/ids';
 import { checkCallbackUrl } from '../callback-url';
 import { type RateLimits, perMinute } from '../rate-limits';
-import { type PrivilegedRequest, isTerminal } from '../../domain/request';
+import { type PrivilegedRequest, hasReached } from '../../domain/request';
 import { type RequestRecord, privilegedRequestOf } from '../../domain/request-record';
 import { analyseSql } from '../../connectors/postgres/sql-facts';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
 import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
+import type { KnownTargets } from '../known-targets';
 import type { TemporalGateway } from '../temporal-gateway';
 import type { WorkflowStarts } from '../workflow-starts';
 import {
@@ -36,6 +37,7 @@ export interface RequestRoutesOptions {
   starts: WorkflowStarts;
   /** Per principal and minute (SUBMIT_RATE_LIMIT, DECISION_RATE_LIMIT). */
   limits: RateLimits;
+  targets: KnownTargets;
 }
 
 /**
@@ -86,7 +88,7 @@ function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
 
 export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (
   app,
-  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits },
+  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits, targets },
 ) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
@@ -112,6 +114,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const { principal } = request;
       const key = request.headers['idempotency-key'];
       const body = request.body;
+      targets.check(body.connector, body.target);
       const analysis = analyseSql(body.command.sql);
       if (!analysis.ok) {
         throw new HttpError(
@@ -151,7 +154,8 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     '/v1/requests/:id',
     {
       schema: {
-        summary: 'One request; ?wait=N long-polls up to N seconds for a final status',
+        summary:
+          'One request; ?wait=N long-polls up to N seconds for a final status (&until=decided: for the decision; &until=evaluated: for the policy verdict)',
         params: requestIdParams,
         querystring: waitQuery,
         response: { 200: requestView, 400: errorBody, 401: errorBody, 404: errorBody },
@@ -159,8 +163,9 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     },
     async (request) => {
       const deadline = Date.now() + request.query.wait * 1000;
+      const until = request.query.until;
       let view = await findVisible(pool, request.params.id, request.principal);
-      while (!isTerminal(view.status) && Date.now() < deadline) {
+      while (!hasReached(view.status, until) && Date.now() < deadline) {
         await statusChanges.next(view.id, Math.min(RECHECK_MS, deadline - Date.now()));
         view = await findVisible(pool, request.params.id, request.principal);
       }
