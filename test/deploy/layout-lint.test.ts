@@ -52,3 +52,20 @@ test(
     assert.equal(sandbox.length, 1, 'Node built-ins stay out of workflow code');
   },
 );
+
+test('the client and the MCP server may use only the wire contract of the API', { timeout: 60_000 }, async () => {
+  for (const file of ['client/gate-client.ts', 'mcp/agent-tools.ts']) {
+    assert.deepEqual(
+      await layoutErrors(file, "import { requestView } from '../api/schemas';\nexport const x = requestView;\n"),
+      [],
+    );
+    const reach = await layoutErrors(file, "import { buildApp } from '../api/app';\nexport const x = buildApp;\n");
+    assert.equal(reach.length, 1, file);
+    assert.match(reach[0]!, /may import from api\/ only its wire contract/);
+  }
+  const store = await layoutErrors(
+    'client/gate-client.ts',
+    "import { getRequest } from '../store/requests';\nexport const x = getRequest;\n",
+  );
+  assert.match(store[0] ?? '', /client\/ may import only domain, api/);
+});
