@@ -2,7 +2,8 @@
 // Starts its own dev server and PostgreSQL, prints a table with the ratios the targets are set
 // on, and writes every figure as JSON. `-- --quick` runs smaller sizes (no 10,000 pending).
 // `-- --profile DIR` runs only the gate at concurrency 32 with --cpu-prof on its worker and API
-// processes, and prints where each spent its CPU.
+// processes, and prints where each spent its CPU. `-- --agents` runs only scenario 7, the agent
+// layers (typed client, MCP over HTTP and stdio) next to a bare REST call.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,7 @@ import { summariseProfiles } from './cpu-profile';
 import { meanTransferWaits, readTransferWaits } from './engine-metrics';
 import { cpuPerUnit } from './cpu-time';
 import { policyDecisions } from './policy';
+import { agentLayerLatency, describeLayers } from './agent-layers';
 import { latency, round } from './stats';
 import { Harness } from '../harness/process-harness';
 
@@ -32,6 +34,9 @@ const argument = (name: string) => {
 };
 const jsonFile = path.resolve(argument('--json') ?? 'tools/bench/results.json');
 const profileDir = argument('--profile');
+const agentsOnly = process.argv.includes('--agents');
+const AGENT_READS = quick ? 100 : 200;
+const AGENT_RUNS = quick ? 50 : 100;
 const CONCURRENCIES = [1, 8, 32, 128];
 const PENDING = quick ? [100, 1_000] : [100, 1_000, 10_000];
 const perLevel = (concurrency: number) => Math.max(quick ? 40 : 100, concurrency * (quick ? 5 : 10));
@@ -121,11 +126,21 @@ async function profileGate(h: Harness, dir: string): Promise<void> {
   console.log(`\nprofiles in ${dir} (open them in Chrome DevTools or speedscope)`);
 }
 
+/** Scenario 7 alone (`-- --agents`): prints the table, writes nothing. */
+async function agentLayersOnly(h: Harness): Promise<void> {
+  const queues = h.queues('bench-agents');
+  await h.startWorker(queues, 'all', WORKER_ENV);
+  const api = await h.startApi(queues);
+  log('7. agent layers: bare REST, the typed client, MCP over Streamable HTTP and over stdio, in turn');
+  for (const line of describeLayers(await agentLayerLatency(api, AGENT_READS, AGENT_RUNS))) console.log(line);
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'approval-gate-bench-'));
   const h = await Harness.create(scratch);
   try {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
+    if (agentsOnly) return await agentLayersOnly(h);
     // The baseline's worker and the gate's worker and API run side by side; whichever is not
     // being measured sits idle in its long-polls.
     const baseline = await startBaselineWorker(h);
@@ -188,6 +203,8 @@ async function main(): Promise<void> {
       ),
     };
     const slowest = [...decisions].sort((a, b) => b.started - a.started).slice(0, 5);
+    log('7. agent layers: bare REST, the typed client, MCP over Streamable HTTP and over stdio, in turn');
+    const agentLayers = await agentLayerLatency(api, AGENT_READS, AGENT_RUNS);
     await h.stopProcesses();
 
     const pending: Awaited<ReturnType<typeof pendingScale>>[] = [];
@@ -299,6 +316,7 @@ async function main(): Promise<void> {
     console.log(
       `\npolicy: single statement ${policy.singleStatement.decisionsPerSecond}/s (p99 ${policy.singleStatement.latencyMicros.p99} µs); 50-statement migration ${policy.migration50.decisionsPerSecond}/s (p99 ${policy.migration50.latencyMicros.p99} µs)`,
     );
+    for (const line of describeLayers(agentLayers)) console.log(line);
     console.log('\ntargets');
     for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
 
@@ -329,6 +347,7 @@ async function main(): Promise<void> {
       decisionSamples: { gate: decisions, baselineSignalToActivityMs: signalSamples },
       pending,
       policy,
+      agentLayers,
     };
     writeFileSync(
       jsonFile,
