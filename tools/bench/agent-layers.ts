@@ -102,7 +102,8 @@ export function describeLayers(figures: LayerFigures): string[] {
   const row = (way: Way) => {
     const cell = (which: keyof LayerFigures) => {
       const { p50, p99 } = figures[which][way];
-      const added = way === 'rest' ? '' : ` (+${(p50 - figures[which].rest.p50).toFixed(1)})`;
+      const difference = p50 - figures[which].rest.p50;
+      const added = way === 'rest' ? '' : ` (${difference < 0 ? '-' : '+'}${Math.abs(difference).toFixed(1)})`;
       return `${`${p50}/${p99}`.padEnd(12)}${added.padEnd(10)}`;
     };
     return `  ${names[way].padEnd(22)}${cell('read')}  ${cell('run')}`;
