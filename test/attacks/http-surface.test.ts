@@ -52,65 +52,83 @@ const requestCount = async () =>
 
 describe('encoded paths', () => {
   const ID = 'req_01JZZZZZZZZZZZZZZZZZZZZZZZ';
-  const ROUTES: [string, string][] = [
-    ['POST', '/v1/requests'],
-    ['GET', '/v1/requests'],
-    ['GET', `/v1/requests/${ID}`],
-    ['GET', `/v1/requests/${ID}/history`],
-    ['POST', `/v1/requests/${ID}/approve`],
-    ['POST', `/v1/requests/${ID}/reject`],
-    ['POST', `/v1/requests/${ID}/cancel`],
-    ['GET', '/v1/audit/verify'],
-    ['POST', '/v1/codec/encode'],
-    ['POST', '/v1/codec/decode'],
-  ];
+  /**
+   * Every authenticated route, read from the app's own OpenAPI document (so a route added later is
+   * tried too): everything under /v1 and the MCP endpoint.
+   */
+  const authenticatedRoutes = (): [string, string][] => {
+    const paths = (stack.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths;
+    return Object.entries(paths)
+      .filter(([path]) => path.startsWith('/v1/') || path === '/mcp')
+      .flatMap(([path, operations]) =>
+        Object.keys(operations)
+          .filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+          .map((method): [string, string] => [method.toUpperCase(), path.replace('{id}', ID)]),
+      );
+  };
   /** Spellings of one path that a router may (or may not) take for it. */
   const spellings = (path: string): string[] => {
-    const rest = path.slice('/v1/'.length);
-    const first = rest[0]!;
+    const [, top = '', rest = ''] = /^\/([^/]+)\/?(.*)$/.exec(path)!;
+    const tail = rest ? `/${rest}` : '';
+    const encodedFirst = `%${top.charCodeAt(0).toString(16)}${top.slice(1)}`;
     return [
       path,
-      `/%76%31/${rest}`,
-      `/v%31/${rest}`,
-      `/%2576%2531/${rest}`,
-      `/v1/%${first.charCodeAt(0).toString(16)}${rest.slice(1)}`,
-      `//v1/${rest}`,
-      `/v1//${rest}`,
-      `/./v1/${rest}`,
-      `/v1/./${rest}`,
-      `/x/../v1/${rest}`,
-      `/V1/${rest}`,
-      `/v1/${rest}/`,
-      `/v1/${rest};x`,
-      `/v1/${rest}%00`,
-      `/v1%2F${rest}`,
-      `/v1/${rest}?wait=1&limit=1`,
-      `/v1/${rest.toUpperCase()}`,
+      `/${[...top].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}${tail}`,
+      `/${top.slice(0, -1)}%${top.at(-1)!.charCodeAt(0).toString(16)}${tail}`,
+      `/${[...top].map((c) => `%25${c.charCodeAt(0).toString(16)}`).join('')}${tail}`,
+      rest ? `/${top}/%${rest.charCodeAt(0).toString(16)}${rest.slice(1)}` : `/${encodedFirst}`,
+      `//${top}${tail}`,
+      rest ? `/${top}//${rest}` : `/${top}//`,
+      `/./${top}${tail}`,
+      `/${top}/.${tail}`,
+      `/x/../${top}${tail}`,
+      `/${top.toUpperCase()}${tail}`,
+      `${path}/`,
+      `${path};x`,
+      `${path}%00`,
+      rest ? `/${top}%2F${rest}` : `/${top}%2F`,
+      `${path}?wait=1&limit=1`,
+      `/${top}${tail.toUpperCase()}`,
     ];
   };
 
-  test('no spelling of any /v1 route reaches a handler without a principal', { timeout: 120_000 }, async () => {
-    const rowsBefore = await requestCount();
-    let attempts = 0;
-    let reached = 0;
-    for (const [method, route] of ROUTES) {
-      for (const path of spellings(route)) {
-        attempts += 1;
-        const answer = await send(
-          stack.baseUrl,
-          method,
-          path,
-          null,
-          method === 'POST' ? submitBody('SELECT 1') : undefined,
-        );
-        const safe = [400, 401, 404].includes(answer.status);
-        if (!safe) reached += 1;
-        assert.ok(safe, `${method} ${path} answered ${answer.status}: ${answer.text}`);
-      }
-    }
-    tally('encoded paths without a token', attempts, reached);
-    assert.equal(await requestCount(), rowsBefore, 'a request was recorded');
+  test('the route list comes from the app and holds every authenticated route', () => {
+    const routes = authenticatedRoutes().map(([method, path]) => `${method} ${path}`);
+    for (const known of [
+      'POST /v1/requests',
+      `POST /v1/requests/${ID}/approve`,
+      'POST /v1/policy/explain',
+      'POST /mcp',
+    ])
+      assert.ok(routes.includes(known), `${known} missing from ${routes.join(', ')}`);
   });
+
+  test(
+    'no spelling of any authenticated route reaches a handler without a principal',
+    { timeout: 120_000 },
+    async () => {
+      const rowsBefore = await requestCount();
+      let attempts = 0;
+      let reached = 0;
+      for (const [method, route] of authenticatedRoutes()) {
+        for (const path of spellings(route)) {
+          attempts += 1;
+          const answer = await send(
+            stack.baseUrl,
+            method,
+            path,
+            null,
+            method === 'POST' ? submitBody('SELECT 1') : undefined,
+          );
+          const safe = [400, 401, 404].includes(answer.status);
+          if (!safe) reached += 1;
+          assert.ok(safe, `${method} ${path} answered ${answer.status}: ${answer.text}`);
+        }
+      }
+      tally('encoded paths without a token', attempts, reached);
+      assert.equal(await requestCount(), rowsBefore, 'a request was recorded');
+    },
+  );
 
   test('a token does not open reviewer routes to an agent by another spelling', async () => {
     for (const path of spellings(`/v1/audit/verify`)) {
