@@ -88,6 +88,11 @@ export async function buildApp({
   const starts = createWorkflowStarts({ pool, temporal, log: app.log }, workflowStarts);
   app.addHook('onClose', () => starts.close());
 
+  const codecOptions = {
+    ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
+    namespace: settings.TEMPORAL_NAMESPACE,
+    corsOrigins: settings.CODEC_CORS_ORIGINS ?? [],
+  };
   // Everything under /v1 is one encapsulated scope: its authentication hook and rate limits
   // belong to its routes, so no spelling of a path reaches one of them without a principal.
   await app.register(async (v1) => {
@@ -120,12 +125,9 @@ export async function buildApp({
     await v1.register(policyRoutes, { policy, targets });
     await v1.register(targetRoutes, { policy, targets });
     await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });
-    await v1.register(codecRoutes, {
-      ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
-      namespace: settings.TEMPORAL_NAMESPACE,
-      corsOrigins: settings.CODEC_CORS_ORIGINS ?? [],
-    });
+    await v1.register(codecRoutes, { ...codecOptions, access: 'reviewers', prefix: '/v1/codec' });
   });
+  if (settings.LOCAL_CODEC) await app.register(codecRoutes, { ...codecOptions, access: 'loopback', prefix: '/codec' });
   const links = settings.LINK_SECRET ? createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) : undefined;
   await app.register(linkRoutes, { pool, temporal, principals, ...(links && { links }) });
   return app;

@@ -12,6 +12,7 @@ import {
 } from '../temporal/contract';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
+import { workflowSummary } from './workflow-summary';
 import type { TimelineEntry } from './schemas';
 
 /** The API's only way into Temporal: start a request's workflow, vote, cancel, read its history. */
@@ -47,6 +48,7 @@ export function createTemporalGateway(
         workflowId: request.id,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [request, { executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],
+        ...workflowSummary(request),
         // A retried submit (same Idempotency-Key) finds the running workflow instead of a second one.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

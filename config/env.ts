@@ -38,6 +38,11 @@ const envSchema = z.object({
     .pipe(z.array(z.url({ message: 'list origins such as http://localhost:8233' })))
     .transform((origins) => origins.map((origin) => new URL(origin).origin))
     .optional(),
+  /**
+   * Serve the codec without a token at /codec, to loopback callers only, so the local Temporal
+   * UI (which cannot send a gate token) shows decoded payloads. `npm start` sets it.
+   */
+  LOCAL_CODEC: z.stringbool({ error: 'LOCAL_CODEC is true or false' }).default(false),
   WORKER_ROLE: z.enum(['all', 'orchestrator', 'executor']).default('all'),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
@@ -66,7 +71,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new ConfigurationError(`invalid environment:\n${problems.join('\n')}`);
   }
   const settings = parsed.data;
+  if (settings.LOCAL_CODEC && !isLoopbackHost(settings.HOST))
+    throw new ConfigurationError(
+      `LOCAL_CODEC serves decrypted payloads without a token, so the API must listen on loopback only: HOST is ${settings.HOST}`,
+    );
   return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR) };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** The API's address as reviewers reach it: one-click links start here. */

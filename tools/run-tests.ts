@@ -15,8 +15,8 @@ import { findOrBuildTemporalCli } from './stack/temporal-cli';
 
 let testProcess: ChildProcess | undefined;
 
-/** The attacks suite runs on its own (`npm run test:attacks`), in a run of its own. */
-const OWN_SUITES = new Set([path.join(__dirname, '../test/attacks')]);
+/** The attack and browser suites run on their own (`npm run test:attacks`, `npm run test:browser`). */
+const OWN_SUITES = new Set([path.join(__dirname, '../test/attacks'), path.join(__dirname, '../test/browser')]);
 
 /** The test files under `dir` (or `dir` itself when it is a file), in order. */
 function testFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[] {

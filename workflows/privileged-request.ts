@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -40,6 +41,7 @@ import {
   searchAttributes,
   stateQuery,
 } from '../temporal/contract';
+import { describeCurrentState } from './current-details';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
@@ -177,6 +179,7 @@ class RequestRun {
       this.stageNumber = index + 1;
       const approval = progressOf(next, this.stageNumber, stages.length);
       this.state.approval = approval;
+      this.showCurrentDetails();
       if (index === 0) {
         const policy = this.policyRecord();
         await this.transition({
@@ -388,6 +391,7 @@ class RequestRun {
       groups: eligibleGroups(this.stage!, voter),
     };
     this.state.votes.push(vote);
+    this.showCurrentDetails();
     const decided = tally(this.stage!, this.stageNumber, this.state.votes);
     if (decided) this.verdict = decided;
     await records.recordCountedVote({ requestId: this.request.id, vote, ...(decided && { decidedStatus: decided }) });
@@ -421,6 +425,12 @@ class RequestRun {
     this.state.status = status;
     upsertSearchAttributes([...this.withNextStatus, { key: searchAttributes.status, value: status }]);
     this.withNextStatus = [];
+    this.showCurrentDetails();
+  }
+
+  /** The Web UI's "current details": not part of history, so it changes nothing a replay checks. */
+  private showCurrentDetails(): void {
+    setCurrentDetails(describeCurrentState(this.state));
   }
 
   private policyRecord() {

@@ -1,6 +1,10 @@
 // The codec server the Temporal Web UI and CLI call to show encrypted payloads
-// (`--ui-codec-endpoint`, `temporal ... --codec-endpoint`): POST /v1/codec/encode and /decode.
+// (`--ui-codec-endpoint`, `temporal ... --codec-endpoint`): POST /v1/codec/encode and /decode for
+// reviewers; with LOCAL_CODEC, also /codec/encode and /decode for loopback callers without a token
+// (the local stack's Web UI cannot send one).
 import cors from '@fastify/cors';
+import ipaddr from 'ipaddr.js';
+import type { FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,6 +19,18 @@ export interface CodecRoutesOptions {
   namespace: string;
   /** Web UI origins allowed to call from a browser (CODEC_CORS_ORIGINS). */
   corsOrigins: string[];
+  /**
+   * `reviewers`: registered at /v1/codec, inside the authenticated scope; `loopback`: at /codec,
+   * for callers on this machine. Each registration has its own prefix, so the CORS preflight route
+   * of each stays under it.
+   */
+  access: 'reviewers' | 'loopback';
+}
+
+function refuseUnlessLoopback(request: FastifyRequest): void {
+  const address = request.socket.remoteAddress ?? '';
+  const loopback = ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
+  if (!loopback) throw new HttpError(403, 'forbidden', 'the local codec answers callers on this machine only');
 }
 
 const base64 = z.base64('not base64');
@@ -42,7 +58,7 @@ const toJson = (payloads: Payload[]) => ({
 
 export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (
   app,
-  { codec, namespace, corsOrigins },
+  { codec, namespace, corsOrigins, access },
 ) => {
   // Scoped to this plugin: only the codec answers cross-origin requests.
   await app.register(cors, {
@@ -55,7 +71,7 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (
 
   for (const direction of ['encode', 'decode'] as const) {
     app.post(
-      `/v1/codec/${direction}`,
+      `/${direction}`,
       {
         // A page of history can hold many results; each payload is already capped by Temporal.
         bodyLimit: 8 * 1024 * 1024,
@@ -67,7 +83,8 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (
         },
       },
       async (request) => {
-        requireReviewer(request);
+        if (access === 'reviewers') requireReviewer(request);
+        else refuseUnlessLoopback(request);
         if (!codec)
           throw new HttpError(404, 'codec_off', 'payload encryption is off on this gate (PAYLOAD_KEYS is not set)');
         // The Web UI names the namespace; the CLI sends the header empty.

@@ -26,6 +26,15 @@ test('defaults apply and a bad variable is named', () => {
   assert.throws(() => loadSettings({ WORKER_ROLE: 'both' }), /WORKER_ROLE: /);
 });
 
+test('LOCAL_CODEC (a codec without a token) starts only with the API on loopback', () => {
+  assert.equal(loadSettings({}).LOCAL_CODEC, false);
+  assert.equal(loadSettings({ LOCAL_CODEC: 'true' }).LOCAL_CODEC, true);
+  assert.equal(loadSettings({ LOCAL_CODEC: 'true', HOST: '::1' }).LOCAL_CODEC, true);
+  for (const HOST of ['0.0.0.0', '192.0.2.2', '::'])
+    assert.throws(() => loadSettings({ LOCAL_CODEC: 'true', HOST }), /LOCAL_CODEC .*loopback only: HOST is/);
+  assert.throws(() => loadSettings({ LOCAL_CODEC: 'yes please' }), /LOCAL_CODEC: /);
+});
+
 test('principals authenticate by token or token hash; bad entries name the line', () => {
   const principals = loadPrincipals(
     file(

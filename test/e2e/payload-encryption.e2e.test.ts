@@ -143,6 +143,8 @@ describe('codec endpoint', () => {
     assert.ok(Buffer.from(decoded.body.payloads[0]!.data, 'base64').toString().includes(canary));
     assert.equal((await call(stack.app, 'POST', '/v1/codec/decode', 'agent', body)).status, 403);
     assert.equal((await call(stack.app, 'POST', '/v1/codec/decode', null, body)).status, 401);
+    // Without LOCAL_CODEC there is no codec outside /v1.
+    assert.equal((await call(stack.app, 'POST', '/codec/decode', null, body)).status, 404);
     const otherNamespace = await call(stack.app, 'POST', '/v1/codec/decode', 'alice', body, {
       'x-namespace': 'someone-else',
     });

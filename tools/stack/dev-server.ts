@@ -13,6 +13,8 @@ export interface DevServerOptions {
   synchronous: 'NORMAL' | 'OFF';
   /** Serve the server's Prometheus metrics on this port (the benchmark reads its queue waits). */
   metricsPort?: number;
+  /** Where the Web UI decodes payloads (`--ui-codec-endpoint`): the gate's local codec. */
+  uiCodecEndpoint?: string;
   log?: (line: string) => void;
 }
 
@@ -74,6 +76,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'error',
     ...attributes,
     ...(options.metricsPort === undefined ? [] : ['--metrics-port', String(options.metricsPort)]),
+    ...(options.uiCodecEndpoint === undefined ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint]),
   ];
   const child = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = options.log ?? (() => undefined);

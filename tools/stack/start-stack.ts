@@ -9,7 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { dataConverter } from '../../temporal/data-converter';
 import { loadPolicy } from '../../policy/policy';
-import { loadSettings } from '../../config/env';
+import { isLoopbackHost, loadSettings } from '../../config/env';
 import { loadWebhooks } from '../../config/webhooks';
 import { loadPrincipals } from '../../config/principals';
 import { loadTargets } from '../../config/targets';
@@ -95,6 +95,10 @@ async function main(): Promise<void> {
 
   let temporalAddress = settings.TEMPORAL_ADDRESS;
   let temporalUi = '(your Temporal cluster UI)';
+  // The dev server's Web UI cannot send a gate token: with the API on loopback, it decodes
+  // payloads through the API's local codec (LOCAL_CODEC), so a reviewer can read what they approve.
+  const apiUrl = `http://${settings.HOST}:${settings.PORT}`;
+  const localCodec = !settings.TEMPORAL_ADDRESS && isLoopbackHost(settings.HOST);
   if (!temporalAddress) {
     const binary = findOrBuildTemporalCli(settings.TEMPORAL_CLI_PATH, (line) => console.log(`  ${line}`));
     const server = await step('Temporal dev server', () =>
@@ -106,6 +110,7 @@ async function main(): Promise<void> {
         dbFile: path.join(settings.DATA_DIR, 'temporal.sqlite'),
         synchronous: 'NORMAL',
         log: (line) => logs.write(line),
+        ...(localCodec && { uiCodecEndpoint: `${apiUrl}/codec` }),
       }),
     );
     stopsInReverse.push(() => server.stop());
@@ -144,6 +149,13 @@ async function main(): Promise<void> {
     LINK_SECRET: settings.LINK_SECRET ?? localLinkSecret(settings.DATA_DIR),
     PAYLOAD_KEYS: settings.PAYLOAD_KEYS ?? localPayloadKeys(settings.DATA_DIR),
     AUDIT_KEY: settings.AUDIT_KEY ?? localAuditKey(settings.DATA_DIR),
+    LOCAL_CODEC: settings.LOCAL_CODEC || localCodec,
+    CODEC_CORS_ORIGINS: [
+      ...(settings.CODEC_CORS_ORIGINS ?? []),
+      ...(localCodec
+        ? [`http://127.0.0.1:${settings.TEMPORAL_UI_PORT}`, `http://localhost:${settings.TEMPORAL_UI_PORT}`]
+        : []),
+    ],
   };
   configureAuditKeys(full.AUDIT_KEY);
   const pool = createPool(gateDatabaseUrl);
@@ -185,7 +197,6 @@ async function main(): Promise<void> {
   });
   stopsInReverse.push(() => app.close());
 
-  const api = `http://${settings.HOST}:${settings.PORT}`;
   const demoTokens =
     principals.demoTokenIds.length > 0
       ? `\n  Demo tokens  accepted for ${principals.demoTokenIds.join(', ')} because this is npm start; \`npm run api\` and \`npm run worker\` refuse them`
@@ -193,18 +204,18 @@ async function main(): Promise<void> {
   console.log(`
 approval-gate is running (Ctrl-C stops everything; starting again resumes pending requests)
   Logs         ${logFile}
-  API          ${api}
-  OpenAPI docs ${api}/docs
-  Temporal UI  ${temporalUi}
+  API          ${apiUrl}
+  OpenAPI docs ${apiUrl}/docs
+  Temporal UI  ${temporalUi}${localCodec ? " (payloads decoded through the API's local codec)" : ''}
   PostgreSQL   ${appRole ? `embedded, data in ${path.join(settings.DATA_DIR, 'postgres')}; the gate connects as ${appRole}` : 'DATABASE_URL'}${demoTokens}
 
 Try it (a write, so it waits for a dba):
-  curl -s -X POST ${api}/v1/requests -H 'Authorization: Bearer demo-agent-token-change-me' \\
+  curl -s -X POST ${apiUrl}/v1/requests -H 'Authorization: Bearer demo-agent-token-change-me' \\
     -H 'Content-Type: application/json' \\
     -d '{"connector":"postgres","target":"app-db","command":{"sql":"UPDATE customers SET plan = '"'"'pro'"'"' WHERE id = 2"},"reason":"customer upgraded"}'
-  curl -s -X POST ${api}/v1/requests/<id>/approve -H 'Authorization: Bearer demo-alice-token-change-me' \\
+  curl -s -X POST ${apiUrl}/v1/requests/<id>/approve -H 'Authorization: Bearer demo-alice-token-change-me' \\
     -H 'Content-Type: application/json' -d '{"comment":"ok"}'
-  curl -s '${api}/v1/requests/<id>?wait=10' -H 'Authorization: Bearer demo-agent-token-change-me'
+  curl -s '${apiUrl}/v1/requests/<id>?wait=10' -H 'Authorization: Bearer demo-agent-token-change-me'
 `);
 }
 
