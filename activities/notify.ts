@@ -93,7 +93,7 @@ export function createNotifyActivities({
         .filter(({ groups }) => groups.length > 0)
         .map(({ webhook, groups }) => {
           const message = reviewerMessage(notice, requestUrl, linksFor(notice, groups));
-          const body = webhook.format === 'slack' ? slackBody(message) : message;
+          const body = webhook.format === 'slack' ? slackBody(message, { interactive: webhook.interactive }) : message;
           return { name: webhook.name, url: webhook.url, body, allowSpecialAddresses: webhook.allowPrivateNetwork };
         });
       const stageEvent = notice.event === 'approval_requested' || notice.event === 'escalated';

@@ -25,6 +25,8 @@ import { mcpRoutes } from './routes/mcp';
 import { meRoutes } from './routes/me';
 import { policyRoutes } from './routes/policy';
 import { targetRoutes } from './routes/targets';
+import { slackRoutes } from './routes/slack';
+import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
 import { knownTargets } from './known-targets';
 import { loadPolicy } from '../policy/policy';
@@ -127,6 +129,20 @@ export async function buildApp({
     await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });
     await v1.register(codecRoutes, { ...codecOptions, access: 'reviewers', prefix: '/v1/codec' });
   });
+  if (settings.SLACK_SIGNING_SECRET) {
+    const slack = createSlackWeb({
+      apiUrl: settings.SLACK_API_URL,
+      ...(settings.SLACK_BOT_TOKEN && { botToken: settings.SLACK_BOT_TOKEN }),
+    });
+    await app.register(slackRoutes, {
+      signingSecret: settings.SLACK_SIGNING_SECRET,
+      pool,
+      temporal,
+      principals,
+      statusChanges,
+      slack,
+    });
+  }
   if (settings.LOCAL_CODEC) await app.register(codecRoutes, { ...codecOptions, access: 'loopback', prefix: '/codec' });
   const links = settings.LINK_SECRET ? createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) : undefined;
   await app.register(linkRoutes, { pool, temporal, principals, ...(links && { links }) });

@@ -50,6 +50,12 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /** Slack's signing secret: with it the API takes Approve/Reject button clicks at /slack/interactions. */
+  SLACK_SIGNING_SECRET: z.string().min(16, 'SLACK_SIGNING_SECRET is the app\'s signing secret from api.slack.com').optional(),
+  /** The Slack app's bot token: opens the reject dialog and looks reviewers up by e-mail. */
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN is a bot token (xoxb-...)').optional(),
+  /** Slack's Web API; a stand-in for tests. Response URLs must be Slack's own hooks host or this origin. */
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
   /** How long an MCP tool call on /mcp waits for reviewers before answering "pending". */
   MCP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });

@@ -13,6 +13,13 @@ const principalSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'tokenSha256 is 64 lower-case hex digits')
       .optional(),
+    /** The reviewer's Slack member id (U…/W…): their Approve and Reject buttons in Slack count as them. */
+    slackUserId: z
+      .string()
+      .regex(/^[UW][A-Z0-9]{2,20}$/, 'slackUserId is a Slack member id such as U024BE7LH')
+      .optional(),
+    /** Matches a Slack user by the e-mail in their Slack profile (needs SLACK_BOT_TOKEN). */
+    email: z.email().optional(),
   })
   .strict()
   .refine((p) => (p.token === undefined) !== (p.tokenSha256 === undefined), {
@@ -34,6 +41,8 @@ export interface PrincipalDirectory {
   find(id: string): Principal | undefined;
   /** Reviewers in any of these groups, in file order. */
   reviewersIn(groups: string[]): Principal[];
+  /** The principal with this Slack member id, or else with this e-mail (case-insensitive). */
+  findBySlackUser(slackUserId: string, email?: string): Principal | undefined;
 }
 
 const DEMO_TOKEN_SUFFIX = '-change-me';
@@ -59,11 +68,21 @@ export function loadPrincipals(file: string): PrincipalDirectory {
   const byId = new Map<string, Principal>();
   const byTokenHash = new Map<string, Principal>();
   const demoTokenIds: string[] = [];
+  const bySlackUser = new Map<string, Principal>();
+  const byEmail = new Map<string, Principal>();
   for (const entry of value.principals) {
     if (entry.token?.endsWith(DEMO_TOKEN_SUFFIX)) demoTokenIds.push(entry.id);
     if (byId.has(entry.id)) throw new ConfigurationError(`${file}: principal ${entry.id} is listed twice`);
     const principal: Principal = { id: entry.id, kind: entry.kind, groups: entry.groups };
     byId.set(entry.id, principal);
+    for (const [index, key] of [
+      [bySlackUser, entry.slackUserId],
+      [byEmail, entry.email?.toLowerCase()],
+    ] as const) {
+      if (key === undefined) continue;
+      if (index.has(key)) throw new ConfigurationError(`${file}: ${key} belongs to two principals`);
+      index.set(key, principal);
+    }
     const hash = entry.tokenSha256 ? Buffer.from(entry.tokenSha256, 'hex') : sha256(entry.token!);
     byTokenHash.set(hash.toString('hex'), principal);
   }
@@ -74,5 +93,7 @@ export function loadPrincipals(file: string): PrincipalDirectory {
     find: (id) => byId.get(id),
     reviewersIn: (groups) =>
       [...byId.values()].filter((p) => p.kind === 'reviewer' && p.groups.some((group) => groups.includes(group))),
+    findBySlackUser: (slackUserId, email) =>
+      bySlackUser.get(slackUserId) ?? (email === undefined ? undefined : byEmail.get(email.toLowerCase())),
   };
 }

@@ -11,8 +11,14 @@ const webhookSchema = z
     groups: z.array(z.string().min(1)).min(1, 'name the reviewer groups this webhook speaks for'),
     /** The URL's host may resolve to loopback, private or link-local addresses (an internal receiver). */
     allowPrivateNetwork: z.boolean().default(false),
+    /** Slack only: add Approve / Reject buttons (the Slack app's interactivity URL is the API's /slack/interactions). */
+    interactive: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((webhook) => !webhook.interactive || webhook.format === 'slack', {
+    message: 'interactive buttons are for format: slack',
+    path: ['interactive'],
+  });
 
 const notificationsFileSchema = z.object({ webhooks: z.array(webhookSchema).default([]) }).strict();
 

@@ -65,10 +65,14 @@ export function reviewerMessage(notice: ReviewerNotice, requestUrl: string, link
 }
 
 // Slack mrkdwn needs only these three escaped; a section's text is capped at 3,000 characters.
-const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+export const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-export function slackBody(message: ReviewerMessage) {
+/** What a Slack button carries back: the request and the stage it was shown for (a later stage refuses it). */
+export const SLACK_ACTIONS = { approve: 'gate_approve', reject: 'gate_reject' } as const;
+export const slackActionValue = (requestId: string, stage: number) => `${requestId}:${stage}`;
+
+export function slackBody(message: ReviewerMessage, { interactive = false }: { interactive?: boolean } = {}) {
   const { request, policy, approval } = message;
   const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${slackEscape(value)}` });
   const blocks: unknown[] = [
@@ -106,6 +110,18 @@ export function slackBody(message: ReviewerMessage) {
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: clip(`*Decide in one click* (each link is personal)\n${lines.join('\n')}`, 3000) },
+    });
+  }
+  const open = message.event === 'approval_requested' || message.event === 'escalated';
+  if (interactive && open) {
+    const value = slackActionValue(request.id, approval.stage);
+    blocks.push({
+      type: 'actions',
+      block_id: 'gate_decision',
+      elements: [
+        { type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', value, text: { type: 'plain_text', text: 'Approve' } },
+        { type: 'button', action_id: SLACK_ACTIONS.reject, style: 'danger', value, text: { type: 'plain_text', text: 'Reject…' } },
+      ],
     });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${request.id} · <${request.url}|API>` }] });

@@ -26,6 +26,40 @@ test('defaults apply and a bad variable is named', () => {
   assert.throws(() => loadSettings({ WORKER_ROLE: 'both' }), /WORKER_ROLE: /);
 });
 
+test('principals map Slack users by member id or e-mail, each to one principal', () => {
+  const principals = loadPrincipals(
+    file(
+      'slack-principals.yaml',
+      `principals:
+  - { id: alice, kind: reviewer, groups: [dba], token: token-alice-0000000001, slackUserId: U0ALICE01 }
+  - { id: bob, kind: reviewer, groups: [dba], token: token-bob-00000000000002, email: Bob@Example.com }
+`,
+    ),
+  );
+  assert.equal(principals.findBySlackUser('U0ALICE01')?.id, 'alice');
+  assert.equal(principals.findBySlackUser('U0SOMEONE', 'bob@example.COM')?.id, 'bob');
+  assert.equal(principals.findBySlackUser('U0SOMEONE', 'carol@example.com'), undefined);
+  assert.equal(principals.findBySlackUser('U0SOMEONE'), undefined);
+  const twice = file(
+    'slack-twice.yaml',
+    `principals:
+  - { id: alice, kind: reviewer, token: token-alice-0000000001, slackUserId: U0SAME001 }
+  - { id: bob, kind: reviewer, token: token-bob-00000000000002, slackUserId: U0SAME001 }
+`,
+  );
+  assert.throws(() => loadPrincipals(twice), /U0SAME001 belongs to two principals/);
+  assert.throws(
+    () =>
+      loadPrincipals(
+        file(
+          'slack-bad.yaml',
+          'principals:\n  - { id: a, kind: reviewer, token: token-a-000000000001, slackUserId: alice }\n',
+        ),
+      ),
+    /slackUserId is a Slack member id/,
+  );
+});
+
 test('LOCAL_CODEC (a codec without a token) starts only with the API on loopback', () => {
   assert.equal(loadSettings({}).LOCAL_CODEC, false);
   assert.equal(loadSettings({ LOCAL_CODEC: 'true' }).LOCAL_CODEC, true);
@@ -117,6 +151,7 @@ test('webhooks interpolate their URL from the environment and refuse bad entries
       format: 'slack',
       groups: ['dba'],
       allowPrivateNetwork: false,
+      interactive: false,
     },
   ]);
   assert.deepEqual(loadWebhooks(undefined), []);

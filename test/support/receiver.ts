@@ -12,6 +12,8 @@ export interface Receiver {
   received: Received[];
   /** Answer with this status from now on (200 by default). */
   answerWith(status: number): void;
+  /** Answer requests to `path` with this JSON body (as Slack's Web API answers its methods). */
+  answerJson(path: string, body: unknown): void;
   /** Resolves once `count` bodies arrived at `path` (or rejects after the timeout). */
   waitFor(path: string, count?: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
@@ -19,13 +21,19 @@ export interface Receiver {
 
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
+  const answers = new Map<string, unknown>();
   let status = 200;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ path: request.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
-      response.writeHead(status).end();
+      const text = Buffer.concat(chunks).toString('utf8');
+      const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded');
+      const path = request.url ?? '/';
+      received.push({ path, body: form ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text || 'null') });
+      if (answers.has(path))
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answers.get(path)));
+      else response.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,6 +44,7 @@ export async function startReceiver(): Promise<Receiver> {
     answerWith: (next) => {
       status = next;
     },
+    answerJson: (path, body) => void answers.set(path, body),
     async waitFor(path, count = 1, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -53,7 +53,7 @@ export const testAuditKeys = loadSettings({ AUDIT_KEY: TEST_AUDIT_KEY }).AUDIT_K
 /** The secret one-click links are signed with in tests (LINK_SECRET). */
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef0123456789';
 
-const PRINCIPALS = `principals:
+export const PRINCIPALS = `principals:
   - { id: billing-agent, kind: agent, token: ${TOKENS.agent} }
   - { id: other-agent, kind: agent, token: ${TOKENS.otherAgent} }
   - { id: alice, kind: reviewer, groups: [dba], token: ${TOKENS.alice} }
@@ -102,6 +102,8 @@ export interface TestStackOptions {
   workflowStarts?: WorkflowStartsOptions;
   /** The database URL the API and workers use; migrations always run as the run's superuser. */
   databaseUrl?: string;
+  /** PRINCIPALS_FILE content instead of PRINCIPALS (keep its tokens: tests call with them). */
+  principals?: string;
 }
 
 export async function startTestStack(policyYaml: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -124,7 +126,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     targets: path.join(dir, 'targets.yaml'),
   };
   writeFileSync(files.policy, policyYaml);
-  writeFileSync(files.principals, PRINCIPALS);
+  writeFileSync(files.principals, options.principals ?? PRINCIPALS);
   writeFileSync(files.targets, TARGETS);
   const notificationsFile = path.join(dir, 'notifications.yaml');
   if (options.notifications) writeFileSync(notificationsFile, options.notifications);

@@ -1,0 +1,163 @@
+// Slack's interactivity endpoint: Approve and Reject buttons on the gate's Slack notices, and the
+// reject dialog's submission. Outside /v1: Slack authenticates with its request signature, not a
+// bearer token. A click counts as the principal whose slackUserId (or e-mail) the clicking user
+// has, and goes through the same vote path as the API (castVote), with the same refusals.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import type { Principal, PrincipalDirectory } from '../../config/principals';
+import { REQUEST_ID_PATTERN } from '../../domain/ids';
+import { type VoteDecision, isTerminal } from '../../domain/request';
+import { SLACK_ACTIONS } from '../../notifications/webhook-bodies';
+import { REJECT_DIALOG, rejectDialog, slackEphemeral, slackOutcomeBody } from '../../notifications/slack-messages';
+import { getRequest } from '../../store/requests';
+import type { StatusChanges } from '../../store/status-changes';
+import { castVote } from '../cast-vote';
+import { HttpError } from '../http-error';
+import { verifySlackSignature } from '../slack-signature';
+import type { SlackWeb } from '../slack-web';
+import type { TemporalGateway } from '../temporal-gateway';
+
+export interface SlackRoutesOptions {
+  signingSecret: string;
+  pool: Pool;
+  temporal: TemporalGateway;
+  principals: PrincipalDirectory;
+  statusChanges: StatusChanges;
+  slack: SlackWeb;
+  /** How long after a decision the channel message waits to show the final status. */
+  followUpMs?: number;
+}
+
+const actionValue = z.string().regex(new RegExp(`^(${REQUEST_ID_PATTERN.source.replace(/^\^|\$$/g, '')}):(\\d{1,3})$`));
+const responseUrl = z.url({ protocol: /^https?$/ });
+
+const blockAction = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().max(64) }),
+  trigger_id: z.string().max(256),
+  response_url: responseUrl,
+  actions: z.array(z.object({ action_id: z.string(), value: actionValue })).length(1),
+});
+
+const viewSubmission = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: z.string().max(64) }),
+  view: z.object({
+    callback_id: z.literal(REJECT_DIALOG),
+    private_metadata: z.string().max(3000),
+    state: z.object({
+      values: z.object({ reason: z.object({ reason: z.object({ value: z.string().min(1).max(2000) }) }) }),
+    }),
+  }),
+});
+
+const dialogContext = z.object({
+  requestId: z.string().regex(REQUEST_ID_PATTERN),
+  stage: z.number().int().min(1),
+  responseUrl,
+});
+
+const payloadSchema = z.discriminatedUnion('type', [blockAction, viewSubmission]);
+
+/** JSON, or undefined (which no schema above accepts) for text that is not. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, options) => {
+  const { signingSecret, pool, temporal, principals, statusChanges, slack, followUpMs = 10 * 60_000 } = options;
+
+  // The signature covers the raw body: keep it as it came.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  /** The principal behind a Slack user, or a refusal the user reads. */
+  async function reviewerFor(slackUserId: string): Promise<Principal | string> {
+    const principal = principals.findBySlackUser(slackUserId, await slack.emailOf(slackUserId));
+    if (!principal) return `Your Slack account is not a gate reviewer (no principal has slackUserId ${slackUserId}).`;
+    if (principal.kind !== 'reviewer') return `${principal.id} is not a reviewer.`;
+    return principal;
+  }
+
+  /** Votes; on success, rewrites the channel message now and again once the request ends. Returns a refusal. */
+  async function vote(
+    reviewer: Principal,
+    ballot: { requestId: string; stage: number; decision: VoteDecision; comment?: string },
+    url: string,
+  ) {
+    try {
+      await castVote(pool, temporal, { ...ballot, reviewer });
+    } catch (error) {
+      if (error instanceof HttpError) return error.message;
+      throw error;
+    }
+    void followUp(ballot.requestId, url);
+    return undefined;
+  }
+
+  async function followUp(requestId: string, url: string): Promise<void> {
+    try {
+      let record = (await getRequest(pool, requestId))!;
+      await slack.respond(url, slackOutcomeBody(record));
+      const deadline = Date.now() + followUpMs;
+      while (!isTerminal(record.status) && Date.now() < deadline) {
+        await statusChanges.next(requestId, Math.min(5_000, deadline - Date.now()));
+        record = (await getRequest(pool, requestId))!;
+      }
+      if (isTerminal(record.status)) await slack.respond(url, slackOutcomeBody(record));
+    } catch (error) {
+      app.log.warn({ err: error, requestId }, 'slack: the channel message could not be updated');
+    }
+  }
+
+  app.post('/slack/interactions', { schema: { hide: true } }, async (request: FastifyRequest, reply) => {
+    const raw = typeof request.body === 'string' ? request.body : '';
+    const verdict = verifySlackSignature(
+      signingSecret,
+      {
+        timestamp: request.headers['x-slack-request-timestamp'] as string | undefined,
+        signature: request.headers['x-slack-signature'] as string | undefined,
+      },
+      raw,
+    );
+    if (!verdict.ok) throw new HttpError(401, 'unauthorized', `not a request from Slack: ${verdict.why}`);
+    const parsed = payloadSchema.safeParse(parseJson(new URLSearchParams(raw).get('payload') ?? ''));
+    if (!parsed.success) throw new HttpError(400, 'bad_request', 'not a gate button or dialog');
+    const payload = parsed.data;
+
+    const reviewer = await reviewerFor(payload.user.id);
+    if (payload.type === 'block_actions') {
+      const [, requestId, stage] = /^(.*):(\d+)$/.exec(payload.actions[0]!.value)!;
+      const ballot = { requestId: requestId!, stage: Number(stage) };
+      if (typeof reviewer === 'string') {
+        await slack.respond(payload.response_url, slackEphemeral(reviewer));
+        return reply.code(200).send();
+      }
+      const action = payload.actions[0]!.action_id;
+      if (action === SLACK_ACTIONS.approve) {
+        const refused = await vote(reviewer, { ...ballot, decision: 'approve' }, payload.response_url);
+        if (refused) await slack.respond(payload.response_url, slackEphemeral(`Not counted: ${refused}`));
+      } else if (action === SLACK_ACTIONS.reject)
+        await slack.openDialog(payload.trigger_id, rejectDialog({ ...ballot, responseUrl: payload.response_url }));
+      else throw new HttpError(400, 'bad_request', `unknown action ${action}`);
+      return reply.code(200).send();
+    }
+
+    // The reject dialog: its context is what we put in private_metadata (signed with the submission).
+    const context = dialogContext.safeParse(parseJson(payload.view.private_metadata));
+    if (!context.success) throw new HttpError(400, 'bad_request', 'the dialog lost its request');
+    const errors = (message: string) =>
+      reply.code(200).send({ response_action: 'errors', errors: { reason: message } });
+    if (typeof reviewer === 'string') return errors(reviewer);
+    const { requestId, stage, responseUrl: url } = context.data;
+    const comment = payload.view.state.values.reason.reason.value;
+    const refused = await vote(reviewer, { requestId, stage, decision: 'reject', comment }, url);
+    return refused ? errors(`Not counted: ${refused}`) : reply.code(200).send();
+  });
+};

@@ -1,0 +1,87 @@
+// What the gate sends back to Slack after a button: the channel message rewritten with who
+// decided and where the request stands (through the interaction's response_url), and the dialog
+// that asks a rejecting reviewer why.
+import type { RequestRecord } from '../domain/request-record';
+import { clip, slackEscape } from './webhook-bodies';
+
+const STATUS_WORDS: Record<RequestRecord['status'], string> = {
+  evaluating: 'Being evaluated',
+  pending_approval: 'Waiting for approval',
+  denied: 'Denied by policy',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  expired: 'Expired without a decision',
+  cancelled: 'Cancelled by the agent',
+  executing: 'Approved, running',
+  succeeded: 'Approved and run',
+  failed: 'Approved, but it failed',
+  outcome_unknown: 'Approved; whether it ran is unknown',
+};
+
+
+/** The channel message as it should read now: replaces the one with the buttons. */
+export function slackOutcomeBody(request: RequestRecord) {
+  const headline = `${STATUS_WORDS[request.status]}: ${request.connector} on ${request.target}`;
+  const votes = request.votes.map(
+    (vote) =>
+      `${vote.decision === 'approve' ? 'Approved' : 'Rejected'} by *${slackEscape(vote.reviewer)}* (${vote.channel}) at ${vote.at}` +
+      (vote.comment ? `: ${slackEscape(vote.comment)}` : ''),
+  );
+  const result =
+    request.status === 'succeeded' && request.result
+      ? [`${request.result.rowCount} row(s)${request.result.truncated ? ', truncated' : ''}`]
+      : request.error
+        ? [`Error: ${slackEscape(request.error)}`]
+        : [];
+  return {
+    replace_original: true,
+    text: `${headline} (${request.id})`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: clip(headline, 150) } },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Agent*\n${slackEscape(request.agent)}` },
+          { type: 'mrkdwn', text: `*Status*\n${request.status}` },
+          { type: 'mrkdwn', text: `*Policy rule*\n${slackEscape(request.policy?.rule ?? 'unknown')}` },
+          { type: 'mrkdwn', text: `*Reason*\n${clip(slackEscape(request.reason), 1900)}` },
+        ],
+      },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(request.command.sql)}\`\`\``, 3000) },
+      },
+      ...(votes.length + result.length > 0
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: clip([...votes, ...result].join('\n'), 3000) } }]
+        : []),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: request.id }] },
+    ],
+  };
+}
+
+/** A short reply only the clicking reviewer sees (a refusal, in words). */
+export function slackEphemeral(text: string) {
+  return { response_type: 'ephemeral', replace_original: false, text };
+}
+
+export const REJECT_DIALOG = 'gate_reject_reason';
+
+/** The reject dialog; what it needs afterwards travels in private_metadata (signed with the submission). */
+export function rejectDialog(context: { requestId: string; stage: number; responseUrl: string }) {
+  return {
+    type: 'modal',
+    callback_id: REJECT_DIALOG,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: 'Reject the request' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: `Why reject ${context.requestId}?` },
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 1, max_length: 2000 },
+      },
+    ],
+  };
+}
