@@ -51,9 +51,15 @@ const envSchema = z.object({
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
   /** Slack's signing secret: with it the API takes Approve/Reject button clicks at /slack/interactions. */
-  SLACK_SIGNING_SECRET: z.string().min(16, 'SLACK_SIGNING_SECRET is the app\'s signing secret from api.slack.com').optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .min(16, "SLACK_SIGNING_SECRET is the app's signing secret from api.slack.com")
+    .optional(),
   /** The Slack app's bot token: opens the reject dialog and looks reviewers up by e-mail. */
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN is a bot token (xoxb-...)').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, 'SLACK_BOT_TOKEN is a bot token (xoxb-...)')
+    .optional(),
   /** Slack's Web API; a stand-in for tests. Response URLs must be Slack's own hooks host or this origin. */
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   /** How long an MCP tool call on /mcp waits for reviewers before answering "pending". */

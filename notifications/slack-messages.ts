@@ -18,7 +18,6 @@ const STATUS_WORDS: Record<RequestRecord['status'], string> = {
   outcome_unknown: 'Approved; whether it ran is unknown',
 };
 
-
 /** The channel message as it should read now: replaces the one with the buttons. */
 export function slackOutcomeBody(request: RequestRecord) {
   const headline = `${STATUS_WORDS[request.status]}: ${request.connector} on ${request.target}`;

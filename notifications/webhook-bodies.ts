@@ -119,8 +119,20 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
       type: 'actions',
       block_id: 'gate_decision',
       elements: [
-        { type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', value, text: { type: 'plain_text', text: 'Approve' } },
-        { type: 'button', action_id: SLACK_ACTIONS.reject, style: 'danger', value, text: { type: 'plain_text', text: 'Reject…' } },
+        {
+          type: 'button',
+          action_id: SLACK_ACTIONS.approve,
+          style: 'primary',
+          value,
+          text: { type: 'plain_text', text: 'Approve' },
+        },
+        {
+          type: 'button',
+          action_id: SLACK_ACTIONS.reject,
+          style: 'danger',
+          value,
+          text: { type: 'plain_text', text: 'Reject…' },
+        },
       ],
     });
   }
