@@ -92,7 +92,8 @@ function layerRule(folder, { workflowCode = false } = {}) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'eslint.config.mjs'] },
+  // Browser assets are served as they are, not part of the TypeScript project.
+  { ignores: ['node_modules/', 'dist/', '.data/', 'test-results/', 'eslint.config.mjs', 'api/inbox/assets/'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -26,6 +26,7 @@ import { meRoutes } from './routes/me';
 import { policyRoutes } from './routes/policy';
 import { targetRoutes } from './routes/targets';
 import { slackRoutes } from './routes/slack';
+import { inboxRoutes } from './inbox/routes';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
 import { knownTargets } from './known-targets';
@@ -129,6 +130,16 @@ export async function buildApp({
     await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });
     await v1.register(codecRoutes, { ...codecOptions, access: 'reviewers', prefix: '/v1/codec' });
   });
+  if (settings.SESSION_SECRET)
+    await app.register(inboxRoutes, {
+      pool,
+      temporal,
+      principals,
+      statusChanges,
+      policy,
+      sessionSecret: settings.SESSION_SECRET,
+      publicOrigin: new URL(publicUrl(settings)).origin,
+    });
   if (settings.SLACK_SIGNING_SECRET) {
     const slack = createSlackWeb({
       apiUrl: settings.SLACK_API_URL,

@@ -13,7 +13,7 @@ export function loopbackFetch(app: FastifyInstance): typeof fetch {
     const injected = app.inject({
       method: (init?.method ?? 'GET') as 'GET' | 'POST',
       url: `${url.pathname}${url.search}`,
-      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      headers: headersOf(init?.headers),
       ...(typeof init?.body === 'string' && { payload: init.body }),
     });
     // An abort stops the waiting (a long-poll in the app ends on its own when its wait is over).
@@ -24,9 +24,15 @@ export function loopbackFetch(app: FastifyInstance): typeof fetch {
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers))
       for (const item of [value].flat()) if (item !== undefined) headers.append(name, String(item));
-    return new Response(response.statusCode === 204 ? null : response.rawPayload, {
+    return new Response(response.statusCode === 204 ? null : new Uint8Array(response.rawPayload), {
       status: response.statusCode,
       headers,
     });
   };
+}
+
+function headersOf(init: HeadersInit | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new Headers(init).forEach((value, name) => (headers[name] = value));
+  return headers;
 }

@@ -50,6 +50,11 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /** Seals the reviewer inbox's session cookies; without it /inbox is off. `npm start` keeps one under DATA_DIR. */
+  SESSION_SECRET: z
+    .string()
+    .min(32, 'SESSION_SECRET must be at least 32 characters (try: openssl rand -hex 32)')
+    .optional(),
   /** Slack's signing secret: with it the API takes Approve/Reject button clicks at /slack/interactions. */
   SLACK_SIGNING_SECRET: z
     .string()

@@ -4,6 +4,8 @@ import type { Pool, PoolClient } from 'pg';
 export interface StatusChanges {
   /** Resolves when `requestId` changes status, or after `timeoutMs`, whichever comes first. */
   next(requestId: string, timeoutMs: number): Promise<void>;
+  /** Calls `listener` with the id of every request whose status changes, until the returned function is called. */
+  subscribe(listener: (requestId: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -15,6 +17,7 @@ const RECONNECT_AFTER_MS = 1_000;
  */
 export function listenForStatusChanges(pool: Pool): StatusChanges {
   const waiters = new Map<string, Set<() => void>>();
+  const listeners = new Set<(requestId: string) => void>();
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   let stopListening: (() => void) | undefined;
@@ -22,6 +25,7 @@ export function listenForStatusChanges(pool: Pool): StatusChanges {
   const wake = (requestId: string) => {
     for (const resolve of waiters.get(requestId) ?? []) resolve();
     waiters.delete(requestId);
+    for (const listener of listeners) listener(requestId);
   };
   const reconnectLater = () => {
     if (!closed) retry = setTimeout(() => void connect(), RECONNECT_AFTER_MS);
@@ -64,8 +68,13 @@ export function listenForStatusChanges(pool: Pool): StatusChanges {
         waiters.set(requestId, (waiters.get(requestId) ?? new Set()).add(done));
       });
     },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     async close() {
       closed = true;
+      listeners.clear();
       clearTimeout(retry);
       stopListening?.();
       for (const requestId of [...waiters.keys()]) wake(requestId);

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Client as PgClient } from 'pg';
-import { call, waitForStatus } from '../support/api';
+import { call, submitBody, waitForStatus } from '../support/api';
 import { AGENT_POLICY, listen, orderStatus, resetAgentOrders } from '../support/agents';
 import { TOKENS, type TestStack, requiredEnv, startTestStack } from '../support/stack';
 
@@ -219,12 +219,7 @@ describe('Streamable HTTP on the API', () => {
 
   test('a reviewer decides through MCP with the same refusals as the API', async () => {
     const sql = "UPDATE agent_orders SET status = 'reviewed' WHERE id = 2";
-    const submitted = await call(stack.app, 'POST', '/v1/requests', 'erin', {
-      connector: 'postgres',
-      target: 'app-db',
-      command: { sql },
-      reason: 'erin asks',
-    });
+    const submitted = await call(stack.app, 'POST', '/v1/requests', 'erin', submitBody(sql, 'erin asks'));
     await waitForStatus(stack.app, submitted.body.id, ['pending_approval']);
     const erin = await overHttp(TOKENS.erin);
     const own = await erin.callTool({ name: 'approve_request', arguments: { requestId: submitted.body.id } });

@@ -15,6 +15,11 @@ export function localLinkSecret(dataDir: string): string {
   return keptSecret(dataDir, 'link-secret', () => randomBytes(32).toString('hex'));
 }
 
+/** The local stack's SESSION_SECRET when none is configured: inbox sessions survive a restart. */
+export function localSessionSecret(dataDir: string): string {
+  return keptSecret(dataDir, 'session-secret', () => randomBytes(32).toString('hex'));
+}
+
 /**
  * The local stack's PAYLOAD_KEYS when none is configured: its history is encrypted like a
  * production one, and pending requests still decrypt after a restart.

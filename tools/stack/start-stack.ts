@@ -17,7 +17,13 @@ import { migrate } from '../../store/migrate';
 import { configureAuditKeys } from '../../store/audit';
 import { createPool } from '../../store/pool';
 import { createWorkers } from '../../worker/create-workers';
-import { localAuditKey, localDatabasePassword, localLinkSecret, localPayloadKeys } from './local-secrets';
+import {
+  localAuditKey,
+  localDatabasePassword,
+  localLinkSecret,
+  localPayloadKeys,
+  localSessionSecret,
+} from './local-secrets';
 import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect, withClient } from './databases';
 import { startDevServer } from './dev-server';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -147,6 +153,7 @@ async function main(): Promise<void> {
     DATABASE_URL: gateDatabaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     LINK_SECRET: settings.LINK_SECRET ?? localLinkSecret(settings.DATA_DIR),
+    SESSION_SECRET: settings.SESSION_SECRET ?? localSessionSecret(settings.DATA_DIR),
     PAYLOAD_KEYS: settings.PAYLOAD_KEYS ?? localPayloadKeys(settings.DATA_DIR),
     AUDIT_KEY: settings.AUDIT_KEY ?? localAuditKey(settings.DATA_DIR),
     LOCAL_CODEC: settings.LOCAL_CODEC || localCodec,
@@ -205,6 +212,7 @@ async function main(): Promise<void> {
 approval-gate is running (Ctrl-C stops everything; starting again resumes pending requests)
   Logs         ${logFile}
   API          ${apiUrl}
+  Inbox        ${apiUrl}/inbox (reviewers sign in with their token)
   OpenAPI docs ${apiUrl}/docs
   Temporal UI  ${temporalUi}${localCodec ? " (payloads decoded through the API's local codec)" : ''}
   PostgreSQL   ${appRole ? `embedded, data in ${path.join(settings.DATA_DIR, 'postgres')}; the gate connects as ${appRole}` : 'DATABASE_URL'}${demoTokens}

@@ -1,0 +1,198 @@
+// The reviewer inbox's pages, rendered on the server. Every value is escaped (the SQL goes
+// through highlight.js, which escapes what it does not mark up); scripts and styles are files of
+// our own, so the pages' CSP allows no inline code at all.
+import escapeHtml from 'escape-html';
+import hljs from 'highlight.js/lib/core';
+import sql from 'highlight.js/lib/languages/sql';
+import type { RequestView, TimelineEntry } from '../schemas';
+import type { PolicyExplanation } from '../schemas';
+
+hljs.registerLanguage('sql', sql);
+
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const e = (value: unknown) => escapeHtml(String(value ?? ''));
+
+export interface PageUser {
+  reviewer: string;
+  csrf: string;
+}
+
+export function layout(title: string, body: string, user?: PageUser): string {
+  const signOut = user
+    ? `<form method="post" action="/inbox/sign-out" class="inline"><input type="hidden" name="csrf" value="${e(user.csrf)}">
+<span>Signed in as <strong>${e(user.reviewer)}</strong></span> <button type="submit">Sign out</button></form>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)} · approval-gate</title>
+<link rel="stylesheet" href="/inbox/assets/inbox.css"><link rel="stylesheet" href="/inbox/assets/sql.css">
+<script src="/inbox/assets/inbox.js" defer></script></head>
+<body><header><a href="/inbox" class="brand">approval-gate</a>${signOut}</header>
+${body}</body></html>`;
+}
+
+export function signInPage(message?: string): string {
+  return layout(
+    'Sign in',
+    `<main><h1>Sign in to review</h1>
+${message ? `<p class="refusal" role="alert">${e(message)}</p>` : ''}
+<form method="post" action="/inbox/sign-in">
+<label for="token">Your reviewer token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>
+<p class="hint">The token is exchanged for a session cookie; it is not kept in the browser.</p></main>`,
+  );
+}
+
+export function messagePage(title: string, message: string, user?: PageUser): string {
+  return layout(
+    title,
+    `<main><h1>${e(title)}</h1><p>${e(message)}</p><p><a href="/inbox">Back to the inbox</a></p></main>`,
+    user,
+  );
+}
+
+const STATUS_CLASS: Partial<Record<RequestView['status'], string>> = {
+  pending_approval: 'waiting',
+  succeeded: 'good',
+  approved: 'good',
+  executing: 'good',
+  denied: 'bad',
+  rejected: 'bad',
+  failed: 'bad',
+  expired: 'bad',
+  outcome_unknown: 'bad',
+};
+
+const statusBadge = (status: RequestView['status']) =>
+  `<span class="status ${STATUS_CLASS[status] ?? ''}" data-status="${e(status)}">${e(status.replace('_', ' '))}</span>`;
+
+const deadline = (iso: string) => `<time datetime="${e(iso)}" data-countdown>${e(iso)}</time>`;
+
+function row(view: RequestView): string {
+  return `<tr><td><a href="/inbox/requests/${e(view.id)}">${e(view.id)}</a></td><td>${statusBadge(view.status)}</td>
+<td>${e(view.agent)}</td><td>${e(view.target)}</td><td>${e(view.policy?.risk ?? '')}</td>
+<td><code>${e(view.command.sql.slice(0, 80))}${view.command.sql.length > 80 ? '…' : ''}</code></td>
+<td>${view.status === 'pending_approval' && view.approval ? deadline(view.approval.deadline) : e(view.updatedAt)}</td></tr>`;
+}
+
+function table(caption: string, views: RequestView[], empty: string): string {
+  if (views.length === 0)
+    return `<section><h2>${e(caption)} <span class="count">0</span></h2><p class="hint">${e(empty)}</p></section>`;
+  return `<section><h2>${e(caption)} <span class="count">${views.length}</span></h2>
+<table><thead><tr><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Target</th>
+<th scope="col">Risk</th><th scope="col">Command</th><th scope="col">Deadline / updated</th></tr></thead>
+<tbody>${views.map(row).join('')}</tbody></table></section>`;
+}
+
+export interface InboxSections {
+  yours: RequestView[];
+  others: RequestView[];
+  recent: RequestView[];
+  filters: { target?: string; agent?: string; risk?: string; status?: string };
+}
+
+export function inboxPage(sections: InboxSections, user: PageUser): string {
+  const { filters } = sections;
+  const field = (name: keyof InboxSections['filters'], label: string) =>
+    `<label>${e(label)} <input name="${name}" value="${e(filters[name] ?? '')}" size="12"></label>`;
+  return layout(
+    'Inbox',
+    `<main data-live><h1>Requests</h1>
+<form method="get" action="/inbox" class="filters" aria-label="Filter requests">
+${field('target', 'Target')} ${field('agent', 'Agent')} ${field('risk', 'Risk')} ${field('status', 'Status')}
+<button type="submit">Filter</button></form>
+${table('Yours to decide', sections.yours, 'Nothing waits for you.')}
+${table('Waiting on others', sections.others, 'Nothing else is waiting.')}
+${table('Recent decisions', sections.recent, 'No request has ended yet.')}</main>`,
+    user,
+  );
+}
+
+export interface RequestPageModel {
+  view: RequestView;
+  timeline: TimelineEntry[] | undefined;
+  explanation: PolicyExplanation | undefined;
+  /** Why this reviewer cannot decide now, or undefined when they can. */
+  cannotDecide: string | undefined;
+  flash?: { kind: 'done' | 'refusal'; text: string };
+}
+
+export function requestPage(model: RequestPageModel, user: PageUser): string {
+  const { view, timeline, explanation, cannotDecide, flash } = model;
+  const approval = view.approval;
+  const highlighted = hljs.highlight(view.command.sql, { language: 'sql', ignoreIllegals: true }).value;
+  const dl = (pairs: [string, string][]) =>
+    `<dl>${pairs.map(([label, value]) => `<dt>${e(label)}</dt><dd>${value}</dd>`).join('')}</dl>`;
+  const votes =
+    view.votes.length === 0
+      ? '<p class="hint">No votes yet.</p>'
+      : `<ul>${view.votes
+          .map(
+            (vote) =>
+              `<li><strong>${e(vote.reviewer)}</strong> ${vote.decision === 'approve' ? 'approved' : 'rejected'} (stage ${e(vote.stage)}, ${e(vote.channel)}${vote.verified ? '' : ', unverified'}) at ${e(vote.at)}${vote.comment ? `: ${e(vote.comment)}` : ''}</li>`,
+          )
+          .join('')}</ul>`;
+  const stage = approval
+    ? dl([
+        ['Stage', `${e(approval.stage)} of ${e(approval.stageCount)}`],
+        [
+          'Needs',
+          `${e(approval.quorum)} of ${e(approval.groups.join(', '))}${approval.distinctGroups ? ' (distinct groups)' : ''}`,
+        ],
+        ['Who may approve', e(approval.eligibleReviewers.join(', ') || 'nobody')],
+        [
+          'Deadline',
+          `${view.status === 'pending_approval' ? deadline(approval.deadline) : e(approval.deadline)} (then ${e(approval.onTimeout)})`,
+        ],
+      ])
+    : '<p class="hint">No approval stage: policy decided alone.</p>';
+  const decide = cannotDecide
+    ? `<p class="hint" id="cannot-decide">${e(cannotDecide)}</p>`
+    : `<form method="post" action="/inbox/requests/${e(view.id)}/decide" class="decide">
+<input type="hidden" name="csrf" value="${e(user.csrf)}">
+<label for="comment">Comment (a rejection needs one)</label>
+<textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
+<div class="buttons"><button type="submit" name="decision" value="approve" class="approve">Approve</button>
+<button type="submit" name="decision" value="reject" class="reject">Reject</button></div></form>`;
+  const facts = explanation?.facts
+    ? `<details><summary>Facts the policy saw</summary><pre>${e(JSON.stringify(explanation.facts, null, 2))}</pre></details>`
+    : '';
+  const result = view.result
+    ? `<h2>Result</h2><p>${e(view.result.rowCount)} row(s)${view.result.truncated ? ', truncated' : ''}, masked by the executor</p>
+<pre>${e(JSON.stringify(view.result.rows, null, 2))}</pre>`
+    : view.error
+      ? `<h2>Error</h2><p>${e(view.error)}</p>`
+      : '';
+  const story = timeline
+    ? `<h2>History</h2><ol class="timeline">${timeline
+        .map(
+          (entry) =>
+            `<li><time datetime="${e(entry.at)}">${e(entry.at)}</time> ${e(entry.what)}${entry.actor ? ` · ${e(entry.actor)}` : ''}${entry.channel ? ` (${e(entry.channel)})` : ''}</li>`,
+        )
+        .join('')}</ol>`
+    : '<p class="hint">The history is not available yet.</p>';
+  return layout(
+    `Request ${view.id}`,
+    `<main data-live data-request="${e(view.id)}"><p><a href="/inbox">← Inbox</a></p>
+<h1>${e(view.id)} ${statusBadge(view.status)}</h1>
+${flash ? `<p class="${flash.kind === 'done' ? 'done' : 'refusal'}" role="${flash.kind === 'done' ? 'status' : 'alert'}">${e(flash.text)}</p>` : ''}
+<pre class="sql"><code class="hljs language-sql">${highlighted}</code></pre>
+${dl([
+  ['Target', `${e(view.target)} (${e(view.connector)})`],
+  ['Agent', e(view.agent)],
+  ['Reason', e(view.reason)],
+  ['Rule', `${e(view.policy?.rule ?? 'not decided yet')}${view.policy?.risk ? ` · risk ${e(view.policy.risk)}` : ''}`],
+  ['Why', e(view.policy?.explanation ?? '')],
+])}
+${facts}
+<h2>Approval</h2>${stage}<h3>Votes</h3>${votes}
+${decide}
+${result}
+${story}</main>`,
+    user,
+  );
+}

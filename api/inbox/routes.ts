@@ -1,0 +1,259 @@
+// The reviewer inbox: sign in with a reviewer token (exchanged for a session cookie), see what
+// waits for you, read a request, decide it. Votes go through the API's own path (castVote), so
+// the same refusals apply and are shown in words. Every POST needs the session's CSRF token and,
+// when the browser sends one, an Origin of this site.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import type { PrincipalDirectory } from '../../config/principals';
+import { REQUEST_ID_PATTERN } from '../../domain/ids';
+import { isTerminal } from '../../domain/request';
+import type { Policy } from '../../policy/policy';
+import { getRequest, listRequests } from '../../store/requests';
+import type { StatusChanges } from '../../store/status-changes';
+import { castVote } from '../cast-vote';
+import { HttpError } from '../http-error';
+import { explainPolicy } from '../policy-explanation';
+import { type RequestView, presentRequest } from '../request-view';
+import type { TemporalGateway } from '../temporal-gateway';
+import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, signInPage } from './pages';
+import { type InboxSession, SESSION_COOKIE, cookieOptions, csrfMatches, sessionKeys } from './session';
+
+export interface InboxRoutesOptions {
+  pool: Pool;
+  temporal: TemporalGateway;
+  principals: PrincipalDirectory;
+  statusChanges: StatusChanges;
+  policy: Policy;
+  sessionSecret: string;
+  /** This site's origin as browsers see it (PUBLIC_URL): POSTs from elsewhere are refused. */
+  publicOrigin: string;
+}
+
+const ASSETS: Record<string, string> = {
+  'inbox.css': 'text/css; charset=utf-8',
+  'sql.css': 'text/css; charset=utf-8',
+  'inbox.js': 'text/javascript; charset=utf-8',
+};
+const assets = new Map(
+  Object.entries(ASSETS).map(([name, type]) => [
+    name,
+    { type, body: readFileSync(path.join(__dirname, 'assets', name)) },
+  ]),
+);
+
+const idParams = z.object({ id: z.string().regex(REQUEST_ID_PATTERN) });
+const decisionForm = z.object({
+  csrf: z.string().optional(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+});
+const filtersQuery = z.object({
+  target: z.string().max(64).optional(),
+  agent: z.string().max(128).optional(),
+  risk: z.string().max(16).optional(),
+  status: z.string().max(32).optional(),
+  decided: z.enum(['approve', 'reject']).optional(),
+});
+
+function sendPage(reply: FastifyReply, status: number, html: string) {
+  return reply
+    .code(status)
+    .headers({
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': PAGE_CSP,
+      'cache-control': 'no-store',
+      'referrer-policy': 'same-origin',
+      'x-frame-options': 'DENY',
+    })
+    .send(html);
+}
+
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, options) => {
+  const { pool, temporal, principals, statusChanges, policy, publicOrigin } = options;
+  const keys = sessionKeys(options.sessionSecret);
+  const secure = publicOrigin.startsWith('https:');
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+
+  const sessionOf = (request: FastifyRequest) => keys.open(request.cookies[SESSION_COOKIE]);
+  const present = (record: Parameters<typeof presentRequest>[0]) => presentRequest(record, principals);
+
+  /** The signed-in reviewer, or a redirect to sign-in (pages) / 401 (events). */
+  async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<InboxSession | undefined> {
+    const session = await sessionOf(request);
+    const principal = session && principals.find(session.reviewer);
+    if (session && principal?.kind === 'reviewer') return session;
+    await reply.redirect('/inbox/sign-in', 303);
+    return undefined;
+  }
+
+  /** A POST from another site is refused, whatever it carries. */
+  function refuseForeignOrigin(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== publicOrigin && origin !== `${request.protocol}://${request.host}`)
+      throw new HttpError(403, 'forbidden', 'this form may only be sent from the inbox itself');
+  }
+
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/inbox', 302));
+
+  app.get('/inbox/assets/:name', { schema: { hide: true } }, async (request, reply) => {
+    const asset = assets.get((request.params as { name: string }).name);
+    if (!asset) throw new HttpError(404, 'not_found', 'no such asset');
+    return reply.headers({ 'content-type': asset.type, 'cache-control': 'public, max-age=300' }).send(asset.body);
+  });
+
+  app.get('/inbox/sign-in', { schema: { hide: true } }, async (_request, reply) => sendPage(reply, 200, signInPage()));
+
+  app.post(
+    '/inbox/sign-in',
+    { schema: { hide: true }, config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      refuseForeignOrigin(request);
+      const token = (request.body as { token?: unknown } | undefined)?.token;
+      const principal = typeof token === 'string' ? principals.authenticate(token) : undefined;
+      if (!principal) return sendPage(reply, 401, signInPage('That token belongs to nobody here.'));
+      if (principal.kind !== 'reviewer')
+        return sendPage(reply, 403, signInPage(`${principal.id} is an agent: only reviewers sign in to the inbox.`));
+      const { cookie: sealed } = await keys.seal(principal.id);
+      return reply.setCookie(SESSION_COOKIE, sealed, cookieOptions(secure)).redirect('/inbox', 303);
+    },
+  );
+
+  app.post('/inbox/sign-out', { schema: { hide: true } }, async (request, reply) => {
+    refuseForeignOrigin(request);
+    const session = await sessionOf(request);
+    if (session && !csrfMatches(session, (request.body as { csrf?: unknown } | undefined)?.csrf))
+      throw new HttpError(403, 'forbidden', 'the form did not carry this session’s CSRF token');
+    return reply.clearCookie(SESSION_COOKIE, { path: '/inbox' }).redirect('/inbox/sign-in', 303);
+  });
+
+  app.get('/inbox', { schema: { hide: true } }, async (request, reply) => {
+    const session = await requireSession(request, reply);
+    if (!session) return reply;
+    const filters = filtersQuery.parse(request.query);
+    const reviewer = principals.find(session.reviewer)!;
+    const matches = (view: RequestView) =>
+      (!filters.target || view.target === filters.target) &&
+      (!filters.agent || view.agent === filters.agent) &&
+      (!filters.risk || view.policy?.risk === filters.risk) &&
+      (!filters.status || view.status === filters.status);
+    // Votes are not in the list query; the waiting requests are few, each is read whole.
+    const waiting = await listRequests(pool, { status: 'pending_approval', limit: 100 });
+    const pending = (await Promise.all(waiting.map((row) => getRequest(pool, row.id))))
+      .filter((record) => record !== undefined)
+      .map(present)
+      .filter(matches);
+    const canDecide = (view: RequestView) => cannotDecide(view, reviewer.id) === undefined;
+    const recent = (await listRequests(pool, { limit: 100 }))
+      .filter((record) => isTerminal(record.status))
+      .map(present)
+      .filter(matches)
+      .slice(0, 20);
+    const user: PageUser = { reviewer: session.reviewer, csrf: session.csrf };
+    return sendPage(
+      reply,
+      200,
+      inboxPage(
+        { yours: pending.filter(canDecide), others: pending.filter((view) => !canDecide(view)), recent, filters },
+        user,
+      ),
+    );
+  });
+
+  async function requestModel(id: string, reviewer: string) {
+    const record = await getRequest(pool, id);
+    if (!record) return undefined;
+    const view = present(record);
+    const timeline = await temporal.timeline(id).catch(() => undefined);
+    const { agent, connector, target, command, reason, metadata } = view;
+    const explanation = explainPolicy(policy, { agent, connector, target, command, reason, metadata });
+    return { view, timeline, explanation, cannotDecide: cannotDecide(view, reviewer) };
+  }
+
+  app.get('/inbox/requests/:id', { schema: { hide: true } }, async (request, reply) => {
+    const session = await requireSession(request, reply);
+    if (!session) return reply;
+    const { id } = idParams.parse(request.params);
+    const user = { reviewer: session.reviewer, csrf: session.csrf };
+    const model = await requestModel(id, session.reviewer);
+    if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
+    const decided = filtersQuery.parse(request.query).decided;
+    const flash = decided && {
+      kind: 'done' as const,
+      text: decided === 'approve' ? 'Your approval was counted.' : 'Your rejection was counted.',
+    };
+    return sendPage(reply, 200, requestPage({ ...model, ...(flash && { flash }) }, user));
+  });
+
+  app.post('/inbox/requests/:id/decide', { schema: { hide: true } }, async (request, reply) => {
+    refuseForeignOrigin(request);
+    const session = await requireSession(request, reply);
+    if (!session) return reply;
+    const { id } = idParams.parse(request.params);
+    const form = decisionForm.safeParse(request.body);
+    if (!form.success || !csrfMatches(session, form.data.csrf))
+      throw new HttpError(403, 'forbidden', 'the form did not carry this session’s CSRF token');
+    const user = { reviewer: session.reviewer, csrf: session.csrf };
+    const comment = form.data.comment?.trim();
+    const refuse = async (status: number, text: string) => {
+      const model = await requestModel(id, session.reviewer);
+      if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
+      return sendPage(reply, status, requestPage({ ...model, flash: { kind: 'refusal', text } }, user));
+    };
+    if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
+    try {
+      await castVote(pool, temporal, {
+        requestId: id,
+        reviewer: principals.find(session.reviewer)!,
+        decision: form.data.decision,
+        ...(comment && { comment }),
+      });
+    } catch (error) {
+      if (error instanceof HttpError) return refuse(error.statusCode, `Not counted: ${error.message}`);
+      throw error;
+    }
+    return reply.redirect(`/inbox/requests/${id}?decided=${form.data.decision}`, 303);
+  });
+
+  // Live updates: one event per status change, the request id as its data.
+  app.get('/inbox/events', { schema: { hide: true } }, async (request, reply) => {
+    const session = await sessionOf(request);
+    if (!session || principals.find(session.reviewer)?.kind !== 'reviewer')
+      throw new HttpError(401, 'unauthorized', 'sign in to the inbox first');
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    reply.raw.write('retry: 3000\n\n');
+    const unsubscribe = statusChanges.subscribe((requestId) =>
+      reply.raw.write(`event: change\ndata: ${requestId}\n\n`),
+    );
+    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 25_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  });
+};
+
+/** Why this reviewer cannot decide the request now, in words; undefined when they can. */
+export function cannotDecide(view: RequestView, reviewer: string): string | undefined {
+  if (view.status !== 'pending_approval' || !view.approval)
+    return `The request is ${view.status.replace('_', ' ')}: there is nothing to decide.`;
+  if (view.agent === reviewer) return 'You asked for this request, and nobody approves their own.';
+  if (!view.approval.eligibleReviewers.includes(reviewer))
+    return `Only members of ${view.approval.groups.join(', ')} decide in this stage.`;
+  if (view.votes.some((vote) => vote.reviewer === reviewer && vote.stage === view.approval!.stage))
+    return 'You voted in this stage already.';
+  return undefined;
+}

@@ -1,0 +1,54 @@
+// The reviewer inbox's session: an encrypted, integrity-protected cookie (JWE, A256GCM, with a key
+// derived from SESSION_SECRET), httpOnly, SameSite=Strict, scoped to /inbox. It holds who signed
+// in and the CSRF token every form of theirs must return.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+
+export const SESSION_COOKIE = 'gate_session';
+const LIFETIME_SECONDS = 8 * 60 * 60;
+
+export interface InboxSession {
+  reviewer: string;
+  csrf: string;
+}
+
+export interface SessionKeys {
+  seal(reviewer: string): Promise<{ cookie: string; session: InboxSession }>;
+  open(cookie: string | undefined): Promise<InboxSession | undefined>;
+}
+
+export function sessionKeys(secret: string): SessionKeys {
+  const key = createHash('sha256').update(`approval-gate inbox session:${secret}`).digest();
+  return {
+    async seal(reviewer) {
+      const session = { reviewer, csrf: randomBytes(24).toString('base64url') };
+      const cookie = await new EncryptJWT({ ...session })
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .setIssuedAt()
+        .setExpirationTime(`${LIFETIME_SECONDS}s`)
+        .encrypt(key);
+      return { cookie, session };
+    },
+    async open(cookie) {
+      if (!cookie) return undefined;
+      try {
+        const { payload } = await jwtDecrypt(cookie, key);
+        if (typeof payload.reviewer !== 'string' || typeof payload.csrf !== 'string') return undefined;
+        return { reviewer: payload.reviewer, csrf: payload.csrf };
+      } catch {
+        return undefined; // expired, altered, or sealed with another secret: signed out
+      }
+    },
+  };
+}
+
+export const cookieOptions = (secure: boolean) =>
+  ({ path: '/inbox', httpOnly: true, sameSite: 'strict', secure, maxAge: LIFETIME_SECONDS }) as const;
+
+/** Whether a form returned the session's CSRF token (constant time). */
+export function csrfMatches(session: InboxSession, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const expected = Buffer.from(session.csrf);
+  const actual = Buffer.from(given);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

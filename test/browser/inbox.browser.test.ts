@@ -1,0 +1,139 @@
+// The reviewer inbox in a real browser (Chromium): token sign-in, a pending request with its
+// highlighted SQL and deadline, an approval that turns `succeeded` live, a second reviewer's
+// refusal in words, an agent that cannot sign in, and forms without their CSRF token refused.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Client as PgClient } from 'pg';
+import { freePort } from '../../tools/stack/ports';
+import { call, submitBody, waitForStatus } from '../support/api';
+import { resetAgentOrders } from '../support/agents';
+import { launchBrowser, screenshot } from '../support/browser';
+import { TOKENS, type TestStack, startTestStack } from '../support/stack';
+
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules: []
+`;
+
+let stack: TestStack;
+let target: PgClient;
+let browser: Browser;
+let base: string;
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  stack = await startTestStack(POLICY, {
+    env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789', PUBLIC_URL: base },
+  });
+  await stack.app.listen({ port, host: '127.0.0.1' });
+  target = await resetAgentOrders();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await target?.end();
+  await stack?.stop();
+});
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto(`${base}/inbox`);
+  await page.getByLabel('Your reviewer token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function submit(sql: string): Promise<string> {
+  const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(sql, 'ship the order'));
+  await waitForStatus(stack.app, submitted.body.id, ['pending_approval']);
+  return submitted.body.id;
+}
+
+test('an agent token does not sign in; a wrong token neither', async () => {
+  const page = await browser.newPage();
+  await signIn(page, TOKENS.agent);
+  await page.getByText('billing-agent is an agent: only reviewers sign in to the inbox.').waitFor();
+  await signIn(page, 'not-a-token-of-anyone-000');
+  await page.getByText('That token belongs to nobody here.').waitFor();
+  assert.match(page.url(), /\/inbox(\/sign-in)?$/);
+  await page.close();
+});
+
+test('a reviewer signs in, reads the request, approves it and sees it succeed live', { timeout: 120_000 }, async () => {
+  const id = await submit("UPDATE agent_orders SET status = 'inbox' WHERE id = 1");
+  const alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await alice.newPage();
+  await signIn(page, TOKENS.alice);
+  const yours = page.locator('section', { has: page.getByRole('heading', { name: /Yours to decide/ }) });
+  await yours.getByRole('link', { name: id }).waitFor();
+  assert.match(await yours.locator('time[data-countdown]').first().innerText(), /^in \dh \d+m \d+s$/);
+  await screenshot(page, 'inbox-list');
+
+  await yours.getByRole('link', { name: id }).click();
+  const keyword = page.locator('pre.sql .hljs-keyword', { hasText: 'UPDATE' });
+  await keyword.waitFor();
+  assert.match(await page.locator('main').innerText(), /Who may approve\s+alice, bob, carol, erin/);
+  await screenshot(page, 'inbox-request');
+
+  // Bob has the same request open with a comment typed (live refresh leaves it alone).
+  const bob = await browser.newContext();
+  const bobPage = await bob.newPage();
+  await signIn(bobPage, TOKENS.bob);
+  await bobPage.goto(`${base}/inbox/requests/${id}`);
+  await bobPage.getByLabel('Comment (a rejection needs one)').fill('looks fine to me');
+
+  // A reject needs a reason, in words.
+  await page.getByRole('button', { name: 'Reject' }).click();
+  await page.getByText('Say why you reject it: the agent reads it.').waitFor();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByText('Your approval was counted.').waitFor();
+  // No reload from here: the page follows the request through server-sent events.
+  await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 30_000 });
+  await page.getByText('1 row(s), masked by the executor').waitFor();
+  await screenshot(page, 'inbox-succeeded');
+
+  await bobPage.getByRole('button', { name: 'Approve' }).click();
+  await bobPage.getByText(/Not counted: the request is (approved|executing|succeeded), not pending_approval/).waitFor();
+  await screenshot(bobPage, 'inbox-refused');
+
+  const done = await waitForStatus(stack.app, id, ['succeeded']);
+  assert.deepEqual(
+    done.votes.map((vote) => [vote.reviewer, vote.channel, vote.verified]),
+    [['alice', 'api', true]],
+  );
+  await alice.close();
+  await bob.close();
+});
+
+test('forms without the session’s CSRF token, or from another site, change nothing', async () => {
+  const id = await submit("UPDATE agent_orders SET status = 'csrf' WHERE id = 2");
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, TOKENS.carol);
+  const decide = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+    page.request.post(`${base}/inbox/requests/${id}/decide`, { form, headers, maxRedirects: 0 });
+  assert.equal((await decide({ decision: 'approve' })).status(), 403);
+  assert.equal((await decide({ decision: 'approve', csrf: 'guessed-token' })).status(), 403);
+  const csrf = await page
+    .goto(`${base}/inbox/requests/${id}`)
+    .then(() => page.locator('input[name=csrf]').first().inputValue());
+  assert.equal((await decide({ decision: 'approve', csrf }, { origin: 'https://evil.example' })).status(), 403);
+  // Without a session, the same form is sent to sign-in and counts nothing.
+  const stranger = await browser.newContext();
+  const anonymous = await stranger.request.post(`${base}/inbox/requests/${id}/decide`, {
+    form: { decision: 'approve', csrf },
+    maxRedirects: 0,
+  });
+  assert.equal(anonymous.status(), 303);
+  const view = (await call(stack.app, 'GET', `/v1/requests/${id}`, 'alice')).body;
+  assert.equal(view.status, 'pending_approval');
+  assert.deepEqual(view.votes, []);
+  // The pages send a strict CSP and no inline script.
+  const response = await page.goto(`${base}/inbox/requests/${id}`);
+  assert.match(response!.headers()['content-security-policy'] ?? '', /script-src 'self'; style-src 'self'/);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'inbox-request-phone');
+  await context.close();
+  await stranger.close();
+});
