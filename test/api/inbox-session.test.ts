@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cannotDecide } from '../../api/inbox/routes';
+import { csrfMatches, sessionKeys } from '../../api/inbox/session';
+import type { RequestView } from '../../api/schemas';
+
+test('a session cookie opens with its own secret only, and not once altered', async () => {
+  const keys = sessionKeys('inbox-session-secret-for-tests-0123456789');
+  const { cookie, session } = await keys.seal('alice');
+  assert.deepEqual(await keys.open(cookie), session);
+  assert.ok(!cookie.includes('alice'), 'the cookie is encrypted, not only signed');
+  const flipped = `${cookie.slice(0, -2)}${cookie.at(-2) === 'A' ? 'B' : 'A'}${cookie.at(-1)}`;
+  assert.equal(await keys.open(flipped), undefined);
+  assert.equal(await sessionKeys('another-secret-of-32-characters-or-more').open(cookie), undefined);
+  assert.equal(await keys.open('not-a-jwe'), undefined);
+  assert.equal(await keys.open(undefined), undefined);
+  assert.ok(csrfMatches(session, session.csrf));
+  assert.ok(!csrfMatches(session, `${session.csrf}x`));
+  assert.ok(!csrfMatches(session, undefined));
+  assert.ok(!csrfMatches(session, ['array']));
+});
+
+const pending = (overrides: Partial<RequestView> = {}): RequestView =>
+  ({
+    id: 'req_01J00000000000000000000000',
+    status: 'pending_approval',
+    agent: 'billing-agent',
+    votes: [],
+    approval: {
+      stage: 2,
+      stageCount: 2,
+      groups: ['dba-leads'],
+      quorum: 1,
+      distinctGroups: false,
+      channels: ['api'],
+      onTimeout: 'reject',
+      deadline: '2030-01-01T00:00:00.000Z',
+      eligibleReviewers: ['lee'],
+    },
+    ...overrides,
+  }) as RequestView;
+
+test('who may decide on the inbox, in words (pure logic, the request is a literal)', () => {
+  assert.equal(cannotDecide(pending(), 'lee'), undefined);
+  assert.match(cannotDecide(pending({ status: 'succeeded' }), 'lee')!, /succeeded: there is nothing to decide/);
+  assert.match(cannotDecide(pending({ agent: 'lee' }), 'lee')!, /nobody approves their own/);
+  assert.match(cannotDecide(pending(), 'alice')!, /Only members of dba-leads/);
+  const voted = pending({
+    votes: [{ reviewer: 'lee', decision: 'approve', comment: null, channel: 'api', verified: true, at: '', stage: 2 }],
+  });
+  assert.match(cannotDecide(voted, 'lee')!, /voted in this stage already/);
+  const earlier = pending({
+    votes: [{ reviewer: 'lee', decision: 'approve', comment: null, channel: 'api', verified: true, at: '', stage: 1 }],
+  });
+  assert.equal(cannotDecide(earlier, 'lee'), undefined, 'a vote in an earlier stage does not count in this one');
+});
