@@ -27,6 +27,7 @@ import { policyRoutes } from './routes/policy';
 import { targetRoutes } from './routes/targets';
 import { slackRoutes } from './routes/slack';
 import { inboxRoutes } from './inbox/routes';
+import { createOidc } from './oidc';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
 import { knownTargets } from './known-targets';
@@ -57,6 +58,17 @@ export async function buildApp({
   await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
   // For explaining decisions without submitting (the workers decide with their own copy).
   const policy = loadPolicy(settings.POLICY_FILE);
+  const oidc = settings.OIDC_ISSUER
+    ? createOidc(
+        {
+          issuer: settings.OIDC_ISSUER,
+          ...(settings.OIDC_CLIENT_ID && { clientId: settings.OIDC_CLIENT_ID }),
+          ...(settings.OIDC_CLIENT_SECRET && { clientSecret: settings.OIDC_CLIENT_SECRET }),
+          ...(settings.OIDC_AUDIENCE && { audience: settings.OIDC_AUDIENCE }),
+        },
+        principals,
+      )
+    : undefined;
   const targets = knownTargets(loadTargetCatalogue(settings.TARGETS_FILE));
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
@@ -99,7 +111,7 @@ export async function buildApp({
   // Everything under /v1 is one encapsulated scope: its authentication hook and rate limits
   // belong to its routes, so no spelling of a path reaches one of them without a principal.
   await app.register(async (v1) => {
-    v1.addHook('onRequest', authenticate(principals));
+    v1.addHook('onRequest', authenticate(principals, oidc));
     await v1.register(rateLimit, {
       global: false,
       hook: 'preHandler', // after authentication: limits are per principal
@@ -139,6 +151,7 @@ export async function buildApp({
       policy,
       sessionSecret: settings.SESSION_SECRET,
       publicOrigin: new URL(publicUrl(settings)).origin,
+      ...(oidc && settings.OIDC_CLIENT_ID && { oidc }),
     });
   if (settings.SLACK_SIGNING_SECRET) {
     const slack = createSlackWeb({

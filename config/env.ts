@@ -55,6 +55,12 @@ const envSchema = z.object({
     .string()
     .min(32, 'SESSION_SECRET must be at least 32 characters (try: openssl rand -hex 32)')
     .optional(),
+  /** An OpenID Connect issuer for reviewers' sign-in to the inbox (and, with OIDC_AUDIENCE, JWTs on /v1). */
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The audience /v1 requires of an OIDC access token (a JWT); unset, /v1 takes static tokens only. */
+  OIDC_AUDIENCE: z.string().min(1).optional(),
   /** Slack's signing secret: with it the API takes Approve/Reject button clicks at /slack/interactions. */
   SLACK_SIGNING_SECRET: z
     .string()
@@ -88,6 +94,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new ConfigurationError(`invalid environment:\n${problems.join('\n')}`);
   }
   const settings = parsed.data;
+  if (settings.OIDC_ISSUER && !settings.OIDC_CLIENT_ID && !settings.OIDC_AUDIENCE)
+    throw new ConfigurationError(
+      'OIDC_ISSUER is set without OIDC_CLIENT_ID (inbox sign-in) or OIDC_AUDIENCE (/v1 tokens)',
+    );
+  if ((settings.OIDC_CLIENT_ID || settings.OIDC_AUDIENCE) && !settings.OIDC_ISSUER)
+    throw new ConfigurationError('OIDC_CLIENT_ID and OIDC_AUDIENCE need OIDC_ISSUER');
   if (settings.LOCAL_CODEC && !isLoopbackHost(settings.HOST))
     throw new ConfigurationError(
       `LOCAL_CODEC serves decrypted payloads without a token, so the API must listen on loopback only: HOST is ${settings.HOST}`,

@@ -18,8 +18,10 @@ const principalSchema = z
       .string()
       .regex(/^[UW][A-Z0-9]{2,20}$/, 'slackUserId is a Slack member id such as U024BE7LH')
       .optional(),
-    /** Matches a Slack user by the e-mail in their Slack profile (needs SLACK_BOT_TOKEN). */
+    /** Matches a Slack user by the e-mail in their Slack profile, and an OIDC identity by its verified e-mail. */
     email: z.email().optional(),
+    /** The OIDC subject (`sub`) that signs in as this principal: a reviewer's, or an agent's workload identity. */
+    subject: z.string().min(1).max(255).optional(),
   })
   .strict()
   .refine((p) => (p.token === undefined) !== (p.tokenSha256 === undefined), {
@@ -43,6 +45,8 @@ export interface PrincipalDirectory {
   reviewersIn(groups: string[]): Principal[];
   /** The principal with this Slack member id, or else with this e-mail (case-insensitive). */
   findBySlackUser(slackUserId: string, email?: string): Principal | undefined;
+  /** The principal with this OIDC subject, or else with this (verified) e-mail. */
+  findByIdentity(subject: string, email?: string): Principal | undefined;
 }
 
 const DEMO_TOKEN_SUFFIX = '-change-me';
@@ -70,6 +74,7 @@ export function loadPrincipals(file: string): PrincipalDirectory {
   const demoTokenIds: string[] = [];
   const bySlackUser = new Map<string, Principal>();
   const byEmail = new Map<string, Principal>();
+  const bySubject = new Map<string, Principal>();
   for (const entry of value.principals) {
     if (entry.token?.endsWith(DEMO_TOKEN_SUFFIX)) demoTokenIds.push(entry.id);
     if (byId.has(entry.id)) throw new ConfigurationError(`${file}: principal ${entry.id} is listed twice`);
@@ -78,6 +83,7 @@ export function loadPrincipals(file: string): PrincipalDirectory {
     for (const [index, key] of [
       [bySlackUser, entry.slackUserId],
       [byEmail, entry.email?.toLowerCase()],
+      [bySubject, entry.subject],
     ] as const) {
       if (key === undefined) continue;
       if (index.has(key)) throw new ConfigurationError(`${file}: ${key} belongs to two principals`);
@@ -93,6 +99,8 @@ export function loadPrincipals(file: string): PrincipalDirectory {
     find: (id) => byId.get(id),
     reviewersIn: (groups) =>
       [...byId.values()].filter((p) => p.kind === 'reviewer' && p.groups.some((group) => groups.includes(group))),
+    findByIdentity: (subject, email) =>
+      bySubject.get(subject) ?? (email === undefined ? undefined : byEmail.get(email.toLowerCase())),
     findBySlackUser: (slackUserId, email) =>
       bySlackUser.get(slackUserId) ?? (email === undefined ? undefined : byEmail.get(email.toLowerCase())),
   };

@@ -34,11 +34,12 @@ export function layout(title: string, body: string, user?: PageUser): string {
 ${body}</body></html>`;
 }
 
-export function signInPage(message?: string): string {
+export function signInPage({ sso, message }: { sso: boolean; message?: string }): string {
   return layout(
     'Sign in',
     `<main><h1>Sign in to review</h1>
 ${message ? `<p class="refusal" role="alert">${e(message)}</p>` : ''}
+${sso ? '<p><a class="button" href="/inbox/oidc/start">Sign in with single sign-on</a></p><p class="hint">or with a reviewer token:</p>' : ''}
 <form method="post" action="/inbox/sign-in">
 <label for="token">Your reviewer token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required>

@@ -23,6 +23,7 @@ import { type RequestView, presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, signInPage } from './pages';
 import { type InboxSession, SESSION_COOKIE, cookieOptions, csrfMatches, sessionKeys } from './session';
+import type { Oidc } from '../oidc';
 
 export interface InboxRoutesOptions {
   pool: Pool;
@@ -33,7 +34,11 @@ export interface InboxRoutesOptions {
   sessionSecret: string;
   /** This site's origin as browsers see it (PUBLIC_URL): POSTs from elsewhere are refused. */
   publicOrigin: string;
+  /** Single sign-on, when OIDC_ISSUER and OIDC_CLIENT_ID are set. */
+  oidc?: Oidc;
 }
+
+const OIDC_FLOW_COOKIE = 'gate_oidc_flow';
 
 const ASSETS: Record<string, string> = {
   'inbox.css': 'text/css; charset=utf-8',
@@ -75,7 +80,7 @@ function sendPage(reply: FastifyReply, status: number, html: string) {
 }
 
 export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, options) => {
-  const { pool, temporal, principals, statusChanges, policy, publicOrigin } = options;
+  const { pool, temporal, principals, statusChanges, policy, publicOrigin, oidc } = options;
   const keys = sessionKeys(options.sessionSecret);
   const secure = publicOrigin.startsWith('https:');
   await app.register(cookie);
@@ -109,7 +114,48 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     return reply.headers({ 'content-type': asset.type, 'cache-control': 'public, max-age=300' }).send(asset.body);
   });
 
-  app.get('/inbox/sign-in', { schema: { hide: true } }, async (_request, reply) => sendPage(reply, 200, signInPage()));
+  app.get('/inbox/sign-in', { schema: { hide: true } }, async (_request, reply) =>
+    sendPage(reply, 200, signInPage({ sso: oidc !== undefined })),
+  );
+
+  /** Signs the principal in: the session cookie, then the inbox. */
+  async function startSession(reply: FastifyReply, reviewer: string) {
+    const { cookie: sealed } = await keys.seal(reviewer);
+    return reply.setCookie(SESSION_COOKIE, sealed, cookieOptions(secure)).redirect('/inbox', 303);
+  }
+
+  if (oidc) {
+    const redirectUri = `${publicOrigin}/inbox/oidc/callback`;
+    app.get('/inbox/oidc/start', { schema: { hide: true } }, async (_request, reply) => {
+      const { url, flow } = await oidc.signInUrl(redirectUri);
+      const sealed = await keys.sealFor('oidc-flow', { ...flow }, 600);
+      return reply
+        .setCookie(OIDC_FLOW_COOKIE, sealed, { ...cookieOptions(secure), path: '/inbox/oidc', maxAge: 600 })
+        .redirect(url.href, 303);
+    });
+    app.get('/inbox/oidc/callback', { schema: { hide: true } }, async (request, reply) => {
+      const flow = await keys.openFor('oidc-flow', request.cookies[OIDC_FLOW_COOKIE]);
+      reply.clearCookie(OIDC_FLOW_COOKIE, { path: '/inbox/oidc' });
+      const { codeVerifier, state, nonce } = flow ?? {};
+      if (!codeVerifier || !state || !nonce)
+        return sendPage(
+          reply,
+          400,
+          signInPage({ sso: true, message: 'The sign-in took too long or was started elsewhere: try again.' }),
+        );
+      const result = await oidc
+        .completeSignIn(new URL(request.url, publicOrigin), { codeVerifier, state, nonce })
+        .catch((error: unknown) => `The identity provider's answer was refused: ${(error as Error).message}`);
+      if (typeof result === 'string') return sendPage(reply, 403, signInPage({ sso: true, message: result }));
+      if (result.kind !== 'reviewer')
+        return sendPage(
+          reply,
+          403,
+          signInPage({ sso: true, message: `${result.id} is an agent: only reviewers sign in to the inbox.` }),
+        );
+      return startSession(reply, result.id);
+    });
+  }
 
   app.post(
     '/inbox/sign-in',
@@ -118,11 +164,15 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       refuseForeignOrigin(request);
       const token = (request.body as { token?: unknown } | undefined)?.token;
       const principal = typeof token === 'string' ? principals.authenticate(token) : undefined;
-      if (!principal) return sendPage(reply, 401, signInPage('That token belongs to nobody here.'));
+      const sso = oidc !== undefined;
+      if (!principal) return sendPage(reply, 401, signInPage({ sso, message: 'That token belongs to nobody here.' }));
       if (principal.kind !== 'reviewer')
-        return sendPage(reply, 403, signInPage(`${principal.id} is an agent: only reviewers sign in to the inbox.`));
-      const { cookie: sealed } = await keys.seal(principal.id);
-      return reply.setCookie(SESSION_COOKIE, sealed, cookieOptions(secure)).redirect('/inbox', 303);
+        return sendPage(
+          reply,
+          403,
+          signInPage({ sso, message: `${principal.id} is an agent: only reviewers sign in to the inbox.` }),
+        );
+      return startSession(reply, principal.id);
     },
   );
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Principal, PrincipalDirectory } from '../../config/principals';
 import { HttpError } from '../http-error';
+import type { Oidc } from '../oidc';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,11 +21,15 @@ export const principalSlot = fp(async (app: FastifyInstance) => {
  * for whatever spelling of a path the router matched to one of them: no URL is parsed here.
  * CORS preflights (OPTIONS) carry no credentials by design and are answered by @fastify/cors.
  */
-export function authenticate(principals: PrincipalDirectory) {
+export function authenticate(principals: PrincipalDirectory, oidc?: Pick<Oidc, 'principalOfAccessToken'>) {
   return async (request: FastifyRequest): Promise<void> => {
     if (request.method === 'OPTIONS') return;
     const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    const principal = match ? principals.authenticate(match[1]!) : undefined;
+    const token = match?.[1];
+    // A static token first (a hash lookup); then, when OIDC is on, an access token (a JWT's shape).
+    let principal = token ? principals.authenticate(token) : undefined;
+    if (!principal && token && oidc && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token))
+      principal = await oidc.principalOfAccessToken(token);
     if (!principal)
       throw new HttpError(401, 'unauthorized', 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
     request.principal = principal;

@@ -14,6 +14,16 @@ test('a session cookie opens with its own secret only, and not once altered', as
   assert.equal(await sessionKeys('another-secret-of-32-characters-or-more').open(cookie), undefined);
   assert.equal(await keys.open('not-a-jwe'), undefined);
   assert.equal(await keys.open(undefined), undefined);
+  // A sealed value of another purpose (the OIDC flow's checks) is not a session, nor the reverse.
+  const flow = await keys.sealFor('oidc-flow', { state: 's', nonce: 'n', codeVerifier: 'v' }, 60);
+  assert.equal(await keys.open(flow), undefined);
+  assert.deepEqual(await keys.openFor('oidc-flow', flow), {
+    state: 's',
+    nonce: 'n',
+    codeVerifier: 'v',
+    purpose: 'oidc-flow',
+  });
+  assert.equal(await keys.openFor('oidc-flow', cookie), undefined);
   assert.ok(csrfMatches(session, session.csrf));
   assert.ok(!csrfMatches(session, `${session.csrf}x`));
   assert.ok(!csrfMatches(session, undefined));

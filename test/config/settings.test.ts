@@ -60,6 +60,18 @@ test('principals map Slack users by member id or e-mail, each to one principal',
   );
 });
 
+test('OIDC settings come together or not at all, each problem named', () => {
+  assert.throws(
+    () => loadSettings({ OIDC_ISSUER: 'https://idp.example' }),
+    /OIDC_ISSUER is set without OIDC_CLIENT_ID/,
+  );
+  assert.throws(() => loadSettings({ OIDC_CLIENT_ID: 'gate' }), /need OIDC_ISSUER/);
+  assert.throws(() => loadSettings({ OIDC_AUDIENCE: 'https://gate.example/v1' }), /need OIDC_ISSUER/);
+  assert.throws(() => loadSettings({ OIDC_ISSUER: 'not a url', OIDC_CLIENT_ID: 'gate' }), /OIDC_ISSUER: /);
+  const settings = loadSettings({ OIDC_ISSUER: 'https://idp.example', OIDC_AUDIENCE: 'https://gate.example/v1' });
+  assert.equal(settings.OIDC_AUDIENCE, 'https://gate.example/v1');
+});
+
 test('LOCAL_CODEC (a codec without a token) starts only with the API on loopback', () => {
   assert.equal(loadSettings({}).LOCAL_CODEC, false);
   assert.equal(loadSettings({ LOCAL_CODEC: 'true' }).LOCAL_CODEC, true);

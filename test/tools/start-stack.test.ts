@@ -69,6 +69,7 @@ test(
     for (const shown of [
       api,
       `${api}/docs`,
+      `${api}/inbox (reviewers sign in with their token)`,
       `http://127.0.0.1:${ports.ui}`,
       'curl -s -X POST',
       'the gate connects as approval_gate_api',
@@ -88,6 +89,15 @@ test(
       assert.ok(first.output().includes(shown), `the screen shows ${shown}`);
     }
     assert.doesNotMatch(first.output(), /Worker state changed|sdkComponent|webpack/);
+    // The inbox is on (npm start keeps a SESSION_SECRET), and a demo reviewer token signs in to it.
+    const signIn = await fetch(`${api}/inbox/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=demo-alice-token-change-me',
+      redirect: 'manual',
+    });
+    assert.equal(signIn.status, 303);
+    assert.match(signIn.headers.get('set-cookie') ?? '', /gate_session=.*HttpOnly.*SameSite=Lax/i);
     assert.match(readFileSync(logFile, 'utf8'), /Worker state changed/);
     const submitted = await fetch(`${api}/v1/requests`, {
       method: 'POST',

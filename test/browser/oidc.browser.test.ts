@@ -1,0 +1,128 @@
+// Single sign-on against a real OpenID Connect provider (oidc-provider, started here): a reviewer
+// signs in to the inbox through the authorization code flow with PKCE; an identity that belongs
+// to no reviewer is refused; an agent's workload identity calls /v1 with the IdP's JWT.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { SignJWT } from 'jose';
+import type { Browser, Page } from 'playwright-core';
+import { freePort } from '../../tools/stack/ports';
+import { call, submitBody } from '../support/api';
+import { launchBrowser, screenshot } from '../support/browser';
+import { INBOX_CLIENT, OIDC_AUDIENCE, type TestIdp, startOidcProvider } from '../support/oidc-provider';
+import { PRINCIPALS, type TestStack, startTestStack } from '../support/stack';
+
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules: []
+`;
+
+let idp: TestIdp;
+let stack: TestStack;
+let browser: Browser;
+let base: string;
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  idp = await startOidcProvider(`${base}/inbox/oidc/callback`);
+  stack = await startTestStack(POLICY, {
+    principals: PRINCIPALS.replace(
+      '{ id: alice, kind: reviewer, groups: [dba],',
+      '{ id: alice, kind: reviewer, groups: [dba], subject: alice-sub,',
+    )
+      .replace(
+        '{ id: bob, kind: reviewer, groups: [dba],',
+        '{ id: bob, kind: reviewer, groups: [dba], email: bob@corp.example,',
+      )
+      .replace(
+        '{ id: billing-agent, kind: agent,',
+        '{ id: billing-agent, kind: agent, subject: billing-agent-workload,',
+      ),
+    env: {
+      SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789',
+      PUBLIC_URL: base,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: INBOX_CLIENT.id,
+      OIDC_CLIENT_SECRET: INBOX_CLIENT.secret,
+      OIDC_AUDIENCE,
+    },
+  });
+  await stack.app.listen({ port, host: '127.0.0.1' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await idp?.close();
+});
+
+/** Through the provider's own login and consent pages. */
+async function signInWithSso(page: Page, login: string): Promise<void> {
+  await page.goto(`${base}/inbox/sign-in`);
+  await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+  await page.locator('input[name=login]').fill(login);
+  await page.locator('input[name=password]').fill('any password');
+  await screenshot(page, `oidc-login-${login}`);
+  await page.locator('button[type=submit]').click();
+  const consent = page.locator('button[type=submit]', { hasText: /continue|authorize/i });
+  if (await consent.isVisible().catch(() => false)) await consent.click();
+}
+
+test(
+  'a reviewer signs in with SSO (subject or verified e-mail); a stranger does not',
+  { timeout: 120_000 },
+  async () => {
+    for (const [login, reviewer] of [
+      ['alice-sub', 'alice'],
+      ['bob-sub', 'bob'],
+    ] as const) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await signInWithSso(page, login);
+      await page.getByText(`Signed in as ${reviewer}`).waitFor({ timeout: 30_000 });
+      assert.match(page.url(), /\/inbox$/);
+      await screenshot(page, `oidc-signed-in-${reviewer}`);
+      await context.close();
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInWithSso(page, 'stranger-sub');
+    await page.getByText('stranger@corp.example is not a reviewer here').waitFor({ timeout: 30_000 });
+    await context.close();
+  },
+);
+
+test("an agent's workload identity calls /v1 with the IdP's access token; forged and foreign tokens get 401", async () => {
+  const token = await idp.workloadToken();
+  const submitted = await stack.app.inject({
+    method: 'POST',
+    url: '/v1/requests',
+    headers: { authorization: `Bearer ${token}` },
+    payload: submitBody('SELECT 1', 'workload identity'),
+  });
+  assert.equal(submitted.statusCode, 202, submitted.body);
+  assert.equal((submitted.json() as { agent: string }).agent, 'billing-agent');
+
+  // Signed by a key of our own, with the right issuer and audience: not the IdP's signature.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const forged = await new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', kid: 'forged' })
+    .setIssuer(idp.issuer)
+    .setAudience(OIDC_AUDIENCE)
+    .setSubject('billing-agent-workload')
+    .setExpirationTime('5m')
+    .sign(privateKey);
+  const tampered = `${token.split('.')[0]}.${Buffer.from(JSON.stringify({ sub: 'alice-sub', aud: OIDC_AUDIENCE, iss: idp.issuer })).toString('base64url')}.${token.split('.')[2]}`;
+  for (const bad of [forged, tampered, 'aaa.bbb.ccc']) {
+    const answer = await stack.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${bad}` },
+    });
+    assert.equal(answer.statusCode, 401, bad);
+  }
+  // Static tokens work as before.
+  assert.equal((await call(stack.app, 'GET', '/v1/me', 'alice')).status, 200);
+});
