@@ -10,7 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { PrincipalDirectory } from '../../config/principals';
+import type { Principal, PrincipalDirectory } from '../../config/principals';
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
 import type { Policy } from '../../policy/policy';
@@ -119,8 +119,8 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   );
 
   /** Signs the principal in: the session cookie, then the inbox. */
-  async function startSession(reply: FastifyReply, reviewer: string) {
-    const { cookie: sealed } = await keys.seal(reviewer);
+  async function startSession(reply: FastifyReply, reviewer: string, groups?: string[]) {
+    const { cookie: sealed } = await keys.seal(reviewer, groups);
     return reply.setCookie(SESSION_COOKIE, sealed, cookieOptions(secure)).redirect('/inbox', 303);
   }
 
@@ -147,13 +147,16 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
         .completeSignIn(new URL(request.url, publicOrigin), { codeVerifier, state, nonce })
         .catch((error: unknown) => `The identity provider's answer was refused: ${(error as Error).message}`);
       if (typeof result === 'string') return sendPage(reply, 403, signInPage({ sso: true, message: result }));
-      if (result.kind !== 'reviewer')
+      if (result.principal.kind !== 'reviewer')
         return sendPage(
           reply,
           403,
-          signInPage({ sso: true, message: `${result.id} is an agent: only reviewers sign in to the inbox.` }),
+          signInPage({
+            sso: true,
+            message: `${result.principal.id} is an agent: only reviewers sign in to the inbox.`,
+          }),
         );
-      return startSession(reply, result.id);
+      return startSession(reply, result.principal.id, result.groups);
     });
   }
 
@@ -188,7 +191,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const session = await requireSession(request, reply);
     if (!session) return reply;
     const filters = filtersQuery.parse(request.query);
-    const reviewer = principals.find(session.reviewer)!;
+    const reviewer = reviewerOf(session);
     const matches = (view: RequestView) =>
       (!filters.target || view.target === filters.target) &&
       (!filters.agent || view.agent === filters.agent) &&
@@ -200,7 +203,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       .filter((record) => record !== undefined)
       .map(present)
       .filter(matches);
-    const canDecide = (view: RequestView) => cannotDecide(view, reviewer.id) === undefined;
+    const canDecide = (view: RequestView) => cannotDecide(view, reviewer) === undefined;
     const recent = (await listRequests(pool, { limit: 100 }))
       .filter((record) => isTerminal(record.status))
       .map(present)
@@ -217,7 +220,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     );
   });
 
-  async function requestModel(id: string, reviewer: string) {
+  /** The signed-in principal, with only the groups its IdP still grants when it says. */
+  function reviewerOf(session: InboxSession): Principal {
+    const principal = principals.find(session.reviewer)!;
+    return session.groups ? { ...principal, groups: session.groups } : principal;
+  }
+
+  async function requestModel(id: string, reviewer: Principal) {
     const record = await getRequest(pool, id);
     if (!record) return undefined;
     const view = present(record);
@@ -232,7 +241,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     if (!session) return reply;
     const { id } = idParams.parse(request.params);
     const user = { reviewer: session.reviewer, csrf: session.csrf };
-    const model = await requestModel(id, session.reviewer);
+    const model = await requestModel(id, reviewerOf(session));
     if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
     const decided = filtersQuery.parse(request.query).decided;
     const flash = decided && {
@@ -253,15 +262,20 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const user = { reviewer: session.reviewer, csrf: session.csrf };
     const comment = form.data.comment?.trim();
     const refuse = async (status: number, text: string) => {
-      const model = await requestModel(id, session.reviewer);
+      const model = await requestModel(id, reviewerOf(session));
       if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
       return sendPage(reply, status, requestPage({ ...model, flash: { kind: 'refusal', text } }, user));
     };
     if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
+    const reviewer = reviewerOf(session);
+    // The IdP's narrowing is the inbox's own rule; every other refusal comes from the vote path itself.
+    const current = session.groups && (await getRequest(pool, id));
+    const narrowed = current && notGrantedByIdp(present(current), reviewer);
+    if (narrowed) return refuse(403, narrowed);
     try {
       await castVote(pool, temporal, {
         requestId: id,
-        reviewer: principals.find(session.reviewer)!,
+        reviewer,
         decision: form.data.decision,
         ...(comment && { comment }),
       });
@@ -297,13 +311,21 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
 };
 
 /** Why this reviewer cannot decide the request now, in words; undefined when they can. */
-export function cannotDecide(view: RequestView, reviewer: string): string | undefined {
+export function cannotDecide(view: RequestView, reviewer: Pick<Principal, 'id' | 'groups'>): string | undefined {
   if (view.status !== 'pending_approval' || !view.approval)
     return `The request is ${view.status.replace('_', ' ')}: there is nothing to decide.`;
-  if (view.agent === reviewer) return 'You asked for this request, and nobody approves their own.';
-  if (!view.approval.eligibleReviewers.includes(reviewer))
+  if (view.agent === reviewer.id) return 'You asked for this request, and nobody approves their own.';
+  if (!view.approval.eligibleReviewers.includes(reviewer.id))
     return `Only members of ${view.approval.groups.join(', ')} decide in this stage.`;
-  if (view.votes.some((vote) => vote.reviewer === reviewer && vote.stage === view.approval!.stage))
+  const narrowed = notGrantedByIdp(view, reviewer);
+  if (narrowed) return narrowed;
+  if (view.votes.some((vote) => vote.reviewer === reviewer.id && vote.stage === view.approval!.stage))
     return 'You voted in this stage already.';
   return undefined;
+}
+
+/** When the IdP no longer grants any of the open stage's groups (OIDC_GROUPS_CLAIM), why not. */
+function notGrantedByIdp(view: RequestView, reviewer: Pick<Principal, 'groups'>): string | undefined {
+  if (!view.approval || view.approval.groups.some((group) => reviewer.groups.includes(group))) return undefined;
+  return `Your identity provider no longer puts you in ${view.approval.groups.join(' or ')}.`;
 }

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Client as PgClient } from 'pg';
 import { freePort } from '../../tools/stack/ports';
-import { call, submitBody, waitForStatus } from '../support/api';
+import { call, submitPending, waitForStatus } from '../support/api';
 import { resetAgentOrders } from '../support/agents';
 import { launchBrowser, screenshot } from '../support/browser';
 import { TOKENS, type TestStack, startTestStack } from '../support/stack';
@@ -38,16 +38,13 @@ after(async () => {
   await stack?.stop();
 });
 
+/** Once the page follows live changes (its event stream is open and it has caught up). */
+const live = (page: Page) => page.locator('body[data-live=connected]').waitFor();
+
 async function signIn(page: Page, token: string): Promise<void> {
   await page.goto(`${base}/inbox`);
   await page.getByLabel('Your reviewer token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function submit(sql: string): Promise<string> {
-  const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(sql, 'ship the order'));
-  await waitForStatus(stack.app, submitted.body.id, ['pending_approval']);
-  return submitted.body.id;
 }
 
 test('an agent token does not sign in; a wrong token neither', async () => {
@@ -61,7 +58,7 @@ test('an agent token does not sign in; a wrong token neither', async () => {
 });
 
 test('a reviewer signs in, reads the request, approves it and sees it succeed live', { timeout: 120_000 }, async () => {
-  const id = await submit("UPDATE agent_orders SET status = 'inbox' WHERE id = 1");
+  const id = await submitPending(stack.app, "UPDATE agent_orders SET status = 'inbox' WHERE id = 1", 'ship the order');
   const alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await alice.newPage();
   await signIn(page, TOKENS.alice);
@@ -71,6 +68,7 @@ test('a reviewer signs in, reads the request, approves it and sees it succeed li
   await screenshot(page, 'inbox-list');
 
   await yours.getByRole('link', { name: id }).click();
+  await live(page);
   const keyword = page.locator('pre.sql .hljs-keyword', { hasText: 'UPDATE' });
   await keyword.waitFor();
   assert.match(await page.locator('main').innerText(), /Who may approve\s+alice, bob, carol, erin/);
@@ -81,6 +79,7 @@ test('a reviewer signs in, reads the request, approves it and sees it succeed li
   const bobPage = await bob.newPage();
   await signIn(bobPage, TOKENS.bob);
   await bobPage.goto(`${base}/inbox/requests/${id}`);
+  await live(bobPage);
   await bobPage.getByLabel('Comment (a rejection needs one)').fill('looks fine to me');
 
   // A reject needs a reason, in words.
@@ -107,7 +106,7 @@ test('a reviewer signs in, reads the request, approves it and sees it succeed li
 });
 
 test('forms without the session’s CSRF token, or from another site, change nothing', async () => {
-  const id = await submit("UPDATE agent_orders SET status = 'csrf' WHERE id = 2");
+  const id = await submitPending(stack.app, "UPDATE agent_orders SET status = 'csrf' WHERE id = 2", 'ship the order');
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, TOKENS.carol);

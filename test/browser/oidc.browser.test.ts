@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '../../tools/stack/ports';
-import { call, submitBody } from '../support/api';
+import { call, submitBody, submitPending } from '../support/api';
 import { launchBrowser, screenshot } from '../support/browser';
 import { INBOX_CLIENT, OIDC_AUDIENCE, type TestIdp, startOidcProvider } from '../support/oidc-provider';
 import { PRINCIPALS, type TestStack, startTestStack } from '../support/stack';
@@ -46,6 +46,8 @@ before(async () => {
       OIDC_CLIENT_ID: INBOX_CLIENT.id,
       OIDC_CLIENT_SECRET: INBOX_CLIENT.secret,
       OIDC_AUDIENCE,
+      OIDC_GROUPS_CLAIM: 'groups',
+      OIDC_GROUP_MAP: 'idp-dba=dba',
     },
   });
   await stack.app.listen({ port, host: '127.0.0.1' });
@@ -90,6 +92,32 @@ test(
     const page = await context.newPage();
     await signInWithSso(page, 'stranger-sub');
     await page.getByText('stranger@corp.example is not a reviewer here').waitFor({ timeout: 30_000 });
+    await context.close();
+  },
+);
+
+test(
+  'groups from the IdP narrow what an SSO reviewer may decide; they never widen it',
+  { timeout: 120_000 },
+  async () => {
+    const id = await submitPending(stack.app, 'UPDATE t SET x = 1 WHERE id = 1', 'sso groups');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInWithSso(page, 'bob-sub');
+    const others = page.locator('section', { has: page.getByRole('heading', { name: /Waiting on others/ }) });
+    await others.getByRole('link', { name: id }).waitFor();
+    await page.goto(`${base}/inbox/requests/${id}`);
+    await page.getByText('Your identity provider no longer puts you in dba.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
+    // The form sent anyway (with the session's CSRF token, from the sign-out form) is refused, and counts nothing.
+    const csrf = await page.locator('input[name=csrf]').first().inputValue();
+    const refused = await page.request.post(`${base}/inbox/requests/${id}/decide`, {
+      form: { decision: 'approve', csrf },
+      maxRedirects: 0,
+    });
+    assert.equal(refused.status(), 403);
+    assert.match(await refused.text(), /identity provider no longer puts you in dba/);
+    assert.deepEqual((await call(stack.app, 'GET', `/v1/requests/${id}`, 'alice')).body.votes, []);
     await context.close();
   },
 );

@@ -74,3 +74,15 @@ export function waitForStage(
 ): Promise<RequestView> {
   return waitForRequest(app, id, (view) => view.approval?.stage === stage, `in stage ${stage}`, timeoutMs);
 }
+
+/** Submits `sql` (as the agent, or another principal) and waits until it is held for approval; returns its id. */
+export async function submitPending(
+  app: FastifyInstance,
+  sql: string,
+  reason: string,
+  who: Who = 'agent',
+): Promise<string> {
+  const submitted = await call(app, 'POST', '/v1/requests', who, submitBody(sql, reason));
+  await waitForStatus(app, submitted.body.id, ['pending_approval']);
+  return submitted.body.id;
+}

@@ -14,7 +14,27 @@ function countdown() {
   }
 }
 
-async function refresh() {
+// One refresh at a time: a change that arrives during one runs it again afterwards, so a slower,
+// older answer can never replace a newer one.
+let refreshing = null;
+let refreshAgain = false;
+function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      refreshAgain = false;
+      await refreshOnce();
+    } while (refreshAgain);
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const main = document.querySelector('main[data-live]');
   const comment = document.querySelector('textarea');
   // Never throw away what a reviewer is typing.
@@ -28,6 +48,12 @@ async function refresh() {
 
 function listen() {
   const events = new EventSource('/inbox/events');
+  // A change between this page's render and the stream's (re)connection sends no event: catch up.
+  // body[data-live] says the page follows changes from now on.
+  events.addEventListener('open', () => {
+    void refresh().then(() => (document.body.dataset.live = 'connected'));
+  });
+  events.addEventListener('error', () => delete document.body.dataset.live);
   events.addEventListener('change', (event) => {
     const main = document.querySelector('main[data-live]');
     if (main && main.dataset.request && main.dataset.request !== event.data) return;
