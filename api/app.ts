@@ -65,9 +65,6 @@ export async function buildApp({
           ...(settings.OIDC_CLIENT_ID && { clientId: settings.OIDC_CLIENT_ID }),
           ...(settings.OIDC_CLIENT_SECRET && { clientSecret: settings.OIDC_CLIENT_SECRET }),
           ...(settings.OIDC_AUDIENCE && { audience: settings.OIDC_AUDIENCE }),
-          ...(settings.OIDC_GROUPS_CLAIM && {
-            groups: { claim: settings.OIDC_GROUPS_CLAIM, map: settings.OIDC_GROUP_MAP ?? new Map() },
-          }),
         },
         principals,
       )

@@ -12,14 +12,6 @@ export interface OidcSettings {
   clientSecret?: string;
   /** Required of access tokens on /v1; without it /v1 takes static tokens only. */
   audience?: string;
-  /** The claim with the reviewer's IdP groups, and their gate names (OIDC_GROUPS_CLAIM, OIDC_GROUP_MAP). */
-  groups?: { claim: string; map: Map<string, string> };
-}
-
-/** A signed-in reviewer: the principal, and when the IdP lists groups, the gate groups it still grants. */
-export interface SignedIn {
-  principal: Principal;
-  groups?: string[];
 }
 
 /** What the authorization request left to check when the IdP sends the reviewer back. */
@@ -32,8 +24,8 @@ export interface OidcFlow {
 export interface Oidc {
   /** Where to send the browser, and the checks to keep (in the flow cookie) until it returns. */
   signInUrl(redirectUri: string): Promise<{ url: URL; flow: OidcFlow }>;
-  /** Completes the code flow; who signed in (principal, and groups the IdP still grants), or why not. */
-  completeSignIn(currentUrl: URL, flow: OidcFlow): Promise<SignedIn | string>;
+  /** Completes the code flow; the principal the identity belongs to, or why not. */
+  completeSignIn(currentUrl: URL, flow: OidcFlow): Promise<Principal | string>;
   /** The principal behind an access token, or undefined (not a valid token for this API). */
   principalOfAccessToken(token: string): Promise<Principal | undefined>;
 }
@@ -69,7 +61,7 @@ export function createOidc(settings: OidcSettings, principals: PrincipalDirector
       };
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
-        scope: settings.groups ? `openid email ${settings.groups.claim}` : 'openid email',
+        scope: 'openid email',
         code_challenge: await client.calculatePKCECodeChallenge(flow.codeVerifier),
         code_challenge_method: 'S256',
         state: flow.state,
@@ -84,17 +76,20 @@ export function createOidc(settings: OidcSettings, principals: PrincipalDirector
         expectedNonce: flow.nonce,
         idTokenExpected: true,
       });
-      const claims = tokens.claims()!;
+      const idToken = tokens.claims()!;
+      // Many IdPs put the e-mail only in userinfo: ask it when the ID token lacks one.
+      const claims =
+        idToken.email === undefined
+          ? {
+              // An access token for another audience gets no userinfo: then the ID token is all there is.
+              ...(await client.fetchUserInfo(await discovered(), tokens.access_token, idToken.sub).catch(() => ({}))),
+              ...idToken,
+            }
+          : idToken;
       const principal = identify(claims.sub, claims.email, claims.email_verified);
       if (!principal)
-        return `${claims.email ?? claims.sub} is not a reviewer here (no principal has that subject or e-mail).`;
-      if (!settings.groups) return { principal };
-      const listed = claims[settings.groups.claim];
-      const idpGroups = Array.isArray(listed)
-        ? listed.filter((group): group is string => typeof group === 'string')
-        : [];
-      const granted = new Set(idpGroups.flatMap((group) => settings.groups!.map.get(group) ?? []));
-      return { principal, groups: principal.groups.filter((group) => granted.has(group)) };
+        return `${String(claims.email ?? claims.sub)} is not a reviewer here (no principal has that subject or e-mail).`;
+      return principal;
     },
     async principalOfAccessToken(token) {
       if (!settings.audience) return undefined;

@@ -59,16 +59,6 @@ const envSchema = z.object({
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  /**
-   * The ID token claim that lists the reviewer's groups at the IdP, and how they map to the gate's
-   * (`idp-group=gate-group,...`). Set, a reviewer signed in through OIDC decides in the inbox only
-   * with the gate groups the IdP still gives them: the IdP can take a group away, never add one.
-   */
-  OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
-  OIDC_GROUP_MAP: commaList
-    .pipe(z.array(z.string().regex(/^[^=]+=[^=]+$/, 'OIDC_GROUP_MAP lists idp-group=gate-group pairs')))
-    .transform((pairs) => new Map(pairs.map((pair) => pair.split('=') as [string, string])))
-    .optional(),
   /** The audience /v1 requires of an OIDC access token (a JWT); unset, /v1 takes static tokens only. */
   OIDC_AUDIENCE: z.string().min(1).optional(),
   /** Slack's signing secret: with it the API takes Approve/Reject button clicks at /slack/interactions. */

@@ -151,6 +151,17 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
         ],
       ])
     : '<p class="hint">No approval stage: policy decided alone.</p>';
+  // Every stage the policy asks for (the open one is above), as the policy explains it today.
+  const stages = explanation?.decision.stages ?? [];
+  const chain =
+    stages.length > 1
+      ? `<h3>All stages</h3><ol class="stages">${stages
+          .map(
+            (next, index) =>
+              `<li${approval?.stage === index + 1 ? ' aria-current="step"' : ''}>${e(next.quorum)} of ${e(next.groups.join(', '))}${next.distinctGroups ? ' (distinct groups)' : ''}, within ${e(next.timeout)}, then ${e(next.onTimeout)}; votes through ${e(next.channels.join(', '))}</li>`,
+          )
+          .join('')}</ol>`
+      : '';
   const decide = cannotDecide
     ? `<p class="hint" id="cannot-decide">${e(cannotDecide)}</p>`
     : `<form method="post" action="/inbox/requests/${e(view.id)}/decide" class="decide">
@@ -190,7 +201,7 @@ ${dl([
   ['Why', e(view.policy?.explanation ?? '')],
 ])}
 ${facts}
-<h2>Approval</h2>${stage}<h3>Votes</h3>${votes}
+<h2>Approval</h2>${stage}${chain}<h3>Votes</h3>${votes}
 ${decide}
 ${result}
 ${story}</main>`,

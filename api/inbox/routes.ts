@@ -119,8 +119,8 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   );
 
   /** Signs the principal in: the session cookie, then the inbox. */
-  async function startSession(reply: FastifyReply, reviewer: string, groups?: string[]) {
-    const { cookie: sealed } = await keys.seal(reviewer, groups);
+  async function startSession(reply: FastifyReply, reviewer: string) {
+    const { cookie: sealed } = await keys.seal(reviewer);
     return reply.setCookie(SESSION_COOKIE, sealed, cookieOptions(secure)).redirect('/inbox', 303);
   }
 
@@ -147,16 +147,16 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
         .completeSignIn(new URL(request.url, publicOrigin), { codeVerifier, state, nonce })
         .catch((error: unknown) => `The identity provider's answer was refused: ${(error as Error).message}`);
       if (typeof result === 'string') return sendPage(reply, 403, signInPage({ sso: true, message: result }));
-      if (result.principal.kind !== 'reviewer')
+      if (result.kind !== 'reviewer')
         return sendPage(
           reply,
           403,
           signInPage({
             sso: true,
-            message: `${result.principal.id} is an agent: only reviewers sign in to the inbox.`,
+            message: `${result.id} is an agent: only reviewers sign in to the inbox.`,
           }),
         );
-      return startSession(reply, result.principal.id, result.groups);
+      return startSession(reply, result.id);
     });
   }
 
@@ -220,11 +220,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     );
   });
 
-  /** The signed-in principal, with only the groups its IdP still grants when it says. */
-  function reviewerOf(session: InboxSession): Principal {
-    const principal = principals.find(session.reviewer)!;
-    return session.groups ? { ...principal, groups: session.groups } : principal;
-  }
+  const reviewerOf = (session: InboxSession): Principal => principals.find(session.reviewer)!;
 
   async function requestModel(id: string, reviewer: Principal) {
     const record = await getRequest(pool, id);
@@ -268,10 +264,6 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     };
     if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
     const reviewer = reviewerOf(session);
-    // The IdP's narrowing is the inbox's own rule; every other refusal comes from the vote path itself.
-    const current = session.groups && (await getRequest(pool, id));
-    const narrowed = current && notGrantedByIdp(present(current), reviewer);
-    if (narrowed) return refuse(403, narrowed);
     try {
       await castVote(pool, temporal, {
         requestId: id,
@@ -311,21 +303,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
 };
 
 /** Why this reviewer cannot decide the request now, in words; undefined when they can. */
-export function cannotDecide(view: RequestView, reviewer: Pick<Principal, 'id' | 'groups'>): string | undefined {
+export function cannotDecide(view: RequestView, reviewer: Pick<Principal, 'id'>): string | undefined {
   if (view.status !== 'pending_approval' || !view.approval)
     return `The request is ${view.status.replace('_', ' ')}: there is nothing to decide.`;
   if (view.agent === reviewer.id) return 'You asked for this request, and nobody approves their own.';
   if (!view.approval.eligibleReviewers.includes(reviewer.id))
     return `Only members of ${view.approval.groups.join(', ')} decide in this stage.`;
-  const narrowed = notGrantedByIdp(view, reviewer);
-  if (narrowed) return narrowed;
   if (view.votes.some((vote) => vote.reviewer === reviewer.id && vote.stage === view.approval!.stage))
     return 'You voted in this stage already.';
   return undefined;
-}
-
-/** When the IdP no longer grants any of the open stage's groups (OIDC_GROUPS_CLAIM), why not. */
-function notGrantedByIdp(view: RequestView, reviewer: Pick<Principal, 'groups'>): string | undefined {
-  if (!view.approval || view.approval.groups.some((group) => reviewer.groups.includes(group))) return undefined;
-  return `Your identity provider no longer puts you in ${view.approval.groups.join(' or ')}.`;
 }

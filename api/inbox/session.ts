@@ -10,12 +10,10 @@ const LIFETIME_SECONDS = 8 * 60 * 60;
 export interface InboxSession {
   reviewer: string;
   csrf: string;
-  /** Signed in through an IdP that lists groups: the gate groups it still grants (never more than the principal's). */
-  groups?: string[];
 }
 
 export interface SessionKeys {
-  seal(reviewer: string, groups?: string[]): Promise<{ cookie: string; session: InboxSession }>;
+  seal(reviewer: string): Promise<{ cookie: string; session: InboxSession }>;
   open(cookie: string | undefined): Promise<InboxSession | undefined>;
   /** A short-lived sealed value of another kind (the OIDC flow's checks), its purpose bound in. */
   sealFor(purpose: string, value: Record<string, string>, seconds: number): Promise<string>;
@@ -25,12 +23,8 @@ export interface SessionKeys {
 export function sessionKeys(secret: string): SessionKeys {
   const key = createHash('sha256').update(`approval-gate inbox session:${secret}`).digest();
   return {
-    async seal(reviewer, groups) {
-      const session: InboxSession = {
-        reviewer,
-        csrf: randomBytes(24).toString('base64url'),
-        ...(groups && { groups }),
-      };
+    async seal(reviewer) {
+      const session: InboxSession = { reviewer, csrf: randomBytes(24).toString('base64url') };
       const cookie = await new EncryptJWT({ ...session, purpose: 'session' })
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
         .setIssuedAt()
@@ -44,10 +38,7 @@ export function sessionKeys(secret: string): SessionKeys {
         const { payload } = await jwtDecrypt(cookie, key);
         if (payload.purpose !== 'session' || typeof payload.reviewer !== 'string' || typeof payload.csrf !== 'string')
           return undefined;
-        const groups = Array.isArray(payload.groups)
-          ? payload.groups.filter((group) => typeof group === 'string')
-          : undefined;
-        return { reviewer: payload.reviewer, csrf: payload.csrf, ...(groups && { groups }) };
+        return { reviewer: payload.reviewer, csrf: payload.csrf };
       } catch {
         return undefined; // expired, altered, or sealed with another secret: signed out
       }

@@ -9,12 +9,11 @@ export const OIDC_AUDIENCE = 'https://gate.test/v1';
 export const INBOX_CLIENT = { id: 'gate-inbox', secret: 'gate-inbox-client-secret-0123456789' };
 export const WORKLOAD_CLIENT = { id: 'billing-agent-workload', secret: 'billing-agent-workload-secret-0123' };
 
-/** Accounts by login: the subject is the login; some have a verified e-mail; IdP groups for each. */
-const ACCOUNTS: Record<string, { email?: string; groups: string[] }> = {
-  'alice-sub': { groups: ['idp-dba'] },
-  // Bob left the DBA team at the IdP; the gate's principal file still lists him in dba.
-  'bob-sub': { email: 'bob@corp.example', groups: ['idp-support'] },
-  'stranger-sub': { email: 'stranger@corp.example', groups: ['idp-dba'] },
+/** Accounts by login: the subject is the login; some have a verified e-mail. */
+const ACCOUNTS: Record<string, { email?: string }> = {
+  'alice-sub': {},
+  'bob-sub': { email: 'bob@corp.example' },
+  'stranger-sub': { email: 'stranger@corp.example' },
 };
 
 export interface TestIdp {
@@ -45,7 +44,7 @@ export async function startOidcProvider(redirectUri: string): Promise<TestIdp> {
         response_types: [],
       },
     ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     findAccount: async (_context: unknown, sub: string) =>
       ACCOUNTS[sub]
         ? {
