@@ -4,7 +4,8 @@ import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
-import { RISKS, TIMEOUT_ACTIONS, WAIT_UNTIL } from '../domain/request';
+import { TIMEOUT_ACTIONS, WAIT_UNTIL } from '../domain/request';
+import { policyView } from '../domain/request-record';
 
 export { requestView };
 export type { RequestView } from './request-view';
@@ -134,15 +135,7 @@ const stageView = z.object({
 });
 
 export const policyExplanation = z.object({
-  decision: z.object({
-    effect: z.enum(['allow', 'deny', 'require_approval']),
-    rule: z.string(),
-    explanation: z.string(),
-    version: z.string(),
-    reason: z.string().optional(),
-    risk: z.enum(RISKS).optional(),
-    stages: z.array(stageView),
-  }),
+  decision: policyView.extend({ stages: z.array(stageView) }),
   /** What the connector extracted (for postgres, the `sql.*` facts); null when the command does not parse. */
   facts: z.record(z.string(), z.unknown()).nullable(),
 });

@@ -26,7 +26,8 @@ const voteView = z.object({
   stage: z.number(),
 });
 
-const policyView = z.object({
+/** A policy decision as records and the API show it. */
+export const policyView = z.object({
   effect: z.enum(['allow', 'deny', 'require_approval']),
   rule: z.string(),
   explanation: z.string(),
