@@ -1,9 +1,10 @@
 import type { Pool } from 'pg';
-import type { PrincipalDirectory } from '../config/principals';
+import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
 import { policyInputFor } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
 import { recordTransition } from '../store/requests';
+import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote, recordTransitions } from '../store/votes';
 import type { OrchestratorActivities, RecordedTransition, Transition } from '../temporal/contract';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
@@ -53,6 +54,8 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async lookupReviewerGroups(reviewer) {
+      // Admitted by single sign-on from IdP groups: the API recorded them at sign-in.
+      if (reviewer.startsWith(SSO_REVIEWER_PREFIX)) return ssoReviewerGroups(pool, reviewer);
       const principal = principals.find(reviewer);
       return principal?.kind === 'reviewer' ? principal.groups : null;
     },

@@ -65,6 +65,15 @@ export async function buildApp({
           ...(settings.OIDC_CLIENT_ID && { clientId: settings.OIDC_CLIENT_ID }),
           ...(settings.OIDC_CLIENT_SECRET && { clientSecret: settings.OIDC_CLIENT_SECRET }),
           ...(settings.OIDC_AUDIENCE && { audience: settings.OIDC_AUDIENCE }),
+          scopes: settings.OIDC_SCOPES,
+          ...(settings.OIDC_GROUPS_CLAIM &&
+            settings.OIDC_GROUP_MAP && {
+              groups: {
+                claim: settings.OIDC_GROUPS_CLAIM,
+                map: settings.OIDC_GROUP_MAP,
+                admitByGroups: settings.OIDC_ADMIT_BY_GROUPS,
+              },
+            }),
         },
         principals,
       )

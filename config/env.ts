@@ -61,6 +61,27 @@ const envSchema = z.object({
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   /** The audience /v1 requires of an OIDC access token (a JWT); unset, /v1 takes static tokens only. */
   OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The scopes the inbox's sign-in asks for: add the one your IdP wants for the groups claim (`openid email groups`). */
+  OIDC_SCOPES: z
+    .string()
+    .regex(/(^|\s)openid(\s|$)/, 'OIDC_SCOPES must include openid')
+    .default('openid email'),
+  /**
+   * The claim (in the ID token or userinfo) that lists a reviewer's groups at the IdP, and how they
+   * map to the gate's groups (`idp-group=gate-group,...`). Set, an SSO reviewer decides only with
+   * the mapped groups: a principal keeps those of its file groups the IdP still grants (the IdP
+   * can take a group away, never add one).
+   */
+  OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
+  OIDC_GROUP_MAP: commaList
+    .pipe(z.array(z.string().regex(/^[^=\s]+=[^=\s]+$/, 'OIDC_GROUP_MAP lists idp-group=gate-group pairs')))
+    .transform((pairs) => pairs.map((pair) => pair.split('=') as [string, string]))
+    .optional(),
+  /**
+   * Admit SSO reviewers who are in no principal's `subject` or `email`, from their mapped IdP groups
+   * alone (as `sso.<e-mail or subject>`). Off by default: only PRINCIPALS_FILE's reviewers sign in.
+   */
+  OIDC_ADMIT_BY_GROUPS: z.stringbool({ error: 'OIDC_ADMIT_BY_GROUPS is true or false' }).default(false),
   /** Slack's signing secret: with it the API takes Approve/Reject button clicks at /slack/interactions. */
   SLACK_SIGNING_SECRET: z
     .string()
@@ -100,6 +121,16 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     );
   if ((settings.OIDC_CLIENT_ID || settings.OIDC_AUDIENCE) && !settings.OIDC_ISSUER)
     throw new ConfigurationError('OIDC_CLIENT_ID and OIDC_AUDIENCE need OIDC_ISSUER');
+  if ((settings.OIDC_GROUPS_CLAIM === undefined) !== (settings.OIDC_GROUP_MAP === undefined))
+    throw new ConfigurationError(
+      'OIDC_GROUPS_CLAIM and OIDC_GROUP_MAP are set together (the claim, and how its groups map)',
+    );
+  if (settings.OIDC_GROUPS_CLAIM && !settings.OIDC_CLIENT_ID)
+    throw new ConfigurationError('OIDC_GROUPS_CLAIM needs OIDC_CLIENT_ID: IdP groups apply to inbox sign-in');
+  if (settings.OIDC_ADMIT_BY_GROUPS && !settings.OIDC_GROUPS_CLAIM)
+    throw new ConfigurationError(
+      'OIDC_ADMIT_BY_GROUPS needs OIDC_GROUPS_CLAIM and OIDC_GROUP_MAP: admission is by mapped groups',
+    );
   if (settings.LOCAL_CODEC && !isLoopbackHost(settings.HOST))
     throw new ConfigurationError(
       `LOCAL_CODEC serves decrypted payloads without a token, so the API must listen on loopback only: HOST is ${settings.HOST}`,

@@ -3,9 +3,18 @@ import { z } from 'zod';
 import { ConfigurationError } from './env';
 import { loadYamlFile } from './yaml-file';
 
+/** Reviewers admitted from their IdP groups alone are named `sso.<e-mail or subject>`: no file principal may be. */
+export const SSO_REVIEWER_PREFIX = 'sso.';
+export const PRINCIPAL_ID_PATTERN = /^[A-Za-z0-9._@-]{1,128}$/;
+
 const principalSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, 'ids are 1-128 letters, digits, . _ @ or -'),
+    id: z
+      .string()
+      .regex(PRINCIPAL_ID_PATTERN, 'ids are 1-128 letters, digits, . _ @ or -')
+      .refine((id) => !id.startsWith(SSO_REVIEWER_PREFIX), {
+        message: `ids starting with ${SSO_REVIEWER_PREFIX} are reserved for reviewers admitted by single sign-on`,
+      }),
     kind: z.enum(['agent', 'reviewer']),
     groups: z.array(z.string().min(1)).default([]),
     token: z.string().min(16, 'tokens must be at least 16 characters').optional(),

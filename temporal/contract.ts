@@ -163,7 +163,7 @@ export interface OrchestratorActivities {
   recordTransitions(batch: TransitionBatch): Promise<RecordedTransitions>;
   recordCountedVote(counted: CountedVote): Promise<RecordedVote>;
   recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote>;
-  /** Groups of a reviewer, from the principal directory; null for unknown ids and for agents. */
+  /** Groups of a reviewer, from the principal directory (or, for `sso.` reviewers, their latest valid SSO sign-in); null for unknown ids and for agents. */
   lookupReviewerGroups(reviewer: string): Promise<string[] | null>;
   /** API votes the workflow counted that the API never recorded (before patch 'combined-writes'). */
   findUnrecordedApiVotes(requestId: string, voteIds: string[]): Promise<string[]>;

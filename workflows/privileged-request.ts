@@ -92,6 +92,13 @@ const notifier = proxyActivities<OrchestratorActivities>({
  */
 const BOUND_API_VOTES_PATCH = 'bound-api-votes';
 
+/**
+ * An API ballot's groups may narrow the directory's, never widen them: a reviewer whose IdP took a
+ * group away (single sign-on with a groups claim) votes with the groups it still grants, and the
+ * vote counts for those only. Executions that counted an API vote before this change replay without it.
+ */
+const NARROWING_BALLOTS_PATCH = 'narrowing-ballots';
+
 const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
@@ -325,7 +332,11 @@ class RequestRun {
     let voter: Voter = { reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' };
     if (patched(BOUND_API_VOTES_PATCH)) {
       // Whoever can send updates can write any groups into a ballot: the directory decides.
-      voter = { ...voter, groups: (await records.lookupReviewerGroups(ballot.reviewer)) ?? [] };
+      const listed = (await records.lookupReviewerGroups(ballot.reviewer)) ?? [];
+      const groups = patched(NARROWING_BALLOTS_PATCH)
+        ? listed.filter((group) => ballot.groups.includes(group))
+        : listed;
+      voter = { ...voter, groups };
       // Checked again: with the directory's groups, and after whatever arrived during the look-up.
       this.refuseAsFailure(voter, ballot);
     }

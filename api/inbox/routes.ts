@@ -10,11 +10,12 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { Principal, PrincipalDirectory } from '../../config/principals';
+import { type Principal, type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../../config/principals';
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
 import type { Policy } from '../../policy/policy';
 import { getRequest, listRequests } from '../../store/requests';
+import { recordSsoReviewer } from '../../store/sso-reviewers';
 import type { StatusChanges } from '../../store/status-changes';
 import { castVote } from '../cast-vote';
 import { HttpError } from '../http-error';
@@ -22,7 +23,14 @@ import { explainPolicy } from '../policy-explanation';
 import { type RequestView, presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, signInPage } from './pages';
-import { type InboxSession, SESSION_COOKIE, cookieOptions, csrfMatches, sessionKeys } from './session';
+import {
+  type InboxSession,
+  SESSION_COOKIE,
+  SESSION_LIFETIME_SECONDS,
+  cookieOptions,
+  csrfMatches,
+  sessionKeys,
+} from './session';
 import type { Oidc } from '../oidc';
 
 export interface InboxRoutesOptions {
@@ -90,11 +98,32 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   const sessionOf = (request: FastifyRequest) => keys.open(request.cookies[SESSION_COOKIE]);
   const present = (record: Parameters<typeof presentRequest>[0]) => presentRequest(record, principals);
 
-  /** The signed-in reviewer, or a redirect to sign-in (pages) / 401 (events). */
-  async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<InboxSession | undefined> {
+  /**
+   * The reviewer a session speaks for: a principal of the file (with only the groups the IdP still
+   * granted, when the session carries some), or a reviewer admitted from IdP groups while admission
+   * stays on. Undefined when neither (an agent, a principal since removed, admission turned off).
+   */
+  function reviewerOf(session: InboxSession): Principal | undefined {
+    const principal = principals.find(session.reviewer);
+    if (principal)
+      return principal.kind !== 'reviewer'
+        ? undefined
+        : session.groups
+          ? { ...principal, groups: principal.groups.filter((group) => session.groups!.includes(group)) }
+          : principal;
+    if (session.reviewer.startsWith(SSO_REVIEWER_PREFIX) && oidc?.admitsByGroups && session.groups)
+      return { id: session.reviewer, kind: 'reviewer', groups: session.groups };
+    return undefined;
+  }
+
+  /** The signed-in reviewer, or a redirect to sign-in. */
+  async function requireSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ session: InboxSession; reviewer: Principal } | undefined> {
     const session = await sessionOf(request);
-    const principal = session && principals.find(session.reviewer);
-    if (session && principal?.kind === 'reviewer') return session;
+    const reviewer = session && reviewerOf(session);
+    if (session && reviewer) return { session, reviewer };
     await reply.redirect('/inbox/sign-in', 303);
     return undefined;
   }
@@ -119,8 +148,8 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   );
 
   /** Signs the principal in: the session cookie, then the inbox. */
-  async function startSession(reply: FastifyReply, reviewer: string) {
-    const { cookie: sealed } = await keys.seal(reviewer);
+  async function startSession(reply: FastifyReply, reviewer: string, groups?: string[]) {
+    const { cookie: sealed } = await keys.seal(reviewer, groups);
     return reply.setCookie(SESSION_COOKIE, sealed, cookieOptions(secure)).redirect('/inbox', 303);
   }
 
@@ -147,16 +176,27 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
         .completeSignIn(new URL(request.url, publicOrigin), { codeVerifier, state, nonce })
         .catch((error: unknown) => `The identity provider's answer was refused: ${(error as Error).message}`);
       if (typeof result === 'string') return sendPage(reply, 403, signInPage({ sso: true, message: result }));
-      if (result.kind !== 'reviewer')
+      const { principal } = result;
+      if (principal.kind !== 'reviewer')
         return sendPage(
           reply,
           403,
           signInPage({
             sso: true,
-            message: `${result.id} is an agent: only reviewers sign in to the inbox.`,
+            message: `${principal.id} is an agent: only reviewers sign in to the inbox.`,
           }),
         );
-      return startSession(reply, result.id);
+      // The workers check every vote against the reviewer's groups: an admitted reviewer's are only here.
+      if (result.admitted)
+        await recordSsoReviewer(pool, {
+          id: principal.id,
+          subject: result.subject,
+          ...(result.email !== undefined && { email: result.email }),
+          groups: principal.groups,
+          validUntil: new Date(Date.now() + SESSION_LIFETIME_SECONDS * 1000),
+        });
+      // With a groups claim mapped, the session keeps the groups the IdP granted at sign-in.
+      return startSession(reply, principal.id, oidc.mapsGroups ? principal.groups : undefined);
     });
   }
 
@@ -188,10 +228,10 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   });
 
   app.get('/inbox', { schema: { hide: true } }, async (request, reply) => {
-    const session = await requireSession(request, reply);
-    if (!session) return reply;
+    const signedIn = await requireSession(request, reply);
+    if (!signedIn) return reply;
+    const { session, reviewer } = signedIn;
     const filters = filtersQuery.parse(request.query);
-    const reviewer = reviewerOf(session);
     const matches = (view: RequestView) =>
       (!filters.target || view.target === filters.target) &&
       (!filters.agent || view.agent === filters.agent) &&
@@ -220,8 +260,6 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     );
   });
 
-  const reviewerOf = (session: InboxSession): Principal => principals.find(session.reviewer)!;
-
   async function requestModel(id: string, reviewer: Principal) {
     const record = await getRequest(pool, id);
     if (!record) return undefined;
@@ -233,11 +271,12 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   }
 
   app.get('/inbox/requests/:id', { schema: { hide: true } }, async (request, reply) => {
-    const session = await requireSession(request, reply);
-    if (!session) return reply;
+    const signedIn = await requireSession(request, reply);
+    if (!signedIn) return reply;
+    const { session, reviewer } = signedIn;
     const { id } = idParams.parse(request.params);
     const user = { reviewer: session.reviewer, csrf: session.csrf };
-    const model = await requestModel(id, reviewerOf(session));
+    const model = await requestModel(id, reviewer);
     if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
     const decided = filtersQuery.parse(request.query).decided;
     const flash = decided && {
@@ -249,8 +288,9 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
 
   app.post('/inbox/requests/:id/decide', { schema: { hide: true } }, async (request, reply) => {
     refuseForeignOrigin(request);
-    const session = await requireSession(request, reply);
-    if (!session) return reply;
+    const signedIn = await requireSession(request, reply);
+    if (!signedIn) return reply;
+    const { session, reviewer } = signedIn;
     const { id } = idParams.parse(request.params);
     const form = decisionForm.safeParse(request.body);
     if (!form.success || !csrfMatches(session, form.data.csrf))
@@ -258,12 +298,11 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const user = { reviewer: session.reviewer, csrf: session.csrf };
     const comment = form.data.comment?.trim();
     const refuse = async (status: number, text: string) => {
-      const model = await requestModel(id, reviewerOf(session));
+      const model = await requestModel(id, reviewer);
       if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
       return sendPage(reply, status, requestPage({ ...model, flash: { kind: 'refusal', text } }, user));
     };
     if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
-    const reviewer = reviewerOf(session);
     try {
       await castVote(pool, temporal, {
         requestId: id,
@@ -281,8 +320,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   // Live updates: one event per status change, the request id as its data.
   app.get('/inbox/events', { schema: { hide: true } }, async (request, reply) => {
     const session = await sessionOf(request);
-    if (!session || principals.find(session.reviewer)?.kind !== 'reviewer')
-      throw new HttpError(401, 'unauthorized', 'sign in to the inbox first');
+    if (!session || !reviewerOf(session)) throw new HttpError(401, 'unauthorized', 'sign in to the inbox first');
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -303,11 +341,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
 };
 
 /** Why this reviewer cannot decide the request now, in words; undefined when they can. */
-export function cannotDecide(view: RequestView, reviewer: Pick<Principal, 'id'>): string | undefined {
+export function cannotDecide(view: RequestView, reviewer: Pick<Principal, 'id' | 'groups'>): string | undefined {
   if (view.status !== 'pending_approval' || !view.approval)
     return `The request is ${view.status.replace('_', ' ')}: there is nothing to decide.`;
   if (view.agent === reviewer.id) return 'You asked for this request, and nobody approves their own.';
-  if (!view.approval.eligibleReviewers.includes(reviewer.id))
+  // The reviewer's own groups, not the view's eligible list: single sign-on may have narrowed them,
+  // or admitted a reviewer from IdP groups whom no principal file lists.
+  if (!reviewer.groups.some((group) => view.approval!.groups.includes(group)))
     return `Only members of ${view.approval.groups.join(', ')} decide in this stage.`;
   if (view.votes.some((vote) => vote.reviewer === reviewer.id && vote.stage === view.approval!.stage))
     return 'You voted in this stage already.';

@@ -5,15 +5,17 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 
 export const SESSION_COOKIE = 'gate_session';
-const LIFETIME_SECONDS = 8 * 60 * 60;
+export const SESSION_LIFETIME_SECONDS = 8 * 60 * 60;
 
 export interface InboxSession {
   reviewer: string;
   csrf: string;
+  /** Signed in through an IdP whose groups claim is mapped: the gate groups it granted at sign-in. */
+  groups?: string[];
 }
 
 export interface SessionKeys {
-  seal(reviewer: string): Promise<{ cookie: string; session: InboxSession }>;
+  seal(reviewer: string, groups?: string[]): Promise<{ cookie: string; session: InboxSession }>;
   open(cookie: string | undefined): Promise<InboxSession | undefined>;
   /** A short-lived sealed value of another kind (the OIDC flow's checks), its purpose bound in. */
   sealFor(purpose: string, value: Record<string, string>, seconds: number): Promise<string>;
@@ -23,12 +25,16 @@ export interface SessionKeys {
 export function sessionKeys(secret: string): SessionKeys {
   const key = createHash('sha256').update(`approval-gate inbox session:${secret}`).digest();
   return {
-    async seal(reviewer) {
-      const session: InboxSession = { reviewer, csrf: randomBytes(24).toString('base64url') };
+    async seal(reviewer, groups) {
+      const session: InboxSession = {
+        reviewer,
+        csrf: randomBytes(24).toString('base64url'),
+        ...(groups && { groups }),
+      };
       const cookie = await new EncryptJWT({ ...session, purpose: 'session' })
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
         .setIssuedAt()
-        .setExpirationTime(`${LIFETIME_SECONDS}s`)
+        .setExpirationTime(`${SESSION_LIFETIME_SECONDS}s`)
         .encrypt(key);
       return { cookie, session };
     },
@@ -38,7 +44,10 @@ export function sessionKeys(secret: string): SessionKeys {
         const { payload } = await jwtDecrypt(cookie, key);
         if (payload.purpose !== 'session' || typeof payload.reviewer !== 'string' || typeof payload.csrf !== 'string')
           return undefined;
-        return { reviewer: payload.reviewer, csrf: payload.csrf };
+        const { groups } = payload;
+        if (groups !== undefined && !(Array.isArray(groups) && groups.every((group) => typeof group === 'string')))
+          return undefined;
+        return { reviewer: payload.reviewer, csrf: payload.csrf, ...(groups && { groups }) };
       } catch {
         return undefined; // expired, altered, or sealed with another secret: signed out
       }
@@ -70,7 +79,7 @@ export function sessionKeys(secret: string): SessionKeys {
  * cookie is withheld. Every state-changing request needs the CSRF token (and a same-site Origin) anyway.
  */
 export const cookieOptions = (secure: boolean) =>
-  ({ path: '/inbox', httpOnly: true, sameSite: 'lax', secure, maxAge: LIFETIME_SECONDS }) as const;
+  ({ path: '/inbox', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_LIFETIME_SECONDS }) as const;
 
 /** Whether a form returned the session's CSRF token (constant time). */
 export function csrfMatches(session: InboxSession, given: unknown): boolean {

@@ -51,11 +51,15 @@ const pending = (overrides: Partial<RequestView> = {}): RequestView =>
   }) as RequestView;
 
 test('who may decide on the inbox, in words (pure logic, the request is a literal)', () => {
-  const lee = { id: 'lee' };
+  const lee = { id: 'lee', groups: ['dba', 'dba-leads'] };
   assert.equal(cannotDecide(pending(), lee), undefined);
   assert.match(cannotDecide(pending({ status: 'succeeded' }), lee)!, /succeeded: there is nothing to decide/);
   assert.match(cannotDecide(pending({ agent: 'lee' }), lee)!, /nobody approves their own/);
-  assert.match(cannotDecide(pending(), { id: 'alice' })!, /Only members of dba-leads/);
+  assert.match(cannotDecide(pending(), { id: 'alice', groups: ['dba'] })!, /Only members of dba-leads/);
+  // Lee signed in through an IdP that no longer lists dba-leads: the narrowed groups decide.
+  assert.match(cannotDecide(pending(), { id: 'lee', groups: ['dba'] })!, /Only members of dba-leads/);
+  // Admitted from IdP groups, in no principal file (so in no eligible list): the groups decide.
+  assert.equal(cannotDecide(pending(), { id: 'sso.kim@corp.example', groups: ['dba-leads'] }), undefined);
   const voted = pending({
     votes: [{ reviewer: 'lee', decision: 'approve', comment: null, channel: 'api', verified: true, at: '', stage: 2 }],
   });

@@ -223,3 +223,35 @@ test('payload keys: id:base64 of 32 bytes, the first encrypts; bad keys are name
     ['http://localhost:8233', 'https://ui.example.com'],
   );
 });
+
+test('the IdP group settings come together, and admission needs them', () => {
+  const oidc = { OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'gate' };
+  const parsed = loadSettings({
+    ...oidc,
+    OIDC_GROUPS_CLAIM: 'groups',
+    OIDC_GROUP_MAP: 'idp-dba=dba, idp-ops=sre',
+    OIDC_ADMIT_BY_GROUPS: 'true',
+  });
+  assert.deepEqual(parsed.OIDC_GROUP_MAP, [
+    ['idp-dba', 'dba'],
+    ['idp-ops', 'sre'],
+  ]);
+  assert.equal(parsed.OIDC_SCOPES, 'openid email');
+  assert.throws(() => loadSettings({ ...oidc, OIDC_GROUPS_CLAIM: 'groups' }), /OIDC_GROUPS_CLAIM and OIDC_GROUP_MAP/);
+  assert.throws(
+    () => loadSettings({ ...oidc, OIDC_GROUPS_CLAIM: 'groups', OIDC_GROUP_MAP: 'idp-dba' }),
+    /OIDC_GROUP_MAP.*idp-group=gate-group/,
+  );
+  assert.throws(() => loadSettings({ ...oidc, OIDC_ADMIT_BY_GROUPS: 'true' }), /OIDC_ADMIT_BY_GROUPS needs/);
+  assert.throws(
+    () =>
+      loadSettings({
+        OIDC_ISSUER: 'https://idp.example',
+        OIDC_AUDIENCE: 'api',
+        OIDC_GROUPS_CLAIM: 'g',
+        OIDC_GROUP_MAP: 'a=b',
+      }),
+    /OIDC_GROUPS_CLAIM needs OIDC_CLIENT_ID/,
+  );
+  assert.throws(() => loadSettings({ ...oidc, OIDC_SCOPES: 'email groups' }), /OIDC_SCOPES must include openid/);
+});

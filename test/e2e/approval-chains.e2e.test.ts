@@ -3,7 +3,10 @@
 // No activity is mocked here.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { castVote } from '../../api/cast-vote';
+import type { HttpError } from '../../api/http-error';
 import type { ErrorBody } from '../../api/schemas';
+import { createTemporalGateway } from '../../api/temporal-gateway';
 import type { RequestView } from '../../api/request-view';
 import { createLinkSigner } from '../../notifications/links';
 import type { ReviewerMessage } from '../../notifications/webhook-bodies';
@@ -30,6 +33,10 @@ rules:
     when: request.reason.startsWith("two-teams:")
     effect: require_approval
     approval: { groups: [dba, sre], quorum: 2, distinctGroups: true, timeout: 1h }
+  - name: dba-and-oncall
+    when: request.reason.startsWith("dba-and-oncall:")
+    effect: require_approval
+    approval: { groups: [dba, oncall], quorum: 2, distinctGroups: true, timeout: 1h }
   - name: api-only
     when: request.reason.startsWith("api-only:")
     effect: require_approval
@@ -190,6 +197,42 @@ describe('approval chains', () => {
       refused.rows.map((row: { reviewer: string }) => row.reviewer),
       ['bob'],
     );
+  });
+
+  test("a ballot's narrowed groups are the ones its vote counts for (single sign-on took one away)", async () => {
+    const request = await submit('dba-and-oncall: needs a DBA and someone on call');
+    fixtures.set('narrowed-ballot-counted', request.id);
+    await waitForStatus(stack.app, request.id, ['pending_approval']);
+    // Carol is in dba and oncall in the principal file; her IdP now lists only dba. The inbox casts
+    // her vote through the API's path with the groups the IdP still grants.
+    const gateway = createTemporalGateway(stack.client, stack.settings);
+    await castVote(stack.pool, gateway, {
+      requestId: request.id,
+      reviewer: { id: 'carol', kind: 'reviewer', groups: ['dba'] },
+      decision: 'approve',
+    });
+    // Counted as dba only: another DBA is not the second, distinct group, so nothing runs.
+    const sameTeam = await castVote(stack.pool, gateway, {
+      requestId: request.id,
+      reviewer: { id: 'alice', kind: 'reviewer', groups: ['dba'] },
+      decision: 'approve',
+    }).catch((error: HttpError) => error);
+    assert.equal((sameTeam as HttpError | undefined)?.code, 'GroupAlreadyCounted');
+    const view = (await call<RequestView>(stack.app, 'GET', `/v1/requests/${request.id}`, 'alice')).body;
+    assert.equal(view.status, 'pending_approval');
+    assert.deepEqual(
+      view.votes.map((vote) => vote.reviewer),
+      ['carol'],
+    );
+    // A ballot cannot widen what the file grants: sam's sre is not oncall, whatever the ballot says.
+    const widened = await castVote(stack.pool, gateway, {
+      requestId: request.id,
+      reviewer: { id: 'sam', kind: 'reviewer', groups: ['sre', 'oncall'] },
+      decision: 'approve',
+    }).catch((error: HttpError) => error);
+    assert.equal((widened as HttpError | undefined)?.code, 'NotEligible');
+    assert.equal((await call(stack.app, 'GET', `/v1/requests/${request.id}`, 'alice')).body.status, 'pending_approval');
+    await call(stack.app, 'POST', `/v1/requests/${request.id}/cancel`, 'agent');
   });
 
   test('a Temporal-channel vote is ignored where the stage allows only the api channel', async () => {

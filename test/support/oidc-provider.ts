@@ -9,12 +9,18 @@ export const OIDC_AUDIENCE = 'https://gate.test/v1';
 export const INBOX_CLIENT = { id: 'gate-inbox', secret: 'gate-inbox-client-secret-0123456789' };
 export const WORKLOAD_CLIENT = { id: 'billing-agent-workload', secret: 'billing-agent-workload-secret-0123' };
 
-/** Accounts by login: the subject is the login; some have a verified e-mail. */
-const ACCOUNTS: Record<string, { email?: string }> = {
-  'alice-sub': {},
-  'bob-sub': { email: 'bob@corp.example' },
-  'stranger-sub': { email: 'stranger@corp.example' },
+/** Accounts by login: the subject is the login; some have a verified e-mail; each has groups at the IdP. */
+const ACCOUNTS: Record<string, { email?: string; groups: string[] }> = {
+  'alice-sub': { groups: ['idp-dba', 'idp-everyone'] },
+  // Bob left the DBA team at the IdP; the gate's principal file still lists him in dba.
+  'bob-sub': { email: 'bob@corp.example', groups: ['idp-support', 'idp-everyone'] },
+  // In no principal file: admitted only from IdP groups, when the gate is configured so.
+  'stranger-sub': { email: 'stranger@corp.example', groups: ['idp-dba', 'idp-everyone'] },
+  'visitor-sub': { email: 'visitor@corp.example', groups: ['idp-everyone'] },
 };
+
+/** The claim the test IdP lists groups in, and the scope that asks for it. */
+export const GROUPS_CLAIM = 'groups';
 
 export interface TestIdp {
   issuer: string;
@@ -44,7 +50,7 @@ export async function startOidcProvider(redirectUri: string): Promise<TestIdp> {
         response_types: [],
       },
     ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: [GROUPS_CLAIM] },
     findAccount: async (_context: unknown, sub: string) =>
       ACCOUNTS[sub]
         ? {
@@ -52,6 +58,7 @@ export async function startOidcProvider(redirectUri: string): Promise<TestIdp> {
             claims: async () => ({
               sub,
               ...(ACCOUNTS[sub]!.email && { email: ACCOUNTS[sub]!.email, email_verified: true }),
+              [GROUPS_CLAIM]: ACCOUNTS[sub]!.groups,
             }),
           }
         : undefined,
