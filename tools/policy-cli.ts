@@ -1,22 +1,30 @@
-// `npm run policy -- check --policy FILE --request JSON` and `npm run policy -- test FILE`:
-// try a policy against a request, and run a policy's test cases the way OPA policies are tested.
+// `npm run policy -- check --policy FILE --request JSON`, `npm run policy -- test FILE` and
+// `npm run policy -- backtest --policy FILE`: try a policy against a request, run a policy's test
+// cases the way OPA policies are tested, and replay the recorded history through a new policy.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { prepareSqlParser } from '../connectors/postgres/sql-facts';
 import { CONNECTORS, type PolicyDecision, RISKS } from '../domain/request';
-import { formatDurationMs } from '../domain/duration';
+import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { type Policy, loadPolicy } from '../policy/policy';
 import { explainDecision } from '../connectors/policy-input';
 import { ConfigurationError } from '../config/env';
 import { loadYamlFile } from '../config/yaml-file';
+import { createPool } from '../store/pool';
+import { backtest, formatBacktest } from './policy-backtest';
 
 const USAGE = `usage:
   npm run policy -- check --policy FILE --request JSON [--json]
   npm run policy -- test FILE
+  npm run policy -- backtest --policy FILE [--since 30d] [--database URL] [--json] [--fail-on-loosening] [--limit 20]
 
 check  prints the decision, the rule that matched, the facts extracted and why earlier rules did not match
 test   runs a YAML file of cases (policy: FILE, cases: [{name, request, expect: {effect, rule?, risk?}}])
+backtest  replays every request recorded since --since (default 30d) in the gate's database (--database, else
+          DATABASE_URL) through the policy: counts by old → new decision, then the requests it would allow without
+          approval, then other changes (--limit of each listed). Exit 1 with --fail-on-loosening when any would be
+          newly allowed. Progress goes to stderr.
 JSON   {"target": "app-db", "sql": "UPDATE ...", "agent"?, "connector"?: "postgres", "reason"?, "metadata"?}`;
 
 // A request as a policy author writes it: only target and SQL are required.
@@ -144,6 +152,55 @@ function runTests(args: string[]): number {
   return failed > 0 ? 1 : 0;
 }
 
+/** Progress on stderr at most once a second: rewritten in place on a terminal, a line each otherwise. */
+function progressLine(): (done: number, total: number) => void {
+  let shown = 0;
+  return (done, total) => {
+    if (Date.now() - shown < 1000 && done < total) return;
+    shown = Date.now();
+    process.stderr.write(`backtest: ${done}/${total} requests${process.stderr.isTTY && done < total ? '\r' : '\n'}`);
+  };
+}
+
+async function runBacktest(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      policy: { type: 'string' },
+      since: { type: 'string', default: '30d' },
+      database: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'fail-on-loosening': { type: 'boolean', default: false },
+      limit: { type: 'string', default: '20' },
+      'page-size': { type: 'string', default: '500' },
+    },
+  });
+  if (!values.policy) throw new UsageError('backtest needs --policy FILE');
+  const sinceMs = parseDurationMs(values.since);
+  if (sinceMs === undefined) throw new UsageError(`--since ${values.since} is not a duration such as 30d or 12h`);
+  const limit = Number(values.limit);
+  const pageSize = Number(values['page-size']);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit is a whole number');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000)
+    throw new UsageError('--page-size is a whole number from 1 to 10000');
+  const database = values.database ?? process.env.DATABASE_URL;
+  if (!database) throw new UsageError("backtest needs the gate's database: --database URL or DATABASE_URL");
+  const policy = loadPolicy(values.policy);
+  const pool = createPool(database, 1);
+  try {
+    const report = await backtest(pool, policy, {
+      since: new Date(Date.now() - sinceMs),
+      pageSize,
+      limit,
+      onProgress: progressLine(),
+    });
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatBacktest(report));
+    return values['fail-on-loosening'] && report.newlyAllowed.count > 0 ? 1 : 0;
+  } finally {
+    await pool.end();
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -151,6 +208,7 @@ async function main(argv: string[]): Promise<number> {
   await prepareSqlParser();
   if (command === 'check') return check(rest);
   if (command === 'test') return runTests(rest);
+  if (command === 'backtest') return runBacktest(rest);
   throw new UsageError(command ? `unknown command ${command}` : 'no command given');
 }
 

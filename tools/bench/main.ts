@@ -3,7 +3,8 @@
 // on, and writes every figure as JSON. `-- --quick` runs smaller sizes (no 10,000 pending).
 // `-- --profile DIR` runs only the gate at concurrency 32 with --cpu-prof on its worker and API
 // processes, and prints where each spent its CPU. `-- --agents` runs only scenario 7, the agent
-// layers (typed client, MCP over HTTP and stdio) next to a bare REST call.
+// layers (typed client, MCP over HTTP and stdio) next to a bare REST call. `-- --backtest` runs only
+// scenario 8, `policy backtest` over a large recorded history next to reading its pages alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { meanTransferWaits, readTransferWaits } from './engine-metrics';
 import { cpuPerUnit } from './cpu-time';
 import { policyDecisions } from './policy';
 import { agentLayerLatency, describeLayers } from './agent-layers';
+import { backtestSpeed, describeBacktest } from './backtest';
 import { latency, round } from './stats';
 import { Harness } from '../harness/process-harness';
 
@@ -35,6 +37,8 @@ const argument = (name: string) => {
 const jsonFile = path.resolve(argument('--json') ?? 'tools/bench/results.json');
 const profileDir = argument('--profile');
 const agentsOnly = process.argv.includes('--agents');
+const backtestOnly = process.argv.includes('--backtest');
+const BACKTEST_ROWS = quick ? 20_000 : 200_000;
 const AGENT_READS = quick ? 100 : 200;
 const AGENT_RUNS = quick ? 50 : 100;
 const CONCURRENCIES = [1, 8, 32, 128];
@@ -137,6 +141,12 @@ async function agentLayersOnly(h: Harness): Promise<void> {
 
 async function main(): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'approval-gate-bench-'));
+  if (backtestOnly) {
+    log(`8. policy backtest over ${BACKTEST_ROWS} recorded requests, next to reading the pages alone`);
+    for (const line of describeBacktest(await backtestSpeed(scratch, BACKTEST_ROWS))) console.log(line);
+    rmSync(scratch, { recursive: true, force: true });
+    return;
+  }
   const h = await Harness.create(scratch);
   try {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
