@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { runSql } from '../connectors/postgres/run-sql';
+import { previewImpact } from '../connectors/postgres/impact-preview';
+import { type RowBound, runSql } from '../connectors/postgres/run-sql';
 import { analyseSql } from '../connectors/postgres/sql-facts';
 import { TargetSessions } from '../connectors/postgres/target-sessions';
+import { unavailableImpact } from '../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import type { PostgresTarget } from '../config/targets';
 import {
@@ -12,7 +14,7 @@ import {
   finishExecution,
   recordExecutionRefusal,
 } from '../store/executions';
-import { findApprovedCommand } from '../store/requests';
+import { type ApprovedCommand, findApprovedCommand } from '../store/requests';
 import type { ExecutorActivities } from '../temporal/contract';
 
 export interface ExecutorDependencies {
@@ -35,6 +37,23 @@ function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
   };
 }
 
+/** The recorded command's text matches what the executor was handed. */
+const sameCommand = (recorded: ApprovedCommand, request: PrivilegedRequest) =>
+  recorded.connector === request.connector &&
+  recorded.target === request.target &&
+  recorded.sql === request.command.sql;
+
+/**
+ * What reviewers approved bounds what runs, from the records (not from the input): no statement may
+ * affect more rows than the rule's `maxRows`, nor more than the dry run counted for it.
+ */
+function rowBound(recorded: ApprovedCommand): RowBound {
+  return {
+    ...(recorded.maxRows !== null && { maxRows: recorded.maxRows }),
+    ...(recorded.impact?.exact && { previewRows: recorded.impact.statements.map((statement) => statement.rows) }),
+  };
+}
+
 /**
  * Checks what the executor was handed against the gate's database, which says what was approved:
  * anyone who can schedule activities on the executor's task queue can hand it any input. Only the
@@ -44,17 +63,13 @@ function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
 async function checkHandedCommand(
   pool: Pool,
   request: PrivilegedRequest,
-): Promise<{ run: true } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
+): Promise<{ run: true; bound: RowBound } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
   const recorded = await findApprovedCommand(pool, request.id);
   if (!recorded) return { run: false, refusal: `no request ${request.id} is recorded` };
-  if (
-    recorded.connector !== request.connector ||
-    recorded.target !== request.target ||
-    recorded.sql !== request.command.sql
-  ) {
+  if (!sameCommand(recorded, request)) {
     return { run: false, refusal: `the command handed to the executor is not the one request ${request.id} recorded` };
   }
-  if (recorded.status === 'executing') return { run: true };
+  if (recorded.status === 'executing') return { run: true, bound: rowBound(recorded) };
   const existing = await findExecution(pool, request.id);
   if (existing) return { run: false, outcome: outcomeOf(existing) };
   return { run: false, refusal: `request ${request.id} is ${recorded.status}, not executing` };
@@ -85,7 +100,7 @@ export function createExecutorActivities({ pool, targets, executorId }: Executor
 
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        const result = await runSql(sessions, target, request.command.sql, analysis);
+        const result = await runSql(sessions, target, request.command.sql, analysis, checked.bound);
         await finishExecution(pool, request.id, { status: 'succeeded', result });
         return { status: 'succeeded', result };
       } catch (error) {
@@ -95,6 +110,19 @@ export function createExecutorActivities({ pool, targets, executorId }: Executor
       } finally {
         clearInterval(heartbeat);
       }
+    },
+
+    async previewImpact(request) {
+      // Whoever can schedule activities here can ask for a preview: only of a recorded request's
+      // own command, and only while policy is deciding it (a dry run executes, then rolls back).
+      const recorded = await findApprovedCommand(pool, request.id);
+      if (!recorded || !sameCommand(recorded, request) || recorded.status !== 'evaluating')
+        return unavailableImpact(`request ${request.id} is not a recorded request being evaluated with this command`);
+      const target = targets.get(request.target);
+      if (!target) return unavailableImpact(`target "${request.target}" is not configured on this executor`);
+      const analysis = analyseSql(request.command.sql);
+      if (!analysis.ok) return unavailableImpact(`the SQL does not parse: ${analysis.message}`);
+      return previewImpact(sessions, target, analysis);
     },
   };
 }

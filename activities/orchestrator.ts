@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
-import { policyInputFor } from '../connectors/policy-input';
+import { impactFacts, policyInputFor } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
-import { recordTransition } from '../store/requests';
+import { recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote, recordTransitions } from '../store/votes';
 import type { OrchestratorActivities, RecordedTransition, Transition } from '../temporal/contract';
@@ -27,9 +27,10 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
   return {
     ...createNotifyActivities(deps),
 
-    async evaluatePolicy(request) {
+    async evaluatePolicy(request, impact) {
       const prepared = policyInputFor(request, policy);
-      return prepared.ok ? policy.decide(prepared.input) : prepared.decision;
+      if (!prepared.ok) return prepared.decision;
+      return policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
     },
 
     async recordTransition(transition) {
@@ -51,6 +52,10 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     async recordIgnoredVote(requestId, vote, refusal) {
       await recordIgnoredVote(pool, requestId, vote, refusal);
       return { vote, refusal };
+    },
+
+    async recordImpact(requestId, impact) {
+      await recordImpact(pool, requestId, impact);
     },
 
     async lookupReviewerGroups(reviewer) {

@@ -1,6 +1,7 @@
 // GET /v1/requests/:id/history: the request's story told from its Temporal workflow history,
 // the source of truth the PostgreSQL records are derived from. Payloads are decoded with the
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
+import type { ImpactPreview } from '../domain/impact';
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest } from '../domain/request';
 import type {
@@ -49,7 +50,7 @@ const recordInInput: Partial<Record<ActivityName, (input: unknown[]) => unknown>
   recordIgnoredVote: ([, vote, refusal]) => ({ vote, refusal }),
 };
 
-/** Activities whose result tells the story: the policy's decision and the execution's outcome. */
+/** Activities whose result tells the story: the policy's decisions, the impact preview and the execution's outcome. */
 function resultSteps(type: ActivityName, result: unknown): Step[] {
   if (type === 'evaluatePolicy') {
     const decision = result as PolicyDecision;
@@ -59,6 +60,11 @@ function resultSteps(type: ActivityName, result: unknown): Step[] {
         detail: { effect: decision.effect, rule: decision.rule, risk: decision.risk, version: decision.version },
       },
     ];
+  }
+  if (type === 'previewImpact') {
+    const impact = result as ImpactPreview;
+    const { available, exact, estimatedRows, rows, seqScan, note } = impact;
+    return [{ what: 'impact_previewed', detail: { available, exact, estimatedRows, rows, seqScan, note } }];
   }
   if (type === 'executeCommand' || type === 'explainLostExecution') {
     const outcome = result as ExecutionOutcome;

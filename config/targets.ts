@@ -10,6 +10,16 @@ const maskSchema = z
   })
   .strict();
 
+/** The impact preview the executor makes before reviewers are asked (domain/impact.ts). */
+const previewSchema = z
+  .object({
+    /** Run the batch in a transaction that is always rolled back, to count the exact rows. Off by default. */
+    dryRun: z.boolean().default(false),
+    lockTimeout: z.string().default('1s'),
+    statementTimeout: z.string().default('5s'),
+  })
+  .strict();
+
 const postgresTargetSchema = z
   .object({
     connector: z.literal('postgres'),
@@ -17,6 +27,7 @@ const postgresTargetSchema = z
     maxRows: z.number().int().min(1).max(100_000).default(100),
     statementTimeout: z.string().default('30s'),
     mask: maskSchema.default({ columns: [], patterns: [] }),
+    preview: previewSchema.default({ dryRun: false, lockTimeout: '1s', statementTimeout: '5s' }),
   })
   .strict();
 
@@ -34,6 +45,14 @@ export interface PostgresTarget {
   maxRows: number;
   statementTimeoutMs: number;
   mask: MaskRules;
+  preview: { dryRun: boolean; lockTimeoutMs: number; statementTimeoutMs: number };
+}
+
+function durationSetting(file: string, name: string, setting: string, text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined)
+    throw new ConfigurationError(`${file}: targets.${name}.${setting} "${text}" is not a duration like 30s`);
+  return ms;
 }
 
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
@@ -41,19 +60,18 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
   const targets = new Map<string, PostgresTarget>();
   for (const [name, target] of Object.entries(value.targets)) {
-    const statementTimeoutMs = parseDurationMs(target.statementTimeout);
-    if (statementTimeoutMs === undefined) {
-      throw new ConfigurationError(
-        `${file}: targets.${name}.statementTimeout "${target.statementTimeout}" is not a duration like 30s`,
-      );
-    }
     targets.set(name, {
       name,
       connector: target.connector,
       url: target.url,
       maxRows: target.maxRows,
-      statementTimeoutMs,
+      statementTimeoutMs: durationSetting(file, name, 'statementTimeout', target.statementTimeout),
       mask: target.mask,
+      preview: {
+        dryRun: target.preview.dryRun,
+        lockTimeoutMs: durationSetting(file, name, 'preview.lockTimeout', target.preview.lockTimeout),
+        statementTimeoutMs: durationSetting(file, name, 'preview.statementTimeout', target.preview.statementTimeout),
+      },
     });
   }
   return targets;

@@ -1,7 +1,7 @@
 import { analyseSql } from './postgres/sql-facts';
 import type { PolicyDecision, PrivilegedRequest } from '../domain/request';
 import type { Policy, PolicyInput, RuleMiss } from '../policy/policy';
-import type { SqlFacts } from '../policy/facts';
+import type { ImpactFacts, SqlFacts } from '../policy/facts';
 
 /**
  * What the policy sees for a request: the request's fields and the SQL facts from the parser.
@@ -34,12 +34,22 @@ export type PolicyQuestion = Pick<
   'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'
 >;
 
-/** What the policy decides for a request and why; nothing is submitted (`policy check`, the API's explain). */
+/** The executor's impact preview as policy conditions see it (`impact.*`). */
+export function impactFacts({ available, exact, estimatedRows, rows, seqScan }: ImpactFacts): ImpactFacts {
+  return { available, exact, estimatedRows, rows, seqScan };
+}
+
+/**
+ * What the policy decides for a request and why; nothing is submitted (`policy check`, the API's
+ * explain). With `impact`, as the second pass decides once a preview is known.
+ */
 export function explainDecision(
   policy: Policy,
   question: PolicyQuestion,
+  impact?: ImpactFacts,
 ): { decision: PolicyDecision; facts: SqlFacts | undefined; misses: RuleMiss[] } {
   const prepared = policyInputFor({ id: 'req_policy_explain', ...question }, policy);
   if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] };
-  return { ...policy.explain(prepared.input), facts: prepared.input.sql };
+  const input = impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input;
+  return { ...policy.explain(input), facts: prepared.input.sql };
 }

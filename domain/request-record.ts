@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ImpactPreview } from './impact';
 import { CONNECTORS, type PrivilegedRequest, REQUEST_STATUSES, RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from './request';
 
 // A request as the requests table stores it: the store returns it, the API presents it (with who
@@ -34,7 +35,30 @@ export const policyView = z.object({
   version: z.string(),
   reason: z.string().optional(),
   risk: z.enum(RISKS).optional(),
+  maxRows: z.number().optional(),
 });
+
+/** The impact preview as records and the API show it (domain/impact.ts). */
+export const impactPreviewSchema = z.object({
+  available: z.boolean(),
+  note: z.string().optional(),
+  exact: z.boolean(),
+  estimatedRows: z.number(),
+  rows: z.number(),
+  seqScan: z.boolean(),
+  statements: z.array(
+    z.object({
+      kind: z.string(),
+      estimatedRows: z.number().nullable(),
+      rows: z.number().nullable(),
+      tables: z.array(z.string()),
+      indexes: z.array(z.string()),
+      seqScans: z.array(z.object({ table: z.string(), tableRows: z.number() })),
+      note: z.string().optional(),
+    }),
+  ),
+  tookMs: z.number(),
+}) satisfies z.ZodType<ImpactPreview>;
 
 export const requestRecordSchema = z.object({
   id: z.string(),
@@ -48,6 +72,8 @@ export const requestRecordSchema = z.object({
   callbackUrl: z.string().nullable(),
   policy: policyView.nullable(),
   approval: approvalRecordSchema.nullable(),
+  /** The executor's preview of what the command would change; null when none was made. */
+  impact: impactPreviewSchema.nullable(),
   votes: z.array(voteView),
   result: z
     .object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() })

@@ -110,6 +110,8 @@ export interface PolicyDecision {
   /** Why a deny rule denied, as written in the policy. */
   reason?: string;
   approval?: { stages: ApprovalStage[] };
+  /** The rule's bound on the rows any statement may affect when it runs. */
+  maxRows?: number;
 }
 
 export const VOTE_DECISIONS = ['approve', 'reject'] as const;

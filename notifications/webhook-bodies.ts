@@ -1,5 +1,6 @@
 // The two webhook bodies: a documented JSON body, and a Slack incoming-webhook body
 // (`text` + Block Kit `blocks`). Both carry the same facts; the README documents the JSON one.
+import { type ImpactPreview, describeImpact } from '../domain/impact';
 import type { ReviewerEvent, ReviewerNotice } from '../temporal/contract';
 
 export interface ReviewerLinks {
@@ -22,6 +23,8 @@ export interface ReviewerMessage {
   };
   policy: { rule: string; risk: string | null; explanation: string };
   approval: ReviewerNotice['approval'];
+  /** What the command would change, as the executor previewed it (with `summary`, one line); null without a preview. */
+  impact: (ImpactPreview & { summary: string }) | null;
   /** One-click links for each eligible reviewer; only while a stage is open. */
   links: ReviewerLinks[];
 }
@@ -60,6 +63,7 @@ export function reviewerMessage(notice: ReviewerNotice, requestUrl: string, link
     },
     policy: { rule: policy.rule, risk: policy.risk ?? null, explanation: policy.explanation },
     approval: notice.approval,
+    impact: notice.impact ? { ...notice.impact, summary: describeImpact(notice.impact) } : null,
     links,
   };
 }
@@ -95,6 +99,7 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
           `${approval.stage} of ${approval.stageCount}: ${approval.quorum} from ${approval.groups.join(', ')}`,
         ),
         field('Deadline', approval.deadline),
+        ...(message.impact ? [field('Impact', message.impact.summary)] : []),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${slackEscape(request.reason)}`, 3000) } },

@@ -16,3 +16,17 @@ export interface SqlFacts {
   statementCount: number;
   statements: { kind: string; tables: string[]; hasWhere: boolean }[];
 }
+
+/**
+ * The executor's impact preview as policy sees it (CEL variable `impact`): in the second pass,
+ * after the preview; `available` is false in the first pass and when no preview could be made.
+ */
+export interface ImpactFacts {
+  available: boolean;
+  /** `rows` was counted by a dry run rather than estimated by the planner. */
+  exact: boolean;
+  estimatedRows: number;
+  rows: number;
+  /** A statement scans a large table sequentially. */
+  seqScan: boolean;
+}

@@ -3,7 +3,7 @@ import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../config/env';
 import { parseYamlText, readConfigFile } from '../config/yaml-file';
-import type { SqlFacts } from './facts';
+import type { ImpactFacts, SqlFacts } from './facts';
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 
@@ -11,6 +11,8 @@ import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 export interface PolicyInput {
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata'>;
   sql?: SqlFacts;
+  /** The executor's impact preview; in the first pass (before any preview) `available` is false. */
+  impact?: ImpactFacts;
 }
 
 interface CompiledRule {
@@ -40,6 +42,8 @@ export interface Policy {
   /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
   explain(input: PolicyInput): { decision: PolicyDecision; misses: RuleMiss[] };
 }
+
+const NO_IMPACT_FACTS: ImpactFacts = { available: false, exact: false, estimatedRows: 0, rows: 0, seqScan: false };
 
 const NO_SQL: SqlFacts = {
   readOnly: false,
@@ -79,6 +83,10 @@ function celEnvironment(): Environment {
         statementCount: 'int',
         statements: 'list<map<string, dyn>>',
       },
+    })
+    .registerVariable({
+      name: 'impact',
+      schema: { available: 'bool', exact: 'bool', estimatedRows: 'int', rows: 'int', seqScan: 'bool' },
     });
 }
 
@@ -99,13 +107,39 @@ function outcomeOf(spec: {
   reason?: string;
   risk?: Risk;
   approval?: ApprovalSpec;
+  maxRows?: number;
 }): CompiledRule['outcome'] {
   return {
     effect: spec.effect,
+    ...(spec.maxRows !== undefined && { maxRows: spec.maxRows }),
     ...(spec.reason !== undefined && { reason: spec.reason }),
     ...(spec.risk !== undefined && { risk: spec.risk }),
     ...(spec.effect === 'require_approval' && spec.approval && { approval: { stages: toStages(spec.approval) } }),
   };
+}
+
+/**
+ * The variables a condition sees. CEL's `int` is a BigInt in cel-js: counts declared `int` must be
+ * one, or every comparison with them fails (and the rule fails closed). Built once per input.
+ */
+const contexts = new WeakMap<PolicyInput, Record<string, unknown>>();
+function context(input: PolicyInput): Record<string, unknown> {
+  let built = contexts.get(input);
+  if (!built) {
+    const sql = input.sql ?? NO_SQL;
+    const impact = input.impact ?? NO_IMPACT_FACTS;
+    built = {
+      request: input.request,
+      sql: { ...sql, statementCount: BigInt(sql.statementCount) },
+      impact: {
+        ...impact,
+        estimatedRows: BigInt(Math.round(impact.estimatedRows)),
+        rows: BigInt(Math.round(impact.rows)),
+      },
+    };
+    contexts.set(input, built);
+  }
+  return built;
 }
 
 function compileRule(
@@ -125,7 +159,6 @@ function compileRule(
   } catch (error) {
     throw new ConfigurationError(`${where}: bad condition \`${rule.when}\`: ${(error as Error).message}`);
   }
-  const context = (input: PolicyInput) => ({ request: input.request, sql: input.sql ?? NO_SQL });
   const conjuncts = topLevelConjuncts(evaluate.ast, rule.when).map((source) => {
     const part = environment.parse(source);
     return { source, evaluate: (input: PolicyInput) => part(context(input)) as unknown };

@@ -49,6 +49,8 @@ const outcomeFields = {
   reason: z.string().optional(),
   risk: z.enum(RISKS).optional(),
   approval: approvalSchema.optional(),
+  /** No statement of an allowed or approved batch may affect more rows: the executor rolls it back. */
+  maxRows: z.number().int().min(0).optional(),
 };
 
 const approvalNeedsStages = [

@@ -2,6 +2,7 @@
 // new policy. Keyset pagination on (created_at, id), so a page costs the same at any depth and
 // memory holds one page.
 import type { Pool } from 'pg';
+import type { ImpactPreview } from '../domain/impact';
 import type { PolicyDecision, PrivilegedRequest } from '../domain/request';
 
 export type RecordedRequest = Pick<
@@ -10,6 +11,8 @@ export type RecordedRequest = Pick<
 > & {
   /** What the policy in force decided; null when it never decided (cancelled while evaluating). */
   policy: PolicyDecision | null;
+  /** The impact preview it had, if any: a new policy's second pass sees the same. */
+  impact: ImpactPreview | null;
   createdAt: Date;
 };
 
@@ -28,7 +31,7 @@ export async function* recordedRequestPages(
   let after: { at: string; id: string } | undefined;
   for (;;) {
     const page = await pool.query<RecordedRequest & { cursorAt: string }>(
-      `SELECT id, agent, connector, target, command, reason, metadata, policy, created_at AS "createdAt",
+      `SELECT id, agent, connector, target, command, reason, metadata, policy, impact, created_at AS "createdAt",
               created_at::text AS "cursorAt"
          FROM requests
         WHERE created_at >= $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3))

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { ImpactPreview } from '../domain/impact';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { auditAppendCall } from './audit';
@@ -15,6 +16,7 @@ interface RequestRow {
   callback_url: string | null;
   status: RequestStatus;
   policy: RequestRecord['policy'];
+  impact: ImpactPreview | null;
   approval: (Partial<ApprovalRecord> & Pick<ApprovalRecord, 'groups' | 'quorum' | 'channels' | 'deadline'>) | null;
   result: RequestRecord['result'];
   error: string | null;
@@ -48,6 +50,7 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
     callbackUrl: row.callback_url,
     policy: row.policy,
     approval: row.approval && toApprovalRecord(row.approval),
+    impact: row.impact,
     votes,
     result: row.result,
     error: row.error,
@@ -196,17 +199,44 @@ export async function recordTransition(db: Pool | PoolClient, transition: Transi
   );
 }
 
+/**
+ * Records the impact preview on the request, with its audit row, once per request; the status is
+ * left alone (a cancel may have been recorded while the preview ran).
+ */
+export async function recordImpact(pool: Pool, requestId: string, impact: ImpactPreview): Promise<void> {
+  const step = 'impact:previewed';
+  const { available, exact, rows, seqScan } = impact;
+  const audit = auditAppendCall(
+    { requestId, step, kind: 'impact_previewed', detail: { available, exact, rows, seqScan } },
+    4,
+  );
+  await pool.query(
+    `WITH updated AS (
+       UPDATE requests SET impact = $2, updated_at = now()
+       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $3)
+       RETURNING id
+     )
+     SELECT ${audit.call} FROM updated`,
+    [requestId, impact, step, ...audit.values],
+  );
+}
+
 export interface ApprovedCommand {
   status: RequestStatus;
   connector: string;
   target: string;
   sql: string;
+  /** The preview reviewers saw: a statement may not affect more rows than its dry run counted. */
+  impact: ImpactPreview | null;
+  /** The deciding rule's `maxRows`: no statement may affect more. */
+  maxRows: number | null;
 }
 
 /** What a request recorded to run, and where it stands: the executor runs only this, only while executing. */
 export async function findApprovedCommand(pool: Pool, id: string): Promise<ApprovedCommand | undefined> {
   const found = await pool.query<ApprovedCommand>(
-    `SELECT status, connector, target, command->>'sql' AS sql FROM requests WHERE id = $1`,
+    `SELECT status, connector, target, command->>'sql' AS sql, impact,
+            (policy->>'maxRows')::int AS "maxRows" FROM requests WHERE id = $1`,
     [id],
   );
   return found.rows[0];

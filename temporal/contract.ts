@@ -2,6 +2,7 @@
 // every activity with its input and result. Workflows, activities, the store and the API import
 // these, so no name is spelled twice and no layer reaches into another for a type. Imported by
 // workflow code: nothing but the Temporal SDK and types.
+import type { ImpactPreview } from '../domain/impact';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RequestRecord } from '../domain/request-record';
@@ -41,6 +42,8 @@ export interface RequestSnapshot {
   decision?: PolicyDecision;
   /** The stage the request waits in (or last waited in), with its deadline. */
   approval?: ApprovalProgress;
+  /** The executor's impact preview, once made. */
+  impact?: ImpactPreview;
   votes: Vote[];
   error?: string;
 }
@@ -139,6 +142,8 @@ export interface ReviewerNotice {
   request: PrivilegedRequest;
   policy: Pick<PolicyDecision, 'rule' | 'risk' | 'explanation'>;
   approval: ApprovalProgress;
+  /** The executor's impact preview, when one was made. */
+  impact?: ImpactPreview;
 }
 
 /** Told to the agent's callback URL once, when the request ends. */
@@ -157,12 +162,15 @@ export const NOTIFY_MAX_ATTEMPTS = 4;
 
 /** The orchestrator worker's activities (task queue TEMPORAL_TASK_QUEUE): no target credentials. */
 export interface OrchestratorActivities {
-  evaluatePolicy(request: PrivilegedRequest): Promise<PolicyDecision>;
+  /** With the impact preview: the second pass, where rules on `impact.*` can match. */
+  evaluatePolicy(request: PrivilegedRequest, impact?: ImpactPreview): Promise<PolicyDecision>;
   recordTransition(transition: Transition): Promise<RecordedTransition>;
   /** The last writes before execution, in one transaction, after checking the API's votes. */
   recordTransitions(batch: TransitionBatch): Promise<RecordedTransitions>;
   recordCountedVote(counted: CountedVote): Promise<RecordedVote>;
   recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote>;
+  /** The impact preview on the request's record (its status unchanged). */
+  recordImpact(requestId: string, impact: ImpactPreview): Promise<void>;
   /** Groups of a reviewer, from the principal directory (or, for `sso.` reviewers, their latest valid SSO sign-in); null for unknown ids and for agents. */
   lookupReviewerGroups(reviewer: string): Promise<string[] | null>;
   /** API votes the workflow counted that the API never recorded (before patch 'combined-writes'). */
@@ -177,6 +185,8 @@ export interface OrchestratorActivities {
 export interface ExecutorActivities {
   /** Runs an approved command at most once and returns its masked, capped result. */
   executeCommand(request: PrivilegedRequest): Promise<ExecutionOutcome>;
+  /** What the command would change (plans, and rows counted in a rolled-back dry run): never an error. */
+  previewImpact(request: PrivilegedRequest): Promise<ImpactPreview>;
 }
 
 export type ActivityName = keyof OrchestratorActivities | keyof ExecutorActivities;

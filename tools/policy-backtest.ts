@@ -2,7 +2,7 @@
 // policy, compared with what the policy in force decided then. It reads a page at a time and keeps
 // only counts and a bounded list of examples, so memory stays flat however long the history.
 import type { Pool } from 'pg';
-import { policyInputFor } from '../connectors/policy-input';
+import { impactFacts, policyInputFor } from '../connectors/policy-input';
 import type { PolicyDecision, PolicyEffect } from '../domain/request';
 import type { SqlFacts } from '../policy/facts';
 import type { Policy } from '../policy/policy';
@@ -47,11 +47,19 @@ export interface BacktestOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * As the workers decide: a first pass, and when it asks for approval and the request had an impact
+ * preview, a second pass with that preview (a request recorded before previews gets the first only).
+ */
 function decide(policy: Policy, request: RecordedRequest): { decision: PolicyDecision; facts?: SqlFacts } {
   const prepared = policyInputFor(request, policy);
-  return prepared.ok
-    ? { decision: policy.decide(prepared.input), facts: prepared.input.sql }
-    : { decision: prepared.decision };
+  if (!prepared.ok) return { decision: prepared.decision };
+  const first = policy.decide(prepared.input);
+  if (first.effect !== 'require_approval' || !request.impact) return { decision: first, facts: prepared.input.sql };
+  return {
+    decision: policy.decide({ ...prepared.input, impact: impactFacts(request.impact) }),
+    facts: prepared.input.sql,
+  };
 }
 
 export async function backtest(pool: Pool, policy: Policy, options: BacktestOptions): Promise<BacktestReport> {

@@ -25,7 +25,8 @@ backtest  replays every request recorded since --since (default 30d) in the gate
           DATABASE_URL) through the policy: counts by old → new decision, then the requests it would allow without
           approval, then other changes (--limit of each listed). Exit 1 with --fail-on-loosening when any would be
           newly allowed. Progress goes to stderr.
-JSON   {"target": "app-db", "sql": "UPDATE ...", "agent"?, "connector"?: "postgres", "reason"?, "metadata"?}`;
+JSON   {"target": "app-db", "sql": "UPDATE ...", "agent"?, "connector"?: "postgres", "reason"?, "metadata"?,
+        "impact"?: {"exact"?, "estimatedRows"?, "rows"?, "seqScan"?, "available"?}  (the second pass, after a preview)}`;
 
 // A request as a policy author writes it: only target and SQL are required.
 const requestSchema = z
@@ -36,6 +37,17 @@ const requestSchema = z
     sql: z.string().min(1),
     reason: z.string().default(''),
     metadata: z.record(z.string(), z.string()).default({}),
+    /** An impact preview, to see what the second pass decides (`impact.*`). */
+    impact: z
+      .object({
+        available: z.boolean().default(true),
+        exact: z.boolean().default(false),
+        estimatedRows: z.number().int().min(0).default(0),
+        rows: z.number().int().min(0).default(0),
+        seqScan: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -63,8 +75,8 @@ const testFileSchema = z
   .strict();
 
 function evaluate(policy: Policy, request: z.infer<typeof requestSchema>) {
-  const { sql, ...rest } = request;
-  return explainDecision(policy, { ...rest, command: { sql } });
+  const { sql, impact, ...rest } = request;
+  return explainDecision(policy, { ...rest, command: { sql } }, impact);
 }
 
 const show = (value: unknown) => JSON.stringify(value);
@@ -106,11 +118,15 @@ function check(args: string[]): number {
     `risk:      ${decision.risk ?? 'not set'}`,
     `why:       ${decision.explanation}`,
     ...describeStages(decision).map((stage) => `approval:  ${stage}`),
+    ...(decision.maxRows !== undefined ? [`maxRows:   ${decision.maxRows}`] : []),
     `version:   ${decision.version}`,
     'facts:',
     ...(facts
       ? Object.entries(facts).map(([key, value]) => `  sql.${key} = ${show(value)}`)
       : ['  (none: the SQL does not parse)']),
+    ...Object.entries(parsed.data.impact ?? { available: false }).map(
+      ([key, value]) => `  impact.${key} = ${show(value)}`,
+    ),
     misses.length > 0 ? 'earlier rules that did not match:' : 'earlier rules that did not match: none',
     ...misses.flatMap((miss) => [
       `  ${miss.rule}: ${miss.when}`,

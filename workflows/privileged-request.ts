@@ -41,6 +41,7 @@ import {
   searchAttributes,
   stateQuery,
 } from '../temporal/contract';
+import { type ImpactPreview, unavailableImpact } from '../domain/impact';
 import { describeCurrentState } from './current-details';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
@@ -54,8 +55,13 @@ export async function privilegedRequestV2(
   const run = new RequestRun(request, options);
   run.answerQueriesVotesAndCancels();
 
-  const decision = await run.evaluatePolicy();
-  if (run.verdict === 'cancelled') return run.endCancelledWhileEvaluating();
+  let decision = await run.evaluatePolicy();
+  if (run.isCancelled()) return run.endCancelledWhileEvaluating();
+  if (decision.effect === 'require_approval' && patched(IMPACT_PREVIEW_PATCH)) {
+    // Before anyone is asked: what it would change, and policy once more with that known.
+    decision = await run.previewImpactAndDecideAgain();
+    if (run.isCancelled()) return run.endCancelledWhileEvaluating();
+  }
   if (decision.effect === 'deny') return run.deny();
 
   if (decision.effect === 'require_approval') {
@@ -98,6 +104,12 @@ const BOUND_API_VOTES_PATCH = 'bound-api-votes';
  * vote counts for those only. Executions that counted an API vote before this change replay without it.
  */
 const NARROWING_BALLOTS_PATCH = 'narrowing-ballots';
+
+/**
+ * A request that needs approval gets the executor's impact preview before reviewers are asked, and
+ * policy decides again with `impact.*` known. Executions that asked reviewers before it replay without.
+ */
+const IMPACT_PREVIEW_PATCH = 'impact-preview';
 
 const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
@@ -150,14 +162,43 @@ class RequestRun {
 
   // --- 1 policy ---
 
-  async evaluatePolicy(): Promise<PolicyDecision> {
-    const decision = await records.evaluatePolicy(this.request);
+  async evaluatePolicy(impact?: ImpactPreview): Promise<PolicyDecision> {
+    const decision = await (impact
+      ? records.evaluatePolicy(this.request, impact)
+      : records.evaluatePolicy(this.request));
     this.policyDecided = true;
     this.decision = decision;
     this.state.decision = decision;
     if (decision.risk)
       this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
     return decision;
+  }
+
+  /** The executor's preview (never blocking: a failure is "no preview"), recorded, then policy's second pass. */
+  async previewImpactAndDecideAgain(): Promise<PolicyDecision> {
+    this.policyDecided = false; // the agent may still cancel while the preview runs
+    const executor = proxyActivities<ExecutorActivities>({
+      taskQueue: this.options.executorTaskQueue,
+      // The preview bounds its own statements; these bound a lost or absent executor.
+      scheduleToCloseTimeout: '2m',
+      startToCloseTimeout: '1m',
+      retry: { maximumAttempts: 2 },
+    });
+    let impact: ImpactPreview;
+    try {
+      impact = await executor.previewImpact(this.request);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      impact = unavailableImpact(`the executor made no preview: ${error.cause?.message ?? error.message}`);
+    }
+    this.state.impact = impact;
+    await records.recordImpact(this.request.id, impact);
+    if (this.isCancelled()) return this.decision!;
+    return this.evaluatePolicy(impact);
+  }
+
+  isCancelled(): boolean {
+    return this.verdict === 'cancelled';
   }
 
   /** Cancelled while policy was deciding: nothing more happens; the cancel records itself. */
@@ -445,8 +486,8 @@ class RequestRun {
   }
 
   private policyRecord() {
-    const { effect, rule, explanation, version, reason, risk } = this.decision!;
-    return { effect, rule, explanation, version, reason, risk };
+    const { effect, rule, explanation, version, reason, risk, maxRows } = this.decision!;
+    return { effect, rule, explanation, version, reason, risk, maxRows };
   }
 
   private notifyReviewers(event: ReviewerEvent): void {
@@ -456,6 +497,7 @@ class RequestRun {
       request: this.request,
       policy: { rule, risk, explanation },
       approval: this.state.approval!,
+      ...(this.state.impact && { impact: this.state.impact }),
     };
     this.deliveries.push(notifier.notifyReviewers(notice).catch(() => undefined));
   }

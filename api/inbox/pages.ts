@@ -2,6 +2,7 @@
 // through highlight.js, which escapes what it does not mark up); scripts and styles are files of
 // our own, so the pages' CSP allows no inline code at all.
 import escapeHtml from 'escape-html';
+import { describeImpact } from '../../domain/impact';
 import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
 import type { RequestView, TimelineEntry } from '../schemas';
@@ -170,6 +171,14 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
 <textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
 <div class="buttons"><button type="submit" name="decision" value="approve" class="approve">Approve</button>
 <button type="submit" name="decision" value="reject" class="reject">Reject</button></div></form>`;
+  const impact = view.impact
+    ? `<details><summary>Impact by statement</summary><ol class="impact">${view.impact.statements
+        .map(
+          (statement) =>
+            `<li>${e(statement.kind)}: ${statement.rows !== null ? `${e(statement.rows)} row(s) in the dry run` : statement.estimatedRows !== null ? `about ${e(statement.estimatedRows)} row(s)` : e(statement.note ?? 'no estimate')}${statement.tables.length > 0 ? `; tables ${e(statement.tables.join(', '))}` : ''}${statement.indexes.length > 0 ? `; indexes ${e(statement.indexes.join(', '))}` : ''}${statement.seqScans.length > 0 ? `; sequential scan of ${e(statement.seqScans.map((scan) => `${scan.table} (${scan.tableRows} rows)`).join(', '))}` : ''}</li>`,
+        )
+        .join('')}</ol></details>`
+    : '';
   const facts = explanation?.facts
     ? `<details><summary>Facts the policy saw</summary><pre>${e(JSON.stringify(explanation.facts, null, 2))}</pre></details>`
     : '';
@@ -199,7 +208,9 @@ ${dl([
   ['Reason', e(view.reason)],
   ['Rule', `${e(view.policy?.rule ?? 'not decided yet')}${view.policy?.risk ? ` · risk ${e(view.policy.risk)}` : ''}`],
   ['Why', e(view.policy?.explanation ?? '')],
+  ...(view.impact ? [['Impact', e(describeImpact(view.impact))] as [string, string]] : []),
 ])}
+${impact}
 ${facts}
 <h2>Approval</h2>${stage}${chain}<h3>Votes</h3>${votes}
 ${decide}

@@ -63,6 +63,25 @@ async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget,
   }
 }
 
+/** What the approval bounds: rows any statement may affect, and per statement what its dry run counted. */
+export interface RowBound {
+  maxRows?: number;
+  previewRows?: (number | null)[];
+}
+
+/** Why a statement's affected rows break the bound, or undefined. */
+function exceeded(results: QueryArrayResult[], bound: RowBound): string | undefined {
+  for (const [index, result] of results.entries()) {
+    const rows = result.rowCount ?? 0;
+    const previewed = bound.previewRows?.[index];
+    if (previewed !== undefined && previewed !== null && rows > previewed)
+      return `statement ${index + 1} affected ${rows} rows, more than the ${previewed} its approved preview counted: the data changed since; rolled back, nothing changed`;
+    if (bound.maxRows !== undefined && rows > bound.maxRows && result.command !== 'SELECT')
+      return `statement ${index + 1} affected ${rows} rows, more than the rule's maxRows ${bound.maxRows}: rolled back, nothing changed`;
+  }
+  return undefined;
+}
+
 /**
  * Runs a batch in one transaction on the target, READ ONLY when it holds only reads (a second
  * line of defence), with the target's statement_timeout. Returns the last statement's rows,
@@ -73,6 +92,7 @@ export async function runSql(
   target: PostgresTarget,
   sql: string,
   analysis: SqlAnalysis,
+  bound: RowBound = {},
 ): Promise<PostgresResult> {
   const masked = parseMaskedColumns(target.mask.columns);
   const touchesMasked =
@@ -80,13 +100,22 @@ export async function runSql(
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
-      // One round trip: two statements in one simple query.
+      // One round trip: three statements in one simple query. The server lexes the batch as the
+      // gate's parser did (standard_conforming_strings on), whatever the target's default: with it
+      // off, a backslash in a string could end a statement where the policy saw none.
       await session.query(
-        `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`,
+        `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}; ` +
+          'SET LOCAL standard_conforming_strings = on',
       );
       const results = (await withClientTimeout(session, target, session.query({ text: sql, rowMode: 'array' }))) as
         QueryArrayResult | QueryArrayResult[];
-      const last = Array.isArray(results) ? results[results.length - 1]! : results;
+      const each = Array.isArray(results) ? results : [results];
+      const last = each[each.length - 1]!;
+      const tooMany = exceeded(each, bound);
+      if (tooMany) {
+        await session.query('ROLLBACK');
+        throw new SqlExecutionError(tooMany);
+      }
       const fields: FieldDef[] = last.fields ?? [];
       const rows = last.rows ?? [];
       const sources = await fieldSources(session, fields);

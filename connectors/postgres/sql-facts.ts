@@ -10,6 +10,8 @@ export interface SqlAnalysis {
   onlyReads: boolean;
   /** Calls something that may read table data the parser cannot see (masking then masks computed values). */
   readsOpaquely: boolean;
+  /** Each statement's own text, as the parser delimited it (the impact preview explains them one by one). */
+  statementTexts: string[];
 }
 
 export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number };
@@ -25,6 +27,8 @@ export function prepareSqlParser(): Promise<void> {
 }
 
 type Node = Record<string, unknown>;
+
+const BETWEEN_KINDS = new Set(['AEXPR_BETWEEN', 'AEXPR_NOT_BETWEEN', 'AEXPR_BETWEEN_SYM', 'AEXPR_NOT_BETWEEN_SYM']);
 
 const FIXED_KINDS: Record<string, string> = {
   SelectStmt: 'select',
@@ -44,6 +48,8 @@ const FIXED_KINDS: Record<string, string> = {
 };
 
 function kindOf(nodeType: string, node: Node): string | undefined {
+  // Node types are capitalised; a field such as InsertStmt's `selectStmt` is not a statement of its own.
+  if (!/^[A-Z]/.test(nodeType)) return undefined;
   if (nodeType === 'SelectStmt' && node.intoClause) return 'create'; // SELECT ... INTO makes a table
   if (nodeType === 'GrantStmt' || nodeType === 'GrantRoleStmt') return node.is_grant ? 'grant' : 'revoke';
   const fixed = FIXED_KINDS[nodeType];
@@ -119,7 +125,8 @@ class TreeWalker {
       if (readsOpaquely(name)) this.readsOpaquely = true;
     }
     // A user-defined operator or cast runs a user-defined function.
-    if (nodeType === 'A_Expr' && Array.isArray(node.name)) {
+    // BETWEEN's "name" is the keyword itself: it compares with >= and <=, as a comparison written out would.
+    if (nodeType === 'A_Expr' && Array.isArray(node.name) && !BETWEEN_KINDS.has(node.kind as string)) {
       const operator = qualifiedName(node.name);
       if (operator && !isBuiltinOperator(operator) && !this.safeFunctions.has(`operator(${operator})`))
         this.unsafe.add(`operator(${operator})`);
@@ -138,7 +145,7 @@ class TreeWalker {
 }
 
 export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnalysisResult {
-  let tree: { stmts?: { stmt?: Node }[] };
+  let tree: { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as typeof tree;
   } catch (error) {
@@ -164,6 +171,14 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
       hasWhere: node.whereClause !== undefined,
     };
   });
+  // The parser's locations are UTF-8 byte offsets; a length of 0 means "to the end".
+  const bytes = Buffer.from(sql);
+  const statementTexts = (tree.stmts ?? []).map(({ stmt_location: start = 0, stmt_len: length = 0 }) =>
+    bytes
+      .subarray(start, length === 0 ? bytes.length : start + length)
+      .toString()
+      .trim(),
+  );
   const kinds = [...whole.kinds].sort();
   const onlyReads = kinds.every((kind) => kind === 'select') && !whole.locksRows;
   const unsafeFunctions = [...whole.unsafe].sort();
@@ -171,6 +186,7 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     ok: true,
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
+    statementTexts,
     facts: {
       readOnly: onlyReads && unsafeFunctions.length === 0,
       kinds,

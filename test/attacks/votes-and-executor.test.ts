@@ -11,7 +11,7 @@ import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/int
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
 import type { PrivilegedRequest } from '../../domain/request';
 import { decideUpdate } from '../../temporal/contract';
-import type { scheduleOnExecutor } from './rogue/workflows';
+import type { previewOnExecutor, scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
 import { type AttackStack, send, startAttackStack, submitPending, tally, waitFor } from './support';
 
@@ -266,7 +266,30 @@ test(
     // The approved command once more (an activity reset would do this): its recorded outcome, no second run.
     const again = await rogue(true, asRequest(done, 'UPDATE vault SET gold = gold WHERE id = 1'));
     assert.ok(again.ran && again.outcome.status === 'succeeded', JSON.stringify(again));
-    tally('activities scheduled on the executor queue', attempts.length, ran);
+    // The preview activity plans (and with dryRun runs, then rolls back) a batch: only for a request
+    // that policy is evaluating, with its recorded command.
+    const previewConverter = dataConverter(stack.settings.PAYLOAD_KEYS);
+    const previewClient = new Client({ connection: clientConnection, dataConverter: previewConverter });
+    for (const request of [asRequest(waiting, TAKE_GOLD), asRequest('req_00000000000ROGVE0000000001', TAKE_GOLD)]) {
+      const queue = `rogue-preview-${randomBytes(4).toString('hex')}`;
+      const worker = await Worker.create({
+        connection,
+        taskQueue: queue,
+        workflowBundle: { code },
+        dataConverter: previewConverter,
+      });
+      const preview = await worker.runUntil(
+        previewClient.workflow.execute<typeof previewOnExecutor>('previewOnExecutor', {
+          taskQueue: queue,
+          workflowId: queue,
+          args: [executorQueue, request],
+        }),
+      );
+      assert.equal(preview.available, false, JSON.stringify(preview));
+      assert.match(preview.note ?? '', /is not a recorded request being evaluated with this command/);
+      if (preview.available) ran += 1;
+    }
+    tally('activities scheduled on the executor queue', attempts.length + 2, ran);
     assert.equal(await gold(), before, 'the vault changed');
     const refusals = await stack.admin.query("SELECT 1 FROM audit_events WHERE kind = 'execution_refused'");
     assert.equal(refusals.rowCount, 3, 'each refusal with the keys is audited');

@@ -72,6 +72,8 @@ test('a reviewer signs in, reads the request, approves it and sees it succeed li
   const keyword = page.locator('pre.sql .hljs-keyword', { hasText: 'UPDATE' });
   await keyword.waitFor();
   assert.match(await page.locator('main').innerText(), /Who may approve\s+alice, bob, carol, erin/);
+  // The executor's impact preview, made before anyone was asked.
+  assert.match(await page.locator('main').innerText(), /Impact\s+about [\d,]+ rows? \(the planner's estimate\)/);
   await screenshot(page, 'inbox-request');
 
   // Bob has the same request open with a comment typed (live refresh leaves it alone).

@@ -128,8 +128,20 @@ targets:
     maxRows: 100,
     statementTimeoutMs: 10_000,
     mask: { columns: [], patterns: [] },
+    preview: { dryRun: false, lockTimeoutMs: 1_000, statementTimeoutMs: 5_000 },
   });
   assert.throws(() => loadTargets(targetsFile, {}), /refers to \$\{APP_DB_URL\}, which is not set/);
+  assert.throws(
+    () =>
+      loadTargets(
+        file(
+          'bad-preview.yaml',
+          'targets:\n  x: { connector: postgres, url: "postgres://h", preview: { lockTimeout: soon } }\n',
+        ),
+        {},
+      ),
+    /targets\.x\.preview\.lockTimeout "soon" is not a duration/,
+  );
   assert.throws(
     () => loadTargets(file('bad-t.yaml', 'targets:\n  x: { connector: postgres, url: "mysql://h" }\n'), {}),
     /targets\.x\.url \(line 2\)/,

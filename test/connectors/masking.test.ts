@@ -123,6 +123,7 @@ test('error messages lose the target URL and password', () => {
     maxRows: 1,
     statementTimeoutMs: 1,
     mask: { columns: [], patterns: ['email'] },
+    preview: { dryRun: false, lockTimeoutMs: 1, statementTimeoutMs: 1 },
   };
   assert.equal(
     scrubCredential(

@@ -148,6 +148,7 @@ describe('approval chains', () => {
     assert.equal((await waitForStatus(stack.app, request.id, ['succeeded', 'failed'])).status, 'succeeded');
     assert.deepEqual(await auditSteps(request.id).then((steps) => steps.filter((step) => !step.startsWith('vote:'))), [
       'submitted',
+      'impact:previewed',
       'status:pending_approval',
       'escalated:2',
       'status:approved',

@@ -56,13 +56,19 @@ async function assertSameOutcomeAsWithoutStop(
   assert.equal((await waitForStatus(stack.app, pair.escalating.id, ['succeeded', 'failed'])).status, 'succeeded');
   assert.deepEqual(await steps(stack, pair.escalating.id), [
     'submitted',
+    'impact:previewed',
     'status:pending_approval',
     'escalated:2',
     'status:approved',
     'status:executing',
     'status:succeeded',
   ]);
-  assert.deepEqual(await steps(stack, pair.expiring.id), ['submitted', 'status:pending_approval', 'status:expired']);
+  assert.deepEqual(await steps(stack, pair.expiring.id), [
+    'submitted',
+    'impact:previewed',
+    'status:pending_approval',
+    'status:expired',
+  ]);
 }
 
 describe('deadlines across a worker stop', () => {

@@ -624,6 +624,9 @@ describe('records and history', () => {
     assert.deepEqual(await story('approved-via-api'), [
       'submitted billing-agent',
       'policy_decided',
+      // Approval needed: the executor previews the impact, and policy decides again knowing it.
+      'impact_previewed',
+      'policy_decided',
       'status:pending_approval',
       'vote:approve alice api',
       'vote_counted:approve alice api',

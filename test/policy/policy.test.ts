@@ -94,6 +94,10 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.equal(facts('SELECT app.tax_rate(1)').readOnly, false);
     assert.equal(facts('SELECT app.tax_rate(1)', ['app.tax_rate']).readOnly, true);
     assert.equal(facts('SELECT 1 OPERATOR(app.===) 1', ['operator(app.===)']).readOnly, true);
+    // BETWEEN (in all its spellings) is a pair of comparisons, not a user-defined operator named "BETWEEN".
+    const between = facts('SELECT id FROM accounts WHERE id BETWEEN 1 AND 5 OR id NOT BETWEEN SYMMETRIC 9 AND 7');
+    assert.deepEqual([between.readOnly, between.unsafeFunctions], [true, []]);
+    assert.equal(facts('SELECT 1 OPERATOR(app.===) 1').readOnly, false);
   });
 
   test('column references are qualified by their table where the tree says which; whole rows are table.*', () => {
@@ -200,6 +204,33 @@ describe('policy', () => {
     assert.equal(decision.effect, 'deny');
     assert.equal(decision.rule, 'ticketed');
     assert.match(decision.explanation, /failed to evaluate/);
+  });
+
+  test('integer facts compare with integer literals: sql.statementCount, and impact.* in the second pass', () => {
+    const counting = compilePolicy(
+      'counting.yaml',
+      `version: 1
+default: { effect: allow }
+rules:
+  - name: one-row
+    when: impact.available && impact.exact && impact.rows <= 1 && impact.estimatedRows < 10
+    effect: allow
+    maxRows: 1
+  - name: big-batches
+    when: sql.statementCount > 2 || impact.rows > 1000
+    effect: deny
+    reason: too much at once
+`,
+    );
+    const impact = (rows: number) => ({ available: true, exact: true, estimatedRows: rows, rows, seqScan: false });
+    assert.equal(
+      counting.decide(input('UPDATE t SET a = 1; UPDATE t SET a = 2; UPDATE t SET a = 3')).rule,
+      'big-batches',
+    );
+    assert.equal(counting.decide(input('UPDATE t SET a = 1')).rule, 'default', 'no preview: impact.available is false');
+    const oneRow = counting.decide({ ...input('UPDATE t SET a = 1 WHERE id = 1'), impact: impact(1) });
+    assert.deepEqual([oneRow.rule, oneRow.maxRows], ['one-row', 1]);
+    assert.equal(counting.decide({ ...input('UPDATE t SET a = 1'), impact: impact(5000) }).rule, 'big-batches');
   });
 
   test('the version changes with the file content', () => {

@@ -104,6 +104,8 @@ export interface TestStackOptions {
   databaseUrl?: string;
   /** PRINCIPALS_FILE content instead of PRINCIPALS (keep its tokens: tests call with them). */
   principals?: string;
+  /** TARGETS_FILE content instead of TARGETS (`\${TEST_TARGET_DATABASE_URL}` reaches the test target). */
+  targets?: string;
 }
 
 export async function startTestStack(policyYaml: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -127,7 +129,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
   };
   writeFileSync(files.policy, policyYaml);
   writeFileSync(files.principals, options.principals ?? PRINCIPALS);
-  writeFileSync(files.targets, TARGETS);
+  writeFileSync(files.targets, options.targets ?? TARGETS);
   const notificationsFile = path.join(dir, 'notifications.yaml');
   if (options.notifications) writeFileSync(notificationsFile, options.notifications);
   const queue = `test-${randomBytes(4).toString('hex')}`;

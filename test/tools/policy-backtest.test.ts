@@ -16,7 +16,7 @@ import { type Policy, loadPolicy } from '../../policy/policy';
 import { configureAuditKeys } from '../../store/audit';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
-import { insertRequest, recordTransition } from '../../store/requests';
+import { insertRequest, recordImpact, recordTransition } from '../../store/requests';
 import type { BacktestReport } from '../../tools/policy-backtest';
 import { databaseUrl, dropDatabase, withClient } from '../../tools/stack/databases';
 import { requiredEnv, testAuditKeys } from '../support/stack';
@@ -73,6 +73,9 @@ const SHAPES = {
 const OLD_UPDATES = 25;
 /** Cancelled before the policy decided: nothing to compare. */
 const UNDECIDED = 10;
+/** 100 days ago, twins: one with a recorded dry-run preview of one row, one without a preview. */
+let previewedId = '';
+let unpreviewedId = '';
 
 const serverUrl = requiredEnv('TEST_DATABASE_URL');
 const database = `backtest_${randomBytes(4).toString('hex')}`;
@@ -128,6 +131,20 @@ before(async () => {
     await pool.query(`UPDATE requests SET created_at = now() - interval '40 days' WHERE id = $1`, [id]);
   }
   for (let i = 0; i < UNDECIDED; i += 1) await record(inForce, SHAPES.update.sql(2000 + i), false);
+  previewedId = await record(inForce, SHAPES.update.sql(3000));
+  await recordImpact(pool, previewedId, {
+    available: true,
+    exact: true,
+    estimatedRows: 1,
+    rows: 1,
+    seqScan: false,
+    statements: [],
+    tookMs: 3,
+  });
+  unpreviewedId = await record(inForce, SHAPES.update.sql(3001));
+  await pool.query(`UPDATE requests SET created_at = now() - interval '100 days' WHERE id = ANY($1)`, [
+    [previewedId, unpreviewedId],
+  ]);
 });
 
 after(async () => {
@@ -215,6 +232,23 @@ describe('npm run policy -- backtest', { timeout: 120_000 }, () => {
     );
     assert.equal(wide.newlyAllowed.count, SHAPES.update.count + OLD_UPDATES);
     assert.equal(wide.replayed, inWindow + OLD_UPDATES);
+  });
+
+  test("a request recorded with an impact preview meets the new policy's second pass with it", async () => {
+    const oneRow = policyFile(
+      'one-row.yaml',
+      `${READS}${NO_UNBOUNDED}  - name: one-row-updates
+    when: impact.available && impact.exact && impact.rows <= 1
+    effect: allow
+`,
+    );
+    const run = await backtestCli('--policy', oneRow, '--since', '120d', '--json');
+    const report = JSON.parse(run.stdout) as BacktestReport;
+    assert.deepEqual(
+      report.newlyAllowed.listed.map((change) => change.id),
+      [previewedId],
+      `the twin without a preview (${unpreviewedId}) stays with approval`,
+    );
   });
 
   test('the text report puts what would run unreviewed first; bad arguments are named', async () => {

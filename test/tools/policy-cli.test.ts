@@ -75,6 +75,48 @@ cases:
     assert.match(stdout, /^1 passed, 1 failed/m);
   });
 
+  test('a case with an impact preview is decided as the second pass decides it', () => {
+    const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'policy-cli-'));
+    writeFileSync(
+      path.join(dir, 'policy.yaml'),
+      `version: 1
+default: { effect: require_approval, approval: { groups: [dba], timeout: 1h } }
+rules:
+  - name: one-row-updates
+    when: impact.available && impact.exact && impact.rows <= 1
+    effect: allow
+    maxRows: 1
+`,
+    );
+    writeFileSync(
+      path.join(dir, 'cases.yaml'),
+      `policy: policy.yaml
+cases:
+  - name: no preview yet
+    request: { target: app-db, sql: "UPDATE t SET a = 1 WHERE id = 1" }
+    expect: { effect: require_approval, rule: default }
+  - name: a dry run counted one row
+    request: { target: app-db, sql: "UPDATE t SET a = 1 WHERE id = 1", impact: { exact: true, rows: 1 } }
+    expect: { effect: allow, rule: one-row-updates }
+  - name: an estimate is not enough
+    request: { target: app-db, sql: "UPDATE t SET a = 1 WHERE id = 1", impact: { estimatedRows: 1, rows: 1 } }
+    expect: { effect: require_approval, rule: default }
+`,
+    );
+    const { code, stdout } = policyCli('test', path.join(dir, 'cases.yaml'));
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /^3 passed, 0 failed/m);
+    const check = policyCli(
+      'check',
+      '--policy',
+      path.join(dir, 'policy.yaml'),
+      '--request',
+      '{"target":"app-db","sql":"UPDATE t SET a = 1 WHERE id = 1","impact":{"exact":true,"rows":1}}',
+    );
+    assert.match(check.stdout, /^maxRows: {3}1$/m);
+    assert.match(check.stdout, /^ {2}impact\.rows = 1$/m);
+  });
+
   test('bad input is a usage error (exit 2) naming the problem', () => {
     const badJson = policyCli('check', '--policy', 'config/policy.yaml', '--request', '{nope');
     assert.equal(badJson.code, 2);

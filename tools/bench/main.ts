@@ -4,7 +4,8 @@
 // `-- --profile DIR` runs only the gate at concurrency 32 with --cpu-prof on its worker and API
 // processes, and prints where each spent its CPU. `-- --agents` runs only scenario 7, the agent
 // layers (typed client, MCP over HTTP and stdio) next to a bare REST call. `-- --backtest` runs only
-// scenario 8, `policy backtest` over a large recorded history next to reading its pages alone.
+// scenario 8, `policy backtest` over a large recorded history next to reading its pages alone;
+// `-- --preview` only scenario 9, what the impact preview adds between submit and pending_approval.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +27,7 @@ import { cpuPerUnit } from './cpu-time';
 import { policyDecisions } from './policy';
 import { agentLayerLatency, describeLayers } from './agent-layers';
 import { backtestSpeed, describeBacktest } from './backtest';
+import { describePreview, previewLatency } from './impact-preview';
 import { latency, round } from './stats';
 import { Harness } from '../harness/process-harness';
 
@@ -39,6 +41,8 @@ const profileDir = argument('--profile');
 const agentsOnly = process.argv.includes('--agents');
 const backtestOnly = process.argv.includes('--backtest');
 const BACKTEST_ROWS = quick ? 20_000 : 200_000;
+const previewOnly = process.argv.includes('--preview');
+const PREVIEWED = quick ? 100 : 300;
 const AGENT_READS = quick ? 100 : 200;
 const AGENT_RUNS = quick ? 50 : 100;
 const CONCURRENCIES = [1, 8, 32, 128];
@@ -151,6 +155,11 @@ async function main(): Promise<void> {
   try {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
     if (agentsOnly) return await agentLayersOnly(h);
+    if (previewOnly) {
+      log(`9. impact preview: ${PREVIEWED} writes that need approval, submit → pending_approval`);
+      for (const line of describePreview(await previewLatency(h, PREVIEWED))) console.log(line);
+      return;
+    }
     // The baseline's worker and the gate's worker and API run side by side; whichever is not
     // being measured sits idle in its long-polls.
     const baseline = await startBaselineWorker(h);

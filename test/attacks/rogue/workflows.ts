@@ -1,6 +1,7 @@
 // What someone with Temporal namespace access can run: a workflow of their own, on a task queue of
-// their own, that schedules the gate's execute activity on the executor's task queue with any input.
+// their own, that schedules the gate's execute (or preview) activity on the executor's task queue with any input.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import type { ImpactPreview } from '../../../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../../../domain/request';
 import type { ExecutorActivities } from '../../../temporal/contract';
 
@@ -19,4 +20,14 @@ export async function scheduleOnExecutor(executorTaskQueue: string, request: Pri
       error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
     return { ran: false, failure };
   }
+}
+
+/** The preview activity, scheduled the same way: it must not plan (or dry-run) anything but a request being evaluated. */
+export async function previewOnExecutor(executorTaskQueue: string, request: PrivilegedRequest): Promise<ImpactPreview> {
+  const { previewImpact } = proxyActivities<ExecutorActivities>({
+    taskQueue: executorTaskQueue,
+    startToCloseTimeout: '20s',
+    retry: { maximumAttempts: 1 },
+  });
+  return previewImpact(request);
 }
