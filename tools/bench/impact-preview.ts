@@ -1,13 +1,12 @@
-// Scenario 9 (`-- --preview`): what the impact preview adds before reviewers are asked. Writes that
-// need approval go from submit to `pending_approval`; each one's workflow history says when policy
-// first decided, when the executor's preview came back, and when policy decided again. The
-// preview's cost is first decision → second decision (the executor round trip, EXPLAIN on the
-// target, the record, the second pass), next to the whole submit → pending in the same requests.
-import { AGENT_TOKEN, type ApiProcess, type Harness, eachConcurrently, submitBody } from '../harness/process-harness';
+// Scenario 9 (`-- --preview`): what the impact preview adds before reviewers are asked. One agent
+// at a time (latency, not a queue) submits a write that needs approval and long-polls until it is
+// `pending_approval`; each one's workflow history says when policy first decided and when it
+// decided again. The preview's cost is first decision → second decision (the executor round trip,
+// EXPLAIN on the target, the record, the second pass), next to the whole submit → pending of the
+// same requests.
+import { AGENT_TOKEN, type ApiProcess, type Harness, submitBody } from '../harness/process-harness';
 import { WORKER_ENV } from './gate';
 import { type Latency, latency } from './stats';
-
-const CONCURRENCY = 8;
 
 export interface PreviewFigures {
   /** POST → recorded `pending_approval`, ms. */
@@ -32,23 +31,29 @@ export async function previewLatency(h: Harness, count: number): Promise<Preview
   const queues = h.queues('bench-preview');
   await h.startWorker(queues, 'all', WORKER_ENV);
   const api = await h.startApi(queues);
-  const sentAt = new Map<string, number>();
-  await eachConcurrently(
-    Array.from({ length: count }, (_, index) => index),
-    CONCURRENCY,
-    async (index) => {
-      const before = Date.now();
-      const answer = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, {
-        ...submitBody(`preview-${index}`, 'bench preview'),
-      });
-      if (answer.status !== 202) throw new Error(`submit answered ${answer.status}`);
-      sentAt.set(answer.body.id, before);
-    },
-  );
-  const ids = [...sentAt.keys()];
-  await h.waitForStatuses(ids, ['pending_approval'], 600_000);
-  const rows = await h.pool.query<{ id: string; updated_at: Date; took: number }>(
-    `SELECT id, updated_at, (impact->>'tookMs')::float8 AS took FROM requests WHERE id = ANY($1)`,
+  const toPending: number[] = [];
+  const ids: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const before = performance.now();
+    const answer = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, {
+      ...submitBody(`preview-${index}`, 'bench preview'),
+    });
+    if (answer.status !== 202) throw new Error(`submit answered ${answer.status}`);
+    const { id } = answer.body;
+    for (;;) {
+      const { body } = await api.call<{ status: string }>(
+        'GET',
+        `/v1/requests/${id}?wait=30&until=evaluated`,
+        AGENT_TOKEN,
+      );
+      if (body.status === 'pending_approval') break;
+      if (body.status !== 'evaluating') throw new Error(`${id} ended ${body.status}, expected pending_approval`);
+    }
+    toPending.push(performance.now() - before);
+    ids.push(id);
+  }
+  const rows = await h.pool.query<{ took: number }>(
+    `SELECT (impact->>'tookMs')::float8 AS took FROM requests WHERE id = ANY($1)`,
     [ids],
   );
   const previewAdds: number[] = [];
@@ -58,7 +63,7 @@ export async function previewLatency(h: Harness, count: number): Promise<Preview
     previewAdds.push(Date.parse(decided[1]!.at) - Date.parse(decided[0]!.at));
   }
   return {
-    submitToPending: latency(rows.rows.map((row) => row.updated_at.getTime() - sentAt.get(row.id)!)),
+    submitToPending: latency(toPending),
     previewAdds: latency(previewAdds),
     onTarget: latency(rows.rows.map((row) => row.took)),
   };
