@@ -18,7 +18,12 @@ export interface StatementImpact {
   seqScans: { table: string; tableRows: number }[];
   /** Why the statement has no estimate (not explainable, or the planner refused it). */
   note?: string;
+  /** A few rows as the dry run changed them, masked by the executor: before (UPDATE on PostgreSQL 18+, DELETE) and after (INSERT, UPDATE). */
+  sample?: { before?: Record<string, unknown>[]; after?: Record<string, unknown>[] };
 }
+
+/** How many rows of each statement a dry run shows reviewers. */
+export const SAMPLE_ROWS = 3;
 
 export interface ImpactPreview {
   available: boolean;

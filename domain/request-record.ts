@@ -55,6 +55,12 @@ export const impactPreviewSchema = z.object({
       indexes: z.array(z.string()),
       seqScans: z.array(z.object({ table: z.string(), tableRows: z.number() })),
       note: z.string().optional(),
+      sample: z
+        .object({
+          before: z.array(z.record(z.string(), z.unknown())).optional(),
+          after: z.array(z.record(z.string(), z.unknown())).optional(),
+        })
+        .optional(),
     }),
   ),
   tookMs: z.number(),

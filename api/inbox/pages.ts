@@ -123,6 +123,14 @@ export interface RequestPageModel {
   flash?: { kind: 'done' | 'refusal'; text: string };
 }
 
+/** A dry run's masked sample of changed rows, before and after. */
+function sampleOf(sample: NonNullable<RequestView['impact']>['statements'][number]['sample']): string {
+  if (!sample) return '';
+  const part = (label: string, rows: Record<string, unknown>[] | undefined) =>
+    rows ? `<p class="hint">${label} (first ${rows.length})</p><pre>${e(JSON.stringify(rows, null, 2))}</pre>` : '';
+  return part('Before', sample.before) + part('After', sample.after);
+}
+
 export function requestPage(model: RequestPageModel, user: PageUser): string {
   const { view, timeline, explanation, cannotDecide, flash } = model;
   const approval = view.approval;
@@ -175,7 +183,7 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
     ? `<details><summary>Impact by statement</summary><ol class="impact">${view.impact.statements
         .map(
           (statement) =>
-            `<li>${e(statement.kind)}: ${statement.rows !== null ? `${e(statement.rows)} row(s) in the dry run` : statement.estimatedRows !== null ? `about ${e(statement.estimatedRows)} row(s)` : e(statement.note ?? 'no estimate')}${statement.tables.length > 0 ? `; tables ${e(statement.tables.join(', '))}` : ''}${statement.indexes.length > 0 ? `; indexes ${e(statement.indexes.join(', '))}` : ''}${statement.seqScans.length > 0 ? `; sequential scan of ${e(statement.seqScans.map((scan) => `${scan.table} (${scan.tableRows} rows)`).join(', '))}` : ''}</li>`,
+            `<li>${e(statement.kind)}: ${statement.rows !== null ? `${e(statement.rows)} row(s) in the dry run` : statement.estimatedRows !== null ? `about ${e(statement.estimatedRows)} row(s)` : e(statement.note ?? 'no estimate')}${statement.tables.length > 0 ? `; tables ${e(statement.tables.join(', '))}` : ''}${statement.indexes.length > 0 ? `; indexes ${e(statement.indexes.join(', '))}` : ''}${statement.seqScans.length > 0 ? `; sequential scan of ${e(statement.seqScans.map((scan) => `${scan.table} (${scan.tableRows} rows)`).join(', '))}` : ''}${sampleOf(statement.sample)}</li>`,
         )
         .join('')}</ol></details>`
     : '';

@@ -6,8 +6,15 @@
 // statement timeouts; any failure makes the preview "unavailable", never the request.
 import type { PoolClient, QueryConfig } from 'pg';
 import type { PostgresTarget } from '../../config/targets';
-import { type ImpactPreview, LARGE_TABLE_ROWS, type StatementImpact, unavailableImpact } from '../../domain/impact';
-import { maskQuotedValues } from './mask';
+import {
+  type ImpactPreview,
+  LARGE_TABLE_ROWS,
+  SAMPLE_ROWS,
+  type StatementImpact,
+  unavailableImpact,
+} from '../../domain/impact';
+import { maskQuotedValues, parseMaskedColumns } from './mask';
+import { fieldSources, maskRows } from './result-masking';
 import { scrubCredential } from './run-sql';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
@@ -111,13 +118,86 @@ async function begin(session: PoolClient, target: PostgresTarget, readOnly: bool
   );
 }
 
-/** Exact rows per statement, in a transaction that is rolled back whatever happens. */
-async function dryRun(session: PoolClient, target: PostgresTarget, texts: string[]): Promise<number[]> {
+/** A statement that changes more rows than this is counted, not sampled. */
+const SAMPLED_UP_TO_ROWS = 1_000;
+
+/** Statement kinds whose changed rows a dry run shows (MERGE returns rows only from PostgreSQL 17). */
+const SAMPLED = new Set(['insert', 'update', 'delete']);
+
+/** What the dry run learnt of one statement: the rows it affected and, where it could, a masked sample. */
+interface DryRunStatement {
+  rows: number;
+  sample?: StatementImpact['sample'];
+}
+
+/** PostgreSQL 18 returns a row's values before an UPDATE (`RETURNING old.*`); earlier servers only after. */
+const OLD_AND_NEW_FROM = 180_000;
+
+/**
+ * Exact rows per statement, in a transaction that is rolled back whatever happens. An INSERT,
+ * UPDATE or DELETE without a RETURNING list of its own that changes at most 1,000 rows runs again
+ * with one, and its first rows are kept, masked by each value's source (a value whose source is
+ * unknown is masked whole).
+ */
+async function dryRun(session: PoolClient, target: PostgresTarget, analysis: SqlAnalysis): Promise<DryRunStatement[]> {
+  const rules = {
+    masked: parseMaskedColumns(target.mask.columns),
+    patterns: target.mask.patterns,
+    computedMayCarryMasked: true,
+  };
+  const version = Number(
+    (await session.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0]!.server_version_num,
+  );
   await begin(session, target, false);
   try {
-    const rows: number[] = [];
-    for (const text of texts) rows.push((await session.query(oneStatement(text))).rowCount ?? 0);
-    return rows;
+    const counted: DryRunStatement[] = [];
+    for (const [index, text] of analysis.statementTexts.entries()) {
+      const kind = analysis.facts.statements[index]!.kind;
+      if (!SAMPLED.has(kind) || analysis.statementReturns[index]) {
+        counted.push({ rows: (await session.query(oneStatement(text))).rowCount ?? 0 });
+        continue;
+      }
+      // Counted first: RETURNING brings every changed row to the executor, so only a small change is sampled.
+      await session.query('SAVEPOINT preview_sample');
+      const plain = (await session.query(oneStatement(text))).rowCount ?? 0;
+      if (plain > SAMPLED_UP_TO_ROWS) {
+        await session.query('RELEASE SAVEPOINT preview_sample');
+        counted.push({ rows: plain });
+        continue;
+      }
+      await session.query('ROLLBACK TO SAVEPOINT preview_sample');
+      const both = kind === 'update' && version >= OLD_AND_NEW_FROM;
+      let result;
+      try {
+        // On a line of its own: a trailing comment in the statement cannot swallow it.
+        result = await session.query<unknown[]>({
+          ...oneStatement(`${text}\nRETURNING ${both ? 'old.*, new.*' : '*'}`),
+          rowMode: 'array',
+        });
+      } catch {
+        // A statement RETURNING cannot follow as written: counted without a sample.
+        await session.query('ROLLBACK TO SAVEPOINT preview_sample');
+        counted.push({ rows: (await session.query(oneStatement(text))).rowCount ?? 0 });
+        continue;
+      }
+      const rows = result.rows.slice(0, SAMPLE_ROWS);
+      const sources = await fieldSources(session, result.fields);
+      const masked = (from: number, to: number) =>
+        maskRows(
+          result.fields.slice(from, to),
+          sources.slice(from, to),
+          rows.map((row) => row.slice(from, to)),
+          rules,
+        );
+      const half = result.fields.length / 2;
+      const sample = both
+        ? { before: masked(0, half), after: masked(half, result.fields.length) }
+        : kind === 'delete'
+          ? { before: masked(0, result.fields.length) }
+          : { after: masked(0, result.fields.length) };
+      counted.push({ rows: result.rowCount ?? 0, sample });
+    }
+    return counted;
   } finally {
     await session.query('ROLLBACK');
   }
@@ -151,23 +231,27 @@ export async function previewImpact(
           ...unavailableImpact(`statement ${unexplained + 1}: ${explained[unexplained]!.note}`, took()),
           statements: explained,
         };
-      let counted: number[] | undefined;
+      let counted: DryRunStatement[] | undefined;
       let dryRunNote = noDryRun && `no dry run: ${noDryRun}`;
       if (target.preview.dryRun && !noDryRun) {
         try {
-          counted = await dryRun(session, target, analysis.statementTexts);
+          counted = await dryRun(session, target, analysis);
         } catch (error) {
           dryRunNote = `no dry run: ${maskQuotedValues(scrubCredential((error as Error).message, target))}`;
         }
       }
-      const withRows = explained.map((statement, index) => ({ ...statement, rows: counted?.[index] ?? null }));
+      const withRows = explained.map((statement, index) => ({
+        ...statement,
+        rows: counted?.[index]?.rows ?? null,
+        ...(counted?.[index]?.sample && { sample: counted[index].sample }),
+      }));
       const estimatedRows = withRows.reduce((sum, statement) => sum + statement.estimatedRows!, 0);
       return {
         available: true,
         ...(dryRunNote && { note: dryRunNote }),
         exact: counted !== undefined,
         estimatedRows,
-        rows: counted ? counted.reduce((sum, rows) => sum + rows, 0) : estimatedRows,
+        rows: counted ? counted.reduce((sum, statement) => sum + statement.rows, 0) : estimatedRows,
         seqScan: withRows.some((statement) => statement.seqScans.some((scan) => scan.tableRows >= LARGE_TABLE_ROWS)),
         statements: withRows,
         tookMs: took(),

@@ -12,6 +12,8 @@ export interface SqlAnalysis {
   readsOpaquely: boolean;
   /** Each statement's own text, as the parser delimited it (the impact preview explains them one by one). */
   statementTexts: string[];
+  /** Whether each statement already has a RETURNING list (the preview's dry run adds one to sample rows). */
+  statementReturns: boolean[];
 }
 
 export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number };
@@ -187,6 +189,10 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
     statementTexts,
+    statementReturns: rawStatements.map((stmt) => {
+      const node = Object.values(stmt)[0] as Node | undefined;
+      return Array.isArray(node?.returningList) && node.returningList.length > 0;
+    }),
     facts: {
       readOnly: onlyReads && unsafeFunctions.length === 0,
       kinds,

@@ -39,10 +39,13 @@ const TARGETS = `targets:
   dry:
     connector: postgres
     url: \${TEST_TARGET_DATABASE_URL}
+    mask: { columns: [ssn] }
     preview: { dryRun: true, lockTimeout: 300ms, statementTimeout: 2s }
 `;
 
 const ROWS = 20_000;
+/** Every account's masked value: it must not leave the executor in a sample. */
+const SSN = '078-05-1120';
 let stack: TestStack;
 let target: PgClient;
 const fixtures = new Map<string, string>();
@@ -68,8 +71,8 @@ before(async () => {
   await target.query(`
     DROP TABLE IF EXISTS impact_accounts, impact_audit, impact_notes;
     DROP SEQUENCE IF EXISTS impact_note_ids;
-    CREATE TABLE impact_accounts (id int PRIMARY KEY, balance int NOT NULL);
-    INSERT INTO impact_accounts SELECT i, 100 FROM generate_series(1, ${ROWS}) i;
+    CREATE TABLE impact_accounts (id int PRIMARY KEY, balance int NOT NULL, ssn text);
+    INSERT INTO impact_accounts SELECT i, 100, '${SSN}' FROM generate_series(1, ${ROWS}) i;
     CREATE TABLE impact_audit (account int, at timestamptz DEFAULT now());
     CREATE FUNCTION impact_audit_change() RETURNS trigger LANGUAGE plpgsql AS
       $$ BEGIN INSERT INTO impact_audit (account) VALUES (NEW.id); RETURN NEW; END $$;
@@ -155,6 +158,7 @@ describe('a dry run counts exactly and never commits', () => {
     assert.equal(request.status, 'pending_approval');
     assert.equal(request.policy?.rule, 'large-writes');
     assert.equal(request.impact?.rows, 2000);
+    assert.equal(request.impact?.statements[0]?.sample, undefined, 'more than 1,000 rows: counted, not sampled');
     assert.equal(await balanceOf(1001), 100, 'the dry run did not commit');
     assert.equal((await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'alice', {})).status, 200);
     assert.equal((await call(stack.app, 'GET', `/v1/requests/${request.id}`, 'agent')).body.status, 'pending_approval');
@@ -172,15 +176,28 @@ describe('a dry run counts exactly and never commits', () => {
       (await submit('dry', "INSERT INTO impact_notes (body) VALUES ('a'), ('b'), ('c')")).id,
     );
     assert.deepEqual([update.status, update.impact?.rows, update.impact?.exact], ['pending_approval', 5, true]);
+    // Reviewers see a few changed rows, masked: after always, before from PostgreSQL 18 (RETURNING old.*).
+    const sample = update.impact?.statements[0]?.sample;
+    const byId = (rows: Record<string, unknown>[] | undefined) => rows?.find((row) => row.id === 100);
+    assert.deepEqual(byId(sample?.after), { id: 100, balance: 101, ssn: '[masked]' });
+    assert.equal(sample?.after?.length, 3);
+    const version = Number((await target.query('SHOW server_version_num')).rows[0].server_version_num);
+    assert.deepEqual(byId(sample?.before), version >= 180_000 ? { id: 100, balance: 100, ssn: '[masked]' } : undefined);
+    assert.ok(!JSON.stringify(update).includes(SSN), 'the masked value stays in the executor');
     assert.deepEqual(
       [insert.status, insert.impact?.rows, insert.impact?.exact, insert.impact?.note],
       ['pending_approval', 3, true, undefined],
     );
+    assert.deepEqual(
+      insert.impact?.statements[0]?.sample?.after?.map((row) => row.body),
+      ['a', 'b', 'c'],
+    );
     assert.equal(await balanceOf(100), 100);
     assert.equal(Number((await target.query('SELECT count(*) FROM impact_audit')).rows[0].count), auditBefore);
     assert.equal(Number((await target.query('SELECT count(*) FROM impact_notes')).rows[0].count), 0);
-    // Sequences are not transactional in PostgreSQL: the dry run's three nextval calls are not given back.
-    assert.equal(Number((await target.query("SELECT nextval('impact_note_ids') AS next")).rows[0].next), 4);
+    // Sequences are not transactional in PostgreSQL: the dry run's nextval calls (three rows, counted
+    // and then sampled) are not given back.
+    assert.equal(Number((await target.query("SELECT nextval('impact_note_ids') AS next")).rows[0].next), 7);
     for (const id of [update.id, insert.id]) await call(stack.app, 'POST', `/v1/requests/${id}/cancel`, 'agent');
   });
 
