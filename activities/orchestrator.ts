@@ -5,6 +5,8 @@ import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
 import { recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
+import { claimGrantUse, endGrant } from '../store/grants';
+import { fingerprintOf } from '../connectors/postgres/sql-facts';
 import { findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote, recordTransitions } from '../store/votes';
 import type { OrchestratorActivities, RecordedTransition, Transition } from '../temporal/contract';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
@@ -52,6 +54,21 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     async recordIgnoredVote(requestId, vote, refusal) {
       await recordIgnoredVote(pool, requestId, vote, refusal);
       return { vote, refusal };
+    },
+
+    async claimGrant(request, rule) {
+      // Policy decided on this SQL, so it parses.
+      const shape = {
+        agent: request.agent,
+        target: request.target,
+        rule,
+        fingerprint: fingerprintOf(request.command.sql),
+      };
+      return (await claimGrantUse(pool, shape, request.id)) ?? null;
+    },
+
+    async expireGrant(grantId) {
+      return endGrant(pool, grantId, { expired: true });
     },
 
     async recordImpact(requestId, impact) {

@@ -25,6 +25,7 @@ import { mcpRoutes } from './routes/mcp';
 import { meRoutes } from './routes/me';
 import { policyRoutes } from './routes/policy';
 import { targetRoutes } from './routes/targets';
+import { grantRoutes } from './routes/grants';
 import { slackRoutes } from './routes/slack';
 import { inboxRoutes } from './inbox/routes';
 import { createOidc } from './oidc';
@@ -148,6 +149,7 @@ export async function buildApp({
     await v1.register(meRoutes);
     await v1.register(policyRoutes, { policy, targets });
     await v1.register(targetRoutes, { policy, targets });
+    await v1.register(grantRoutes, { pool });
     await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });
     await v1.register(codecRoutes, { ...codecOptions, access: 'reviewers', prefix: '/v1/codec' });
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { REQUEST_ID_PATTERN } from '../domain/ids';
+import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from '../domain/ids';
+import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
@@ -54,6 +55,41 @@ export const listQuery = z.object({
 
 export const decisionBody = z.object({ comment: storableText().max(2000).optional() }).strict();
 
+/** An approval may grant the same for commands of the same shape: at most `uses` more, for `for` (the rule caps both). */
+export const approveBody = decisionBody
+  .extend({
+    grant: z
+      .object({
+        uses: z.number().int().min(1).max(1000),
+        for: z.string().refine((text) => parseDurationMs(text) !== undefined, 'a duration such as 30m or 4h'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const grantIdParams = z.object({ id: z.string().regex(GRANT_ID_PATTERN, 'not a grant id') });
+
+/** A scoped grant as the API shows it. */
+export const grantView = z.object({
+  id: z.string(),
+  agent: z.string(),
+  target: z.string(),
+  rule: z.string(),
+  fingerprint: z.string(),
+  exampleSql: z.string(),
+  maxUses: z.number(),
+  usesLeft: z.number(),
+  expiresAt: z.string(),
+  grantedBy: z.string(),
+  sourceRequest: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+  expiredAt: z.string().nullable(),
+});
+export const grantList = z.object({ items: z.array(grantView) });
+
 export const requestList = z.object({ items: z.array(requestView), nextCursor: z.string().nullable() });
 
 export const timeline = z.object({
@@ -90,6 +126,7 @@ export const API_ERROR_CODES = [
   'not_found',
   'no_history',
   'idempotency_key_reused',
+  'grant_not_allowed',
   'callback_host_not_allowed',
   'callback_address_not_allowed',
   'rate_limited',

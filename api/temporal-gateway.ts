@@ -5,7 +5,10 @@ import type { Settings } from '../config/env';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
 import {
   type Ballot,
+  GRANT_EXPIRY_WORKFLOW_TYPE,
+  type GrantExpiryWorkflow,
   REQUEST_WORKFLOW_TYPE,
+  grantExpiryWorkflowId,
   type RequestWorkflow,
   cancelUpdate,
   decideUpdate,
@@ -22,6 +25,8 @@ export interface TemporalGateway {
   cancel(requestId: string, agent: string): Promise<void>;
   /** The request's timeline from its workflow history (decrypted with the client's codec). */
   timeline(requestId: string): Promise<TimelineEntry[]>;
+  /** Starts a scoped grant's durable expiry timer (once per grant). */
+  startGrantExpiry(grantId: string, expiresAt: string): Promise<void>;
 }
 
 /** Turns an update validator's refusal into the HTTP answer the reviewer should get. */
@@ -52,6 +57,14 @@ export function createTemporalGateway(
         // A retried submit (same Idempotency-Key) finds the running workflow instead of a second one.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    },
+    async startGrantExpiry(grantId, expiresAt) {
+      await client.workflow.start<GrantExpiryWorkflow>(GRANT_EXPIRY_WORKFLOW_TYPE, {
+        workflowId: grantExpiryWorkflowId(grantId),
+        taskQueue: settings.TEMPORAL_TASK_QUEUE,
+        args: [grantId, expiresAt],
+        workflowIdConflictPolicy: 'USE_EXISTING',
       });
     },
     async decide(requestId, ballot) {

@@ -20,3 +20,9 @@ export function isRequestId(value: string): boolean {
 export function newVoteId(): string {
   return `vote_${ulid()}`;
 }
+
+export const GRANT_ID_PATTERN = /^grant_[0-9A-Z]{26}$/;
+
+export function newGrantId(): string {
+  return `grant_${ulid()}`;
+}

@@ -36,6 +36,7 @@ export const policyView = z.object({
   reason: z.string().optional(),
   risk: z.enum(RISKS).optional(),
   maxRows: z.number().optional(),
+  grant: z.object({ maxUses: z.number(), maxForMs: z.number() }).optional(),
 });
 
 /** The impact preview as records and the API show it (domain/impact.ts). */
@@ -78,6 +79,8 @@ export const requestRecordSchema = z.object({
   callbackUrl: z.string().nullable(),
   policy: policyView.nullable(),
   approval: approvalRecordSchema.nullable(),
+  /** The scoped grant that approved it at once, if one did. */
+  grantId: z.string().nullable(),
   /** The executor's preview of what the command would change; null when none was made. */
   impact: impactPreviewSchema.nullable(),
   votes: z.array(voteView),

@@ -112,6 +112,8 @@ export interface PolicyDecision {
   approval?: { stages: ApprovalStage[] };
   /** The rule's bound on the rows any statement may affect when it runs. */
   maxRows?: number;
+  /** Reviewers may approve commands of the same shape for a while (a scoped grant), within these caps. */
+  grant?: { maxUses: number; maxForMs: number };
 }
 
 export const VOTE_DECISIONS = ['approve', 'reject'] as const;

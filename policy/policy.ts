@@ -108,10 +108,12 @@ function outcomeOf(spec: {
   risk?: Risk;
   approval?: ApprovalSpec;
   maxRows?: number;
+  grant?: { maxUses: number; maxFor: string };
 }): CompiledRule['outcome'] {
   return {
     effect: spec.effect,
     ...(spec.maxRows !== undefined && { maxRows: spec.maxRows }),
+    ...(spec.grant && { grant: { maxUses: spec.grant.maxUses, maxForMs: parseDurationMs(spec.grant.maxFor)! } }),
     ...(spec.reason !== undefined && { reason: spec.reason }),
     ...(spec.risk !== undefined && { risk: spec.risk }),
     ...(spec.effect === 'require_approval' && spec.approval && { approval: { stages: toStages(spec.approval) } }),

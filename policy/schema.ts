@@ -51,7 +51,29 @@ const outcomeFields = {
   approval: approvalSchema.optional(),
   /** No statement of an allowed or approved batch may affect more rows: the executor rolls it back. */
   maxRows: z.number().int().min(0).optional(),
+  /**
+   * Reviewers may approve "this and commands of the same shape" for a while: at most `maxUses`
+   * executions within `maxFor` (a scoped grant). Only for one reviewer's decision (one stage, quorum 1).
+   */
+  grant: z
+    .object({ maxUses: z.number().int().min(1).max(1000), maxFor: duration })
+    .strict()
+    .optional(),
 };
+
+/** A grant is one reviewer's approval reused: the rule's approval must be one reviewer's decision too. */
+const grantNeedsOneReviewer = [
+  (outcome: { effect: string; approval?: unknown; grant?: unknown }) => {
+    if (outcome.grant === undefined) return true;
+    const approval = outcome.approval as { stages?: unknown[]; quorum?: number } | undefined;
+    if (outcome.effect !== 'require_approval' || !approval) return false;
+    return approval.stages === undefined ? approval.quorum === 1 : false;
+  },
+  {
+    message: 'grant is for require_approval with a single stage of quorum 1 (one reviewer decides)',
+    path: ['grant'] as PropertyKey[],
+  },
+] as const;
 
 const approvalNeedsStages = [
   (outcome: { effect: string; approval?: unknown }) =>
@@ -66,12 +88,14 @@ const ruleSchema = z
     ...outcomeFields,
   })
   .strict()
-  .refine(...approvalNeedsStages);
+  .refine(...approvalNeedsStages)
+  .refine(...grantNeedsOneReviewer);
 
 const defaultSchema = z
   .object(outcomeFields)
   .strict()
-  .refine(...approvalNeedsStages);
+  .refine(...approvalNeedsStages)
+  .refine(...grantNeedsOneReviewer);
 
 export const policyFileSchema = z
   .object({

@@ -17,6 +17,7 @@ interface RequestRow {
   status: RequestStatus;
   policy: RequestRecord['policy'];
   impact: ImpactPreview | null;
+  grant_id: string | null;
   approval: (Partial<ApprovalRecord> & Pick<ApprovalRecord, 'groups' | 'quorum' | 'channels' | 'deadline'>) | null;
   result: RequestRecord['result'];
   error: string | null;
@@ -51,6 +52,7 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
     policy: row.policy,
     approval: row.approval && toApprovalRecord(row.approval),
     impact: row.impact,
+    grantId: row.grant_id,
     votes,
     result: row.result,
     error: row.error,

@@ -171,6 +171,10 @@ export interface OrchestratorActivities {
   recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote>;
   /** The impact preview on the request's record (its status unchanged). */
   recordImpact(requestId: string, impact: ImpactPreview): Promise<void>;
+  /** One use of a live scoped grant of this request's shape under `rule`, taken once per request; null when none. */
+  claimGrant(request: PrivilegedRequest, rule: string): Promise<GrantUse | null>;
+  /** Marks a grant expired (its durable timer fired); false when it had ended already. */
+  expireGrant(grantId: string): Promise<boolean>;
   /** Groups of a reviewer, from the principal directory (or, for `sso.` reviewers, their latest valid SSO sign-in); null for unknown ids and for agents. */
   lookupReviewerGroups(reviewer: string): Promise<string[] | null>;
   /** API votes the workflow counted that the API never recorded (before patch 'combined-writes'). */
@@ -203,3 +207,15 @@ export type RequestWorkflow = (request: PrivilegedRequest, options: RequestWorkf
 
 /** The workflow type new requests start (workflows/privileged-request.ts). */
 export const REQUEST_WORKFLOW_TYPE = 'privilegedRequestV2';
+
+/** A scoped grant's durable expiry: sleeps until `expiresAt`, then marks the grant expired. */
+export const GRANT_EXPIRY_WORKFLOW_TYPE = 'grantExpiry';
+export type GrantExpiryWorkflow = (grantId: string, expiresAt: string) => Promise<void>;
+export const grantExpiryWorkflowId = (grantId: string) => `expiry-${grantId}`;
+
+/** A request approved by a scoped grant: which grant, whose, and how many uses it has left. */
+export interface GrantUse {
+  id: string;
+  grantedBy: string;
+  usesLeft: number;
+}

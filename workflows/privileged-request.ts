@@ -64,7 +64,10 @@ export async function privilegedRequestV2(
   }
   if (decision.effect === 'deny') return run.deny();
 
-  if (decision.effect === 'require_approval') {
+  // A rule with `grant` did not exist before grants: histories recorded earlier never take this branch.
+  if (decision.effect === 'require_approval' && decision.grant && (await run.approveByGrant())) {
+    // approved by a reviewer's earlier grant for commands of this shape
+  } else if (decision.effect === 'require_approval') {
     const verdict = await run.waitForApproval(decision.approval!.stages);
     if (verdict !== 'approved') return run.finish();
     if (!(await run.verifyApiVotesAndStartExecuting())) return run.finish();
@@ -301,6 +304,23 @@ class RequestRun {
     this.setStatus('executing');
   }
 
+  /** A live scoped grant of this shape approves it at once (one use taken, atomically); false when none. */
+  async approveByGrant(): Promise<boolean> {
+    const grant = await records.claimGrant(this.request, this.decision!.rule);
+    if (!grant) return false;
+    const policy = this.policyRecord();
+    const approved = {
+      step: 'status:approved',
+      status: 'approved',
+      changes: { policy },
+      detail: { policy, automatic: true, grant },
+      actor: grant.grantedBy,
+    } as const;
+    await records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
+    this.setStatus('executing');
+    return true;
+  }
+
   // --- 4 execution: once, on the executor's queue; a lost executor means the outcome is unknown ---
 
   async execute(): Promise<void> {
@@ -486,8 +506,8 @@ class RequestRun {
   }
 
   private policyRecord() {
-    const { effect, rule, explanation, version, reason, risk, maxRows } = this.decision!;
-    return { effect, rule, explanation, version, reason, risk, maxRows };
+    const { effect, rule, explanation, version, reason, risk, maxRows, grant } = this.decision!;
+    return { effect, rule, explanation, version, reason, risk, maxRows, grant };
   }
 
   private notifyReviewers(event: ReviewerEvent): void {

@@ -2,6 +2,7 @@
 // through highlight.js, which escapes what it does not mark up); scripts and styles are files of
 // our own, so the pages' CSP allows no inline code at all.
 import escapeHtml from 'escape-html';
+import { formatDurationMs } from '../../domain/duration';
 import { describeImpact } from '../../domain/impact';
 import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
@@ -123,6 +124,20 @@ export interface RequestPageModel {
   flash?: { kind: 'done' | 'refusal'; text: string };
 }
 
+/** Where the rule allows it, approving may also cover commands of the same shape for a while. */
+function grantFields(view: RequestView): string {
+  const caps = view.policy?.grant;
+  if (!caps) return '';
+  const suggested = formatDurationMs(Math.min(caps.maxForMs, 30 * 60_000));
+  return `<fieldset class="grant"><legend>Scoped grant (rule ${e(view.policy!.rule)})</legend>
+<label><input type="checkbox" name="grant" value="on"> Also approve ${e(view.agent)}'s commands of this shape on ${e(view.target)}</label>
+<label for="grant-uses">Uses (at most ${e(caps.maxUses)})</label>
+<input id="grant-uses" name="grantUses" type="number" min="1" max="${e(caps.maxUses)}" value="1">
+<label for="grant-for">For (at most ${e(formatDurationMs(caps.maxForMs))})</label>
+<input id="grant-for" name="grantFor" value="${e(suggested)}" maxlength="16"></fieldset>
+`;
+}
+
 /** A dry run's masked sample of changed rows, before and after. */
 function sampleOf(sample: NonNullable<RequestView['impact']>['statements'][number]['sample']): string {
   if (!sample) return '';
@@ -177,7 +192,7 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
 <input type="hidden" name="csrf" value="${e(user.csrf)}">
 <label for="comment">Comment (a rejection needs one)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
-<div class="buttons"><button type="submit" name="decision" value="approve" class="approve">Approve</button>
+${grantFields(view)}<div class="buttons"><button type="submit" name="decision" value="approve" class="approve">Approve</button>
 <button type="submit" name="decision" value="reject" class="reject">Reject</button></div></form>`;
   const impact = view.impact
     ? `<details><summary>Impact by statement</summary><ol class="impact">${view.impact.statements
@@ -217,6 +232,7 @@ ${dl([
   ['Rule', `${e(view.policy?.rule ?? 'not decided yet')}${view.policy?.risk ? ` · risk ${e(view.policy.risk)}` : ''}`],
   ['Why', e(view.policy?.explanation ?? '')],
   ...(view.impact ? [['Impact', e(describeImpact(view.impact))] as [string, string]] : []),
+  ...(view.grantId ? [['Approved by', `scoped grant ${e(view.grantId)}`] as [string, string]] : []),
 ])}
 ${impact}
 ${facts}

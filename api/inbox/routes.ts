@@ -18,6 +18,8 @@ import { getRequest, listRequests } from '../../store/requests';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
 import type { StatusChanges } from '../../store/status-changes';
 import { castVote } from '../cast-vote';
+import { checkGrantAsked, createGrant } from '../scoped-grants';
+import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
 import { explainPolicy } from '../policy-explanation';
 import { type RequestView, presentRequest } from '../request-view';
@@ -65,6 +67,10 @@ const decisionForm = z.object({
   csrf: z.string().optional(),
   decision: z.enum(['approve', 'reject']),
   comment: z.string().max(2000).optional(),
+  /** "Also approve commands of the same shape" (a scoped grant), with its uses and duration. */
+  grant: z.literal('on').optional(),
+  grantUses: z.coerce.number().int().min(1).max(1000).optional(),
+  grantFor: z.string().max(16).optional(),
 });
 const filtersQuery = z.object({
   target: z.string().max(64).optional(),
@@ -303,13 +309,23 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       return sendPage(reply, status, requestPage({ ...model, flash: { kind: 'refusal', text } }, user));
     };
     if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
+    const { grant: granting, grantUses, grantFor } = form.data;
+    const grant =
+      form.data.decision === 'approve' && granting ? { uses: grantUses ?? 1, for: grantFor ?? '' } : undefined;
     try {
+      const record = grant && (await getRequest(pool, id));
+      if (grant && parseDurationMs(grant.for) === undefined)
+        return refuse(400, `Not counted: "${grant.for}" is not a duration such as 30m or 4h.`);
+      // Checked before the vote, as the API does: a grant the rule does not allow changes nothing.
+      const grantForMs = grant && record ? checkGrantAsked(record, grant) : undefined;
       await castVote(pool, temporal, {
         requestId: id,
         reviewer,
         decision: form.data.decision,
         ...(comment && { comment }),
       });
+      if (grant && record && grantForMs !== undefined)
+        await createGrant(pool, temporal, record, reviewer.id, grant, grantForMs);
     } catch (error) {
       if (error instanceof HttpError) return refuse(error.statusCode, `Not counted: ${error.message}`);
       throw error;

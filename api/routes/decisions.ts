@@ -8,7 +8,8 @@ import { type RateLimits, perMinute } from '../rate-limits';
 import { requireReviewer } from '../plugins/authentication';
 import { presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
-import { decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
+import { approveBody, decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
+import { type GrantAsked, checkGrantAsked, createGrant } from '../scoped-grants';
 
 export interface DecisionRoutesOptions {
   pool: Pool;
@@ -29,7 +30,7 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
         schema: {
           summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a pending request (reviewers)`,
           params: requestIdParams,
-          body: decisionBody,
+          body: decision === 'approve' ? approveBody : decisionBody,
           response: {
             200: requestView,
             400: errorBody,
@@ -44,12 +45,19 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
       async (request) => {
         requireReviewer(request);
         const { comment } = request.body;
+        // Only the approve route's schema (approveBody) admits a grant.
+        const { grant } = request.body as { grant?: GrantAsked };
+        const before = grant ? await getRequest(pool, request.params.id) : undefined;
+        // Checked before the vote: a grant the rule does not allow changes nothing.
+        const grantForMs = grant && before ? checkGrantAsked(before, grant) : undefined;
         await castVote(pool, temporal, {
           requestId: request.params.id,
           reviewer: request.principal,
           decision,
           ...(comment !== undefined && { comment }),
         });
+        if (grant && before && grantForMs !== undefined)
+          await createGrant(pool, temporal, before, request.principal.id, grant, grantForMs);
         return presentRequest((await getRequest(pool, request.params.id))!, principals);
       },
     );

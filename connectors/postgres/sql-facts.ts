@@ -1,4 +1,4 @@
-import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
+import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
 import type { SqlFacts } from '../../policy/facts';
 import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
@@ -14,6 +14,14 @@ export interface SqlAnalysis {
   statementTexts: string[];
   /** Whether each statement already has a RETURNING list (the preview's dry run adds one to sample rows). */
   statementReturns: boolean[];
+}
+
+/**
+ * PostgreSQL's query fingerprint (pg_query's, from the real parser): the same for commands of the
+ * same shape, whatever their literal values. Scoped grants match on it. The SQL must parse.
+ */
+export function fingerprintOf(sql: string): string {
+  return fingerprintSync(sql);
 }
 
 export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number };

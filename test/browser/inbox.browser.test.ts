@@ -13,7 +13,12 @@ import { TOKENS, type TestStack, startTestStack } from '../support/stack';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
+rules:
+  - name: order-notes
+    when: request.reason == "note the order"
+    effect: require_approval
+    approval: { groups: [dba], timeout: 1h }
+    grant: { maxUses: 3, maxFor: 1h }
 `;
 
 let stack: TestStack;
@@ -138,3 +143,47 @@ test('forms without the session’s CSRF token, or from another site, change not
   await context.close();
   await stranger.close();
 });
+
+test(
+  'where the rule allows it, a reviewer approves and grants the same shape for a while',
+  { timeout: 120_000 },
+  async () => {
+    const id = await submitPending(
+      stack.app,
+      "UPDATE agent_orders SET status = 'noted' WHERE id = 1",
+      'note the order',
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, TOKENS.alice);
+    await page.goto(`${base}/inbox/requests/${id}`);
+    await live(page);
+    await page.getByLabel(/Also approve billing-agent's commands of this shape on app-db/).check();
+    await page.getByLabel('Uses (at most 3)').fill('2');
+    await page.getByLabel('For (at most 1h)').fill('10m');
+    await screenshot(page, 'inbox-grant');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('Your approval was counted.').waitFor();
+    const grants = (
+      await call<{ items: { sourceRequest: string; maxUses: number; id: string }[] }>(
+        stack.app,
+        'GET',
+        '/v1/grants',
+        'alice',
+      )
+    ).body.items;
+    const grant = grants.find((item) => item.sourceRequest === id);
+    assert.equal(grant?.maxUses, 2);
+    // The same shape with another value runs at once, and its page says by which grant.
+    const next = await call(stack.app, 'POST', '/v1/requests', 'agent', {
+      connector: 'postgres',
+      target: 'app-db',
+      command: { sql: "UPDATE agent_orders SET status = 'noted' WHERE id = 2" },
+      reason: 'note the order',
+    });
+    assert.equal((await waitForStatus(stack.app, next.body.id, ['succeeded', 'pending_approval'])).status, 'succeeded');
+    await page.goto(`${base}/inbox/requests/${next.body.id}`);
+    assert.match(await page.locator('main').innerText(), new RegExp(`Approved by\\s+scoped grant ${grant!.id}`));
+    await context.close();
+  },
+);

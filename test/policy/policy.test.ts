@@ -233,6 +233,35 @@ rules:
     assert.equal(counting.decide({ ...input('UPDATE t SET a = 1'), impact: impact(5000) }).rule, 'big-batches');
   });
 
+  test('a grant is allowed only where one reviewer decides, and its caps are recorded with the decision', () => {
+    const withGrant = (approval: string) =>
+      `version: 1
+default: { effect: allow }
+rules:
+  - name: fixes
+    when: sql.kinds == ["update"]
+    effect: require_approval
+    approval: ${approval}
+    grant: { maxUses: 3, maxFor: 30m }
+`;
+    const fixes = compilePolicy('grants.yaml', withGrant('{ groups: [dba], timeout: 1h }'));
+    assert.deepEqual(fixes.decide(input('UPDATE t SET a = 1 WHERE id = 1')).grant, { maxUses: 3, maxForMs: 1_800_000 });
+    assert.throws(
+      () => compilePolicy('grants.yaml', withGrant('{ groups: [dba], quorum: 2, timeout: 1h }')),
+      /grant is for require_approval with a single stage of quorum 1/,
+    );
+    assert.throws(
+      () =>
+        compilePolicy(
+          'grants.yaml',
+          withGrant(
+            '{ stages: [{ groups: [dba], timeout: 1h, onTimeout: escalate }, { groups: [leads], timeout: 1h }] }',
+          ),
+        ),
+      /grant is for require_approval with a single stage of quorum 1/,
+    );
+  });
+
   test('the version changes with the file content', () => {
     assert.notEqual(compilePolicy('p', `${POLICY}\n# edited`).version, policy.version);
   });

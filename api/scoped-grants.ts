@@ -1,0 +1,61 @@
+// Scoped grants from the API's side: a reviewer's approval that also covers commands of the same
+// shape (same agent, target and rule, and PostgreSQL's fingerprint of the SQL) for a bounded number
+// of uses and time, within the caps the deciding rule sets. The workflow of each later request
+// takes a use (store/grants.ts); a durable timer expires the grant.
+import type { Pool } from 'pg';
+import { fingerprintOf } from '../connectors/postgres/sql-facts';
+import { formatDurationMs, parseDurationMs } from '../domain/duration';
+import { newGrantId } from '../domain/ids';
+import type { RequestRecord } from '../domain/request-record';
+import { type Grant, insertGrant } from '../store/grants';
+import { HttpError } from './http-error';
+import type { TemporalGateway } from './temporal-gateway';
+
+export interface GrantAsked {
+  uses: number;
+  for: string;
+}
+
+/** The grant a reviewer asks for, checked against the rule before any vote is cast; throws 400 when not allowed. */
+export function checkGrantAsked(request: RequestRecord, asked: GrantAsked): number {
+  const caps = request.policy?.grant;
+  if (!caps)
+    throw new HttpError(
+      400,
+      'grant_not_allowed',
+      `rule ${request.policy?.rule ?? '(not decided)'} does not allow grants: approve this request alone`,
+    );
+  const forMs = parseDurationMs(asked.for)!;
+  if (asked.uses > caps.maxUses || forMs > caps.maxForMs)
+    throw new HttpError(
+      400,
+      'grant_not_allowed',
+      `rule ${request.policy!.rule} allows grants of at most ${caps.maxUses} uses for ${formatDurationMs(caps.maxForMs)}`,
+    );
+  return forMs;
+}
+
+/** Records the grant once its approval counted, and starts its expiry timer. */
+export async function createGrant(
+  pool: Pool,
+  temporal: TemporalGateway,
+  request: RequestRecord,
+  grantedBy: string,
+  asked: GrantAsked,
+  forMs: number,
+): Promise<Grant> {
+  const grant = await insertGrant(pool, {
+    id: newGrantId(),
+    agent: request.agent,
+    target: request.target,
+    rule: request.policy!.rule,
+    fingerprint: fingerprintOf(request.command.sql),
+    exampleSql: request.command.sql,
+    maxUses: asked.uses,
+    forMs,
+    grantedBy,
+    sourceRequest: request.id,
+  });
+  await temporal.startGrantExpiry(grant.id, grant.expiresAt);
+  return grant;
+}
