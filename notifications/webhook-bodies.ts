@@ -1,5 +1,6 @@
 // The two webhook bodies: a documented JSON body, and a Slack incoming-webhook body
 // (`text` + Block Kit `blocks`). Both carry the same facts; the README documents the JSON one.
+import { formatDurationMs } from '../domain/duration';
 import { type ImpactPreview, describeImpact } from '../domain/impact';
 import type { ReviewerEvent, ReviewerNotice } from '../temporal/contract';
 
@@ -21,7 +22,13 @@ export interface ReviewerMessage {
     reason: string;
     url: string;
   };
-  policy: { rule: string; risk: string | null; explanation: string };
+  /** `grant`: the rule lets the approving reviewer also approve commands of this shape, within these caps. */
+  policy: {
+    rule: string;
+    risk: string | null;
+    explanation: string;
+    grant: { maxUses: number; maxForMs: number } | null;
+  };
   approval: ReviewerNotice['approval'];
   /** What the command would change, as the executor previewed it (with `summary`, one line); null without a preview. */
   impact: (ImpactPreview & { summary: string }) | null;
@@ -61,7 +68,12 @@ export function reviewerMessage(notice: ReviewerNotice, requestUrl: string, link
       reason: request.reason,
       url: requestUrl,
     },
-    policy: { rule: policy.rule, risk: policy.risk ?? null, explanation: policy.explanation },
+    policy: {
+      rule: policy.rule,
+      risk: policy.risk ?? null,
+      explanation: policy.explanation,
+      grant: policy.grant ?? null,
+    },
     approval: notice.approval,
     impact: notice.impact ? { ...notice.impact, summary: describeImpact(notice.impact) } : null,
     links,
@@ -100,6 +112,14 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
         ),
         field('Deadline', approval.deadline),
         ...(message.impact ? [field('Impact', message.impact.summary)] : []),
+        ...(policy.grant
+          ? [
+              field(
+                'Scoped grant',
+                `allowed: up to ${policy.grant.maxUses} uses for ${formatDurationMs(policy.grant.maxForMs)} (approve in the inbox or the API)`,
+              ),
+            ]
+          : []),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${slackEscape(request.reason)}`, 3000) } },

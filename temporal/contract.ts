@@ -140,7 +140,7 @@ export type ReviewerEvent = (typeof REVIEWER_EVENTS)[number];
 export interface ReviewerNotice {
   event: ReviewerEvent;
   request: PrivilegedRequest;
-  policy: Pick<PolicyDecision, 'rule' | 'risk' | 'explanation'>;
+  policy: Pick<PolicyDecision, 'rule' | 'risk' | 'explanation' | 'grant'>;
   approval: ApprovalProgress;
   /** The executor's impact preview, when one was made. */
   impact?: ImpactPreview;

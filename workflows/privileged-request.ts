@@ -511,11 +511,11 @@ class RequestRun {
   }
 
   private notifyReviewers(event: ReviewerEvent): void {
-    const { rule, risk, explanation } = this.decision!;
+    const { rule, risk, explanation, grant } = this.decision!;
     const notice = {
       event,
       request: this.request,
-      policy: { rule, risk, explanation },
+      policy: { rule, risk, explanation, ...(grant && { grant }) },
       approval: this.state.approval!,
       ...(this.state.impact && { impact: this.state.impact }),
     };

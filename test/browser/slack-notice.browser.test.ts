@@ -17,7 +17,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the interactive Slack notice: facts, command, one-click links and the two buttons', async () => {
+test('the interactive Slack notice: facts, impact, grant, command, one-click links and the two buttons', async () => {
   const notice = {
     event: 'approval_requested' as const,
     request: {
@@ -29,7 +29,30 @@ test('the interactive Slack notice: facts, command, one-click links and the two 
       reason: 'Customer upgraded in the billing system (ticket BILL-4411)',
       metadata: {},
     },
-    policy: { rule: 'writes-need-a-dba', risk: 'high' as const, explanation: 'a write needs a dba' },
+    policy: {
+      rule: 'writes-need-a-dba',
+      risk: 'high' as const,
+      explanation: 'a write needs a dba',
+      grant: { maxUses: 5, maxForMs: 3_600_000 },
+    },
+    impact: {
+      available: true,
+      exact: true,
+      estimatedRows: 1,
+      rows: 1,
+      seqScan: false,
+      statements: [
+        {
+          kind: 'update',
+          estimatedRows: 1,
+          rows: 1,
+          tables: ['public.customers'],
+          indexes: ['customers_pkey'],
+          seqScans: [],
+        },
+      ],
+      tookMs: 4,
+    },
     approval: {
       stage: 1,
       stageCount: 1,
@@ -58,6 +81,8 @@ test('the interactive Slack notice: facts, command, one-click links and the two 
     'billing-agent',
     'writes-need-a-dba',
     "UPDATE customers SET plan = 'pro' WHERE id = 2",
+    '1 row exactly (a dry run, rolled back)',
+    'allowed: up to 5 uses for 1h (approve in the inbox or the API)',
   ])
     assert.ok(text.includes(shown), shown);
   assert.deepEqual(await page.locator('button').allInnerTexts(), ['Approve', 'Reject…']);

@@ -40,7 +40,7 @@ const TARGETS = `targets:
     connector: postgres
     url: \${TEST_TARGET_DATABASE_URL}
     mask: { columns: [ssn] }
-    preview: { dryRun: true, lockTimeout: 300ms, statementTimeout: 2s }
+    preview: { dryRun: true, lockTimeout: 300ms, statementTimeout: 10s }
 `;
 
 const ROWS = 20_000;
@@ -140,6 +140,13 @@ describe('the planner estimates, before reviewers are asked', () => {
 });
 
 describe('a dry run counts exactly and never commits', () => {
+  test('a full-table rewrite is counted exactly, and denied', async () => {
+    const all = await settled((await submit('dry', 'UPDATE impact_accounts SET balance = balance')).id);
+    assert.equal(all.status, 'denied');
+    assert.deepEqual([all.impact?.exact, all.impact?.rows, all.impact?.seqScan], [true, ROWS, true]);
+    assert.equal(all.impact?.statements[0]?.sample, undefined, 'counted, not sampled');
+  });
+
   test('a one-row update is allowed by a rule on impact.rows, and runs', async () => {
     const request = await submit('dry', 'UPDATE impact_accounts SET balance = 150 WHERE id = 21');
     fixtures.set('impact-allowed-one-row', request.id);
