@@ -1,7 +1,8 @@
 // What the gate sends back to Slack after a button: the channel message rewritten with who
-// decided and where the request stands (through the interaction's response_url), and the dialog
-// that asks a rejecting reviewer why.
+// decided and where the request stands (through the interaction's response_url), the dialog that
+// asks a rejecting reviewer why, and the one that takes a scoped grant's uses and duration.
 import type { RequestRecord } from '../domain/request-record';
+import { formatDurationMs } from '../domain/duration';
 import { clip, slackEscape } from './webhook-bodies';
 
 const STATUS_WORDS: Record<RequestRecord['status'], string> = {
@@ -80,6 +81,59 @@ export function rejectDialog(context: { requestId: string; stage: number; respon
         block_id: 'reason',
         label: { type: 'plain_text', text: `Why reject ${context.requestId}?` },
         element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 1, max_length: 2000 },
+      },
+    ],
+  };
+}
+
+export const GRANT_DIALOG = 'gate_grant';
+
+/** The scoped-grant dialog: approve, and the same for commands of this shape, within the rule's caps. */
+export function grantDialog(
+  context: { requestId: string; stage: number; responseUrl: string },
+  caps: { maxUses: number; maxForMs: number },
+) {
+  return {
+    type: 'modal',
+    callback_id: GRANT_DIALOG,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: 'Approve with a grant' },
+    submit: { type: 'plain_text', text: 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: clip(
+            `Approve ${slackEscape(context.requestId)}, and the same agent's commands of this shape on the same target, at most this many times, for this long.`,
+            3000,
+          ),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'uses',
+        label: { type: 'plain_text', text: `Uses (at most ${caps.maxUses})` },
+        element: {
+          type: 'number_input',
+          action_id: 'uses',
+          is_decimal_allowed: false,
+          min_value: '1',
+          max_value: String(caps.maxUses),
+          initial_value: '1',
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'for',
+        label: { type: 'plain_text', text: `For (at most ${formatDurationMs(caps.maxForMs)})` },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'for',
+          initial_value: formatDurationMs(Math.min(caps.maxForMs, 30 * 60_000)),
+          max_length: 16,
+        },
       },
     ],
   };

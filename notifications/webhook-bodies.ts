@@ -85,7 +85,7 @@ export const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace
 export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** What a Slack button carries back: the request and the stage it was shown for (a later stage refuses it). */
-export const SLACK_ACTIONS = { approve: 'gate_approve', reject: 'gate_reject' } as const;
+export const SLACK_ACTIONS = { approve: 'gate_approve', reject: 'gate_reject', grant: 'gate_grant' } as const;
 export const slackActionValue = (requestId: string, stage: number) => `${requestId}:${stage}`;
 
 export function slackBody(message: ReviewerMessage, { interactive = false }: { interactive?: boolean } = {}) {
@@ -116,7 +116,7 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
           ? [
               field(
                 'Scoped grant',
-                `allowed: up to ${policy.grant.maxUses} uses for ${formatDurationMs(policy.grant.maxForMs)} (approve in the inbox or the API)`,
+                `allowed: up to ${policy.grant.maxUses} uses for ${formatDurationMs(policy.grant.maxForMs)}`,
               ),
             ]
           : []),
@@ -158,6 +158,17 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
           value,
           text: { type: 'plain_text', text: 'Reject…' },
         },
+        // Where the rule allows it: approve, and the same for commands of this shape for a while.
+        ...(policy.grant
+          ? [
+              {
+                type: 'button',
+                action_id: SLACK_ACTIONS.grant,
+                value,
+                text: { type: 'plain_text', text: 'Approve with grant…' },
+              },
+            ]
+          : []),
       ],
     });
   }

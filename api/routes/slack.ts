@@ -1,5 +1,5 @@
-// Slack's interactivity endpoint: Approve and Reject buttons on the gate's Slack notices, and the
-// reject dialog's submission. Outside /v1: Slack authenticates with its request signature, not a
+// Slack's interactivity endpoint: Approve, Reject and (where the rule allows it) Approve with grant
+// buttons on the gate's Slack notices, and the two dialogs' submissions. Outside /v1: Slack authenticates with its request signature, not a
 // bearer token. A click counts as the principal whose slackUserId (or e-mail) the clicking user
 // has, and goes through the same vote path as the API (castVote), with the same refusals.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -9,10 +9,19 @@ import type { Principal, PrincipalDirectory } from '../../config/principals';
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { type VoteDecision, isTerminal } from '../../domain/request';
 import { SLACK_ACTIONS } from '../../notifications/webhook-bodies';
-import { REJECT_DIALOG, rejectDialog, slackEphemeral, slackOutcomeBody } from '../../notifications/slack-messages';
+import {
+  GRANT_DIALOG,
+  REJECT_DIALOG,
+  grantDialog,
+  rejectDialog,
+  slackEphemeral,
+  slackOutcomeBody,
+} from '../../notifications/slack-messages';
 import { getRequest } from '../../store/requests';
 import type { StatusChanges } from '../../store/status-changes';
 import { castVote } from '../cast-vote';
+import { checkGrantAsked, createGrant } from '../scoped-grants';
+import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
 import { verifySlackSignature } from '../slack-signature';
 import type { SlackWeb } from '../slack-web';
@@ -40,16 +49,29 @@ const blockAction = z.object({
   actions: z.array(z.object({ action_id: z.string(), value: actionValue })).length(1),
 });
 
+/** A dialog input's value as Slack submits it: values.<block_id>.<action_id>.value. */
+const input = (schema: z.ZodType<string>) => z.object({ value: schema });
+
 const viewSubmission = z.object({
   type: z.literal('view_submission'),
   user: z.object({ id: z.string().max(64) }),
-  view: z.object({
-    callback_id: z.literal(REJECT_DIALOG),
-    private_metadata: z.string().max(3000),
-    state: z.object({
-      values: z.object({ reason: z.object({ reason: z.object({ value: z.string().min(1).max(2000) }) }) }),
+  view: z.discriminatedUnion('callback_id', [
+    z.object({
+      callback_id: z.literal(REJECT_DIALOG),
+      private_metadata: z.string().max(3000),
+      state: z.object({ values: z.object({ reason: z.object({ reason: input(z.string().min(1).max(2000)) }) }) }),
     }),
-  }),
+    z.object({
+      callback_id: z.literal(GRANT_DIALOG),
+      private_metadata: z.string().max(3000),
+      state: z.object({
+        values: z.object({
+          uses: z.object({ uses: input(z.string().regex(/^\d{1,4}$/)) }),
+          for: z.object({ for: input(z.string().min(1).max(16)) }),
+        }),
+      }),
+    }),
+  ]),
 });
 
 const dialogContext = z.object({
@@ -145,19 +167,48 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
         if (refused) await slack.respond(payload.response_url, slackEphemeral(`Not counted: ${refused}`));
       } else if (action === SLACK_ACTIONS.reject)
         await slack.openDialog(payload.trigger_id, rejectDialog({ ...ballot, responseUrl: payload.response_url }));
-      else throw new HttpError(400, 'bad_request', `unknown action ${action}`);
+      else if (action === SLACK_ACTIONS.grant) {
+        const caps = (await getRequest(pool, ballot.requestId))?.policy?.grant;
+        if (!caps)
+          await slack.respond(payload.response_url, slackEphemeral('Not counted: this request allows no grant.'));
+        else
+          await slack.openDialog(
+            payload.trigger_id,
+            grantDialog({ ...ballot, responseUrl: payload.response_url }, caps),
+          );
+      } else throw new HttpError(400, 'bad_request', `unknown action ${action}`);
       return reply.code(200).send();
     }
 
     // The reject dialog: its context is what we put in private_metadata (signed with the submission).
     const context = dialogContext.safeParse(parseJson(payload.view.private_metadata));
     if (!context.success) throw new HttpError(400, 'bad_request', 'the dialog lost its request');
-    const errors = (message: string) =>
-      reply.code(200).send({ response_action: 'errors', errors: { reason: message } });
+    const view = payload.view;
+    const field = view.callback_id === REJECT_DIALOG ? 'reason' : 'uses';
+    const errors = (message: string, on = field) =>
+      reply.code(200).send({ response_action: 'errors', errors: { [on]: message } });
     if (typeof reviewer === 'string') return errors(reviewer);
     const { requestId, stage, responseUrl: url } = context.data;
-    const comment = payload.view.state.values.reason.reason.value;
-    const refused = await vote(reviewer, { requestId, stage, decision: 'reject', comment }, url);
-    return refused ? errors(`Not counted: ${refused}`) : reply.code(200).send();
+    if (view.callback_id === REJECT_DIALOG) {
+      const comment = view.state.values.reason.reason.value;
+      const refused = await vote(reviewer, { requestId, stage, decision: 'reject', comment }, url);
+      return refused ? errors(`Not counted: ${refused}`) : reply.code(200).send();
+    }
+    // The grant dialog: checked against the rule's caps before the approval is cast, as the API does.
+    const grant = { uses: Number(view.state.values.uses.uses.value), for: view.state.values.for.for.value.trim() };
+    if (parseDurationMs(grant.for) === undefined) return errors('a duration such as 30m or 4h', 'for');
+    const record = await getRequest(pool, requestId);
+    if (!record) return errors('the request is gone');
+    let forMs: number;
+    try {
+      forMs = checkGrantAsked(record, grant);
+    } catch (error) {
+      if (error instanceof HttpError) return errors(`Not counted: ${error.message}`);
+      throw error;
+    }
+    const refused = await vote(reviewer, { requestId, stage, decision: 'approve' }, url);
+    if (refused) return errors(`Not counted: ${refused}`);
+    await createGrant(pool, temporal, record, reviewer.id, grant, forMs);
+    return reply.code(200).send();
   });
 };

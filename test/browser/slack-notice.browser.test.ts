@@ -17,7 +17,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the interactive Slack notice: facts, impact, grant, command, one-click links and the two buttons', async () => {
+test('the interactive Slack notice: facts, impact, grant, command, one-click links and the three buttons', async () => {
   const notice = {
     event: 'approval_requested' as const,
     request: {
@@ -82,9 +82,9 @@ test('the interactive Slack notice: facts, impact, grant, command, one-click lin
     'writes-need-a-dba',
     "UPDATE customers SET plan = 'pro' WHERE id = 2",
     '1 row exactly (a dry run, rolled back)',
-    'allowed: up to 5 uses for 1h (approve in the inbox or the API)',
+    'allowed: up to 5 uses for 1h',
   ])
     assert.ok(text.includes(shown), shown);
-  assert.deepEqual(await page.locator('button').allInnerTexts(), ['Approve', 'Reject…']);
+  assert.deepEqual(await page.locator('button').allInnerTexts(), ['Approve', 'Reject…', 'Approve with grant…']);
   await screenshot(page, 'slack-notice');
 });

@@ -14,7 +14,12 @@ import { PRINCIPALS, type TestStack, startTestStack } from '../support/stack';
 const SECRET = 'slack-signing-secret-for-tests-0001';
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
+rules:
+  - name: grantable
+    when: request.reason == "slack grant"
+    effect: require_approval
+    approval: { groups: [dba], timeout: 1h }
+    grant: { maxUses: 3, maxFor: 1h }
 `;
 
 let stack: TestStack;
@@ -78,7 +83,12 @@ function fromSlack(payload: object, { secret = SECRET, at = Math.floor(Date.now(
   });
 }
 
-const click = (user: string, action: 'gate_approve' | 'gate_reject', value: string, responseUrl: string) => ({
+const click = (
+  user: string,
+  action: 'gate_approve' | 'gate_reject' | 'gate_grant',
+  value: string,
+  responseUrl: string,
+) => ({
   type: 'block_actions',
   user: { id: user },
   trigger_id: `trigger-${user}`,
@@ -87,9 +97,14 @@ const click = (user: string, action: 'gate_approve' | 'gate_reject', value: stri
 });
 
 /** Submits a write (as the agent, or as erin) and returns its id and the button value from its Slack notice. */
-async function pendingWithButtons(sql: string, as: 'agent' | 'erin' = 'agent') {
+async function pendingWithButtons(
+  sql: string,
+  as: 'agent' | 'erin' = 'agent',
+  reason = 'slack test',
+  expected = ['gate_approve', 'gate_reject'],
+) {
   const before = receiver.received.filter((entry) => entry.path === '/hook').length;
-  const submitted = await call(stack.app, 'POST', '/v1/requests', as, submitBody(sql, 'slack test'));
+  const submitted = await call(stack.app, 'POST', '/v1/requests', as, submitBody(sql, reason));
   const id = submitted.body.id;
   await waitForStatus(stack.app, id, ['pending_approval']);
   const notices = await receiver.waitFor('/hook', before + 1);
@@ -99,7 +114,7 @@ async function pendingWithButtons(sql: string, as: 'agent' | 'erin' = 'agent') {
   const buttons = notice.blocks.find((block) => block.type === 'actions')!.elements!;
   assert.deepEqual(
     buttons.map((button) => button.action_id),
-    ['gate_approve', 'gate_reject'],
+    expected,
   );
   return { id, value: buttons[0]!.value };
 }
@@ -237,4 +252,53 @@ test('Reject opens a dialog; its submission rejects with the reason and rewrites
   // The same dialog again: the request is no longer pending, and the dialog says so.
   const again = await fromSlack(submission);
   assert.match(again.body, /"response_action":"errors".*Not counted: the request is rejected/);
+});
+
+test('Approve with grant opens a dialog; its submission approves and grants the same shape, within the caps', async () => {
+  const { id, value } = await pendingWithButtons(
+    "UPDATE agent_orders SET status = 'granted' WHERE id = 1",
+    'agent',
+    'slack grant',
+    ['gate_approve', 'gate_reject', 'gate_grant'],
+  );
+  const url = nextResponseUrl();
+  const before = receiver.received.filter((entry) => entry.path === '/api/views.open').length;
+  assert.equal((await fromSlack(click('U0ALICE01', 'gate_grant', value, url))).statusCode, 200);
+  const opened = (await receiver.waitFor('/api/views.open', before + 1)).at(-1)!.body as { view: string };
+  const view = JSON.parse(opened.view) as { callback_id: string; private_metadata: string };
+  assert.equal(view.callback_id, 'gate_grant');
+  const submit = (uses: string, duration: string) =>
+    fromSlack({
+      type: 'view_submission',
+      user: { id: 'U0ALICE01' },
+      view: {
+        ...view,
+        state: { values: { uses: { uses: { value: uses } }, for: { for: { value: duration } } } },
+      },
+    });
+  // Above the rule's caps: the dialog says so, and nothing counts.
+  const tooMany = await submit('4', '10m');
+  assert.match(tooMany.body, /"response_action":"errors".*at most 3 uses for 1h/);
+  assert.match((await submit('1', 'a while')).body, /"for":"a duration such as 30m or 4h"/);
+  assert.deepEqual(await votesOf(id), []);
+
+  const answer = await submit('2', '10m');
+  assert.equal(answer.statusCode, 200, answer.body);
+  assert.equal((await waitForStatus(stack.app, id, ['succeeded'])).status, 'succeeded');
+  const grants = (
+    await call<{ items: { sourceRequest: string; maxUses: number; grantedBy: string }[] }>(
+      stack.app,
+      'GET',
+      '/v1/grants',
+      'alice',
+    )
+  ).body.items;
+  assert.deepEqual(
+    grants.filter((grant) => grant.sourceRequest === id).map((grant) => [grant.grantedBy, grant.maxUses]),
+    [['alice', 2]],
+  );
+  const next = await call(stack.app, 'POST', '/v1/requests', 'agent', {
+    ...submitBody("UPDATE agent_orders SET status = 'granted' WHERE id = 2", 'slack grant'),
+  });
+  assert.equal((await waitForStatus(stack.app, next.body.id, ['succeeded', 'pending_approval'])).status, 'succeeded');
 });
