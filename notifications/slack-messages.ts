@@ -64,77 +64,78 @@ export function slackEphemeral(text: string) {
   return { response_type: 'ephemeral', replace_original: false, text };
 }
 
-export const REJECT_DIALOG = 'gate_reject_reason';
+/** What a dialog needs once submitted: the button's request and stage, and where to rewrite the message. */
+export interface DialogContext {
+  requestId: string;
+  stage: number;
+  responseUrl: string;
+}
 
-/** The reject dialog; what it needs afterwards travels in private_metadata (signed with the submission). */
-export function rejectDialog(context: { requestId: string; stage: number; responseUrl: string }) {
+/** A modal whose context travels in private_metadata (signed with the submission). */
+function modal(callbackId: string, context: DialogContext, title: string, submit: string, blocks: object[]) {
   return {
     type: 'modal',
-    callback_id: REJECT_DIALOG,
+    callback_id: callbackId,
     private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Reject the request' },
-    submit: { type: 'plain_text', text: 'Reject' },
+    title: { type: 'plain_text', text: title },
+    submit: { type: 'plain_text', text: submit },
     close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'reason',
-        label: { type: 'plain_text', text: `Why reject ${context.requestId}?` },
-        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 1, max_length: 2000 },
-      },
-    ],
+    blocks,
   };
+}
+
+export const REJECT_DIALOG = 'gate_reject_reason';
+
+/** The reject dialog: the reason. */
+export function rejectDialog(context: DialogContext) {
+  return modal(REJECT_DIALOG, context, 'Reject the request', 'Reject', [
+    {
+      type: 'input',
+      block_id: 'reason',
+      label: { type: 'plain_text', text: `Why reject ${context.requestId}?` },
+      element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 1, max_length: 2000 },
+    },
+  ]);
 }
 
 export const GRANT_DIALOG = 'gate_grant';
 
 /** The scoped-grant dialog: approve, and the same for commands of this shape, within the rule's caps. */
-export function grantDialog(
-  context: { requestId: string; stage: number; responseUrl: string },
-  caps: { maxUses: number; maxForMs: number },
-) {
-  return {
-    type: 'modal',
-    callback_id: GRANT_DIALOG,
-    private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Approve with a grant' },
-    submit: { type: 'plain_text', text: 'Approve' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: clip(
-            `Approve ${slackEscape(context.requestId)}, and the same agent's commands of this shape on the same target, at most this many times, for this long.`,
-            3000,
-          ),
-        },
+export function grantDialog(context: DialogContext, caps: { maxUses: number; maxForMs: number }) {
+  return modal(GRANT_DIALOG, context, 'Approve with a grant', 'Approve', [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: clip(
+          `Approve ${slackEscape(context.requestId)}, and the same agent's commands of this shape on the same target, at most this many times, for this long.`,
+          3000,
+        ),
       },
-      {
-        type: 'input',
-        block_id: 'uses',
-        label: { type: 'plain_text', text: `Uses (at most ${caps.maxUses})` },
-        element: {
-          type: 'number_input',
-          action_id: 'uses',
-          is_decimal_allowed: false,
-          min_value: '1',
-          max_value: String(caps.maxUses),
-          initial_value: '1',
-        },
+    },
+    {
+      type: 'input',
+      block_id: 'uses',
+      label: { type: 'plain_text', text: `Uses (at most ${caps.maxUses})` },
+      element: {
+        type: 'number_input',
+        action_id: 'uses',
+        is_decimal_allowed: false,
+        min_value: '1',
+        max_value: String(caps.maxUses),
+        initial_value: '1',
       },
-      {
-        type: 'input',
-        block_id: 'for',
-        label: { type: 'plain_text', text: `For (at most ${formatDurationMs(caps.maxForMs)})` },
-        element: {
-          type: 'plain_text_input',
-          action_id: 'for',
-          initial_value: formatDurationMs(Math.min(caps.maxForMs, 30 * 60_000)),
-          max_length: 16,
-        },
+    },
+    {
+      type: 'input',
+      block_id: 'for',
+      label: { type: 'plain_text', text: `For (at most ${formatDurationMs(caps.maxForMs)})` },
+      element: {
+        type: 'plain_text_input',
+        action_id: 'for',
+        initial_value: formatDurationMs(Math.min(caps.maxForMs, 30 * 60_000)),
+        max_length: 16,
       },
-    ],
-  };
+    },
+  ]);
 }
