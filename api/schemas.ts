@@ -68,6 +68,9 @@ export const approveBody = decisionBody
   })
   .strict();
 
+/** A scoped grant as a reviewer asks for it. */
+export type GrantAsked = NonNullable<z.infer<typeof approveBody>['grant']>;
+
 export const grantIdParams = z.object({ id: z.string().regex(GRANT_ID_PATTERN, 'not a grant id') });
 
 /** A scoped grant as the API shows it. */

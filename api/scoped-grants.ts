@@ -9,12 +9,8 @@ import { newGrantId } from '../domain/ids';
 import type { RequestRecord } from '../domain/request-record';
 import { type Grant, insertGrant } from '../store/grants';
 import { HttpError } from './http-error';
+import type { GrantAsked } from './schemas';
 import type { TemporalGateway } from './temporal-gateway';
-
-export interface GrantAsked {
-  uses: number;
-  for: string;
-}
 
 /** The grant a reviewer asks for, checked against the rule before any vote is cast; throws 400 when not allowed. */
 export function checkGrantAsked(request: RequestRecord, asked: GrantAsked): number {

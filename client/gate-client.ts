@@ -17,6 +17,7 @@ import {
   requestView,
   targetList,
   timeline,
+  type GrantAsked,
 } from '../api/schemas';
 import { type RequestStatus, type VoteDecision, type WaitUntil, hasReached, isTerminal } from '../domain/request';
 import { GateError, GateProtocolError, GateUnavailableError } from './gate-error';
@@ -68,7 +69,8 @@ export interface GateClient {
   list(options?: ListOptions): Promise<{ items: RequestView[]; nextCursor: string | null }>;
   cancel(id: string): Promise<RequestView>;
   /** A reviewer's vote (reject needs no comment here, but a reviewer should give one). */
-  decide(id: string, decision: VoteDecision, comment?: string): Promise<RequestView>;
+  /** A reviewer's vote; an approval may carry a scoped grant for commands of the same shape (where the rule allows). */
+  decide(id: string, decision: VoteDecision, comment?: string, grant?: GrantAsked): Promise<RequestView>;
   history(id: string): Promise<TimelineEntry[]>;
   /** What the policy would decide for this command, without submitting it. */
   explain(question: PolicyQuestionBody): Promise<PolicyExplanation>;
@@ -196,11 +198,11 @@ export function createGateClient(options: GateClientOptions): GateClient {
 
     cancel: (id) => send({ method: 'POST', path: `${requestPath(id)}/cancel`, schema: requestView, retry: false }),
 
-    decide: (id, decision, comment) =>
+    decide: (id, decision, comment, grant) =>
       send({
         method: 'POST',
         path: `${requestPath(id)}/${decision}`,
-        body: comment === undefined ? {} : { comment },
+        body: { ...(comment !== undefined && { comment }), ...(grant && { grant }) },
         schema: requestView,
         retry: false,
       }),

@@ -2,7 +2,7 @@
 // path (and the same refusals) as any other vote.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { decisionBody, requestIdParams, requestList, requestView } from '../api/schemas';
+import { approveBody, decisionBody, requestIdParams, requestList, requestView } from '../api/schemas';
 import type { GateClient } from '../client';
 import { registerExplainPolicy } from './agent-tools';
 import { jsonResult, requestResult } from './tool-results';
@@ -44,11 +44,17 @@ export function registerReviewerTools(server: McpServer, client: GateClient): vo
       title: 'Approve a request',
       description:
         'Your vote to approve: once the stage has its quorum the gate runs the command on the target. Read it first.',
-      inputSchema: { requestId, comment: decisionBody.shape.comment },
+      inputSchema: {
+        requestId,
+        comment: decisionBody.shape.comment,
+        grant: approveBody.shape.grant.describe(
+          'Where the rule allows it: also approve the same agent\'s commands of this shape on this target, at most `uses` times within `for` (e.g. "30m")',
+        ),
+      },
       outputSchema: requestView.shape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    async ({ requestId, comment }) => requestResult(await client.decide(requestId, 'approve', comment)),
+    async ({ requestId, comment, grant }) => requestResult(await client.decide(requestId, 'approve', comment, grant)),
   );
 
   server.registerTool(

@@ -8,8 +8,8 @@ import { type RateLimits, perMinute } from '../rate-limits';
 import { requireReviewer } from '../plugins/authentication';
 import { presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
-import { approveBody, decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
-import { type GrantAsked, checkGrantAsked, createGrant } from '../scoped-grants';
+import { type GrantAsked, approveBody, decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
+import { checkGrantAsked, createGrant } from '../scoped-grants';
 
 export interface DecisionRoutesOptions {
   pool: Pool;

@@ -13,6 +13,7 @@ import { decideUpdate, stateQuery } from '../../temporal/contract';
 import type { ErrorBody, TimelineEntry } from '../../api/schemas';
 import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from '../support/api';
 import { decryptedPayloadText } from '../support/decrypted-history';
+import { eventually } from '../support/eventually';
 import { recordHistories } from '../support/histories';
 import { replayFailures } from '../support/replay';
 import { type TestStack, capturedLogs, requiredEnv, startTestStack, testAuditKeys } from '../support/stack';
@@ -177,10 +178,17 @@ describe('policy decides', () => {
   test('a waiting request carries the search attributes reviewers filter on in the Web UI', async () => {
     const request = await submit('DELETE FROM accounts WHERE id = 4');
     await waitForStatus(stack.app, request.id, ['pending_approval']);
-    // The API starts the workflow without them; the workflow sets them with its first status.
-    const described = await stack.client.workflow.getHandle(request.id).describe();
+    // The API starts the workflow without them; the workflow sets them with its first status. The
+    // record of that status is written during the workflow task that upserts them, so the row can
+    // say pending_approval a moment before the server has applied the task's commands.
+    const handle = stack.client.workflow.getHandle(request.id);
+    let described = await handle.describe();
     const attribute = (name: string) =>
       described.typedSearchAttributes.getAll().find((pair) => pair.key.name === name)?.value;
+    await eventually(async () => {
+      described = await handle.describe();
+      return attribute('GateStatus') === 'pending_approval';
+    }, 'the workflow task that set the search attributes completed');
     assert.equal(described.type, 'privilegedRequestV2');
     assert.deepEqual(['GateStatus', 'GateAgent', 'GateConnector', 'GateTarget', 'GateRisk'].map(attribute), [
       'pending_approval',

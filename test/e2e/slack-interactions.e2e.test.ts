@@ -15,7 +15,7 @@ const SECRET = 'slack-signing-secret-for-tests-0001';
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
-  - name: grantable
+  - name: grantable-in-slack
     when: request.reason == "slack grant"
     effect: require_approval
     approval: { groups: [dba], timeout: 1h }

@@ -237,6 +237,33 @@ describe('Streamable HTTP on the API', () => {
     assert.equal((rejected.structuredContent as { status: string }).status, 'rejected');
   });
 
+  test('a reviewer approves through MCP with a scoped grant, and the next command of that shape runs at once', async () => {
+    const sql = (status: string) => `UPDATE agent_orders SET status = '${status}' WHERE id = 1`;
+    const first = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(sql('granted'), 'grant me'));
+    await waitForStatus(stack.app, first.body.id, ['pending_approval']);
+    const bob = await overHttp(TOKENS.bob);
+    const tools = (await bob.listTools()).tools;
+    assert.ok(
+      'grant' in ((tools.find((tool) => tool.name === 'approve_request')!.inputSchema.properties ?? {}) as object),
+    );
+    const tooMany = await bob.callTool({
+      name: 'approve_request',
+      arguments: { requestId: first.body.id, grant: { uses: 3, for: '10m' } },
+    });
+    assert.equal(tooMany.isError, true);
+    assert.match(textOf(tooMany), /at most 2 uses for 1h/);
+    const approved = await bob.callTool({
+      name: 'approve_request',
+      arguments: { requestId: first.body.id, grant: { uses: 1, for: '10m' } },
+    });
+    assert.equal(approved.isError, undefined, textOf(approved));
+    assert.equal((await waitForStatus(stack.app, first.body.id, ['succeeded', 'failed'])).status, 'succeeded');
+    const next = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(sql('granted again'), 'grant me'));
+    const ran = await waitForStatus(stack.app, next.body.id, ['succeeded', 'pending_approval']);
+    assert.equal(ran.status, 'succeeded');
+    assert.notEqual(ran.grantId, null);
+  });
+
   test('explain_policy and the target resources, with no credential anywhere', async () => {
     const client = await overHttp(TOKENS.agent);
     const explained = await client.callTool({

@@ -19,6 +19,11 @@ rules:
     when: request.reason.startsWith("expire:")
     effect: require_approval
     approval: { groups: [dba], timeout: 2s, onTimeout: reject }
+  - name: grantable-over-mcp
+    when: request.reason == "grant me"
+    effect: require_approval
+    approval: { groups: [dba], timeout: 1h }
+    grant: { maxUses: 2, maxFor: 1h }
   - name: writes-need-a-dba
     when: "!sql.readOnly"
     effect: require_approval
