@@ -7,6 +7,7 @@ import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
@@ -333,6 +334,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     return reply.redirect(`/inbox/requests/${id}?decided=${form.data.decision}`, 303);
   });
 
+  // Open event streams never end by themselves: closing the API ends them, or shutting down would
+  // wait for every reviewer's browser to go away.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+
   // Live updates: one event per status change, the request id as its data.
   app.get('/inbox/events', { schema: { hide: true } }, async (request, reply) => {
     const session = await sessionOf(request);
@@ -349,9 +357,12 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       reply.raw.write(`event: change\ndata: ${requestId}\n\n`),
     );
     const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 25_000);
-    request.raw.on('close', () => {
+    streams.add(reply.raw);
+    // The response's close: the browser went away, or the stream was ended above.
+    reply.raw.on('close', () => {
       clearInterval(keepAlive);
       unsubscribe();
+      streams.delete(reply.raw);
     });
   });
 };
