@@ -8,6 +8,8 @@ import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { newGrantId } from '../domain/ids';
 import type { RequestRecord } from '../domain/request-record';
 import { type Grant, insertGrant } from '../store/grants';
+import { getRequest } from '../store/requests';
+import { type VoteToCast, castVote } from './cast-vote';
 import { HttpError } from './http-error';
 import type { GrantAsked } from './schemas';
 import type { TemporalGateway } from './temporal-gateway';
@@ -54,4 +56,21 @@ export async function createGrant(
   });
   await temporal.startGrantExpiry(grant.id, grant.expiresAt);
   return grant;
+}
+
+/**
+ * A vote as castVote casts it; an approval with a grant is checked against the rule's caps first
+ * (a refused grant counts nothing) and recorded once the vote counted. The API and the inbox use it.
+ */
+export async function castVoteWithGrant(
+  pool: Pool,
+  temporal: TemporalGateway,
+  ballot: VoteToCast,
+  grant: GrantAsked | undefined,
+): Promise<void> {
+  const record = grant && ballot.decision === 'approve' ? await getRequest(pool, ballot.requestId) : undefined;
+  const forMs = grant && record ? checkGrantAsked(record, grant) : undefined;
+  await castVote(pool, temporal, ballot);
+  if (grant && record && forMs !== undefined)
+    await createGrant(pool, temporal, record, ballot.reviewer.id, grant, forMs);
 }

@@ -18,8 +18,7 @@ import type { Policy } from '../../policy/policy';
 import { getRequest, listRequests } from '../../store/requests';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
 import type { StatusChanges } from '../../store/status-changes';
-import { castVote } from '../cast-vote';
-import { checkGrantAsked, createGrant } from '../scoped-grants';
+import { castVoteWithGrant } from '../scoped-grants';
 import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
 import { explainPolicy } from '../policy-explanation';
@@ -314,19 +313,14 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const grant =
       form.data.decision === 'approve' && granting ? { uses: grantUses ?? 1, for: grantFor ?? '' } : undefined;
     try {
-      const record = grant && (await getRequest(pool, id));
       if (grant && parseDurationMs(grant.for) === undefined)
         return refuse(400, `Not counted: "${grant.for}" is not a duration such as 30m or 4h.`);
-      // Checked before the vote, as the API does: a grant the rule does not allow changes nothing.
-      const grantForMs = grant && record ? checkGrantAsked(record, grant) : undefined;
-      await castVote(pool, temporal, {
-        requestId: id,
-        reviewer,
-        decision: form.data.decision,
-        ...(comment && { comment }),
-      });
-      if (grant && record && grantForMs !== undefined)
-        await createGrant(pool, temporal, record, reviewer.id, grant, grantForMs);
+      await castVoteWithGrant(
+        pool,
+        temporal,
+        { requestId: id, reviewer, decision: form.data.decision, ...(comment && { comment }) },
+        grant,
+      );
     } catch (error) {
       if (error instanceof HttpError) return refuse(error.statusCode, `Not counted: ${error.message}`);
       throw error;

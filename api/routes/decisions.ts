@@ -3,13 +3,12 @@ import type { Pool } from 'pg';
 import type { VoteDecision } from '../../domain/request';
 import type { PrincipalDirectory } from '../../config/principals';
 import { getRequest } from '../../store/requests';
-import { castVote } from '../cast-vote';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { requireReviewer } from '../plugins/authentication';
 import { presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { type GrantAsked, approveBody, decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
-import { checkGrantAsked, createGrant } from '../scoped-grants';
+import { castVoteWithGrant } from '../scoped-grants';
 
 export interface DecisionRoutesOptions {
   pool: Pool;
@@ -47,17 +46,17 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
         const { comment } = request.body;
         // Only the approve route's schema (approveBody) admits a grant.
         const { grant } = request.body as { grant?: GrantAsked };
-        const before = grant ? await getRequest(pool, request.params.id) : undefined;
-        // Checked before the vote: a grant the rule does not allow changes nothing.
-        const grantForMs = grant && before ? checkGrantAsked(before, grant) : undefined;
-        await castVote(pool, temporal, {
-          requestId: request.params.id,
-          reviewer: request.principal,
-          decision,
-          ...(comment !== undefined && { comment }),
-        });
-        if (grant && before && grantForMs !== undefined)
-          await createGrant(pool, temporal, before, request.principal.id, grant, grantForMs);
+        await castVoteWithGrant(
+          pool,
+          temporal,
+          {
+            requestId: request.params.id,
+            reviewer: request.principal,
+            decision,
+            ...(comment !== undefined && { comment }),
+          },
+          grant,
+        );
         return presentRequest((await getRequest(pool, request.params.id))!, principals);
       },
     );
