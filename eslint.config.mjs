@@ -7,6 +7,8 @@ import tseslint from 'typescript-eslint';
 /** What each top-level folder may import, besides itself and packages. */
 const MAY_IMPORT = {
   domain: [],
+  // Metrics and tracing: what each process counts and how it is served.
+  telemetry: ['domain'],
   config: ['domain'],
   policy: ['domain', 'config'],
   temporal: ['domain', 'config'],
@@ -14,13 +16,24 @@ const MAY_IMPORT = {
   notifications: ['domain', 'config', 'temporal'],
   store: ['domain', 'config', 'temporal'],
   workflows: ['domain', 'temporal'],
-  activities: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal'],
+  activities: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'telemetry'],
   // The client and the MCP server speak the API's wire contract, api/schemas.ts, and nothing else
   // of it (ONLY_THE_WIRE_CONTRACT); the API mounts the MCP server at /mcp.
   client: ['domain', 'api'],
   mcp: ['domain', 'api', 'client'],
-  api: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'client', 'mcp'],
-  worker: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'activities', 'workflows'],
+  api: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'client', 'mcp', 'telemetry'],
+  worker: [
+    'domain',
+    'config',
+    'policy',
+    'connectors',
+    'notifications',
+    'store',
+    'temporal',
+    'activities',
+    'workflows',
+    'telemetry',
+  ],
   tools: [
     'domain',
     'config',
@@ -34,6 +47,7 @@ const MAY_IMPORT = {
     'worker',
     'api',
     'client',
+    'telemetry',
   ],
   // Examples import the package's entry points (approval-gate/client, approval-gate/mcp), as a user would.
   examples: [],

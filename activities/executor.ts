@@ -16,6 +16,7 @@ import {
 } from '../store/executions';
 import { type ApprovedCommand, findApprovedCommand } from '../store/requests';
 import type { ExecutorActivities } from '../temporal/contract';
+import { type GateMetrics, stopwatch } from '../telemetry/gate-metrics';
 
 export interface ExecutorDependencies {
   /** The gate's own database, for the execution ledger. */
@@ -23,6 +24,7 @@ export interface ExecutorDependencies {
   /** Target connection details with credentials: only this worker holds them. */
   targets: Map<string, PostgresTarget>;
   executorId: string;
+  metrics: GateMetrics;
 }
 
 const HEARTBEAT_EVERY_MS = 5_000;
@@ -76,34 +78,53 @@ async function checkHandedCommand(
 }
 
 /** Activities of the executor worker, which runs next to the protected resources. */
-export function createExecutorActivities({ pool, targets, executorId }: ExecutorDependencies): ExecutorActivities {
+export function createExecutorActivities({
+  pool,
+  targets,
+  executorId,
+  metrics,
+}: ExecutorDependencies): ExecutorActivities {
   const sessions = new TargetSessions();
+  // Whoever schedules on this queue chooses the input: a label names configured targets only.
+  const labelOf = (target: string) => (targets.has(target) ? target : 'unconfigured');
+  const repeated = (target: string, outcome: ExecutionOutcome) => {
+    metrics.executionFinished(labelOf(target), 'repeat');
+    return outcome;
+  };
+  const refused = (target: string, error: string): ExecutionOutcome => {
+    metrics.executionFinished(labelOf(target), 'refused');
+    return { status: 'failed', error };
+  };
   return {
     /** Runs an approved command at most once and returns its masked, capped result. */
     async executeCommand(request) {
       const checked = await checkHandedCommand(pool, request);
-      if (!checked.run && checked.outcome) return checked.outcome;
+      if (!checked.run && checked.outcome) return repeated(request.target, checked.outcome);
       if (!checked.run) {
         await recordExecutionRefusal(pool, request.id, Context.current().info.activityId, checked.refusal!);
-        return { status: 'failed', error: `the executor refused to run it: ${checked.refusal}` };
+        return refused(request.target, `the executor refused to run it: ${checked.refusal}`);
       }
       const target = targets.get(request.target);
       if (!target)
-        return { status: 'failed', error: `unknown target "${request.target}": it is not configured on this executor` };
+        return refused(request.target, `unknown target "${request.target}": it is not configured on this executor`);
       // Re-derived here rather than trusted from the input: READ ONLY and masking depend on it.
       const analysis = analyseSql(request.command.sql);
-      if (!analysis.ok) return { status: 'failed', error: `the SQL does not parse: ${analysis.message}` };
+      if (!analysis.ok) return refused(request.target, `the SQL does not parse: ${analysis.message}`);
 
       const context = Context.current();
       const claim = await claimExecution(pool, request.id, executorId, context.info.attempt);
-      if (!claim.claimed) return outcomeOf(claim.existing);
+      if (!claim.claimed) return repeated(request.target, outcomeOf(claim.existing));
 
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      const elapsed = stopwatch();
+      const ran = (outcome: 'succeeded' | 'failed') => metrics.executionFinished(request.target, outcome, elapsed());
       try {
         const result = await runSql(sessions, target, request.command.sql, analysis, checked.bound);
+        ran('succeeded');
         await finishExecution(pool, request.id, { status: 'succeeded', result });
         return { status: 'succeeded', result };
       } catch (error) {
+        ran('failed');
         const message = (error as Error).message;
         await finishExecution(pool, request.id, { status: 'failed', error: message });
         return { status: 'failed', error: message };

@@ -7,6 +7,7 @@ import { postJson } from '../notifications/post-json';
 import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
 import { deliveredDestinations, recordDelivery } from '../store/deliveries';
+import type { GateMetrics } from '../telemetry/gate-metrics';
 
 export interface NotifyDependencies {
   pool: Pool;
@@ -17,6 +18,7 @@ export interface NotifyDependencies {
   publicUrl: string;
   /** CALLBACK_ALLOWED_HOSTS: callback hosts allowed to resolve to private addresses. */
   callbackHosts?: string[];
+  metrics: GateMetrics;
 }
 
 interface Destination {
@@ -32,7 +34,12 @@ interface Destination {
  * retried (Temporal's backoff); the last attempt records them as failed and returns, so a dead
  * receiver never fails the request.
  */
-async function deliver(pool: Pool, requestId: string, notice: string, destinations: Destination[]): Promise<void> {
+async function deliver(
+  { pool, metrics }: Pick<NotifyDependencies, 'pool' | 'metrics'>,
+  requestId: string,
+  notice: string,
+  destinations: Destination[],
+): Promise<void> {
   const delivered = await deliveredDestinations(pool, requestId, notice);
   const lastAttempt = Context.current().info.attempt >= NOTIFY_MAX_ATTEMPTS;
   const failures: string[] = [];
@@ -44,9 +51,12 @@ async function deliver(pool: Pool, requestId: string, notice: string, destinatio
         try {
           await postJson(destination.url, destination.body, destination);
           await recordDelivery(pool, delivery, 'delivered');
+          metrics.notificationDelivery(destination.name, 'delivered');
         } catch (error) {
           const message = (error as Error).message;
-          await recordDelivery(pool, delivery, lastAttempt ? 'failed' : 'retrying', message);
+          const outcome = lastAttempt ? 'failed' : 'retrying';
+          await recordDelivery(pool, delivery, outcome, message);
+          metrics.notificationDelivery(destination.name, outcome);
           failures.push(`${destination.name}: ${message}`);
         }
       }),
@@ -63,6 +73,7 @@ export function createNotifyActivities({
   links,
   publicUrl,
   callbackHosts,
+  metrics,
 }: NotifyDependencies): Pick<OrchestratorActivities, 'notifyReviewers' | 'notifyAgent'> {
   const linksFor = (notice: ReviewerNotice, groups: string[]): ReviewerLinks[] => {
     const open = notice.event === 'approval_requested' || notice.event === 'escalated';
@@ -98,7 +109,7 @@ export function createNotifyActivities({
         });
       const stageEvent = notice.event === 'approval_requested' || notice.event === 'escalated';
       await deliver(
-        pool,
+        { pool, metrics },
         notice.request.id,
         stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event,
         destinations,
@@ -114,7 +125,7 @@ export function createNotifyActivities({
         url: `${publicUrl}/v1/requests/${notice.requestId}`,
       };
       const allowSpecialAddresses = callbackHosts?.includes(new URL(notice.callbackUrl).host.toLowerCase()) ?? false;
-      await deliver(pool, notice.requestId, 'finished', [
+      await deliver({ pool, metrics }, notice.requestId, 'finished', [
         { name: 'callback', url: notice.callbackUrl, body, allowSpecialAddresses },
       ]);
     },

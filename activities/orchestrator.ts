@@ -3,12 +3,13 @@ import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principa
 import { impactFacts, policyInputFor } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
-import { recordImpact, recordTransition } from '../store/requests';
+import { type AppliedTransition, recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { claimGrantUse, endGrant } from '../store/grants';
 import { fingerprintOf } from '../connectors/postgres/sql-facts';
 import { findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote, recordTransitions } from '../store/votes';
 import type { OrchestratorActivities, RecordedTransition, Transition } from '../temporal/contract';
+import { stopwatch } from '../telemetry/gate-metrics';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
 
 export interface OrchestratorDependencies extends NotifyDependencies {
@@ -25,29 +26,37 @@ const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): Rec
 
 /** Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target credentials. */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
-  const { pool, policy, principals } = deps;
+  const { pool, policy, principals, metrics } = deps;
+  const counted = (applied: AppliedTransition | undefined) => {
+    if (applied) metrics.transitionRecorded(applied.status, applied.rule, applied.secondsSinceSubmit);
+  };
   return {
     ...createNotifyActivities(deps),
 
     async evaluatePolicy(request, impact) {
+      const elapsed = stopwatch();
       const prepared = policyInputFor(request, policy);
-      if (!prepared.ok) return prepared.decision;
-      return policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
+      const decision = !prepared.ok
+        ? prepared.decision
+        : policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
+      metrics.policyEvaluated(decision.effect, elapsed());
+      return decision;
     },
 
     async recordTransition(transition) {
-      await recordTransition(pool, transition);
+      counted(await recordTransition(pool, transition));
       return recordedAs(transition);
     },
 
     async recordTransitions(batch) {
-      const unrecordedApiVotes = await recordTransitions(pool, batch);
+      const { unrecordedApiVotes, applied } = await recordTransitions(pool, batch);
+      applied.forEach(counted);
       return { recorded: unrecordedApiVotes.length > 0 ? [] : batch.transitions.map(recordedAs), unrecordedApiVotes };
     },
 
-    async recordCountedVote(counted) {
-      await recordCountedVote(pool, counted);
-      const { requestId: _requestId, ...recorded } = counted;
+    async recordCountedVote(vote) {
+      counted(await recordCountedVote(pool, vote));
+      const { requestId: _requestId, ...recorded } = vote;
       return recorded;
     },
 

@@ -13,6 +13,9 @@ import type { PrincipalDirectory } from '../config/principals';
 import { listenForStatusChanges } from '../store/status-changes';
 import { authenticate, principalSlot } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
+import { httpMetrics } from './plugins/http-metrics';
+import { requestSpans } from './plugins/request-spans';
+import type { GateMetrics } from '../telemetry/gate-metrics';
 import { HttpError } from './http-error';
 import { AesGcmCodec } from '../temporal/aes-gcm-codec';
 import { auditRoutes } from './routes/audit';
@@ -45,6 +48,10 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger'];
   /** Timing of the sweep that starts requests whose start failed or never happened. */
   workflowStarts?: WorkflowStartsOptions;
+  /** Counts responses; server.ts serves it on METRICS_PORT. */
+  metrics?: GateMetrics;
+  /** A tracer provider is registered: each request gets a span, parent of its workflow's. */
+  traced?: boolean;
 }
 
 /** Builds the API without listening: server.ts listens, tests call app.inject(). */
@@ -55,6 +62,8 @@ export async function buildApp({
   principals,
   logger,
   workflowStarts,
+  metrics,
+  traced = false,
 }: AppDependencies): Promise<FastifyInstance> {
   await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
   // For explaining decisions without submitting (the workers decide with their own copy).
@@ -89,6 +98,8 @@ export async function buildApp({
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
+  if (metrics) await app.register(httpMetrics, { metrics });
+  if (traced) await app.register(requestSpans);
   await app.register(swagger, {
     openapi: {
       info: {

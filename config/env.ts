@@ -46,6 +46,22 @@ const envSchema = z.object({
   WORKER_ROLE: z.enum(['all', 'orchestrator', 'executor']).default('all'),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
+  /**
+   * Serve Prometheus metrics at GET /metrics on this port (API and workers; workers add the Temporal
+   * SDK's own). Unset, no metrics endpoint. A port of its own, apart from the API's.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * An OpenTelemetry collector's OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`): set,
+   * each process sends spans there and one trace follows a request from the API through its
+   * workflow to the executor. Unset, tracing is off.
+   */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is an http(s) URL ending in /v1/traces' })
+    .optional(),
+  /** The service name on the spans; by default `approval-gate-api` or `approval-gate-worker`. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
@@ -130,6 +146,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (settings.OIDC_ADMIT_BY_GROUPS && !settings.OIDC_GROUPS_CLAIM)
     throw new ConfigurationError(
       'OIDC_ADMIT_BY_GROUPS needs OIDC_GROUPS_CLAIM and OIDC_GROUP_MAP: admission is by mapped groups',
+    );
+  if (
+    settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT &&
+    settings.WORKFLOW_BUNDLE_PATH &&
+    settings.WORKER_ROLE !== 'executor'
+  )
+    throw new ConfigurationError(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT puts tracing interceptors into the workflow code, which WORKFLOW_BUNDLE_PATH was built without: unset WORKFLOW_BUNDLE_PATH (the worker then bundles at start)',
     );
   if (settings.LOCAL_CODEC && !isLoopbackHost(settings.HOST))
     throw new ConfigurationError(

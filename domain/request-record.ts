@@ -101,3 +101,11 @@ export function privilegedRequestOf(record: RequestRecord): PrivilegedRequest {
   const { id, agent, connector, target, command, reason, metadata, callbackUrl } = record;
   return { id, agent, connector, target, command, reason, metadata, ...(callbackUrl !== null && { callbackUrl }) };
 }
+
+/** Requests waiting for reviewers in one approval stage and one band of age since submit. */
+export interface PendingCount {
+  stage: number;
+  age: 'under_15m' | '15m_to_1h' | '1h_to_1d' | 'over_1d';
+  count: number;
+  oldestSeconds: number;
+}

@@ -170,7 +170,18 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
  * step, in one statement: a step already in the audit log means a retry, so the update matches
  * nothing and nothing is audited again. Pass a client to make it part of a larger transaction.
  */
-export async function recordTransition(db: Pool | PoolClient, transition: Transition): Promise<void> {
+/** A status change as it was written: what the metrics count (a repeated write is not one). */
+export interface AppliedTransition {
+  status: RequestStatus;
+  /** The rule that decided the request, once policy has. */
+  rule: string | null;
+  secondsSinceSubmit: number;
+}
+
+export async function recordTransition(
+  db: Pool | PoolClient,
+  transition: Transition,
+): Promise<AppliedTransition | undefined> {
   const changes = transition.changes ?? {};
   const columns = Object.keys(changes) as (keyof typeof changes)[];
   const assignments = columns.map((column, index) => `, ${column} = $${index + 4}`).join('');
@@ -184,13 +195,13 @@ export async function recordTransition(db: Pool | PoolClient, transition: Transi
     },
     columns.length + 4,
   );
-  await db.query(
+  const applied = await db.query<{ rule: string | null; age: number }>(
     `WITH updated AS (
        UPDATE requests SET status = $2, updated_at = now()${assignments}
        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $3)
-       RETURNING id
+       RETURNING policy->>'rule' AS rule, extract(epoch FROM now() - created_at)::float8 AS age
      )
-     SELECT ${audit.call} FROM updated`,
+     SELECT ${audit.call}, rule, age FROM updated`,
     [
       transition.requestId,
       transition.status,
@@ -199,6 +210,8 @@ export async function recordTransition(db: Pool | PoolClient, transition: Transi
       ...audit.values,
     ],
   );
+  const row = applied.rows[0];
+  return row && { status: transition.status, rule: row.rule, secondsSinceSubmit: row.age };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Vote } from '../domain/request';
 import type { ApiVoteClaim, CountedVote, TransitionBatch } from '../temporal/contract';
 import { auditAppendCall } from './audit';
-import { recordTransition } from './requests';
+import { type AppliedTransition, recordTransition } from './requests';
 import { inTransaction } from './transaction';
 
 /**
@@ -74,7 +74,10 @@ export async function findUnrecordedApiVotes(
 const NOT_RECORDED = 'NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2)';
 
 /** Records a vote the workflow counted (and the decision it caused), idempotently. */
-export async function recordCountedVote(pool: Pool, { requestId, vote, decidedStatus }: CountedVote): Promise<void> {
+export async function recordCountedVote(
+  pool: Pool,
+  { requestId, vote, decidedStatus }: CountedVote,
+): Promise<AppliedTransition | undefined> {
   const { id, ...detail } = vote;
   const step = `vote:${id}`;
   // $1 and $2 are the request and the step, from $3 the vote's own values, then the audit row's
@@ -104,15 +107,15 @@ export async function recordCountedVote(pool: Pool, { requestId, vote, decidedSt
     { requestId, step, kind: 'vote', actor: vote.reviewer, detail: { voteId: id, ...detail } },
     3 + count.values.length,
   );
-  await inTransaction(pool, async (client) => {
+  return inTransaction(pool, async (client) => {
     // The vote row and its audit row in one statement; a retry finds the step and writes nothing.
     const recorded = await client.query(
       `WITH fresh AS (SELECT 1 WHERE ${NOT_RECORDED}), counted AS (${count.sql})
        SELECT ${audit.call} FROM fresh`,
       [requestId, step, ...count.values, ...audit.values],
     );
-    if (recorded.rowCount === 0 || !decidedStatus) return;
-    await recordTransition(client, {
+    if (recorded.rowCount === 0 || !decidedStatus) return undefined;
+    return recordTransition(client, {
       requestId,
       step: `status:${decidedStatus}`,
       status: decidedStatus,
@@ -138,13 +141,20 @@ export async function recordIgnoredVote(pool: Pool, requestId: string, vote: Vot
  * `verifyApiVotes`, nothing is recorded unless the API recorded every one of those votes; the
  * ids it did not record are returned (a forged update), and an empty list means recorded.
  */
-export async function recordTransitions(pool: Pool, batch: TransitionBatch): Promise<string[]> {
+export async function recordTransitions(
+  pool: Pool,
+  batch: TransitionBatch,
+): Promise<{ unrecordedApiVotes: string[]; applied: AppliedTransition[] }> {
   return inTransaction(pool, async (client) => {
     const expected = batch.verifyApiVotes ?? [];
-    const unrecorded = expected.length > 0 ? await findUnrecordedApiVotes(client, batch.requestId, expected) : [];
-    if (unrecorded.length > 0) return unrecorded;
-    for (const transition of batch.transitions)
-      await recordTransition(client, { ...transition, requestId: batch.requestId });
-    return [];
+    const unrecordedApiVotes =
+      expected.length > 0 ? await findUnrecordedApiVotes(client, batch.requestId, expected) : [];
+    if (unrecordedApiVotes.length > 0) return { unrecordedApiVotes, applied: [] };
+    const applied: AppliedTransition[] = [];
+    for (const transition of batch.transitions) {
+      const written = await recordTransition(client, { ...transition, requestId: batch.requestId });
+      if (written) applied.push(written);
+    }
+    return { unrecordedApiVotes, applied };
   });
 }

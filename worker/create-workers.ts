@@ -1,4 +1,9 @@
 import os from 'node:os';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
@@ -11,6 +16,8 @@ import { type Settings, publicUrl } from '../config/env';
 import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
 import type { PostgresTarget } from '../config/targets';
+import { type GateMetrics, createGateMetrics } from '../telemetry/gate-metrics';
+import { type Tracing, WORKFLOW_TRACING_MODULE } from '../telemetry/tracing';
 
 export interface WorkerDependencies {
   settings: Settings;
@@ -23,6 +30,10 @@ export interface WorkerDependencies {
   webhooks?: Webhook[];
   /** Needed by the executor role: the credentials live here only. */
   targets?: Map<string, PostgresTarget>;
+  /** Where the activities count what they do; the process serves it on METRICS_PORT. */
+  metrics?: GateMetrics;
+  /** Set when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is: workflows and activities join the caller's trace. */
+  tracing?: Tracing;
 }
 
 function workflowSource(settings: Settings): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
@@ -32,9 +43,27 @@ function workflowSource(settings: Settings): Pick<WorkerOptions, 'workflowBundle
     : { workflowsPath: require.resolve('../workflows') };
 }
 
+/** Activity spans as children of the workflow's, from the headers the workflow interceptors set. */
+const tracedActivities: NonNullable<WorkerOptions['interceptors']>['activity'] = [
+  (context) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(context),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(context),
+  }),
+];
+
+/** Workflow and activity tracing: workflow spans leave the sandbox through a sink. */
+function orchestratorTracing(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing) return {};
+  return {
+    interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE], activity: tracedActivities },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
+}
+
 /** Creates the workers WORKER_ROLE asks for: orchestrator (workflows, policy, records) and/or executor. */
 export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]> {
   const { settings, connection, pool } = deps;
+  const metrics = deps.metrics ?? createGateMetrics({ defaultMetrics: false });
   await prepareSqlParser();
   const workers: Worker[] = [];
   const converter = dataConverter(settings.PAYLOAD_KEYS);
@@ -49,6 +78,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         ...workflowSource(settings),
         // Each cached workflow holds memory; waiting ones beyond this replay on their next event.
         maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
+        ...orchestratorTracing(deps.tracing),
         activities: createOrchestratorActivities({
           pool,
           policy: deps.policy,
@@ -57,6 +87,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
           ...(settings.LINK_SECRET && { links: createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) }),
           publicUrl: publicUrl(settings),
           ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),
+          metrics,
         }),
       }),
     );
@@ -69,10 +100,12 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
         namespace: settings.TEMPORAL_NAMESPACE,
         taskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
         dataConverter: dataConverter(settings.PAYLOAD_KEYS, { refusePlaintext: true }),
+        ...(deps.tracing && { interceptors: { activity: tracedActivities } }),
         activities: createExecutorActivities({
           pool,
           targets: deps.targets,
           executorId: `${os.hostname()}:${process.pid}`,
+          metrics,
         }),
       }),
     );

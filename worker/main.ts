@@ -7,6 +7,10 @@ import { loadPrincipals, refuseDemoTokens } from '../config/principals';
 import { loadTargets } from '../config/targets';
 import { configureAuditKeys } from '../store/audit';
 import { createPool } from '../store/pool';
+import { createGateMetrics } from '../telemetry/gate-metrics';
+import { serveMetrics } from '../telemetry/metrics-server';
+import { installSdkMetrics } from '../telemetry/sdk-metrics';
+import { startTracing } from '../telemetry/tracing';
 import { createWorkers } from './create-workers';
 
 function refusingDemoTokens(file: string) {
@@ -30,13 +34,28 @@ async function main(): Promise<void> {
     ...(settings.WORKER_ROLE !== 'orchestrator' && { targets: loadTargets(settings.TARGETS_FILE) }),
   };
   configureAuditKeys(settings.AUDIT_KEY);
+  const metrics = createGateMetrics();
+  // Before the first connection: the SDK's runtime is configured once, when it starts.
+  const metricsServer =
+    settings.METRICS_PORT === undefined
+      ? undefined
+      : await serveMetrics(metrics.registry, {
+          host: settings.METRICS_HOST,
+          port: settings.METRICS_PORT,
+          extraText: await installSdkMetrics(),
+        });
+  const tracing = settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? startTracing(settings.OTEL_SERVICE_NAME ?? 'approval-gate-worker', settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+    : undefined;
   const pool = createPool(settings.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const workers = await createWorkers({ settings, connection, pool, ...files });
+  const workers = await createWorkers({ settings, connection, pool, metrics, ...(tracing && { tracing }), ...files });
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before returning.
   await Promise.all(workers.map((worker) => worker.run()));
   await connection.close();
   await pool.end();
+  await metricsServer?.close();
+  await tracing?.shutdown();
 }
 
 main().catch((error: unknown) => {

@@ -267,3 +267,23 @@ test('the IdP group settings come together, and admission needs them', () => {
   );
   assert.throws(() => loadSettings({ ...oidc, OIDC_SCOPES: 'email groups' }), /OIDC_SCOPES must include openid/);
 });
+
+test('metrics and tracing are off unless configured; a bad value or a bundle without tracing stops start-up', () => {
+  const plain = loadSettings({});
+  assert.equal(plain.METRICS_PORT, undefined);
+  assert.equal(plain.METRICS_HOST, '127.0.0.1');
+  assert.equal(plain.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, undefined);
+  assert.equal(loadSettings({ METRICS_PORT: '9464' }).METRICS_PORT, 9464);
+  assert.throws(() => loadSettings({ METRICS_PORT: '70000' }), /METRICS_PORT/);
+  assert.throws(
+    () => loadSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' }),
+    /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/,
+  );
+  const traced = {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
+    WORKFLOW_BUNDLE_PATH: 'dist/b.js',
+  };
+  assert.throws(() => loadSettings(traced), /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT .*unset WORKFLOW_BUNDLE_PATH/);
+  // The executor runs no workflow code: its bundle setting is not in the way.
+  assert.equal(loadSettings({ ...traced, WORKER_ROLE: 'executor' }).WORKER_ROLE, 'executor');
+});

@@ -9,6 +9,7 @@ import { Client as PgClient } from 'pg';
 import { createExecutorActivities } from '../../activities/executor';
 import type { ExecutionOutcome, PrivilegedRequest } from '../../domain/request';
 import { loadTargets } from '../../config/targets';
+import { createGateMetrics } from '../../telemetry/gate-metrics';
 import { decideUpdate, stateQuery } from '../../temporal/contract';
 import type { ErrorBody, TimelineEntry } from '../../api/schemas';
 import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from '../support/api';
@@ -425,10 +426,12 @@ describe('durability and at-most-once', () => {
     const afterFirst = await balance(1);
 
     // Run the real executor activity again, as an operator's activity reset would.
+    const metrics = createGateMetrics({ defaultMetrics: false });
     const executor = createExecutorActivities({
       pool: stack.pool,
       targets: loadTargets(stack.settings.TARGETS_FILE),
       executorId: 'test',
+      metrics,
     });
     const privileged: PrivilegedRequest = {
       id: request.id,
@@ -450,6 +453,12 @@ describe('durability and at-most-once', () => {
     const unknown: ExecutionOutcome = await new MockActivityEnvironment().run(executor.executeCommand, privileged);
     assert.equal(unknown.status, 'outcome_unknown');
     assert.equal(await balance(1), afterFirst);
+    const executions = await metrics.registry.getSingleMetric('approval_gate_executions_total')!.get();
+    assert.deepEqual(
+      executions.values.map(({ labels, value }) => ({ ...labels, value })),
+      [{ target: 'app-db', outcome: 'repeat', value: 2 }],
+      'both attempts are counted as repeats, not as runs',
+    );
   });
 });
 

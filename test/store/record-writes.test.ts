@@ -54,22 +54,32 @@ test('a retried transition changes the request and the audit log once', async ()
 
 test('a batch is one write; with an API vote the API never recorded, nothing is written', async () => {
   const id = await newRequest();
-  const unrecorded = await recordTransitions(pool, {
+  const refused = await recordTransitions(pool, {
     requestId: id,
     transitions: [{ step: 'status:executing', status: 'executing' }],
     verifyApiVotes: ['vote_forged'],
   });
-  assert.deepEqual(unrecorded, ['vote_forged']);
+  assert.deepEqual(refused, { unrecordedApiVotes: ['vote_forged'], applied: [] });
   assert.equal((await getRequest(pool, id))?.status, 'evaluating');
   assert.deepEqual(await auditSteps(id), ['submitted']);
 
   const approved = { step: 'status:approved', status: 'approved' } as const;
   const executing = { step: 'status:executing', status: 'executing' } as const;
-  assert.deepEqual(await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }), []);
+  const first = await recordTransitions(pool, { requestId: id, transitions: [approved, executing] });
+  assert.deepEqual(first.unrecordedApiVotes, []);
+  assert.deepEqual(
+    first.applied.map(({ status, rule }) => ({ status, rule })),
+    [
+      { status: 'approved', rule: null },
+      { status: 'executing', rule: null },
+    ],
+    'what the metrics count: both status changes, before any policy decision was recorded',
+  );
+  assert.ok(first.applied.every((applied) => applied.secondsSinceSubmit >= 0 && applied.secondsSinceSubmit < 60));
   assert.deepEqual(
     await recordTransitions(pool, { requestId: id, transitions: [approved, executing] }),
-    [],
-    'a retried batch',
+    { unrecordedApiVotes: [], applied: [] },
+    'a retried batch writes nothing and counts nothing',
   );
   assert.equal((await getRequest(pool, id))?.status, 'executing');
   assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved', 'status:executing']);

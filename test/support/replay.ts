@@ -1,4 +1,4 @@
-import { Worker } from '@temporalio/worker';
+import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { dataConverter } from '../../temporal/data-converter';
 import { requiredEnv, testPayloadKeys } from './stack';
@@ -7,16 +7,19 @@ export type History = temporal.api.history.v1.IHistory;
 
 /**
  * Replays histories against the run's workflow bundle with the tests' data converter (histories
- * recorded by the suite are encrypted with the test key). Returns one line per failure.
+ * recorded by the suite are encrypted with the test key), or with `worker`'s bundle and sinks.
+ * Returns one line per failure.
  */
 export async function replayFailures(
   histories: { workflowId: string; history: History }[],
+  worker: Partial<ReplayWorkerOptions> = {},
 ): Promise<{ replayed: number; failures: string[] }> {
   const failures: string[] = [];
   let replayed = 0;
   const options = {
     workflowBundle: { codePath: requiredEnv('WORKFLOW_BUNDLE_PATH') },
     dataConverter: dataConverter(testPayloadKeys),
+    ...worker,
   };
   for await (const result of Worker.runReplayHistories(options, histories)) {
     replayed++;

@@ -6,6 +6,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Resource } from '@opentelemetry/resources';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { failureConverterPath } from '../../temporal/data-converter';
+import { WORKFLOW_TRACING_MODULE } from '../../telemetry/tracing';
 import { type History, replayFailures } from '../support/replay';
 
 const dir = path.join(__dirname, 'histories');
@@ -25,6 +31,25 @@ test('every committed workflow history replays against the current code', async 
   const files = fixtures();
   assert.ok(files.length >= 10, `expected the fixtures of every path, found ${files.length}`);
   const { replayed, failures } = await replayFailures(files.map(load));
+  assert.deepEqual(failures, []);
+  assert.equal(replayed, files.length);
+});
+
+test('turning tracing on is safe for running workflows: every history replays with its interceptors bundled in', async () => {
+  // A worker started with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT bundles these interceptors into the
+  // workflow code and picks up workflows that began without them.
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    failureConverterPath,
+    logger: undefined,
+  });
+  const exported = new InMemorySpanExporter();
+  const files = fixtures();
+  const { replayed, failures } = await replayFailures(files.map(load), {
+    workflowBundle: { code },
+    sinks: { exporter: makeWorkflowExporter(exported, new Resource({ 'service.name': 'replay' })) },
+  });
   assert.deepEqual(failures, []);
   assert.equal(replayed, files.length);
 });

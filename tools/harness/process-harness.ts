@@ -219,6 +219,11 @@ export class Harness {
     );
   }
 
+  /** The target database's password, which only the executor may hold: searched for in what leaves the gate. */
+  get targetPassword(): string {
+    return new URL(this.env.FAULT_TARGET_URL!).password;
+  }
+
   /** Task queues of its own for a scenario, so nothing left by another scenario is polled. */
   queues(scenario: string): Record<string, string> {
     const queue = `${scenario}-${randomBytes(3).toString('hex')}`;
