@@ -29,6 +29,17 @@ export interface ExecutorDependencies {
 
 const HEARTBEAT_EVERY_MS = 5_000;
 
+/** Runs `work` while telling Temporal this executor is alive, so a dead one is noticed by its heartbeat timeout. */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
 /** A ledger record as the outcome it stands for: a command that was claimed never runs again. */
 function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
   if (existing.status === 'succeeded' && existing.result) return { status: 'succeeded', result: existing.result };
@@ -115,11 +126,12 @@ export function createExecutorActivities({
       const claim = await claimExecution(pool, request.id, executorId, context.info.attempt);
       if (!claim.claimed) return repeated(request.target, outcomeOf(claim.existing));
 
-      const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       const elapsed = stopwatch();
       const ran = (outcome: 'succeeded' | 'failed') => metrics.executionFinished(request.target, outcome, elapsed());
       try {
-        const result = await runSql(sessions, target, request.command.sql, analysis, checked.bound);
+        const result = await whileHeartbeating(() =>
+          runSql(sessions, target, request.command.sql, analysis, checked.bound),
+        );
         ran('succeeded');
         await finishExecution(pool, request.id, { status: 'succeeded', result });
         return { status: 'succeeded', result };
@@ -128,8 +140,6 @@ export function createExecutorActivities({
         const message = (error as Error).message;
         await finishExecution(pool, request.id, { status: 'failed', error: message });
         return { status: 'failed', error: message };
-      } finally {
-        clearInterval(heartbeat);
       }
     },
 
@@ -143,7 +153,7 @@ export function createExecutorActivities({
       if (!target) return unavailableImpact(`target "${request.target}" is not configured on this executor`);
       const analysis = analyseSql(request.command.sql);
       if (!analysis.ok) return unavailableImpact(`the SQL does not parse: ${analysis.message}`);
-      return previewImpact(sessions, target, analysis);
+      return whileHeartbeating(() => previewImpact(sessions, target, analysis));
     },
   };
 }

@@ -11,6 +11,7 @@ import { serveMetrics } from '../telemetry/metrics-server';
 import { startTracing } from '../telemetry/tracing';
 import { pendingCounts } from '../store/pending-counts';
 import { buildApp } from './app';
+import { connectOptions } from '../config/temporal-connection';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     ? startTracing(settings.OTEL_SERVICE_NAME ?? 'approval-gate-api', settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
     : undefined;
   const pool = createPool(settings.DATABASE_URL);
-  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(connectOptions(settings.temporal));
   const client = new Client({
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,

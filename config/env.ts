@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { payloadKeysSchema } from './payload-keys';
+import { type TemporalConnection, temporalConnectionFrom } from './temporal-connection';
 
 /** `a, b,c` → ['a', 'b', 'c']: the form of every list-valued variable. */
 const commaList = z.string().transform((text) =>
@@ -17,7 +18,18 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   DATABASE_URL: z.url().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** By default `default`, or the profile's. */
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
+  // How to reach a Temporal that is not an open local one (Temporal Cloud, a cluster with mTLS):
+  // Temporal's own variables and profiles, read by config/temporal-connection.ts.
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.stringbool({ error: 'TEMPORAL_TLS is true or false' }).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('approval-gate'),
   TEMPORAL_EXECUTOR_TASK_QUEUE: z.string().min(1).default('approval-gate-executor'),
   TEMPORAL_CLI_PATH: z.string().optional(),
@@ -114,7 +126,11 @@ const envSchema = z.object({
   MCP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
-export type Settings = z.infer<typeof envSchema>;
+export type Settings = Omit<z.infer<typeof envSchema>, 'TEMPORAL_NAMESPACE'> & {
+  TEMPORAL_NAMESPACE: string;
+  /** TEMPORAL_ADDRESS and the rest of how to reach Temporal, a profile's included. */
+  temporal: TemporalConnection;
+};
 
 /** Names of every variable read; the README and docker-compose.yml are checked against this list. */
 export const SETTING_NAMES = Object.keys(envSchema.shape);
@@ -130,7 +146,23 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigurationError(`invalid environment:\n${problems.join('\n')}`);
   }
-  const settings = parsed.data;
+  const parsedSettings = parsed.data;
+  let temporal: TemporalConnection;
+  try {
+    temporal = temporalConnectionFrom(env);
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
+  const settings = {
+    ...parsedSettings,
+    ...(temporal.address !== undefined && { TEMPORAL_ADDRESS: temporal.address }),
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    temporal,
+  };
+  if ((settings.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (settings.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined))
+    throw new ConfigurationError(
+      'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH are set together (the client certificate and its key)',
+    );
   if (settings.OIDC_ISSUER && !settings.OIDC_CLIENT_ID && !settings.OIDC_AUDIENCE)
     throw new ConfigurationError(
       'OIDC_ISSUER is set without OIDC_CLIENT_ID (inbox sign-in) or OIDC_AUDIENCE (/v1 tokens)',

@@ -15,8 +15,8 @@ import { findOrBuildTemporalCli } from './stack/temporal-cli';
 
 let testProcess: ChildProcess | undefined;
 
-/** The attack and browser suites run on their own (`npm run test:attacks`, `npm run test:browser`). */
-const OWN_SUITES = new Set([path.join(__dirname, '../test/attacks'), path.join(__dirname, '../test/browser')]);
+/** Suites that run on their own (`npm run test:attacks`, `test:browser`, `test:cluster`). */
+const OWN_SUITES = new Set(['attacks', 'browser', 'cluster'].map((suite) => path.join(__dirname, '../test', suite)));
 
 /** The test files under `dir` (or `dir` itself when it is a file), in order. */
 function testFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[] {

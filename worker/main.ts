@@ -12,6 +12,7 @@ import { serveMetrics } from '../telemetry/metrics-server';
 import { installSdkMetrics } from '../telemetry/sdk-metrics';
 import { startTracing } from '../telemetry/tracing';
 import { createWorkers } from './create-workers';
+import { connectOptions } from '../config/temporal-connection';
 
 function refusingDemoTokens(file: string) {
   const principals = loadPrincipals(file);
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     ? startTracing(settings.OTEL_SERVICE_NAME ?? 'approval-gate-worker', settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
     : undefined;
   const pool = createPool(settings.DATABASE_URL);
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(connectOptions(settings.temporal));
   const workers = await createWorkers({ settings, connection, pool, metrics, ...(tracing && { tracing }), ...files });
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before returning.
   await Promise.all(workers.map((worker) => worker.run()));

@@ -182,9 +182,12 @@ class RequestRun {
     this.policyDecided = false; // the agent may still cancel while the preview runs
     const executor = proxyActivities<ExecutorActivities>({
       taskQueue: this.options.executorTaskQueue,
-      // The preview bounds its own statements; these bound a lost or absent executor.
+      // The preview bounds its own statements; these bound a lost or absent executor. It
+      // heartbeats, so an executor killed mid-preview is noticed in seconds and the second
+      // attempt goes to another executor. (Options are not replayed: no patch is needed.)
       scheduleToCloseTimeout: '2m',
       startToCloseTimeout: '1m',
+      heartbeatTimeout: '15s',
       retry: { maximumAttempts: 2 },
     });
     let impact: ImpactPreview;

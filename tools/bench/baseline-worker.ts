@@ -1,9 +1,11 @@
 // The baseline's worker process: same SDK, same server, no gate (no codec, no database).
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadSettings } from '../../config/env';
+import { connectOptions } from '../../config/temporal-connection';
 import { baselineActivities } from './baseline-activities';
 
 async function main(): Promise<void> {
-  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const connection = await NativeConnection.connect(connectOptions(loadSettings().temporal));
   const worker = await Worker.create({
     connection,
     taskQueue: process.env.TEMPORAL_TASK_QUEUE!,

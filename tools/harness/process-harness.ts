@@ -10,7 +10,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
 import { databaseUrl, withClient } from '../stack/databases';
-import { type DevServer, startDevServer } from '../stack/dev-server';
+import { startDevServer } from '../stack/dev-server';
+import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from '../stack/temporal-cluster';
+import { connectOptions } from '../../config/temporal-connection';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-postgres';
 import { freePort } from '../stack/ports';
 import { findOrBuildTemporalCli } from '../stack/temporal-cli';
@@ -107,6 +109,61 @@ function exited(child: ChildProcess): Promise<void> {
     : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** The Temporal server a harness runs, whichever kind: it can be crashed and started again. */
+interface TemporalProcess {
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+interface TemporalBackend {
+  temporal: TemporalProcess;
+  temporalStart: () => Promise<TemporalProcess>;
+  metricsUrl: string;
+  /** How the gate's processes reach it. */
+  clientEnv: Record<string, string>;
+}
+
+async function devTemporal(scratch: string): Promise<TemporalBackend> {
+  const binary = findOrBuildTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const temporalStart = () =>
+    startDevServer({
+      binary,
+      port,
+      uiPort,
+      metricsPort,
+      namespace: 'default',
+      dbFile: path.join(scratch, 'temporal.sqlite'),
+      synchronous: 'NORMAL',
+    });
+  const temporal = await temporalStart();
+  return {
+    temporal,
+    temporalStart,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    clientEnv: { TEMPORAL_ADDRESS: temporal.address },
+  };
+}
+
+async function clusterTemporal(scratch: string, postgresUrl: string): Promise<TemporalBackend> {
+  const cluster = await startTemporalCluster({
+    postgresUrl,
+    dir: path.join(scratch, 'temporal-cluster'),
+    namespace: 'default',
+    historyShards: 8,
+  });
+  const restartable = { stop: () => cluster.stop(), kill: () => cluster.kill() };
+  return {
+    temporal: restartable,
+    temporalStart: async () => {
+      await cluster.start();
+      return restartable;
+    },
+    metricsUrl: cluster.metricsUrl,
+    clientEnv: cluster.clientEnv,
+  };
+}
+
 export class Harness {
   readonly pool: Pool;
   readonly target: Pool;
@@ -123,8 +180,8 @@ export class Harness {
     private readonly scratch: string,
     private postgres: EmbeddedDatabase,
     private readonly postgresPort: number,
-    private temporal: DevServer,
-    private readonly temporalStart: () => Promise<DevServer>,
+    private temporal: TemporalProcess,
+    private readonly temporalStart: () => Promise<TemporalProcess>,
     private readonly env: Record<string, string>,
     private readonly connection: Connection,
     /** The dev server's Prometheus metrics. */
@@ -139,10 +196,23 @@ export class Harness {
     });
   }
 
-  static async create(scratch: string): Promise<Harness> {
-    const binary = findOrBuildTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  /**
+   * `dev`: the Temporal CLI's dev server on SQLite. `cluster`: a real Temporal server on the
+   * harness's PostgreSQL with mTLS on its frontend (tools/stack/temporal-cluster.ts), which every
+   * process then reaches through the TEMPORAL_TLS_* variables.
+   */
+  static async create(
+    scratch: string,
+    { temporal: kind = 'dev' }: { temporal?: 'dev' | 'cluster' } = {},
+  ): Promise<Harness> {
     const postgresPort = await freePort();
-    const postgres = await startEmbeddedPostgres(path.join(scratch, 'postgres'), postgresPort, true);
+    const postgres = await startEmbeddedPostgres(
+      path.join(scratch, 'postgres'),
+      postgresPort,
+      true,
+      // Room for a Temporal cluster's connections beside the gate's (unused with the dev server).
+      CLUSTER_POSTGRES_SETTINGS,
+    );
     const password = randomBytes(12).toString('hex');
     await withClient(postgres.url, async (client) => {
       await client.query('CREATE DATABASE gate');
@@ -156,19 +226,8 @@ export class Harness {
       client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'),
     );
 
-    const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-    const temporalStart = () =>
-      startDevServer({
-        binary,
-        port,
-        uiPort,
-        metricsPort,
-        namespace: 'default',
-        dbFile: path.join(scratch, 'temporal.sqlite'),
-        synchronous: 'NORMAL',
-      });
-    const temporal = await temporalStart();
-
+    const { temporal, temporalStart, metricsUrl, clientEnv } =
+      kind === 'cluster' ? await clusterTemporal(scratch, postgres.url) : await devTemporal(scratch);
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows'),
@@ -194,7 +253,7 @@ export class Harness {
       ...files,
       DATABASE_URL: databaseUrl(postgres.url, 'gate'),
       FAULT_TARGET_URL: targetUrl.toString(),
-      TEMPORAL_ADDRESS: temporal.address,
+      ...clientEnv,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
       AUDIT_KEY: `fault:${randomBytes(32).toString('base64')}`,
@@ -206,17 +265,8 @@ export class Harness {
     const migrationPool = createPool(env.DATABASE_URL);
     await migrate(migrationPool);
     await migrationPool.end();
-    const connection = await Connection.connect({ address: temporal.address });
-    return new Harness(
-      scratch,
-      postgres,
-      postgresPort,
-      temporal,
-      temporalStart,
-      env,
-      connection,
-      `http://127.0.0.1:${metricsPort}/metrics`,
-    );
+    const connection = await Connection.connect(connectOptions(loadSettings(clientEnv).temporal));
+    return new Harness(scratch, postgres, postgresPort, temporal, temporalStart, env, connection, metricsUrl);
   }
 
   /** The target database's password, which only the executor may hold: searched for in what leaves the gate. */
@@ -337,7 +387,38 @@ export class Harness {
       },
       timeoutMs,
       500,
-    );
+    ).catch(async (error: Error) => {
+      const found = await this.statuses(ids);
+      const behind = ids.filter((id) => !statuses.includes(found.get(id) ?? '')).slice(0, 3);
+      throw new Error(
+        `${error.message}; behind: ${(await Promise.all(behind.map((id) => this.whereIs(id, found.get(id))))).join('; ')}`,
+      );
+    });
+  }
+
+  /** Where a request that did not arrive is: its row's status and what its workflow waits for. */
+  private async whereIs(id: string, status: string | undefined): Promise<string> {
+    try {
+      const handle = this.client.workflow.getHandle(id);
+      const { raw } = await handle.describe();
+      const events = ((await handle.fetchHistory()).events ?? []).slice(-6).map((event) => {
+        const type = Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? String(event.eventType);
+        const failure = event.workflowTaskFailedEventAttributes?.failure?.message;
+        return failure ? `${type} (${failure.slice(0, 200)})` : type.replace('EventAttributes', '');
+      });
+      const task = raw.pendingWorkflowTask
+        ? `a workflow task ${raw.pendingWorkflowTask.state} attempt ${raw.pendingWorkflowTask.attempt}`
+        : '';
+      const activities = (raw.pendingActivities ?? [])
+        .map(
+          (activity) =>
+            `${activity.activityType?.name} attempt ${activity.attempt} ${activity.lastFailure?.message ?? ''}`,
+        )
+        .join(', ');
+      return `${id} is ${status ?? 'unrecorded'}, workflow ${raw.workflowExecutionInfo?.status} with ${raw.workflowExecutionInfo?.historyLength} events (last: ${events.join(', ')}), pending: ${[activities, task].filter(Boolean).join(', ') || 'nothing'}`;
+    } catch (error) {
+      return `${id} is ${status ?? 'unrecorded'}, workflow: ${(error as Error).message}`;
+    }
   }
 
   async executionsByTag(tags: string[]): Promise<Map<string, number>> {
@@ -377,7 +458,12 @@ export class Harness {
   }
 
   async startPostgres(): Promise<void> {
-    this.postgres = await startEmbeddedPostgres(path.join(this.scratch, 'postgres'), this.postgresPort, true);
+    this.postgres = await startEmbeddedPostgres(
+      path.join(this.scratch, 'postgres'),
+      this.postgresPort,
+      true,
+      CLUSTER_POSTGRES_SETTINGS,
+    );
   }
 
   /**

@@ -60,6 +60,8 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
   persistent: boolean,
+  /** Server settings (`-c name=value`), such as a higher max_connections for a Temporal cluster beside the gate. */
+  serverSettings: Record<string, string> = {},
 ): Promise<EmbeddedDatabase> {
   const parent = path.dirname(dataDir);
   mkdirSync(parent, { recursive: true });
@@ -74,6 +76,7 @@ export async function startEmbeddedPostgres(
     password: PASSWORD,
     persistent,
     createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: Object.entries(serverSettings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: () => undefined,
     onError: () => undefined,
   });

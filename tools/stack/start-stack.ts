@@ -2,7 +2,7 @@
 // configured (Temporal dev server, embedded PostgreSQL), migrates, runs the workers and the API.
 // The screen shows one line per component and the summary; the full logs go to a file under
 // DATA_DIR, named on screen.
-import { type WriteStream, createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -24,10 +24,12 @@ import {
   localPayloadKeys,
   localSessionSecret,
 } from './local-secrets';
-import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect, withClient } from './databases';
+import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect } from './databases';
+import { demoTarget } from './demo-target';
 import { startDevServer } from './dev-server';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { findOrBuildTemporalCli } from './temporal-cli';
+import { connectOptions } from '../../config/temporal-connection';
 
 const stopsInReverse: (() => Promise<unknown>)[] = [];
 
@@ -56,38 +58,6 @@ async function withMigrationPool(url: string): Promise<void> {
   } finally {
     await pool.end();
   }
-}
-
-/**
- * The demo target (config/targets.yaml reads DEMO_DB_URL): a database next to the gate's, seeded
- * by, owned by and reachable only by approval_gate_demo_executor, which is no superuser and
- * cannot connect to the gate's database. Falls back to the gate's own user when that user may
- * not create roles (a DATABASE_URL of your own), and says so.
- */
-async function demoTarget(serverUrl: string, dataDir: string): Promise<string> {
-  await ensureDatabase(serverUrl, 'approval_gate_demo');
-  const demoUrl = databaseUrl(serverUrl, 'approval_gate_demo');
-  const seed = readFileSync(path.join(__dirname, '../../config/demo-seed.sql'), 'utf8');
-  const role = 'approval_gate_demo_executor';
-  const password = localDatabasePassword(dataDir, role);
-  try {
-    await ensureLoginRole(serverUrl, role, password);
-    await withClient(demoUrl, (client) =>
-      client.query(
-        `ALTER DATABASE approval_gate_demo OWNER TO ${role}; ALTER SCHEMA public OWNER TO ${role}; ALTER TABLE IF EXISTS customers OWNER TO ${role}`,
-      ),
-    );
-    await restrictConnect(serverUrl, 'approval_gate_demo', [role]);
-  } catch (error) {
-    console.warn(
-      `the demo target runs as the gate's own database user (could not create ${role}: ${(error as Error).message})`,
-    );
-    await withClient(demoUrl, (client) => client.query(seed));
-    return demoUrl;
-  }
-  const executorUrl = asRole(demoUrl, role, password);
-  await withClient(executorUrl, (client) => client.query(seed));
-  return executorUrl;
 }
 
 async function main(): Promise<void> {
@@ -170,7 +140,10 @@ async function main(): Promise<void> {
 
   // The demo principals' tokens end in -change-me: accepted here only (refuseDemoTokens).
   const principals = loadPrincipals(settings.PRINCIPALS_FILE);
-  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  const workerConnection = await NativeConnection.connect({
+    ...connectOptions(settings.temporal),
+    address: temporalAddress,
+  });
   stopsInReverse.push(() => workerConnection.close());
   const workers = await step('workers (orchestrator and executor)', () =>
     createWorkers({
@@ -189,7 +162,7 @@ async function main(): Promise<void> {
     await Promise.all(running);
   });
 
-  const clientConnection = await Connection.connect({ address: temporalAddress });
+  const clientConnection = await Connection.connect({ ...connectOptions(settings.temporal), address: temporalAddress });
   stopsInReverse.push(() => clientConnection.close());
   const client = new Client({
     connection: clientConnection,
