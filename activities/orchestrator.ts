@@ -97,7 +97,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
 
     async explainLostExecution(requestId, failure) {
       const execution = await findExecution(pool, requestId);
-      if (!execution) return { status: 'failed', error: `the executor failed before running the command: ${failure}` };
+      if (!execution)
+        return {
+          status: 'failed',
+          error: `the executor failed before running the command: ${failure}`,
+          unclaimed: true,
+        };
       if (execution.status === 'succeeded' && execution.result)
         return { status: 'succeeded', result: execution.result };
       if (execution.status === 'failed') return { status: 'failed', error: execution.error ?? failure };

@@ -180,10 +180,16 @@ export interface OrchestratorActivities {
   /** API votes the workflow counted that the API never recorded (before patch 'combined-writes'). */
   findUnrecordedApiVotes(requestId: string, voteIds: string[]): Promise<string[]>;
   /** After the execute activity was lost (executor died, timed out), the ledger tells what is known. */
-  explainLostExecution(requestId: string, failure: string): Promise<ExecutionOutcome>;
+  explainLostExecution(requestId: string, failure: string): Promise<LostExecution>;
   notifyReviewers(notice: ReviewerNotice): Promise<void>;
   notifyAgent(notice: AgentNotice): Promise<void>;
 }
+
+/**
+ * What the ledger knows of a lost execution. `unclaimed`: no executor claimed the command, so it
+ * never started and may be handed out again (histories from before it lack the flag).
+ */
+export type LostExecution = ExecutionOutcome & { unclaimed?: true };
 
 /** The executor worker's activity (task queue TEMPORAL_EXECUTOR_TASK_QUEUE): holds the credentials. */
 export interface ExecutorActivities {

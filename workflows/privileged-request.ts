@@ -114,6 +114,16 @@ const NARROWING_BALLOTS_PATCH = 'narrowing-ballots';
  */
 const IMPACT_PREVIEW_PATCH = 'impact-preview';
 
+/**
+ * An execute activity lost before its executor claimed the command (the executor died, or stopped
+ * heartbeating) is handed out again: the command provably never started, and the claim row keeps
+ * it at most once should the lost executor wake up. Executions that failed such a request before
+ * this change replay without it.
+ */
+const RETRY_UNCLAIMED_PATCH = 'retry-unclaimed-execution';
+/** Hand-outs of one command, the first included: a lost executor, then another, then give up. */
+const EXECUTION_HANDOUTS = 3;
+
 const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
@@ -331,15 +341,20 @@ class RequestRun {
       taskQueue: this.options.executorTaskQueue,
       startToCloseTimeout: '1h',
       heartbeatTimeout: '30s',
-      // At most once: never retried here, and the claim row refuses any other attempt.
+      // At most once: never retried by Temporal, and the claim row refuses any other attempt.
       retry: { maximumAttempts: 1 },
     });
     let outcome;
-    try {
-      outcome = await executor.executeCommand(this.request);
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      outcome = await records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
+    for (let handout = 1; ; handout++) {
+      try {
+        outcome = await executor.executeCommand(this.request);
+        break;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        outcome = await records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
+        const again = outcome.unclaimed === true && handout < EXECUTION_HANDOUTS;
+        if (!again || !patched(RETRY_UNCLAIMED_PATCH)) break;
+      }
     }
     const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
     const detail =
