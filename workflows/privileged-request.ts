@@ -43,6 +43,7 @@ import {
 } from '../temporal/contract';
 import { type ImpactPreview, unavailableImpact } from '../domain/impact';
 import { describeCurrentState } from './current-details';
+import { oneAtATime } from './one-at-a-time';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
@@ -82,7 +83,7 @@ export async function privilegedRequestV2(
 // --- how each step is done --------------------------------------------------------------------
 
 // Record writes are idempotent per step, so retrying them (PostgreSQL restarting, say) is safe.
-const records = proxyLocalActivities<OrchestratorActivities>({
+const localRecords = proxyLocalActivities<OrchestratorActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -124,6 +125,14 @@ const RETRY_UNCLAIMED_PATCH = 'retry-unclaimed-execution';
 /** Hand-outs of one command, the first included: a lost executor, then another, then give up. */
 const EXECUTION_HANDOUTS = 3;
 
+/**
+ * Record writes and look-ups run one at a time, in the order they were called
+ * (workflows/one-at-a-time.ts): two votes whose look-ups finished out of order could otherwise
+ * replay in another order and stick the request on a nondeterminism error. Executions started
+ * before this change replay without it.
+ */
+const ONE_RECORD_AT_A_TIME_PATCH = 'one-record-at-a-time';
+
 const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
@@ -153,6 +162,8 @@ class RequestRun {
   verdict: Verdict | undefined;
   /** Until policy has decided, the agent may still cancel (it may not once a command is on its way). */
   private policyDecided = false;
+  /** Set when policy's answer needs no reviewer: denied, allowed, or approved by a grant. */
+  private approvalSkipped = false;
   private decision: PolicyDecision | undefined;
   private stage: ApprovalStage | undefined;
   private stageNumber = 0;
@@ -162,11 +173,13 @@ class RequestRun {
    * workflow without them; docs/benchmarks.md) and the risk.
    */
   private withNextStatus: SearchAttributeUpdatePair[];
+  private readonly records: typeof localRecords;
 
   constructor(
     private readonly request: PrivilegedRequest,
     private readonly options: RequestWorkflowOptions,
   ) {
+    this.records = patched(ONE_RECORD_AT_A_TIME_PATCH) ? oneAtATime(localRecords) : localRecords;
     this.withNextStatus =
       workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined
         ? requestSearchAttributes(request)
@@ -177,8 +190,8 @@ class RequestRun {
 
   async evaluatePolicy(impact?: ImpactPreview): Promise<PolicyDecision> {
     const decision = await (impact
-      ? records.evaluatePolicy(this.request, impact)
-      : records.evaluatePolicy(this.request));
+      ? this.records.evaluatePolicy(this.request, impact)
+      : this.records.evaluatePolicy(this.request));
     this.policyDecided = true;
     this.decision = decision;
     this.state.decision = decision;
@@ -208,7 +221,7 @@ class RequestRun {
       impact = unavailableImpact(`the executor made no preview: ${error.cause?.message ?? error.message}`);
     }
     this.state.impact = impact;
-    await records.recordImpact(this.request.id, impact);
+    await this.records.recordImpact(this.request.id, impact);
     if (this.isCancelled()) return this.decision!;
     return this.evaluatePolicy(impact);
   }
@@ -224,6 +237,7 @@ class RequestRun {
   }
 
   async deny(): Promise<RequestStatus> {
+    this.approvalSkipped = true;
     this.state.error = this.decision!.reason ?? 'denied by policy';
     const policy = this.policyRecord();
     await this.transition({
@@ -253,7 +267,7 @@ class RequestRun {
           detail: { policy, approval },
         });
       } else {
-        await records.recordTransition({
+        await this.records.recordTransition({
           requestId: this.request.id,
           step: `escalated:${this.stageNumber}`,
           status: 'pending_approval',
@@ -286,7 +300,7 @@ class RequestRun {
     const claims = patched(BOUND_API_VOTES_PATCH)
       ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage }))
       : apiVotes.map((vote) => vote.id);
-    const { unrecordedApiVotes } = await records.recordTransitions({
+    const { unrecordedApiVotes } = await this.records.recordTransitions({
       requestId: this.request.id,
       transitions: [EXECUTING],
       verifyApiVotes: claims,
@@ -306,6 +320,7 @@ class RequestRun {
   }
 
   async approveAutomaticallyAndStartExecuting(): Promise<void> {
+    this.approvalSkipped = true;
     const policy = this.policyRecord();
     const approved = {
       step: 'status:approved',
@@ -313,14 +328,15 @@ class RequestRun {
       changes: { policy },
       detail: { policy, automatic: true },
     } as const;
-    await records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
+    await this.records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
     this.setStatus('executing');
   }
 
   /** A live scoped grant of this shape approves it at once (one use taken, atomically); false when none. */
   async approveByGrant(): Promise<boolean> {
-    const grant = await records.claimGrant(this.request, this.decision!.rule);
+    const grant = await this.records.claimGrant(this.request, this.decision!.rule);
     if (!grant) return false;
+    this.approvalSkipped = true;
     const policy = this.policyRecord();
     const approved = {
       step: 'status:approved',
@@ -329,7 +345,7 @@ class RequestRun {
       detail: { policy, automatic: true, grant },
       actor: grant.grantedBy,
     } as const;
-    await records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
+    await this.records.recordTransitions({ requestId: this.request.id, transitions: [approved, EXECUTING] });
     this.setStatus('executing');
     return true;
   }
@@ -351,7 +367,7 @@ class RequestRun {
         break;
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
-        outcome = await records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
+        outcome = await this.records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
         const again = outcome.unclaimed === true && handout < EXECUTION_HANDOUTS;
         if (!again || !patched(RETRY_UNCLAIMED_PATCH)) break;
       }
@@ -404,14 +420,36 @@ class RequestRun {
     if (!checked.ok) throw refusedAsFailure('MalformedBallot', `malformed ballot: ${checked.problems}`);
     if (this.state.votes.some((vote) => vote.id === ballot.voteId))
       throw refusedAsFailure('AlreadyVoted', `vote ${ballot.voteId} has already been counted`);
+    const stages = this.decision?.approval?.stages.length;
+    if (ballot.stage !== undefined && stages !== undefined && ballot.stage > stages)
+      throw refusedAsFailure('StageChanged', `this request has ${stages} approval stage(s), not ${ballot.stage}`);
+    // Checked in the handler once this run has caught up with the stage the API saw.
+    if (this.behindBallot(ballot)) return;
     this.refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
   }
 
+  /**
+   * True while the ballot is for a stage this run has not opened yet, though it may: the API took
+   * the vote because the request's record says the stage is open, and the workflow task that
+   * opened it was lost with its worker after writing that record (a crash, a deploy). The task is
+   * being done again and reopens the stage; refusing the vote meanwhile would lose it. Any verdict,
+   * or a path with no approval at all, ends the wait.
+   */
+  private behindBallot(ballot: Pick<Ballot, 'stage'>): boolean {
+    if (this.verdict !== undefined || this.approvalSkipped) return false;
+    return this.stage === undefined || (ballot.stage !== undefined && ballot.stage > this.stageNumber);
+  }
+
   private async onApiVote(ballot: Ballot): Promise<RequestSnapshot> {
+    if (this.behindBallot(ballot)) {
+      // Only a vote the validator let through early waits: histories of votes counted before it replay unchanged.
+      await condition(() => !this.behindBallot(ballot));
+      this.refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
+    }
     let voter: Voter = { reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' };
     if (patched(BOUND_API_VOTES_PATCH)) {
       // Whoever can send updates can write any groups into a ballot: the directory decides.
-      const listed = (await records.lookupReviewerGroups(ballot.reviewer)) ?? [];
+      const listed = (await this.records.lookupReviewerGroups(ballot.reviewer)) ?? [];
       const groups = patched(NARROWING_BALLOTS_PATCH)
         ? listed.filter((group) => ballot.groups.includes(group))
         : listed;
@@ -438,10 +476,10 @@ class RequestRun {
         verified: false,
         at: new Date().toISOString(),
       };
-      await records.recordIgnoredVote(this.request.id, vote, refusal);
+      await this.records.recordIgnoredVote(this.request.id, vote, refusal);
     };
     if (!checked.ok) return ignored(`malformed signal payload: ${checked.problems}`);
-    const groups = (await records.lookupReviewerGroups(reviewer)) ?? [];
+    const groups = (await this.records.lookupReviewerGroups(reviewer)) ?? [];
     const voter: Voter = { reviewer, groups, channel: 'temporal' };
     const refusal = refuseVote(this.voteContext(), voter, decision);
     if (refusal) return ignored(refusal.message);
@@ -484,7 +522,11 @@ class RequestRun {
     this.showCurrentDetails();
     const decided = tally(this.stage!, this.stageNumber, this.state.votes);
     if (decided) this.verdict = decided;
-    await records.recordCountedVote({ requestId: this.request.id, vote, ...(decided && { decidedStatus: decided }) });
+    await this.records.recordCountedVote({
+      requestId: this.request.id,
+      vote,
+      ...(decided && { decidedStatus: decided }),
+    });
     if (decided) this.setStatus(decided);
   }
 
@@ -507,7 +549,7 @@ class RequestRun {
 
   /** Records a transition, then shows the status (search attribute and query). */
   private async transition(transition: Omit<Transition, 'requestId'>): Promise<void> {
-    await records.recordTransition({ requestId: this.request.id, ...transition });
+    await this.records.recordTransition({ requestId: this.request.id, ...transition });
     this.setStatus(transition.status);
   }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { freePort, portIsFree } from '../../tools/stack/ports';
+import { approveOver, pollUntil, submitDemoWrite } from '../support/http-requests';
 
 const root = path.join(__dirname, '../..');
 let running: ChildProcess | undefined;
@@ -63,35 +64,10 @@ test(
     assert.doesNotMatch(output, /change-me/);
 
     const [first, second] = [`http://127.0.0.1:${api}`, `http://127.0.0.1:${api + 1}`];
-    const submitted = await fetch(`${first}/v1/requests`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${agent}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        connector: 'postgres',
-        target: 'app-db',
-        command: { sql: "UPDATE customers SET plan = 'pro' WHERE id = 2" },
-        reason: 'upgrade',
-      }),
-    });
-    assert.equal(submitted.status, 202);
-    const { id } = (await submitted.json()) as { id: string };
-    const statusOf = async () =>
-      (
-        (await (
-          await fetch(`${second}/v1/requests/${id}?wait=5`, { headers: { authorization: `Bearer ${agent}` } })
-        ).json()) as { status: string }
-      ).status;
-    let status = await statusOf();
-    for (let i = 0; i < 30 && status === 'evaluating'; i++) status = await statusOf();
-    assert.equal(status, 'pending_approval');
-    const approved = await fetch(`${second}/v1/requests/${id}/approve`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ comment: 'through the other replica' }),
-    });
-    assert.equal(approved.status, 200);
-    for (let i = 0; i < 30 && !['succeeded', 'failed'].includes(status); i++) status = await statusOf();
-    assert.equal(status, 'succeeded');
+    const id = await submitDemoWrite(first, agent);
+    assert.equal((await pollUntil(second, agent, id, 'evaluated')).status, 'pending_approval');
+    await approveOver(second, alice, id, 'through the other replica');
+    assert.equal((await pollUntil(second, agent, id, 'final')).status, 'succeeded');
 
     // Six processes, six metrics endpoints; the executors counted the run between them.
     const scraped = await Promise.all(

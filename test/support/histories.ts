@@ -4,8 +4,9 @@
 // pre-combined-writes-* (before 'combined-writes'), pre-v2-* (workflow type privilegedRequest,
 // before privilegedRequestV2), pre-bound-votes-* (privilegedRequestV2 before 'bound-api-votes')
 // pre-narrowing-ballots-* (before 'narrowing-ballots'), pre-impact-preview-* (before
-// 'impact-preview') and pre-retry-unclaimed-* (before 'retry-unclaimed-execution': a lost,
-// unclaimed command ended `failed`) are never overwritten: they prove old executions still replay.
+// 'impact-preview'), pre-retry-unclaimed-* (before 'retry-unclaimed-execution': a lost,
+// unclaimed command ended `failed`) and pre-one-record-* (before 'one-record-at-a-time') are never
+// overwritten: they prove old executions still replay.
 // Recorded histories are encrypted with the tests' payload key.
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { withClient } from '../../tools/stack/databases';
 import { freePort, portIsFree } from '../../tools/stack/ports';
+import { approveOver, pollUntil, submitDemoWrite } from '../support/http-requests';
 import { requiredEnv } from '../support/stack';
 
 const root = path.join(__dirname, '../..');
-const AGENT = 'Bearer demo-agent-token-change-me';
-const ALICE = 'Bearer demo-alice-token-change-me';
+const AGENT = 'demo-agent-token-change-me';
+const ALICE = 'demo-alice-token-change-me';
 
 let running: ChildProcess | undefined;
 after(() => running?.kill('SIGKILL'));
@@ -99,30 +100,8 @@ test(
     assert.equal(signIn.status, 303);
     assert.match(signIn.headers.get('set-cookie') ?? '', /gate_session=.*HttpOnly.*SameSite=Lax/i);
     assert.match(readFileSync(logFile, 'utf8'), /Worker state changed/);
-    const submitted = await fetch(`${api}/v1/requests`, {
-      method: 'POST',
-      headers: { authorization: AGENT, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        connector: 'postgres',
-        target: 'app-db',
-        command: { sql: "UPDATE customers SET plan = 'pro' WHERE id = 2" },
-        reason: 'upgrade',
-      }),
-    });
-    assert.equal(submitted.status, 202);
-    const { id } = (await submitted.json()) as { id: string };
-    const waiting = (await (
-      await fetch(`${api}/v1/requests/${id}?wait=0`, { headers: { authorization: AGENT } })
-    ).json()) as { status: string };
-    // Generous: this runs late in the suite on a shared 2-core machine.
-    for (let i = 0; i < 150 && waiting.status === 'evaluating'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      Object.assign(
-        waiting,
-        await (await fetch(`${api}/v1/requests/${id}`, { headers: { authorization: AGENT } })).json(),
-      );
-    }
-    assert.equal(waiting.status, 'pending_approval');
+    const id = await submitDemoWrite(api, AGENT);
+    assert.equal((await pollUntil(api, AGENT, id, 'evaluated')).status, 'pending_approval');
 
     // Who the stack's sessions are: the gate's is no superuser, and the demo target has a role of its own.
     await withClient(`postgres://postgres:postgres@127.0.0.1:${ports.postgres}/postgres`, async (client) => {
@@ -146,20 +125,10 @@ test(
       assert.ok(await portIsFree(port), `${name} port ${port} was released`);
 
     const second = await startStack(env);
-    const approved = await fetch(`${api}/v1/requests/${id}/approve`, {
-      method: 'POST',
-      headers: { authorization: ALICE, 'content-type': 'application/json' },
-      body: JSON.stringify({ comment: 'after the restart' }),
-    });
-    assert.equal(approved.status, 200, await approved.text());
-    let done = { status: 'executing', result: { rowCount: 0 } };
-    for (let poll = 0; poll < 3 && !['succeeded', 'failed', 'outcome_unknown'].includes(done.status); poll++) {
-      done = (await (
-        await fetch(`${api}/v1/requests/${id}?wait=20`, { headers: { authorization: AGENT } })
-      ).json()) as typeof done;
-    }
+    await approveOver(api, ALICE, id, 'after the restart');
+    const done = await pollUntil(api, AGENT, id, 'final', { polls: 3, waitSeconds: 20 });
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
-    assert.equal(done.result.rowCount, 1);
+    assert.equal(done.result?.rowCount, 1);
     assert.equal(await stopStack(second.child), 0, `Ctrl-C exits cleanly:\n${second.output()}`);
   },
 );

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
@@ -101,6 +102,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+
+/** Every event as `id type`, with the timer or update it belongs to: enough to read a replay failure. */
+function eventOutline(history: History): string {
+  return (history.events ?? [])
+    .map((event) => {
+      const type = (Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? 'unknown').replace(
+        'EventAttributes',
+        '',
+      );
+      const timer =
+        event.timerStartedEventAttributes?.timerId ??
+        event.timerFiredEventAttributes?.timerId ??
+        event.timerCanceledEventAttributes?.timerId;
+      const update =
+        event.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ??
+        event.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
+      const detail = timer ? ` timer ${timer}` : update ? ` update …${update.slice(-6)}` : '';
+      return `${event.eventId} ${type}${detail}`;
+    })
+    .join(', ');
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -401,7 +425,12 @@ export class Harness {
     try {
       const handle = this.client.workflow.getHandle(id);
       const { raw } = await handle.describe();
-      const events = ((await handle.fetchHistory()).events ?? []).slice(-6).map((event) => {
+      const history = await handle.fetchHistory();
+      const failed = history.events?.some((event) => event.workflowTaskFailedEventAttributes?.failure);
+      // A failing workflow task (a nondeterminism error, say) is diagnosed from the whole history.
+      const kept = failed ? path.join(this.scratch, `history-${id}.json`) : undefined;
+      if (kept) writeFileSync(kept, historyToJSON(history));
+      const events = (history.events ?? []).slice(-6).map((event) => {
         const type = Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? String(event.eventType);
         const failure = event.workflowTaskFailedEventAttributes?.failure?.message;
         return failure ? `${type} (${failure.slice(0, 200)})` : type.replace('EventAttributes', '');
@@ -415,7 +444,8 @@ export class Harness {
             `${activity.activityType?.name} attempt ${activity.attempt} ${activity.lastFailure?.message ?? ''}`,
         )
         .join(', ');
-      return `${id} is ${status ?? 'unrecorded'}, workflow ${raw.workflowExecutionInfo?.status} with ${raw.workflowExecutionInfo?.historyLength} events (last: ${events.join(', ')}), pending: ${[activities, task].filter(Boolean).join(', ') || 'nothing'}`;
+      const where = `${id} is ${status ?? 'unrecorded'}, workflow ${raw.workflowExecutionInfo?.status} with ${raw.workflowExecutionInfo?.historyLength} events (last: ${events.join(', ')}), pending: ${[activities, task].filter(Boolean).join(', ') || 'nothing'}`;
+      return kept ? `${where}; events: ${eventOutline(history)}; history kept in ${kept}` : where;
     } catch (error) {
       return `${id} is ${status ?? 'unrecorded'}, workflow: ${(error as Error).message}`;
     }

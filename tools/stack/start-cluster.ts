@@ -24,20 +24,12 @@ import {
   localSessionSecret,
 } from './local-secrets';
 import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from './temporal-cluster';
+import { launch, onStop, step } from './launch';
 
 const ROOT = path.join(__dirname, '../..');
 const REPLICAS = 2;
-const stopsInReverse: (() => Promise<unknown>)[] = [];
 
 const keyList = (keys: PayloadKey[]) => keys.map(({ id, key }) => `${id}:${key.toString('base64')}`).join(',');
-
-async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
-  process.stdout.write(`  ${label}...`);
-  const started = Date.now();
-  const result = await work();
-  process.stdout.write(` ready (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  return result;
-}
 
 /** One of the gate's processes, its output in `<name>.log`; resolves once `ready` says so. */
 async function startProcess(
@@ -60,7 +52,7 @@ async function startProcess(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  stopsInReverse.push(
+  onStop(
     () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -94,7 +86,7 @@ async function main(): Promise<void> {
         CLUSTER_POSTGRES_SETTINGS,
       ),
     );
-    stopsInReverse.push(() => embedded.stop());
+    onStop(() => embedded.stop());
     serverUrl = embedded.url;
   }
   const apiUrls = Array.from({ length: REPLICAS }, (_, index) => `http://${settings.HOST}:${settings.PORT + index}`);
@@ -109,7 +101,7 @@ async function main(): Promise<void> {
       log: (line) => console.log(`  ${line}`),
     }),
   );
-  stopsInReverse.push(() => temporal.stop());
+  onStop(() => temporal.stop());
 
   await ensureDatabase(serverUrl, 'approval_gate');
   const migrationUrl = databaseUrl(serverUrl, 'approval_gate');
@@ -208,20 +200,4 @@ Try it (a write, so it waits for a dba; submit to one replica, approve through t
 `);
 }
 
-let stopping: Promise<never> | undefined;
-function stopAll(exitCode: number): Promise<never> {
-  stopping ??= (async () => {
-    for (const stop of stopsInReverse.reverse())
-      await stop().catch((error: unknown) => console.error(`while stopping: ${(error as Error).message}`));
-    process.exit(exitCode);
-  })();
-  return stopping;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
-main().catch((error: unknown) => {
-  console.error(`\napproval-gate cluster could not start: ${(error as Error).message}`);
-  void stopAll(1);
-});
+launch('approval-gate cluster', main);

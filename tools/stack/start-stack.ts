@@ -30,17 +30,7 @@ import { startDevServer } from './dev-server';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { findOrBuildTemporalCli } from './temporal-cli';
 import { connectOptions } from '../../config/temporal-connection';
-
-const stopsInReverse: (() => Promise<unknown>)[] = [];
-
-/** Shows `label...` and then how long it took; the details are in the log file. */
-async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
-  process.stdout.write(`  ${label}...`);
-  const started = Date.now();
-  const result = await work();
-  process.stdout.write(` ready (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  return result;
-}
+import { launch, onStop, step } from './launch';
 
 /** Worker, bundler and dev server logs as JSON lines in the log file (the SDK's timestamps are bigints). */
 function logTo(stream: WriteStream): DefaultLogger {
@@ -89,7 +79,7 @@ async function main(): Promise<void> {
         ...(localCodec && { uiCodecEndpoint: `${apiUrl}/codec` }),
       }),
     );
-    stopsInReverse.push(() => server.stop());
+    onStop(() => server.stop());
     temporalAddress = server.address;
     temporalUi = server.uiUrl;
   }
@@ -104,7 +94,7 @@ async function main(): Promise<void> {
     const embedded = await step('PostgreSQL (embedded)', () =>
       startEmbeddedPostgres(path.join(settings.DATA_DIR, 'postgres'), settings.EMBEDDED_POSTGRES_PORT, true),
     );
-    stopsInReverse.push(() => embedded.stop());
+    onStop(() => embedded.stop());
     await ensureDatabase(embedded.url, 'approval_gate');
     migrationUrl = databaseUrl(embedded.url, 'approval_gate');
     await withMigrationPool(migrationUrl);
@@ -136,7 +126,7 @@ async function main(): Promise<void> {
   };
   configureAuditKeys(full.AUDIT_KEY);
   const pool = createPool(gateDatabaseUrl);
-  stopsInReverse.push(() => pool.end());
+  onStop(() => pool.end());
 
   // The demo principals' tokens end in -change-me: accepted here only (refuseDemoTokens).
   const principals = loadPrincipals(settings.PRINCIPALS_FILE);
@@ -144,7 +134,7 @@ async function main(): Promise<void> {
     ...connectOptions(settings.temporal),
     address: temporalAddress,
   });
-  stopsInReverse.push(() => workerConnection.close());
+  onStop(() => workerConnection.close());
   const workers = await step('workers (orchestrator and executor)', () =>
     createWorkers({
       settings: full,
@@ -157,13 +147,13 @@ async function main(): Promise<void> {
     }),
   );
   const running = workers.map((worker) => worker.run());
-  stopsInReverse.push(async () => {
+  onStop(async () => {
     for (const worker of workers) worker.shutdown();
     await Promise.all(running);
   });
 
   const clientConnection = await Connection.connect({ ...connectOptions(settings.temporal), address: temporalAddress });
-  stopsInReverse.push(() => clientConnection.close());
+  onStop(() => clientConnection.close());
   const client = new Client({
     connection: clientConnection,
     namespace: settings.TEMPORAL_NAMESPACE,
@@ -175,7 +165,7 @@ async function main(): Promise<void> {
     await built.listen({ port: settings.PORT, host: settings.HOST });
     return built;
   });
-  stopsInReverse.push(() => app.close());
+  onStop(() => app.close());
 
   const demoTokens =
     principals.demoTokenIds.length > 0
@@ -200,29 +190,4 @@ Try it (a write, so it waits for a dba):
 `);
 }
 
-/** Stops what was started, in reverse, once: a second Ctrl-C waits for the first stop to finish. */
-let stopping: Promise<never> | undefined;
-function stopAll(exitCode: number): Promise<never> {
-  stopping ??= (async () => {
-    for (const stop of stopsInReverse.reverse()) {
-      await stop().catch((error: unknown) => console.error(`while stopping: ${(error as Error).message}`));
-    }
-    process.exit(exitCode);
-  })();
-  return stopping;
-}
-
-// embedded-postgres (through async-exit-hook) stops its servers and exits with 130 on these
-// signals, racing the orderly stop above: PostgreSQL would go before the workers drained and the
-// dev server would be left running. We take the signals over.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
-/** One line saying what went wrong, then everything already started is stopped. */
-function failedToStart(error: unknown): void {
-  console.error(`\napproval-gate could not start: ${(error as Error).message}`);
-  void stopAll(1);
-}
-// An error no await catches (a child process that fails to spawn) stops the stack the same way.
-process.on('uncaughtException', failedToStart);
-main().catch(failedToStart);
+launch('approval-gate', main);
