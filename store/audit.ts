@@ -1,5 +1,4 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Pool } from 'pg';
 import type { PayloadKey } from '../config/payload-keys';
 import { canonicalJson } from './canonical-json';
 
@@ -12,8 +11,6 @@ export interface AuditEvent {
   detail: Record<string, unknown>;
 }
 
-// The first row's prev_hash (append_audit_event in migration 004 uses the same).
-const GENESIS_HASH = '0'.repeat(64);
 const HMAC_BLOCK_BYTES = 64;
 
 /**
@@ -69,78 +66,7 @@ export function auditAppendCall(event: AuditEvent, firstParam: number): { call: 
   return { call: `${name}(${values.map((_, index) => `$${firstParam + index}`).join(', ')})`, values };
 }
 
-/** A row of audit_events as PostgreSQL returns it. */
-export interface AuditRow {
-  seq: string;
-  request_id: string;
-  step: string;
-  kind: string;
-  actor: string | null;
-  detail: Record<string, unknown>;
-  at: Date;
-  prev_hash: string;
-  hash: string;
-  key_id: string | null;
-}
-
-export interface ChainCheck {
-  /** Rows checked before the first broken link (all of them when none is broken). */
-  checked: number;
-  /** Key ids that signed the rows checked; rows written without AUDIT_KEY count as `unkeyed`. */
-  keyIds: string[];
-  unkeyed: number;
-  firstBroken: { seq: string; requestId: string; step: string; problem: string } | null;
-}
-
-/**
- * Walks the whole hash chain in order and names the first row whose links or content do not
- * match. Unkeyed rows are accepted only before the first keyed one: after it, an unkeyed row is a
- * rewrite by someone without the key.
- */
-export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<ChainCheck> {
-  const keys = new Map(signingKeys.map(({ id, key }) => [id, key]));
-  const keyIds = new Set<string>();
-  let unkeyed = 0;
-  let prevHash = GENESIS_HASH;
-  let afterSeq = '0';
-  let checked = 0;
-  for (;;) {
-    const batch = await pool.query<AuditRow>(
-      'SELECT seq, request_id, step, kind, actor, detail, at, prev_hash, hash, key_id FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
-      [afterSeq, batchSize],
-    );
-    for (const row of batch.rows) {
-      const broken = (problem: string): ChainCheck => ({
-        checked,
-        keyIds: [...keyIds],
-        unkeyed,
-        firstBroken: { seq: row.seq, requestId: row.request_id, step: row.step, problem },
-      });
-      if (row.prev_hash !== prevHash)
-        return broken('prev_hash does not match the hash of the row before it (a row was removed or reordered)');
-      let key: Buffer | undefined;
-      if (row.key_id === null) {
-        if (keyIds.size > 0)
-          return broken('the row is not keyed, but rows before it are (it was rewritten without the audit key)');
-        unkeyed += 1;
-      } else {
-        key = keys.get(row.key_id);
-        if (!key) return broken(`the row is signed with audit key "${row.key_id}", which is not in AUDIT_KEY`);
-        keyIds.add(row.key_id);
-      }
-      const event = {
-        requestId: row.request_id,
-        step: row.step,
-        kind: row.kind,
-        ...(row.actor !== null && { actor: row.actor }),
-        detail: row.detail,
-      };
-      if (auditHash(prevHash, event, row.at.toISOString(), key) !== row.hash)
-        return broken('the row content does not match its hash (it was altered)');
-      prevHash = row.hash;
-      checked += 1;
-    }
-    if (batch.rows.length < batchSize) return { checked, keyIds: [...keyIds], unkeyed, firstBroken: null };
-    afterSeq = batch.rows.at(-1)!.seq;
-  }
+/** The keys rows are signed and verified with (AUDIT_KEY), first key signing. */
+export function auditKeys(): readonly PayloadKey[] {
+  return signingKeys;
 }

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
-import { type AuditRow, auditHash } from '../../store/audit';
+import { auditHash } from '../../store/audit';
+import type { AuditRow } from '../../store/audit-verify';
 import { startUntilRefused } from '../support/start-up';
 import { requiredEnv } from '../support/stack';
 import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
@@ -86,7 +87,11 @@ test(
     assert.equal(clean.ok, true);
     assert.deepEqual(clean.keyIds, ['test-audit-1']);
 
-    const { rows } = await stack.admin.query<AuditRow>('SELECT * FROM audit_events ORDER BY seq');
+    // The request's chain (migration 010): its events and the rows after them in that chain.
+    const { rows } = await stack.admin.query<AuditRow>(
+      'SELECT * FROM audit_events WHERE chain = (SELECT chain FROM audit_events WHERE request_id = $1 LIMIT 1) ORDER BY seq',
+      [id],
+    );
     const target = rows.findIndex((row) => row.request_id === id && row.step === 'submitted');
     const restore = async () => {
       await stack.admin.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');

@@ -621,13 +621,22 @@ describe('the API refuses bad input and starts nothing', () => {
 });
 
 describe('records and history', () => {
-  test('the audit chain links every row to the one before it', async () => {
-    const rows = (await stack.pool.query('SELECT prev_hash, hash FROM audit_events ORDER BY seq')).rows as {
-      prev_hash: string;
-      hash: string;
-    }[];
+  test('each audit chain links every row to the one before it, its first to its genesis', async () => {
+    const heads = await stack.pool.query<{ chain: number; genesis_hash: string }>(
+      'SELECT chain, genesis_hash FROM audit_chain_heads',
+    );
+    const genesis = new Map(heads.rows.map((head) => [head.chain, head.genesis_hash]));
+    const { rows } = await stack.pool.query<{ chain: number; prev_hash: string; hash: string }>(
+      'SELECT chain, prev_hash, hash FROM audit_events WHERE chain IS NOT NULL ORDER BY chain, seq',
+    );
     assert.ok(rows.length > 20);
-    rows.slice(1).forEach((row, index) => assert.equal(row.prev_hash, rows[index]!.hash));
+    assert.ok(new Set(rows.map((row) => row.chain)).size > 1, 'requests are spread over several chains');
+    rows.forEach((row, index) =>
+      assert.equal(
+        row.prev_hash,
+        rows[index - 1]?.chain === row.chain ? rows[index - 1]!.hash : genesis.get(row.chain),
+      ),
+    );
     await assert.rejects(stack.pool.query(`UPDATE audit_events SET kind = 'x'`), /append-only/);
   });
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { newRequestId } from '../../domain/ids';
 import type { Vote } from '../../domain/request';
-import { configureAuditKeys, verifyAuditChain } from '../../store/audit';
+import { configureAuditKeys } from '../../store/audit';
+import { verifyAuditChain } from '../../store/audit-verify';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { getRequest, insertRequest, recordTransition } from '../../store/requests';
@@ -86,9 +87,9 @@ test('a batch is one write; with an API vote the API never recorded, nothing is 
   assert.equal((await verifyAuditChain(pool)).firstBroken, null);
 });
 
-test('concurrent submits and transitions keep one unbroken audit chain', async () => {
-  // Each append takes the chain lock and links to the row committed before it; with a stale
-  // snapshot two rows would link to the same predecessor and the chain would fork.
+test('concurrent submits and transitions keep every audit chain unbroken', async () => {
+  // Each append takes its chain's lock and links to the row committed before it in that chain;
+  // with a stale snapshot two rows would link to the same predecessor and the chain would fork.
   const ids = await Promise.all(Array.from({ length: 40 }, () => newRequest()));
   // Each step twice at once, as an overlapping retry would: one of the pair may lose on the
   // audit log's unique step and roll back, and its retry would then find the step recorded.
@@ -97,7 +98,9 @@ test('concurrent submits and transitions keep one unbroken audit chain', async (
   const pairs = await Promise.all(ids.map((id) => Promise.allSettled([approve(id), approve(id)])));
   assert.ok(pairs.every((pair) => pair.some((write) => write.status === 'fulfilled')));
   for (const id of ids) assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved']);
-  const forks = await pool.query('SELECT prev_hash FROM audit_events GROUP BY prev_hash HAVING count(*) > 1');
+  const forks = await pool.query(
+    'SELECT chain, prev_hash FROM audit_events GROUP BY chain, prev_hash HAVING count(*) > 1',
+  );
   assert.equal(forks.rowCount, 0);
   assert.equal((await verifyAuditChain(pool)).firstBroken, null);
 });

@@ -1,0 +1,139 @@
+// The partitioned audit chains (migration 010) on a real PostgreSQL, in a database of this file's
+// own: an upgrade keeps the original chain and links every new chain to its end, concurrent
+// writers keep every chain whole, and removing rows from the end of a chain no longer goes unseen.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Pool } from 'pg';
+import { auditAppendCall, configureAuditKeys } from '../../store/audit';
+import { verifyAuditChain } from '../../store/audit-verify';
+import { migrate } from '../../store/migrate';
+import { createPool } from '../../store/pool';
+import { databaseUrl, dropDatabase, ensureDatabase } from '../../tools/stack/databases';
+import { requiredEnv, testAuditKeys } from '../support/stack';
+
+const MIGRATIONS = path.join(__dirname, '../../store/migrations');
+const PARTITIONS = '010_partitioned_audit_chains.sql';
+const server = requiredEnv('TEST_DATABASE_URL');
+const database = `audit_chains_${randomBytes(4).toString('hex')}`;
+let pool: Pool;
+
+configureAuditKeys(testAuditKeys);
+
+/** The migrations before the partitioned chains, applied as `migrate` would, so it applies the rest. */
+async function migrateBeforePartitions(): Promise<void> {
+  await pool.query(
+    'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  for (const name of readdirSync(MIGRATIONS)
+    .filter((file) => file.endsWith('.sql') && file < PARTITIONS)
+    .sort()) {
+    await pool.query(readFileSync(path.join(MIGRATIONS, name), 'utf8'));
+    await pool.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
+  }
+}
+
+async function append(requestId: string, step: string): Promise<void> {
+  const { call, values } = auditAppendCall({ requestId, step, kind: step, detail: { step } }, 1);
+  await pool.query(`SELECT ${call}`, values);
+}
+
+before(async () => {
+  await ensureDatabase(server, database);
+  pool = createPool(databaseUrl(server, database), 20);
+  await migrateBeforePartitions();
+});
+
+after(async () => {
+  await pool?.end();
+  await dropDatabase(server, database);
+});
+
+test('an upgrade keeps the original chain and starts every new chain from its last hash', async () => {
+  for (const step of ['submitted', 'status:approved', 'status:succeeded']) await append('req_before', step);
+  const original = await pool.query<{ hash: string; chain: number | null }>(
+    'SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+  );
+  assert.deepEqual(await migrate(pool), [PARTITIONS]);
+
+  for (let request = 0; request < 40; request++)
+    for (const step of ['submitted', 'status:approved']) await append(`req_after_${request}`, step);
+  const chains = await pool.query<{ request_id: string; chains: number[] }>(
+    `SELECT request_id, array_agg(DISTINCT chain) AS chains FROM audit_events WHERE request_id LIKE 'req_after_%' GROUP BY 1`,
+  );
+  assert.ok(
+    chains.rows.every((row) => row.chains.length === 1),
+    "all of a request's events are in one chain",
+  );
+  const used = new Set(chains.rows.map((row) => row.chains[0]));
+  assert.ok(used.size >= 8, `40 requests spread over ${used.size} of 16 chains`);
+  const before = await pool.query('SELECT 1 FROM audit_events WHERE chain IS NULL');
+  assert.equal(before.rowCount, 3, 'rows written before the upgrade stay in the original chain');
+  const genesis = await pool.query<{ genesis_hash: string }>('SELECT DISTINCT genesis_hash FROM audit_chain_heads');
+  assert.deepEqual(
+    genesis.rows.map((row) => row.genesis_hash),
+    [original.rows[0]!.hash],
+  );
+
+  const check = await verifyAuditChain(pool);
+  assert.equal(check.firstBroken, null);
+  assert.equal(check.checked, 83);
+  assert.equal(check.chains, 16);
+  assert.deepEqual(check.keyIds, ['test-audit-1']);
+});
+
+test('sixty-four writers at once leave every chain whole', async () => {
+  await Promise.all(
+    Array.from({ length: 64 }, async (_, writer) => {
+      for (let request = 0; request < 5; request++)
+        for (const step of ['submitted', 'status:pending_approval', 'status:approved'])
+          await append(`req_writer_${writer}_${request}`, step);
+    }),
+  );
+  const check = await verifyAuditChain(pool);
+  assert.equal(check.firstBroken, null);
+  assert.equal(check.checked, 83 + 64 * 5 * 3);
+});
+
+test("rows removed from a chain's end, or a rewritten genesis, do not verify", async () => {
+  const tamper = async (sql: string, params: unknown[] = []) => {
+    await pool.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
+    try {
+      await pool.query(sql, params);
+    } finally {
+      await pool.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
+    }
+  };
+  const last = (
+    await pool.query<{ seq: string; chain: number; row: Record<string, unknown> }>(
+      `SELECT seq, chain, to_jsonb(audit_events) AS row FROM audit_events WHERE chain IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+    )
+  ).rows[0]!;
+  await tamper('DELETE FROM audit_events WHERE seq = $1', [last.seq]);
+  try {
+    const check = await verifyAuditChain(pool);
+    assert.equal(check.firstBroken?.seq, last.seq);
+    assert.match(
+      check.firstBroken?.problem ?? '',
+      new RegExp(`^chain ${last.chain}: .*rows were removed from its end`),
+    );
+  } finally {
+    await tamper('INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1)', [last.row]);
+  }
+  assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'restored');
+
+  const genesis = (
+    await pool.query<{ genesis_hash: string }>('SELECT genesis_hash FROM audit_chain_heads WHERE chain = 3')
+  ).rows[0]!.genesis_hash;
+  await pool.query(`UPDATE audit_chain_heads SET genesis_hash = repeat('0', 64) WHERE chain = 3`);
+  try {
+    assert.match(
+      (await verifyAuditChain(pool)).firstBroken?.problem ?? '',
+      /^chain 3: its genesis is not the last hash of the original chain/,
+    );
+  } finally {
+    await pool.query('UPDATE audit_chain_heads SET genesis_hash = $1 WHERE chain = 3', [genesis]);
+  }
+});
