@@ -46,6 +46,8 @@ const envSchema = z.object({
   CALLBACK_ALLOWED_HOSTS: commaList.transform((hosts) => hosts.map((host) => host.toLowerCase())).optional(),
   PAYLOAD_KEYS: commaList.pipe(payloadKeysSchema).optional(),
   AUDIT_KEY: commaList.pipe(payloadKeysSchema).optional(),
+  /** How often an orchestrator worker signs a checkpoint of the audit chains' heads (with AUDIT_KEY); 0: never. */
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).default(60),
   CODEC_CORS_ORIGINS: commaList
     .pipe(z.array(z.url({ message: 'list origins such as http://localhost:8233' })))
     .transform((origins) => origins.map((origin) => new URL(origin).origin))

@@ -2,6 +2,7 @@
 // partitioned chains after it, every link and every row's content, with the keys in AUDIT_KEY.
 import type { Pool } from 'pg';
 import { auditHash, auditKeys } from './audit';
+import { checkpointHash } from './audit-checkpoints';
 
 // The original chain's first prev_hash (migration 004).
 const GENESIS_HASH = '0'.repeat(64);
@@ -26,6 +27,8 @@ export interface ChainCheck {
   checked: number;
   /** Partitioned chains walked after the original one. */
   chains: number;
+  /** Signed checkpoints checked; the latest one's heads must be rows of their chains. */
+  checkpoints: number;
   /** Key ids that signed the rows checked; rows written without AUDIT_KEY count as `unkeyed`. */
   keyIds: string[];
   unkeyed: number;
@@ -38,8 +41,9 @@ type Broken = NonNullable<ChainCheck['firstBroken']>;
 class Walk {
   checked = 0;
   unkeyed = 0;
+  checkpoints = 0;
   readonly keyIds = new Set<string>();
-  private readonly keys = new Map(auditKeys().map(({ id, key }) => [id, key]));
+  readonly keys = new Map(auditKeys().map(({ id, key }) => [id, key]));
 
   /**
    * @param firstKeyedSeq the first keyed row of the whole log: unkeyed rows are accepted only
@@ -47,7 +51,7 @@ class Walk {
    * after it, an unkeyed row is a rewrite by someone without the key.
    */
   constructor(
-    private readonly pool: Pool,
+    readonly pool: Pool,
     private readonly firstKeyedSeq: bigint | null,
   ) {}
 
@@ -123,6 +127,7 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
   const result = (firstBroken: Broken | null): ChainCheck => ({
     checked: walk.checked,
     chains: heads.rows.length,
+    checkpoints: walk.checkpoints,
     keyIds: [...walk.keyIds],
     unkeyed: walk.unkeyed,
     firstBroken,
@@ -144,5 +149,74 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
     if (walked.lastSeq !== head.seq || walked.last !== head.hash)
       return broken('its head names a row the chain does not end with (rows were removed from its end)');
   }
-  return result(null);
+  const genesis = new Map(heads.rows.map((head) => [String(head.chain), head.genesis_hash]));
+  const checkpoints = await checkCheckpoints(walk, genesis, batchSize);
+  return result(checkpoints ?? null);
+}
+
+interface CheckpointRow {
+  id: string;
+  at: Date;
+  heads: string;
+  prev_hash: string;
+  hash: string;
+  key_id: string;
+}
+
+/**
+ * Walks the signed checkpoints in order (each linked to the one before, each signed with a key in
+ * AUDIT_KEY), then checks that every head the latest one names is still that row of its chain:
+ * rows cut from a chain, or rewritten, before the latest checkpoint do not verify.
+ */
+async function checkCheckpoints(
+  walk: Walk,
+  genesis: Map<string, string>,
+  batchSize: number,
+): Promise<Broken | undefined> {
+  let prevHash = GENESIS_HASH;
+  let afterId = '0';
+  let latest: CheckpointRow | undefined;
+  for (;;) {
+    const batch = await walk.pool.query<CheckpointRow>(
+      'SELECT id, at, heads, prev_hash, hash, key_id FROM audit_checkpoints WHERE id > $1 ORDER BY id LIMIT $2',
+      [afterId, batchSize],
+    );
+    for (const row of batch.rows) {
+      const broken = (problem: string): Broken => ({ seq: '-', requestId: '-', step: `checkpoint ${row.id}`, problem });
+      if (row.prev_hash !== prevHash)
+        return broken('its prev_hash is not the hash of the checkpoint before it (a checkpoint was removed)');
+      const key = walk.keys.get(row.key_id);
+      if (!key) return broken(`it is signed with audit key "${row.key_id}", which is not in AUDIT_KEY`);
+      if (checkpointHash(prevHash, row.at.toISOString(), row.heads, key) !== row.hash)
+        return broken('its content does not match its hash (it was altered)');
+      prevHash = row.hash;
+      latest = row;
+      walk.checkpoints += 1;
+    }
+    if (batch.rows.length < batchSize) break;
+    afterId = batch.rows.at(-1)!.id;
+  }
+  if (!latest) return undefined;
+  for (const line of latest.heads.split('\n')) {
+    const [chain, seq, hash] = line.split(':') as [string, string, string];
+    const broken = (problem: string): Broken => ({
+      seq: seq === '-' ? '-' : seq,
+      requestId: '-',
+      step: `checkpoint ${latest.id}`,
+      problem: `chain ${chain}: ${problem}`,
+    });
+    if (seq === '-') {
+      if (genesis.get(chain) !== hash) return broken('its genesis is not the one the latest checkpoint signed');
+      continue;
+    }
+    const row = await walk.pool.query<{ hash: string }>('SELECT hash FROM audit_events WHERE chain = $1 AND seq = $2', [
+      chain,
+      seq,
+    ]);
+    if (row.rows[0]?.hash !== hash)
+      return broken(
+        `the row the latest checkpoint signed as its head is ${row.rowCount ? 'different' : 'gone'} (rows were cut or rewritten)`,
+      );
+  }
+  return undefined;
 }

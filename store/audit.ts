@@ -36,7 +36,7 @@ export function auditHash(prevHash: string, event: AuditEvent, at: string, key?:
 }
 
 /** HMAC's inner and outer padded keys (RFC 2104), so PostgreSQL can compute it with sha256() alone. */
-function hmacPads(key: Buffer): [Buffer, Buffer] {
+export function hmacPads(key: Buffer): [Buffer, Buffer] {
   const block = Buffer.alloc(HMAC_BLOCK_BYTES);
   (key.length > HMAC_BLOCK_BYTES ? createHash('sha256').update(key).digest() : key).copy(block);
   return [Buffer.from(block.map((byte) => byte ^ 0x36)), Buffer.from(block.map((byte) => byte ^ 0x5c))];

@@ -6,6 +6,7 @@ import { loadWebhooks } from '../config/webhooks';
 import { loadPrincipals, refuseDemoTokens } from '../config/principals';
 import { loadTargets } from '../config/targets';
 import { configureAuditKeys } from '../store/audit';
+import { checkpointEvery } from '../store/audit-checkpoints';
 import { createPool } from '../store/pool';
 import { createGateMetrics } from '../telemetry/gate-metrics';
 import { serveMetrics } from '../telemetry/metrics-server';
@@ -51,8 +52,13 @@ async function main(): Promise<void> {
   const pool = createPool(settings.DATABASE_URL);
   const connection = await NativeConnection.connect(connectOptions(settings.temporal));
   const workers = await createWorkers({ settings, connection, pool, metrics, ...(tracing && { tracing }), ...files });
+  const stopCheckpoints =
+    settings.WORKER_ROLE === 'executor'
+      ? () => undefined
+      : checkpointEvery(pool, settings.AUDIT_CHECKPOINT_SECONDS, (line) => console.log(line));
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before returning.
   await Promise.all(workers.map((worker) => worker.run()));
+  stopCheckpoints();
   await connection.close();
   await pool.end();
   await metricsServer?.close();

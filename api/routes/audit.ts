@@ -9,6 +9,7 @@ const chainCheck = z.object({
   ok: z.boolean(),
   checked: z.number(),
   chains: z.number(),
+  checkpoints: z.number(),
   keyIds: z.array(z.string()),
   unkeyed: z.number(),
   firstBroken: z.object({ seq: z.string(), requestId: z.string(), step: z.string(), problem: z.string() }).nullable(),

@@ -1,6 +1,7 @@
-// The partitioned audit chains (migration 010) on a real PostgreSQL, in a database of this file's
-// own: an upgrade keeps the original chain and links every new chain to its end, concurrent
-// writers keep every chain whole, and removing rows from the end of a chain no longer goes unseen.
+// The partitioned audit chains (migration 010) and their signed checkpoints (011) on a real
+// PostgreSQL, in a database of this file's own: an upgrade keeps the original chain and links every
+// new chain to its end, concurrent writers keep every chain whole, and rows cut from a chain's end
+// are seen, even with its head moved back, once a checkpoint signed it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Pool } from 'pg';
 import { auditAppendCall, configureAuditKeys } from '../../store/audit';
+import { writeAuditCheckpoint } from '../../store/audit-checkpoints';
 import { verifyAuditChain } from '../../store/audit-verify';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
@@ -56,7 +58,7 @@ test('an upgrade keeps the original chain and starts every new chain from its la
   const original = await pool.query<{ hash: string; chain: number | null }>(
     'SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1',
   );
-  assert.deepEqual(await migrate(pool), [PARTITIONS]);
+  assert.deepEqual(await migrate(pool), [PARTITIONS, '011_audit_checkpoints.sql']);
 
   for (let request = 0; request < 40; request++)
     for (const step of ['submitted', 'status:approved']) await append(`req_after_${request}`, step);
@@ -136,4 +138,101 @@ test("rows removed from a chain's end, or a rewritten genesis, do not verify", a
   } finally {
     await pool.query('UPDATE audit_chain_heads SET genesis_hash = $1 WHERE chain = 3', [genesis]);
   }
+});
+
+test('a signed checkpoint catches a cut with the head moved back, and is itself tamper-evident', async () => {
+  const tamper = async (table: string, sql: string, params: unknown[] = []) => {
+    await pool.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+    try {
+      await pool.query(sql, params);
+    } finally {
+      await pool.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+    }
+  };
+  const first = await writeAuditCheckpoint(pool);
+  await append('req_between_checkpoints', 'submitted');
+  const second = await writeAuditCheckpoint(pool);
+  assert.ok(first && second && BigInt(second.id) > BigInt(first.id));
+  const clean = await verifyAuditChain(pool);
+  assert.equal(clean.firstBroken, null);
+  assert.equal(clean.checkpoints, 2);
+
+  // Cut the newest row of a chain and move its head back to the row before: the chains alone verify.
+  const last = (
+    await pool.query<{ seq: string; chain: number; prev_hash: string; row: Record<string, unknown> }>(
+      `SELECT seq, chain, prev_hash, to_jsonb(audit_events) AS row FROM audit_events WHERE request_id = 'req_between_checkpoints'`,
+    )
+  ).rows[0]!;
+  const head = (
+    await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE chain = $1', [
+      last.chain,
+    ])
+  ).rows[0]!;
+  const before = (
+    await pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_events WHERE chain = $1 AND seq < $2', [
+      last.chain,
+      last.seq,
+    ])
+  ).rows[0]!;
+  await tamper('audit_events', 'DELETE FROM audit_events WHERE seq = $1', [last.seq]);
+  await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
+    last.chain,
+    before.seq,
+    last.prev_hash,
+  ]);
+  try {
+    const cut = await verifyAuditChain(pool);
+    assert.equal(cut.firstBroken?.step, `checkpoint ${second.id}`);
+    assert.match(
+      cut.firstBroken?.problem ?? '',
+      new RegExp(`^chain ${last.chain}: the row the latest checkpoint signed as its head is gone`),
+    );
+  } finally {
+    await tamper(
+      'audit_events',
+      'INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1)',
+      [last.row],
+    );
+    await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
+      last.chain,
+      head.seq,
+      head.hash,
+    ]);
+  }
+  assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'restored');
+
+  // An altered checkpoint, and a removed one.
+  const kept = (await pool.query<{ heads: string }>('SELECT heads FROM audit_checkpoints WHERE id = $1', [first.id]))
+    .rows[0]!;
+  await tamper('audit_checkpoints', 'UPDATE audit_checkpoints SET heads = $2 WHERE id = $1', [
+    first.id,
+    `${kept.heads}\n`,
+  ]);
+  try {
+    const altered = await verifyAuditChain(pool);
+    assert.deepEqual(
+      [altered.firstBroken?.step, altered.firstBroken?.problem],
+      [`checkpoint ${first.id}`, 'its content does not match its hash (it was altered)'],
+    );
+  } finally {
+    await tamper('audit_checkpoints', 'UPDATE audit_checkpoints SET heads = $2 WHERE id = $1', [first.id, kept.heads]);
+  }
+  const removed = (
+    await pool.query<{ row: Record<string, unknown> }>(
+      'SELECT to_jsonb(audit_checkpoints) AS row FROM audit_checkpoints WHERE id = $1',
+      [first.id],
+    )
+  ).rows[0]!;
+  await tamper('audit_checkpoints', 'DELETE FROM audit_checkpoints WHERE id = $1', [first.id]);
+  try {
+    assert.match((await verifyAuditChain(pool)).firstBroken?.problem ?? '', /not the hash of the checkpoint before it/);
+  } finally {
+    await tamper(
+      'audit_checkpoints',
+      'INSERT INTO audit_checkpoints SELECT * FROM jsonb_populate_record(NULL::audit_checkpoints, $1)',
+      [removed.row],
+    );
+  }
+  assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'restored');
+  await assert.rejects(pool.query('DELETE FROM audit_checkpoints'), /append-only/);
 });

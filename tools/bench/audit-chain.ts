@@ -35,10 +35,7 @@ async function main(): Promise<void> {
             // A request's events, as its workflow writes them: a few steps of one request id.
             const requestId = `req_bench_${request++}`;
             for (const step of ['submitted', 'status:pending_approval', 'status:approved']) {
-              const { call, values } = auditAppendCall(
-                { requestId, step, kind: step, detail: { bench: true } },
-                1,
-              );
+              const { call, values } = auditAppendCall({ requestId, step, kind: step, detail: { bench: true } }, 1);
               const started = performance.now();
               await pool.query(`SELECT ${call}`, values);
               latencies.push(performance.now() - started);

@@ -15,6 +15,7 @@ import { loadPrincipals } from '../../config/principals';
 import { loadTargets } from '../../config/targets';
 import { migrate } from '../../store/migrate';
 import { configureAuditKeys } from '../../store/audit';
+import { checkpointEvery } from '../../store/audit-checkpoints';
 import { createPool } from '../../store/pool';
 import { createWorkers } from '../../worker/create-workers';
 import {
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
     for (const worker of workers) worker.shutdown();
     await Promise.all(running);
   });
+  const stopCheckpoints = checkpointEvery(pool, full.AUDIT_CHECKPOINT_SECONDS, (line) => logs.write(`${line}\n`));
+  onStop(async () => stopCheckpoints());
 
   const clientConnection = await Connection.connect({ ...connectOptions(settings.temporal), address: temporalAddress });
   onStop(() => clientConnection.close());
