@@ -37,46 +37,46 @@ CREATE FUNCTION audit_chain_of(p_request_id text) RETURNS smallint LANGUAGE sql 
   SELECT (get_byte(sha256(convert_to(p_request_id, 'UTF8')), 0) % 16)::smallint
 $$;
 
--- Appends to the request's chain: lock its head, link to it, move it. `p_hash` computes the row's
--- hash from the previous one (plain SHA-256 or HMAC-SHA256, as in migrations 004 and 005).
-CREATE OR REPLACE FUNCTION append_audit_event(
-  p_request_id text, p_step text, p_kind text, p_actor text, p_detail jsonb, p_at timestamptz,
-  p_body bytea
-) RETURNS bigint LANGUAGE plpgsql VOLATILE
--- CREATE OR REPLACE resets these, so they are repeated from migration 006.
-SECURITY DEFINER SET search_path = public, pg_catalog AS $$
-DECLARE
-  v_chain smallint := audit_chain_of(p_request_id);
-  v_prev text;
-  v_hash text;
-  appended bigint;
-BEGIN
-  SELECT hash INTO v_prev FROM audit_chain_heads WHERE chain = v_chain FOR UPDATE;
-  v_hash := encode(sha256(convert_to(v_prev || E'\n', 'UTF8') || p_body), 'hex');
-  INSERT INTO audit_events (request_id, step, kind, actor, detail, at, prev_hash, hash, chain)
-  VALUES (p_request_id, p_step, p_kind, p_actor, p_detail, p_at, v_prev, v_hash, v_chain)
-  RETURNING seq INTO appended;
-  UPDATE audit_chain_heads SET seq = appended, hash = v_hash WHERE chain = v_chain;
-  RETURN appended;
-END $$;
-
-CREATE OR REPLACE FUNCTION append_keyed_audit_event(
+-- Appends to the request's chain: lock its head, link to it, move it. The row's hash is SHA-256
+-- over the previous hash, a newline and the body, or with a key's padded forms HMAC-SHA256 (as in
+-- migrations 004 and 005). Called only by the two functions below, which run as the audit owner.
+CREATE FUNCTION append_to_audit_chain(
   p_request_id text, p_step text, p_kind text, p_actor text, p_detail jsonb, p_at timestamptz,
   p_body bytea, p_key_id text, p_inner_pad bytea, p_outer_pad bytea
-) RETURNS bigint LANGUAGE plpgsql VOLATILE
--- CREATE OR REPLACE resets these, so they are repeated from migration 006.
-SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+) RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_chain smallint := audit_chain_of(p_request_id);
   v_prev text;
+  v_hashed bytea;
   v_hash text;
   appended bigint;
 BEGIN
   SELECT hash INTO v_prev FROM audit_chain_heads WHERE chain = v_chain FOR UPDATE;
-  v_hash := encode(sha256(p_outer_pad || sha256(p_inner_pad || convert_to(v_prev || E'\n', 'UTF8') || p_body)), 'hex');
+  v_hashed := convert_to(v_prev || E'\n', 'UTF8') || p_body;
+  v_hash := encode(CASE WHEN p_key_id IS NULL THEN sha256(v_hashed)
+                        ELSE sha256(p_outer_pad || sha256(p_inner_pad || v_hashed)) END, 'hex');
   INSERT INTO audit_events (request_id, step, kind, actor, detail, at, prev_hash, hash, key_id, chain)
   VALUES (p_request_id, p_step, p_kind, p_actor, p_detail, p_at, v_prev, v_hash, p_key_id, v_chain)
   RETURNING seq INTO appended;
   UPDATE audit_chain_heads SET seq = appended, hash = v_hash WHERE chain = v_chain;
   RETURN appended;
 END $$;
+ALTER FUNCTION append_to_audit_chain(text, text, text, text, jsonb, timestamptz, bytea, text, bytea, bytea)
+  OWNER TO approval_gate_audit_owner;
+REVOKE ALL ON FUNCTION append_to_audit_chain(text, text, text, text, jsonb, timestamptz, bytea, text, bytea, bytea)
+  FROM PUBLIC;
+
+-- CREATE OR REPLACE resets SECURITY DEFINER and the search path, so they are repeated from migration 006.
+CREATE OR REPLACE FUNCTION append_audit_event(
+  p_request_id text, p_step text, p_kind text, p_actor text, p_detail jsonb, p_at timestamptz,
+  p_body bytea
+) RETURNS bigint LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+  SELECT append_to_audit_chain(p_request_id, p_step, p_kind, p_actor, p_detail, p_at, p_body, NULL, NULL, NULL)
+$$;
+
+CREATE OR REPLACE FUNCTION append_keyed_audit_event(
+  p_request_id text, p_step text, p_kind text, p_actor text, p_detail jsonb, p_at timestamptz,
+  p_body bytea, p_key_id text, p_inner_pad bytea, p_outer_pad bytea
+) RETURNS bigint LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+  SELECT append_to_audit_chain(p_request_id, p_step, p_kind, p_actor, p_detail, p_at, p_body, p_key_id, p_inner_pad, p_outer_pad)
+$$;
