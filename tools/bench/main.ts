@@ -6,6 +6,8 @@
 // layers (typed client, MCP over HTTP and stdio) next to a bare REST call. `-- --backtest` runs only
 // scenario 8, `policy backtest` over a large recorded history next to reading its pages alone;
 // `-- --preview` only scenario 9, what the impact preview adds between submit and pending_approval.
+// `-- --cluster` runs on cluster mode's Temporal server (PostgreSQL persistence, mTLS) instead of
+// the dev server: the same pairs, on the server production runs.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +44,7 @@ const agentsOnly = process.argv.includes('--agents');
 const backtestOnly = process.argv.includes('--backtest');
 const BACKTEST_ROWS = quick ? 20_000 : 200_000;
 const previewOnly = process.argv.includes('--preview');
+const onCluster = process.argv.includes('--cluster');
 const PREVIEWED = quick ? 100 : 300;
 const AGENT_READS = quick ? 100 : 200;
 const AGENT_RUNS = quick ? 50 : 100;
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
     return;
   }
-  const h = await Harness.create(scratch);
+  const h = await Harness.create(scratch, { temporal: onCluster ? 'cluster' : 'dev' });
   try {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
     if (agentsOnly) return await agentLayersOnly(h);
@@ -171,13 +174,17 @@ async function main(): Promise<void> {
     );
     const { levels, roundsAt32 } = await pairedThroughput(
       {
-        roles: new Map([[baseline.pid, 'worker']]),
+        roles: new Map([
+          [baseline.pid, 'worker'],
+          [h.temporalServerPid, 'temporal server'],
+        ]),
         run: (concurrency, total) => baselineThroughput(h, baseline.taskQueue, concurrency, total),
       },
       {
         roles: new Map([
           [worker.child.pid, 'worker'],
           [api.child.pid, 'api'],
+          [h.temporalServerPid, 'temporal server'],
         ]),
         run: (concurrency, total) => gateThroughput(api, concurrency, total),
       },
@@ -370,7 +377,7 @@ async function main(): Promise<void> {
     };
     writeFileSync(
       jsonFile,
-      `${JSON.stringify({ date: new Date().toISOString(), commit, quick, machine, figures, targets }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), commit, quick, temporal: onCluster ? 'cluster' : 'dev', machine, figures, targets }, null, 2)}\n`,
     );
     console.log(`\nwrote ${jsonFile}`);
   } finally {

@@ -137,6 +137,8 @@ function exited(child: ChildProcess): Promise<void> {
 interface TemporalProcess {
   stop(): Promise<void>;
   kill(): Promise<void>;
+  /** Known for a cluster's server, whose process is named `server`; the dev server is found by its name. */
+  readonly pid?: number | undefined;
 }
 
 interface TemporalBackend {
@@ -176,7 +178,13 @@ async function clusterTemporal(scratch: string, postgresUrl: string): Promise<Te
     namespace: 'default',
     historyShards: 8,
   });
-  const restartable = { stop: () => cluster.stop(), kill: () => cluster.kill() };
+  const restartable = {
+    stop: () => cluster.stop(),
+    kill: () => cluster.kill(),
+    get pid() {
+      return cluster.pid;
+    },
+  };
   return {
     temporal: restartable,
     temporalStart: async () => {
@@ -473,6 +481,11 @@ export class Harness {
       wrongFinal: count((outcome) => statuses.has(outcome.id) && !outcome.expected.includes(statuses.get(outcome.id)!)),
       note,
     };
+  }
+
+  /** The cluster server's pid (its process is named `server`); undefined for the dev server. */
+  get temporalServerPid(): number | undefined {
+    return this.temporal.pid;
   }
 
   async stopTemporal(how: 'kill' | 'stop'): Promise<void> {

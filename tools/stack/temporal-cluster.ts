@@ -52,6 +52,8 @@ export interface TemporalCluster {
   clientEnv: Record<string, string>;
   /** Prometheus metrics of the server. */
   metricsUrl: string;
+  /** The server process now running (the benchmark counts its CPU). */
+  readonly pid: number | undefined;
   /** SIGKILL the server (a crash), then `start()` again. */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -304,6 +306,9 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
       TEMPORAL_TLS_CLIENT_CERT_PATH: ca.clientCert,
       TEMPORAL_TLS_CLIENT_KEY_PATH: ca.clientKey,
       TEMPORAL_TLS_SERVER_NAME: 'localhost',
+    },
+    get pid() {
+      return server.pid;
     },
     kill,
     start: async () => {
