@@ -7,7 +7,8 @@
 // scenario 8, `policy backtest` over a large recorded history next to reading its pages alone;
 // `-- --preview` only scenario 9, what the impact preview adds between submit and pending_approval.
 // `-- --cluster` runs on cluster mode's Temporal server (PostgreSQL persistence, mTLS) instead of
-// the dev server: the same pairs, on the server production runs.
+// the dev server: the same pairs, on the server production runs. `-- --capacity N` holds N requests
+// pending and measures memory, list and search latency and restart to ready (scenario 10).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,7 @@ import { policyDecisions } from './policy';
 import { agentLayerLatency, describeLayers } from './agent-layers';
 import { backtestSpeed, describeBacktest } from './backtest';
 import { describePreview, previewLatency } from './impact-preview';
+import { describeHeld, holdPending } from './capacity';
 import { latency, round } from './stats';
 import { Harness } from '../harness/process-harness';
 
@@ -45,6 +47,7 @@ const backtestOnly = process.argv.includes('--backtest');
 const BACKTEST_ROWS = quick ? 20_000 : 200_000;
 const previewOnly = process.argv.includes('--preview');
 const onCluster = process.argv.includes('--cluster');
+const capacity = argument('--capacity');
 const PREVIEWED = quick ? 100 : 300;
 const AGENT_READS = quick ? 100 : 200;
 const AGENT_RUNS = quick ? 50 : 100;
@@ -158,6 +161,15 @@ async function main(): Promise<void> {
   try {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
     if (agentsOnly) return await agentLayersOnly(h);
+    if (capacity) {
+      log(`10. ${capacity} requests held pending: memory, list and search, restart to ready`);
+      const held = await holdPending(h, Number(capacity));
+      for (const line of describeHeld(held)) console.log(line);
+      // Only where asked: the default file holds the full run's figures.
+      const asked = argument('--json');
+      if (asked) writeFileSync(asked, `${JSON.stringify({ date: new Date().toISOString(), held }, null, 2)}\n`);
+      return;
+    }
     if (previewOnly) {
       log(`9. impact preview: ${PREVIEWED} writes that need approval, submit → pending_approval`);
       for (const line of describePreview(await previewLatency(h, PREVIEWED))) console.log(line);

@@ -1,0 +1,98 @@
+// Scenario 10 (`-- --capacity N`): N requests waiting for approval at once, held (not drained), and
+// what an operator feels at that size: the processes' memory, a reviewer's list of pending
+// requests, a Temporal visibility search over them, and how long a restarted worker and a
+// restarted API take to serve again. For docs/capacity.md.
+import { AGENT_TOKEN, REVIEWERS, type Harness, rssMiB, sleep, submitBody } from '../harness/process-harness';
+import { WORKER_ENV, submits } from './gate';
+import { type Latency, latency, round } from './stats';
+
+export interface HeldPending {
+  pending: number;
+  submitToAllPendingSeconds: number;
+  rssMiB: { worker: number; api: number };
+  /** GET /v1/requests?status=pending_approval&limit=50 as a reviewer, ms. */
+  listMs: Latency;
+  /** Temporal visibility: count and the first page of GateStatus = 'pending_approval', ms. */
+  searchCountMs: Latency;
+  searchPageMs: Latency;
+  /** SIGTERM → a new worker serves a new allowed read to its end, s. */
+  workerReadySeconds: number;
+  /** SIGTERM → a new API answers its first list, s. */
+  apiReadySeconds: number;
+}
+
+async function timed(times: number, call: () => Promise<unknown>): Promise<Latency> {
+  const samples: number[] = [];
+  for (let index = 0; index < times; index++) {
+    const started = performance.now();
+    await call();
+    samples.push(performance.now() - started);
+  }
+  return latency(samples);
+}
+
+export async function holdPending(h: Harness, pending: number): Promise<HeldPending> {
+  const queues = h.queues(`capacity-${pending}`);
+  let worker = await h.startWorker(queues, 'all', WORKER_ENV);
+  let api = await h.startApi(queues);
+  const submitted = Date.now();
+  const { ids } = await submits(api, 32, pending);
+  await h.waitForStatuses(ids, ['pending_approval'], 3_600_000);
+  const submitToAllPendingSeconds = round((Date.now() - submitted) / 1000);
+  await sleep(2_000);
+  const rss = { worker: round(rssMiB(worker)), api: round(rssMiB(api)) };
+
+  const reviewer = REVIEWERS[0]!.token;
+  const listMs = await timed(30, async () => {
+    const answer = await api.call('GET', '/v1/requests?status=pending_approval&limit=50', reviewer);
+    if (answer.status !== 200) throw new Error(`list answered ${answer.status}`);
+  });
+  const query = `GateStatus = 'pending_approval'`;
+  const searchCountMs = await timed(10, () => h.client.workflow.count(query));
+  const searchPageMs = await timed(10, async () => {
+    // The first page only, as a console shows it.
+    for await (const first of h.client.workflow.list({ query, pageSize: 50 })) return first;
+  });
+
+  let restarted = Date.now();
+  await worker.stop();
+  worker = await h.startWorker(queues, 'all', WORKER_ENV);
+  const read = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, READ);
+  if (read.status !== 202) throw new Error(`the read after the restart answered ${read.status}`);
+  for (;;) {
+    const { body } = await api.call<{ status: string }>('GET', `/v1/requests/${read.body.id}?wait=30`, AGENT_TOKEN);
+    if (body.status === 'succeeded') break;
+    if (!['evaluating', 'approved', 'executing'].includes(body.status))
+      throw new Error(`the read ended ${body.status}`);
+  }
+  const workerReadySeconds = round((Date.now() - restarted) / 1000);
+
+  restarted = Date.now();
+  await api.stop();
+  api = await h.startApi(queues);
+  const answer = await api.call('GET', '/v1/requests?status=pending_approval&limit=50', reviewer);
+  if (answer.status !== 200) throw new Error(`list after the restart answered ${answer.status}`);
+  const apiReadySeconds = round((Date.now() - restarted) / 1000);
+  await h.stopProcesses();
+  return {
+    pending,
+    submitToAllPendingSeconds,
+    rssMiB: rss,
+    listMs,
+    searchCountMs,
+    searchPageMs,
+    workerReadySeconds,
+    apiReadySeconds,
+  };
+}
+
+const READ = submitBody('capacity-read', 'capacity read', 'SELECT 1');
+
+export function describeHeld(held: HeldPending): string[] {
+  const both = (figure: Latency) => `${figure.p50}/${figure.p99} ms`;
+  return [
+    `${held.pending} pending: all pending in ${held.submitToAllPendingSeconds} s; worker RSS ${held.rssMiB.worker} MiB, API RSS ${held.rssMiB.api} MiB`,
+    `  reviewer's list (50, pending) p50/p99 ${both(held.listMs)}; Temporal search: count ${both(held.searchCountMs)}, first page of 50 ${both(held.searchPageMs)}`,
+    `  restart to ready: worker ${held.workerReadySeconds} s (a new read succeeded), API ${held.apiReadySeconds} s (its first list answered)`,
+  ];
+}
