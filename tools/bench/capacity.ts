@@ -15,6 +15,8 @@ export interface HeldPending {
   /** Temporal visibility: count and the first page of GateStatus = 'pending_approval', ms. */
   searchCountMs: Latency;
   searchPageMs: Latency;
+  /** Disk per pending request: the gate's database and Temporal's persistence, bytes. */
+  bytesPerRequest: { gate: number; temporal: number };
   /** SIGTERM → a new worker serves a new allowed read to its end, s. */
   workerReadySeconds: number;
   /** SIGTERM → a new API answers its first list, s. */
@@ -35,12 +37,18 @@ export async function holdPending(h: Harness, pending: number): Promise<HeldPend
   const queues = h.queues(`capacity-${pending}`);
   let worker = await h.startWorker(queues, 'all', WORKER_ENV);
   let api = await h.startApi(queues);
+  const storedBefore = await h.storageBytes();
   const submitted = Date.now();
   const { ids } = await submits(api, 32, pending);
   await h.waitForStatuses(ids, ['pending_approval'], 3_600_000);
   const submitToAllPendingSeconds = round((Date.now() - submitted) / 1000);
   await sleep(2_000);
   const rss = { worker: round(rssMiB(worker)), api: round(rssMiB(api)) };
+  const storedAfter = await h.storageBytes();
+  const bytesPerRequest = {
+    gate: Math.round((storedAfter.gate - storedBefore.gate) / pending),
+    temporal: Math.round((storedAfter.temporal - storedBefore.temporal) / pending),
+  };
 
   const reviewer = REVIEWERS[0]!.token;
   const listMs = await timed(30, async () => {
@@ -78,6 +86,7 @@ export async function holdPending(h: Harness, pending: number): Promise<HeldPend
     pending,
     submitToAllPendingSeconds,
     rssMiB: rss,
+    bytesPerRequest,
     listMs,
     searchCountMs,
     searchPageMs,
@@ -92,6 +101,7 @@ export function describeHeld(held: HeldPending): string[] {
   const both = (figure: Latency) => `${figure.p50}/${figure.p99} ms`;
   return [
     `${held.pending} pending: all pending in ${held.submitToAllPendingSeconds} s; worker RSS ${held.rssMiB.worker} MiB, API RSS ${held.rssMiB.api} MiB`,
+    `  on disk per pending request: gate database ${held.bytesPerRequest.gate} B, Temporal persistence ${held.bytesPerRequest.temporal} B`,
     `  reviewer's list (50, pending) p50/p99 ${both(held.listMs)}; Temporal search: count ${both(held.searchCountMs)}, first page of 50 ${both(held.searchPageMs)}`,
     `  restart to ready: worker ${held.workerReadySeconds} s (a new read succeeded), API ${held.apiReadySeconds} s (its first list answered)`,
   ];

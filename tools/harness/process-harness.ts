@@ -3,7 +3,7 @@
 // separate processes that can be killed, restarted and measured.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -481,6 +481,17 @@ export class Harness {
       wrongFinal: count((outcome) => statuses.has(outcome.id) && !outcome.expected.includes(statuses.get(outcome.id)!)),
       note,
     };
+  }
+
+  /** What the gate's database and Temporal's persistence take on disk now, in bytes. */
+  async storageBytes(): Promise<{ gate: number; temporal: number }> {
+    const size = async (database: string) =>
+      Number((await this.pool.query<{ n: string }>('SELECT pg_database_size($1) AS n', [database])).rows[0]!.n);
+    const sqlite = path.join(this.scratch, 'temporal.sqlite');
+    const temporal = existsSync(sqlite)
+      ? ['', '-wal', '-shm'].reduce((sum, end) => sum + (existsSync(sqlite + end) ? statSync(sqlite + end).size : 0), 0)
+      : (await size('temporal')) + (await size('temporal_visibility'));
+    return { gate: await size('gate'), temporal };
   }
 
   /** The cluster server's pid (its process is named `server`); undefined for the dev server. */
