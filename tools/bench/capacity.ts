@@ -2,8 +2,8 @@
 // what an operator feels at that size: the processes' memory, a reviewer's list of pending
 // requests, a Temporal visibility search over them, and how long a restarted worker and a
 // restarted API take to serve again. For docs/capacity.md.
-import { AGENT_TOKEN, REVIEWERS, type Harness, rssMiB, sleep, submitBody } from '../harness/process-harness';
-import { WORKER_ENV, submits } from './gate';
+import { REVIEWERS, type Harness, rssMiB, sleep } from '../harness/process-harness';
+import { READ, WORKER_ENV, awaitFinal, submit, submits } from './gate';
 import { type Latency, latency, round } from './stats';
 
 export interface HeldPending {
@@ -65,14 +65,8 @@ export async function holdPending(h: Harness, pending: number): Promise<HeldPend
   let restarted = Date.now();
   await worker.stop();
   worker = await h.startWorker(queues, 'all', WORKER_ENV);
-  const read = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, READ);
-  if (read.status !== 202) throw new Error(`the read after the restart answered ${read.status}`);
-  for (;;) {
-    const { body } = await api.call<{ status: string }>('GET', `/v1/requests/${read.body.id}?wait=30`, AGENT_TOKEN);
-    if (body.status === 'succeeded') break;
-    if (!['evaluating', 'approved', 'executing'].includes(body.status))
-      throw new Error(`the read ended ${body.status}`);
-  }
+  const status = await awaitFinal(api, await submit(api, READ));
+  if (status !== 'succeeded') throw new Error(`the read after the restart ended ${status}`);
   const workerReadySeconds = round((Date.now() - restarted) / 1000);
 
   restarted = Date.now();
@@ -94,8 +88,6 @@ export async function holdPending(h: Harness, pending: number): Promise<HeldPend
     apiReadySeconds,
   };
 }
-
-const READ = submitBody('capacity-read', 'capacity read', 'SELECT 1');
 
 export function describeHeld(held: HeldPending): string[] {
   const both = (figure: Latency) => `${figure.p50}/${figure.p99} ms`;

@@ -17,17 +17,18 @@ import { latency, round } from './stats';
 /** The worker runs as docker-compose runs it: a bounded V8 heap (see README, Configuration). */
 export const WORKER_ENV = { NODE_OPTIONS: '--max-old-space-size=512' };
 
-const READ = submitBody('bench-read', 'bench read', 'SELECT 1');
+/** An allowed `SELECT 1`: what "serving again" is measured with. */
+export const READ = submitBody('bench-read', 'bench read', 'SELECT 1');
 const write = (n: number) => submitBody(`bench-${n}`, 'bench write');
 
-async function submit(api: ApiProcess, body: unknown): Promise<string> {
+export async function submit(api: ApiProcess, body: unknown): Promise<string> {
   const response = await api.call<{ id: string }>('POST', '/v1/requests', AGENT_TOKEN, body);
   if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body.id;
 }
 
 /** What an agent does: long-poll until the request is final. */
-async function awaitFinal(api: ApiProcess, id: string): Promise<string> {
+export async function awaitFinal(api: ApiProcess, id: string): Promise<string> {
   for (;;) {
     const { body } = await api.call<{ status: RequestStatus }>('GET', `/v1/requests/${id}?wait=30`, AGENT_TOKEN);
     if (isTerminal(body.status)) return body.status;
