@@ -13,7 +13,8 @@ const MAY_IMPORT = {
   policy: ['domain', 'config'],
   temporal: ['domain', 'config'],
   connectors: ['domain', 'config', 'policy'],
-  notifications: ['domain', 'config', 'temporal'],
+  // Notifications show a command as its connector describes it (connectors/registry.ts).
+  notifications: ['domain', 'config', 'policy', 'connectors', 'temporal'],
   store: ['domain', 'config', 'temporal'],
   workflows: ['domain', 'temporal'],
   activities: ['domain', 'config', 'policy', 'connectors', 'notifications', 'store', 'temporal', 'telemetry'],

@@ -1,12 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { previewImpact } from '../connectors/postgres/impact-preview';
-import { type RowBound, runSql } from '../connectors/postgres/run-sql';
-import { analyseSql } from '../connectors/postgres/sql-facts';
-import { TargetSessions } from '../connectors/postgres/target-sessions';
+import type { RowBound } from '../connectors/connector';
+import { targetRunners } from '../connectors/runners';
 import { unavailableImpact } from '../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
-import type { PostgresTarget } from '../config/targets';
+import type { Target } from '../config/targets';
 import {
   type ExecutionRecord,
   claimExecution,
@@ -22,7 +20,7 @@ export interface ExecutorDependencies {
   /** The gate's own database, for the execution ledger. */
   pool: Pool;
   /** Target connection details with credentials: only this worker holds them. */
-  targets: Map<string, PostgresTarget>;
+  targets: Map<string, Target>;
   executorId: string;
   metrics: GateMetrics;
 }
@@ -50,7 +48,7 @@ function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
   };
 }
 
-/** The recorded command's text matches what the executor was handed. */
+/** The recorded command matches what the executor was handed. */
 const sameCommand = (recorded: ApprovedCommand, request: PrivilegedRequest) =>
   recorded.connector === request.connector &&
   recorded.target === request.target &&
@@ -95,7 +93,7 @@ export function createExecutorActivities({
   executorId,
   metrics,
 }: ExecutorDependencies): ExecutorActivities {
-  const sessions = new TargetSessions();
+  const runners = targetRunners();
   // Whoever schedules on this queue chooses the input: a label names configured targets only.
   const labelOf = (target: string) => (targets.has(target) ? target : 'unconfigured');
   const repeated = (target: string, outcome: ExecutionOutcome) => {
@@ -118,9 +116,13 @@ export function createExecutorActivities({
       const target = targets.get(request.target);
       if (!target)
         return refused(request.target, `unknown target "${request.target}": it is not configured on this executor`);
-      // Re-derived here rather than trusted from the input: READ ONLY and masking depend on it.
-      const analysis = analyseSql(request.command.sql);
-      if (!analysis.ok) return refused(request.target, `the SQL does not parse: ${analysis.message}`);
+      if (target.connector !== request.connector)
+        return refused(
+          request.target,
+          `target "${request.target}" takes ${target.connector} commands, not ${request.connector}`,
+        );
+      const prepared = runners.prepare(target, request.command, checked.bound);
+      if (!prepared.ok) return refused(request.target, prepared.error);
 
       const context = Context.current();
       const claim = await claimExecution(pool, request.id, executorId, context.info.attempt);
@@ -129,9 +131,7 @@ export function createExecutorActivities({
       const elapsed = stopwatch();
       const ran = (outcome: 'succeeded' | 'failed') => metrics.executionFinished(request.target, outcome, elapsed());
       try {
-        const result = await whileHeartbeating(() =>
-          runSql(sessions, target, request.command.sql, analysis, checked.bound),
-        );
+        const result = await whileHeartbeating(() => prepared.run());
         ran('succeeded');
         await finishExecution(pool, request.id, { status: 'succeeded', result });
         return { status: 'succeeded', result };
@@ -150,10 +150,11 @@ export function createExecutorActivities({
       if (!recorded || !sameCommand(recorded, request) || recorded.status !== 'evaluating')
         return unavailableImpact(`request ${request.id} is not a recorded request being evaluated with this command`);
       const target = targets.get(request.target);
-      if (!target) return unavailableImpact(`target "${request.target}" is not configured on this executor`);
-      const analysis = analyseSql(request.command.sql);
-      if (!analysis.ok) return unavailableImpact(`the SQL does not parse: ${analysis.message}`);
-      return whileHeartbeating(() => previewImpact(sessions, target, analysis));
+      if (!target || target.connector !== request.connector)
+        return unavailableImpact(
+          `target "${request.target}" is not configured on this executor for ${request.connector}`,
+        );
+      return whileHeartbeating(() => runners.previewImpact(target, request.command));
     },
   };
 }

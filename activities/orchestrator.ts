@@ -6,7 +6,7 @@ import { findExecution } from '../store/executions';
 import { type AppliedTransition, recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { claimGrantUse, endGrant } from '../store/grants';
-import { fingerprintOf } from '../connectors/postgres/sql-facts';
+import { fingerprintCommand } from '../connectors/registry';
 import { findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote, recordTransitions } from '../store/votes';
 import type { OrchestratorActivities, RecordedTransition, Transition } from '../temporal/contract';
 import { stopwatch } from '../telemetry/gate-metrics';
@@ -66,12 +66,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async claimGrant(request, rule) {
-      // Policy decided on this SQL, so it parses.
+      // Policy decided on this command, so its connector can read it.
       const shape = {
         agent: request.agent,
         target: request.target,
         rule,
-        fingerprint: fingerprintOf(request.command.sql),
+        fingerprint: fingerprintCommand(request),
       };
       return (await claimGrantUse(pool, shape, request.id)) ?? null;
     },

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
-import { prepareSqlParser } from '../connectors/postgres/sql-facts';
+import { prepareConnectors } from '../connectors/registry';
 import { createLinkSigner } from '../notifications/links';
 import { type Settings, publicUrl } from '../config/env';
 import type { PrincipalDirectory } from '../config/principals';
@@ -65,7 +65,7 @@ export async function buildApp({
   metrics,
   traced = false,
 }: AppDependencies): Promise<FastifyInstance> {
-  await prepareSqlParser(); // submit refuses SQL that does not parse, with the parser's message
+  await prepareConnectors(); // submit refuses SQL that does not parse, with the parser's message
   // For explaining decisions without submitting (the workers decide with their own copy).
   const policy = loadPolicy(settings.POLICY_FILE);
   const oidc = settings.OIDC_ISSUER

@@ -2,6 +2,7 @@
 import escapeHtml from 'escape-html';
 import type { RequestRecord } from '../domain/request-record';
 import type { LinkClaims } from '../notifications/links';
+import { describeCommand } from '../connectors/registry';
 
 // The token is in the URL: no referrer may carry it away, no cache may keep it, no frame may wrap it.
 export const PAGE_HEADERS = {
@@ -42,7 +43,7 @@ ${field('Policy rule', request.policy?.rule ?? 'unknown')}
 ${field('Risk', request.policy?.risk ?? 'not set')}
 ${approval ? field('Stage', `${approval.stage} of ${approval.stageCount}, deadline ${approval.deadline}`) : ''}
 </dl>
-<p><strong>Command</strong></p><pre>${escapeHtml(request.command.sql)}</pre>
+<p><strong>Command</strong></p><pre>${escapeHtml(describeCommand(request))}</pre>
 <form method="post"><button type="submit">${verb} as ${escapeHtml(claims.reviewer)}</button></form>
 <p>Nothing is decided until you press the button.</p>`,
   );

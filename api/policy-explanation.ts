@@ -1,7 +1,7 @@
 // The policy's answer for a command nobody submitted: `POST /v1/policy/explain`, the MCP tool
 // `explain_policy` and the one-line summary per target all read it from here.
 import { formatDurationMs } from '../domain/duration';
-import type { PolicyDecision } from '../domain/request';
+import type { Connector, PolicyDecision } from '../domain/request';
 import { type PolicyQuestion, explainDecision } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import type { PolicyExplanation } from './schemas';
@@ -28,7 +28,7 @@ export function describeEffect(decision: Pick<PolicyDecision, 'effect' | 'reason
   return `needs approval by ${stages.join(', then ')}`;
 }
 
-/** Commands that stand for what an agent typically does on a postgres target. */
+/** Commands that stand for what an agent typically does on a SQL target (PostgreSQL and MySQL read them alike). */
 const PROBES = [
   { what: 'reads', sql: 'SELECT 1' },
   { what: 'writes', sql: 'UPDATE gate_probe SET value = 1 WHERE id = 1' },
@@ -40,11 +40,7 @@ const PROBES = [
  * agent, in one line. It is the policy's own answer for those commands; a specific command may
  * match another rule (explain_policy answers for that command).
  */
-export function summarizeTarget(
-  policy: Policy,
-  target: { name: string; connector: 'postgres' },
-  agent: string,
-): string {
+export function summarizeTarget(policy: Policy, target: { name: string; connector: Connector }, agent: string): string {
   return PROBES.map(({ what, sql }) => {
     const { decision } = explainDecision(policy, {
       agent,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from '../domain/ids';
 import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
+import { sqlCommandSchema } from '../domain/command-shapes';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
@@ -19,7 +20,8 @@ export const submitBody = z
   .object({
     connector: z.enum(CONNECTORS),
     target: name,
-    command: z.object({ sql: storableText().min(1).max(100_000) }).strict(),
+    /** Its shape is the connector's (connectors/registry.ts); checked after the connector is known. */
+    command: sqlCommandSchema,
     reason: storableText().trim().min(1, 'say why the command must run').max(2000),
     metadata: z
       .record(storableText().min(1).max(64), storableText().max(1000))
@@ -119,6 +121,7 @@ export type TimelineEntry = z.infer<typeof timeline>['events'][number];
 export const API_ERROR_CODES = [
   'invalid_request',
   'invalid_sql',
+  'invalid_command',
   'invalid_cursor',
   'unknown_target',
   'bad_request',
@@ -176,7 +179,7 @@ const stageView = z.object({
 
 export const policyExplanation = z.object({
   decision: policyView.extend({ stages: z.array(stageView) }),
-  /** What the connector extracted (for postgres, the `sql.*` facts); null when the command does not parse. */
+  /** What the connector extracted, by namespace (`sql` for postgres and mysql); null when it cannot read the command. */
   facts: z.record(z.string(), z.unknown()).nullable(),
 });
 export type PolicyExplanation = z.infer<typeof policyExplanation>;

@@ -3,7 +3,7 @@
 // of uses and time, within the caps the deciding rule sets. The workflow of each later request
 // takes a use (store/grants.ts); a durable timer expires the grant.
 import type { Pool } from 'pg';
-import { fingerprintOf } from '../connectors/postgres/sql-facts';
+import { fingerprintCommand } from '../connectors/registry';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { newGrantId } from '../domain/ids';
 import type { RequestRecord } from '../domain/request-record';
@@ -47,7 +47,7 @@ export async function createGrant(
     agent: request.agent,
     target: request.target,
     rule: request.policy!.rule,
-    fingerprint: fingerprintOf(request.command.sql),
+    fingerprint: fingerprintCommand(request),
     exampleSql: request.command.sql,
     maxUses: asked.uses,
     forMs,

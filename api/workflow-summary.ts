@@ -2,6 +2,7 @@
 // static summary (one line in the workflow list) and details (markdown on its page). Both are
 // payloads like any other, so PAYLOAD_KEYS encrypts them and the UI decodes them with the codec.
 import type { PrivilegedRequest } from '../domain/request';
+import { describeCommand } from '../connectors/registry';
 
 const SUMMARY_COMMAND_CHARS = 120;
 
@@ -21,7 +22,7 @@ const cut = (text: string, length: number) => (text.length <= length ? text : `$
  */
 export function workflowSummary(request: PrivilegedRequest): { staticSummary: string; staticDetails: string } {
   return {
-    staticSummary: `${request.agent} on ${request.target}: ${literal(cut(oneLine(request.command.sql), SUMMARY_COMMAND_CHARS))}`,
+    staticSummary: `${request.agent} on ${request.target}: ${literal(cut(oneLine(describeCommand(request)), SUMMARY_COMMAND_CHARS))}`,
     staticDetails: [
       `**Agent:** ${request.agent}  `,
       `**Target:** ${request.target} (${request.connector})  `,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/duration';
+import { CONNECTORS } from '../domain/request';
 import { ConfigurationError } from './env';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
@@ -31,22 +32,44 @@ const postgresTargetSchema = z
   })
   .strict();
 
+const mysqlTargetSchema = z
+  .object({
+    connector: z.literal('mysql'),
+    url: z.string().regex(/^(mysql|mariadb):\/\//, 'url must be a mysql:// connection string'),
+    maxRows: z.number().int().min(1).max(100_000).default(100),
+    statementTimeout: z.string().default('30s'),
+    mask: maskSchema.default({ columns: [], patterns: [] }),
+  })
+  .strict();
+
+const targetSchema = z.discriminatedUnion('connector', [postgresTargetSchema, mysqlTargetSchema]);
+
 const targetsFileSchema = z
-  .object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), postgresTargetSchema) })
+  .object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), targetSchema) })
   .strict();
 
 export type MaskRules = z.infer<typeof maskSchema>;
 
-export interface PostgresTarget {
+/** What every target has, whatever its connector. */
+interface TargetBase {
   name: string;
-  connector: 'postgres';
   /** Holds the credential: read by the executor only, never logged or returned. */
   url: string;
   maxRows: number;
   statementTimeoutMs: number;
   mask: MaskRules;
+}
+
+export interface PostgresTarget extends TargetBase {
+  connector: 'postgres';
   preview: { dryRun: boolean; lockTimeoutMs: number; statementTimeoutMs: number };
 }
+
+export interface MysqlTarget extends TargetBase {
+  connector: 'mysql';
+}
+
+export type Target = PostgresTarget | MysqlTarget;
 
 function durationSetting(file: string, name: string, setting: string, text: string): number {
   const ms = parseDurationMs(text);
@@ -56,17 +79,24 @@ function durationSetting(file: string, name: string, setting: string, text: stri
 }
 
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
-export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, PostgresTarget> {
+export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, Target> {
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
-  const targets = new Map<string, PostgresTarget>();
+  const targets = new Map<string, Target>();
   for (const [name, target] of Object.entries(value.targets)) {
-    targets.set(name, {
+    const base = {
       name,
-      connector: target.connector,
       url: target.url,
       maxRows: target.maxRows,
       statementTimeoutMs: durationSetting(file, name, 'statementTimeout', target.statementTimeout),
       mask: target.mask,
+    };
+    if (target.connector === 'mysql') {
+      targets.set(name, { ...base, connector: 'mysql' });
+      continue;
+    }
+    targets.set(name, {
+      ...base,
+      connector: 'postgres',
       preview: {
         dryRun: target.preview.dryRun,
         lockTimeoutMs: durationSetting(file, name, 'preview.lockTimeout', target.preview.lockTimeout),
@@ -80,11 +110,11 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
 /** A target as agents and reviewers may know it: its name and connector, never its connection details. */
 export interface TargetEntry {
   name: string;
-  connector: PostgresTarget['connector'];
+  connector: Target['connector'];
 }
 
 const catalogueFileSchema = z.object({
-  targets: z.record(z.string(), z.looseObject({ connector: postgresTargetSchema.shape.connector })),
+  targets: z.record(z.string(), z.looseObject({ connector: z.enum(CONNECTORS) })),
 });
 
 /**

@@ -1,31 +1,31 @@
-import { analyseSql } from './postgres/sql-facts';
 import type { PolicyDecision, PrivilegedRequest } from '../domain/request';
 import type { Policy, PolicyInput, RuleMiss } from '../policy/policy';
-import type { ImpactFacts, SqlFacts } from '../policy/facts';
+import type { ConnectorFacts, ImpactFacts } from '../policy/facts';
+import { connectorFor } from './registry';
 
 /**
- * What the policy sees for a request: the request's fields and the SQL facts from the parser.
- * SQL that does not parse gets a deny decision instead (nothing to judge it by).
+ * What the policy sees for a request: the request's fields and its connector's facts from the
+ * parser. A command its connector cannot read gets a deny decision instead (nothing to judge it by).
  */
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
   policy: Pick<Policy, 'version' | 'safeFunctions'>,
 ): { ok: true; input: PolicyInput } | { ok: false; decision: PolicyDecision } {
-  const analysis = analyseSql(request.command.sql, { safeFunctions: policy.safeFunctions });
+  const analysis = connectorFor(request.connector).analyse(request.command, { safeFunctions: policy.safeFunctions });
   if (!analysis.ok) {
     return {
       ok: false,
       decision: {
         effect: 'deny',
-        rule: 'unparsable-sql',
-        reason: 'the SQL does not parse',
-        explanation: `the PostgreSQL parser refused the SQL at position ${analysis.position}: ${analysis.message}`,
+        rule: analysis.rule,
+        reason: analysis.reason,
+        explanation: `the ${request.connector} connector cannot read the command: ${analysis.reason}: ${analysis.detail}`,
         version: policy.version,
       },
     };
   }
   const { id, agent, connector, target, reason, metadata } = request;
-  return { ok: true, input: { request: { id, agent, connector, target, reason, metadata }, sql: analysis.facts } };
+  return { ok: true, input: { request: { id, agent, connector, target, reason, metadata }, ...analysis.facts } };
 }
 
 /** A request as someone asking "what would the policy decide?" describes it (no id yet). */
@@ -47,9 +47,14 @@ export function explainDecision(
   policy: Policy,
   question: PolicyQuestion,
   impact?: ImpactFacts,
-): { decision: PolicyDecision; facts: SqlFacts | undefined; misses: RuleMiss[] } {
+): { decision: PolicyDecision; facts: ConnectorFacts | undefined; misses: RuleMiss[] } {
   const prepared = policyInputFor({ id: 'req_policy_explain', ...question }, policy);
   if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] };
   const input = impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input;
-  return { ...policy.explain(input), facts: prepared.input.sql };
+  return { ...policy.explain(input), facts: factsOf(prepared.input) };
+}
+
+/** The connector's facts of a policy input, by namespace (`sql`, ...), without the request or the impact. */
+export function factsOf(input: PolicyInput): ConnectorFacts {
+  return { ...(input.sql && { sql: input.sql }) };
 }

@@ -43,12 +43,17 @@ export function hasReached(status: RequestStatus, until: WaitUntil): boolean {
   return status !== 'evaluating';
 }
 
-export const CONNECTORS = ['postgres'] as const;
+/** The kinds of target the gate can run commands on (connectors/registry.ts holds each one's rules). */
+export const CONNECTORS = ['postgres', 'mysql'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
-export interface PostgresCommand {
+/** A command for a SQL connector (postgres, mysql): one statement or a batch. */
+export interface SqlCommand {
   sql: string;
 }
+
+/** What a request asks to run; its shape is its connector's (checked at submit). */
+export type Command = SqlCommand;
 
 /** What an agent asked for; the workflow's input. Holds no credential. */
 export interface PrivilegedRequest {
@@ -56,7 +61,7 @@ export interface PrivilegedRequest {
   agent: string;
   connector: Connector;
   target: string;
-  command: PostgresCommand;
+  command: Command;
   reason: string;
   metadata: Record<string, string>;
   /** Where the agent wants to hear the final outcome (POSTed once the request ends). */
@@ -134,13 +139,14 @@ export interface Vote {
   groups?: string[];
 }
 
-export interface PostgresResult {
+/** What a command returned, masked and capped by the executor. */
+export interface CommandResult {
   rowCount: number;
   rows: Record<string, unknown>[];
   truncated: boolean;
 }
 
 export type ExecutionOutcome =
-  | { status: 'succeeded'; result: PostgresResult }
+  | { status: 'succeeded'; result: CommandResult }
   | { status: 'failed'; error: string }
   | { status: 'outcome_unknown'; error: string };

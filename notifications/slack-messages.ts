@@ -4,6 +4,7 @@
 import type { RequestRecord } from '../domain/request-record';
 import { formatDurationMs } from '../domain/duration';
 import { clip, slackEscape } from './webhook-bodies';
+import { describeCommand } from '../connectors/registry';
 
 const STATUS_WORDS: Record<RequestRecord['status'], string> = {
   evaluating: 'Being evaluated',
@@ -49,7 +50,7 @@ export function slackOutcomeBody(request: RequestRecord) {
       },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(request.command.sql)}\`\`\``, 3000) },
+        text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(describeCommand(request))}\`\`\``, 3000) },
       },
       ...(votes.length + result.length > 0
         ? [{ type: 'section', text: { type: 'mrkdwn', text: clip([...votes, ...result].join('\n'), 3000) } }]

@@ -3,6 +3,8 @@
 import { formatDurationMs } from '../domain/duration';
 import { type ImpactPreview, describeImpact } from '../domain/impact';
 import type { ReviewerEvent, ReviewerNotice } from '../temporal/contract';
+import type { Command, Connector } from '../domain/request';
+import { describeCommand } from '../connectors/registry';
 
 export interface ReviewerLinks {
   reviewer: string;
@@ -16,9 +18,9 @@ export interface ReviewerMessage {
   request: {
     id: string;
     agent: string;
-    connector: string;
+    connector: Connector;
     target: string;
-    command: { sql: string };
+    command: Command;
     reason: string;
     url: string;
   };
@@ -125,7 +127,7 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${slackEscape(request.reason)}`, 3000) } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(request.command.sql)}\`\`\``, 3000) },
+      text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(describeCommand(request))}\`\`\``, 3000) },
     },
   ];
   if (message.links.length > 0) {

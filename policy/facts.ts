@@ -30,3 +30,12 @@ export interface ImpactFacts {
   /** A statement scans a large table sequentially. */
   seqScan: boolean;
 }
+
+/**
+ * A command's facts, namespaced by the connector that read it: `sql` for postgres and mysql. A
+ * condition on a namespace the request's connector does not fill sees its neutral value (nothing
+ * read-only, no kinds, no tables), so it fails closed.
+ */
+export interface ConnectorFacts {
+  sql?: SqlFacts;
+}

@@ -3,14 +3,13 @@ import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../config/env';
 import { parseYamlText, readConfigFile } from '../config/yaml-file';
-import type { ImpactFacts, SqlFacts } from './facts';
+import type { ConnectorFacts, ImpactFacts, SqlFacts } from './facts';
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 
-/** Everything a condition can see; `sql` is present for the postgres connector. */
-export interface PolicyInput {
+/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql). */
+export interface PolicyInput extends ConnectorFacts {
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata'>;
-  sql?: SqlFacts;
   /** The executor's impact preview; in the first pass (before any preview) `available` is false. */
   impact?: ImpactFacts;
 }

@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
 import { auditAppendCall } from './audit';
-import type { PostgresResult } from '../domain/request';
+import type { CommandResult } from '../domain/request';
 
 export interface ExecutionRecord {
   status: 'claimed' | 'succeeded' | 'failed';
-  result: PostgresResult | null;
+  result: CommandResult | null;
   error: string | null;
 }
 
@@ -32,7 +32,7 @@ export async function claimExecution(
 export async function finishExecution(
   pool: Pool,
   requestId: string,
-  outcome: { status: 'succeeded'; result: PostgresResult } | { status: 'failed'; error: string },
+  outcome: { status: 'succeeded'; result: CommandResult } | { status: 'failed'; error: string },
 ): Promise<void> {
   await pool.query(
     `UPDATE executions SET status = $2, result = $3, error = $4, finished_at = now() WHERE request_id = $1 AND status = 'claimed'`,

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { prepareSqlParser } from '../connectors/postgres/sql-facts';
+import { prepareConnectors } from '../connectors/registry';
 import { CONNECTORS, type PolicyDecision, RISKS } from '../domain/request';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { type Policy, loadPolicy } from '../policy/policy';
@@ -122,8 +122,10 @@ function check(args: string[]): number {
     `version:   ${decision.version}`,
     'facts:',
     ...(facts
-      ? Object.entries(facts).map(([key, value]) => `  sql.${key} = ${show(value)}`)
-      : ['  (none: the SQL does not parse)']),
+      ? Object.entries(facts).flatMap(([namespace, values]) =>
+          Object.entries(values as object).map(([key, value]) => `  ${namespace}.${key} = ${show(value)}`),
+        )
+      : ['  (none: the connector cannot read the command)']),
     ...Object.entries(parsed.data.impact ?? { available: false }).map(
       ([key, value]) => `  impact.${key} = ${show(value)}`,
     ),
@@ -221,7 +223,7 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  await prepareSqlParser();
+  await prepareConnectors();
   if (command === 'check') return check(rest);
   if (command === 'test') return runTests(rest);
   if (command === 'backtest') return runBacktest(rest);

@@ -1,5 +1,6 @@
 // `npm test`: one Temporal dev server and (without DATABASE_URL) one embedded PostgreSQL for the
-// whole run, fresh databases, the workflows bundled once, then node's test runner over test/.
+// whole run, fresh databases (and one on the MySQL/MariaDB server, TEST_MYSQL_ADMIN_URL), the
+// workflows bundled once, then node's test runner over test/.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { failureConverterPath } from '../temporal/data-converter';
 import { databaseUrl, dropDatabase, withClient } from './stack/databases';
 import { startDevServer } from './stack/dev-server';
 import { EmbeddedPostgresUnreachable, startEmbeddedPostgres } from './stack/embedded-postgres';
+import { DEFAULT_MYSQL_ADMIN_URL, createMysqlTarget } from './stack/mysql-target';
 import { freePort } from './stack/ports';
 import { findOrBuildTemporalCli } from './stack/temporal-cli';
 
@@ -82,6 +84,10 @@ async function main(): Promise<number> {
     targetUrl.username = targetRole;
     targetUrl.password = targetPassword;
 
+    const mysqlAdminUrl = process.env.TEST_MYSQL_ADMIN_URL ?? DEFAULT_MYSQL_ADMIN_URL;
+    const mysqlTarget = await createMysqlTarget(mysqlAdminUrl);
+    cleanups.push(() => mysqlTarget.drop());
+
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
     const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath });
     writeFileSync(bundlePath, code);
@@ -101,6 +107,10 @@ async function main(): Promise<number> {
           TEST_DATABASE_URL: databaseUrl(serverUrl, gateDb),
           TEST_TARGET_DATABASE_URL: targetUrl.toString(),
           TEST_TARGET_PASSWORD: targetPassword,
+          TEST_MYSQL_ADMIN_URL: mysqlAdminUrl,
+          TEST_MYSQL_URL: mysqlTarget.url,
+          TEST_MYSQL_PASSWORD: mysqlTarget.password,
+          TEST_MYSQL_DATABASE: mysqlTarget.database,
           TEST_SCRATCH_DIR: scratch,
           WORKFLOW_BUNDLE_PATH: bundlePath,
           TEMPORAL_CLI_PATH: binary,

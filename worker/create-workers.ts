@@ -9,13 +9,13 @@ import type { Pool } from 'pg';
 import { createExecutorActivities } from '../activities/executor';
 import { createOrchestratorActivities } from '../activities/orchestrator';
 import { dataConverter } from '../temporal/data-converter';
-import { prepareSqlParser } from '../connectors/postgres/sql-facts';
+import { prepareConnectors } from '../connectors/registry';
 import { createLinkSigner } from '../notifications/links';
 import type { Policy } from '../policy/policy';
 import { type Settings, publicUrl } from '../config/env';
 import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
-import type { PostgresTarget } from '../config/targets';
+import type { Target } from '../config/targets';
 import { type GateMetrics, createGateMetrics } from '../telemetry/gate-metrics';
 import { type Tracing, WORKFLOW_TRACING_MODULE } from '../telemetry/tracing';
 
@@ -29,7 +29,7 @@ export interface WorkerDependencies {
   /** Orchestrator role: where reviewers hear about requests (NOTIFICATIONS_FILE). */
   webhooks?: Webhook[];
   /** Needed by the executor role: the credentials live here only. */
-  targets?: Map<string, PostgresTarget>;
+  targets?: Map<string, Target>;
   /** Where the activities count what they do; the process serves it on METRICS_PORT. */
   metrics?: GateMetrics;
   /** Set when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is: workflows and activities join the caller's trace. */
@@ -64,7 +64,7 @@ function orchestratorTracing(tracing: Tracing | undefined): Pick<WorkerOptions, 
 export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]> {
   const { settings, connection, pool } = deps;
   const metrics = deps.metrics ?? createGateMetrics({ defaultMetrics: false });
-  await prepareSqlParser();
+  await prepareConnectors();
   const workers: Worker[] = [];
   const converter = dataConverter(settings.PAYLOAD_KEYS);
   if (settings.WORKER_ROLE !== 'executor') {

@@ -8,6 +8,7 @@ import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
 import type { RequestView, TimelineEntry } from '../schemas';
 import type { PolicyExplanation } from '../schemas';
+import { describeCommand } from '../../connectors/registry';
 
 hljs.registerLanguage('sql', sql);
 
@@ -73,12 +74,13 @@ const STATUS_CLASS: Partial<Record<RequestView['status'], string>> = {
 const statusBadge = (status: RequestView['status']) =>
   `<span class="status ${STATUS_CLASS[status] ?? ''}" data-status="${e(status)}">${e(status.replace('_', ' '))}</span>`;
 
+const cut = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length)}…`);
 const deadline = (iso: string) => `<time datetime="${e(iso)}" data-countdown>${e(iso)}</time>`;
 
 function row(view: RequestView): string {
   return `<tr><td><a href="/inbox/requests/${e(view.id)}">${e(view.id)}</a></td><td>${statusBadge(view.status)}</td>
 <td>${e(view.agent)}</td><td>${e(view.target)}</td><td>${e(view.policy?.risk ?? '')}</td>
-<td><code>${e(view.command.sql.slice(0, 80))}${view.command.sql.length > 80 ? '…' : ''}</code></td>
+<td><code>${e(cut(describeCommand(view), 80))}</code></td>
 <td>${view.status === 'pending_approval' && view.approval ? deadline(view.approval.deadline) : e(view.updatedAt)}</td></tr>`;
 }
 
@@ -149,7 +151,7 @@ function sampleOf(sample: NonNullable<RequestView['impact']>['statements'][numbe
 export function requestPage(model: RequestPageModel, user: PageUser): string {
   const { view, timeline, explanation, cannotDecide, flash } = model;
   const approval = view.approval;
-  const highlighted = hljs.highlight(view.command.sql, { language: 'sql', ignoreIllegals: true }).value;
+  const highlighted = hljs.highlight(describeCommand(view), { language: 'sql', ignoreIllegals: true }).value;
   const dl = (pairs: [string, string][]) =>
     `<dl>${pairs.map(([label, value]) => `<dt>${e(label)}</dt><dd>${value}</dd>`).join('')}</dl>`;
   const votes =

@@ -6,8 +6,9 @@ import { checkCallbackUrl } from '../callback-url';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { type PrivilegedRequest, hasReached } from '../../domain/request';
 import { type RequestRecord, privilegedRequestOf } from '../../domain/request-record';
-import { analyseSql } from '../../connectors/postgres/sql-facts';
+import { readableCommand } from '../readable-command';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
+import { canonicalJson } from '../../store/canonical-json';
 import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { KnownTargets } from '../known-targets';
@@ -59,7 +60,7 @@ function sameCommand(existing: RequestRecord, request: PrivilegedRequest): boole
   return (
     existing.connector === request.connector &&
     existing.target === request.target &&
-    existing.command.sql === request.command.sql &&
+    canonicalJson(existing.command) === canonicalJson(request.command) &&
     existing.callbackUrl === (request.callbackUrl ?? null)
   );
 }
@@ -115,21 +116,14 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const key = request.headers['idempotency-key'];
       const body = request.body;
       targets.check(body.connector, body.target);
-      const analysis = analyseSql(body.command.sql);
-      if (!analysis.ok) {
-        throw new HttpError(
-          400,
-          'invalid_sql',
-          `the SQL does not parse: ${analysis.message} (at character ${analysis.position + 1})`,
-        );
-      }
+      const command = readableCommand(body.connector, body.command);
       if (body.callbackUrl) await checkCallbackUrl(body.callbackUrl, callbackHosts);
       const privileged: PrivilegedRequest = {
         id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
         agent: principal.id,
         connector: body.connector,
         target: body.target,
-        command: { sql: body.command.sql },
+        command,
         reason: body.reason,
         metadata: body.metadata ?? {},
         ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),

@@ -13,7 +13,7 @@ import {
   type StatementImpact,
   unavailableImpact,
 } from '../../domain/impact';
-import { maskQuotedValues, parseMaskedColumns } from './mask';
+import { maskQuotedValues, parseMaskedColumns } from '../mask';
 import { fieldSources, maskRows } from './result-masking';
 import { scrubCredential } from './run-sql';
 import type { SqlAnalysis } from './sql-facts';

@@ -1,6 +1,6 @@
 import type { FieldDef, PoolClient } from 'pg';
 import type { MaskRules } from '../../config/targets';
-import { type ColumnSource, MASKED, type MaskedColumn, isMaskedSource, maskValue } from './mask';
+import { type ColumnSource, MASKED, type MaskedColumn, isMaskedSource, maskValue } from '../mask';
 
 /** Each session's view of its database's tables: table OID → column number → source. */
 const catalogues = new WeakMap<PoolClient, Map<number, Map<number, ColumnSource>>>();

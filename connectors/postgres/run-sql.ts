@@ -1,10 +1,11 @@
 import { Client, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
-import type { PostgresResult } from '../../domain/request';
+import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
-import { maskQuotedValues, maskText, parseMaskedColumns, refersToMaskedData } from './mask';
+import { maskQuotedValues, maskText, parseMaskedColumns, refersToMaskedData } from '../mask';
 import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
+import type { RowBound } from '../connector';
 
 export class SqlExecutionError extends Error {
   override name = 'SqlExecutionError';
@@ -63,12 +64,6 @@ async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget,
   }
 }
 
-/** What the approval bounds: rows any statement may affect, and per statement what its dry run counted. */
-export interface RowBound {
-  maxRows?: number;
-  previewRows?: (number | null)[];
-}
-
 /** Why a statement's affected rows break the bound, or undefined. */
 function exceeded(results: QueryArrayResult[], bound: RowBound): string | undefined {
   for (const [index, result] of results.entries()) {
@@ -93,7 +88,7 @@ export async function runSql(
   sql: string,
   analysis: SqlAnalysis,
   bound: RowBound = {},
-): Promise<PostgresResult> {
+): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
   const touchesMasked =
     refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);

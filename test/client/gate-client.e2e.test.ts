@@ -212,7 +212,7 @@ describe('asking before submitting', () => {
       write.decision.stages.map((stage) => [stage.groups, stage.quorum, stage.timeout]),
       [[['dba'], 1, '1h']],
     );
-    assert.deepEqual(write.facts?.kinds, ['update']);
+    assert.deepEqual((write.facts?.sql as { kinds: string[] } | undefined)?.kinds, ['update'], 'facts by namespace');
     const unparsable = await agent.explain(command('SELEC'));
     assert.equal(unparsable.decision.effect, 'deny');
     assert.equal(unparsable.facts, null);

@@ -7,7 +7,7 @@ import {
   maskValue,
   parseMaskedColumns,
   refersToMaskedData,
-} from '../../connectors/postgres/mask';
+} from '../../connectors/mask';
 import { maskRows } from '../../connectors/postgres/result-masking';
 import { scrubCredential } from '../../connectors/postgres/run-sql';
 import type { PostgresTarget } from '../../config/targets';

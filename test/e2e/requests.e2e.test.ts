@@ -484,6 +484,11 @@ describe('the API refuses bad input and starts nothing', () => {
       ],
       [
         'unknown connector',
+        call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'x', { connector: 'oracle' })),
+        400,
+      ],
+      [
+        'a connector the target does not take',
         call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 1', 'x', { connector: 'mysql' })),
         400,
       ],

@@ -27,6 +27,27 @@ describe('npm run policy', () => {
     );
   });
 
+  test('check reads a mysql command with the MySQL parser and shows its facts by namespace', () => {
+    const request = JSON.stringify({
+      connector: 'mysql',
+      target: 'shop-db',
+      sql: 'SELECT SLEEP(5), owner FROM accounts',
+    });
+    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', request);
+    assert.equal(code, 0);
+    assert.match(stdout, /^ {2}sql\.unsafeFunctions = \["sleep"\]$/m);
+    assert.match(stdout, /^ {2}sql\.readOnly = false$/m);
+    const unreadable = policyCli(
+      'check',
+      '--policy',
+      'config/policy.yaml',
+      '--request',
+      JSON.stringify({ connector: 'mysql', target: 'shop-db', sql: 'SELECT * FROM accounts LOCK IN SHARE MODE' }),
+    );
+    assert.match(unreadable.stdout, /^rule: {6}unparsable-sql$/m);
+    assert.match(unreadable.stdout, /^ {2}\(none: the connector cannot read the command\)$/m);
+  });
+
   test('check --json gives the same decision as data', () => {
     const { code, stdout } = policyCli(
       'check',
@@ -37,9 +58,12 @@ describe('npm run policy', () => {
       '--json',
     );
     assert.equal(code, 0);
-    const result = JSON.parse(stdout) as { decision: { effect: string; rule: string }; facts: { kinds: string[] } };
+    const result = JSON.parse(stdout) as {
+      decision: { effect: string; rule: string };
+      facts: { sql: { kinds: string[] } };
+    };
     assert.deepEqual(
-      [result.decision.effect, result.decision.rule, result.facts.kinds],
+      [result.decision.effect, result.decision.rule, result.facts.sql.kinds],
       ['deny', 'never-drop-or-truncate', ['drop']],
     );
   });

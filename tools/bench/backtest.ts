@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { prepareSqlParser } from '../../connectors/postgres/sql-facts';
+import { prepareConnectors } from '../../connectors/registry';
 import { loadPolicy } from '../../policy/policy';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
@@ -85,7 +85,7 @@ export async function backtestSpeed(scratch: string, rows: number): Promise<Back
       for await (const page of recordedRequestPages(pool, since, PAGE_SIZE)) read += page.length;
       const readPerSecond = read / ((performance.now() - started) / 1000);
 
-      await prepareSqlParser();
+      await prepareConnectors();
       const policyFile = path.join(scratch, 'new-policy.yaml');
       writeFileSync(policyFile, NEW_POLICY);
       started = performance.now();

@@ -1,7 +1,7 @@
 // Scenario 6: policy decisions in this process (one core): SQL facts from the PostgreSQL parser,
 // then the CEL rules of the demo policy, as evaluatePolicy does for every request.
 import path from 'node:path';
-import { prepareSqlParser } from '../../connectors/postgres/sql-facts';
+import { prepareConnectors } from '../../connectors/registry';
 import { loadPolicy } from '../../policy/policy';
 import { policyInputFor } from '../../connectors/policy-input';
 import { latency, round } from './stats';
@@ -49,7 +49,7 @@ function measure(sqls: string[], seconds: number) {
 }
 
 export async function policyDecisions(seconds = 3) {
-  await prepareSqlParser();
+  await prepareConnectors();
   measure(SINGLE, 0.5); // warm-up: JIT and the parser's WASM
   return { singleStatement: measure(SINGLE, seconds), migration50: measure([MIGRATION], seconds) };
 }

@@ -1,10 +1,11 @@
-// Masking inside the executor, before a result leaves it. A configured column is masked by where
-// an output value came from (the table and column PostgreSQL names for each result field), not by
-// the output's name, so an alias does not unmask it. An output computed from an expression has no
-// source column: it is masked whole when the batch refers to a masked column, to a whole row of a
-// table that may hold one, or calls something that may read data the parser cannot follow (SQL
-// given as text, a function that is not built in).
-import type { MaskRules } from '../../config/targets';
+// Masking inside the executor, before a result leaves it (every SQL connector). A configured column
+// is masked by where an output value came from (the table and column the database names for each
+// result field: PostgreSQL's table OID, MySQL's orgTable and orgName), not by the output's name,
+// so an alias does not unmask it. An output computed from an expression has no source column: it
+// is masked whole when the batch refers to a masked column, to a whole row of a table that may
+// hold one, or calls something that may read data the parser cannot follow (SQL given as text, a
+// function that is not built in).
+import type { MaskRules } from '../config/targets';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // 13-19 digits, optionally grouped by spaces or dashes; confirmed with the Luhn check below.

@@ -1,0 +1,64 @@
+// The contract every connector implements, in two halves:
+// - `CommandConnector` reads a command: its shape, its policy facts, how reviewers see it. The
+//   API, the orchestrator and the tools use it; it holds no credential and opens no connection.
+// - `CommandRunner` runs an approved command on a target: only the executor worker loads it, with
+//   the targets' credentials, and masks what it returns before it leaves the process.
+// connectors/registry.ts and connectors/runners.ts list the implementations.
+import type { z } from 'zod';
+import type { Command, CommandResult, Connector } from '../domain/request';
+import type { ImpactPreview } from '../domain/impact';
+import type { ConnectorFacts } from '../policy/facts';
+import type { Target } from '../config/targets';
+
+export interface AnalysisOptions {
+  /** Calls the policy declares free of side effects (`safeFunctions`), as the connector's parser names them. */
+  safeFunctions?: ReadonlySet<string>;
+}
+
+/** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */
+export interface UnreadableCommand {
+  ok: false;
+  /** The API's error code: `invalid_sql` for SQL a parser refused, `invalid_command` for the rest. */
+  code: 'invalid_sql' | 'invalid_command';
+  /** The policy rule named in the deny decision, such as `unparsable-sql`. */
+  rule: string;
+  /** In a few words, such as "the SQL does not parse". */
+  reason: string;
+  /** What the parser said, and where. */
+  detail: string;
+}
+
+export type CommandAnalysis = { ok: true; facts: ConnectorFacts } | UnreadableCommand;
+
+export interface CommandConnector {
+  name: Connector;
+  /** The command's shape at submit (the API's 400 names the field). */
+  commandSchema: z.ZodType<Command>;
+  /** The facts policy conditions see, from a real parser. Fails closed: what it cannot read is unreadable. */
+  analyse(command: Command, options?: AnalysisOptions): CommandAnalysis;
+  /** The same for commands of the same shape, whatever their literal values (scoped grants match on it). */
+  fingerprint(command: Command): string;
+  /** The command as reviewers read it, and the language to highlight it as. */
+  describe(command: Command): { text: string; language: 'sql' };
+  /** Loads what analyse needs (a WebAssembly parser); called once before the first analyse. */
+  prepare?(): Promise<void>;
+}
+
+/** How many rows an approved command may affect: the rule's cap, and per statement what its preview counted. */
+export interface RowBound {
+  maxRows?: number;
+  previewRows?: (number | null)[];
+}
+
+/** A command the executor has re-read and may run: `run` is called at most once, after the claim. */
+export type PreparedRun = { ok: true; run(): Promise<CommandResult> } | { ok: false; error: string };
+
+export interface CommandRunner<T extends Target = Target> {
+  /**
+   * Re-reads the command (never trusting the input's facts) and readies it for `target`, or says
+   * why it may not run. Nothing touches the target until `run`.
+   */
+  prepare(target: T, command: Command, bound: RowBound): PreparedRun;
+  /** What the command would do, without changing anything (the connector may not offer it). */
+  previewImpact?(target: T, command: Command): Promise<ImpactPreview>;
+}

@@ -1,0 +1,32 @@
+import type { CommandConnector } from '../connector';
+import { sqlCommandSchema } from '../../domain/command-shapes';
+import { analyseMysql, fingerprintMysql } from './sql-facts';
+
+/**
+ * MySQL and MariaDB: commands are SQL batches, read by node-sql-parser's MariaDB grammar.
+ * Reviewers read each statement as the gate will run it (written back from its syntax tree).
+ */
+export const mysqlConnector: CommandConnector = {
+  name: 'mysql',
+  commandSchema: sqlCommandSchema,
+  analyse(command, options) {
+    const analysis = analyseMysql(command.sql, options);
+    if (analysis.ok) return { ok: true, facts: { sql: analysis.facts } };
+    return {
+      ok: false,
+      code: 'invalid_sql',
+      rule: 'unparsable-sql',
+      reason: 'the SQL does not parse',
+      detail: analysis.message,
+    };
+  },
+  fingerprint: (command) => fingerprintMysql(command.sql),
+  describe(command) {
+    const analysis = analyseMysql(command.sql);
+    // Unreadable SQL never runs; reviewers then see it as sent.
+    return {
+      text: analysis.ok ? analysis.statementTexts.map((text) => `${text};`).join('\n') : command.sql,
+      language: 'sql',
+    };
+  },
+};

@@ -1,0 +1,167 @@
+import mysql, { type Connection, type FieldPacket, type ResultSetHeader } from 'mysql2/promise';
+import type { CommandResult } from '../../domain/request';
+import type { MysqlTarget } from '../../config/targets';
+import type { RowBound } from '../connector';
+import {
+  type ColumnSource,
+  MASKED,
+  isMaskedSource,
+  maskQuotedValues,
+  maskText,
+  maskValue,
+  parseMaskedColumns,
+  refersToMaskedData,
+} from '../mask';
+import type { MysqlAnalysis } from './sql-facts';
+
+export class MysqlExecutionError extends Error {
+  override name = 'MysqlExecutionError';
+}
+
+/** After the server-side timeout, how long before the executor kills the statement itself. */
+const CLIENT_TIMEOUT_GRACE_MS = 1_000;
+/** After a KILL QUERY, how long before the connection is closed under the statement. */
+const KILL_GRACE_MS = 5_000;
+
+/**
+ * How the server must lex what the gate parsed: backslash escapes on, double quotes as strings
+ * (no ANSI_QUOTES, no NO_BACKSLASH_ESCAPES) and the text in UTF-8, whatever the target's defaults.
+ * Set again before every statement: an earlier statement of the batch may have changed it (`SET
+ * sql_mode`, `SET character_set_client = gbk`, where a multi-byte character can swallow a backslash).
+ */
+const PIN_LEXING = "SET NAMES utf8mb4, SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
+
+/** Removes the target's connection string and password from a message before it leaves the executor. */
+export function scrubMysqlCredential(message: string, target: MysqlTarget): string {
+  let scrubbed = message.split(target.url).join('[target-url]');
+  try {
+    const password = decodeURIComponent(new URL(target.url).password);
+    if (password) scrubbed = scrubbed.split(password).join('[credential]');
+  } catch {
+    // not a URL we can take apart: the whole-URL scrub above still applies
+  }
+  return maskText(scrubbed, target.mask.patterns);
+}
+
+/** The server-side statement timeout: MariaDB's max_statement_time (seconds), else MySQL's max_execution_time (ms). */
+async function limitStatementTime(connection: Connection, timeoutMs: number): Promise<void> {
+  try {
+    await connection.query(`SET SESSION max_statement_time = ${(timeoutMs / 1000).toFixed(3)}`);
+  } catch {
+    await connection.query(`SET SESSION max_execution_time = ${Math.floor(timeoutMs)}`);
+  }
+}
+
+/**
+ * The target's statement timeout, enforced from the executor's side too (SQL can lift the
+ * server-side one): past it, the statement is killed through a second connection, and if that does
+ * not end it, the connection is closed under it.
+ */
+async function withClientTimeout<T>(connection: Connection, target: MysqlTarget, work: Promise<T>): Promise<T> {
+  let timedOut = false;
+  const kill = setTimeout(() => {
+    timedOut = true;
+    void mysql
+      .createConnection({ uri: target.url, connectTimeout: 5_000 })
+      .then(async (killer) => {
+        killer.on('error', () => undefined);
+        await killer.query(`KILL QUERY ${Number(connection.threadId)}`).catch(() => undefined);
+        await killer.end().catch(() => undefined);
+      })
+      .catch(() => undefined);
+  }, target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS);
+  const close = setTimeout(
+    () => connection.destroy(),
+    target.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS + KILL_GRACE_MS,
+  );
+  try {
+    return await work;
+  } catch (error) {
+    if (timedOut)
+      throw new MysqlExecutionError(
+        `the command ran past the target's statement timeout (${target.statementTimeoutMs} ms) and was killed by the executor`,
+      );
+    throw error;
+  } finally {
+    clearTimeout(kill);
+    clearTimeout(close);
+  }
+}
+
+const isRowSet = (rows: unknown): rows is unknown[][] => Array.isArray(rows);
+
+/** Where each result field's values come from, as the protocol says (orgTable, orgName); none for an expression. */
+function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[] {
+  return fields.map((field) =>
+    field.orgTable && field.orgName
+      ? { schema: field.db ?? '', table: field.orgTable, column: field.orgName }
+      : undefined,
+  );
+}
+
+/**
+ * Runs a batch statement by statement (each as written back from its syntax tree, never the
+ * agent's text) in one transaction, READ ONLY when it holds only reads, with the target's
+ * statement timeout. Returns the last statement's rows, capped at maxRows and masked by where each
+ * value came from. A fresh connection per command: nothing of one command's session reaches the next.
+ */
+export async function runMysql(
+  target: MysqlTarget,
+  analysis: MysqlAnalysis,
+  bound: RowBound = {},
+): Promise<CommandResult> {
+  const masked = parseMaskedColumns(target.mask.columns);
+  const touchesMasked =
+    refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);
+  let connection: Connection | undefined;
+  try {
+    connection = await mysql.createConnection({
+      uri: target.url,
+      multipleStatements: false,
+      rowsAsArray: true,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      connectTimeout: 10_000,
+    });
+    connection.on('error', () => undefined);
+    await limitStatementTime(connection, target.statementTimeoutMs);
+    await connection.query(analysis.onlyReads ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
+    let last: [unknown, FieldPacket[] | undefined] = [[], []];
+    for (const [index, text] of analysis.statementTexts.entries()) {
+      await connection.query(PIN_LEXING);
+      last = await withClientTimeout(connection, target, connection.query({ sql: text, rowsAsArray: true }));
+      const affected = isRowSet(last[0]) ? 0 : (last[0] as ResultSetHeader).affectedRows;
+      if (bound.maxRows !== undefined && affected > bound.maxRows) {
+        await connection.query('ROLLBACK');
+        throw new MysqlExecutionError(
+          `statement ${index + 1} affected ${affected} rows, more than the rule's maxRows ${bound.maxRows}: rolled back, nothing changed`,
+        );
+      }
+    }
+    await connection.query('COMMIT');
+    const [rows, fields] = last;
+    if (!isRowSet(rows)) return { rowCount: (rows as ResultSetHeader).affectedRows, rows: [], truncated: false };
+    const columns = fields ?? [];
+    const maskedWhole = sourcesOf(columns).map((source) => (source ? isMaskedSource(source, masked) : touchesMasked));
+    return {
+      rowCount: rows.length,
+      rows: rows.slice(0, target.maxRows).map((row) => {
+        const out: Record<string, unknown> = {};
+        columns.forEach((field, index) => {
+          const value = row[index];
+          out[field.name] = maskedWhole[index] && value !== null ? MASKED : maskValue(value, target.mask.patterns);
+        });
+        return out;
+      }),
+      truncated: rows.length > target.maxRows,
+    };
+  } catch (error) {
+    const message = scrubMysqlCredential((error as Error).message, target);
+    // An error can quote a value: when the batch touched masked data, quoted text may be a masked value.
+    throw new MysqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);
+  } finally {
+    // Closing ends the transaction: what a failed batch did is rolled back.
+    if (connection) await connection.end().catch(() => connection?.destroy());
+  }
+}

@@ -1,0 +1,278 @@
+// Policy facts for MySQL/MariaDB SQL, from node-sql-parser's MariaDB grammar, in the same shape
+// as PostgreSQL's (`sql.*`). What the gate runs is what it read: the batch is split into the
+// parser's statements and each is written back from its syntax tree (`statementTexts`), so text
+// the parser skipped (a `/*! ... */` comment MySQL executes, a `--1` MySQL reads as minus minus
+// one) never reaches the server. A batch whose written-back form does not read back the same is
+// refused as unreadable.
+import { createHash } from 'node:crypto';
+import { type AST, Parser } from 'node-sql-parser';
+import type { SqlFacts } from '../../policy/facts';
+import type { AnalysisOptions } from '../connector';
+import { unsafeCallReason } from './function-safety';
+
+const parser = new Parser();
+const DIALECT = { database: 'MariaDB' };
+
+export interface MysqlAnalysis {
+  ok: true;
+  facts: SqlFacts;
+  /** Only SELECTs without row locks or INTO, whatever they call: run in a READ ONLY transaction. */
+  onlyReads: boolean;
+  /** Calls something that may read data the parser cannot follow (a stored function, LOAD_FILE). */
+  readsOpaquely: boolean;
+  /** Each statement as the gate runs it and reviewers read it: written back from its syntax tree. */
+  statementTexts: string[];
+}
+
+export type MysqlAnalysisResult = MysqlAnalysis | { ok: false; message: string };
+
+type Node = Record<string, unknown>;
+
+const KINDS: Record<string, string> = {
+  select: 'select',
+  insert: 'insert',
+  replace: 'insert',
+  update: 'update',
+  delete: 'delete',
+  create: 'create',
+  alter: 'alter',
+  rename: 'alter',
+  drop: 'drop',
+  truncate: 'truncate',
+  grant: 'grant',
+  revoke: 'revoke',
+  call: 'call',
+  load_data: 'copy',
+};
+
+function statementsOf(sql: string): AST[] | string {
+  try {
+    const tree = parser.astify(sql, DIALECT);
+    return Array.isArray(tree) ? tree : [tree];
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** A statement written back from its tree; the gate runs this text, never the agent's. */
+function writeBack(statement: AST): string {
+  return parser.sqlify(statement, DIALECT);
+}
+
+const nameOf = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value;
+  const node = value as Node | null;
+  if (node && typeof node === 'object') {
+    if (typeof node.value === 'string') return node.value;
+    if (node.expr) return nameOf(node.expr);
+  }
+  return undefined;
+};
+
+/** `lower(db.name)` of a call, whichever of the parser's shapes it comes in. */
+function callName(node: Node): string | undefined {
+  if (node.type === 'aggr_func' && typeof node.name === 'string') return node.name.toLowerCase();
+  const name = node.name as { name?: unknown[]; schema?: unknown } | undefined;
+  if (!name || !Array.isArray(name.name)) return undefined;
+  const parts = [nameOf(name.schema), ...name.name.map(nameOf)].filter((part): part is string => Boolean(part));
+  return parts.join('.').toLowerCase();
+}
+
+/** Collects from one statement's tree: kinds (its own and nested SELECTs), calls, locks, INTO targets. */
+class TreeWalker {
+  kinds = new Set<string>();
+  functions = new Set<string>();
+  unsafe = new Set<string>();
+  columns = new Set<string>();
+  locksOrWrites = false;
+  readsOpaquely = false;
+
+  constructor(
+    private readonly safeFunctions: ReadonlySet<string>,
+    private readonly aliases: Map<string, string>,
+  ) {}
+
+  walk(value: unknown): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.walk(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const node = value as Node;
+    this.visit(node);
+    for (const child of Object.values(node)) this.walk(child);
+  }
+
+  private visit(node: Node): void {
+    if (node.type === 'select' && 'columns' in node) {
+      this.kinds.add('select');
+      if (node.locking_read) this.locksOrWrites = true;
+      const into = node.into as Node | null | undefined;
+      if (into?.position) {
+        // INTO OUTFILE/DUMPFILE writes a file on the server; INTO @var sets session variables.
+        this.locksOrWrites = true;
+        this.kinds.add(into.keyword === 'var' ? 'other' : 'copy');
+      }
+    }
+    if (node.type === 'function' || node.type === 'aggr_func') {
+      const name = callName(node);
+      if (name) {
+        this.functions.add(name);
+        if (unsafeCallReason(name, this.safeFunctions)) {
+          this.unsafe.add(name);
+          this.readsOpaquely = true;
+        }
+      } else {
+        this.unsafe.add('(unnamed call)');
+        this.readsOpaquely = true;
+      }
+    }
+    // UPDATE's SET targets are not column_ref nodes: `{ column, value, table }`.
+    if (Array.isArray(node.set))
+      for (const target of node.set as Node[]) this.addColumn(nameOf(target.table), nameOf(target.column));
+    if (node.type === 'column_ref') this.addColumn(nameOf(node.table), nameOf(node.column));
+    // `@v := value` sets a session variable: not a pure read.
+    if (node.type === 'assign') this.locksOrWrites = true;
+  }
+
+  private addColumn(qualifier: string | undefined, column: string | undefined): void {
+    if (!column) return;
+    const table = qualifier ? (this.aliases.get(qualifier.toLowerCase()) ?? qualifier.toLowerCase()) : undefined;
+    this.columns.add(table ? `${table}.${column.toLowerCase()}` : column.toLowerCase());
+  }
+}
+
+/** `db.table` (lower-case) for each `op::db::table` of the parser's table list, without CTE names. */
+function tablesOf(tableList: readonly string[], cteNames: ReadonlySet<string>): string[] {
+  const tables = new Set<string>();
+  for (const entry of tableList) {
+    const [, db, table] = entry.split('::');
+    if (!table) continue;
+    const name = (db && db !== 'null' ? `${db}.${table}` : table).toLowerCase();
+    if (!cteNames.has(name)) tables.add(name);
+  }
+  return [...tables].sort();
+}
+
+/** Every `alias → db.table` and CTE name of a statement's FROM lists, at any depth. */
+function namesIn(statement: unknown, aliases: Map<string, string>, cteNames: Set<string>): void {
+  if (Array.isArray(statement)) return statement.forEach((item) => namesIn(item, aliases, cteNames));
+  if (statement === null || typeof statement !== 'object') return;
+  const node = statement as Node;
+  if (typeof node.table === 'string' && ('db' in node || 'as' in node)) {
+    const table = (node.db ? `${String(node.db)}.${node.table}` : node.table).toLowerCase();
+    if (typeof node.as === 'string') aliases.set(node.as.toLowerCase(), table);
+  }
+  if (Array.isArray(node.with))
+    for (const cte of node.with as Node[]) {
+      const name = nameOf(cte.name);
+      if (name) cteNames.add(name.toLowerCase());
+    }
+  for (const child of Object.values(node)) namesIn(child, aliases, cteNames);
+}
+
+/** Whole rows (`*`, `t.*`) as the tables they read, so masking knows a masked column may be among them. */
+function expandStars(columns: Set<string>, tables: readonly string[]): string[] {
+  const expanded = new Set<string>();
+  for (const column of columns) {
+    if (column === '*') for (const table of tables) expanded.add(`${table}.*`);
+    if (column === '*' && tables.length === 0) expanded.add('*');
+    if (column !== '*') expanded.add(column);
+  }
+  return [...expanded].sort();
+}
+
+export function analyseMysql(sql: string, options: AnalysisOptions = {}): MysqlAnalysisResult {
+  const statements = statementsOf(sql);
+  if (typeof statements === 'string') return { ok: false, message: statements };
+  if (statements.length === 0) return { ok: false, message: 'the SQL holds no statement' };
+  let statementTexts: string[];
+  try {
+    statementTexts = statements.map(writeBack);
+  } catch (error) {
+    return { ok: false, message: `the parser cannot write the SQL back: ${(error as Error).message}` };
+  }
+  // Read back, the written text must say the same: otherwise the gate could not show or run what it judged.
+  for (const text of statementTexts) {
+    const again = statementsOf(text);
+    if (typeof again === 'string' || again.length !== 1 || writeBack(again[0]!) !== text)
+      return { ok: false, message: `the statement cannot be read unambiguously: ${text.slice(0, 200)}` };
+  }
+
+  const safeFunctions = options.safeFunctions ?? new Set<string>();
+  const kinds = new Set<string>();
+  const functions = new Set<string>();
+  const unsafe = new Set<string>();
+  const columns = new Set<string>();
+  const allTables = new Set<string>();
+  let locksOrWrites = false;
+  let readsOpaquely = false;
+  const perStatement = statements.map((statement, index) => {
+    const aliases = new Map<string, string>();
+    const cteNames = new Set<string>();
+    namesIn(statement, aliases, cteNames);
+    const walker = new TreeWalker(safeFunctions, aliases);
+    walker.walk(statement);
+    const type = String((statement as unknown as Node).type);
+    const kind = KINDS[type] ?? 'other';
+    walker.kinds.add(kind);
+    const tables = tablesOf(parser.tableList(statementTexts[index]!, DIALECT), cteNames);
+    for (const name of walker.kinds) kinds.add(name);
+    for (const name of walker.functions) functions.add(name);
+    for (const name of walker.unsafe) unsafe.add(name);
+    for (const column of expandStars(walker.columns, tables)) columns.add(column);
+    for (const table of tables) allTables.add(table);
+    locksOrWrites ||= walker.locksOrWrites;
+    readsOpaquely ||= walker.readsOpaquely;
+    return { kind, tables, hasWhere: Boolean((statement as unknown as Node).where) };
+  });
+  const sortedKinds = [...kinds].sort();
+  const onlyReads = sortedKinds.every((kind) => kind === 'select') && !locksOrWrites;
+  return {
+    ok: true,
+    onlyReads,
+    readsOpaquely,
+    statementTexts,
+    facts: {
+      readOnly: onlyReads && unsafe.size === 0,
+      kinds: sortedKinds,
+      tables: [...allTables].sort(),
+      functions: [...functions].sort(),
+      unsafeFunctions: [...unsafe].sort(),
+      columns: [...columns].sort(),
+      statementCount: perStatement.length,
+      statements: perStatement,
+    },
+  };
+}
+
+const LITERALS = new Set([
+  'number',
+  'single_quote_string',
+  'double_quote_string',
+  'natural_string',
+  'hex_string',
+  'bit_string',
+  'bool',
+  'null',
+]);
+
+/** A tree with every literal value replaced by the same placeholder. */
+function withoutLiterals(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutLiterals);
+  if (value === null || typeof value !== 'object') return value;
+  const node = value as Node;
+  if (typeof node.type === 'string' && LITERALS.has(node.type)) return { type: 'param', value: 'literal' };
+  return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, withoutLiterals(child)]));
+}
+
+/**
+ * The batch's shape, whatever its literal values (scoped grants match on it): each statement
+ * written back with its literals replaced by one placeholder, hashed. The SQL must parse.
+ */
+export function fingerprintMysql(sql: string): string {
+  const statements = statementsOf(sql);
+  if (typeof statements === 'string') throw new Error(`the SQL does not parse: ${statements}`);
+  const shape = statements.map((statement) => writeBack(withoutLiterals(statement) as AST)).join(';\n');
+  return `mysql:${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`;
+}

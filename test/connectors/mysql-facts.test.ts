@@ -1,0 +1,119 @@
+// The MySQL connector's policy facts from its real parser (node-sql-parser, MariaDB grammar), for
+// representative commands, including ones that look harmless and are not.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { mysqlConnector } from '../../connectors/mysql/connector';
+import { analyseMysql, fingerprintMysql } from '../../connectors/mysql/sql-facts';
+
+function read(sql: string) {
+  const analysis = analyseMysql(sql);
+  assert.ok(analysis.ok, `${sql}: ${analysis.ok ? '' : analysis.message}`);
+  return analysis;
+}
+
+describe('MySQL facts', () => {
+  test('a plain read: kinds, tables (lower-case, with the database), columns by their table, not an alias', () => {
+    const { facts, onlyReads } = read('SELECT c.name, c.SSN AS x FROM Shop.Customers c WHERE c.id = 1');
+    assert.equal(facts.readOnly, true);
+    assert.equal(onlyReads, true);
+    assert.deepEqual(facts.kinds, ['select']);
+    assert.deepEqual(facts.tables, ['shop.customers']);
+    assert.deepEqual(facts.columns, ['shop.customers.id', 'shop.customers.name', 'shop.customers.ssn']);
+    assert.deepEqual(facts.statements, [{ kind: 'select', tables: ['shop.customers'], hasWhere: true }]);
+  });
+
+  test('writes: each statement its kind, its tables and whether it has a WHERE', () => {
+    const { facts } = read(
+      "UPDATE accounts SET email = 'x' WHERE id = 1; DELETE FROM audit_log; REPLACE INTO t SELECT * FROM u",
+    );
+    assert.equal(facts.readOnly, false);
+    assert.deepEqual(facts.kinds, ['delete', 'insert', 'select', 'update']);
+    assert.deepEqual(facts.statements, [
+      { kind: 'update', tables: ['accounts'], hasWhere: true },
+      { kind: 'delete', tables: ['audit_log'], hasWhere: false },
+      { kind: 'insert', tables: ['t', 'u'], hasWhere: false },
+    ]);
+    assert.ok(facts.columns.includes('email'), 'the SET target is a column the batch refers to');
+  });
+
+  test('schema changes and privileges', () => {
+    assert.deepEqual(read('DROP TABLE accounts').facts.kinds, ['drop']);
+    assert.deepEqual(read('TRUNCATE TABLE accounts').facts.kinds, ['truncate']);
+    assert.deepEqual(read('ALTER TABLE accounts ADD COLUMN note text').facts.kinds, ['alter']);
+    assert.deepEqual(read('CREATE TABLE x (a int)').facts.kinds, ['create']);
+    assert.deepEqual(read("GRANT ALL ON *.* TO 'x'@'%'").facts.kinds, ['grant']);
+    assert.deepEqual(read('SET @@session.max_statement_time = 0').facts.kinds, ['other']);
+  });
+
+  test('reads that are not read-only: row locks, INTO a file or a variable, variable assignment', () => {
+    for (const sql of [
+      'SELECT * FROM accounts WHERE id = 1 FOR UPDATE',
+      "SELECT * INTO OUTFILE '/tmp/accounts' FROM accounts",
+      'SELECT balance INTO @b FROM accounts WHERE id = 1',
+      'SELECT @n := balance FROM accounts',
+    ]) {
+      const analysis = read(sql);
+      assert.equal(analysis.facts.readOnly, false, sql);
+      assert.equal(analysis.onlyReads, false, `${sql} does not run in a READ ONLY transaction`);
+    }
+    assert.deepEqual(read("SELECT * INTO OUTFILE '/tmp/a' FROM accounts").facts.kinds, ['copy', 'select']);
+  });
+
+  test('calls: only reviewed built-ins are safe; a stored function, SLEEP or LOAD_FILE is not', () => {
+    assert.equal(read('SELECT COUNT(*), UPPER(owner), NOW() FROM accounts GROUP BY owner').facts.readOnly, true);
+    for (const [sql, name] of [
+      ['SELECT shop.next_ticket()', 'shop.next_ticket'],
+      ['SELECT sleep(60)', 'sleep'],
+      ["SELECT load_file('/etc/passwd')", 'load_file'],
+      ["SELECT get_lock('x', 10)", 'get_lock'],
+      ['SELECT last_insert_id(42)', 'last_insert_id'],
+    ] as const) {
+      const analysis = read(sql);
+      assert.equal(analysis.facts.readOnly, false, sql);
+      assert.deepEqual(analysis.facts.unsafeFunctions, [name]);
+      assert.equal(analysis.readsOpaquely, true, `${sql} may read what masking cannot follow`);
+      assert.equal(analysis.onlyReads, true, `${sql} still runs READ ONLY`);
+    }
+    const declared = analyseMysql('SELECT shop.next_ticket()', { safeFunctions: new Set(['shop.next_ticket']) });
+    assert.ok(declared.ok && declared.facts.readOnly, "the policy's safeFunctions are honoured");
+  });
+
+  test('a CTE name is not a table; a whole row is its table.*', () => {
+    const { facts } = read('WITH recent AS (SELECT * FROM accounts) SELECT * FROM recent');
+    assert.deepEqual(facts.tables, ['accounts']);
+    assert.ok(facts.columns.includes('accounts.*'));
+  });
+
+  test('text the parser skips never runs: what runs is each statement written back from its tree', () => {
+    // MySQL reads `--1` as minus minus one and runs `/*! ... */`; the parser reads both as comments.
+    for (const sql of ['SELECT 1 --1; DELETE FROM accounts;', 'SELECT 1 /*!, (SELECT 2); DELETE FROM accounts */']) {
+      const analysis = read(sql);
+      assert.deepEqual(analysis.statementTexts, ['SELECT 1'], sql);
+      assert.deepEqual(analysis.facts.kinds, ['select']);
+      assert.equal(mysqlConnector.describe({ sql }).text, 'SELECT 1;', 'reviewers read what runs');
+    }
+    // A quote escaped with a backslash stays inside the string, as MySQL's default sql_mode reads it.
+    const quoted = read("SELECT 'a\\'; DROP TABLE accounts; -- '");
+    assert.equal(quoted.facts.statementCount, 1);
+    assert.deepEqual(quoted.facts.kinds, ['select']);
+  });
+
+  test('what the grammar cannot read fails closed', () => {
+    for (const sql of ['SELECT * FROM accounts LOCK IN SHARE MODE', 'HANDLER accounts OPEN', 'SELEC 1', '   ']) {
+      const analysis = mysqlConnector.analyse({ sql });
+      assert.equal(analysis.ok, false, sql);
+      assert.equal(!analysis.ok && analysis.rule, 'unparsable-sql');
+    }
+  });
+
+  test('the fingerprint ignores literal values and nothing else', () => {
+    assert.equal(
+      fingerprintMysql('UPDATE accounts SET balance = 1 WHERE id = 5'),
+      fingerprintMysql("update accounts set balance=20 where id = '7'"),
+    );
+    assert.notEqual(
+      fingerprintMysql('UPDATE accounts SET balance = 1 WHERE id = 5'),
+      fingerprintMysql('UPDATE accounts SET email = 1 WHERE id = 5'),
+    );
+  });
+});
