@@ -5,7 +5,7 @@
 import { scenarioSuite } from '../../tools/harness/scenario-runner';
 import { apiKilledDuringLongPoll } from './scenarios/api-restart';
 import { concurrentSubmitsAndApprovals } from './scenarios/concurrency';
-import { executorKilledMidCommand } from './scenarios/executor-kill';
+import { executorKilledMidCommand, mysqlExecutorKilledMidCommand } from './scenarios/executor-kill';
 import { operatorResetsAfterExecution } from './scenarios/operator-reset';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { temporalKilledWithTimersDue } from './scenarios/temporal-restart';
@@ -21,6 +21,7 @@ scenarioSuite(
     concurrentSubmitsAndApprovals,
     postgresOutage,
     operatorResetsAfterExecution,
+    mysqlExecutorKilledMidCommand,
   ],
   'dev',
 );

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type mysql from 'mysql2/promise';
 import type { Pool } from 'pg';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
 import { databaseUrl, withClient } from '../stack/databases';
@@ -15,6 +16,7 @@ import { startDevServer } from '../stack/dev-server';
 import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from '../stack/temporal-cluster';
 import { connectOptions } from '../../config/temporal-connection';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-postgres';
+import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } from '../stack/mysql-target';
 import { freePort } from '../stack/ports';
 import { findOrBuildTemporalCli } from '../stack/temporal-cli';
 import { loadSettings } from '../../config/env';
@@ -218,6 +220,9 @@ export class Harness {
     private readonly connection: Connection,
     /** The dev server's Prometheus metrics. */
     readonly temporalMetricsUrl: string,
+    private readonly mysqlTarget: MysqlTargetDatabase,
+    /** The MySQL target as its administrator sees it (to count what commands left there). */
+    private readonly mysqlTargetAdmin: mysql.Connection,
   ) {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
@@ -257,6 +262,12 @@ export class Harness {
     await withClient(targetUrl.toString(), (client) =>
       client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'),
     );
+    // The same log on MySQL/MariaDB, for the mysql connector's scenarios.
+    const mysqlTarget = await createMysqlTarget(process.env.TEST_MYSQL_ADMIN_URL ?? DEFAULT_MYSQL_ADMIN_URL);
+    const mysqlTargetAdmin = await mysqlTarget.connectAsAdmin();
+    await mysqlTargetAdmin.query(
+      'CREATE TABLE fault_log (tag varchar(200) NOT NULL, at timestamp NOT NULL DEFAULT now())',
+    );
 
     const { temporal, temporalStart, metricsUrl, clientEnv } =
       kind === 'cluster' ? await clusterTemporal(scratch, postgres.url) : await devTemporal(scratch);
@@ -279,12 +290,14 @@ export class Harness {
     );
     writeFileSync(
       files.TARGETS_FILE,
-      'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n',
+      'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n' +
+        '  fault-mysql:\n    connector: mysql\n    url: ${FAULT_MYSQL_URL}\n    statementTimeout: 60s\n',
     );
     const env = {
       ...files,
       DATABASE_URL: databaseUrl(postgres.url, 'gate'),
       FAULT_TARGET_URL: targetUrl.toString(),
+      FAULT_MYSQL_URL: mysqlTarget.url,
       ...clientEnv,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
@@ -298,7 +311,18 @@ export class Harness {
     await migrate(migrationPool);
     await migrationPool.end();
     const connection = await Connection.connect(connectOptions(loadSettings(clientEnv).temporal));
-    return new Harness(scratch, postgres, postgresPort, temporal, temporalStart, env, connection, metricsUrl);
+    return new Harness(
+      scratch,
+      postgres,
+      postgresPort,
+      temporal,
+      temporalStart,
+      env,
+      connection,
+      metricsUrl,
+      mysqlTarget,
+      mysqlTargetAdmin,
+    );
   }
 
   /** The target database's password, which only the executor may hold: searched for in what leaves the gate. */
@@ -464,7 +488,15 @@ export class Harness {
       'SELECT tag, count(*)::int AS n FROM fault_log WHERE tag = ANY($1) GROUP BY tag',
       [tags],
     );
-    return new Map(rows.rows.map((row) => [row.tag, row.n]));
+    const runs = new Map(rows.rows.map((row) => [row.tag, row.n]));
+    if (tags.length === 0) return runs;
+    const [onMysql] = await this.mysqlTargetAdmin.query(
+      'SELECT tag, count(*) AS n FROM fault_log WHERE tag IN (?) GROUP BY tag',
+      [tags],
+    );
+    for (const row of onMysql as { tag: string; n: number }[])
+      runs.set(row.tag, (runs.get(row.tag) ?? 0) + Number(row.n));
+    return runs;
   }
 
   /** The line a scenario prints: what was lost, run twice, run unapproved or ended wrong. */
@@ -529,6 +561,8 @@ export class Harness {
     const secrets = [
       new URL(this.env.FAULT_TARGET_URL!).password,
       this.env.FAULT_TARGET_URL!,
+      this.mysqlTarget.password,
+      this.mysqlTarget.url,
       auditKey,
       Buffer.from(auditKey, 'base64').toString('hex'),
     ];
@@ -558,6 +592,8 @@ export class Harness {
     await this.connection.close();
     await this.pool.end();
     await this.target.end();
+    await this.mysqlTargetAdmin.end();
+    await this.mysqlTarget.drop();
     await this.temporal.stop();
     await this.postgres.stop();
   }
@@ -580,12 +616,19 @@ export async function eachConcurrently<T>(
 }
 
 /** A submit body for the harness's target; by default a write that inserts `tag` into fault_log. */
+/** The harness's targets: each holds a `fault_log` table that tagged commands write to. */
+export const FAULT_TARGETS = {
+  postgres: { connector: 'postgres', target: 'fault-db' },
+  mysql: { connector: 'mysql', target: 'fault-mysql' },
+} as const;
+
 export function submitBody(
   tag: string,
   reason = `fault ${tag}`,
   sql = `INSERT INTO fault_log (tag) VALUES ('${tag}')`,
+  on: (typeof FAULT_TARGETS)[keyof typeof FAULT_TARGETS] = FAULT_TARGETS.postgres,
 ) {
-  return { connector: 'postgres', target: 'fault-db', command: { sql }, reason };
+  return { ...on, command: { sql }, reason };
 }
 
 /** Submits one tagged write per tag through the API and returns the outcomes to check later. */
@@ -594,7 +637,11 @@ export async function submitTagged(
   tags: string[],
   expected: string[],
   approved: boolean,
-  command: { reason?: (tag: string) => string; sql?: (tag: string) => string } = {},
+  command: {
+    reason?: (tag: string) => string;
+    sql?: (tag: string) => string;
+    on?: (typeof FAULT_TARGETS)[keyof typeof FAULT_TARGETS];
+  } = {},
 ): Promise<RequestOutcome[]> {
   const outcomes: RequestOutcome[] = [];
   await eachConcurrently(tags, 8, async (tag) => {
@@ -602,7 +649,7 @@ export async function submitTagged(
       'POST',
       '/v1/requests',
       AGENT_TOKEN,
-      submitBody(tag, command.reason?.(tag), command.sql?.(tag)),
+      submitBody(tag, command.reason?.(tag), command.sql?.(tag), command.on),
     );
     if (response.status !== 202)
       throw new Error(`submit ${tag} answered ${response.status}: ${JSON.stringify(response.body)}`);

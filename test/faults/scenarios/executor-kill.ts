@@ -1,4 +1,5 @@
 import {
+  FAULT_TARGETS,
   type Figures,
   type Harness,
   approveAll,
@@ -11,13 +12,39 @@ import {
  * 2. kill -9 the executor while the command runs (pg_sleep inside the INSERT): the request ends
  * outcome_unknown (or succeeded), the command never runs again, the audit says what happened.
  */
-export async function executorKilledMidCommand(h: Harness): Promise<Figures> {
-  const queues = h.queues('executor-kill');
+export const executorKilledMidCommand = (h: Harness) =>
+  executorKilledMidCommandOn(
+    h,
+    '2 executor kill -9 mid-command',
+    'postgres',
+    'executor-kill',
+    (tag) => `INSERT INTO fault_log (tag) SELECT '${tag}' FROM pg_sleep(6)`,
+  );
+
+/** 8. The same on a MySQL/MariaDB target (SLEEP inside the INSERT). */
+export const mysqlExecutorKilledMidCommand = (h: Harness) =>
+  executorKilledMidCommandOn(
+    h,
+    '8 executor kill -9 mid-command, MySQL',
+    'mysql',
+    'mysql-executor-kill',
+    (tag) => `INSERT INTO fault_log (tag) SELECT '${tag}' FROM (SELECT sleep(6) AS slept) AS pause`,
+  );
+
+async function executorKilledMidCommandOn(
+  h: Harness,
+  scenario: string,
+  on: keyof typeof FAULT_TARGETS,
+  name: string,
+  sql: (tag: string) => string,
+): Promise<Figures> {
+  const queues = h.queues(name);
   await h.startWorker(queues, 'orchestrator');
   const executor = await h.startWorker(queues, 'executor');
   const api = await h.startApi(queues);
-  const outcomes = await submitTagged(api, tags('executor-kill', 3), ['outcome_unknown', 'succeeded'], true, {
-    sql: (tag) => `INSERT INTO fault_log (tag) SELECT '${tag}' FROM pg_sleep(6)`,
+  const outcomes = await submitTagged(api, tags(name, 3), ['outcome_unknown', 'succeeded'], true, {
+    sql,
+    on: FAULT_TARGETS[on],
   });
   const ids = outcomes.map((outcome) => outcome.id);
   await h.waitForStatuses(ids, ['pending_approval']);
@@ -46,7 +73,7 @@ export async function executorKilledMidCommand(h: Harness): Promise<Figures> {
   );
   await h.stopProcesses();
   const figures = await h.figures(
-    '2 executor kill -9 mid-command',
+    scenario,
     outcomes,
     `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; rows the killed transactions left: ${ran}`,
   );
