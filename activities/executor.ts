@@ -13,6 +13,7 @@ import {
   recordExecutionRefusal,
 } from '../store/executions';
 import { type ApprovedCommand, findApprovedCommand } from '../store/requests';
+import { canonicalJson } from '../store/canonical-json';
 import type { ExecutorActivities } from '../temporal/contract';
 import { type GateMetrics, stopwatch } from '../telemetry/gate-metrics';
 
@@ -48,11 +49,11 @@ function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
   };
 }
 
-/** The recorded command matches what the executor was handed. */
+/** The recorded command matches what the executor was handed, field by field. */
 const sameCommand = (recorded: ApprovedCommand, request: PrivilegedRequest) =>
   recorded.connector === request.connector &&
   recorded.target === request.target &&
-  recorded.sql === request.command.sql;
+  canonicalJson(recorded.command) === canonicalJson(request.command);
 
 /**
  * What reviewers approved bounds what runs, from the records (not from the input): no statement may
@@ -121,7 +122,7 @@ export function createExecutorActivities({
           request.target,
           `target "${request.target}" takes ${target.connector} commands, not ${request.connector}`,
         );
-      const prepared = runners.prepare(target, request.command, checked.bound);
+      const prepared = runners.prepare(target, request.command, { requestId: request.id, bound: checked.bound });
       if (!prepared.ok) return refused(request.target, prepared.error);
 
       const context = Context.current();

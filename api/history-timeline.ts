@@ -3,7 +3,7 @@
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
 import type { ImpactPreview } from '../domain/impact';
 import type { LoadedDataConverter } from '@temporalio/common';
-import type { ExecutionOutcome, PolicyDecision, PrivilegedRequest } from '../domain/request';
+import { type ExecutionOutcome, type PolicyDecision, type PrivilegedRequest, resultSummary } from '../domain/request';
 import type {
   ActivityName,
   IgnoredVote,
@@ -68,10 +68,7 @@ function resultSteps(type: ActivityName, result: unknown): Step[] {
   }
   if (type === 'executeCommand' || type === 'explainLostExecution') {
     const outcome = result as ExecutionOutcome;
-    const detail =
-      outcome.status === 'succeeded'
-        ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated }
-        : { error: outcome.error };
+    const detail = outcome.status === 'succeeded' ? resultSummary(outcome.result) : { error: outcome.error };
     return [{ what: `execution_${outcome.status}`, detail }];
   }
   return [];

@@ -4,8 +4,8 @@ import { HttpError } from './http-error';
 /** The targets a command may name (TARGETS_FILE's names and connectors), checked at the door. */
 export interface KnownTargets {
   list: TargetEntry[];
-  /** 400 for a target nobody configured, or a command for another connector than the target's. */
-  check(connector: string, name: string): void;
+  /** 400 for a target nobody configured, or a command for another connector than the target's; else the target. */
+  check(connector: string, name: string): TargetEntry;
 }
 
 export function knownTargets(list: TargetEntry[]): KnownTargets {
@@ -21,6 +21,7 @@ export function knownTargets(list: TargetEntry[]): KnownTargets {
           'unknown_target',
           `target ${name} takes ${target.connector} commands, not ${connector}`,
         );
+      return target;
     },
   };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from '../domain/ids';
 import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
-import { sqlCommandSchema } from '../domain/command-shapes';
+import { httpCommandSchema, sqlCommandSchema } from '../domain/command-shapes';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
@@ -20,8 +20,8 @@ export const submitBody = z
   .object({
     connector: z.enum(CONNECTORS),
     target: name,
-    /** Its shape is the connector's (connectors/registry.ts); checked after the connector is known. */
-    command: sqlCommandSchema,
+    /** `{sql}` for postgres and mysql, `{method, path, ...}` for http; checked against the target's connector. */
+    command: z.union([sqlCommandSchema, httpCommandSchema]),
     reason: storableText().trim().min(1, 'say why the command must run').max(2000),
     metadata: z
       .record(storableText().min(1).max(64), storableText().max(1000))
@@ -189,6 +189,8 @@ export const targetList = z.object({
     z.object({
       name: z.string(),
       connector: z.enum(CONNECTORS),
+      /** An HTTP target's allowed methods and path prefixes (a call outside them gets 400). */
+      calls: z.object({ methods: z.array(z.string()), pathPrefixes: z.array(z.string()) }).optional(),
       /** What the policy decides there for a typical read, write and schema change, in one line. */
       policy: z.string(),
     }),

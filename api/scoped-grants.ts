@@ -3,7 +3,7 @@
 // of uses and time, within the caps the deciding rule sets. The workflow of each later request
 // takes a use (store/grants.ts); a durable timer expires the grant.
 import type { Pool } from 'pg';
-import { fingerprintCommand } from '../connectors/registry';
+import { describeCommand, fingerprintCommand } from '../connectors/registry';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { newGrantId } from '../domain/ids';
 import type { RequestRecord } from '../domain/request-record';
@@ -48,7 +48,7 @@ export async function createGrant(
     target: request.target,
     rule: request.policy!.rule,
     fingerprint: fingerprintCommand(request),
-    exampleSql: request.command.sql,
+    exampleSql: describeCommand(request),
     maxUses: asked.uses,
     forMs,
     grantedBy,

@@ -1,6 +1,6 @@
 // What `run` tells an agent: the masked rows, or why there are none, in terms it can act on.
 import type { RequestView } from '../api/schemas';
-import { isTerminal } from '../domain/request';
+import { isRowsResult, isTerminal } from '../domain/request';
 
 type Result = NonNullable<RequestView['result']>;
 
@@ -79,7 +79,10 @@ export function describeOutcome(outcome: RunOutcome): string {
   const id = outcome.requestId;
   switch (outcome.outcome) {
     case 'succeeded': {
-      const { rowCount, truncated } = outcome.result;
+      const result = outcome.result;
+      if (!isRowsResult(result))
+        return `request ${id} ran: HTTP ${result.status}${result.truncated ? " (the body was cut at the target's maxResponseBytes)" : ''}`;
+      const { rowCount, truncated } = result;
       return `request ${id} ran: ${rowCount} row${rowCount === 1 ? '' : 's'}${truncated ? " (truncated by the target's maxRows)" : ''}`;
     }
     case 'denied':
@@ -108,12 +111,19 @@ export function describeOutcome(outcome: RunOutcome): string {
   }
 }
 
-/** What a framework tool hands the model: the outcome, its sentence, and the rows when it ran. */
+/** What the model reads of a result: the rows, or an HTTP call's status and body. */
+function resultForModel(result: Result) {
+  return isRowsResult(result)
+    ? { rows: result.rows, truncated: result.truncated }
+    : { httpStatus: result.status, body: result.body, truncated: result.truncated };
+}
+
+/** What a framework tool hands the model: the outcome, its sentence, and the rows (or body) when it ran. */
 export function outcomeForModel(outcome: RunOutcome) {
   return {
     outcome: outcome.outcome,
     requestId: outcome.requestId,
     message: describeOutcome(outcome),
-    ...(outcome.outcome === 'succeeded' && { rows: outcome.result.rows, truncated: outcome.result.truncated }),
+    ...(outcome.outcome === 'succeeded' && resultForModel(outcome.result)),
   };
 }

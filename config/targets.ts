@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS } from '../domain/request';
+import { HTTP_METHODS, type HttpMethod, headerName } from '../domain/command-shapes';
 import { ConfigurationError } from './env';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
@@ -42,7 +43,36 @@ const mysqlTargetSchema = z
   })
   .strict();
 
-const targetSchema = z.discriminatedUnion('connector', [postgresTargetSchema, mysqlTargetSchema]);
+/** How the executor authenticates to an HTTP target: the agent never sees or sends this. */
+const httpAuthSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('bearer'), token: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('basic'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('header'), name: headerName, value: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('none') }).strict(),
+]);
+
+const httpTargetSchema = z
+  .object({
+    connector: z.literal('http'),
+    baseUrl: z.url({ protocol: /^https?$/, message: 'baseUrl must be an http(s) URL' }),
+    auth: httpAuthSchema.default({ type: 'none' }),
+    methods: z.array(z.enum(HTTP_METHODS)).min(1).default(['GET', 'HEAD', 'OPTIONS']),
+    pathPrefixes: z.array(z.string().regex(/^\/[^?#]*$/, 'a path prefix starts with / and has no ? or #')).min(1).default(['/']),
+    timeout: z.string().default('30s'),
+    maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    /** PEM certificates to trust for this target besides the system's (an internal CA). */
+    ca: z.string().optional(),
+    mask: z
+      .object({
+        fields: z.array(z.string().min(1)).default([]),
+        patterns: z.array(z.enum(['email', 'card'])).default([]),
+      })
+      .strict()
+      .default({ fields: [], patterns: [] }),
+  })
+  .strict();
+
+const targetSchema = z.discriminatedUnion('connector', [postgresTargetSchema, mysqlTargetSchema, httpTargetSchema]);
 
 const targetsFileSchema = z
   .object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), targetSchema) })
@@ -69,7 +99,22 @@ export interface MysqlTarget extends TargetBase {
   connector: 'mysql';
 }
 
-export type Target = PostgresTarget | MysqlTarget;
+export interface HttpTarget {
+  name: string;
+  connector: 'http';
+  baseUrl: string;
+  /** Holds the credential: read by the executor only, never logged or returned. */
+  auth: z.infer<typeof httpAuthSchema>;
+  methods: HttpMethod[];
+  pathPrefixes: string[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+  ca?: string;
+  /** `fields`: JSON paths in the response body (`ssn`, `customer.ssn`, `cards[].number`). */
+  mask: { fields: string[]; patterns: MaskRules['patterns'] };
+}
+
+export type Target = PostgresTarget | MysqlTarget | HttpTarget;
 
 function durationSetting(file: string, name: string, setting: string, text: string): number {
   const ms = parseDurationMs(text);
@@ -83,6 +128,16 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
   const targets = new Map<string, Target>();
   for (const [name, target] of Object.entries(value.targets)) {
+    if (target.connector === 'http') {
+      const { timeout, ca, ...rest } = target;
+      targets.set(name, {
+        ...rest,
+        name,
+        timeoutMs: durationSetting(file, name, 'timeout', timeout),
+        ...(ca !== undefined && { ca }),
+      });
+      continue;
+    }
     const base = {
       name,
       url: target.url,
@@ -107,21 +162,37 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
   return targets;
 }
 
-/** A target as agents and reviewers may know it: its name and connector, never its connection details. */
+/**
+ * A target as the API knows it: its name and connector, and for an HTTP target the methods and
+ * path prefixes it allows (no secret), never its connection details.
+ */
 export interface TargetEntry {
   name: string;
   connector: Target['connector'];
+  calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes'>;
 }
 
 const catalogueFileSchema = z.object({
-  targets: z.record(z.string(), z.looseObject({ connector: z.enum(CONNECTORS) })),
+  targets: z.record(
+    z.string(),
+    z.looseObject({
+      connector: z.enum(CONNECTORS),
+      methods: httpTargetSchema.shape.methods,
+      pathPrefixes: httpTargetSchema.shape.pathPrefixes,
+    }),
+  ),
 });
 
 /**
- * The API's view of TARGETS_FILE: names and connectors only. It reads the file without `${ENV}`
- * interpolation, so the API process needs none of the executor's secrets and never holds one.
+ * The API's view of TARGETS_FILE: names, connectors and an HTTP target's allowed calls. It reads the
+ * file without `${ENV}` interpolation, so the API process needs none of the executor's secrets and
+ * never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
-  return Object.entries(value.targets).map(([name, target]) => ({ name, connector: target.connector }));
+  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes }]) => ({
+    name,
+    connector,
+    ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
+  }));
 }

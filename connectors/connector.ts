@@ -30,6 +30,14 @@ export interface UnreadableCommand {
 
 export type CommandAnalysis = { ok: true; facts: ConnectorFacts } | UnreadableCommand;
 
+/** Why a command does not have the shape `schema` gives it ("not an HTTP call": `what`), or undefined. */
+export function shapeProblem(schema: z.ZodType, command: unknown, what: string): UnreadableCommand | undefined {
+  const shaped = schema.safeParse(command);
+  if (shaped.success) return undefined;
+  const detail = shaped.error.issues.map((issue) => `command.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return { ok: false, code: 'invalid_command', rule: 'malformed-command', reason: what, detail: detail.join('; ') };
+}
+
 export interface CommandConnector {
   name: Connector;
   /** The command's shape at submit (the API's 400 names the field). */
@@ -39,7 +47,7 @@ export interface CommandConnector {
   /** The same for commands of the same shape, whatever their literal values (scoped grants match on it). */
   fingerprint(command: Command): string;
   /** The command as reviewers read it, and the language to highlight it as. */
-  describe(command: Command): { text: string; language: 'sql' };
+  describe(command: Command): { text: string; language: 'sql' | 'http' };
   /** Loads what analyse needs (a WebAssembly parser); called once before the first analyse. */
   prepare?(): Promise<void>;
 }
@@ -50,6 +58,13 @@ export interface RowBound {
   previewRows?: (number | null)[];
 }
 
+/** What the executor knows of the approval when it readies a command. */
+export interface RunContext {
+  /** The request's id: an HTTP call sends it as its Idempotency-Key. */
+  requestId: string;
+  bound: RowBound;
+}
+
 /** A command the executor has re-read and may run: `run` is called at most once, after the claim. */
 export type PreparedRun = { ok: true; run(): Promise<CommandResult> } | { ok: false; error: string };
 
@@ -58,7 +73,7 @@ export interface CommandRunner<T extends Target = Target> {
    * Re-reads the command (never trusting the input's facts) and readies it for `target`, or says
    * why it may not run. Nothing touches the target until `run`.
    */
-  prepare(target: T, command: Command, bound: RowBound): PreparedRun;
+  prepare(target: T, command: Command, context: RunContext): PreparedRun;
   /** What the command would do, without changing anything (the connector may not offer it). */
   previewImpact?(target: T, command: Command): Promise<ImpactPreview>;
 }

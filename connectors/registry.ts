@@ -1,5 +1,6 @@
 import type { Command, Connector } from '../domain/request';
 import type { CommandConnector } from './connector';
+import { httpConnector } from './http/connector';
 import { mysqlConnector } from './mysql/connector';
 import { postgresConnector } from './postgres/connector';
 
@@ -7,6 +8,7 @@ import { postgresConnector } from './postgres/connector';
 const CONNECTORS_BY_NAME: Record<Connector, CommandConnector> = {
   postgres: postgresConnector,
   mysql: mysqlConnector,
+  http: httpConnector,
 };
 
 export function connectorFor(name: Connector): CommandConnector {
@@ -18,9 +20,14 @@ export async function prepareConnectors(): Promise<void> {
   for (const connector of Object.values(CONNECTORS_BY_NAME)) await connector.prepare?.();
 }
 
-/** A command as reviewers read it: for MySQL, each statement as the gate will run it. */
+/** A command as reviewers read it (for MySQL, each statement as the gate will run it). */
 export function describeCommand(request: { connector: Connector; command: Command }): string {
   return connectorFor(request.connector).describe(request.command).text;
+}
+
+/** The same, with the language to highlight it as. */
+export function describeCommandFor(request: { connector: Connector; command: Command }) {
+  return connectorFor(request.connector).describe(request.command);
 }
 
 /** The command's shape for scoped grants: the same for commands that differ only in literal values. */

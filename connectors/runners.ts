@@ -1,24 +1,26 @@
 import type { Target } from '../config/targets';
 import type { Command } from '../domain/request';
 import { type ImpactPreview, unavailableImpact } from '../domain/impact';
-import type { PreparedRun, RowBound } from './connector';
+import type { PreparedRun, RunContext } from './connector';
+import { httpRunner } from './http/runner';
 import { mysqlRunner } from './mysql/runner';
 import { postgresRunner } from './postgres/runner';
 
 /** The executor's runners, one per connector, each holding its connections to the targets. */
 export interface TargetRunners {
-  prepare(target: Target, command: Command, bound: RowBound): PreparedRun;
+  prepare(target: Target, command: Command, context: RunContext): PreparedRun;
   previewImpact(target: Target, command: Command): Promise<ImpactPreview>;
 }
 
 export function targetRunners(): TargetRunners {
   const postgres = postgresRunner();
   const mysql = mysqlRunner();
+  const http = httpRunner();
   return {
-    prepare(target, command, bound) {
-      return target.connector === 'postgres'
-        ? postgres.prepare(target, command, bound)
-        : mysql.prepare(target, command, bound);
+    prepare(target, command, context) {
+      if (target.connector === 'postgres') return postgres.prepare(target, command, context);
+      if (target.connector === 'mysql') return mysql.prepare(target, command, context);
+      return http.prepare(target, command, context);
     },
     async previewImpact(target, command) {
       if (target.connector === 'postgres') return postgres.previewImpact!(target, command);

@@ -2,7 +2,95 @@
 import { z } from 'zod';
 import { STORABLE_TEXT_RULE, isStorableText } from './text';
 
+const storable = () => z.string().refine(isStorableText, STORABLE_TEXT_RULE);
+
 /** A SQL connector's command at submit: `{ sql }`, text PostgreSQL can store, at most 100,000 characters. */
-export const sqlCommandSchema = z
-  .object({ sql: z.string().refine(isStorableText, STORABLE_TEXT_RULE).min(1).max(100_000) })
-  .strict();
+export const sqlCommandSchema = z.object({ sql: storable().min(1).max(100_000) }).strict();
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/**
+ * Headers the executor sets or that would change where or as whom a call goes: an agent may not
+ * send them (the target's credential is injected by the executor alone).
+ */
+export const RESERVED_HTTP_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'idempotency-key',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+]);
+
+/**
+ * A path the target reads exactly as the policy does: absolute, no `//`, no `.` or `..` segment
+ * (raw or percent-encoded), no encoded `/`, `\` or NUL, no query or fragment, and percent-escapes
+ * in their one normal form. What a URL parser or the target would normalise differently is refused
+ * rather than normalised, so the path policy sees is the path the target gets.
+ */
+function pathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'must start with /';
+  if (!/^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path)) return 'holds a character that must be percent-encoded';
+  if (/%(?![0-9A-F]{2})/.test(path)) return 'holds a malformed or lower-case percent-escape (write %3A, not %3a)';
+  // RFC 3986: an escaped letter, digit, - . _ or ~ is the same path as the character itself, so
+  // `/%72efunds` would be /refunds to the target but not to a policy that reads "/refunds".
+  if (/%(4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)/.test(path))
+    return 'escapes a character that needs no escape (a letter, digit, -, ., _ or ~)';
+  if (/%(2f|5c|00)/i.test(path)) return 'holds an encoded /, \\ or NUL';
+  try {
+    decodeURIComponent(path);
+  } catch {
+    return 'holds percent-escapes that are not UTF-8';
+  }
+  if (path.includes('//')) return 'holds an empty segment (//)';
+  const segments = path.split('/').slice(1);
+  if (segments.some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'holds a . or .. segment';
+  return undefined;
+}
+
+export const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'not a header name');
+const headerValue = z.string().regex(/^[\t\x20-\x7e]{0,2000}$/, 'printable ASCII, at most 2,000 characters');
+
+/** The http connector's command at submit. */
+export const httpCommandSchema = z
+  .object({
+    method: z.enum(HTTP_METHODS),
+    path: z
+      .string()
+      .max(2000)
+      .superRefine((path, context) => {
+        const problem = pathProblem(path);
+        if (problem) context.addIssue({ code: 'custom', message: `the path ${problem}` });
+      }),
+    query: z.record(z.string().min(1).max(200), storable().max(2000)).optional(),
+    headers: z
+      .record(headerName, headerValue)
+      .refine(
+        (headers) => Object.keys(headers).every((name) => !RESERVED_HTTP_HEADERS.has(name.toLowerCase())),
+        'headers may not set authorization, cookies, the host, framing or the idempotency key: the executor does',
+      )
+      .optional(),
+    body: z
+      .json()
+      .refine((body) => !JSON.stringify(body).includes('\\u0000'), `body strings and keys ${STORABLE_TEXT_RULE}`)
+      .refine((body) => JSON.stringify(body).length <= 100_000, 'body: at most 100,000 characters of JSON')
+      .optional(),
+  })
+  .strict()
+  .refine((command) => command.body === undefined || !['GET', 'HEAD'].includes(command.method), {
+    message: 'a GET or HEAD has no body',
+    path: ['body'],
+  });

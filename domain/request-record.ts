@@ -73,7 +73,16 @@ export const requestRecordSchema = z.object({
   agent: z.string(),
   connector: z.enum(CONNECTORS),
   target: z.string(),
-  command: z.object({ sql: z.string() }),
+  command: z.union([
+    z.object({ sql: z.string() }),
+    z.object({
+      method: z.string(),
+      path: z.string(),
+      query: z.record(z.string(), z.string()).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      body: z.unknown().optional(),
+    }),
+  ]),
   reason: z.string(),
   metadata: z.record(z.string(), z.string()),
   callbackUrl: z.string().nullable(),
@@ -85,7 +94,10 @@ export const requestRecordSchema = z.object({
   impact: impactPreviewSchema.nullable(),
   votes: z.array(voteView),
   result: z
-    .object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() })
+    .union([
+      z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }),
+      z.object({ status: z.number(), contentType: z.string(), body: z.unknown(), truncated: z.boolean() }),
+    ])
     .nullable(),
   error: z.string().nullable(),
   createdAt: z.string(),

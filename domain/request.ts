@@ -44,7 +44,7 @@ export function hasReached(status: RequestStatus, until: WaitUntil): boolean {
 }
 
 /** The kinds of target the gate can run commands on (connectors/registry.ts holds each one's rules). */
-export const CONNECTORS = ['postgres', 'mysql'] as const;
+export const CONNECTORS = ['postgres', 'mysql', 'http'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
 /** A command for a SQL connector (postgres, mysql): one statement or a batch. */
@@ -52,8 +52,25 @@ export interface SqlCommand {
   sql: string;
 }
 
+/** A command for the http connector: one call to the target's API (its credential is the executor's). */
+export interface HttpCommand {
+  method: string;
+  /** Under the target's base URL, starting with `/`. */
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
 /** What a request asks to run; its shape is its connector's (checked at submit). */
-export type Command = SqlCommand;
+export type Command = SqlCommand | HttpCommand;
+
+/** The SQL of a SQL connector's command; a command of another shape is a caller's bug. */
+export function sqlOf(command: Command): string {
+  if (!('sql' in command) || typeof command.sql !== 'string') throw new TypeError('not a SQL command');
+  return command.sql;
+}
 
 /** What an agent asked for; the workflow's input. Holds no credential. */
 export interface PrivilegedRequest {
@@ -139,11 +156,38 @@ export interface Vote {
   groups?: string[];
 }
 
-/** What a command returned, masked and capped by the executor. */
-export interface CommandResult {
+/** What a SQL command returned, masked and capped by the executor. */
+export interface RowsResult {
   rowCount: number;
   rows: Record<string, unknown>[];
   truncated: boolean;
+}
+
+/** What an HTTP call returned, masked and capped by the executor. */
+export interface HttpResult {
+  status: number;
+  contentType: string;
+  /** Parsed JSON, or text. */
+  body: unknown;
+  /** The body passed the target's maxResponseBytes and was cut (then it is text). */
+  truncated: boolean;
+}
+
+export type CommandResult = RowsResult | HttpResult;
+
+export const isRowsResult = (result: CommandResult): result is RowsResult => 'rows' in result;
+
+/** A result in a few words: "3 row(s), truncated" or "HTTP 200". */
+export function describeResult(result: CommandResult): string {
+  const cut = result.truncated ? ', truncated' : '';
+  return isRowsResult(result) ? `${result.rowCount} row(s)${cut}` : `HTTP ${result.status}${cut}`;
+}
+
+/** What the audit records of a result: counts and status, never values. */
+export function resultSummary(result: CommandResult): Record<string, number | boolean> {
+  return isRowsResult(result)
+    ? { rowCount: result.rowCount, truncated: result.truncated }
+    : { httpStatus: result.status, truncated: result.truncated };
 }
 
 export type ExecutionOutcome =

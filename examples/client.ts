@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     reason: 'example: list customers',
   });
   console.log(describeOutcome(read));
-  if (read.outcome === 'succeeded') console.table(read.result.rows);
+  if (read.outcome === 'succeeded' && 'rows' in read.result) console.table(read.result.rows);
 
   const write = await gate.run(
     {

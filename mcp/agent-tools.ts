@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { policyExplanation, requestIdParams, requestList, requestView, submitBody } from '../api/schemas';
 import { REQUEST_STATUSES } from '../domain/request';
+import { sqlCommandSchema } from '../domain/command-shapes';
 import { type GateClient, outcomeOf } from '../client';
 import { type ToolExtra, waitingFor } from './progress';
 import { jsonResult, outcomeOutput, outcomeResult, requestResult } from './tool-results';
@@ -15,7 +16,7 @@ export interface AgentToolOptions {
 
 const requestId = requestIdParams.shape.id.describe('The request id the gate returned (req_...)');
 const target = submitBody.shape.target.describe('The target to run on (see the gate://targets resources)');
-const sql = submitBody.shape.command.shape.sql.describe('PostgreSQL: one statement or a batch');
+const sql = sqlCommandSchema.shape.sql.describe('SQL (PostgreSQL or MySQL, as the target takes): one statement or a batch');
 
 export function registerAgentTools(server: McpServer, { client, maxWaitSeconds }: AgentToolOptions): void {
   const waitSeconds = z

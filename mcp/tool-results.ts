@@ -2,7 +2,7 @@
 // structured content matching each tool's output schema.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { REQUEST_STATUSES } from '../domain/request';
+import { REQUEST_STATUSES, isRowsResult } from '../domain/request';
 import { type RequestView, describeOutcome, outcomeOf, type RunOutcome } from '../client';
 
 export const outcomeOutput = z.object({
@@ -12,6 +12,8 @@ export const outcomeOutput = z.object({
   message: z.string().describe('What happened, or whom the request waits for and until when'),
   rows: z.array(z.record(z.string(), z.unknown())).optional().describe('The masked rows, when it ran'),
   rowCount: z.number().optional(),
+  httpStatus: z.number().optional().describe("The target's HTTP status, when an HTTP call ran"),
+  body: z.unknown().optional().describe("The target's masked response body, when an HTTP call ran"),
   truncated: z.boolean().optional(),
   reason: z.string().optional().describe("The policy's reason, when denied"),
   reviewer: z.string().optional(),
@@ -26,8 +28,12 @@ function outputOf(outcome: RunOutcome): OutcomeOutput {
   const common = { outcome: outcome.outcome, requestId: outcome.requestId, status: outcome.request.status };
   const message = describeOutcome(outcome);
   switch (outcome.outcome) {
-    case 'succeeded':
-      return { ...common, message, ...outcome.result };
+    case 'succeeded': {
+      const result = outcome.result;
+      return isRowsResult(result)
+        ? { ...common, message, ...result }
+        : { ...common, message, httpStatus: result.status, body: result.body, truncated: result.truncated };
+    }
     case 'denied':
       return { ...common, message, reason: outcome.reason };
     case 'rejected':
@@ -55,7 +61,8 @@ function outputOf(outcome: RunOutcome): OutcomeOutput {
 /** A run's outcome as a tool result; a refusal is a result the model reads, not a tool error. */
 export function outcomeResult(outcome: RunOutcome): CallToolResult {
   const structured = outputOf(outcome);
-  const rows = structured.rows ? `\n${JSON.stringify(structured.rows)}` : '';
+  const data = structured.rows ?? structured.body;
+  const rows = data !== undefined ? `\n${JSON.stringify(data)}` : '';
   return { content: [{ type: 'text', text: `${structured.message}${rows}` }], structuredContent: structured };
 }
 

@@ -3,6 +3,7 @@
 // asks a rejecting reviewer why, and the one that takes a scoped grant's uses and duration.
 import type { RequestRecord } from '../domain/request-record';
 import { formatDurationMs } from '../domain/duration';
+import { describeResult } from '../domain/request';
 import { clip, slackEscape } from './webhook-bodies';
 import { describeCommand } from '../connectors/registry';
 
@@ -30,7 +31,7 @@ export function slackOutcomeBody(request: RequestRecord) {
   );
   const result =
     request.status === 'succeeded' && request.result
-      ? [`${request.result.rowCount} row(s)${request.result.truncated ? ', truncated' : ''}`]
+      ? [describeResult(request.result)]
       : request.error
         ? [`Error: ${slackEscape(request.error)}`]
         : [];

@@ -31,11 +31,29 @@ export interface ImpactFacts {
   seqScan: boolean;
 }
 
+/** Facts about an HTTP call, exposed to policy conditions as the CEL variable `http`. */
+export interface HttpFacts {
+  /** Upper-case. */
+  method: string;
+  /** As sent, under the target's base URL (`/refunds/42`). */
+  path: string;
+  /** The path's segments, percent-decoded (`["refunds", "42"]`). */
+  segments: string[];
+  query: Record<string, string>;
+  /** The top-level keys of a JSON object body, sorted. */
+  bodyKeys: string[];
+  /** The body when it is a JSON object (`http.body.amount`), else empty. */
+  body: Record<string, unknown>;
+  /** GET, HEAD or OPTIONS: the methods HTTP defines as safe. */
+  readOnly: boolean;
+}
+
 /**
- * A command's facts, namespaced by the connector that read it: `sql` for postgres and mysql. A
- * condition on a namespace the request's connector does not fill sees its neutral value (nothing
- * read-only, no kinds, no tables), so it fails closed.
+ * A command's facts, namespaced by the connector that read it: `sql` for postgres and mysql, `http`
+ * for http. A condition on a namespace the request's connector does not fill sees its neutral value
+ * (nothing read-only, no kinds, no tables, an empty method and path), so it fails closed.
  */
 export interface ConnectorFacts {
   sql?: SqlFacts;
+  http?: HttpFacts;
 }

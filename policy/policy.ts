@@ -3,11 +3,11 @@ import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../config/env';
 import { parseYamlText, readConfigFile } from '../config/yaml-file';
-import type { ConnectorFacts, ImpactFacts, SqlFacts } from './facts';
+import type { ConnectorFacts, HttpFacts, ImpactFacts, SqlFacts } from './facts';
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 
-/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql). */
+/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`). */
 export interface PolicyInput extends ConnectorFacts {
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata'>;
   /** The executor's impact preview; in the first pass (before any preview) `available` is false. */
@@ -43,6 +43,16 @@ export interface Policy {
 }
 
 const NO_IMPACT_FACTS: ImpactFacts = { available: false, exact: false, estimatedRows: 0, rows: 0, seqScan: false };
+
+const NO_HTTP: HttpFacts = {
+  method: '',
+  path: '',
+  segments: [],
+  query: {},
+  bodyKeys: [],
+  body: {},
+  readOnly: false,
+};
 
 const NO_SQL: SqlFacts = {
   readOnly: false,
@@ -81,6 +91,18 @@ function celEnvironment(): Environment {
         columns: 'list<string>',
         statementCount: 'int',
         statements: 'list<map<string, dyn>>',
+      },
+    })
+    .registerVariable({
+      name: 'http',
+      schema: {
+        method: 'string',
+        path: 'string',
+        segments: 'list<string>',
+        query: 'map<string, string>',
+        bodyKeys: 'list<string>',
+        body: 'map<string, dyn>',
+        readOnly: 'bool',
       },
     })
     .registerVariable({
@@ -132,6 +154,7 @@ function context(input: PolicyInput): Record<string, unknown> {
     built = {
       request: input.request,
       sql: { ...sql, statementCount: BigInt(sql.statementCount) },
+      http: input.http ?? NO_HTTP,
       impact: {
         ...impact,
         estimatedRows: BigInt(Math.round(impact.estimatedRows)),

@@ -240,7 +240,7 @@ export interface ApprovedCommand {
   status: RequestStatus;
   connector: string;
   target: string;
-  sql: string;
+  command: PrivilegedRequest['command'];
   /** The preview reviewers saw: a statement may not affect more rows than its dry run counted. */
   impact: ImpactPreview | null;
   /** The deciding rule's `maxRows`: no statement may affect more. */
@@ -250,7 +250,7 @@ export interface ApprovedCommand {
 /** What a request recorded to run, and where it stands: the executor runs only this, only while executing. */
 export async function findApprovedCommand(pool: Pool, id: string): Promise<ApprovedCommand | undefined> {
   const found = await pool.query<ApprovedCommand>(
-    `SELECT status, connector, target, command->>'sql' AS sql, impact,
+    `SELECT status, connector, target, command, impact,
             (policy->>'maxRows')::int AS "maxRows" FROM requests WHERE id = $1`,
     [id],
   );

@@ -3,6 +3,7 @@
 // only counts and a bounded list of examples, so memory stays flat however long the history.
 import type { Pool } from 'pg';
 import { impactFacts, policyInputFor } from '../connectors/policy-input';
+import { describeCommand } from '../connectors/registry';
 import type { PolicyDecision, PolicyEffect } from '../domain/request';
 import type { SqlFacts } from '../policy/facts';
 import type { Policy } from '../policy/policy';
@@ -102,7 +103,7 @@ export async function backtest(pool: Pool, policy: Policy, options: BacktestOpti
           createdAt: request.createdAt.toISOString(),
           agent: request.agent,
           target: request.target,
-          sql: request.command.sql,
+          sql: describeCommand(request),
           was: { effect: was.effect, rule: was.rule },
           now: {
             effect: now.effect,

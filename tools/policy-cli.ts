@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { prepareConnectors } from '../connectors/registry';
-import { CONNECTORS, type PolicyDecision, RISKS } from '../domain/request';
+import { CONNECTORS, type Command, type PolicyDecision, RISKS } from '../domain/request';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { type Policy, loadPolicy } from '../policy/policy';
 import { explainDecision } from '../connectors/policy-input';
@@ -25,16 +25,19 @@ backtest  replays every request recorded since --since (default 30d) in the gate
           DATABASE_URL) through the policy: counts by old → new decision, then the requests it would allow without
           approval, then other changes (--limit of each listed). Exit 1 with --fail-on-loosening when any would be
           newly allowed. Progress goes to stderr.
-JSON   {"target": "app-db", "sql": "UPDATE ...", "agent"?, "connector"?: "postgres", "reason"?, "metadata"?,
+JSON   {"target": "app-db", "sql": "UPDATE ..." (or "command": {"method": "POST", "path": "/refunds", ...} for http), "agent"?,
+        "connector"?: "postgres", "reason"?, "metadata"?,
         "impact"?: {"exact"?, "estimatedRows"?, "rows"?, "seqScan"?, "available"?}  (the second pass, after a preview)}`;
 
-// A request as a policy author writes it: only target and SQL are required.
+// A request as a policy author writes it: the target and `sql` (or, for http, `command`).
 const requestSchema = z
   .object({
     agent: z.string().default('policy-cli'),
     connector: z.enum(CONNECTORS).default('postgres'),
     target: z.string().min(1),
-    sql: z.string().min(1),
+    sql: z.string().min(1).optional(),
+    /** A command of another shape: `{method, path, query?, headers?, body?}` for http. */
+    command: z.record(z.string(), z.unknown()).optional(),
     reason: z.string().default(''),
     metadata: z.record(z.string(), z.string()).default({}),
     /** An impact preview, to see what the second pass decides (`impact.*`). */
@@ -49,7 +52,10 @@ const requestSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((request) => (request.sql === undefined) !== (request.command === undefined), {
+    message: 'give either sql or command',
+  });
 
 const testFileSchema = z
   .object({
@@ -75,8 +81,12 @@ const testFileSchema = z
   .strict();
 
 function evaluate(policy: Policy, request: z.infer<typeof requestSchema>) {
-  const { sql, impact, ...rest } = request;
-  return explainDecision(policy, { ...rest, command: { sql } }, impact);
+  const { sql, command, impact, ...rest } = request;
+  return explainDecision(
+    policy,
+    { ...rest, command: command ? (command as unknown as Command) : { sql: sql! } },
+    impact,
+  );
 }
 
 const show = (value: unknown) => JSON.stringify(value);

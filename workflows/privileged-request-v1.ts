@@ -18,7 +18,14 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 // (test/workflows/histories/pre-*.json), replay. It asks patched() at every change, as they did.
 // Do not change what it does: new behaviour goes into privileged-request.ts. A change that
 // running executions of this type must also take is added here behind a patched() of its own.
-import type { ApprovalProgress, ApprovalStage, PrivilegedRequest, RequestStatus, Vote } from '../domain/request';
+import type {
+  ApprovalProgress,
+  ApprovalStage,
+  PrivilegedRequest,
+  RequestStatus,
+  RowsResult,
+  Vote,
+} from '../domain/request';
 import {
   type ExecutorActivities,
   NOTIFY_MAX_ATTEMPTS,
@@ -434,7 +441,7 @@ async function runRequest(
   const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
   const detail =
     outcome.status === 'succeeded'
-      ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated }
+      ? { rowCount: (outcome.result as RowsResult).rowCount, truncated: outcome.result.truncated }
       : { error: outcome.error };
   if (outcome.status !== 'succeeded') state.error = outcome.error;
   await orchestrator.recordTransition({

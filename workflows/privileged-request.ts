@@ -24,6 +24,7 @@ import type {
   RequestStatus,
   Vote,
 } from '../domain/request';
+import { resultSummary } from '../domain/request';
 import {
   type Ballot,
   type ExecutorActivities,
@@ -373,10 +374,7 @@ class RequestRun {
       }
     }
     const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
-    const detail =
-      outcome.status === 'succeeded'
-        ? { rowCount: outcome.result.rowCount, truncated: outcome.result.truncated }
-        : { error: outcome.error };
+    const detail = outcome.status === 'succeeded' ? resultSummary(outcome.result) : { error: outcome.error };
     if (outcome.status !== 'succeeded') this.state.error = outcome.error;
     await this.transition({ step: `status:${outcome.status}`, status: outcome.status, changes, detail });
   }

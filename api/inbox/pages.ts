@@ -4,11 +4,12 @@
 import escapeHtml from 'escape-html';
 import { formatDurationMs } from '../../domain/duration';
 import { describeImpact } from '../../domain/impact';
+import { describeResult, isRowsResult } from '../../domain/request';
 import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
 import type { RequestView, TimelineEntry } from '../schemas';
 import type { PolicyExplanation } from '../schemas';
-import { describeCommand } from '../../connectors/registry';
+import { describeCommand, describeCommandFor } from '../../connectors/registry';
 
 hljs.registerLanguage('sql', sql);
 
@@ -151,7 +152,11 @@ function sampleOf(sample: NonNullable<RequestView['impact']>['statements'][numbe
 export function requestPage(model: RequestPageModel, user: PageUser): string {
   const { view, timeline, explanation, cannotDecide, flash } = model;
   const approval = view.approval;
-  const highlighted = hljs.highlight(describeCommand(view), { language: 'sql', ignoreIllegals: true }).value;
+  const command = describeCommandFor(view);
+  const highlighted =
+    command.language === 'sql'
+      ? hljs.highlight(command.text, { language: 'sql', ignoreIllegals: true }).value
+      : e(command.text);
   const dl = (pairs: [string, string][]) =>
     `<dl>${pairs.map(([label, value]) => `<dt>${e(label)}</dt><dd>${value}</dd>`).join('')}</dl>`;
   const votes =
@@ -208,8 +213,8 @@ ${grantFields(view)}<div class="buttons"><button type="submit" name="decision" v
     ? `<details><summary>Facts the policy saw</summary><pre>${e(JSON.stringify(explanation.facts, null, 2))}</pre></details>`
     : '';
   const result = view.result
-    ? `<h2>Result</h2><p>${e(view.result.rowCount)} row(s)${view.result.truncated ? ', truncated' : ''}, masked by the executor</p>
-<pre>${e(JSON.stringify(view.result.rows, null, 2))}</pre>`
+    ? `<h2>Result</h2><p>${e(describeResult(view.result))}, masked by the executor</p>
+<pre>${e(JSON.stringify(isRowsResult(view.result) ? view.result.rows : view.result.body, null, 2))}</pre>`
     : view.error
       ? `<h2>Error</h2><p>${e(view.error)}</p>`
       : '';

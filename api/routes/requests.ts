@@ -115,8 +115,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const { principal } = request;
       const key = request.headers['idempotency-key'];
       const body = request.body;
-      targets.check(body.connector, body.target);
-      const command = readableCommand(body.connector, body.command);
+      const command = readableCommand(targets.check(body.connector, body.target), body.command);
       if (body.callbackUrl) await checkCallbackUrl(body.callbackUrl, callbackHosts);
       const privileged: PrivilegedRequest = {
         id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),

@@ -1,6 +1,7 @@
-import type { CommandConnector } from '../connector';
+import { type CommandConnector, shapeProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseMysql, fingerprintMysql } from './sql-facts';
+import { sqlOf } from '../../domain/request';
 
 /**
  * MySQL and MariaDB: commands are SQL batches, read by node-sql-parser's MariaDB grammar.
@@ -10,7 +11,9 @@ export const mysqlConnector: CommandConnector = {
   name: 'mysql',
   commandSchema: sqlCommandSchema,
   analyse(command, options) {
-    const analysis = analyseMysql(command.sql, options);
+    const unshaped = shapeProblem(sqlCommandSchema, command, 'not a SQL command');
+    if (unshaped) return unshaped;
+    const analysis = analyseMysql(sqlOf(command), options);
     if (analysis.ok) return { ok: true, facts: { sql: analysis.facts } };
     return {
       ok: false,
@@ -20,12 +23,12 @@ export const mysqlConnector: CommandConnector = {
       detail: analysis.message,
     };
   },
-  fingerprint: (command) => fingerprintMysql(command.sql),
+  fingerprint: (command) => fingerprintMysql(sqlOf(command)),
   describe(command) {
-    const analysis = analyseMysql(command.sql);
+    const analysis = analyseMysql(sqlOf(command));
     // Unreadable SQL never runs; reviewers then see it as sent.
     return {
-      text: analysis.ok ? analysis.statementTexts.map((text) => `${text};`).join('\n') : command.sql,
+      text: analysis.ok ? analysis.statementTexts.map((text) => `${text};`).join('\n') : sqlOf(command),
       language: 'sql',
     };
   },

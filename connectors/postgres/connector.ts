@@ -1,13 +1,16 @@
-import type { CommandConnector } from '../connector';
+import { type CommandConnector, shapeProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseSql, fingerprintOf, prepareSqlParser } from './sql-facts';
+import { sqlOf } from '../../domain/request';
 
 /** PostgreSQL: commands are SQL batches, read by PostgreSQL's own parser (libpg_query). */
 export const postgresConnector: CommandConnector = {
   name: 'postgres',
   commandSchema: sqlCommandSchema,
   analyse(command, options) {
-    const analysis = analyseSql(command.sql, options);
+    const unshaped = shapeProblem(sqlCommandSchema, command, 'not a SQL command');
+    if (unshaped) return unshaped;
+    const analysis = analyseSql(sqlOf(command), options);
     if (analysis.ok) return { ok: true, facts: { sql: analysis.facts } };
     return {
       ok: false,
@@ -17,7 +20,7 @@ export const postgresConnector: CommandConnector = {
       detail: `${analysis.message} (at character ${analysis.position + 1})`,
     };
   },
-  fingerprint: (command) => fingerprintOf(command.sql),
-  describe: (command) => ({ text: command.sql, language: 'sql' }),
+  fingerprint: (command) => fingerprintOf(sqlOf(command)),
+  describe: (command) => ({ text: sqlOf(command), language: 'sql' }),
   prepare: prepareSqlParser,
 };

@@ -64,7 +64,7 @@ describe('run reports each outcome', () => {
     const outcome = await agent.run(command('SELECT id, email FROM agent_orders ORDER BY id'));
     assert.equal(outcome.outcome, 'succeeded');
     assert.equal(outcome.outcome === 'succeeded' && outcome.request.policy?.rule, 'read-only');
-    assert.deepEqual(outcome.outcome === 'succeeded' && outcome.result.rows, [
+    assert.deepEqual(outcome.outcome === 'succeeded' && 'rows' in outcome.result && outcome.result.rows, [
       { id: 1, email: '[masked:email]' },
       { id: 2, email: '[masked:email]' },
     ]);

@@ -21,9 +21,11 @@ const target: MysqlTarget = {
 };
 
 async function run(sql: string, bound: RowBound = {}, on: MysqlTarget = target) {
-  const prepared = runner.prepare(on, { sql }, bound);
+  const prepared = runner.prepare(on, { sql }, { requestId: 'req_mysql_run_test', bound });
   assert.ok(prepared.ok, prepared.ok ? '' : prepared.error);
-  return prepared.run();
+  const result = await prepared.run();
+  assert.ok('rows' in result);
+  return result;
 }
 
 async function balances(): Promise<number[]> {

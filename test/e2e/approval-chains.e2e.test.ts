@@ -265,7 +265,7 @@ describe('notifications', () => {
   test('webhooks receive a documented JSON body and a Slack body with the facts and one-click links', async () => {
     const request = await submit('api-only: notify me', { metadata: { ticket: 'OPS-1' } });
     const json = await waitForMessage('/dba', request.id, 'approval_requested');
-    assert.equal(json.request.command.sql, 'SELECT 42 AS answer');
+    assert.deepEqual(json.request.command, { sql: 'SELECT 42 AS answer' });
     assert.deepEqual(
       [json.request.target, json.request.agent, json.request.reason],
       ['app-db', 'billing-agent', 'api-only: notify me'],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import type { ErrorBody, PolicyExplanation } from '../../api/schemas';
-import { call, seenResponses, submitBody, waitForStatus } from '../support/api';
+import { call, rowsOf, seenResponses, submitBody, waitForStatus } from '../support/api';
 import { decryptedPayloadText } from '../support/decrypted-history';
 import { type TestStack, capturedLogs, requiredEnv, startTestStack } from '../support/stack';
 
@@ -86,7 +86,7 @@ describe('a MySQL target', () => {
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed', 'denied']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.policy?.rule, 'read-only');
-    assert.deepEqual(done.result?.rows, [
+    assert.deepEqual(rowsOf(done.result).rows, [
       { id: 1, tax_id: '[masked]', email: '[masked:email]', owner: 'Ada' },
       { id: 2, tax_id: '[masked]', email: '[masked:email]', owner: 'Alan' },
     ]);
@@ -111,7 +111,7 @@ describe('a MySQL target', () => {
     assert.equal(approved.status, 200, approved.raw);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    assert.equal(done.result?.rowCount, 1);
+    assert.equal(rowsOf(done.result).rowCount, 1);
     assert.equal(await balance(1), 110);
     assert.equal(await executions(request.id), 1);
   });
@@ -120,7 +120,7 @@ describe('a MySQL target', () => {
     const request = await submit('SELECT COUNT(*) AS n FROM accounts --1; DELETE FROM accounts;');
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed', 'pending_approval']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    assert.deepEqual(done.result?.rows, [{ n: '3' }]);
+    assert.deepEqual(rowsOf(done.result).rows, [{ n: '3' }]);
     assert.equal(await balance(2), 200, 'no row was deleted');
   });
 

@@ -11,7 +11,7 @@ import { encodeErrorToFailure } from '@temporalio/common/lib/internal-non-workfl
 import { AesGcmCodec } from '../../temporal/aes-gcm-codec';
 import { failureConverter } from '../../temporal/failure-converter';
 import type { PayloadKey } from '../../config/payload-keys';
-import { call, submitBody, waitForStage, waitForStatus } from '../support/api';
+import { call, rowsOf, submitBody, waitForStage, waitForStatus } from '../support/api';
 import { TOKENS, type TestStack, requiredEnv, startTestStack } from '../support/stack';
 
 const POLICY = `version: 1
@@ -41,7 +41,7 @@ before(async () => {
   assert.equal(submitted.status, 202, submitted.raw);
   requestId = submitted.body.id;
   const done = await waitForStatus(stack.app, requestId, ['succeeded']);
-  assert.deepEqual(done.result?.rows, [{ marker: canary }], 'the gate itself reads its results in clear');
+  assert.deepEqual(rowsOf(done.result).rows, [{ marker: canary }], 'the gate itself reads its results in clear');
 });
 
 after(() => stack?.stop());

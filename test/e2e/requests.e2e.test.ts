@@ -12,7 +12,7 @@ import { loadTargets } from '../../config/targets';
 import { createGateMetrics } from '../../telemetry/gate-metrics';
 import { decideUpdate, stateQuery } from '../../temporal/contract';
 import type { ErrorBody, TimelineEntry } from '../../api/schemas';
-import { type ApiResponse, call, seenResponses, submitBody, waitForStatus } from '../support/api';
+import { type ApiResponse, call, rowsOf, seenResponses, submitBody, waitForStatus } from '../support/api';
 import { decryptedPayloadText } from '../support/decrypted-history';
 import { eventually } from '../support/eventually';
 import { recordHistories } from '../support/histories';
@@ -102,7 +102,7 @@ describe('policy decides', () => {
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.policy?.rule, 'read-only');
     assert.equal(done.result?.truncated, true, 'maxRows is 2 for this target');
-    assert.deepEqual(done.result?.rows, [
+    assert.deepEqual(rowsOf(done.result).rows, [
       { id: 1, owner: 'Ada', email: '[masked:email]', ssn: '[masked]', card: '[masked:card]' },
       { id: 2, owner: 'Alan', email: '[masked:email]', ssn: '[masked]', card: '[masked:card]' },
     ]);
@@ -137,7 +137,7 @@ describe('policy decides', () => {
       }
       const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
       assert.equal(done.status, 'succeeded', done.error ?? '');
-      return done.result!.rows[0] as { pid: number; path: string; locked?: boolean; locks?: number };
+      return rowsOf(done.result).rows[0] as { pid: number; path: string; locked?: boolean; locks?: number };
     };
     const first = await run(
       "SELECT pg_backend_pid() AS pid, set_config('search_path', 'leaked', false) AS path, pg_try_advisory_lock(4242) AS locked",
@@ -230,7 +230,7 @@ describe('approval', () => {
     );
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    assert.equal(done.result?.rowCount, 1);
+    assert.equal(rowsOf(done.result).rowCount, 1);
     assert.equal(await balance(1), 110);
     assert.equal(await executions(request.id), 1);
 

@@ -5,7 +5,11 @@
 import { scenarioSuite } from '../../tools/harness/scenario-runner';
 import { apiKilledDuringLongPoll } from './scenarios/api-restart';
 import { concurrentSubmitsAndApprovals } from './scenarios/concurrency';
-import { executorKilledMidCommand, mysqlExecutorKilledMidCommand } from './scenarios/executor-kill';
+import {
+  executorKilledMidCommand,
+  httpExecutorKilledMidCall,
+  mysqlExecutorKilledMidCommand,
+} from './scenarios/executor-kill';
 import { operatorResetsAfterExecution } from './scenarios/operator-reset';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { temporalKilledWithTimersDue } from './scenarios/temporal-restart';
@@ -22,6 +26,7 @@ scenarioSuite(
     postgresOutage,
     operatorResetsAfterExecution,
     mysqlExecutorKilledMidCommand,
+    httpExecutorKilledMidCall,
   ],
   'dev',
 );

@@ -117,7 +117,7 @@ test('a resubmitted id writes nothing: no second request row, no audit row', asy
     metadata: {},
   });
   assert.equal(again, undefined);
-  assert.equal((await getRequest(pool, id))?.command.sql, 'SELECT 1');
+  assert.deepEqual((await getRequest(pool, id))?.command, { sql: 'SELECT 1' });
   assert.deepEqual(await auditSteps(id), ['submitted']);
 });
 

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import type { RowsResult } from '../../domain/request';
 import type { RequestView } from '../../api/request-view';
 import { TOKENS } from './stack';
 
@@ -85,4 +87,10 @@ export async function submitPending(
   const submitted = await call(app, 'POST', '/v1/requests', who, submitBody(sql, reason));
   await waitForStatus(app, submitted.body.id, ['pending_approval']);
   return submitted.body.id;
+}
+
+/** A SQL request's rows result; fails the test when the result is missing or of another kind. */
+export function rowsOf(result: RequestView['result'] | undefined): RowsResult {
+  assert.ok(result && 'rows' in result, `expected rows, got ${JSON.stringify(result)}`);
+  return result;
 }

@@ -48,6 +48,19 @@ describe('npm run policy', () => {
     assert.match(unreadable.stdout, /^ {2}\(none: the connector cannot read the command\)$/m);
   });
 
+  test('check reads an http command and shows its http facts', () => {
+    const request = JSON.stringify({
+      connector: 'http',
+      target: 'billing-api',
+      command: { method: 'POST', path: '/refunds', body: { amount: 250 } },
+    });
+    const { code, stdout } = policyCli('check', '--policy', 'config/policy.yaml', '--request', request);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /^ {2}http\.method = "POST"$/m);
+    assert.match(stdout, /^ {2}http\.bodyKeys = \["amount"\]$/m);
+    assert.match(stdout, /^ {2}http\.readOnly = false$/m);
+  });
+
   test('check --json gives the same decision as data', () => {
     const { code, stdout } = policyCli(
       'check',

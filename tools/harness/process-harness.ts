@@ -18,6 +18,8 @@ import { connectOptions } from '../../config/temporal-connection';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-postgres';
 import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } from '../stack/mysql-target';
 import { freePort } from '../stack/ports';
+import { type HttpTargetServer, startHttpTarget } from './http-target';
+import type { Command } from '../../domain/request';
 import { findOrBuildTemporalCli } from '../stack/temporal-cli';
 import { loadSettings } from '../../config/env';
 import { migrate } from '../../store/migrate';
@@ -223,6 +225,8 @@ export class Harness {
     private readonly mysqlTarget: MysqlTargetDatabase,
     /** The MySQL target as its administrator sees it (to count what commands left there). */
     private readonly mysqlTargetAdmin: mysql.Connection,
+    /** The internal API behind `fault-api`, with every call it received. */
+    private readonly httpTarget: HttpTargetServer,
   ) {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
@@ -262,6 +266,8 @@ export class Harness {
     await withClient(targetUrl.toString(), (client) =>
       client.query('CREATE TABLE fault_log (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now())'),
     );
+    // An internal API for the http connector's scenarios; it records every call it receives.
+    const httpTarget = await startHttpTarget(scratch);
     // The same log on MySQL/MariaDB, for the mysql connector's scenarios.
     const mysqlTarget = await createMysqlTarget(process.env.TEST_MYSQL_ADMIN_URL ?? DEFAULT_MYSQL_ADMIN_URL);
     const mysqlTargetAdmin = await mysqlTarget.connectAsAdmin();
@@ -291,13 +297,17 @@ export class Harness {
     writeFileSync(
       files.TARGETS_FILE,
       'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n' +
-        '  fault-mysql:\n    connector: mysql\n    url: ${FAULT_MYSQL_URL}\n    statementTimeout: 60s\n',
+        '  fault-mysql:\n    connector: mysql\n    url: ${FAULT_MYSQL_URL}\n    statementTimeout: 60s\n' +
+        '  fault-api:\n    connector: http\n    baseUrl: ${FAULT_API_URL}\n    methods: [GET, POST]\n    timeout: 60s\n' +
+        '    auth:\n      type: bearer\n      token: ${FAULT_API_TOKEN}\n',
     );
     const env = {
       ...files,
       DATABASE_URL: databaseUrl(postgres.url, 'gate'),
       FAULT_TARGET_URL: targetUrl.toString(),
       FAULT_MYSQL_URL: mysqlTarget.url,
+      FAULT_API_URL: httpTarget.httpUrl,
+      FAULT_API_TOKEN: httpTarget.token,
       ...clientEnv,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
@@ -322,6 +332,7 @@ export class Harness {
       metricsUrl,
       mysqlTarget,
       mysqlTargetAdmin,
+      httpTarget,
     );
   }
 
@@ -496,6 +507,11 @@ export class Harness {
     );
     for (const row of onMysql as { tag: string; n: number }[])
       runs.set(row.tag, (runs.get(row.tag) ?? 0) + Number(row.n));
+    // A call to the internal API counts as a run of the command whose tag its body carries.
+    for (const received of this.httpTarget.received) {
+      const tag = (JSON.parse(received.body || '{}') as { tag?: string }).tag;
+      if (tag && tags.includes(tag)) runs.set(tag, (runs.get(tag) ?? 0) + 1);
+    }
     return runs;
   }
 
@@ -563,6 +579,7 @@ export class Harness {
       this.env.FAULT_TARGET_URL!,
       this.mysqlTarget.password,
       this.mysqlTarget.url,
+      this.httpTarget.token,
       auditKey,
       Buffer.from(auditKey, 'base64').toString('hex'),
     ];
@@ -594,6 +611,7 @@ export class Harness {
     await this.target.end();
     await this.mysqlTargetAdmin.end();
     await this.mysqlTarget.drop();
+    await this.httpTarget.stop();
     await this.temporal.stop();
     await this.postgres.stop();
   }
@@ -620,6 +638,7 @@ export async function eachConcurrently<T>(
 export const FAULT_TARGETS = {
   postgres: { connector: 'postgres', target: 'fault-db' },
   mysql: { connector: 'mysql', target: 'fault-mysql' },
+  http: { connector: 'http', target: 'fault-api' },
 } as const;
 
 export function submitBody(
@@ -627,8 +646,9 @@ export function submitBody(
   reason = `fault ${tag}`,
   sql = `INSERT INTO fault_log (tag) VALUES ('${tag}')`,
   on: (typeof FAULT_TARGETS)[keyof typeof FAULT_TARGETS] = FAULT_TARGETS.postgres,
+  command: Command = { sql },
 ) {
-  return { ...on, command: { sql }, reason };
+  return { ...on, command, reason };
 }
 
 /** Submits one tagged write per tag through the API and returns the outcomes to check later. */
@@ -640,6 +660,8 @@ export async function submitTagged(
   command: {
     reason?: (tag: string) => string;
     sql?: (tag: string) => string;
+    /** A command of another shape than `{sql}` (an HTTP call). */
+    command?: (tag: string) => Command;
     on?: (typeof FAULT_TARGETS)[keyof typeof FAULT_TARGETS];
   } = {},
 ): Promise<RequestOutcome[]> {
@@ -649,7 +671,7 @@ export async function submitTagged(
       'POST',
       '/v1/requests',
       AGENT_TOKEN,
-      submitBody(tag, command.reason?.(tag), command.sql?.(tag), command.on),
+      submitBody(tag, command.reason?.(tag), command.sql?.(tag), command.on, command.command?.(tag)),
     );
     if (response.status !== 202)
       throw new Error(`submit ${tag} answered ${response.status}: ${JSON.stringify(response.body)}`);

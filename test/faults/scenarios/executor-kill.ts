@@ -7,6 +7,7 @@ import {
   tags,
   waitFor,
 } from '../../../tools/harness/process-harness';
+import type { Command } from '../../../domain/request';
 
 /**
  * 2. kill -9 the executor while the command runs (pg_sleep inside the INSERT): the request ends
@@ -31,19 +32,31 @@ export const mysqlExecutorKilledMidCommand = (h: Harness) =>
     (tag) => `INSERT INTO fault_log (tag) SELECT '${tag}' FROM (SELECT sleep(6) AS slept) AS pause`,
   );
 
+/** 9. The same on an internal HTTP API that answers after 6 s: the call is sent once and never again. */
+export const httpExecutorKilledMidCall = (h: Harness) =>
+  executorKilledMidCommandOn(h, '9 executor kill -9 mid-call, HTTP', 'http', 'http-executor-kill', (tag) => ({
+    method: 'POST',
+    path: '/slow',
+    query: { seconds: '6' },
+    body: { tag },
+  }));
+
 async function executorKilledMidCommandOn(
   h: Harness,
   scenario: string,
   on: keyof typeof FAULT_TARGETS,
   name: string,
-  sql: (tag: string) => string,
+  command: (tag: string) => string | Command,
 ): Promise<Figures> {
   const queues = h.queues(name);
   await h.startWorker(queues, 'orchestrator');
   const executor = await h.startWorker(queues, 'executor');
   const api = await h.startApi(queues);
   const outcomes = await submitTagged(api, tags(name, 3), ['outcome_unknown', 'succeeded'], true, {
-    sql,
+    command: (tag) => {
+      const made = command(tag);
+      return typeof made === 'string' ? { sql: made } : made;
+    },
     on: FAULT_TARGETS[on],
   });
   const ids = outcomes.map((outcome) => outcome.id);
@@ -75,7 +88,7 @@ async function executorKilledMidCommandOn(
   const figures = await h.figures(
     scenario,
     outcomes,
-    `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; rows the killed transactions left: ${ran}`,
+    `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; ${on === 'http' ? 'calls the API received' : 'rows the killed transactions left'}: ${ran}`,
   );
   return { ...figures, wrongFinal: figures.wrongFinal + (3 - audited.rows[0].n) };
 }

@@ -1,0 +1,25 @@
+import type { HttpCommand } from '../../domain/request';
+import type { HttpFacts } from '../../policy/facts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** What policy sees of an HTTP call (`http.*`). The command's shape is already checked (domain/command-shapes.ts). */
+export function httpFacts(command: HttpCommand): HttpFacts {
+  const body = isObject(command.body) ? command.body : {};
+  return {
+    method: command.method,
+    path: command.path,
+    segments: command.path
+      .split('/')
+      .slice(1)
+      .filter((segment) => segment !== '')
+      .map((segment) => decodeURIComponent(segment)),
+    query: { ...command.query },
+    bodyKeys: Object.keys(body).sort(),
+    body,
+    readOnly: SAFE_METHODS.has(command.method),
+  };
+}

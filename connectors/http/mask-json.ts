@@ -1,0 +1,59 @@
+// Masking of an HTTP response body inside the executor. `mask.fields` names JSON fields: a bare
+// name (`ssn`) masks that key at any depth, a path (`customer.ssn`, `cards[].number`) masks from
+// the root, `[]` stepping into each element of an array. `mask.patterns` are masked inside every
+// string (and every number, written out). A body that is not JSON cannot be masked by field: when
+// fields are configured it is masked whole. The target's own credential is cut out of every string
+// first: an API that echoes its request headers must not hand the token back to the agent.
+import { MASKED, maskText } from '../mask';
+import type { HttpTarget } from '../../config/targets';
+
+type Rules = HttpTarget['mask'] & {
+  /** The credential's secret parts, replaced by `[credential]` wherever they appear. */
+  secrets: readonly string[];
+};
+
+function withoutSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join('[credential]'), text);
+}
+
+function compile(fields: readonly string[]): { anywhere: Set<string>; paths: string[] } {
+  const anywhere = new Set<string>();
+  const paths: string[] = [];
+  for (const field of fields) {
+    if (/[.[]/.test(field)) paths.push(field.replace(/\[\]/g, '.[]').toLowerCase());
+    else anywhere.add(field.toLowerCase());
+  }
+  return { anywhere, paths };
+}
+
+function maskScalar(value: unknown, { patterns, secrets }: Rules): unknown {
+  if (typeof value === 'string') return maskText(withoutSecrets(value, secrets), patterns);
+  if (typeof value === 'number') {
+    const written = String(value);
+    return maskText(written, patterns) === written ? value : maskText(written, patterns);
+  }
+  return value;
+}
+
+/** A JSON value with the configured fields masked whole and the patterns masked inside the rest. */
+export function maskJson(value: unknown, rules: Rules): unknown {
+  const { anywhere, paths } = compile(rules.fields);
+  const walk = (node: unknown, at: string): unknown => {
+    if (Array.isArray(node)) return node.map((item) => walk(item, at === '' ? '[]' : `${at}.[]`));
+    if (node === null || typeof node !== 'object') return maskScalar(node, rules);
+    return Object.fromEntries(
+      Object.entries(node as Record<string, unknown>).map(([rawKey, child]) => {
+        const key = withoutSecrets(rawKey, rules.secrets);
+        const here = at === '' ? key.toLowerCase() : `${at}.${key.toLowerCase()}`;
+        const masked = anywhere.has(key.toLowerCase()) || paths.includes(here);
+        return [key, masked && child !== null ? MASKED : walk(child, here)];
+      }),
+    );
+  };
+  return walk(value, '');
+}
+
+/** A body that is not JSON: masked whole when fields are configured (they cannot be found in it). */
+export function maskTextBody(text: string, rules: Rules): string {
+  return rules.fields.length > 0 ? MASKED : maskText(withoutSecrets(text, rules.secrets), rules.patterns);
+}

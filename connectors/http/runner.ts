@@ -1,0 +1,155 @@
+import http from 'node:http';
+import https from 'node:https';
+import { httpCommandSchema } from '../../domain/command-shapes';
+import type { HttpCommand, HttpResult } from '../../domain/request';
+import type { HttpTarget } from '../../config/targets';
+import type { CommandRunner } from '../connector';
+import { maskText } from '../mask';
+import { maskJson, maskTextBody } from './mask-json';
+import { callRefusal } from './target-calls';
+
+export class HttpCallError extends Error {
+  override name = 'HttpCallError';
+}
+
+/** The credential's secret parts, to scrub from any message that leaves the executor. */
+function secretsOf(target: HttpTarget): string[] {
+  const { auth } = target;
+  if (auth.type === 'bearer') return [auth.token];
+  if (auth.type === 'basic')
+    return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
+  if (auth.type === 'header') return [auth.value];
+  return [];
+}
+
+export function scrubHttpCredential(message: string, target: HttpTarget): string {
+  let scrubbed = message;
+  for (const secret of secretsOf(target)) scrubbed = scrubbed.split(secret).join('[credential]');
+  return maskText(scrubbed, target.mask.patterns);
+}
+
+function authHeaders(target: HttpTarget): Record<string, string> {
+  const { auth } = target;
+  if (auth.type === 'bearer') return { authorization: `Bearer ${auth.token}` };
+  if (auth.type === 'basic')
+    return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+  if (auth.type === 'header') return { [auth.name.toLowerCase()]: auth.value };
+  return {};
+}
+
+/**
+ * The URL a call goes to, or why it may not go: its method must be one the target allows, its path
+ * under one of the target's prefixes, and the URL built from them must keep the target's origin and
+ * the path exactly as policy saw it (the path's shape rules make sure no parser normalises it).
+ */
+function urlFor(target: HttpTarget, call: HttpCommand): URL | string {
+  const refusal = callRefusal(target.name, target, call);
+  if (refusal) return refusal;
+  const { auth } = target;
+  if (
+    auth.type === 'header' &&
+    Object.keys(call.headers ?? {}).some((name) => name.toLowerCase() === auth.name.toLowerCase())
+  )
+    return `the header ${auth.name} carries the target's credential: the executor sets it`;
+  const base = new URL(target.baseUrl);
+  const path = `${base.pathname.replace(/\/$/, '')}${call.path}`;
+  const url = new URL(path, base.origin);
+  if (url.origin !== base.origin || url.pathname !== path)
+    return `the path ${call.path} does not stay as written under the target's base URL`;
+  for (const [name, value] of Object.entries(call.query ?? {})) url.searchParams.append(name, value);
+  return url;
+}
+
+/** The response body, read up to `limit` bytes: past it the rest is dropped and `truncated` set. */
+function readCapped(response: http.IncomingMessage, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > limit) {
+        chunks.push(chunk.subarray(0, limit - size));
+        size = limit;
+        response.destroy();
+        resolve({ bytes: Buffer.concat(chunks), truncated: true });
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    response.on('end', () => resolve({ bytes: Buffer.concat(chunks), truncated: false }));
+    response.on('error', reject);
+  });
+}
+
+/** The call, once: no redirect is followed (a 3xx is the result), a timeout ends the wait. */
+async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: string): Promise<HttpResult> {
+  const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
+  const headers: Record<string, string> = {
+    ...call.headers,
+    accept: 'application/json, text/plain;q=0.9, */*;q=0.1',
+    'idempotency-key': requestId,
+    ...(body && { 'content-type': 'application/json', 'content-length': String(body.length) }),
+    ...authHeaders(target),
+  };
+  const client = url.protocol === 'https:' ? https : http;
+  // One deadline for the whole call, body included: a target that trickles its answer is cut off too.
+  const deadline = AbortSignal.timeout(target.timeoutMs);
+  let bytes: Buffer;
+  let truncated: boolean;
+  let response: http.IncomingMessage;
+  try {
+    response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const outgoing = client.request(url, {
+        method: call.method,
+        headers,
+        signal: deadline,
+        ...(target.ca !== undefined && { ca: target.ca }),
+      });
+      outgoing.on('response', resolve);
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+    ({ bytes, truncated } = await readCapped(response, target.maxResponseBytes));
+  } catch (error) {
+    if (deadline.aborted)
+      throw new HttpCallError(`the call ran past the target's timeout (${target.timeoutMs} ms) and was abandoned`);
+    throw error;
+  }
+  const contentType = response.headers['content-type'] ?? '';
+  const text = bytes.toString('utf8');
+  const rules = { ...target.mask, secrets: secretsOf(target) };
+  let parsed: unknown;
+  const isJson = /^application\/([a-z.+-]*\+)?json/i.test(contentType) && !truncated;
+  if (isJson) {
+    try {
+      parsed = maskJson(JSON.parse(text), rules);
+    } catch {
+      parsed = maskTextBody(text, rules);
+    }
+  } else {
+    parsed = maskTextBody(text, rules);
+  }
+  return { status: response.statusCode ?? 0, contentType, body: parsed, truncated };
+}
+
+/** Makes approved calls to HTTP targets, with the target's credential, masking the response. */
+export function httpRunner(): CommandRunner<HttpTarget> {
+  return {
+    prepare(target, command, { requestId }) {
+      // Re-checked here rather than trusted: whoever schedules on the executor's queue picks the input.
+      const shaped = httpCommandSchema.safeParse(command);
+      if (!shaped.success)
+        return { ok: false, error: `not an HTTP call: ${shaped.error.issues[0]?.message ?? 'bad shape'}` };
+      const call = shaped.data as HttpCommand;
+      const url = urlFor(target, call);
+      if (typeof url === 'string') return { ok: false, error: url };
+      return {
+        ok: true,
+        run: () =>
+          send(target, url, call, requestId).catch((error: unknown) => {
+            throw new HttpCallError(scrubHttpCredential((error as Error).message, target));
+          }),
+      };
+    },
+  };
+}

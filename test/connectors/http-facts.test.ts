@@ -1,0 +1,90 @@
+// The http connector's reading of a call: its shape (what is refused at submit) and the policy facts
+// (`http.*`) for representative calls, including paths that look harmless and are not.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { httpConnector } from '../../connectors/http/connector';
+import type { Command } from '../../domain/request';
+
+function facts(command: Record<string, unknown>) {
+  const analysis = httpConnector.analyse(command as unknown as Command);
+  assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
+  return analysis.facts.http!;
+}
+
+function refusal(command: Record<string, unknown>): string {
+  const analysis = httpConnector.analyse(command as unknown as Command);
+  assert.equal(analysis.ok, false, `${JSON.stringify(command)} was accepted`);
+  return analysis.ok ? '' : analysis.detail;
+}
+
+describe('HTTP facts', () => {
+  test('a read: method, path, decoded segments, query; GET, HEAD and OPTIONS are read-only', () => {
+    const read = facts({ method: 'GET', path: '/customers/7/caf%C3%A9', query: { expand: 'cards' } });
+    assert.deepEqual(read, {
+      method: 'GET',
+      path: '/customers/7/caf%C3%A9',
+      segments: ['customers', '7', 'café'],
+      query: { expand: 'cards' },
+      bodyKeys: [],
+      body: {},
+      readOnly: true,
+    });
+    assert.equal(facts({ method: 'HEAD', path: '/customers' }).readOnly, true);
+    assert.equal(facts({ method: 'OPTIONS', path: '/customers' }).readOnly, true);
+  });
+
+  test('a write: the body and its keys, so a rule can weigh the amount', () => {
+    const refund = facts({ method: 'POST', path: '/refunds', body: { amount: 250, order: 'o-1' } });
+    assert.equal(refund.readOnly, false);
+    assert.deepEqual(refund.bodyKeys, ['amount', 'order']);
+    assert.equal(refund.body.amount, 250);
+    assert.deepEqual(
+      facts({ method: 'POST', path: '/refunds', body: [1, 2] }).body,
+      {},
+      'only an object body has keys',
+    );
+    for (const method of ['PUT', 'PATCH', 'DELETE']) assert.equal(facts({ method, path: '/x' }).readOnly, false);
+  });
+
+  test('paths a URL parser or the target would read differently are refused, not normalised', () => {
+    const cases: [string, RegExp][] = [
+      ['/refunds/../admin', /\. or \.\. segment/],
+      ['/refunds/./x', /\. or \.\. segment/],
+      ['/%72efunds', /needs no escape/],
+      ['/refunds%2F..%2Fadmin', /encoded \//],
+      ['/refunds%5cadmin', /lower-case|encoded/],
+      ['//evil.example/x', /empty segment/],
+      ['refunds', /start with \//],
+      ['/refunds?admin=1', /percent-encoded/],
+      ['/refunds#x', /percent-encoded/],
+      ['/refunds\\admin', /percent-encoded/],
+      ['/caf%e9', /lower-case/],
+      ['/caf%E9', /not UTF-8/],
+      ['/x%2', /malformed/],
+      ['/a b', /percent-encoded/],
+    ];
+    for (const [path, why] of cases) assert.match(refusal({ method: 'GET', path }), why, path);
+  });
+
+  test("credentials, framing and routing headers are the executor's; a GET has no body; methods are HTTP's", () => {
+    for (const name of ['Authorization', 'cookie', 'Host', 'Idempotency-Key', 'X-Forwarded-For', 'Transfer-Encoding'])
+      assert.match(refusal({ method: 'GET', path: '/x', headers: { [name]: 'v' } }), /headers may not set/, name);
+    assert.match(refusal({ method: 'GET', path: '/x', headers: { 'x-note': 'a\r\nb' } }), /printable/);
+    assert.match(refusal({ method: 'GET', path: '/x', body: { a: 1 } }), /no body/);
+    assert.match(refusal({ method: 'TRACE', path: '/x' }), /method/);
+    assert.match(refusal({ method: 'GET', path: '/x', sql: 'SELECT 1' }), /Unrecognized key/);
+    assert.match(refusal({ method: 'POST', path: '/x', body: { a: 'nul\u0000' } }), /NUL/);
+    assert.deepEqual(facts({ method: 'GET', path: '/x', headers: { 'X-Request-Note': 'ok' } }).path, '/x');
+  });
+
+  test('the fingerprint keeps method, path and the names of query and body keys, not their values', () => {
+    const fingerprint = (command: Record<string, unknown>) => httpConnector.fingerprint(command as unknown as Command);
+    const refund = (amount: number) => ({ method: 'POST', path: '/refunds', body: { amount } });
+    assert.equal(fingerprint(refund(5)), fingerprint(refund(500)));
+    assert.notEqual(
+      fingerprint(refund(5)),
+      fingerprint({ method: 'POST', path: '/refunds', body: { amount: 5, force: true } }),
+    );
+    assert.notEqual(fingerprint(refund(5)), fingerprint({ method: 'PUT', path: '/refunds', body: { amount: 5 } }));
+  });
+});
