@@ -119,3 +119,15 @@ export function refersToMaskedData(references: readonly string[], masked: readon
 export function maskQuotedValues(message: string): string {
   return message.replace(/"[^"]*"/g, `"${MASKED}"`).replace(/'[^']*'/g, `'${MASKED}'`);
 }
+
+/** Removes a SQL target's connection string and password from a message before it leaves the executor. */
+export function scrubCredential(message: string, target: { url: string; mask: Pick<MaskRules, 'patterns'> }): string {
+  let scrubbed = message.split(target.url).join('[target-url]');
+  try {
+    const password = decodeURIComponent(new URL(target.url).password);
+    if (password) scrubbed = scrubbed.split(password).join('[credential]');
+  } catch {
+    // not a URL we can take apart: the whole-URL scrub above still applies
+  }
+  return maskText(scrubbed, target.mask.patterns);
+}

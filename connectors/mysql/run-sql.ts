@@ -7,7 +7,7 @@ import {
   MASKED,
   isMaskedSource,
   maskQuotedValues,
-  maskText,
+  scrubCredential,
   maskValue,
   parseMaskedColumns,
   refersToMaskedData,
@@ -30,18 +30,6 @@ const KILL_GRACE_MS = 5_000;
  * sql_mode`, `SET character_set_client = gbk`, where a multi-byte character can swallow a backslash).
  */
 const PIN_LEXING = "SET NAMES utf8mb4, SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
-
-/** Removes the target's connection string and password from a message before it leaves the executor. */
-export function scrubMysqlCredential(message: string, target: MysqlTarget): string {
-  let scrubbed = message.split(target.url).join('[target-url]');
-  try {
-    const password = decodeURIComponent(new URL(target.url).password);
-    if (password) scrubbed = scrubbed.split(password).join('[credential]');
-  } catch {
-    // not a URL we can take apart: the whole-URL scrub above still applies
-  }
-  return maskText(scrubbed, target.mask.patterns);
-}
 
 /** The server-side statement timeout: MariaDB's max_statement_time (seconds), else MySQL's max_execution_time (ms). */
 async function limitStatementTime(connection: Connection, timeoutMs: number): Promise<void> {
@@ -157,7 +145,7 @@ export async function runMysql(
       truncated: rows.length > target.maxRows,
     };
   } catch (error) {
-    const message = scrubMysqlCredential((error as Error).message, target);
+    const message = scrubCredential((error as Error).message, target);
     // An error can quote a value: when the batch touched masked data, quoted text may be a masked value.
     throw new MysqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);
   } finally {

@@ -15,7 +15,7 @@ import {
 } from '../../domain/impact';
 import { maskQuotedValues, parseMaskedColumns } from '../mask';
 import { fieldSources, maskRows } from './result-masking';
-import { scrubCredential } from './run-sql';
+import { scrubCredential } from '../mask';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 

@@ -1,7 +1,7 @@
 import { Client, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
 import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
-import { maskQuotedValues, maskText, parseMaskedColumns, refersToMaskedData } from '../mask';
+import { maskQuotedValues, parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
 import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
@@ -15,18 +15,6 @@ export class SqlExecutionError extends Error {
 const CLIENT_TIMEOUT_GRACE_MS = 1_000;
 /** After a cancel, how long before the session is closed under the statement. */
 const CANCEL_GRACE_MS = 5_000;
-
-/** Removes the target's connection string and password from a message before it leaves the executor. */
-export function scrubCredential(message: string, target: PostgresTarget): string {
-  let scrubbed = message.split(target.url).join('[target-url]');
-  try {
-    const password = decodeURIComponent(new URL(target.url).password);
-    if (password) scrubbed = scrubbed.split(password).join('[credential]');
-  } catch {
-    // not a URL we can take apart: the whole-URL scrub above still applies
-  }
-  return maskText(scrubbed, target.mask.patterns);
-}
 
 /**
  * The target's statement timeout, enforced from the executor's side too: SQL can lift the

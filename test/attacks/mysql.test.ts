@@ -4,8 +4,8 @@
 // in read-only-looking MySQL are held for approval like PostgreSQL's.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import mysql from 'mysql2/promise';
-import { requiredEnv } from '../support/stack';
+import type mysql from 'mysql2/promise';
+import { connectMysqlAdmin } from '../support/mysql-admin';
 import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, tally, waitFor } from './support';
 
 const TARGETS = `targets:
@@ -31,11 +31,7 @@ async function ledger(): Promise<{ rows: number; total: number; locks: number }>
 }
 
 before(async () => {
-  admin = await mysql.createConnection({
-    uri: requiredEnv('TEST_MYSQL_ADMIN_URL'),
-    database: requiredEnv('TEST_MYSQL_DATABASE'),
-    multipleStatements: true,
-  });
+  admin = await connectMysqlAdmin();
   await admin.query(`
     DROP TABLE IF EXISTS ledger;
     CREATE TABLE ledger (id int PRIMARY KEY, amount int NOT NULL, note text);

@@ -9,7 +9,7 @@ import {
   refersToMaskedData,
 } from '../../connectors/mask';
 import { maskRows } from '../../connectors/postgres/result-masking';
-import { scrubCredential } from '../../connectors/postgres/run-sql';
+import { scrubCredential } from '../../connectors/mask';
 import type { PostgresTarget } from '../../config/targets';
 
 const field = (name: string, tableID = 0, columnID = 0) => ({

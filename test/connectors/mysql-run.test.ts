@@ -3,10 +3,11 @@
 // the statement timeout, and only the parsed statements reaching the server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { MysqlTarget } from '../../config/targets';
 import type { RowBound } from '../../connectors/connector';
 import { mysqlRunner } from '../../connectors/mysql/runner';
+import { ACCOUNTS_SQL, connectMysqlAdmin } from '../support/mysql-admin';
 import { requiredEnv } from '../support/stack';
 
 let admin: mysql.Connection;
@@ -34,18 +35,8 @@ async function balances(): Promise<number[]> {
 }
 
 before(async () => {
-  admin = await mysql.createConnection({
-    uri: requiredEnv('TEST_MYSQL_ADMIN_URL'),
-    database: requiredEnv('TEST_MYSQL_DATABASE'),
-    multipleStatements: true,
-  });
-  await admin.query(`
-    DROP TABLE IF EXISTS accounts;
-    CREATE TABLE accounts (id int PRIMARY KEY, owner text, email text, ssn text, card text, balance int NOT NULL);
-    INSERT INTO accounts VALUES
-      (1, 'Ada', 'ada@example.com', '078-05-1120', '4111 1111 1111 1111', 100),
-      (2, 'Alan', 'alan@example.com', '219-09-9999', '5500-0000-0000-0004', 200),
-      (3, 'Grace', 'grace@example.com', '457-55-5462', NULL, 300);
+  admin = await connectMysqlAdmin();
+  await admin.query(`${ACCOUNTS_SQL}
     DROP FUNCTION IF EXISTS bump;
     CREATE FUNCTION bump() RETURNS int MODIFIES SQL DATA BEGIN UPDATE accounts SET balance = balance + 1; RETURN 1; END;`);
 });

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorBody } from '../../api/schemas';
-import { call, seenResponses, waitForStatus } from '../support/api';
-import { decryptedPayloadText } from '../support/decrypted-history';
+import { call, waitForStatus } from '../support/api';
 import { CUSTOMER, type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
-import { type TestStack, capturedLogs, requiredEnv, startTestStack } from '../support/stack';
+import { type TestStack, requiredEnv, startTestStack } from '../support/stack';
+import { assertNoSecrets, leakPlaces } from '../support/leak-search';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -179,18 +179,9 @@ describe('an HTTP target', () => {
 
   test('the bearer token and masked values appear in no history, response, log or record', async () => {
     const secrets = [server.token, CUSTOMER.ssn, CUSTOMER.email, CUSTOMER.cards[0]!.number];
-    const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
-    const places: [string, string][] = [
-      ['raw workflow histories', JSON.stringify(histories)],
-      ['decrypted workflow payloads', await decryptedPayloadText(histories)],
-      ['API responses', seenResponses.join('\n')],
-      ['API and worker logs', capturedLogs.join('\n')],
-    ];
-    for (const table of ['requests', 'votes', 'audit_events', 'executions'])
-      places.push([table, JSON.stringify((await stack.pool.query(`SELECT * FROM ${table}`)).rows)]);
-    for (const [where, text] of places)
-      for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contain ${secret.slice(0, 6)}...`);
-    assert.ok(histories.length >= 4, 'the search covered the histories of this file');
-    assert.ok(places[1]![1].includes('/refunds'), 'the payloads were decrypted');
+    const { places, histories } = await leakPlaces(stack, startedIds);
+    assertNoSecrets(places, secrets);
+    assert.ok(histories >= 4, 'the search covered the histories of this file');
+    assert.ok(places.get('decrypted workflow payloads')!.includes('/refunds'), 'the payloads were decrypted');
   });
 });

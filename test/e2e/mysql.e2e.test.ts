@@ -2,11 +2,12 @@
 // → votes → executor on the run's real MariaDB → records. Nothing is mocked.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { ErrorBody, PolicyExplanation } from '../../api/schemas';
-import { call, rowsOf, seenResponses, submitBody, waitForStatus } from '../support/api';
-import { decryptedPayloadText } from '../support/decrypted-history';
-import { type TestStack, capturedLogs, requiredEnv, startTestStack } from '../support/stack';
+import { call, rowsOf, submitBody, waitForStatus } from '../support/api';
+import { ACCOUNTS_SQL, connectMysqlAdmin } from '../support/mysql-admin';
+import { type TestStack, requiredEnv, startTestStack } from '../support/stack';
+import { assertNoSecrets, leakPlaces } from '../support/leak-search';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -60,18 +61,8 @@ async function executions(requestId: string): Promise<number> {
 }
 
 before(async () => {
-  admin = await mysql.createConnection({
-    uri: requiredEnv('TEST_MYSQL_ADMIN_URL'),
-    database: requiredEnv('TEST_MYSQL_DATABASE'),
-    multipleStatements: true,
-  });
-  await admin.query(`
-    DROP TABLE IF EXISTS accounts;
-    CREATE TABLE accounts (id int PRIMARY KEY, owner text, email text, ssn text, card text, balance int NOT NULL);
-    INSERT INTO accounts VALUES
-      (1, 'Ada', 'ada@example.com', '078-05-1120', '4111 1111 1111 1111', 100),
-      (2, 'Alan', 'alan@example.com', '219-09-9999', '5500-0000-0000-0004', 200),
-      (3, 'Grace', 'grace@example.com', '457-55-5462', NULL, 300);`);
+  admin = await connectMysqlAdmin();
+  await admin.query(ACCOUNTS_SQL);
   stack = await startTestStack(POLICY, { targets: TARGETS });
 });
 
@@ -166,18 +157,12 @@ describe('a MySQL target', () => {
       'ada@example.com',
       'alan@example.com',
     ];
-    const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
-    const places: [string, string][] = [
-      ['raw workflow histories', JSON.stringify(histories)],
-      ['decrypted workflow payloads', await decryptedPayloadText(histories)],
-      ['API responses', seenResponses.join('\n')],
-      ['API and worker logs', capturedLogs.join('\n')],
-    ];
-    for (const table of ['requests', 'votes', 'audit_events', 'executions'])
-      places.push([table, JSON.stringify((await stack.pool.query(`SELECT * FROM ${table}`)).rows)]);
-    for (const [where, text] of places)
-      for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contain ${secret.slice(0, 6)}...`);
-    assert.ok(histories.length >= 4, 'the search covered the histories of this file');
-    assert.ok(places[1]![1].includes('UPDATE accounts SET balance = balance + 10'), 'the payloads were decrypted');
+    const { places, histories } = await leakPlaces(stack, startedIds);
+    assertNoSecrets(places, secrets);
+    assert.ok(histories >= 4, 'the search covered the histories of this file');
+    assert.ok(
+      places.get('decrypted workflow payloads')!.includes('UPDATE accounts SET balance = balance + 10'),
+      'the payloads were decrypted',
+    );
   });
 });

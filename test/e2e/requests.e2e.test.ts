@@ -12,12 +12,12 @@ import { loadTargets } from '../../config/targets';
 import { createGateMetrics } from '../../telemetry/gate-metrics';
 import { decideUpdate, stateQuery } from '../../temporal/contract';
 import type { ErrorBody, TimelineEntry } from '../../api/schemas';
-import { type ApiResponse, call, rowsOf, seenResponses, submitBody, waitForStatus } from '../support/api';
-import { decryptedPayloadText } from '../support/decrypted-history';
+import { type ApiResponse, call, rowsOf, submitBody, waitForStatus } from '../support/api';
 import { eventually } from '../support/eventually';
 import { recordHistories } from '../support/histories';
 import { replayFailures } from '../support/replay';
 import { type TestStack, capturedLogs, requiredEnv, startTestStack, testAuditKeys } from '../support/stack';
+import { assertNoSecrets, leakPlaces } from '../support/leak-search';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -713,22 +713,11 @@ describe('records and history', () => {
       auditKey.toString('base64'),
       auditKey.toString('hex'),
     ];
-    const histories = await Promise.all(startedIds.map((id) => stack.client.workflow.getHandle(id).fetchHistory()));
-    const places: [string, string][] = [
-      ['raw workflow histories', JSON.stringify(histories)],
-      ['decrypted workflow payloads', await decryptedPayloadText(histories)],
-      ['API responses', seenResponses.join('\n')],
-      ['API and worker logs', capturedLogs.join('\n')],
-    ];
-    for (const table of ['requests', 'votes', 'audit_events', 'executions', 'notification_deliveries', 'used_links']) {
-      places.push([table, JSON.stringify((await stack.pool.query(`SELECT * FROM ${table}`)).rows)]);
-    }
-    for (const [where, text] of places) {
-      for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contain ${secret.slice(0, 6)}...`);
-    }
-    assert.ok(histories.length >= 15, 'the search covered the histories of this file');
+    const { places, histories } = await leakPlaces(stack, startedIds);
+    assertNoSecrets(places, secrets);
+    assert.ok(histories >= 15, 'the search covered the histories of this file');
     assert.ok(
-      places[1]![1].includes('UPDATE accounts SET balance = balance + 10 WHERE id = 1'),
+      places.get('decrypted workflow payloads')!.includes('UPDATE accounts SET balance = balance + 10 WHERE id = 1'),
       'the payloads were decrypted before the search',
     );
     assert.ok(capturedLogs.length > 50, 'the search covered the logs');
