@@ -57,7 +57,10 @@ const httpTargetSchema = z
     baseUrl: z.url({ protocol: /^https?$/, message: 'baseUrl must be an http(s) URL' }),
     auth: httpAuthSchema.default({ type: 'none' }),
     methods: z.array(z.enum(HTTP_METHODS)).min(1).default(['GET', 'HEAD', 'OPTIONS']),
-    pathPrefixes: z.array(z.string().regex(/^\/[^?#]*$/, 'a path prefix starts with / and has no ? or #')).min(1).default(['/']),
+    pathPrefixes: z
+      .array(z.string().regex(/^\/[^?#]*$/, 'a path prefix starts with / and has no ? or #'))
+      .min(1)
+      .default(['/']),
     timeout: z.string().default('30s'),
     maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     /** PEM certificates to trust for this target besides the system's (an internal CA). */

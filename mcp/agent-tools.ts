@@ -16,7 +16,9 @@ export interface AgentToolOptions {
 
 const requestId = requestIdParams.shape.id.describe('The request id the gate returned (req_...)');
 const target = submitBody.shape.target.describe('The target to run on (see the gate://targets resources)');
-const sql = sqlCommandSchema.shape.sql.describe('SQL (PostgreSQL or MySQL, as the target takes): one statement or a batch');
+const sql = sqlCommandSchema.shape.sql.describe(
+  'SQL (PostgreSQL or MySQL, as the target takes): one statement or a batch',
+);
 
 export function registerAgentTools(server: McpServer, { client, maxWaitSeconds }: AgentToolOptions): void {
   const waitSeconds = z
