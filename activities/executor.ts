@@ -13,6 +13,7 @@ import {
   recordExecutionRefusal,
 } from '../store/executions';
 import { type ApprovedCommand, findApprovedCommand } from '../store/requests';
+import { saveRecording } from '../store/session-recordings';
 import { canonicalJson } from '../store/canonical-json';
 import type { ExecutorActivities } from '../temporal/contract';
 import { type GateMetrics, stopwatch } from '../telemetry/gate-metrics';
@@ -122,7 +123,11 @@ export function createExecutorActivities({
           request.target,
           `target "${request.target}" takes ${target.connector} commands, not ${request.connector}`,
         );
-      const prepared = runners.prepare(target, request.command, { requestId: request.id, bound: checked.bound });
+      const prepared = runners.prepare(target, request.command, {
+        requestId: request.id,
+        bound: checked.bound,
+        keepRecording: ({ cast, durationMs }) => saveRecording(pool, request.id, cast, durationMs),
+      });
       if (!prepared.ok) return refused(request.target, prepared.error);
 
       const context = Context.current();

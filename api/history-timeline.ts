@@ -3,7 +3,14 @@
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
 import type { ImpactPreview } from '../domain/impact';
 import type { LoadedDataConverter } from '@temporalio/common';
-import { type ExecutionOutcome, type PolicyDecision, type PrivilegedRequest, resultSummary } from '../domain/request';
+import {
+  type ExecutionOutcome,
+  type PolicyDecision,
+  type PrivilegedRequest,
+  isSshResult,
+  resultSummary,
+} from '../domain/request';
+import { recordingPath } from '../store/session-recordings';
 import type {
   ActivityName,
   IgnoredVote,
@@ -51,7 +58,7 @@ const recordInInput: Partial<Record<ActivityName, (input: unknown[]) => unknown>
 };
 
 /** Activities whose result tells the story: the policy's decisions, the impact preview and the execution's outcome. */
-function resultSteps(type: ActivityName, result: unknown): Step[] {
+function resultSteps(type: ActivityName, result: unknown, requestId: string): Step[] {
   if (type === 'evaluatePolicy') {
     const decision = result as PolicyDecision;
     return [
@@ -69,7 +76,13 @@ function resultSteps(type: ActivityName, result: unknown): Step[] {
   if (type === 'executeCommand' || type === 'explainLostExecution') {
     const outcome = result as ExecutionOutcome;
     const detail = outcome.status === 'succeeded' ? resultSummary(outcome.result) : { error: outcome.error };
-    return [{ what: `execution_${outcome.status}`, detail }];
+    const recorded = outcome.status === 'succeeded' && isSshResult(outcome.result);
+    return [
+      {
+        what: `execution_${outcome.status}`,
+        detail: recorded ? { ...detail, recording: recordingPath(requestId) } : detail,
+      },
+    ];
   }
   return [];
 }
@@ -82,6 +95,7 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
   const decode = decoder.payloads;
   const scheduled = new Map<string, ActivityName>(); // scheduledEventId → activity type
   const timeline: TimelineEntry[] = [];
+  let requestId = '';
 
   for (const event of events) {
     const add = (...steps: Step[]) => {
@@ -91,6 +105,7 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
 
     if (event.workflowExecutionStartedEventAttributes) {
       const [request] = (await decode(event.workflowExecutionStartedEventAttributes.input)) as [PrivilegedRequest];
+      requestId = request.id;
       add({
         what: 'submitted',
         actor: request.agent,
@@ -109,7 +124,7 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
     } else if (event.activityTaskCompletedEventAttributes) {
       const attributes = event.activityTaskCompletedEventAttributes;
       const type = scheduled.get(String(attributes.scheduledEventId));
-      if (type) add(...resultSteps(type, (await decode(attributes.result))[0]));
+      if (type) add(...resultSteps(type, (await decode(attributes.result))[0], requestId));
     } else if (event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes) {
       const attributes = (event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes)!;
       if (scheduled.get(String(attributes.scheduledEventId)) === 'executeCommand') {
@@ -121,7 +136,7 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
       const [data] = (await decode(details.data)) as [{ activity_type?: string } | undefined];
       const type = (data?.activity_type ?? '') as ActivityName;
       const [result] = await decode(details.result);
-      add(...(recordSteps[type]?.(result) ?? resultSteps(type, result)));
+      add(...(recordSteps[type]?.(result) ?? resultSteps(type, result, requestId)));
     } else if (event.workflowExecutionSignaledEventAttributes) {
       const attributes = event.workflowExecutionSignaledEventAttributes;
       const [payload] = await decode(attributes.input);

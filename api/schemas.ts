@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from '../domain/ids';
 import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
-import { httpCommandSchema, sqlCommandSchema } from '../domain/command-shapes';
+import { httpCommandSchema, sqlCommandSchema, sshCommandSchema } from '../domain/command-shapes';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
@@ -20,8 +20,8 @@ export const submitBody = z
   .object({
     connector: z.enum(CONNECTORS),
     target: name,
-    /** `{sql}` for postgres and mysql, `{method, path, ...}` for http; checked against the target's connector. */
-    command: z.union([sqlCommandSchema, httpCommandSchema]),
+    /** `{sql}` for postgres and mysql, `{method, path, ...}` for http, `{argv}` or `{shell}` for ssh; checked against the target's connector. */
+    command: z.union([sqlCommandSchema, httpCommandSchema, sshCommandSchema]),
     reason: storableText().trim().min(1, 'say why the command must run').max(2000),
     metadata: z
       .record(storableText().min(1).max(64), storableText().max(1000))

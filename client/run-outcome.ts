@@ -1,6 +1,6 @@
 // What `run` tells an agent: the masked rows, or why there are none, in terms it can act on.
 import type { RequestView } from '../api/schemas';
-import { isRowsResult, isTerminal } from '../domain/request';
+import { describeResult, isRowsResult, isSshResult, isTerminal } from '../domain/request';
 
 type Result = NonNullable<RequestView['result']>;
 
@@ -80,6 +80,8 @@ export function describeOutcome(outcome: RunOutcome): string {
   switch (outcome.outcome) {
     case 'succeeded': {
       const result = outcome.result;
+      if (isSshResult(result))
+        return `request ${id} ran: ${describeResult(result)}${result.truncated ? " (the output was cut at the target's maxOutputBytes)" : ''}`;
       if (!isRowsResult(result))
         return `request ${id} ran: HTTP ${result.status}${result.truncated ? " (the body was cut at the target's maxResponseBytes)" : ''}`;
       const { rowCount, truncated } = result;
@@ -111,8 +113,12 @@ export function describeOutcome(outcome: RunOutcome): string {
   }
 }
 
-/** What the model reads of a result: the rows, or an HTTP call's status and body. */
+/** What the model reads of a result: the rows, an HTTP call's status and body, or a program's exit and output. */
 function resultForModel(result: Result) {
+  if (isSshResult(result)) {
+    const { exitCode, signal, stdout, stderr, truncated } = result;
+    return { exitCode, signal, stdout, stderr, truncated };
+  }
   return isRowsResult(result)
     ? { rows: result.rows, truncated: result.truncated }
     : { httpStatus: result.status, body: result.body, truncated: result.truncated };

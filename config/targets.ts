@@ -1,3 +1,4 @@
+import { utils } from 'ssh2';
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS } from '../domain/request';
@@ -75,7 +76,34 @@ const httpTargetSchema = z
   })
   .strict();
 
-const targetSchema = z.discriminatedUnion('connector', [postgresTargetSchema, mysqlTargetSchema, httpTargetSchema]);
+const sshTargetSchema = z
+  .object({
+    connector: z.literal('ssh'),
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(22),
+    username: z.string().min(1).max(64),
+    /** The key the executor signs in with (OpenSSH or PEM text, usually `${SSH_KEY}`). */
+    privateKey: z.string().min(1),
+    passphrase: z.string().optional(),
+    /** The host's public key as known_hosts writes it (`ssh-ed25519 AAAA...`): any other key is refused. */
+    hostKey: z.string().min(1),
+    /** Allow `{shell}` command lines; without it only `{argv}` commands run. */
+    shell: z.boolean().default(false),
+    timeout: z.string().default('30s'),
+    maxOutputBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    mask: z
+      .object({ patterns: z.array(z.enum(['email', 'card'])).default([]) })
+      .strict()
+      .default({ patterns: [] }),
+  })
+  .strict();
+
+const targetSchema = z.discriminatedUnion('connector', [
+  postgresTargetSchema,
+  mysqlTargetSchema,
+  httpTargetSchema,
+  sshTargetSchema,
+]);
 
 const targetsFileSchema = z
   .object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), targetSchema) })
@@ -117,7 +145,24 @@ export interface HttpTarget {
   mask: { fields: string[]; patterns: MaskRules['patterns'] };
 }
 
-export type Target = PostgresTarget | MysqlTarget | HttpTarget;
+export interface SshTarget {
+  name: string;
+  connector: 'ssh';
+  host: string;
+  port: number;
+  username: string;
+  /** The credential: read by the executor only, never logged or returned. */
+  privateKey: string;
+  passphrase?: string;
+  /** The pinned host key's wire form (from `hostKey`): the executor talks to no other host. */
+  hostKey: Buffer;
+  shell: boolean;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  mask: { patterns: MaskRules['patterns'] };
+}
+
+export type Target = PostgresTarget | MysqlTarget | HttpTarget | SshTarget;
 
 function durationSetting(file: string, name: string, setting: string, text: string): number {
   const ms = parseDurationMs(text);
@@ -126,11 +171,43 @@ function durationSetting(file: string, name: string, setting: string, text: stri
   return ms;
 }
 
+/** A pinned host key (`ssh-ed25519 AAAA...`) as the bytes the host presents. */
+function sshHostKey(file: string, name: string, text: string): Buffer {
+  const parsed = utils.parseKey(text.trim());
+  if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey())
+    throw new ConfigurationError(
+      `${file}: targets.${name}.hostKey is not a public key as known_hosts writes it (such as "ssh-ed25519 AAAA...")`,
+    );
+  return parsed.getPublicSSH();
+}
+
+/** The key must read (with its passphrase): a start-up error names the setting, never the key. */
+function checkPrivateKey(file: string, name: string, key: string, passphrase: string | undefined): void {
+  const parsed = utils.parseKey(key, passphrase);
+  if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey())
+    throw new ConfigurationError(
+      `${file}: targets.${name}.privateKey is not a private key that reads${passphrase === undefined ? '' : ' with its passphrase'}`,
+    );
+}
+
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
 export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, Target> {
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
   const targets = new Map<string, Target>();
   for (const [name, target] of Object.entries(value.targets)) {
+    if (target.connector === 'ssh') {
+      const { timeout, hostKey, privateKey, passphrase, ...rest } = target;
+      targets.set(name, {
+        ...rest,
+        name,
+        privateKey,
+        ...(passphrase !== undefined && { passphrase }),
+        hostKey: sshHostKey(file, name, hostKey),
+        timeoutMs: durationSetting(file, name, 'timeout', timeout),
+      });
+      checkPrivateKey(file, name, privateKey, passphrase);
+      continue;
+    }
     if (target.connector === 'http') {
       const { timeout, ca, ...rest } = target;
       targets.set(name, {
@@ -166,13 +243,16 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /**
- * A target as the API knows it: its name and connector, and for an HTTP target the methods and
- * path prefixes it allows (no secret), never its connection details.
+ * A target as the API knows it: its name and connector, for an HTTP target the methods and path
+ * prefixes it allows, for an SSH target whether it takes shell lines (no secret), never its
+ * connection details.
  */
 export interface TargetEntry {
   name: string;
   connector: Target['connector'];
   calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes'>;
+  /** For an SSH target: whether it takes `{shell}` command lines. */
+  shell?: boolean;
 }
 
 const catalogueFileSchema = z.object({
@@ -182,20 +262,22 @@ const catalogueFileSchema = z.object({
       connector: z.enum(CONNECTORS),
       methods: httpTargetSchema.shape.methods,
       pathPrefixes: httpTargetSchema.shape.pathPrefixes,
+      shell: sshTargetSchema.shape.shell,
     }),
   ),
 });
 
 /**
- * The API's view of TARGETS_FILE: names, connectors and an HTTP target's allowed calls. It reads the
+ * The API's view of TARGETS_FILE: names, connectors, an HTTP target's allowed calls, an SSH target's `shell`. It reads the
  * file without `${ENV}` interpolation, so the API process needs none of the executor's secrets and
  * never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
-  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes }]) => ({
+  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes, shell }]) => ({
     name,
     connector,
     ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
+    ...(connector === 'ssh' && { shell }),
   }));
 }

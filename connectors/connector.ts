@@ -47,7 +47,7 @@ export interface CommandConnector {
   /** The same for commands of the same shape, whatever their literal values (scoped grants match on it). */
   fingerprint(command: Command): string;
   /** The command as reviewers read it, and the language to highlight it as. */
-  describe(command: Command): { text: string; language: 'sql' | 'http' };
+  describe(command: Command): { text: string; language: 'sql' | 'http' | 'shell' };
   /** Loads what analyse needs (a WebAssembly parser); called once before the first analyse. */
   prepare?(): Promise<void>;
 }
@@ -63,6 +63,8 @@ export interface RunContext {
   /** The request's id: an HTTP call sends it as its Idempotency-Key. */
   requestId: string;
   bound: RowBound;
+  /** Keeps a session's recording (asciicast v2, masked) with the request: the ssh connector makes one. */
+  keepRecording(recording: { cast: string; durationMs: number }): Promise<void>;
 }
 
 /** A command the executor has re-read and may run: `run` is called at most once, after the claim. */

@@ -56,5 +56,9 @@ export function explainDecision(
 
 /** The connector's facts of a policy input, by namespace (`sql`, ...), without the request or the impact. */
 export function factsOf(input: PolicyInput): ConnectorFacts {
-  return { ...(input.sql && { sql: input.sql }), ...(input.http && { http: input.http }) };
+  return {
+    ...(input.sql && { sql: input.sql }),
+    ...(input.http && { http: input.http }),
+    ...(input.ssh && { ssh: input.ssh }),
+  };
 }

@@ -3,12 +3,14 @@ import type { CommandConnector } from './connector';
 import { httpConnector } from './http/connector';
 import { mysqlConnector } from './mysql/connector';
 import { postgresConnector } from './postgres/connector';
+import { sshConnector } from './ssh/connector';
 
 /** Every connector the gate knows, by name: how its commands are shaped, read and shown. */
 const CONNECTORS_BY_NAME: Record<Connector, CommandConnector> = {
   postgres: postgresConnector,
   mysql: mysqlConnector,
   http: httpConnector,
+  ssh: sshConnector,
 };
 
 export function connectorFor(name: Connector): CommandConnector {

@@ -5,6 +5,7 @@ import type { PreparedRun, RunContext } from './connector';
 import { httpRunner } from './http/runner';
 import { mysqlRunner } from './mysql/runner';
 import { postgresRunner } from './postgres/runner';
+import { sshRunner } from './ssh/runner';
 
 /** The executor's runners, one per connector, each holding its connections to the targets. */
 export interface TargetRunners {
@@ -16,10 +17,12 @@ export function targetRunners(): TargetRunners {
   const postgres = postgresRunner();
   const mysql = mysqlRunner();
   const http = httpRunner();
+  const ssh = sshRunner();
   return {
     prepare(target, command, context) {
       if (target.connector === 'postgres') return postgres.prepare(target, command, context);
       if (target.connector === 'mysql') return mysql.prepare(target, command, context);
+      if (target.connector === 'ssh') return ssh.prepare(target, command, context);
       return http.prepare(target, command, context);
     },
     async previewImpact(target, command) {

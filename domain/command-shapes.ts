@@ -94,3 +94,27 @@ export const httpCommandSchema = z
     message: 'a GET or HEAD has no body',
     path: ['body'],
   });
+
+const sshArgvCommandSchema = z
+  .object({
+    argv: z
+      .array(storable().max(10_000))
+      .min(1, 'argv names at least the program')
+      .max(256, 'at most 256 arguments')
+      .refine((argv) => argv[0] !== '', 'argv[0], the program, may not be empty')
+      .refine((argv) => argv.join('').length <= 100_000, 'at most 100,000 characters in all'),
+  })
+  .strict();
+
+const sshShellCommandSchema = z.object({ shell: storable().min(1).max(100_000) }).strict();
+
+/**
+ * The ssh connector's command at submit: `{argv}`, a program and its arguments (each passed as one
+ * literal word, never read by a shell), or `{shell}`, a command line for the user's shell (only on
+ * a target with `shell: true`).
+ */
+export const sshCommandSchema = z.union([sshArgvCommandSchema, sshShellCommandSchema]);
+
+/** The one of the two shapes a command means to have, so a refusal names its field rather than "invalid input". */
+export const sshCommandSchemaFor = (command: unknown) =>
+  command !== null && typeof command === 'object' && 'shell' in command ? sshShellCommandSchema : sshArgvCommandSchema;

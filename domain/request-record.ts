@@ -82,6 +82,8 @@ export const requestRecordSchema = z.object({
       headers: z.record(z.string(), z.string()).optional(),
       body: z.unknown().optional(),
     }),
+    z.object({ argv: z.array(z.string()) }),
+    z.object({ shell: z.string() }),
   ]),
   reason: z.string(),
   metadata: z.record(z.string(), z.string()),
@@ -97,9 +99,19 @@ export const requestRecordSchema = z.object({
     .union([
       z.object({ rowCount: z.number(), rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean() }),
       z.object({ status: z.number(), contentType: z.string(), body: z.unknown(), truncated: z.boolean() }),
+      z.object({
+        exitCode: z.number().nullable(),
+        signal: z.string().nullable(),
+        stdout: z.string(),
+        stderr: z.string(),
+        truncated: z.boolean(),
+        recording: z.object({ durationMs: z.number(), bytes: z.number() }),
+      }),
     ])
     .nullable(),
   error: z.string().nullable(),
+  /** Where the session recording of an SSH command is (GET it for asciicast v2); null when none was made. */
+  recording: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -44,7 +44,7 @@ export function hasReached(status: RequestStatus, until: WaitUntil): boolean {
 }
 
 /** The kinds of target the gate can run commands on (connectors/registry.ts holds each one's rules). */
-export const CONNECTORS = ['postgres', 'mysql', 'http'] as const;
+export const CONNECTORS = ['postgres', 'mysql', 'http', 'ssh'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
 /** A command for a SQL connector (postgres, mysql): one statement or a batch. */
@@ -63,8 +63,14 @@ export interface HttpCommand {
   body?: unknown;
 }
 
+/**
+ * A command for the ssh connector: a program and its arguments (`argv`), each passed to the host as
+ * one literal word; or a shell command line (`shell`), only on a target that allows it.
+ */
+export type SshCommand = { argv: string[] } | { shell: string };
+
 /** What a request asks to run; its shape is its connector's (checked at submit). */
-export type Command = SqlCommand | HttpCommand;
+export type Command = SqlCommand | HttpCommand | SshCommand;
 
 /** The SQL of a SQL connector's command; a command of another shape is a caller's bug. */
 export function sqlOf(command: Command): string {
@@ -173,21 +179,39 @@ export interface HttpResult {
   truncated: boolean;
 }
 
-export type CommandResult = RowsResult | HttpResult;
+/** What a command run over SSH printed and how it ended, masked and capped by the executor. */
+export interface SshResult {
+  /** The program's exit status; null when it ended by a signal. */
+  exitCode: number | null;
+  /** The signal that ended it (`KILL`), or null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** The output passed the target's maxOutputBytes: the rest was not kept. */
+  truncated: boolean;
+  /** The session's recording (GET /v1/requests/{id}/recording): its length and size. */
+  recording: { durationMs: number; bytes: number };
+}
+
+export type CommandResult = RowsResult | HttpResult | SshResult;
 
 export const isRowsResult = (result: CommandResult): result is RowsResult => 'rows' in result;
+export const isSshResult = (result: CommandResult): result is SshResult => 'stdout' in result;
 
-/** A result in a few words: "3 row(s), truncated" or "HTTP 200". */
+/** A result in a few words: "3 row(s), truncated", "HTTP 200" or "exit 0". */
 export function describeResult(result: CommandResult): string {
   const cut = result.truncated ? ', truncated' : '';
-  return isRowsResult(result) ? `${result.rowCount} row(s)${cut}` : `HTTP ${result.status}${cut}`;
+  if (isRowsResult(result)) return `${result.rowCount} row(s)${cut}`;
+  if (isSshResult(result))
+    return `${result.exitCode === null ? `killed by SIG${result.signal ?? '?'}` : `exit ${result.exitCode}`}${cut}`;
+  return `HTTP ${result.status}${cut}`;
 }
 
 /** What the audit records of a result: counts and status, never values. */
-export function resultSummary(result: CommandResult): Record<string, number | boolean> {
-  return isRowsResult(result)
-    ? { rowCount: result.rowCount, truncated: result.truncated }
-    : { httpStatus: result.status, truncated: result.truncated };
+export function resultSummary(result: CommandResult): Record<string, number | boolean | string | null> {
+  if (isRowsResult(result)) return { rowCount: result.rowCount, truncated: result.truncated };
+  if (isSshResult(result)) return { exitCode: result.exitCode, signal: result.signal, truncated: result.truncated };
+  return { httpStatus: result.status, truncated: result.truncated };
 }
 
 export type ExecutionOutcome =

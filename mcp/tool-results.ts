@@ -2,7 +2,7 @@
 // structured content matching each tool's output schema.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { REQUEST_STATUSES, isRowsResult } from '../domain/request';
+import { REQUEST_STATUSES, isRowsResult, isSshResult } from '../domain/request';
 import { type RequestView, describeOutcome, outcomeOf, type RunOutcome } from '../client';
 
 export const outcomeOutput = z.object({
@@ -14,6 +14,10 @@ export const outcomeOutput = z.object({
   rowCount: z.number().optional(),
   httpStatus: z.number().optional().describe("The target's HTTP status, when an HTTP call ran"),
   body: z.unknown().optional().describe("The target's masked response body, when an HTTP call ran"),
+  exitCode: z.number().nullable().optional().describe("The program's exit status, when an SSH command ran"),
+  signal: z.string().nullable().optional().describe('The signal that ended it, when one did'),
+  stdout: z.string().optional().describe("The program's masked output, when an SSH command ran"),
+  stderr: z.string().optional(),
   truncated: z.boolean().optional(),
   reason: z.string().optional().describe("The policy's reason, when denied"),
   reviewer: z.string().optional(),
@@ -30,6 +34,10 @@ function outputOf(outcome: RunOutcome): OutcomeOutput {
   switch (outcome.outcome) {
     case 'succeeded': {
       const result = outcome.result;
+      if (isSshResult(result)) {
+        const { exitCode, signal, stdout, stderr, truncated } = result;
+        return { ...common, message, exitCode, signal, stdout, stderr, truncated };
+      }
       return isRowsResult(result)
         ? { ...common, message, ...result }
         : { ...common, message, httpStatus: result.status, body: result.body, truncated: result.truncated };

@@ -48,12 +48,23 @@ export interface HttpFacts {
   readOnly: boolean;
 }
 
+/** Facts about a command run over SSH, exposed to policy conditions as the CEL variable `ssh`. */
+export interface SshFacts {
+  /** argv[0] as written (`systemctl`, `/usr/bin/systemctl`); `sh` for a shell command line. */
+  program: string;
+  /** The arguments after the program; `["-c", line]` for a shell command line. */
+  args: string[];
+  /** A shell reads the command: a `shell` command line, or a program that is a shell (`sh`, `bash`, ...). */
+  usesShell: boolean;
+}
+
 /**
  * A command's facts, namespaced by the connector that read it: `sql` for postgres and mysql, `http`
- * for http. A condition on a namespace the request's connector does not fill sees its neutral value
+ * for http, `ssh` for ssh. A condition on a namespace the request's connector does not fill sees its neutral value
  * (nothing read-only, no kinds, no tables, an empty method and path), so it fails closed.
  */
 export interface ConnectorFacts {
   sql?: SqlFacts;
   http?: HttpFacts;
+  ssh?: SshFacts;
 }

@@ -3,11 +3,11 @@ import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../config/env';
 import { parseYamlText, readConfigFile } from '../config/yaml-file';
-import type { ConnectorFacts, HttpFacts, ImpactFacts, SqlFacts } from './facts';
+import type { ConnectorFacts, HttpFacts, ImpactFacts, SqlFacts, SshFacts } from './facts';
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 
-/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`). */
+/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`). */
 export interface PolicyInput extends ConnectorFacts {
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata'>;
   /** The executor's impact preview; in the first pass (before any preview) `available` is false. */
@@ -53,6 +53,9 @@ const NO_HTTP: HttpFacts = {
   body: {},
   readOnly: false,
 };
+
+// A shell with no program: `ssh.usesShell` is true, so a rule that allows only shell-free commands fails closed.
+const NO_SSH: SshFacts = { program: '', args: [], usesShell: true };
 
 const NO_SQL: SqlFacts = {
   readOnly: false,
@@ -106,6 +109,10 @@ function celEnvironment(): Environment {
       },
     })
     .registerVariable({
+      name: 'ssh',
+      schema: { program: 'string', args: 'list<string>', usesShell: 'bool' },
+    })
+    .registerVariable({
       name: 'impact',
       schema: { available: 'bool', exact: 'bool', estimatedRows: 'int', rows: 'int', seqScan: 'bool' },
     });
@@ -155,6 +162,7 @@ function context(input: PolicyInput): Record<string, unknown> {
       request: input.request,
       sql: { ...sql, statementCount: BigInt(sql.statementCount) },
       http: input.http ?? NO_HTTP,
+      ssh: input.ssh ?? NO_SSH,
       impact: {
         ...impact,
         estimatedRows: BigInt(Math.round(impact.estimatedRows)),

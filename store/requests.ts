@@ -3,6 +3,7 @@ import type { ImpactPreview } from '../domain/impact';
 import type { PrivilegedRequest, RequestStatus } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { auditAppendCall } from './audit';
+import { recordingPath } from './session-recordings';
 import type { Transition } from '../temporal/contract';
 
 interface RequestRow {
@@ -21,6 +22,8 @@ interface RequestRow {
   approval: (Partial<ApprovalRecord> & Pick<ApprovalRecord, 'groups' | 'quorum' | 'channels' | 'deadline'>) | null;
   result: RequestRecord['result'];
   error: string | null;
+  /** A session recording is kept for it (store/session-recordings.ts). */
+  has_recording: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -56,6 +59,7 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
     votes,
     result: row.result,
     error: row.error,
+    recording: row.has_recording ? recordingPath(row.id) : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -119,10 +123,12 @@ export async function listUnstartedRequests(
   return found.rows.map(toPrivilegedRequest);
 }
 
+const HAS_RECORDING = 'EXISTS (SELECT 1 FROM session_recordings WHERE request_id = requests.id) AS has_recording';
+
 /** The request with its counted votes, in one query (long-polls read it on every wake-up). */
 export async function getRequest(pool: Pool, id: string): Promise<RequestRecord | undefined> {
   const found = await pool.query<RequestRow & { counted_votes: (Omit<VoteView, 'at'> & { at: string })[] }>(
-    `SELECT requests.*, COALESCE(counted.votes, '[]') AS counted_votes FROM requests
+    `SELECT requests.*, ${HAS_RECORDING}, COALESCE(counted.votes, '[]') AS counted_votes FROM requests
      LEFT JOIN LATERAL (
        SELECT json_agg(json_build_object('reviewer', reviewer, 'decision', decision, 'comment', comment, 'channel', channel,
                                          'verified', verified, 'at', at, 'stage', COALESCE(stage, 1)) ORDER BY at, id) AS votes
@@ -159,7 +165,7 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
     conditions.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.id)})`);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const found = await pool.query<RequestRow>(
-    `SELECT * FROM requests ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit)}`,
+    `SELECT *, ${HAS_RECORDING} FROM requests ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit)}`,
     values,
   );
   return found.rows.map((row) => toRecord(row, []));

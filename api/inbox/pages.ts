@@ -4,7 +4,7 @@
 import escapeHtml from 'escape-html';
 import { formatDurationMs } from '../../domain/duration';
 import { describeImpact } from '../../domain/impact';
-import { describeResult, isRowsResult } from '../../domain/request';
+import { describeResult, isRowsResult, isSshResult } from '../../domain/request';
 import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
 import type { RequestView, TimelineEntry } from '../schemas';
@@ -17,6 +17,17 @@ export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** A page with the session player: its terminal emulator is WebAssembly, which the CSP must let compile. */
+const PLAYER_PAGE_CSP = PAGE_CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
+
+/** The CSP a request's page is sent with: the player's only where there is a recording to play. */
+export const requestPageCsp = (view: RequestView) => (hasRecording(view) ? PLAYER_PAGE_CSP : PAGE_CSP);
+
+const hasRecording = (view: RequestView) => view.recording !== null;
+
+const PLAYER_HEAD =
+  '<link rel="stylesheet" href="/inbox/assets/asciinema-player.css"><script src="/inbox/assets/asciinema-player.js" defer></script>';
+
 const e = (value: unknown) => escapeHtml(String(value ?? ''));
 
 export interface PageUser {
@@ -24,7 +35,7 @@ export interface PageUser {
   csrf: string;
 }
 
-export function layout(title: string, body: string, user?: PageUser): string {
+export function layout(title: string, body: string, user?: PageUser, head = ''): string {
   const signOut = user
     ? `<form method="post" action="/inbox/sign-out" class="inline"><input type="hidden" name="csrf" value="${e(user.csrf)}">
 <span>Signed in as <strong>${e(user.reviewer)}</strong></span> <button type="submit">Sign out</button></form>`
@@ -32,7 +43,7 @@ export function layout(title: string, body: string, user?: PageUser): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)} · approval-gate</title>
-<link rel="stylesheet" href="/inbox/assets/inbox.css"><link rel="stylesheet" href="/inbox/assets/sql.css">
+<link rel="stylesheet" href="/inbox/assets/inbox.css"><link rel="stylesheet" href="/inbox/assets/sql.css">${head}
 <script src="/inbox/assets/inbox.js" defer></script></head>
 <body><header><a href="/inbox" class="brand">approval-gate</a>${signOut}</header>
 ${body}</body></html>`;
@@ -149,6 +160,21 @@ function sampleOf(sample: NonNullable<RequestView['impact']>['statements'][numbe
   return part('Before', sample.before) + part('After', sample.after);
 }
 
+/** A result's content: rows or a response body as JSON, a program's output as text. */
+function resultBody(result: NonNullable<RequestView['result']>): string {
+  if (isSshResult(result))
+    return `<h3>Output</h3><pre class="output">${e(result.stdout)}</pre>${result.stderr ? `<h3>Errors</h3><pre class="output">${e(result.stderr)}</pre>` : ''}`;
+  return `<pre>${e(JSON.stringify(isRowsResult(result) ? result.rows : result.body, null, 2))}</pre>`;
+}
+
+/** Where a command made a session recording: the player (inbox.js starts it) and the file. */
+function recordingPlayer(view: RequestView): string {
+  if (!hasRecording(view)) return '';
+  const url = `/inbox/requests/${e(view.id)}/recording`;
+  return `<h3>Session recording</h3><div class="recording" data-cast="${url}"></div>
+<p class="hint"><a href="${url}" download="${e(view.id)}.cast">Download the recording</a> (asciicast v2: <code>asciinema play ${e(view.id)}.cast</code>)</p>`;
+}
+
 export function requestPage(model: RequestPageModel, user: PageUser): string {
   const { view, timeline, explanation, cannotDecide, flash } = model;
   const approval = view.approval;
@@ -214,7 +240,7 @@ ${grantFields(view)}<div class="buttons"><button type="submit" name="decision" v
     : '';
   const result = view.result
     ? `<h2>Result</h2><p>${e(describeResult(view.result))}, masked by the executor</p>
-<pre>${e(JSON.stringify(isRowsResult(view.result) ? view.result.rows : view.result.body, null, 2))}</pre>`
+${resultBody(view.result)}`
     : view.error
       ? `<h2>Error</h2><p>${e(view.error)}</p>`
       : '';
@@ -245,8 +271,9 @@ ${impact}
 ${facts}
 <h2>Approval</h2>${stage}${chain}<h3>Votes</h3>${votes}
 ${decide}
-${result}
+${result}${recordingPlayer(view)}
 ${story}</main>`,
     user,
+    hasRecording(view) ? PLAYER_HEAD : '',
   );
 }

@@ -16,6 +16,7 @@ import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
 import type { Policy } from '../../policy/policy';
 import { getRequest, listRequests } from '../../store/requests';
+import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
 import type { StatusChanges } from '../../store/status-changes';
 import { castVoteWithGrant } from '../scoped-grants';
@@ -24,7 +25,7 @@ import { HttpError } from '../http-error';
 import { explainPolicy } from '../policy-explanation';
 import { type RequestView, presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
-import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, signInPage } from './pages';
+import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, requestPageCsp, signInPage } from './pages';
 import {
   type InboxSession,
   SESSION_COOKIE,
@@ -55,12 +56,19 @@ const ASSETS: Record<string, string> = {
   'sql.css': 'text/css; charset=utf-8',
   'inbox.js': 'text/javascript; charset=utf-8',
 };
-const assets = new Map(
-  Object.entries(ASSETS).map(([name, type]) => [
-    name,
-    { type, body: readFileSync(path.join(__dirname, 'assets', name)) },
-  ]),
-);
+/** asciinema-player replays session recordings; served from its package as it ships. */
+const PLAYER_ASSETS: Record<string, [string, string]> = {
+  'asciinema-player.js': ['asciinema-player/dist/bundle/asciinema-player.min.js', 'text/javascript; charset=utf-8'],
+  'asciinema-player.css': ['asciinema-player/dist/bundle/asciinema-player.css', 'text/css; charset=utf-8'],
+};
+const assets = new Map([
+  ...Object.entries(ASSETS).map(
+    ([name, type]) => [name, { type, body: readFileSync(path.join(__dirname, 'assets', name)) }] as const,
+  ),
+  ...Object.entries(PLAYER_ASSETS).map(
+    ([name, [file, type]]) => [name, { type, body: readFileSync(require.resolve(file)) }] as const,
+  ),
+]);
 
 const idParams = z.object({ id: z.string().regex(REQUEST_ID_PATTERN) });
 const decisionForm = z.object({
@@ -80,12 +88,12 @@ const filtersQuery = z.object({
   decided: z.enum(['approve', 'reject']).optional(),
 });
 
-function sendPage(reply: FastifyReply, status: number, html: string) {
+function sendPage(reply: FastifyReply, status: number, html: string, csp = PAGE_CSP) {
   return reply
     .code(status)
     .headers({
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': PAGE_CSP,
+      'content-security-policy': csp,
       'cache-control': 'no-store',
       'referrer-policy': 'same-origin',
       'x-frame-options': 'DENY',
@@ -289,7 +297,16 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       kind: 'done' as const,
       text: decided === 'approve' ? 'Your approval was counted.' : 'Your rejection was counted.',
     };
-    return sendPage(reply, 200, requestPage({ ...model, ...(flash && { flash }) }, user));
+    return sendPage(reply, 200, requestPage({ ...model, ...(flash && { flash }) }, user), requestPageCsp(model.view));
+  });
+
+  // The session recording the page's player fetches (same origin, the session's cookie).
+  app.get('/inbox/requests/:id/recording', { schema: { hide: true } }, async (request, reply) => {
+    if (!(await requireSession(request, reply))) return reply;
+    const { id } = idParams.parse(request.params);
+    const cast = await findRecording(pool, id);
+    if (cast === undefined) throw new HttpError(404, 'not_found', `request ${id} has no session recording`);
+    return reply.headers({ 'content-type': RECORDING_CONTENT_TYPE, 'cache-control': 'no-store' }).send(cast);
   });
 
   app.post('/inbox/requests/:id/decide', { schema: { hide: true } }, async (request, reply) => {
@@ -306,7 +323,12 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const refuse = async (status: number, text: string) => {
       const model = await requestModel(id, reviewer);
       if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
-      return sendPage(reply, status, requestPage({ ...model, flash: { kind: 'refusal', text } }, user));
+      return sendPage(
+        reply,
+        status,
+        requestPage({ ...model, flash: { kind: 'refusal', text } }, user),
+        requestPageCsp(model.view),
+      );
     };
     if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
     const { grant: granting, grantUses, grantFor } = form.data;

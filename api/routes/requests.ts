@@ -8,6 +8,7 @@ import { type PrivilegedRequest, hasReached } from '../../domain/request';
 import { type RequestRecord, privilegedRequestOf } from '../../domain/request-record';
 import { readableCommand } from '../readable-command';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
+import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { canonicalJson } from '../../store/canonical-json';
 import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
@@ -188,6 +189,24 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         items: page.map(present),
         nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null,
       };
+    },
+  );
+
+  app.get(
+    '/v1/requests/:id/recording',
+    {
+      schema: {
+        summary:
+          "The recording of an SSH command's session (asciicast v2, masked by the executor): `asciinema play` replays it",
+        params: requestIdParams,
+        response: { 200: z.string(), 400: errorBody, 401: errorBody, 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const visible = await findVisible(pool, request.params.id, request.principal);
+      const cast = await findRecording(pool, visible.id);
+      if (cast === undefined) throw new HttpError(404, 'not_found', `request ${visible.id} has no session recording`);
+      return reply.type(RECORDING_CONTENT_TYPE).send(cast);
     },
   );
 

@@ -9,6 +9,9 @@ import type { HttpResult } from '../../domain/request';
 import { CUSTOMER, type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
 import { requiredEnv } from '../support/stack';
 
+/** This connector makes no session recording: the runner must not ask to keep one. */
+const noRecording = () => Promise.reject(new Error('no recording expected'));
+
 let server: HttpTargetServer;
 let target: HttpTarget;
 const runner = httpRunner();
@@ -18,7 +21,7 @@ async function call(
   on: HttpTarget = target,
   requestId = 'req_http_run',
 ): Promise<HttpResult> {
-  const prepared = runner.prepare(on, command as never, { requestId, bound: {} });
+  const prepared = runner.prepare(on, command as never, { requestId, bound: {}, keepRecording: noRecording });
   assert.ok(prepared.ok, prepared.ok ? '' : prepared.error);
   const result = await prepared.run();
   assert.ok('status' in result);
@@ -26,7 +29,11 @@ async function call(
 }
 
 function refused(command: Record<string, unknown>, on: HttpTarget = target): string {
-  const prepared = runner.prepare(on, command as never, { requestId: 'req_http_run', bound: {} });
+  const prepared = runner.prepare(on, command as never, {
+    requestId: 'req_http_run',
+    bound: {},
+    keepRecording: noRecording,
+  });
   assert.equal(prepared.ok, false, `${JSON.stringify(command)} was readied`);
   return prepared.ok ? '' : prepared.error;
 }

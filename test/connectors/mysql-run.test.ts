@@ -10,6 +10,9 @@ import { mysqlRunner } from '../../connectors/mysql/runner';
 import { ACCOUNTS_SQL, connectMysqlAdmin } from '../support/mysql-admin';
 import { requiredEnv } from '../support/stack';
 
+/** This connector makes no session recording: the runner must not ask to keep one. */
+const noRecording = () => Promise.reject(new Error('no recording expected'));
+
 let admin: mysql.Connection;
 const runner = mysqlRunner();
 const target: MysqlTarget = {
@@ -22,7 +25,7 @@ const target: MysqlTarget = {
 };
 
 async function run(sql: string, bound: RowBound = {}, on: MysqlTarget = target) {
-  const prepared = runner.prepare(on, { sql }, { requestId: 'req_mysql_run_test', bound });
+  const prepared = runner.prepare(on, { sql }, { requestId: 'req_mysql_run_test', bound, keepRecording: noRecording });
   assert.ok(prepared.ok, prepared.ok ? '' : prepared.error);
   const result = await prepared.run();
   assert.ok('rows' in result);

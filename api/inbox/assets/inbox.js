@@ -44,6 +44,16 @@ async function refreshOnce() {
   const next = new DOMParser().parseFromString(await page.text(), 'text/html').querySelector('main[data-live]');
   if (next) main.replaceWith(next);
   countdown();
+  startPlayers();
+}
+
+// A session recording's player, where the page has one (asciinema-player is loaded on those pages).
+function startPlayers() {
+  if (!window.AsciinemaPlayer) return;
+  for (const element of document.querySelectorAll('[data-cast]:not([data-started])')) {
+    element.dataset.started = 'true';
+    window.AsciinemaPlayer.create(element.dataset.cast, element, { fit: 'width', idleTimeLimit: 2 });
+  }
 }
 
 function listen() {
@@ -62,5 +72,6 @@ function listen() {
 }
 
 countdown();
+startPlayers();
 setInterval(countdown, 1000);
 listen();

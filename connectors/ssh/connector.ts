@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { sshCommandSchema, sshCommandSchemaFor } from '../../domain/command-shapes';
+import type { SshCommand } from '../../domain/request';
+import { type CommandConnector, shapeProblem } from '../connector';
+import { readableCommandLine } from './remote-command';
+import { sshFacts } from './ssh-facts';
+
+/**
+ * Commands on hosts over SSH: a program and its arguments (`{argv}`), or a shell command line
+ * (`{shell}`) where the target allows one. The executor holds the key and pins the host's key.
+ */
+export const sshConnector: CommandConnector = {
+  name: 'ssh',
+  commandSchema: sshCommandSchema,
+  analyse(command) {
+    return (
+      shapeProblem(sshCommandSchemaFor(command), command, 'not an SSH command') ?? {
+        ok: true,
+        facts: { ssh: sshFacts(command as SshCommand) },
+      }
+    );
+  },
+  // Every word of a command can change what it does (`restart nginx` and `restart postgres`), so a
+  // scoped grant covers the same words only: the fingerprint is the whole command.
+  fingerprint: (command) => `ssh:${createHash('sha256').update(JSON.stringify(command)).digest('hex').slice(0, 16)}`,
+  describe: (command) => ({ text: readableCommandLine(command as SshCommand), language: 'shell' }),
+};
