@@ -1,7 +1,7 @@
 // The policy's answer for a command nobody submitted: `POST /v1/policy/explain`, the MCP tool
 // `explain_policy` and the one-line summary per target all read it from here.
 import { formatDurationMs } from '../domain/duration';
-import type { Connector, PolicyDecision } from '../domain/request';
+import type { Command, Connector, PolicyDecision } from '../domain/request';
 import { type PolicyQuestion, explainDecision } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import type { PolicyExplanation } from './schemas';
@@ -28,28 +28,46 @@ export function describeEffect(decision: Pick<PolicyDecision, 'effect' | 'reason
   return `needs approval by ${stages.join(', then ')}`;
 }
 
-/** Commands that stand for what an agent typically does on a SQL target (PostgreSQL and MySQL read them alike). */
-const PROBES = [
-  { what: 'reads', sql: 'SELECT 1' },
-  { what: 'writes', sql: 'UPDATE gate_probe SET value = 1 WHERE id = 1' },
-  { what: 'schema changes', sql: 'ALTER TABLE gate_probe ADD COLUMN note text' },
-] as const;
+/** Commands that stand for what an agent typically does on a target, by the kind of command it takes. */
+const SQL_PROBES: Probe[] = [
+  { what: 'reads', command: { sql: 'SELECT 1' } },
+  { what: 'writes', command: { sql: 'UPDATE gate_probe SET value = 1 WHERE id = 1' } },
+  { what: 'schema changes', command: { sql: 'ALTER TABLE gate_probe ADD COLUMN note text' } },
+];
+const PROBES: Record<Connector, Probe[]> = {
+  postgres: SQL_PROBES,
+  mysql: SQL_PROBES,
+  http: [
+    { what: 'reads', command: { method: 'GET', path: '/' } },
+    { what: 'writes', command: { method: 'POST', path: '/', body: {} } },
+  ],
+  ssh: [
+    { what: 'a program', command: { argv: ['uptime'] } },
+    { what: 'a shell', command: { argv: ['sh', '-c', 'uptime'] } },
+  ],
+};
+interface Probe {
+  what: string;
+  command: Command;
+}
 
 /**
- * What the policy decides on a target for a typical read, write and schema change, for this
- * agent, in one line. It is the policy's own answer for those commands; a specific command may
- * match another rule (explain_policy answers for that command).
+ * What the policy decides on a target for typical commands of its kind (for SQL: a read, a write
+ * and a schema change), for this agent, in one line. It is the policy's own answer for those
+ * commands; a specific command may match another rule (explain_policy answers for that command).
  */
 export function summarizeTarget(policy: Policy, target: { name: string; connector: Connector }, agent: string): string {
-  return PROBES.map(({ what, sql }) => {
-    const { decision } = explainDecision(policy, {
-      agent,
-      connector: target.connector,
-      target: target.name,
-      command: { sql },
-      reason: '',
-      metadata: {},
-    });
-    return `${what}: ${describeEffect(decision)}`;
-  }).join('; ');
+  return PROBES[target.connector]
+    .map(({ what, command }) => {
+      const { decision } = explainDecision(policy, {
+        agent,
+        connector: target.connector,
+        target: target.name,
+        command,
+        reason: '',
+        metadata: {},
+      });
+      return `${what}: ${describeEffect(decision)}`;
+    })
+    .join('; ');
 }

@@ -191,7 +191,9 @@ export const targetList = z.object({
       connector: z.enum(CONNECTORS),
       /** An HTTP target's allowed methods and path prefixes (a call outside them gets 400). */
       calls: z.object({ methods: z.array(z.string()), pathPrefixes: z.array(z.string()) }).optional(),
-      /** What the policy decides there for a typical read, write and schema change, in one line. */
+      /** An SSH target: whether it takes `{shell}` command lines besides `{argv}` commands. */
+      shell: z.boolean().optional(),
+      /** What the policy decides there for typical commands of its kind (for SQL: a read, a write, a schema change), in one line. */
       policy: z.string(),
     }),
   ),

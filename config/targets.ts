@@ -80,7 +80,8 @@ const sshTargetSchema = z
   .object({
     connector: z.literal('ssh'),
     host: z.string().min(1).max(255),
-    port: z.number().int().min(1).max(65535).default(22),
+    /** A number, or `${SSH_PORT}` (interpolated values are text). */
+    port: z.coerce.number().int().min(1).max(65535).default(22),
     username: z.string().min(1).max(64),
     /** The key the executor signs in with (OpenSSH or PEM text, usually `${SSH_KEY}`). */
     privateKey: z.string().min(1),

@@ -5,7 +5,15 @@ import { seenResponses } from './api';
 import { decryptedPayloadText } from './decrypted-history';
 import { type TestStack, capturedLogs } from './stack';
 
-export const GATE_TABLES = ['requests', 'votes', 'audit_events', 'executions', 'notification_deliveries', 'used_links'];
+export const GATE_TABLES = [
+  'requests',
+  'votes',
+  'audit_events',
+  'executions',
+  'session_recordings',
+  'notification_deliveries',
+  'used_links',
+];
 
 /** Each place as text, by name; `histories` says how many workflow histories were read. */
 export async function leakPlaces(
