@@ -9,6 +9,7 @@ import {
   executorKilledMidCommand,
   httpExecutorKilledMidCall,
   mysqlExecutorKilledMidCommand,
+  sshExecutorKilledMidCommand,
 } from './scenarios/executor-kill';
 import { operatorResetsAfterExecution } from './scenarios/operator-reset';
 import { postgresOutage } from './scenarios/postgres-outage';
@@ -27,6 +28,7 @@ scenarioSuite(
     operatorResetsAfterExecution,
     mysqlExecutorKilledMidCommand,
     httpExecutorKilledMidCall,
+    sshExecutorKilledMidCommand,
   ],
   'dev',
 );

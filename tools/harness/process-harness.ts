@@ -19,6 +19,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-
 import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } from '../stack/mysql-target';
 import { freePort } from '../stack/ports';
 import { type HttpTargetServer, startHttpTarget } from './http-target';
+import { type SshTargetServer, startSshTarget } from '../stack/ssh-target';
 import type { Command } from '../../domain/request';
 import { findOrBuildTemporalCli } from '../stack/temporal-cli';
 import { loadSettings } from '../../config/env';
@@ -227,6 +228,8 @@ export class Harness {
     private readonly mysqlTargetAdmin: mysql.Connection,
     /** The internal API behind `fault-api`, with every call it received. */
     private readonly httpTarget: HttpTargetServer,
+    /** The sshd behind `fault-host`: tagged commands append their tag to a file there. */
+    private readonly sshTarget: SshTargetServer,
   ) {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
@@ -271,6 +274,8 @@ export class Harness {
     // The same log on MySQL/MariaDB, for the mysql connector's scenarios.
     const mysqlTarget = await createMysqlTarget(process.env.TEST_MYSQL_ADMIN_URL ?? DEFAULT_MYSQL_ADMIN_URL);
     const mysqlTargetAdmin = await mysqlTarget.connectAsAdmin();
+    // A host behind sshd, for the ssh connector's scenarios.
+    const sshTarget = await startSshTarget(scratch);
     await mysqlTargetAdmin.query(
       'CREATE TABLE fault_log (tag varchar(200) NOT NULL, at timestamp NOT NULL DEFAULT now())',
     );
@@ -299,7 +304,9 @@ export class Harness {
       'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n' +
         '  fault-mysql:\n    connector: mysql\n    url: ${FAULT_MYSQL_URL}\n    statementTimeout: 60s\n' +
         '  fault-api:\n    connector: http\n    baseUrl: ${FAULT_API_URL}\n    methods: [GET, POST]\n    timeout: 60s\n' +
-        '    auth:\n      type: bearer\n      token: ${FAULT_API_TOKEN}\n',
+        '    auth:\n      type: bearer\n      token: ${FAULT_API_TOKEN}\n' +
+        '  fault-host:\n    connector: ssh\n    host: 127.0.0.1\n    port: ${FAULT_SSH_PORT}\n    username: ${FAULT_SSH_USER}\n' +
+        '    privateKey: ${FAULT_SSH_KEY}\n    hostKey: ${FAULT_SSH_HOST_KEY}\n    timeout: 60s\n',
     );
     const env = {
       ...files,
@@ -308,6 +315,10 @@ export class Harness {
       FAULT_MYSQL_URL: mysqlTarget.url,
       FAULT_API_URL: httpTarget.httpUrl,
       FAULT_API_TOKEN: httpTarget.token,
+      FAULT_SSH_PORT: String(sshTarget.port),
+      FAULT_SSH_USER: sshTarget.username,
+      FAULT_SSH_KEY: sshTarget.privateKey,
+      FAULT_SSH_HOST_KEY: sshTarget.hostKey,
       ...clientEnv,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
@@ -333,7 +344,13 @@ export class Harness {
       mysqlTarget,
       mysqlTargetAdmin,
       httpTarget,
+      sshTarget,
     );
+  }
+
+  /** Where a tagged command on `fault-host` appends its tag (one line per run). */
+  get sshFaultLog(): string {
+    return path.join(this.sshTarget.workDir, 'fault_log');
   }
 
   /** The target database's password, which only the executor may hold: searched for in what leaves the gate. */
@@ -507,6 +524,10 @@ export class Harness {
     );
     for (const row of onMysql as { tag: string; n: number }[])
       runs.set(row.tag, (runs.get(row.tag) ?? 0) + Number(row.n));
+    // A line in the host's log counts as a run of the command whose tag it is.
+    if (existsSync(this.sshFaultLog))
+      for (const tag of readFileSync(this.sshFaultLog, 'utf8').split('\n'))
+        if (tags.includes(tag)) runs.set(tag, (runs.get(tag) ?? 0) + 1);
     // A call to the internal API counts as a run of the command whose tag its body carries.
     for (const received of this.httpTarget.received) {
       const tag = (JSON.parse(received.body || '{}') as { tag?: string }).tag;
@@ -580,6 +601,8 @@ export class Harness {
       this.mysqlTarget.password,
       this.mysqlTarget.url,
       this.httpTarget.token,
+      // The executor's SSH key, line by line (a log would rather show part of it than all).
+      ...this.sshTarget.privateKey.split('\n').filter((line) => line.length > 20 && !line.startsWith('-----')),
       auditKey,
       Buffer.from(auditKey, 'base64').toString('hex'),
     ];
@@ -590,7 +613,15 @@ export class Harness {
         JSON.stringify(await this.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory()),
       ]);
     }
-    for (const table of ['requests', 'votes', 'audit_events', 'executions', 'notification_deliveries', 'used_links']) {
+    for (const table of [
+      'requests',
+      'votes',
+      'audit_events',
+      'executions',
+      'session_recordings',
+      'notification_deliveries',
+      'used_links',
+    ]) {
       places.push([table, JSON.stringify((await this.pool.query(`SELECT * FROM ${table}`)).rows)]);
     }
     const hits = places.flatMap(([where, text]) =>
@@ -612,6 +643,7 @@ export class Harness {
     await this.mysqlTargetAdmin.end();
     await this.mysqlTarget.drop();
     await this.httpTarget.stop();
+    await this.sshTarget.stop();
     await this.temporal.stop();
     await this.postgres.stop();
   }
@@ -639,6 +671,7 @@ export const FAULT_TARGETS = {
   postgres: { connector: 'postgres', target: 'fault-db' },
   mysql: { connector: 'mysql', target: 'fault-mysql' },
   http: { connector: 'http', target: 'fault-api' },
+  ssh: { connector: 'ssh', target: 'fault-host' },
 } as const;
 
 export function submitBody(

@@ -41,6 +41,24 @@ export const httpExecutorKilledMidCall = (h: Harness) =>
     body: { tag },
   }));
 
+/**
+ * 10. The same on a host over SSH: the program sleeps 6 s, then appends its tag to a log. Killing
+ * the executor drops the connection; the program may still finish (no terminal, no hang-up), but
+ * it is never started again.
+ */
+export const sshExecutorKilledMidCommand = (h: Harness) =>
+  executorKilledMidCommandOn(h, '10 executor kill -9 mid-command, SSH', 'ssh', 'ssh-executor-kill', (tag) => ({
+    argv: ['sh', '-c', `sleep 6; echo "$0" >> '${h.sshFaultLog}'`, tag],
+  }));
+
+/** What counts as a run on each kind of target, as the scenario's line says it. */
+const RUNS_SEEN: Record<keyof typeof FAULT_TARGETS, string> = {
+  postgres: 'rows the killed transactions left',
+  mysql: 'rows the killed transactions left',
+  http: 'calls the API received',
+  ssh: 'tags the programs logged (they outlive the connection)',
+};
+
 async function executorKilledMidCommandOn(
   h: Harness,
   scenario: string,
@@ -88,7 +106,7 @@ async function executorKilledMidCommandOn(
   const figures = await h.figures(
     scenario,
     outcomes,
-    `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; ${on === 'http' ? 'calls the API received' : 'rows the killed transactions left'}: ${ran}`,
+    `${audited.rows[0].n}/3 audited "executor was lost" as outcome_unknown; highest attempt ${attempts.rows[0].n}; ${RUNS_SEEN[on]}: ${ran}`,
   );
   return { ...figures, wrongFinal: figures.wrongFinal + (3 - audited.rows[0].n) };
 }
