@@ -20,8 +20,13 @@ export const PAGE_CSP =
 /** A page with the session player: its terminal emulator is WebAssembly, which the CSP must let compile. */
 const PLAYER_PAGE_CSP = PAGE_CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
 
-/** The CSP a request's page is sent with: the player's only where there is a recording to play. */
-export const requestPageCsp = (view: RequestView) => (hasRecording(view) ? PLAYER_PAGE_CSP : PAGE_CSP);
+/**
+ * The CSP a request's page is sent with: the player's on an SSH request's page, which has or may
+ * come to have a recording (a page that turns `succeeded` live shows the player without a reload).
+ */
+export const requestPageCsp = (view: RequestView) => (mayPlay(view) ? PLAYER_PAGE_CSP : PAGE_CSP);
+
+const mayPlay = (view: RequestView) => view.connector === 'ssh';
 
 const hasRecording = (view: RequestView) => view.recording !== null;
 
@@ -227,14 +232,15 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
 <textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
 ${grantFields(view)}<div class="buttons"><button type="submit" name="decision" value="approve" class="approve">Approve</button>
 <button type="submit" name="decision" value="reject" class="reject">Reject</button></div></form>`;
-  const impact = view.impact
-    ? `<details><summary>Impact by statement</summary><ol class="impact">${view.impact.statements
-        .map(
-          (statement) =>
-            `<li>${e(statement.kind)}: ${statement.rows !== null ? `${e(statement.rows)} row(s) in the dry run` : statement.estimatedRows !== null ? `about ${e(statement.estimatedRows)} row(s)` : e(statement.note ?? 'no estimate')}${statement.tables.length > 0 ? `; tables ${e(statement.tables.join(', '))}` : ''}${statement.indexes.length > 0 ? `; indexes ${e(statement.indexes.join(', '))}` : ''}${statement.seqScans.length > 0 ? `; sequential scan of ${e(statement.seqScans.map((scan) => `${scan.table} (${scan.tableRows} rows)`).join(', '))}` : ''}${sampleOf(statement.sample)}</li>`,
-        )
-        .join('')}</ol></details>`
-    : '';
+  const impact =
+    view.impact && view.impact.statements.length > 0
+      ? `<details><summary>Impact by statement</summary><ol class="impact">${view.impact.statements
+          .map(
+            (statement) =>
+              `<li>${e(statement.kind)}: ${statement.rows !== null ? `${e(statement.rows)} row(s) in the dry run` : statement.estimatedRows !== null ? `about ${e(statement.estimatedRows)} row(s)` : e(statement.note ?? 'no estimate')}${statement.tables.length > 0 ? `; tables ${e(statement.tables.join(', '))}` : ''}${statement.indexes.length > 0 ? `; indexes ${e(statement.indexes.join(', '))}` : ''}${statement.seqScans.length > 0 ? `; sequential scan of ${e(statement.seqScans.map((scan) => `${scan.table} (${scan.tableRows} rows)`).join(', '))}` : ''}${sampleOf(statement.sample)}</li>`,
+          )
+          .join('')}</ol></details>`
+      : '';
   const facts = explanation?.facts
     ? `<details><summary>Facts the policy saw</summary><pre>${e(JSON.stringify(explanation.facts, null, 2))}</pre></details>`
     : '';
@@ -248,7 +254,7 @@ ${resultBody(view.result)}`
     ? `<h2>History</h2><ol class="timeline">${timeline
         .map(
           (entry) =>
-            `<li><time datetime="${e(entry.at)}">${e(entry.at)}</time> ${e(entry.what)}${entry.actor ? ` · ${e(entry.actor)}` : ''}${entry.channel ? ` (${e(entry.channel)})` : ''}</li>`,
+            `<li><time datetime="${e(entry.at)}">${e(entry.at)}</time> ${e(entry.what)}${entry.actor ? ` · ${e(entry.actor)}` : ''}${entry.channel ? ` (${e(entry.channel)})` : ''}${entry.detail?.recording ? ` · <a href="/inbox/requests/${e(view.id)}/recording" download="${e(view.id)}.cast">session recording</a>` : ''}</li>`,
         )
         .join('')}</ol>`
     : '<p class="hint">The history is not available yet.</p>';
@@ -274,6 +280,6 @@ ${decide}
 ${result}${recordingPlayer(view)}
 ${story}</main>`,
     user,
-    hasRecording(view) ? PLAYER_HEAD : '',
+    mayPlay(view) ? PLAYER_HEAD : '',
   );
 }

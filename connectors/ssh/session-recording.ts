@@ -54,10 +54,19 @@ export class SessionRecorder {
       this.flushLines(stream, true);
     }
     const durationMs = Math.round(performance.now() - this.started);
+    // The terminal is as wide as the longest line and as tall as the output (within bounds), so a
+    // player shows a short session without a screen of empty rows.
+    const rows = this.events
+      .map(([, text]) => text)
+      .join('')
+      .split('\r\n');
     const header = {
       version: 2,
-      width: 120,
-      height: 32,
+      width: Math.min(
+        rows.reduce((widest, row) => Math.max(widest, row.length), 80),
+        200,
+      ),
+      height: Math.min(Math.max(rows.length, 4), 40),
       timestamp: this.header.timestamp,
       title: this.header.title,
       env: { TERM: 'xterm-256color' },

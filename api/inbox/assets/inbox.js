@@ -74,4 +74,5 @@ function listen() {
 countdown();
 startPlayers();
 setInterval(countdown, 1000);
-listen();
+// Only a signed-in page follows changes (the sign-in page has nothing live, and no session to stream with).
+if (document.querySelector('main[data-live]')) listen();
