@@ -102,6 +102,9 @@ const sshArgvCommandSchema = z
       .min(1, 'argv names at least the program')
       .max(256, 'at most 256 arguments')
       .refine((argv) => argv[0] !== '', 'argv[0], the program, may not be empty')
+      // The host's shell runs `exec <program> ...`: bash's exec takes options (`-a name` runs the
+      // next word as the program), so a program that starts with - could run something else.
+      .refine((argv) => !(argv[0] ?? '').startsWith('-'), 'argv[0], the program, may not start with -')
       .refine((argv) => argv.join('').length <= 100_000, 'at most 100,000 characters in all'),
   })
   .strict();

@@ -48,6 +48,7 @@ describe('SSH facts', () => {
     const cases: [unknown, RegExp][] = [
       [{ argv: [] }, /at least the program/],
       [{ argv: [''] }, /program.*empty/],
+      [{ argv: ['-a', 'uname', 'rm', '-rf', '/srv'] }, /program.*may not start with -/],
       [{ argv: ['echo', 'a\u0000b'] }, /NUL/],
       [{ argv: ['echo', 7] }, /command\.argv\.1/],
       [{ argv: Array.from({ length: 257 }, () => 'x') }, /256/],
