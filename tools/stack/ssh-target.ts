@@ -2,7 +2,7 @@
 // host key and a client key made for this run, and one unprivileged user that only this run's key
 // signs in as. Nothing of the machine's own SSH set-up is read or changed.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
@@ -46,8 +46,8 @@ function sshUser(): string {
 export async function startSshTarget(scratch: string): Promise<SshTargetServer> {
   if (!existsSync(SSHD))
     throw new Error(`the ssh connector's tests need OpenSSH's server at ${SSHD}: apt-get install -y openssh-server`);
-  const dir = path.join(scratch, 'sshd');
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  // A directory per server: several test files (and the fault harness) each start their own.
+  const dir = mkdtempSync(path.join(scratch, 'sshd-'));
   chmodSync(dir, 0o755);
   const workDir = path.join(dir, 'work');
   mkdirSync(workDir, { mode: 0o1777 });
