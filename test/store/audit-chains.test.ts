@@ -58,7 +58,8 @@ test('an upgrade keeps the original chain and starts every new chain from its la
   const original = await pool.query<{ hash: string; chain: number | null }>(
     'SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1',
   );
-  assert.deepEqual(await migrate(pool), [PARTITIONS, '011_audit_checkpoints.sql']);
+  // The chains' two migrations come first; later ones (012 on) apply after them.
+  assert.deepEqual((await migrate(pool)).slice(0, 2), [PARTITIONS, '011_audit_checkpoints.sql']);
 
   for (let request = 0; request < 40; request++)
     for (const step of ['submitted', 'status:approved']) await append(`req_after_${request}`, step);
