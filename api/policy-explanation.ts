@@ -45,6 +45,20 @@ const PROBES: Record<Connector, Probe[]> = {
     { what: 'a program', command: { argv: ['uptime'] } },
     { what: 'a shell', command: { argv: ['sh', '-c', 'uptime'] } },
   ],
+  kubernetes: [
+    { what: 'reads', command: { verb: 'list', apiVersion: 'v1', resource: 'pods', namespace: 'default' } },
+    {
+      what: 'changes',
+      command: {
+        verb: 'patch',
+        apiVersion: 'apps/v1',
+        resource: 'deployments',
+        namespace: 'default',
+        name: 'x',
+        body: {},
+      },
+    },
+  ],
 };
 interface Probe {
   what: string;

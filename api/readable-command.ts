@@ -1,14 +1,15 @@
-import type { Command, HttpCommand } from '../domain/request';
+import type { Command, HttpCommand, KubernetesCommand } from '../domain/request';
 import type { TargetEntry } from '../config/targets';
 import { connectorFor } from '../connectors/registry';
 import { callRefusal } from '../connectors/http/target-calls';
 import { shellRefusal } from '../connectors/ssh/remote-command';
+import { namespaceRefusal } from '../connectors/kubernetes/api-call';
 import { HttpError } from './http-error';
 
 /**
  * A submitted command checked against its target at the door: its connector reads it (shape and
- * parser), an HTTP target must take that method and path, and an SSH target must take shell lines
- * before it is sent one. Any failure is a 400 that says why; nothing is recorded.
+ * parser), an HTTP target must take that method and path, an SSH target must take shell lines
+ * before it is sent one, and a Kubernetes target the namespace. Any failure is a 400 that says why; nothing is recorded.
  */
 export function readableCommand(target: TargetEntry, command: unknown): Command {
   const analysis = connectorFor(target.connector).analyse(command as Command);
@@ -17,5 +18,7 @@ export function readableCommand(target: TargetEntry, command: unknown): Command 
   if (refusal) throw new HttpError(400, 'invalid_command', refusal);
   if (target.connector === 'ssh' && 'shell' in (command as Command) && !target.shell)
     throw new HttpError(400, 'invalid_command', shellRefusal(target.name));
+  const outside = target.namespaces && namespaceRefusal(target.name, target.namespaces, command as KubernetesCommand);
+  if (outside) throw new HttpError(400, 'invalid_command', outside);
   return command as Command;
 }

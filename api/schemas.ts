@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from '../domain/ids';
 import { parseDurationMs } from '../domain/duration';
 import { CONNECTORS, REQUEST_STATUSES, VOTE_CHANNELS } from '../domain/request';
-import { httpCommandSchema, sqlCommandSchema, sshCommandSchema } from '../domain/command-shapes';
+import {
+  httpCommandSchema,
+  kubernetesCommandSchema,
+  sqlCommandSchema,
+  sshCommandSchema,
+} from '../domain/command-shapes';
 import { requestViewSchema as requestView } from './request-view';
 import { STORABLE_TEXT_RULE, isStorableText } from '../domain/text';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
@@ -20,8 +25,8 @@ export const submitBody = z
   .object({
     connector: z.enum(CONNECTORS),
     target: name,
-    /** `{sql}` for postgres and mysql, `{method, path, ...}` for http, `{argv}` or `{shell}` for ssh; checked against the target's connector. */
-    command: z.union([sqlCommandSchema, httpCommandSchema, sshCommandSchema]),
+    /** `{sql}` for postgres and mysql, `{method, path, ...}` for http, `{argv}` or `{shell}` for ssh, `{verb, apiVersion, resource, ...}` for kubernetes; checked against the target's connector. */
+    command: z.union([sqlCommandSchema, httpCommandSchema, sshCommandSchema, kubernetesCommandSchema]),
     reason: storableText().trim().min(1, 'say why the command must run').max(2000),
     metadata: z
       .record(storableText().min(1).max(64), storableText().max(1000))
@@ -193,6 +198,8 @@ export const targetList = z.object({
       calls: z.object({ methods: z.array(z.string()), pathPrefixes: z.array(z.string()) }).optional(),
       /** An SSH target: whether it takes `{shell}` command lines besides `{argv}` commands. */
       shell: z.boolean().optional(),
+      /** A Kubernetes target: the namespaces commands may name (empty: any). */
+      namespaces: z.array(z.string()).optional(),
       /** What the policy decides there for typical commands of its kind (for SQL: a read, a write, a schema change), in one line. */
       policy: z.string(),
     }),

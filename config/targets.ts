@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { utils } from 'ssh2';
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/duration';
@@ -99,11 +100,33 @@ const sshTargetSchema = z
   })
   .strict();
 
+const kubernetesTargetSchema = z
+  .object({
+    connector: z.literal('kubernetes'),
+    /** A kubeconfig (YAML text, usually `${KUBECONFIG_TEXT}`): the cluster, its CA and the executor's credential. */
+    kubeconfig: z.string().min(1),
+    /** The kubeconfig's context to use; its current context when absent. */
+    context: z.string().optional(),
+    /** The namespaces commands may name; empty: any, and cluster-scoped resources too. */
+    namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)).default([]),
+    timeout: z.string().default('30s'),
+    maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    mask: z
+      .object({
+        fields: z.array(z.string().min(1)).default([]),
+        patterns: z.array(z.enum(['email', 'card'])).default([]),
+      })
+      .strict()
+      .default({ fields: [], patterns: [] }),
+  })
+  .strict();
+
 const targetSchema = z.discriminatedUnion('connector', [
   postgresTargetSchema,
   mysqlTargetSchema,
   httpTargetSchema,
   sshTargetSchema,
+  kubernetesTargetSchema,
 ]);
 
 const targetsFileSchema = z
@@ -163,7 +186,20 @@ export interface SshTarget {
   mask: { patterns: MaskRules['patterns'] };
 }
 
-export type Target = PostgresTarget | MysqlTarget | HttpTarget | SshTarget;
+export interface KubernetesTarget {
+  name: string;
+  connector: 'kubernetes';
+  /** Holds the credential: read by the executor only, never logged or returned. */
+  kubeconfig: string;
+  context?: string;
+  namespaces: string[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+  /** As an HTTP target's; a Secret's `data`, `stringData` and annotations are masked whatever this says. */
+  mask: { fields: string[]; patterns: MaskRules['patterns'] };
+}
+
+export type Target = PostgresTarget | MysqlTarget | HttpTarget | SshTarget | KubernetesTarget;
 
 function durationSetting(file: string, name: string, setting: string, text: string): number {
   const ms = parseDurationMs(text);
@@ -191,11 +227,37 @@ function checkPrivateKey(file: string, name: string, key: string, passphrase: st
     );
 }
 
+/** The kubeconfig must read and name a cluster and a user: a start-up error names the setting, never the file. */
+function checkKubeconfig(file: string, name: string, text: string, context: string | undefined): void {
+  const config = new KubeConfig();
+  try {
+    config.loadFromString(text);
+    if (context !== undefined) config.setCurrentContext(context);
+  } catch {
+    throw new ConfigurationError(`${file}: targets.${name}.kubeconfig is not a kubeconfig that reads`);
+  }
+  if (!config.getCurrentCluster() || !config.getCurrentUser())
+    throw new ConfigurationError(
+      `${file}: targets.${name}.kubeconfig has no ${context === undefined ? 'current context' : `context "${context}"`} with a cluster and a user`,
+    );
+}
+
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
 export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, Target> {
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
   const targets = new Map<string, Target>();
   for (const [name, target] of Object.entries(value.targets)) {
+    if (target.connector === 'kubernetes') {
+      const { timeout, context, ...rest } = target;
+      targets.set(name, {
+        ...rest,
+        name,
+        ...(context !== undefined && { context }),
+        timeoutMs: durationSetting(file, name, 'timeout', timeout),
+      });
+      checkKubeconfig(file, name, target.kubeconfig, context);
+      continue;
+    }
     if (target.connector === 'ssh') {
       const { timeout, hostKey, privateKey, passphrase, ...rest } = target;
       targets.set(name, {
@@ -254,6 +316,8 @@ export interface TargetEntry {
   calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes'>;
   /** For an SSH target: whether it takes `{shell}` command lines. */
   shell?: boolean;
+  /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
+  namespaces?: string[];
 }
 
 const catalogueFileSchema = z.object({
@@ -264,6 +328,7 @@ const catalogueFileSchema = z.object({
       methods: httpTargetSchema.shape.methods,
       pathPrefixes: httpTargetSchema.shape.pathPrefixes,
       shell: sshTargetSchema.shape.shell,
+      namespaces: kubernetesTargetSchema.shape.namespaces,
     }),
   ),
 });
@@ -275,10 +340,11 @@ const catalogueFileSchema = z.object({
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
-  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes, shell }]) => ({
+  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes, shell, namespaces }]) => ({
     name,
     connector,
     ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
     ...(connector === 'ssh' && { shell }),
+    ...(connector === 'kubernetes' && { namespaces }),
   }));
 }

@@ -60,5 +60,6 @@ export function factsOf(input: PolicyInput): ConnectorFacts {
     ...(input.sql && { sql: input.sql }),
     ...(input.http && { http: input.http }),
     ...(input.ssh && { ssh: input.ssh }),
+    ...(input.kubernetes && { kubernetes: input.kubernetes }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Command, Connector } from '../domain/request';
 import type { CommandConnector } from './connector';
 import { httpConnector } from './http/connector';
+import { kubernetesConnector } from './kubernetes/connector';
 import { mysqlConnector } from './mysql/connector';
 import { postgresConnector } from './postgres/connector';
 import { sshConnector } from './ssh/connector';
@@ -11,6 +12,7 @@ const CONNECTORS_BY_NAME: Record<Connector, CommandConnector> = {
   mysql: mysqlConnector,
   http: httpConnector,
   ssh: sshConnector,
+  kubernetes: kubernetesConnector,
 };
 
 export function connectorFor(name: Connector): CommandConnector {

@@ -3,6 +3,7 @@ import type { Command } from '../domain/request';
 import { type ImpactPreview, unavailableImpact } from '../domain/impact';
 import type { PreparedRun, RunContext } from './connector';
 import { httpRunner } from './http/runner';
+import { kubernetesRunner } from './kubernetes/runner';
 import { mysqlRunner } from './mysql/runner';
 import { postgresRunner } from './postgres/runner';
 import { sshRunner } from './ssh/runner';
@@ -18,11 +19,13 @@ export function targetRunners(): TargetRunners {
   const mysql = mysqlRunner();
   const http = httpRunner();
   const ssh = sshRunner();
+  const kubernetes = kubernetesRunner();
   return {
     prepare(target, command, context) {
       if (target.connector === 'postgres') return postgres.prepare(target, command, context);
       if (target.connector === 'mysql') return mysql.prepare(target, command, context);
       if (target.connector === 'ssh') return ssh.prepare(target, command, context);
+      if (target.connector === 'kubernetes') return kubernetes.prepare(target, command, context);
       return http.prepare(target, command, context);
     },
     async previewImpact(target, command) {

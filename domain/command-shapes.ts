@@ -121,3 +121,50 @@ export const sshCommandSchema = z.union([sshArgvCommandSchema, sshShellCommandSc
 /** The one of the two shapes a command means to have, so a refusal names its field rather than "invalid input". */
 export const sshCommandSchemaFor = (command: unknown) =>
   command !== null && typeof command === 'object' && 'shell' in command ? sshShellCommandSchema : sshArgvCommandSchema;
+
+export const KUBERNETES_VERBS = ['get', 'list', 'create', 'replace', 'patch', 'delete'] as const;
+/** The verbs that need the object's name (the others address the collection). */
+const NAMED_VERBS = new Set(['get', 'replace', 'patch', 'delete']);
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * The kubernetes connector's command at submit. Every part of the URL it becomes is a name of the
+ * form Kubernetes itself allows, so the path policy sees is the path the API server gets.
+ */
+export const kubernetesCommandSchema = z
+  .object({
+    verb: z.enum(KUBERNETES_VERBS),
+    apiVersion: z
+      .string()
+      .regex(
+        /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v[0-9]+((alpha|beta)[0-9]+)?$/,
+        'v1, or group/version such as apps/v1',
+      ),
+    resource: z.string().regex(/^[a-z][a-z0-9]{0,62}$/, "the resource's plural name, lower-case: deployments"),
+    namespace: z.string().regex(DNS_LABEL, 'a namespace name: lower-case letters, digits and -').optional(),
+    name: z.string().regex(DNS_SUBDOMAIN, 'an object name: lower-case letters, digits, - and .').optional(),
+    body: z
+      .record(z.string(), z.json())
+      .refine((body) => JSON.stringify(body).length <= 100_000, 'body: at most 100,000 characters of JSON')
+      .refine((body) => !JSON.stringify(body).includes('\\u0000'), `body strings and keys ${STORABLE_TEXT_RULE}`)
+      .optional(),
+  })
+  .strict()
+  .superRefine((command, context) => {
+    if (NAMED_VERBS.has(command.verb) && command.name === undefined)
+      context.addIssue({ code: 'custom', path: ['name'], message: `${command.verb} needs the object's name` });
+    if (!NAMED_VERBS.has(command.verb) && command.name !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: `${command.verb} addresses the collection: no name`,
+      });
+    const needsBody = ['create', 'replace', 'patch'].includes(command.verb);
+    if (needsBody !== (command.body !== undefined))
+      context.addIssue({
+        code: 'custom',
+        path: ['body'],
+        message: needsBody ? `${command.verb} needs a body` : `${command.verb} takes no body`,
+      });
+  });

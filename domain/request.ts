@@ -44,7 +44,7 @@ export function hasReached(status: RequestStatus, until: WaitUntil): boolean {
 }
 
 /** The kinds of target the gate can run commands on (connectors/registry.ts holds each one's rules). */
-export const CONNECTORS = ['postgres', 'mysql', 'http', 'ssh'] as const;
+export const CONNECTORS = ['postgres', 'mysql', 'http', 'ssh', 'kubernetes'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
 /** A command for a SQL connector (postgres, mysql): one statement or a batch. */
@@ -69,8 +69,21 @@ export interface HttpCommand {
  */
 export type SshCommand = { argv: string[] } | { shell: string };
 
+/** A command for the kubernetes connector: one call to the API server, as `kubectl` would make it. */
+export interface KubernetesCommand {
+  verb: string;
+  /** `v1` for the core group, else `group/version` (`apps/v1`). */
+  apiVersion: string;
+  /** The resource's plural name (`deployments`). */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  /** The object (create, replace) or the JSON merge patch (patch). */
+  body?: Record<string, unknown>;
+}
+
 /** What a request asks to run; its shape is its connector's (checked at submit). */
-export type Command = SqlCommand | HttpCommand | SshCommand;
+export type Command = SqlCommand | HttpCommand | SshCommand | KubernetesCommand;
 
 /** The SQL of a SQL connector's command; a command of another shape is a caller's bug. */
 export function sqlOf(command: Command): string {

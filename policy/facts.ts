@@ -58,13 +58,32 @@ export interface SshFacts {
   usesShell: boolean;
 }
 
+/** Facts about a call to a Kubernetes API server, exposed to policy conditions as `kubernetes`. */
+export interface KubernetesFacts {
+  /** get, list, create, replace, patch or delete. */
+  verb: string;
+  apiVersion: string;
+  /** The API group: "" for the core group (`v1`), `apps` for `apps/v1`. */
+  group: string;
+  resource: string;
+  /** "" for a cluster-scoped resource. */
+  namespace: string;
+  /** "" for list, and for create (the new object's name is `bodyName`). */
+  name: string;
+  /** `metadata.name` of the object a create or replace sends, else "". */
+  bodyName: string;
+  /** get and list. */
+  readOnly: boolean;
+}
+
 /**
  * A command's facts, namespaced by the connector that read it: `sql` for postgres and mysql, `http`
- * for http, `ssh` for ssh. A condition on a namespace the request's connector does not fill sees its neutral value
+ * for http, `ssh` for ssh, `kubernetes` for kubernetes. A condition on a namespace the request's connector does not fill sees its neutral value
  * (nothing read-only, no kinds, no tables, an empty method and path), so it fails closed.
  */
 export interface ConnectorFacts {
   sql?: SqlFacts;
   http?: HttpFacts;
   ssh?: SshFacts;
+  kubernetes?: KubernetesFacts;
 }

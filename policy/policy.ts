@@ -3,11 +3,11 @@ import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import type { ApprovalStage, PolicyDecision, PrivilegedRequest, Risk } from '../domain/request';
 import { ConfigurationError } from '../config/env';
 import { parseYamlText, readConfigFile } from '../config/yaml-file';
-import type { ConnectorFacts, HttpFacts, ImpactFacts, SqlFacts, SshFacts } from './facts';
+import type { ConnectorFacts, HttpFacts, ImpactFacts, KubernetesFacts, SqlFacts, SshFacts } from './facts';
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 
-/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`). */
+/** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`, `kubernetes`). */
 export interface PolicyInput extends ConnectorFacts {
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata'>;
   /** The executor's impact preview; in the first pass (before any preview) `available` is false. */
@@ -56,6 +56,17 @@ const NO_HTTP: HttpFacts = {
 
 // A shell with no program: `ssh.usesShell` is true, so a rule that allows only shell-free commands fails closed.
 const NO_SSH: SshFacts = { program: '', args: [], usesShell: true };
+
+const NO_KUBERNETES: KubernetesFacts = {
+  verb: '',
+  apiVersion: '',
+  group: '',
+  resource: '',
+  namespace: '',
+  name: '',
+  bodyName: '',
+  readOnly: false,
+};
 
 const NO_SQL: SqlFacts = {
   readOnly: false,
@@ -113,6 +124,19 @@ function celEnvironment(): Environment {
       schema: { program: 'string', args: 'list<string>', usesShell: 'bool' },
     })
     .registerVariable({
+      name: 'kubernetes',
+      schema: {
+        verb: 'string',
+        apiVersion: 'string',
+        group: 'string',
+        resource: 'string',
+        namespace: 'string',
+        name: 'string',
+        bodyName: 'string',
+        readOnly: 'bool',
+      },
+    })
+    .registerVariable({
       name: 'impact',
       schema: { available: 'bool', exact: 'bool', estimatedRows: 'int', rows: 'int', seqScan: 'bool' },
     });
@@ -163,6 +187,7 @@ function context(input: PolicyInput): Record<string, unknown> {
       sql: { ...sql, statementCount: BigInt(sql.statementCount) },
       http: input.http ?? NO_HTTP,
       ssh: input.ssh ?? NO_SSH,
+      kubernetes: input.kubernetes ?? NO_KUBERNETES,
       impact: {
         ...impact,
         estimatedRows: BigInt(Math.round(impact.estimatedRows)),

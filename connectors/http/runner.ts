@@ -7,6 +7,7 @@ import type { CommandRunner } from '../connector';
 import { maskText } from '../mask';
 import { maskJson, maskTextBody } from './mask-json';
 import { callRefusal } from './target-calls';
+import { readCapped } from './read-capped';
 
 export class HttpCallError extends Error {
   override name = 'HttpCallError';
@@ -58,27 +59,6 @@ function urlFor(target: HttpTarget, call: HttpCommand): URL | string {
     return `the path ${call.path} does not stay as written under the target's base URL`;
   for (const [name, value] of Object.entries(call.query ?? {})) url.searchParams.append(name, value);
   return url;
-}
-
-/** The response body, read up to `limit` bytes: past it the rest is dropped and `truncated` set. */
-function readCapped(response: http.IncomingMessage, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    response.on('data', (chunk: Buffer) => {
-      if (size + chunk.length > limit) {
-        chunks.push(chunk.subarray(0, limit - size));
-        size = limit;
-        response.destroy();
-        resolve({ bytes: Buffer.concat(chunks), truncated: true });
-        return;
-      }
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    response.on('end', () => resolve({ bytes: Buffer.concat(chunks), truncated: false }));
-    response.on('error', reject);
-  });
 }
 
 /** The call, once: no redirect is followed (a 3xx is the result), a timeout ends the wait. */

@@ -50,3 +50,26 @@ export function goModuleDir(module: string, version: string): string {
   if (!Dir) throw new Error(`go mod download did not say where ${module}@${version} is`);
   return Dir;
 }
+
+/**
+ * A binary built from one of the Go modules under tools/stack/go (a main package that wraps a
+ * program whose own module `go install` refuses), cached under `cacheName`: built the first time
+ * (minutes), found in the cache after.
+ */
+export function goBuilt(
+  cacheName: string,
+  module: string,
+  ldflags: string[] = [],
+  log: (line: string) => void = console.log,
+): string {
+  const binary = path.join(cacheDir(cacheName), module);
+  if (existsSync(binary)) return binary;
+  if (!onPath('go')) throw new Error(`${module} must be built with Go, which is not on PATH`);
+  log(`building ${module} with go build into ${path.dirname(binary)} (minutes, once per machine)...`);
+  mkdirSync(path.dirname(binary), { recursive: true });
+  execFileSync('go', ['build', '-trimpath', `-ldflags=-s -w ${ldflags.join(' ')}`, '-o', binary, '.'], {
+    cwd: path.join(__dirname, 'go', module),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return binary;
+}
