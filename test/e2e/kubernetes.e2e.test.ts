@@ -128,7 +128,7 @@ describe('a Kubernetes target', () => {
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     const web = await cluster.admin('GET', '/apis/apps/v1/namespaces/shop/deployments/web');
-    assert.equal(web.body.spec.replicas, 3);
+    assert.equal((web.body as { spec: { replicas: number } }).spec.replicas, 3);
     assert.deepEqual(
       callsOf(request.id).map((event) => [event.verb, event.user.username]),
       [['patch', 'gate-executor']],

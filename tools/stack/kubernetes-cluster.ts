@@ -26,7 +26,7 @@ export interface KubernetesCluster {
   /** A kubeconfig for the server with this token. */
   kubeconfig(token: string): string;
   /** A call as the administrator: status and parsed JSON body. */
-  admin(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }>;
+  admin(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** The API server's audit log, one event per request it answered. */
   auditEvents(): { verb: string; userAgent?: string; requestURI: string; user: { username: string } }[];
   stop(): Promise<void>;
@@ -54,7 +54,7 @@ function stopped(child: ChildProcess): Promise<void> {
 function request(
   url: string,
   options: { method: string; token: string; ca: string; body?: unknown },
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: unknown }> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const outgoing = https.request(
