@@ -1,7 +1,10 @@
 import type http from 'node:http';
 
 /** The response body, read up to `limit` bytes: past it the rest is dropped and `truncated` set. */
-export function readCapped(response: http.IncomingMessage, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+export function readCapped(
+  response: http.IncomingMessage,
+  limit: number,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
