@@ -9,6 +9,7 @@ import {
   executorKilledMidCommand,
   httpExecutorKilledMidCall,
   mysqlExecutorKilledMidCommand,
+  kubernetesExecutorKilledMidCall,
   sshExecutorKilledMidCommand,
 } from './scenarios/executor-kill';
 import { operatorResetsAfterExecution } from './scenarios/operator-reset';
@@ -29,6 +30,7 @@ scenarioSuite(
     mysqlExecutorKilledMidCommand,
     httpExecutorKilledMidCall,
     sshExecutorKilledMidCommand,
+    kubernetesExecutorKilledMidCall,
   ],
   'dev',
 );

@@ -20,6 +20,8 @@ import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } 
 import { freePort } from '../stack/ports';
 import { type HttpTargetServer, startHttpTarget } from './http-target';
 import { type SshTargetServer, startSshTarget } from '../stack/ssh-target';
+import { type KubernetesCluster, startKubernetesCluster } from '../stack/kubernetes-cluster';
+import { type AdmissionWebhook, startAdmissionWebhook } from './admission-webhook';
 import type { Command } from '../../domain/request';
 import { findOrBuildTemporalCli } from '../stack/temporal-cli';
 import { loadSettings } from '../../config/env';
@@ -230,6 +232,9 @@ export class Harness {
     private readonly httpTarget: HttpTargetServer,
     /** The sshd behind `fault-host`: tagged commands append their tag to a file there. */
     private readonly sshTarget: SshTargetServer,
+    /** The API server behind `fault-kube`, and the webhook that holds each config map it creates. */
+    private readonly kubernetes: KubernetesCluster,
+    private readonly webhook: AdmissionWebhook,
   ) {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
@@ -276,6 +281,10 @@ export class Harness {
     const mysqlTargetAdmin = await mysqlTarget.connectAsAdmin();
     // A host behind sshd, for the ssh connector's scenarios.
     const sshTarget = await startSshTarget(scratch);
+    // A Kubernetes API server, for the kubernetes connector's scenarios: a webhook holds each
+    // config map created in its namespace for 6 s, so a call is in flight when the executor dies.
+    const kubernetes = await startKubernetesCluster(scratch);
+    const webhook = await startAdmissionWebhook(scratch, kubernetes, 6_000);
     await mysqlTargetAdmin.query(
       'CREATE TABLE fault_log (tag varchar(200) NOT NULL, at timestamp NOT NULL DEFAULT now())',
     );
@@ -306,7 +315,8 @@ export class Harness {
         '  fault-api:\n    connector: http\n    baseUrl: ${FAULT_API_URL}\n    methods: [GET, POST]\n    timeout: 60s\n' +
         '    auth:\n      type: bearer\n      token: ${FAULT_API_TOKEN}\n' +
         '  fault-host:\n    connector: ssh\n    host: 127.0.0.1\n    port: ${FAULT_SSH_PORT}\n    username: ${FAULT_SSH_USER}\n' +
-        '    privateKey: ${FAULT_SSH_KEY}\n    hostKey: ${FAULT_SSH_HOST_KEY}\n    timeout: 60s\n',
+        '    privateKey: ${FAULT_SSH_KEY}\n    hostKey: ${FAULT_SSH_HOST_KEY}\n    timeout: 60s\n' +
+        '  fault-kube:\n    connector: kubernetes\n    kubeconfig: ${FAULT_KUBECONFIG}\n    timeout: 60s\n',
     );
     const env = {
       ...files,
@@ -319,6 +329,7 @@ export class Harness {
       FAULT_SSH_USER: sshTarget.username,
       FAULT_SSH_KEY: sshTarget.privateKey,
       FAULT_SSH_HOST_KEY: sshTarget.hostKey,
+      FAULT_KUBECONFIG: kubernetes.kubeconfig(kubernetes.executorToken),
       ...clientEnv,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
@@ -345,6 +356,8 @@ export class Harness {
       mysqlTargetAdmin,
       httpTarget,
       sshTarget,
+      kubernetes,
+      webhook,
     );
   }
 
@@ -528,6 +541,8 @@ export class Harness {
     if (existsSync(this.sshFaultLog))
       for (const tag of readFileSync(this.sshFaultLog, 'utf8').split('\n'))
         if (tags.includes(tag)) runs.set(tag, (runs.get(tag) ?? 0) + 1);
+    // A config map the API server was about to create counts as a run of the command it is named for.
+    for (const name of this.webhook.reviewed) if (tags.includes(name)) runs.set(name, (runs.get(name) ?? 0) + 1);
     // A call to the internal API counts as a run of the command whose tag its body carries.
     for (const received of this.httpTarget.received) {
       const tag = (JSON.parse(received.body || '{}') as { tag?: string }).tag;
@@ -603,6 +618,7 @@ export class Harness {
       this.httpTarget.token,
       // The executor's SSH key, line by line (a log would rather show part of it than all).
       ...this.sshTarget.privateKey.split('\n').filter((line) => line.length > 20 && !line.startsWith('-----')),
+      this.kubernetes.executorToken,
       auditKey,
       Buffer.from(auditKey, 'base64').toString('hex'),
     ];
@@ -644,6 +660,8 @@ export class Harness {
     await this.mysqlTarget.drop();
     await this.httpTarget.stop();
     await this.sshTarget.stop();
+    await this.webhook.stop();
+    await this.kubernetes.stop();
     await this.temporal.stop();
     await this.postgres.stop();
   }
@@ -672,6 +690,7 @@ export const FAULT_TARGETS = {
   mysql: { connector: 'mysql', target: 'fault-mysql' },
   http: { connector: 'http', target: 'fault-api' },
   ssh: { connector: 'ssh', target: 'fault-host' },
+  kubernetes: { connector: 'kubernetes', target: 'fault-kube' },
 } as const;
 
 export function submitBody(

@@ -8,6 +8,7 @@ import {
   waitFor,
 } from '../../../tools/harness/process-harness';
 import type { Command } from '../../../domain/request';
+import { EXECUTOR_NAMESPACE } from '../../../tools/stack/kubernetes-cluster';
 
 /**
  * 2. kill -9 the executor while the command runs (pg_sleep inside the INSERT): the request ends
@@ -51,12 +52,32 @@ export const sshExecutorKilledMidCommand = (h: Harness) =>
     argv: ['sh', '-c', `sleep 6; echo "$0" >> '${h.sshFaultLog}'`, tag],
   }));
 
+/**
+ * 11. The same on a Kubernetes API server: a create the server holds 6 s in an admission webhook.
+ * The API server gets each create once; a fresh executor never sends it again.
+ */
+export const kubernetesExecutorKilledMidCall = (h: Harness) =>
+  executorKilledMidCommandOn(
+    h,
+    '11 executor kill -9 mid-call, Kubernetes',
+    'kubernetes',
+    'kube-executor-kill',
+    (tag) => ({
+      verb: 'create',
+      apiVersion: 'v1',
+      resource: 'configmaps',
+      namespace: EXECUTOR_NAMESPACE,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: tag }, data: { tag } },
+    }),
+  );
+
 /** What counts as a run on each kind of target, as the scenario's line says it. */
 const RUNS_SEEN: Record<keyof typeof FAULT_TARGETS, string> = {
   postgres: 'rows the killed transactions left',
   mysql: 'rows the killed transactions left',
   http: 'calls the API received',
   ssh: 'tags the programs logged (they outlive the connection)',
+  kubernetes: 'creates the API server admitted',
 };
 
 async function executorKilledMidCommandOn(
