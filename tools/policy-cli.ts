@@ -25,18 +25,19 @@ backtest  replays every request recorded since --since (default 30d) in the gate
           DATABASE_URL) through the policy: counts by old → new decision, then the requests it would allow without
           approval, then other changes (--limit of each listed). Exit 1 with --fail-on-loosening when any would be
           newly allowed. Progress goes to stderr.
-JSON   {"target": "app-db", "sql": "UPDATE ..." (or "command": {"method": "POST", "path": "/refunds", ...} for http), "agent"?,
+JSON   {"target": "app-db", "sql": "UPDATE ..." (or "command": {"method": "POST", "path": "/refunds", ...} for http,
+        {"argv": ["systemctl", "restart", "nginx"]} for ssh, {"verb": "patch", "apiVersion": "apps/v1", ...} for kubernetes), "agent"?,
         "connector"?: "postgres", "reason"?, "metadata"?,
         "impact"?: {"exact"?, "estimatedRows"?, "rows"?, "seqScan"?, "available"?}  (the second pass, after a preview)}`;
 
-// A request as a policy author writes it: the target and `sql` (or, for http, `command`).
+// A request as a policy author writes it: the target and `sql` (or, for the other connectors, `command`).
 const requestSchema = z
   .object({
     agent: z.string().default('policy-cli'),
     connector: z.enum(CONNECTORS).default('postgres'),
     target: z.string().min(1),
     sql: z.string().min(1).optional(),
-    /** A command of another shape: `{method, path, query?, headers?, body?}` for http. */
+    /** A command of another shape: `{method, path, ...}` for http, `{argv}` for ssh, `{verb, apiVersion, resource, ...}` for kubernetes. */
     command: z.record(z.string(), z.unknown()).optional(),
     reason: z.string().default(''),
     metadata: z.record(z.string(), z.string()).default({}),
@@ -243,7 +244,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    // parseArgs refuses an unknown option or a stray argument with a code of its own: a usage error too.
+    const badArguments = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_');
+    if (error instanceof UsageError || badArguments) console.error(`${(error as Error).message}\n\n${USAGE}`);
     else if (error instanceof ConfigurationError) console.error(error.message);
     else console.error(error);
     process.exit(2);
