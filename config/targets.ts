@@ -14,6 +14,15 @@ const maskSchema = z
   })
   .strict();
 
+/** Masking of JSON responses (http, kubernetes): fields by name or path, patterns inside every string. */
+const jsonMaskSchema = z
+  .object({
+    fields: z.array(z.string().min(1)).default([]),
+    patterns: z.array(z.enum(['email', 'card'])).default([]),
+  })
+  .strict()
+  .default({ fields: [], patterns: [] });
+
 /** The impact preview the executor makes before reviewers are asked (domain/impact.ts). */
 const previewSchema = z
   .object({
@@ -67,13 +76,7 @@ const httpTargetSchema = z
     maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     /** PEM certificates to trust for this target besides the system's (an internal CA). */
     ca: z.string().optional(),
-    mask: z
-      .object({
-        fields: z.array(z.string().min(1)).default([]),
-        patterns: z.array(z.enum(['email', 'card'])).default([]),
-      })
-      .strict()
-      .default({ fields: [], patterns: [] }),
+    mask: jsonMaskSchema,
   })
   .strict();
 
@@ -111,13 +114,7 @@ const kubernetesTargetSchema = z
     namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)).default([]),
     timeout: z.string().default('30s'),
     maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
-    mask: z
-      .object({
-        fields: z.array(z.string().min(1)).default([]),
-        patterns: z.array(z.enum(['email', 'card'])).default([]),
-      })
-      .strict()
-      .default({ fields: [], patterns: [] }),
+    mask: jsonMaskSchema,
   })
   .strict();
 

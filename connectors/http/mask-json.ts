@@ -57,3 +57,17 @@ export function maskJson(value: unknown, rules: Rules): unknown {
 export function maskTextBody(text: string, rules: Rules): string {
   return rules.fields.length > 0 ? MASKED : maskText(withoutSecrets(text, rules.secrets), rules.patterns);
 }
+
+/**
+ * A response body as the executor returns it: parsed and masked by field when it is whole JSON,
+ * else masked as text (whole, when fields are configured).
+ */
+export function maskedBody(bytes: Buffer, contentType: string, truncated: boolean, rules: Rules): unknown {
+  const text = bytes.toString('utf8');
+  if (truncated || !/^application\/([a-z.+-]*\+)?json/i.test(contentType)) return maskTextBody(text, rules);
+  try {
+    return maskJson(JSON.parse(text), rules);
+  } catch {
+    return maskTextBody(text, rules);
+  }
+}

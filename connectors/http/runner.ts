@@ -5,7 +5,7 @@ import type { HttpCommand, HttpResult } from '../../domain/request';
 import type { HttpTarget } from '../../config/targets';
 import type { CommandRunner } from '../connector';
 import { maskText } from '../mask';
-import { maskJson, maskTextBody } from './mask-json';
+import { maskedBody } from './mask-json';
 import { callRefusal } from './target-calls';
 import { readCapped } from './read-capped';
 
@@ -96,19 +96,7 @@ async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: 
     throw error;
   }
   const contentType = response.headers['content-type'] ?? '';
-  const text = bytes.toString('utf8');
-  const rules = { ...target.mask, secrets: secretsOf(target) };
-  let parsed: unknown;
-  const isJson = /^application\/([a-z.+-]*\+)?json/i.test(contentType) && !truncated;
-  if (isJson) {
-    try {
-      parsed = maskJson(JSON.parse(text), rules);
-    } catch {
-      parsed = maskTextBody(text, rules);
-    }
-  } else {
-    parsed = maskTextBody(text, rules);
-  }
+  const parsed = maskedBody(bytes, contentType, truncated, { ...target.mask, secrets: secretsOf(target) });
   return { status: response.statusCode ?? 0, contentType, body: parsed, truncated };
 }
 

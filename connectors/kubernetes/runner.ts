@@ -6,7 +6,7 @@ import type { HttpResult, KubernetesCommand } from '../../domain/request';
 import type { KubernetesTarget } from '../../config/targets';
 import type { CommandRunner } from '../connector';
 import { maskText } from '../mask';
-import { maskJson, maskTextBody } from '../http/mask-json';
+import { maskedBody } from '../http/mask-json';
 import { readCapped } from '../http/read-capped';
 import { apiCall, namespaceRefusal } from './api-call';
 
@@ -86,17 +86,10 @@ async function send(target: KubernetesTarget, config: KubeConfig, command: Kuber
     patterns: target.mask.patterns,
     secrets: secretsOf(config),
   };
-  const text = bytes.toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = !truncated && contentType.startsWith('application/json') ? maskJson(JSON.parse(text), rules) : undefined;
-  } catch {
-    parsed = undefined;
-  }
   const result: HttpResult = {
     status: response.statusCode ?? 0,
     contentType,
-    body: parsed ?? maskTextBody(text, rules),
+    body: maskedBody(bytes, contentType, truncated, rules),
     truncated,
   };
   return result;

@@ -4,12 +4,8 @@
 // Secret's values through a read the policy allows. The API server's audit log says what reached it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  EXECUTOR_NAMESPACE,
-  type KubernetesCluster,
-  startKubernetesCluster,
-} from '../../tools/stack/kubernetes-cluster';
-import { requiredEnv } from '../support/stack';
+import { EXECUTOR_NAMESPACE, type KubernetesCluster } from '../../tools/stack/kubernetes-cluster';
+import { startKubernetes } from '../support/remote-targets';
 import { type AttackStack, send, startAttackStack, tally, waitFor } from './support';
 
 const POLICY = `version: 1
@@ -40,8 +36,7 @@ const read = (extra: Record<string, unknown>) => ({
 });
 
 before(async () => {
-  cluster = await startKubernetesCluster(requiredEnv('TEST_SCRATCH_DIR'));
-  process.env.TEST_KUBECONFIG = cluster.kubeconfig(cluster.executorToken);
+  cluster = await startKubernetes();
   await cluster.admin('POST', `/api/v1/namespaces/${EXECUTOR_NAMESPACE}/secrets`, {
     metadata: { name: 'db' },
     stringData: { password: SECRET_VALUE },

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type SshTargetServer, startSshTarget } from '../../tools/stack/ssh-target';
-import { requiredEnv } from '../support/stack';
+import type { SshTargetServer } from '../../tools/stack/ssh-target';
+import { startSshHost, sshTargetYaml } from '../support/remote-targets';
 import { type AttackStack, send, startAttackStack, tally, waitFor } from './support';
 
 const POLICY = `version: 1
@@ -27,16 +27,7 @@ rules:
     effect: allow
 `;
 
-const TARGETS = `targets:
-  web-1:
-    connector: ssh
-    host: 127.0.0.1
-    port: \${TEST_SSH_PORT}
-    username: \${TEST_SSH_USER}
-    privateKey: \${TEST_SSH_KEY}
-    hostKey: \${TEST_SSH_HOST_KEY}
-    timeout: 5s
-`;
+const TARGETS = `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}`;
 
 let stack: AttackStack;
 let server: SshTargetServer;
@@ -45,11 +36,7 @@ const onHost = (command: unknown, reason: string) => ({ connector: 'ssh', target
 const mark = (name: string) => path.join(server.workDir, `pwned-${name}`);
 
 before(async () => {
-  server = await startSshTarget(requiredEnv('TEST_SCRATCH_DIR'));
-  process.env.TEST_SSH_PORT = String(server.port);
-  process.env.TEST_SSH_USER = server.username;
-  process.env.TEST_SSH_KEY = server.privateKey;
-  process.env.TEST_SSH_HOST_KEY = server.hostKey;
+  server = await startSshHost();
   stack = await startAttackStack(POLICY, { targets: TARGETS });
 });
 

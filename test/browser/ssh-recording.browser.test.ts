@@ -7,10 +7,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../../tools/stack/ports';
-import { type SshTargetServer, startSshTarget } from '../../tools/stack/ssh-target';
+import type { SshTargetServer } from '../../tools/stack/ssh-target';
+import { startSshHost, sshTargetYaml } from '../support/remote-targets';
 import { call, waitForStatus } from '../support/api';
 import { launchBrowser, screenshot } from '../support/browser';
-import { TOKENS, type TestStack, requiredEnv, startTestStack } from '../support/stack';
+import { TOKENS, type TestStack, startTestStack } from '../support/stack';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -23,27 +24,13 @@ let browser: Browser;
 let base: string;
 
 before(async () => {
-  server = await startSshTarget(requiredEnv('TEST_SCRATCH_DIR'));
+  server = await startSshHost();
   writeFileSync(path.join(server.workDir, 'disk-report.txt'), 'owner: ann.customer@example.com\n', { mode: 0o644 });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  // The executor reads the targets file with this process's environment.
-  process.env.TEST_SSH_PORT = String(server.port);
-  process.env.TEST_SSH_USER = server.username;
-  process.env.TEST_SSH_KEY = server.privateKey;
-  process.env.TEST_SSH_HOST_KEY = server.hostKey;
   stack = await startTestStack(POLICY, {
     env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789', PUBLIC_URL: base },
-    targets: `targets:
-  web-1:
-    connector: ssh
-    host: 127.0.0.1
-    port: \${TEST_SSH_PORT}
-    username: \${TEST_SSH_USER}
-    privateKey: \${TEST_SSH_KEY}
-    hostKey: \${TEST_SSH_HOST_KEY}
-    mask: { patterns: [email] }
-`,
+    targets: `targets:\n${sshTargetYaml('web-1', ['mask: { patterns: [email] }'])}`,
   });
   await stack.app.listen({ port, host: '127.0.0.1' });
   browser = await launchBrowser();

@@ -4,14 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorBody } from '../../api/schemas';
-import {
-  EXECUTOR_NAMESPACE,
-  type KubernetesCluster,
-  startKubernetesCluster,
-} from '../../tools/stack/kubernetes-cluster';
+import { EXECUTOR_NAMESPACE, type KubernetesCluster } from '../../tools/stack/kubernetes-cluster';
+import { startKubernetes } from '../support/remote-targets';
 import { call, waitForStatus } from '../support/api';
 import { assertNoSecrets, leakPlaces } from '../support/leak-search';
-import { type TestStack, requiredEnv, startTestStack } from '../support/stack';
+import { type TestStack, startTestStack } from '../support/stack';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -61,8 +58,7 @@ async function submit(command: unknown, target = 'prod') {
 }
 
 before(async () => {
-  cluster = await startKubernetesCluster(requiredEnv('TEST_SCRATCH_DIR'));
-  process.env.TEST_KUBECONFIG = cluster.kubeconfig(cluster.executorToken);
+  cluster = await startKubernetes();
   await cluster.admin('POST', `/api/v1/namespaces/${EXECUTOR_NAMESPACE}/configmaps`, {
     metadata: { name: 'owners' },
     data: { owner: OWNER_EMAIL },

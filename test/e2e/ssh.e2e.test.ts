@@ -6,8 +6,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorBody, TimelineEntry } from '../../api/schemas';
 import { isSshResult } from '../../domain/request';
-import { type SshTargetServer, startSshTarget } from '../../tools/stack/ssh-target';
-import { TOKENS, type TestStack, requiredEnv, startTestStack } from '../support/stack';
+import type { SshTargetServer } from '../../tools/stack/ssh-target';
+import { startSshHost, sshTargetYaml } from '../support/remote-targets';
+import { TOKENS, type TestStack, startTestStack } from '../support/stack';
 import { call, seenResponses, waitForStatus } from '../support/api';
 import { assertNoSecrets, leakPlaces } from '../support/leak-search';
 
@@ -33,24 +34,7 @@ rules:
 `;
 
 const TARGETS = `targets:
-  web-1:
-    connector: ssh
-    host: 127.0.0.1
-    port: \${TEST_SSH_PORT}
-    username: \${TEST_SSH_USER}
-    privateKey: \${TEST_SSH_KEY}
-    hostKey: \${TEST_SSH_HOST_KEY}
-    timeout: 10s
-    mask: { patterns: [email] }
-  web-shell:
-    connector: ssh
-    host: 127.0.0.1
-    port: \${TEST_SSH_PORT}
-    username: \${TEST_SSH_USER}
-    privateKey: \${TEST_SSH_KEY}
-    hostKey: \${TEST_SSH_HOST_KEY}
-    shell: true
-`;
+${sshTargetYaml('web-1', ['timeout: 10s', 'mask: { patterns: [email] }'])}${sshTargetYaml('web-shell', ['shell: true'])}`;
 
 let stack: TestStack;
 let server: SshTargetServer;
@@ -78,11 +62,7 @@ async function getRecording(id: string, who: keyof typeof TOKENS) {
 }
 
 before(async () => {
-  server = await startSshTarget(requiredEnv('TEST_SCRATCH_DIR'));
-  process.env.TEST_SSH_PORT = String(server.port);
-  process.env.TEST_SSH_USER = server.username;
-  process.env.TEST_SSH_KEY = server.privateKey;
-  process.env.TEST_SSH_HOST_KEY = server.hostKey;
+  server = await startSshHost();
   customerFile = path.join(server.workDir, 'customer.txt');
   writeFileSync(customerFile, `host up\ncontact ${CUSTOMER_EMAIL}\n`, { mode: 0o644 });
   stack = await startTestStack(POLICY, { targets: TARGETS });

@@ -4,16 +4,7 @@ import assert from 'node:assert/strict';
 import { seenResponses } from './api';
 import { decryptedPayloadText } from './decrypted-history';
 import { type TestStack, capturedLogs } from './stack';
-
-export const GATE_TABLES = [
-  'requests',
-  'votes',
-  'audit_events',
-  'executions',
-  'session_recordings',
-  'notification_deliveries',
-  'used_links',
-];
+import { RECORD_TABLES } from '../../store/record-tables';
 
 /** Each place as text, by name; `histories` says how many workflow histories were read. */
 export async function leakPlaces(
@@ -27,7 +18,7 @@ export async function leakPlaces(
     ['API responses', seenResponses.join('\n')],
     ['API and worker logs', capturedLogs.join('\n')],
   ]);
-  for (const table of GATE_TABLES)
+  for (const table of RECORD_TABLES)
     places.set(table, JSON.stringify((await stack.pool.query(`SELECT * FROM ${table}`)).rows));
   return { places, histories: histories.length };
 }

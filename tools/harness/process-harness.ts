@@ -20,6 +20,7 @@ import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } 
 import { freePort } from '../stack/ports';
 import { type HttpTargetServer, startHttpTarget } from './http-target';
 import { type SshTargetServer, startSshTarget } from '../stack/ssh-target';
+import { RECORD_TABLES } from '../../store/record-tables';
 import { type KubernetesCluster, startKubernetesCluster } from '../stack/kubernetes-cluster';
 import { type AdmissionWebhook, startAdmissionWebhook } from './admission-webhook';
 import type { Command } from '../../domain/request';
@@ -629,15 +630,7 @@ export class Harness {
         JSON.stringify(await this.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory()),
       ]);
     }
-    for (const table of [
-      'requests',
-      'votes',
-      'audit_events',
-      'executions',
-      'session_recordings',
-      'notification_deliveries',
-      'used_links',
-    ]) {
+    for (const table of RECORD_TABLES) {
       places.push([table, JSON.stringify((await this.pool.query(`SELECT * FROM ${table}`)).rows)]);
     }
     const hits = places.flatMap(([where, text]) =>
