@@ -237,6 +237,8 @@ function checkKubeconfig(file: string, name: string, text: string, context: stri
     throw new ConfigurationError(
       `${file}: targets.${name}.kubeconfig has no ${context === undefined ? 'current context' : `context "${context}"`} with a cluster and a user`,
     );
+  if (!config.getCurrentCluster()!.server.startsWith('https://'))
+    throw new ConfigurationError(`${file}: targets.${name}.kubeconfig's cluster server must be an https:// URL`);
 }
 
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */

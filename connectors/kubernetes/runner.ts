@@ -1,5 +1,5 @@
 import https from 'node:https';
-import http from 'node:http';
+import type http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubernetesCommandSchema } from '../../domain/command-shapes';
 import type { HttpResult, KubernetesCommand } from '../../domain/request';
@@ -50,13 +50,12 @@ async function send(target: KubernetesTarget, config: KubeConfig, command: Kuber
   const options: https.RequestOptions = {};
   await config.applyToHTTPSOptions(options);
   const deadline = AbortSignal.timeout(target.timeoutMs);
-  const client = url.protocol === 'https:' ? https : http;
   let response: http.IncomingMessage;
   let bytes: Buffer;
   let truncated: boolean;
   try {
     response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const outgoing = client.request(url, {
+      const outgoing = https.request(url, {
         ...options,
         method: call.method,
         signal: deadline,

@@ -157,5 +157,12 @@ describe('the kubernetes connector on a real API server', () => {
       () => loadTargets(file, { KUBECONFIG_TEXT: 'apiVersion: v1\nkind: Config\n' }),
       /targets\.prod\.kubeconfig has no current context with a cluster and a user/,
     );
+    assert.throws(
+      () =>
+        loadTargets(file, {
+          KUBECONFIG_TEXT: cluster.kubeconfig(cluster.executorToken).replace('server: https://', 'server: http://'),
+        }),
+      /targets\.prod\.kubeconfig's cluster server must be an https:\/\/ URL/,
+    );
   });
 });
