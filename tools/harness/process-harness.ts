@@ -19,10 +19,8 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-
 import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } from '../stack/mysql-target';
 import { freePort } from '../stack/ports';
 import { type HttpTargetServer, startHttpTarget } from './http-target';
-import { type SshTargetServer, startSshTarget } from '../stack/ssh-target';
 import { RECORD_TABLES } from '../../store/record-tables';
-import { type KubernetesCluster, startKubernetesCluster } from '../stack/kubernetes-cluster';
-import { type AdmissionWebhook, startAdmissionWebhook } from './admission-webhook';
+import { type RemoteTargets, startRemoteTargets } from './remote-targets';
 import type { Command } from '../../domain/request';
 import { findOrBuildTemporalCli } from '../stack/temporal-cli';
 import { loadSettings } from '../../config/env';
@@ -231,11 +229,8 @@ export class Harness {
     private readonly mysqlTargetAdmin: mysql.Connection,
     /** The internal API behind `fault-api`, with every call it received. */
     private readonly httpTarget: HttpTargetServer,
-    /** The sshd behind `fault-host`: tagged commands append their tag to a file there. */
-    private readonly sshTarget: SshTargetServer,
-    /** The API server behind `fault-kube`, and the webhook that holds each config map it creates. */
-    private readonly kubernetes: KubernetesCluster,
-    private readonly webhook: AdmissionWebhook,
+    /** The host behind `fault-host` and the API server behind `fault-kube`, when this harness runs them. */
+    private readonly remote: RemoteTargets | undefined,
   ) {
     this.pool = createPool(env.DATABASE_URL!);
     this.target = createPool(env.FAULT_TARGET_URL!);
@@ -253,7 +248,14 @@ export class Harness {
    */
   static async create(
     scratch: string,
-    { temporal: kind = 'dev' }: { temporal?: 'dev' | 'cluster' } = {},
+    {
+      temporal: kind = 'dev',
+      remoteTargets = false,
+    }: {
+      temporal?: 'dev' | 'cluster';
+      /** Also run a host behind sshd and a Kubernetes API server (the fault suite's scenarios 10 and 11). */
+      remoteTargets?: boolean;
+    } = {},
   ): Promise<Harness> {
     const postgresPort = await freePort();
     const postgres = await startEmbeddedPostgres(
@@ -280,12 +282,7 @@ export class Harness {
     // The same log on MySQL/MariaDB, for the mysql connector's scenarios.
     const mysqlTarget = await createMysqlTarget(process.env.TEST_MYSQL_ADMIN_URL ?? DEFAULT_MYSQL_ADMIN_URL);
     const mysqlTargetAdmin = await mysqlTarget.connectAsAdmin();
-    // A host behind sshd, for the ssh connector's scenarios.
-    const sshTarget = await startSshTarget(scratch);
-    // A Kubernetes API server, for the kubernetes connector's scenarios: a webhook holds each
-    // config map created in its namespace for 6 s, so a call is in flight when the executor dies.
-    const kubernetes = await startKubernetesCluster(scratch);
-    const webhook = await startAdmissionWebhook(scratch, kubernetes, 6_000);
+    const remote = remoteTargets ? await startRemoteTargets(scratch) : undefined;
     await mysqlTargetAdmin.query(
       'CREATE TABLE fault_log (tag varchar(200) NOT NULL, at timestamp NOT NULL DEFAULT now())',
     );
@@ -315,9 +312,7 @@ export class Harness {
         '  fault-mysql:\n    connector: mysql\n    url: ${FAULT_MYSQL_URL}\n    statementTimeout: 60s\n' +
         '  fault-api:\n    connector: http\n    baseUrl: ${FAULT_API_URL}\n    methods: [GET, POST]\n    timeout: 60s\n' +
         '    auth:\n      type: bearer\n      token: ${FAULT_API_TOKEN}\n' +
-        '  fault-host:\n    connector: ssh\n    host: 127.0.0.1\n    port: ${FAULT_SSH_PORT}\n    username: ${FAULT_SSH_USER}\n' +
-        '    privateKey: ${FAULT_SSH_KEY}\n    hostKey: ${FAULT_SSH_HOST_KEY}\n    timeout: 60s\n' +
-        '  fault-kube:\n    connector: kubernetes\n    kubeconfig: ${FAULT_KUBECONFIG}\n    timeout: 60s\n',
+        (remote?.targetsYaml ?? ''),
     );
     const env = {
       ...files,
@@ -326,11 +321,7 @@ export class Harness {
       FAULT_MYSQL_URL: mysqlTarget.url,
       FAULT_API_URL: httpTarget.httpUrl,
       FAULT_API_TOKEN: httpTarget.token,
-      FAULT_SSH_PORT: String(sshTarget.port),
-      FAULT_SSH_USER: sshTarget.username,
-      FAULT_SSH_KEY: sshTarget.privateKey,
-      FAULT_SSH_HOST_KEY: sshTarget.hostKey,
-      FAULT_KUBECONFIG: kubernetes.kubeconfig(kubernetes.executorToken),
+      ...remote?.env,
       ...clientEnv,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       PAYLOAD_KEYS: `fault:${randomBytes(32).toString('base64')}`,
@@ -356,15 +347,14 @@ export class Harness {
       mysqlTarget,
       mysqlTargetAdmin,
       httpTarget,
-      sshTarget,
-      kubernetes,
-      webhook,
+      remote,
     );
   }
 
   /** Where a tagged command on `fault-host` appends its tag (one line per run). */
   get sshFaultLog(): string {
-    return path.join(this.sshTarget.workDir, 'fault_log');
+    if (!this.remote) throw new Error('this harness runs no SSH host: create it with remoteTargets');
+    return path.join(this.remote.ssh.workDir, 'fault_log');
   }
 
   /** The target database's password, which only the executor may hold: searched for in what leaves the gate. */
@@ -539,11 +529,12 @@ export class Harness {
     for (const row of onMysql as { tag: string; n: number }[])
       runs.set(row.tag, (runs.get(row.tag) ?? 0) + Number(row.n));
     // A line in the host's log counts as a run of the command whose tag it is.
-    if (existsSync(this.sshFaultLog))
+    if (this.remote && existsSync(this.sshFaultLog))
       for (const tag of readFileSync(this.sshFaultLog, 'utf8').split('\n'))
         if (tags.includes(tag)) runs.set(tag, (runs.get(tag) ?? 0) + 1);
     // A config map the API server was about to create counts as a run of the command it is named for.
-    for (const name of this.webhook.reviewed) if (tags.includes(name)) runs.set(name, (runs.get(name) ?? 0) + 1);
+    for (const name of this.remote?.webhook.reviewed ?? [])
+      if (tags.includes(name)) runs.set(name, (runs.get(name) ?? 0) + 1);
     // A call to the internal API counts as a run of the command whose tag its body carries.
     for (const received of this.httpTarget.received) {
       const tag = (JSON.parse(received.body || '{}') as { tag?: string }).tag;
@@ -617,9 +608,8 @@ export class Harness {
       this.mysqlTarget.password,
       this.mysqlTarget.url,
       this.httpTarget.token,
-      // The executor's SSH key, line by line (a log would rather show part of it than all).
-      ...this.sshTarget.privateKey.split('\n').filter((line) => line.length > 20 && !line.startsWith('-----')),
-      this.kubernetes.executorToken,
+      // The executor's SSH key (line by line) and Kubernetes token.
+      ...(this.remote?.secrets ?? []),
       auditKey,
       Buffer.from(auditKey, 'base64').toString('hex'),
     ];
@@ -652,9 +642,7 @@ export class Harness {
     await this.mysqlTargetAdmin.end();
     await this.mysqlTarget.drop();
     await this.httpTarget.stop();
-    await this.sshTarget.stop();
-    await this.webhook.stop();
-    await this.kubernetes.stop();
+    await this.remote?.stop();
     await this.temporal.stop();
     await this.postgres.stop();
   }

@@ -19,7 +19,8 @@ async function runScenarios(scenarios: Scenario[], args: string[], temporal: 'de
   const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
   const chosen = args.length ? args.map((n) => scenarios[Number(n) - 1]!) : scenarios;
   const scratch = mkdtempSync(path.join(os.tmpdir(), `approval-gate-${temporal}-`));
-  const harness = await Harness.create(scratch, { temporal });
+  // The SSH and Kubernetes targets serve the fault suite's scenarios only.
+  const harness = await Harness.create(scratch, { temporal, remoteTargets: temporal === 'dev' });
   const results: (Figures | { scenario: string; error: string })[] = [];
   console.log(line([...columns, 'seconds']));
   try {
