@@ -9,7 +9,8 @@ import { HttpError } from './http-error';
 /**
  * A submitted command checked against its target at the door: its connector reads it (shape and
  * parser), an HTTP target must take that method and path, an SSH target must take shell lines
- * before it is sent one, and a Kubernetes target the namespace. Any failure is a 400 that says why; nothing is recorded.
+ * before it is sent one, and a Kubernetes target the namespace. Any failure is a 400 that says
+ * why; nothing is recorded.
  */
 export function readableCommand(target: TargetEntry, command: unknown): Command {
   const analysis = connectorFor(target.connector).analyse(command as Command);

@@ -33,9 +33,17 @@ export interface ChainCheck {
   keyIds: string[];
   unkeyed: number;
   firstBroken: { seq: string; requestId: string; step: string; problem: string } | null;
+  /** The checkpoint the outside hash named (`anchor`), when one was given and found. */
+  anchor: { checkpoint: string; hash: string } | null;
 }
 
 type Broken = NonNullable<ChainCheck['firstBroken']>;
+
+export interface VerifyOptions {
+  /** A checkpoint hash from a log kept outside the database: it must still be in the log. */
+  anchor?: string;
+  batchSize?: number;
+}
 
 /** What walking the chains has seen so far. */
 class Walk {
@@ -115,7 +123,10 @@ const isBroken = (result: object): result is Broken => 'problem' in result;
  * last hash) up to its head as read at the start, and names the first row whose links or content
  * do not match, or a chain whose head names a row it does not have (rows removed from its end).
  */
-export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<ChainCheck> {
+export async function verifyAuditChain(
+  pool: Pool,
+  { anchor, batchSize = 1000 }: VerifyOptions = {},
+): Promise<ChainCheck> {
   // Heads first: every row up to a head's seq had committed when the head was read.
   const heads = await pool.query<{ chain: number; genesis_hash: string; seq: string | null; hash: string }>(
     'SELECT chain, genesis_hash, seq, hash FROM audit_chain_heads ORDER BY chain',
@@ -124,6 +135,7 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
     'SELECT min(seq) AS seq FROM audit_events WHERE key_id IS NOT NULL',
   );
   const walk = new Walk(pool, firstKeyed.rows[0]!.seq === null ? null : BigInt(firstKeyed.rows[0]!.seq));
+  let anchored: ChainCheck['anchor'] = null;
   const result = (firstBroken: Broken | null): ChainCheck => ({
     checked: walk.checked,
     chains: heads.rows.length,
@@ -131,6 +143,7 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
     keyIds: [...walk.keyIds],
     unkeyed: walk.unkeyed,
     firstBroken,
+    anchor: anchored,
   });
   const original = await walk.chain('chain IS NULL', [], GENESIS_HASH, batchSize);
   if (isBroken(original)) return result(original);
@@ -150,8 +163,10 @@ export async function verifyAuditChain(pool: Pool, batchSize = 1000): Promise<Ch
       return broken('its head names a row the chain does not end with (rows were removed from its end)');
   }
   const genesis = new Map(heads.rows.map((head) => [String(head.chain), head.genesis_hash]));
-  const checkpoints = await checkCheckpoints(walk, genesis, batchSize);
-  return result(checkpoints ?? null);
+  const checkpoints = await checkCheckpoints(walk, genesis, batchSize, anchor);
+  if (checkpoints && isBroken(checkpoints)) return result(checkpoints);
+  anchored = checkpoints ?? null;
+  return result(null);
 }
 
 interface CheckpointRow {
@@ -166,16 +181,20 @@ interface CheckpointRow {
 /**
  * Walks the signed checkpoints in order (each linked to the one before, each signed with a key in
  * AUDIT_KEY), then checks that every head the latest one names is still that row of its chain:
- * rows cut from a chain, or rewritten, before the latest checkpoint do not verify.
+ * rows cut from a chain, or rewritten, before the latest checkpoint do not verify. A hash kept
+ * outside the database (`anchor`) must be one of them: cutting the newest checkpoints together
+ * with the rows they signed leaves a log that verifies on its own, but no longer holds it.
  */
 async function checkCheckpoints(
   walk: Walk,
   genesis: Map<string, string>,
   batchSize: number,
-): Promise<Broken | undefined> {
+  anchor: string | undefined,
+): Promise<Broken | ChainCheck['anchor'] | undefined> {
   let prevHash = GENESIS_HASH;
   let afterId = '0';
   let latest: CheckpointRow | undefined;
+  let anchored: ChainCheck['anchor'] = null;
   for (;;) {
     const batch = await walk.pool.query<CheckpointRow>(
       'SELECT id, at, heads, prev_hash, hash, key_id FROM audit_checkpoints WHERE id > $1 ORDER BY id LIMIT $2',
@@ -191,11 +210,19 @@ async function checkCheckpoints(
         return broken('its content does not match its hash (it was altered)');
       prevHash = row.hash;
       latest = row;
+      if (row.hash === anchor) anchored = { checkpoint: row.id, hash: row.hash };
       walk.checkpoints += 1;
     }
     if (batch.rows.length < batchSize) break;
     afterId = batch.rows.at(-1)!.id;
   }
+  if (anchor !== undefined && !anchored)
+    return {
+      seq: '-',
+      requestId: '-',
+      step: 'anchor',
+      problem: `no checkpoint has the hash ${anchor}: the checkpoints from it on were removed, or it is from another log`,
+    };
   if (!latest) return undefined;
   for (const line of latest.heads.split('\n')) {
     const [chain, seq, hash] = line.split(':') as [string, string, string];
@@ -218,5 +245,5 @@ async function checkCheckpoints(
         `the row the latest checkpoint signed as its head is ${row.rowCount ? 'different' : 'gone'} (rows were cut or rewritten)`,
       );
   }
-  return undefined;
+  return anchored;
 }

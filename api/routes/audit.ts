@@ -13,6 +13,15 @@ const chainCheck = z.object({
   keyIds: z.array(z.string()),
   unkeyed: z.number(),
   firstBroken: z.object({ seq: z.string(), requestId: z.string(), step: z.string(), problem: z.string() }).nullable(),
+  anchor: z.object({ checkpoint: z.string(), hash: z.string() }).nullable(),
+});
+
+const verifyQuery = z.object({
+  anchor: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'a checkpoint hash as the logs print it: 64 lowercase hex digits')
+    .optional()
+    .describe('A checkpoint hash kept outside the database (the workers log each one): it must still be in the log'),
 });
 
 export const auditRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { pool }) => {
@@ -21,12 +30,13 @@ export const auditRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { 
     {
       schema: {
         summary: 'Walk the audit hash chains; name the first broken link (reviewers)',
-        response: { 200: chainCheck, 401: errorBody, 403: errorBody },
+        querystring: verifyQuery,
+        response: { 200: chainCheck, 400: errorBody, 401: errorBody, 403: errorBody },
       },
     },
     async (request) => {
       requireReviewer(request);
-      const check = await verifyAuditChain(pool);
+      const check = await verifyAuditChain(pool, { anchor: request.query.anchor });
       return { ok: check.firstBroken === null, ...check };
     },
   );

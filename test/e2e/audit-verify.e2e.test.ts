@@ -1,6 +1,7 @@
 // The audit log's hash chain, checked end to end: real requests write it, a tampered row is named.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { writeAuditCheckpoint } from '../../store/audit-checkpoints';
 import { call, submitBody, waitForStatus } from '../support/api';
 import { type TestStack, startTestStack } from '../support/stack';
 
@@ -8,6 +9,7 @@ interface ChainCheckBody {
   ok: boolean;
   checked: number;
   firstBroken: { seq: string; requestId: string; step: string; problem: string } | null;
+  anchor: { checkpoint: string; hash: string } | null;
 }
 
 let stack: TestStack;
@@ -70,4 +72,30 @@ test('GET /v1/audit/verify walks the chain and names the first altered row; agen
     true,
     'restored, the chain verifies again',
   );
+});
+
+test('GET /v1/audit/verify?anchor= holds the log to a checkpoint hash kept elsewhere; a malformed one is a 400', async () => {
+  const checkpoint = await writeAuditCheckpoint(stack.pool);
+  assert.ok(checkpoint, 'the test stack signs with AUDIT_KEY');
+  const held = await call<ChainCheckBody>(stack.app, 'GET', `/v1/audit/verify?anchor=${checkpoint.hash}`, 'alice');
+  assert.equal(held.status, 200);
+  assert.deepEqual([held.body.ok, held.body.anchor], [true, { checkpoint: checkpoint.id, hash: checkpoint.hash }]);
+
+  const unknown = 'ab'.repeat(32);
+  const missing = await call<ChainCheckBody>(stack.app, 'GET', `/v1/audit/verify?anchor=${unknown}`, 'alice');
+  assert.equal(missing.status, 200);
+  assert.equal(missing.body.ok, false);
+  assert.equal(missing.body.firstBroken?.step, 'anchor');
+  assert.match(missing.body.firstBroken?.problem ?? '', /no checkpoint has the hash abab/);
+
+  for (const malformed of ['xyz', checkpoint.hash.toUpperCase(), `${checkpoint.hash}0`, "'%20OR%201=1"]) {
+    const refused = await call<{ error: string; message: string }>(
+      stack.app,
+      'GET',
+      `/v1/audit/verify?anchor=${malformed}`,
+      'alice',
+    );
+    assert.equal(refused.status, 400, malformed);
+    assert.match(refused.body.message, /64 lowercase hex digits/);
+  }
 });

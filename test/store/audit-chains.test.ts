@@ -42,6 +42,16 @@ async function append(requestId: string, step: string): Promise<void> {
   await pool.query(`SELECT ${call}`, values);
 }
 
+/** What someone who writes the database as its owner can do: past the append-only triggers. */
+async function tamper(table: string, sql: string, params: unknown[] = []): Promise<void> {
+  await pool.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+  try {
+    await pool.query(sql, params);
+  } finally {
+    await pool.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+  }
+}
+
 before(async () => {
   await ensureDatabase(server, database);
   pool = createPool(databaseUrl(server, database), 20);
@@ -142,14 +152,6 @@ test("rows removed from a chain's end, or a rewritten genesis, do not verify", a
 });
 
 test('a signed checkpoint catches a cut with the head moved back, and is itself tamper-evident', async () => {
-  const tamper = async (table: string, sql: string, params: unknown[] = []) => {
-    await pool.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
-    try {
-      await pool.query(sql, params);
-    } finally {
-      await pool.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
-    }
-  };
   const first = await writeAuditCheckpoint(pool);
   await append('req_between_checkpoints', 'submitted');
   const second = await writeAuditCheckpoint(pool);
@@ -236,4 +238,72 @@ test('a signed checkpoint catches a cut with the head moved back, and is itself 
   }
   assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'restored');
   await assert.rejects(pool.query('DELETE FROM audit_checkpoints'), /append-only/);
+});
+
+test('a checkpoint hash kept outside the database catches the newest checkpoints cut with the rows they signed', async () => {
+  const kept = await writeAuditCheckpoint(pool);
+  await append('req_after_anchor', 'submitted');
+  const logged = await writeAuditCheckpoint(pool);
+  assert.ok(kept && logged);
+  const anchored = await verifyAuditChain(pool, { anchor: logged.hash });
+  assert.equal(anchored.firstBroken, null);
+  assert.deepEqual(anchored.anchor, { checkpoint: logged.id, hash: logged.hash });
+
+  // Remove the newest checkpoint, the row it signed and the head's advance: what is left verifies.
+  const row = (
+    await pool.query<{ seq: string; chain: number; prev_hash: string; saved: Record<string, unknown> }>(
+      `SELECT seq, chain, prev_hash, to_jsonb(audit_events) AS saved FROM audit_events WHERE request_id = 'req_after_anchor'`,
+    )
+  ).rows[0]!;
+  const head = (
+    await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE chain = $1', [
+      row.chain,
+    ])
+  ).rows[0]!;
+  const previousSeq = (
+    await pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_events WHERE chain = $1 AND seq < $2', [
+      row.chain,
+      row.seq,
+    ])
+  ).rows[0]!.seq;
+  const checkpoint = (
+    await pool.query<{ saved: Record<string, unknown> }>(
+      'SELECT to_jsonb(audit_checkpoints) AS saved FROM audit_checkpoints WHERE id = $1',
+      [logged.id],
+    )
+  ).rows[0]!;
+  await tamper('audit_checkpoints', 'DELETE FROM audit_checkpoints WHERE id = $1', [logged.id]);
+  await tamper('audit_events', 'DELETE FROM audit_events WHERE seq = $1', [row.seq]);
+  await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
+    row.chain,
+    previousSeq,
+    row.prev_hash,
+  ]);
+  try {
+    assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'without an anchor the cut log verifies');
+    const olderAnchor = await verifyAuditChain(pool, { anchor: kept.hash });
+    assert.equal(olderAnchor.firstBroken, null, 'an anchor from before the cut still holds');
+    assert.equal(olderAnchor.anchor?.checkpoint, kept.id);
+    const cut = await verifyAuditChain(pool, { anchor: logged.hash });
+    assert.equal(cut.firstBroken?.step, 'anchor');
+    assert.match(cut.firstBroken?.problem ?? '', new RegExp(`^no checkpoint has the hash ${logged.hash}`));
+    assert.equal(cut.anchor, null);
+  } finally {
+    await tamper(
+      'audit_events',
+      'INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1)',
+      [row.saved],
+    );
+    await tamper(
+      'audit_checkpoints',
+      'INSERT INTO audit_checkpoints SELECT * FROM jsonb_populate_record(NULL::audit_checkpoints, $1)',
+      [checkpoint.saved],
+    );
+    await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
+      row.chain,
+      head.seq,
+      head.hash,
+    ]);
+  }
+  assert.equal((await verifyAuditChain(pool, { anchor: logged.hash })).firstBroken, null, 'restored');
 });

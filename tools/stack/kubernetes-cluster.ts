@@ -96,6 +96,18 @@ async function until(what: string, check: () => Promise<boolean>, logs: string[]
 }
 
 export async function startKubernetesCluster(scratch: string): Promise<KubernetesCluster> {
+  const running: ChildProcess[] = [];
+  try {
+    return await startedCluster(scratch, running);
+  } catch (error) {
+    // Nothing is left behind when a server does not come up (etcd outlived a failed apiserver once).
+    for (const child of running.reverse()) await stopped(child);
+    throw error;
+  }
+}
+
+/** Starts etcd and kube-apiserver, adding each to `running` as it starts. */
+async function startedCluster(scratch: string, running: ChildProcess[]): Promise<KubernetesCluster> {
   const cache = `kubernetes-${KUBERNETES_VERSION}`;
   const etcd = goBuilt(cache, 'etcd');
   const apiserver = goBuilt(cache, 'kube-apiserver');
@@ -124,6 +136,7 @@ export async function startKubernetesCluster(scratch: string): Promise<Kubernete
     ],
     logs,
   );
+  running.push(etcdProcess);
   await until('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, logs);
 
   const ca = createThrowawayCa(path.join(dir, 'pki'));
@@ -170,6 +183,7 @@ export async function startKubernetesCluster(scratch: string): Promise<Kubernete
     ],
     logs,
   );
+  running.push(apiserverProcess);
   const server = `https://127.0.0.1:${securePort}`;
   const caPem = readFileSync(ca.caCert, 'utf8');
   const admin = (method: string, apiPath: string, body?: unknown) =>
