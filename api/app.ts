@@ -92,6 +92,8 @@ export async function buildApp({
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
     bodyLimit: settings.BODY_LIMIT_BYTES,
+    // Only the named proxies may say who the caller is (request.ip): rate limits and logs use it.
+    trustProxy: settings.TRUST_PROXY ?? false,
     // One-click link tokens (signed claims) are a few hundred characters; the default is 100.
     routerOptions: { maxParamLength: 1024 },
   });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { payloadKeysSchema } from './payload-keys';
 import { type TemporalConnection, temporalConnectionFrom } from './temporal-connection';
@@ -10,6 +11,13 @@ const commaList = z.string().transform((text) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+
+/** `10.0.0.5`, `10.0.0.0/8`, `::1`: written out in full (ipaddr.js alone also takes `1` or `127.1`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const written = ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address);
+  return written && rest.length === 0 && (bits === undefined || ipaddr.isValidCIDR(entry));
+}
 
 /** Every environment variable the processes read; the README's configuration table mirrors this. */
 const envSchema = z.object({
@@ -57,6 +65,23 @@ const envSchema = z.object({
    * UI (which cannot send a gate token) shows decoded payloads. `npm start` sets it.
    */
   LOCAL_CODEC: z.stringbool({ error: 'LOCAL_CODEC is true or false' }).default(false),
+  /**
+   * The proxies (load balancers) in front of the API whose X-Forwarded-For names the caller:
+   * addresses or CIDR ranges. Unset, the connection's address is the caller's and forwarded
+   * headers are ignored, so a caller cannot name itself another address to escape a rate limit.
+   */
+  TRUST_PROXY: commaList
+    .pipe(
+      z
+        .array(
+          z.string().refine(isAddressOrRange, {
+            error: (issue) =>
+              `${String(issue.input)} is not an address or CIDR range (TRUST_PROXY names the proxies, not a hop count)`,
+          }),
+        )
+        .min(1, 'name at least one proxy address'),
+    )
+    .optional(),
   WORKER_ROLE: z.enum(['all', 'orchestrator', 'executor']).default('all'),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),

@@ -27,10 +27,16 @@ export interface CodecRoutesOptions {
   access: 'reviewers' | 'loopback';
 }
 
+/** Headers a proxy adds: a request carrying one came through a proxy, whatever its socket says. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
 function refuseUnlessLoopback(request: FastifyRequest): void {
   const address = request.socket.remoteAddress ?? '';
   const loopback = ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
-  if (!loopback) throw new HttpError(403, 'forbidden', 'the local codec answers callers on this machine only');
+  // A load balancer on this machine connects from loopback on behalf of callers from anywhere.
+  const proxied = FORWARDING_HEADERS.some((header) => header in request.headers);
+  if (!loopback || proxied)
+    throw new HttpError(403, 'forbidden', 'the local codec answers callers on this machine only, not through a proxy');
 }
 
 const base64 = z.base64('not base64');

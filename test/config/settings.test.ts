@@ -81,6 +81,17 @@ test('LOCAL_CODEC (a codec without a token) starts only with the API on loopback
   assert.throws(() => loadSettings({ LOCAL_CODEC: 'yes please' }), /LOCAL_CODEC: /);
 });
 
+test('TRUST_PROXY names proxies by address or range, never by a hop count or "true"', () => {
+  assert.equal(loadSettings({}).TRUST_PROXY, undefined);
+  assert.deepEqual(loadSettings({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).TRUST_PROXY, [
+    '127.0.0.1',
+    '10.0.0.0/8',
+    '::1',
+  ]);
+  for (const TRUST_PROXY of ['true', '1', '127.1', '*', '10.0.0.0/33', '10.0.0.0/8/8', 'lb.internal', ','])
+    assert.throws(() => loadSettings({ TRUST_PROXY }), /TRUST_PROXY(\.\d+)?: /, TRUST_PROXY);
+});
+
 test('principals authenticate by token or token hash; bad entries name the line', () => {
   const principals = loadPrincipals(
     file(

@@ -89,13 +89,13 @@ test('GET /v1/audit/verify?anchor= holds the log to a checkpoint hash kept elsew
   assert.match(missing.body.firstBroken?.problem ?? '', /no checkpoint has the hash abab/);
 
   for (const malformed of ['xyz', checkpoint.hash.toUpperCase(), `${checkpoint.hash}0`, "'%20OR%201=1"]) {
-    const refused = await call<{ error: string; message: string }>(
+    const refused = await call<{ error: string; issues?: unknown[] }>(
       stack.app,
       'GET',
       `/v1/audit/verify?anchor=${malformed}`,
       'alice',
     );
     assert.equal(refused.status, 400, malformed);
-    assert.match(refused.body.message, /64 lowercase hex digits/);
+    assert.match(JSON.stringify(refused.body.issues), /anchor.*64 lowercase hex digits/);
   }
 });
