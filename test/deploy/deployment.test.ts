@@ -29,7 +29,7 @@ const scripts = (
 ).scripts;
 
 test('our services set only variables the code reads, and every one it requires', () => {
-  assert.deepEqual(ourServices.map(([name]) => name).sort(), ['api', 'executor', 'migrate', 'worker']);
+  assert.deepEqual(ourServices.map(([name]) => name).sort(), ['api-1', 'api-2', 'executor', 'migrate', 'worker']);
   for (const [name, service] of ourServices) {
     const variables = Object.keys(service.environment ?? {});
     for (const variable of variables)
@@ -69,23 +69,24 @@ test('commands are package scripts and configured files exist in the image or ar
   }
 });
 
-test('only the API is published on the network; Temporal binds to loopback; the image ships no principals', () => {
+test('only the load balancer is published on the network; Temporal binds to loopback; the image ships no principals', () => {
   for (const [name, service] of Object.entries(compose.services)) {
     for (const port of service.ports ?? []) {
-      if (name === 'api') continue;
+      if (name === 'load-balancer') continue;
       assert.match(port, /^127\.0\.0\.1:/, `${name} publishes ${port} beyond loopback`);
     }
   }
-  assert.deepEqual(compose.services.api?.ports, ['8080:8080']);
+  assert.deepEqual(compose.services['load-balancer']?.ports, ['8080:8080']);
   const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
   assert.ok(ignored.includes('config/principals.yaml'), 'the image would ship the demo principals');
-  assert.match(compose.services.api?.environment?.PRINCIPALS_FILE ?? '', /^\/run\//);
+  for (const api of ['api-1', 'api-2'])
+    assert.match(compose.services[api]?.environment?.PRINCIPALS_FILE ?? '', /^\/run\//, api);
 });
 
 test('migrations run as the schema owner, the gate as gate_app, the demo target as its own role', () => {
   const user = (url: string | undefined) => /^postgres:\/\/([^:@]+)[:@]/.exec(url ?? '')?.[1];
   assert.equal(user(compose.services.migrate?.environment?.DATABASE_URL), 'gate_owner');
-  for (const name of ['api', 'worker', 'executor'])
+  for (const name of ['api-1', 'api-2', 'worker', 'executor'])
     assert.equal(user(compose.services[name]?.environment?.DATABASE_URL), 'gate_app', name);
   assert.equal(user(compose.services.executor?.environment?.DEMO_DB_URL), 'approval_gate_demo_executor');
   const init = readFileSync(path.join(root, 'deploy/postgres-init.sql'), 'utf8');

@@ -1,8 +1,8 @@
 // `npm run start:cluster`: the production topology on one machine. A real Temporal server on
 // PostgreSQL with TLS on its frontend and the Temporal UI (tools/stack/temporal-cluster.ts), then
 // two API replicas, two orchestrator workers and two executors, each a process of its own, started
-// as an operator starts them (`npm run api`, `npm run worker`). Ctrl-C stops everything; starting
-// again resumes pending requests.
+// as an operator starts them (`npm run api`, `npm run worker`), and a load balancer (HAProxy) in
+// front of the replicas at PORT. Ctrl-C stops everything; starting again resumes pending requests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import {
 } from './local-secrets';
 import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from './temporal-cluster';
 import { launch, onStop, step } from './launch';
+import { haproxyPath, startLoadBalancer } from './load-balancer';
 
 const ROOT = path.join(__dirname, '../..');
 const REPLICAS = 2;
@@ -55,7 +56,8 @@ async function startProcess(
   onStop(
     () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // A process that died of a signal (kill -9) has no exit code, only its signal.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -89,7 +91,11 @@ async function main(): Promise<void> {
     onStop(() => embedded.stop());
     serverUrl = embedded.url;
   }
-  const apiUrls = Array.from({ length: REPLICAS }, (_, index) => `http://${settings.HOST}:${settings.PORT + index}`);
+  haproxyPath(); // before anything is built or started
+  // The load balancer takes PORT on HOST; the replicas listen on loopback, on the ports after it.
+  const replicaAddresses = Array.from({ length: REPLICAS }, (_, index) => `127.0.0.1:${settings.PORT + 1 + index}`);
+  const apiUrls = replicaAddresses.map((address) => `http://${address}`);
+  const publicApi = `http://${settings.HOST}:${settings.PORT}`;
   const temporal = await step('Temporal server on PostgreSQL (mTLS) and Temporal UI', () =>
     startTemporalCluster({
       postgresUrl: databaseUrl(serverUrl, 'postgres'),
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
     SESSION_SECRET: settings.SESSION_SECRET ?? localSessionSecret(dir),
     PAYLOAD_KEYS: keyList(settings.PAYLOAD_KEYS ?? localPayloadKeys(dir)),
     AUDIT_KEY: keyList(settings.AUDIT_KEY ?? localAuditKey(dir)),
-    PUBLIC_URL: apiUrls[0]!,
+    PUBLIC_URL: settings.PUBLIC_URL ?? publicApi,
   };
   // METRICS_PORT is the first of the six processes' consecutive metrics ports.
   const metricsBase = settings.METRICS_PORT ?? 9464;
@@ -166,7 +172,10 @@ async function main(): Promise<void> {
         metrics.unshift(`api-${index + 1} :${metricsBase + index}`);
         const env = {
           ...shared,
-          PORT: String(settings.PORT + index),
+          HOST: '127.0.0.1',
+          PORT: String(settings.PORT + 1 + index),
+          // The load balancer connects from loopback; its X-Forwarded-For names the caller.
+          TRUST_PROXY: '127.0.0.1',
           METRICS_PORT: String(metricsBase + index),
           // The local Temporal UI decodes payloads through the first replica's codec.
           ...(index === 0 && { LOCAL_CODEC: 'true', CODEC_CORS_ORIGINS: temporal.uiUrl }),
@@ -182,20 +191,30 @@ async function main(): Promise<void> {
     ),
   );
 
+  const balancer = await step('load balancer (HAProxy)', () =>
+    startLoadBalancer({
+      bind: `${settings.HOST}:${settings.PORT}`,
+      replicas: replicaAddresses as [string, string],
+      logFile: path.join(logDir, 'load-balancer.log'),
+    }),
+  );
+  onStop(() => balancer.stop());
+
   console.log(`
 approval-gate cluster is running (Ctrl-C stops everything; starting again resumes pending requests)
   Logs          ${logDir}
+  API           ${balancer.url} (HAProxy, deploy/haproxy/haproxy.cfg)
   API replicas  ${apiUrls.join('  ')}
   Temporal      ${temporal.address} (TLS; clients present ${temporal.ca.clientCert})
   Temporal UI   ${temporal.uiUrl}
   Metrics       ${metrics.map((entry) => entry.replace(':', `http://127.0.0.1:`)).join(', ')} (/metrics)
   Principals    ${principals.file} (tokens of this stack's own)
 
-Try it (a write, so it waits for a dba; submit to one replica, approve through the other):
-  curl -s -X POST ${apiUrls[0]}/v1/requests -H 'Authorization: Bearer ${principals.tokens.get('billing-agent')}' \\
+Try it (a write, so it waits for a dba; the load balancer spreads the calls over both replicas):
+  curl -s -X POST ${balancer.url}/v1/requests -H 'Authorization: Bearer ${principals.tokens.get('billing-agent')}' \\
     -H 'Content-Type: application/json' \\
     -d '{"connector":"postgres","target":"app-db","command":{"sql":"UPDATE customers SET plan = '"'"'pro'"'"' WHERE id = 2"},"reason":"customer upgraded"}'
-  curl -s -X POST ${apiUrls[1]}/v1/requests/<id>/approve -H 'Authorization: Bearer ${principals.tokens.get('alice')}' \\
+  curl -s -X POST ${balancer.url}/v1/requests/<id>/approve -H 'Authorization: Bearer ${principals.tokens.get('alice')}' \\
     -H 'Content-Type: application/json' -d '{"comment":"ok"}'
 `);
 }
