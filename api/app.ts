@@ -31,6 +31,7 @@ import { targetRoutes } from './routes/targets';
 import { grantRoutes } from './routes/grants';
 import { slackRoutes } from './routes/slack';
 import { inboxRoutes } from './inbox/routes';
+import { postgresRateLimitStore, sweepEndedWindows } from './shared-rate-limits';
 import { createOidc } from './oidc';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
@@ -125,6 +126,12 @@ export async function buildApp({
   app.addHook('onClose', () => statusChanges.close());
   const starts = createWorkflowStarts({ pool, temporal, log: app.log }, workflowStarts);
   app.addHook('onClose', () => starts.close());
+  const sharedLimits = settings.RATE_LIMIT_STORE === 'postgres';
+  const rateLimitStore = sharedLimits ? { store: postgresRateLimitStore(pool) } : {};
+  if (sharedLimits) {
+    const stopSweep = sweepEndedWindows(pool, (error) => app.log.warn({ err: error }, 'rate limit sweep failed'));
+    app.addHook('onClose', async () => stopSweep());
+  }
 
   const codecOptions = {
     ...(settings.PAYLOAD_KEYS && { codec: new AesGcmCodec(settings.PAYLOAD_KEYS) }),
@@ -136,6 +143,7 @@ export async function buildApp({
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate(principals, oidc));
     await v1.register(rateLimit, {
+      ...rateLimitStore,
       global: false,
       hook: 'preHandler', // after authentication: limits are per principal
       keyGenerator: (request) => `principal:${request.principal.id}`,
@@ -169,6 +177,7 @@ export async function buildApp({
   if (settings.SESSION_SECRET)
     await app.register(inboxRoutes, {
       pool,
+      rateLimitStore,
       temporal,
       principals,
       statusChanges,

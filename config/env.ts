@@ -103,6 +103,11 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
+  /**
+   * Where rate limits count: `memory` (each API process apart) or `postgres` (one count shared by
+   * every replica; set it behind a load balancer, or N replicas allow N times each limit).
+   */
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
   /** Seals the reviewer inbox's session cookies; without it /inbox is off. `npm start` keeps one under DATA_DIR. */

@@ -7,4 +7,6 @@ export const RECORD_TABLES = [
   'session_recordings',
   'notification_deliveries',
   'used_links',
+  // Keys only (a route and a principal id or caller address), searched so none ever holds a token.
+  'rate_limit_windows',
 ] as const;

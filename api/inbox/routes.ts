@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
@@ -47,6 +47,8 @@ export interface InboxRoutesOptions {
   publicOrigin: string;
   /** Single sign-on, when OIDC_ISSUER and OIDC_CLIENT_ID are set. */
   oidc?: Oidc;
+  /** Where the sign-in limit counts (RATE_LIMIT_STORE): absent, in this process. */
+  rateLimitStore: { store?: FastifyRateLimitStoreCtor };
 }
 
 const OIDC_FLOW_COOKIE = 'gate_oidc_flow';
@@ -107,7 +109,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   const secure = publicOrigin.startsWith('https:');
   await app.register(cookie);
   await app.register(formbody);
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { ...options.rateLimitStore, global: false });
 
   const sessionOf = (request: FastifyRequest) => keys.open(request.cookies[SESSION_COOKIE]);
   const present = (record: Parameters<typeof presentRequest>[0]) => presentRequest(record, principals);

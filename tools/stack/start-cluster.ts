@@ -176,6 +176,8 @@ async function main(): Promise<void> {
           PORT: String(settings.PORT + 1 + index),
           // The load balancer connects from loopback; its X-Forwarded-For names the caller.
           TRUST_PROXY: '127.0.0.1',
+          // Both replicas count each rate limit together.
+          RATE_LIMIT_STORE: 'postgres',
           METRICS_PORT: String(metricsBase + index),
           // The local Temporal UI decodes payloads through the first replica's codec.
           ...(index === 0 && { LOCAL_CODEC: 'true', CODEC_CORS_ORIGINS: temporal.uiUrl }),

@@ -1,0 +1,91 @@
+// Class 4 (continued): behind a load balancer, a flood spread over the API replicas. With
+// RATE_LIMIT_STORE=postgres the replicas count together, so two replicas allow the limit once,
+// not twice; the in-memory store (the default, one process) is shown allowing it per replica.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { countHit, deleteEndedWindows } from '../../store/rate-limit-windows';
+import { call, submitBody } from '../support/api';
+import { type TestStack, startTestStack } from '../support/stack';
+import { tally } from './support';
+
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules: []
+`;
+const LIMITS = { SUBMIT_RATE_LIMIT: '4', SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' };
+
+/** Two API replicas on one database, as behind a load balancer. */
+let shared: [TestStack, TestStack];
+let apart: [TestStack, TestStack];
+before(async () => {
+  const replica = (store: string) => startTestStack(POLICY, { env: { ...LIMITS, RATE_LIMIT_STORE: store } });
+  shared = [await replica('postgres'), await replica('postgres')];
+  apart = [await replica('memory'), await replica('memory')];
+});
+after(async () => {
+  for (const stack of [...(shared ?? []), ...(apart ?? [])]) await stack?.stop();
+});
+
+/** `count` submits by the agent, taking turns between the two replicas; the statuses in order. */
+async function floodSubmits(replicas: [TestStack, TestStack], count: number, label: string): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < count; attempt++) {
+    const answer = await call(
+      replicas[attempt % 2]!.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT 1', `${label} ${attempt}`),
+    );
+    statuses.push(answer.status);
+  }
+  return statuses;
+}
+
+test('with RATE_LIMIT_STORE=postgres, submits spread over two replicas meet one limit', async () => {
+  const label = `shared flood ${randomBytes(3).toString('hex')}`;
+  const statuses = await floodSubmits(shared, 8, label);
+  assert.deepEqual(statuses, [202, 202, 202, 202, 429, 429, 429, 429]);
+  const recorded = await shared[0].pool.query('SELECT 1 FROM requests WHERE reason LIKE $1', [`${label} %`]);
+  assert.equal(recorded.rowCount, 4, 'the refused submits recorded nothing');
+  // Another agent has a budget of its own on both replicas.
+  assert.equal(
+    (await call(shared[1].app, 'POST', '/v1/requests', 'otherAgent', submitBody('SELECT 1', 'other'))).status,
+    202,
+  );
+  tally('submits past a shared limit over two replicas', 4, statuses.slice(4).filter((s) => s !== 429).length);
+});
+
+test('the in-memory store counts per replica: two replicas allow the limit twice', async () => {
+  const statuses = await floodSubmits(apart, 10, `apart flood ${randomBytes(3).toString('hex')}`);
+  assert.deepEqual(statuses, [...Array(8).fill(202), 429, 429]);
+});
+
+test("the inbox's sign-in limit is shared too, per caller address", async () => {
+  const signIn = (stack: TestStack, remoteAddress: string) =>
+    stack.app.inject({
+      method: 'POST',
+      url: '/inbox/sign-in',
+      remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'token=nobody-has-this-token',
+    });
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 12; attempt++)
+    statuses.push((await signIn(shared[attempt % 2]!, '192.0.2.44')).statusCode);
+  assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+  assert.equal((await signIn(shared[0], '192.0.2.45')).statusCode, 401, 'another address is not limited');
+  tally('sign-ins past a shared limit over two replicas', 2, statuses.slice(10).filter((s) => s !== 429).length);
+});
+
+test('windows that ended are swept, and a count restarts once its window ends', async () => {
+  const key = `test-window-${randomBytes(3).toString('hex')}`;
+  assert.equal((await countHit(shared[0].pool, key, 200)).current, 1);
+  assert.equal((await countHit(shared[0].pool, key, 200)).current, 2);
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assert.ok((await deleteEndedWindows(shared[0].pool)) >= 1);
+  const restarted = await countHit(shared[0].pool, key, 200);
+  assert.equal(restarted.current, 1);
+  assert.ok(restarted.ttl > 0 && restarted.ttl <= 200, `ttl ${restarted.ttl}`);
+});
