@@ -52,6 +52,62 @@ async function tamper(table: string, sql: string, params: unknown[] = []): Promi
   }
 }
 
+/**
+ * Cuts a request's one audit row from its chain and moves the chain's head back to the row before,
+ * as the database's owner could: the chains alone still verify. Returns the chain and a restore.
+ */
+async function cutRowWithHead(requestId: string): Promise<{ chain: number; restore: () => Promise<void> }> {
+  const row = (
+    await pool.query<{ seq: string; chain: number; prev_hash: string; saved: Record<string, unknown> }>(
+      'SELECT seq, chain, prev_hash, to_jsonb(audit_events) AS saved FROM audit_events WHERE request_id = $1',
+      [requestId],
+    )
+  ).rows[0]!;
+  const head = (
+    await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE chain = $1', [
+      row.chain,
+    ])
+  ).rows[0]!;
+  const previousSeq = (
+    await pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_events WHERE chain = $1 AND seq < $2', [
+      row.chain,
+      row.seq,
+    ])
+  ).rows[0]!.seq;
+  const moveHead = (seq: string, hash: string) =>
+    pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [row.chain, seq, hash]);
+  await tamper('audit_events', 'DELETE FROM audit_events WHERE seq = $1', [row.seq]);
+  await moveHead(previousSeq, row.prev_hash);
+  return {
+    chain: row.chain,
+    async restore() {
+      await tamper(
+        'audit_events',
+        'INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1)',
+        [row.saved],
+      );
+      await moveHead(head.seq, head.hash);
+    },
+  };
+}
+
+/** Removes a checkpoint as the database's owner could; returns how to put it back. */
+async function removeCheckpoint(id: string): Promise<() => Promise<void>> {
+  const { saved } = (
+    await pool.query<{ saved: Record<string, unknown> }>(
+      'SELECT to_jsonb(audit_checkpoints) AS saved FROM audit_checkpoints WHERE id = $1',
+      [id],
+    )
+  ).rows[0]!;
+  await tamper('audit_checkpoints', 'DELETE FROM audit_checkpoints WHERE id = $1', [id]);
+  return () =>
+    tamper(
+      'audit_checkpoints',
+      'INSERT INTO audit_checkpoints SELECT * FROM jsonb_populate_record(NULL::audit_checkpoints, $1)',
+      [saved],
+    );
+}
+
 before(async () => {
   await ensureDatabase(server, database);
   pool = createPool(databaseUrl(server, database), 20);
@@ -161,46 +217,16 @@ test('a signed checkpoint catches a cut with the head moved back, and is itself 
   assert.equal(clean.checkpoints, 2);
 
   // Cut the newest row of a chain and move its head back to the row before: the chains alone verify.
-  const last = (
-    await pool.query<{ seq: string; chain: number; prev_hash: string; row: Record<string, unknown> }>(
-      `SELECT seq, chain, prev_hash, to_jsonb(audit_events) AS row FROM audit_events WHERE request_id = 'req_between_checkpoints'`,
-    )
-  ).rows[0]!;
-  const head = (
-    await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE chain = $1', [
-      last.chain,
-    ])
-  ).rows[0]!;
-  const before = (
-    await pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_events WHERE chain = $1 AND seq < $2', [
-      last.chain,
-      last.seq,
-    ])
-  ).rows[0]!;
-  await tamper('audit_events', 'DELETE FROM audit_events WHERE seq = $1', [last.seq]);
-  await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
-    last.chain,
-    before.seq,
-    last.prev_hash,
-  ]);
+  const cut = await cutRowWithHead('req_between_checkpoints');
   try {
-    const cut = await verifyAuditChain(pool);
-    assert.equal(cut.firstBroken?.step, `checkpoint ${second.id}`);
+    const check = await verifyAuditChain(pool);
+    assert.equal(check.firstBroken?.step, `checkpoint ${second.id}`);
     assert.match(
-      cut.firstBroken?.problem ?? '',
-      new RegExp(`^chain ${last.chain}: the row the latest checkpoint signed as its head is gone`),
+      check.firstBroken?.problem ?? '',
+      new RegExp(`^chain ${cut.chain}: the row the latest checkpoint signed as its head is gone`),
     );
   } finally {
-    await tamper(
-      'audit_events',
-      'INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1)',
-      [last.row],
-    );
-    await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
-      last.chain,
-      head.seq,
-      head.hash,
-    ]);
+    await cut.restore();
   }
   assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'restored');
 
@@ -220,21 +246,11 @@ test('a signed checkpoint catches a cut with the head moved back, and is itself 
   } finally {
     await tamper('audit_checkpoints', 'UPDATE audit_checkpoints SET heads = $2 WHERE id = $1', [first.id, kept.heads]);
   }
-  const removed = (
-    await pool.query<{ row: Record<string, unknown> }>(
-      'SELECT to_jsonb(audit_checkpoints) AS row FROM audit_checkpoints WHERE id = $1',
-      [first.id],
-    )
-  ).rows[0]!;
-  await tamper('audit_checkpoints', 'DELETE FROM audit_checkpoints WHERE id = $1', [first.id]);
+  const putBack = await removeCheckpoint(first.id);
   try {
     assert.match((await verifyAuditChain(pool)).firstBroken?.problem ?? '', /not the hash of the checkpoint before it/);
   } finally {
-    await tamper(
-      'audit_checkpoints',
-      'INSERT INTO audit_checkpoints SELECT * FROM jsonb_populate_record(NULL::audit_checkpoints, $1)',
-      [removed.row],
-    );
+    await putBack();
   }
   assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'restored');
   await assert.rejects(pool.query('DELETE FROM audit_checkpoints'), /append-only/);
@@ -250,60 +266,20 @@ test('a checkpoint hash kept outside the database catches the newest checkpoints
   assert.deepEqual(anchored.anchor, { checkpoint: logged.id, hash: logged.hash });
 
   // Remove the newest checkpoint, the row it signed and the head's advance: what is left verifies.
-  const row = (
-    await pool.query<{ seq: string; chain: number; prev_hash: string; saved: Record<string, unknown> }>(
-      `SELECT seq, chain, prev_hash, to_jsonb(audit_events) AS saved FROM audit_events WHERE request_id = 'req_after_anchor'`,
-    )
-  ).rows[0]!;
-  const head = (
-    await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE chain = $1', [
-      row.chain,
-    ])
-  ).rows[0]!;
-  const previousSeq = (
-    await pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_events WHERE chain = $1 AND seq < $2', [
-      row.chain,
-      row.seq,
-    ])
-  ).rows[0]!.seq;
-  const checkpoint = (
-    await pool.query<{ saved: Record<string, unknown> }>(
-      'SELECT to_jsonb(audit_checkpoints) AS saved FROM audit_checkpoints WHERE id = $1',
-      [logged.id],
-    )
-  ).rows[0]!;
-  await tamper('audit_checkpoints', 'DELETE FROM audit_checkpoints WHERE id = $1', [logged.id]);
-  await tamper('audit_events', 'DELETE FROM audit_events WHERE seq = $1', [row.seq]);
-  await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
-    row.chain,
-    previousSeq,
-    row.prev_hash,
-  ]);
+  const putBack = await removeCheckpoint(logged.id);
+  const cut = await cutRowWithHead('req_after_anchor');
   try {
     assert.equal((await verifyAuditChain(pool)).firstBroken, null, 'without an anchor the cut log verifies');
     const olderAnchor = await verifyAuditChain(pool, { anchor: kept.hash });
     assert.equal(olderAnchor.firstBroken, null, 'an anchor from before the cut still holds');
     assert.equal(olderAnchor.anchor?.checkpoint, kept.id);
-    const cut = await verifyAuditChain(pool, { anchor: logged.hash });
-    assert.equal(cut.firstBroken?.step, 'anchor');
-    assert.match(cut.firstBroken?.problem ?? '', new RegExp(`^no checkpoint has the hash ${logged.hash}`));
-    assert.equal(cut.anchor, null);
+    const against = await verifyAuditChain(pool, { anchor: logged.hash });
+    assert.equal(against.firstBroken?.step, 'anchor');
+    assert.match(against.firstBroken?.problem ?? '', new RegExp(`^no checkpoint has the hash ${logged.hash}`));
+    assert.equal(against.anchor, null);
   } finally {
-    await tamper(
-      'audit_events',
-      'INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1)',
-      [row.saved],
-    );
-    await tamper(
-      'audit_checkpoints',
-      'INSERT INTO audit_checkpoints SELECT * FROM jsonb_populate_record(NULL::audit_checkpoints, $1)',
-      [checkpoint.saved],
-    );
-    await pool.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [
-      row.chain,
-      head.seq,
-      head.hash,
-    ]);
+    await cut.restore();
+    await putBack();
   }
   assert.equal((await verifyAuditChain(pool, { anchor: logged.hash })).firstBroken, null, 'restored');
 });
