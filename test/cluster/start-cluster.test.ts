@@ -55,7 +55,7 @@ async function consecutivePorts(count: number): Promise<number> {
 test(
   'npm run start:cluster brings the topology up from one command and stops it on Ctrl-C',
   { timeout: 600_000 },
-  async () => {
+  async (t) => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cluster-data-'));
     chmodSync(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user, which must enter it
     // The load balancer at `api`, the replicas on the two ports after it.
@@ -173,6 +173,7 @@ test(
       [],
       `every read answered while api-2 died (${reads.length})`,
     );
+    t.diagnostic(`${reads.length} reads through the load balancer while api-2 was killed: every one answered 200`);
     const after = await submitDemoWrite(balancer, agent);
     assert.equal((await pollUntil(balancer, agent, after, 'evaluated')).status, 'pending_approval');
 
