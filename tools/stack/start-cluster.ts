@@ -95,7 +95,9 @@ async function main(): Promise<void> {
   // The load balancer takes PORT on HOST; the replicas listen on loopback, on the ports after it.
   const replicaAddresses = Array.from({ length: REPLICAS }, (_, index) => `127.0.0.1:${settings.PORT + 1 + index}`);
   const apiUrls = replicaAddresses.map((address) => `http://${address}`);
-  const publicApi = `http://${settings.HOST}:${settings.PORT}`;
+  // An IPv6 HOST is written in brackets, in URLs and for HAProxy alike.
+  const publicAddress = `${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${settings.PORT}`;
+  const publicApi = `http://${publicAddress}`;
   const temporal = await step('Temporal server on PostgreSQL (mTLS) and Temporal UI', () =>
     startTemporalCluster({
       postgresUrl: databaseUrl(serverUrl, 'postgres'),
@@ -195,7 +197,7 @@ async function main(): Promise<void> {
 
   const balancer = await step('load balancer (HAProxy)', () =>
     startLoadBalancer({
-      bind: `${settings.HOST}:${settings.PORT}`,
+      bind: publicAddress,
       replicas: replicaAddresses as [string, string],
       logFile: path.join(logDir, 'load-balancer.log'),
     }),
