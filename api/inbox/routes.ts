@@ -353,10 +353,14 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   });
 
   // Open event streams never end by themselves: closing the API ends them, or shutting down would
-  // wait for every reviewer's browser to go away.
-  const streams = new Set<ServerResponse>();
+  // wait for every reviewer's browser to go away. Each stream maps to what stops its timer and
+  // subscription, so closing stops them even for a stream whose 'close' event came too early.
+  const streams = new Map<ServerResponse, () => void>();
   app.addHook('preClose', async () => {
-    for (const stream of streams) stream.end();
+    for (const [stream, stop] of streams) {
+      stop();
+      stream.end();
+    }
   });
 
   // Live updates: one event per status change, the request id as its data.
@@ -374,14 +378,18 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const unsubscribe = statusChanges.subscribe((requestId) =>
       reply.raw.write(`event: change\ndata: ${requestId}\n\n`),
     );
-    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 25_000);
-    streams.add(reply.raw);
-    // The response's close: the browser went away, or the stream was ended above.
-    reply.raw.on('close', () => {
+    // Unref'd: a stream's heartbeat alone never keeps the process running.
+    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 25_000).unref();
+    const stop = () => {
       clearInterval(keepAlive);
       unsubscribe();
       streams.delete(reply.raw);
-    });
+    };
+    streams.set(reply.raw, stop);
+    // The response's close: the browser went away, or the stream was ended above. A browser that
+    // left while the session was being read has closed it already, and 'close' will not come again.
+    reply.raw.on('close', stop);
+    if (reply.raw.destroyed) stop();
   });
 };
 
