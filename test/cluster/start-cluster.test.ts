@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { exited } from '../../tools/stack/child-exit';
 import { freePort, portIsFree } from '../../tools/stack/ports';
 import { launchBrowser, screenshot } from '../support/browser';
 import { approveOver, pollUntil, submitDemoWrite } from '../support/http-requests';
@@ -20,11 +21,11 @@ let running: ChildProcess | undefined;
 // (PostgreSQL, Temporal, the replicas) is killed only if that does not end it within a minute.
 after(async () => {
   const child = running;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (!child) return;
+  const gone = exited(child);
   child.kill('SIGINT');
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
-  await exited;
+  await gone;
   clearTimeout(timer);
 });
 

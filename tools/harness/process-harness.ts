@@ -11,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type mysql from 'mysql2/promise';
 import type { Pool } from 'pg';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
+import { killChild, stopChild } from '../stack/child-exit';
 import { databaseUrl, withClient } from '../stack/databases';
 import { startDevServer } from '../stack/dev-server';
 import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from '../stack/temporal-cluster';
@@ -131,12 +132,6 @@ function eventOutline(history: History): string {
       return `${event.eventId} ${type}${detail}`;
     })
     .join(', ');
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** The Temporal server a harness runs, whichever kind: it can be crashed and started again. */
@@ -386,15 +381,11 @@ export class Harness {
       child,
       output,
       kill9: async () => {
-        child.kill('SIGKILL');
-        await exited(child);
+        await killChild(child);
         this.processes.delete(gate);
       },
       stop: async () => {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited(child);
-        clearTimeout(timer);
+        await stopChild(child);
         this.processes.delete(gate);
       },
     };

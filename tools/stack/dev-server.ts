@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { searchAttributes } from '../../temporal/contract';
+import { killChild, stopChild } from './child-exit';
 
 export interface DevServerOptions {
   binary: string;
@@ -83,27 +84,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString()));
   const address = `127.0.0.1:${options.port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitUntilServing(address, options.namespace, child, 60_000);
   } catch (error) {
-    child.kill('SIGKILL');
+    await killChild(child);
     throw error;
   }
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-    async kill() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
+    stop: () => stopChild(child, 10_000),
+    kill: () => killChild(child),
   };
 }

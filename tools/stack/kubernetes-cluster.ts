@@ -8,6 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { stopChild } from './child-exit';
 import { goBuilt } from './go-install';
 import { freePort } from './ports';
 import { createThrowawayCa } from './throwaway-ca';
@@ -41,14 +42,6 @@ function started(binary: string, args: string[], logs: string[]): ChildProcess {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return child;
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 function request(
@@ -101,7 +94,7 @@ export async function startKubernetesCluster(scratch: string): Promise<Kubernete
     return await startedCluster(scratch, running);
   } catch (error) {
     // Nothing is left behind when a server does not come up (etcd outlived a failed apiserver once).
-    for (const child of running.reverse()) await stopped(child);
+    for (const child of running.reverse()) await stopChild(child);
     throw error;
   }
 }
@@ -229,8 +222,8 @@ async function startedCluster(scratch: string, running: ChildProcess[]): Promise
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line)),
     async stop() {
-      await stopped(apiserverProcess);
-      await stopped(etcdProcess);
+      await stopChild(apiserverProcess);
+      await stopChild(etcdProcess);
     },
   };
 }

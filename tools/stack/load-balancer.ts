@@ -1,15 +1,15 @@
 // The load balancer in front of cluster mode's API replicas: Debian's HAProxy running
 // deploy/haproxy/haproxy.cfg, the file docker-compose's `load-balancer` service runs.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { stopChild } from './child-exit';
 import { onPath } from './go-install';
 
 export const LOAD_BALANCER_CONFIG = path.join(__dirname, '../../deploy/haproxy/haproxy.cfg');
 
 export interface LoadBalancer {
   url: string;
-  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -19,14 +19,6 @@ export interface LoadBalancerOptions {
   /** The two API replicas, `host:port` each. */
   replicas: [string, string];
   logFile: string;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** The variables deploy/haproxy/haproxy.cfg reads, as cluster mode sets them. */
@@ -66,16 +58,13 @@ export async function startLoadBalancer({ bind, replicas, logFile }: LoadBalance
     );
     if (ready) break;
     if (Date.now() > deadline) {
-      await exited(child);
+      await stopChild(child);
       throw new Error(`the load balancer at ${url} did not pass a readiness check in 30 s: ${output.slice(-2000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return {
     url,
-    get pid() {
-      return child.pid;
-    },
-    stop: () => exited(child).finally(() => log.end()),
+    stop: () => stopChild(child).finally(() => log.end()),
   };
 }

@@ -5,6 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { stopChild } from './child-exit';
 import { freePort } from './ports';
 
 const SSHD = '/usr/sbin/sshd';
@@ -95,12 +96,7 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
     privateKey: client.privateKey,
     hostKey: host.publicKey.split(' ').slice(0, 2).join(' '),
     workDir,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
 

@@ -12,6 +12,7 @@ import type { PayloadKey } from '../../config/payload-keys';
 import { failureConverterPath } from '../../temporal/data-converter';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
+import { stopChild } from './child-exit';
 import { clusterPrincipals } from './cluster-principals';
 import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect } from './databases';
 import { demoTarget } from './demo-target';
@@ -53,15 +54,7 @@ async function startProcess(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  onStop(
-    () =>
-      new Promise<void>((resolve) => {
-        // A process that died of a signal (kill -9) has no exit code, only its signal.
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  );
+  onStop(() => stopChild(child));
   for (const deadline = Date.now() + 120_000; ;) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${output.slice(-2000)}`);
     if (await Promise.resolve(ready(output)).catch(() => false)) return child;

@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { searchAttributes } from '../../temporal/contract';
+import { killChild, stopChild } from './child-exit';
 import { goInstalled, goModuleDir } from './go-install';
 import { freeLowPort, freePort } from './ports';
 import { type ThrowawayCa, createThrowawayCa } from './throwaway-ca';
@@ -75,12 +76,6 @@ function binaries(log: (line: string) => void) {
   );
   const schemaDir = path.join(goModuleDir('go.temporal.io/server', TEMPORAL_SERVER_VERSION), 'schema/postgresql/v12');
   return { server: server.server!, sqlTool: server.sql!, ui: ui.server!, schemaDir };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 async function connect(address: string, ca: ThrowawayCa): Promise<Connection> {
@@ -241,12 +236,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
       await connection.close();
     }
   };
-  const stopServer = async () => {
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
-    await exited(server);
-    clearTimeout(timer);
-  };
+  const stopServer = () => stopChild(server);
   // The first start adds the search attributes; the server reads them into its caches at start
   // (or a minute later), so it starts once more rather than refuse the first workflows' attributes.
   if (await start()) {
@@ -291,10 +281,6 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     if (!response.ok) throw new Error(`the UI answered ${response.status}`);
   });
 
-  const kill = async () => {
-    server.kill('SIGKILL');
-    await exited(server);
-  };
   return {
     address,
     uiUrl,
@@ -310,13 +296,12 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     get pid() {
       return server.pid;
     },
-    kill,
+    kill: () => killChild(server),
     start: async () => {
       await start();
     },
     async stop() {
-      ui.kill('SIGTERM');
-      await Promise.all([stopServer(), exited(ui)]);
+      await Promise.all([stopServer(), stopChild(ui)]);
     },
   };
 }
