@@ -1,9 +1,10 @@
 // Rate limits every API replica counts together (RATE_LIMIT_STORE=postgres): a @fastify/rate-limit
 // store whose counters are rows in PostgreSQL. Behind a load balancer, the in-memory default lets
-// each replica allow the whole limit, so N replicas allow N times it.
+// each replica allow the whole limit, so N replicas allow N times it. Only `incr` is written:
+// `read` serves the plugin's `{ increment: false }` checks, which the gate does not use.
 import type { FastifyRateLimitOptions, FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Pool } from 'pg';
-import { countHit, deleteEndedWindows, readHits } from '../store/rate-limit-windows';
+import { countHit, deleteEndedWindows } from '../store/rate-limit-windows';
 
 type Done = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
@@ -18,13 +19,6 @@ export function postgresRateLimitStore(pool: Pool): FastifyRateLimitStoreCtor {
 
     incr(key: string, done: Done, timeWindow: number): void {
       countHit(pool, this.prefix + key, timeWindow).then(
-        (count) => done(null, count),
-        (error: Error) => done(error),
-      );
-    }
-
-    read(key: string, done: Done): void {
-      readHits(pool, this.prefix + key).then(
         (count) => done(null, count),
         (error: Error) => done(error),
       );

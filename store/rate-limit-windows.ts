@@ -23,17 +23,6 @@ export async function countHit(pool: Pool, key: string, windowMs: number): Promi
   return { current: counted.rows[0]!.hits, ttl: counted.rows[0]!.ttl };
 }
 
-/** The count without a hit (@fastify/rate-limit's `read`). */
-export async function readHits(pool: Pool, key: string): Promise<WindowCount> {
-  const found = await pool.query<{ hits: number; ttl: number }>(
-    `SELECT hits, ceil(extract(epoch FROM resets_at - clock_timestamp()) * 1000)::int AS ttl
-     FROM rate_limit_windows WHERE key = $1 AND resets_at > clock_timestamp()`,
-    [key],
-  );
-  const row = found.rows[0];
-  return row ? { current: row.hits, ttl: row.ttl } : { current: 0, ttl: 0 };
-}
-
 /** Deletes the rows of windows that have ended; returns how many. */
 export async function deleteEndedWindows(pool: Pool): Promise<number> {
   const deleted = await pool.query('DELETE FROM rate_limit_windows WHERE resets_at <= clock_timestamp()');
