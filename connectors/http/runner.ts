@@ -5,9 +5,9 @@ import type { HttpCommand, HttpResult } from '../../domain/request';
 import type { HttpTarget } from '../../config/targets';
 import type { CommandRunner } from '../connector';
 import { maskText } from '../mask';
+import { CallTimedOut, callOnce } from './call-once';
 import { maskedBody } from './mask-json';
 import { callRefusal } from './target-calls';
-import { readCapped } from './read-capped';
 
 export class HttpCallError extends Error {
   override name = 'HttpCallError';
@@ -61,7 +61,7 @@ function urlFor(target: HttpTarget, call: HttpCommand): URL | string {
   return url;
 }
 
-/** The call, once: no redirect is followed (a 3xx is the result), a timeout ends the wait. */
+/** The call, once: no redirect is followed (a 3xx is the result). */
 async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: string): Promise<HttpResult> {
   const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
   const headers: Record<string, string> = {
@@ -72,32 +72,22 @@ async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: 
     ...authHeaders(target),
   };
   const client = url.protocol === 'https:' ? https : http;
-  // One deadline for the whole call, body included: a target that trickles its answer is cut off too.
-  const deadline = AbortSignal.timeout(target.timeoutMs);
-  let bytes: Buffer;
-  let truncated: boolean;
-  let response: http.IncomingMessage;
-  try {
-    response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const outgoing = client.request(url, {
+  const response = await callOnce(
+    (signal) =>
+      client.request(url, {
         method: call.method,
         headers,
-        signal: deadline,
+        signal,
         ...(target.ca !== undefined && { ca: target.ca }),
-      });
-      outgoing.on('response', resolve);
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-    ({ bytes, truncated } = await readCapped(response, target.maxResponseBytes));
-  } catch (error) {
-    if (deadline.aborted)
-      throw new HttpCallError(`the call ran past the target's timeout (${target.timeoutMs} ms) and was abandoned`);
-    throw error;
-  }
-  const contentType = response.headers['content-type'] ?? '';
+      }),
+    body,
+    target,
+  ).catch((error: unknown) => {
+    throw error instanceof CallTimedOut ? new HttpCallError(`${error.message} and was abandoned`) : error;
+  });
+  const { status, contentType, bytes, truncated } = response;
   const parsed = maskedBody(bytes, contentType, truncated, { ...target.mask, secrets: secretsOf(target) });
-  return { status: response.statusCode ?? 0, contentType, body: parsed, truncated };
+  return { status, contentType, body: parsed, truncated };
 }
 
 /** Makes approved calls to HTTP targets, with the target's credential, masking the response. */

@@ -1,5 +1,4 @@
 import https from 'node:https';
-import type http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubernetesCommandSchema } from '../../domain/command-shapes';
 import type { HttpResult, KubernetesCommand } from '../../domain/request';
@@ -7,7 +6,7 @@ import type { KubernetesTarget } from '../../config/targets';
 import type { CommandRunner } from '../connector';
 import { maskText } from '../mask';
 import { maskedBody } from '../http/mask-json';
-import { readCapped } from '../http/read-capped';
+import { CallTimedOut, callOnce } from '../http/call-once';
 import { apiCall, namespaceRefusal } from './api-call';
 
 export class KubernetesCallError extends Error {
@@ -41,7 +40,7 @@ function scrub(message: string, secrets: string[], target: KubernetesTarget): st
   return maskText(scrubbed, target.mask.patterns);
 }
 
-/** The call, once: a timeout ends the wait, the body is read up to the cap, the response is masked. */
+/** The call, once, its response masked. */
 async function send(target: KubernetesTarget, config: KubeConfig, command: KubernetesCommand, requestId: string) {
   const server = config.getCurrentCluster()!.server;
   const call = apiCall(command);
@@ -49,16 +48,12 @@ async function send(target: KubernetesTarget, config: KubeConfig, command: Kuber
   const body = command.body === undefined ? undefined : Buffer.from(JSON.stringify(command.body));
   const options: https.RequestOptions = {};
   await config.applyToHTTPSOptions(options);
-  const deadline = AbortSignal.timeout(target.timeoutMs);
-  let response: http.IncomingMessage;
-  let bytes: Buffer;
-  let truncated: boolean;
-  try {
-    response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const outgoing = https.request(url, {
+  const response = await callOnce(
+    (signal) =>
+      https.request(url, {
         ...options,
         method: call.method,
-        signal: deadline,
+        signal,
         headers: {
           ...(options.headers as Record<string, string>),
           accept: 'application/json',
@@ -66,31 +61,21 @@ async function send(target: KubernetesTarget, config: KubeConfig, command: Kuber
           'user-agent': `approval-gate/${requestId}`,
           ...(body && { 'content-type': call.contentType!, 'content-length': String(body.length) }),
         },
-      });
-      outgoing.on('response', resolve);
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-    ({ bytes, truncated } = await readCapped(response, target.maxResponseBytes));
-  } catch (error) {
-    if (deadline.aborted)
-      throw new KubernetesCallError(
-        `the call ran past the target's timeout (${target.timeoutMs} ms) and was abandoned: the API server may still apply it`,
-      );
+      }),
+    body,
+    target,
+  ).catch((error: unknown) => {
+    if (error instanceof CallTimedOut)
+      throw new KubernetesCallError(`${error.message} and was abandoned: the API server may still apply it`);
     throw error;
-  }
-  const contentType = response.headers['content-type'] ?? '';
+  });
+  const { status, contentType, bytes, truncated } = response;
   const rules = {
     fields: [...target.mask.fields, ...(command.resource === 'secrets' ? SECRET_FIELDS : [])],
     patterns: target.mask.patterns,
     secrets: secretsOf(config),
   };
-  const result: HttpResult = {
-    status: response.statusCode ?? 0,
-    contentType,
-    body: maskedBody(bytes, contentType, truncated, rules),
-    truncated,
-  };
+  const result: HttpResult = { status, contentType, body: maskedBody(bytes, contentType, truncated, rules), truncated };
   return result;
 }
 
