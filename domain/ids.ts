@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
+import { randomByteFraction } from './random-pool';
+
+/** A ULID whose randomness comes from the pool: ulid's own generator asks OpenSSL once per character. */
+const newUlid = () => ulid(undefined, randomByteFraction);
 
 export const REQUEST_ID_PATTERN = /^req_[0-9A-Za-z]{26}$/;
 
 export function newRequestId(): string {
-  return `req_${ulid()}`;
+  return `req_${newUlid()}`;
 }
 
 /** The same agent retrying with the same Idempotency-Key always lands on the same request. */
@@ -18,11 +22,11 @@ export function isRequestId(value: string): boolean {
 }
 
 export function newVoteId(): string {
-  return `vote_${ulid()}`;
+  return `vote_${newUlid()}`;
 }
 
 export const GRANT_ID_PATTERN = /^grant_[0-9A-Z]{26}$/;
 
 export function newGrantId(): string {
-  return `grant_${ulid()}`;
+  return `grant_${newUlid()}`;
 }

@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { type KeyObject, createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { PayloadKey } from '../config/payload-keys';
+import { pooledRandomBytes } from '../domain/random-pool';
 
 const ENCODING = 'binary/encrypted';
 const IV_BYTES = 12;
@@ -23,8 +24,9 @@ export class PayloadDecryptionError extends Error {
  * codec) still read.
  */
 export class AesGcmCodec implements PayloadCodec {
-  private readonly keys: Map<string, Buffer>;
-  private readonly current: PayloadKey;
+  /** Key objects made once: createCipheriv with raw key bytes prepares a key on every call. */
+  private readonly keys: Map<string, KeyObject>;
+  private readonly current: { id: string; key: KeyObject; aad: Uint8Array };
 
   /**
    * `refusePlaintext`: decode refuses payloads that are not sealed. The executor's worker sets it:
@@ -36,15 +38,16 @@ export class AesGcmCodec implements PayloadCodec {
     private readonly options: { refusePlaintext?: boolean } = {},
   ) {
     if (keys.length === 0) throw new Error('AesGcmCodec needs at least one key');
-    this.current = keys[0]!;
-    this.keys = new Map(keys.map(({ id, key }) => [id, key]));
+    this.keys = new Map(keys.map(({ id, key }) => [id, createSecretKey(key)]));
+    const { id } = keys[0]!;
+    this.current = { id, key: this.keys.get(id)!, aad: utf8(id) };
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
+      const iv = pooledRandomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
-      cipher.setAAD(utf8(this.current.id));
+      cipher.setAAD(this.current.aad);
       const plain = ProtoPayload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return { metadata: { encoding: utf8(ENCODING), 'encryption-key-id': utf8(this.current.id) }, data: sealed };
