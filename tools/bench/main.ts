@@ -24,7 +24,7 @@ import {
   submitToFirstStatus,
   submits,
 } from './gate';
-import { summariseProfiles } from './cpu-profile';
+import { monotonicMicros, summariseProfiles } from './cpu-profile';
 import { meanTransferWaits, readTransferWaits } from './engine-metrics';
 import { cpuPerUnit } from './cpu-time';
 import { policyDecisions } from './policy';
@@ -119,7 +119,9 @@ async function profileGate(h: Harness, dir: string): Promise<void> {
     [worker.child.pid, 'worker'],
     [api.child.pid, 'api'],
   ]);
+  const fromMicros = monotonicMicros();
   const { result: measured, cpuMs } = await cpuPerUnit(role, 320, () => gateThroughput(api, 32, 320));
+  const window = { fromMicros, toMicros: monotonicMicros() };
   await Promise.all([worker.stop(), api.stop()]); // SIGTERM: Node writes a profile on a clean exit
   console.log(
     `\ngate at c=32: ${measured.perSecond}/s, p50/p99 ${measured.latencyMs.p50}/${measured.latencyMs.p99} ms`,
@@ -129,7 +131,8 @@ async function profileGate(h: Harness, dir: string): Promise<void> {
       .map(([component, ms]) => `${component} ${ms}`)
       .join(', ')}`,
   );
-  for (const profile of summariseProfiles(dir)) {
+  console.log('\nthe samples taken while the 320 requests ran (start-up and warm-up left out):');
+  for (const profile of summariseProfiles(dir, window)) {
     const [, , , pid, thread] = profile.file.split('.');
     console.log(
       `\n${role.get(Number(pid)) ?? 'other'} (pid ${pid}, thread ${thread}): ${profile.busyPercent}% busy over ${profile.seconds} s`,
