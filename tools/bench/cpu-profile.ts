@@ -76,7 +76,7 @@ function samplesIn(profile: CpuProfile, window: SampleWindow | undefined): numbe
   return kept;
 }
 
-export function summariseProfile(file: string, window?: SampleWindow, count = 12): ProcessProfile {
+function summariseProfile(file: string, window?: SampleWindow, count = 12): ProcessProfile {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const functions = new Map<string, number>();
