@@ -10,8 +10,8 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { exited } from '../../tools/stack/child-exit';
-import { freePort, portIsFree } from '../../tools/stack/ports';
+import { exited, hasExited } from '../../tools/stack/child-exit';
+import { lowPortPicker, portIsFree } from '../../tools/stack/ports';
 import { launchBrowser, screenshot } from '../support/browser';
 import { approveOver, pollUntil, submitDemoWrite } from '../support/http-requests';
 
@@ -44,24 +44,17 @@ const counterTotal = (text: string, name: string) =>
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 
-/** `count` consecutive free ports. */
-async function consecutivePorts(count: number): Promise<number> {
-  for (;;) {
-    const first = await freePort();
-    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, index) => portIsFree(first + index + 1)));
-    if (first + count < 65_536 && rest.every(Boolean)) return first;
-  }
-}
-
 test(
   'npm run start:cluster brings the topology up from one command and stops it on Ctrl-C',
   { timeout: 600_000 },
   async (t) => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cluster-data-'));
     chmodSync(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user, which must enter it
+    // Below the ephemeral range, so none of the stack's own connections takes one before it listens.
+    const lowPorts = lowPortPicker();
     // The load balancer at `api`, the replicas on the two ports after it.
-    const [api, metrics] = [await consecutivePorts(3), await consecutivePorts(6)];
-    const ports = { temporal: await freePort(), ui: await freePort(), postgres: await freePort() };
+    const [api, metrics] = [await lowPorts(3), await lowPorts(6)];
+    const ports = { temporal: await lowPorts(1), ui: await lowPorts(1), postgres: await lowPorts(1) };
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tools/stack/start-cluster.ts')], {
       cwd: root,
       env: {
@@ -83,7 +76,7 @@ test(
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     for (const deadline = Date.now() + 480_000; !output.includes('approval-gate cluster is running');) {
-      if (child.exitCode !== null) throw new Error(`start:cluster exited with ${child.exitCode}:\n${output}`);
+      if (hasExited(child)) throw new Error(`start:cluster exited (${child.exitCode ?? child.signalCode}):\n${output}`);
       if (Date.now() > deadline) throw new Error(`start:cluster did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

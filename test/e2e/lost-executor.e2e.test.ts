@@ -9,6 +9,7 @@ import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { loadTargets } from '../../config/targets';
+import { hasExited } from '../../tools/stack/child-exit';
 import { createWorkers } from '../../worker/create-workers';
 import { call, submitBody, waitForStatus } from '../support/api';
 import { recordHistories } from '../support/histories';
@@ -57,8 +58,7 @@ test(
     silent.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
     const saying = async (words: string) => {
       for (let waited = 0; !said.includes(words); waited += 100) {
-        if (silent.exitCode !== null || waited > 60_000)
-          throw new Error(`the silent executor never said "${words}": ${said}`);
+        if (hasExited(silent) || waited > 60_000) throw new Error(`the silent executor never said "${words}": ${said}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };

@@ -5,8 +5,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { hasExited } from '../../tools/stack/child-exit';
 import { withClient } from '../../tools/stack/databases';
-import { freePort, portIsFree } from '../../tools/stack/ports';
+import { lowPortPicker, portIsFree } from '../../tools/stack/ports';
 import { approveOver, pollUntil, submitDemoWrite } from '../support/http-requests';
 import { requiredEnv } from '../support/stack';
 
@@ -29,12 +30,15 @@ async function startStack(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 120_000;
   while (!output.includes('approval-gate is running')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+    if (hasExited(child)) throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}):\n${output}`);
     if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { child, output: () => output };
 }
+
+/** Ports for the stack, below the range its own outgoing connections take theirs from. */
+const lowPort = lowPortPicker();
 
 async function stopStack(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -47,10 +51,10 @@ test(
   { timeout: 300_000 },
   async () => {
     const ports = {
-      api: await freePort(),
-      temporal: await freePort(),
-      ui: await freePort(),
-      postgres: await freePort(),
+      api: await lowPort(),
+      temporal: await lowPort(),
+      ui: await lowPort(),
+      postgres: await lowPort(),
     };
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -161,10 +165,10 @@ test(
   async () => {
     const closed = closedDirectory();
     const ports = {
-      api: await freePort(),
-      temporal: await freePort(),
-      ui: await freePort(),
-      postgres: await freePort(),
+      api: await lowPort(),
+      temporal: await lowPort(),
+      ui: await lowPort(),
+      postgres: await lowPort(),
     };
     const { code, lines } = await refusedStart([path.join(root, 'tools/stack/start-stack.ts')], {
       PATH: process.env.PATH,

@@ -11,7 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type mysql from 'mysql2/promise';
 import type { Pool } from 'pg';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
-import { killChild, stopChild } from '../stack/child-exit';
+import { hasExited, killChild, stopChild } from '../stack/child-exit';
 import { databaseUrl, withClient } from '../stack/databases';
 import { startDevServer } from '../stack/dev-server';
 import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from '../stack/temporal-cluster';
@@ -408,7 +408,7 @@ export class Harness {
     await waitFor(
       `${script} to run ${workers} worker(s)`,
       async () => {
-        if (worker.child.exitCode !== null) throw new Error(`worker exited: ${worker.output.join('')}`);
+        if (hasExited(worker.child)) throw new Error(`worker exited: ${worker.output.join('')}`);
         return (worker.output.join('').match(/state: 'RUNNING'/g)?.length ?? 0) >= workers;
       },
       60_000,
@@ -426,7 +426,7 @@ export class Harness {
     await waitFor(
       'the API to answer',
       async () => {
-        if (api.child.exitCode !== null) throw new Error(`API exited: ${api.output.join('')}`);
+        if (hasExited(api.child)) throw new Error(`API exited: ${api.output.join('')}`);
         return (await fetch(`${url}/healthz`)).ok;
       },
       60_000,

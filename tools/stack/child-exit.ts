@@ -3,7 +3,8 @@
 // waiting for an `exit` event it already sent waits forever.
 import type { ChildProcess } from 'node:child_process';
 
-function hasExited(child: ChildProcess): boolean {
+/** True once the child has ended, by its own exit or by a signal. */
+export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { searchAttributes } from '../../temporal/contract';
-import { killChild, stopChild } from './child-exit';
+import { hasExited, killChild, stopChild } from './child-exit';
 
 export interface DevServerOptions {
   binary: string;
@@ -36,7 +36,8 @@ async function waitUntilServing(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    if (hasExited(child))
+      throw new Error(`the Temporal dev server exited (${child.exitCode ?? child.signalCode}) before it served`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { stopChild } from './child-exit';
+import { hasExited, stopChild } from './child-exit';
 import { onPath } from './go-install';
 
 export const LOAD_BALANCER_CONFIG = path.join(__dirname, '../../deploy/haproxy/haproxy.cfg');
@@ -51,7 +51,7 @@ export async function startLoadBalancer({ bind, replicas, logFile }: LoadBalance
   child.stderr!.on('data', keep);
   const url = `http://${bind}`;
   for (const deadline = Date.now() + 30_000; ;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited: ${output.slice(-2000)}`);
+    if (hasExited(child)) throw new Error(`haproxy exited: ${output.slice(-2000)}`);
     const ready = await fetch(`${url}/readyz`).then(
       (response) => response.ok,
       () => false,

@@ -5,7 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { stopChild } from './child-exit';
+import { hasExited, stopChild } from './child-exit';
 import { freePort } from './ports';
 
 const SSHD = '/usr/sbin/sshd';
@@ -103,7 +103,7 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
 async function waitForListener(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const { connect } = await import('node:net');
   for (let tries = 0; tries < 100; tries++) {
-    if (child.exitCode !== null) throw new Error(`sshd exited at start: ${log().trim()}`);
+    if (hasExited(child)) throw new Error(`sshd exited at start: ${log().trim()}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));

@@ -12,7 +12,7 @@ import type { PayloadKey } from '../../config/payload-keys';
 import { failureConverterPath } from '../../temporal/data-converter';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
-import { stopChild } from './child-exit';
+import { hasExited, stopChild } from './child-exit';
 import { clusterPrincipals } from './cluster-principals';
 import { asRole, databaseUrl, ensureDatabase, ensureLoginRole, restrictConnect } from './databases';
 import { demoTarget } from './demo-target';
@@ -56,7 +56,7 @@ async function startProcess(
   child.stderr?.on('data', keep);
   onStop(() => stopChild(child));
   for (const deadline = Date.now() + 120_000; ;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${output.slice(-2000)}`);
+    if (hasExited(child)) throw new Error(`${name} exited: ${output.slice(-2000)}`);
     if (await Promise.resolve(ready(output)).catch(() => false)) return child;
     if (Date.now() > deadline) throw new Error(`${name} was not ready after 120 s: ${output.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -85,6 +85,8 @@ async function main(): Promise<void> {
     serverUrl = embedded.url;
   }
   haproxyPath(); // before anything is built or started
+  // METRICS_PORT is the first of the processes' consecutive metrics ports.
+  const metricsBase = settings.METRICS_PORT ?? 9464;
   // The load balancer takes PORT on HOST; the replicas listen on loopback, on the ports after it.
   const replicaAddresses = Array.from({ length: REPLICAS }, (_, index) => `127.0.0.1:${settings.PORT + 1 + index}`);
   const apiUrls = replicaAddresses.map((address) => `http://${address}`);
@@ -99,6 +101,11 @@ async function main(): Promise<void> {
       frontendPort: settings.TEMPORAL_DEV_PORT,
       uiPort: settings.TEMPORAL_UI_PORT,
       uiCodecEndpoint: `${apiUrls[0]}/codec`,
+      // The load balancer's, the replicas' and the metrics ports, listened on once the server is up.
+      reservedPorts: [
+        ...Array.from({ length: 1 + REPLICAS }, (_, index) => settings.PORT + index),
+        ...Array.from({ length: 3 * REPLICAS }, (_, index) => metricsBase + index),
+      ],
       log: (line) => console.log(`  ${line}`),
     }),
   );
@@ -139,8 +146,6 @@ async function main(): Promise<void> {
     AUDIT_KEY: keyList(settings.AUDIT_KEY ?? localAuditKey(dir)),
     PUBLIC_URL: settings.PUBLIC_URL ?? publicApi,
   };
-  // METRICS_PORT is the first of the six processes' consecutive metrics ports.
-  const metricsBase = settings.METRICS_PORT ?? 9464;
   const metrics: string[] = [];
   const workerReady = (output: string) => output.includes("state: 'RUNNING'");
   await step(`${REPLICAS} orchestrator workers and ${REPLICAS} executors`, async () => {

@@ -9,9 +9,9 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { searchAttributes } from '../../temporal/contract';
-import { killChild, stopChild } from './child-exit';
+import { hasExited, killChild, stopChild } from './child-exit';
 import { goInstalled, goModuleDir } from './go-install';
-import { freeLowPort, freePort } from './ports';
+import { lowPortPicker } from './ports';
 import { type ThrowawayCa, createThrowawayCa } from './throwaway-ca';
 
 /** The server version the CLI's dev server embeds, so both stacks run the same Temporal. */
@@ -39,6 +39,8 @@ export interface TemporalClusterOptions {
   /** Fixed ports (the user's stack); free ones are chosen when absent. */
   frontendPort?: number;
   uiPort?: number;
+  /** Ports the caller listens on later (its API, say): none of the server's own is chosen among them. */
+  reservedPorts?: number[];
   /** The gate's codec for the UI (the API's `/codec`, with LOCAL_CODEC). */
   uiCodecEndpoint?: string;
   historyShards?: number;
@@ -120,8 +122,10 @@ async function waitUntil<T>(what: string, child: ChildProcess, logFile: string, 
   const deadline = Date.now() + 90_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${what} exited with code ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (hasExited(child))
+      throw new Error(
+        `${what} exited (${child.exitCode ?? child.signalCode}):\n${readFileSync(logFile, 'utf8').slice(-3000)}`,
+      );
     try {
       return await probe();
     } catch (error) {
@@ -131,6 +135,22 @@ async function waitUntil<T>(what: string, child: ChildProcess, logFile: string, 
   }
   throw new Error(`${what} was not ready after 90 s: ${(lastError as Error)?.message}`);
 }
+
+/** The ports the server listens on (its services and their membership), one each. */
+const PORT_NAMES = [
+  'frontend',
+  'frontendHttp',
+  'metrics',
+  'history',
+  'matching',
+  'worker',
+  'frontendMembership',
+  'historyMembership',
+  'matchingMembership',
+  'workerMembership',
+] as const;
+
+const isPort = (port: number | undefined): port is number => port !== undefined;
 
 /**
  * What the server's configuration template (deploy/temporal/config/cluster.yaml) reads, as cluster
@@ -196,18 +216,12 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 
-  const ports: Record<string, number> = {
-    frontend: options.frontendPort ?? (await freePort()),
-    frontendHttp: await freePort(),
-    metrics: await freePort(),
-    history: await freePort(),
-    matching: await freePort(),
-    worker: await freePort(),
-    frontendMembership: await freeLowPort(),
-    historyMembership: await freeLowPort(),
-    matchingMembership: await freeLowPort(),
-    workerMembership: await freeLowPort(),
-  };
+  const lowPort = lowPortPicker(
+    [options.frontendPort, options.uiPort, ...(options.reservedPorts ?? [])].filter(isPort),
+  );
+  const pick = (fixed?: number) => (fixed === undefined ? lowPort() : Promise.resolve(fixed));
+  const ports: Record<string, number> = {};
+  for (const name of PORT_NAMES) ports[name] = await pick(name === 'frontend' ? options.frontendPort : undefined);
   const serverEnv = serverEnvironment(database, ca, ports, options.historyShards ?? 16);
   const address = `127.0.0.1:${ports.frontend}`;
   const serverLog = path.join(options.dir, 'temporal-server.log');
@@ -244,7 +258,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     await start();
   }
 
-  const uiPort = options.uiPort ?? (await freePort());
+  const uiPort = await pick(options.uiPort);
   const uiDir = path.join(options.dir, 'ui');
   mkdirSync(path.join(uiDir, 'config'), { recursive: true });
   writeFileSync(
