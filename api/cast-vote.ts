@@ -3,9 +3,10 @@ import { newVoteId } from '../domain/ids';
 import type { Vote, VoteDecision } from '../domain/request';
 import type { Principal } from '../config/principals';
 import { getRequest } from '../store/requests';
-import { insertApiVoteIfPending, markVoteRefused } from '../store/votes';
+import { insertApiVoteIfPending } from '../store/votes';
 import { HttpError } from './http-error';
 import type { TemporalGateway } from './temporal-gateway';
+import { deliverVote } from './vote-deliveries';
 
 /** A reviewer's decision as the API received it (the workflow gets it as a contract `Ballot`). */
 export interface VoteToCast {
@@ -19,8 +20,8 @@ export interface VoteToCast {
 
 /**
  * Casts an authenticated reviewer's vote (API route or one-click link). The vote row is written
- * before it reaches the workflow, so the workflow can prove the API votes it counted are real;
- * a refusal (409/403) is recorded on the row and rethrown.
+ * before it reaches the workflow, so the workflow can prove the API votes it counted are real,
+ * and so a vote Temporal did not take is delivered again (api/vote-deliveries.ts).
  */
 export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: VoteToCast): Promise<void> {
   const vote: Vote = {
@@ -33,24 +34,19 @@ export async function castVote(pool: Pool, temporal: TemporalGateway, ballot: Vo
     at: new Date().toISOString(),
     ...(ballot.stage !== undefined && { stage: ballot.stage }),
   };
-  const recorded = await insertApiVoteIfPending(pool, ballot.requestId, vote);
+  const recorded = await insertApiVoteIfPending(pool, ballot.requestId, vote, ballot.reviewer.groups);
   if (!recorded) {
     const existing = await getRequest(pool, ballot.requestId);
     if (!existing) throw new HttpError(404, 'not_found', `no request ${ballot.requestId}`);
     throw new HttpError(409, 'NotPending', `the request is ${existing.status}, not pending_approval`);
   }
-  try {
-    await temporal.decide(ballot.requestId, {
-      voteId: vote.id,
-      reviewer: vote.reviewer,
-      groups: ballot.reviewer.groups,
-      decision: vote.decision,
-      ...(vote.comment !== undefined && { comment: vote.comment }),
-      // The stage the reviewer saw: if the request escalated since, the workflow refuses (409).
-      ...(recorded.stage !== null && { stage: recorded.stage }),
-    });
-  } catch (error) {
-    await markVoteRefused(pool, vote.id, (error as Error).message);
-    throw error;
-  }
+  await deliverVote(pool, temporal, ballot.requestId, {
+    voteId: vote.id,
+    reviewer: vote.reviewer,
+    groups: ballot.reviewer.groups,
+    decision: vote.decision,
+    ...(vote.comment !== undefined && { comment: vote.comment }),
+    // The stage the reviewer saw: if the request escalated since, the workflow refuses (409).
+    ...(recorded.stage !== null && { stage: recorded.stage }),
+  });
 }

@@ -8,7 +8,9 @@ export class HttpError extends Error {
     message: string,
     /** Headers the answer carries (WWW-Authenticate, Retry-After). */
     readonly headers: Record<string, string> = {},
+    /** What went wrong underneath, for the server log only (a 5xx the caller cannot act on). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }

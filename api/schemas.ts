@@ -145,6 +145,7 @@ export const API_ERROR_CODES = [
   'wrong_namespace',
   'codec_off',
   'unavailable',
+  'vote_not_delivered',
   'internal_error',
   ...(Object.keys(REFUSALS) as RefusalType[]),
 ] as const;

@@ -70,7 +70,8 @@ export function createTemporalGateway(
     async decide(requestId, ballot) {
       await client.workflow
         .getHandle(requestId)
-        .executeUpdate(decideUpdate, { args: [ballot] })
+        // One vote, one update: a vote delivered again gets the workflow's first answer back.
+        .executeUpdate(decideUpdate, { args: [ballot], updateId: ballot.voteId })
         .catch(refusalToHttp);
     },
     async cancel(requestId, agent) {

@@ -3,7 +3,7 @@
 // per vote, keyed by its audit step); and before execution the two are compared.
 import type { Pool, PoolClient } from 'pg';
 import type { Vote } from '../domain/request';
-import type { ApiVoteClaim, CountedVote, TransitionBatch } from '../temporal/contract';
+import type { ApiVoteClaim, Ballot, CountedVote, TransitionBatch } from '../temporal/contract';
 import { auditAppendCall } from './audit';
 import { type AppliedTransition, recordTransition } from './requests';
 import { inTransaction } from './transaction';
@@ -11,30 +11,76 @@ import { inTransaction } from './transaction';
 /**
  * The API's record of a vote it authenticated, written before the vote reaches the workflow, and
  * only while the request waits for approval (one statement: the check and the write). The vote's
- * stage is the link's, or else the stage the request waits in. Returns that stage (null for a
- * request recorded before approval chains), or false, writing nothing, when the request is not
- * pending approval.
+ * stage is the link's, or else the stage the request waits in; its groups are the ballot's, so the
+ * vote can be delivered again as it was cast. Returns that stage (null for a request recorded
+ * before approval chains), or false, writing nothing, when the request is not pending approval.
  */
 export async function insertApiVoteIfPending(
   pool: Pool,
   requestId: string,
   vote: Vote,
+  groups: string[],
 ): Promise<{ stage: number | null } | false> {
   const inserted = await pool.query<{ stage: number | null }>(
-    `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage)
-     SELECT $1, id, $3, $4, $5, 'api', true, 'submitted', $6, COALESCE($7::int, (approval->>'stage')::int)
+    `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups)
+     SELECT $1, id, $3, $4, $5, 'api', true, 'submitted', $6, COALESCE($7::int, (approval->>'stage')::int), $8
      FROM requests WHERE id = $2 AND status = 'pending_approval'
      RETURNING stage`,
-    [vote.id, requestId, vote.reviewer, vote.decision, vote.comment ?? null, vote.at, vote.stage ?? null],
+    [vote.id, requestId, vote.reviewer, vote.decision, vote.comment ?? null, vote.at, vote.stage ?? null, groups],
   );
   return inserted.rowCount === 1 ? { stage: inserted.rows[0]!.stage } : false;
 }
 
+/** The workflow answered the vote's update: it counted the vote (a refusal is `markVoteRefused`). */
+export async function markVoteAnswered(pool: Pool, voteId: string): Promise<void> {
+  await pool.query('UPDATE votes SET answered_at = now() WHERE id = $1 AND answered_at IS NULL', [voteId]);
+}
+
 export async function markVoteRefused(pool: Pool, voteId: string, refusal: string): Promise<void> {
-  await pool.query(`UPDATE votes SET state = 'refused', refusal = $2 WHERE id = $1 AND state = 'submitted'`, [
-    voteId,
-    refusal,
-  ]);
+  await pool.query(
+    `UPDATE votes SET state = 'refused', refusal = $2, answered_at = now() WHERE id = $1 AND state = 'submitted'`,
+    [voteId, refusal],
+  );
+}
+
+/** An API vote recorded at least `olderThanMs` ago whose workflow has not answered it yet. */
+export interface UnansweredApiVote {
+  requestId: string;
+  ballot: Ballot;
+}
+
+/** The oldest API votes still waiting for their workflow's answer, for delivery again. */
+export async function listUnansweredApiVotes(
+  pool: Pool,
+  olderThanMs: number,
+  limit: number,
+): Promise<UnansweredApiVote[]> {
+  const found = await pool.query<{
+    id: string;
+    request_id: string;
+    reviewer: string;
+    decision: Ballot['decision'];
+    comment: string | null;
+    stage: number | null;
+    groups: string[] | null;
+  }>(
+    `SELECT id, request_id, reviewer, decision, comment, stage, groups FROM votes
+     WHERE channel = 'api' AND answered_at IS NULL AND state <> 'refused'
+       AND at < now() - make_interval(secs => $1::float8 / 1000)
+     ORDER BY at LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return found.rows.map((row) => ({
+    requestId: row.request_id,
+    ballot: {
+      voteId: row.id,
+      reviewer: row.reviewer,
+      groups: row.groups ?? [],
+      decision: row.decision,
+      ...(row.comment !== null && { comment: row.comment }),
+      ...(row.stage !== null && { stage: row.stage }),
+    },
+  }));
 }
 
 /**

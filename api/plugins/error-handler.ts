@@ -29,8 +29,10 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
         })),
       });
     }
-    if (error instanceof HttpError)
+    if (error instanceof HttpError) {
+      if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
       return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message });
+    }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       // Fastify's own refusals (FST_ERR_* codes) answer in the API's vocabulary.
       const code =

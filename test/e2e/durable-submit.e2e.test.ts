@@ -7,22 +7,27 @@ import { newRequestId } from '../../domain/ids';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../tools/stack/dev-server';
 import { databaseUrl, dropDatabase, ensureDatabase } from '../../tools/stack/databases';
 import { insertRequest } from '../../store/requests';
+import type { ErrorBody } from '../../api/schemas';
 import { call, submitBody, waitForStatus } from '../support/api';
 import { type TestStack, ownDevServerOptions, requiredEnv, startTestStack } from '../support/stack';
 
 const POLICY = `version: 1
 default: { effect: allow }
-rules: []
+rules:
+  - name: reviewed
+    when: request.reason.startsWith("review:")
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
 `;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('submits that Temporal did not take at once', () => {
+describe('submits and votes that Temporal did not take at once', () => {
   let server: DevServer;
   let serverOptions: DevServerOptions;
   let stack: TestStack;
-  // A database of its own: the sweep starts every unstarted request it finds, and other tests
-  // leave rows in 'evaluating' on purpose.
+  // A database of its own: the sweeps start every unstarted request and deliver every unanswered
+  // vote they find, and other tests leave such rows on purpose.
   const testDatabase = `${new URL(requiredEnv('TEST_DATABASE_URL')).pathname.slice(1)}_starts`;
 
   before(async () => {
@@ -33,6 +38,7 @@ describe('submits that Temporal did not take at once', () => {
       temporalAddress: server.address,
       env: { DATABASE_URL: databaseUrl(requiredEnv('TEST_DATABASE_URL'), testDatabase) },
       workflowStarts: { sweepEveryMs: 200, graceMs: 500, retryAfterMs: 1_000 },
+      voteRedelivery: { everyMs: 200, graceMs: 500 },
     });
   });
   after(async () => {
@@ -87,5 +93,36 @@ describe('submits that Temporal did not take at once', () => {
       metadata: {},
     });
     await ranOnce(id);
+  });
+
+  test('a vote Temporal does not take is recorded, answered 503, and delivered by the sweep once the server is back', async () => {
+    const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 13', 'review: a vote'));
+    assert.equal(submitted.status, 202, submitted.raw);
+    const id = submitted.body.id as string;
+    await waitForStatus(stack.app, id, ['pending_approval']);
+    await stack.stopWorkers();
+    await server.stop();
+    const vote = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${id}/approve`, 'alice', {});
+    assert.equal(vote.status, 503, vote.raw);
+    assert.equal(vote.body.error, 'vote_not_delivered');
+    assert.match(vote.body.message, /recorded.*do not vote again/);
+    const waiting = await stack.pool.query('SELECT state FROM votes WHERE request_id = $1 AND answered_at IS NULL', [
+      id,
+    ]);
+    assert.deepEqual(waiting.rows, [{ state: 'submitted' }]);
+
+    server = await startDevServer(serverOptions);
+    await stack.startWorkers();
+    const done = await waitForStatus(stack.app, id, ['succeeded', 'failed'], 60_000);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const votes = await stack.pool.query(
+      'SELECT reviewer, state, answered_at IS NOT NULL AS answered FROM votes WHERE request_id = $1',
+      [id],
+    );
+    assert.deepEqual(votes.rows, [{ reviewer: 'alice', state: 'counted', answered: true }]);
+    const counted = await stack.pool.query(`SELECT 1 FROM audit_events WHERE request_id = $1 AND kind = 'vote'`, [id]);
+    assert.equal(counted.rowCount, 1);
+    const executions = await stack.pool.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
+    assert.equal(executions.rowCount, 1);
   });
 });

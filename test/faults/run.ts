@@ -14,6 +14,7 @@ import {
 } from './scenarios/executor-kill';
 import { operatorResetsAfterExecution } from './scenarios/operator-reset';
 import { postgresOutage } from './scenarios/postgres-outage';
+import { temporalKilledWhileVotesAreRecorded } from './scenarios/lost-vote-update';
 import { temporalKilledWithTimersDue } from './scenarios/temporal-restart';
 import { workerKilledWhilePending } from './scenarios/worker-kill';
 
@@ -31,6 +32,7 @@ scenarioSuite(
     httpExecutorKilledMidCall,
     sshExecutorKilledMidCommand,
     kubernetesExecutorKilledMidCall,
+    temporalKilledWhileVotesAreRecorded,
   ],
   'dev',
 );
