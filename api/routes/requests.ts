@@ -239,7 +239,12 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const existing = await findVisible(pool, request.params.id, request.principal);
       if (existing.agent !== request.principal.id)
         throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
-      if (existing.status !== 'pending_approval' && existing.status !== 'evaluating') {
+      // A record that says `cancelled` may be ahead of its workflow: a cancel whose update the
+      // Temporal server lost after the workflow had recorded it. The workflow holds the truth.
+      const behind =
+        existing.status === 'cancelled' &&
+        ['evaluating', 'pending_approval'].includes((await temporal.workflowStatus(existing.id)) ?? '');
+      if (existing.status !== 'pending_approval' && existing.status !== 'evaluating' && !behind) {
         throw new HttpError(
           409,
           'NotPending',

@@ -1,6 +1,7 @@
 import {
   type Figures,
   type Harness,
+  AGENT_TOKEN,
   REVIEWERS,
   sleep,
   submitTagged,
@@ -8,7 +9,8 @@ import {
   waitFor,
 } from '../../../tools/harness/process-harness';
 
-const REQUESTS = 6;
+const APPROVED = 6;
+const CANCELLED = 4;
 
 /**
  * 12. kill -9 the Temporal dev server while approvals are being recorded: each vote's workflow task
@@ -16,18 +18,21 @@ const REQUESTS = 6;
  * task's completion, which would have accepted the vote's update in history, never reaches the
  * server. An update not yet accepted lives only in the server's memory, so the restarted server
  * knows nothing of the votes while the records say they were counted. Found by cluster scenario 4
- * (3 requests of 891, stuck at `executing` with their workflows still waiting). Every approved
- * request must still run, once.
+ * (3 requests of 891, stuck at `executing` with their workflows still waiting). An agent's cancel
+ * takes the same path. Every approved request must still run, once, every cancelled one end
+ * cancelled, and no caller be told anything untrue.
  *
  * The window is held open on purpose: a transaction locks the requests' rows, so each vote's
- * status write waits for it, and the server is killed while they wait (well inside the 8 s after
+ * and cancel's status write waits for it, and the server is killed while they wait (well inside the 8 s after
  * which a worker would heartbeat the task and so accept the update).
  */
 export async function temporalKilledWhileVotesAreRecorded(h: Harness): Promise<Figures> {
   const queues = h.queues('lost-vote');
   await h.startWorker(queues);
   const api = await h.startApi(queues);
-  const outcomes = await submitTagged(api, tags('lost-vote', REQUESTS), ['succeeded'], true);
+  const approved = await submitTagged(api, tags('lost-vote', APPROVED), ['succeeded'], true);
+  const cancelled = await submitTagged(api, tags('lost-cancel', CANCELLED), ['cancelled'], false);
+  const outcomes = [...approved, ...cancelled];
   const ids = outcomes.map((outcome) => outcome.id);
   await h.waitForStatuses(ids, ['pending_approval']);
 
@@ -37,27 +42,31 @@ export async function temporalKilledWhileVotesAreRecorded(h: Harness): Promise<F
     await holder.query('BEGIN');
     // NO KEY UPDATE: the API's vote insert (its foreign key takes KEY SHARE) still goes through.
     await holder.query('SELECT id FROM requests WHERE id = ANY($1) FOR NO KEY UPDATE', [ids]);
-    // The reviewer approves each once, and tries again on a 5xx, as a person would, unless told
-    // that the vote is recorded and will be delivered.
-    const approving = outcomes.map(async ({ id }) => {
+    // The reviewer approves each once and the agent cancels the others, each trying again on a
+    // 5xx, as a person would, unless told that the vote is recorded and will be delivered.
+    const decide = async (id: string, route: string, token: string) => {
       for (let attempt = 0; attempt < 60; attempt++) {
         const response = await api
-          .call<{ error?: string }>('POST', `/v1/requests/${id}/approve`, REVIEWERS[0]!.token, {})
+          .call<{ error?: string }>('POST', `/v1/requests/${id}/${route}`, token, {})
           .catch(() => ({ status: 599, body: {} as { error?: string } }));
         if (response.status < 500 || response.body.error === 'vote_not_delivered')
           return answers.push(response.body.error ?? String(response.status));
         await sleep(1_000);
       }
       answers.push('no answer');
-    });
+    };
+    const deciding = [
+      ...approved.map(({ id }) => decide(id, 'approve', REVIEWERS[0]!.token)),
+      ...cancelled.map(({ id }) => decide(id, 'cancel', AGENT_TOKEN)),
+    ];
     await waitFor(
-      `${REQUESTS} vote writes waiting on the held rows`,
+      `${outcomes.length} vote and cancel writes waiting on the held rows`,
       async () => {
         const waiting = await h.pool.query<{ n: number }>(
-          // Each vote's transaction waits, on the held rows or behind one that does (the audit chain).
+          // Each transaction waits, on the held rows or behind one that does (the audit chain).
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
         );
-        return waiting.rows[0]!.n >= REQUESTS || undefined;
+        return waiting.rows[0]!.n >= outcomes.length || undefined;
       },
       20_000,
     ).catch(async (error: Error) => {
@@ -69,13 +78,27 @@ export async function temporalKilledWhileVotesAreRecorded(h: Harness): Promise<F
     await h.stopTemporal('kill');
     await holder.query('COMMIT');
     // The worker's local activities finish against PostgreSQL while the server is down.
-    await h.waitForStatuses(ids, ['executing'], 30_000);
+    await h.waitForStatuses(
+      approved.map((outcome) => outcome.id),
+      ['executing'],
+      30_000,
+    );
+    await h.waitForStatuses(
+      cancelled.map((outcome) => outcome.id),
+      ['cancelled'],
+      30_000,
+    );
     // Longer than the Temporal client's own retries of the update call (about 20 s), as a
     // cluster's restart and shard takeover can take: the API's call fails.
     await sleep(25_000);
     await h.startTemporal();
-    await h.waitForStatuses(ids, ['succeeded', 'failed', 'outcome_unknown'], 120_000);
-    await Promise.all(approving);
+    await h.waitForStatuses(ids, ['succeeded', 'failed', 'outcome_unknown', 'cancelled'], 120_000);
+    await Promise.all(deciding);
+    // The records are not enough: a cancel recorded ahead of its workflow reads `cancelled` too.
+    await waitFor('every workflow closed', async () => {
+      const described = await Promise.all(ids.map((id) => h.client.workflow.getHandle(id).describe()));
+      return described.every((workflow) => workflow.status.name === 'COMPLETED') || undefined;
+    }).catch(() => answers.push('workflow still running'));
   } finally {
     await holder.query('ROLLBACK').catch(() => undefined);
     holder.release();
@@ -85,7 +108,7 @@ export async function temporalKilledWhileVotesAreRecorded(h: Harness): Promise<F
   const figures = await h.figures(
     '12 Temporal kill -9 mid vote',
     outcomes,
-    `${REQUESTS} votes' records written, their updates lost with the server (25 s outage); reviewers told: ${[...new Set(answers)].join(', ')}`,
+    `${APPROVED} votes' and ${CANCELLED} cancels' records written, their updates lost with the server (25 s outage); callers told: ${[...new Set(answers)].join(', ')}`,
   );
   // A reviewer told the request is not pending (409), or left with no answer, has been misled.
   return { ...figures, wrongFinal: figures.wrongFinal + misled.length };
