@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import type { Pool } from 'pg';
 import type { PrivilegedRequest } from '../domain/request';
 import { listUnstartedRequests } from '../store/requests';
+import { startSweep } from './periodic-sweep';
 import type { TemporalGateway } from './temporal-gateway';
 
 /**
@@ -94,31 +95,14 @@ export function createWorkflowStarts(
     }
   };
 
-  let sweeping = false;
-  const timer =
-    sweepEveryMs > 0
-      ? setInterval(() => {
-          if (sweeping) return; // the last one is still starting requests (Temporal slow or down)
-          sweeping = true;
-          track(
-            sweep()
-              .catch((error: unknown) =>
-                log.warn({ err: { message: (error as Error).message } }, 'the start sweep failed; it runs again'),
-              )
-              .finally(() => {
-                sweeping = false;
-              }),
-          );
-        }, sweepEveryMs)
-      : undefined;
-  timer?.unref();
+  const sweeper = startSweep(sweepEveryMs, log, 'the start sweep', sweep);
 
   return {
     startSoon(request) {
       if (slots.pendingCount < MAX_WAITING) track(start(request)); // else the sweep starts it
     },
     async close() {
-      clearInterval(timer);
+      await sweeper.close();
       // A start still hanging (Temporal down) is not worth a stuck shutdown: the next API's sweep
       // starts whatever it left unstarted.
       await Promise.race([Promise.all(underWay), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
