@@ -75,8 +75,7 @@ export const approveBody = decisionBody
   })
   .strict();
 
-/** A scoped grant as a reviewer asks for it. */
-export type GrantAsked = NonNullable<z.infer<typeof approveBody>['grant']>;
+export type { GrantAsked } from '../domain/grant-asked';
 
 export const grantIdParams = z.object({ id: z.string().regex(GRANT_ID_PATTERN, 'not a grant id') });
 

@@ -5,13 +5,12 @@
 import type { Pool } from 'pg';
 import { describeCommand, fingerprintCommand } from '../connectors/registry';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
-import { newGrantId } from '../domain/ids';
+import { grantIdForVote } from '../domain/ids';
 import type { RequestRecord } from '../domain/request-record';
-import { type Grant, insertGrant } from '../store/grants';
+import { insertGrant } from '../store/grants';
 import { getRequest } from '../store/requests';
-import { type VoteToCast, castVote } from './cast-vote';
 import { HttpError } from './http-error';
-import type { GrantAsked } from './schemas';
+import type { GrantAsked } from '../domain/grant-asked';
 import type { TemporalGateway } from './temporal-gateway';
 
 /** The grant a reviewer asks for, checked against the rule before any vote is cast; throws 400 when not allowed. */
@@ -33,44 +32,30 @@ export function checkGrantAsked(request: RequestRecord, asked: GrantAsked): numb
   return forMs;
 }
 
-/** Records the grant once its approval counted, and starts its expiry timer. */
-export async function createGrant(
+/**
+ * Makes the grant a reviewer asked for with an approval, once the workflow has counted it, and
+ * starts its expiry timer. Its id is the vote's, so delivering the vote again makes nothing twice.
+ */
+export async function grantWithCountedApproval(
   pool: Pool,
   temporal: TemporalGateway,
-  request: RequestRecord,
-  grantedBy: string,
+  requestId: string,
+  vote: { voteId: string; reviewer: string },
   asked: GrantAsked,
-  forMs: number,
-): Promise<Grant> {
+): Promise<void> {
+  const request = await getRequest(pool, requestId);
+  if (!request) return;
   const grant = await insertGrant(pool, {
-    id: newGrantId(),
+    id: grantIdForVote(vote.voteId),
     agent: request.agent,
     target: request.target,
     rule: request.policy!.rule,
     fingerprint: fingerprintCommand(request),
     exampleSql: describeCommand(request),
     maxUses: asked.uses,
-    forMs,
-    grantedBy,
+    forMs: checkGrantAsked(request, asked),
+    grantedBy: vote.reviewer,
     sourceRequest: request.id,
   });
-  await temporal.startGrantExpiry(grant.id, grant.expiresAt);
-  return grant;
-}
-
-/**
- * A vote as castVote casts it; an approval with a grant is checked against the rule's caps first
- * (a refused grant counts nothing) and recorded once the vote counted. The API and the inbox use it.
- */
-export async function castVoteWithGrant(
-  pool: Pool,
-  temporal: TemporalGateway,
-  ballot: VoteToCast,
-  grant: GrantAsked | undefined,
-): Promise<void> {
-  const record = grant && ballot.decision === 'approve' ? await getRequest(pool, ballot.requestId) : undefined;
-  const forMs = grant && record ? checkGrantAsked(record, grant) : undefined;
-  await castVote(pool, temporal, ballot);
-  if (grant && record && forMs !== undefined)
-    await createGrant(pool, temporal, record, ballot.reviewer.id, grant, forMs);
+  if (grant) await temporal.startGrantExpiry(grant.id, grant.expiresAt);
 }

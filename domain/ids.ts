@@ -27,6 +27,7 @@ export function newVoteId(): string {
 
 export const GRANT_ID_PATTERN = /^grant_[0-9A-Z]{26}$/;
 
-export function newGrantId(): string {
-  return `grant_${newUlid()}`;
+/** The grant asked for with an API vote: one per vote, however often the vote is delivered. */
+export function grantIdForVote(voteId: string): string {
+  return `grant_${voteId.slice('vote_'.length)}`;
 }

@@ -47,7 +47,8 @@ export type NewGrant = Pick<
 > & { forMs: number };
 
 /** Inserts the grant and its audit row in one statement; its expiry is counted from the database's clock. */
-export async function insertGrant(pool: Pool, grant: NewGrant): Promise<Grant> {
+/** Records a grant with its audit row; undefined, writing nothing, when one with its id exists. */
+export async function insertGrant(pool: Pool, grant: NewGrant): Promise<Grant | undefined> {
   const audit = auditAppendCall(
     {
       requestId: grant.sourceRequest,
@@ -62,6 +63,7 @@ export async function insertGrant(pool: Pool, grant: NewGrant): Promise<Grant> {
     `WITH inserted AS (
        INSERT INTO grants (id, agent, target, rule, fingerprint, example_sql, max_uses, uses_left, expires_at, granted_by, source_request)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, now() + make_interval(secs => $8 / 1000.0), $9, $10)
+       ON CONFLICT (id) DO NOTHING
        RETURNING *
      ), audited AS (SELECT ${audit.call} FROM inserted)
      SELECT ${COLUMNS} FROM inserted, audited`,
@@ -79,7 +81,8 @@ export async function insertGrant(pool: Pool, grant: NewGrant): Promise<Grant> {
       ...audit.values,
     ],
   );
-  return toGrant(inserted.rows[0]!);
+  const row = inserted.rows[0];
+  return row && toGrant(row);
 }
 
 /**

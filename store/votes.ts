@@ -2,6 +2,7 @@
 // reaches the workflow; the workflow's activities record what it counted or refused (idempotent
 // per vote, keyed by its audit step); and before execution the two are compared.
 import type { Pool, PoolClient } from 'pg';
+import type { GrantAsked } from '../domain/grant-asked';
 import type { Vote } from '../domain/request';
 import type { ApiVoteClaim, Ballot, CountedVote, TransitionBatch } from '../temporal/contract';
 import { auditAppendCall } from './audit';
@@ -11,8 +12,8 @@ import { inTransaction } from './transaction';
 /**
  * The API's record of a vote it authenticated, written before the vote reaches the workflow, and
  * only while the request waits for approval (one statement: the check and the write). The vote's
- * stage is the link's, or else the stage the request waits in; its groups are the ballot's, so the
- * vote can be delivered again as it was cast. Returns that stage (null for a request recorded
+ * stage is the link's, or else the stage the request waits in; its groups and the grant asked
+ * with it are the ballot's, so the vote can be delivered again as it was cast. Returns that stage (null for a request recorded
  * before approval chains), or false, writing nothing, when the request is not pending approval.
  */
 export async function insertApiVoteIfPending(
@@ -20,13 +21,24 @@ export async function insertApiVoteIfPending(
   requestId: string,
   vote: Vote,
   groups: string[],
+  grantAsked?: GrantAsked,
 ): Promise<{ stage: number | null } | false> {
   const inserted = await pool.query<{ stage: number | null }>(
-    `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups)
-     SELECT $1, id, $3, $4, $5, 'api', true, 'submitted', $6, COALESCE($7::int, (approval->>'stage')::int), $8
+    `INSERT INTO votes (id, request_id, reviewer, decision, comment, channel, verified, state, at, stage, groups, grant_asked)
+     SELECT $1, id, $3, $4, $5, 'api', true, 'submitted', $6, COALESCE($7::int, (approval->>'stage')::int), $8, $9
      FROM requests WHERE id = $2 AND status = 'pending_approval'
      RETURNING stage`,
-    [vote.id, requestId, vote.reviewer, vote.decision, vote.comment ?? null, vote.at, vote.stage ?? null, groups],
+    [
+      vote.id,
+      requestId,
+      vote.reviewer,
+      vote.decision,
+      vote.comment ?? null,
+      vote.at,
+      vote.stage ?? null,
+      groups,
+      grantAsked ?? null,
+    ],
   );
   return inserted.rowCount === 1 ? { stage: inserted.rows[0]!.stage } : false;
 }
@@ -36,9 +48,13 @@ export async function markVoteAnswered(pool: Pool, voteId: string): Promise<void
   await pool.query('UPDATE votes SET answered_at = now() WHERE id = $1 AND answered_at IS NULL', [voteId]);
 }
 
+/**
+ * The workflow refused the vote (or ended without it): whatever a local activity may have written
+ * ahead of the workflow's history, the vote did not count.
+ */
 export async function markVoteRefused(pool: Pool, voteId: string, refusal: string): Promise<void> {
   await pool.query(
-    `UPDATE votes SET state = 'refused', refusal = $2, answered_at = now() WHERE id = $1 AND state = 'submitted'`,
+    `UPDATE votes SET state = 'refused', refusal = $2, answered_at = now() WHERE id = $1 AND answered_at IS NULL`,
     [voteId, refusal],
   );
 }
@@ -47,6 +63,7 @@ export async function markVoteRefused(pool: Pool, voteId: string, refusal: strin
 export interface UnansweredApiVote {
   requestId: string;
   ballot: Ballot;
+  grantAsked?: GrantAsked;
 }
 
 /** The oldest API votes still waiting for their workflow's answer, for delivery again. */
@@ -63,8 +80,9 @@ export async function listUnansweredApiVotes(
     comment: string | null;
     stage: number | null;
     groups: string[] | null;
+    grant_asked: GrantAsked | null;
   }>(
-    `SELECT id, request_id, reviewer, decision, comment, stage, groups FROM votes
+    `SELECT id, request_id, reviewer, decision, comment, stage, groups, grant_asked FROM votes
      WHERE channel = 'api' AND answered_at IS NULL AND state <> 'refused'
        AND at < now() - make_interval(secs => $1::float8 / 1000)
      ORDER BY at LIMIT $2`,
@@ -80,6 +98,7 @@ export async function listUnansweredApiVotes(
       ...(row.comment !== null && { comment: row.comment }),
       ...(row.stage !== null && { stage: row.stage }),
     },
+    ...(row.grant_asked !== null && { grantAsked: row.grant_asked }),
   }));
 }
 

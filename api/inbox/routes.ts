@@ -19,7 +19,8 @@ import { getRequest, listRequests } from '../../store/requests';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
 import type { StatusChanges } from '../../store/status-changes';
-import { castVoteWithGrant } from '../scoped-grants';
+import { castVote } from '../cast-vote';
+import { voteAwaitsDelivery } from '../vote-deliveries';
 import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
 import { explainPolicy } from '../policy-explanation';
@@ -322,31 +323,32 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       throw new HttpError(403, 'forbidden', 'the form did not carry this session’s CSRF token');
     const user = { reviewer: session.reviewer, csrf: session.csrf };
     const comment = form.data.comment?.trim();
-    const refuse = async (status: number, text: string) => {
+    const answer = async (status: number, text: string, kind: 'done' | 'refusal' = 'refusal') => {
       const model = await requestModel(id, reviewer);
       if (!model) return sendPage(reply, 404, messagePage('Not found', `There is no request ${id}.`, user));
       return sendPage(
         reply,
         status,
-        requestPage({ ...model, flash: { kind: 'refusal', text } }, user),
+        requestPage({ ...model, flash: { kind, text } }, user),
         requestPageCsp(model.view),
       );
     };
-    if (form.data.decision === 'reject' && !comment) return refuse(400, 'Say why you reject it: the agent reads it.');
+    if (form.data.decision === 'reject' && !comment) return answer(400, 'Say why you reject it: the agent reads it.');
     const { grant: granting, grantUses, grantFor } = form.data;
     const grant =
       form.data.decision === 'approve' && granting ? { uses: grantUses ?? 1, for: grantFor ?? '' } : undefined;
     try {
       if (grant && parseDurationMs(grant.for) === undefined)
-        return refuse(400, `Not counted: "${grant.for}" is not a duration such as 30m or 4h.`);
-      await castVoteWithGrant(
+        return answer(400, `Not counted: "${grant.for}" is not a duration such as 30m or 4h.`);
+      await castVote(
         pool,
         temporal,
         { requestId: id, reviewer, decision: form.data.decision, ...(comment && { comment }) },
         grant,
       );
     } catch (error) {
-      if (error instanceof HttpError) return refuse(error.statusCode, `Not counted: ${error.message}`);
+      if (voteAwaitsDelivery(error)) return answer(202, error.message, 'done');
+      if (error instanceof HttpError) return answer(error.statusCode, `Not counted: ${error.message}`);
       throw error;
     }
     return reply.redirect(`/inbox/requests/${id}?decided=${form.data.decision}`, 303);

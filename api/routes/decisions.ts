@@ -8,7 +8,7 @@ import { requireReviewer } from '../plugins/authentication';
 import { presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { type GrantAsked, approveBody, decisionBody, errorBody, requestIdParams, requestView } from '../schemas';
-import { castVoteWithGrant } from '../scoped-grants';
+import { castVote } from '../cast-vote';
 
 export interface DecisionRoutesOptions {
   pool: Pool;
@@ -46,7 +46,7 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
         const { comment } = request.body;
         // Only the approve route's schema (approveBody) admits a grant.
         const { grant } = request.body as { grant?: GrantAsked };
-        await castVoteWithGrant(
+        await castVote(
           pool,
           temporal,
           {

@@ -8,6 +8,7 @@ import type { PrincipalDirectory } from '../../config/principals';
 import { getRequest } from '../../store/requests';
 import { isLinkUsed, releaseLink, useLink } from '../../store/used-links';
 import { castVote } from '../cast-vote';
+import { voteAwaitsDelivery } from '../vote-deliveries';
 import { HttpError } from '../http-error';
 import { PAGE_HEADERS, confirmationPage, messagePage } from '../pages';
 import type { TemporalGateway } from '../temporal-gateway';
@@ -92,6 +93,8 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
         stage: claims.stage,
       });
     } catch (error) {
+      // Recorded and delivered when Temporal answers: the link stays used.
+      if (voteAwaitsDelivery(error)) return send(reply, 202, messagePage('Your vote is recorded', error.message));
       if (error instanceof HttpError)
         return send(reply, error.statusCode, messagePage('Your vote was not counted', error.message));
       await releaseLink(pool, claims); // the vote never reached the workflow: the link may be tried again

@@ -20,7 +20,8 @@ import {
 import { getRequest } from '../../store/requests';
 import type { StatusChanges } from '../../store/status-changes';
 import { castVote } from '../cast-vote';
-import { checkGrantAsked, createGrant } from '../scoped-grants';
+import { voteAwaitsDelivery } from '../vote-deliveries';
+import type { GrantAsked } from '../../domain/grant-asked';
 import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
 import { verifySlackSignature } from '../slack-signature';
@@ -112,12 +113,16 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
     reviewer: Principal,
     ballot: { requestId: string; stage: number; decision: VoteDecision; comment?: string },
     url: string,
+    grant?: GrantAsked,
   ) {
     try {
-      await castVote(pool, temporal, { ...ballot, reviewer });
+      await castVote(pool, temporal, { ...ballot, reviewer }, grant);
     } catch (error) {
-      if (error instanceof HttpError) return error.message;
-      throw error;
+      // A vote recorded but not yet taken by Temporal is delivered later: the follow-up shows it.
+      if (!voteAwaitsDelivery(error)) {
+        if (error instanceof HttpError) return error.message;
+        throw error;
+      }
     }
     void followUp(ballot.requestId, url);
     return undefined;
@@ -194,21 +199,10 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
       const refused = await vote(reviewer, { requestId, stage, decision: 'reject', comment }, url);
       return refused ? errors(`Not counted: ${refused}`) : reply.code(200).send();
     }
-    // The grant dialog: checked against the rule's caps before the approval is cast, as the API does.
+    // The grant dialog: the vote checks the grant against the rule's caps before it is cast.
     const grant = { uses: Number(view.state.values.uses.uses.value), for: view.state.values.for.for.value.trim() };
     if (parseDurationMs(grant.for) === undefined) return errors('a duration such as 30m or 4h', 'for');
-    const record = await getRequest(pool, requestId);
-    if (!record) return errors('the request is gone');
-    let forMs: number;
-    try {
-      forMs = checkGrantAsked(record, grant);
-    } catch (error) {
-      if (error instanceof HttpError) return errors(`Not counted: ${error.message}`);
-      throw error;
-    }
-    const refused = await vote(reviewer, { requestId, stage, decision: 'approve' }, url);
-    if (refused) return errors(`Not counted: ${refused}`);
-    await createGrant(pool, temporal, record, reviewer.id, grant, forMs);
-    return reply.code(200).send();
+    const refused = await vote(reviewer, { requestId, stage, decision: 'approve' }, url, grant);
+    return refused ? errors(`Not counted: ${refused}`) : reply.code(200).send();
   });
 };

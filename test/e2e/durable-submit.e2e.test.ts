@@ -9,7 +9,8 @@ import { databaseUrl, dropDatabase, ensureDatabase } from '../../tools/stack/dat
 import { insertRequest } from '../../store/requests';
 import type { ErrorBody } from '../../api/schemas';
 import { call, submitBody, waitForStatus } from '../support/api';
-import { type TestStack, ownDevServerOptions, requiredEnv, startTestStack } from '../support/stack';
+import { createLinkSigner } from '../../notifications/links';
+import { TEST_LINK_SECRET, type TestStack, ownDevServerOptions, requiredEnv, startTestStack } from '../support/stack';
 
 const POLICY = `version: 1
 default: { effect: allow }
@@ -18,6 +19,7 @@ rules:
     when: request.reason.startsWith("review:")
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
+    grant: { maxUses: 3, maxFor: 1h }
 `;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,14 +97,19 @@ describe('submits and votes that Temporal did not take at once', () => {
     await ranOnce(id);
   });
 
-  test('a vote Temporal does not take is recorded, answered 503, and delivered by the sweep once the server is back', async () => {
+  test('votes Temporal does not take (by API with a grant, by link) are recorded and delivered by the sweep', async () => {
     const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 13', 'review: a vote'));
     assert.equal(submitted.status, 202, submitted.raw);
     const id = submitted.body.id as string;
+    const byLink = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody('SELECT 14', 'review: a link'));
+    const linked = byLink.body.id as string;
     await waitForStatus(stack.app, id, ['pending_approval']);
+    await waitForStatus(stack.app, linked, ['pending_approval']);
     await stack.stopWorkers();
     await server.stop();
-    const vote = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${id}/approve`, 'alice', {});
+    const vote = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${id}/approve`, 'alice', {
+      grant: { uses: 2, for: '30m' },
+    });
     assert.equal(vote.status, 503, vote.raw);
     assert.equal(vote.body.error, 'vote_not_delivered');
     assert.match(vote.body.message, /recorded.*do not vote again/);
@@ -110,16 +117,44 @@ describe('submits and votes that Temporal did not take at once', () => {
       id,
     ]);
     assert.deepEqual(waiting.rows, [{ state: 'submitted' }]);
+    // A one-click link says the same, and stays used: the vote is on its way.
+    const token = createLinkSigner(TEST_LINK_SECRET, 'http://gate.test').sign({
+      requestId: linked,
+      stage: 1,
+      reviewer: 'bob',
+      decision: 'approve',
+      expiresAt: Date.now() + 600_000,
+    });
+    const clicked = await stack.app.inject({ method: 'POST', url: `/links/${token}` });
+    assert.equal(clicked.statusCode, 202, clicked.body);
+    assert.match(clicked.body, /Your vote is recorded/);
+    assert.equal((await stack.app.inject({ method: 'POST', url: `/links/${token}` })).statusCode, 409);
 
     server = await startDevServer(serverOptions);
     await stack.startWorkers();
     const done = await waitForStatus(stack.app, id, ['succeeded', 'failed'], 60_000);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    const votes = await stack.pool.query(
-      'SELECT reviewer, state, answered_at IS NOT NULL AS answered FROM votes WHERE request_id = $1',
+    const linkDone = await waitForStatus(stack.app, linked, ['succeeded', 'failed'], 60_000);
+    assert.deepEqual(
+      linkDone.votes.map((vote) => [vote.reviewer, vote.comment]),
+      [['bob', 'decided through a one-click link']],
+    );
+    const votes = await stack.pool.query<{ id: string }>(
+      'SELECT id, reviewer, state, answered_at IS NOT NULL AS answered FROM votes WHERE request_id = $1',
       [id],
     );
-    assert.deepEqual(votes.rows, [{ reviewer: 'alice', state: 'counted', answered: true }]);
+    assert.deepEqual(
+      votes.rows.map(({ id: _id, ...rest }) => rest),
+      [{ reviewer: 'alice', state: 'counted', answered: true }],
+    );
+    // The grant asked for with the approval, made once it counted: one, with the vote's id.
+    const grants = await stack.pool.query(
+      'SELECT id, granted_by, max_uses, uses_left FROM grants WHERE source_request = $1',
+      [id],
+    );
+    assert.deepEqual(grants.rows, [
+      { id: `grant_${votes.rows[0]!.id.slice('vote_'.length)}`, granted_by: 'alice', max_uses: 2, uses_left: 2 },
+    ]);
     const counted = await stack.pool.query(`SELECT 1 FROM audit_events WHERE request_id = $1 AND kind = 'vote'`, [id]);
     assert.equal(counted.rowCount, 1);
     const executions = await stack.pool.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
