@@ -7,7 +7,7 @@ import { describeCommand, fingerprintCommand } from '../connectors/registry';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { grantIdForVote } from '../domain/ids';
 import type { RequestRecord } from '../domain/request-record';
-import { insertGrant } from '../store/grants';
+import { getGrant, insertGrant } from '../store/grants';
 import { getRequest } from '../store/requests';
 import { HttpError } from './http-error';
 import type { GrantAsked } from '../domain/grant-asked';
@@ -34,7 +34,8 @@ export function checkGrantAsked(request: RequestRecord, asked: GrantAsked): numb
 
 /**
  * Makes the grant a reviewer asked for with an approval, once the workflow has counted it, and
- * starts its expiry timer. Its id is the vote's, so delivering the vote again makes nothing twice.
+ * starts its expiry timer. Its id is the vote's, so delivering the vote again makes nothing twice;
+ * it does start the timer again, because the delivery before may have stopped between the two.
  */
 export async function grantWithCountedApproval(
   pool: Pool,
@@ -57,5 +58,7 @@ export async function grantWithCountedApproval(
     grantedBy: vote.reviewer,
     sourceRequest: request.id,
   });
-  if (grant) await temporal.startGrantExpiry(grant.id, grant.expiresAt);
+  const made = grant ?? (await getGrant(pool, grantIdForVote(vote.voteId)));
+  // Starting the timer is idempotent (one workflow per grant id); an ended grant needs none.
+  if (made && !made.revokedAt && !made.expiredAt) await temporal.startGrantExpiry(made.id, made.expiresAt);
 }

@@ -68,8 +68,10 @@ export interface GateClient {
   get(id: string, options?: { signal?: AbortSignal }): Promise<RequestView>;
   list(options?: ListOptions): Promise<{ items: RequestView[]; nextCursor: string | null }>;
   cancel(id: string): Promise<RequestView>;
-  /** A reviewer's vote (reject needs no comment here, but a reviewer should give one). */
-  /** A reviewer's vote; an approval may carry a scoped grant for commands of the same shape (where the rule allows). */
+  /**
+   * A reviewer's vote (reject needs no comment here, but a reviewer should give one); an approval
+   * may carry a scoped grant for commands of the same shape (where the rule allows).
+   */
   decide(id: string, decision: VoteDecision, comment?: string, grant?: GrantAsked): Promise<RequestView>;
   history(id: string): Promise<TimelineEntry[]>;
   /** What the policy would decide for this command, without submitting it. */

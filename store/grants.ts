@@ -46,8 +46,10 @@ export type NewGrant = Pick<
   'id' | 'agent' | 'target' | 'rule' | 'fingerprint' | 'exampleSql' | 'maxUses' | 'grantedBy' | 'sourceRequest'
 > & { forMs: number };
 
-/** Inserts the grant and its audit row in one statement; its expiry is counted from the database's clock. */
-/** Records a grant with its audit row; undefined, writing nothing, when one with its id exists. */
+/**
+ * Inserts the grant and its audit row in one statement; its expiry is counted from the database's
+ * clock. Undefined, writing nothing, when a grant with its id exists.
+ */
 export async function insertGrant(pool: Pool, grant: NewGrant): Promise<Grant | undefined> {
   const audit = auditAppendCall(
     {

@@ -171,11 +171,6 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
   return found.rows.map((row) => toRecord(row, []));
 }
 
-/**
- * Moves a request to a new status and appends the audit event, atomically and at most once per
- * step, in one statement: a step already in the audit log means a retry, so the update matches
- * nothing and nothing is audited again. Pass a client to make it part of a larger transaction.
- */
 /** A status change as it was written: what the metrics count (a repeated write is not one). */
 export interface AppliedTransition {
   status: RequestStatus;
@@ -184,6 +179,11 @@ export interface AppliedTransition {
   secondsSinceSubmit: number;
 }
 
+/**
+ * Moves a request to a new status and appends the audit event, atomically and at most once per
+ * step, in one statement: a step already in the audit log means a retry, so the update matches
+ * nothing and nothing is audited again. Pass a client to make it part of a larger transaction.
+ */
 export async function recordTransition(
   db: Pool | PoolClient,
   transition: Transition,

@@ -97,7 +97,10 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { p
       if (voteAwaitsDelivery(error)) return send(reply, 202, messagePage('Your vote is recorded', error.message));
       if (error instanceof HttpError)
         return send(reply, error.statusCode, messagePage('Your vote was not counted', error.message));
-      await releaseLink(pool, claims); // the vote never reached the workflow: the link may be tried again
+      // Unexpected: the vote was not recorded, or the workflow counted it and what follows failed
+      // (the sweep finishes that). Either way a second click is safe: the workflow refuses a
+      // reviewer's second vote (AlreadyVoted), so the link may be tried again.
+      await releaseLink(pool, claims);
       throw error;
     }
     const record = (await getRequest(pool, claims.requestId))!;

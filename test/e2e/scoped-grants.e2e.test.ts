@@ -7,7 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import { Client as PgClient } from 'pg';
 import type { RequestView } from '../../api/request-view';
 import type { ErrorBody } from '../../api/schemas';
-import type { Grant } from '../../store/grants';
+import { type Grant, insertGrant } from '../../store/grants';
+import { grantWithCountedApproval } from '../../api/scoped-grants';
+import { createTemporalGateway } from '../../api/temporal-gateway';
+import { getRequest } from '../../store/requests';
+import { grantIdForVote, newVoteId } from '../../domain/ids';
+import { grantExpiryWorkflowId } from '../../temporal/contract';
 import { call, submitBody, waitForStatus } from '../support/api';
 import { eventually } from '../support/eventually';
 import { recordHistories } from '../support/histories';
@@ -224,5 +229,35 @@ describe('scoped grants', () => {
     );
     assert.equal(expired.rowCount, 1);
     await cancel(late.id);
+  });
+
+  test('a vote delivered again starts the timer of a grant its first delivery made but did not time', async () => {
+    const grant = await grantFor('UPDATE grant_accounts SET balance = balance * 1 WHERE id = 40', {
+      uses: 1,
+      for: '1h',
+    });
+    const request = (await getRequest(stack.pool, grant.sourceRequest))!;
+    // The first delivery of another approval made its grant and stopped (a crash) before the timer.
+    const vote = { voteId: newVoteId(), reviewer: 'alice' };
+    const made = await insertGrant(stack.pool, {
+      id: grantIdForVote(vote.voteId),
+      agent: request.agent,
+      target: request.target,
+      rule: request.policy!.rule,
+      fingerprint: grant.fingerprint,
+      exampleSql: grant.exampleSql,
+      maxUses: 2,
+      forMs: 1_800_000,
+      grantedBy: vote.reviewer,
+      sourceRequest: request.id,
+    });
+    assert.ok(made);
+    const expiry = stack.client.workflow.getHandle(grantExpiryWorkflowId(made.id));
+    await assert.rejects(expiry.describe(), /not found/i);
+    const temporal = createTemporalGateway(stack.client, stack.settings);
+    await grantWithCountedApproval(stack.pool, temporal, request.id, vote, { uses: 2, for: '30m' });
+    assert.equal((await expiry.describe()).status.name, 'RUNNING');
+    assert.equal((await stack.pool.query('SELECT 1 FROM grants WHERE id = $1', [made.id])).rowCount, 1);
+    await expiry.terminate('test over');
   });
 });

@@ -655,7 +655,6 @@ export async function eachConcurrently<T>(
   await Promise.all(lanes);
 }
 
-/** A submit body for the harness's target; by default a write that inserts `tag` into fault_log. */
 /** The harness's targets: each holds a `fault_log` table that tagged commands write to. */
 export const FAULT_TARGETS = {
   postgres: { connector: 'postgres', target: 'fault-db' },
@@ -665,6 +664,7 @@ export const FAULT_TARGETS = {
   kubernetes: { connector: 'kubernetes', target: 'fault-kube' },
 } as const;
 
+/** A submit body for the harness's target; by default a write that inserts `tag` into fault_log. */
 export function submitBody(
   tag: string,
   reason = `fault ${tag}`,
