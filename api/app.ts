@@ -41,6 +41,7 @@ import { loadTargetCatalogue } from '../config/targets';
 import { createTemporalGateway } from './temporal-gateway';
 import type { SweepOptions } from './periodic-sweep';
 import { startVoteRedelivery } from './vote-deliveries';
+import { startCancelRedelivery } from './cancel-deliveries';
 import { type WorkflowStartsOptions, createWorkflowStarts } from './workflow-starts';
 
 export interface AppDependencies {
@@ -51,8 +52,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger'];
   /** Timing of the sweep that starts requests whose start failed or never happened. */
   workflowStarts?: WorkflowStartsOptions;
-  /** Timing of the sweep that delivers again the votes whose workflow has not answered them. */
-  voteRedelivery?: SweepOptions;
+  /** Timing of the sweeps that deliver again the votes and cancels whose workflow has not answered them. */
+  redelivery?: SweepOptions;
   /** Counts responses; server.ts serves it on METRICS_PORT. */
   metrics?: GateMetrics;
   /** A tracer provider is registered: each request gets a span, parent of its workflow's. */
@@ -67,7 +68,7 @@ export async function buildApp({
   principals,
   logger,
   workflowStarts,
-  voteRedelivery,
+  redelivery,
   metrics,
   traced = false,
 }: AppDependencies): Promise<FastifyInstance> {
@@ -131,8 +132,10 @@ export async function buildApp({
   app.addHook('onClose', () => statusChanges.close());
   const starts = createWorkflowStarts({ pool, temporal, log: app.log }, workflowStarts);
   app.addHook('onClose', () => starts.close());
-  const redelivery = startVoteRedelivery({ pool, temporal, log: app.log }, voteRedelivery);
-  app.addHook('onClose', () => redelivery.close());
+  for (const sweep of [startVoteRedelivery, startCancelRedelivery]) {
+    const running = sweep({ pool, temporal, log: app.log }, redelivery);
+    app.addHook('onClose', () => running.close());
+  }
   const sharedLimits = settings.RATE_LIMIT_STORE === 'postgres';
   const rateLimitStore = sharedLimits ? { store: postgresRateLimitStore(pool) } : {};
   if (sharedLimits) {

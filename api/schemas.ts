@@ -145,6 +145,7 @@ export const API_ERROR_CODES = [
   'codec_off',
   'unavailable',
   'vote_not_delivered',
+  'cancel_not_delivered',
   'internal_error',
   ...(Object.keys(REFUSALS) as RefusalType[]),
 ] as const;

@@ -1,6 +1,6 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PrivilegedRequest, RequestStatus } from '../domain/request';
+import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../config/env';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
 import {
@@ -12,7 +12,6 @@ import {
   type RequestWorkflow,
   cancelUpdate,
   decideUpdate,
-  stateQuery,
 } from '../temporal/contract';
 import { timelineOf } from './history-timeline';
 import { HttpError } from './http-error';
@@ -24,8 +23,6 @@ export interface TemporalGateway {
   start(request: PrivilegedRequest): Promise<void>;
   decide(requestId: string, ballot: Ballot): Promise<void>;
   cancel(requestId: string, agent: string): Promise<void>;
-  /** The status the request's workflow holds (its state query); undefined when there is no workflow. */
-  workflowStatus(requestId: string): Promise<RequestStatus | undefined>;
   /** The request's timeline from its workflow history (decrypted with the client's codec). */
   timeline(requestId: string): Promise<TimelineEntry[]>;
   /** Starts a scoped grant's durable expiry timer (once per grant). */
@@ -83,14 +80,6 @@ export function createTemporalGateway(
         // One cancel per request: a retried cancel gets the workflow's first answer back.
         .executeUpdate(cancelUpdate, { args: [{ agent }], updateId: `cancel-${requestId}` })
         .catch(refusalToHttp);
-    },
-    async workflowStatus(requestId) {
-      try {
-        return (await client.workflow.getHandle(requestId).query(stateQuery)).status;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return undefined;
-        throw error;
-      }
     },
     async timeline(requestId) {
       const history = await client.workflow

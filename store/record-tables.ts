@@ -7,6 +7,7 @@ export const RECORD_TABLES = [
   'session_recordings',
   'notification_deliveries',
   'used_links',
+  'cancel_deliveries',
   // Keys only (a route and a principal id or caller address), searched so none ever holds a token.
   'rate_limit_windows',
 ] as const;

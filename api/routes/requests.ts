@@ -5,9 +5,11 @@ import { REQUEST_ID_PATTERN, newRequestId, requestIdForIdempotencyKey } from '..
 import { checkCallbackUrl } from '../callback-url';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { type PrivilegedRequest, hasReached } from '../../domain/request';
-import { type RequestRecord, privilegedRequestOf } from '../../domain/request-record';
+import type { RequestRecord } from '../../domain/request-record';
 import { readableCommand } from '../readable-command';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
+import { cancelDelivery, recordCancelAsked } from '../../store/cancel-deliveries';
+import { deliverCancel } from '../cancel-deliveries';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { canonicalJson } from '../../store/canonical-json';
 import type { StatusChanges } from '../../store/status-changes';
@@ -240,20 +242,19 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       if (existing.agent !== request.principal.id)
         throw new HttpError(403, 'NotRequester', 'only the requesting agent may cancel');
       // A record that says `cancelled` may be ahead of its workflow: a cancel whose update the
-      // Temporal server lost after the workflow had recorded it. The workflow holds the truth.
-      const behind =
-        existing.status === 'cancelled' &&
-        ['evaluating', 'pending_approval'].includes((await temporal.workflowStatus(existing.id)) ?? '');
-      if (existing.status !== 'pending_approval' && existing.status !== 'evaluating' && !behind) {
+      // Temporal server lost after the workflow had recorded it. Until the workflow answers, the
+      // cancel is sent again (api/cancel-deliveries.ts); once it has, asking again gets the same answer.
+      const delivery = existing.status === 'cancelled' ? await cancelDelivery(pool, existing.id) : 'none';
+      if (delivery === 'cancelled') return present(existing);
+      if (existing.status !== 'pending_approval' && existing.status !== 'evaluating' && delivery !== 'unanswered') {
         throw new HttpError(
           409,
           'NotPending',
           `the request is ${existing.status}; only a request being evaluated or waiting for approval can be cancelled`,
         );
       }
-      // Recorded but perhaps not started yet (the submit outbox): start it, so the cancel finds it.
-      if (existing.status === 'evaluating') await temporal.start(privilegedRequestOf(existing));
-      await temporal.cancel(existing.id, request.principal.id);
+      await recordCancelAsked(pool, existing.id, request.principal.id);
+      await deliverCancel(pool, temporal, existing.id, request.principal.id);
       return present((await getRequest(pool, existing.id))!);
     },
   );

@@ -1,6 +1,7 @@
 // A submit is answered once the request and its audit row are committed; the API starts the
 // workflow after that, and a sweep starts every recorded request whose start failed or never
-// happened. A real dev server (stopped and restarted) and PostgreSQL; nothing mocked.
+// happened; votes and cancels Temporal did not take are delivered by sweeps in the same way. A real
+// dev server (stopped and restarted) and PostgreSQL; nothing mocked.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newRequestId } from '../../domain/ids';
@@ -24,7 +25,7 @@ rules:
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('submits and votes that Temporal did not take at once', () => {
+describe('submits, votes and cancels that Temporal did not take at once', () => {
   let server: DevServer;
   let serverOptions: DevServerOptions;
   let stack: TestStack;
@@ -40,7 +41,7 @@ describe('submits and votes that Temporal did not take at once', () => {
       temporalAddress: server.address,
       env: { DATABASE_URL: databaseUrl(requiredEnv('TEST_DATABASE_URL'), testDatabase) },
       workflowStarts: { sweepEveryMs: 200, graceMs: 500, retryAfterMs: 1_000 },
-      voteRedelivery: { everyMs: 200, graceMs: 500 },
+      redelivery: { everyMs: 200, graceMs: 500 },
     });
   });
   after(async () => {
@@ -159,5 +160,70 @@ describe('submits and votes that Temporal did not take at once', () => {
     assert.equal(counted.rowCount, 1);
     const executions = await stack.pool.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
     assert.equal(executions.rowCount, 1);
+  });
+
+  test('cancels Temporal does not take are recorded and delivered by the sweep; nothing runs', async () => {
+    const pending = await call(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT 15 FROM pg_class LIMIT 1', 'review: cancel'),
+    );
+    const pendingId = pending.body.id as string;
+    await waitForStatus(stack.app, pendingId, ['pending_approval']);
+    await stack.stopWorkers();
+    await server.stop();
+    // Submitted while Temporal is down: recorded, never started; the cancel must start it first.
+    const unstarted = await call(
+      stack.app,
+      'POST',
+      '/v1/requests',
+      'agent',
+      submitBody('SELECT 16 FROM pg_namespace LIMIT 1', 'review: unstarted'),
+    );
+    const unstartedId = unstarted.body.id as string;
+    for (const id of [pendingId, unstartedId]) {
+      const cancel = await call<ErrorBody>(stack.app, 'POST', `/v1/requests/${id}/cancel`, 'agent');
+      assert.equal(cancel.status, 503, cancel.raw);
+      assert.equal(cancel.body.error, 'cancel_not_delivered');
+      assert.match(cancel.body.message, /recorded/);
+    }
+    const waiting = await stack.pool.query(
+      'SELECT request_id FROM cancel_deliveries WHERE request_id = ANY($1) AND answered_at IS NULL ORDER BY request_id',
+      [[pendingId, unstartedId]],
+    );
+    assert.deepEqual(
+      waiting.rows.map((row: { request_id: string }) => row.request_id),
+      [pendingId, unstartedId].sort(),
+    );
+
+    // Nobody asks again: the sweep delivers both once the server is back.
+    server = await startDevServer(serverOptions);
+    await stack.startWorkers();
+    for (const id of [pendingId, unstartedId]) {
+      assert.equal(
+        (await waitForStatus(stack.app, id, ['cancelled', 'succeeded', 'failed'], 60_000)).status,
+        'cancelled',
+      );
+      const ended = await stack.client.workflow.getHandle(id).result();
+      assert.equal(ended, 'cancelled');
+      const answered = await stack.pool.query(
+        'SELECT refusal FROM cancel_deliveries WHERE request_id = $1 AND answered_at IS NOT NULL',
+        [id],
+      );
+      assert.deepEqual(answered.rows, [{ refusal: null }]);
+      const steps = await stack.pool.query(
+        `SELECT 1 FROM audit_events WHERE request_id = $1 AND step = 'status:cancelled'`,
+        [id],
+      );
+      assert.equal(steps.rowCount, 1);
+      const executions = await stack.pool.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
+      assert.equal(executions.rowCount, 0);
+    }
+    // Asked again once delivered, the cancel gets the same answer.
+    const again = await call(stack.app, 'POST', `/v1/requests/${pendingId}/cancel`, 'agent');
+    assert.equal(again.status, 200, again.raw);
+    assert.equal(again.body.status, 'cancelled');
   });
 });

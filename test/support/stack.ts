@@ -101,8 +101,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** The API's start sweep; off by default, since test stacks share one database. */
   workflowStarts?: WorkflowStartsOptions;
-  /** The API's vote redelivery sweep; off by default for the same reason. */
-  voteRedelivery?: SweepOptions;
+  /** The API's vote and cancel redelivery sweeps; off by default for the same reason. */
+  redelivery?: SweepOptions;
   /** The database URL the API and workers use; migrations always run as the run's superuser. */
   databaseUrl?: string;
   /** PRINCIPALS_FILE content instead of PRINCIPALS (keep its tokens: tests call with them). */
@@ -198,7 +198,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     principals: loadPrincipals(files.principals),
     logger: { level: 'info', stream: { write: (line: string) => void capturedLogs.push(line) } },
     workflowStarts: options.workflowStarts ?? { sweepEveryMs: 0 },
-    voteRedelivery: options.voteRedelivery ?? { everyMs: 0 },
+    redelivery: options.redelivery ?? { everyMs: 0 },
   });
 
   return {
