@@ -37,7 +37,7 @@ import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
 import { knownTargets } from './known-targets';
 import { loadPolicy } from '../policy/policy';
-import { loadTargetCatalogue } from '../config/targets';
+import { loadTargetCatalogue } from '../config/target-catalogue';
 import { createTemporalGateway } from './temporal-gateway';
 import type { SweepOptions } from './periodic-sweep';
 import { startVoteRedelivery } from './vote-deliveries';

@@ -1,4 +1,4 @@
-import type { TargetEntry } from '../config/targets';
+import type { TargetEntry } from '../config/target-catalogue';
 import { HttpError } from './http-error';
 
 /** The targets a command may name (TARGETS_FILE's names and connectors), checked at the door. */

@@ -1,5 +1,5 @@
 import type { Command, HttpCommand, KubernetesCommand } from '../domain/request';
-import type { TargetEntry } from '../config/targets';
+import type { TargetEntry } from '../config/target-catalogue';
 import { connectorFor } from '../connectors/registry';
 import { callRefusal } from '../connectors/http/target-calls';
 import { shellRefusal } from '../connectors/ssh/remote-command';

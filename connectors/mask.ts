@@ -5,7 +5,7 @@
 // is masked whole when the batch refers to a masked column, to a whole row of a table that may
 // hold one, or calls something that may read data the parser cannot follow (SQL given as text, a
 // function that is not built in).
-import type { MaskRules } from '../config/targets';
+import type { MaskRules } from '../config/target-schemas';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // 13-19 digits, optionally grouped by spaces or dashes; confirmed with the Luhn check below.

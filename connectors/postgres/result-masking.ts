@@ -1,5 +1,5 @@
 import type { FieldDef, PoolClient } from 'pg';
-import type { MaskRules } from '../../config/targets';
+import type { MaskRules } from '../../config/target-schemas';
 import { type ColumnSource, MASKED, type MaskedColumn, isMaskedSource, maskValue } from '../mask';
 
 /** Each session's view of its database's tables: table OID → column number → source. */

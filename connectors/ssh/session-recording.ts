@@ -3,7 +3,7 @@
 // line by line before it is kept, so a masked pattern is never split across two chunks of the
 // stream; the same lines make the result's stdout and stderr.
 import { StringDecoder } from 'node:string_decoder';
-import type { MaskRules } from '../../config/targets';
+import type { MaskRules } from '../../config/target-schemas';
 import { maskText } from '../mask';
 
 /** A line longer than this is kept in pieces, cut at whitespace where it has some. */

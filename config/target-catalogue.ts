@@ -1,0 +1,51 @@
+// The API's view of TARGETS_FILE: what a target is called and what it accepts, never how to reach
+// it. Loads no connector's client library, and reads no ${ENV} value.
+import { z } from 'zod';
+import { CONNECTORS } from '../domain/request';
+import { httpTargetSchema, kubernetesTargetSchema, sshTargetSchema } from './target-schemas';
+import type { HttpTarget, Target } from './targets';
+import { parseYamlText, readConfigFile } from './yaml-file';
+
+/**
+ * A target as the API knows it: its name and connector, for an HTTP target the methods and path
+ * prefixes it allows, for an SSH target whether it takes shell lines (no secret), never its
+ * connection details.
+ */
+export interface TargetEntry {
+  name: string;
+  connector: Target['connector'];
+  calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes'>;
+  /** For an SSH target: whether it takes `{shell}` command lines. */
+  shell?: boolean;
+  /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
+  namespaces?: string[];
+}
+
+const catalogueFileSchema = z.object({
+  targets: z.record(
+    z.string(),
+    z.looseObject({
+      connector: z.enum(CONNECTORS),
+      methods: httpTargetSchema.shape.methods,
+      pathPrefixes: httpTargetSchema.shape.pathPrefixes,
+      shell: sshTargetSchema.shape.shell,
+      namespaces: kubernetesTargetSchema.shape.namespaces,
+    }),
+  ),
+});
+
+/**
+ * The API's view of TARGETS_FILE: names, connectors, an HTTP target's allowed calls, an SSH target's `shell`. It reads the
+ * file without `${ENV}` interpolation, so the API process needs none of the executor's secrets and
+ * never holds one.
+ */
+export function loadTargetCatalogue(file: string): TargetEntry[] {
+  const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
+  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes, shell, namespaces }]) => ({
+    name,
+    connector,
+    ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
+    ...(connector === 'ssh' && { shell }),
+    ...(connector === 'kubernetes' && { namespaces }),
+  }));
+}

@@ -1,0 +1,132 @@
+// The shape of TARGETS_FILE, shared by the executor's reading of it (config/targets.ts, with
+// credentials) and the API's (config/target-catalogue.ts, names and allowed calls only). Plain
+// schemas: nothing here loads a connector's client library.
+import { z } from 'zod';
+import { HTTP_METHODS, headerName } from '../domain/command-shapes';
+
+const maskSchema = z
+  .object({
+    columns: z.array(z.string().min(1)).default([]),
+    patterns: z.array(z.enum(['email', 'card'])).default([]),
+  })
+  .strict();
+
+/** Masking of JSON responses (http, kubernetes): fields by name or path, patterns inside every string. */
+const jsonMaskSchema = z
+  .object({
+    fields: z.array(z.string().min(1)).default([]),
+    patterns: z.array(z.enum(['email', 'card'])).default([]),
+  })
+  .strict()
+  .default({ fields: [], patterns: [] });
+
+/** The impact preview the executor makes before reviewers are asked (domain/impact.ts). */
+const previewSchema = z
+  .object({
+    /** Run the batch in a transaction that is always rolled back, to count the exact rows. Off by default. */
+    dryRun: z.boolean().default(false),
+    lockTimeout: z.string().default('1s'),
+    statementTimeout: z.string().default('5s'),
+  })
+  .strict();
+
+const postgresTargetSchema = z
+  .object({
+    connector: z.literal('postgres'),
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'url must be a postgres:// connection string'),
+    maxRows: z.number().int().min(1).max(100_000).default(100),
+    statementTimeout: z.string().default('30s'),
+    mask: maskSchema.default({ columns: [], patterns: [] }),
+    preview: previewSchema.default({ dryRun: false, lockTimeout: '1s', statementTimeout: '5s' }),
+  })
+  .strict();
+
+const mysqlTargetSchema = z
+  .object({
+    connector: z.literal('mysql'),
+    url: z.string().regex(/^(mysql|mariadb):\/\//, 'url must be a mysql:// connection string'),
+    maxRows: z.number().int().min(1).max(100_000).default(100),
+    statementTimeout: z.string().default('30s'),
+    mask: maskSchema.default({ columns: [], patterns: [] }),
+  })
+  .strict();
+
+/** How the executor authenticates to an HTTP target: the agent never sees or sends this. */
+const httpAuthSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('bearer'), token: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('basic'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('header'), name: headerName, value: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('none') }).strict(),
+]);
+
+export const httpTargetSchema = z
+  .object({
+    connector: z.literal('http'),
+    baseUrl: z.url({ protocol: /^https?$/, message: 'baseUrl must be an http(s) URL' }),
+    auth: httpAuthSchema.default({ type: 'none' }),
+    methods: z.array(z.enum(HTTP_METHODS)).min(1).default(['GET', 'HEAD', 'OPTIONS']),
+    pathPrefixes: z
+      .array(z.string().regex(/^\/[^?#]*$/, 'a path prefix starts with / and has no ? or #'))
+      .min(1)
+      .default(['/']),
+    timeout: z.string().default('30s'),
+    maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    /** PEM certificates to trust for this target besides the system's (an internal CA). */
+    ca: z.string().optional(),
+    mask: jsonMaskSchema,
+  })
+  .strict();
+
+export const sshTargetSchema = z
+  .object({
+    connector: z.literal('ssh'),
+    host: z.string().min(1).max(255),
+    /** A number, or `${SSH_PORT}` (interpolated values are text). */
+    port: z.coerce.number().int().min(1).max(65535).default(22),
+    username: z.string().min(1).max(64),
+    /** The key the executor signs in with (OpenSSH or PEM text, usually `${SSH_KEY}`). */
+    privateKey: z.string().min(1),
+    passphrase: z.string().optional(),
+    /** The host's public key as known_hosts writes it (`ssh-ed25519 AAAA...`): any other key is refused. */
+    hostKey: z.string().min(1),
+    /** Allow `{shell}` command lines; without it only `{argv}` commands run. */
+    shell: z.boolean().default(false),
+    timeout: z.string().default('30s'),
+    maxOutputBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    mask: z
+      .object({ patterns: z.array(z.enum(['email', 'card'])).default([]) })
+      .strict()
+      .default({ patterns: [] }),
+  })
+  .strict();
+
+export const kubernetesTargetSchema = z
+  .object({
+    connector: z.literal('kubernetes'),
+    /** A kubeconfig (YAML text, usually `${KUBECONFIG_TEXT}`): the cluster, its CA and the executor's credential. */
+    kubeconfig: z.string().min(1),
+    /** The kubeconfig's context to use; its current context when absent. */
+    context: z.string().optional(),
+    /** The namespaces commands may name; empty: any, and cluster-scoped resources too. */
+    namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)).default([]),
+    timeout: z.string().default('30s'),
+    maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    mask: jsonMaskSchema,
+  })
+  .strict();
+
+const targetSchema = z.discriminatedUnion('connector', [
+  postgresTargetSchema,
+  mysqlTargetSchema,
+  httpTargetSchema,
+  sshTargetSchema,
+  kubernetesTargetSchema,
+]);
+
+export const targetsFileSchema = z
+  .object({ targets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), targetSchema) })
+  .strict();
+
+export type MaskRules = z.infer<typeof maskSchema>;
+/** How the executor authenticates to an HTTP target (holds the credential). */
+export type HttpAuth = z.infer<typeof httpAuthSchema>;
