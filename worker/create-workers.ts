@@ -6,7 +6,6 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { createExecutorActivities } from '../activities/executor';
 import { createOrchestratorActivities } from '../activities/orchestrator';
 import { dataConverter } from '../temporal/data-converter';
 import { prepareConnectors } from '../connectors/registry';
@@ -94,6 +93,9 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
   }
   if (settings.WORKER_ROLE !== 'orchestrator') {
     if (!deps.targets) throw new Error('the executor worker needs the targets');
+    // Loaded only here: the connectors' client libraries (Kubernetes, SSH, MySQL) are about
+    // 100 MiB resident, which an orchestrator-only worker has no use for.
+    const { createExecutorActivities } = await import('../activities/executor.js');
     workers.push(
       await Worker.create({
         connection,

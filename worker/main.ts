@@ -4,7 +4,6 @@ import { loadPolicy } from '../policy/policy';
 import { loadSettings } from '../config/env';
 import { loadWebhooks } from '../config/webhooks';
 import { loadPrincipals, refuseDemoTokens } from '../config/principals';
-import { loadTargets } from '../config/targets';
 import { configureAuditKeys } from '../store/audit';
 import { checkpointEvery } from '../store/audit-checkpoints';
 import { createPool } from '../store/pool';
@@ -33,7 +32,10 @@ async function main(): Promise<void> {
       principals: refusingDemoTokens(settings.PRINCIPALS_FILE),
       webhooks: loadWebhooks(settings.NOTIFICATIONS_FILE),
     }),
-    ...(settings.WORKER_ROLE !== 'orchestrator' && { targets: loadTargets(settings.TARGETS_FILE) }),
+    // Loaded only for an executor: reading targets loads the connectors' client libraries.
+    ...(settings.WORKER_ROLE !== 'orchestrator' && {
+      targets: (await import('../config/targets.js')).loadTargets(settings.TARGETS_FILE),
+    }),
   };
   configureAuditKeys(settings.AUDIT_KEY);
   const metrics = createGateMetrics();
