@@ -33,8 +33,9 @@ export function cancelAwaitsDelivery(error: unknown): error is HttpError {
  * `cancel_not_delivered`.
  */
 export async function deliverCancel(pool: Pool, temporal: TemporalGateway, requestId: string, agent: string) {
+  // Outside the try: the database failing here is a 500, not a Temporal that did not answer.
+  const record = await getRequest(pool, requestId);
   try {
-    const record = await getRequest(pool, requestId);
     // Recorded but perhaps not started yet (the submit outbox): start it, so the cancel finds it.
     if (record?.status === 'evaluating') await temporal.start(privilegedRequestOf(record));
     await temporal.cancel(requestId, agent);
@@ -68,6 +69,8 @@ export function startCancelRedelivery(
         log.info({ requestId }, 'delivered a cancel its workflow had not answered');
       } catch (error) {
         if (cancelAwaitsDelivery(error)) return;
+        // The database failing: the sweep logs it and runs again.
+        if (!(error instanceof HttpError || error instanceof WorkflowUpdateFailedError)) throw error;
         // Refused, and recorded as answered: the request had moved on before the cancel reached it.
         log.info({ requestId, err: { message: (error as Error).message } }, 'a cancel delivered again was refused');
       }

@@ -13,8 +13,9 @@ import { inTransaction } from './transaction';
  * The API's record of a vote it authenticated, written before the vote reaches the workflow, and
  * only while the request waits for approval (one statement: the check and the write). The vote's
  * stage is the link's, or else the stage the request waits in; its groups and the grant asked
- * with it are the ballot's, so the vote can be delivered again as it was cast. Returns that stage (null for a request recorded
- * before approval chains), or false, writing nothing, when the request is not pending approval.
+ * with it are the ballot's, so the vote can be delivered again as it was cast. Returns that stage
+ * (null for a request recorded before approval chains), or false, writing nothing, when the request
+ * is not pending approval.
  */
 export async function insertApiVoteIfPending(
   pool: Pool,
