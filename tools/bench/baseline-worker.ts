@@ -9,7 +9,11 @@ async function main(): Promise<void> {
   const worker = await Worker.create({
     connection,
     taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
-    workflowsPath: require.resolve('./baseline-workflows'),
+    // A bundle built beforehand, as the gate's workers get theirs: bundling at start-up leaves
+    // webpack's memory in the process, which the idle-memory pair would otherwise count.
+    ...(process.env.BASELINE_BUNDLE_PATH
+      ? { workflowBundle: { codePath: process.env.BASELINE_BUNDLE_PATH } }
+      : { workflowsPath: require.resolve('./baseline-workflows') }),
     activities: baselineActivities,
   });
   await worker.run();

@@ -11,6 +11,8 @@
 // pending and measures memory, list and search latency and restart to ready (scenario 10).
 // `-- --throughput` runs only scenarios 1 and 2, the paired throughput and CPU per request that
 // issue 16's targets are set on, in a few minutes: what a change to the request's path is measured by.
+// `-- --idle` prints each process kind's resident memory at rest next to its bare pair (scenario
+// 11, seconds; CI runs it).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,6 +36,7 @@ import { agentLayerLatency, describeLayers } from './agent-layers';
 import { backtestSpeed, describeBacktest } from './backtest';
 import { describePreview, previewLatency } from './impact-preview';
 import { describeHeld, holdPending } from './capacity';
+import { describeIdle, idleMemory } from './idle-memory';
 import { latency, round } from './stats';
 import { Harness } from '../harness/process-harness';
 
@@ -51,6 +54,7 @@ const previewOnly = process.argv.includes('--preview');
 const onCluster = process.argv.includes('--cluster');
 const capacity = argument('--capacity');
 const throughputOnly = process.argv.includes('--throughput');
+const idleOnly = process.argv.includes('--idle');
 const PREVIEWED = quick ? 100 : 300;
 const AGENT_READS = quick ? 100 : 200;
 const AGENT_RUNS = quick ? 50 : 100;
@@ -248,6 +252,11 @@ async function main(): Promise<void> {
   try {
     if (profileDir) return await profileGate(h, path.resolve(profileDir));
     if (agentsOnly) return await agentLayersOnly(h);
+    if (idleOnly) {
+      log('11. resident memory at rest, each process kind next to its bare pair');
+      for (const line of describeIdle(await idleMemory(h))) console.log(line);
+      return;
+    }
     if (capacity) {
       log(`10. ${capacity} requests held pending: memory, list and search, restart to ready`);
       const held = await holdPending(h, Number(capacity));
