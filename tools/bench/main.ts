@@ -38,6 +38,7 @@ import { describePreview, previewLatency } from './impact-preview';
 import { describeHeld, holdPending } from './capacity';
 import { describeIdle, idleMemory } from './idle-memory';
 import { latency, round } from './stats';
+import { type Round, judged, printTargets, printThroughput, throughputTargets } from './throughput-report';
 import { Harness } from '../harness/process-harness';
 
 const quick = process.argv.includes('--quick');
@@ -74,12 +75,6 @@ interface Side {
   roles: Map<number | undefined, string>;
   run(concurrency: number, total: number): Promise<Throughput>;
 }
-interface Round {
-  baseline: Throughput;
-  gate: Throughput;
-  ratio: number;
-  cpuMs: { baseline: Record<string, number>; gate: Record<string, number> };
-}
 
 const median = <T>(items: T[], by: (item: T) => number) =>
   [...items].sort((a, b) => by(a) - by(b))[Math.floor((items.length - 1) / 2)]!;
@@ -111,54 +106,6 @@ async function pairedThroughput(baseline: Side, gate: Side) {
     if (concurrency === 32) roundsAt32.push(...rounds);
   }
   return { levels, roundsAt32 };
-}
-
-const totalCpu = (cpu: Record<string, number>) => round(Object.values(cpu).reduce((sum, ms) => sum + ms, 0));
-
-/** Issue 16's targets on scenarios 1 and 2: CPU per request and throughput, each against the bare engine. */
-function throughputTargets(levels: Round[]) {
-  const at = (concurrency: number) => levels.find((level) => level.baseline.concurrency === concurrency)!;
-  const { baseline, gate } = at(32).cpuMs;
-  return [
-    {
-      target: '2. gate CPU per request ≤ 1.4 × baseline (c=32)',
-      value: round(totalCpu(gate) / totalCpu(baseline), 2),
-      limit: 1.4,
-      atLeast: false,
-    },
-    { target: '2. throughput ≥ 0.8 × baseline (c=32)', value: at(32).ratio, limit: 0.8, atLeast: true },
-    { target: '2. throughput ≥ 0.75 × baseline (c=128)', value: at(128).ratio, limit: 0.75, atLeast: true },
-  ];
-}
-
-type Target = ReturnType<typeof throughputTargets>[number];
-const judged = (targets: Target[]) =>
-  targets.map((entry) => ({ ...entry, met: entry.atLeast ? entry.value >= entry.limit : entry.value <= entry.limit }));
-const printTargets = (targets: ReturnType<typeof judged>) => {
-  console.log('\ntargets');
-  for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
-};
-
-function printThroughput(levels: Round[], roundsAt32: Round[]): void {
-  console.log('\nthroughput (completed/s) and latency (ms) by concurrency');
-  console.log('concurrency  baseline/s  gate/s  ratio  baseline p50/p99  gate p50/p99 (agent sees)');
-  CONCURRENCIES.forEach((concurrency, index) => {
-    const { baseline: b, gate: g } = levels[index]!;
-    console.log(
-      `${String(concurrency).padEnd(13)}${String(b.perSecond).padEnd(12)}${String(g.perSecond).padEnd(8)}${String(round(g.perSecond / b.perSecond, 2)).padEnd(7)}${`${b.latencyMs.p50}/${b.latencyMs.p99}`.padEnd(18)}${g.latencyMs.p50}/${g.latencyMs.p99}`,
-    );
-  });
-  console.log(
-    `\nc=32, ${ROUNDS_AT_32} alternating rounds (the median ratio stands above): ${roundsAt32.map((entry) => `${entry.baseline.perSecond} vs ${entry.gate.perSecond}/s = ${entry.ratio}, CPU ${totalCpu(entry.cpuMs.baseline)} vs ${totalCpu(entry.cpuMs.gate)} ms`).join('; ')}`,
-  );
-  console.log('\nCPU ms per completed request at c=32 (the median round), by process (where the 2 cores go)');
-  const { baseline, gate } = levels.find((level) => level.baseline.concurrency === 32)!.cpuMs;
-  const components = [...new Set([...Object.keys(baseline), ...Object.keys(gate)])].sort();
-  for (const component of [...components, 'total']) {
-    const [b, g] =
-      component === 'total' ? [totalCpu(baseline), totalCpu(gate)] : [baseline[component] ?? 0, gate[component] ?? 0];
-    console.log(`  ${component.padEnd(18)}baseline ${String(b).padEnd(8)}gate ${g}`);
-  }
 }
 
 /** Scenarios 1 and 2: the baseline's worker and the gate's worker and API, started here and left running. */
