@@ -33,7 +33,8 @@ export function cancelAwaitsDelivery(error: unknown): error is HttpError {
  * `cancel_not_delivered`.
  */
 export async function deliverCancel(pool: Pool, temporal: TemporalGateway, requestId: string, agent: string) {
-  // Outside the try: the database failing here is a 500, not a Temporal that did not answer.
+  // Outside the try: a database failure here answers 500, not the 503 that says Temporal did not
+  // answer.
   const record = await getRequest(pool, requestId);
   try {
     // Recorded but perhaps not started yet (the submit outbox): start it, so the cancel finds it.

@@ -62,14 +62,14 @@ export async function idleMemory(h: Harness): Promise<IdleMemory[]> {
   });
   const lowest = new Map<GateProcess, number>();
   for (let waited = 0; waited <= SAMPLE_FOR_MS; waited += SAMPLE_EVERY_MS) {
-    for (const process of [...Object.values(gate), bareFastify, bareWorker])
-      lowest.set(process, Math.min(lowest.get(process) ?? Infinity, rssOf(process)));
+    for (const child of [...Object.values(gate), bareFastify, bareWorker])
+      lowest.set(child, Math.min(lowest.get(child) ?? Infinity, rssOf(child)));
     await sleep(SAMPLE_EVERY_MS);
   }
   rmSync(scratch, { recursive: true, force: true });
-  const figures = Object.entries(gate).map(([name, process]) => ({
+  const figures = Object.entries(gate).map(([name, child]) => ({
     process: name,
-    rssMiB: lowest.get(process)!,
+    rssMiB: lowest.get(child)!,
     ...(name === 'api'
       ? { bare: 'bare Fastify', bareRssMiB: lowest.get(bareFastify)! }
       : { bare: 'bare Temporal worker', bareRssMiB: lowest.get(bareWorker)! }),
