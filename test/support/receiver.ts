@@ -16,6 +16,8 @@ export interface Receiver {
   answerJson(path: string, body: unknown): void;
   /** Resolves once `count` bodies arrived at `path` (or rejects after the timeout). */
   waitFor(path: string, count?: number, timeoutMs?: number): Promise<Received[]>;
+  /** Resolves with the first body at `path` that `matches` (or rejects after the timeout). */
+  waitForBody(path: string, matches: (body: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,15 @@ export async function startReceiver(): Promise<Receiver> {
         if (matching.length >= count) return matching;
         if (Date.now() > deadline)
           throw new Error(`${path} received ${matching.length} of ${count} bodies within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async waitForBody(path, matches, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = received.find((entry) => entry.path === path && matches(entry.body));
+        if (found) return found.body;
+        if (Date.now() > deadline) throw new Error(`no body at ${path} matched within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
