@@ -35,9 +35,9 @@ const catalogueFileSchema = z.object({
 });
 
 /**
- * The API's view of TARGETS_FILE: names, connectors, an HTTP target's allowed calls, an SSH target's `shell`. It reads the
- * file without `${ENV}` interpolation, so the API process needs none of the executor's secrets and
- * never holds one.
+ * The API's view of TARGETS_FILE: names, connectors, an HTTP target's allowed calls, an SSH
+ * target's `shell`, a Kubernetes target's namespaces. It reads the file without `${ENV}`
+ * interpolation, so the API process needs none of the executor's secrets and never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);

@@ -21,6 +21,17 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** Checks what has arrived every 50 ms until `found` returns something, or fails after the timeout. */
+async function pollUntil<T>(what: string, timeoutMs: number, found: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = found();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
   const answers = new Map<string, unknown>();
@@ -48,23 +59,15 @@ export async function startReceiver(): Promise<Receiver> {
     },
     answerJson: (path, body) => void answers.set(path, body),
     async waitFor(path, count = 1, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
+      return pollUntil(`${path} to receive ${count} bodies`, timeoutMs, () => {
         const matching = received.filter((entry) => entry.path === path);
-        if (matching.length >= count) return matching;
-        if (Date.now() > deadline)
-          throw new Error(`${path} received ${matching.length} of ${count} bodies within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        return matching.length >= count ? matching : undefined;
+      });
     },
     async waitForBody(path, matches, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = received.find((entry) => entry.path === path && matches(entry.body));
-        if (found) return found.body;
-        if (Date.now() > deadline) throw new Error(`no body at ${path} matched within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      return pollUntil(`a body at ${path} that matches`, timeoutMs, () => {
+        return received.find((entry) => entry.path === path && matches(entry.body))?.body;
+      });
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

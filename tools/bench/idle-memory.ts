@@ -3,12 +3,12 @@
 // of the same SDK with the baseline's workflows for the gate's workers. It takes seconds, so CI
 // prints it on every landing: connector libraries once grew every process by 100 MiB unseen,
 // because only the 1,000-pending scenario looked at memory (docs/benchmarks.md, seventh round).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../stack/ports';
-import { type GateProcess, type Harness, sleep, waitFor } from '../harness/process-harness';
+import { type GateProcess, type Harness, rssMiB, sleep, waitFor } from '../harness/process-harness';
 import { WORKER_ENV } from './gate';
 import { round } from './stats';
 
@@ -25,9 +25,6 @@ export interface IdleMemory {
   bare: string;
   bareRssMiB: number;
 }
-
-const rssOf = (gate: GateProcess) =>
-  round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${gate.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 async function startBareFastify(h: Harness): Promise<GateProcess> {
   const port = await freePort();
@@ -63,7 +60,7 @@ export async function idleMemory(h: Harness): Promise<IdleMemory[]> {
   const lowest = new Map<GateProcess, number>();
   for (let waited = 0; waited <= SAMPLE_FOR_MS; waited += SAMPLE_EVERY_MS) {
     for (const child of [...Object.values(gate), bareFastify, bareWorker])
-      lowest.set(child, Math.min(lowest.get(child) ?? Infinity, rssOf(child)));
+      lowest.set(child, Math.min(lowest.get(child) ?? Infinity, round(rssMiB(child))));
     await sleep(SAMPLE_EVERY_MS);
   }
   rmSync(scratch, { recursive: true, force: true });
