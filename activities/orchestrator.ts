@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
-import { impactFacts, policyInputFor } from '../connectors/policy-input';
+import { decideRequest } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
 import { type AppliedTransition, recordImpact, recordTransition } from '../store/requests';
@@ -35,10 +35,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
 
     async evaluatePolicy(request, impact) {
       const elapsed = stopwatch();
-      const prepared = policyInputFor(request, policy);
-      const decision = !prepared.ok
-        ? prepared.decision
-        : policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
+      const decision = decideRequest(policy, request, impact);
       metrics.policyEvaluated(decision.effect, elapsed());
       return decision;
     },

@@ -73,7 +73,7 @@ export async function buildApp({
   traced = false,
 }: AppDependencies): Promise<FastifyInstance> {
   await prepareConnectors(); // submit refuses SQL that does not parse, with the parser's message
-  // For explaining decisions without submitting (the workers decide with their own copy).
+  // Decides auto-allowed requests at submit and explains decisions (the workers decide the rest with their own copy).
   const policy = loadPolicy(settings.POLICY_FILE);
   const oidc = settings.OIDC_ISSUER
     ? createOidc(
@@ -173,6 +173,8 @@ export async function buildApp({
       starts,
       limits,
       targets,
+      policy,
+      ...(metrics && { metrics }),
       ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),
     });
     await v1.register(decisionRoutes, { pool, temporal, principals, limits });

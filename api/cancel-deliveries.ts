@@ -11,12 +11,12 @@ import {
 } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
-import { privilegedRequestOf } from '../domain/request-record';
 import { listUnansweredCancels, markCancelAnswered } from '../store/cancel-deliveries';
 import { getRequest } from '../store/requests';
 import { HttpError } from './http-error';
 import { type Sweep, type SweepOptions, startSweep } from './periodic-sweep';
 import type { TemporalGateway } from './temporal-gateway';
+import { startableRequest } from './workflow-starts';
 
 const NOT_DELIVERED =
   'your cancel is recorded, but Temporal has not taken it yet; the gate delivers it as soon as Temporal answers';
@@ -38,7 +38,7 @@ export async function deliverCancel(pool: Pool, temporal: TemporalGateway, reque
   const record = await getRequest(pool, requestId);
   try {
     // Recorded but perhaps not started yet (the submit outbox): start it, so the cancel finds it.
-    if (record?.status === 'evaluating') await temporal.start(privilegedRequestOf(record));
+    if (record?.status === 'evaluating') await temporal.start(startableRequest(record));
     await temporal.cancel(requestId, agent);
   } catch (error) {
     if (error instanceof HttpError || error instanceof WorkflowUpdateFailedError) {

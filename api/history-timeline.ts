@@ -17,6 +17,7 @@ import type {
   RecordedTransition,
   RecordedTransitions,
   RecordedVote,
+  RequestWorkflowOptions,
 } from '../temporal/contract';
 import { type HistoryEvent, historyDecoder } from '../temporal/history-decoding';
 import type { TimelineEntry } from './schemas';
@@ -104,13 +105,24 @@ export async function timelineOf(events: HistoryEvent[], converter: LoadedDataCo
     };
 
     if (event.workflowExecutionStartedEventAttributes) {
-      const [request] = (await decode(event.workflowExecutionStartedEventAttributes.input)) as [PrivilegedRequest];
+      const [request, options] = (await decode(event.workflowExecutionStartedEventAttributes.input)) as [
+        PrivilegedRequest,
+        RequestWorkflowOptions | undefined,
+      ];
       requestId = request.id;
       add({
         what: 'submitted',
         actor: request.agent,
         detail: { connector: request.connector, target: request.target, reason: request.reason },
       });
+      // Allowed at submit: the API decided and recorded what the workflow records for other requests.
+      const allowed = options?.allowedAtSubmit;
+      if (allowed)
+        add(
+          ...resultSteps('evaluatePolicy', allowed, requestId),
+          { what: 'status:approved' },
+          { what: 'status:executing' },
+        );
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
       const type = (attributes.activityType?.name ?? '') as ActivityName;

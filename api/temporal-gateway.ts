@@ -1,6 +1,5 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PrivilegedRequest } from '../domain/request';
 import type { Settings } from '../config/env';
 import { REFUSALS, type RefusalType } from '../domain/refusals';
 import {
@@ -10,6 +9,7 @@ import {
   REQUEST_WORKFLOW_TYPE,
   grantExpiryWorkflowId,
   type RequestWorkflow,
+  type StartableRequest,
   cancelUpdate,
   decideUpdate,
 } from '../temporal/contract';
@@ -20,7 +20,7 @@ import type { TimelineEntry } from './schemas';
 
 /** The API's only way into Temporal: start a request's workflow, vote, cancel, read its history. */
 export interface TemporalGateway {
-  start(request: PrivilegedRequest): Promise<void>;
+  start(startable: StartableRequest): Promise<void>;
   decide(requestId: string, ballot: Ballot): Promise<void>;
   cancel(requestId: string, agent: string): Promise<void>;
   /** The request's timeline from its workflow history (decrypted with the client's codec). */
@@ -48,11 +48,15 @@ export function createTemporalGateway(
   settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'>,
 ): TemporalGateway {
   return {
-    async start(request) {
+    async start({ request, allowedAtSubmit }) {
+      const options = {
+        executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+        ...(allowedAtSubmit && { allowedAtSubmit }),
+      };
       await client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
         workflowId: request.id,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
-        args: [request, { executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],
+        args: [request, options],
         ...workflowSummary(request),
         // A retried submit (same Idempotency-Key) finds the running workflow instead of a second one.
         workflowIdConflictPolicy: 'USE_EXISTING',

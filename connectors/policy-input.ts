@@ -28,6 +28,20 @@ export function policyInputFor(
   return { ok: true, input: { request: { id, agent, connector, target, reason, metadata }, ...analysis.facts } };
 }
 
+/**
+ * Policy's decision on a request: the orchestrator's `evaluatePolicy` and the API's submit
+ * (auto-allowed requests, ADR 024) decide with this. With `impact`, as the second pass decides.
+ */
+export function decideRequest(
+  policy: Policy,
+  request: Parameters<typeof policyInputFor>[0],
+  impact?: ImpactFacts,
+): PolicyDecision {
+  const prepared = policyInputFor(request, policy);
+  if (!prepared.ok) return prepared.decision;
+  return policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
+}
+
 /** A request as someone asking "what would the policy decide?" describes it (no id yet). */
 export type PolicyQuestion = Pick<
   PrivilegedRequest,

@@ -157,6 +157,14 @@ export interface PolicyDecision {
   grant?: { maxUses: number; maxForMs: number };
 }
 
+/** A decision as the request's record keeps it: everything but the approval stages (kept apart, per stage). */
+export type PolicyRecord = Omit<PolicyDecision, 'approval'>;
+
+export function policyRecordOf(decision: PolicyDecision): PolicyRecord {
+  const { effect, rule, explanation, version, reason, risk, maxRows, grant } = decision;
+  return { effect, rule, explanation, version, reason, risk, maxRows, grant };
+}
+
 export const VOTE_DECISIONS = ['approve', 'reject'] as const;
 export type VoteDecision = (typeof VOTE_DECISIONS)[number];
 

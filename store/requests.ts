@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ImpactPreview } from '../domain/impact';
-import type { PrivilegedRequest, RequestStatus } from '../domain/request';
+import { type PolicyDecision, type PrivilegedRequest, type RequestStatus, policyRecordOf } from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
-import { auditAppendCall } from './audit';
+import { type AuditEvent, auditAppendCall } from './audit';
 import { recordingPath } from './session-recordings';
 import type { Transition } from '../temporal/contract';
 
@@ -66,61 +66,80 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
 }
 
 /**
- * Inserts a new request in state 'evaluating' with its 'submitted' audit row, in one statement
- * (its own transaction), and returns it as stored; undefined when the id exists (an idempotent
- * resubmit), in which case nothing is written.
+ * Inserts a new request with its audit rows, in one statement (its own transaction), and returns it
+ * as stored; undefined when the id exists (an idempotent resubmit), in which case nothing is
+ * written. A request goes in as 'evaluating' with its 'submitted' row, or, when policy `allowed` it
+ * at submit (ADR 024), as 'executing' with that decision and the rows a workflow would have
+ * written: 'submitted', 'status:approved' (automatic) and 'status:executing', in that order.
  */
-export async function insertRequest(pool: Pool, request: PrivilegedRequest): Promise<RequestRecord | undefined> {
-  const audit = auditAppendCall(
-    {
-      requestId: request.id,
+export async function insertRequest(
+  pool: Pool,
+  request: PrivilegedRequest,
+  allowed?: PolicyDecision,
+): Promise<RequestRecord | undefined> {
+  const policy = allowed && policyRecordOf(allowed);
+  const values: unknown[] = [
+    request.id,
+    request.agent,
+    request.connector,
+    request.target,
+    request.command,
+    request.reason,
+    request.metadata,
+    request.callbackUrl ?? null,
+    allowed ? 'executing' : 'evaluating',
+    policy ?? null,
+  ];
+  const audited = (event: Omit<AuditEvent, 'requestId'>) => {
+    const audit = auditAppendCall({ requestId: request.id, ...event }, values.length + 1);
+    values.push(...audit.values);
+    return audit.call;
+  };
+  const { agent, connector, target, command, reason, metadata } = request;
+  const calls = [
+    audited({
       step: 'submitted',
       kind: 'submitted',
-      actor: request.agent,
-      detail: {
-        connector: request.connector,
-        target: request.target,
-        command: request.command,
-        reason: request.reason,
-        metadata: request.metadata,
-      },
-    },
-    9,
-  );
+      actor: agent,
+      detail: { connector, target, command, reason, metadata },
+    }),
+    ...(policy
+      ? [
+          audited({ step: 'status:approved', kind: 'approved', detail: { policy, automatic: true } }),
+          audited({ step: 'status:executing', kind: 'executing', detail: {} }),
+        ]
+      : []),
+  ];
+  // One row at most: its select list appends the audit rows left to right, so in chain order.
   const inserted = await pool.query<RequestRow>(
     `WITH inserted AS (
-       INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'evaluating') ON CONFLICT (id) DO NOTHING RETURNING *
+       INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status, policy)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING *
      )
-     SELECT inserted.*, ${audit.call} AS audit_seq FROM inserted`,
-    [
-      request.id,
-      request.agent,
-      request.connector,
-      request.target,
-      request.command,
-      request.reason,
-      request.metadata,
-      request.callbackUrl ?? null,
-      ...audit.values,
-    ],
+     SELECT inserted.*, ${calls.map((call, index) => `${call} AS audit_seq_${index}`).join(', ')} FROM inserted`,
+    values,
   );
   const row = inserted.rows[0];
   return row && toRecord(row, []);
 }
 
-/** Requests still 'evaluating' `olderThanMs` after they were recorded, oldest first: candidates for a (re)start. */
-export async function listUnstartedRequests(
-  pool: Pool,
-  olderThanMs: number,
-  limit: number,
-): Promise<PrivilegedRequest[]> {
+/**
+ * Requests whose workflow may never have started, `olderThanMs` after they were recorded, oldest
+ * first: candidates for a (re)start. Those still 'evaluating', and those policy allowed at submit
+ * that no executor has claimed yet. A started request stays in that state until a worker moves it
+ * on, so some candidates are running already: starting one again finds its workflow.
+ */
+export async function listUnstartedRequests(pool: Pool, olderThanMs: number, limit: number): Promise<RequestRecord[]> {
   const found = await pool.query<RequestRow>(
-    `SELECT * FROM requests WHERE status = 'evaluating' AND created_at < now() - make_interval(secs => $1 / 1000.0)
+    `SELECT * FROM requests
+     WHERE status IN ('evaluating', 'executing') AND created_at < now() - make_interval(secs => $1 / 1000.0)
+       AND (status = 'evaluating'
+            OR (policy->>'effect' = 'allow'
+                AND NOT EXISTS (SELECT 1 FROM executions WHERE executions.request_id = requests.id)))
      ORDER BY created_at LIMIT $2`,
     [olderThanMs, limit],
   );
-  return found.rows.map(toPrivilegedRequest);
+  return found.rows.map((row) => toRecord(row, []));
 }
 
 const HAS_RECORDING = 'EXISTS (SELECT 1 FROM session_recordings WHERE request_id = requests.id) AS has_recording';

@@ -3,8 +3,9 @@ import type { PendingCount } from '../domain/request-record';
 
 /**
  * The gate's own Prometheus metrics. Every process registers the same families; each is filled
- * where its events happen: transitions, decisions and policy time in the orchestrator, executions
- * in the executor, deliveries in the notifier, HTTP and the pending gauge in the API.
+ * where its events happen: transitions, decisions and policy time in the orchestrator (in the API
+ * for requests policy allows at submit, ADR 024), executions in the executor, deliveries in the
+ * notifier, HTTP and the pending gauge in the API.
  */
 export interface GateMetrics {
   readonly registry: Registry;

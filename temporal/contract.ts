@@ -206,6 +206,18 @@ export type ActivityName = keyof OrchestratorActivities | keyof ExecutorActiviti
 /** The request workflow's second argument. */
 export interface RequestWorkflowOptions {
   executorTaskQueue: string;
+  /**
+   * Policy allowed the request when it was submitted, and the API recorded it `executing` with this
+   * decision and its audit rows (ADR 024): the workflow goes straight to the executor. Absent for
+   * every other request, and in every execution started before.
+   */
+  allowedAtSubmit?: PolicyDecision;
+}
+
+/** A recorded request whose workflow is to start, with policy's decision when it allowed the request at submit. */
+export interface StartableRequest {
+  request: PrivilegedRequest;
+  allowedAtSubmit?: PolicyDecision;
 }
 
 /** A request's workflow: its id is the request id; it returns the final status. */

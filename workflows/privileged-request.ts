@@ -24,7 +24,7 @@ import type {
   RequestStatus,
   Vote,
 } from '../domain/request';
-import { resultSummary } from '../domain/request';
+import { policyRecordOf, resultSummary } from '../domain/request';
 import {
   type Ballot,
   type ExecutorActivities,
@@ -56,6 +56,14 @@ export async function privilegedRequestV2(
 ): Promise<RequestStatus> {
   const run = new RequestRun(request, options);
   run.answerQueriesVotesAndCancels();
+
+  // Allowed by policy at submit: the API recorded the decision and `executing` (ADR 024).
+  const allowed = allowedAtSubmit(options);
+  if (allowed) {
+    run.executeAsAllowedAtSubmit(allowed);
+    await run.execute();
+    return run.finish();
+  }
 
   let decision = await run.evaluatePolicy();
   if (run.isCancelled()) return run.endCancelledWhileEvaluating();
@@ -134,6 +142,10 @@ const EXECUTION_HANDOUTS = 3;
  */
 const ONE_RECORD_AT_A_TIME_PATCH = 'one-record-at-a-time';
 
+/** The API's decision at submit, when it allowed the request (the only decision it makes there). */
+const allowedAtSubmit = ({ allowedAtSubmit: decision }: RequestWorkflowOptions) =>
+  decision?.effect === 'allow' ? decision : undefined;
+
 const EXECUTING = { step: 'status:executing', status: 'executing' } as const;
 
 /** Where the request's approval stands; a verdict is fixed synchronously, then recorded. */
@@ -180,7 +192,9 @@ class RequestRun {
     private readonly request: PrivilegedRequest,
     private readonly options: RequestWorkflowOptions,
   ) {
-    this.records = patched(ONE_RECORD_AT_A_TIME_PATCH) ? oneAtATime(localRecords) : localRecords;
+    // Requests allowed at submit are newer than the patch: they need no marker.
+    const oneRecordAtATime = allowedAtSubmit(options) !== undefined || patched(ONE_RECORD_AT_A_TIME_PATCH);
+    this.records = oneRecordAtATime ? oneAtATime(localRecords) : localRecords;
     this.withNextStatus =
       workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined
         ? requestSearchAttributes(request)
@@ -240,7 +254,7 @@ class RequestRun {
   async deny(): Promise<RequestStatus> {
     this.approvalSkipped = true;
     this.state.error = this.decision!.reason ?? 'denied by policy';
-    const policy = this.policyRecord();
+    const policy = policyRecordOf(this.decision!);
     await this.transition({
       step: 'status:denied',
       status: 'denied',
@@ -260,7 +274,7 @@ class RequestRun {
       this.state.approval = approval;
       this.showCurrentDetails();
       if (index === 0) {
-        const policy = this.policyRecord();
+        const policy = policyRecordOf(this.decision!);
         await this.transition({
           step: 'status:pending_approval',
           status: 'pending_approval',
@@ -322,7 +336,7 @@ class RequestRun {
 
   async approveAutomaticallyAndStartExecuting(): Promise<void> {
     this.approvalSkipped = true;
-    const policy = this.policyRecord();
+    const policy = policyRecordOf(this.decision!);
     const approved = {
       step: 'status:approved',
       status: 'approved',
@@ -333,12 +347,33 @@ class RequestRun {
     this.setStatus('executing');
   }
 
+  /**
+   * The API decided and recorded it: no record to write here. The input is not trusted for more than
+   * that: the executor runs only what the gate's database holds as `executing`.
+   */
+  executeAsAllowedAtSubmit(decision: PolicyDecision): void {
+    // The API starts a request's workflow under the request's id; a start under any other id is
+    // someone else's, and writes nothing to the request's record.
+    if (workflowInfo().workflowId !== this.request.id)
+      throw refusedAsFailure(
+        'NotThisRequest',
+        `workflow ${workflowInfo().workflowId} is not request ${this.request.id}`,
+      );
+    this.policyDecided = true;
+    this.approvalSkipped = true;
+    this.decision = decision;
+    this.state.decision = decision;
+    if (decision.risk)
+      this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
+    this.setStatus('executing');
+  }
+
   /** A live scoped grant of this shape approves it at once (one use taken, atomically); false when none. */
   async approveByGrant(): Promise<boolean> {
     const grant = await this.records.claimGrant(this.request, this.decision!.rule);
     if (!grant) return false;
     this.approvalSkipped = true;
-    const policy = this.policyRecord();
+    const policy = policyRecordOf(this.decision!);
     const approved = {
       step: 'status:approved',
       status: 'approved',
@@ -561,11 +596,6 @@ class RequestRun {
   /** The Web UI's "current details": not part of history, so it changes nothing a replay checks. */
   private showCurrentDetails(): void {
     setCurrentDetails(describeCurrentState(this.state));
-  }
-
-  private policyRecord() {
-    const { effect, rule, explanation, version, reason, risk, maxRows, grant } = this.decision!;
-    return { effect, rule, explanation, version, reason, risk, maxRows, grant };
   }
 
   private notifyReviewers(event: ReviewerEvent): void {

@@ -16,7 +16,10 @@ import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { KnownTargets } from '../known-targets';
 import type { TemporalGateway } from '../temporal-gateway';
-import type { WorkflowStarts } from '../workflow-starts';
+import { type WorkflowStarts, startableRequest } from '../workflow-starts';
+import { decideRequest } from '../../connectors/policy-input';
+import type { Policy } from '../../policy/policy';
+import { type GateMetrics, stopwatch } from '../../telemetry/gate-metrics';
 import {
   errorBody,
   idempotencyHeaders,
@@ -42,6 +45,9 @@ export interface RequestRoutesOptions {
   /** Per principal and minute (SUBMIT_RATE_LIMIT, DECISION_RATE_LIMIT). */
   limits: RateLimits;
   targets: KnownTargets;
+  /** Decides at submit whether policy allows a request outright (ADR 024); the workers decide the rest. */
+  policy: Policy;
+  metrics?: GateMetrics;
 }
 
 /**
@@ -92,7 +98,7 @@ function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
 
 export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (
   app,
-  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits, targets },
+  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits, targets, policy, metrics },
 ) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
@@ -130,18 +136,29 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         metadata: body.metadata ?? {},
         ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),
       };
-      const created = await insertRequest(pool, privileged);
+      // Allowed outright: recorded as approved and executing, so its workflow goes straight to the
+      // executor. Any other answer is the workflow's to give (impact preview, grants, reviewers).
+      const elapsed = stopwatch();
+      const decision = decideRequest(policy, privileged);
+      const policySeconds = elapsed();
+      const allowed = decision.effect === 'allow' ? decision : undefined;
+      const created = await insertRequest(pool, privileged, allowed);
       if (!created) {
         const existing = (await getRequest(pool, privileged.id))!;
         if (!sameCommand(existing, privileged)) {
           throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
         }
-        // Not started yet (or its start failed): starting again is safe (same id).
-        if (existing.status === 'evaluating') starts.startSoon(privileged);
+        // Perhaps not started yet (or its start failed): starting again is safe (same id).
+        const startable = startableRequest(existing);
+        if (existing.status === 'evaluating' || startable.allowedAtSubmit) starts.startSoon(startable);
         return reply.code(200).send(present(existing));
       }
+      if (allowed && metrics) {
+        metrics.policyEvaluated(allowed.effect, policySeconds);
+        for (const status of ['approved', 'executing']) metrics.transitionRecorded(status, allowed.rule, elapsed());
+      }
       // Recorded: the request will run. The start follows outside the response (api/workflow-starts.ts).
-      starts.startSoon(privileged);
+      starts.startSoon(allowed ? { request: privileged, allowedAtSubmit: allowed } : { request: privileged });
       return reply.code(202).send(present(created));
     },
   );

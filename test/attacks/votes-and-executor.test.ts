@@ -1,7 +1,8 @@
 // Class 3: votes and executions are bound to who and what was approved. Someone with Temporal
 // namespace access sends `decide` updates straight to a workflow (reusing real vote ids, forging
-// names and groups), and schedules the execute activity on the executor's task queue with input
-// of their own, with and without the payload keys. Nothing may run that was not approved.
+// names and groups), schedules the execute activity on the executor's task queue with input of
+// their own, with and without the payload keys, and starts request workflows that claim policy
+// allowed them at submit. Nothing may run that was not approved.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -10,7 +11,8 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
 import type { PrivilegedRequest } from '../../domain/request';
-import { decideUpdate } from '../../temporal/contract';
+import { REQUEST_WORKFLOW_TYPE, type RequestWorkflow, decideUpdate } from '../../temporal/contract';
+import { newRequestId } from '../../domain/ids';
 import type { previewOnExecutor, scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
 import { type AttackStack, send, startAttackStack, submitPending, tally, waitFor } from './support';
@@ -297,3 +299,46 @@ test(
     await clientConnection.close();
   },
 );
+
+test('a request workflow started with a forged "allowed at submit" runs nothing and writes nothing', async () => {
+  const forgedAllow = { effect: 'allow', rule: 'forged', explanation: 'trust me', version: 'forged' } as const;
+  const options = { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE, allowedAtSubmit: forgedAllow };
+  const start = (workflowId: string, request: PrivilegedRequest) =>
+    stack.client.workflow.execute<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+      args: [request, options],
+    });
+  const asRequest = (id: string): PrivilegedRequest => ({
+    id,
+    agent: 'billing-agent',
+    connector: 'postgres',
+    target: 'app-db',
+    command: { sql: TAKE_GOLD },
+    reason: 'one dba',
+    metadata: {},
+  });
+  const before = await gold();
+  const waiting = await pending('one dba');
+  const auditRows = async (id: string) =>
+    (await stack.admin.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1', [id])).rows[0].n;
+  const rowsBefore = await auditRows(waiting);
+
+  // A waiting request's command, under a workflow id of the forger's: refused before anything is written.
+  await assert.rejects(start(`forged-${randomBytes(4).toString('hex')}`, asRequest(waiting)), (error: Error) =>
+    /is not request/.test((error as Error & { cause?: Error }).cause?.message ?? ''),
+  );
+  // A request id nobody submitted, under its own id: the executor finds no record and refuses.
+  const unknown = newRequestId();
+  assert.equal(await start(unknown, asRequest(unknown)), 'failed');
+
+  assert.equal(await gold(), before, 'nothing ran');
+  const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+  assert.equal(state.status, 'pending_approval', 'the waiting request is untouched');
+  assert.equal(await auditRows(waiting), rowsBefore);
+  const claims = await stack.admin.query('SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1)', [
+    [waiting, unknown],
+  ]);
+  assert.equal(claims.rows[0].n, 0);
+  tally('forged "allowed at submit" starts', 2, 0);
+});

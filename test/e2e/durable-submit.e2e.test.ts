@@ -76,26 +76,32 @@ describe('submits, votes and cancels that Temporal did not take at once', () => 
       submitBody('SELECT 11 AS eleven', 'while Temporal is down'),
     );
     assert.equal(response.status, 202, response.raw);
-    assert.equal(response.body.status, 'evaluating');
+    // Policy allows it outright: recorded as executing at submit, for a workflow to hand to the executor.
+    assert.equal(response.body.status, 'executing');
     await sleep(1_500); // the first start and a few sweeps fail meanwhile
-    assert.equal((await call(stack.app, 'GET', `/v1/requests/${response.body.id}`, 'agent')).body.status, 'evaluating');
+    assert.equal((await call(stack.app, 'GET', `/v1/requests/${response.body.id}`, 'agent')).body.status, 'executing');
     server = await startDevServer(serverOptions);
     await stack.startWorkers();
     await ranOnce(response.body.id);
   });
 
-  test('a request recorded but never started (its API stopped in between) is started by the sweep', async () => {
-    const id = newRequestId();
-    await insertRequest(stack.pool, {
-      id,
+  test('requests recorded but never started (their API stopped in between) are started by the sweep', async () => {
+    const orphan = (sql: string) => ({
+      id: newRequestId(),
       agent: 'billing-agent',
-      connector: 'postgres',
+      connector: 'postgres' as const,
       target: 'app-db',
-      command: { sql: 'SELECT 12 AS twelve' },
+      command: { sql },
       reason: 'orphaned by a crash',
       metadata: {},
     });
-    await ranOnce(id);
+    // One still evaluating, one policy allowed at submit (recorded executing, no executor's claim).
+    const [evaluating, allowed] = [orphan('SELECT 12 AS twelve'), orphan('SELECT 13 AS thirteen')];
+    await insertRequest(stack.pool, evaluating);
+    const decision = { effect: 'allow', rule: 'reads', explanation: 'read-only', version: 'test' } as const;
+    await insertRequest(stack.pool, allowed, decision);
+    await ranOnce(evaluating.id);
+    await ranOnce(allowed.id);
   });
 
   test('votes Temporal does not take (by API with a grant, by link) are recorded and delivered by the sweep', async () => {

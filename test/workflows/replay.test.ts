@@ -20,10 +20,13 @@ const fixtures = (prefix = '') =>
   readdirSync(dir)
     .filter((file) => file.startsWith(prefix) && file.endsWith('.json'))
     .sort();
-const load = (file: string) => ({
-  workflowId: path.basename(file, '.json'),
-  history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))),
-});
+/** A fixture under the workflow id it ran as (the workflow may compare it with its request's id). */
+const load = (file: string) => {
+  const history: History = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+  const name = path.basename(file, '.json');
+  const recordedId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId;
+  return { name, workflowId: recordedId || name, history };
+};
 const workflowTypeOf = (history: History) =>
   history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
