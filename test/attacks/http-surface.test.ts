@@ -325,29 +325,35 @@ describe('tampered input', () => {
 
 describe('cancel and long-polls', () => {
   test(
-    'a cancel while policy evaluates ends the request cancelled, and nothing runs',
+    'a cancel while policy evaluates ends the request cancelled, and nothing runs; a request allowed at submit is past cancelling',
     { timeout: 90_000 },
     async () => {
       const before = await cash();
-      // With the workers stopped the request stays `evaluating`; the cancel is answered once they are back.
+      // With the workers stopped the write stays `evaluating`; the cancel is answered once they are back.
       await stack.stopWorkers();
-      const ids: string[] = [];
-      for (const sql of ['UPDATE till SET cash = cash + 100 WHERE id = 1', 'SELECT cash FROM till']) {
-        const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, 'cancel me'));
-        assert.equal(submitted.json<{ status: string }>().status, 'evaluating');
-        ids.push(submitted.json<{ id: string }>().id);
-      }
-      const cancels = ids.map((id) => send(stack.baseUrl, 'POST', `/v1/requests/${id}/cancel`, 'agent'));
+      const submit = (sql: string) =>
+        send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, 'cancel me')).then((answer) =>
+          answer.json<{ id: string; status: string }>(),
+        );
+      const write = await submit('UPDATE till SET cash = cash + 100 WHERE id = 1');
+      assert.equal(write.status, 'evaluating');
+      // Policy allowed the read at submit (ADR 024): it is on its way to the executor, past cancelling.
+      const read = await submit('SELECT cash FROM till');
+      assert.equal(read.status, 'executing');
+      const tooLate = await send(stack.baseUrl, 'POST', `/v1/requests/${read.id}/cancel`, 'agent');
+      assert.equal(tooLate.status, 409, tooLate.text);
+
+      const cancel = send(stack.baseUrl, 'POST', `/v1/requests/${write.id}/cancel`, 'agent');
       await new Promise((resolve) => setTimeout(resolve, 500));
       await stack.startWorkers();
-      for (const answer of await Promise.all(cancels)) assert.equal(answer.status, 200, answer.text);
-      for (const id of ids) {
-        const view = await waitFor(stack, id, ['cancelled', 'succeeded', 'pending_approval', 'failed']);
-        assert.equal(view.status, 'cancelled');
-        assert.equal(view.result, null);
-        const executions = await stack.admin.query('SELECT 1 FROM executions WHERE request_id = $1', [id]);
-        assert.equal(executions.rowCount, 0, 'an execution was claimed');
-      }
+      const answer = await cancel;
+      assert.equal(answer.status, 200, answer.text);
+      const view = await waitFor(stack, write.id, ['cancelled', 'succeeded', 'pending_approval', 'failed']);
+      assert.equal(view.status, 'cancelled');
+      assert.equal(view.result, null);
+      const executions = await stack.admin.query('SELECT 1 FROM executions WHERE request_id = $1', [write.id]);
+      assert.equal(executions.rowCount, 0, 'an execution was claimed');
+      assert.equal((await waitFor(stack, read.id, ['succeeded', 'failed'])).status, 'succeeded');
       assert.equal(await cash(), before);
     },
   );
