@@ -13,8 +13,8 @@ import type { TemporalGateway } from './temporal-gateway';
  * are committed (the outbox pattern): the start follows at once, outside the response, and a
  * sweep starts whatever is still unstarted a while later ('evaluating', or allowed at submit and
  * not yet claimed by an executor), because the start failed (Temporal unreachable) or never
- * happened (the API stopped in between). Starting is idempotent: the
- * workflow id is the request id, and a second start finds the running workflow.
+ * happened (the API stopped in between). Starting is idempotent: the workflow id is the request
+ * id, and a second start finds the running workflow.
  */
 export interface WorkflowStarts {
   /** Starts the request's workflow without waiting for it; a failure is left to the sweep. */
@@ -34,8 +34,8 @@ export interface WorkflowStartsOptions {
   /**
    * How long the sweep leaves a request alone after trying it. A started request stays
    * 'evaluating' until a worker runs it (or unclaimed until an executor does), so while workers
-   * are down the sweep would otherwise
-   * start the same requests again and again (harmless, but useless).
+   * are down the sweep would otherwise start the same requests again and again (harmless, but
+   * useless).
    */
   retryAfterMs?: number;
 }
