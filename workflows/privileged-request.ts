@@ -207,12 +207,17 @@ class RequestRun {
     const decision = await (impact
       ? this.records.evaluatePolicy(this.request, impact)
       : this.records.evaluatePolicy(this.request));
+    this.takeDecision(decision);
+    return decision;
+  }
+
+  /** Policy has decided: the agent may no longer cancel, and the risk goes out with the next status. */
+  private takeDecision(decision: PolicyDecision): void {
     this.policyDecided = true;
     this.decision = decision;
     this.state.decision = decision;
     if (decision.risk)
       this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
-    return decision;
   }
 
   /** The executor's preview (never blocking: a failure is "no preview"), recorded, then policy's second pass. */
@@ -359,12 +364,8 @@ class RequestRun {
         'NotThisRequest',
         `workflow ${workflowInfo().workflowId} is not request ${this.request.id}`,
       );
-    this.policyDecided = true;
+    this.takeDecision(decision);
     this.approvalSkipped = true;
-    this.decision = decision;
-    this.state.decision = decision;
-    if (decision.risk)
-      this.withNextStatus = [...this.withNextStatus, { key: searchAttributes.risk, value: decision.risk }];
     this.setStatus('executing');
   }
 
