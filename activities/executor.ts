@@ -17,6 +17,7 @@ import { saveRecording } from '../store/session-recordings';
 import { canonicalJson } from '../store/canonical-json';
 import type { ExecutorActivities } from '../temporal/contract';
 import { type GateMetrics, stopwatch } from '../telemetry/gate-metrics';
+import { notCalledBy } from './calling-workflow';
 
 export interface ExecutorDependencies {
   /** The gate's own database, for the execution ledger. */
@@ -70,13 +71,16 @@ function rowBound(recorded: ApprovedCommand): RowBound {
 /**
  * Checks what the executor was handed against the gate's database, which says what was approved:
  * anyone who can schedule activities on the executor's task queue can hand it any input. Only the
- * recorded command of a request that is `executing` may run; a repeat of a command that already
- * ran (an activity reset) gets its recorded outcome. Anything else is refused.
+ * recorded command of a request that is `executing`, handed over by that request's own workflow,
+ * may run; a repeat of a command that already ran (an activity reset) gets its recorded outcome.
+ * Anything else is refused.
  */
 async function checkHandedCommand(
   pool: Pool,
   request: PrivilegedRequest,
 ): Promise<{ run: true; bound: RowBound } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
+  const notOwn = notCalledBy(request.id);
+  if (notOwn) return { run: false, refusal: notOwn };
   const recorded = await findApprovedCommand(pool, request.id);
   if (!recorded) return { run: false, refusal: `no request ${request.id} is recorded` };
   if (!sameCommand(recorded, request)) {
@@ -112,7 +116,9 @@ export function createExecutorActivities({
       const checked = await checkHandedCommand(pool, request);
       if (!checked.run && checked.outcome) return repeated(request.target, checked.outcome);
       if (!checked.run) {
-        await recordExecutionRefusal(pool, request.id, Context.current().info.activityId, checked.refusal!);
+        const { workflowExecution, activityId } = Context.current().info;
+        const askedBy = `${workflowExecution?.runId ?? 'no-workflow'}/${activityId}`;
+        await recordExecutionRefusal(pool, request.id, askedBy, checked.refusal!);
         return refused(request.target, `the executor refused to run it: ${checked.refusal}`);
       }
       const target = targets.get(request.target);
@@ -152,6 +158,8 @@ export function createExecutorActivities({
     async previewImpact(request) {
       // Whoever can schedule activities here can ask for a preview: only of a recorded request's
       // own command, and only while policy is deciding it (a dry run executes, then rolls back).
+      const notOwn = notCalledBy(request.id);
+      if (notOwn) return unavailableImpact(notOwn);
       const recorded = await findApprovedCommand(pool, request.id);
       if (!recorded || !sameCommand(recorded, request) || recorded.status !== 'evaluating')
         return unavailableImpact(`request ${request.id} is not a recorded request being evaluated with this command`);

@@ -8,6 +8,7 @@ import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
 import { deliveredDestinations, recordDelivery } from '../store/deliveries';
 import type { GateMetrics } from '../telemetry/gate-metrics';
+import { onlyFromOwnWorkflow } from './calling-workflow';
 
 export interface NotifyDependencies {
   pool: Pool;
@@ -95,6 +96,7 @@ export function createNotifyActivities({
 
   return {
     async notifyReviewers(notice) {
+      onlyFromOwnWorkflow(notice.request.id);
       const requestUrl = `${publicUrl}/v1/requests/${notice.request.id}`;
       const destinations = webhooks
         .map((webhook) => ({
@@ -117,6 +119,7 @@ export function createNotifyActivities({
     },
 
     async notifyAgent(notice) {
+      onlyFromOwnWorkflow(notice.requestId);
       const body = {
         event: 'request.finished',
         requestId: notice.requestId,

@@ -8,9 +8,15 @@ import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { claimGrantUse, endGrant } from '../store/grants';
 import { fingerprintCommand } from '../connectors/registry';
 import { findUnrecordedApiVotes, recordCountedVote, recordIgnoredVote, recordTransitions } from '../store/votes';
-import type { OrchestratorActivities, RecordedTransition, Transition } from '../temporal/contract';
+import {
+  type OrchestratorActivities,
+  type RecordedTransition,
+  type Transition,
+  grantExpiryWorkflowId,
+} from '../temporal/contract';
 import { stopwatch } from '../telemetry/gate-metrics';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
+import { onlyFromOwnWorkflow } from './calling-workflow';
 
 export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
@@ -24,7 +30,11 @@ const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): Rec
   ...(actor !== undefined && { actor }),
 });
 
-/** Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target credentials. */
+/**
+ * Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target
+ * credentials. Each one that reads or writes a request's records serves only that request's own
+ * workflow (`calling-workflow.ts`).
+ */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
   const { pool, policy, principals, metrics } = deps;
   const counted = (applied: AppliedTransition | undefined) => {
@@ -41,28 +51,33 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async recordTransition(transition) {
+      onlyFromOwnWorkflow(transition.requestId);
       counted(await recordTransition(pool, transition));
       return recordedAs(transition);
     },
 
     async recordTransitions(batch) {
+      onlyFromOwnWorkflow(batch.requestId);
       const { unrecordedApiVotes, applied } = await recordTransitions(pool, batch);
       applied.forEach(counted);
       return { recorded: unrecordedApiVotes.length > 0 ? [] : batch.transitions.map(recordedAs), unrecordedApiVotes };
     },
 
     async recordCountedVote(vote) {
+      onlyFromOwnWorkflow(vote.requestId);
       counted(await recordCountedVote(pool, vote));
       const { requestId: _requestId, ...recorded } = vote;
       return recorded;
     },
 
     async recordIgnoredVote(requestId, vote, refusal) {
+      onlyFromOwnWorkflow(requestId);
       await recordIgnoredVote(pool, requestId, vote, refusal);
       return { vote, refusal };
     },
 
     async claimGrant(request, rule) {
+      onlyFromOwnWorkflow(request.id);
       // Policy decided on this command, so its connector can read it.
       const shape = {
         agent: request.agent,
@@ -74,10 +89,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async expireGrant(grantId) {
+      onlyFromOwnWorkflow(grantExpiryWorkflowId(grantId));
       return endGrant(pool, grantId, { expired: true });
     },
 
     async recordImpact(requestId, impact) {
+      onlyFromOwnWorkflow(requestId);
       await recordImpact(pool, requestId, impact);
     },
 
@@ -89,10 +106,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async findUnrecordedApiVotes(requestId, voteIds) {
+      onlyFromOwnWorkflow(requestId);
       return findUnrecordedApiVotes(pool, requestId, voteIds);
     },
 
     async explainLostExecution(requestId, failure) {
+      onlyFromOwnWorkflow(requestId);
       const execution = await findExecution(pool, requestId);
       if (!execution)
         return {

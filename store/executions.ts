@@ -55,15 +55,16 @@ export async function findExecution(pool: Pool, requestId: string): Promise<Exec
 
 /**
  * Audits a command the executor refused to run (not the approved command of an executing
- * request). Keyed by the activity that asked, so a retried refusal is written once.
+ * request, or handed over by another workflow). Keyed by the activity that asked (`askedBy`: its
+ * workflow run and activity id), so a retried refusal is written once and each other try is written.
  */
 export async function recordExecutionRefusal(
   pool: Pool,
   requestId: string,
-  activityId: string,
+  askedBy: string,
   reason: string,
 ): Promise<void> {
-  const step = `execution_refused:${activityId}`;
+  const step = `execution_refused:${askedBy}`;
   const audit = auditAppendCall({ requestId, step, kind: 'execution_refused', detail: { reason } }, 3);
   await pool.query(
     `SELECT ${audit.call} WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $2)`,

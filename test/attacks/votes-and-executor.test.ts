@@ -2,7 +2,8 @@
 // namespace access sends `decide` updates straight to a workflow (reusing real vote ids, forging
 // names and groups), schedules the execute activity on the executor's task queue with input of
 // their own, with and without the payload keys, and starts request workflows that claim policy
-// allowed them at submit. Nothing may run that was not approved.
+// allowed them at submit, or that take another request's input under an id of their own. Nothing
+// may run that was not approved, and only a request's own workflow writes its records.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -11,7 +12,13 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
 import type { PrivilegedRequest } from '../../domain/request';
-import { REQUEST_WORKFLOW_TYPE, type RequestWorkflow, decideUpdate } from '../../temporal/contract';
+import {
+  GRANT_EXPIRY_WORKFLOW_TYPE,
+  REQUEST_WORKFLOW_TYPE,
+  type RequestWorkflow,
+  decideUpdate,
+  grantExpiryWorkflowId,
+} from '../../temporal/contract';
 import { newRequestId } from '../../domain/ids';
 import type { previewOnExecutor, scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
@@ -165,11 +172,13 @@ test(
     const executorQueue = stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE;
 
     /**
-     * Runs the rogue workflow on a queue of its own, with or without the gate's payload keys.
+     * Runs the rogue workflow on a queue of its own, with or without the gate's payload keys, under
+     * a workflow id of its own or (`asWorkflow`) under a request's id, which is free for anyone to
+     * take once that request's workflow has ended or been terminated.
      * Without them the rogue cannot even read the executor's (encrypted) answer: the activity's
      * outcome is read from the history with the gate's keys, and the rogue workflow is ended.
      */
-    async function rogue(withKeys: boolean, request: PrivilegedRequest): Promise<RogueResult> {
+    async function rogue(withKeys: boolean, request: PrivilegedRequest, asWorkflow?: string): Promise<RogueResult> {
       const queue = `rogue-${randomBytes(4).toString('hex')}`;
       const converter = dataConverter(withKeys ? stack.settings.PAYLOAD_KEYS : undefined);
       const worker = await Worker.create({
@@ -181,7 +190,7 @@ test(
       const client = new Client({ connection: clientConnection, dataConverter: converter });
       const options = {
         taskQueue: queue,
-        workflowId: queue,
+        workflowId: asWorkflow ?? queue,
         args: [executorQueue, request] as [string, PrivilegedRequest],
       };
       if (withKeys)
@@ -230,49 +239,77 @@ test(
     const done = await pending('one dba', 'UPDATE vault SET gold = gold WHERE id = 1');
     assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${done}/approve`, 'bob', {})).status, 200);
     await waitFor(stack, done, ['succeeded']);
+    // A request whose workflow someone with namespace access terminated: its id is free to start under.
+    const orphaned = await pending('one dba');
+    await stack.client.workflow.getHandle(orphaned).terminate('the attacker frees the id');
+    const invented = 'req_00000000000ROGVE0000000000';
     const before = await gold();
 
-    const attempts: [string, boolean, PrivilegedRequest, RegExp][] = [
+    const attempts: [string, boolean, PrivilegedRequest, string | undefined, RegExp][] = [
       [
         'no payload keys: an unencrypted input',
         false,
         asRequest(waiting, TAKE_GOLD),
+        undefined,
         /refusing an unencrypted payload/,
       ],
       [
-        'a pending request, its own command',
+        "a pending request's own command, from another workflow",
         true,
         asRequest(waiting, TAKE_GOLD),
+        undefined,
+        /refused to run it: workflow rogue-\w+ is not req_\w+'s own workflow/,
+      ],
+      [
+        "a pending request's own command, under its id",
+        true,
+        asRequest(orphaned, TAKE_GOLD),
+        orphaned,
         /refused to run it: request .* is pending_approval, not executing/,
       ],
       [
-        'an invented request',
+        'an invented request, under its id',
         true,
-        asRequest('req_00000000000ROGVE0000000000', TAKE_GOLD),
+        asRequest(invented, TAKE_GOLD),
+        invented,
         /refused to run it: no request .* is recorded/,
       ],
       [
-        'a finished request, another command',
+        'a finished request, another command, under its id',
         true,
         asRequest(done, TAKE_GOLD),
+        done,
         /refused to run it: the command handed to the executor is not the one request .* recorded/,
+      ],
+      [
+        "a finished request's approved command, from another workflow",
+        true,
+        asRequest(done, 'UPDATE vault SET gold = gold WHERE id = 1'),
+        undefined,
+        /refused to run it: workflow rogue-\w+ is not req_\w+'s own workflow/,
       ],
     ];
     let ran = 0;
-    for (const [label, withKeys, request, expected] of attempts) {
-      const result = await rogue(withKeys, request);
+    for (const [label, withKeys, request, asWorkflow, expected] of attempts) {
+      const result = await rogue(withKeys, request, asWorkflow);
       const said = result.ran ? JSON.stringify(result.outcome) : result.failure;
       if (result.ran && result.outcome.status === 'succeeded') ran += 1;
       assert.match(said, expected, label);
     }
-    // The approved command once more (an activity reset would do this): its recorded outcome, no second run.
-    const again = await rogue(true, asRequest(done, 'UPDATE vault SET gold = gold WHERE id = 1'));
+    // The approved command once more under its own id (an activity reset would do this): its
+    // recorded outcome, no second run.
+    const again = await rogue(true, asRequest(done, 'UPDATE vault SET gold = gold WHERE id = 1'), done);
     assert.ok(again.ran && again.outcome.status === 'succeeded', JSON.stringify(again));
     // The preview activity plans (and with dryRun runs, then rolls back) a batch: only for a request
-    // that policy is evaluating, with its recorded command.
+    // that policy is evaluating, with its recorded command, asked by its own workflow.
     const previewConverter = dataConverter(stack.settings.PAYLOAD_KEYS);
     const previewClient = new Client({ connection: clientConnection, dataConverter: previewConverter });
-    for (const request of [asRequest(waiting, TAKE_GOLD), asRequest('req_00000000000ROGVE0000000001', TAKE_GOLD)]) {
+    const previews: [PrivilegedRequest, string | undefined, RegExp][] = [
+      [asRequest(waiting, TAKE_GOLD), undefined, /workflow rogue-preview-\w+ is not req_\w+'s own workflow/],
+      [asRequest(orphaned, TAKE_GOLD), orphaned, /is not a recorded request being evaluated with this command/],
+      [asRequest(invented, TAKE_GOLD), invented, /is not a recorded request being evaluated with this command/],
+    ];
+    for (const [request, asWorkflow, expected] of previews) {
       const queue = `rogue-preview-${randomBytes(4).toString('hex')}`;
       const worker = await Worker.create({
         connection,
@@ -283,18 +320,19 @@ test(
       const preview = await worker.runUntil(
         previewClient.workflow.execute<typeof previewOnExecutor>('previewOnExecutor', {
           taskQueue: queue,
-          workflowId: queue,
+          workflowId: asWorkflow ?? queue,
           args: [executorQueue, request],
         }),
       );
       assert.equal(preview.available, false, JSON.stringify(preview));
-      assert.match(preview.note ?? '', /is not a recorded request being evaluated with this command/);
+      assert.match(preview.note ?? '', expected);
       if (preview.available) ran += 1;
     }
-    tally('activities scheduled on the executor queue', attempts.length + 2, ran);
+    tally('activities scheduled on the executor queue', attempts.length + 1 + previews.length, ran);
     assert.equal(await gold(), before, 'the vault changed');
     const refusals = await stack.admin.query("SELECT 1 FROM audit_events WHERE kind = 'execution_refused'");
-    assert.equal(refusals.rowCount, 3, 'each refusal with the keys is audited');
+    const refusedWithKeys = attempts.filter(([, withKeys]) => withKeys).length;
+    assert.equal(refusals.rowCount, refusedWithKeys, 'each refusal with the keys is audited');
     await connection.close();
     await clientConnection.close();
   },
@@ -342,3 +380,70 @@ test('a request workflow started with a forged "allowed at submit" runs nothing 
   assert.equal(claims.rows[0].n, 0);
   tally('forged "allowed at submit" starts', 2, 0);
 });
+
+/** Every message in an error's cause chain, outermost first. */
+function causeMessages(error: unknown): string {
+  const messages: string[] = [];
+  for (let cause = error as (Error & { cause?: unknown }) | undefined; cause; cause = cause.cause as typeof cause)
+    messages.push(cause.message);
+  return messages.join(' <- ');
+}
+
+test(
+  "a gate workflow started under another workflow's id writes nothing to that one's records",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const waiting = await pending('one dba');
+    const auditRows = async () =>
+      (await stack.admin.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1', [waiting])).rows[0]
+        .n;
+    const rowsBefore = await auditRows();
+    const forgedId = () => `forged-${randomBytes(4).toString('hex')}`;
+    let wrote = 0;
+
+    // A waiting request's own input, without any claim about policy, under a workflow id of the
+    // forger's: the copy evaluates policy as the real one did, and its first record is refused.
+    const copy = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+      workflowId: forgedId(),
+      taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+      args: [
+        {
+          id: waiting,
+          agent: 'billing-agent',
+          connector: 'postgres',
+          target: 'app-db',
+          command: { sql: TAKE_GOLD },
+          reason: 'one dba',
+          metadata: {},
+        },
+        { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
+      ],
+    });
+    await assert.rejects(copy.result(), (error) => {
+      assert.match(causeMessages(error), new RegExp(`workflow ${copy.workflowId} is not ${waiting}'s own workflow`));
+      return true;
+    });
+    const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+    if (state.status !== 'pending_approval' || (await auditRows()) !== rowsBefore) wrote += 1;
+    assert.equal(state.status, 'pending_approval', 'the waiting request is untouched');
+    assert.equal(await auditRows(), rowsBefore, 'no audit row was added to it');
+
+    // A grant's expiry, started under another id than the API's: refused before the grant is touched.
+    const grantId = `grant_${randomBytes(6).toString('hex')}`;
+    const expiry = (workflowId: string) =>
+      stack.client.workflow.execute(GRANT_EXPIRY_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+        args: [grantId, new Date(0).toISOString()],
+      });
+    await assert.rejects(expiry(forgedId()), (error) => {
+      assert.match(causeMessages(error), new RegExp(`is not ${grantExpiryWorkflowId(grantId)}'s own workflow`));
+      return true;
+    });
+    // Under the id the API gives it, the same start reaches the grants table (and finds no such grant).
+    await expiry(grantExpiryWorkflowId(grantId));
+    tally("workflows started under another workflow's id", 2, wrote);
+  },
+);

@@ -445,7 +445,10 @@ describe('durability and at-most-once', () => {
       reason: request.reason,
       metadata: {},
     };
-    const replayed: ExecutionOutcome = await new MockActivityEnvironment().run(executor.executeCommand, privileged);
+    // As the request's own workflow: the executor serves no other.
+    const asItsWorkflow = () =>
+      new MockActivityEnvironment({ workflowExecution: { workflowId: request.id, runId: 'reset' } });
+    const replayed: ExecutionOutcome = await asItsWorkflow().run(executor.executeCommand, privileged);
     assert.equal(replayed.status, 'succeeded', 'the recorded outcome is returned');
     assert.equal(await balance(1), afterFirst, 'the command did not run a second time');
 
@@ -453,7 +456,7 @@ describe('durability and at-most-once', () => {
     await stack.pool.query(`UPDATE executions SET status = 'claimed', result = NULL WHERE request_id = $1`, [
       request.id,
     ]);
-    const unknown: ExecutionOutcome = await new MockActivityEnvironment().run(executor.executeCommand, privileged);
+    const unknown: ExecutionOutcome = await asItsWorkflow().run(executor.executeCommand, privileged);
     assert.equal(unknown.status, 'outcome_unknown');
     assert.equal(await balance(1), afterFirst);
     const executions = await metrics.registry.getSingleMetric('approval_gate_executions_total')!.get();
