@@ -52,6 +52,20 @@ const pending = (reason: string, sql = TAKE_GOLD) => submitPending(stack, sql, r
 /** A vote id the API never issued. */
 const freshVoteId = () => `vote_${randomBytes(8).toString('hex')}`;
 
+/** The input a request's workflow gets, as someone with namespace access would write it. */
+const asRequest = (id: string, sql = TAKE_GOLD, reason = 'one dba'): PrivilegedRequest => ({
+  id,
+  agent: 'billing-agent',
+  connector: 'postgres',
+  target: 'app-db',
+  command: { sql },
+  reason,
+  metadata: {},
+});
+
+const auditRowCount = async (requestId: string): Promise<number> =>
+  (await stack.admin.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1', [requestId])).rows[0].n;
+
 async function apiVoteId(requestId: string, reviewer: string): Promise<string> {
   const found = await stack.admin.query<{ id: string }>(
     'SELECT id FROM votes WHERE request_id = $1 AND reviewer = $2',
@@ -225,15 +239,6 @@ test(
         }
       });
     }
-    const asRequest = (id: string, sql: string): PrivilegedRequest => ({
-      id,
-      agent: 'billing-agent',
-      connector: 'postgres',
-      target: 'app-db',
-      command: { sql },
-      reason: 'rogue',
-      metadata: {},
-    });
 
     const waiting = await pending('one dba');
     const done = await pending('one dba', 'UPDATE vault SET gold = gold WHERE id = 1');
@@ -347,20 +352,9 @@ test('a request workflow started with a forged "allowed at submit" runs nothing 
       taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
       args: [request, options],
     });
-  const asRequest = (id: string): PrivilegedRequest => ({
-    id,
-    agent: 'billing-agent',
-    connector: 'postgres',
-    target: 'app-db',
-    command: { sql: TAKE_GOLD },
-    reason: 'one dba',
-    metadata: {},
-  });
   const before = await gold();
   const waiting = await pending('one dba');
-  const auditRows = async (id: string) =>
-    (await stack.admin.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1', [id])).rows[0].n;
-  const rowsBefore = await auditRows(waiting);
+  const rowsBefore = await auditRowCount(waiting);
 
   // A waiting request's command, under a workflow id of the forger's: refused before anything is written.
   await assert.rejects(start(`forged-${randomBytes(4).toString('hex')}`, asRequest(waiting)), (error: Error) =>
@@ -373,7 +367,7 @@ test('a request workflow started with a forged "allowed at submit" runs nothing 
   assert.equal(await gold(), before, 'nothing ran');
   const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
   assert.equal(state.status, 'pending_approval', 'the waiting request is untouched');
-  assert.equal(await auditRows(waiting), rowsBefore);
+  assert.equal(await auditRowCount(waiting), rowsBefore);
   const claims = await stack.admin.query('SELECT count(*)::int AS n FROM executions WHERE request_id = ANY($1)', [
     [waiting, unknown],
   ]);
@@ -396,10 +390,7 @@ test(
   },
   async () => {
     const waiting = await pending('one dba');
-    const auditRows = async () =>
-      (await stack.admin.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1', [waiting])).rows[0]
-        .n;
-    const rowsBefore = await auditRows();
+    const rowsBefore = await auditRowCount(waiting);
     const forgedId = () => `forged-${randomBytes(4).toString('hex')}`;
     let wrote = 0;
 
@@ -408,27 +399,16 @@ test(
     const copy = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
       workflowId: forgedId(),
       taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-      args: [
-        {
-          id: waiting,
-          agent: 'billing-agent',
-          connector: 'postgres',
-          target: 'app-db',
-          command: { sql: TAKE_GOLD },
-          reason: 'one dba',
-          metadata: {},
-        },
-        { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
-      ],
+      args: [asRequest(waiting), { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],
     });
     await assert.rejects(copy.result(), (error) => {
       assert.match(causeMessages(error), new RegExp(`workflow ${copy.workflowId} is not ${waiting}'s own workflow`));
       return true;
     });
     const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
-    if (state.status !== 'pending_approval' || (await auditRows()) !== rowsBefore) wrote += 1;
+    if (state.status !== 'pending_approval' || (await auditRowCount(waiting)) !== rowsBefore) wrote += 1;
     assert.equal(state.status, 'pending_approval', 'the waiting request is untouched');
-    assert.equal(await auditRows(), rowsBefore, 'no audit row was added to it');
+    assert.equal(await auditRowCount(waiting), rowsBefore, 'no audit row was added to it');
 
     // A grant's expiry, started under another id than the API's: refused before the grant is touched.
     const grantId = `grant_${randomBytes(6).toString('hex')}`;
