@@ -279,10 +279,11 @@ describe('notifications', () => {
     );
     assert.match(json.links[0]!.approve, /^http:\/\/gate\.test\/links\/[\w-]+\.[\w-]+$/);
 
-    const slack = (await receiver.waitFor(SLACK_SECRET_PATH)).map(
-      (entry) => entry.body as { text: string; blocks: { type: string; text?: { text: string } }[] },
-    );
-    const forRequest = slack.find((body) => JSON.stringify(body).includes(request.id))!;
+    // This request's own Slack body: bodies for earlier requests are already there, and the two
+    // webhooks are delivered independently, so the JSON one arriving says nothing about this one.
+    const forRequest = (await receiver.waitForBody(SLACK_SECRET_PATH, (body) =>
+      JSON.stringify(body).includes(request.id),
+    )) as { text: string; blocks: { type: string; text?: { text: string } }[] };
     assert.match(
       forRequest.text,
       /^Approval needed: billing-agent asks to run a postgres command on app-db; needs 1 approval\(s\) from dba by /,
