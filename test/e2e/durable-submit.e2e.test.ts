@@ -10,6 +10,7 @@ import { databaseUrl, dropDatabase, ensureDatabase } from '../../tools/stack/dat
 import { insertRequest } from '../../store/requests';
 import type { ErrorBody } from '../../api/schemas';
 import { call, submitBody, waitForStatus } from '../support/api';
+import { eventually } from '../support/eventually';
 import { createLinkSigner } from '../../notifications/links';
 import { TEST_LINK_SECRET, type TestStack, ownDevServerOptions, requiredEnv, startTestStack } from '../support/stack';
 
@@ -214,11 +215,17 @@ describe('submits, votes and cancels that Temporal did not take at once', () => 
       );
       const ended = await stack.client.workflow.getHandle(id).result();
       assert.equal(ended, 'cancelled');
-      const answered = await stack.pool.query(
-        'SELECT refusal FROM cancel_deliveries WHERE request_id = $1 AND answered_at IS NOT NULL',
-        [id],
-      );
-      assert.deepEqual(answered.rows, [{ refusal: null }]);
+      // The sweep records the answer once the update's reply reaches it, which can be after the
+      // workflow has already completed.
+      const answered = async () =>
+        (
+          await stack.pool.query(
+            'SELECT refusal FROM cancel_deliveries WHERE request_id = $1 AND answered_at IS NOT NULL',
+            [id],
+          )
+        ).rows;
+      await eventually(async () => (await answered()).length > 0, `the cancel of ${id} is answered`);
+      assert.deepEqual(await answered(), [{ refusal: null }]);
       const steps = await stack.pool.query(
         `SELECT 1 FROM audit_events WHERE request_id = $1 AND step = 'status:cancelled'`,
         [id],
