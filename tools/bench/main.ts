@@ -1,10 +1,11 @@
 // `npm run bench`: the gate next to the bare engine on the same Temporal server, in one run.
 // Starts its own dev server and PostgreSQL, prints a table with the ratios the targets are set
 // on, and writes every figure as JSON. `-- --quick` runs smaller sizes (no 10,000 pending).
-// `-- --profile DIR` runs only the gate at concurrency 32 with --cpu-prof on its worker and API
-// processes, and prints where each spent its CPU. `-- --agents` runs only scenario 7, the agent
-// layers (typed client, MCP over HTTP and stdio) next to a bare REST call. `-- --backtest` runs only
-// scenario 8, `policy backtest` over a large recorded history next to reading its pages alone;
+// `-- --profile DIR` runs only scenario 2 at concurrency 32 with --cpu-prof on the baseline's
+// worker and the gate's worker and API, and prints where each spent its CPU. `-- --agents` runs
+// only scenario 7, the agent layers (typed client, MCP over HTTP and stdio) next to a bare REST
+// call. `-- --backtest` runs only scenario 8, `policy backtest` over a large recorded history next
+// to reading its pages alone;
 // `-- --preview` only scenario 9, what the impact preview adds between submit and pending_approval.
 // `-- --cluster` runs on cluster mode's Temporal server (PostgreSQL persistence, mTLS) instead of
 // the dev server: the same pairs, on the server production runs. `-- --capacity N` holds N requests
@@ -28,7 +29,7 @@ import {
   submitToFirstStatus,
   submits,
 } from './gate';
-import { monotonicMicros, summariseProfiles } from './cpu-profile';
+import { type SampleWindow, monotonicMicros, summariseProfiles } from './cpu-profile';
 import { meanTransferWaits, readTransferWaits } from './engine-metrics';
 import { cpuPerUnit } from './cpu-time';
 import { policyDecisions } from './policy';
@@ -140,40 +141,67 @@ async function measureThroughput(h: Harness) {
   return { baseline, api, levels, roundsAt32 };
 }
 
-/** Scenario 2 at c=32 under --cpu-prof: the profile of the gate's own processes. */
-async function profileGate(h: Harness, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  h.nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-  const queues = h.queues('bench-profile');
-  const worker = await h.startWorker(queues, 'all', WORKER_ENV);
-  const api = await h.startApi(queues);
-  log('profiling: auto-allowed SELECT 1 at concurrency 32');
-  await gateThroughput(api, 8, 40); // warm-up: JIT, pools, caches
-  const role = new Map([
-    [worker.child.pid, 'worker'],
-    [api.child.pid, 'api'],
-  ]);
-  const fromMicros = monotonicMicros();
-  const { result: measured, cpuMs } = await cpuPerUnit(role, 320, () => gateThroughput(api, 32, 320));
-  const window = { fromMicros, toMicros: monotonicMicros() };
-  await Promise.all([worker.stop(), api.stop()]); // SIGTERM: Node writes a profile on a clean exit
-  console.log(
-    `\ngate at c=32: ${measured.perSecond}/s, p50/p99 ${measured.latencyMs.p50}/${measured.latencyMs.p99} ms`,
-  );
-  console.log(
-    `CPU ms per request: ${Object.entries(cpuMs)
-      .map(([component, ms]) => `${component} ${ms}`)
-      .join(', ')}`,
-  );
-  console.log('\nthe samples taken while the 320 requests ran (start-up and warm-up left out):');
+/** The profile samples of `role`'s processes taken in `window`, printed thread by thread. */
+function printProfiles(dir: string, role: Map<number | undefined, string>, window: SampleWindow): void {
   for (const profile of summariseProfiles(dir, window)) {
     const [, , , pid, thread] = profile.file.split('.');
-    console.log(
-      `\n${role.get(Number(pid)) ?? 'other'} (pid ${pid}, thread ${thread}): ${profile.busyPercent}% busy over ${profile.seconds} s`,
-    );
+    const name = role.get(Number(pid));
+    if (!name) continue;
+    console.log(`\n${name} (pid ${pid}, thread ${thread}): ${profile.busyPercent}% busy over ${profile.seconds} s`);
     console.log(`  by package: ${profile.byPackage.map((share) => `${share.name} ${share.percent}%`).join(', ')}`);
     for (const share of profile.topFunctions) console.log(`  ${String(share.percent).padStart(5)}%  ${share.name}`);
   }
+}
+
+/**
+ * Scenario 2 at c=32 under --cpu-prof, each side in a window of its own: the baseline's worker,
+ * then the gate's worker and API, so the gate's excess can be read thread by thread.
+ */
+async function profileBothSides(h: Harness, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  h.nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const baseline = await startBaselineWorker(h);
+  const queues = h.queues('bench-profile');
+  const worker = await h.startWorker(queues, 'all', WORKER_ENV);
+  const api = await h.startApi(queues);
+  log('profiling: the baseline, then the gate (auto-allowed SELECT 1), 320 each at concurrency 32');
+  await baselineThroughput(h, baseline.taskQueue, 8, 40); // warm-up: JIT, pools, caches
+  await gateThroughput(api, 8, 40);
+  const sides = [
+    {
+      name: 'baseline',
+      role: new Map([[baseline.pid, 'baseline worker']]),
+      run: () => baselineThroughput(h, baseline.taskQueue, 32, 320),
+    },
+    {
+      name: 'gate',
+      role: new Map([
+        [worker.child.pid, 'worker'],
+        [api.child.pid, 'api'],
+      ]),
+      run: () => gateThroughput(api, 32, 320),
+    },
+  ];
+  const windows: SampleWindow[] = [];
+  for (const side of sides) {
+    const fromMicros = monotonicMicros();
+    const { result, cpuMs } = await cpuPerUnit(side.role, 320, side.run);
+    windows.push({ fromMicros, toMicros: monotonicMicros() });
+    console.log(
+      `\n${side.name} at c=32: ${result.perSecond}/s, p50/p99 ${result.latencyMs.p50}/${result.latencyMs.p99} ms`,
+    );
+    console.log(
+      `CPU ms per request: ${Object.entries(cpuMs)
+        .map(([component, ms]) => `${component} ${ms}`)
+        .join(', ')}`,
+    );
+  }
+  // SIGTERM: Node writes a profile on a clean exit
+  await Promise.all([baseline.stop(), worker.stop(), api.stop()]);
+  sides.forEach((side, index) => {
+    console.log(`\nthe ${side.name}'s samples taken while its 320 requests ran (start-up and warm-up left out):`);
+    printProfiles(dir, side.role, windows[index]!);
+  });
   console.log(`\nprofiles in ${dir} (open them in Chrome DevTools or speedscope)`);
 }
 
@@ -196,7 +224,7 @@ async function main(): Promise<void> {
   }
   const h = await Harness.create(scratch, { temporal: onCluster ? 'cluster' : 'dev' });
   try {
-    if (profileDir) return await profileGate(h, path.resolve(profileDir));
+    if (profileDir) return await profileBothSides(h, path.resolve(profileDir));
     if (agentsOnly) return await agentLayersOnly(h);
     if (idleOnly) {
       log('11. resident memory at rest, each process kind next to its bare pair');
