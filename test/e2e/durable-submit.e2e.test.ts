@@ -147,17 +147,17 @@ describe('submits, votes and cancels that Temporal did not take at once', () => 
       linkDone.votes.map((vote) => [vote.reviewer, vote.comment]),
       [['bob', 'decided through a one-click link']],
     );
+    const readVotes = () =>
+      stack.pool.query<{ id: string; answered: boolean }>(
+        'SELECT id, reviewer, state, answered_at IS NOT NULL AS answered FROM votes WHERE request_id = $1',
+        [id],
+      );
     // The sweep records the answer once the update's reply reaches it; the request may have run by then.
     await eventually(
-      async () =>
-        (await stack.pool.query('SELECT 1 FROM votes WHERE request_id = $1 AND answered_at IS NOT NULL', [id]))
-          .rowCount === 1,
+      async () => (await readVotes()).rows.every((vote) => vote.answered),
       `the vote on ${id} is answered`,
     );
-    const votes = await stack.pool.query<{ id: string }>(
-      'SELECT id, reviewer, state, answered_at IS NOT NULL AS answered FROM votes WHERE request_id = $1',
-      [id],
-    );
+    const votes = await readVotes();
     assert.deepEqual(
       votes.rows.map(({ id: _id, ...rest }) => rest),
       [{ reviewer: 'alice', state: 'counted', answered: true }],
