@@ -5,8 +5,8 @@
 // worker and the gate's worker and API, and prints where each spent its CPU. `-- --agents` runs
 // only scenario 7, the agent layers (typed client, MCP over HTTP and stdio) next to a bare REST
 // call. `-- --backtest` runs only scenario 8, `policy backtest` over a large recorded history next
-// to reading its pages alone;
-// `-- --preview` only scenario 9, what the impact preview adds between submit and pending_approval.
+// to reading its pages alone; `-- --preview` only scenario 9, what the impact preview adds between
+// submit and pending_approval.
 // `-- --cluster` runs on cluster mode's Temporal server (PostgreSQL persistence, mTLS) instead of
 // the dev server: the same pairs, on the server production runs. `-- --capacity N` holds N requests
 // pending and measures memory, list and search latency and restart to ready (scenario 10).
