@@ -22,3 +22,22 @@ export function onlyFromOwnWorkflow(ownerWorkflowId: string): void {
   const refusal = notCalledBy(ownerWorkflowId);
   if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'NotThisRequest');
 }
+
+/**
+ * For the activities that write or read a request's records: also only as a local activity. A
+ * local activity runs in this worker, for workflow code this worker runs: the gate's own. A remote
+ * activity on the orchestrator's task queue is anyone's to schedule: a workflow of their own, run
+ * on a worker of their own under a request id that is free (an ended or terminated request's), or
+ * a worker of their own polling the gate's queue, would otherwise write `executing` onto a request
+ * nobody approved, and the executor, which trusts the records, would run it. Every record call of
+ * the gate's workflows is local; only the frozen type's oldest path (before patch 'local-records')
+ * made them remotely, and such a run is refused here (ADR 026).
+ */
+export function onlyFromOwnWorkflowCode(ownerWorkflowId: string): void {
+  onlyFromOwnWorkflow(ownerWorkflowId);
+  if (!Context.current().info.isLocal)
+    throw ApplicationFailure.nonRetryable(
+      `the records of ${ownerWorkflowId} are written only as a local activity of its own workflow, not by a remote call`,
+      'NotThisRequest',
+    );
+}

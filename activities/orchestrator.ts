@@ -16,7 +16,7 @@ import {
 } from '../temporal/contract';
 import { stopwatch } from '../telemetry/gate-metrics';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
-import { onlyFromOwnWorkflow } from './calling-workflow';
+import { onlyFromOwnWorkflowCode } from './calling-workflow';
 
 export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
@@ -51,33 +51,33 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async recordTransition(transition) {
-      onlyFromOwnWorkflow(transition.requestId);
+      onlyFromOwnWorkflowCode(transition.requestId);
       counted(await recordTransition(pool, transition));
       return recordedAs(transition);
     },
 
     async recordTransitions(batch) {
-      onlyFromOwnWorkflow(batch.requestId);
+      onlyFromOwnWorkflowCode(batch.requestId);
       const { unrecordedApiVotes, applied } = await recordTransitions(pool, batch);
       applied.forEach(counted);
       return { recorded: unrecordedApiVotes.length > 0 ? [] : batch.transitions.map(recordedAs), unrecordedApiVotes };
     },
 
     async recordCountedVote(vote) {
-      onlyFromOwnWorkflow(vote.requestId);
+      onlyFromOwnWorkflowCode(vote.requestId);
       counted(await recordCountedVote(pool, vote));
       const { requestId: _requestId, ...recorded } = vote;
       return recorded;
     },
 
     async recordIgnoredVote(requestId, vote, refusal) {
-      onlyFromOwnWorkflow(requestId);
+      onlyFromOwnWorkflowCode(requestId);
       await recordIgnoredVote(pool, requestId, vote, refusal);
       return { vote, refusal };
     },
 
     async claimGrant(request, rule) {
-      onlyFromOwnWorkflow(request.id);
+      onlyFromOwnWorkflowCode(request.id);
       // Policy decided on this command, so its connector can read it.
       const shape = {
         agent: request.agent,
@@ -89,12 +89,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async expireGrant(grantId) {
-      onlyFromOwnWorkflow(grantExpiryWorkflowId(grantId));
+      onlyFromOwnWorkflowCode(grantExpiryWorkflowId(grantId));
       return endGrant(pool, grantId, { expired: true });
     },
 
     async recordImpact(requestId, impact) {
-      onlyFromOwnWorkflow(requestId);
+      onlyFromOwnWorkflowCode(requestId);
       await recordImpact(pool, requestId, impact);
     },
 
@@ -106,12 +106,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async findUnrecordedApiVotes(requestId, voteIds) {
-      onlyFromOwnWorkflow(requestId);
+      onlyFromOwnWorkflowCode(requestId);
       return findUnrecordedApiVotes(pool, requestId, voteIds);
     },
 
     async explainLostExecution(requestId, failure) {
-      onlyFromOwnWorkflow(requestId);
+      onlyFromOwnWorkflowCode(requestId);
       const execution = await findExecution(pool, requestId);
       if (!execution)
         return {

@@ -17,10 +17,11 @@ import {
   REQUEST_WORKFLOW_TYPE,
   type RequestWorkflow,
   decideUpdate,
+  type Transition,
   grantExpiryWorkflowId,
 } from '../../temporal/contract';
 import { newRequestId } from '../../domain/ids';
-import type { previewOnExecutor, scheduleOnExecutor } from './rogue/workflows';
+import type { previewOnExecutor, recordThenExecute, scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
 import { type AttackStack, send, startAttackStack, submitPending, tally, waitFor } from './support';
 
@@ -73,6 +74,15 @@ async function apiVoteId(requestId: string, reviewer: string): Promise<string> {
   );
   return found.rows[0]!.id;
 }
+
+/** The workflows someone with namespace access runs on a worker of their own (bundled once). */
+let rogueBundle: Promise<string> | undefined;
+const rogueWorkflowCode = () =>
+  (rogueBundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('./rogue/workflows'),
+    failureConverterPath,
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
+  }).then(({ code }) => code));
 
 /** A decide update sent straight to Temporal: whatever the sender writes into the ballot. */
 async function forge(requestId: string, ballot: Record<string, unknown>): Promise<string> {
@@ -176,11 +186,7 @@ test(
   "work scheduled straight onto the executor queue runs only an executing request's recorded command",
   { timeout: 180_000 },
   async () => {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./rogue/workflows'),
-      failureConverterPath,
-      logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
-    });
+    const code = await rogueWorkflowCode();
     const connection = await NativeConnection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
     const clientConnection = await Connection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
     const executorQueue = stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE;
@@ -342,6 +348,60 @@ test(
     await clientConnection.close();
   },
 );
+
+test("the orchestrator's record activities write only for the gate's own workflow code, never for a remote caller", async () => {
+  // A request waiting for a DBA whose workflow someone with namespace access terminated: its id is
+  // free, so a workflow of theirs can run under it, on a worker of theirs.
+  const orphaned = await pending('one dba');
+  await stack.client.workflow.getHandle(orphaned).terminate('the attacker frees the id');
+  const [goldBefore, rowsBefore] = [await gold(), await auditRowCount(orphaned)];
+  const forged: Transition = {
+    requestId: orphaned,
+    step: 'status:executing',
+    status: 'executing',
+    // A key that is not a column: spliced into the statement, it would set the error column too.
+    changes: { [`error = 'injected', result`]: null } as Transition['changes'],
+  };
+  const converter = dataConverter(stack.settings.PAYLOAD_KEYS);
+  const connection = await NativeConnection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
+  const clientConnection = await Connection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
+  const queue = `rogue-records-${randomBytes(4).toString('hex')}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue: queue,
+    workflowBundle: { code: await rogueWorkflowCode() },
+    dataConverter: converter,
+  });
+  const said = await worker.runUntil(
+    new Client({ connection: clientConnection, dataConverter: converter }).workflow.execute<typeof recordThenExecute>(
+      'recordThenExecute',
+      {
+        taskQueue: queue,
+        workflowId: orphaned,
+        args: [
+          stack.settings.TEMPORAL_TASK_QUEUE,
+          stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+          asRequest(orphaned),
+          forged,
+        ],
+      },
+    ),
+  );
+  await connection.close();
+  await clientConnection.close();
+
+  assert.match(said.record, /refused: .*only as a local activity of its own workflow/, JSON.stringify(said));
+  const record = await stack.admin.query<{ status: string; error: string | null }>(
+    'SELECT status, error FROM requests WHERE id = $1',
+    [orphaned],
+  );
+  assert.deepEqual(record.rows[0], { status: 'pending_approval', error: null }, 'the record is untouched');
+  assert.equal((await auditRowCount(orphaned)) - rowsBefore, 1, "one row added: the executor's audited refusal");
+  assert.ok(!said.execution.ran || said.execution.outcome.status !== 'succeeded', JSON.stringify(said));
+  assert.match(JSON.stringify(said.execution), /is pending_approval, not executing/);
+  assert.equal(await gold(), goldBefore, 'the vault changed');
+  tally('record activities scheduled from a workflow of their own', 1, said.record.startsWith('recorded') ? 1 : 0);
+});
 
 test('a request workflow started with a forged "allowed at submit" runs nothing and writes nothing', async () => {
   const forgedAllow = { effect: 'allow', rule: 'forged', explanation: 'trust me', version: 'forged' } as const;

@@ -1,11 +1,15 @@
 // What someone with Temporal namespace access can run: a workflow of their own, on a task queue of
-// their own, that schedules the gate's execute (or preview) activity on the executor's task queue with any input.
+// their own, that schedules the gate's activities with any input: execute (or preview) on the
+// executor's task queue, record activities on the orchestrator's.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { ImpactPreview } from '../../../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../../../domain/request';
-import type { ExecutorActivities } from '../../../temporal/contract';
+import type { ExecutorActivities, OrchestratorActivities, Transition } from '../../../temporal/contract';
 
 export type RogueResult = { ran: true; outcome: ExecutionOutcome } | { ran: false; failure: string };
+
+const failureOf = (error: unknown) =>
+  error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
 
 export async function scheduleOnExecutor(executorTaskQueue: string, request: PrivilegedRequest): Promise<RogueResult> {
   const { executeCommand } = proxyActivities<ExecutorActivities>({
@@ -16,9 +20,7 @@ export async function scheduleOnExecutor(executorTaskQueue: string, request: Pri
   try {
     return { ran: true, outcome: await executeCommand(request) };
   } catch (error) {
-    const failure =
-      error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
-    return { ran: false, failure };
+    return { ran: false, failure: failureOf(error) };
   }
 }
 
@@ -30,4 +32,29 @@ export async function previewOnExecutor(executorTaskQueue: string, request: Priv
     retry: { maximumAttempts: 1 },
   });
   return previewImpact(request);
+}
+
+/**
+ * Records `transition` (say, `executing`) through the orchestrator's record activity, scheduled
+ * remotely on its task queue, then hands the request's command to the executor: if the record were
+ * written, the executor would find the request `executing` and run it.
+ */
+export async function recordThenExecute(
+  orchestratorTaskQueue: string,
+  executorTaskQueue: string,
+  request: PrivilegedRequest,
+  transition: Transition,
+): Promise<{ record: string; execution: RogueResult }> {
+  const { recordTransition } = proxyActivities<OrchestratorActivities>({
+    taskQueue: orchestratorTaskQueue,
+    startToCloseTimeout: '20s',
+    retry: { maximumAttempts: 1 },
+  });
+  let record: string;
+  try {
+    record = `recorded ${JSON.stringify(await recordTransition(transition))}`;
+  } catch (error) {
+    record = `refused: ${failureOf(error)}`;
+  }
+  return { record, execution: await scheduleOnExecutor(executorTaskQueue, request) };
 }
