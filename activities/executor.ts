@@ -141,18 +141,18 @@ export function createExecutorActivities({
       if (!claim.claimed) return repeated(request.target, outcomeOf(claim.existing));
 
       const elapsed = stopwatch();
-      const ran = (outcome: 'succeeded' | 'failed') => metrics.executionFinished(request.target, outcome, elapsed());
+      let outcome: Extract<ExecutionOutcome, { status: 'succeeded' | 'failed' }>;
       try {
-        const result = await whileHeartbeating(() => prepared.run());
-        ran('succeeded');
-        await finishExecution(pool, request.id, { status: 'succeeded', result });
-        return { status: 'succeeded', result };
+        outcome = { status: 'succeeded', result: await whileHeartbeating(() => prepared.run()) };
       } catch (error) {
-        ran('failed');
-        const message = (error as Error).message;
-        await finishExecution(pool, request.id, { status: 'failed', error: message });
-        return { status: 'failed', error: message };
+        outcome = { status: 'failed', error: (error as Error).message };
       }
+      metrics.executionFinished(request.target, outcome.status, elapsed());
+      // The ledger and the request's outcome in one statement: the workflow need not record it.
+      const recorded = await finishExecution(pool, request.id, outcome);
+      if (!recorded) return outcome;
+      metrics.transitionRecorded(recorded.status, recorded.rule, recorded.secondsSinceSubmit);
+      return { ...outcome, recorded: true };
     },
 
     async previewImpact(request) {

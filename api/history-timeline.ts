@@ -3,16 +3,11 @@
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
 import type { ImpactPreview } from '../domain/impact';
 import type { LoadedDataConverter } from '@temporalio/common';
-import {
-  type ExecutionOutcome,
-  type PolicyDecision,
-  type PrivilegedRequest,
-  isSshResult,
-  resultSummary,
-} from '../domain/request';
+import { type PolicyDecision, type PrivilegedRequest, isSshResult, resultSummary } from '../domain/request';
 import { recordingPath } from '../store/session-recordings';
 import type {
   ActivityName,
+  ExecutedOutcome,
   IgnoredVote,
   RecordedTransition,
   RecordedTransitions,
@@ -75,14 +70,16 @@ function resultSteps(type: ActivityName, result: unknown, requestId: string): St
     return [{ what: 'impact_previewed', detail: { available, exact, estimatedRows, rows, seqScan, note } }];
   }
   if (type === 'executeCommand' || type === 'explainLostExecution') {
-    const outcome = result as ExecutionOutcome;
+    const outcome = result as ExecutedOutcome;
     const detail = outcome.status === 'succeeded' ? resultSummary(outcome.result) : { error: outcome.error };
-    const recorded = outcome.status === 'succeeded' && isSshResult(outcome.result);
+    const hasRecording = outcome.status === 'succeeded' && isSshResult(outcome.result);
     return [
       {
         what: `execution_${outcome.status}`,
-        detail: recorded ? { ...detail, recording: recordingPath(requestId) } : detail,
+        detail: hasRecording ? { ...detail, recording: recordingPath(requestId) } : detail,
       },
+      // The executor recorded the outcome itself (ADR 027): no record activity follows.
+      ...(outcome.recorded ? [{ what: `status:${outcome.status}` }] : []),
     ];
   }
   return [];

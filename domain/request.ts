@@ -239,3 +239,23 @@ export type ExecutionOutcome =
   | { status: 'succeeded'; result: CommandResult }
   | { status: 'failed'; error: string }
   | { status: 'outcome_unknown'; error: string };
+
+/**
+ * How an execution's outcome is recorded on its request (status, result or error, audit detail):
+ * the same whether the executor records it with its ledger row (ADR 027) or the workflow does.
+ */
+export function outcomeRecord(outcome: ExecutionOutcome) {
+  if (outcome.status === 'succeeded')
+    return {
+      step: 'status:succeeded',
+      status: outcome.status,
+      changes: { result: outcome.result },
+      detail: resultSummary(outcome.result),
+    };
+  return {
+    step: `status:${outcome.status}`,
+    status: outcome.status,
+    changes: { error: outcome.error },
+    detail: { error: outcome.error },
+  };
+}

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { auditAppendCall } from './audit';
-import type { CommandResult } from '../domain/request';
+import { type CommandResult, outcomeRecord } from '../domain/request';
+import { type AppliedTransition, recordTransition } from './requests';
 
 export interface ExecutionRecord {
   status: 'claimed' | 'succeeded' | 'failed';
@@ -29,19 +30,25 @@ export async function claimExecution(
   return { claimed: false, existing };
 }
 
+/**
+ * Ends a claimed execution with its outcome, and records that outcome on the request (status,
+ * result or error, audit row) in the same statement: the ledger and the request never disagree,
+ * and a finished ledger row means the request's outcome is recorded (ADR 027). The ledger row is
+ * written even when the request's step was recorded before; returns the transition only when it
+ * was written now.
+ */
 export async function finishExecution(
   pool: Pool,
   requestId: string,
   outcome: { status: 'succeeded'; result: CommandResult } | { status: 'failed'; error: string },
-): Promise<void> {
-  await pool.query(
-    `UPDATE executions SET status = $2, result = $3, error = $4, finished_at = now() WHERE request_id = $1 AND status = 'claimed'`,
-    [
-      requestId,
-      outcome.status,
-      outcome.status === 'succeeded' ? outcome.result : null,
-      outcome.status === 'failed' ? outcome.error : null,
-    ],
+): Promise<AppliedTransition | undefined> {
+  return recordTransition(
+    pool,
+    { requestId, ...outcomeRecord(outcome) },
+    (bind) =>
+      `UPDATE executions SET status = ${bind(outcome.status)}, result = ${bind(outcome.status === 'succeeded' ? outcome.result : null)},
+         error = ${bind(outcome.status === 'failed' ? outcome.error : null)}, finished_at = now()
+       WHERE request_id = ${bind(requestId)} AND status = 'claimed' RETURNING request_id`,
   );
 }
 

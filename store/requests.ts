@@ -198,18 +198,36 @@ export interface AppliedTransition {
   secondsSinceSubmit: number;
 }
 
+/** The request columns a transition may change: named here, never taken from a transition's keys. */
+const CHANGEABLE_COLUMNS = ['policy', 'approval', 'result', 'error'] as const;
+
+/**
+ * A data-modifying statement that a transition is recorded together with, in the same statement:
+ * the transition is written only when it returns a row. `bind` numbers a parameter.
+ */
+export type TransitionGuard = (bind: (value: unknown) => string) => string;
+
 /**
  * Moves a request to a new status and appends the audit event, atomically and at most once per
  * step, in one statement: a step already in the audit log means a retry, so the update matches
- * nothing and nothing is audited again. Pass a client to make it part of a larger transaction.
+ * nothing and nothing is audited again. Pass a client to make it part of a larger transaction, or
+ * a `guard` to make it depend on another write in the same statement.
  */
 export async function recordTransition(
   db: Pool | PoolClient,
   transition: Transition,
+  guard?: TransitionGuard,
 ): Promise<AppliedTransition | undefined> {
+  const values: unknown[] = [];
+  const bind = (value: unknown) => `$${values.push(value)}`;
+  const id = bind(transition.requestId);
+  const unrecorded = `NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = ${id} AND step = ${bind(transition.step)})`;
   const changes = transition.changes ?? {};
-  const columns = Object.keys(changes) as (keyof typeof changes)[];
-  const assignments = columns.map((column, index) => `, ${column} = $${index + 4}`).join('');
+  const assignments = CHANGEABLE_COLUMNS.filter((column) => column in changes)
+    .map((column) => `, ${column} = ${bind(changes[column])}`)
+    .join('');
+  const status = bind(transition.status);
+  const guarded = guard ? `guard AS (${guard(bind)}), ` : '';
   const audit = auditAppendCall(
     {
       requestId: transition.requestId,
@@ -218,22 +236,17 @@ export async function recordTransition(
       ...(transition.actor !== undefined && { actor: transition.actor }),
       detail: transition.detail ?? {},
     },
-    columns.length + 4,
+    values.length + 1,
   );
+  values.push(...audit.values);
   const applied = await db.query<{ rule: string | null; age: number }>(
-    `WITH updated AS (
-       UPDATE requests SET status = $2, updated_at = now()${assignments}
-       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = $1 AND step = $3)
+    `WITH ${guarded}updated AS (
+       UPDATE requests SET status = ${status}, updated_at = now()${assignments}
+       WHERE id = ${id} AND ${unrecorded}${guard ? ' AND EXISTS (SELECT 1 FROM guard)' : ''}
        RETURNING policy->>'rule' AS rule, extract(epoch FROM now() - created_at)::float8 AS age
      )
      SELECT ${audit.call}, rule, age FROM updated`,
-    [
-      transition.requestId,
-      transition.status,
-      transition.step,
-      ...columns.map((column) => changes[column]),
-      ...audit.values,
-    ],
+    values,
   );
   const row = applied.rows[0];
   return row && { status: transition.status, rule: row.rule, secondsSinceSubmit: row.age };

@@ -191,10 +191,17 @@ export interface OrchestratorActivities {
  */
 export type LostExecution = ExecutionOutcome & { unclaimed?: true };
 
+/**
+ * The executor's answer. `recorded`: the executor also recorded the outcome on the request, in the
+ * statement that finished its ledger row (ADR 027), so the workflow writes nothing more. Absent on
+ * every other answer (a refusal, a repeat) and from executors that predate it: the workflow records.
+ */
+export type ExecutedOutcome = ExecutionOutcome & { recorded?: true };
+
 /** The executor worker's activity (task queue TEMPORAL_EXECUTOR_TASK_QUEUE): holds the credentials. */
 export interface ExecutorActivities {
   /** Runs an approved command at most once and returns its masked, capped result. */
-  executeCommand(request: PrivilegedRequest): Promise<ExecutionOutcome>;
+  executeCommand(request: PrivilegedRequest): Promise<ExecutedOutcome>;
   /** What the command would change (plans, and rows counted in a rolled-back dry run): never an error. */
   previewImpact(request: PrivilegedRequest): Promise<ImpactPreview>;
 }

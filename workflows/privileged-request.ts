@@ -24,7 +24,7 @@ import type {
   RequestStatus,
   Vote,
 } from '../domain/request';
-import { policyRecordOf, resultSummary } from '../domain/request';
+import { outcomeRecord, policyRecordOf } from '../domain/request';
 import {
   type Ballot,
   type ExecutorActivities,
@@ -409,10 +409,12 @@ class RequestRun {
         if (!again || !patched(RETRY_UNCLAIMED_PATCH)) break;
       }
     }
-    const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
-    const detail = outcome.status === 'succeeded' ? resultSummary(outcome.result) : { error: outcome.error };
     if (outcome.status !== 'succeeded') this.state.error = outcome.error;
-    await this.transition({ step: `status:${outcome.status}`, status: outcome.status, changes, detail });
+    // The executor recorded it with its ledger row (ADR 027); an older executor, a refusal, a
+    // repeat or a lost execution leaves it to the workflow. Taken from the activity's result in
+    // history, so a replay takes the same branch.
+    if ('recorded' in outcome && outcome.recorded) this.setStatus(outcome.status);
+    else await this.transition(outcomeRecord(outcome));
   }
 
   // --- 5 the end: the agent's callback, then wait for what is still in flight ---

@@ -9,6 +9,7 @@ import { configureAuditKeys } from '../../store/audit';
 import { verifyAuditChain } from '../../store/audit-verify';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
+import { claimExecution, findExecution, finishExecution } from '../../store/executions';
 import { getRequest, insertRequest, recordTransition } from '../../store/requests';
 import { recordCountedVote, recordIgnoredVote, recordTransitions } from '../../store/votes';
 import { requiredEnv, testAuditKeys } from '../support/stack';
@@ -51,6 +52,60 @@ test('a retried transition changes the request and the audit log once', async ()
   assert.equal(request?.status, 'approved');
   assert.equal(request?.error, null);
   assert.deepEqual(await auditSteps(id), ['submitted', 'status:approved']);
+});
+
+test('a transition changes only the columns a transition may; any other key is never put into the statement', async () => {
+  const id = await newRequest();
+  const applied = await recordTransition(pool, {
+    requestId: id,
+    step: 'status:failed',
+    status: 'failed',
+    // What a hostile caller of the record activity could send: a key that is SQL, not a column.
+    changes: { error: 'the real error', [`result = '{"rows":[]}', reason`]: 'injected' } as never,
+  });
+  assert.equal(applied?.status, 'failed');
+  const request = await getRequest(pool, id);
+  assert.equal(request?.error, 'the real error');
+  assert.equal(request?.reason, 'record writes', 'the reason is not rewritten');
+  assert.equal(request?.result, null);
+});
+
+test('finishing an execution records its outcome on the request in the same statement, once', async () => {
+  const ran = async (outcome: Parameters<typeof finishExecution>[2]) => {
+    const id = await newRequest();
+    await recordTransition(pool, { requestId: id, step: 'status:executing', status: 'executing' });
+    assert.deepEqual(await claimExecution(pool, id, 'executor-1', 1), { claimed: true });
+    return { id, applied: await finishExecution(pool, id, outcome) };
+  };
+  const result = { rowCount: 2, rows: [{ n: 1 }, { n: 2 }], truncated: false };
+  const succeeded = await ran({ status: 'succeeded', result });
+  assert.equal(succeeded.applied?.status, 'succeeded');
+  const record = await getRequest(pool, succeeded.id);
+  assert.equal(record?.status, 'succeeded');
+  assert.deepEqual(record?.result, result);
+  assert.deepEqual(await auditSteps(succeeded.id), ['submitted', 'status:executing', 'status:succeeded']);
+  const audited = await pool.query('SELECT detail FROM audit_events WHERE request_id = $1 AND step = $2', [
+    succeeded.id,
+    'status:succeeded',
+  ]);
+  assert.deepEqual(audited.rows[0].detail, { rowCount: 2, truncated: false }, 'counts, never values');
+  // Again (a retried write): the ledger row is no longer claimed, so nothing changes.
+  assert.equal(await finishExecution(pool, succeeded.id, { status: 'failed', error: 'again' }), undefined);
+  assert.equal((await getRequest(pool, succeeded.id))?.status, 'succeeded');
+  assert.equal((await findExecution(pool, succeeded.id))?.status, 'succeeded');
+
+  const failed = await ran({ status: 'failed', error: 'permission denied for table vault' });
+  assert.equal((await getRequest(pool, failed.id))?.error, 'permission denied for table vault');
+  assert.equal((await findExecution(pool, failed.id))?.error, 'permission denied for table vault');
+
+  // Were the request's outcome recorded already, the ledger row still ends, with no second audit row.
+  const id = await newRequest();
+  await recordTransition(pool, { requestId: id, step: 'status:executing', status: 'executing' });
+  await claimExecution(pool, id, 'executor-1', 1);
+  await recordTransition(pool, { requestId: id, step: 'status:succeeded', status: 'succeeded', changes: { result } });
+  assert.equal(await finishExecution(pool, id, { status: 'succeeded', result }), undefined);
+  assert.equal((await findExecution(pool, id))?.status, 'succeeded');
+  assert.deepEqual(await auditSteps(id), ['submitted', 'status:executing', 'status:succeeded']);
 });
 
 test('a batch is one write; with an API vote the API never recorded, nothing is written', async () => {

@@ -5,8 +5,9 @@
 // before privilegedRequestV2), pre-bound-votes-* (privilegedRequestV2 before 'bound-api-votes')
 // pre-narrowing-ballots-* (before 'narrowing-ballots'), pre-impact-preview-* (before
 // 'impact-preview'), pre-retry-unclaimed-* (before 'retry-unclaimed-execution': a lost,
-// unclaimed command ended `failed`), pre-one-record-* (before 'one-record-at-a-time') and
-// pre-allowed-at-submit-* (policy's allow decided by the workflow, before ADR 024) are never
+// unclaimed command ended `failed`), pre-one-record-* (before 'one-record-at-a-time'),
+// pre-allowed-at-submit-* (policy's allow decided by the workflow, before ADR 024) and
+// pre-executor-records-* (the workflow recorded every outcome, before ADR 027) are never
 // overwritten: they prove old executions still replay.
 // Recorded histories are encrypted with the tests' payload key.
 import { execFile } from 'node:child_process';

@@ -102,7 +102,7 @@ test('each process serves its metrics, moved by exactly what the requests did', 
     sample(text, 'approval_gate_request_transitions_total', { status, rule });
   assert.equal(transitions(apiText, 'approved', 'reads'), 1, 'the read, allowed by its rule at submit');
   assert.equal(transitions(apiText, 'executing', 'reads'), 1);
-  assert.equal(transitions(worker, 'succeeded', 'reads'), 1, 'and its outcome, recorded by its workflow');
+  assert.equal(transitions(worker, 'succeeded', 'reads'), 1, 'and its outcome, recorded by the executor (ADR 027)');
   assert.equal(transitions(worker, 'pending_approval', 'default'), 1, 'the write waits under the default');
   assert.equal(transitions(worker, 'approved', 'default'), 1, 'and is approved by a reviewer');
   assert.equal(transitions(worker, 'executing', 'default'), 1);
