@@ -133,6 +133,8 @@ describe('run reports each outcome', () => {
 
   test('an aborted wait rejects at once and leaves the request waiting', async () => {
     const submitted = await agent.submit(command("UPDATE agent_orders SET status = 'aborted' WHERE id = 1"));
+    // Waiting for reviewers first: on a busy machine 300 ms may not be enough for policy to decide.
+    assert.equal((await agent.waitFor(submitted.id, { until: 'evaluated' })).status, 'pending_approval');
     const controller = new AbortController();
     const waiting = agent.waitFor(submitted.id, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('the agent gave up')), 300);
