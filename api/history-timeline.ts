@@ -3,7 +3,7 @@
 // client's data converter (decrypted when PAYLOAD_KEYS is set).
 import type { ImpactPreview } from '../domain/impact';
 import type { LoadedDataConverter } from '@temporalio/common';
-import { type PolicyDecision, type PrivilegedRequest, isSshResult, resultSummary } from '../domain/request';
+import { type PolicyDecision, type PrivilegedRequest, isSshResult, outcomeRecord } from '../domain/request';
 import { recordingPath } from '../store/session-recordings';
 import type {
   ActivityName,
@@ -71,7 +71,7 @@ function resultSteps(type: ActivityName, result: unknown, requestId: string): St
   }
   if (type === 'executeCommand' || type === 'explainLostExecution') {
     const outcome = result as ExecutedOutcome;
-    const detail = outcome.status === 'succeeded' ? resultSummary(outcome.result) : { error: outcome.error };
+    const { detail } = outcomeRecord(outcome);
     const hasRecording = outcome.status === 'succeeded' && isSshResult(outcome.result);
     return [
       {
