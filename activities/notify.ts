@@ -8,7 +8,16 @@ import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
 import { deliveredDestinations, recordDelivery } from '../store/deliveries';
 import type { GateMetrics } from '../telemetry/gate-metrics';
+import { findNoticeRecords } from '../store/requests';
 import { onlyFromOwnWorkflow } from './calling-workflow';
+import {
+  type FromRecords,
+  agentNoticeFromRecords,
+  announcedStep,
+  notAReviewerNotice,
+  opensStage,
+  reviewerNoticeFromRecords,
+} from './recorded-notices';
 
 export interface NotifyDependencies {
   pool: Pool;
@@ -66,6 +75,12 @@ async function deliver(
     throw ApplicationFailure.retryable(`notice ${notice} not delivered yet: ${failures.join('; ')}`, 'DeliveryFailed');
 }
 
+/** The notice as recorded, or a non-retryable failure: nothing is sent that the records do not hold. */
+function recordedOrRefused<Notice>(fromRecords: FromRecords<Notice>): Notice {
+  if ('refusal' in fromRecords) throw ApplicationFailure.nonRetryable(fromRecords.refusal, 'NotInTheRecords');
+  return fromRecords.notice;
+}
+
 /** Activities that tell reviewers (webhooks) and the requesting agent (its callback URL). */
 export function createNotifyActivities({
   pool,
@@ -77,8 +92,7 @@ export function createNotifyActivities({
   metrics,
 }: NotifyDependencies): Pick<OrchestratorActivities, 'notifyReviewers' | 'notifyAgent'> {
   const linksFor = (notice: ReviewerNotice, groups: string[]): ReviewerLinks[] => {
-    const open = notice.event === 'approval_requested' || notice.event === 'escalated';
-    if (!links || !open) return [];
+    if (!links || !opensStage(notice.event)) return [];
     const expiresAt = Date.parse(notice.approval.deadline);
     return principals
       .reviewersIn(groups)
@@ -95,9 +109,15 @@ export function createNotifyActivities({
   };
 
   return {
-    async notifyReviewers(notice) {
-      onlyFromOwnWorkflow(notice.request.id);
-      const requestUrl = `${publicUrl}/v1/requests/${notice.request.id}`;
+    async notifyReviewers(handed) {
+      // Of what the caller handed over, only which notice it is (ADR 028).
+      const [requestId, event, stage] = [handed.request.id, handed.event, handed.approval.stage];
+      onlyFromOwnWorkflow(requestId);
+      const invalid = notAReviewerNotice(event, stage);
+      if (invalid) throw ApplicationFailure.nonRetryable(invalid, 'NotInTheRecords');
+      const records = await findNoticeRecords(pool, requestId, announcedStep(event, stage));
+      const notice = recordedOrRefused(reviewerNoticeFromRecords(requestId, event, stage, records));
+      const requestUrl = `${publicUrl}/v1/requests/${requestId}`;
       const destinations = webhooks
         .map((webhook) => ({
           webhook,
@@ -109,17 +129,18 @@ export function createNotifyActivities({
           const body = webhook.format === 'slack' ? slackBody(message, { interactive: webhook.interactive }) : message;
           return { name: webhook.name, url: webhook.url, body, allowSpecialAddresses: webhook.allowPrivateNetwork };
         });
-      const stageEvent = notice.event === 'approval_requested' || notice.event === 'escalated';
       await deliver(
         { pool, metrics },
-        notice.request.id,
-        stageEvent ? `${notice.event}:${notice.approval.stage}` : notice.event,
+        requestId,
+        opensStage(event) ? `${event}:${notice.approval.stage}` : event,
         destinations,
       );
     },
 
-    async notifyAgent(notice) {
-      onlyFromOwnWorkflow(notice.requestId);
+    async notifyAgent(handed) {
+      onlyFromOwnWorkflow(handed.requestId);
+      const records = await findNoticeRecords(pool, handed.requestId, null);
+      const notice = recordedOrRefused(agentNoticeFromRecords(handed.requestId, records));
       const body = {
         event: 'request.finished',
         requestId: notice.requestId,

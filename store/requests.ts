@@ -294,3 +294,35 @@ export async function findApprovedCommand(pool: Pool, id: string): Promise<Appro
   );
   return found.rows[0];
 }
+
+/** What a notice may tell of a request (notifications/recorded-notices.ts): nothing else goes into one. */
+export interface NoticeRecords {
+  /** The request as its agent submitted it. */
+  request: PrivilegedRequest;
+  state: Pick<RequestRecord, 'status' | 'policy' | 'approval' | 'impact' | 'error'>;
+  /** The audit row of the step the notice announces, with the approval stage it opened, if any; undefined when it was never recorded. */
+  step: { approval: ApprovalRecord | null } | undefined;
+}
+
+/** The request's row and its `step`'s audit row (none asked: null), in one query; undefined when no request has this id. */
+export async function findNoticeRecords(
+  pool: Pool,
+  id: string,
+  step: string | null,
+): Promise<NoticeRecords | undefined> {
+  const found = await pool.query<RequestRow & { step_detail: { approval?: RequestRow['approval'] } | null }>(
+    `SELECT requests.*, announced.detail AS step_detail FROM requests
+       LEFT JOIN audit_events AS announced ON announced.request_id = requests.id AND announced.step = $2
+      WHERE requests.id = $1`,
+    [id, step],
+  );
+  const row = found.rows[0];
+  if (!row) return undefined;
+  const { status, policy, impact, error } = row;
+  const stepApproval = row.step_detail?.approval;
+  return {
+    request: toPrivilegedRequest(row),
+    state: { status, policy, approval: row.approval && toApprovalRecord(row.approval), impact, error },
+    step: row.step_detail ? { approval: stepApproval ? toApprovalRecord(stepApproval) : null } : undefined,
+  };
+}

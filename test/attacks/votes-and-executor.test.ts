@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
-import { dataConverter, failureConverterPath } from '../../temporal/data-converter';
+import { dataConverter } from '../../temporal/data-converter';
 import type { PrivilegedRequest } from '../../domain/request';
 import {
   GRANT_EXPIRY_WORKFLOW_TYPE,
@@ -23,6 +23,7 @@ import {
 import { newRequestId } from '../../domain/ids';
 import type { previewOnExecutor, recordThenExecute, scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
+import { rogueWorkflowCode, runRogueWorkflow } from './rogue-worker';
 import { type AttackStack, send, startAttackStack, submitPending, tally, waitFor } from './support';
 
 const POLICY = `version: 1
@@ -74,15 +75,6 @@ async function apiVoteId(requestId: string, reviewer: string): Promise<string> {
   );
   return found.rows[0]!.id;
 }
-
-/** The workflows someone with namespace access runs on a worker of their own (bundled once). */
-let rogueBundle: Promise<string> | undefined;
-const rogueWorkflowCode = () =>
-  (rogueBundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('./rogue/workflows'),
-    failureConverterPath,
-    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
-  }).then(({ code }) => code));
 
 /** A decide update sent straight to Temporal: whatever the sender writes into the ballot. */
 async function forge(requestId: string, ballot: Record<string, unknown>): Promise<string> {
@@ -362,33 +354,12 @@ test("the orchestrator's record activities write only for the gate's own workflo
     // A key that is not a column: spliced into the statement, it would set the error column too.
     changes: { [`error = 'injected', result`]: null } as Transition['changes'],
   };
-  const converter = dataConverter(stack.settings.PAYLOAD_KEYS);
-  const connection = await NativeConnection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
-  const clientConnection = await Connection.connect({ address: stack.settings.TEMPORAL_ADDRESS! });
-  const queue = `rogue-records-${randomBytes(4).toString('hex')}`;
-  const worker = await Worker.create({
-    connection,
-    taskQueue: queue,
-    workflowBundle: { code: await rogueWorkflowCode() },
-    dataConverter: converter,
-  });
-  const said = await worker.runUntil(
-    new Client({ connection: clientConnection, dataConverter: converter }).workflow.execute<typeof recordThenExecute>(
-      'recordThenExecute',
-      {
-        taskQueue: queue,
-        workflowId: orphaned,
-        args: [
-          stack.settings.TEMPORAL_TASK_QUEUE,
-          stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
-          asRequest(orphaned),
-          forged,
-        ],
-      },
-    ),
-  );
-  await connection.close();
-  await clientConnection.close();
+  const said = await runRogueWorkflow<typeof recordThenExecute>(stack.settings, 'recordThenExecute', orphaned, [
+    stack.settings.TEMPORAL_TASK_QUEUE,
+    stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+    asRequest(orphaned),
+    forged,
+  ]);
 
   assert.match(said.record, /refused: .*only as a local activity of its own workflow/, JSON.stringify(said));
   const record = await stack.admin.query<{ status: string; error: string | null }>(

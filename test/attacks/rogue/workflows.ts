@@ -1,10 +1,16 @@
 // What someone with Temporal namespace access can run: a workflow of their own, on a task queue of
 // their own, that schedules the gate's activities with any input: execute (or preview) on the
-// executor's task queue, record activities on the orchestrator's.
+// executor's task queue, record activities and notices on the orchestrator's.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { ImpactPreview } from '../../../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../../../domain/request';
-import type { ExecutorActivities, OrchestratorActivities, Transition } from '../../../temporal/contract';
+import type {
+  AgentNotice,
+  ExecutorActivities,
+  OrchestratorActivities,
+  ReviewerNotice,
+  Transition,
+} from '../../../temporal/contract';
 
 export type RogueResult = { ran: true; outcome: ExecutionOutcome } | { ran: false; failure: string };
 
@@ -57,4 +63,30 @@ export async function recordThenExecute(
     record = `refused: ${failureOf(error)}`;
   }
   return { record, execution: await scheduleOnExecutor(executorTaskQueue, request) };
+}
+
+/**
+ * Has the orchestrator send notices of the sender's writing: reviewer notices and agent callbacks,
+ * scheduled remotely on its task queue under the workflow id this runs as. Says, per notice, what
+ * came back: 'sent' or the refusal.
+ */
+export async function sendNotices(
+  orchestratorTaskQueue: string,
+  reviewerNotices: ReviewerNotice[],
+  agentNotices: AgentNotice[],
+): Promise<string[]> {
+  const { notifyReviewers, notifyAgent } = proxyActivities<OrchestratorActivities>({
+    taskQueue: orchestratorTaskQueue,
+    startToCloseTimeout: '20s',
+    retry: { maximumAttempts: 1 },
+  });
+  const said = (sending: Promise<void>) =>
+    sending.then(
+      () => 'sent',
+      (error: unknown) => `refused: ${failureOf(error)}`,
+    );
+  return Promise.all([
+    ...reviewerNotices.map((notice) => said(notifyReviewers(notice))),
+    ...agentNotices.map((notice) => said(notifyAgent(notice))),
+  ]);
 }
