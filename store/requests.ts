@@ -295,7 +295,7 @@ export async function findApprovedCommand(pool: Pool, id: string): Promise<Appro
   return found.rows[0];
 }
 
-/** What a notice may tell of a request (notifications/recorded-notices.ts): nothing else goes into one. */
+/** What a notice may tell of a request (activities/recorded-notices.ts): nothing else goes into one. */
 export interface NoticeRecords {
   /** The request as its agent submitted it. */
   request: PrivilegedRequest;
