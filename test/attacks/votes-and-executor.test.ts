@@ -305,27 +305,21 @@ test(
     assert.ok(again.ran && again.outcome.status === 'succeeded', JSON.stringify(again));
     // The preview activity plans (and with dryRun runs, then rolls back) a batch: only for a request
     // that policy is evaluating, with its recorded command, asked by its own workflow.
-    const previewConverter = dataConverter(stack.settings.PAYLOAD_KEYS);
-    const previewClient = new Client({ connection: clientConnection, dataConverter: previewConverter });
-    const previews: [PrivilegedRequest, string | undefined, RegExp][] = [
-      [asRequest(waiting, TAKE_GOLD), undefined, /workflow rogue-preview-\w+ is not req_\w+'s own workflow/],
+    const previews: [PrivilegedRequest, string, RegExp][] = [
+      [
+        asRequest(waiting, TAKE_GOLD),
+        `rogue-preview-${randomBytes(4).toString('hex')}`,
+        /workflow rogue-preview-\w+ is not req_\w+'s own workflow/,
+      ],
       [asRequest(orphaned, TAKE_GOLD), orphaned, /is not a recorded request being evaluated with this command/],
       [asRequest(invented, TAKE_GOLD), invented, /is not a recorded request being evaluated with this command/],
     ];
     for (const [request, asWorkflow, expected] of previews) {
-      const queue = `rogue-preview-${randomBytes(4).toString('hex')}`;
-      const worker = await Worker.create({
-        connection,
-        taskQueue: queue,
-        workflowBundle: { code },
-        dataConverter: previewConverter,
-      });
-      const preview = await worker.runUntil(
-        previewClient.workflow.execute<typeof previewOnExecutor>('previewOnExecutor', {
-          taskQueue: queue,
-          workflowId: asWorkflow ?? queue,
-          args: [executorQueue, request],
-        }),
+      const preview = await runRogueWorkflow<typeof previewOnExecutor>(
+        stack.settings,
+        'previewOnExecutor',
+        asWorkflow,
+        [executorQueue, request],
       );
       assert.equal(preview.available, false, JSON.stringify(preview));
       assert.match(preview.note ?? '', expected);
