@@ -24,20 +24,28 @@ export function onlyFromOwnWorkflow(ownerWorkflowId: string): void {
 }
 
 /**
- * For the activities that write or read a request's records: also only as a local activity. A
- * local activity runs in this worker, for workflow code this worker runs: the gate's own. A remote
- * activity on the orchestrator's task queue is anyone's to schedule: a workflow of their own, run
- * on a worker of their own under a request id that is free (an ended or terminated request's), or
- * a worker of their own polling the gate's queue, would otherwise write `executing` onto a request
- * nobody approved, and the executor, which trusts the records, would run it. Every record call of
- * the gate's workflows is local; only the frozen type's oldest path (before patch 'local-records')
- * made them remotely, and such a run is refused here (ADR 026).
+ * Throws a non-retryable failure unless the running activity is a local one. A local activity runs
+ * in this worker, for workflow code this worker runs: the gate's own. A remote activity on the
+ * orchestrator's task queue is anyone's to schedule: a workflow of their own, run on a worker of
+ * their own (under a request id that is free, an ended or terminated request's, or any other), or a
+ * worker of their own polling the gate's queue. `what` names what is refused to them.
+ */
+export function onlyAsLocalActivity(what: string): void {
+  if (!Context.current().info.isLocal)
+    throw ApplicationFailure.nonRetryable(
+      `${what}: only as a local activity of the gate's own workflow, not to a remote call`,
+      'NotThisRequest',
+    );
+}
+
+/**
+ * For the activities that write or read a request's records: its own workflow, as a local activity.
+ * Remotely, a workflow of someone's own under a request's free id would otherwise write `executing`
+ * onto a request nobody approved, and the executor, which trusts the records, would run it. Every
+ * record call of the gate's workflows is local; only the frozen type's oldest path (before patch
+ * 'local-records') made them remotely, and such a run is refused here (ADR 026).
  */
 export function onlyFromOwnWorkflowCode(ownerWorkflowId: string): void {
   onlyFromOwnWorkflow(ownerWorkflowId);
-  if (!Context.current().info.isLocal)
-    throw ApplicationFailure.nonRetryable(
-      `the records of ${ownerWorkflowId} are written only as a local activity of its own workflow, not by a remote call`,
-      'NotThisRequest',
-    );
+  onlyAsLocalActivity(`the records of ${ownerWorkflowId} are written and read`);
 }

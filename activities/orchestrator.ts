@@ -16,7 +16,7 @@ import {
 } from '../temporal/contract';
 import { stopwatch } from '../telemetry/gate-metrics';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
-import { onlyFromOwnWorkflowCode } from './calling-workflow';
+import { onlyAsLocalActivity, onlyFromOwnWorkflowCode } from './calling-workflow';
 
 export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
@@ -32,8 +32,9 @@ const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): Rec
 
 /**
  * Activities of the orchestrator worker: policy, records, reviewer look-ups, notifications. No target
- * credentials. Each one that reads or writes a request's records serves only that request's own
- * workflow (`calling-workflow.ts`).
+ * credentials. All but the notices answer only local calls, so only the gate's own workflow code, and
+ * each one that reads or writes a request's records only that request's own workflow
+ * (`calling-workflow.ts`).
  */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
   const { pool, policy, principals, metrics } = deps;
@@ -44,6 +45,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     ...createNotifyActivities(deps),
 
     async evaluatePolicy(request, impact) {
+      onlyAsLocalActivity("policy's decision is given");
       const elapsed = stopwatch();
       const decision = decideRequest(policy, request, impact);
       metrics.policyEvaluated(decision.effect, elapsed());
@@ -99,6 +101,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     },
 
     async lookupReviewerGroups(reviewer) {
+      onlyAsLocalActivity("a reviewer's groups are told");
       // Admitted by single sign-on from IdP groups: the API recorded them at sign-in.
       if (reviewer.startsWith(SSO_REVIEWER_PREFIX)) return ssoReviewerGroups(pool, reviewer);
       const principal = principals.find(reviewer);

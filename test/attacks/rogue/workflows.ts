@@ -90,3 +90,29 @@ export async function sendNotices(
     ...agentNotices.map((notice) => said(notifyAgent(notice))),
   ]);
 }
+
+/**
+ * Asks the orchestrator, remotely on its task queue, what policy decides on each request and
+ * which groups each reviewer is in: what a worker answers here is the gate's configuration. Says,
+ * per question, 'answered: ...' with the answer or the refusal.
+ */
+export async function readConfiguration(
+  orchestratorTaskQueue: string,
+  requests: PrivilegedRequest[],
+  reviewers: string[],
+): Promise<string[]> {
+  const { evaluatePolicy, lookupReviewerGroups } = proxyActivities<OrchestratorActivities>({
+    taskQueue: orchestratorTaskQueue,
+    startToCloseTimeout: '20s',
+    retry: { maximumAttempts: 1 },
+  });
+  const said = (asking: Promise<unknown>) =>
+    asking.then(
+      (answer) => `answered: ${JSON.stringify(answer)}`,
+      (error: unknown) => `refused: ${failureOf(error)}`,
+    );
+  return Promise.all([
+    ...requests.map((request) => said(evaluatePolicy(request))),
+    ...reviewers.map((reviewer) => said(lookupReviewerGroups(reviewer))),
+  ]);
+}
