@@ -1,9 +1,10 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
 import { decideRequest } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
-import { type AppliedTransition, recordImpact, recordTransition } from '../store/requests';
+import { type AppliedTransition, findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { claimGrantUse, endGrant } from '../store/grants';
 import { fingerprintCommand } from '../connectors/registry';
@@ -38,14 +39,22 @@ const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): Rec
  */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
   const { pool, policy, principals, metrics } = deps;
+  const recordedRequest = async (id: string) => {
+    const request = await findRecordedRequest(pool, id);
+    if (!request) throw ApplicationFailure.nonRetryable(`no request ${id} is in the records`, 'NotInTheRecords');
+    return request;
+  };
   const counted = (applied: AppliedTransition | undefined) => {
     if (applied) metrics.transitionRecorded(applied.status, applied.rule, applied.secondsSinceSubmit);
   };
   return {
     ...createNotifyActivities(deps),
 
-    async evaluatePolicy(request, impact) {
-      onlyAsLocalActivity("policy's decision is given");
+    async evaluatePolicy(handed, impact) {
+      onlyFromOwnWorkflowCode(handed.id);
+      // Policy judges the request as recorded: a start of the gate's workflow under a free request
+      // id could otherwise hand it other metadata, agent or reason that a rule allows (ADR 029).
+      const request = await recordedRequest(handed.id);
       const elapsed = stopwatch();
       const decision = decideRequest(policy, request, impact);
       metrics.policyEvaluated(decision.effect, elapsed());
@@ -78,9 +87,11 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       return { vote, refusal };
     },
 
-    async claimGrant(request, rule) {
-      onlyFromOwnWorkflowCode(request.id);
-      // Policy decided on this command, so its connector can read it.
+    async claimGrant(handed, rule) {
+      onlyFromOwnWorkflowCode(handed.id);
+      // A grant is for an agent and a command's shape: those of the request as recorded, which
+      // policy decided on, so its connector can read it.
+      const request = await recordedRequest(handed.id);
       const shape = {
         agent: request.agent,
         target: request.target,

@@ -274,6 +274,18 @@ export async function recordImpact(pool: Pool, requestId: string, impact: Impact
   );
 }
 
+/**
+ * The request as its agent submitted it, from its row; undefined when no request has this id. What
+ * policy and grants judge: a workflow's input is whatever its starter wrote.
+ */
+export async function findRecordedRequest(pool: Pool, id: string): Promise<PrivilegedRequest | undefined> {
+  const found = await pool.query<RequestRow>(
+    'SELECT id, agent, connector, target, command, reason, metadata, callback_url FROM requests WHERE id = $1',
+    [id],
+  );
+  return found.rows[0] && toPrivilegedRequest(found.rows[0]);
+}
+
 export interface ApprovedCommand {
   status: RequestStatus;
   connector: string;

@@ -162,7 +162,10 @@ export const NOTIFY_MAX_ATTEMPTS = 4;
 
 /** The orchestrator worker's activities (task queue TEMPORAL_TASK_QUEUE): no target credentials. */
 export interface OrchestratorActivities {
-  /** With the impact preview: the second pass, where rules on `impact.*` can match. */
+  /**
+   * Policy's decision on the request as recorded (of `request` only the id is read, ADR 029). With
+   * the impact preview: the second pass, where rules on `impact.*` can match.
+   */
   evaluatePolicy(request: PrivilegedRequest, impact?: ImpactPreview): Promise<PolicyDecision>;
   recordTransition(transition: Transition): Promise<RecordedTransition>;
   /** The last writes before execution, in one transaction, after checking the API's votes. */
@@ -171,7 +174,7 @@ export interface OrchestratorActivities {
   recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote>;
   /** The impact preview on the request's record (its status unchanged). */
   recordImpact(requestId: string, impact: ImpactPreview): Promise<void>;
-  /** One use of a live scoped grant of this request's shape under `rule`, taken once per request; null when none. */
+  /** One use of a live scoped grant of the recorded request's shape under `rule` (of `request` only the id is read), taken once per request; null when none. */
   claimGrant(request: PrivilegedRequest, rule: string): Promise<GrantUse | null>;
   /** Marks a grant expired (its durable timer fired); false when it had ended already. */
   expireGrant(grantId: string): Promise<boolean>;

@@ -83,7 +83,11 @@ test('a workflow of their own learns neither what policy decides nor who is in w
     answers.filter((said) => said.startsWith('answered')).length,
   );
   for (const said of answers)
-    assert.match(said, /^refused: .*only as a local activity/, `an answer reached the attacker: ${said}`);
+    assert.match(
+      said,
+      /^refused: .*(only as a local activity|is not req_\w+'s own workflow)/,
+      `an answer reached the attacker: ${said}`,
+    );
   const everything = answers.join('\n');
   for (const secret of ['quiet-hours-reads', 'finance-leads', 'payroll-admins', 'oncall', 'OPS-1'])
     assert.ok(!everything.includes(secret), `${secret} reached the attacker`);

@@ -2,8 +2,9 @@
 // namespace access sends `decide` updates straight to a workflow (reusing real vote ids, forging
 // names and groups), schedules the execute activity on the executor's task queue with input of
 // their own, with and without the payload keys, and starts request workflows that claim policy
-// allowed them at submit, or that take another request's input under an id of their own. Nothing
-// may run that was not approved, and only a request's own workflow writes its records.
+// allowed them at submit, that take another request's input under an id of their own, or that start
+// again under a terminated request's id with input a rule allows. Nothing may run that was not
+// approved, and only a request's own workflow writes its records.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -33,6 +34,9 @@ rules:
     when: request.reason.startsWith("quorum:")
     effect: require_approval
     approval: { groups: [dba], quorum: 2, timeout: 1h }
+  - name: break-glass
+    when: has(request.metadata.incident) && request.metadata.incident == "INC-1"
+    effect: allow
 `;
 
 let stack: AttackStack;
@@ -403,6 +407,55 @@ test('a request workflow started with a forged "allowed at submit" runs nothing 
   assert.equal(claims.rows[0].n, 0);
   tally('forged "allowed at submit" starts', 2, 0);
 });
+
+test("the gate's workflow started again under a free request id decides on the recorded request, not on its input", async () => {
+  // A write waiting for a dba; its workflow is terminated, so its id is free.
+  const before = await gold();
+  const waiting = await pending('one dba');
+  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+  const rowsBefore = await auditRowCount(waiting);
+
+  // The gate's own workflow under that id, with the recorded command but metadata a rule allows.
+  const restarted = stack.client.workflow.execute<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+    workflowId: waiting,
+    taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+    args: [
+      { ...asRequest(waiting), metadata: { incident: 'INC-1' } },
+      { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
+    ],
+  });
+  // Policy decides on the recorded request (no incident): it waits for a dba, as the original did.
+  const waitsAgain = await waitForWorkflowStatus(waiting, 'pending_approval', restarted);
+  await stack.client.workflow
+    .getHandle(waiting)
+    .terminate('the test is over')
+    .catch(() => undefined); // it may have ended already
+  await restarted.catch(() => undefined);
+
+  const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+  const ran = (await gold()) !== before ? 1 : 0;
+  tally("the gate's workflow restarted under a free id with other input", 1, ran);
+  assert.equal(ran, 0, 'the vault changed: the recorded write ran without a dba');
+  assert.ok(waitsAgain, 'the restarted workflow did not wait for a dba');
+  assert.equal(state.status, 'pending_approval', 'the records moved on');
+  assert.equal(await auditRowCount(waiting), rowsBefore, 'an audit row was added to it');
+});
+
+/** True once the workflow's state query says `status`; false if the workflow ends first. */
+async function waitForWorkflowStatus(id: string, status: string, run: Promise<unknown>): Promise<boolean> {
+  let ended = false;
+  void run.finally(() => (ended = true)).catch(() => undefined);
+  const deadline = Date.now() + 30_000;
+  while (!ended && Date.now() < deadline) {
+    const state = await stack.client.workflow
+      .getHandle(id)
+      .query<{ status: string }>('state')
+      .catch(() => undefined);
+    if (state?.status === status) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
 
 /** Every message in an error's cause chain, outermost first. */
 function causeMessages(error: unknown): string {
