@@ -12,7 +12,7 @@ import {
   finishExecution,
   recordExecutionRefusal,
 } from '../store/executions';
-import { type ApprovedCommand, findApprovedCommand } from '../store/requests';
+import { type ApprovedCommand, findApprovedCommand, recordImpact } from '../store/requests';
 import { saveRecording } from '../store/session-recordings';
 import { canonicalJson } from '../store/canonical-json';
 import type { ExecutorActivities } from '../temporal/contract';
@@ -164,11 +164,14 @@ export function createExecutorActivities({
       if (!recorded || !sameCommand(recorded, request) || recorded.status !== 'evaluating')
         return unavailableImpact(`request ${request.id} is not a recorded request being evaluated with this command`);
       const target = targets.get(request.target);
-      if (!target || target.connector !== request.connector)
-        return unavailableImpact(
-          `target "${request.target}" is not configured on this executor for ${request.connector}`,
-        );
-      return whileHeartbeating(() => runners.previewImpact(target, request.command));
+      const impact =
+        !target || target.connector !== request.connector
+          ? unavailableImpact(`target "${request.target}" is not configured on this executor for ${request.connector}`)
+          : await whileHeartbeating(() => runners.previewImpact(target, request.command));
+      // Recorded here, by the executor: policy and reviewers take the preview from the records, so a
+      // gate workflow handed a task queue of someone's own cannot bring one of theirs (ADR 029).
+      await recordImpact(pool, request.id, impact);
+      return impact;
     },
   };
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
 import { decideRequest } from '../connectors/policy-input';
+import { unavailableImpact } from '../domain/impact';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
 import { type AppliedTransition, findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
@@ -24,6 +25,9 @@ export interface OrchestratorDependencies extends NotifyDependencies {
   policy: Policy;
   principals: PrincipalDirectory;
 }
+
+/** What policy and reviewers are told when the executor recorded no preview. */
+const NO_RECORDED_PREVIEW = unavailableImpact('the executor recorded no preview');
 
 const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): RecordedTransition => ({
   step,
@@ -50,13 +54,16 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
   return {
     ...createNotifyActivities(deps),
 
-    async evaluatePolicy(handed, impact) {
+    async evaluatePolicy(handed, handedImpact) {
       onlyFromOwnWorkflowCode(handed.id);
-      // Policy judges the request as recorded: a start of the gate's workflow under a free request
-      // id could otherwise hand it other metadata, agent or reason that a rule allows (ADR 029).
-      const request = await recordedRequest(handed.id);
+      // Policy judges the request as recorded, with the preview the executor recorded: a start of
+      // the gate's workflow under a free request id could otherwise hand it other metadata, agent
+      // or reason that a rule allows, or a preview from an "executor" of its own (ADR 029).
+      const { request, impact } = await recordedRequest(handed.id);
       const elapsed = stopwatch();
-      const decision = decideRequest(policy, request, impact);
+      const decision = handedImpact
+        ? decideRequest(policy, request, impact ?? NO_RECORDED_PREVIEW)
+        : decideRequest(policy, request);
       metrics.policyEvaluated(decision.effect, elapsed());
       return decision;
     },
@@ -91,7 +98,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       onlyFromOwnWorkflowCode(handed.id);
       // A grant is for an agent and a command's shape: those of the request as recorded, which
       // policy decided on, so its connector can read it.
-      const request = await recordedRequest(handed.id);
+      const { request } = await recordedRequest(handed.id);
       const shape = {
         agent: request.agent,
         target: request.target,
@@ -106,9 +113,12 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       return endGrant(pool, grantId, { expired: true });
     },
 
-    async recordImpact(requestId, impact) {
+    async recordImpact(requestId) {
       onlyFromOwnWorkflowCode(requestId);
-      await recordImpact(pool, requestId, impact);
+      // The executor records the preview it made. What the workflow has came from whichever task
+      // queue its input named, so none of it is recorded: only that there is no preview, where the
+      // executor recorded none (ADR 029).
+      await recordImpact(pool, requestId, NO_RECORDED_PREVIEW);
     },
 
     async lookupReviewerGroups(reviewer) {

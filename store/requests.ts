@@ -274,16 +274,22 @@ export async function recordImpact(pool: Pool, requestId: string, impact: Impact
   );
 }
 
-/**
- * The request as its agent submitted it, from its row; undefined when no request has this id. What
- * policy and grants judge: a workflow's input is whatever its starter wrote.
- */
-export async function findRecordedRequest(pool: Pool, id: string): Promise<PrivilegedRequest | undefined> {
+/** What policy and grants judge a request by: its row, never a workflow's input (ADR 029). */
+export interface RecordedRequest {
+  /** The request as its agent submitted it. */
+  request: PrivilegedRequest;
+  /** The impact preview the executor recorded on it; null when none was. */
+  impact: ImpactPreview | null;
+}
+
+/** The request and its recorded impact preview; undefined when no request has this id. */
+export async function findRecordedRequest(pool: Pool, id: string): Promise<RecordedRequest | undefined> {
   const found = await pool.query<RequestRow>(
-    'SELECT id, agent, connector, target, command, reason, metadata, callback_url FROM requests WHERE id = $1',
+    'SELECT id, agent, connector, target, command, reason, metadata, callback_url, impact FROM requests WHERE id = $1',
     [id],
   );
-  return found.rows[0] && toPrivilegedRequest(found.rows[0]);
+  const row = found.rows[0];
+  return row && { request: toPrivilegedRequest(row), impact: row.impact };
 }
 
 export interface ApprovedCommand {

@@ -172,7 +172,10 @@ export interface OrchestratorActivities {
   recordTransitions(batch: TransitionBatch): Promise<RecordedTransitions>;
   recordCountedVote(counted: CountedVote): Promise<RecordedVote>;
   recordIgnoredVote(requestId: string, vote: Vote, refusal: string): Promise<IgnoredVote>;
-  /** The impact preview on the request's record (its status unchanged). */
+  /**
+   * After the preview: records that the request has none where the executor recorded none (its
+   * status unchanged). Of `impact` nothing is read: the executor records its own (ADR 029).
+   */
   recordImpact(requestId: string, impact: ImpactPreview): Promise<void>;
   /** One use of a live scoped grant of the recorded request's shape under `rule` (of `request` only the id is read), taken once per request; null when none. */
   claimGrant(request: PrivilegedRequest, rule: string): Promise<GrantUse | null>;
@@ -205,7 +208,10 @@ export type ExecutedOutcome = ExecutionOutcome & { recorded?: true };
 export interface ExecutorActivities {
   /** Runs an approved command at most once and returns its masked, capped result. */
   executeCommand(request: PrivilegedRequest): Promise<ExecutedOutcome>;
-  /** What the command would change (plans, and rows counted in a rolled-back dry run): never an error. */
+  /**
+   * What the command would change (plans, and rows counted in a rolled-back dry run), recorded on
+   * the request for policy and reviewers: never an error.
+   */
   previewImpact(request: PrivilegedRequest): Promise<ImpactPreview>;
 }
 

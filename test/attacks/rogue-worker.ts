@@ -1,6 +1,7 @@
-// Runs one of ./rogue/workflows the way someone with Temporal namespace access would: on a worker of
-// their own, polling a task queue of their own, under a workflow id of their choosing (a request's,
-// once its workflow has ended or been terminated), with the gate's payload keys.
+// What someone with Temporal namespace access runs, with the gate's payload keys: one of
+// ./rogue/workflows on a worker of their own, polling a task queue of their own, under a workflow id
+// of their choosing (a request's, once its workflow has ended or been terminated); or activities of
+// their own on such a queue, for a gate workflow they start to hand its work to.
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
@@ -43,4 +44,31 @@ export async function runRogueWorkflow<W extends Workflow>(
     await connection.close();
     await clientConnection.close();
   }
+}
+
+/**
+ * A worker of their own serving `activities` on a task queue of their own: what a gate workflow
+ * started with that queue as its executor's would be handed. Stop it when done.
+ */
+export async function startRogueActivityWorker(
+  settings: Pick<Settings, 'TEMPORAL_ADDRESS' | 'PAYLOAD_KEYS'>,
+  activities: object,
+): Promise<{ queue: string; stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS! });
+  const queue = `rogue-${randomBytes(4).toString('hex')}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue: queue,
+    activities,
+    dataConverter: dataConverter(settings.PAYLOAD_KEYS),
+  });
+  const running = worker.run();
+  return {
+    queue,
+    async stop() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
 }

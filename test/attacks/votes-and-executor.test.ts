@@ -8,10 +8,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { dataConverter } from '../../temporal/data-converter';
+import type { ImpactPreview } from '../../domain/impact';
 import type { PrivilegedRequest } from '../../domain/request';
 import {
   GRANT_EXPIRY_WORKFLOW_TYPE,
@@ -20,11 +22,12 @@ import {
   decideUpdate,
   type Transition,
   grantExpiryWorkflowId,
+  stateQuery,
 } from '../../temporal/contract';
 import { newRequestId } from '../../domain/ids';
 import type { previewOnExecutor, recordThenExecute, scheduleOnExecutor } from './rogue/workflows';
 import type { RogueResult } from './rogue/workflows';
-import { rogueWorkflowCode, runRogueWorkflow } from './rogue-worker';
+import { rogueWorkflowCode, runRogueWorkflow, startRogueActivityWorker } from './rogue-worker';
 import { type AttackStack, send, startAttackStack, submitPending, tally, waitFor } from './support';
 
 const POLICY = `version: 1
@@ -34,6 +37,9 @@ rules:
     when: request.reason.startsWith("quorum:")
     effect: require_approval
     approval: { groups: [dba], quorum: 2, timeout: 1h }
+  - name: no-op-writes
+    when: impact.available && impact.exact && impact.rows == 0
+    effect: allow
   - name: break-glass
     when: has(request.metadata.incident) && request.metadata.incident == "INC-1"
     effect: allow
@@ -416,7 +422,7 @@ test("the gate's workflow started again under a free request id decides on the r
   const rowsBefore = await auditRowCount(waiting);
 
   // The gate's own workflow under that id, with the recorded command but metadata a rule allows.
-  const restarted = stack.client.workflow.execute<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+  const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
     workflowId: waiting,
     taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
     args: [
@@ -425,36 +431,93 @@ test("the gate's workflow started again under a free request id decides on the r
     ],
   });
   // Policy decides on the recorded request (no incident): it waits for a dba, as the original did.
-  const waitsAgain = await waitForWorkflowStatus(waiting, 'pending_approval', restarted);
+  const reached = await workflowReaches(restarted, ['pending_approval']);
   await stack.client.workflow
     .getHandle(waiting)
     .terminate('the test is over')
     .catch(() => undefined); // it may have ended already
-  await restarted.catch(() => undefined);
+  await restarted.result().catch(() => undefined);
 
   const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
   const ran = (await gold()) !== before ? 1 : 0;
   tally("the gate's workflow restarted under a free id with other input", 1, ran);
   assert.equal(ran, 0, 'the vault changed: the recorded write ran without a dba');
-  assert.ok(waitsAgain, 'the restarted workflow did not wait for a dba');
+  assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
   assert.equal(state.status, 'pending_approval', 'the records moved on');
   assert.equal(await auditRowCount(waiting), rowsBefore, 'an audit row was added to it');
 });
 
-/** True once the workflow's state query says `status`; false if the workflow ends first. */
-async function waitForWorkflowStatus(id: string, status: string, run: Promise<unknown>): Promise<boolean> {
+test("a gate workflow handed an executor queue of someone's own takes no impact preview from it", async () => {
+  // A write the executor's dry run counts at 1 row: it waits for a dba. Its workflow is terminated.
+  const before = await gold();
+  const waiting = await pending('one dba');
+  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+  const rowsBefore = await auditRowCount(waiting);
+
+  // Their "executor" previews 0 rows, which the no-op-writes rule allows, and holds the command.
+  const forgedImpact: ImpactPreview = {
+    available: true,
+    exact: true,
+    estimatedRows: 0,
+    rows: 0,
+    seqScan: false,
+    statements: [{ kind: 'update', estimatedRows: 0, rows: 0, tables: ['vault'], indexes: [], seqScans: [] }],
+    tookMs: 1,
+  };
+  const rogue = await startRogueActivityWorker(stack.settings, {
+    previewImpact: async () => forgedImpact,
+    // Holds the command, alive, until the attacker has what they came for.
+    executeCommand: async () => {
+      for (;;) {
+        Context.current().heartbeat();
+        await Context.current().sleep(1_000);
+      }
+    },
+  });
+  try {
+    const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+      workflowId: waiting,
+      taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+      args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
+    });
+    const reached = await workflowReaches(restarted, ['pending_approval', 'executing']);
+    // Had the records said `executing`, the real executor would run the command for a workflow under the request's id.
+    await stack.client.workflow
+      .getHandle(waiting)
+      .terminate('the attacker frees the id again')
+      .catch(() => undefined);
+    await restarted.result().catch(() => undefined);
+    const handed = await runRogueWorkflow<typeof scheduleOnExecutor>(stack.settings, 'scheduleOnExecutor', waiting, [
+      stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+      asRequest(waiting),
+    ]);
+
+    const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+    const ran = (await gold()) !== before ? 1 : 0;
+    tally('an executor queue of their own handed to a gate workflow', 1, ran);
+    assert.equal(ran, 0, `the vault changed: the recorded write ran without a dba (${JSON.stringify(handed)})`);
+    assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
+    assert.equal(state.status, 'pending_approval', 'the records moved on');
+    assert.equal(await auditRowCount(waiting), rowsBefore + 1, 'more than the refused execution was recorded');
+  } finally {
+    await rogue.stop();
+  }
+});
+
+/** The first of `statuses` the run's state query says, or 'ended' if the run ends first. */
+async function workflowReaches(run: WorkflowHandle<RequestWorkflow>, statuses: string[]): Promise<string> {
   let ended = false;
-  void run.finally(() => (ended = true)).catch(() => undefined);
+  void run
+    .result()
+    .finally(() => (ended = true))
+    .catch(() => undefined);
   const deadline = Date.now() + 30_000;
   while (!ended && Date.now() < deadline) {
-    const state = await stack.client.workflow
-      .getHandle(id)
-      .query<{ status: string }>('state')
-      .catch(() => undefined);
-    if (state?.status === status) return true;
+    const state = await run.query(stateQuery).catch(() => undefined);
+    if (state && statuses.includes(state.status)) return state.status;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return false;
+  return 'ended';
 }
 
 /** Every message in an error's cause chain, outermost first. */
