@@ -3,8 +3,9 @@
 // names and groups), schedules the execute activity on the executor's task queue with input of
 // their own, with and without the payload keys, and starts request workflows that claim policy
 // allowed them at submit, that take another request's input under an id of their own, or that start
-// again under a terminated request's id with input a rule allows. Nothing may run that was not
-// approved, and only a request's own workflow writes its records.
+// again under a terminated request's id with input a rule allows, another agent's grant, or an
+// executor queue of their own. Nothing may run that was not approved, and only a request's own
+// workflow writes its records.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -40,6 +41,11 @@ rules:
   - name: no-op-writes
     when: impact.available && impact.exact && impact.rows == 0
     effect: allow
+  - name: grant-vault-fixes
+    when: sql.tables == ["grant_vault"] && sql.kinds == ["update"]
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+    grant: { maxUses: 5, maxFor: 1h }
   - name: break-glass
     when: has(request.metadata.incident) && request.metadata.incident == "INC-1"
     effect: allow
@@ -50,7 +56,8 @@ let stack: AttackStack;
 before(async () => {
   stack = await startAttackStack(POLICY);
   await stack.target.query(
-    'CREATE TABLE IF NOT EXISTS vault (id int PRIMARY KEY, gold int NOT NULL); INSERT INTO vault VALUES (1, 1000) ON CONFLICT DO NOTHING',
+    `CREATE TABLE IF NOT EXISTS vault (id int PRIMARY KEY, gold int NOT NULL); INSERT INTO vault VALUES (1, 1000) ON CONFLICT DO NOTHING;
+     CREATE TABLE IF NOT EXISTS grant_vault (id int PRIMARY KEY, gold int NOT NULL); INSERT INTO grant_vault VALUES (1, 1000) ON CONFLICT DO NOTHING`,
   );
 });
 
@@ -445,6 +452,50 @@ test("the gate's workflow started again under a free request id decides on the r
   assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
   assert.equal(state.status, 'pending_approval', 'the records moved on');
   assert.equal(await auditRowCount(waiting), rowsBefore, 'an audit row was added to it');
+});
+
+test("the gate's workflow started again under a free request id claims no other agent's grant", async () => {
+  const grantGold = async () =>
+    (await stack.target.query<{ gold: number }>('SELECT gold FROM grant_vault WHERE id = 1')).rows[0]!.gold;
+  // A dba approved one of other-agent's fixes with a grant: commands of that shape, for that agent.
+  const granted = await send(stack.baseUrl, 'POST', '/v1/requests', 'otherAgent', {
+    connector: 'postgres',
+    target: 'app-db',
+    command: { sql: 'UPDATE grant_vault SET gold = gold - 1 WHERE id = 1' },
+    reason: 'a fix',
+  });
+  const grantedId = granted.json<{ id: string }>().id;
+  await waitFor(stack, grantedId, ['pending_approval']);
+  const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${grantedId}/approve`, 'alice', {
+    grant: { uses: 5, for: '1h' },
+  });
+  assert.ok(approved.status < 300, approved.text);
+  await waitFor(stack, grantedId, ['succeeded']);
+
+  // billing-agent's command of the same shape has no grant: it waits. Its workflow is terminated.
+  const sql = 'UPDATE grant_vault SET gold = gold - 100 WHERE id = 1';
+  const waiting = await pending('no grant of mine', sql);
+  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+  const before = await grantGold();
+
+  // The gate's own workflow under that id, with the recorded command, naming the agent the grant is for.
+  const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+    workflowId: waiting,
+    taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+    args: [
+      { ...asRequest(waiting, sql, 'no grant of mine'), agent: 'other-agent' },
+      { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
+    ],
+  });
+  const reached = await workflowReaches(restarted, ['pending_approval', 'succeeded']);
+  await restarted.terminate('the test is over').catch(() => undefined); // it may have ended already
+
+  const ran = (await grantGold()) !== before ? 1 : 0;
+  tally("another agent's grant claimed by a restarted workflow", 1, ran);
+  assert.equal(ran, 0, "the vault changed: billing-agent's write ran on other-agent's grant");
+  assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
+  const used = await stack.admin.query('SELECT grant_id FROM requests WHERE id = $1', [waiting]);
+  assert.equal(used.rows[0].grant_id, null, 'a grant use was taken for it');
 });
 
 test("a gate workflow handed an executor queue of someone's own takes no impact preview from it", async () => {
