@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
 import { decideRequest } from '../connectors/policy-input';
 import { unavailableImpact } from '../domain/impact';
+import { outcomeRecord } from '../domain/request';
 import type { Policy } from '../policy/policy';
 import { findExecution } from '../store/executions';
 import { type AppliedTransition, findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
@@ -48,6 +49,20 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     if (!request) throw ApplicationFailure.nonRetryable(`no request ${id} is in the records`, 'NotInTheRecords');
     return request;
   };
+  /**
+   * A success is recorded only as the executor's ledger holds it, with the ledger's masked result:
+   * the outcome the workflow hands here came from whichever task queue its input named (ADR 029).
+   */
+  const asLedgerHolds = async (handed: Transition): Promise<Transition> => {
+    const execution = await findExecution(pool, handed.requestId);
+    if (execution?.status !== 'succeeded' || !execution.result)
+      throw ApplicationFailure.nonRetryable(
+        `the executor's ledger holds no successful run of ${handed.requestId}`,
+        'NotInTheRecords',
+      );
+    const recorded = outcomeRecord({ status: 'succeeded', result: execution.result });
+    return { ...handed, changes: recorded.changes, detail: recorded.detail };
+  };
   const counted = (applied: AppliedTransition | undefined) => {
     if (applied) metrics.transitionRecorded(applied.status, applied.rule, applied.secondsSinceSubmit);
   };
@@ -68,8 +83,9 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       return decision;
     },
 
-    async recordTransition(transition) {
-      onlyFromOwnWorkflowCode(transition.requestId);
+    async recordTransition(handed) {
+      onlyFromOwnWorkflowCode(handed.requestId);
+      const transition = handed.status === 'succeeded' ? await asLedgerHolds(handed) : handed;
       counted(await recordTransition(pool, transition));
       return recordedAs(transition);
     },

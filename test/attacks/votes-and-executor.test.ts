@@ -555,6 +555,48 @@ test("a gate workflow handed an executor queue of someone's own takes no impact 
   }
 });
 
+test("an outcome from an executor queue of someone's own is not recorded as the request's", async () => {
+  const before = await gold();
+  const waiting = await pending('one dba');
+  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+
+  // Their "executor" answers that the command ran, with rows of their writing.
+  const forgedRows = [{ id: 1, gold: 1_000_000, note: 'forged by the attacker' }];
+  const rogue = await startRogueActivityWorker(stack.settings, {
+    previewImpact: async () => ({
+      available: false,
+      exact: false,
+      estimatedRows: 0,
+      rows: 0,
+      seqScan: false,
+      statements: [],
+      tookMs: 0,
+    }),
+    executeCommand: async () => ({ status: 'succeeded', result: { rowCount: 1, rows: forgedRows, truncated: false } }),
+  });
+  try {
+    const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+      workflowId: waiting,
+      taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+      args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
+    });
+    assert.equal(await workflowReaches(restarted, ['pending_approval']), 'pending_approval');
+    // A dba approves what the records hold, as they would any waiting request.
+    const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${waiting}/approve`, 'alice', {});
+    assert.ok(approved.status < 300, approved.text);
+    await restarted.result().catch(() => undefined);
+
+    const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+    const forgedThrough = JSON.stringify(view).includes('forged by the attacker') ? 1 : 0;
+    tally('an outcome from an executor queue of their own', 1, forgedThrough);
+    assert.equal(forgedThrough, 0, `the forged outcome was recorded: ${JSON.stringify(view)}`);
+    assert.notEqual(view.status, 'succeeded', 'a run nobody made is recorded as succeeded');
+    assert.equal(await gold(), before, 'the vault changed');
+  } finally {
+    await rogue.stop();
+  }
+});
+
 /** The first of `statuses` the run's state query says, or 'ended' if the run ends first. */
 async function workflowReaches(run: WorkflowHandle<RequestWorkflow>, statuses: string[]): Promise<string> {
   let ended = false;
