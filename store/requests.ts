@@ -1,6 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ImpactPreview } from '../domain/impact';
-import { type PolicyDecision, type PrivilegedRequest, type RequestStatus, policyRecordOf } from '../domain/request';
+import {
+  type PolicyDecision,
+  type PrivilegedRequest,
+  type RequestStatus,
+  TERMINAL_STATUSES,
+  policyRecordOf,
+} from '../domain/request';
 import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { type AuditEvent, auditAppendCall } from './audit';
 import { recordingPath } from './session-recordings';
@@ -210,8 +216,10 @@ export type TransitionGuard = (bind: (value: unknown) => string) => string;
 /**
  * Moves a request to a new status and appends the audit event, atomically and at most once per
  * step, in one statement: a step already in the audit log means a retry, so the update matches
- * nothing and nothing is audited again. Pass a client to make it part of a larger transaction, or
- * a `guard` to make it depend on another write in the same statement.
+ * nothing and nothing is audited again. A request in a final status never moves again: a workflow
+ * reset to before its rejection (or expiry, or cancel) must not approve it (ADR 029). Pass a client
+ * to make it part of a larger transaction, or a `guard` to make it depend on another write in the
+ * same statement.
  */
 export async function recordTransition(
   db: Pool | PoolClient,
@@ -222,6 +230,7 @@ export async function recordTransition(
   const bind = (value: unknown) => `$${values.push(value)}`;
   const id = bind(transition.requestId);
   const unrecorded = `NOT EXISTS (SELECT 1 FROM audit_events WHERE request_id = ${id} AND step = ${bind(transition.step)})`;
+  const notFinal = `status <> ALL(${bind(TERMINAL_STATUSES)}::text[])`;
   const changes = transition.changes ?? {};
   const assignments = CHANGEABLE_COLUMNS.filter((column) => column in changes)
     .map((column) => `, ${column} = ${bind(changes[column])}`)
@@ -242,7 +251,7 @@ export async function recordTransition(
   const applied = await db.query<{ rule: string | null; age: number }>(
     `WITH ${guarded}updated AS (
        UPDATE requests SET status = ${status}, updated_at = now()${assignments}
-       WHERE id = ${id} AND ${unrecorded}${guard ? ' AND EXISTS (SELECT 1 FROM guard)' : ''}
+       WHERE id = ${id} AND ${notFinal} AND ${unrecorded}${guard ? ' AND EXISTS (SELECT 1 FROM guard)' : ''}
        RETURNING policy->>'rule' AS rule, extract(epoch FROM now() - created_at)::float8 AS age
      )
      SELECT ${audit.call}, rule, age FROM updated`,

@@ -4,8 +4,8 @@
 // their own, with and without the payload keys, and starts request workflows that claim policy
 // allowed them at submit, that take another request's input under an id of their own, or that start
 // again under a terminated request's id with input a rule allows, another agent's grant, or an
-// executor queue of their own. Nothing may run that was not approved, and only a request's own
-// workflow writes its records.
+// executor queue of their own, or that reset a rejected request's workflow to before its rejection.
+// Nothing may run that was not approved, and only a request's own workflow writes its records.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -24,6 +24,7 @@ import {
   type Transition,
   grantExpiryWorkflowId,
   stateQuery,
+  approveSignal,
 } from '../../temporal/contract';
 import { newRequestId } from '../../domain/ids';
 import type { previewOnExecutor, recordThenExecute, scheduleOnExecutor } from './rogue/workflows';
@@ -595,6 +596,51 @@ test("an outcome from an executor queue of someone's own is not recorded as the 
   } finally {
     await rogue.stop();
   }
+});
+
+test('a rejected request reset to before its rejection and approved through Temporal stays rejected', async () => {
+  const before = await gold();
+  const rejectedId = await pending('one dba');
+  const rejected = await send(stack.baseUrl, 'POST', `/v1/requests/${rejectedId}/reject`, 'alice', {
+    comment: 'not today',
+  });
+  assert.ok(rejected.status < 300, rejected.text);
+  await waitFor(stack, rejectedId, ['rejected']);
+  await stack.client.workflow.getHandle(rejectedId).result();
+  const rowsBefore = await auditRowCount(rejectedId);
+
+  // An operator's reset to the last workflow task before the vote arrived, without the vote:
+  // the new run waits for approval again, though the records say the request was rejected.
+  const events = (await stack.client.workflow.getHandle(rejectedId).fetchHistory()).events ?? [];
+  const vote = events.find((event) => event.workflowExecutionUpdateAcceptedEventAttributes)!;
+  const waitingTask = events
+    .filter((event) => event.workflowTaskCompletedEventAttributes && Number(event.eventId) < Number(vote.eventId))
+    .at(-1)!;
+  const reset = await stack.client.workflowService.resetWorkflowExecution({
+    namespace: 'default',
+    workflowExecution: { workflowId: rejectedId },
+    workflowTaskFinishEventId: waitingTask.eventId,
+    requestId: randomBytes(16).toString('hex'),
+    reason: 'the attacker reopens a rejected request',
+    resetReapplyType: 2, // RESET_REAPPLY_TYPE_NONE
+    resetReapplyExcludeTypes: [1, 2], // signals and updates
+  });
+  const rerun = stack.client.workflow.getHandle<RequestWorkflow>(rejectedId, reset.runId ?? undefined);
+  // An unverified approval through the Temporal channel, which this stage accepts.
+  await rerun.signal(approveSignal, { reviewer: 'bob', comment: 'reopened' });
+  await Promise.race([rerun.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await rerun.terminate('the test is over').catch(() => undefined);
+
+  const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${rejectedId}`, 'agent')).json();
+  const ran = (await gold()) !== before ? 1 : 0;
+  tally('a rejected request reopened by a reset', 1, ran || state.status !== 'rejected' ? 1 : 0);
+  assert.equal(ran, 0, 'the vault changed: a rejected write ran');
+  assert.equal(state.status, 'rejected', 'the records left a final status');
+  const after = await stack.admin.query<{ step: string }>(
+    "SELECT step FROM audit_events WHERE request_id = $1 AND step IN ('status:approved', 'status:executing')",
+    [rejectedId],
+  );
+  assert.deepEqual(after.rows, [], `an approval was recorded after the rejection (${rowsBefore} rows before)`);
 });
 
 /** The first of `statuses` the run's state query says, or 'ended' if the run ends first. */
