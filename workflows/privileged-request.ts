@@ -65,9 +65,15 @@ export async function privilegedRequestV2(
     return run.finish();
   }
 
+  // Asked before policy's local activity, not after it: a query that arrives while a local activity
+  // runs can end the workflow task with its result, and the code after it then runs in the next
+  // task. A replay delivers the result within the first task, where a patch recorded in the second
+  // is not yet known, and fails as nondeterministic. Every history recorded with the call after the
+  // activity in one task replays the same (test/workflows/replay.test.ts).
+  const previews = patched(IMPACT_PREVIEW_PATCH);
   let decision = await run.evaluatePolicy();
   if (run.isCancelled()) return run.endCancelledWhileEvaluating();
-  if (decision.effect === 'require_approval' && patched(IMPACT_PREVIEW_PATCH)) {
+  if (decision.effect === 'require_approval' && previews) {
     // Before anyone is asked: what it would change, and policy once more with that known.
     decision = await run.previewImpactAndDecideAgain();
     if (run.isCancelled()) return run.endCancelledWhileEvaluating();
@@ -404,9 +410,10 @@ class RequestRun {
         break;
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
+        const retriesUnclaimed = patched(RETRY_UNCLAIMED_PATCH); // before the local activity: see `previews`
         outcome = await this.records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
         const again = outcome.unclaimed === true && handout < EXECUTION_HANDOUTS;
-        if (!again || !patched(RETRY_UNCLAIMED_PATCH)) break;
+        if (!again || !retriesUnclaimed) break;
       }
     }
     if (outcome.status !== 'succeeded') this.state.error = outcome.error;
