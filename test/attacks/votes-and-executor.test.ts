@@ -422,226 +422,249 @@ test('a request workflow started with a forged "allowed at submit" runs nothing 
   tally('forged "allowed at submit" starts', 2, 0);
 });
 
-test("the gate's workflow started again under a free request id decides on the recorded request, not on its input", async () => {
-  // A write waiting for a dba; its workflow is terminated, so its id is free.
-  const before = await gold();
-  const waiting = await pending('one dba');
-  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
-  const rowsBefore = await auditRowCount(waiting);
+test(
+  "the gate's workflow started again under a free request id decides on the recorded request, not on its input",
+  { timeout: 120_000 },
+  async () => {
+    // A write waiting for a dba; its workflow is terminated, so its id is free.
+    const before = await gold();
+    const waiting = await pending('one dba');
+    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const rowsBefore = await auditRowCount(waiting);
 
-  // The gate's own workflow under that id, with the recorded command but metadata a rule allows.
-  const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
-    workflowId: waiting,
-    taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-    args: [
-      { ...asRequest(waiting), metadata: { incident: 'INC-1' } },
-      { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
-    ],
-  });
-  // Policy decides on the recorded request (no incident): it waits for a dba, as the original did.
-  const reached = await workflowReaches(restarted, ['pending_approval']);
-  await stack.client.workflow
-    .getHandle(waiting)
-    .terminate('the test is over')
-    .catch(() => undefined); // it may have ended already
-  await restarted.result().catch(() => undefined);
-
-  const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
-  const ran = (await gold()) !== before ? 1 : 0;
-  tally("the gate's workflow restarted under a free id with other input", 1, ran);
-  assert.equal(ran, 0, 'the vault changed: the recorded write ran without a dba');
-  assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
-  assert.equal(state.status, 'pending_approval', 'the records moved on');
-  assert.equal(await auditRowCount(waiting), rowsBefore, 'an audit row was added to it');
-});
-
-test("the gate's workflow started again under a free request id claims no other agent's grant", async () => {
-  const grantGold = async () =>
-    (await stack.target.query<{ gold: number }>('SELECT gold FROM grant_vault WHERE id = 1')).rows[0]!.gold;
-  // A dba approved one of other-agent's fixes with a grant: commands of that shape, for that agent.
-  const granted = await send(stack.baseUrl, 'POST', '/v1/requests', 'otherAgent', {
-    connector: 'postgres',
-    target: 'app-db',
-    command: { sql: 'UPDATE grant_vault SET gold = gold - 1 WHERE id = 1' },
-    reason: 'a fix',
-  });
-  const grantedId = granted.json<{ id: string }>().id;
-  await waitFor(stack, grantedId, ['pending_approval']);
-  const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${grantedId}/approve`, 'alice', {
-    grant: { uses: 5, for: '1h' },
-  });
-  assert.ok(approved.status < 300, approved.text);
-  await waitFor(stack, grantedId, ['succeeded']);
-
-  // billing-agent's command of the same shape has no grant: it waits. Its workflow is terminated.
-  const sql = 'UPDATE grant_vault SET gold = gold - 100 WHERE id = 1';
-  const waiting = await pending('no grant of mine', sql);
-  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
-  const before = await grantGold();
-
-  // The gate's own workflow under that id, with the recorded command, naming the agent the grant is for.
-  const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
-    workflowId: waiting,
-    taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-    args: [
-      { ...asRequest(waiting, sql, 'no grant of mine'), agent: 'other-agent' },
-      { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
-    ],
-  });
-  const reached = await workflowReaches(restarted, ['pending_approval', 'succeeded']);
-  await restarted.terminate('the test is over').catch(() => undefined); // it may have ended already
-
-  const ran = (await grantGold()) !== before ? 1 : 0;
-  tally("another agent's grant claimed by a restarted workflow", 1, ran);
-  assert.equal(ran, 0, "the vault changed: billing-agent's write ran on other-agent's grant");
-  assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
-  const used = await stack.admin.query('SELECT grant_id FROM requests WHERE id = $1', [waiting]);
-  assert.equal(used.rows[0].grant_id, null, 'a grant use was taken for it');
-});
-
-test("a gate workflow handed an executor queue of someone's own takes no impact preview from it", async () => {
-  // A write the executor's dry run counts at 1 row: it waits for a dba. Its workflow is terminated.
-  const before = await gold();
-  const waiting = await pending('one dba');
-  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
-  const rowsBefore = await auditRowCount(waiting);
-
-  // Their "executor" previews 0 rows, which the no-op-writes rule allows, and holds the command.
-  const forgedImpact: ImpactPreview = {
-    available: true,
-    exact: true,
-    estimatedRows: 0,
-    rows: 0,
-    seqScan: false,
-    statements: [{ kind: 'update', estimatedRows: 0, rows: 0, tables: ['vault'], indexes: [], seqScans: [] }],
-    tookMs: 1,
-  };
-  const rogue = await startRogueActivityWorker(stack.settings, {
-    previewImpact: async () => forgedImpact,
-    // Holds the command, alive, until the attacker has what they came for.
-    executeCommand: async () => {
-      for (;;) {
-        Context.current().heartbeat();
-        await Context.current().sleep(1_000);
-      }
-    },
-  });
-  try {
+    // The gate's own workflow under that id, with the recorded command but metadata a rule allows.
     const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
       workflowId: waiting,
       taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-      args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
+      args: [
+        { ...asRequest(waiting), metadata: { incident: 'INC-1' } },
+        { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
+      ],
     });
-    const reached = await workflowReaches(restarted, ['pending_approval', 'executing']);
-    // Had the records said `executing`, the real executor would run the command for a workflow under the request's id.
+    // Policy decides on the recorded request (no incident): it waits for a dba, as the original did.
+    const reached = await workflowReaches(restarted, ['pending_approval']);
     await stack.client.workflow
       .getHandle(waiting)
-      .terminate('the attacker frees the id again')
-      .catch(() => undefined);
+      .terminate('the test is over')
+      .catch(() => undefined); // it may have ended already
     await restarted.result().catch(() => undefined);
-    const handed = await runRogueWorkflow<typeof scheduleOnExecutor>(stack.settings, 'scheduleOnExecutor', waiting, [
-      stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
-      asRequest(waiting),
-    ]);
 
     const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
     const ran = (await gold()) !== before ? 1 : 0;
-    tally('an executor queue of their own handed to a gate workflow', 1, ran);
-    assert.equal(ran, 0, `the vault changed: the recorded write ran without a dba (${JSON.stringify(handed)})`);
+    tally("the gate's workflow restarted under a free id with other input", 1, ran);
+    assert.equal(ran, 0, 'the vault changed: the recorded write ran without a dba');
     assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
     assert.equal(state.status, 'pending_approval', 'the records moved on');
-    assert.equal(await auditRowCount(waiting), rowsBefore + 1, 'more than the refused execution was recorded');
-  } finally {
-    await rogue.stop();
-  }
-});
+    assert.equal(await auditRowCount(waiting), rowsBefore, 'an audit row was added to it');
+  },
+);
 
-test("an outcome from an executor queue of someone's own is not recorded as the request's", async () => {
-  const before = await gold();
-  const waiting = await pending('one dba');
-  await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+test(
+  "the gate's workflow started again under a free request id claims no other agent's grant",
+  { timeout: 120_000 },
+  async () => {
+    const grantGold = async () =>
+      (await stack.target.query<{ gold: number }>('SELECT gold FROM grant_vault WHERE id = 1')).rows[0]!.gold;
+    // A dba approved one of other-agent's fixes with a grant: commands of that shape, for that agent.
+    const granted = await send(stack.baseUrl, 'POST', '/v1/requests', 'otherAgent', {
+      connector: 'postgres',
+      target: 'app-db',
+      command: { sql: 'UPDATE grant_vault SET gold = gold - 1 WHERE id = 1' },
+      reason: 'a fix',
+    });
+    const grantedId = granted.json<{ id: string }>().id;
+    await waitFor(stack, grantedId, ['pending_approval']);
+    const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${grantedId}/approve`, 'alice', {
+      grant: { uses: 5, for: '1h' },
+    });
+    assert.ok(approved.status < 300, approved.text);
+    await waitFor(stack, grantedId, ['succeeded']);
 
-  // Their "executor" answers that the command ran, with rows of their writing.
-  const forgedRows = [{ id: 1, gold: 1_000_000, note: 'forged by the attacker' }];
-  const rogue = await startRogueActivityWorker(stack.settings, {
-    previewImpact: async () => ({
-      available: false,
-      exact: false,
-      estimatedRows: 0,
-      rows: 0,
-      seqScan: false,
-      statements: [],
-      tookMs: 0,
-    }),
-    executeCommand: async () => ({ status: 'succeeded', result: { rowCount: 1, rows: forgedRows, truncated: false } }),
-  });
-  try {
+    // billing-agent's command of the same shape has no grant: it waits. Its workflow is terminated.
+    const sql = 'UPDATE grant_vault SET gold = gold - 100 WHERE id = 1';
+    const waiting = await pending('no grant of mine', sql);
+    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const before = await grantGold();
+
+    // The gate's own workflow under that id, with the recorded command, naming the agent the grant is for.
     const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
       workflowId: waiting,
       taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-      args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
+      args: [
+        { ...asRequest(waiting, sql, 'no grant of mine'), agent: 'other-agent' },
+        { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
+      ],
     });
-    assert.equal(await workflowReaches(restarted, ['pending_approval']), 'pending_approval');
-    // A dba approves what the records hold, as they would any waiting request.
-    const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${waiting}/approve`, 'alice', {});
-    assert.ok(approved.status < 300, approved.text);
-    await restarted.result().catch(() => undefined);
+    const reached = await workflowReaches(restarted, ['pending_approval', 'succeeded']);
+    await restarted.terminate('the test is over').catch(() => undefined); // it may have ended already
 
-    const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
-    const forgedThrough = JSON.stringify(view).includes('forged by the attacker') ? 1 : 0;
-    tally('an outcome from an executor queue of their own', 1, forgedThrough);
-    assert.equal(forgedThrough, 0, `the forged outcome was recorded: ${JSON.stringify(view)}`);
-    assert.notEqual(view.status, 'succeeded', 'a run nobody made is recorded as succeeded');
-    assert.equal(await gold(), before, 'the vault changed');
-  } finally {
-    await rogue.stop();
-  }
-});
+    const ran = (await grantGold()) !== before ? 1 : 0;
+    tally("another agent's grant claimed by a restarted workflow", 1, ran);
+    assert.equal(ran, 0, "the vault changed: billing-agent's write ran on other-agent's grant");
+    assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
+    const used = await stack.admin.query('SELECT grant_id FROM requests WHERE id = $1', [waiting]);
+    assert.equal(used.rows[0].grant_id, null, 'a grant use was taken for it');
+  },
+);
 
-test('a rejected request reset to before its rejection and approved through Temporal stays rejected', async () => {
-  const before = await gold();
-  const rejectedId = await pending('one dba');
-  const rejected = await send(stack.baseUrl, 'POST', `/v1/requests/${rejectedId}/reject`, 'alice', {
-    comment: 'not today',
-  });
-  assert.ok(rejected.status < 300, rejected.text);
-  await waitFor(stack, rejectedId, ['rejected']);
-  await stack.client.workflow.getHandle(rejectedId).result();
-  const rowsBefore = await auditRowCount(rejectedId);
+test(
+  "a gate workflow handed an executor queue of someone's own takes no impact preview from it",
+  { timeout: 120_000 },
+  async () => {
+    // A write the executor's dry run counts at 1 row: it waits for a dba. Its workflow is terminated.
+    const before = await gold();
+    const waiting = await pending('one dba');
+    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const rowsBefore = await auditRowCount(waiting);
 
-  // An operator's reset to the last workflow task before the vote arrived, without the vote:
-  // the new run waits for approval again, though the records say the request was rejected.
-  const events = (await stack.client.workflow.getHandle(rejectedId).fetchHistory()).events ?? [];
-  const vote = events.find((event) => event.workflowExecutionUpdateAcceptedEventAttributes)!;
-  const waitingTask = events
-    .filter((event) => event.workflowTaskCompletedEventAttributes && Number(event.eventId) < Number(vote.eventId))
-    .at(-1)!;
-  const reset = await stack.client.workflowService.resetWorkflowExecution({
-    namespace: 'default',
-    workflowExecution: { workflowId: rejectedId },
-    workflowTaskFinishEventId: waitingTask.eventId,
-    requestId: randomBytes(16).toString('hex'),
-    reason: 'the attacker reopens a rejected request',
-    resetReapplyType: 2, // RESET_REAPPLY_TYPE_NONE
-    resetReapplyExcludeTypes: [1, 2], // signals and updates
-  });
-  const rerun = stack.client.workflow.getHandle<RequestWorkflow>(rejectedId, reset.runId ?? undefined);
-  // An unverified approval through the Temporal channel, which this stage accepts.
-  await rerun.signal(approveSignal, { reviewer: 'bob', comment: 'reopened' });
-  await Promise.race([rerun.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-  await rerun.terminate('the test is over').catch(() => undefined);
+    // Their "executor" previews 0 rows, which the no-op-writes rule allows, and holds the command.
+    const forgedImpact: ImpactPreview = {
+      available: true,
+      exact: true,
+      estimatedRows: 0,
+      rows: 0,
+      seqScan: false,
+      statements: [{ kind: 'update', estimatedRows: 0, rows: 0, tables: ['vault'], indexes: [], seqScans: [] }],
+      tookMs: 1,
+    };
+    const rogue = await startRogueActivityWorker(stack.settings, {
+      previewImpact: async () => forgedImpact,
+      // Holds the command, alive, until the attacker has what they came for.
+      executeCommand: async () => {
+        for (;;) {
+          Context.current().heartbeat();
+          await Context.current().sleep(1_000);
+        }
+      },
+    });
+    try {
+      const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+        workflowId: waiting,
+        taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+        args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
+      });
+      const reached = await workflowReaches(restarted, ['pending_approval', 'executing']);
+      // Had the records said `executing`, the real executor would run the command for a workflow under the request's id.
+      await stack.client.workflow
+        .getHandle(waiting)
+        .terminate('the attacker frees the id again')
+        .catch(() => undefined);
+      await restarted.result().catch(() => undefined);
+      const handed = await runRogueWorkflow<typeof scheduleOnExecutor>(stack.settings, 'scheduleOnExecutor', waiting, [
+        stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+        asRequest(waiting),
+      ]);
 
-  const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${rejectedId}`, 'agent')).json();
-  const ran = (await gold()) !== before ? 1 : 0;
-  tally('a rejected request reopened by a reset', 1, ran || state.status !== 'rejected' ? 1 : 0);
-  assert.equal(ran, 0, 'the vault changed: a rejected write ran');
-  assert.equal(state.status, 'rejected', 'the records left a final status');
-  const after = await stack.admin.query<{ step: string }>(
-    "SELECT step FROM audit_events WHERE request_id = $1 AND step IN ('status:approved', 'status:executing')",
-    [rejectedId],
-  );
-  assert.deepEqual(after.rows, [], `an approval was recorded after the rejection (${rowsBefore} rows before)`);
-});
+      const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+      const ran = (await gold()) !== before ? 1 : 0;
+      tally('an executor queue of their own handed to a gate workflow', 1, ran);
+      assert.equal(ran, 0, `the vault changed: the recorded write ran without a dba (${JSON.stringify(handed)})`);
+      assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
+      assert.equal(state.status, 'pending_approval', 'the records moved on');
+      assert.equal(await auditRowCount(waiting), rowsBefore + 1, 'more than the refused execution was recorded');
+    } finally {
+      await rogue.stop();
+    }
+  },
+);
+
+test(
+  "an outcome from an executor queue of someone's own is not recorded as the request's",
+  { timeout: 120_000 },
+  async () => {
+    const before = await gold();
+    const waiting = await pending('one dba');
+    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+
+    // Their "executor" answers that the command ran, with rows of their writing.
+    const forgedRows = [{ id: 1, gold: 1_000_000, note: 'forged by the attacker' }];
+    const rogue = await startRogueActivityWorker(stack.settings, {
+      previewImpact: async () => ({
+        available: false,
+        exact: false,
+        estimatedRows: 0,
+        rows: 0,
+        seqScan: false,
+        statements: [],
+        tookMs: 0,
+      }),
+      executeCommand: async () => ({
+        status: 'succeeded',
+        result: { rowCount: 1, rows: forgedRows, truncated: false },
+      }),
+    });
+    try {
+      const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+        workflowId: waiting,
+        taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+        args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
+      });
+      assert.equal(await workflowReaches(restarted, ['pending_approval']), 'pending_approval');
+      // A dba approves what the records hold, as they would any waiting request.
+      const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${waiting}/approve`, 'alice', {});
+      assert.ok(approved.status < 300, approved.text);
+      await restarted.result().catch(() => undefined);
+
+      const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+      const forgedThrough = JSON.stringify(view).includes('forged by the attacker') ? 1 : 0;
+      tally('an outcome from an executor queue of their own', 1, forgedThrough);
+      assert.equal(forgedThrough, 0, `the forged outcome was recorded: ${JSON.stringify(view)}`);
+      assert.notEqual(view.status, 'succeeded', 'a run nobody made is recorded as succeeded');
+      assert.equal(await gold(), before, 'the vault changed');
+    } finally {
+      await rogue.stop();
+    }
+  },
+);
+
+test(
+  'a rejected request reset to before its rejection and approved through Temporal stays rejected',
+  { timeout: 120_000 },
+  async () => {
+    const before = await gold();
+    const rejectedId = await pending('one dba');
+    const rejected = await send(stack.baseUrl, 'POST', `/v1/requests/${rejectedId}/reject`, 'alice', {
+      comment: 'not today',
+    });
+    assert.ok(rejected.status < 300, rejected.text);
+    await waitFor(stack, rejectedId, ['rejected']);
+    await stack.client.workflow.getHandle(rejectedId).result();
+    const rowsBefore = await auditRowCount(rejectedId);
+
+    // An operator's reset to the last workflow task before the vote arrived, without the vote:
+    // the new run waits for approval again, though the records say the request was rejected.
+    const events = (await stack.client.workflow.getHandle(rejectedId).fetchHistory()).events ?? [];
+    const vote = events.find((event) => event.workflowExecutionUpdateAcceptedEventAttributes)!;
+    const waitingTask = events
+      .filter((event) => event.workflowTaskCompletedEventAttributes && Number(event.eventId) < Number(vote.eventId))
+      .at(-1)!;
+    const reset = await stack.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: rejectedId },
+      workflowTaskFinishEventId: waitingTask.eventId,
+      requestId: randomBytes(16).toString('hex'),
+      reason: 'the attacker reopens a rejected request',
+      resetReapplyType: 2, // RESET_REAPPLY_TYPE_NONE
+      resetReapplyExcludeTypes: [1, 2], // signals and updates
+    });
+    const rerun = stack.client.workflow.getHandle<RequestWorkflow>(rejectedId, reset.runId ?? undefined);
+    // An unverified approval through the Temporal channel, which this stage accepts.
+    await rerun.signal(approveSignal, { reviewer: 'bob', comment: 'reopened' });
+    await Promise.race([rerun.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await rerun.terminate('the test is over').catch(() => undefined);
+
+    const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${rejectedId}`, 'agent')).json();
+    const ran = (await gold()) !== before ? 1 : 0;
+    tally('a rejected request reopened by a reset', 1, ran || state.status !== 'rejected' ? 1 : 0);
+    assert.equal(ran, 0, 'the vault changed: a rejected write ran');
+    assert.equal(state.status, 'rejected', 'the records left a final status');
+    const after = await stack.admin.query<{ step: string }>(
+      "SELECT step FROM audit_events WHERE request_id = $1 AND step IN ('status:approved', 'status:executing')",
+      [rejectedId],
+    );
+    assert.deepEqual(after.rows, [], `an approval was recorded after the rejection (${rowsBefore} rows before)`);
+  },
+);
 
 /** The first of `statuses` the run's state query says, or 'ended' if the run ends first. */
 async function workflowReaches(run: WorkflowHandle<RequestWorkflow>, statuses: string[]): Promise<string> {
