@@ -428,19 +428,11 @@ test(
   async () => {
     // A write waiting for a dba; its workflow is terminated, so its id is free.
     const before = await gold();
-    const waiting = await pending('one dba');
-    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const waiting = await freedWaitingRequest('one dba');
     const rowsBefore = await auditRowCount(waiting);
 
     // The gate's own workflow under that id, with the recorded command but metadata a rule allows.
-    const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
-      workflowId: waiting,
-      taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-      args: [
-        { ...asRequest(waiting), metadata: { incident: 'INC-1' } },
-        { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
-      ],
-    });
+    const restarted = await restartGateWorkflow({ ...asRequest(waiting), metadata: { incident: 'INC-1' } });
     // Policy decides on the recorded request (no incident): it waits for a dba, as the original did.
     const reached = await workflowReaches(restarted, ['pending_approval']);
     await stack.client.workflow
@@ -482,18 +474,13 @@ test(
 
     // billing-agent's command of the same shape has no grant: it waits. Its workflow is terminated.
     const sql = 'UPDATE grant_vault SET gold = gold - 100 WHERE id = 1';
-    const waiting = await pending('no grant of mine', sql);
-    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const waiting = await freedWaitingRequest('no grant of mine', sql);
     const before = await grantGold();
 
     // The gate's own workflow under that id, with the recorded command, naming the agent the grant is for.
-    const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
-      workflowId: waiting,
-      taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-      args: [
-        { ...asRequest(waiting, sql, 'no grant of mine'), agent: 'other-agent' },
-        { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE },
-      ],
+    const restarted = await restartGateWorkflow({
+      ...asRequest(waiting, sql, 'no grant of mine'),
+      agent: 'other-agent',
     });
     const reached = await workflowReaches(restarted, ['pending_approval', 'succeeded']);
     await restarted.terminate('the test is over').catch(() => undefined); // it may have ended already
@@ -513,8 +500,7 @@ test(
   async () => {
     // A write the executor's dry run counts at 1 row: it waits for a dba. Its workflow is terminated.
     const before = await gold();
-    const waiting = await pending('one dba');
-    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const waiting = await freedWaitingRequest('one dba');
     const rowsBefore = await auditRowCount(waiting);
 
     // Their "executor" previews 0 rows, which the no-op-writes rule allows, and holds the command.
@@ -538,11 +524,7 @@ test(
       },
     });
     try {
-      const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
-        workflowId: waiting,
-        taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-        args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
-      });
+      const restarted = await restartGateWorkflow(asRequest(waiting), rogue.queue);
       const reached = await workflowReaches(restarted, ['pending_approval', 'executing']);
       // Had the records said `executing`, the real executor would run the command for a workflow under the request's id.
       await stack.client.workflow
@@ -573,8 +555,7 @@ test(
   { timeout: 120_000 },
   async () => {
     const before = await gold();
-    const waiting = await pending('one dba');
-    await stack.client.workflow.getHandle(waiting).terminate('the attacker frees the id');
+    const waiting = await freedWaitingRequest('one dba');
 
     // Their "executor" answers that the command ran, with rows of their writing.
     const forgedRows = [{ id: 1, gold: 1_000_000, note: 'forged by the attacker' }];
@@ -594,11 +575,7 @@ test(
       }),
     });
     try {
-      const restarted = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
-        workflowId: waiting,
-        taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-        args: [asRequest(waiting), { executorTaskQueue: rogue.queue }],
-      });
+      const restarted = await restartGateWorkflow(asRequest(waiting), rogue.queue);
       assert.equal(await workflowReaches(restarted, ['pending_approval']), 'pending_approval');
       // A dba approves what the records hold, as they would any waiting request.
       const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${waiting}/approve`, 'alice', {});
@@ -665,6 +642,24 @@ test(
     assert.deepEqual(after.rows, [], `an approval was recorded after the rejection (${rowsBefore} rows before)`);
   },
 );
+
+/** A request waiting for a dba whose workflow the attacker terminated: its id is free. */
+async function freedWaitingRequest(reason: string, sql = TAKE_GOLD): Promise<string> {
+  const id = await pending(reason, sql);
+  await stack.client.workflow.getHandle(id).terminate('the attacker frees the id');
+  return id;
+}
+
+/** The gate's own workflow started again under a request's free id, with input of the attacker's writing. */
+const restartGateWorkflow = (
+  request: PrivilegedRequest,
+  executorTaskQueue = stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+): Promise<WorkflowHandle<RequestWorkflow>> =>
+  stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+    workflowId: request.id,
+    taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
+    args: [request, { executorTaskQueue }],
+  });
 
 /** The first of `statuses` the run's state query says, or 'ended' if the run ends first. */
 async function workflowReaches(run: WorkflowHandle<RequestWorkflow>, statuses: string[]): Promise<string> {
