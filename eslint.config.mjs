@@ -63,6 +63,7 @@ const WORKFLOW_CODE = [
   'temporal/contract.ts',
   'domain/request.ts',
   'domain/text.ts',
+  'domain/task-queues.ts',
   'tools/bench/baseline-workflows.ts',
   'test/attacks/rogue/*.ts',
 ];

@@ -49,3 +49,11 @@ export function onlyFromOwnWorkflowCode(ownerWorkflowId: string): void {
   onlyFromOwnWorkflow(ownerWorkflowId);
   onlyAsLocalActivity(`the records of ${ownerWorkflowId} are written and read`);
 }
+
+/**
+ * The refusal of an activity whose answer the records do not hold (no such request, no such
+ * outcome, a notice of something that did not happen): non-retryable, since the records are the
+ * answer (ADR 029).
+ */
+export const notInTheRecords = (why: string): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(why, 'NotInTheRecords');

@@ -6,16 +6,17 @@ import { unavailableImpact } from '../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
 import type { Target } from '../config/targets';
 import {
-  type ExecutionRecord,
   claimExecution,
   findExecution,
   finishExecution,
+  outcomeInLedger,
   recordExecutionRefusal,
+  refuseExecution,
 } from '../store/executions';
 import { type ApprovedCommand, findApprovedCommand, recordImpact } from '../store/requests';
 import { saveRecording } from '../store/session-recordings';
 import { canonicalJson } from '../store/canonical-json';
-import type { ExecutorActivities } from '../temporal/contract';
+import type { ExecutedOutcome, ExecutorActivities } from '../temporal/contract';
 import { type GateMetrics, stopwatch } from '../telemetry/gate-metrics';
 import { notCalledBy } from './calling-workflow';
 
@@ -39,16 +40,6 @@ async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     clearInterval(heartbeat);
   }
-}
-
-/** A ledger record as the outcome it stands for: a command that was claimed never runs again. */
-function outcomeOf(existing: ExecutionRecord): ExecutionOutcome {
-  if (existing.status === 'succeeded' && existing.result) return { status: 'succeeded', result: existing.result };
-  if (existing.status === 'failed') return { status: 'failed', error: existing.error ?? 'failed' };
-  return {
-    status: 'outcome_unknown',
-    error: 'an earlier attempt claimed this command and its outcome is unknown; refusing to run it again',
-  };
 }
 
 /** The recorded command matches what the executor was handed, field by field. */
@@ -88,7 +79,7 @@ async function checkHandedCommand(
   }
   if (recorded.status === 'executing') return { run: true, bound: rowBound(recorded) };
   const existing = await findExecution(pool, request.id);
-  if (existing) return { run: false, outcome: outcomeOf(existing) };
+  if (existing) return { run: false, outcome: outcomeInLedger(existing) };
   return { run: false, refusal: `request ${request.id} is ${recorded.status}, not executing` };
 }
 
@@ -110,6 +101,18 @@ export function createExecutorActivities({
     metrics.executionFinished(labelOf(target), 'refused');
     return { status: 'failed', error };
   };
+  /**
+   * The approved command of an executing request, which this executor will not run: the ledger
+   * and the request record the refusal, as they would a run's failure, so the request ends as the
+   * ledger holds it (ADR 029).
+   */
+  const refusedOnTheLedger = async (request: PrivilegedRequest, error: string): Promise<ExecutedOutcome> => {
+    const outcome = refused(request.target, error);
+    const recorded = await refuseExecution(pool, request.id, executorId, Context.current().info.attempt, error);
+    if (!recorded) return outcome;
+    metrics.transitionRecorded(recorded.status, recorded.rule, recorded.secondsSinceSubmit);
+    return { ...outcome, recorded: true };
+  };
   return {
     /** Runs an approved command at most once and returns its masked, capped result. */
     async executeCommand(request) {
@@ -123,10 +126,10 @@ export function createExecutorActivities({
       }
       const target = targets.get(request.target);
       if (!target)
-        return refused(request.target, `unknown target "${request.target}": it is not configured on this executor`);
+        return refusedOnTheLedger(request, `unknown target "${request.target}": it is not configured on this executor`);
       if (target.connector !== request.connector)
-        return refused(
-          request.target,
+        return refusedOnTheLedger(
+          request,
           `target "${request.target}" takes ${target.connector} commands, not ${request.connector}`,
         );
       const prepared = runners.prepare(target, request.command, {
@@ -134,11 +137,11 @@ export function createExecutorActivities({
         bound: checked.bound,
         keepRecording: ({ cast, durationMs }) => saveRecording(pool, request.id, cast, durationMs),
       });
-      if (!prepared.ok) return refused(request.target, prepared.error);
+      if (!prepared.ok) return refusedOnTheLedger(request, prepared.error);
 
       const context = Context.current();
       const claim = await claimExecution(pool, request.id, executorId, context.info.attempt);
-      if (!claim.claimed) return repeated(request.target, outcomeOf(claim.existing));
+      if (!claim.claimed) return repeated(request.target, outcomeInLedger(claim.existing));
 
       const elapsed = stopwatch();
       let outcome: Extract<ExecutionOutcome, { status: 'succeeded' | 'failed' }>;

@@ -9,7 +9,7 @@ import type { PrincipalDirectory } from '../config/principals';
 import { deliveredDestinations, recordDelivery } from '../store/deliveries';
 import type { GateMetrics } from '../telemetry/gate-metrics';
 import { findNoticeRecords } from '../store/requests';
-import { onlyFromOwnWorkflow } from './calling-workflow';
+import { notInTheRecords, onlyFromOwnWorkflow } from './calling-workflow';
 import {
   type FromRecords,
   agentNoticeFromRecords,
@@ -77,7 +77,7 @@ async function deliver(
 
 /** The notice as recorded, or a non-retryable failure: nothing is sent that the records do not hold. */
 function recordedOrRefused<Notice>(fromRecords: FromRecords<Notice>): Notice {
-  if ('refusal' in fromRecords) throw ApplicationFailure.nonRetryable(fromRecords.refusal, 'NotInTheRecords');
+  if ('refusal' in fromRecords) throw notInTheRecords(fromRecords.refusal);
   return fromRecords.notice;
 }
 
@@ -114,7 +114,7 @@ export function createNotifyActivities({
       const [requestId, event, stage] = [handed.request.id, handed.event, handed.approval.stage];
       onlyFromOwnWorkflow(requestId);
       const invalid = notAReviewerNotice(event, stage);
-      if (invalid) throw ApplicationFailure.nonRetryable(invalid, 'NotInTheRecords');
+      if (invalid) throw notInTheRecords(invalid);
       const records = await findNoticeRecords(pool, requestId, announcedStep(event, stage));
       const notice = recordedOrRefused(reviewerNoticeFromRecords(requestId, event, stage, records));
       const requestUrl = `${publicUrl}/v1/requests/${requestId}`;

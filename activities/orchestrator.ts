@@ -1,11 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
 import { decideRequest } from '../connectors/policy-input';
 import { unavailableImpact } from '../domain/impact';
-import { outcomeRecord } from '../domain/request';
+import { isTerminal, outcomeRecord } from '../domain/request';
 import type { Policy } from '../policy/policy';
-import { findExecution } from '../store/executions';
+import { findExecution, findRequestExecution, outcomeInLedger } from '../store/executions';
 import { type AppliedTransition, findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { claimGrantUse, endGrant } from '../store/grants';
@@ -19,13 +18,16 @@ import {
 } from '../temporal/contract';
 import { stopwatch } from '../telemetry/gate-metrics';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
-import { onlyAsLocalActivity, onlyFromOwnWorkflowCode } from './calling-workflow';
+import { notInTheRecords, onlyAsLocalActivity, onlyFromOwnWorkflowCode } from './calling-workflow';
 
 export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
   policy: Policy;
   principals: PrincipalDirectory;
 }
+
+/** How an execution can end: what only the executor's ledger says (ADR 029). */
+const EXECUTION_OUTCOMES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'outcome_unknown']);
 
 /** What policy and reviewers are told when the executor recorded no preview. */
 const NO_RECORDED_PREVIEW = unavailableImpact('the executor recorded no preview');
@@ -46,22 +48,26 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
   const { pool, policy, principals, metrics } = deps;
   const recordedRequest = async (id: string) => {
     const request = await findRecordedRequest(pool, id);
-    if (!request) throw ApplicationFailure.nonRetryable(`no request ${id} is in the records`, 'NotInTheRecords');
+    if (!request) throw notInTheRecords(`no request ${id} is in the records`);
     return request;
   };
   /**
-   * A success is recorded only as the executor's ledger holds it, with the ledger's masked result:
-   * the outcome the workflow hands here came from whichever task queue its input named (ADR 029).
+   * An executing request ends as the executor's ledger holds it, with the gate's own words: the
+   * outcome the workflow hands here is an answer from whoever polled the executor's queue, which
+   * anyone with namespace access can (ADR 029). Of a request that is not executing, only the
+   * failure before it (API votes that failed verification, once approved) is taken as handed.
    */
   const asLedgerHolds = async (handed: Transition): Promise<Transition> => {
-    const execution = await findExecution(pool, handed.requestId);
-    if (execution?.status !== 'succeeded' || !execution.result)
-      throw ApplicationFailure.nonRetryable(
-        `the executor's ledger holds no successful run of ${handed.requestId}`,
-        'NotInTheRecords',
-      );
-    const recorded = outcomeRecord({ status: 'succeeded', result: execution.result });
-    return { ...handed, changes: recorded.changes, detail: recorded.detail };
+    const found = await findRequestExecution(pool, handed.requestId);
+    if (!found) throw notInTheRecords(`no request ${handed.requestId} is in the records`);
+    const { requestStatus, execution } = found;
+    if (requestStatus === 'executing') {
+      const { unclaimed: _unclaimed, ...outcome } = outcomeInLedger(execution);
+      return { requestId: handed.requestId, ...outcomeRecord(outcome) };
+    }
+    // A final status is never left (recordTransition): what is handed then changes nothing.
+    if (isTerminal(requestStatus) || (handed.status === 'failed' && requestStatus === 'approved')) return handed;
+    throw notInTheRecords(`request ${handed.requestId} is ${requestStatus}: no execution of it has an outcome`);
   };
   const counted = (applied: AppliedTransition | undefined) => {
     if (applied) metrics.transitionRecorded(applied.status, applied.rule, applied.secondsSinceSubmit);
@@ -85,7 +91,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
 
     async recordTransition(handed) {
       onlyFromOwnWorkflowCode(handed.requestId);
-      const transition = handed.status === 'succeeded' ? await asLedgerHolds(handed) : handed;
+      const transition = EXECUTION_OUTCOMES.has(handed.status) ? await asLedgerHolds(handed) : handed;
       counted(await recordTransition(pool, transition));
       return recordedAs(transition);
     },
@@ -150,22 +156,9 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       return findUnrecordedApiVotes(pool, requestId, voteIds);
     },
 
-    async explainLostExecution(requestId, failure) {
+    async explainLostExecution(requestId) {
       onlyFromOwnWorkflowCode(requestId);
-      const execution = await findExecution(pool, requestId);
-      if (!execution)
-        return {
-          status: 'failed',
-          error: `the executor failed before running the command: ${failure}`,
-          unclaimed: true,
-        };
-      if (execution.status === 'succeeded' && execution.result)
-        return { status: 'succeeded', result: execution.result };
-      if (execution.status === 'failed') return { status: 'failed', error: execution.error ?? failure };
-      return {
-        status: 'outcome_unknown',
-        error: `the executor was lost after it claimed the command (${failure}); it may or may not have run`,
-      };
+      return outcomeInLedger(await findExecution(pool, requestId));
     },
   };
 }

@@ -45,14 +45,11 @@ function refusalToHttp(error: unknown): never {
 
 export function createTemporalGateway(
   client: Client,
-  settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'>,
+  settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE'>,
 ): TemporalGateway {
   return {
     async start({ request, allowedAtSubmit }) {
-      const options = {
-        executorTaskQueue: settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
-        ...(allowedAtSubmit && { allowedAtSubmit }),
-      };
+      const options = allowedAtSubmit ? { allowedAtSubmit } : {};
       await client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
         workflowId: request.id,
         taskQueue: settings.TEMPORAL_TASK_QUEUE,

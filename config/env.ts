@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { executorTaskQueueOf } from '../domain/task-queues';
 import { payloadKeysSchema } from './payload-keys';
 import { type TemporalConnection, temporalConnectionFrom } from './temporal-connection';
 
@@ -39,7 +40,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('approval-gate'),
-  TEMPORAL_EXECUTOR_TASK_QUEUE: z.string().min(1).default('approval-gate-executor'),
+  /** Derived: TEMPORAL_TASK_QUEUE with `-executor` (domain/task-queues.ts); set, it must say the same. */
+  TEMPORAL_EXECUTOR_TASK_QUEUE: z.string().min(1).optional(),
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
@@ -158,8 +160,10 @@ const envSchema = z.object({
   MCP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
-export type Settings = Omit<z.infer<typeof envSchema>, 'TEMPORAL_NAMESPACE'> & {
+export type Settings = Omit<z.infer<typeof envSchema>, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_EXECUTOR_TASK_QUEUE'> & {
   TEMPORAL_NAMESPACE: string;
+  /** The executor's task queue, always the orchestrator's with `-executor`. */
+  TEMPORAL_EXECUTOR_TASK_QUEUE: string;
   /** TEMPORAL_ADDRESS and the rest of how to reach Temporal, a profile's included. */
   temporal: TemporalConnection;
 };
@@ -185,9 +189,18 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   } catch (error) {
     throw new ConfigurationError((error as Error).message);
   }
+  const executorTaskQueue = executorTaskQueueOf(parsedSettings.TEMPORAL_TASK_QUEUE);
+  if (
+    parsedSettings.TEMPORAL_EXECUTOR_TASK_QUEUE !== undefined &&
+    parsedSettings.TEMPORAL_EXECUTOR_TASK_QUEUE !== executorTaskQueue
+  )
+    throw new ConfigurationError(
+      `TEMPORAL_EXECUTOR_TASK_QUEUE is ${parsedSettings.TEMPORAL_EXECUTOR_TASK_QUEUE}, but the executor's queue is the orchestrator's with -executor (${executorTaskQueue}): a request's workflow derives it from its own queue, so that no input can name another. Unset it, or set TEMPORAL_TASK_QUEUE to match`,
+    );
   const settings = {
     ...parsedSettings,
     ...(temporal.address !== undefined && { TEMPORAL_ADDRESS: temporal.address }),
+    TEMPORAL_EXECUTOR_TASK_QUEUE: executorTaskQueue,
     TEMPORAL_NAMESPACE: temporal.namespace,
     temporal,
   };

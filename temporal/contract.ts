@@ -185,8 +185,11 @@ export interface OrchestratorActivities {
   lookupReviewerGroups(reviewer: string): Promise<string[] | null>;
   /** API votes the workflow counted that the API never recorded (before patch 'combined-writes'). */
   findUnrecordedApiVotes(requestId: string, voteIds: string[]): Promise<string[]>;
-  /** After the execute activity was lost (executor died, timed out), the ledger tells what is known. */
-  explainLostExecution(requestId: string, failure: string): Promise<LostExecution>;
+  /**
+   * After the execute activity was lost (executor died, timed out), the ledger tells what is known.
+   * Not the activity's failure: whoever polls the executor's queue can write that (ADR 029).
+   */
+  explainLostExecution(requestId: string): Promise<LostExecution>;
   notifyReviewers(notice: ReviewerNotice): Promise<void>;
   notifyAgent(notice: AgentNotice): Promise<void>;
 }
@@ -221,7 +224,8 @@ export type ActivityName = keyof OrchestratorActivities | keyof ExecutorActiviti
 
 /** The request workflow's second argument. */
 export interface RequestWorkflowOptions {
-  executorTaskQueue: string;
+  // Inputs recorded before ADR 029's last step also name `executorTaskQueue`; it is not read: the
+  // workflow derives the executor's queue from its own (domain/task-queues.ts).
   /**
    * Policy allowed the request when it was submitted, and the API recorded it `executing` with this
    * decision and its audit rows (ADR 024): the workflow goes straight to the executor. Absent for

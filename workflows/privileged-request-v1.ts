@@ -41,6 +41,7 @@ import {
   searchAttributes,
   stateQuery,
 } from '../temporal/contract';
+import { executorTaskQueueOf } from '../domain/task-queues';
 import { checkBallot, checkSignalPayload } from './payload-checks';
 import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
@@ -124,19 +125,15 @@ type EarlierChange = (patchId: string) => boolean;
  * any more; it stays so that those executions, and their histories, replay: it asks patched()
  * at every change, as they did.
  */
-export async function privilegedRequest(request: PrivilegedRequest, options: RequestOptions): Promise<RequestStatus> {
-  return runRequest(request, options, patched);
+export async function privilegedRequest(request: PrivilegedRequest, _options: RequestOptions): Promise<RequestStatus> {
+  return runRequest(request, patched);
 }
 
 /**
  * One privileged request from policy to recorded result. The workflow id is the request id.
  * Every side effect is an activity; the execute activity runs on the executor's task queue.
  */
-async function runRequest(
-  request: PrivilegedRequest,
-  options: RequestOptions,
-  hasChange: EarlierChange,
-): Promise<RequestStatus> {
+async function runRequest(request: PrivilegedRequest, hasChange: EarlierChange): Promise<RequestStatus> {
   const orchestrator = hasChange(LOCAL_RECORDS_PATCH) ? localOrchestrator : remoteOrchestrator;
   const combinesWrites = hasChange(COMBINED_WRITES_PATCH);
   const state: RequestSnapshot = { status: 'evaluating', votes: [] };
@@ -437,7 +434,7 @@ async function runRequest(
     }
   }
   setStatus('executing');
-  const outcome = await execute(request, options.executorTaskQueue, orchestrator);
+  const outcome = await execute(request, orchestrator);
   const changes = outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error };
   const detail =
     outcome.status === 'succeeded'
@@ -456,9 +453,10 @@ async function runRequest(
 }
 
 /** Runs the command once on the executor queue; a lost executor means the outcome is unknown. */
-async function execute(request: PrivilegedRequest, executorTaskQueue: string, orchestrator: typeof remoteOrchestrator) {
+async function execute(request: PrivilegedRequest, orchestrator: typeof remoteOrchestrator) {
   const executor = proxyActivities<Executor>({
-    taskQueue: executorTaskQueue,
+    // Derived from this workflow's own queue, never from its input (ADR 029).
+    taskQueue: executorTaskQueueOf(workflowInfo().taskQueue),
     startToCloseTimeout: '1h',
     heartbeatTimeout: '30s',
     // At most once: never retried here, and the claim row refuses any other attempt.
@@ -468,6 +466,6 @@ async function execute(request: PrivilegedRequest, executorTaskQueue: string, or
     return await executor.executeCommand(request);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    return orchestrator.explainLostExecution(request.id, error.cause?.message ?? error.message);
+    return orchestrator.explainLostExecution(request.id);
   }
 }

@@ -43,6 +43,7 @@ import {
   stateQuery,
 } from '../temporal/contract';
 import { type ImpactPreview, unavailableImpact } from '../domain/impact';
+import { executorTaskQueueOf } from '../domain/task-queues';
 import { describeCurrentState } from './current-details';
 import { oneAtATime } from './one-at-a-time';
 import { checkBallot, checkSignalPayload } from './payload-checks';
@@ -172,6 +173,13 @@ function progressOf(stage: ApprovalStage, stageNumber: number, stageCount: numbe
   };
 }
 
+/**
+ * The executor's queue, derived from the one this workflow runs on and never taken from its input
+ * (ADR 029). Histories whose input named a queue replay the same: a scheduled activity is matched
+ * by its id and type, not its queue.
+ */
+const executorTaskQueue = () => executorTaskQueueOf(workflowInfo().taskQueue);
+
 const refusedAsFailure = (type: string, message: string) =>
   ApplicationFailure.create({ type, message, nonRetryable: true });
 
@@ -196,7 +204,7 @@ class RequestRun {
 
   constructor(
     private readonly request: PrivilegedRequest,
-    private readonly options: RequestWorkflowOptions,
+    options: RequestWorkflowOptions,
   ) {
     // Requests allowed at submit are newer than the patch: they need no marker.
     const oneRecordAtATime = allowedAtSubmit(options) !== undefined || patched(ONE_RECORD_AT_A_TIME_PATCH);
@@ -230,7 +238,7 @@ class RequestRun {
   async previewImpactAndDecideAgain(): Promise<PolicyDecision> {
     this.policyDecided = false; // the agent may still cancel while the preview runs
     const executor = proxyActivities<ExecutorActivities>({
-      taskQueue: this.options.executorTaskQueue,
+      taskQueue: executorTaskQueue(),
       // The preview bounds its own statements; these bound a lost or absent executor. It
       // heartbeats, so an executor killed mid-preview is noticed in seconds and the second
       // attempt goes to another executor. (Options are not replayed: no patch is needed.)
@@ -397,7 +405,7 @@ class RequestRun {
 
   async execute(): Promise<void> {
     const executor = proxyActivities<ExecutorActivities>({
-      taskQueue: this.options.executorTaskQueue,
+      taskQueue: executorTaskQueue(),
       startToCloseTimeout: '1h',
       heartbeatTimeout: '30s',
       // At most once: never retried by Temporal, and the claim row refuses any other attempt.
@@ -411,7 +419,8 @@ class RequestRun {
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         const retriesUnclaimed = patched(RETRY_UNCLAIMED_PATCH); // before the local activity: see `previews`
-        outcome = await this.records.explainLostExecution(this.request.id, error.cause?.message ?? error.message);
+        // Not its failure's message: whoever polls the executor's queue can write that (ADR 029).
+        outcome = await this.records.explainLostExecution(this.request.id);
         const again = outcome.unclaimed === true && handout < EXECUTION_HANDOUTS;
         if (!again || !retriesUnclaimed) break;
       }

@@ -1,7 +1,7 @@
 // What someone with Temporal namespace access runs, with the gate's payload keys: one of
 // ./rogue/workflows on a worker of their own, polling a task queue of their own, under a workflow id
 // of their choosing (a request's, once its workflow has ended or been terminated); or activities of
-// their own on such a queue, for a gate workflow they start to hand its work to.
+// their own, on such a queue or on the gate's executor queue, to answer what is scheduled there.
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
@@ -47,15 +47,16 @@ export async function runRogueWorkflow<W extends Workflow>(
 }
 
 /**
- * A worker of their own serving `activities` on a task queue of their own: what a gate workflow
- * started with that queue as its executor's would be handed. Stop it when done.
+ * A worker of their own serving `activities`: on a task queue of their own (what a gate workflow
+ * that took its executor's queue from its input would be handed), or polling the gate's own
+ * executor queue, which namespace access allows. Stop it when done.
  */
 export async function startRogueActivityWorker(
   settings: Pick<Settings, 'TEMPORAL_ADDRESS' | 'PAYLOAD_KEYS'>,
   activities: object,
+  queue = `rogue-${randomBytes(4).toString('hex')}`,
 ): Promise<{ queue: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS! });
-  const queue = `rogue-${randomBytes(4).toString('hex')}`;
   const worker = await Worker.create({
     connection,
     taskQueue: queue,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { dataConverter } from '../../temporal/data-converter';
@@ -20,6 +20,7 @@ import {
   GRANT_EXPIRY_WORKFLOW_TYPE,
   REQUEST_WORKFLOW_TYPE,
   type RequestWorkflow,
+  type RequestWorkflowOptions,
   decideUpdate,
   type Transition,
   grantExpiryWorkflowId,
@@ -53,6 +54,10 @@ rules:
 `;
 
 let stack: AttackStack;
+
+/** What the attacker's workers answer with: it must never reach the records. */
+const FORGED_NOTE = 'forged by the attacker';
+const FORGED_ROWS = [{ id: 1, gold: 1_000_000, note: FORGED_NOTE }];
 
 before(async () => {
   stack = await startAttackStack(POLICY);
@@ -392,7 +397,7 @@ test("the orchestrator's record activities write only for the gate's own workflo
 
 test('a request workflow started with a forged "allowed at submit" runs nothing and writes nothing', async () => {
   const forgedAllow = { effect: 'allow', rule: 'forged', explanation: 'trust me', version: 'forged' } as const;
-  const options = { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE, allowedAtSubmit: forgedAllow };
+  const options = { allowedAtSubmit: forgedAllow };
   const start = (workflowId: string, request: PrivilegedRequest) =>
     stack.client.workflow.execute<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
       workflowId,
@@ -407,9 +412,13 @@ test('a request workflow started with a forged "allowed at submit" runs nothing 
   await assert.rejects(start(`forged-${randomBytes(4).toString('hex')}`, asRequest(waiting)), (error: Error) =>
     /is not request/.test((error as Error & { cause?: Error }).cause?.message ?? ''),
   );
-  // A request id nobody submitted, under its own id: the executor finds no record and refuses.
+  // A request id nobody submitted, under its own id: the executor finds no record and refuses, and
+  // the refusal is not recorded either: there is no request to record it on.
   const unknown = newRequestId();
-  assert.equal(await start(unknown, asRequest(unknown)), 'failed');
+  await assert.rejects(start(unknown, asRequest(unknown)), (error) => {
+    assert.match(causeMessages(error), new RegExp(`no request ${unknown} is in the records`));
+    return true;
+  });
 
   assert.equal(await gold(), before, 'nothing ran');
   const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
@@ -495,15 +504,15 @@ test(
 );
 
 test(
-  "a gate workflow handed an executor queue of someone's own takes no impact preview from it",
+  "a gate workflow handed an executor queue of someone's own sends nothing there",
   { timeout: 120_000 },
   async () => {
     // A write the executor's dry run counts at 1 row: it waits for a dba. Its workflow is terminated.
     const before = await gold();
     const waiting = await freedWaitingRequest('one dba');
-    const rowsBefore = await auditRowCount(waiting);
 
-    // Their "executor" previews 0 rows, which the no-op-writes rule allows, and holds the command.
+    // Their "executor" previews 0 rows, which the no-op-writes rule allows, and answers that the
+    // command ran, with rows of their writing.
     const forgedImpact: ImpactPreview = {
       available: true,
       exact: true,
@@ -513,37 +522,30 @@ test(
       statements: [{ kind: 'update', estimatedRows: 0, rows: 0, tables: ['vault'], indexes: [], seqScans: [] }],
       tookMs: 1,
     };
+    const handed: string[] = [];
     const rogue = await startRogueActivityWorker(stack.settings, {
-      previewImpact: async () => forgedImpact,
-      // Holds the command, alive, until the attacker has what they came for.
-      executeCommand: async () => {
-        for (;;) {
-          Context.current().heartbeat();
-          await Context.current().sleep(1_000);
-        }
-      },
+      previewImpact: async () => (handed.push('preview'), forgedImpact),
+      executeCommand: async () => (
+        handed.push('command'),
+        { status: 'succeeded', result: { rowCount: 1, rows: FORGED_ROWS, truncated: false } }
+      ),
     });
     try {
       const restarted = await restartGateWorkflow(asRequest(waiting), rogue.queue);
       const reached = await workflowReaches(restarted, ['pending_approval', 'executing']);
-      // Had the records said `executing`, the real executor would run the command for a workflow under the request's id.
-      await stack.client.workflow
-        .getHandle(waiting)
-        .terminate('the attacker frees the id again')
-        .catch(() => undefined);
+      // A dba approves what the records hold, as they would any waiting request.
+      const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${waiting}/approve`, 'alice', {});
+      assert.ok(approved.status < 300, approved.text);
       await restarted.result().catch(() => undefined);
-      const handed = await runRogueWorkflow<typeof scheduleOnExecutor>(stack.settings, 'scheduleOnExecutor', waiting, [
-        stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
-        asRequest(waiting),
-      ]);
 
-      const state = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
-      const ran = (await gold()) !== before ? 1 : 0;
-      tally('an executor queue of their own handed to a gate workflow', 1, ran);
-      assert.equal(ran, 0, `the vault changed: the recorded write ran without a dba (${JSON.stringify(handed)})`);
+      const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
+      const forgedThrough = handed.length + (JSON.stringify(view).includes(FORGED_NOTE) ? 1 : 0);
+      tally('an executor queue of their own handed to a gate workflow', 1, forgedThrough > 0 ? 1 : 0);
+      assert.deepEqual(handed, [], 'their worker was handed work');
       assert.equal(reached, 'pending_approval', 'the restarted workflow did not wait for a dba');
-      assert.equal(state.status, 'pending_approval', 'the records moved on');
-      assert.equal(await auditRowCount(waiting), rowsBefore + 1, 'more than the refused execution was recorded');
+      // The gate's executor ran the approved write, once.
+      assert.equal(view.status, 'succeeded', JSON.stringify(view));
+      assert.equal(await gold(), before - 100);
     } finally {
       await rogue.stop();
     }
@@ -551,45 +553,82 @@ test(
 );
 
 test(
-  "an outcome from an executor queue of someone's own is not recorded as the request's",
-  { timeout: 120_000 },
+  "the gate's workflow started on the orchestrator worker's sticky queue is not run there",
+  { timeout: 60_000 },
+  async () => {
+    // The executor's queue is derived from the queue the workflow runs on. The orchestrator worker
+    // also polls a sticky queue of its own, named in every history; were a workflow started there
+    // run by it, the derived queue would be that name with -executor, which anyone may poll.
+    const waiting = await freedWaitingRequest('one dba');
+    const { events } = await stack.client.workflow.getHandle(waiting).fetchHistory();
+    const sticky = events
+      ?.map((event) => event.workflowTaskScheduledEventAttributes?.taskQueue)
+      .find((queue) => queue?.kind === 2)?.name; // TASK_QUEUE_KIND_STICKY
+    assert.ok(sticky, 'the history names the sticky queue');
+    const started = await stack.client.workflow.start<RestartedWorkflow>(REQUEST_WORKFLOW_TYPE, {
+      workflowId: waiting,
+      taskQueue: sticky,
+      args: [asRequest(waiting), {}],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const history = (await started.fetchHistory()).events ?? [];
+    await started.terminate('the test is over');
+    const ran = history.some((event) => event.workflowTaskStartedEventAttributes) ? 1 : 0;
+    tally("the gate's workflow on the orchestrator's sticky queue", 1, ran);
+    assert.equal(ran, 0, `a worker ran it: ${JSON.stringify(history.map((event) => event.eventType))}`);
+  },
+);
+
+test(
+  "answers from a worker of someone's own polling the executor's queue are not recorded",
+  { timeout: 180_000 },
   async () => {
     const before = await gold();
-    const waiting = await freedWaitingRequest('one dba');
-
-    // Their "executor" answers that the command ran, with rows of their writing.
-    const forgedRows = [{ id: 1, gold: 1_000_000, note: 'forged by the attacker' }];
-    const rogue = await startRogueActivityWorker(stack.settings, {
-      previewImpact: async () => ({
-        available: false,
-        exact: false,
-        estimatedRows: 0,
-        rows: 0,
-        seqScan: false,
-        statements: [],
-        tookMs: 0,
-      }),
-      executeCommand: async () => ({
-        status: 'succeeded',
-        result: { rowCount: 1, rows: forgedRows, truncated: false },
-      }),
-    });
+    // Their worker answers each command its own way, all naming FORGED_NOTE; the gate's executor is
+    // stopped, so every command is theirs to answer.
+    const answers: Record<string, () => unknown> = {
+      'a success': () => ({ status: 'succeeded', result: { rowCount: 1, rows: FORGED_ROWS, truncated: false } }),
+      'a failure': () => ({ status: 'failed', error: `${FORGED_NOTE}: run it by hand at https://evil.example` }),
+      'an unknown outcome': () => ({ status: 'outcome_unknown', error: FORGED_NOTE }),
+      'a failed activity': () => {
+        throw ApplicationFailure.nonRetryable(`${FORGED_NOTE}: the database is down, call +1 555 0100`);
+      },
+    };
+    const ids = new Map<string, string>();
+    for (const answer of Object.keys(answers)) ids.set(await pending(answer), answer);
+    await stack.stopWorkers();
+    await stack.startWorkers('orchestrator');
+    const rogue = await startRogueActivityWorker(
+      stack.settings,
+      { executeCommand: async (request: PrivilegedRequest) => answers[ids.get(request.id)!]!() },
+      stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+    );
+    const ended = new Map<string, Record<string, unknown>>();
     try {
-      const restarted = await restartGateWorkflow(asRequest(waiting), rogue.queue);
-      assert.equal(await workflowReaches(restarted, ['pending_approval']), 'pending_approval');
-      // A dba approves what the records hold, as they would any waiting request.
-      const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${waiting}/approve`, 'alice', {});
-      assert.ok(approved.status < 300, approved.text);
-      await restarted.result().catch(() => undefined);
-
-      const view = (await send(stack.baseUrl, 'GET', `/v1/requests/${waiting}`, 'agent')).json();
-      const forgedThrough = JSON.stringify(view).includes('forged by the attacker') ? 1 : 0;
-      tally('an outcome from an executor queue of their own', 1, forgedThrough);
-      assert.equal(forgedThrough, 0, `the forged outcome was recorded: ${JSON.stringify(view)}`);
-      assert.notEqual(view.status, 'succeeded', 'a run nobody made is recorded as succeeded');
-      assert.equal(await gold(), before, 'the vault changed');
+      for (const [id] of ids) {
+        const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${id}/approve`, 'alice', {});
+        assert.ok(approved.status < 300, approved.text);
+      }
+      for (const [id, answer] of ids) {
+        const view = await waitFor(stack, id, ['succeeded', 'failed', 'outcome_unknown'], 20_000).catch(async () =>
+          (await send(stack.baseUrl, 'GET', `/v1/requests/${id}`, 'alice')).json(),
+        );
+        const audit = await stack.admin.query('SELECT detail FROM audit_events WHERE request_id = $1', [id]);
+        ended.set(answer, { ...view, forgedThrough: JSON.stringify([view, audit.rows]).includes(FORGED_NOTE) });
+      }
     } finally {
       await rogue.stop();
+      await stack.stopWorkers();
+      await stack.startWorkers();
+    }
+    const recorded = [...ended.values()].filter((view) => view.forgedThrough).length;
+    tally("answers from their worker on the executor's queue", ids.size, recorded);
+    assert.equal(await gold(), before, 'the vault changed');
+    for (const [answer, view] of ended) {
+      assert.equal(view.forgedThrough, false, `${answer} was recorded: ${JSON.stringify(view)}`);
+      // No executor claimed it: it never ran, in the gate's words.
+      assert.equal(view.status, 'failed', `${answer}: ${JSON.stringify(view)}`);
+      assert.equal(view.error, 'the executor failed before running the command', answer);
     }
   },
 );
@@ -650,19 +689,25 @@ async function freedWaitingRequest(reason: string, sql = TAKE_GOLD): Promise<str
   return id;
 }
 
+/** The workflow's input as the attacker writes it: an executor queue named too, as inputs once did. */
+type RestartedWorkflow = (
+  request: PrivilegedRequest,
+  options: RequestWorkflowOptions & { executorTaskQueue?: string },
+) => ReturnType<RequestWorkflow>;
+
 /** The gate's own workflow started again under a request's free id, with input of the attacker's writing. */
 const restartGateWorkflow = (
   request: PrivilegedRequest,
-  executorTaskQueue = stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
-): Promise<WorkflowHandle<RequestWorkflow>> =>
-  stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
+  executorTaskQueue?: string,
+): Promise<WorkflowHandle<RestartedWorkflow>> =>
+  stack.client.workflow.start<RestartedWorkflow>(REQUEST_WORKFLOW_TYPE, {
     workflowId: request.id,
     taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-    args: [request, { executorTaskQueue }],
+    args: [request, executorTaskQueue ? { executorTaskQueue } : {}],
   });
 
 /** The first of `statuses` the run's state query says, or 'ended' if the run ends first. */
-async function workflowReaches(run: WorkflowHandle<RequestWorkflow>, statuses: string[]): Promise<string> {
+async function workflowReaches(run: WorkflowHandle<RestartedWorkflow>, statuses: string[]): Promise<string> {
   let ended = false;
   void run
     .result()
@@ -701,7 +746,7 @@ test(
     const copy = await stack.client.workflow.start<RequestWorkflow>(REQUEST_WORKFLOW_TYPE, {
       workflowId: forgedId(),
       taskQueue: stack.settings.TEMPORAL_TASK_QUEUE,
-      args: [asRequest(waiting), { executorTaskQueue: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE }],
+      args: [asRequest(waiting), {}],
     });
     await assert.rejects(copy.result(), (error) => {
       assert.match(causeMessages(error), new RegExp(`workflow ${copy.workflowId} is not ${waiting}'s own workflow`));

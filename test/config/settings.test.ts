@@ -26,6 +26,19 @@ test('defaults apply and a bad variable is named', () => {
   assert.throws(() => loadSettings({ WORKER_ROLE: 'both' }), /WORKER_ROLE: /);
 });
 
+test("the executor's queue is the orchestrator's with -executor; naming another stops start-up", () => {
+  assert.equal(loadSettings({}).TEMPORAL_EXECUTOR_TASK_QUEUE, 'approval-gate-executor');
+  const custom = loadSettings({ TEMPORAL_TASK_QUEUE: 'payments-gate' });
+  assert.equal(custom.TEMPORAL_EXECUTOR_TASK_QUEUE, 'payments-gate-executor');
+  // Said again, as deployments configured before did: accepted when it agrees.
+  const agreeing = { TEMPORAL_TASK_QUEUE: 'payments-gate', TEMPORAL_EXECUTOR_TASK_QUEUE: 'payments-gate-executor' };
+  assert.equal(loadSettings(agreeing).TEMPORAL_EXECUTOR_TASK_QUEUE, 'payments-gate-executor');
+  assert.throws(
+    () => loadSettings({ TEMPORAL_EXECUTOR_TASK_QUEUE: 'executors' }),
+    /TEMPORAL_EXECUTOR_TASK_QUEUE is executors, but the executor's queue is .*\(approval-gate-executor\)/,
+  );
+});
+
 test('principals map Slack users by member id or e-mail, each to one principal', () => {
   const principals = loadPrincipals(
     file(

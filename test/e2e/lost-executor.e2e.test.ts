@@ -39,6 +39,20 @@ after(async () => {
   await connection?.close();
 });
 
+/** Submits an insert of `tag` into handouts, which waits for a dba; returns its id. */
+async function pendingInsert(tag: string, reason: string): Promise<string> {
+  const submitted = await call(
+    stack.app,
+    'POST',
+    '/v1/requests',
+    'agent',
+    submitBody(`INSERT INTO handouts VALUES ('${tag}')`, reason),
+  );
+  assert.equal(submitted.status, 202, submitted.raw);
+  await waitForStatus(stack.app, submitted.body.id, ['pending_approval']);
+  return submitted.body.id;
+}
+
 test(
   'a command lost before any executor claimed it is handed to another executor and runs once',
   { timeout: 180_000 },
@@ -49,7 +63,7 @@ test(
         PATH: process.env.PATH,
         TEMPORAL_ADDRESS: stack.settings.TEMPORAL_ADDRESS!,
         TEMPORAL_NAMESPACE: stack.settings.TEMPORAL_NAMESPACE,
-        TEMPORAL_EXECUTOR_TASK_QUEUE: stack.settings.TEMPORAL_EXECUTOR_TASK_QUEUE,
+        TEMPORAL_TASK_QUEUE: stack.settings.TEMPORAL_TASK_QUEUE,
         PAYLOAD_KEYS: stack.settings.PAYLOAD_KEYS!.map(({ id, key }) => `${id}:${key.toString('base64')}`).join(','),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -64,16 +78,7 @@ test(
     };
     await saying('polling');
 
-    const submitted = await call(
-      stack.app,
-      'POST',
-      '/v1/requests',
-      'agent',
-      submitBody(`INSERT INTO handouts VALUES ('once')`, 'handout'),
-    );
-    assert.equal(submitted.status, 202, submitted.raw);
-    const { id } = submitted.body;
-    await waitForStatus(stack.app, id, ['pending_approval']);
+    const id = await pendingInsert('once', 'handout');
     const approved = await call(stack.app, 'POST', `/v1/requests/${id}/approve`, 'alice', {});
     assert.equal(approved.status, 200, approved.raw);
     await saying(`took ${id}`);
@@ -104,5 +109,40 @@ test(
     const claims = await stack.pool.query('SELECT count(*)::int AS n FROM executions WHERE request_id = $1', [id]);
     assert.equal(claims.rows[0].n, 1, 'one claim: the executor that ran it');
     await recordHistories(stack.settings.TEMPORAL_ADDRESS!, new Map([['lost-executor-handed-out-again', id]]));
+  },
+);
+
+test(
+  "a command the executor will not run ends failed with the executor's reason, recorded on its ledger",
+  { timeout: 60_000 },
+  async () => {
+    // An executor configured without the request's target (another zone's file), as the API's has it.
+    const [executor] = await createWorkers({
+      settings: { ...stack.settings, WORKER_ROLE: 'executor' },
+      connection,
+      pool: stack.pool,
+      targets: new Map(),
+    });
+    const { id, done } = await executor!.runUntil(async () => {
+      const id = await pendingInsert('never', 'a zone without it');
+      assert.equal((await call(stack.app, 'POST', `/v1/requests/${id}/approve`, 'alice', {})).status, 200);
+      return { id, done: await waitForStatus(stack.app, id, ['succeeded', 'failed', 'outcome_unknown']) };
+    });
+    const reason = 'unknown target "app-db": it is not configured on this executor';
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error, reason);
+    const ledger = await stack.pool.query('SELECT status, error, finished_at FROM executions WHERE request_id = $1', [
+      id,
+    ]);
+    assert.equal(ledger.rows.length, 1, 'the refusal is on the ledger: the command is never handed out again');
+    assert.equal(ledger.rows[0].status, 'failed');
+    assert.equal(ledger.rows[0].error, reason);
+    assert.ok(ledger.rows[0].finished_at);
+    const audited = await stack.pool.query(
+      "SELECT detail->>'error' AS error FROM audit_events WHERE request_id = $1 AND step = 'status:failed'",
+      [id],
+    );
+    assert.deepEqual(audited.rows, [{ error: reason }], 'one failure, audited once');
+    assert.equal((await target.query("SELECT count(*)::int AS n FROM handouts WHERE tag = 'never'")).rows[0].n, 0);
   },
 );

@@ -91,10 +91,7 @@ describe('payload encryption', () => {
 
   test('a request started under the old key is approved and runs after the workers rotate keys', async () => {
     const [oldKey, freshKey] = [newKey('old'), newKey('new')];
-    const queues = {
-      TEMPORAL_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}`,
-      TEMPORAL_EXECUTOR_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}-x`,
-    };
+    const queues = { TEMPORAL_TASK_QUEUE: `rotate-${randomBytes(4).toString('hex')}` };
     const before = await startTestStack(POLICY, { env: { ...queues, PAYLOAD_KEYS: asSetting([oldKey]) } });
     const submitted = await call(
       before.app,

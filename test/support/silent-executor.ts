@@ -1,7 +1,7 @@
 // A stand-in executor process for tests of a lost executor: it takes the command and then says
 // nothing (no answer, no heartbeat, no claim), so the test can kill it with SIGKILL as a crash
 // would. Prints `took <request id>` when it has the command. Reads TEMPORAL_ADDRESS,
-// TEMPORAL_NAMESPACE, TEMPORAL_EXECUTOR_TASK_QUEUE and PAYLOAD_KEYS.
+// TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE (the executor's queue is derived from it) and PAYLOAD_KEYS.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadSettings } from '../../config/env';
 import { connectOptions } from '../../config/temporal-connection';

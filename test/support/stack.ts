@@ -83,7 +83,8 @@ export interface TestStack {
   /** Stops both workers (as a crash or deploy would) and starts fresh ones. */
   restartWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
-  startWorkers(): Promise<void>;
+  /** Starts the workers `role` names (by default the settings' WORKER_ROLE: both). */
+  startWorkers(role?: Settings['WORKER_ROLE']): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -140,7 +141,6 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     DATABASE_URL: options.databaseUrl ?? requiredEnv('TEST_DATABASE_URL'),
     TEMPORAL_ADDRESS: options.temporalAddress ?? requiredEnv('TEST_TEMPORAL_ADDRESS'),
     TEMPORAL_TASK_QUEUE: queue,
-    TEMPORAL_EXECUTOR_TASK_QUEUE: `${queue}-executor`,
     POLICY_FILE: files.policy,
     PRINCIPALS_FILE: files.principals,
     TARGETS_FILE: files.targets,
@@ -165,9 +165,9 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
   const workerConnection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS! });
   let workers: Worker[] = [];
   let running: Promise<void>[] = [];
-  const startWorkers = async () => {
+  const startWorkers = async (role: Settings['WORKER_ROLE'] = settings.WORKER_ROLE) => {
     workers = await createWorkers({
-      settings,
+      settings: { ...settings, WORKER_ROLE: role },
       connection: workerConnection,
       pool,
       policy: loadPolicy(files.policy),

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { AGENT_TOKEN, type ApiProcess, Harness, REVIEWERS, waitFor } from '../../tools/harness/process-harness';
 import { freePort } from '../../tools/stack/ports';
+import { executorTaskQueueOf } from '../../domain/task-queues';
 import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver';
 import { type Receiver, startReceiver } from '../support/receiver';
 
@@ -18,7 +19,7 @@ let api: ApiProcess;
 let callbacks: Receiver;
 let collector: OtlpReceiver;
 const ports = { api: 0, worker: 0 };
-const queues = { TEMPORAL_TASK_QUEUE: '', TEMPORAL_EXECUTOR_TASK_QUEUE: '' };
+const queues = { TEMPORAL_TASK_QUEUE: '' };
 
 before(async () => {
   harness = await Harness.create(mkdtempSync(path.join(process.env.TEST_SCRATCH_DIR ?? os.tmpdir(), 'metrics-')));
@@ -124,7 +125,10 @@ test('each process serves its metrics, moved by exactly what the requests did', 
     2,
   );
   // The Temporal SDK's own worker metrics, in the same scrape.
-  assert.match(worker, new RegExp(`^temporal_\\w+\\{[^}]*task_queue="${queues.TEMPORAL_EXECUTOR_TASK_QUEUE}"`, 'm'));
+  assert.match(
+    worker,
+    new RegExp(`^temporal_\\w+\\{[^}]*task_queue="${executorTaskQueueOf(queues.TEMPORAL_TASK_QUEUE)}"`, 'm'),
+  );
   assert.match(worker, /^process_cpu_seconds_total /m);
 
   const responses = (method: string, route: string, code: string) =>

@@ -360,7 +360,7 @@ export class Harness {
   /** Task queues of its own for a scenario, so nothing left by another scenario is polled. */
   queues(scenario: string): Record<string, string> {
     const queue = `${scenario}-${randomBytes(3).toString('hex')}`;
-    return { TEMPORAL_TASK_QUEUE: queue, TEMPORAL_EXECUTOR_TASK_QUEUE: `${queue}-executor` };
+    return { TEMPORAL_TASK_QUEUE: queue };
   }
 
   /** Any script of the repository as a process with the harness's environment (and `env`). */
