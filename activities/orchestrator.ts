@@ -32,10 +32,11 @@ const EXECUTION_OUTCOMES: ReadonlySet<string> = new Set(['succeeded', 'failed', 
 /** What policy and reviewers are told when the executor recorded no preview. */
 const NO_RECORDED_PREVIEW = unavailableImpact('the executor recorded no preview');
 
-const recordedAs = ({ step, status, actor }: Omit<Transition, 'requestId'>): RecordedTransition => ({
+const recordedAs = ({ step, status, actor, changes }: Omit<Transition, 'requestId'>): RecordedTransition => ({
   step,
   status,
   ...(actor !== undefined && { actor }),
+  ...(typeof changes?.error === 'string' && { error: changes.error }),
 });
 
 /**

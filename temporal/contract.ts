@@ -114,7 +114,9 @@ export interface CountedVote {
 
 // Record activities return what they recorded: local activities leave only their result in
 // history (not their input), and GET /v1/requests/:id/history tells the story from it.
-export type RecordedTransition = Pick<Transition, 'step' | 'status' | 'actor'>;
+// An execution's outcome is recorded as the executor's ledger holds it, whatever was handed (ADR 029):
+// its status and error are the recorded ones.
+export type RecordedTransition = Pick<Transition, 'step' | 'status' | 'actor'> & { error?: string };
 export type RecordedVote = Omit<CountedVote, 'requestId'>;
 export interface RecordedTransitions {
   recorded: RecordedTransition[];

@@ -425,12 +425,14 @@ class RequestRun {
         if (!again || !retriesUnclaimed) break;
       }
     }
-    if (outcome.status !== 'succeeded') this.state.error = outcome.error;
-    // The executor recorded it with its ledger row (ADR 027); an older executor, a refusal, a
-    // repeat or a lost execution leaves it to the workflow. Taken from the activity's result in
-    // history, so a replay takes the same branch.
-    if ('recorded' in outcome && outcome.recorded) this.setStatus(outcome.status);
-    else await this.transition(outcomeRecord(outcome));
+    // The executor recorded it with its ledger row (ADR 027); an older executor, a repeat or a lost
+    // execution leaves it to the workflow, and the orchestrator records the outcome the ledger
+    // holds, which the workflow then shows (ADR 029). Taken from the activity's result in history,
+    // so a replay takes the same branch.
+    if ('recorded' in outcome && outcome.recorded) {
+      if (outcome.status !== 'succeeded') this.state.error = outcome.error;
+      this.setStatus(outcome.status);
+    } else await this.transition(outcomeRecord(outcome));
   }
 
   // --- 5 the end: the agent's callback, then wait for what is still in flight ---
@@ -599,10 +601,15 @@ class RequestRun {
 
   // --- records and status ---
 
-  /** Records a transition, then shows the status (search attribute and query). */
+  /**
+   * Records a transition, then shows the status and error recorded (search attribute, query and the
+   * Web UI's details): for an execution's outcome, the ledger's, not the answer handed (ADR 029).
+   * Histories from before it recorded the status handed, so they show the same.
+   */
   private async transition(transition: Omit<Transition, 'requestId'>): Promise<void> {
-    await this.records.recordTransition({ requestId: this.request.id, ...transition });
-    this.setStatus(transition.status);
+    const recorded = await this.records.recordTransition({ requestId: this.request.id, ...transition });
+    if (recorded.error !== undefined) this.state.error = recorded.error;
+    this.setStatus(recorded.status);
   }
 
   private setStatus(status: RequestStatus): void {

@@ -26,6 +26,7 @@ import {
   grantExpiryWorkflowId,
   stateQuery,
   approveSignal,
+  searchAttributes,
 } from '../../temporal/contract';
 import { newRequestId } from '../../domain/ids';
 import type { previewOnExecutor, recordThenExecute, scheduleOnExecutor } from './rogue/workflows';
@@ -614,7 +615,13 @@ test(
           (await send(stack.baseUrl, 'GET', `/v1/requests/${id}`, 'alice')).json(),
         );
         const audit = await stack.admin.query('SELECT detail FROM audit_events WHERE request_id = $1', [id]);
-        ended.set(answer, { ...view, forgedThrough: JSON.stringify([view, audit.rows]).includes(FORGED_NOTE) });
+        // What the Temporal UI shows of it: the workflow's state and status search attribute.
+        const handle = stack.client.workflow.getHandle(id);
+        const state = await handle.query(stateQuery);
+        const gateStatus = (await handle.describe()).typedSearchAttributes.get(searchAttributes.status);
+        const shown = { status: state.status, gateStatus };
+        const forgedThrough = JSON.stringify([view, audit.rows, state]).includes(FORGED_NOTE);
+        ended.set(answer, { ...view, shown, forgedThrough });
       }
     } finally {
       await rogue.stop();
@@ -629,6 +636,7 @@ test(
       // No executor claimed it: it never ran, in the gate's words.
       assert.equal(view.status, 'failed', `${answer}: ${JSON.stringify(view)}`);
       assert.equal(view.error, 'the executor failed before running the command', answer);
+      assert.deepEqual(view.shown, { status: 'failed', gateStatus: 'failed' }, `${answer}: the workflow shows another`);
     }
   },
 );
