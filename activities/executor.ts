@@ -13,7 +13,7 @@ import {
   recordExecutionRefusal,
   refuseExecution,
 } from '../store/executions';
-import { type ApprovedCommand, findApprovedCommand, recordImpact } from '../store/requests';
+import { type AppliedTransition, type ApprovedCommand, findApprovedCommand, recordImpact } from '../store/requests';
 import { saveRecording } from '../store/session-recordings';
 import { canonicalJson } from '../store/canonical-json';
 import type { ExecutedOutcome, ExecutorActivities } from '../temporal/contract';
@@ -101,6 +101,12 @@ export function createExecutorActivities({
     metrics.executionFinished(labelOf(target), 'refused');
     return { status: 'failed', error };
   };
+  /** The answer, saying so when the ledger and the request's outcome were written in one statement (ADR 027). */
+  const answered = (outcome: ExecutionOutcome, recorded: AppliedTransition | undefined): ExecutedOutcome => {
+    if (!recorded) return outcome;
+    metrics.transitionRecorded(recorded.status, recorded.rule, recorded.secondsSinceSubmit);
+    return { ...outcome, recorded: true };
+  };
   /**
    * The approved command of an executing request, which this executor will not run: the ledger
    * and the request record the refusal, as they would a run's failure, so the request ends as the
@@ -108,10 +114,8 @@ export function createExecutorActivities({
    */
   const refusedOnTheLedger = async (request: PrivilegedRequest, error: string): Promise<ExecutedOutcome> => {
     const outcome = refused(request.target, error);
-    const recorded = await refuseExecution(pool, request.id, executorId, Context.current().info.attempt, error);
-    if (!recorded) return outcome;
-    metrics.transitionRecorded(recorded.status, recorded.rule, recorded.secondsSinceSubmit);
-    return { ...outcome, recorded: true };
+    const { attempt } = Context.current().info;
+    return answered(outcome, await refuseExecution(pool, request.id, executorId, attempt, error));
   };
   return {
     /** Runs an approved command at most once and returns its masked, capped result. */
@@ -152,10 +156,7 @@ export function createExecutorActivities({
       }
       metrics.executionFinished(request.target, outcome.status, elapsed());
       // The ledger and the request's outcome in one statement: the workflow need not record it.
-      const recorded = await finishExecution(pool, request.id, outcome);
-      if (!recorded) return outcome;
-      metrics.transitionRecorded(recorded.status, recorded.rule, recorded.secondsSinceSubmit);
-      return { ...outcome, recorded: true };
+      return answered(outcome, await finishExecution(pool, request.id, outcome));
     },
 
     async previewImpact(request) {
