@@ -42,6 +42,7 @@ import { createTemporalGateway } from './temporal-gateway';
 import type { SweepOptions } from './periodic-sweep';
 import { startVoteRedelivery } from './vote-deliveries';
 import { startCancelRedelivery } from './cancel-deliveries';
+import { startOrphanSweep } from './orphan-sweep';
 import { type WorkflowStartsOptions, createWorkflowStarts } from './workflow-starts';
 
 export interface AppDependencies {
@@ -54,6 +55,8 @@ export interface AppDependencies {
   workflowStarts?: WorkflowStartsOptions;
   /** Timing of the sweeps that deliver again the votes and cancels whose workflow has not answered them. */
   redelivery?: SweepOptions;
+  /** Timing of the sweep that ends the requests whose workflow ended before them. */
+  orphans?: SweepOptions;
   /** Counts responses; server.ts serves it on METRICS_PORT. */
   metrics?: GateMetrics;
   /** A tracer provider is registered: each request gets a span, parent of its workflow's. */
@@ -69,6 +72,7 @@ export async function buildApp({
   logger,
   workflowStarts,
   redelivery,
+  orphans,
   metrics,
   traced = false,
 }: AppDependencies): Promise<FastifyInstance> {
@@ -136,6 +140,8 @@ export async function buildApp({
     const running = sweep({ pool, temporal, log: app.log }, redelivery);
     app.addHook('onClose', () => running.close());
   }
+  const orphanSweep = startOrphanSweep({ pool, temporal, log: app.log }, orphans);
+  app.addHook('onClose', () => orphanSweep.close());
   const sharedLimits = settings.RATE_LIMIT_STORE === 'postgres';
   const rateLimitStore = sharedLimits ? { store: postgresRateLimitStore(pool) } : {};
   if (sharedLimits) {

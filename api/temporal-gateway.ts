@@ -27,7 +27,12 @@ export interface TemporalGateway {
   timeline(requestId: string): Promise<TimelineEntry[]>;
   /** Starts a scoped grant's durable expiry timer (once per grant). */
   startGrantExpiry(grantId: string, expiresAt: string): Promise<void>;
+  /** How the request's workflow ended ('TERMINATED', ...); undefined while it runs or before it starts. */
+  workflowEnding(requestId: string): Promise<string | undefined>;
 }
+
+/** The statuses of a workflow that has ended and will not move again unless reset. */
+const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
 
 /** Turns an update validator's refusal into the HTTP answer the reviewer should get. */
 function refusalToHttp(error: unknown): never {
@@ -96,6 +101,15 @@ export function createTemporalGateway(
           throw error;
         });
       return timelineOf(history.events ?? [], client.options.loadedDataConverter);
+    },
+    async workflowEnding(requestId) {
+      try {
+        const { status } = await client.workflow.getHandle(requestId).describe();
+        return ENDED.has(status.name) ? status.name : undefined;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return undefined; // not started yet: the start sweep's
+        throw error;
+      }
     },
   };
 }

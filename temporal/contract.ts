@@ -162,6 +162,12 @@ export interface AgentNotice {
  */
 export const NOTIFY_MAX_ATTEMPTS = 4;
 
+/**
+ * How long one execution may run: its activity's start-to-close timeout. A claim older than this
+ * has ended, one way or another, whether or not its executor lived to record it.
+ */
+export const LONGEST_EXECUTION = '1h';
+
 /** The orchestrator worker's activities (task queue TEMPORAL_TASK_QUEUE): no target credentials. */
 export interface OrchestratorActivities {
   /**

@@ -28,6 +28,7 @@ import { outcomeRecord, policyRecordOf } from '../domain/request';
 import {
   type Ballot,
   type ExecutorActivities,
+  LONGEST_EXECUTION,
   NOTIFY_MAX_ATTEMPTS,
   type OrchestratorActivities,
   type RequestSnapshot,
@@ -406,7 +407,7 @@ class RequestRun {
   async execute(): Promise<void> {
     const executor = proxyActivities<ExecutorActivities>({
       taskQueue: executorTaskQueue(),
-      startToCloseTimeout: '1h',
+      startToCloseTimeout: LONGEST_EXECUTION,
       heartbeatTimeout: '30s',
       // At most once: never retried by Temporal, and the claim row refuses any other attempt.
       retry: { maximumAttempts: 1 },

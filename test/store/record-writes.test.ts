@@ -3,7 +3,6 @@
 // API's votes records nothing when one is missing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { newRequestId } from '../../domain/ids';
 import type { Vote } from '../../domain/request';
 import { configureAuditKeys } from '../../store/audit';
 import { verifyAuditChain } from '../../store/audit-verify';
@@ -12,6 +11,7 @@ import { createPool } from '../../store/pool';
 import { claimExecution, findExecution, finishExecution } from '../../store/executions';
 import { getRequest, insertRequest, recordTransition } from '../../store/requests';
 import { recordCountedVote, recordIgnoredVote, recordTransitions } from '../../store/votes';
+import { insertTestRequest } from '../support/request-rows';
 import { requiredEnv, testAuditKeys } from '../support/stack';
 
 configureAuditKeys(testAuditKeys);
@@ -19,19 +19,7 @@ const pool = createPool(requiredEnv('TEST_DATABASE_URL'));
 before(() => migrate(pool));
 after(() => pool.end());
 
-async function newRequest(): Promise<string> {
-  const id = newRequestId();
-  await insertRequest(pool, {
-    id,
-    agent: 'agent',
-    connector: 'postgres',
-    target: 'app-db',
-    command: { sql: 'SELECT 1' },
-    reason: 'record writes',
-    metadata: {},
-  });
-  return id;
-}
+const newRequest = () => insertTestRequest(pool, 'SELECT 1', 'record writes');
 
 const auditSteps = async (id: string) =>
   (

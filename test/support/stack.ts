@@ -104,6 +104,8 @@ export interface TestStackOptions {
   workflowStarts?: WorkflowStartsOptions;
   /** The API's vote and cancel redelivery sweeps; off by default for the same reason. */
   redelivery?: SweepOptions;
+  /** The API's sweep that ends requests whose workflow ended; off by default for the same reason. */
+  orphans?: SweepOptions;
   /** The database URL the API and workers use; migrations always run as the run's superuser. */
   databaseUrl?: string;
   /** PRINCIPALS_FILE content instead of PRINCIPALS (keep its tokens: tests call with them). */
@@ -199,6 +201,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     logger: { level: 'info', stream: { write: (line: string) => void capturedLogs.push(line) } },
     workflowStarts: options.workflowStarts ?? { sweepEveryMs: 0 },
     redelivery: options.redelivery ?? { everyMs: 0 },
+    orphans: options.orphans ?? { everyMs: 0 },
   });
 
   return {
