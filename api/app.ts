@@ -140,7 +140,7 @@ export async function buildApp({
     const running = sweep({ pool, temporal, log: app.log }, redelivery);
     app.addHook('onClose', () => running.close());
   }
-  const orphanSweep = startOrphanSweep({ pool, temporal, log: app.log }, orphans);
+  const orphanSweep = startOrphanSweep({ pool, temporal, log: app.log, metrics }, orphans);
   app.addHook('onClose', () => orphanSweep.close());
   const sharedLimits = settings.RATE_LIMIT_STORE === 'postgres';
   const rateLimitStore = sharedLimits ? { store: postgresRateLimitStore(pool) } : {};

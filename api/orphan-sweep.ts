@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { parseDurationMs } from '../domain/duration';
 import { endOrphanedRequest, listUnfinishedRequests } from '../store/orphaned-requests';
 import { LONGEST_EXECUTION } from '../temporal/contract';
+import type { GateMetrics } from '../telemetry/gate-metrics';
 import { type Sweep, type SweepOptions, startSweep } from './periodic-sweep';
 import type { TemporalGateway } from './temporal-gateway';
 
@@ -18,8 +19,16 @@ const LONGEST_EXECUTION_MS = parseDurationMs(LONGEST_EXECUTION)!;
  * walks the unfinished requests in order, a batch per run, from the first again when it reaches
  * the end. Replicas may visit the same request: ending it is one guarded statement.
  */
+export interface OrphanSweepDependencies {
+  pool: Pool;
+  temporal: TemporalGateway;
+  log: FastifyBaseLogger;
+  /** Counts each request it ends, as the workers count the transitions they record. */
+  metrics?: GateMetrics | undefined;
+}
+
 export function startOrphanSweep(
-  { pool, temporal, log }: { pool: Pool; temporal: TemporalGateway; log: FastifyBaseLogger },
+  { pool, temporal, log, metrics }: OrphanSweepDependencies,
   { everyMs = 30_000, graceMs = 60_000 }: SweepOptions = {},
 ): Sweep {
   let after: string | undefined; // the last request visited
@@ -30,11 +39,12 @@ export function startOrphanSweep(
       const ending = await temporal.workflowEnding(id);
       if (!ending) continue;
       const ended = await endOrphanedRequest(pool, id, ending, LONGEST_EXECUTION_MS);
-      if (ended)
-        log.warn(
-          { requestId: id, was: status, workflow: ending, now: ended.status },
-          'ended a request whose workflow had ended before it',
-        );
+      if (!ended) continue;
+      metrics?.transitionRecorded(ended.status, ended.rule, ended.secondsSinceSubmit);
+      log.warn(
+        { requestId: id, was: status, workflow: ending, now: ended.status },
+        'ended a request whose workflow had ended before it',
+      );
     }
   });
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ExecutedOutcome } from '../../temporal/contract';
+import { createGateMetrics } from '../../telemetry/gate-metrics';
 import { startRogueActivityWorker } from './rogue-worker';
 import { type AttackStack, send, startAttackStack, submitBody, submitPending, tally, waitFor } from './support';
 
@@ -22,10 +23,17 @@ const ORPHANED = /^the request's workflow ended \(\w+\) before any executor ran 
 const FINAL = ['denied', 'rejected', 'expired', 'cancelled', 'succeeded', 'failed', 'outcome_unknown'];
 
 let stack: AttackStack;
+// The API's own counters: the workers count what they record apart, so here only the API's writes move them.
+const apiMetrics = createGateMetrics({ defaultMetrics: false });
+/** Requests the API recorded `failed`, as its /metrics counts them. */
+const failedCounted = async () =>
+  (await apiMetrics.registry.getSingleMetric('approval_gate_request_transitions_total')!.get()).values
+    .filter(({ labels }) => labels.status === 'failed')
+    .reduce((sum, { value }) => sum + value, 0);
 
 before(async () => {
   // The sweep at test speed: every half second, on requests quiet for a second.
-  stack = await startAttackStack(POLICY, { orphans: { everyMs: 500, graceMs: 1_000 } });
+  stack = await startAttackStack(POLICY, { orphans: { everyMs: 500, graceMs: 1_000 }, metrics: apiMetrics });
   await stack.target.query(
     'CREATE TABLE IF NOT EXISTS orphan_vault (id int PRIMARY KEY, gold int NOT NULL); INSERT INTO orphan_vault VALUES (1, 1000) ON CONFLICT DO NOTHING',
   );
@@ -57,6 +65,7 @@ const ledgerRow = async (id: string) =>
 
 test('a request whose workflow was terminated ends failed on the records, and its command never runs', async () => {
   const before = await gold();
+  const countedBefore = await failedCounted();
   // Waiting for reviewers; approved and waiting for the executor; allowed at submit and waiting for it.
   const waiting = await pending('terminated while waiting for reviewers');
   const approved = await pending('terminated while waiting for the executor');
@@ -92,6 +101,7 @@ test('a request whose workflow was terminated ends failed on the records, and it
   tally('workflows terminated before their request ended', ids.length, left);
   assert.equal(await gold(), before, 'the vault changed');
   assert.ok(late.status >= 400, `an approve after the end was taken: ${late.status} ${late.text}`);
+  assert.equal((await failedCounted()) - countedBefore, ids.length, 'each request the sweep ended is counted once');
   for (const [index, view] of ended.entries()) {
     assert.equal(view.status, 'failed', `${ids[index]}: ${JSON.stringify(view)}`);
     assert.match(String(view.error), ORPHANED);

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
 import type { SweepOptions } from '../../api/periodic-sweep';
+import type { GateMetrics } from '../../telemetry/gate-metrics';
 import type { WorkflowStartsOptions } from '../../api/workflow-starts';
 import { dataConverter } from '../../temporal/data-converter';
 import { loadPolicy } from '../../policy/policy';
@@ -106,6 +107,8 @@ export interface TestStackOptions {
   redelivery?: SweepOptions;
   /** The API's sweep that ends requests whose workflow ended; off by default for the same reason. */
   orphans?: SweepOptions;
+  /** Where the API counts what it records (its /metrics), when a test reads it. */
+  metrics?: GateMetrics;
   /** The database URL the API and workers use; migrations always run as the run's superuser. */
   databaseUrl?: string;
   /** PRINCIPALS_FILE content instead of PRINCIPALS (keep its tokens: tests call with them). */
@@ -202,6 +205,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     workflowStarts: options.workflowStarts ?? { sweepEveryMs: 0 },
     redelivery: options.redelivery ?? { everyMs: 0 },
     orphans: options.orphans ?? { everyMs: 0 },
+    ...(options.metrics && { metrics: options.metrics }),
   });
 
   return {
