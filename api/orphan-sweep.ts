@@ -12,13 +12,6 @@ import type { TemporalGateway } from './temporal-gateway';
 const BATCH = 100;
 const LONGEST_EXECUTION_MS = parseDurationMs(LONGEST_EXECUTION)!;
 
-/**
- * Every API replica ends, on the records, the requests whose workflow has ended before them
- * (store/orphaned-requests.ts): without it a terminated workflow, or a forged "recorded" answer on
- * the executor's queue, would leave its request `executing` or waiting for reviewers forever. It
- * walks the unfinished requests in order, a batch per run, from the first again when it reaches
- * the end. Replicas may visit the same request: ending it is one guarded statement.
- */
 export interface OrphanSweepDependencies {
   pool: Pool;
   temporal: TemporalGateway;
@@ -27,24 +20,32 @@ export interface OrphanSweepDependencies {
   metrics?: GateMetrics | undefined;
 }
 
+/**
+ * Every API replica ends, on the records, the requests whose workflow has ended before them
+ * (store/orphaned-requests.ts): without it a terminated workflow, or a forged "recorded" answer on
+ * the executor's queue, would leave its request `executing` or waiting for reviewers forever. It
+ * walks the unfinished requests in order, a batch per run, from the first again when it reaches
+ * the end. Replicas may visit the same request: ending it is one guarded statement.
+ */
 export function startOrphanSweep(
   { pool, temporal, log, metrics }: OrphanSweepDependencies,
   { everyMs = 30_000, graceMs = 60_000 }: SweepOptions = {},
 ): Sweep {
-  let after: string | undefined; // the last request visited
+  let after: string | undefined; // the last request looked at
   return startSweep(everyMs, log, 'the orphaned request sweep', async () => {
     const batch = await listUnfinishedRequests(pool, { quietForMs: graceMs, after, limit: BATCH });
-    after = batch.length === BATCH ? batch.at(-1)!.id : undefined;
     for (const { id, status } of batch) {
       const ending = await temporal.workflowEnding(id);
-      if (!ending) continue;
-      const ended = await endOrphanedRequest(pool, id, ending, LONGEST_EXECUTION_MS);
-      if (!ended) continue;
-      metrics?.transitionRecorded(ended.status, ended.rule, ended.secondsSinceSubmit);
-      log.warn(
-        { requestId: id, was: status, workflow: ending, now: ended.status },
-        'ended a request whose workflow had ended before it',
-      );
+      const ended = ending && (await endOrphanedRequest(pool, id, ending, LONGEST_EXECUTION_MS));
+      if (ended) {
+        metrics?.transitionRecorded(ended.status, ended.rule, ended.secondsSinceSubmit);
+        log.warn(
+          { requestId: id, was: status, workflow: ending, now: ended.status },
+          'ended a request whose workflow had ended before it',
+        );
+      }
+      after = id; // a run that fails (Temporal down) resumes here
     }
+    if (batch.length < BATCH) after = undefined; // the end: from the first again
   });
 }
