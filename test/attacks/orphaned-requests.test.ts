@@ -14,9 +14,13 @@ import { type AttackStack, send, startAttackStack, submitBody, submitPending, ta
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
-  - name: break-glass
+  - name: orphan-break-glass
     when: has(request.metadata.incident) && request.metadata.incident == "INC-1"
     effect: allow
+  - name: orphan-vault
+    when: sql.tables == ["orphan_vault"]
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
 `;
 
 const ORPHANED = /^the request's workflow ended \(\w+\) before any executor ran the command; it did not run$/;
@@ -25,10 +29,13 @@ const FINAL = ['denied', 'rejected', 'expired', 'cancelled', 'succeeded', 'faile
 let stack: AttackStack;
 // The API's own counters: the workers count what they record apart, so here only the API's writes move them.
 const apiMetrics = createGateMetrics({ defaultMetrics: false });
-/** Requests the API recorded `failed`, as its /metrics counts them. */
+/**
+ * This file's requests the API recorded `failed`, as its /metrics counts them: by their rules'
+ * names, since the sweep also ends what other files left in the shared database.
+ */
 const failedCounted = async () =>
   (await apiMetrics.registry.getSingleMetric('approval_gate_request_transitions_total')!.get()).values
-    .filter(({ labels }) => labels.status === 'failed')
+    .filter(({ labels }) => labels.status === 'failed' && String(labels.rule).startsWith('orphan-'))
     .reduce((sum, { value }) => sum + value, 0);
 
 before(async () => {
@@ -52,7 +59,7 @@ const approve = async (id: string) => {
 const terminate = (id: string) => stack.client.workflow.getHandle(id).terminate('the attacker ends it');
 /** The request once the sweep has had time to end it, or as it stayed. */
 const settled = (id: string) =>
-  waitFor(stack, id, FINAL, 10_000).catch(
+  waitFor(stack, id, FINAL, 30_000).catch(
     async () => (await send(stack.baseUrl, 'GET', `/v1/requests/${id}`, 'alice')).json() as Record<string, unknown>,
   );
 const ledgerRow = async (id: string) =>
