@@ -4,6 +4,7 @@ import type { RowBound } from '../connectors/connector';
 import { targetRunners } from '../connectors/runners';
 import { unavailableImpact } from '../domain/impact';
 import type { ExecutionOutcome, PrivilegedRequest } from '../domain/request';
+import type { AppliedTransition } from '../domain/request-record';
 import type { Target } from '../config/targets';
 import {
   claimExecution,
@@ -13,7 +14,7 @@ import {
   recordExecutionRefusal,
   refuseExecution,
 } from '../store/executions';
-import { type AppliedTransition, type ApprovedCommand, findApprovedCommand, recordImpact } from '../store/requests';
+import { type ApprovedCommand, findApprovedCommand, recordImpact } from '../store/requests';
 import { saveRecording } from '../store/session-recordings';
 import { canonicalJson } from '../store/canonical-json';
 import type { ExecutedOutcome, ExecutorActivities } from '../temporal/contract';
@@ -104,7 +105,7 @@ export function createExecutorActivities({
   /** The answer, saying so when the ledger and the request's outcome were written in one statement (ADR 027). */
   const answered = (outcome: ExecutionOutcome, recorded: AppliedTransition | undefined): ExecutedOutcome => {
     if (!recorded) return outcome;
-    metrics.transitionRecorded(recorded.status, recorded.rule, recorded.secondsSinceSubmit);
+    metrics.transitionRecorded(recorded);
     return { ...outcome, recorded: true };
   };
   /**

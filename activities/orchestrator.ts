@@ -3,9 +3,10 @@ import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principa
 import { decideRequest } from '../connectors/policy-input';
 import { unavailableImpact } from '../domain/impact';
 import { isTerminal, outcomeRecord } from '../domain/request';
+import type { AppliedTransition } from '../domain/request-record';
 import type { Policy } from '../policy/policy';
 import { findExecution, findRequestExecution, outcomeInLedger } from '../store/executions';
-import { type AppliedTransition, findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
+import { findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
 import { claimGrantUse, endGrant } from '../store/grants';
 import { fingerprintCommand } from '../connectors/registry';
@@ -71,7 +72,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
     throw notInTheRecords(`request ${handed.requestId} is ${requestStatus}: no execution of it has an outcome`);
   };
   const counted = (applied: AppliedTransition | undefined) => {
-    if (applied) metrics.transitionRecorded(applied.status, applied.rule, applied.secondsSinceSubmit);
+    if (applied) metrics.transitionRecorded(applied);
   };
   return {
     ...createNotifyActivities(deps),

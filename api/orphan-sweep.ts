@@ -38,7 +38,7 @@ export function startOrphanSweep(
       const ending = await temporal.workflowEnding(id);
       const ended = ending && (await endOrphanedRequest(pool, id, ending, LONGEST_EXECUTION_MS));
       if (ended) {
-        metrics?.transitionRecorded(ended.status, ended.rule, ended.secondsSinceSubmit);
+        metrics?.transitionRecorded(ended);
         log.warn(
           { requestId: id, was: status, workflow: ending, now: ended.status },
           'ended a request whose workflow had ended before it',

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { ImpactPreview } from './impact';
-import { CONNECTORS, type PrivilegedRequest, REQUEST_STATUSES, RISKS, TIMEOUT_ACTIONS, VOTE_CHANNELS } from './request';
+import {
+  CONNECTORS,
+  type PrivilegedRequest,
+  REQUEST_STATUSES,
+  type RequestStatus,
+  RISKS,
+  TIMEOUT_ACTIONS,
+  VOTE_CHANNELS,
+} from './request';
 
 // A request as the requests table stores it: the store returns it, the API presents it (with who
 // may approve, api/request-view.ts). One zod schema: the API validates and documents its responses
@@ -140,4 +148,12 @@ export interface PendingCount {
   age: 'under_15m' | '15m_to_1h' | '1h_to_1d' | 'over_1d';
   count: number;
   oldestSeconds: number;
+}
+
+/** A status change as it was written: what the metrics count (a repeated write is not one). */
+export interface AppliedTransition {
+  status: RequestStatus;
+  /** The rule that decided the request, once policy has. */
+  rule: string | null;
+  secondsSinceSubmit: number;
 }

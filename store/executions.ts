@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { auditAppendCall } from './audit';
 import { type CommandResult, type RequestStatus, outcomeRecord } from '../domain/request';
 import type { LostExecution } from '../temporal/contract';
-import { type AppliedTransition, recordTransition } from './requests';
+import type { AppliedTransition } from '../domain/request-record';
+import { recordTransition } from './requests';
 
 export interface ExecutionRecord {
   status: 'claimed' | 'succeeded' | 'failed';

@@ -5,7 +5,8 @@
 import type { Pool } from 'pg';
 import { REQUEST_STATUSES, type RequestStatus, isTerminal, outcomeRecord } from '../domain/request';
 import { findRequestExecution, outcomeInLedger, refuseExecution } from './executions';
-import { type AppliedTransition, recordTransition } from './requests';
+import type { AppliedTransition } from '../domain/request-record';
+import { recordTransition } from './requests';
 
 /** What the sweep looks at: a request not in a final status. */
 export interface UnfinishedRequest {

@@ -7,7 +7,7 @@ import {
   TERMINAL_STATUSES,
   policyRecordOf,
 } from '../domain/request';
-import type { ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
+import type { AppliedTransition, ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { type AuditEvent, auditAppendCall } from './audit';
 import { recordingPath } from './session-recordings';
 import type { Transition } from '../temporal/contract';
@@ -194,14 +194,6 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
     values,
   );
   return found.rows.map((row) => toRecord(row, []));
-}
-
-/** A status change as it was written: what the metrics count (a repeated write is not one). */
-export interface AppliedTransition {
-  status: RequestStatus;
-  /** The rule that decided the request, once policy has. */
-  rule: string | null;
-  secondsSinceSubmit: number;
 }
 
 /** The request columns a transition may change: named here, never taken from a transition's keys. */

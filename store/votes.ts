@@ -6,7 +6,8 @@ import type { GrantAsked } from '../domain/grant-asked';
 import type { Vote } from '../domain/request';
 import type { ApiVoteClaim, Ballot, CountedVote, TransitionBatch } from '../temporal/contract';
 import { auditAppendCall } from './audit';
-import { type AppliedTransition, recordTransition } from './requests';
+import type { AppliedTransition } from '../domain/request-record';
+import { recordTransition } from './requests';
 import { inTransaction } from './transaction';
 
 /**

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PendingCount } from '../domain/request-record';
+import type { AppliedTransition, PendingCount } from '../domain/request-record';
 
 /**
  * The gate's own Prometheus metrics. Every process registers the same families; each is filled
@@ -10,7 +10,7 @@ import type { PendingCount } from '../domain/request-record';
 export interface GateMetrics {
   readonly registry: Registry;
   /** A status change was recorded (once per request and step: a retried write does not count again). */
-  transitionRecorded(status: string, rule: string | null, secondsSinceSubmit: number): void;
+  transitionRecorded(transition: AppliedTransition): void;
   policyEvaluated(effect: string, seconds: number): void;
   /** `ran`: the command reached the target; `refused`/`repeat`: it did not (a bad hand-off, or already claimed). */
   executionFinished(target: string, outcome: ExecutionMetricOutcome, seconds?: number): void;
@@ -101,7 +101,7 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
 
   return {
     registry,
-    transitionRecorded(status, rule, secondsSinceSubmit) {
+    transitionRecorded({ status, rule, secondsSinceSubmit }) {
       transitions.inc({ status, rule: rule ?? 'none' });
       if (DECISIONS.has(status)) decisionSeconds.observe({ outcome: status }, secondsSinceSubmit);
       if (status === 'executing') executionStartSeconds.observe(secondsSinceSubmit);

@@ -155,7 +155,10 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       }
       if (allowed && metrics) {
         metrics.policyEvaluated(allowed.effect, policySeconds);
-        for (const status of ['approved', 'executing']) metrics.transitionRecorded(status, allowed.rule, elapsed());
+        const secondsSinceSubmit = elapsed();
+        for (const status of ['approved', 'executing'] as const) {
+          metrics.transitionRecorded({ status, rule: allowed.rule, secondsSinceSubmit });
+        }
       }
       // Recorded: the request will run. The start follows outside the response (api/workflow-starts.ts).
       starts.startSoon(allowed ? { request: privileged, allowedAtSubmit: allowed } : { request: privileged });
