@@ -35,6 +35,7 @@ const postgresTargetSchema = z
     connector: z.literal('postgres'),
     url: z.string().regex(/^postgres(ql)?:\/\//, 'url must be a postgres:// connection string'),
     maxRows: z.number().int().min(1).max(100_000).default(100),
+    maxResultBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     statementTimeout: z.string().default('30s'),
     mask: maskSchema.default({ columns: [], patterns: [] }),
     preview: previewSchema.default({ dryRun: false, lockTimeout: '1s', statementTimeout: '5s' }),
@@ -46,6 +47,7 @@ const mysqlTargetSchema = z
     connector: z.literal('mysql'),
     url: z.string().regex(/^(mysql|mariadb):\/\//, 'url must be a mysql:// connection string'),
     maxRows: z.number().int().min(1).max(100_000).default(100),
+    maxResultBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     statementTimeout: z.string().default('30s'),
     mask: maskSchema.default({ columns: [], patterns: [] }),
   })

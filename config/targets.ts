@@ -15,6 +15,8 @@ interface TargetBase {
   /** Holds the credential: read by the executor only, never logged or returned. */
   url: string;
   maxRows: number;
+  /** The most of a result the executor holds: the rows kept together, and any one row. */
+  maxResultBytes: number;
   statementTimeoutMs: number;
   mask: MaskRules;
 }
@@ -161,6 +163,7 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
       name,
       url: target.url,
       maxRows: target.maxRows,
+      maxResultBytes: target.maxResultBytes,
       statementTimeoutMs: durationSetting(file, name, 'statementTimeout', target.statementTimeout),
       mask: target.mask,
     };

@@ -1,4 +1,4 @@
-import mysql, { type Connection, type FieldPacket, type ResultSetHeader } from 'mysql2/promise';
+import mysql, { type Connection, type FieldPacket } from 'mysql2/promise';
 import type { CommandResult } from '../../domain/request';
 import type { MysqlTarget } from '../../config/targets';
 import type { RowBound } from '../connector';
@@ -13,6 +13,8 @@ import {
   refersToMaskedData,
 } from '../mask';
 import type { MysqlAnalysis } from './sql-facts';
+import { ResultTooLarge, tooLargeRolledBack } from '../result-limits';
+import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
   override name = 'MysqlExecutionError';
@@ -76,8 +78,6 @@ async function withClientTimeout<T>(connection: Connection, target: MysqlTarget,
   }
 }
 
-const isRowSet = (rows: unknown): rows is unknown[][] => Array.isArray(rows);
-
 /** Where each result field's values come from, as the protocol says (orgTable, orgName); none for an expression. */
 function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[] {
   return fields.map((field) =>
@@ -90,7 +90,8 @@ function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[]
 /**
  * Runs a batch statement by statement (each as written back from its syntax tree, never the
  * agent's text) in one transaction, READ ONLY when it holds only reads, with the target's
- * statement timeout. Returns the last statement's rows, capped at maxRows and masked by where each
+ * statement timeout. Returns the last statement's rows, capped at maxRows and maxResultBytes while
+ * they arrive, and masked by where each
  * value came from. A fresh connection per command: nothing of one command's session reaches the next.
  */
 export async function runMysql(
@@ -115,11 +116,12 @@ export async function runMysql(
     connection.on('error', () => undefined);
     await limitStatementTime(connection, target.statementTimeoutMs);
     await connection.query(analysis.onlyReads ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
-    let last: [unknown, FieldPacket[] | undefined] = [[], []];
+    const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
+    let last: StatementAnswer | undefined;
     for (const [index, text] of analysis.statementTexts.entries()) {
       await connection.query(PIN_LEXING);
-      last = await withClientTimeout(connection, target, connection.query({ sql: text, rowsAsArray: true }));
-      const affected = isRowSet(last[0]) ? 0 : (last[0] as ResultSetHeader).affectedRows;
+      last = await withClientTimeout(connection, target, queryBounded(connection, text, limits));
+      const affected = 'header' in last ? last.header.affectedRows : 0;
       if (bound.maxRows !== undefined && affected > bound.maxRows) {
         await connection.query('ROLLBACK');
         throw new MysqlExecutionError(
@@ -128,13 +130,12 @@ export async function runMysql(
       }
     }
     await connection.query('COMMIT');
-    const [rows, fields] = last;
-    if (!isRowSet(rows)) return { rowCount: (rows as ResultSetHeader).affectedRows, rows: [], truncated: false };
-    const columns = fields ?? [];
+    if (!last || 'header' in last) return { rowCount: last?.header.affectedRows ?? 0, rows: [], truncated: false };
+    const { fields: columns, rows, rowCount, truncated } = last;
     const maskedWhole = sourcesOf(columns).map((source) => (source ? isMaskedSource(source, masked) : touchesMasked));
     return {
-      rowCount: rows.length,
-      rows: rows.slice(0, target.maxRows).map((row) => {
+      rowCount,
+      rows: rows.map((row) => {
         const out: Record<string, unknown> = {};
         columns.forEach((field, index) => {
           const value = row[index];
@@ -142,9 +143,10 @@ export async function runMysql(
         });
         return out;
       }),
-      truncated: rows.length > target.maxRows,
+      truncated,
     };
   } catch (error) {
+    if (error instanceof ResultTooLarge) throw new MysqlExecutionError(tooLargeRolledBack(error));
     const message = scrubCredential((error as Error).message, target);
     // An error can quote a value: when the batch touched masked data, quoted text may be a masked value.
     throw new MysqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);

@@ -14,6 +14,8 @@ import {
   unavailableImpact,
 } from '../../domain/impact';
 import { maskQuotedValues, parseMaskedColumns } from '../mask';
+import { ResultTooLarge } from '../result-limits';
+import { type StatementResult, queryBounded } from './bounded-query';
 import { fieldSources, maskRows } from './result-masking';
 import { scrubCredential } from '../mask';
 import type { SqlAnalysis } from './sql-facts';
@@ -55,6 +57,22 @@ interface PlanNode {
  */
 const oneStatement = (text: string) => ({ text, queryMode: 'extended' }) as QueryConfig;
 
+/**
+ * Ends the preview's transaction. A session that cannot (closed under a too-large result) is
+ * closed by TargetSessions, since its reset fails too, and a closed session's transaction is rolled back.
+ */
+const rollBack = (session: PoolClient) =>
+  session.query('ROLLBACK').then(
+    () => undefined,
+    () => undefined,
+  );
+
+/** Runs one statement of the dry run for the rows it affects, holding none of those it returns. */
+async function countRows(session: PoolClient, target: PostgresTarget, text: string): Promise<number> {
+  const [result] = await queryBounded(session, oneStatement(text), { maxRows: 0, maxBytes: target.maxResultBytes });
+  return result?.rowCount ?? 0;
+}
+
 function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
   visit(node);
   for (const child of node.Plans ?? []) walk(child, visit);
@@ -69,16 +87,23 @@ function estimatedRowsOf(root: PlanNode): number {
 const qualified = (node: PlanNode) =>
   node.Schema ? `${node.Schema}.${node['Relation Name']}` : node['Relation Name']!;
 
-async function explain(session: PoolClient, kind: string, text: string): Promise<StatementImpact> {
+async function explain(
+  session: PoolClient,
+  target: PostgresTarget,
+  kind: string,
+  text: string,
+): Promise<StatementImpact> {
   const none = { kind, estimatedRows: null, rows: null, tables: [], indexes: [], seqScans: [] };
   if (!EXPLAINABLE.has(kind)) return { ...none, note: `${kind} statements have no plan to explain` };
   await session.query('SAVEPOINT preview_statement');
   try {
-    const explained = await session.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-      oneStatement(`EXPLAIN (FORMAT JSON, VERBOSE) ${text}`),
-    );
+    // Bounded too: planning folds constants, so a plan can carry a value as large as the statement computes.
+    const [explained] = await queryBounded(session, oneStatement(`EXPLAIN (FORMAT JSON, VERBOSE) ${text}`), {
+      maxRows: 1,
+      maxBytes: target.maxResultBytes,
+    });
     await session.query('RELEASE SAVEPOINT preview_statement');
-    const root = explained.rows[0]!['QUERY PLAN'][0]!.Plan;
+    const root = (explained!.rows[0]![0] as { Plan: PlanNode }[])[0]!.Plan;
     const tables = new Set<string>();
     const indexes = new Set<string>();
     const scanned = new Set<string>();
@@ -103,6 +128,7 @@ async function explain(session: PoolClient, kind: string, text: string): Promise
       seqScans,
     };
   } catch (error) {
+    if (error instanceof ResultTooLarge) throw error;
     // A statement that depends on an earlier one of the batch (a table it creates) cannot be planned alone.
     await session.query('ROLLBACK TO SAVEPOINT preview_statement');
     // Its message can quote a literal of the batch, which may be a masked value.
@@ -154,12 +180,12 @@ async function dryRun(session: PoolClient, target: PostgresTarget, analysis: Sql
     for (const [index, text] of analysis.statementTexts.entries()) {
       const kind = analysis.facts.statements[index]!.kind;
       if (!SAMPLED.has(kind) || analysis.statementReturns[index]) {
-        counted.push({ rows: (await session.query(oneStatement(text))).rowCount ?? 0 });
+        counted.push({ rows: await countRows(session, target, text) });
         continue;
       }
       // Counted first: RETURNING brings every changed row to the executor, so only a small change is sampled.
       await session.query('SAVEPOINT preview_sample');
-      const plain = (await session.query(oneStatement(text))).rowCount ?? 0;
+      const plain = await countRows(session, target, text);
       if (plain > SAMPLED_UP_TO_ROWS) {
         await session.query('RELEASE SAVEPOINT preview_sample');
         counted.push({ rows: plain });
@@ -167,20 +193,22 @@ async function dryRun(session: PoolClient, target: PostgresTarget, analysis: Sql
       }
       await session.query('ROLLBACK TO SAVEPOINT preview_sample');
       const both = kind === 'update' && version >= OLD_AND_NEW_FROM;
-      let result;
+      let result: StatementResult;
       try {
         // On a line of its own: a trailing comment in the statement cannot swallow it.
-        result = await session.query<unknown[]>({
-          ...oneStatement(`${text}\nRETURNING ${both ? 'old.*, new.*' : '*'}`),
-          rowMode: 'array',
-        });
-      } catch {
+        const returning = oneStatement(`${text}\nRETURNING ${both ? 'old.*, new.*' : '*'}`);
+        [result] = (await queryBounded(session, returning, {
+          maxRows: SAMPLE_ROWS,
+          maxBytes: target.maxResultBytes,
+        })) as [StatementResult];
+      } catch (error) {
+        if (error instanceof ResultTooLarge) throw error;
         // A statement RETURNING cannot follow as written: counted without a sample.
         await session.query('ROLLBACK TO SAVEPOINT preview_sample');
-        counted.push({ rows: (await session.query(oneStatement(text))).rowCount ?? 0 });
+        counted.push({ rows: await countRows(session, target, text) });
         continue;
       }
-      const rows = result.rows.slice(0, SAMPLE_ROWS);
+      const { rows } = result;
       const sources = await fieldSources(session, result.fields);
       const masked = (from: number, to: number) =>
         maskRows(
@@ -199,7 +227,7 @@ async function dryRun(session: PoolClient, target: PostgresTarget, analysis: Sql
     }
     return counted;
   } finally {
-    await session.query('ROLLBACK');
+    await rollBack(session);
   }
 }
 
@@ -220,9 +248,9 @@ export async function previewImpact(
       const explained: StatementImpact[] = [];
       try {
         for (const [index, statement] of statements.entries())
-          explained.push(await explain(session, statement.kind, analysis.statementTexts[index]!));
+          explained.push(await explain(session, target, statement.kind, analysis.statementTexts[index]!));
       } finally {
-        await session.query('ROLLBACK');
+        await rollBack(session);
       }
       // A statement without an estimate would make the batch look smaller than it is: no preview then.
       const unexplained = explained.findIndex((statement) => statement.estimatedRows === null);

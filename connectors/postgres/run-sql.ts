@@ -1,4 +1,4 @@
-import { Client, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
 import { maskQuotedValues, parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
@@ -6,6 +6,8 @@ import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
+import { ResultTooLarge, tooLargeRolledBack } from '../result-limits';
+import { type StatementResult, queryBounded } from './bounded-query';
 
 export class SqlExecutionError extends Error {
   override name = 'SqlExecutionError';
@@ -53,7 +55,7 @@ async function withClientTimeout<T>(session: PoolClient, target: PostgresTarget,
 }
 
 /** Why a statement's affected rows break the bound, or undefined. */
-function exceeded(results: QueryArrayResult[], bound: RowBound): string | undefined {
+function exceeded(results: StatementResult[], bound: RowBound): string | undefined {
   for (const [index, result] of results.entries()) {
     const rows = result.rowCount ?? 0;
     const previewed = bound.previewRows?.[index];
@@ -68,7 +70,7 @@ function exceeded(results: QueryArrayResult[], bound: RowBound): string | undefi
 /**
  * Runs a batch in one transaction on the target, READ ONLY when it holds only reads (a second
  * line of defence), with the target's statement_timeout. Returns the last statement's rows,
- * capped at maxRows and masked by where each value came from.
+ * capped at maxRows and maxResultBytes while they arrive, and masked by where each value came from.
  */
 export async function runSql(
   sessions: TargetSessions,
@@ -90,30 +92,28 @@ export async function runSql(
         `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}; ` +
           'SET LOCAL standard_conforming_strings = on',
       );
-      const results = (await withClientTimeout(session, target, session.query({ text: sql, rowMode: 'array' }))) as
-        QueryArrayResult | QueryArrayResult[];
-      const each = Array.isArray(results) ? results : [results];
+      const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
+      const each = await withClientTimeout(session, target, queryBounded(session, { text: sql }, limits));
       const last = each[each.length - 1]!;
       const tooMany = exceeded(each, bound);
       if (tooMany) {
         await session.query('ROLLBACK');
         throw new SqlExecutionError(tooMany);
       }
-      const fields: FieldDef[] = last.fields ?? [];
-      const rows = last.rows ?? [];
-      const sources = await fieldSources(session, fields);
+      const sources = await fieldSources(session, last.fields);
       await session.query('COMMIT');
       return {
-        rowCount: last.rowCount ?? rows.length,
-        rows: maskRows(fields, sources, rows.slice(0, target.maxRows), {
+        rowCount: last.rowCount ?? last.rows.length,
+        rows: maskRows(last.fields, sources, last.rows, {
           masked,
           patterns: target.mask.patterns,
           computedMayCarryMasked: touchesMasked,
         }),
-        truncated: rows.length > target.maxRows,
+        truncated: last.truncated,
       };
     });
   } catch (error) {
+    if (error instanceof ResultTooLarge) throw new SqlExecutionError(tooLargeRolledBack(error));
     const message = scrubCredential((error as Error).message, target);
     // An error can quote a value (a failed cast echoes its input): when the batch touched masked
     // data, quoted text may be a masked value. Detail and hint are never passed on.

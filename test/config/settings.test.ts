@@ -150,6 +150,7 @@ targets:
     connector: 'postgres',
     url: 'postgres://u:p@h/db',
     maxRows: 100,
+    maxResultBytes: 1_000_000,
     statementTimeoutMs: 10_000,
     mask: { columns: [], patterns: [] },
     preview: { dryRun: false, lockTimeoutMs: 1_000, statementTimeoutMs: 5_000 },

@@ -121,6 +121,7 @@ test('error messages lose the target URL and password', () => {
     connector: 'postgres',
     url: 'postgres://exec:p%40ss-word@db:5432/app',
     maxRows: 1,
+    maxResultBytes: 1,
     statementTimeoutMs: 1,
     mask: { columns: [], patterns: ['email'] },
     preview: { dryRun: false, lockTimeoutMs: 1, statementTimeoutMs: 1 },

@@ -20,6 +20,7 @@ const target: MysqlTarget = {
   connector: 'mysql',
   url: requiredEnv('TEST_MYSQL_URL'),
   maxRows: 2,
+  maxResultBytes: 1_000_000,
   statementTimeoutMs: 1_000,
   mask: { columns: ['ssn'], patterns: ['email', 'card'] },
 };
