@@ -74,10 +74,7 @@ class BoundedQuery extends Query {
   handleDataRow(message: BackendMessage): void {
     if (this.closed) return;
     // A row's size is its size on the wire.
-    if (message.length > this.limits.maxBytes) {
-      this.closed = true;
-      return this.tooLarge();
-    }
+    if (message.length > this.limits.maxBytes) return this.tooLarge();
     const kept = this.pg._result.rows.length;
     if (kept < this.limits.maxRows && this.keptBytes + message.length <= this.limits.maxBytes) {
       this.keptBytes += message.length;
