@@ -30,6 +30,24 @@ export interface UnreadableCommand {
 
 export type CommandAnalysis = { ok: true; facts: ConnectorFacts } | UnreadableCommand;
 
+/**
+ * A SQL batch runs in one transaction the executor opens, then commits, or rolls back when a
+ * statement broke a bound (`maxRows`, the approved preview's counts): READ ONLY and the statement
+ * timeout hold inside it too. A statement that ends or opens a transaction of its own (its kind
+ * `transaction`) would let the rest run, and commit, outside all of them: such a batch is refused.
+ */
+export function transactionControlProblem(kinds: readonly string[]): UnreadableCommand | undefined {
+  if (!kinds.includes('transaction')) return undefined;
+  return {
+    ok: false,
+    code: 'invalid_sql',
+    rule: 'transaction-control',
+    reason: 'the batch controls its own transaction',
+    detail:
+      'BEGIN, COMMIT, ROLLBACK, SAVEPOINT, SET autocommit and the like are the executor’s: it runs the whole batch in one transaction, commits it, or rolls it back when a bound is broken; send the statements without them',
+  };
+}
+
 /** Why a command does not have the shape `schema` gives it ("not an HTTP call": `what`), or undefined. */
 export function shapeProblem(schema: z.ZodType, command: unknown, what: string): UnreadableCommand | undefined {
   const shaped = schema.safeParse(command);

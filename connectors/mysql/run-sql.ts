@@ -115,6 +115,8 @@ export async function runMysql(
     });
     connection.on('error', () => undefined);
     await limitStatementTime(connection, target.statementTimeoutMs);
+    // Off, so a statement after one that commits implicitly (DDL) is still in a transaction the bound can roll back.
+    await connection.query('SET autocommit = 0');
     await connection.query(analysis.onlyReads ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
     const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
     let last: StatementAnswer | undefined;

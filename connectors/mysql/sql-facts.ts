@@ -44,7 +44,19 @@ const KINDS: Record<string, string> = {
   revoke: 'revoke',
   call: 'call',
   load_data: 'copy',
+  // START TRANSACTION, COMMIT, ROLLBACK: the executor's (connectors/connector.ts), as is SET autocommit below.
+  transaction: 'transaction',
 };
+
+/** `SET autocommit = …` in any spelling (`@@autocommit`, `@@session.autocommit`): it commits what came before. */
+function setsAutocommit(statement: Node): boolean {
+  const assignments = Array.isArray(statement.expr) ? (statement.expr as Node[]) : [];
+  return assignments.some((assignment) => {
+    const variable = assignment.left as Node | undefined;
+    const names = [variable?.name, ...(Array.isArray(variable?.members) ? variable.members : [])];
+    return names.some((name) => typeof name === 'string' && name.toLowerCase() === 'autocommit');
+  });
+}
 
 function statementsOf(sql: string): AST[] | string {
   try {
@@ -215,7 +227,8 @@ export function analyseMysql(sql: string, options: AnalysisOptions = {}): MysqlA
     const walker = new TreeWalker(safeFunctions, aliases);
     walker.walk(statement);
     const type = String((statement as unknown as Node).type);
-    const kind = KINDS[type] ?? 'other';
+    const kind =
+      type === 'set' && setsAutocommit(statement as unknown as Node) ? 'transaction' : (KINDS[type] ?? 'other');
     walker.kinds.add(kind);
     const tables = tablesOf(parser.tableList(statementTexts[index]!, DIALECT), cteNames);
     for (const name of walker.kinds) kinds.add(name);

@@ -1,4 +1,4 @@
-import { type CommandConnector, shapeProblem } from '../connector';
+import { type CommandConnector, shapeProblem, transactionControlProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseSql, fingerprintOf, prepareSqlParser } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -11,7 +11,8 @@ export const postgresConnector: CommandConnector = {
     const unshaped = shapeProblem(sqlCommandSchema, command, 'not a SQL command');
     if (unshaped) return unshaped;
     const analysis = analyseSql(sqlOf(command), options);
-    if (analysis.ok) return { ok: true, facts: { sql: analysis.facts } };
+    if (analysis.ok)
+      return transactionControlProblem(analysis.facts.kinds) ?? { ok: true, facts: { sql: analysis.facts } };
     return {
       ok: false,
       code: 'invalid_sql',

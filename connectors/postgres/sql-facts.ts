@@ -46,6 +46,8 @@ const FIXED_KINDS: Record<string, string> = {
   UpdateStmt: 'update',
   DeleteStmt: 'delete',
   MergeStmt: 'merge',
+  // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, PREPARE TRANSACTION: the executor's (connectors/connector.ts).
+  TransactionStmt: 'transaction',
   TruncateStmt: 'truncate',
   CopyStmt: 'copy',
   CallStmt: 'call',

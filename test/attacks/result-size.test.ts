@@ -105,42 +105,43 @@ async function submit(sql: string, on: 'app-db' | 'shop-db' = 'app-db'): Promise
   return submitted.json<{ id: string }>().id;
 }
 
-type RowsResult = { rowCount: number; rows: unknown[]; truncated: boolean };
+type View = Record<string, unknown>;
+
+/** Succeeded with `kept` rows of the `rowCount` the statement returned, the rest counted only. */
+const cut = (rowCount: number, kept: number) => (view: View) => {
+  const result = view.result as { rowCount: number; rows: unknown[]; truncated: boolean };
+  return view.status === 'succeeded' && result.rowCount === rowCount && result.rows.length === kept && result.truncated;
+};
+
+/** Failed saying the row was past maxResultBytes, and rolled back. */
+const tooLarge = (view: View) =>
+  view.status === 'failed' &&
+  /larger than the target's maxResultBytes \(1000000 bytes\).*rolled back/.test(String(view.error));
 
 /** Each attack, and what the request must end as for it to have failed. */
 const ATTACKS: {
   name: string;
   sql: string;
   on?: 'shop-db';
-  held(view: Record<string, unknown>): boolean;
+  held(view: View): boolean;
 }[] = [
   {
     // About 500 MB: kept are the first maxRows, the rest only counted.
     name: '500,000 rows of 1 kB',
     sql: "SELECT repeat('x', 1000) AS filler FROM generate_series(1, 500000)",
-    held: (view) => {
-      const result = view.result as RowsResult;
-      return (
-        view.status === 'succeeded' && result.rowCount === 500_000 && result.rows.length === 100 && result.truncated
-      );
-    },
+    held: cut(500_000, 100),
   },
   {
     // Within maxRows, past maxResultBytes together: three rows of 300 kB fit in 1 MB, a fourth does not.
     name: '50 rows of 300 kB',
     sql: "SELECT repeat('y', 300000) AS filler FROM generate_series(1, 50)",
-    held: (view) => {
-      const result = view.result as RowsResult;
-      return view.status === 'succeeded' && result.rowCount === 50 && result.rows.length === 3 && result.truncated;
-    },
+    held: cut(50, 3),
   },
   {
     // The session is closed while the value arrives, and the request fails saying why.
     name: 'one value of 300 MB',
     sql: "SELECT repeat('z', 300000000) AS filler",
-    held: (view) =>
-      view.status === 'failed' &&
-      /larger than the target's maxResultBytes \(1000000 bytes\).*rolled back/.test(String(view.error)),
+    held: tooLarge,
   },
   {
     // The impact preview's dry run of a write nobody approved, RETURNING 500 MB: the dry run counts
@@ -166,21 +167,14 @@ const ATTACKS: {
     name: 'MySQL: 500,000 rows of 1 kB',
     on: 'shop-db',
     sql: "SELECT REPEAT('x', 1000) AS filler FROM seq_1_to_500000",
-    held: (view) => {
-      const result = view.result as RowsResult;
-      return (
-        view.status === 'succeeded' && result.rowCount === 500_000 && result.rows.length === 100 && result.truncated
-      );
-    },
+    held: cut(500_000, 100),
   },
   {
     // One value of 10 MB (under the server's max_allowed_packet): the connection is closed under it.
     name: 'MySQL: one value of 10 MB',
     on: 'shop-db',
     sql: "SELECT REPEAT('z', 10000000) AS filler",
-    held: (view) =>
-      view.status === 'failed' &&
-      /larger than the target's maxResultBytes \(1000000 bytes\).*rolled back/.test(String(view.error)),
+    held: tooLarge,
   },
 ];
 
