@@ -6,17 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
 import { connectMysqlAdmin } from '../support/mysql-admin';
-import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, tally, waitFor } from './support';
-
-const TARGETS = `targets:
-  app-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  shop-db:
-    connector: mysql
-    url: \${TEST_MYSQL_URL}
-    statementTimeout: 5s
-`;
+import {
+  type AttackStack,
+  POSTGRES_AND_MYSQL_TARGETS,
+  READS_ALLOWED_POLICY,
+  send,
+  startAttackStack,
+  tally,
+  waitFor,
+} from './support';
 
 let stack: AttackStack;
 let admin: mysql.Connection;
@@ -38,7 +36,7 @@ before(async () => {
     INSERT INTO ledger VALUES (1, 100, 'a'), (2, 200, 'b');
     DROP FUNCTION IF EXISTS bump;
     CREATE FUNCTION bump() RETURNS int MODIFIES SQL DATA BEGIN UPDATE ledger SET amount = amount + 1; RETURN 1; END;`);
-  stack = await startAttackStack(READS_ALLOWED_POLICY, { targets: TARGETS });
+  stack = await startAttackStack(READS_ALLOWED_POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS });
 });
 
 after(async () => {

@@ -22,6 +22,17 @@ rules:
     effect: allow
 `;
 
+/** The run's PostgreSQL target and its MariaDB as `shop-db`, for classes that attack both connectors. */
+export const POSTGRES_AND_MYSQL_TARGETS = `targets:
+  app-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+  shop-db:
+    connector: mysql
+    url: \${TEST_MYSQL_URL}
+    statementTimeout: 5s
+`;
+
 export interface AttackStack extends TestStack {
   baseUrl: string;
   /** The run's superuser on the gate's database: to look behind the gate, never used by it. */

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
 import { connectMysqlAdmin } from '../support/mysql-admin';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  POSTGRES_AND_MYSQL_TARGETS,
+  send,
+  startAttackStack,
+  submitBody,
+  tally,
+  waitFor,
+} from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -16,15 +24,6 @@ rules:
     when: sql.tables.all(t, t.contains("tx_"))
     effect: allow
     maxRows: 1
-`;
-
-const TARGETS = `targets:
-  app-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  shop-db:
-    connector: mysql
-    url: \${TEST_MYSQL_URL}
 `;
 
 const CARTS = 5;
@@ -50,7 +49,7 @@ async function carts(on: 'app-db' | 'shop-db'): Promise<number> {
 
 before(async () => {
   admin = await connectMysqlAdmin();
-  stack = await startAttackStack(POLICY, { targets: TARGETS });
+  stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS });
 });
 
 after(async () => {
