@@ -91,8 +91,8 @@ function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[]
  * Runs a batch statement by statement (each as written back from its syntax tree, never the
  * agent's text) in one transaction, READ ONLY when it holds only reads, with the target's
  * statement timeout. Returns the last statement's rows, capped at maxRows and maxResultBytes while
- * they arrive, and masked by where each
- * value came from. A fresh connection per command: nothing of one command's session reaches the next.
+ * they arrive, and masked by where each value came from. A fresh connection per command: nothing of
+ * one command's session reaches the next.
  */
 export async function runMysql(
   target: MysqlTarget,

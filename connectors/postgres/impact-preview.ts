@@ -67,10 +67,20 @@ const rollBack = (session: PoolClient) =>
     () => undefined,
   );
 
+/** One statement of the preview, keeping at most `maxRows` of what it returns, within the target's maxResultBytes. */
+async function previewStatement(
+  session: PoolClient,
+  target: PostgresTarget,
+  text: string,
+  maxRows: number,
+): Promise<StatementResult> {
+  const [result] = await queryBounded(session, oneStatement(text), { maxRows, maxBytes: target.maxResultBytes });
+  return result!; // the extended protocol runs exactly one statement
+}
+
 /** Runs one statement of the dry run for the rows it affects, holding none of those it returns. */
 async function countRows(session: PoolClient, target: PostgresTarget, text: string): Promise<number> {
-  const [result] = await queryBounded(session, oneStatement(text), { maxRows: 0, maxBytes: target.maxResultBytes });
-  return result?.rowCount ?? 0;
+  return (await previewStatement(session, target, text, 0)).rowCount ?? 0;
 }
 
 function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
@@ -98,12 +108,9 @@ async function explain(
   await session.query('SAVEPOINT preview_statement');
   try {
     // Bounded too: planning folds constants, so a plan can carry a value as large as the statement computes.
-    const [explained] = await queryBounded(session, oneStatement(`EXPLAIN (FORMAT JSON, VERBOSE) ${text}`), {
-      maxRows: 1,
-      maxBytes: target.maxResultBytes,
-    });
+    const explained = await previewStatement(session, target, `EXPLAIN (FORMAT JSON, VERBOSE) ${text}`, 1);
     await session.query('RELEASE SAVEPOINT preview_statement');
-    const root = (explained!.rows[0]![0] as { Plan: PlanNode }[])[0]!.Plan;
+    const root = (explained.rows[0]![0] as { Plan: PlanNode }[])[0]!.Plan;
     const tables = new Set<string>();
     const indexes = new Set<string>();
     const scanned = new Set<string>();
@@ -196,11 +203,12 @@ async function dryRun(session: PoolClient, target: PostgresTarget, analysis: Sql
       let result: StatementResult;
       try {
         // On a line of its own: a trailing comment in the statement cannot swallow it.
-        const returning = oneStatement(`${text}\nRETURNING ${both ? 'old.*, new.*' : '*'}`);
-        [result] = (await queryBounded(session, returning, {
-          maxRows: SAMPLE_ROWS,
-          maxBytes: target.maxResultBytes,
-        })) as [StatementResult];
+        result = await previewStatement(
+          session,
+          target,
+          `${text}\nRETURNING ${both ? 'old.*, new.*' : '*'}`,
+          SAMPLE_ROWS,
+        );
       } catch (error) {
         if (error instanceof ResultTooLarge) throw error;
         // A statement RETURNING cannot follow as written: counted without a sample.
