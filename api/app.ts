@@ -13,6 +13,7 @@ import type { PrincipalDirectory } from '../config/principals';
 import { listenForStatusChanges } from '../store/status-changes';
 import { authenticate, principalSlot } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
+import { jsonBody } from './plugins/json-body';
 import { httpMetrics } from './plugins/http-metrics';
 import { requestSpans } from './plugins/request-spans';
 import type { GateMetrics } from '../telemetry/gate-metrics';
@@ -111,6 +112,7 @@ export async function buildApp({
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
+  await app.register(jsonBody);
   if (metrics) await app.register(httpMetrics, { metrics });
   if (traced) await app.register(requestSpans);
   await app.register(swagger, {
