@@ -48,6 +48,25 @@ export function transactionControlProblem(kinds: readonly string[]): UnreadableC
   };
 }
 
+/**
+ * How deep a SQL syntax tree the gate judges, in levels of the parser's own tree (ADR 033): about
+ * 140 nested subqueries or 330 nested calls on PostgreSQL. The walkers that read facts from a tree
+ * recurse once a level; trees thousands of levels deep (a few kilobytes of SQL) would run them out
+ * of stack, in one process and not in another.
+ */
+export const MAX_SYNTAX_DEPTH = 1000;
+
+/** A SQL command nested past what the gate walks: `detail` says how (the tree, parentheses, the parser's stack). */
+export function tooDeeplyNestedProblem(detail: string): UnreadableCommand {
+  return {
+    ok: false,
+    code: 'invalid_sql',
+    rule: 'too-deeply-nested',
+    reason: 'the SQL nests too deeply for the gate to judge',
+    detail: `${detail}; nest fewer subqueries, calls, CASEs or parentheses, or send it as several commands`,
+  };
+}
+
 /** Why a command does not have the shape `schema` gives it ("not an HTTP call": `what`), or undefined. */
 export function shapeProblem(schema: z.ZodType, command: unknown, what: string): UnreadableCommand | undefined {
   const shaped = schema.safeParse(command);

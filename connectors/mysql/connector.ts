@@ -1,4 +1,4 @@
-import { type CommandConnector, shapeProblem, transactionControlProblem } from '../connector';
+import { type CommandConnector, shapeProblem, tooDeeplyNestedProblem, transactionControlProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseMysql, fingerprintMysql } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -16,6 +16,7 @@ export const mysqlConnector: CommandConnector = {
     const analysis = analyseMysql(sqlOf(command), options);
     if (analysis.ok)
       return transactionControlProblem(analysis.facts.kinds) ?? { ok: true, facts: { sql: analysis.facts } };
+    if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
       ok: false,
       code: 'invalid_sql',

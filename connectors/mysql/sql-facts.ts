@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 // The MariaDB grammar alone: the package's main entry loads every dialect's (about 80 MiB resident).
 import { type AST, Parser } from 'node-sql-parser/build/mariadb';
 import type { SqlFacts } from '../../policy/facts';
-import type { AnalysisOptions } from '../connector';
+import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
+import { nestedDeeperThan } from '../../domain/nesting';
+import { MAX_PARENTHESES, parenthesisDepth } from './parentheses';
 import { unsafeCallReason } from './function-safety';
 
 const parser = new Parser();
@@ -25,7 +27,8 @@ export interface MysqlAnalysis {
   statementTexts: string[];
 }
 
-export type MysqlAnalysisResult = MysqlAnalysis | { ok: false; message: string };
+/** Why the SQL cannot be judged; `tooDeep` when it nests past what the gate walks (ADR 033). */
+export type MysqlAnalysisResult = MysqlAnalysis | { ok: false; message: string; tooDeep?: true };
 
 type Node = Record<string, unknown>;
 
@@ -63,6 +66,7 @@ function statementsOf(sql: string): AST[] | string {
     const tree = parser.astify(sql, DIALECT);
     return Array.isArray(tree) ? tree : [tree];
   } catch (error) {
+    if (error instanceof RangeError) throw error; // out of stack: analyseMysql says so
     return (error as Error).message;
   }
 }
@@ -195,14 +199,32 @@ function expandStars(columns: Set<string>, tables: readonly string[]): string[] 
   return [...expanded].sort();
 }
 
+const tooDeep = (message: string) => ({ ok: false, message, tooDeep: true }) as const;
+
 export function analyseMysql(sql: string, options: AnalysisOptions = {}): MysqlAnalysisResult {
+  const deepest = parenthesisDepth(sql);
+  if (deepest > MAX_PARENTHESES) return tooDeep(`its parentheses nest ${deepest} deep, more than ${MAX_PARENTHESES}`);
+  try {
+    return analyseParsed(sql, options);
+  } catch (error) {
+    // The parser and the writer recurse on this thread's stack; a tree past the bounds never gets here.
+    if (error instanceof RangeError) return tooDeep('the parser ran out of stack on it');
+    throw error;
+  }
+}
+
+function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResult {
   const statements = statementsOf(sql);
   if (typeof statements === 'string') return { ok: false, message: statements };
   if (statements.length === 0) return { ok: false, message: 'the SQL holds no statement' };
+  // Before anything recurses into the tree: writing it back, the walkers.
+  if (nestedDeeperThan(statements, MAX_SYNTAX_DEPTH))
+    return tooDeep(`its syntax tree is more than ${MAX_SYNTAX_DEPTH} levels deep`);
   let statementTexts: string[];
   try {
     statementTexts = statements.map(writeBack);
   } catch (error) {
+    if (error instanceof RangeError) throw error;
     return { ok: false, message: `the parser cannot write the SQL back: ${(error as Error).message}` };
   }
   // Read back, the written text must say the same: otherwise the gate could not show or run what it judged.

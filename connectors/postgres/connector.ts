@@ -1,4 +1,4 @@
-import { type CommandConnector, shapeProblem, transactionControlProblem } from '../connector';
+import { type CommandConnector, shapeProblem, tooDeeplyNestedProblem, transactionControlProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseSql, fingerprintOf, prepareSqlParser } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -13,6 +13,7 @@ export const postgresConnector: CommandConnector = {
     const analysis = analyseSql(sqlOf(command), options);
     if (analysis.ok)
       return transactionControlProblem(analysis.facts.kinds) ?? { ok: true, facts: { sql: analysis.facts } };
+    if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
       ok: false,
       code: 'invalid_sql',

@@ -1,6 +1,8 @@
 import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
 import type { SqlFacts } from '../../policy/facts';
+import { nestedDeeperThan } from '../../domain/nesting';
+import { MAX_SYNTAX_DEPTH } from '../connector';
 import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
 
 export interface SqlAnalysis {
@@ -24,7 +26,8 @@ export function fingerprintOf(sql: string): string {
   return fingerprintSync(sql);
 }
 
-export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number };
+/** Why the SQL cannot be judged; `tooDeep` when it nests past what the gate walks (ADR 033). */
+export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number; tooDeep?: true };
 
 export interface AnalysisOptions {
   /** Non-built-in functions the policy declares free of side effects (`safeFunctions`), as the parser names them. */
@@ -164,10 +167,21 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     if (hasSqlDetails(error) && error.sqlDetails) {
       return { ok: false, message: error.sqlDetails.message, position: error.sqlDetails.cursorPosition };
     }
+    // The parser writes its tree out recursively, on this thread's stack.
+    if (error instanceof RangeError)
+      return { ok: false, message: 'the parser ran out of stack on it', position: 0, tooDeep: true };
     return { ok: false, message: (error as Error).message, position: 0 };
   }
   const rawStatements = (tree.stmts ?? []).map((entry) => entry.stmt ?? {});
   if (rawStatements.length === 0) return { ok: false, message: 'the SQL holds no statement', position: 0 };
+  // Before any walker recurses into it.
+  if (nestedDeeperThan(rawStatements, MAX_SYNTAX_DEPTH))
+    return {
+      ok: false,
+      message: `its syntax tree is more than ${MAX_SYNTAX_DEPTH} levels deep`,
+      position: 0,
+      tooDeep: true,
+    };
 
   const safeFunctions = options.safeFunctions ?? new Set<string>();
   const whole = new TreeWalker(safeFunctions);
