@@ -3,8 +3,10 @@
 // the root, `[]` stepping into each element of an array. `mask.patterns` are masked inside every
 // string (and every number, written out). A body that is not JSON cannot be masked by field: when
 // fields are configured it is masked whole. The target's own credential is cut out of every string
-// first: an API that echoes its request headers must not hand the token back to the agent.
+// first: an API that echoes its request headers must not hand the token back to the agent. A body
+// nested deeper than MAX_JSON_DEPTH is treated as text (ADR 033).
 import { MASKED, maskText } from '../mask';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../domain/nesting';
 import type { HttpTarget } from '../../config/targets';
 
 type Rules = HttpTarget['mask'] & {
@@ -58,16 +60,22 @@ export function maskTextBody(text: string, rules: Rules): string {
   return rules.fields.length > 0 ? MASKED : maskText(withoutSecrets(text, rules.secrets), rules.patterns);
 }
 
+/** The body parsed, when it is JSON no deeper than MAX_JSON_DEPTH (ADR 033: masking walks it recursively). */
+function shallowJson(text: string): { value: unknown } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return nestedDeeperThan(value, MAX_JSON_DEPTH) ? undefined : { value };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A response body as the executor returns it: parsed and masked by field when it is whole JSON,
- * else masked as text (whole, when fields are configured).
+ * A response body as the executor returns it: parsed and masked by field when it is whole JSON
+ * within MAX_JSON_DEPTH, else masked as text (whole, when fields are configured).
  */
 export function maskedBody(bytes: Buffer, contentType: string, truncated: boolean, rules: Rules): unknown {
   const text = bytes.toString('utf8');
-  if (truncated || !/^application\/([a-z.+-]*\+)?json/i.test(contentType)) return maskTextBody(text, rules);
-  try {
-    return maskJson(JSON.parse(text), rules);
-  } catch {
-    return maskTextBody(text, rules);
-  }
+  const json = truncated || !/^application\/([a-z.+-]*\+)?json/i.test(contentType) ? undefined : shallowJson(text);
+  return json ? maskJson(json.value, rules) : maskTextBody(text, rules);
 }

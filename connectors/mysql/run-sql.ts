@@ -13,7 +13,7 @@ import {
   refersToMaskedData,
 } from '../mask';
 import type { MysqlAnalysis } from './sql-facts';
-import { ResultTooLarge, tooLargeRolledBack } from '../result-limits';
+import { UnholdableResult, rolledBack } from '../result-limits';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
@@ -148,7 +148,7 @@ export async function runMysql(
       truncated,
     };
   } catch (error) {
-    if (error instanceof ResultTooLarge) throw new MysqlExecutionError(tooLargeRolledBack(error));
+    if (error instanceof UnholdableResult) throw new MysqlExecutionError(rolledBack(error));
     const message = scrubCredential((error as Error).message, target);
     // An error can quote a value: when the batch touched masked data, quoted text may be a masked value.
     throw new MysqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);

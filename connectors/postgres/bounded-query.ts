@@ -3,8 +3,10 @@
 // executor's memory before `maxRows` was applied: an agent's allowed read could take the executor
 // down. This query keeps the last statement's first rows that fit both limits and only counts the
 // rest, and a message larger than the byte limit closes the session while it is still arriving.
+// A kept row holding JSON nested deeper than MAX_JSON_DEPTH closes it too (ADR 033).
 import { type Connection, type FieldDef, type PoolClient, Query, type QueryArrayConfig, type QueryConfig } from 'pg';
-import { type ResultLimits, ResultTooLarge } from '../result-limits';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../domain/nesting';
+import { type ResultLimits, ResultTooDeep, ResultTooLarge, type UnholdableResult } from '../result-limits';
 
 /** One statement of a batch, as the target answered it. */
 export interface StatementResult {
@@ -37,13 +39,13 @@ class BoundedQuery extends Query {
   private keptBytes = 0;
   /** Whether the current statement's rows went past the limits. */
   truncated = false;
-  /** A message was too large: the session is closing, and what pg still parses is ignored. */
+  /** The answer was refused: the session is closing, and what pg still parses is ignored. */
   closed = false;
 
   constructor(
     config: QueryConfig,
     private readonly limits: ResultLimits,
-    private readonly tooLarge: () => void,
+    private readonly refuse: (error: UnholdableResult) => void,
   ) {
     const arrays: QueryArrayConfig = { ...config, rowMode: 'array' };
     super(arrays);
@@ -74,11 +76,13 @@ class BoundedQuery extends Query {
   handleDataRow(message: BackendMessage): void {
     if (this.closed) return;
     // A row's size is its size on the wire.
-    if (message.length > this.limits.maxBytes) return this.tooLarge();
-    const kept = this.pg._result.rows.length;
-    if (kept < this.limits.maxRows && this.keptBytes + message.length <= this.limits.maxBytes) {
+    if (message.length > this.limits.maxBytes) return this.refuse(new ResultTooLarge(this.limits));
+    const { rows } = this.pg._result;
+    if (rows.length < this.limits.maxRows && this.keptBytes + message.length <= this.limits.maxBytes) {
       this.keptBytes += message.length;
       pgQuery.handleDataRow.call(this, message);
+      // pg parsed json and jsonb values into objects (JSON.parse does not recurse; what walks them next does).
+      if (nestedDeeperThan(rows.at(-1), MAX_JSON_DEPTH + 1)) this.refuse(new ResultTooDeep());
     } else {
       this.truncated = true; // counted by the statement's CommandComplete, never parsed
     }
@@ -87,7 +91,8 @@ class BoundedQuery extends Query {
 
 /**
  * Runs `config` on the session with the result bounded by `limits`; rejects with ResultTooLarge
- * (and leaves the session closed) when the target sent a message larger than `limits.maxBytes`.
+ * (and leaves the session closed) when the target sent a message larger than `limits.maxBytes`,
+ * and with ResultTooDeep when a kept row held JSON nested deeper than MAX_JSON_DEPTH.
  */
 export function queryBounded(
   session: PoolClient,
@@ -95,10 +100,10 @@ export function queryBounded(
   limits: ResultLimits,
 ): Promise<StatementResult[]> {
   const connection = (session as unknown as { connection: Connection }).connection;
-  let tooLarge: ResultTooLarge | undefined;
-  const close = () => {
+  let refused: UnholdableResult | undefined;
+  const close = (error: UnholdableResult) => {
     query.closed = true;
-    tooLarge ??= new ResultTooLarge(limits);
+    refused ??= error;
     connection.stream.destroy();
   };
   // A message still arriving sits in pg's buffer: what the socket brought less what was parsed.
@@ -108,17 +113,17 @@ export function queryBounded(
   const onMessage = (message: BackendMessage) => void (parsed += message.length + 1);
   const onData = (chunk: Buffer) => {
     arrived += chunk.length;
-    if (arrived - parsed > limits.maxBytes + 1) close();
+    if (arrived - parsed > limits.maxBytes + 1) close(new ResultTooLarge(limits));
   };
   connection.on('message', onMessage);
   connection.stream.on('data', onData);
 
   const query = new BoundedQuery(config, limits, close);
   return new Promise<StatementResult[]>((resolve, reject) => {
-    query.on('error', (error: Error) => reject(tooLarge ?? error));
+    query.on('error', (error: Error) => reject(refused ?? error));
     query.on('end', () => {
       // The rest of the chunk that held the message may have completed the statement.
-      if (tooLarge) return reject(tooLarge);
+      if (refused) return reject(refused);
       const { _results: results } = query as unknown as PgQuery;
       const each = Array.isArray(results) ? results : [results];
       resolve(

@@ -14,7 +14,7 @@ import {
   unavailableImpact,
 } from '../../domain/impact';
 import { maskQuotedValues, parseMaskedColumns } from '../mask';
-import { ResultTooLarge } from '../result-limits';
+import { UnholdableResult } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
 import { fieldSources, maskRows } from './result-masking';
 import { scrubCredential } from '../mask';
@@ -135,7 +135,7 @@ async function explain(
       seqScans,
     };
   } catch (error) {
-    if (error instanceof ResultTooLarge) throw error;
+    if (error instanceof UnholdableResult) throw error;
     // A statement that depends on an earlier one of the batch (a table it creates) cannot be planned alone.
     await session.query('ROLLBACK TO SAVEPOINT preview_statement');
     // Its message can quote a literal of the batch, which may be a masked value.
@@ -210,7 +210,7 @@ async function dryRun(session: PoolClient, target: PostgresTarget, analysis: Sql
           SAMPLE_ROWS,
         );
       } catch (error) {
-        if (error instanceof ResultTooLarge) throw error;
+        if (error instanceof UnholdableResult) throw error;
         // A statement RETURNING cannot follow as written: counted without a sample.
         await session.query('ROLLBACK TO SAVEPOINT preview_sample');
         counted.push({ rows: await countRows(session, target, text) });

@@ -6,7 +6,7 @@ import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
-import { ResultTooLarge, tooLargeRolledBack } from '../result-limits';
+import { UnholdableResult, rolledBack } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
 
 export class SqlExecutionError extends Error {
@@ -113,7 +113,7 @@ export async function runSql(
       };
     });
   } catch (error) {
-    if (error instanceof ResultTooLarge) throw new SqlExecutionError(tooLargeRolledBack(error));
+    if (error instanceof UnholdableResult) throw new SqlExecutionError(rolledBack(error));
     const message = scrubCredential((error as Error).message, target);
     // An error can quote a value (a failed cast echoes its input): when the batch touched masked
     // data, quoted text may be a masked value. Detail and hint are never passed on.
