@@ -1,11 +1,13 @@
 // What the executor holds of a PostgreSQL answer, against the run's real target database: the last
 // statement's first rows within maxRows and maxBytes, every statement's row count, and a message
-// past maxBytes closing the session (so its transaction is rolled back) while it arrives.
+// past maxBytes closing the session (so its transaction is rolled back) while it arrives; a kept row
+// with JSON nested deeper than MAX_JSON_DEPTH closing it as well.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Pool, type PoolClient } from 'pg';
 import { queryBounded } from '../../connectors/postgres/bounded-query';
-import { ResultTooLarge } from '../../connectors/result-limits';
+import { ResultTooDeep, ResultTooLarge } from '../../connectors/result-limits';
+import { MAX_JSON_DEPTH } from '../../domain/nesting';
 import { requiredEnv } from '../support/stack';
 
 let pool: Pool;
@@ -117,4 +119,39 @@ test('a row past maxBytes closes the session while it arrives, which rolls its t
     queryBounded(session, { text: "SELECT repeat('c', 3900)" }, { maxRows: 10, maxBytes: 4_000 }),
   );
   assert.equal((fits!.rows[0]![0] as string).length, 3900);
+});
+
+test('a kept row holding JSON nested past MAX_JSON_DEPTH closes the session too (ADR 033)', async () => {
+  const array = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+  let rejected: unknown;
+  await withSession(async (session) => {
+    await session.query('BEGIN');
+    rejected = await queryBounded(
+      session,
+      {
+        text: `INSERT INTO bounded_query_marks VALUES ('too-deep'); SELECT 1 AS shallow UNION ALL SELECT 2;
+               SELECT '${array(MAX_JSON_DEPTH + 1)}'::jsonb AS deep`,
+      },
+      { maxRows: 10, maxBytes: 1_000_000 },
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await assert.rejects(session.query('COMMIT'), 'the session is closed');
+  });
+  assert.ok(rejected instanceof ResultTooDeep, String(rejected));
+  assert.match(rejected.message, /nested more than 128 levels deep/);
+  const marks = await pool.query("SELECT 1 FROM bounded_query_marks WHERE label = 'too-deep'");
+  assert.equal(marks.rowCount, 0, 'the insert before it was rolled back');
+  // At the bound, and past it in a row only counted (never parsed), nothing is refused.
+  const [kept] = await withSession((session) =>
+    queryBounded(
+      session,
+      { text: `SELECT v::jsonb FROM (VALUES ('${array(MAX_JSON_DEPTH)}'), ('${array(5000)}')) AS t(v)` },
+      { maxRows: 1, maxBytes: 1_000_000 },
+    ),
+  );
+  assert.equal(kept!.rowCount, 2);
+  assert.equal(kept!.truncated, true);
+  assert.ok(Array.isArray(kept!.rows[0]![0]));
 });

@@ -58,6 +58,13 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
       JSON.stringify({ items: Array.from({ length: 5000 }, (_, i) => ({ i, ssn: CUSTOMER.ssn })) }),
     );
   }
+  // Stands in for an API that returns what it was once given: a document nested `levels` deep.
+  if (url.pathname === '/api/deep') {
+    const levels = Number(url.searchParams.get('levels') ?? '10');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    return void response.end(`${'['.repeat(levels)}"${CUSTOMER.ssn}"${']'.repeat(levels)}`);
+  }
+  if (url.pathname === '/api/notes' && call.method === 'POST') return json(201, { stored: call.body.length });
   if (url.pathname === '/api/text') {
     response.writeHead(200, { 'content-type': 'text/plain' });
     return void response.end(`write to ${CUSTOMER.email}`);
