@@ -11,15 +11,26 @@
  */
 export const MAX_JSON_DEPTH = 128;
 
+const isTree = (value: unknown): value is object => value !== null && typeof value === 'object';
+
 /** Whether `value` nests arrays and objects more than `limit` levels deep (a scalar is 0 deep). */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: [node: unknown, depth: number][] = [[value, 0]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [node, depth] = next;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth + 1 > limit) return true;
-    for (const child of Object.values(node))
-      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+  // Level by level: no recursion, and no allocation per node (this runs on every command and row).
+  let level: object[] = isTree(value) ? [value] : [];
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    const next: object[] = [];
+    for (const node of level) {
+      if (Array.isArray(node)) {
+        for (const child of node as unknown[]) if (isTree(child)) next.push(child);
+      } else {
+        for (const key in node) {
+          const child = (node as Record<string, unknown>)[key];
+          if (isTree(child)) next.push(child);
+        }
+      }
+    }
+    level = next;
   }
   return false;
 }
