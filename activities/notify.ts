@@ -4,6 +4,7 @@ import { NOTIFY_MAX_ATTEMPTS, type OrchestratorActivities, type ReviewerNotice }
 import { type LinkSigner, decisionLinks } from '../notifications/links';
 import { type ReviewerLinks, reviewerMessage, slackBody } from '../notifications/webhook-bodies';
 import { postJson } from '../notifications/post-json';
+import { groupsSpokenFor } from '../notifications/webhook-reach';
 import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
 import { deliveredDestinations, recordDelivery } from '../store/deliveries';
@@ -121,7 +122,7 @@ export function createNotifyActivities({
       const destinations = webhooks
         .map((webhook) => ({
           webhook,
-          groups: webhook.groups.filter((group) => notice.approval.groups.includes(group)),
+          groups: groupsSpokenFor(webhook, notice.approval.groups),
         }))
         .filter(({ groups }) => groups.length > 0)
         .map(({ webhook, groups }) => {

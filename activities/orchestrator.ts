@@ -18,6 +18,7 @@ import {
   grantExpiryWorkflowId,
 } from '../temporal/contract';
 import { stopwatch } from '../telemetry/gate-metrics';
+import { markNotifiedStages } from '../notifications/webhook-reach';
 import { type NotifyDependencies, createNotifyActivities } from './notify';
 import { notInTheRecords, onlyAsLocalActivity, onlyFromOwnWorkflowCode } from './calling-workflow';
 
@@ -47,7 +48,7 @@ const recordedAs = ({ step, status, actor, changes }: Omit<Transition, 'requestI
  * (`calling-workflow.ts`).
  */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
-  const { pool, policy, principals, metrics } = deps;
+  const { pool, policy, principals, metrics, webhooks } = deps;
   const recordedRequest = async (id: string) => {
     const request = await findRecordedRequest(pool, id);
     if (!request) throw notInTheRecords(`no request ${id} is in the records`);
@@ -88,7 +89,7 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
         ? decideRequest(policy, request, impact ?? NO_RECORDED_PREVIEW)
         : decideRequest(policy, request);
       metrics.policyEvaluated(decision.effect, elapsed());
-      return decision;
+      return markNotifiedStages(decision, webhooks);
     },
 
     async recordTransition(handed) {

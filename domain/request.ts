@@ -123,6 +123,13 @@ export interface ApprovalStage {
   channels: VoteChannel[];
   /** Approvers must come from different groups. Absent in histories recorded before chains. */
   distinctGroups?: boolean;
+  /**
+   * Whether a webhook speaks for one of `groups`, as the orchestrator's configuration stood when
+   * policy decided; when false the workflow sends no notices about this stage (ADR 034). Absent
+   * where the orchestrator did not decide (the API, policy's tools) and in histories recorded
+   * before the mark: notices then go out as before.
+   */
+  notified?: boolean;
 }
 
 /** The stage a request waits in, as the workflow's query, the API and notifications show it. */

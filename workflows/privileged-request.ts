@@ -626,6 +626,9 @@ class RequestRun {
   }
 
   private notifyReviewers(event: ReviewerEvent): void {
+    // No webhook would receive it: scheduling it would cost an activity, a workflow task and six
+    // history events for nothing (ADR 034). Stages decided before the mark have none, and notify.
+    if (this.stage?.notified === false) return;
     const { rule, risk, explanation, grant } = this.decision!;
     const notice = {
       event,

@@ -42,6 +42,13 @@ rules:
     effect: require_approval
     risk: high
     approval: { groups: [dba], timeout: 1h, channels: [api] }
+  - name: unheard-first-stage
+    when: request.reason.startsWith("unheard-first:")
+    effect: require_approval
+    approval:
+      stages:
+        - { groups: [sre], timeout: 2s, onTimeout: escalate }
+        - { groups: [dba-leads], timeout: 1h }
   - name: expires-after-escalating
     when: request.reason.startsWith("expire:")
     effect: require_approval
@@ -166,6 +173,31 @@ describe('approval chains', () => {
       ['lee'],
     );
     await waitForMessage('/leads', request.id, 'approved');
+  });
+
+  test('a stage no webhook speaks for schedules no notice; the next stage, which one speaks for, is told', async () => {
+    const request = await submit('unheard-first: no webhook speaks for sre');
+    fixtures.set('unheard-stage-escalated-approved', request.id);
+    await waitForStage(stack.app, request.id, 2);
+    const approved = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'lee', {});
+    assert.equal(approved.status, 200, approved.raw);
+    assert.equal((await waitForStatus(stack.app, request.id, ['succeeded', 'failed'])).status, 'succeeded');
+    await waitForMessage('/leads', request.id, 'escalated');
+    await waitForMessage('/leads', request.id, 'approved');
+
+    // Stage one's notice was never scheduled: the workflow ran no activity for it, so nothing
+    // could have been sent or recorded. Stage two's two notices were.
+    const history = await stack.client.workflow.getHandle(request.id).fetchHistory();
+    const notices = (history.events ?? []).filter(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyReviewers',
+    );
+    assert.equal(notices.length, 2, 'escalated and approved, both about stage two');
+    assert.deepEqual(
+      receiver.received.filter((entry) => JSON.stringify(entry.body).includes(request.id)).map((entry) => entry.path),
+      ['/leads', '/leads'],
+    );
+    const delivered = await listDeliveries(stack.pool, request.id);
+    assert.deepEqual(delivered.map((row) => row.notice).sort(), ['approved', 'escalated:2']);
   });
 
   test('the last stage timing out ends the request expired, and nothing runs', async () => {
