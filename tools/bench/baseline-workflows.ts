@@ -12,6 +12,14 @@ export async function oneActivity(): Promise<void> {
   await noop();
 }
 
+/** Runs one activity, then waits for `go` for up to an hour: a request held for reviewers, bare. */
+export async function activityThenWait(): Promise<void> {
+  let go = false;
+  setHandler(goSignal, () => void (go = true));
+  await noop();
+  await condition(() => go, '1h');
+}
+
 /** Waits for `go`, then runs one activity and returns when that activity started (ms epoch). */
 export async function signalThenActivity(): Promise<number> {
   let go = false;

@@ -55,3 +55,21 @@ export async function cpuPerUnit<T>(
   );
   return { result, cpuMs };
 }
+
+/**
+ * Waits until every process on the machine together uses less than `share` of one core over a
+ * window of `windowMs`: the work a scenario's last answer leaves behind (a notice, a cache eviction)
+ * has then been done, and counts.
+ */
+export async function untilQuiet(windowMs = 1_000, share = 0.05, timeoutMs = 60_000): Promise<void> {
+  const total = () => [...cpuTicks().values()].reduce((sum, { ticks }) => sum + ticks, 0);
+  const deadline = Date.now() + timeoutMs;
+  let before = total();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = total();
+    if (((now - before) / TICKS_PER_SECOND) * 1000 < windowMs * share) return;
+    if (Date.now() > deadline) throw new Error(`the machine was still busy ${timeoutMs} ms after the scenario`);
+    before = now;
+  }
+}

@@ -13,7 +13,8 @@
 // `-- --throughput` runs only scenarios 1 and 2, the paired throughput and CPU per request that
 // issue 16's targets are set on, in a few minutes: what a change to the request's path is measured by.
 // `-- --idle` prints each process kind's resident memory at rest next to its bare pair (scenario
-// 11, seconds; CI runs it).
+// 11, seconds; CI runs it). `-- --waiting` runs only scenario 12, the CPU a request costs from
+// submit to pending_approval next to a bare workflow that runs one activity and waits.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,6 +39,7 @@ import { backtestSpeed, describeBacktest } from './backtest';
 import { describePreview, previewLatency } from './impact-preview';
 import { describeHeld, holdPending } from './capacity';
 import { describeIdle, idleMemory } from './idle-memory';
+import { describeWaiting, waitingPath } from './waiting-path';
 import { latency, round } from './stats';
 import { type Round, judged, printTargets, printThroughput, throughputTargets } from './throughput-report';
 import { Harness } from '../harness/process-harness';
@@ -57,7 +59,10 @@ const onCluster = process.argv.includes('--cluster');
 const capacity = argument('--capacity');
 const throughputOnly = process.argv.includes('--throughput');
 const idleOnly = process.argv.includes('--idle');
+const waitingOnly = process.argv.includes('--waiting');
 const PREVIEWED = quick ? 100 : 300;
+const WAITING = quick ? 160 : 320;
+const WAITING_ROUNDS = 3;
 const AGENT_READS = quick ? 100 : 200;
 const AGENT_RUNS = quick ? 50 : 100;
 const CONCURRENCIES = [1, 8, 32, 128];
@@ -238,6 +243,13 @@ async function main(): Promise<void> {
       // Only where asked: the default file holds the full run's figures.
       const asked = argument('--json');
       if (asked) writeFileSync(asked, `${JSON.stringify({ date: new Date().toISOString(), held }, null, 2)}\n`);
+      return;
+    }
+    if (waitingOnly) {
+      log(
+        `12. the waiting path: ${WAITING} writes to pending_approval at 32 in flight, next to the bare engine, ${WAITING_ROUNDS} rounds`,
+      );
+      for (const line of describeWaiting(await waitingPath(h, WAITING_ROUNDS, WAITING))) console.log(line);
       return;
     }
     if (previewOnly) {
