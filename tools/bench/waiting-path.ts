@@ -49,12 +49,11 @@ export async function waitingPath(h: Harness, rounds: number, total: number): Pr
   const queues = h.queues('bench-waiting');
   const worker = await h.startWorker(queues, 'all', WORKER_ENV);
   const api = await h.startApi(queues);
-  // The Temporal server and PostgreSQL count on both sides; each side's own processes on its own.
-  const bareRoles = new Map<number | undefined, string>([[baseline.pid, 'worker']]);
-  const gateRoles = new Map<number | undefined, string>([
-    [worker.child.pid, 'worker'],
-    [api.child.pid, 'api'],
-  ]);
+  // The Temporal server (named by pid: cluster mode's binary is not called `temporal`) and
+  // PostgreSQL count on both sides; each side's own processes on its own.
+  const server: [number | undefined, string] = [h.temporalServerPid, 'temporal server'];
+  const bareRoles = new Map<number | undefined, string>([[baseline.pid, 'worker'], server]);
+  const gateRoles = new Map<number | undefined, string>([[worker.child.pid, 'worker'], [api.child.pid, 'api'], server]);
   // Warm-up: JIT, pools, caches.
   await bareWaits(h, baseline.taskQueue, 40);
   await gateWaits(h, api, 40);
