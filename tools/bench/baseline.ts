@@ -10,7 +10,8 @@ export interface Throughput {
   latencyMs: Latency;
 }
 
-const ids = (prefix: string, n: number) =>
+/** `n` workflow ids unique to this run. */
+export const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, index) => `${prefix}-${index}-${randomBytes(4).toString('hex')}`);
 
 /** The baseline worker in its own process, like the gate's worker. */

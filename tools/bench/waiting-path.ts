@@ -5,9 +5,8 @@
 // signal under a timer. Each side runs `total` with 32 in flight, in alternating rounds, and its
 // CPU is read from /proc until the machine is quiet again, so the work that follows the last
 // answer (a notice, a cache eviction) counts too.
-import { randomBytes } from 'node:crypto';
 import { type ApiProcess, type Harness, eachConcurrently } from '../harness/process-harness';
-import { startBaselineWorker } from './baseline';
+import { ids, startBaselineWorker } from './baseline';
 import { cpuPerUnit, untilQuiet } from './cpu-time';
 import { WORKER_ENV, submits } from './gate';
 import { round } from './stats';
@@ -28,8 +27,7 @@ const serverSide = (cpuMs: Record<string, number>) =>
   Object.entries(cpuMs).reduce((sum, [role, ms]) => (role === DRIVER ? sum : sum + ms), 0);
 
 async function bareWaits(h: Harness, taskQueue: string, total: number): Promise<void> {
-  const ids = Array.from({ length: total }, (_, index) => `wait-${index}-${randomBytes(4).toString('hex')}`);
-  await eachConcurrently(ids, IN_FLIGHT, async (workflowId) => {
+  await eachConcurrently(ids('wait', total), IN_FLIGHT, async (workflowId) => {
     await h.bareClient.workflow.start('activityThenWait', { taskQueue, workflowId });
   });
   await untilQuiet();
