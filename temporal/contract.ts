@@ -251,8 +251,11 @@ export interface StartableRequest {
 /** A request's workflow: its id is the request id; it returns the final status. */
 export type RequestWorkflow = (request: PrivilegedRequest, options: RequestWorkflowOptions) => Promise<RequestStatus>;
 
-/** The workflow type new requests start (workflows/privileged-request.ts). */
-export const REQUEST_WORKFLOW_TYPE = 'privilegedRequestV2';
+/**
+ * The workflow type new requests start (workflows/privileged-request.ts): the body that requests
+ * started as privilegedRequestV2 run, with every patch built in (ADR 035).
+ */
+export const REQUEST_WORKFLOW_TYPE = 'privilegedRequestV3';
 
 /** A scoped grant's durable expiry: sleeps until `expiresAt`, then marks the grant expired. */
 export const GRANT_EXPIRY_WORKFLOW_TYPE = 'grantExpiry';

@@ -1,5 +1,5 @@
-// The request workflow (type privilegedRequestV2): one privileged request from policy to recorded
-// result. The workflow id is the request id. Every side effect is an activity; policy and record
+// The request workflow (type privilegedRequestV3; requests started before it run the same body as
+// privilegedRequestV2): one privileged request from policy to recorded result. The workflow id is the request id. Every side effect is an activity; policy and record
 // writes are local activities (ADR 007); the execute activity runs on the executor's task queue.
 import {
   ActivityFailure,
@@ -52,7 +52,7 @@ import { type Voter, eligibleGroups, refuseVote, tally } from './voting';
 
 // --- the story --------------------------------------------------------------------------------
 
-export async function privilegedRequestV2(
+export async function privilegedRequestV3(
   request: PrivilegedRequest,
   options: RequestWorkflowOptions,
 ): Promise<RequestStatus> {
@@ -72,7 +72,7 @@ export async function privilegedRequestV2(
   // task. A replay delivers the result within the first task, where a patch recorded in the second
   // is not yet known, and fails as nondeterministic. Every history recorded with the call after the
   // activity in one task replays the same (test/workflows/replay.test.ts).
-  const previews = patched(IMPACT_PREVIEW_PATCH);
+  const previews = applies(IMPACT_PREVIEW_PATCH);
   let decision = await run.evaluatePolicy();
   if (run.isCancelled()) return run.endCancelledWhileEvaluating();
   if (decision.effect === 'require_approval' && previews) {
@@ -150,6 +150,26 @@ const EXECUTION_HANDOUTS = 3;
  */
 const ONE_RECORD_AT_A_TIME_PATCH = 'one-record-at-a-time';
 
+/**
+ * The changes above, built into privilegedRequestV3, which new requests start: it asks no
+ * `patched()` for them. Each call records a marker and a `TemporalChangeVersion` upsert, two
+ * history events per change and request that only older executions need (ADR 035). Executions of
+ * privilegedRequestV2 ask, as they were recorded; one started today as V2 gets `true` from every
+ * call, so naming the old type turns nothing off.
+ */
+const BUILT_INTO_V3: ReadonlySet<string> = new Set([
+  BOUND_API_VOTES_PATCH,
+  NARROWING_BALLOTS_PATCH,
+  IMPACT_PREVIEW_PATCH,
+  RETRY_UNCLAIMED_PATCH,
+  ONE_RECORD_AT_A_TIME_PATCH,
+]);
+const V3 = 'privilegedRequestV3';
+
+/** Whether a change applies to this execution. A later change is not built in: both types ask `patched()` for it. */
+const applies = (patch: string): boolean =>
+  (BUILT_INTO_V3.has(patch) && workflowInfo().workflowType === V3) || patched(patch);
+
 /** The API's decision at submit, when it allowed the request (the only decision it makes there). */
 const allowedAtSubmit = ({ allowedAtSubmit: decision }: RequestWorkflowOptions) =>
   decision?.effect === 'allow' ? decision : undefined;
@@ -208,7 +228,7 @@ class RequestRun {
     options: RequestWorkflowOptions,
   ) {
     // Requests allowed at submit are newer than the patch: they need no marker.
-    const oneRecordAtATime = allowedAtSubmit(options) !== undefined || patched(ONE_RECORD_AT_A_TIME_PATCH);
+    const oneRecordAtATime = allowedAtSubmit(options) !== undefined || applies(ONE_RECORD_AT_A_TIME_PATCH);
     this.records = oneRecordAtATime ? oneAtATime(localRecords) : localRecords;
     this.withNextStatus =
       workflowInfo().typedSearchAttributes.get(searchAttributes.agent) === undefined
@@ -332,7 +352,7 @@ class RequestRun {
 
   async verifyApiVotesAndStartExecuting(): Promise<boolean> {
     const apiVotes = this.state.votes.filter((vote) => vote.channel === 'api');
-    const claims = patched(BOUND_API_VOTES_PATCH)
+    const claims = applies(BOUND_API_VOTES_PATCH)
       ? apiVotes.map(({ id, reviewer, decision, stage }) => ({ id, reviewer, decision, stage }))
       : apiVotes.map((vote) => vote.id);
     const { unrecordedApiVotes } = await this.records.recordTransitions({
@@ -419,7 +439,7 @@ class RequestRun {
         break;
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
-        const retriesUnclaimed = patched(RETRY_UNCLAIMED_PATCH); // before the local activity: see `previews`
+        const retriesUnclaimed = applies(RETRY_UNCLAIMED_PATCH); // before the local activity: see `previews`
         // Not its failure's message: whoever polls the executor's queue can write that (ADR 029).
         outcome = await this.records.explainLostExecution(this.request.id);
         const again = outcome.unclaimed === true && handout < EXECUTION_HANDOUTS;
@@ -502,10 +522,10 @@ class RequestRun {
       this.refuseAsFailure({ reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' }, ballot);
     }
     let voter: Voter = { reviewer: ballot.reviewer, groups: ballot.groups, channel: 'api' };
-    if (patched(BOUND_API_VOTES_PATCH)) {
+    if (applies(BOUND_API_VOTES_PATCH)) {
       // Whoever can send updates can write any groups into a ballot: the directory decides.
       const listed = (await this.records.lookupReviewerGroups(ballot.reviewer)) ?? [];
-      const groups = patched(NARROWING_BALLOTS_PATCH)
+      const groups = applies(NARROWING_BALLOTS_PATCH)
         ? listed.filter((group) => ballot.groups.includes(group))
         : listed;
       voter = { ...voter, groups };

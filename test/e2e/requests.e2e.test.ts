@@ -190,7 +190,7 @@ describe('policy decides', () => {
       described = await handle.describe();
       return attribute('GateStatus') === 'pending_approval';
     }, 'the workflow task that set the search attributes completed');
-    assert.equal(described.type, 'privilegedRequestV2');
+    assert.equal(described.type, 'privilegedRequestV3');
     assert.deepEqual(['GateStatus', 'GateAgent', 'GateConnector', 'GateTarget', 'GateRisk'].map(attribute), [
       'pending_approval',
       request.agent,

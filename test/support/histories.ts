@@ -8,7 +8,8 @@
 // unclaimed command ended `failed`), pre-one-record-* (before 'one-record-at-a-time'),
 // pre-allowed-at-submit-* (policy's allow decided by the workflow, before ADR 024) and
 // pre-executor-records-* (the workflow recorded every outcome, before ADR 027) and
-// pre-unheard-notices-* (every stage's notices scheduled, heard or not, before ADR 034) are never
+// pre-unheard-notices-* (every stage's notices scheduled, heard or not, before ADR 034) and pre-v3-*
+// (privilegedRequestV2, with a patch marker for each change, before ADR 035) are never
 // overwritten: they prove old executions still replay.
 // Recorded histories are encrypted with the tests' payload key.
 import { execFile } from 'node:child_process';

@@ -57,6 +57,36 @@ test('turning tracing on is safe for running workflows: every history replays wi
   assert.equal(replayed, files.length);
 });
 
+test('requests started today have every change built in: privilegedRequestV3 records no patch marker and no TemporalChangeVersion (ADR 035)', () => {
+  const current = fixtures().filter((file) => !file.startsWith('pre-'));
+  assert.ok(current.length >= 20, `expected the current fixtures of every path, found ${current.length}`);
+  for (const { name, history } of current.map(load)) {
+    assert.equal(workflowTypeOf(history), 'privilegedRequestV3', name);
+    const patchEvents = history.events!.filter(
+      (event) =>
+        event.markerRecordedEventAttributes?.markerName === 'core_patch' ||
+        event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion,
+    );
+    assert.deepEqual(patchEvents, [], `${name} asked patched()`);
+  }
+});
+
+test('histories of privilegedRequestV2 that asked patched() do not replay as V3, so V2 stays registered', async () => {
+  const asked = fixtures('pre-v3-')
+    .map(load)
+    .filter(({ history }) =>
+      history.events!.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch'),
+    );
+  assert.ok(asked.length >= 10, `expected the pre-v3 fixtures with patch markers, found ${asked.length}`);
+  for (const { history } of asked) {
+    assert.equal(workflowTypeOf(history), 'privilegedRequestV2');
+    history.events![0]!.workflowExecutionStartedEventAttributes!.workflowType!.name = 'privilegedRequestV3';
+  }
+  const { failures } = await replayFailures(asked);
+  assert.equal(failures.length, asked.length, `replayed as V3 without failing: ${asked.length - failures.length}`);
+  for (const failure of failures) assert.match(failure, /[Nn]ondeterminism/);
+});
+
 test('histories of privilegedRequest do not replay as privilegedRequestV2, so the old type stays registered', async () => {
   const files = fixtures('pre-v2-');
   assert.ok(files.length >= 10, `expected the pre-v2 fixtures, found ${files.length}`);
