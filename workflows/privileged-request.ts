@@ -1,6 +1,7 @@
 // The request workflow (type privilegedRequestV3; requests started before it run the same body as
-// privilegedRequestV2): one privileged request from policy to recorded result. The workflow id is the request id. Every side effect is an activity; policy and record
-// writes are local activities (ADR 007); the execute activity runs on the executor's task queue.
+// privilegedRequestV2): one privileged request from policy to recorded result. The workflow id is
+// the request id. Every side effect is an activity; policy and record writes are local activities
+// (ADR 007); the execute activity runs on the executor's task queue.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -164,6 +165,7 @@ const BUILT_INTO_V3: ReadonlySet<string> = new Set([
   RETRY_UNCLAIMED_PATCH,
   ONE_RECORD_AT_A_TIME_PATCH,
 ]);
+// Spelled out, not REQUEST_WORKFLOW_TYPE: V3's histories need this answer after a later type exists.
 const V3 = 'privilegedRequestV3';
 
 /** Whether a change applies to this execution. A later change is not built in: both types ask `patched()` for it. */
