@@ -1,7 +1,10 @@
 // Lint rules that catch what review misses: promises nobody awaits, Node built-ins (or activity
-// implementations) imported into deterministic workflow code, and imports that break the layout
-// (docs/adr-013-layout.md): each folder may import only the folders listed for it below.
+// implementations) imported into deterministic workflow code, regular expressions whose time can
+// grow faster than their input (a hostile agent's text reaches many of them: results, errors,
+// SQL), and imports that break the layout (docs/adr-013-layout.md): each folder may import only
+// the folders listed for it below.
 import { builtinModules } from 'node:module';
+import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 
 /** What each top-level folder may import, besides itself and packages. */
@@ -124,6 +127,15 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    plugins: { regexp },
+    rules: {
+      // Backtracking within one attempt, and attempts restarted at every position of a long run:
+      // each makes a match quadratic (or worse) in its input.
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': ['error', { ignoreSticky: false, ignorePartial: false }],
     },
   },
   ...Object.keys(MAY_IMPORT).map((folder) => ({

@@ -245,5 +245,5 @@ export function isLoopbackHost(host: string): boolean {
 
 /** The API's address as reviewers reach it: one-click links start here. */
 export function publicUrl(settings: Settings): string {
-  return (settings.PUBLIC_URL ?? `http://${settings.HOST}:${settings.PORT}`).replace(/\/+$/, '');
+  return (settings.PUBLIC_URL ?? `http://${settings.HOST}:${settings.PORT}`).replace(/(?<!\/)\/+$/, '');
 }

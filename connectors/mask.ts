@@ -6,8 +6,8 @@
 // hold one, or calls something that may read data the parser cannot follow (SQL given as text, a
 // function that is not built in).
 import type { MaskRules } from '../config/target-schemas';
+import { replaceEmailAddresses } from './email-addresses';
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // 13-19 digits, optionally grouped by spaces or dashes; confirmed with the Luhn check below.
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 
@@ -42,7 +42,7 @@ function passesLuhn(digits: string): boolean {
 
 export function maskText(text: string, patterns: MaskRules['patterns']): string {
   let masked = text;
-  if (patterns.includes('email')) masked = masked.replace(EMAIL, '[masked:email]');
+  if (patterns.includes('email')) masked = replaceEmailAddresses(masked, '[masked:email]');
   if (patterns.includes('card')) {
     masked = masked.replace(CARD_CANDIDATE, (candidate) =>
       passesLuhn(candidate.replace(/\D/g, '')) ? '[masked:card]' : candidate,

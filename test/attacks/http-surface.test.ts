@@ -68,7 +68,8 @@ describe('encoded paths', () => {
   };
   /** Spellings of one path that a router may (or may not) take for it. */
   const spellings = (path: string): string[] => {
-    const [, top = '', rest = ''] = /^\/([^/]+)\/?(.*)$/.exec(path)!;
+    const [top = '', ...below] = path.slice(1).split('/');
+    const rest = below.join('/');
     const tail = rest ? `/${rest}` : '';
     const encodedFirst = `%${top.charCodeAt(0).toString(16)}${top.slice(1)}`;
     return [

@@ -114,7 +114,7 @@ test('the README documents every environment variable', () => {
 test('every script a command or the code names by path exists (moves leave none behind)', () => {
   const named = new Set<string>();
   for (const command of Object.values(scripts))
-    for (const match of command.matchAll(/([\w./-]+\.ts)\b/g)) named.add(match[1]!);
+    for (const match of command.matchAll(/(?<![\w./-])([\w./-]+\.ts)\b/g)) named.add(match[1]!);
   const sources = execFileSync('git', ['ls-files', '*.ts'], { cwd: root, encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);

@@ -28,7 +28,7 @@ export async function createMysqlTarget(adminUrl: string): Promise<MysqlTargetDa
     admin = await mysql.createConnection({ uri: adminUrl, connectTimeout: 5_000 });
   } catch (error) {
     throw new Error(
-      `TEST_MYSQL_ADMIN_URL: no MySQL/MariaDB server answers at ${adminUrl.replace(/\/\/[^@]*@/, '//')} (${(error as Error).message})`,
+      `TEST_MYSQL_ADMIN_URL: no MySQL/MariaDB server answers at ${withoutCredentials(adminUrl)} (${(error as Error).message})`,
     );
   }
   try {
@@ -59,4 +59,11 @@ export async function createMysqlTarget(adminUrl: string): Promise<MysqlTargetDa
       }
     },
   };
+}
+
+function withoutCredentials(url: string): string {
+  const shown = new URL(url);
+  shown.username = '';
+  shown.password = '';
+  return shown.href;
 }
