@@ -136,7 +136,7 @@ export async function buildApp({
   await app.register(healthRoutes, { pool, client, namespace: settings.TEMPORAL_NAMESPACE });
   const statusChanges = listenForStatusChanges(pool);
   app.addHook('onClose', () => statusChanges.close());
-  const starts = createWorkflowStarts({ pool, temporal, log: app.log }, workflowStarts);
+  const starts = createWorkflowStarts({ pool, temporal, log: app.log, ...(metrics && { metrics }) }, workflowStarts);
   app.addHook('onClose', () => starts.close());
   for (const sweep of [startVoteRedelivery, startCancelRedelivery]) {
     const running = sweep({ pool, temporal, log: app.log }, redelivery);

@@ -7,6 +7,7 @@ import type { StartableRequest } from '../temporal/contract';
 import { type RequestRecord, privilegedRequestOf } from '../domain/request-record';
 import { startSweep } from './periodic-sweep';
 import type { TemporalGateway } from './temporal-gateway';
+import type { GateMetrics } from '../telemetry/gate-metrics';
 
 /**
  * Starts the workflow of each recorded request. A submit is answered once its row and audit row
@@ -38,6 +39,11 @@ export interface WorkflowStartsOptions {
    * useless).
    */
   retryAfterMs?: number;
+  /**
+   * How many bytes of requests the starts queued or in flight here may hold. A submit beyond it is
+   * recorded and answered as always; its start is left to the sweep.
+   */
+  maxWaitingBytes?: number;
 }
 
 /** What a recorded request's workflow starts with: with policy's decision if it allowed the request at submit. */
@@ -52,22 +58,39 @@ const CLOSE_WAIT_MS = 5_000;
 // Starts in flight at once: agents may submit faster than Temporal starts workflows, and each
 // start in flight holds a gRPC call (10,000 at once took the API from 240 to 520 MiB).
 const MAX_IN_FLIGHT = 32;
-// Starts waiting for a slot beyond this are left to the sweep, so a burst cannot grow memory.
+// Starts waiting for a slot beyond this many, or beyond MAX_WAITING_BYTES of requests, are left
+// to the sweep, so a burst cannot grow memory. Both bounds, because a request may be as large as
+// BODY_LIMIT_BYTES (64 KiB by default): 5,000 of those would hold over 300 MiB.
 const MAX_WAITING = 5_000;
+const MAX_WAITING_BYTES = 32 * 1024 * 1024;
 
 export function createWorkflowStarts(
-  { pool, temporal, log }: { pool: Pool; temporal: TemporalGateway; log: FastifyBaseLogger },
-  { sweepEveryMs = 5_000, graceMs = 5_000, retryAfterMs = 60_000 }: WorkflowStartsOptions = {},
+  {
+    pool,
+    temporal,
+    log,
+    metrics,
+  }: { pool: Pool; temporal: TemporalGateway; log: FastifyBaseLogger; metrics?: GateMetrics },
+  {
+    sweepEveryMs = 5_000,
+    graceMs = 5_000,
+    retryAfterMs = 60_000,
+    maxWaitingBytes = MAX_WAITING_BYTES,
+  }: WorkflowStartsOptions = {},
 ): WorkflowStarts {
   const underWay = new Set<Promise<void>>();
   const lastTried = new Map<string, number>();
   const slots = pLimit(MAX_IN_FLIGHT);
   /** Requests queued or in flight here, which the sweep leaves alone. */
   const queued = new Set<string>();
+  let queuedBytes = 0;
+  /** Set by the first start left to the sweep, cleared by the next one queued: one warning per burst. */
+  let deferring = false;
 
-  const start = (startable: StartableRequest): Promise<boolean> => {
+  const start = (startable: StartableRequest, bytes = sizeOf(startable)): Promise<boolean> => {
     const { request } = startable;
     queued.add(request.id);
+    queuedBytes += bytes;
     return slots(async () => {
       try {
         await temporal.start(startable);
@@ -81,6 +104,7 @@ export function createWorkflowStarts(
         return false;
       } finally {
         queued.delete(request.id);
+        queuedBytes -= bytes;
       }
     });
   };
@@ -110,7 +134,21 @@ export function createWorkflowStarts(
 
   return {
     startSoon(startable) {
-      if (slots.pendingCount < MAX_WAITING) track(start(startable)); // else the sweep starts it
+      const bytes = sizeOf(startable);
+      // A request larger than the whole bound still goes when nothing else waits.
+      const fits = queuedBytes === 0 || queuedBytes + bytes <= maxWaitingBytes;
+      if (slots.pendingCount < MAX_WAITING && fits) {
+        deferring = false;
+        track(start(startable, bytes));
+        return;
+      }
+      metrics?.workflowStartDeferred();
+      if (deferring) return;
+      deferring = true;
+      log.warn(
+        { queuedStarts: slots.pendingCount + slots.activeCount, queuedBytes },
+        'workflow starts are arriving faster than Temporal takes them; the start sweep starts the rest',
+      );
     },
     async close() {
       await sweeper.close();
@@ -120,3 +158,6 @@ export function createWorkflowStarts(
     },
   };
 }
+
+/** About what a queued start holds in memory: its request, as the start will send it. */
+const sizeOf = (startable: StartableRequest) => Buffer.byteLength(JSON.stringify(startable));

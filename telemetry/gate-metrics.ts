@@ -16,6 +16,8 @@ export interface GateMetrics {
   executionFinished(target: string, outcome: ExecutionMetricOutcome, seconds?: number): void;
   notificationDelivery(destination: string, outcome: 'delivered' | 'retrying' | 'failed'): void;
   httpResponse(method: string, route: string, statusCode: number, seconds: number): void;
+  /** A recorded request's start was left to the start sweep: the API's queue of starts was full. */
+  workflowStartDeferred(): void;
 }
 
 export type ExecutionMetricOutcome = 'succeeded' | 'failed' | 'refused' | 'repeat';
@@ -99,6 +101,12 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     registers,
   });
 
+  const deferredStarts = new Counter({
+    name: 'approval_gate_workflow_starts_deferred_total',
+    help: 'Recorded requests whose workflow start was left to the start sweep because the starts queued in this API were at their bound',
+    registers,
+  });
+
   return {
     registry,
     transitionRecorded({ status, rule, secondsSinceSubmit }) {
@@ -119,6 +127,9 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     httpResponse(method, route, statusCode, seconds) {
       httpRequests.inc({ method, route, status_code: String(statusCode) });
       httpSeconds.observe({ method, route }, seconds);
+    },
+    workflowStartDeferred() {
+      deferredStarts.inc();
     },
   };
 }

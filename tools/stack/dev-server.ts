@@ -25,6 +25,9 @@ export interface DevServer {
   stop(): Promise<void>;
   /** SIGKILL, as a crash would: no chance to flush (the fault suite's outage). */
   kill(): Promise<void>;
+  /** SIGSTOP: the server holds every call unanswered, as an overloaded one would, until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 async function waitUntilServing(
@@ -96,5 +99,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     stop: () => stopChild(child, 10_000),
     kill: () => killChild(child),
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
   };
 }
