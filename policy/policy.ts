@@ -216,6 +216,12 @@ function compileRule(
   } catch (error) {
     throw new ConfigurationError(`${where}: bad condition \`${rule.when}\`: ${(error as Error).message}`);
   }
+  if (callsFunction(evaluate.ast, 'matches'))
+    throw new ConfigurationError(
+      `${where}: bad condition \`${rule.when}\`: matches() is not available. It runs JavaScript's ` +
+        'backtracking regular expressions on text the agent writes, where a pattern such as (a+)+$ holds the ' +
+        'process for minutes on a few dozen characters (ADR 036); use startsWith, endsWith, contains or ==',
+    );
   const conjuncts = topLevelConjuncts(evaluate.ast, rule.when).map((source) => {
     const part = environment.parse(source);
     return { source, evaluate: (input: PolicyInput) => part(context(input)) as unknown };
@@ -227,6 +233,21 @@ function compileRule(
     conjuncts,
     outcome: outcomeOf(rule),
   };
+}
+
+/** Whether the expression calls `name`, as a function or as a method. */
+function callsFunction(ast: ASTNode, name: string): boolean {
+  const pending: unknown[] = [ast];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (Array.isArray(node)) pending.push(...(node as unknown[]));
+    else if (node !== null && typeof node === 'object' && 'op' in node) {
+      const { op, args } = node as ASTNode;
+      if ((op === 'call' || op === 'rcall') && Array.isArray(args) && args[0] === name) return true;
+      pending.push(args);
+    }
+  }
+  return false;
 }
 
 /** `a && b && c` → ["a", "b", "c"] (source text of each part); anything else → [whole]. */

@@ -299,6 +299,23 @@ rules:
     assert.throws(() => compilePolicy('p.yaml', 'version: 1\ndefault: [oops\n'), /p\.yaml/);
   });
 
+  test("a condition with a regular expression is refused at load: matches() backtracks on the agent's text", () => {
+    const condition = (when: string) => () =>
+      compilePolicy(
+        'p.yaml',
+        `version: 1\ndefault: { effect: allow }\nrules:\n  - name: r\n    when: '${when}'\n    effect: deny\n`,
+      );
+    for (const when of [
+      'request.reason.matches("^INC-[0-9]+$")',
+      'http.segments.all(s, !s.matches("^[a-z]+$"))',
+      'ssh.args.exists(a, a.matches("^(-[a-z]+)+$"))',
+      'request.connector == "ssh" && !(request.reason.size() > 3 || request.agent.matches("x"))',
+    ])
+      assert.throws(condition(when), /rule 1 "r": bad condition .*matches\(\) is not available/, when);
+    // A key or a text that says "matches" is no call.
+    assert.doesNotThrow(condition('request.metadata["matches"] == "matches" && request.reason.contains("matches(")'));
+  });
+
   test('durations', () => {
     assert.deepEqual(
       ['45s', '15m', '4h', '2d', '500ms'].map(parseDurationMs),
