@@ -12,6 +12,18 @@ function read(sql: string) {
 }
 
 describe('MySQL facts', () => {
+  test('a batch is read once per process: the same frozen analysis for the same SQL and safe functions', () => {
+    const sql = `SELECT id FROM accounts WHERE owner IN (${Array.from({ length: 500 }, (_, i) => `'o${i}'`).join(',')})`;
+    const first = read(sql);
+    assert.equal(read(sql), first, 'read again: the analysis kept, not the SQL parsed again');
+    assert.ok(Object.isFrozen(first.facts.tables) && Object.isFrozen(first.statementTexts), 'shared, so frozen');
+    assert.throws(() => (first.facts.tables as string[]).push('another'), TypeError);
+    // Policy's safe functions change the facts, so they are part of what is looked up.
+    const withSafe = analyseMysql(sql, { safeFunctions: new Set(['my_fn']) });
+    assert.notEqual(withSafe, first);
+    assert.equal(analyseMysql(sql, { safeFunctions: new Set(['my_fn']) }), withSafe);
+  });
+
   test('a plain read: kinds, tables (lower-case, with the database), columns by their table, not an alias', () => {
     const { facts, onlyReads } = read('SELECT c.name, c.SSN AS x FROM Shop.Customers c WHERE c.id = 1');
     assert.equal(facts.readOnly, true);
