@@ -179,8 +179,27 @@ export interface ListQuery {
   after?: { createdAt: string; id: string };
 }
 
-/** Newest first; votes are left empty in lists (GET one request to see them). */
-export async function listRequests(pool: Pool, query: ListQuery): Promise<RequestRecord[]> {
+export interface RequestPage {
+  records: RequestRecord[];
+  /** Requests past this page exist: the next page starts after its last record. */
+  more: boolean;
+}
+
+/**
+ * How many bytes of commands, results, previews and errors one page carries at most (ADR 037). A
+ * result alone may be maxResultBytes (up to 10 MB), so `limit` does not bound an answer's size.
+ */
+export const LIST_PAGE_BYTES = 4 * 1024 * 1024;
+
+// Migration 016 keeps each row's weight; rows recorded before it are weighed as they are read.
+const WEIGHT = 'coalesce(large_fields_bytes, request_large_fields_bytes(command, result, impact, error))';
+
+/**
+ * Newest first, at most `limit` requests and at most LIST_PAGE_BYTES of their large fields (the
+ * first request always comes, whatever it weighs); votes are left empty in lists (GET one request
+ * to see them). The page is cut by the stored weights before any large field is read.
+ */
+export async function listRequests(pool: Pool, query: ListQuery): Promise<RequestPage> {
   const conditions: string[] = [];
   const values: unknown[] = [];
   const bind = (value: unknown) => `$${values.push(value)}`;
@@ -189,11 +208,20 @@ export async function listRequests(pool: Pool, query: ListQuery): Promise<Reques
   if (query.after)
     conditions.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.id)})`);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const found = await pool.query<RequestRow>(
-    `SELECT *, ${HAS_RECORDING} FROM requests ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit)}`,
+  const newestFirst = 'ORDER BY created_at DESC, id DESC';
+  // One more than the page, to know whether more follow; then the running weight of those before each.
+  const found = await pool.query<RequestRow & { fetched: string }>(
+    `SELECT * FROM (
+       SELECT newest.*, count(*) OVER () AS fetched,
+              sum(weight) OVER (${newestFirst} ROWS UNBOUNDED PRECEDING) - weight AS weight_before
+       FROM (SELECT *, ${HAS_RECORDING}, ${WEIGHT} AS weight FROM requests ${where} ${newestFirst}
+             LIMIT ${bind(query.limit + 1)}) AS newest
+     ) AS page
+     WHERE weight_before < ${bind(LIST_PAGE_BYTES)} ${newestFirst}`,
     values,
   );
-  return found.rows.map((row) => toRecord(row, []));
+  const records = found.rows.slice(0, query.limit).map((row) => toRecord(row, []));
+  return { records, more: Number(found.rows[0]?.fetched ?? 0) > records.length };
 }
 
 /** The request columns a transition may change: named here, never taken from a transition's keys. */

@@ -255,13 +255,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       (!filters.risk || view.policy?.risk === filters.risk) &&
       (!filters.status || view.status === filters.status);
     // Votes are not in the list query; the waiting requests are few, each is read whole.
-    const waiting = await listRequests(pool, { status: 'pending_approval', limit: 100 });
+    const waiting = (await listRequests(pool, { status: 'pending_approval', limit: 100 })).records;
     const pending = (await Promise.all(waiting.map((row) => getRequest(pool, row.id))))
       .filter((record) => record !== undefined)
       .map(present)
       .filter(matches);
     const canDecide = (view: RequestView) => cannotDecide(view, reviewer) === undefined;
-    const recent = (await listRequests(pool, { limit: 100 }))
+    const recent = (await listRequests(pool, { limit: 100 })).records
       .filter((record) => isTerminal(record.status))
       .map(present)
       .filter(matches)

@@ -200,16 +200,15 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const items = await listRequests(pool, {
-        limit: limit + 1,
+      const page = await listRequests(pool, {
+        limit,
         ...(request.principal.kind === 'agent' && { agent: request.principal.id }),
         ...(status && { status }),
         ...(cursor && { after: decodeCursor(cursor) }),
       });
-      const page = items.slice(0, limit);
       return {
-        items: page.map(present),
-        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+        items: page.records.map(present),
+        nextCursor: page.more ? encodeCursor(page.records.at(-1)!) : null,
       };
     },
   );
