@@ -2,7 +2,7 @@
 // it returns for email addresses and card numbers (the target's `mask.patterns`), and an agent
 // decides what a read it may run returns: up to `maxResultBytes` (1 MB by default) of text of its
 // choosing. A search whose time grows with the square of its input (the email expression before
-// connectors/email-addresses.ts: about 20 minutes for one of these) holds the executor's thread, so
+// connectors/email-addresses.ts: about 20 minutes, extrapolated, for one of these) holds the executor's thread, so
 // no other command runs, heartbeats stop and the request fails. The attack succeeds if a read below
 // does not end as it should within the usual wait, or the executor is not free for the next one.
 import assert from 'node:assert/strict';
