@@ -62,31 +62,25 @@ function setsAutocommit(statement: Node): boolean {
   });
 }
 
-function statementsOf(sql: string): AST[] | string {
+/**
+ * The statements of `sql` and the tables they name, from one parse (the parser's `astify` and
+ * `tableList` each parse the text again, and the agent's SQL may be as long as the body limit);
+ * the parser's message when it does not parse.
+ */
+function parsed(sql: string): { statements: AST[]; tableList: string[] } | string {
   try {
-    const tree = parser.astify(sql, DIALECT);
-    return Array.isArray(tree) ? tree : [tree];
+    const { ast, tableList } = parser.parse(sql, DIALECT);
+    return { statements: Array.isArray(ast) ? ast : [ast], tableList };
   } catch (error) {
     if (error instanceof RangeError) throw error; // out of stack: analyseMysql says so
     return (error as Error).message;
   }
 }
 
-/**
- * A written-back statement read again: its tree and the tables it names, from one parse (the
- * parser's `tableList` parses the text again when asked apart, and the agent's SQL may be as long
- * as the body limit); undefined unless it is exactly one statement.
- */
-function readBack(text: string): { statement: AST; tableList: string[] } | undefined {
-  try {
-    const { ast, tableList } = parser.parse(text, DIALECT);
-    const statements = Array.isArray(ast) ? ast : [ast];
-    return statements.length === 1 ? { statement: statements[0]!, tableList } : undefined;
-  } catch (error) {
-    if (error instanceof RangeError) throw error;
-    return undefined;
-  }
-}
+const statementsOf = (sql: string): AST[] | string => {
+  const batch = parsed(sql);
+  return typeof batch === 'string' ? batch : batch.statements;
+};
 
 /** A statement written back from its tree; the gate runs this text, never the agent's. */
 function writeBack(statement: AST): string {
@@ -221,9 +215,9 @@ const tooDeep = (message: string) => ({ ok: false, message, tooDeep: true }) as 
 /**
  * Recent analyses, by the policy's safe functions and the SQL. Reading a batch is costly
  * (node-sql-parser: a parse of the batch and one of each statement written back, 0.5 to 0.9 s
- * for a batch at the 64 KiB body limit on this project's 2-core machine), and one batch is read many times in a process: at the door and for policy in the
- * API, for each reviewer page, summary and notice that shows it, by the orchestrator and by the
- * executor. Without this, an agent's batches at the body limit made every view of the inbox read
+ * for a batch at the 64 KiB body limit on this project's 2-core machine), and one batch is read
+ * many times in a process: at the door and for policy in the API, for each reviewer page,
+ * summary and notice that shows it, by the orchestrator and by the executor. Without this, an agent's batches at the body limit made every view of the inbox read
  * each of them again. An analysis holds the SQL written back and names taken from it: about what
  * the SQL weighs, counted four times over here to be safe.
  */
@@ -285,8 +279,8 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
   // Read back, the written text must say the same: otherwise the gate could not show or run what it judged.
   const tableLists: string[][] = [];
   for (const text of statementTexts) {
-    const again = readBack(text);
-    if (!again || writeBack(again.statement) !== text)
+    const again = parsed(text);
+    if (typeof again === 'string' || again.statements.length !== 1 || writeBack(again.statements[0]!) !== text)
       return { ok: false, message: `the statement cannot be read unambiguously: ${text.slice(0, 200)}` };
     tableLists.push(again.tableList);
   }
