@@ -11,6 +11,7 @@ import { createLinkSigner } from '../notifications/links';
 import { type Settings, publicUrl } from '../config/env';
 import type { PrincipalDirectory } from '../config/principals';
 import { listenForStatusChanges } from '../store/status-changes';
+import { chargeAnalysis } from '../store/analysis-buckets';
 import { authenticate, principalSlot } from './plugins/authentication';
 import { errorHandler } from './plugins/error-handler';
 import { jsonBody } from './plugins/json-body';
@@ -33,6 +34,7 @@ import { grantRoutes } from './routes/grants';
 import { slackRoutes } from './routes/slack';
 import { inboxRoutes } from './inbox/routes';
 import { postgresRateLimitStore, sweepEndedWindows } from './shared-rate-limits';
+import { analysisBudget } from './analysis-budget';
 import { createOidc } from './oidc';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
@@ -173,6 +175,16 @@ export async function buildApp({
         ),
     });
     const limits = { submit: settings.SUBMIT_RATE_LIMIT, decide: settings.DECISION_RATE_LIMIT };
+    const analysis = analysisBudget({
+      msPerMinute: settings.ANALYSIS_RATE_LIMIT_MS,
+      burstMs: settings.ANALYSIS_BURST_MS,
+      ...(sharedLimits && { shared: (principal, tookMs, drain) => chargeAnalysis(pool, principal, tookMs, drain) }),
+      onSpent: (principal, levelMs) =>
+        app.log.warn(
+          { principal, levelMs },
+          'a principal spent its analysis budget: its commands wait until it drains',
+        ),
+    });
     await v1.register(requestRoutes, {
       pool,
       temporal,
@@ -180,6 +192,7 @@ export async function buildApp({
       statusChanges,
       starts,
       limits,
+      analysis,
       targets,
       policy,
       ...(metrics && { metrics }),
@@ -188,7 +201,7 @@ export async function buildApp({
     await v1.register(decisionRoutes, { pool, temporal, principals, limits });
     await v1.register(auditRoutes, { pool });
     await v1.register(meRoutes);
-    await v1.register(policyRoutes, { policy, targets });
+    await v1.register(policyRoutes, { policy, targets, analysis });
     await v1.register(targetRoutes, { policy, targets });
     await v1.register(grantRoutes, { pool });
     await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });

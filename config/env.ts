@@ -112,6 +112,13 @@ const envSchema = z.object({
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /**
+   * Milliseconds a minute of the API's thread one principal's commands may take to read and judge
+   * (parse and policy, at submit and explain), and how much of it at once; beyond, 429 with
+   * Retry-After (ADR 038).
+   */
+  ANALYSIS_RATE_LIMIT_MS: z.coerce.number().int().min(1).default(6_000),
+  ANALYSIS_BURST_MS: z.coerce.number().int().min(1).default(1_000),
   /** Seals the reviewer inbox's session cookies; without it /inbox is off. `npm start` keeps one under DATA_DIR. */
   SESSION_SECRET: z
     .string()

@@ -10,4 +10,6 @@ export const RECORD_TABLES = [
   'cancel_deliveries',
   // Keys only (a route and a principal id or caller address), searched so none ever holds a token.
   'rate_limit_windows',
+  // Principal ids only, for the analysis budget.
+  'analysis_buckets',
 ] as const;

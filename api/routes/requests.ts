@@ -15,6 +15,7 @@ import { canonicalJson } from '../../store/canonical-json';
 import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { KnownTargets } from '../known-targets';
+import type { AnalysisBudget } from '../analysis-budget';
 import type { TemporalGateway } from '../temporal-gateway';
 import { type WorkflowStarts, startableRequest } from '../workflow-starts';
 import { decideRequest } from '../../connectors/policy-input';
@@ -44,6 +45,8 @@ export interface RequestRoutesOptions {
   starts: WorkflowStarts;
   /** Per principal and minute (SUBMIT_RATE_LIMIT, DECISION_RATE_LIMIT). */
   limits: RateLimits;
+  /** Charges each submit's parse and policy time to its agent (ADR 038). */
+  analysis: AnalysisBudget;
   targets: KnownTargets;
   /** Decides at submit whether policy allows a request outright (ADR 024); the workers decide the rest. */
   policy: Policy;
@@ -98,7 +101,7 @@ function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
 
 export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (
   app,
-  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits, targets, policy, metrics },
+  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits, analysis, targets, policy, metrics },
 ) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
@@ -124,23 +127,25 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const { principal } = request;
       const key = request.headers['idempotency-key'];
       const body = request.body;
-      const command = readableCommand(targets.check(body.connector, body.target), body.command);
       if (body.callbackUrl) await checkCallbackUrl(body.callbackUrl, callbackHosts);
-      const privileged: PrivilegedRequest = {
-        id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
-        agent: principal.id,
-        connector: body.connector,
-        target: body.target,
-        command,
-        reason: body.reason,
-        metadata: body.metadata ?? {},
-        ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),
-      };
-      // Allowed outright: recorded as approved and executing, so its workflow goes straight to the
-      // executor. Any other answer is the workflow's to give (impact preview, grants, reviewers).
-      const elapsed = stopwatch();
-      const decision = decideRequest(policy, privileged);
-      const policySeconds = elapsed();
+      // Reading the command and deciding on it are charged to the agent's analysis budget (ADR 038).
+      const { privileged, decision, elapsed, policySeconds } = await analysis.spend(principal.id, () => {
+        const privileged: PrivilegedRequest = {
+          id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
+          agent: principal.id,
+          connector: body.connector,
+          target: body.target,
+          command: readableCommand(targets.check(body.connector, body.target), body.command),
+          reason: body.reason,
+          metadata: body.metadata ?? {},
+          ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),
+        };
+        // Allowed outright: recorded as approved and executing, so its workflow goes straight to the
+        // executor. Any other answer is the workflow's to give (impact preview, grants, reviewers).
+        const elapsed = stopwatch();
+        const decision = decideRequest(policy, privileged);
+        return { privileged, decision, elapsed, policySeconds: elapsed() };
+      });
       const allowed = decision.effect === 'allow' ? decision : undefined;
       const created = await insertRequest(pool, privileged, allowed);
       if (!created) {

@@ -13,7 +13,14 @@ const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules: []
 `;
-const LIMITS = { SUBMIT_RATE_LIMIT: '4', SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' };
+const ANALYSIS_BURST_MS = 300;
+const LIMITS = {
+  SUBMIT_RATE_LIMIT: '4',
+  // A bucket that drains 60 ms a minute stays full through the test.
+  ANALYSIS_RATE_LIMIT_MS: '60',
+  ANALYSIS_BURST_MS: String(ANALYSIS_BURST_MS),
+  SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789',
+};
 
 /** Two API replicas on one database, as behind a load balancer. */
 let shared: [TestStack, TestStack];
@@ -60,6 +67,30 @@ test('with RATE_LIMIT_STORE=postgres, submits spread over two replicas meet one 
 test('the in-memory store counts per replica: two replicas allow the limit twice', async () => {
   const statuses = await floodSubmits(apart, 10, `apart flood ${randomBytes(3).toString('hex')}`);
   assert.deepEqual(statuses, [...Array(8).fill(202), 429, 429]);
+});
+
+/** A new PostgreSQL statement of about 60 kB, tens of milliseconds to parse, for `POST /v1/policy/explain`. */
+const costlyQuestion = () => ({
+  connector: 'postgres',
+  target: 'app-db',
+  command: { sql: `SELECT ${randomBytes(4).readUInt32BE()}${',1'.repeat(30_000)}` },
+});
+
+test('the analysis budget is shared: once one replica fills the bucket, the other refuses after its next charge', async () => {
+  const explain = (replica: TestStack) => call(replica.app, 'POST', '/v1/policy/explain', 'alice', costlyQuestion());
+  const onFirst: number[] = [];
+  while (onFirst.length < 100 && !onFirst.includes(429)) onFirst.push((await explain(shared[0])).status);
+  assert.equal(onFirst.at(-1), 429, `the first replica filled alice's bucket: ${onFirst.join(' ')}`);
+  const charged = await shared[0].pool.query<{ level_ms: number }>(
+    "SELECT level_ms FROM analysis_buckets WHERE principal = 'alice'",
+  );
+  assert.ok(charged.rows[0]!.level_ms > ANALYSIS_BURST_MS, `charged past the burst: ${charged.rows[0]!.level_ms} ms`);
+  // The second replica has charged nothing yet: its first call runs and learns the shared total.
+  const onSecond = [(await explain(shared[1])).status, (await explain(shared[1])).status];
+  assert.deepEqual(onSecond, [200, 429]);
+  // With the in-memory store each replica charges apart.
+  assert.equal((await explain(apart[1])).status, 200);
+  tally('analyses past a shared budget over two replicas', 2, onSecond.filter((status) => status !== 429).length - 1);
 });
 
 test("the inbox's sign-in limit is shared too, per caller address", async () => {

@@ -158,6 +158,8 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     // Suites send thousands of calls as one agent and a few reviewers; the limits have a test of their own.
     SUBMIT_RATE_LIMIT: '1000000',
     DECISION_RATE_LIMIT: '1000000',
+    ANALYSIS_RATE_LIMIT_MS: '1000000000',
+    ANALYSIS_BURST_MS: '1000000000',
     ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
     ...options.env,
   });

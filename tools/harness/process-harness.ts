@@ -325,6 +325,8 @@ export class Harness {
       // The harness drives one agent and a few reviewers far past a person's pace, on purpose.
       SUBMIT_RATE_LIMIT: '1000000',
       DECISION_RATE_LIMIT: '1000000',
+      ANALYSIS_RATE_LIMIT_MS: '1000000000',
+      ANALYSIS_BURST_MS: '1000000000',
       LOG_LEVEL: 'warn',
     };
     const migrationPool = createPool(env.DATABASE_URL);
