@@ -9,3 +9,29 @@ const PRINTABLE_NAME = /^[^\p{Cc}\p{Cf}]+$/u;
 /** Names (reviewers, principals): printable, no control characters that could disguise them in logs. */
 export const isNameText = (text: string): boolean => PRINTABLE_NAME.test(text);
 export const NAME_TEXT_RULE = 'must not contain control or format characters';
+
+/**
+ * Characters that print as nothing or change the order text is shown in: controls but tab and
+ * newline (a terminal's escape sequences among them), format characters (bidirectional overrides
+ * and isolates, zero-width spaces and joiners, tag characters), line and paragraph separators, and
+ * the Hangul fillers, which are letters drawn blank. In a command a reviewer reads, any of them
+ * can make what is shown differ from what runs ("Trojan Source", CVE-2021-42574).
+ */
+const HIDDEN_CHARACTER = /[^\P{Cc}\t\n]|[\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
+
+/** Whether `text` holds a character that `showHiddenCharacters` would show. */
+export const hasHiddenCharacters = (text: string): boolean => text.search(HIDDEN_CHARACTER) !== -1;
+
+/** `text` with each hidden character (above) replaced by what `replace` makes of its code point, `U+202E`. */
+export const replaceHiddenCharacters = (text: string, replace: (codePoint: string) => string): string =>
+  text.replace(HIDDEN_CHARACTER, (character) =>
+    replace(`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`),
+  );
+
+/**
+ * `text` for a person to read: each hidden character (above) as its code point, `⟨U+202E⟩`, so what
+ * is shown is what the text holds, in its order. Every other character is left as it is, and text
+ * already shown comes back unchanged.
+ */
+export const showHiddenCharacters = (text: string): string =>
+  replaceHiddenCharacters(text, (codePoint) => `⟨${codePoint}⟩`);

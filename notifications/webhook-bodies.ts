@@ -5,6 +5,7 @@ import { type ImpactPreview, describeImpact } from '../domain/impact';
 import type { ReviewerEvent, ReviewerNotice } from '../temporal/contract';
 import type { Command, Connector } from '../domain/request';
 import { describeCommand } from '../connectors/registry';
+import { showHiddenCharacters } from '../domain/text';
 
 export interface ReviewerLinks {
   reviewer: string;
@@ -82,8 +83,10 @@ export function reviewerMessage(notice: ReviewerNotice, requestUrl: string, link
   };
 }
 
-// Slack mrkdwn needs only these three escaped; a section's text is capped at 3,000 characters.
-export const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// Slack mrkdwn needs only these three escaped, and the characters that print as nothing or
+// reorder text shown (domain/text.ts); a section's text is capped at 3,000 characters.
+export const slackEscape = (text: string) =>
+  showHiddenCharacters(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** What a Slack button carries back: the request and the stage it was shown for (a later stage refuses it). */

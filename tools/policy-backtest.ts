@@ -4,6 +4,7 @@
 import type { Pool } from 'pg';
 import { impactFacts, policyInputFor } from '../connectors/policy-input';
 import { describeCommand } from '../connectors/registry';
+import { showHiddenCharacters } from '../domain/text';
 import type { PolicyDecision, PolicyEffect } from '../domain/request';
 import type { SqlFacts } from '../policy/facts';
 import type { Policy } from '../policy/policy';
@@ -121,7 +122,11 @@ export async function backtest(pool: Pool, policy: Policy, options: BacktestOpti
   return report;
 }
 
-/** The report for a person: counts first, then what would now run unreviewed, then the rest. */
+/**
+ * The report for a person: counts first, then what would now run unreviewed, then the rest. Agents
+ * wrote the commands: a terminal's escape sequences or reordering characters in them are shown as
+ * code points, so they cannot hide or rewrite a line of the report (domain/text.ts).
+ */
 export function formatBacktest(report: BacktestReport): string {
   const change = (item: BacktestChange) => [
     `  ${item.id}  ${item.createdAt}  ${item.agent} on ${item.target}`,
@@ -152,5 +157,7 @@ export function formatBacktest(report: BacktestReport): string {
     ...report.otherChanges.listed.flatMap(change),
     ...more(report.otherChanges),
     `${report.replayed + report.undecided} requests in ${(report.elapsedMs / 1000).toFixed(1)} s (${report.requestsPerSecond}/s)`,
-  ].join('\n');
+  ]
+    .map(showHiddenCharacters)
+    .join('\n');
 }

@@ -10,6 +10,7 @@ import sql from 'highlight.js/lib/languages/sql';
 import type { RequestView, TimelineEntry } from '../schemas';
 import type { PolicyExplanation } from '../schemas';
 import { describeCommand, describeCommandFor } from '../../connectors/registry';
+import { hasHiddenCharacters, replaceHiddenCharacters } from '../../domain/text';
 
 hljs.registerLanguage('sql', sql);
 
@@ -33,7 +34,14 @@ const hasRecording = (view: RequestView) => view.recording !== null;
 const PLAYER_HEAD =
   '<link rel="stylesheet" href="/inbox/assets/asciinema-player.css"><script src="/inbox/assets/asciinema-player.js" defer></script>';
 
-const e = (value: unknown) => escapeHtml(String(value ?? ''));
+/**
+ * Each character that prints as nothing or reorders text (domain/text.ts), in HTML already escaped:
+ * its code point, marked. The markup has no quotes, so even inside an attribute it stays text.
+ */
+const markHidden = (html: string) =>
+  replaceHiddenCharacters(html, (codePoint) => `<span class=hidden-char>${codePoint}</span>`);
+/** Text into HTML: escaped, hidden characters marked. */
+const e = (value: unknown) => markHidden(escapeHtml(String(value ?? '')));
 
 export interface PageUser {
   reviewer: string;
@@ -186,8 +194,11 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
   const command = describeCommandFor(view);
   const highlighted =
     command.language === 'sql'
-      ? hljs.highlight(command.text, { language: 'sql', ignoreIllegals: true }).value
+      ? markHidden(hljs.highlight(command.text, { language: 'sql', ignoreIllegals: true }).value)
       : e(command.text);
+  const hidden = [command.text, view.reason].some(hasHiddenCharacters)
+    ? `<p class="refusal" role="alert" id="hidden-characters">This request holds characters that print as nothing or change the order text is shown in. Each is shown as its code point, marked like <span class=hidden-char>U+202E</span>: what you read is what it holds.</p>`
+    : '';
   const dl = (pairs: [string, string][]) =>
     `<dl>${pairs.map(([label, value]) => `<dt>${e(label)}</dt><dd>${value}</dd>`).join('')}</dl>`;
   const votes =
@@ -263,7 +274,7 @@ ${resultBody(view.result)}`
     `<main data-live data-request="${e(view.id)}"><p><a href="/inbox">← Inbox</a></p>
 <h1>${e(view.id)} ${statusBadge(view.status)}</h1>
 ${flash ? `<p class="${flash.kind === 'done' ? 'done' : 'refusal'}" role="${flash.kind === 'done' ? 'status' : 'alert'}">${e(flash.text)}</p>` : ''}
-<pre class="sql"><code class="hljs language-sql">${highlighted}</code></pre>
+${hidden}<pre class="sql"><code class="hljs language-sql">${highlighted}</code></pre>
 ${dl([
   ['Target', `${e(view.target)} (${e(view.connector)})`],
   ['Agent', e(view.agent)],

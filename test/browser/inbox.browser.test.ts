@@ -1,10 +1,12 @@
 // The reviewer inbox in a real browser (Chromium): token sign-in, a pending request with its
 // highlighted SQL and deadline, an approval that turns `succeeded` live, a second reviewer's
-// refusal in words, an agent that cannot sign in, and forms without their CSRF token refused.
+// refusal in words, an agent that cannot sign in, forms without their CSRF token refused, and a
+// command whose characters would hide or reorder text shown as it runs.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Client as PgClient } from 'pg';
+import { hasHiddenCharacters, replaceHiddenCharacters } from '../../domain/text';
 import { freePort } from '../../tools/stack/ports';
 import { call, submitPending, waitForStatus } from '../support/api';
 import { resetAgentOrders } from '../support/agents';
@@ -187,3 +189,30 @@ test(
     await context.close();
   },
 );
+
+test('a command whose characters hide or reorder text reads in the inbox as it runs, with a warning', async () => {
+  // Trojan Source (CVE-2021-42574): in a browser, the right-to-left override turns the rest of its
+  // line around, so the `OR 1=1` would read as part of the comment; the zero-width space is unseen.
+  const sql = "UPDATE agent_orders SET status = 'void\u200b' WHERE id = 1 /* \u202e only the test row */ OR 1=1";
+  const reason = 'tidy \u2066the\u2069 test order';
+  const id = await submitPending(stack.app, sql, reason);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, TOKENS.alice);
+  await page.goto(`${base}/inbox/requests/${id}`);
+  await page.locator('#hidden-characters').waitFor();
+  const shown = await page.locator('pre.sql').innerText();
+  assert.equal(
+    shown,
+    replaceHiddenCharacters(sql, (codePoint) => codePoint),
+  );
+  assert.match(shown, /'voidU\+200B' WHERE id = 1 \/\* U\+202E only the test row \*\/ OR 1=1$/);
+  assert.deepEqual(await page.locator('pre.sql .hidden-char').allInnerTexts(), ['U+200B', 'U+202E'], 'each one marked');
+  assert.match(await page.locator('main').innerText(), /Reason\s+tidy U\+2066theU\+2069 test order/);
+  assert.equal(hasHiddenCharacters(await page.locator('body').innerText()), false, 'no hidden character on the page');
+  await screenshot(page, 'inbox-hidden-characters');
+  await page.goto(`${base}/inbox`);
+  const row = page.locator('tr', { has: page.getByRole('link', { name: id }) });
+  assert.equal(await row.locator('code .hidden-char').first().innerText(), 'U+200B');
+  await context.close();
+});
