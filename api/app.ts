@@ -35,6 +35,7 @@ import { slackRoutes } from './routes/slack';
 import { inboxRoutes } from './inbox/routes';
 import { postgresRateLimitStore, sweepEndedWindows } from './shared-rate-limits';
 import { analysisBudget } from './analysis-budget';
+import { longPollSlots } from './long-polls';
 import { createOidc } from './oidc';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
@@ -193,6 +194,7 @@ export async function buildApp({
       starts,
       limits,
       analysis,
+      longPolls: longPollSlots(settings.LONG_POLLS_PER_PRINCIPAL),
       targets,
       policy,
       ...(metrics && { metrics }),

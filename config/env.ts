@@ -119,6 +119,8 @@ const envSchema = z.object({
    */
   ANALYSIS_RATE_LIMIT_MS: z.coerce.number().int().min(1).default(6_000),
   ANALYSIS_BURST_MS: z.coerce.number().int().min(1).default(1_000),
+  /** Long-polls (`GET /v1/requests/:id?wait=`) one principal may hold at once in one API process. */
+  LONG_POLLS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(100),
   /** Seals the reviewer inbox's session cookies; without it /inbox is off. `npm start` keeps one under DATA_DIR. */
   SESSION_SECRET: z
     .string()

@@ -1,9 +1,23 @@
 import type { Pool, PoolClient } from 'pg';
 
+/**
+ * One request's status changes, watched from the moment `watch` is called: a change that lands
+ * while its watcher reads the request is not lost, because `next` then resolves at once.
+ */
+export interface StatusWatch {
+  /**
+   * Resolves when the request may have changed since the last call (a notification, or the LISTEN
+   * session (re)starting, when notifications may have been missed), or after `timeoutMs`: true, or
+   * false once the API is closing (no more news will come: answer now).
+   */
+  next(timeoutMs: number): Promise<boolean>;
+  /** Stops watching; a pending `next` resolves. */
+  close(): void;
+}
+
 /** Wakes long-polls when a request's status changes (migration 003's NOTIFY). */
 export interface StatusChanges {
-  /** Resolves when `requestId` changes status, or after `timeoutMs`, whichever comes first. */
-  next(requestId: string, timeoutMs: number): Promise<void>;
+  watch(requestId: string): StatusWatch;
   /** Calls `listener` with the id of every request whose status changes, until the returned function is called. */
   subscribe(listener: (requestId: string) => void): () => void;
   close(): Promise<void>;
@@ -11,21 +25,37 @@ export interface StatusChanges {
 
 const RECONNECT_AFTER_MS = 1_000;
 
+interface Watcher {
+  changed: boolean;
+  /** Resolves the pending `next`, if one is waiting. */
+  wake?: () => void;
+}
+
 /**
  * One LISTEN connection for the whole API. A lost connection (PostgreSQL restarting) is replaced
- * after a second; callers cap each wait, so a missed notification costs at most that cap.
+ * after a second, and every watcher is woken once the new one listens: what changed in between
+ * was not announced, so each reads again. A watcher costs no query until something changes: a
+ * thousand long-polls held for a minute cost a thousand reads, not sixty thousand.
  */
 export function listenForStatusChanges(pool: Pool): StatusChanges {
-  const waiters = new Map<string, Set<() => void>>();
+  const watchers = new Map<string, Set<Watcher>>();
   const listeners = new Set<(requestId: string) => void>();
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   let stopListening: (() => void) | undefined;
 
+  const wakeWatchers = (watching: Iterable<Watcher>) => {
+    for (const watcher of watching) {
+      watcher.changed = true;
+      watcher.wake?.();
+    }
+  };
   const wake = (requestId: string) => {
-    for (const resolve of waiters.get(requestId) ?? []) resolve();
-    waiters.delete(requestId);
+    wakeWatchers(watchers.get(requestId) ?? []);
     for (const listener of listeners) listener(requestId);
+  };
+  const wakeAll = () => {
+    for (const watching of watchers.values()) wakeWatchers(watching);
   };
   const reconnectLater = () => {
     if (!closed) retry = setTimeout(() => void connect(), RECONNECT_AFTER_MS);
@@ -52,21 +82,37 @@ export function listenForStatusChanges(pool: Pool): StatusChanges {
     connected.on('error', discard);
     if (closed) return discard();
     stopListening = discard;
-    await connected.query('LISTEN request_status').catch(discard);
+    await connected.query('LISTEN request_status').then(wakeAll, discard);
   };
   void connect();
 
   return {
-    next(requestId, timeoutMs) {
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waiters.get(requestId)?.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, timeoutMs);
-        waiters.set(requestId, (waiters.get(requestId) ?? new Set()).add(done));
-      });
+    watch(requestId) {
+      const watcher: Watcher = { changed: false };
+      const watching = watchers.get(requestId) ?? new Set();
+      watchers.set(requestId, watching.add(watcher));
+      return {
+        next(timeoutMs) {
+          if (watcher.changed || closed) {
+            watcher.changed = false;
+            return Promise.resolve(!closed);
+          }
+          return new Promise((resolve) => {
+            const timer = setTimeout(() => watcher.wake?.(), timeoutMs);
+            watcher.wake = () => {
+              clearTimeout(timer);
+              watcher.wake = undefined;
+              watcher.changed = false;
+              resolve(!closed);
+            };
+          });
+        },
+        close() {
+          watching.delete(watcher);
+          if (watching.size === 0 && watchers.get(requestId) === watching) watchers.delete(requestId);
+          watcher.wake?.();
+        },
+      };
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -77,7 +123,7 @@ export function listenForStatusChanges(pool: Pool): StatusChanges {
       listeners.clear();
       clearTimeout(retry);
       stopListening?.();
-      for (const requestId of [...waiters.keys()]) wake(requestId);
+      wakeAll();
     },
   };
 }

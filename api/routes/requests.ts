@@ -16,6 +16,7 @@ import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { KnownTargets } from '../known-targets';
 import type { AnalysisBudget } from '../analysis-budget';
+import type { LongPollSlots } from '../long-polls';
 import type { TemporalGateway } from '../temporal-gateway';
 import { type WorkflowStarts, startableRequest } from '../workflow-starts';
 import { decideRequest } from '../../connectors/policy-input';
@@ -47,17 +48,13 @@ export interface RequestRoutesOptions {
   limits: RateLimits;
   /** Charges each submit's parse and policy time to its agent (ADR 038). */
   analysis: AnalysisBudget;
+  /** Bounds the long-polls each principal holds at once (LONG_POLLS_PER_PRINCIPAL). */
+  longPolls: LongPollSlots;
   targets: KnownTargets;
   /** Decides at submit whether policy allows a request outright (ADR 024); the workers decide the rest. */
   policy: Policy;
   metrics?: GateMetrics;
 }
-
-/**
- * A long-poll re-reads the request at least this often, in case a notification was missed (one
- * that lands between a read and the next wait, or while the LISTEN connection reconnects).
- */
-const RECHECK_MS = 1_000;
 
 /** Agents see their own requests only; to anyone else another agent's request does not exist. */
 async function findVisible(pool: Pool, id: string, principal: Principal): Promise<RequestRecord> {
@@ -101,7 +98,20 @@ function decodeCursor(cursor: string): z.infer<typeof cursorClaims> {
 
 export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async (
   app,
-  { pool, temporal, principals, callbackHosts, statusChanges, starts, limits, analysis, targets, policy, metrics },
+  {
+    pool,
+    temporal,
+    principals,
+    callbackHosts,
+    statusChanges,
+    starts,
+    limits,
+    analysis,
+    longPolls,
+    targets,
+    policy,
+    metrics,
+  },
 ) => {
   const present = (record: RequestRecord) => presentRequest(record, principals);
 
@@ -183,14 +193,26 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       },
     },
     async (request) => {
-      const deadline = Date.now() + request.query.wait * 1000;
-      const until = request.query.until;
-      let view = await findVisible(pool, request.params.id, request.principal);
-      while (!hasReached(view.status, until) && Date.now() < deadline) {
-        await statusChanges.next(view.id, Math.min(RECHECK_MS, deadline - Date.now()));
-        view = await findVisible(pool, request.params.id, request.principal);
+      const { id } = request.params;
+      const { wait, until } = request.query;
+      if (wait === 0) return present(await findVisible(pool, id, request.principal));
+      // A long-poll reads the request when it starts, when its status changes and once at its end:
+      // it is watched before the first read, so a change during a read is not missed.
+      const giveBack = longPolls.take(request.principal.id);
+      const watch = statusChanges.watch(id);
+      try {
+        const deadline = Date.now() + wait * 1000;
+        let view = await findVisible(pool, id, request.principal);
+        while (!hasReached(view.status, until) && Date.now() < deadline) {
+          const listening = await watch.next(deadline - Date.now());
+          view = await findVisible(pool, id, request.principal);
+          if (!listening) break;
+        }
+        return present(view);
+      } finally {
+        watch.close();
+        giveBack();
       }
-      return present(view);
     },
   );
 

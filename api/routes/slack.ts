@@ -130,14 +130,20 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
 
   async function followUp(requestId: string, url: string): Promise<void> {
     try {
-      let record = (await getRequest(pool, requestId))!;
-      await slack.respond(url, slackOutcomeBody(record));
-      const deadline = Date.now() + followUpMs;
-      while (!isTerminal(record.status) && Date.now() < deadline) {
-        await statusChanges.next(requestId, Math.min(5_000, deadline - Date.now()));
-        record = (await getRequest(pool, requestId))!;
+      const watch = statusChanges.watch(requestId);
+      try {
+        let record = (await getRequest(pool, requestId))!;
+        await slack.respond(url, slackOutcomeBody(record));
+        const deadline = Date.now() + followUpMs;
+        while (!isTerminal(record.status) && Date.now() < deadline) {
+          const listening = await watch.next(deadline - Date.now());
+          record = (await getRequest(pool, requestId))!;
+          if (!listening) break;
+        }
+        if (isTerminal(record.status)) await slack.respond(url, slackOutcomeBody(record));
+      } finally {
+        watch.close();
       }
-      if (isTerminal(record.status)) await slack.respond(url, slackOutcomeBody(record));
     } catch (error) {
       app.log.warn({ err: error, requestId }, 'slack: the channel message could not be updated');
     }

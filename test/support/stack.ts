@@ -160,6 +160,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     DECISION_RATE_LIMIT: '1000000',
     ANALYSIS_RATE_LIMIT_MS: '1000000000',
     ANALYSIS_BURST_MS: '1000000000',
+    LONG_POLLS_PER_PRINCIPAL: '1000000',
     ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
     ...options.env,
   });

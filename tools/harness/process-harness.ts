@@ -327,6 +327,7 @@ export class Harness {
       DECISION_RATE_LIMIT: '1000000',
       ANALYSIS_RATE_LIMIT_MS: '1000000000',
       ANALYSIS_BURST_MS: '1000000000',
+      LONG_POLLS_PER_PRINCIPAL: '1000000',
       LOG_LEVEL: 'warn',
     };
     const migrationPool = createPool(env.DATABASE_URL);
