@@ -152,6 +152,11 @@ const HAS_RECORDING = 'EXISTS (SELECT 1 FROM session_recordings WHERE request_id
 
 /** The request with its counted votes, in one query (long-polls read it on every wake-up). */
 export async function getRequest(pool: Pool, id: string): Promise<RequestRecord | undefined> {
+  return (await getRequests(pool, [id]))[0];
+}
+
+/** Requests with their counted votes, in one query, in no particular order; unknown ids are left out. */
+export async function getRequests(pool: Pool, ids: readonly string[]): Promise<RequestRecord[]> {
   const found = await pool.query<RequestRow & { counted_votes: (Omit<VoteView, 'at'> & { at: string })[] }>(
     `SELECT requests.*, ${HAS_RECORDING}, COALESCE(counted.votes, '[]') AS counted_votes FROM requests
      LEFT JOIN LATERAL (
@@ -159,15 +164,15 @@ export async function getRequest(pool: Pool, id: string): Promise<RequestRecord 
                                          'verified', verified, 'at', at, 'stage', COALESCE(stage, 1)) ORDER BY at, id) AS votes
        FROM votes WHERE request_id = requests.id AND state = 'counted'
      ) AS counted ON true
-     WHERE id = $1`,
-    [id],
+     WHERE id = ANY($1)`,
+    [ids],
   );
-  const row = found.rows[0];
-  if (!row) return undefined;
   // json_build_object renders timestamps in PostgreSQL's format; the API speaks ISO 8601 UTC.
-  return toRecord(
-    row,
-    row.counted_votes.map((vote) => ({ ...vote, at: new Date(vote.at).toISOString() })),
+  return found.rows.map((row) =>
+    toRecord(
+      row,
+      row.counted_votes.map((vote) => ({ ...vote, at: new Date(vote.at).toISOString() })),
+    ),
   );
 }
 

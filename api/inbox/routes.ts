@@ -15,7 +15,7 @@ import { type Principal, type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '..
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
 import type { Policy } from '../../policy/policy';
-import { getRequest, listRequests } from '../../store/requests';
+import { getRequest, getRequests, listRequests } from '../../store/requests';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
 import type { StatusChanges } from '../../store/status-changes';
@@ -254,9 +254,19 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       (!filters.agent || view.agent === filters.agent) &&
       (!filters.risk || view.policy?.risk === filters.risk) &&
       (!filters.status || view.status === filters.status);
-    // Votes are not in the list query; the waiting requests are few, each is read whole.
+    // Votes are not in the list query: the waiting requests are read again with theirs, in one
+    // query (an agent decides how many wait, and every status change refreshes open inboxes).
     const waiting = (await listRequests(pool, { status: 'pending_approval', limit: 100 })).records;
-    const pending = (await Promise.all(waiting.map((row) => getRequest(pool, row.id))))
+    const withVotes = new Map(
+      (
+        await getRequests(
+          pool,
+          waiting.map((row) => row.id),
+        )
+      ).map((record) => [record.id, record]),
+    );
+    const pending = waiting
+      .map((row) => withVotes.get(row.id))
       .filter((record) => record !== undefined)
       .map(present)
       .filter(matches);

@@ -7,7 +7,7 @@
 // instead), and one principal holds at most LONG_POLLS_PER_PRINCIPAL at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type AttackStack, send, startAttackStack, submitPending, tally } from './support';
+import { type AttackStack, countQueries, send, startAttackStack, submitPending, tally } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -24,29 +24,17 @@ after(() => stack?.stop());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Counts the API's reads of one request by id (store/requests.ts, getRequest) from now on: a
- * pass-through spy on the pool the API and the workers share; every query still runs.
- */
-function countRequestReads(): { reads: () => number; stop: () => void } {
-  const pool = stack.pool;
-  const query = pool.query;
-  let reads = 0;
-  pool.query = function (this: typeof pool, ...args: unknown[]) {
-    if (typeof args[0] === 'string' && /FROM requests\s+LEFT JOIN LATERAL/.test(args[0])) reads += 1;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof pool.query;
-  return { reads: () => reads, stop: () => void (pool.query = query) };
-}
+/** The API's reads of requests with their votes (store/requests.ts, getRequests). */
+const REQUEST_READS = /FROM requests\s+LEFT JOIN LATERAL/;
 
 test('a held long-poll reads its request when it starts and when it changes, not every second', async () => {
   const id = await submitPending(stack, 'SELECT 1', 'watched by many');
-  const counter = countRequestReads();
+  const counter = countQueries(stack.pool, REQUEST_READS);
   try {
     const started = Date.now();
     const polls = Array.from({ length: HELD }, () => send(stack.baseUrl, 'GET', `/v1/requests/${id}?wait=40`, 'agent'));
     await sleep(10_000);
-    const heldReads = counter.reads();
+    const heldReads = counter.count();
     console.log(`${HELD} long-polls held for 10 s: ${heldReads} reads of their request`);
     // One read each when they start; reading every second, it was about ten each.
     assert.ok(heldReads <= HELD + 10, `${heldReads} reads for ${HELD} long-polls in 10 s`);

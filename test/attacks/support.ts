@@ -156,3 +156,17 @@ export async function submitPending(stack: AttackStack, sql: string, reason: str
 export function tally(label: string, attempts: number, successes: number): void {
   console.log(`attack class "${label}": ${attempts} attempts, ${successes} successes`);
 }
+
+/**
+ * Counts the queries matching `pattern` that `pool` runs from now on: a pass-through spy on the
+ * pool a stack's API and workers share; every query still runs.
+ */
+export function countQueries(pool: Pool, pattern: RegExp): { count: () => number; stop: () => void } {
+  const query = pool.query;
+  let matched = 0;
+  pool.query = function (this: Pool, ...args: unknown[]) {
+    if (typeof args[0] === 'string' && pattern.test(args[0])) matched += 1;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as Pool['query'];
+  return { count: () => matched, stop: () => void (pool.query = query) };
+}

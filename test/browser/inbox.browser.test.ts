@@ -216,3 +216,32 @@ test('a command whose characters hide or reorder text reads in the inbox as it r
   assert.equal(await row.locator('code .hidden-char').first().innerText(), 'U+200B');
   await context.close();
 });
+
+test('an open inbox renders again at most once a second, however fast requests change, and catches up', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, TOKENS.alice);
+  await live(page);
+  let refreshes = 0;
+  page.on('request', (request) => {
+    if (request.resourceType() === 'fetch' && new URL(request.url()).pathname === '/inbox') refreshes += 1;
+  });
+  const started = Date.now();
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const submitted = await call(stack.app, 'POST', '/v1/requests', 'agent', {
+      connector: 'postgres',
+      target: 'app-db',
+      command: { sql: `SELECT ${i}` },
+      reason: `burst ${i}`,
+    });
+    ids.push(submitted.body.id);
+  }
+  for (const id of ids) await waitForStatus(stack.app, id, ['pending_approval']);
+  // The last change's refresh lists every one of them.
+  await page.getByRole('link', { name: ids.at(-1)! }).waitFor();
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`${ids.length * 2} status changes in ${seconds.toFixed(1)} s: ${refreshes} refreshes`);
+  assert.ok(refreshes <= Math.ceil(seconds) + 1, `${refreshes} refreshes in ${seconds.toFixed(1)} s`);
+  await context.close();
+});

@@ -15,9 +15,12 @@ function countdown() {
 }
 
 // One refresh at a time: a change that arrives during one runs it again afterwards, so a slower,
-// older answer can never replace a newer one.
+// older answer can never replace a newer one. And at most one a second: each refresh renders the
+// whole page again on the server, and how often requests change is up to the agents.
+const REFRESH_EVERY_MS = 1000;
 let refreshing = null;
 let refreshAgain = false;
+let lastRefresh = 0;
 function refresh() {
   if (refreshing) {
     refreshAgain = true;
@@ -25,7 +28,11 @@ function refresh() {
   }
   refreshing = (async () => {
     do {
+      const wait = lastRefresh + REFRESH_EVERY_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Changes until now are in the answer to this fetch.
       refreshAgain = false;
+      lastRefresh = Date.now();
       await refreshOnce();
     } while (refreshAgain);
   })().finally(() => {
