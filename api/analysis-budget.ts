@@ -6,18 +6,23 @@
 //
 // A leaky bucket per principal, in milliseconds: each call adds what it took, the level drains at
 // ANALYSIS_RATE_LIMIT_MS a minute, and a call is refused while the level is above
-// ANALYSIS_BURST_MS. The time is known only after the work, so a principal overshoots by at most
-// the call that filled its bucket; after that, every other caller waits behind at most one of its
-// calls, not a minute's worth.
+// ANALYSIS_BURST_MS. The time is known only after the work, so a principal's calls are analysed
+// one at a time, each checked against the bucket its earlier ones filled: a principal overshoots by
+// at most the call that filled it.
+import type { Analysed } from './command-analysis';
 import { HttpError } from './http-error';
+
+/** A principal's calls waiting for their turn in one process; beyond, 429 at once. */
+const MAX_WAITING_PER_PRINCIPAL = 16;
 
 export interface AnalysisBudget {
   /**
-   * Runs `analyse` for `principal` and charges it the time it took, or refuses with 429 (and
-   * Retry-After) while the principal's bucket is above its burst. `analyse` is synchronous: its
-   * wall time is time the API's thread did nothing else. It is charged when it throws too.
+   * Runs `analyse` for `principal` once the principal's earlier calls are done, and charges it the
+   * time the analysis kept a thread busy, whether it answered or refused the command; returns the
+   * answer, or throws the refusal. Refuses with 429 (and Retry-After) while the principal's bucket
+   * is above its burst, or when MAX_WAITING_PER_PRINCIPAL of its calls wait already.
    */
-  spend<T>(principal: string, analyse: () => T): Promise<T>;
+  spend<T>(principal: string, analyse: () => Promise<Analysed<T>>): Promise<T>;
 }
 
 /**
@@ -52,10 +57,9 @@ export function analysisBudget({
   now = Date.now,
 }: AnalysisBudgetOptions): AnalysisBudget {
   const drainPerMs = msPerMinute / 60_000;
-  // This process's view of each principal's bucket, charged at once after each call, before any
-  // other call is taken: the principal's calls queued behind its own are refused as soon as it is
-  // full. With a shared bucket, the shared level replaces it whenever it is higher: a replica learns
-  // of the others' charges at its own next one, so each replica may run one call more.
+  // This process's view of each principal's bucket. With a shared bucket, the shared level replaces
+  // it whenever it is higher: a replica learns of the others' charges at its own next one, so each
+  // replica may run one call more.
   // Principals are the configured agents and reviewers: the map holds one entry for each at most.
   const buckets = new Map<string, Bucket>();
   const levelOf = (principal: string, at: number): number => {
@@ -68,22 +72,48 @@ export function analysisBudget({
     if (!wasFull && levelMs > burstMs) onSpent?.(principal, levelMs);
   };
 
+  const charge = async (principal: string, tookMs: number) => {
+    const at = now();
+    setLevel(principal, levelOf(principal, at) + tookMs, at);
+    if (!shared) return;
+    const sharedLevel = await shared(principal, tookMs, drainPerMs);
+    const later = now();
+    if (sharedLevel > levelOf(principal, later)) setLevel(principal, sharedLevel, later);
+  };
+  const inTurn = async <T>(principal: string, analyse: () => Promise<Analysed<T>>): Promise<T> => {
+    const level = levelOf(principal, now());
+    if (level > burstMs) throw refusal(principal, msPerMinute, (level - burstMs) / drainPerMs);
+    const analysed = await analyse();
+    await charge(principal, analysed.tookMs);
+    if (analysed.ok) return analysed.value;
+    const { statusCode, code, message } = analysed.refusal;
+    throw new HttpError(statusCode, code, message);
+  };
+
+  // Each principal's calls in order: the next starts when the last is charged.
+  const queues = new Map<string, { last: Promise<void>; waiting: number }>();
   return {
     async spend(principal, analyse) {
-      const level = levelOf(principal, now());
-      if (level > burstMs) throw refusal(principal, msPerMinute, (level - burstMs) / drainPerMs);
-      const started = performance.now();
+      const queue = queues.get(principal) ?? { last: Promise.resolve(), waiting: 0 };
+      if (queue.waiting >= MAX_WAITING_PER_PRINCIPAL)
+        throw new HttpError(
+          429,
+          'rate_limited',
+          `${principal} has ${MAX_WAITING_PER_PRINCIPAL} commands waiting to be read already; retry in 1 second`,
+          { 'retry-after': '1' },
+        );
+      queues.set(principal, queue);
+      queue.waiting += 1;
+      const turn = queue.last;
+      let done!: () => void;
+      queue.last = new Promise((resolve) => (done = resolve));
       try {
-        return analyse();
+        await turn;
+        return await inTurn(principal, analyse);
       } finally {
-        const tookMs = performance.now() - started;
-        const at = now();
-        setLevel(principal, levelOf(principal, at) + tookMs, at);
-        if (shared) {
-          const sharedLevel = await shared(principal, tookMs, drainPerMs);
-          const at = now();
-          if (sharedLevel > levelOf(principal, at)) setLevel(principal, sharedLevel, at);
-        }
+        queue.waiting -= 1;
+        if (queue.waiting === 0 && queues.get(principal) === queue) queues.delete(principal);
+        done();
       }
     },
   };

@@ -35,12 +35,14 @@ import { slackRoutes } from './routes/slack';
 import { inboxRoutes } from './inbox/routes';
 import { postgresRateLimitStore, sweepEndedWindows } from './shared-rate-limits';
 import { analysisBudget } from './analysis-budget';
+import { ANALYSIS_INLINE_BYTES, createAnalyser } from './analysis-pool';
 import { longPollSlots } from './long-polls';
 import { createOidc } from './oidc';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
 import { knownTargets } from './known-targets';
-import { loadPolicy } from '../policy/policy';
+import { compilePolicy } from '../policy/policy';
+import { readConfigFile } from '../config/yaml-file';
 import { loadTargetCatalogue } from '../config/target-catalogue';
 import { createTemporalGateway } from './temporal-gateway';
 import type { SweepOptions } from './periodic-sweep';
@@ -82,7 +84,16 @@ export async function buildApp({
 }: AppDependencies): Promise<FastifyInstance> {
   await prepareConnectors(); // submit refuses SQL that does not parse, with the parser's message
   // Decides auto-allowed requests at submit and explains decisions (the workers decide the rest with their own copy).
-  const policy = loadPolicy(settings.POLICY_FILE);
+  const policyText = readConfigFile(settings.POLICY_FILE);
+  const policy = compilePolicy(settings.POLICY_FILE, policyText);
+  const analyser = createAnalyser({
+    policy,
+    policyText,
+    policyFile: settings.POLICY_FILE,
+    threads: settings.ANALYSIS_THREADS,
+    timeoutMs: settings.ANALYSIS_TIMEOUT_MS,
+    inlineBytes: ANALYSIS_INLINE_BYTES,
+  });
   const oidc = settings.OIDC_ISSUER
     ? createOidc(
         {
@@ -141,6 +152,7 @@ export async function buildApp({
   app.addHook('onClose', () => statusChanges.close());
   const starts = createWorkflowStarts({ pool, temporal, log: app.log, ...(metrics && { metrics }) }, workflowStarts);
   app.addHook('onClose', () => starts.close());
+  app.addHook('onClose', () => analyser.close());
   for (const sweep of [startVoteRedelivery, startCancelRedelivery]) {
     const running = sweep({ pool, temporal, log: app.log }, redelivery);
     app.addHook('onClose', () => running.close());
@@ -176,7 +188,7 @@ export async function buildApp({
         ),
     });
     const limits = { submit: settings.SUBMIT_RATE_LIMIT, decide: settings.DECISION_RATE_LIMIT };
-    const analysis = analysisBudget({
+    const budget = analysisBudget({
       msPerMinute: settings.ANALYSIS_RATE_LIMIT_MS,
       burstMs: settings.ANALYSIS_BURST_MS,
       ...(sharedLimits && { shared: (principal, tookMs, drain) => chargeAnalysis(pool, principal, tookMs, drain) }),
@@ -193,17 +205,17 @@ export async function buildApp({
       statusChanges,
       starts,
       limits,
-      analysis,
+      budget,
+      analyser,
       longPolls: longPollSlots(settings.LONG_POLLS_PER_PRINCIPAL),
       targets,
-      policy,
       ...(metrics && { metrics }),
       ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),
     });
     await v1.register(decisionRoutes, { pool, temporal, principals, limits });
     await v1.register(auditRoutes, { pool });
     await v1.register(meRoutes);
-    await v1.register(policyRoutes, { policy, targets, analysis });
+    await v1.register(policyRoutes, { targets, budget, analyser });
     await v1.register(targetRoutes, { policy, targets });
     await v1.register(grantRoutes, { pool });
     await v1.register(mcpRoutes, { fetch: loopbackFetch(app), maxWaitSeconds: settings.MCP_WAIT_SECONDS });
@@ -216,7 +228,7 @@ export async function buildApp({
       temporal,
       principals,
       statusChanges,
-      policy,
+      analyser,
       sessionSecret: settings.SESSION_SECRET,
       publicOrigin: new URL(publicUrl(settings)).origin,
       ...(oidc && settings.OIDC_CLIENT_ID && { oidc }),

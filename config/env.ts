@@ -119,6 +119,9 @@ const envSchema = z.object({
    */
   ANALYSIS_RATE_LIMIT_MS: z.coerce.number().int().min(1).default(6_000),
   ANALYSIS_BURST_MS: z.coerce.number().int().min(1).default(1_000),
+  /** Threads that read and judge large commands (ADR 041), and how long one may take before it is stopped. */
+  ANALYSIS_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  ANALYSIS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Long-polls (`GET /v1/requests/:id?wait=`) one principal may hold at once in one API process. */
   LONG_POLLS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(100),
   /** Seals the reviewer inbox's session cookies; without it /inbox is off. `npm start` keeps one under DATA_DIR. */

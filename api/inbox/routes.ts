@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { type Principal, type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../../config/principals';
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
-import type { Policy } from '../../policy/policy';
+import type { Analyser } from '../analysis-pool';
 import { getRequest, getRequests, listRequests } from '../../store/requests';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
@@ -23,7 +23,6 @@ import { castVote } from '../cast-vote';
 import { voteAwaitsDelivery } from '../vote-deliveries';
 import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
-import { explainPolicy } from '../policy-explanation';
 import { type RequestView, presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, requestPageCsp, signInPage } from './pages';
@@ -42,7 +41,8 @@ export interface InboxRoutesOptions {
   temporal: TemporalGateway;
   principals: PrincipalDirectory;
   statusChanges: StatusChanges;
-  policy: Policy;
+  /** Explains each request's decision, on an analysis thread when its command is large (ADR 041). */
+  analyser: Analyser;
   sessionSecret: string;
   /** This site's origin as browsers see it (PUBLIC_URL): POSTs from elsewhere are refused. */
   publicOrigin: string;
@@ -105,7 +105,7 @@ function sendPage(reply: FastifyReply, status: number, html: string, csp = PAGE_
 }
 
 export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, options) => {
-  const { pool, temporal, principals, statusChanges, policy, publicOrigin, oidc } = options;
+  const { pool, temporal, principals, statusChanges, analyser, publicOrigin, oidc } = options;
   const keys = sessionKeys(options.sessionSecret);
   const secure = publicOrigin.startsWith('https:');
   await app.register(cookie);
@@ -293,7 +293,12 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const view = present(record);
     const timeline = await temporal.timeline(id).catch(() => undefined);
     const { agent, connector, target, command, reason, metadata } = view;
-    const explanation = explainPolicy(policy, { agent, connector, target, command, reason, metadata });
+    // Not charged to the reviewer: the agent's submit paid for this command's reading.
+    const explained = await analyser.analyse({
+      kind: 'explain',
+      question: { agent, connector, target, command, reason, metadata },
+    });
+    const explanation = explained.ok ? explained.value : undefined;
     return { view, timeline, explanation, cannotDecide: cannotDecide(view, reviewer) };
   }
 

@@ -1,18 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Policy } from '../../policy/policy';
 import type { AnalysisBudget } from '../analysis-budget';
+import type { Analyser } from '../analysis-pool';
 import type { KnownTargets } from '../known-targets';
-import { explainPolicy } from '../policy-explanation';
 import { errorBody, policyExplanation, policyQuestionBody } from '../schemas';
 
 export interface PolicyRoutesOptions {
-  policy: Policy;
   targets: KnownTargets;
   /** Charges each explanation's parse and policy time to its caller (ADR 038). */
-  analysis: AnalysisBudget;
+  budget: AnalysisBudget;
+  /** Reads and judges the command, on an analysis thread when it is large (ADR 041). */
+  analyser: Analyser;
 }
 
-export const policyRoutes: FastifyPluginAsyncZod<PolicyRoutesOptions> = async (app, { policy, targets, analysis }) => {
+export const policyRoutes: FastifyPluginAsyncZod<PolicyRoutesOptions> = async (app, { targets, budget, analyser }) => {
   app.post(
     '/v1/policy/explain',
     {
@@ -27,9 +27,8 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRoutesOptions> = async (a
       const { reason, metadata, ...command } = request.body;
       targets.check(command.connector, command.target);
       const agent = request.principal.id;
-      return analysis.spend(agent, () =>
-        explainPolicy(policy, { ...command, agent, reason: reason ?? '', metadata: metadata ?? {} }),
-      );
+      const question = { ...command, agent, reason: reason ?? '', metadata: metadata ?? {} };
+      return budget.spend(agent, () => analyser.analyse({ kind: 'explain', question }));
     },
   );
 };

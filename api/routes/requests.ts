@@ -6,7 +6,6 @@ import { checkCallbackUrl } from '../callback-url';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { type PrivilegedRequest, hasReached } from '../../domain/request';
 import type { RequestRecord } from '../../domain/request-record';
-import { readableCommand } from '../readable-command';
 import { getRequest, insertRequest, listRequests } from '../../store/requests';
 import { cancelDelivery, recordCancelAsked } from '../../store/cancel-deliveries';
 import { deliverCancel } from '../cancel-deliveries';
@@ -16,11 +15,11 @@ import type { StatusChanges } from '../../store/status-changes';
 import { HttpError } from '../http-error';
 import type { KnownTargets } from '../known-targets';
 import type { AnalysisBudget } from '../analysis-budget';
+import type { Analyser } from '../analysis-pool';
+import type { SubmitDraft } from '../command-analysis';
 import type { LongPollSlots } from '../long-polls';
 import type { TemporalGateway } from '../temporal-gateway';
 import { type WorkflowStarts, startableRequest } from '../workflow-starts';
-import { decideRequest } from '../../connectors/policy-input';
-import type { Policy } from '../../policy/policy';
 import { type GateMetrics, stopwatch } from '../../telemetry/gate-metrics';
 import {
   errorBody,
@@ -47,12 +46,12 @@ export interface RequestRoutesOptions {
   /** Per principal and minute (SUBMIT_RATE_LIMIT, DECISION_RATE_LIMIT). */
   limits: RateLimits;
   /** Charges each submit's parse and policy time to its agent (ADR 038). */
-  analysis: AnalysisBudget;
+  budget: AnalysisBudget;
+  /** Reads and judges each submit's command, on an analysis thread when it is large (ADR 041). */
+  analyser: Analyser;
   /** Bounds the long-polls each principal holds at once (LONG_POLLS_PER_PRINCIPAL). */
   longPolls: LongPollSlots;
   targets: KnownTargets;
-  /** Decides at submit whether policy allows a request outright (ADR 024); the workers decide the rest. */
-  policy: Policy;
   metrics?: GateMetrics;
 }
 
@@ -106,10 +105,10 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     statusChanges,
     starts,
     limits,
-    analysis,
+    budget,
+    analyser,
     longPolls,
     targets,
-    policy,
     metrics,
   },
 ) => {
@@ -137,25 +136,26 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
       const { principal } = request;
       const key = request.headers['idempotency-key'];
       const body = request.body;
+      const target = targets.check(body.connector, body.target);
       if (body.callbackUrl) await checkCallbackUrl(body.callbackUrl, callbackHosts);
-      // Reading the command and deciding on it are charged to the agent's analysis budget (ADR 038).
-      const { privileged, decision, elapsed, policySeconds } = await analysis.spend(principal.id, () => {
-        const privileged: PrivilegedRequest = {
-          id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
-          agent: principal.id,
-          connector: body.connector,
-          target: body.target,
-          command: readableCommand(targets.check(body.connector, body.target), body.command),
-          reason: body.reason,
-          metadata: body.metadata ?? {},
-          ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),
-        };
-        // Allowed outright: recorded as approved and executing, so its workflow goes straight to the
-        // executor. Any other answer is the workflow's to give (impact preview, grants, reviewers).
-        const elapsed = stopwatch();
-        const decision = decideRequest(policy, privileged);
-        return { privileged, decision, elapsed, policySeconds: elapsed() };
-      });
+      const draft: SubmitDraft = {
+        id: key ? requestIdForIdempotencyKey(principal.id, key) : newRequestId(),
+        agent: principal.id,
+        connector: body.connector,
+        target: body.target,
+        command: body.command,
+        reason: body.reason,
+        metadata: body.metadata ?? {},
+        ...(body.callbackUrl !== undefined && { callbackUrl: body.callbackUrl }),
+      };
+      // Reading the command and deciding on it: charged to the agent's analysis budget (ADR 038),
+      // on an analysis thread when the command is large (ADR 041).
+      const elapsed = stopwatch();
+      const {
+        request: privileged,
+        decision,
+        policySeconds,
+      } = await budget.spend(principal.id, () => analyser.analyse({ kind: 'submit', target, draft }));
       const allowed = decision.effect === 'allow' ? decision : undefined;
       const created = await insertRequest(pool, privileged, allowed);
       if (!created) {
