@@ -1,8 +1,8 @@
-// Each principal's share of the API's thread for reading and judging the commands it sends (ADR
-// 038). Parsing and policy run on the API's one thread, and their cost grows with what the caller
-// sends: a 64 KiB MySQL batch takes most of a second, a rule that nests comprehensions over a
-// statement's tables and columns the product of their counts. A count of calls cannot bound that;
-// the time each call took can.
+// Each principal's share of the time the API spends reading and judging the commands it sends
+// (ADR 038), on the API's thread or an analysis thread (ADR 041). That cost grows with what the
+// caller sends: a 64 KiB MySQL batch takes most of a second, a rule that nests comprehensions over
+// a statement's tables and columns the product of their counts. A count of calls cannot bound
+// that; the time each call took can.
 //
 // A leaky bucket per principal, in milliseconds: each call adds what it took, the level drains at
 // ANALYSIS_RATE_LIMIT_MS a minute, and a call is refused while the level is above
@@ -40,6 +40,8 @@ export interface AnalysisBudgetOptions {
   shared?: SharedBucket;
   /** Told when a principal's bucket goes above its burst (once until it drains below). */
   onSpent?: (principal: string, levelMs: number) => void;
+  /** Told when the shared bucket could not be charged (this process's bucket was). */
+  onSharingFailed?: (error: unknown) => void;
   now?: () => number;
 }
 
@@ -54,6 +56,7 @@ export function analysisBudget({
   burstMs,
   shared,
   onSpent,
+  onSharingFailed = () => undefined,
   now = Date.now,
 }: AnalysisBudgetOptions): AnalysisBudget {
   const drainPerMs = msPerMinute / 60_000;
@@ -72,19 +75,22 @@ export function analysisBudget({
     if (!wasFull && levelMs > burstMs) onSpent?.(principal, levelMs);
   };
 
-  const charge = async (principal: string, tookMs: number) => {
+  // The shared bucket is charged in the background: the principal's next call does not wait for
+  // PostgreSQL, and learns the shared level once it is back.
+  const charge = (principal: string, tookMs: number) => {
     const at = now();
     setLevel(principal, levelOf(principal, at) + tookMs, at);
     if (!shared) return;
-    const sharedLevel = await shared(principal, tookMs, drainPerMs);
-    const later = now();
-    if (sharedLevel > levelOf(principal, later)) setLevel(principal, sharedLevel, later);
+    shared(principal, tookMs, drainPerMs).then((sharedLevel) => {
+      const later = now();
+      if (sharedLevel > levelOf(principal, later)) setLevel(principal, sharedLevel, later);
+    }, onSharingFailed);
   };
   const inTurn = async <T>(principal: string, analyse: () => Promise<Analysed<T>>): Promise<T> => {
     const level = levelOf(principal, now());
     if (level > burstMs) throw refusal(principal, msPerMinute, (level - burstMs) / drainPerMs);
     const analysed = await analyse();
-    await charge(principal, analysed.tookMs);
+    charge(principal, analysed.tookMs);
     if (analysed.ok) return analysed.value;
     const { statusCode, code, message } = analysed.refusal;
     throw new HttpError(statusCode, code, message);

@@ -197,6 +197,7 @@ export async function buildApp({
           { principal, levelMs },
           'a principal spent its analysis budget: its commands wait until it drains',
         ),
+      onSharingFailed: (error) => app.log.warn({ err: error }, 'the shared analysis budget could not be charged'),
     });
     await v1.register(requestRoutes, {
       pool,
