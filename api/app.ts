@@ -36,7 +36,7 @@ import { inboxRoutes } from './inbox/routes';
 import { postgresRateLimitStore, sweepEndedWindows } from './shared-rate-limits';
 import { analysisBudget } from './analysis-budget';
 import { ANALYSIS_INLINE_BYTES, createAnalyser } from './analysis-pool';
-import { longPollSlots } from './long-polls';
+import { principalSlots } from './principal-slots';
 import { createOidc } from './oidc';
 import { createSlackWeb } from './slack-web';
 import { loopbackFetch } from './loopback-fetch';
@@ -208,7 +208,7 @@ export async function buildApp({
       limits,
       budget,
       analyser,
-      longPolls: longPollSlots(settings.LONG_POLLS_PER_PRINCIPAL),
+      longPolls: principalSlots(settings.LONG_POLLS_PER_PRINCIPAL, 'long-polls'),
       targets,
       ...(metrics && { metrics }),
       ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),

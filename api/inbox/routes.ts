@@ -15,6 +15,7 @@ import { type Principal, type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '..
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
 import type { Analyser } from '../analysis-pool';
+import { principalSlots } from '../principal-slots';
 import { getRequest, getRequests, listRequests } from '../../store/requests';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
 import { recordSsoReviewer } from '../../store/sso-reviewers';
@@ -72,6 +73,9 @@ const assets = new Map([
     ([name, [file, type]]) => [name, { type, body: readFileSync(require.resolve(file)) }] as const,
   ),
 ]);
+
+/** Inbox pages one reviewer may have following live changes at once, in one API process. */
+const LIVE_PAGES_PER_REVIEWER = 10;
 
 const idParams = z.object({ id: z.string().regex(REQUEST_ID_PATTERN) });
 const decisionForm = z.object({
@@ -373,6 +377,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   // wait for every reviewer's browser to go away. Each stream maps to what stops its timer and
   // subscription, so closing stops them even for a stream whose 'close' event came too early.
   const streams = new Map<ServerResponse, () => void>();
+  const pagesOpen = principalSlots(LIVE_PAGES_PER_REVIEWER, 'live inbox pages');
   app.addHook('preClose', async () => {
     for (const [stream, stop] of streams) {
       stop();
@@ -383,7 +388,10 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   // Live updates: one event per status change, the request id as its data.
   app.get('/inbox/events', { schema: { hide: true } }, async (request, reply) => {
     const session = await sessionOf(request);
-    if (!session || !reviewerOf(session)) throw new HttpError(401, 'unauthorized', 'sign in to the inbox first');
+    const reviewer = session && reviewerOf(session);
+    if (!reviewer) throw new HttpError(401, 'unauthorized', 'sign in to the inbox first');
+    // Every status change is written to every open stream: a reviewer's tabs are bounded.
+    const giveBack = pagesOpen.take(reviewer.id);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -401,6 +409,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       clearInterval(keepAlive);
       unsubscribe();
       streams.delete(reply.raw);
+      giveBack();
     };
     streams.set(reply.raw, stop);
     // The response's close: the browser went away, or the stream was ended above. A browser that

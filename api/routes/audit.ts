@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { verifyAuditChain } from '../../store/audit-verify';
+import { type ChainCheck, verifyAuditChain } from '../../store/audit-verify';
+import { perMinute } from '../rate-limits';
 import { requireReviewer } from '../plugins/authentication';
 import { errorBody } from '../schemas';
 
@@ -24,19 +25,36 @@ const verifyQuery = z.object({
     .describe('A checkpoint hash kept outside the database (the workers log each one): it must still be in the log'),
 });
 
+/** Walks one reviewer may start a minute: each reads every audit row and checks its hash. */
+const VERIFY_RATE_LIMIT = 6;
+
 export const auditRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { pool }) => {
+  // A walk reads and hashes every row of the log: calls that arrive while one runs with the same
+  // anchor share its answer instead of starting another.
+  const walks = new Map<string, Promise<ChainCheck>>();
+  const walk = (anchor: string | undefined) => {
+    const key = anchor ?? '';
+    let running = walks.get(key);
+    if (!running) {
+      running = verifyAuditChain(pool, { anchor }).finally(() => walks.delete(key));
+      walks.set(key, running);
+    }
+    return running;
+  };
+
   app.get(
     '/v1/audit/verify',
     {
+      config: { rateLimit: perMinute(VERIFY_RATE_LIMIT) },
       schema: {
         summary: 'Walk the audit hash chains; name the first broken link (reviewers)',
         querystring: verifyQuery,
-        response: { 200: chainCheck, 400: errorBody, 401: errorBody, 403: errorBody },
+        response: { 200: chainCheck, 400: errorBody, 401: errorBody, 403: errorBody, 429: errorBody },
       },
     },
     async (request) => {
       requireReviewer(request);
-      const check = await verifyAuditChain(pool, { anchor: request.query.anchor });
+      const check = await walk(request.query.anchor);
       return { ok: check.firstBroken === null, ...check };
     },
   );

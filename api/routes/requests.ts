@@ -17,7 +17,7 @@ import type { KnownTargets } from '../known-targets';
 import type { AnalysisBudget } from '../analysis-budget';
 import type { Analyser } from '../analysis-pool';
 import type { SubmitDraft } from '../command-analysis';
-import type { LongPollSlots } from '../long-polls';
+import type { PrincipalSlots } from '../principal-slots';
 import type { TemporalGateway } from '../temporal-gateway';
 import { type WorkflowStarts, startableRequest } from '../workflow-starts';
 import { type GateMetrics, stopwatch } from '../../telemetry/gate-metrics';
@@ -50,7 +50,7 @@ export interface RequestRoutesOptions {
   /** Reads and judges each submit's command, on an analysis thread when it is large (ADR 041). */
   analyser: Analyser;
   /** Bounds the long-polls each principal holds at once (LONG_POLLS_PER_PRINCIPAL). */
-  longPolls: LongPollSlots;
+  longPolls: PrincipalSlots;
   targets: KnownTargets;
   metrics?: GateMetrics;
 }
