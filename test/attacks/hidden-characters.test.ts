@@ -12,8 +12,8 @@ import { createLinkSigner } from '../../notifications/links';
 import { compilePolicy } from '../../policy/policy';
 import { backtest, formatBacktest } from '../../tools/policy-backtest';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { TEST_LINK_SECRET, TOKENS } from '../support/stack';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import { TEST_LINK_SECRET } from '../support/stack';
+import { type AttackStack, inboxCookie, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -75,19 +75,8 @@ after(async () => {
   await receiver?.close();
 });
 
-async function inboxCookie(): Promise<string> {
-  const signedIn = await stack.app.inject({
-    method: 'POST',
-    url: '/inbox/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `token=${TOKENS.alice}`,
-  });
-  assert.equal(signedIn.statusCode, 303);
-  return String(signedIn.headers['set-cookie']).split(';')[0]!;
-}
-
 test('no hidden character of an agent reaches a reviewer as is: inbox, link page, Slack, Temporal UI, backtest', async () => {
-  const cookie = await inboxCookie();
+  const cookie = await inboxCookie(stack, 'alice');
   const signer = createLinkSigner(TEST_LINK_SECRET, 'http://gate.test');
   const ids: string[] = [];
   let attempts = 0;

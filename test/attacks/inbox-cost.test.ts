@@ -6,8 +6,16 @@
 // (test/browser/inbox.browser.test.ts counts that in Chromium).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { TOKENS } from '../support/stack';
-import { type AttackStack, countQueries, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  countQueries,
+  inboxCookie,
+  send,
+  startAttackStack,
+  submitBody,
+  tally,
+  waitFor,
+} from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -34,13 +42,7 @@ test('an inbox view reads the gate database a fixed number of times, however man
     ids.push(submitted.json<{ id: string }>().id);
   }
   for (const id of ids) await waitFor(stack, id, ['pending_approval']);
-  const signedIn = await stack.app.inject({
-    method: 'POST',
-    url: '/inbox/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `token=${TOKENS.alice}`,
-  });
-  const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+  const cookie = await inboxCookie(stack, 'alice');
 
   const queries = countQueries(stack.pool, /./);
   try {

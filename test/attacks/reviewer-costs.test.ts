@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { TOKENS } from '../support/stack';
-import { type AttackStack, countQueries, send, startAttackStack, submitPending, tally } from './support';
+import { type AttackStack, countQueries, inboxCookie, send, startAttackStack, submitPending, tally } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -55,13 +54,7 @@ test('concurrent audit walks share one, and a reviewer starts at most 6 a minute
 });
 
 test('a reviewer holds at most 10 live inbox pages; the next is refused, and a closed one gives its slot back', async () => {
-  const signedIn = await stack.app.inject({
-    method: 'POST',
-    url: '/inbox/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `token=${TOKENS.carol}`,
-  });
-  const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+  const cookie = await inboxCookie(stack, 'carol');
   const { port } = new URL(stack.baseUrl);
   /** Opens the event stream; resolves with its status once the headers arrive, keeping it open. */
   const open = () =>
