@@ -7,17 +7,21 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { type AttackStack, POSTGRES_AND_MYSQL_TARGETS, type Who, send, startAttackStack, tally } from './support';
+import {
+  type AttackStack,
+  ALL_NEED_APPROVAL_POLICY,
+  type Who,
+  POSTGRES_AND_MYSQL_TARGETS,
+  send,
+  startAttackStack,
+  tally,
+} from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
 const RATE_MS = 60;
 
 let stack: AttackStack;
 before(async () => {
-  stack = await startAttackStack(POLICY, {
+  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
     targets: POSTGRES_AND_MYSQL_TARGETS,
     env: { ANALYSIS_RATE_LIMIT_MS: String(RATE_MS), ANALYSIS_BURST_MS: '1500' },
   });

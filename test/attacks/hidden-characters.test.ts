@@ -13,12 +13,16 @@ import { compilePolicy } from '../../policy/policy';
 import { backtest, formatBacktest } from '../../tools/policy-backtest';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { TEST_LINK_SECRET } from '../support/stack';
-import { type AttackStack, inboxCookie, send, startAttackStack, submitBody, tally, waitFor } from './support';
-
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
+import {
+  type AttackStack,
+  ALL_NEED_APPROVAL_POLICY,
+  inboxCookie,
+  send,
+  startAttackStack,
+  submitBody,
+  tally,
+  waitFor,
+} from './support';
 
 /** Tag characters: each ASCII letter's twin in U+E0000–U+E007F, drawn as nothing. */
 const tags = (text: string) => [...text].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
@@ -62,7 +66,7 @@ const startedAt = new Date();
 
 before(async () => {
   receiver = await startReceiver();
-  stack = await startAttackStack(POLICY, {
+  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
     notifications: `webhooks:
   - { name: dba-slack, url: "${receiver.url}/slack", format: slack, groups: [dba], allowPrivateNetwork: true }
 `,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   type AttackStack,
+  ALL_NEED_APPROVAL_POLICY,
   countQueries,
   inboxCookie,
   send,
@@ -17,15 +18,13 @@ import {
   waitFor,
 } from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
 const PENDING = 60;
 
 let stack: AttackStack;
 before(async () => {
-  stack = await startAttackStack(POLICY, { env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' } });
+  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
+    env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' },
+  });
 });
 after(() => stack?.stop());
 

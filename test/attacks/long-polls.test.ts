@@ -7,18 +7,22 @@
 // instead), and one principal holds at most LONG_POLLS_PER_PRINCIPAL at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type AttackStack, countQueries, send, startAttackStack, submitPending, tally } from './support';
+import {
+  type AttackStack,
+  ALL_NEED_APPROVAL_POLICY,
+  countQueries,
+  send,
+  startAttackStack,
+  submitPending,
+  tally,
+} from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
 const HELD = 200;
 const SLOTS = 250;
 
 let stack: AttackStack;
 before(async () => {
-  stack = await startAttackStack(POLICY, { env: { LONG_POLLS_PER_PRINCIPAL: String(SLOTS) } });
+  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, { env: { LONG_POLLS_PER_PRINCIPAL: String(SLOTS) } });
 });
 after(() => stack?.stop());
 

@@ -2,16 +2,13 @@
 // A stack of its own, with limits low enough to reach.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type AttackStack, send, startAttackStack, submitBody, tally } from './support';
-
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
+import { type AttackStack, ALL_NEED_APPROVAL_POLICY, send, startAttackStack, submitBody, tally } from './support';
 
 let stack: AttackStack;
 before(async () => {
-  stack = await startAttackStack(POLICY, { env: { SUBMIT_RATE_LIMIT: '5', DECISION_RATE_LIMIT: '3' } });
+  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
+    env: { SUBMIT_RATE_LIMIT: '5', DECISION_RATE_LIMIT: '3' },
+  });
 });
 after(() => stack.stop());
 

@@ -6,16 +6,22 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { type AttackStack, countQueries, inboxCookie, send, startAttackStack, submitPending, tally } from './support';
-
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
+import {
+  type AttackStack,
+  ALL_NEED_APPROVAL_POLICY,
+  countQueries,
+  inboxCookie,
+  send,
+  startAttackStack,
+  submitPending,
+  tally,
+} from './support';
 
 let stack: AttackStack;
 before(async () => {
-  stack = await startAttackStack(POLICY, { env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' } });
+  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
+    env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' },
+  });
   await submitPending(stack, 'UPDATE t SET a = 1', 'something to audit');
 });
 after(() => stack?.stop());

@@ -7,12 +7,8 @@ import { after, before, test } from 'node:test';
 import { countHit, deleteEndedWindows } from '../../store/rate-limit-windows';
 import { call, submitBody } from '../support/api';
 import { type TestStack, startTestStack } from '../support/stack';
-import { tally } from './support';
+import { ALL_NEED_APPROVAL_POLICY, tally } from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules: []
-`;
 const ANALYSIS_BURST_MS = 300;
 const LIMITS = {
   SUBMIT_RATE_LIMIT: '4',
@@ -26,7 +22,8 @@ const LIMITS = {
 let shared: [TestStack, TestStack];
 let apart: [TestStack, TestStack];
 before(async () => {
-  const replica = (store: string) => startTestStack(POLICY, { env: { ...LIMITS, RATE_LIMIT_STORE: store } });
+  const replica = (store: string) =>
+    startTestStack(ALL_NEED_APPROVAL_POLICY, { env: { ...LIMITS, RATE_LIMIT_STORE: store } });
   shared = [await replica('postgres'), await replica('postgres')];
   apart = [await replica('memory'), await replica('memory')];
 });

@@ -22,6 +22,12 @@ rules:
     effect: allow
 `;
 
+/** Every command waits for one dba: for classes about what the gate spends, not what policy allows. */
+export const ALL_NEED_APPROVAL_POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules: []
+`;
+
 /** The run's PostgreSQL target and its MariaDB as `shop-db`, for classes that attack both connectors. */
 export const POSTGRES_AND_MYSQL_TARGETS = `targets:
   app-db:
