@@ -47,26 +47,12 @@ export function createAnalyser({
     maxThreads: threads,
     idleTimeout: 60_000,
   });
-  // A task is handed over only when a thread is free, so its time limit counts its own work, not
-  // the wait behind another caller's.
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const freeThread = async () => {
-    if (running < threads) running += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const giveBack = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running -= 1;
-  };
   return {
     async analyse(task) {
       const command = task.kind === 'submit' ? task.draft.command : task.question.command;
       if (Buffer.byteLength(JSON.stringify(command) ?? '') <= inlineBytes) return analyseHere(policy, task);
-      await freeThread();
-      // The limit counts from when the thread begins the task: not its wait for a thread, nor a new
-      // thread's loading of the policy and the parsers.
+      // The limit counts from when the thread begins the task: not its wait in the pool's queue
+      // behind another caller's, nor a new thread's loading of the policy and the parsers.
       const { port1: begun, port2: beginning } = new MessageChannel();
       const stop = new AbortController();
       let limit: NodeJS.Timeout | undefined;
@@ -88,7 +74,6 @@ export function createAnalyser({
       } finally {
         clearTimeout(limit);
         begun.close();
-        giveBack();
       }
     },
     close: () => pool.destroy(),
