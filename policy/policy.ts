@@ -6,6 +6,8 @@ import { parseYamlText, readConfigFile } from '../config/yaml-file';
 import type { ConnectorFacts, HttpFacts, ImpactFacts, KubernetesFacts, SqlFacts, SshFacts } from './facts';
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
+import { withinTime } from './time-limit';
+import { callsFunction, mayCostMoreThanLinear } from './condition-shape';
 
 /** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`, `kubernetes`). */
 export interface PolicyInput extends ConnectorFacts {
@@ -21,6 +23,8 @@ interface CompiledRule {
   /** The condition's top-level `&&` parts, each evaluable alone: says which part failed. */
   conjuncts: { source: string; evaluate: (input: PolicyInput) => unknown }[];
   outcome: Omit<PolicyDecision, 'rule' | 'explanation' | 'version'>;
+  /** Whether its cost can grow faster than what it reads: it runs under the time limit (ADR 042). */
+  mayCostMoreThanLinear: boolean;
 }
 
 /** Why a rule before the matching one did not match (for `policy check`). */
@@ -232,22 +236,8 @@ function compileRule(
     matches: (input) => evaluate(context(input)) === true,
     conjuncts,
     outcome: outcomeOf(rule),
+    mayCostMoreThanLinear: mayCostMoreThanLinear(evaluate.ast),
   };
-}
-
-/** Whether the expression calls `name`, as a function or as a method. */
-function callsFunction(ast: ASTNode, name: string): boolean {
-  const pending: unknown[] = [ast];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (Array.isArray(node)) pending.push(...(node as unknown[]));
-    else if (node !== null && typeof node === 'object' && 'op' in node) {
-      const { op, args } = node as ASTNode;
-      if ((op === 'call' || op === 'rcall') && Array.isArray(args) && args[0] === name) return true;
-      pending.push(args);
-    }
-  }
-  return false;
 }
 
 /** `a && b && c` → ["a", "b", "c"] (source text of each part); anything else → [whole]. */
@@ -287,8 +277,21 @@ export function compilePolicy(file: string, text: string): Policy {
   const fallback = outcomeOf(value.default);
   const version = `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-  const decide = (input: PolicyInput, onMiss?: (rule: CompiledRule) => void): PolicyDecision => {
-    for (const rule of rules) {
+  const timeoutMs = parseDurationMs(value.evaluationTimeout)!;
+  // Rules before the first that may cost more than linearly run as they are; from it on, the
+  // decision runs under the time limit, whose watchdog thread costs more than a cheap decision.
+  const costly = rules.findIndex((rule) => rule.mayCostMoreThanLinear);
+  const firstBounded = costly === -1 ? rules.length : costly;
+
+  /** The first of `rules[from, to)` that matches; `watch.running` names the rule being evaluated. */
+  const firstMatch = (
+    input: PolicyInput,
+    [from, to]: [number, number],
+    watch: { running?: CompiledRule },
+    onMiss?: (rule: CompiledRule) => void,
+  ): PolicyDecision | undefined => {
+    for (const rule of rules.slice(from, to)) {
+      watch.running = rule;
       let matched: boolean;
       try {
         matched = rule.matches(input);
@@ -311,6 +314,29 @@ export function compilePolicy(file: string, text: string): Policy {
         };
       }
       onMiss?.(rule);
+    }
+    return undefined;
+  };
+
+  /** Stopped, as an error is: a rule that did not finish must not let a later, looser rule decide. */
+  const stoppedAt = (rule: CompiledRule): PolicyDecision => ({
+    effect: 'deny',
+    rule: rule.name,
+    reason: 'the policy took too long to evaluate this command',
+    explanation:
+      `rule "${rule.name}" (${rule.source}) did not finish within ${value.evaluationTimeout} ` +
+      "(the policy's evaluationTimeout); denied to fail closed: split the command into smaller ones",
+    version,
+  });
+
+  const decide = (input: PolicyInput, onMiss?: (rule: CompiledRule) => void): PolicyDecision => {
+    const watch: { running?: CompiledRule } = {};
+    const early = firstMatch(input, [0, firstBounded], watch, onMiss);
+    if (early) return early;
+    if (firstBounded < rules.length) {
+      const rest = withinTime(timeoutMs, () => firstMatch(input, [firstBounded, rules.length], watch, onMiss));
+      if (!rest.finished) return stoppedAt(watch.running!);
+      if (rest.value) return rest.value;
     }
     return {
       ...fallback,

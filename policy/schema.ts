@@ -109,6 +109,16 @@ export const policyFileSchema = z
      * `operator(app.===)` and `cast(app.money2)`.
      */
     safeFunctions: z.array(z.string().min(1).max(200)).max(1000).default([]),
+    /**
+     * How long one decision may run the rules' conditions before it is denied (ADR 042): a rule
+     * can cost any power of what an agent names, and the gate decides on the thread that answers
+     * everyone else.
+     */
+    evaluationTimeout: duration
+      .refine((text) => parseDurationMs(text)! >= 10 && parseDurationMs(text)! <= 60_000, {
+        message: 'evaluationTimeout is between 10ms and 60s',
+      })
+      .default('1s'),
   })
   .strict();
 

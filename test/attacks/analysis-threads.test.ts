@@ -2,13 +2,16 @@
 // everyone else, nor runs without end. A large command is read and judged on an analysis thread
 // (ADR 041): another caller's read is answered while it runs, and an analysis that runs past
 // ANALYSIS_TIMEOUT_MS is stopped, its thread replaced, and the command refused. The policy here
-// has a rule an operator could write that costs the cube of what the agent names.
+// has a rule an operator could write that costs the cube of what the agent names, and the longest
+// evaluationTimeout there is, so that the thread's limit is what stops it (policy-cost.test.ts
+// attacks the policy's own limit).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type AttackStack, POSTGRES_AND_MYSQL_TARGETS, send, startAttackStack, tally } from './support';
 
 const POLICY = `version: 1
+evaluationTimeout: 60s
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
   - name: cross-named-columns

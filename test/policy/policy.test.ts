@@ -206,6 +206,39 @@ describe('policy', () => {
     assert.match(decision.explanation, /failed to evaluate/);
   });
 
+  test('a rule that runs past evaluationTimeout is stopped and denies; the next decision is whole', () => {
+    const costly = compilePolicy(
+      'costly.yaml',
+      `version: 1
+evaluationTimeout: 200ms
+default: { effect: allow }
+rules:
+  - name: cheap
+    when: sql.kinds.exists(k, k == "drop")
+    effect: deny
+  - name: quartic
+    when: sql.tables.exists(a, sql.tables.exists(b, sql.tables.exists(c, sql.tables.exists(d, a + b + c + d == "x"))))
+    effect: deny
+    reason: never matches
+`,
+    );
+    const tables = Array.from({ length: 150 }, (_, i) => `t_${i}`).join(', ');
+    // 150 tables: the quartic rule would walk them 500 million times (minutes).
+    const stopped = costly.decide(input(`SELECT 1 FROM ${tables}`));
+    assert.deepEqual([stopped.effect, stopped.rule], ['deny', 'quartic']);
+    assert.equal(stopped.reason, 'the policy took too long to evaluate this command');
+    assert.match(stopped.explanation, /did not finish within 200ms/);
+    const explained = costly.explain(input(`SELECT 1 FROM ${tables}`));
+    assert.deepEqual([explained.decision.rule, explained.misses.map((miss) => miss.rule)], ['quartic', ['cheap']]);
+    // cel-js keeps no state of its own between evaluations that a stopped one could leave behind.
+    assert.equal(costly.decide(input('SELECT 1 FROM a, b')).rule, 'default');
+    assert.equal(costly.decide(input('DROP TABLE a')).rule, 'cheap');
+    assert.throws(
+      () => compilePolicy('slow.yaml', 'version: 1\nevaluationTimeout: 2m\ndefault: { effect: allow }\n'),
+      /evaluationTimeout is between 10ms and 60s/,
+    );
+  });
+
   test('integer facts compare with integer literals: sql.statementCount, and impact.* in the second pass', () => {
     const counting = compilePolicy(
       'counting.yaml',

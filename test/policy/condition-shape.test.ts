@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Environment } from '@marcbachmann/cel-js';
+import { callsFunction, mayCostMoreThanLinear } from '../../policy/condition-shape';
+
+const environment = new Environment({ unlistedVariablesAreDyn: true });
+const shape = (condition: string) => mayCostMoreThanLinear(environment.parse(condition).ast);
+
+test('conditions whose steps read only their own element cost in proportion to the command', () => {
+  for (const condition of [
+    'request.connector == "postgres" && sql.readOnly',
+    'sql.kinds.exists(k, k in ["drop", "truncate"])',
+    'sql.statements.exists(s, s.kind in ["update", "delete"] && !s.hasWhere)',
+    'sql.tables.map(t, t + "!").filter(t, t.startsWith("a")).size() > 2 && "x" in sql.columns',
+    'sql.columns.all(c, !c.endsWith(".ssn"))',
+    'cel.bind(names, sql.tables, names.exists(a, a == "x"))',
+  ])
+    assert.equal(shape(condition), false, condition);
+});
+
+test('a comprehension within another, or steps that read more than their element, may cost more', () => {
+  for (const condition of [
+    'sql.tables.exists(t, t in sql.columns)',
+    'sql.statements.exists(s, s.tables.exists(t, t == "x"))',
+    'sql.columns.exists(c, sql.tables.exists(t, c.startsWith(t + ".")))',
+    'sql.tables.all(t, t != request.agent)',
+    'sql.tables.exists(t, cel.bind(n, t + ".id", n in sql.columns))',
+    'sql.readOnly || sql.kinds.map(k, sql.kinds).size() > 0',
+  ])
+    assert.equal(shape(condition), true, condition);
+});
+
+test('callsFunction finds a function called as a function or as a method', () => {
+  assert.equal(callsFunction(environment.parse('request.reason.matches("a+")').ast, 'matches'), true);
+  assert.equal(callsFunction(environment.parse('matches(request.reason, "a+")').ast, 'matches'), true);
+  assert.equal(callsFunction(environment.parse('request.reason.contains("matches")').ast, 'matches'), false);
+});
