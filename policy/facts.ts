@@ -13,8 +13,20 @@ export interface SqlFacts {
   unsafeFunctions: string[];
   /** Every column reference, `table.column` where the table is known; whole rows as `table.*`. */
   columns: string[];
+  /** The batch's own statements. */
   statementCount: number;
-  statements: { kind: string; tables: string[]; hasWhere: boolean }[];
+  /**
+   * The batch's statements in order, then every INSERT, UPDATE, DELETE and MERGE nested in one of
+   * them (a data-modifying CTE, EXPLAIN ANALYZE, COPY (...) TO, CREATE TABLE AS, PREPARE), each
+   * described alone: the first `statementCount` entries are the batch's statements.
+   */
+  statements: SqlStatementFacts[];
+}
+
+export interface SqlStatementFacts {
+  kind: string;
+  tables: string[];
+  hasWhere: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
-import type { SqlFacts } from '../../policy/facts';
+import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
 import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
@@ -62,6 +62,9 @@ const FIXED_KINDS: Record<string, string> = {
   RenameStmt: 'alter',
 };
 
+/** The statements that change rows, wherever they are nested. */
+const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
 function kindOf(nodeType: string, node: Node): string | undefined {
   // Node types are capitalised; a field such as InsertStmt's `selectStmt` is not a statement of its own.
   if (!/^[A-Z]/.test(nodeType)) return undefined;
@@ -96,6 +99,8 @@ class TreeWalker {
   readsOpaquely = false;
   cteNames = new Set<string>();
   locksRows = false;
+  /** Every INSERT, UPDATE, DELETE and MERGE in the subtree, the statement's own included. */
+  writes: [string, Node][] = [];
 
   constructor(private readonly safeFunctions: ReadonlySet<string>) {}
 
@@ -117,6 +122,7 @@ class TreeWalker {
   private visit(nodeType: string, node: Node): void {
     const kind = kindOf(nodeType, node);
     if (kind) this.kinds.add(kind);
+    if (WRITES.has(nodeType)) this.writes.push([nodeType, node]);
     if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0)
       this.locksRows = true;
     if (nodeType === 'RangeVar') {
@@ -186,11 +192,25 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
   const safeFunctions = options.safeFunctions ?? new Set<string>();
   const whole = new TreeWalker(safeFunctions);
   whole.walk(rawStatements);
-  const statements = rawStatements.map((stmt) => {
+  // A write inside another statement (a data-modifying CTE, EXPLAIN ANALYZE, COPY (...) TO,
+  // CREATE TABLE AS, PREPARE, a rule's action) changes rows as one written alone does: it is
+  // described as one too, after the batch's own statements, so a rule about each write sees it.
+  const nestedWrites: SqlStatementFacts[] = [];
+  const statements = rawStatements.map((stmt): SqlStatementFacts => {
     const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
     // One statement: the whole batch's walk already holds its tables.
     const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions);
     if (one !== whole) one.walk(stmt);
+    for (const [writeType, write] of one.writes) {
+      if (write === node) continue;
+      const inner = new TreeWalker(safeFunctions);
+      inner.walk({ [writeType]: write });
+      nestedWrites.push({
+        kind: kindOf(writeType, write)!,
+        tables: inner.realTables().filter((table) => !one.cteNames.has(table)),
+        hasWhere: write.whereClause !== undefined,
+      });
+    }
     return {
       kind: kindOf(nodeType, node) ?? 'other',
       tables: one.realTables(),
@@ -225,7 +245,7 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
       unsafeFunctions,
       columns: columnReferences(rawStatements, whole.cteNames),
       statementCount: statements.length,
-      statements,
+      statements: [...statements, ...nestedWrites],
     },
   };
 }

@@ -28,7 +28,38 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.equal(f.readOnly, false);
     assert.deepEqual(f.kinds, ['delete', 'select']);
     assert.deepEqual(f.tables, ['accounts']);
-    assert.equal(f.statements[0]?.kind, 'select');
+    assert.equal(f.statementCount, 1);
+    assert.deepEqual(f.statements, [
+      { kind: 'select', tables: ['accounts'], hasWhere: false },
+      { kind: 'delete', tables: ['accounts'], hasWhere: true },
+    ]);
+  });
+
+  test("a write nested in any statement is described as one written alone, after the batch's statements", () => {
+    const nested = {
+      'WITH gone AS (DELETE FROM accounts RETURNING *) SELECT 1': 'select',
+      'EXPLAIN ANALYZE DELETE FROM accounts': 'other',
+      'COPY (DELETE FROM accounts RETURNING *) TO STDOUT': 'copy',
+      'CREATE TABLE kept AS WITH gone AS (DELETE FROM accounts RETURNING *) SELECT * FROM gone': 'create',
+      'PREPARE wipe AS DELETE FROM accounts': 'other',
+      'CREATE RULE wipe AS ON INSERT TO notes DO ALSO DELETE FROM accounts': 'other',
+    };
+    for (const [sql, kind] of Object.entries(nested)) {
+      const f = facts(sql);
+      assert.equal(f.statementCount, 1, sql);
+      assert.equal(f.statements[0]?.kind, kind, sql);
+      assert.deepEqual(f.statements.slice(1), [{ kind: 'delete', tables: ['accounts'], hasWhere: false }], sql);
+    }
+    // The CTE a nested write reads is not a table; a write written alone is described once.
+    assert.deepEqual(
+      facts('WITH d AS (UPDATE a SET x = 1 WHERE id = 2 RETURNING *) DELETE FROM b USING d WHERE b.id = d.id')
+        .statements,
+      [
+        { kind: 'delete', tables: ['a', 'b'], hasWhere: true },
+        { kind: 'update', tables: ['a'], hasWhere: true },
+      ],
+    );
+    assert.equal(facts('DELETE FROM accounts WHERE id IN (SELECT id FROM gone)').statements.length, 1);
   });
 
   test('DO, COPY, SELECT INTO, SELECT FOR UPDATE and SET are not read-only', () => {
