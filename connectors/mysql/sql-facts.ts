@@ -182,6 +182,28 @@ function tablesOf(tableList: readonly string[], cteNames: ReadonlySet<string>): 
   return [...tables].sort();
 }
 
+/**
+ * The tables a statement names where the parser's table list does not look: `LOAD DATA ... INTO
+ * TABLE`, `CREATE INDEX`/`TRIGGER ... ON`, `DROP INDEX ... ON`, `DROP VIEW`, `CREATE TABLE ... LIKE`,
+ * `GRANT ... ON`, `ALTER TABLE ... RENAME TO`, `DESCRIBE` and `SHOW ... FROM`. A rule about a
+ * table must see every statement that touches it (a trigger on it changes every later write).
+ */
+function tablesNamedIn(statement: unknown, names: Set<string>): void {
+  if (Array.isArray(statement)) return statement.forEach((item) => tablesNamedIn(item, names));
+  if (statement === null || typeof statement !== 'object') return;
+  const node = statement as Node;
+  const qualified = (db: unknown, table: string) =>
+    (typeof db === 'string' && db && db !== 'null' ? `${db}.${table}` : table).toLowerCase();
+  if (typeof node.table === 'string' && node.type !== 'column_ref') {
+    if ('db' in node || node.type === 'desc' || node.resource === 'table') names.add(qualified(node.db, node.table));
+  }
+  // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
+  if (typeof node.name === 'string' && 'prefix' in node && node.name !== '*')
+    names.add(qualified(node.prefix, node.name));
+  // A trigger's own name is not a table.
+  for (const [key, child] of Object.entries(node)) if (key !== 'trigger') tablesNamedIn(child, names);
+}
+
 /** Every `alias → db.table` and CTE name of a statement's FROM lists, at any depth. */
 function namesIn(statement: unknown, aliases: Map<string, string>, cteNames: Set<string>): void {
   if (Array.isArray(statement)) return statement.forEach((item) => namesIn(item, aliases, cteNames));
@@ -303,7 +325,9 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     const kind =
       type === 'set' && setsAutocommit(statement as unknown as Node) ? 'transaction' : (KINDS[type] ?? 'other');
     walker.kinds.add(kind);
-    const tables = tablesOf(tableLists[index]!, cteNames);
+    const named = new Set(tablesOf(tableLists[index]!, cteNames));
+    tablesNamedIn(statement, named);
+    const tables = [...named].filter((table) => !cteNames.has(table)).sort();
     for (const name of walker.kinds) kinds.add(name);
     for (const name of walker.functions) functions.add(name);
     for (const name of walker.unsafe) unsafe.add(name);

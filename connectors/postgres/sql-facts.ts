@@ -90,6 +90,18 @@ export function qualifiedName(parts: unknown): string {
     .join('.');
 }
 
+/**
+ * The table a named object is, or belongs to: `DROP TABLE s.t` is `s.t`; `DROP TRIGGER x ON s.t`,
+ * `DROP POLICY`, `DROP RULE` and `COMMENT ON COLUMN s.t.c` name the table before their own name.
+ */
+function tableOfNamedObject(type: string, parts: unknown): string | undefined {
+  if (!Array.isArray(parts)) return undefined;
+  if (/^OBJECT_(TABLE|VIEW|MATVIEW|FOREIGN_TABLE|SEQUENCE|INDEX)$/.test(type)) return qualifiedName(parts);
+  if (/^OBJECT_(COLUMN|TRIGGER|POLICY|RULE|TABCONSTRAINT)$/.test(type))
+    return qualifiedName(parts.slice(0, -1)) || undefined;
+  return undefined;
+}
+
 /** Collects facts from one subtree: statement kinds, tables, calls, CTE names, row locks. */
 class TreeWalker {
   kinds = new Set<string>();
@@ -112,8 +124,9 @@ class TreeWalker {
     if (value === null || typeof value !== 'object') return;
     for (const [key, child] of Object.entries(value as Node)) {
       if (child !== null && typeof child === 'object' && !Array.isArray(child)) {
-        // INSERT/UPDATE/DELETE/COPY hold their table as a bare RangeVar under "relation".
-        this.visit(key === 'relation' ? 'RangeVar' : key, child as Node);
+        // A table is often a bare RangeVar under a field of its statement: "relation" (INSERT,
+        // UPDATE, DELETE, COPY), "table" (CREATE POLICY), "name" (ATTACH PARTITION), "rel" (INTO).
+        this.visit(typeof (child as Node).relname === 'string' ? 'RangeVar' : key, child as Node);
       }
       this.walk(child);
     }
@@ -129,16 +142,18 @@ class TreeWalker {
       const name = [node.schemaname, node.relname].filter(Boolean).join('.');
       if (name) this.tables.add(name);
     }
-    if (
-      nodeType === 'DropStmt' &&
-      Array.isArray(node.objects) &&
-      String(node.removeType).match(/TABLE|VIEW|SEQUENCE|INDEX/)
-    ) {
-      for (const object of node.objects as Node[]) {
-        const parts = (object.List as { items?: unknown } | undefined)?.items;
-        if (Array.isArray(parts)) this.tables.add(qualifiedName(parts));
+    // DROP, COMMENT ON and SECURITY LABEL ON name their objects as lists of names.
+    const named =
+      nodeType === 'DropStmt'
+        ? { type: node.removeType, objects: node.objects }
+        : nodeType === 'CommentStmt' || nodeType === 'SecLabelStmt'
+          ? { type: node.objtype, objects: [node.object] }
+          : undefined;
+    if (named && Array.isArray(named.objects))
+      for (const object of named.objects as Node[]) {
+        const table = tableOfNamedObject(String(named.type), (object?.List as { items?: unknown } | undefined)?.items);
+        if (table) this.tables.add(table);
       }
-    }
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
       const name = qualifiedName(node.funcname);
       this.functions.add(name);

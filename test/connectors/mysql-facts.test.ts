@@ -57,6 +57,27 @@ describe('MySQL facts', () => {
     assert.deepEqual(read('SET @@session.max_statement_time = 0').facts.kinds, ['other']);
   });
 
+  test("every statement that touches a table names it, where the parser's table list does not", () => {
+    const named = {
+      'LOAD DATA INFILE "rows.csv" INTO TABLE Shop.Accounts': ['shop.accounts'],
+      'CREATE INDEX by_email ON accounts (email)': ['accounts'],
+      'CREATE TRIGGER bump BEFORE INSERT ON accounts FOR EACH ROW SET NEW.amount = 0': ['accounts'],
+      'DROP INDEX by_email ON accounts': ['accounts'],
+      'DROP VIEW rich_accounts': ['rich_accounts'],
+      'CREATE TABLE accounts_copy LIKE accounts': ['accounts', 'accounts_copy'],
+      'ALTER TABLE accounts RENAME TO old_accounts': ['accounts', 'old_accounts'],
+      "GRANT SELECT ON shop.accounts TO 'x'@'%'": ['shop.accounts'],
+      'DESCRIBE accounts': ['accounts'],
+      'SHOW COLUMNS FROM accounts': ['accounts'],
+    };
+    for (const [sql, tables] of Object.entries(named)) {
+      const { facts } = read(sql);
+      assert.deepEqual([facts.tables, facts.statements[0]?.tables], [tables, tables], sql);
+    }
+    assert.deepEqual(read("GRANT SELECT ON shop.* TO 'x'@'%'").facts.tables, [], 'a whole database names no table');
+    assert.deepEqual(read('WITH c AS (SELECT 1 AS a) SELECT * FROM c').facts.tables, [], 'a CTE is not a table');
+  });
+
   test('reads that are not read-only: row locks, INTO a file or a variable, variable assignment', () => {
     for (const sql of [
       'SELECT * FROM accounts WHERE id = 1 FOR UPDATE',

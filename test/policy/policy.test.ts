@@ -35,6 +35,22 @@ describe('SQL facts from the PostgreSQL parser', () => {
     ]);
   });
 
+  test('every statement that touches a table names it: policies, triggers, rules, comments, partitions', () => {
+    const named = {
+      'CREATE POLICY everyone ON s.ledger USING (true)': ['s.ledger'],
+      'ALTER POLICY everyone ON ledger USING (true)': ['ledger'],
+      'DROP POLICY owners_only ON ledger': ['ledger'],
+      'DROP TRIGGER audited ON s.ledger': ['s.ledger'],
+      'DROP RULE protect ON ledger': ['ledger'],
+      'COMMENT ON COLUMN s.ledger.amount IS $$x$$': ['s.ledger'],
+      'SECURITY LABEL ON TABLE ledger IS $$x$$': ['ledger'],
+      'ALTER TABLE archive ATTACH PARTITION ledger FOR VALUES IN (2)': ['archive', 'ledger'],
+      'SELECT * INTO ledger_copy FROM ledger': ['ledger', 'ledger_copy'],
+    };
+    for (const [sql, tables] of Object.entries(named)) assert.deepEqual(facts(sql).tables, tables, sql);
+    assert.deepEqual(facts('COMMENT ON FUNCTION f() IS $$x$$').tables, [], 'a function is not a table');
+  });
+
   test("a write nested in any statement is described as one written alone, after the batch's statements", () => {
     const nested = {
       'WITH gone AS (DELETE FROM accounts RETURNING *) SELECT 1': 'select',
