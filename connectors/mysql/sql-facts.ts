@@ -52,6 +52,16 @@ const KINDS: Record<string, string> = {
   transaction: 'transaction',
 };
 
+/**
+ * A SELECT that writes what it reads is described by what it writes, as PostgreSQL's `SELECT INTO`
+ * is: `INTO OUTFILE`/`DUMPFILE` writes a file on the server (`copy`), `INTO @var` session variables.
+ */
+function selectIntoKind(statement: Node): string | undefined {
+  const into = statement.type === 'select' ? (statement.into as Node | null | undefined) : undefined;
+  if (!into?.position) return undefined;
+  return into.keyword === 'var' ? 'other' : 'copy';
+}
+
 /** `SET autocommit = …` in any spelling (`@@autocommit`, `@@session.autocommit`): it commits what came before. */
 function setsAutocommit(statement: Node): boolean {
   const assignments = Array.isArray(statement.expr) ? (statement.expr as Node[]) : [];
@@ -198,8 +208,9 @@ function tablesNamedIn(statement: unknown, names: Set<string>): void {
     if ('db' in node || node.type === 'desc' || node.resource === 'table') names.add(qualified(node.db, node.table));
   }
   // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
-  if (typeof node.name === 'string' && 'prefix' in node && node.name !== '*')
-    names.add(qualified(node.prefix, node.name));
+  if (Array.isArray(node.priv_level))
+    for (const level of node.priv_level as Node[])
+      if (typeof level.name === 'string' && level.name !== '*') names.add(qualified(level.prefix, level.name));
   // A trigger's own name is not a table.
   for (const [key, child] of Object.entries(node)) if (key !== 'trigger') tablesNamedIn(child, names);
 }
@@ -323,7 +334,9 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     walker.walk(statement);
     const type = String((statement as unknown as Node).type);
     const kind =
-      type === 'set' && setsAutocommit(statement as unknown as Node) ? 'transaction' : (KINDS[type] ?? 'other');
+      type === 'set' && setsAutocommit(statement as unknown as Node)
+        ? 'transaction'
+        : (selectIntoKind(statement as unknown as Node) ?? KINDS[type] ?? 'other');
     walker.kinds.add(kind);
     const named = new Set(tablesOf(tableLists[index]!, cteNames));
     tablesNamedIn(statement, named);

@@ -90,6 +90,13 @@ describe('MySQL facts', () => {
       assert.equal(analysis.onlyReads, false, `${sql} does not run in a READ ONLY transaction`);
     }
     assert.deepEqual(read("SELECT * INTO OUTFILE '/tmp/a' FROM accounts").facts.kinds, ['copy', 'select']);
+    // Each statement is described by what it writes, as PostgreSQL's SELECT INTO is.
+    assert.deepEqual(read("SELECT * INTO OUTFILE '/tmp/a' FROM accounts").facts.statements, [
+      { kind: 'copy', tables: ['accounts'], hasWhere: false },
+    ]);
+    assert.deepEqual(read('SELECT balance INTO @b FROM accounts WHERE id = 1').facts.statements, [
+      { kind: 'other', tables: ['accounts'], hasWhere: true },
+    ]);
   });
 
   test('calls: only reviewed built-ins are safe; a stored function, SLEEP or LOAD_FILE is not', () => {
