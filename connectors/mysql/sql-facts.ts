@@ -180,16 +180,22 @@ class TreeWalker {
   }
 }
 
-/** `db.table` (lower-case) for each `op::db::table` of the parser's table list, without CTE names. */
-function tablesOf(tableList: readonly string[], cteNames: ReadonlySet<string>): string[] {
+/**
+ * A table's name as rules see it: `db.table` when the statement names a database, else `table`;
+ * lower-case. The parser's table list writes a missing database as the string `null`.
+ */
+function qualifiedTable(db: unknown, table: string): string {
+  return (typeof db === 'string' && db !== '' && db !== 'null' ? `${db}.${table}` : table).toLowerCase();
+}
+
+/** The tables of the parser's table list (`op::db::table` entries). */
+function tablesOf(tableList: readonly string[]): string[] {
   const tables = new Set<string>();
   for (const entry of tableList) {
     const [, db, table] = entry.split('::');
-    if (!table) continue;
-    const name = (db && db !== 'null' ? `${db}.${table}` : table).toLowerCase();
-    if (!cteNames.has(name)) tables.add(name);
+    if (table) tables.add(qualifiedTable(db, table));
   }
-  return [...tables].sort();
+  return [...tables];
 }
 
 /**
@@ -202,15 +208,14 @@ function tablesNamedIn(statement: unknown, names: Set<string>): void {
   if (Array.isArray(statement)) return statement.forEach((item) => tablesNamedIn(item, names));
   if (statement === null || typeof statement !== 'object') return;
   const node = statement as Node;
-  const qualified = (db: unknown, table: string) =>
-    (typeof db === 'string' && db && db !== 'null' ? `${db}.${table}` : table).toLowerCase();
   if (typeof node.table === 'string' && node.type !== 'column_ref') {
-    if ('db' in node || node.type === 'desc' || node.resource === 'table') names.add(qualified(node.db, node.table));
+    if ('db' in node || node.type === 'desc' || node.resource === 'table')
+      names.add(qualifiedTable(node.db, node.table));
   }
   // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
   if (Array.isArray(node.priv_level))
     for (const level of node.priv_level as Node[])
-      if (typeof level.name === 'string' && level.name !== '*') names.add(qualified(level.prefix, level.name));
+      if (typeof level.name === 'string' && level.name !== '*') names.add(qualifiedTable(level.prefix, level.name));
   // A trigger's own name is not a table.
   for (const [key, child] of Object.entries(node)) if (key !== 'trigger') tablesNamedIn(child, names);
 }
@@ -220,10 +225,8 @@ function namesIn(statement: unknown, aliases: Map<string, string>, cteNames: Set
   if (Array.isArray(statement)) return statement.forEach((item) => namesIn(item, aliases, cteNames));
   if (statement === null || typeof statement !== 'object') return;
   const node = statement as Node;
-  if (typeof node.table === 'string' && ('db' in node || 'as' in node)) {
-    const table = (node.db ? `${String(node.db)}.${node.table}` : node.table).toLowerCase();
-    if (typeof node.as === 'string') aliases.set(node.as.toLowerCase(), table);
-  }
+  if (typeof node.table === 'string' && typeof node.as === 'string')
+    aliases.set(node.as.toLowerCase(), qualifiedTable(node.db, node.table));
   if (Array.isArray(node.with))
     for (const cte of node.with as Node[]) {
       const name = nameOf(cte.name);
@@ -338,8 +341,9 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
         ? 'transaction'
         : (selectIntoKind(statement as unknown as Node) ?? KINDS[type] ?? 'other');
     walker.kinds.add(kind);
-    const named = new Set(tablesOf(tableLists[index]!, cteNames));
+    const named = new Set(tablesOf(tableLists[index]!));
     tablesNamedIn(statement, named);
+    // A CTE is named like a table but is none.
     const tables = [...named].filter((table) => !cteNames.has(table)).sort();
     for (const name of walker.kinds) kinds.add(name);
     for (const name of walker.functions) functions.add(name);
