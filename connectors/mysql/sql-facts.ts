@@ -199,17 +199,29 @@ function tablesOf(tableList: readonly string[]): string[] {
 }
 
 /**
- * The tables a statement names where the parser's table list does not look: `LOAD DATA ... INTO
- * TABLE`, `CREATE INDEX`/`TRIGGER ... ON`, `DROP INDEX ... ON`, `DROP VIEW`, `CREATE TABLE ... LIKE`,
- * `GRANT ... ON`, `ALTER TABLE ... RENAME TO`, `DESCRIBE` and `SHOW ... FROM`. A rule about a
- * table must see every statement that touches it (a trigger on it changes every later write).
+ * The tables a statement names, its FROM items included, and those the parser's table list does
+ * not look at: `LOAD DATA ... INTO TABLE`, `CREATE INDEX`/`TRIGGER ... ON`, `DROP INDEX ... ON`,
+ * `DROP VIEW`, `CREATE TABLE ... LIKE`, `GRANT ... ON`, `ALTER TABLE ... RENAME TO`, `DESCRIBE` and
+ * `SHOW ... FROM`. A rule about a table must see every statement that touches it (a trigger on it
+ * changes every later write).
+ *
+ * A FROM item names a CTE instead where one of that name is `visible` (see
+ * tablesNamedInWithScope); anywhere else, a CTE's name does not hide the table.
  */
-function tablesNamedIn(statement: unknown, names: Set<string>): void {
-  if (Array.isArray(statement)) return statement.forEach((item) => tablesNamedIn(item, names));
+function tablesNamedIn(
+  statement: unknown,
+  names: Set<string>,
+  visible: ReadonlySet<string> = new Set(),
+  fromItem = false,
+): void {
+  if (Array.isArray(statement)) return statement.forEach((item) => tablesNamedIn(item, names, visible, fromItem));
   if (statement === null || typeof statement !== 'object') return;
   const node = statement as Node;
+  if (Array.isArray(node.with) && node.with.length > 0) return tablesNamedInWithScope(node, names, visible);
   if (typeof node.table === 'string' && node.type !== 'column_ref') {
-    if ('db' in node || node.type === 'desc' || node.resource === 'table')
+    const cteReference =
+      fromItem && (node.db === null || node.db === undefined) && visible.has(node.table.toLowerCase());
+    if (!cteReference && ('db' in node || node.type === 'desc' || node.resource === 'table'))
       names.add(qualifiedTable(node.db, node.table));
   }
   // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
@@ -217,7 +229,24 @@ function tablesNamedIn(statement: unknown, names: Set<string>): void {
     for (const level of node.priv_level as Node[])
       if (typeof level.name === 'string' && level.name !== '*') names.add(qualifiedTable(level.prefix, level.name));
   // A trigger's own name is not a table.
-  for (const [key, child] of Object.entries(node)) if (key !== 'trigger') tablesNamedIn(child, names);
+  for (const [key, child] of Object.entries(node))
+    if (key !== 'trigger') tablesNamedIn(child, names, visible, key === 'from');
+}
+
+/**
+ * A query with a WITH: each CTE's body sees the CTEs before it (all of them with RECURSIVE), the
+ * query itself sees all, as MariaDB and MySQL resolve names. Outside the query, none is visible:
+ * in `SELECT * FROM (WITH t AS (...) SELECT * FROM t) x JOIN t`, the second `t` is the table.
+ */
+function tablesNamedInWithScope(query: Node, names: Set<string>, outer: ReadonlySet<string>): void {
+  const ctes = query.with as Node[];
+  const cteNames = ctes.map((cte) => nameOf(cte.name)?.toLowerCase() ?? '');
+  const recursive = ctes.some((cte) => cte.recursive === true);
+  const all = new Set([...outer, ...cteNames]);
+  ctes.forEach((cte, index) =>
+    tablesNamedIn(cte.stmt, names, recursive ? all : new Set([...outer, ...cteNames.slice(0, index)])),
+  );
+  tablesNamedIn({ ...query, with: null }, names, all);
 }
 
 /** Every `alias → db.table` and CTE name of a statement's FROM lists, at any depth. */
@@ -341,10 +370,10 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
         ? 'transaction'
         : (selectIntoKind(statement as unknown as Node) ?? KINDS[type] ?? 'other');
     walker.kinds.add(kind);
-    const named = new Set(tablesOf(tableLists[index]!));
+    // The parser's table list cannot tell a CTE from a table of the same name; the walk can.
+    const named = new Set(tablesOf(tableLists[index]!).filter((table) => !cteNames.has(table)));
     tablesNamedIn(statement, named);
-    // A CTE is named like a table but is none.
-    const tables = [...named].filter((table) => !cteNames.has(table)).sort();
+    const tables = [...named].sort();
     for (const name of walker.kinds) kinds.add(name);
     for (const name of walker.functions) functions.add(name);
     for (const name of walker.unsafe) unsafe.add(name);

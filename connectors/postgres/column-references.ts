@@ -19,7 +19,7 @@ const aliasOf = (node: Node | undefined) => (node?.alias as { aliasname?: string
 class ColumnCollector {
   readonly found = new Set<string>();
 
-  constructor(private readonly cteNames: ReadonlySet<string>) {}
+  constructor(private readonly cteReferences: ReadonlySet<Node>) {}
 
   walk(value: unknown, own: ScopeEntry[], outer: ScopeEntry[]): void {
     if (Array.isArray(value)) {
@@ -62,7 +62,7 @@ class ColumnCollector {
     const rangeVar = (node.RangeVar ?? (node.relname !== undefined ? node : undefined)) as Node | undefined;
     if (rangeVar) {
       const relname = String(rangeVar.relname);
-      const isCte = rangeVar.schemaname === undefined && this.cteNames.has(relname);
+      const isCte = this.cteReferences.has(rangeVar);
       const table = isCte ? undefined : rangeVar.schemaname ? `${String(rangeVar.schemaname)}.${relname}` : relname;
       entries.push({ table, names: [aliasOf(rangeVar) ?? relname] });
       return;
@@ -123,8 +123,8 @@ class ColumnCollector {
 }
 
 /** Every column reference in the statements, sorted and without repeats. */
-export function columnReferences(statements: unknown[], cteNames: ReadonlySet<string>): string[] {
-  const collector = new ColumnCollector(cteNames);
+export function columnReferences(statements: unknown[], cteReferences: ReadonlySet<Node>): string[] {
+  const collector = new ColumnCollector(cteReferences);
   collector.walk(statements, [], []);
   return [...collector.found].sort();
 }

@@ -1,5 +1,6 @@
 import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
+import { cteReferences } from './cte-references';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
@@ -102,19 +103,22 @@ function tableOfNamedObject(type: string, parts: unknown): string | undefined {
   return undefined;
 }
 
-/** Collects facts from one subtree: statement kinds, tables, calls, CTE names, row locks. */
+/** Collects facts from one subtree: statement kinds, tables, calls, row locks. */
 class TreeWalker {
   kinds = new Set<string>();
   tables = new Set<string>();
   functions = new Set<string>();
   unsafe = new Set<string>();
   readsOpaquely = false;
-  cteNames = new Set<string>();
   locksRows = false;
   /** Every INSERT, UPDATE, DELETE and MERGE in the subtree, the statement's own included. */
   writes: [string, Node][] = [];
 
-  constructor(private readonly safeFunctions: ReadonlySet<string>) {}
+  constructor(
+    private readonly safeFunctions: ReadonlySet<string>,
+    /** The batch's RangeVars that name a CTE, not a table (cte-references.ts). */
+    private readonly cteReferences: ReadonlySet<Node>,
+  ) {}
 
   walk(value: unknown): void {
     if (Array.isArray(value)) {
@@ -138,7 +142,7 @@ class TreeWalker {
     if (WRITES.has(nodeType)) this.writes.push([nodeType, node]);
     if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0)
       this.locksRows = true;
-    if (nodeType === 'RangeVar') {
+    if (nodeType === 'RangeVar' && !this.cteReferences.has(node)) {
       const name = [node.schemaname, node.relname].filter(Boolean).join('.');
       if (name) this.tables.add(name);
     }
@@ -171,12 +175,10 @@ class TreeWalker {
       const type = qualifiedName((node.typeName as Node | undefined)?.names);
       if (type && !isBuiltinType(type) && !this.safeFunctions.has(`cast(${type})`)) this.unsafe.add(`cast(${type})`);
     }
-    if (nodeType === 'CommonTableExpr' && typeof node.ctename === 'string') this.cteNames.add(node.ctename);
   }
 
-  /** Tables without the names that only refer to a CTE of the same batch. */
-  realTables(): string[] {
-    return [...this.tables].filter((table) => !this.cteNames.has(table)).sort();
+  sortedTables(): string[] {
+    return [...this.tables].sort();
   }
 }
 
@@ -205,7 +207,8 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     };
 
   const safeFunctions = options.safeFunctions ?? new Set<string>();
-  const whole = new TreeWalker(safeFunctions);
+  const ctes = cteReferences(rawStatements);
+  const whole = new TreeWalker(safeFunctions, ctes);
   whole.walk(rawStatements);
   // A write inside another statement (a data-modifying CTE, EXPLAIN ANALYZE, COPY (...) TO,
   // CREATE TABLE AS, PREPARE, a rule's action) changes rows as one written alone does: it is
@@ -214,21 +217,21 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
   const statements = rawStatements.map((stmt): SqlStatementFacts => {
     const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
     // One statement: the whole batch's walk already holds its tables.
-    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions);
+    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions, ctes);
     if (one !== whole) one.walk(stmt);
     for (const [writeType, write] of one.writes) {
       if (write === node) continue;
-      const inner = new TreeWalker(safeFunctions);
+      const inner = new TreeWalker(safeFunctions, ctes);
       inner.walk({ [writeType]: write });
       nestedWrites.push({
         kind: kindOf(writeType, write)!,
-        tables: inner.realTables().filter((table) => !one.cteNames.has(table)),
+        tables: inner.sortedTables(),
         hasWhere: write.whereClause !== undefined,
       });
     }
     return {
       kind: kindOf(nodeType, node) ?? 'other',
-      tables: one.realTables(),
+      tables: one.sortedTables(),
       hasWhere: node.whereClause !== undefined,
     };
   });
@@ -255,10 +258,10 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     facts: {
       readOnly: onlyReads && unsafeFunctions.length === 0,
       kinds,
-      tables: whole.realTables(),
+      tables: whole.sortedTables(),
       functions: [...whole.functions].sort(),
       unsafeFunctions,
-      columns: columnReferences(rawStatements, whole.cteNames),
+      columns: columnReferences(rawStatements, ctes),
       statementCount: statements.length,
       statements: [...statements, ...nestedWrites],
     },

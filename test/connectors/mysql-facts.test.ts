@@ -124,6 +124,16 @@ describe('MySQL facts', () => {
     assert.ok(facts.columns.includes('accounts.*'));
   });
 
+  test('a name is a CTE only as a FROM item where the CTE is visible; elsewhere it is the table', () => {
+    const tablesOf = (sql: string) => read(sql).facts.tables;
+    assert.deepEqual(tablesOf('SELECT * FROM (WITH t AS (SELECT 1) SELECT * FROM t) x JOIN t y'), ['t']);
+    assert.deepEqual(tablesOf('INSERT INTO t (a) WITH t AS (SELECT 9 AS a) SELECT a FROM t'), ['t']);
+    assert.deepEqual(tablesOf('WITH a AS (SELECT * FROM t), t AS (SELECT 1) SELECT * FROM a'), ['t']);
+    assert.deepEqual(tablesOf('WITH t AS (SELECT 1), a AS (SELECT * FROM t) SELECT * FROM a JOIN t'), []);
+    assert.deepEqual(tablesOf('WITH RECURSIVE a AS (SELECT * FROM t), t AS (SELECT 1) SELECT * FROM a'), []);
+    assert.deepEqual(tablesOf('WITH t AS (SELECT 1) SELECT * FROM shop.t JOIN t'), ['shop.t']);
+  });
+
   test('text the parser skips never runs: what runs is each statement written back from its tree', () => {
     // MySQL reads `--1` as minus minus one and runs `/*! ... */`; the parser reads both as comments.
     for (const sql of ['SELECT 1 --1; DELETE FROM accounts;', 'SELECT 1 /*!, (SELECT 2); DELETE FROM accounts */']) {

@@ -23,6 +23,31 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.equal(f.statements[0]?.hasWhere, true);
   });
 
+  test('a name is a CTE only as a FROM item where the CTE is visible; elsewhere it is the table', () => {
+    const tablesOf = (sql: string) => [facts(sql).tables, facts(sql).statements.map((s) => s.tables)];
+    // The target of a write is always a table, whatever a CTE is called.
+    for (const sql of [
+      'WITH t AS (SELECT 1) DELETE FROM t WHERE id = 1',
+      'WITH t AS (SELECT 1) UPDATE t SET a = 1 WHERE id = 1',
+      'WITH t AS (SELECT 1) INSERT INTO t VALUES (1)',
+      'WITH t AS (SELECT 1) MERGE INTO t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE',
+      'WITH t AS (SELECT 1) UPDATE t SET a = 1 FROM t AS u WHERE true',
+    ])
+      assert.deepEqual(tablesOf(sql), [['t'], [['t']]], sql);
+    // Outside the CTE's scope: an enclosing query, an earlier CTE, another statement.
+    assert.deepEqual(tablesOf('SELECT * FROM (WITH t AS (SELECT 1) SELECT * FROM t) x, t'), [['t'], [['t']]]);
+    assert.deepEqual(tablesOf('WITH a AS (SELECT * FROM t), t AS (SELECT 1) SELECT * FROM a, t'), [['t'], [['t']]]);
+    assert.deepEqual(tablesOf('WITH t AS (SELECT 1) SELECT * FROM t; SELECT * FROM t'), [['t'], [[], ['t']]]);
+    // Inside it, the name is the CTE: its own later CTEs, every CTE of WITH RECURSIVE, a schema-less name only.
+    assert.deepEqual(tablesOf('WITH t AS (SELECT 1), a AS (SELECT * FROM t) SELECT * FROM a JOIN t ON true'), [
+      [],
+      [[]],
+    ]);
+    assert.deepEqual(tablesOf('WITH RECURSIVE a AS (SELECT * FROM t), t AS (SELECT 1) SELECT * FROM a'), [[], [[]]]);
+    assert.deepEqual(tablesOf('WITH t AS (SELECT 1) SELECT * FROM public.t, t'), [['public.t'], [['public.t']]]);
+    assert.deepEqual(facts('WITH t AS (SELECT 1) DELETE FROM t WHERE ssn = 1').columns, ['t.ssn']);
+  });
+
   test('a data-modifying CTE makes a SELECT a write, and the CTE name is not a table', () => {
     const f = facts('WITH gone AS (DELETE FROM accounts WHERE id = 1 RETURNING *) SELECT * FROM gone');
     assert.equal(f.readOnly, false);
