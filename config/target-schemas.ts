@@ -30,10 +30,22 @@ const previewSchema = z
   })
   .strict();
 
+/**
+ * The schemas unqualified table names resolve in, in order: the executor pins every session's
+ * search_path to these (then pg_temp), whatever the role's or database's own setting. Lower-case
+ * unquoted names only, as `search_path` reads them.
+ */
+const searchPathSchema = z
+  .array(z.string().regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'a schema name in lower case: letters, digits, _ and $'))
+  .min(1)
+  .max(16)
+  .default(['public']);
+
 const postgresTargetSchema = z
   .object({
     connector: z.literal('postgres'),
     url: z.string().regex(/^postgres(ql)?:\/\//, 'url must be a postgres:// connection string'),
+    searchPath: searchPathSchema,
     maxRows: z.number().int().min(1).max(100_000).default(100),
     maxResultBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     statementTimeout: z.string().default('30s'),

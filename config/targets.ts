@@ -23,6 +23,8 @@ interface TargetBase {
 
 export interface PostgresTarget extends TargetBase {
   connector: 'postgres';
+  /** The schemas unqualified names resolve in: pinned on every session (connectors/postgres/target-sessions.ts). */
+  searchPath: string[];
   preview: { dryRun: boolean; lockTimeoutMs: number; statementTimeoutMs: number };
 }
 
@@ -120,6 +122,18 @@ function checkKubeconfig(file: string, name: string, text: string, context: stri
     throw new ConfigurationError(`${file}: targets.${name}.kubeconfig's cluster server must be an https:// URL`);
 }
 
+/**
+ * The executor pins search_path with the session's startup options (target-sessions.ts); options
+ * in the URL would take their place, so the URL may not carry any. The error never shows the URL.
+ */
+function checkNoStartupOptions(file: string, name: string, url: string): void {
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  if (new URLSearchParams(query).has('options'))
+    throw new ConfigurationError(
+      `${file}: targets.${name}.url may not set options: the executor sets the session's startup options to pin its search path (set targets.${name}.searchPath instead)`,
+    );
+}
+
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
 export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, Target> {
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
@@ -171,9 +185,11 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
       targets.set(name, { ...base, connector: 'mysql' });
       continue;
     }
+    checkNoStartupOptions(file, name, target.url);
     targets.set(name, {
       ...base,
       connector: 'postgres',
+      searchPath: target.searchPath,
       preview: {
         dryRun: target.preview.dryRun,
         lockTimeoutMs: durationSetting(file, name, 'preview.lockTimeout', target.preview.lockTimeout),

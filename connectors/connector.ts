@@ -49,6 +49,21 @@ export function transactionControlProblem(kinds: readonly string[]): UnreadableC
 }
 
 /**
+ * A table name means what the policy judged only if the batch cannot change how names resolve:
+ * the executor pins each PostgreSQL session's search_path to the target's `searchPath`, and a
+ * MySQL connection's database to its URL's. A statement that changes either (`what`) is refused.
+ */
+export function nameResolutionProblem(what: string): UnreadableCommand {
+  return {
+    ok: false,
+    code: 'invalid_sql',
+    rule: 'name-resolution',
+    reason: 'the batch changes which tables its names mean',
+    detail: `${what} is the executor’s: it pins how the target resolves names, so that a table name means the table policy judged; write the schema (or database) into the name instead`,
+  };
+}
+
+/**
  * How deep a SQL syntax tree the gate judges, in levels of the parser's own tree (ADR 033): about
  * 140 nested subqueries or 330 nested calls on PostgreSQL. The walkers that read facts from a tree
  * recurse once a level; trees thousands of levels deep (a few kilobytes of SQL) would run them out

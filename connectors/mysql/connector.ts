@@ -1,4 +1,10 @@
-import { type CommandConnector, shapeProblem, tooDeeplyNestedProblem, transactionControlProblem } from '../connector';
+import {
+  type CommandConnector,
+  nameResolutionProblem,
+  shapeProblem,
+  tooDeeplyNestedProblem,
+  transactionControlProblem,
+} from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseMysql, fingerprintMysql } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -15,7 +21,13 @@ export const mysqlConnector: CommandConnector = {
     if (unshaped) return unshaped;
     const analysis = analyseMysql(sqlOf(command), options);
     if (analysis.ok)
-      return transactionControlProblem(analysis.facts.kinds) ?? { ok: true, facts: { sql: analysis.facts } };
+      return (
+        transactionControlProblem(analysis.facts.kinds) ??
+        (analysis.changesDatabase ? nameResolutionProblem('USE') : undefined) ?? {
+          ok: true,
+          facts: { sql: analysis.facts },
+        }
+      );
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
       ok: false,

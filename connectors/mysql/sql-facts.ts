@@ -26,6 +26,8 @@ export interface MysqlAnalysis {
   readsOpaquely: boolean;
   /** Each statement as the gate runs it and reviewers read it: written back from its syntax tree. */
   statementTexts: string[];
+  /** A `USE` changes the database unqualified names mean (connectors/connector.ts refuses it). */
+  changesDatabase: boolean;
 }
 
 /** Why the SQL cannot be judged; `tooDeep` when it nests past what the gate walks (ADR 033). */
@@ -390,6 +392,7 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     onlyReads,
     readsOpaquely,
     statementTexts,
+    changesDatabase: statements.some((statement) => (statement as unknown as Node).type === 'use'),
     facts: {
       readOnly: onlyReads && unsafe.size === 0,
       kinds: sortedKinds,

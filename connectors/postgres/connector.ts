@@ -1,4 +1,10 @@
-import { type CommandConnector, shapeProblem, tooDeeplyNestedProblem, transactionControlProblem } from '../connector';
+import {
+  type CommandConnector,
+  nameResolutionProblem,
+  shapeProblem,
+  tooDeeplyNestedProblem,
+  transactionControlProblem,
+} from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseSql, fingerprintOf, prepareSqlParser } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -12,7 +18,15 @@ export const postgresConnector: CommandConnector = {
     if (unshaped) return unshaped;
     const analysis = analyseSql(sqlOf(command), options);
     if (analysis.ok)
-      return transactionControlProblem(analysis.facts.kinds) ?? { ok: true, facts: { sql: analysis.facts } };
+      return (
+        transactionControlProblem(analysis.facts.kinds) ??
+        (analysis.setsSearchPath
+          ? nameResolutionProblem("SET search_path (or set_config('search_path', ...))")
+          : undefined) ?? {
+          ok: true,
+          facts: { sql: analysis.facts },
+        }
+      );
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
       ok: false,

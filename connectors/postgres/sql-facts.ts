@@ -17,6 +17,8 @@ export interface SqlAnalysis {
   statementTexts: string[];
   /** Whether each statement already has a RETURNING list (the preview's dry run adds one to sample rows). */
   statementReturns: boolean[];
+  /** Changes search_path, so which tables names mean (connectors/connector.ts refuses it). */
+  setsSearchPath: boolean;
 }
 
 /**
@@ -103,6 +105,15 @@ function tableOfNamedObject(type: string, parts: unknown): string | undefined {
   return undefined;
 }
 
+const SET_CONFIG = new Set(['set_config', 'pg_catalog.set_config']);
+
+/** set_config's first argument is `search_path`, or something the tree cannot tell from it. */
+function mayNameSearchPath(args: unknown): boolean {
+  const first = Array.isArray(args) ? (args[0] as Node | undefined) : undefined;
+  const text = ((first?.A_Const as Node | undefined)?.sval as { sval?: unknown } | undefined)?.sval;
+  return typeof text !== 'string' || text.trim().toLowerCase() === 'search_path';
+}
+
 /** Collects facts from one subtree: statement kinds, tables, calls, row locks. */
 class TreeWalker {
   kinds = new Set<string>();
@@ -111,6 +122,7 @@ class TreeWalker {
   unsafe = new Set<string>();
   readsOpaquely = false;
   locksRows = false;
+  setsSearchPath = false;
   /** Every INSERT, UPDATE, DELETE and MERGE in the subtree, the statement's own included. */
   writes: [string, Node][] = [];
 
@@ -158,8 +170,10 @@ class TreeWalker {
         const table = tableOfNamedObject(String(named.type), (object?.List as { items?: unknown } | undefined)?.items);
         if (table) this.tables.add(table);
       }
+    if (nodeType === 'VariableSetStmt' && String(node.name).toLowerCase() === 'search_path') this.setsSearchPath = true;
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
       const name = qualifiedName(node.funcname);
+      if (SET_CONFIG.has(name) && mayNameSearchPath(node.args)) this.setsSearchPath = true;
       this.functions.add(name);
       if (unsafeFunctionReason(name, this.safeFunctions)) this.unsafe.add(name);
       if (readsOpaquely(name)) this.readsOpaquely = true;
@@ -250,6 +264,7 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
     ok: true,
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
+    setsSearchPath: whole.setsSearchPath,
     statementTexts,
     statementReturns: rawStatements.map((stmt) => {
       const node = Object.values(stmt)[0] as Node | undefined;

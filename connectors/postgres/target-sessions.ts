@@ -2,6 +2,19 @@ import { Pool, type PoolClient } from 'pg';
 import type { PostgresTarget } from '../../config/targets';
 
 /**
+ * The startup option that pins a session's search_path to the target's `searchPath`, then pg_temp,
+ * so a table name means in the session what policy was told it means (README, Policy):
+ * - startup options outrank the role's and the database's own setting (ALTER ROLE ... SET);
+ * - they are the session's default, so RESET and DISCARD ALL go back to them;
+ * - the path names no "$user", so SET ROLE changes nothing in it;
+ * - pg_temp comes last, so a temporary table never stands in for a table of the same name.
+ * The batch itself cannot SET it (connectors/connector.ts refuses that).
+ */
+export function pinnedSearchPath(searchPath: readonly string[]): string {
+  return `-c search_path=${[...searchPath, 'pg_temp'].join(',')}`;
+}
+
+/**
  * Sessions on the targets, reused between commands: a fresh connection per command cost each
  * request a backend start and a password handshake on the target (docs/benchmarks.md).
  *
@@ -35,6 +48,7 @@ export class TargetSessions {
     if (!pool) {
       pool = new Pool({
         connectionString: target.url,
+        options: pinnedSearchPath(target.searchPath),
         connectionTimeoutMillis: 10_000,
         idleTimeoutMillis: 5_000,
         allowExitOnIdle: true,

@@ -153,6 +153,7 @@ targets:
     maxResultBytes: 1_000_000,
     statementTimeoutMs: 10_000,
     mask: { columns: [], patterns: [] },
+    searchPath: ['public'],
     preview: { dryRun: false, lockTimeoutMs: 1_000, statementTimeoutMs: 5_000 },
   });
   assert.throws(() => loadTargets(targetsFile, {}), /refers to \$\{APP_DB_URL\}, which is not set/);
@@ -170,6 +171,34 @@ targets:
   assert.throws(
     () => loadTargets(file('bad-t.yaml', 'targets:\n  x: { connector: postgres, url: "mysql://h" }\n'), {}),
     /targets\.x\.url \(line 2\)/,
+  );
+  // The executor pins search_path with the session's startup options: a URL's own would replace them.
+  const withOptions = file('options.yaml', 'targets:\n  x: { connector: postgres, url: "${URL}" }\n');
+  for (const url of [
+    'postgres://u:secret@h/db?options=-c%20search_path%3Dx',
+    'postgres://u:secret@h/db?sslmode=disable&%6Fptions=x',
+  ])
+    assert.throws(
+      () => loadTargets(withOptions, { URL: url }),
+      (error: Error) => /targets\.x\.url may not set options/.test(error.message) && !error.message.includes('secret'),
+      url,
+    );
+  assert.throws(
+    () =>
+      loadTargets(
+        file('path.yaml', 'targets:\n  x: { connector: postgres, url: "postgres://h", searchPath: [Public] }\n'),
+        {},
+      ),
+    /targets\.x\.searchPath\.0 \(line 2\): a schema name in lower case/,
+  );
+  assert.deepEqual(
+    (
+      loadTargets(
+        file('path2.yaml', 'targets:\n  x: { connector: postgres, url: "postgres://h", searchPath: [app, public] }\n'),
+        {},
+      ).get('x') as { searchPath: string[] }
+    ).searchPath,
+    ['app', 'public'],
   );
 });
 

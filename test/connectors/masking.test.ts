@@ -124,6 +124,7 @@ test('error messages lose the target URL and password', () => {
     maxResultBytes: 1,
     statementTimeoutMs: 1,
     mask: { columns: [], patterns: ['email'] },
+    searchPath: ['public'],
     preview: { dryRun: false, lockTimeoutMs: 1, statementTimeoutMs: 1 },
   };
   assert.equal(

@@ -140,12 +140,12 @@ describe('policy decides', () => {
       return rowsOf(done.result).rows[0] as { pid: number; path: string; locked?: boolean; locks?: number };
     };
     const first = await run(
-      "SELECT pg_backend_pid() AS pid, set_config('search_path', 'leaked', false) AS path, pg_try_advisory_lock(4242) AS locked",
+      "SELECT pg_backend_pid() AS pid, set_config('application_name', 'leaked', false) AS path, pg_try_advisory_lock(4242) AS locked",
     );
     assert.equal(first.path, 'leaked');
     assert.equal(first.locked, true);
     const second = await run(
-      "SELECT pg_backend_pid() AS pid, current_setting('search_path') AS path, (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks",
+      "SELECT pg_backend_pid() AS pid, current_setting('application_name') AS path, (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks",
     );
     assert.equal(second.pid, first.pid, 'the second command ran in the same session');
     assert.notEqual(second.path, 'leaked', 'a session setting does not outlive its command');
