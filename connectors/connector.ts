@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Command, CommandResult, Connector } from '../domain/request';
 import type { ImpactPreview } from '../domain/impact';
-import type { ConnectorFacts } from '../policy/facts';
+import type { ConnectorFacts, SqlFacts } from '../policy/facts';
 import type { Target } from '../config/targets';
 
 export interface AnalysisOptions {
@@ -36,7 +36,7 @@ export type CommandAnalysis = { ok: true; facts: ConnectorFacts } | UnreadableCo
  * timeout hold inside it too. A statement that ends or opens a transaction of its own (its kind
  * `transaction`) would let the rest run, and commit, outside all of them: such a batch is refused.
  */
-export function transactionControlProblem(kinds: readonly string[]): UnreadableCommand | undefined {
+function transactionControlProblem(kinds: readonly string[]): UnreadableCommand | undefined {
   if (!kinds.includes('transaction')) return undefined;
   return {
     ok: false,
@@ -53,7 +53,7 @@ export function transactionControlProblem(kinds: readonly string[]): UnreadableC
  * the executor pins each PostgreSQL session's search_path to the target's `searchPath`, and a
  * MySQL connection's database to its URL's. A statement that changes either (`what`) is refused.
  */
-export function nameResolutionProblem(what: string): UnreadableCommand {
+function nameResolutionProblem(what: string): UnreadableCommand {
   return {
     ok: false,
     code: 'invalid_sql',
@@ -61,6 +61,18 @@ export function nameResolutionProblem(what: string): UnreadableCommand {
     reason: 'the batch changes which tables its names mean',
     detail: `${what} is the executor’s: it pins how the target resolves names, so that a table name means the table policy judged; write the schema (or database) into the name instead`,
   };
+}
+
+/**
+ * What a SQL connector answers for a batch its parser read: its facts, or the refusal of a batch
+ * that controls its own transaction or changes how names resolve (`changesNames`: the statement
+ * that does, in a few words).
+ */
+export function readSqlBatch(facts: SqlFacts, changesNames: string | undefined): CommandAnalysis {
+  return (
+    transactionControlProblem(facts.kinds) ??
+    (changesNames === undefined ? { ok: true, facts: { sql: facts } } : nameResolutionProblem(changesNames))
+  );
 }
 
 /**

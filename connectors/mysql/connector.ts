@@ -1,10 +1,4 @@
-import {
-  type CommandConnector,
-  nameResolutionProblem,
-  shapeProblem,
-  tooDeeplyNestedProblem,
-  transactionControlProblem,
-} from '../connector';
+import { type CommandConnector, readSqlBatch, shapeProblem, tooDeeplyNestedProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseMysql, fingerprintMysql } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -20,14 +14,7 @@ export const mysqlConnector: CommandConnector = {
     const unshaped = shapeProblem(sqlCommandSchema, command, 'not a SQL command');
     if (unshaped) return unshaped;
     const analysis = analyseMysql(sqlOf(command), options);
-    if (analysis.ok)
-      return (
-        transactionControlProblem(analysis.facts.kinds) ??
-        (analysis.changesDatabase ? nameResolutionProblem('USE') : undefined) ?? {
-          ok: true,
-          facts: { sql: analysis.facts },
-        }
-      );
+    if (analysis.ok) return readSqlBatch(analysis.facts, analysis.changesDatabase ? 'USE' : undefined);
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
       ok: false,

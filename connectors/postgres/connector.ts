@@ -1,10 +1,4 @@
-import {
-  type CommandConnector,
-  nameResolutionProblem,
-  shapeProblem,
-  tooDeeplyNestedProblem,
-  transactionControlProblem,
-} from '../connector';
+import { type CommandConnector, readSqlBatch, shapeProblem, tooDeeplyNestedProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
 import { analyseSql, fingerprintOf, prepareSqlParser } from './sql-facts';
 import { sqlOf } from '../../domain/request';
@@ -18,14 +12,9 @@ export const postgresConnector: CommandConnector = {
     if (unshaped) return unshaped;
     const analysis = analyseSql(sqlOf(command), options);
     if (analysis.ok)
-      return (
-        transactionControlProblem(analysis.facts.kinds) ??
-        (analysis.setsSearchPath
-          ? nameResolutionProblem("SET search_path (or set_config('search_path', ...))")
-          : undefined) ?? {
-          ok: true,
-          facts: { sql: analysis.facts },
-        }
+      return readSqlBatch(
+        analysis.facts,
+        analysis.setsSearchPath ? "SET search_path (or set_config('search_path', ...))" : undefined,
       );
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
