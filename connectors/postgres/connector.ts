@@ -17,6 +17,14 @@ export const postgresConnector: CommandConnector = {
         analysis.setsSearchPath ? "SET search_path (or set_config('search_path', ...))" : undefined,
       );
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
+    if (analysis.unreadableCode)
+      return {
+        ok: false,
+        code: 'invalid_sql',
+        rule: 'unreadable-code',
+        reason: 'the batch runs code the gate cannot read',
+        detail: `${analysis.message}; send the statements themselves`,
+      };
     return {
       ok: false,
       code: 'invalid_sql',

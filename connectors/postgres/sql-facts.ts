@@ -1,6 +1,7 @@
 import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
 import { cteReferences } from './cte-references';
+import { readDoBlock } from './do-blocks';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
@@ -29,8 +30,12 @@ export function fingerprintOf(sql: string): string {
   return fingerprintSync(sql);
 }
 
-/** Why the SQL cannot be judged; `tooDeep` when it nests past what the gate walks (ADR 033). */
-export type SqlAnalysisResult = SqlAnalysis | { ok: false; message: string; position: number; tooDeep?: true };
+/**
+ * Why the SQL cannot be judged: `tooDeep` when it nests past what the gate walks (ADR 033),
+ * `unreadableCode` when a DO block runs code no parser reads before it runs (do-blocks.ts).
+ */
+export type SqlAnalysisResult =
+  SqlAnalysis | { ok: false; message: string; position: number; tooDeep?: true; unreadableCode?: true };
 
 export interface AnalysisOptions {
   /** Non-built-in functions the policy declares free of side effects (`safeFunctions`), as the parser names them. */
@@ -141,8 +146,11 @@ class TreeWalker {
     for (const [key, child] of Object.entries(value as Node)) {
       if (child !== null && typeof child === 'object' && !Array.isArray(child)) {
         // A table is often a bare RangeVar under a field of its statement: "relation" (INSERT,
-        // UPDATE, DELETE, COPY), "table" (CREATE POLICY), "name" (ATTACH PARTITION), "rel" (INTO).
-        this.visit(typeof (child as Node).relname === 'string' ? 'RangeVar' : key, child as Node);
+        // UPDATE, DELETE, COPY), "table" (CREATE POLICY), "name" (ATTACH PARTITION), "rel" (INTO);
+        // CALL's procedure is a bare FuncCall under "funccall".
+        const nodeType =
+          typeof (child as Node).relname === 'string' ? 'RangeVar' : key === 'funccall' ? 'FuncCall' : key;
+        this.visit(nodeType, child as Node);
       }
       this.walk(child);
     }
@@ -191,12 +199,61 @@ class TreeWalker {
     }
   }
 
+  /** Takes in the facts of SQL this subtree runs (a DO block's body). */
+  absorb(facts: SqlFacts): void {
+    for (const kind of facts.kinds) this.kinds.add(kind);
+    for (const table of facts.tables) this.tables.add(table);
+    for (const name of facts.functions) this.functions.add(name);
+    for (const name of facts.unsafeFunctions) this.unsafe.add(name);
+  }
+
   sortedTables(): string[] {
     return [...this.tables].sort();
   }
 }
 
+/** How many DO blocks deep, one inside another's body, the gate reads. */
+const MAX_DO_BLOCK_DEPTH = 4;
+
 export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnalysisResult {
+  return analyseBatch(sql, options, 0);
+}
+
+/** The facts of the statements a DO block's body runs, each read as a batch of its own. */
+type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath'> & {
+  facts: SqlFacts[];
+  controlsTransaction: boolean;
+};
+
+function readBody(
+  text: string,
+  node: Node,
+  options: AnalysisOptions,
+  depth: number,
+): BodyFacts | Extract<SqlAnalysisResult, { ok: false }> {
+  if (depth >= MAX_DO_BLOCK_DEPTH)
+    return { ok: false, message: `DO blocks nest more than ${MAX_DO_BLOCK_DEPTH} deep`, position: 0, tooDeep: true };
+  const body = readDoBlock(text, node);
+  if (!body.ok)
+    return { ok: false, message: body.message, position: 0, ...(body.unreadable && { unreadableCode: true }) };
+  const read: BodyFacts = {
+    facts: [],
+    readsOpaquely: false,
+    setsSearchPath: false,
+    controlsTransaction: body.controlsTransaction,
+  };
+  for (const sql of body.sql) {
+    const inner = analyseBatch(sql, options, depth + 1);
+    if (!inner.ok)
+      return { ...inner, message: `in the DO block, ${JSON.stringify(sql)}: ${inner.message}`, position: 0 };
+    read.facts.push(inner.facts);
+    read.readsOpaquely ||= inner.readsOpaquely;
+    read.setsSearchPath ||= inner.setsSearchPath;
+  }
+  return read;
+}
+
+function analyseBatch(sql: string, options: AnalysisOptions, depth: number): SqlAnalysisResult {
   let tree: { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as typeof tree;
@@ -224,31 +281,6 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
   const ctes = cteReferences(rawStatements);
   const whole = new TreeWalker(safeFunctions, ctes);
   whole.walk(rawStatements);
-  // A write inside another statement (a data-modifying CTE, EXPLAIN ANALYZE, COPY (...) TO,
-  // CREATE TABLE AS, PREPARE, a rule's action) changes rows as one written alone does: it is
-  // described as one too, after the batch's own statements, so a rule about each write sees it.
-  const nestedWrites: SqlStatementFacts[] = [];
-  const statements = rawStatements.map((stmt): SqlStatementFacts => {
-    const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
-    // One statement: the whole batch's walk already holds its tables.
-    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions, ctes);
-    if (one !== whole) one.walk(stmt);
-    for (const [writeType, write] of one.writes) {
-      if (write === node) continue;
-      const inner = new TreeWalker(safeFunctions, ctes);
-      inner.walk({ [writeType]: write });
-      nestedWrites.push({
-        kind: kindOf(writeType, write)!,
-        tables: inner.sortedTables(),
-        hasWhere: write.whereClause !== undefined,
-      });
-    }
-    return {
-      kind: kindOf(nodeType, node) ?? 'other',
-      tables: one.sortedTables(),
-      hasWhere: node.whereClause !== undefined,
-    };
-  });
   // The parser's locations are UTF-8 byte offsets; a length of 0 means "to the end".
   const bytes = Buffer.from(sql);
   const statementTexts = (tree.stmts ?? []).map(({ stmt_location: start = 0, stmt_len: length = 0 }) =>
@@ -257,6 +289,47 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
       .toString()
       .trim(),
   );
+  // A write inside another statement (a data-modifying CTE, EXPLAIN ANALYZE, COPY (...) TO,
+  // CREATE TABLE AS, PREPARE, a rule's action) changes rows as one written alone does: it is
+  // described as one too, after the batch's own statements, so a rule about each write sees it.
+  const nested: SqlStatementFacts[] = [];
+  const columns = new Set(columnReferences(rawStatements, ctes));
+  const statements: SqlStatementFacts[] = [];
+  for (const [index, stmt] of rawStatements.entries()) {
+    const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
+    // One statement: the whole batch's walk already holds its tables.
+    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions, ctes);
+    if (one !== whole) one.walk(stmt);
+    for (const [writeType, write] of one.writes) {
+      if (write === node) continue;
+      const inner = new TreeWalker(safeFunctions, ctes);
+      inner.walk({ [writeType]: write });
+      nested.push({
+        kind: kindOf(writeType, write)!,
+        tables: inner.sortedTables(),
+        hasWhere: write.whereClause !== undefined,
+      });
+    }
+    // A DO block's body runs now: its statements are the batch's too, described after its own.
+    if (nodeType === 'DoStmt') {
+      const body = readBody(statementTexts[index]!, node, options, depth);
+      if ('ok' in body) return { ...body, position: tree.stmts?.[index]?.stmt_location ?? 0 };
+      if (body.controlsTransaction) whole.kinds.add('transaction');
+      whole.readsOpaquely ||= body.readsOpaquely;
+      whole.setsSearchPath ||= body.setsSearchPath;
+      for (const facts of body.facts) {
+        whole.absorb(facts);
+        if (one !== whole) one.absorb(facts);
+        for (const column of facts.columns) columns.add(column);
+        nested.push(...facts.statements);
+      }
+    }
+    statements.push({
+      kind: kindOf(nodeType, node) ?? 'other',
+      tables: one.sortedTables(),
+      hasWhere: node.whereClause !== undefined,
+    });
+  }
   const kinds = [...whole.kinds].sort();
   const onlyReads = kinds.every((kind) => kind === 'select') && !whole.locksRows;
   const unsafeFunctions = [...whole.unsafe].sort();
@@ -276,9 +349,9 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
       tables: whole.sortedTables(),
       functions: [...whole.functions].sort(),
       unsafeFunctions,
-      columns: columnReferences(rawStatements, ctes),
+      columns: [...columns].sort(),
       statementCount: statements.length,
-      statements: [...statements, ...nestedWrites],
+      statements: [...statements, ...nested],
     },
   };
 }

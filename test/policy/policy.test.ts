@@ -48,6 +48,121 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.deepEqual(facts('WITH t AS (SELECT 1) DELETE FROM t WHERE ssn = 1').columns, ['t.ssn']);
   });
 
+  test('CALL names the procedure it runs, as a call', () => {
+    const f = facts('CALL app.wipe(1)');
+    assert.deepEqual([f.kinds, f.functions, f.unsafeFunctions], [['call'], ['app.wipe'], ['app.wipe']]);
+  });
+
+  test("a DO block's body is read: its statements are the batch's, described after its own", () => {
+    const f = facts(
+      "SELECT 1; DO $$ BEGIN DELETE FROM ledger; PERFORM pg_catalog.set_config('x.y', '1', false); END $$",
+    );
+    assert.equal(f.readOnly, false);
+    assert.deepEqual(f.kinds, ['delete', 'do', 'select']);
+    assert.deepEqual(f.tables, ['ledger']);
+    assert.deepEqual(f.unsafeFunctions, ['pg_catalog.set_config']);
+    assert.equal(f.statementCount, 2);
+    assert.deepEqual(f.statements.slice(0, 3), [
+      { kind: 'select', tables: [], hasWhere: false },
+      { kind: 'do', tables: ['ledger'], hasWhere: false },
+      { kind: 'delete', tables: ['ledger'], hasWhere: false },
+    ]);
+    // A DO block inside a DO block's body, and one in another spelling of the language.
+    const nested = facts('DO LANGUAGE plpgsql $a$ BEGIN DO $b$ BEGIN TRUNCATE ledger; END $b$; END $a$');
+    assert.deepEqual([nested.kinds, nested.tables], [['do', 'truncate'], ['ledger']]);
+  });
+
+  test('every place PL/pgSQL evaluates an expression is read (one call at each)', () => {
+    const sites = [
+      'f_assert',
+      'f_assertmsg',
+      'f_assign',
+      'f_callarg',
+      'f_case',
+      'f_continue',
+      'f_cursor',
+      'f_default',
+      'f_elsif',
+      'f_exception',
+      'f_exit',
+      'f_fetch',
+      'f_forc',
+      'f_foreach',
+      'f_fors',
+      'f_hi',
+      'f_hint',
+      'f_if',
+      'f_insert',
+      'f_lo',
+      'f_move',
+      'f_open',
+      'f_openarg',
+      'f_perform',
+      'f_raise',
+      'f_step',
+      'f_subscript',
+      'f_when',
+      'f_while',
+      'p_call',
+    ];
+    const f = facts(`DO $$ DECLARE
+        v int := f_default(); a int[]; d refcursor; r record;
+        c CURSOR (k int) FOR SELECT k, f_cursor() FROM t_cursor;
+      BEGIN
+        IF f_if() THEN NULL; ELSIF f_elsif() THEN NULL; END IF;
+        CASE f_case() WHEN f_when() THEN NULL; ELSE NULL; END CASE;
+        WHILE f_while() LOOP EXIT WHEN f_exit(); END LOOP;
+        FOR i IN f_lo()..f_hi() BY f_step() LOOP CONTINUE WHEN f_continue(); END LOOP;
+        FOR r IN SELECT f_fors() FROM t_fors LOOP NULL; END LOOP;
+        FOR r IN c(f_forc()) LOOP NULL; END LOOP;
+        FOREACH v IN ARRAY f_foreach() LOOP NULL; END LOOP;
+        OPEN d FOR SELECT f_open() FROM t_open;
+        OPEN c(f_openarg());
+        FETCH RELATIVE f_fetch() FROM c INTO r;
+        MOVE FORWARD f_move() FROM c;
+        RAISE NOTICE '%', f_raise() USING HINT = f_hint();
+        ASSERT f_assert(), f_assertmsg();
+        PERFORM f_perform();
+        CALL p_call(f_callarg());
+        a[f_subscript()] := f_assign();
+        INSERT INTO t_insert VALUES (f_insert()) RETURNING id INTO v;
+        BEGIN NULL; EXCEPTION WHEN others THEN PERFORM f_exception(); END;
+      END $$`);
+    assert.deepEqual(f.functions, sites);
+    assert.deepEqual(f.tables, ['t_cursor', 't_fors', 't_insert', 't_open']);
+  });
+
+  test('what a DO block runs unread is refused: SQL built at run time, another language, a record default', () => {
+    const refusal = (sql: string) => {
+      const analysis = analyseSql(sql);
+      return analysis.ok ? 'read' : `${analysis.unreadableCode ? 'unreadable' : 'unparsable'}: ${analysis.message}`;
+    };
+    for (const sql of [
+      "DO $$ BEGIN EXECUTE 'DELETE FROM ledger'; END $$",
+      "DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP; END $$",
+      "DO $$ DECLARE c refcursor; BEGIN OPEN c FOR EXECUTE 'SELECT 1'; END $$",
+    ])
+      assert.match(refusal(sql), /^unreadable: .*SQL built at run time/, sql);
+    assert.match(refusal("DO LANGUAGE plperl $$ spi_exec_query('x') $$"), /^unreadable: .*LANGUAGE plperl/);
+    for (const sql of [
+      'DO $$ DECLARE r record := row(f()); BEGIN NULL; END $$',
+      'DO $$ DECLARE /* a */ "R" ledger DEFAULT (SELECT l FROM ledger l); BEGIN NULL; END $$',
+      'DO $$ DECLARE n int; r ledger = (SELECT l FROM ledger l); BEGIN NULL; END $$',
+      'DO $$ DECLARE n int; DECLARE r record := row(f()); BEGIN NULL; END $$',
+    ])
+      assert.match(refusal(sql), /^unreadable: the record variable \S+ is declared with a value/, sql);
+    // Assigned in the body, a record's value is read like any other.
+    assert.equal(refusal('DO $$ DECLARE r record; BEGIN r := (SELECT l FROM ledger l); END $$'), 'read');
+    // An assignment's target and value are split where the scanner says, in bytes, not characters.
+    assert.deepEqual(facts('DO $$ DECLARE "éé" int; BEGIN "éé" := g(1) + h(2); END $$').functions, ['g', 'h']);
+    assert.match(refusal('DO $$ BEGIN DELETE FROM ledger WHERE $$'), /^unparsable: in the DO block/);
+    assert.deepEqual(facts('DO $$ BEGIN DELETE FROM a WHERE id = 1; COMMIT; END $$').kinds, [
+      'delete',
+      'do',
+      'transaction',
+    ]);
+  });
+
   test('a data-modifying CTE makes a SELECT a write, and the CTE name is not a table', () => {
     const f = facts('WITH gone AS (DELETE FROM accounts WHERE id = 1 RETURNING *) SELECT * FROM gone');
     assert.equal(f.readOnly, false);
