@@ -30,7 +30,7 @@ function collect(value: unknown, visible: ReadonlySet<string>, references: Set<N
     if (key === 'RangeVar') {
       if (node.schemaname === undefined && node.catalogname === undefined && visible.has(node.relname as string))
         references.add(node);
-    } else if (isWithClause(node.withClause)) {
+    } else if (hasWithClause(node)) {
       collectWithScope(node, visible, references);
     } else {
       collect(node, visible, references);
@@ -43,8 +43,10 @@ interface WithClause {
   recursive?: boolean;
 }
 
-function isWithClause(value: unknown): value is WithClause {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+/** A query that carries a WITH (the parser writes `withClause` only when there is one). */
+function hasWithClause(query: Node): boolean {
+  const clause = query.withClause;
+  return clause !== null && typeof clause === 'object' && !Array.isArray(clause);
 }
 
 /** A query with a WITH: each CTE's body sees the CTEs before it (all of them if RECURSIVE), the query sees all. */

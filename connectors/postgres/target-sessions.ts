@@ -10,7 +10,7 @@ import type { PostgresTarget } from '../../config/targets';
  * - pg_temp comes last, so a temporary table never stands in for a table of the same name.
  * The batch itself cannot SET it (connectors/connector.ts refuses that).
  */
-export function pinnedSearchPath(searchPath: readonly string[]): string {
+function pinnedSearchPath(searchPath: readonly string[]): string {
   return `-c search_path=${[...searchPath, 'pg_temp'].join(',')}`;
 }
 
