@@ -183,21 +183,37 @@ class TreeWalker {
 }
 
 /**
- * A table's name as rules see it: `db.table` when the statement names a database, else `table`;
+ * A table's name as written: `db.table` when the statement names a database, else `table`;
  * lower-case. The parser's table list writes a missing database as the string `null`.
  */
 function qualifiedTable(db: unknown, table: string): string {
-  return (typeof db === 'string' && db !== '' && db !== 'null' ? `${db}.${table}` : table).toLowerCase();
+  return (namesDatabase(db) ? `${db}.${table}` : table).toLowerCase();
 }
 
-/** The tables of the parser's table list (`op::db::table` entries). */
-function tablesOf(tableList: readonly string[]): string[] {
+const namesDatabase = (db: unknown): db is string => typeof db === 'string' && db !== '' && db !== 'null';
+
+/**
+ * The names a rule may know a table by: lower-case, and as written where that differs (MySQL on
+ * Linux tells `Orders` from `orders`; on Windows and macOS it does not); and written with its
+ * database, bare too.
+ */
+function tableSpellings(db: unknown, table: string): string[] {
+  const named = namesDatabase(db) ? [`${db}.${table}`, table] : [table];
+  return [...new Set(named.flatMap((name) => [name.toLowerCase(), name]))];
+}
+
+/**
+ * The tables of the parser's table list (`op::db::table` entries). The list cannot tell a CTE
+ * from a table of the same name, so unqualified `cteNames` are left out; the walk adds the tables.
+ */
+function tablesOf(tableList: readonly string[], cteNames: ReadonlySet<string>): Set<string> {
   const tables = new Set<string>();
   for (const entry of tableList) {
     const [, db, table] = entry.split('::');
-    if (table) tables.add(qualifiedTable(db, table));
+    if (!table || (!namesDatabase(db) && cteNames.has(table.toLowerCase()))) continue; // a bare name may be a CTE's
+    for (const name of tableSpellings(db, table)) tables.add(name);
   }
-  return [...tables];
+  return tables;
 }
 
 /**
@@ -224,12 +240,13 @@ function tablesNamedIn(
     const cteReference =
       fromItem && (node.db === null || node.db === undefined) && visible.has(node.table.toLowerCase());
     if (!cteReference && ('db' in node || node.type === 'desc' || node.resource === 'table'))
-      names.add(qualifiedTable(node.db, node.table));
+      for (const name of tableSpellings(node.db, node.table)) names.add(name);
   }
   // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
   if (Array.isArray(node.priv_level))
     for (const level of node.priv_level as Node[])
-      if (typeof level.name === 'string' && level.name !== '*') names.add(qualifiedTable(level.prefix, level.name));
+      if (typeof level.name === 'string' && level.name !== '*')
+        for (const name of tableSpellings(level.prefix, level.name)) names.add(name);
   // A trigger's own name is not a table.
   for (const [key, child] of Object.entries(node))
     if (key !== 'trigger') tablesNamedIn(child, names, visible, key === 'from');
@@ -372,8 +389,7 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
         ? 'transaction'
         : (selectIntoKind(statement as unknown as Node) ?? KINDS[type] ?? 'other');
     walker.kinds.add(kind);
-    // The parser's table list cannot tell a CTE from a table of the same name; the walk can.
-    const named = new Set(tablesOf(tableLists[index]!).filter((table) => !cteNames.has(table)));
+    const named = tablesOf(tableLists[index]!, cteNames);
     tablesNamedIn(statement, named);
     const tables = [...named].sort();
     for (const name of walker.kinds) kinds.add(name);

@@ -92,22 +92,35 @@ function kindOf(nodeType: string, node: Node): string | undefined {
  * has already folded unquoted names to lower case; a quoted `"Lower"` stays itself (it is not `lower`).
  */
 export function qualifiedName(parts: unknown): string {
+  return namesOf(parts).join('.');
+}
+
+function namesOf(parts: unknown): string[] {
   return (Array.isArray(parts) ? (parts as Node[]) : [])
     .map((part) => (part.String as { sval?: string } | undefined)?.sval)
-    .filter((name): name is string => Boolean(name))
-    .join('.');
+    .filter((name): name is string => Boolean(name));
 }
 
 /**
- * The table a named object is, or belongs to: `DROP TABLE s.t` is `s.t`; `DROP TRIGGER x ON s.t`,
- * `DROP POLICY`, `DROP RULE` and `COMMENT ON COLUMN s.t.c` name the table before their own name.
+ * The names a rule may know a table by, from the names a command gives it (database, schema,
+ * table): as written without the database, and bare when written with a schema. So a rule that
+ * compares with `customers` sees `public.customers` and `other.customers` as well.
  */
-function tableOfNamedObject(type: string, parts: unknown): string | undefined {
-  if (!Array.isArray(parts)) return undefined;
-  if (/^OBJECT_(TABLE|VIEW|MATVIEW|FOREIGN_TABLE|SEQUENCE|INDEX)$/.test(type)) return qualifiedName(parts);
-  if (/^OBJECT_(COLUMN|TRIGGER|POLICY|RULE|TABCONSTRAINT)$/.test(type))
-    return qualifiedName(parts.slice(0, -1)) || undefined;
-  return undefined;
+function tableSpellings(names: readonly unknown[]): string[] {
+  const [schema, table] = names.filter((name): name is string => typeof name === 'string' && name !== '').slice(-2);
+  if (table === undefined) return schema === undefined ? [] : [schema];
+  return [`${schema}.${table}`, table];
+}
+
+/**
+ * The names of the table a named object is, or belongs to: `DROP TABLE s.t` is `s.t`; `DROP
+ * TRIGGER x ON s.t`, `DROP POLICY`, `DROP RULE` and `COMMENT ON COLUMN s.t.c` name the table
+ * before their own name.
+ */
+function tableOfNamedObject(type: string, parts: unknown): string[] {
+  if (/^OBJECT_(TABLE|VIEW|MATVIEW|FOREIGN_TABLE|SEQUENCE|INDEX)$/.test(type)) return namesOf(parts);
+  if (/^OBJECT_(COLUMN|TRIGGER|POLICY|RULE|TABCONSTRAINT)$/.test(type)) return namesOf(parts).slice(0, -1);
+  return [];
 }
 
 const SET_CONFIG = new Set(['set_config', 'pg_catalog.set_config']);
@@ -162,10 +175,8 @@ class TreeWalker {
     if (WRITES.has(nodeType)) this.writes.push([nodeType, node]);
     if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0)
       this.locksRows = true;
-    if (nodeType === 'RangeVar' && !this.cteReferences.has(node)) {
-      const name = [node.schemaname, node.relname].filter(Boolean).join('.');
-      if (name) this.tables.add(name);
-    }
+    if (nodeType === 'RangeVar' && !this.cteReferences.has(node))
+      for (const name of tableSpellings([node.schemaname, node.relname])) this.tables.add(name);
     // DROP, COMMENT ON and SECURITY LABEL ON name their objects as lists of names.
     const named =
       nodeType === 'DropStmt'
@@ -175,8 +186,8 @@ class TreeWalker {
           : undefined;
     if (named && Array.isArray(named.objects))
       for (const object of named.objects as Node[]) {
-        const table = tableOfNamedObject(String(named.type), (object?.List as { items?: unknown } | undefined)?.items);
-        if (table) this.tables.add(table);
+        const names = tableOfNamedObject(String(named.type), (object?.List as { items?: unknown } | undefined)?.items);
+        for (const name of tableSpellings(names)) this.tables.add(name);
       }
     if (nodeType === 'VariableSetStmt' && String(node.name).toLowerCase() === 'search_path') this.setsSearchPath = true;
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {

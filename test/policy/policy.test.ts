@@ -18,7 +18,8 @@ describe('SQL facts from the PostgreSQL parser', () => {
     const f = facts('SELECT count(*) FROM public.accounts a JOIN orders o ON o.account_id = a.id WHERE a.id = 1');
     assert.equal(f.readOnly, true);
     assert.deepEqual(f.kinds, ['select']);
-    assert.deepEqual(f.tables, ['orders', 'public.accounts']);
+    // A table written with its schema is named bare too: a rule about `accounts` sees it.
+    assert.deepEqual(f.tables, ['accounts', 'orders', 'public.accounts']);
     assert.deepEqual(f.functions, ['count']);
     assert.equal(f.statements[0]?.hasWhere, true);
   });
@@ -44,7 +45,10 @@ describe('SQL facts from the PostgreSQL parser', () => {
       [[]],
     ]);
     assert.deepEqual(tablesOf('WITH RECURSIVE a AS (SELECT * FROM t), t AS (SELECT 1) SELECT * FROM a'), [[], [[]]]);
-    assert.deepEqual(tablesOf('WITH t AS (SELECT 1) SELECT * FROM public.t, t'), [['public.t'], [['public.t']]]);
+    assert.deepEqual(tablesOf('WITH t AS (SELECT 1) SELECT * FROM public.t, t'), [
+      ['public.t', 't'],
+      [['public.t', 't']],
+    ]);
     assert.deepEqual(facts('WITH t AS (SELECT 1) DELETE FROM t WHERE ssn = 1').columns, ['t.ssn']);
   });
 
@@ -177,12 +181,13 @@ describe('SQL facts from the PostgreSQL parser', () => {
 
   test('every statement that touches a table names it: policies, triggers, rules, comments, partitions', () => {
     const named = {
-      'CREATE POLICY everyone ON s.ledger USING (true)': ['s.ledger'],
+      'CREATE POLICY everyone ON s.ledger USING (true)': ['ledger', 's.ledger'],
       'ALTER POLICY everyone ON ledger USING (true)': ['ledger'],
       'DROP POLICY owners_only ON ledger': ['ledger'],
-      'DROP TRIGGER audited ON s.ledger': ['s.ledger'],
+      'DROP TRIGGER audited ON s.ledger': ['ledger', 's.ledger'],
       'DROP RULE protect ON ledger': ['ledger'],
-      'COMMENT ON COLUMN s.ledger.amount IS $$x$$': ['s.ledger'],
+      'COMMENT ON COLUMN s.ledger.amount IS $$x$$': ['ledger', 's.ledger'],
+      'DROP TABLE db.s.ledger, other': ['ledger', 'other', 's.ledger'],
       'SECURITY LABEL ON TABLE ledger IS $$x$$': ['ledger'],
       'ALTER TABLE archive ATTACH PARTITION ledger FOR VALUES IN (2)': ['archive', 'ledger'],
       'SELECT * INTO ledger_copy FROM ledger': ['ledger', 'ledger_copy'],
