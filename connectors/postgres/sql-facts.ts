@@ -1,7 +1,7 @@
 import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
 import { cteReferences } from './cte-references';
-import { readDoBlock } from './do-blocks';
+import { type Code, codeOf, readCode } from './code-bodies';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
@@ -32,7 +32,7 @@ export function fingerprintOf(sql: string): string {
 
 /**
  * Why the SQL cannot be judged: `tooDeep` when it nests past what the gate walks (ADR 033),
- * `unreadableCode` when a DO block runs code no parser reads before it runs (do-blocks.ts).
+ * `unreadableCode` when code the batch brings cannot be read before it runs (code-bodies.ts).
  */
 export type SqlAnalysisResult =
   SqlAnalysis | { ok: false; message: string; position: number; tooDeep?: true; unreadableCode?: true };
@@ -210,7 +210,7 @@ class TreeWalker {
     }
   }
 
-  /** Takes in the facts of SQL this subtree runs (a DO block's body). */
+  /** Takes in the facts of SQL this subtree runs (the body of code it brings). */
   absorb(facts: SqlFacts): void {
     for (const kind of facts.kinds) this.kinds.add(kind);
     for (const table of facts.tables) this.tables.add(table);
@@ -223,14 +223,14 @@ class TreeWalker {
   }
 }
 
-/** How many DO blocks deep, one inside another's body, the gate reads. */
-const MAX_DO_BLOCK_DEPTH = 4;
+/** How deep the gate reads code inside code (a DO block in a DO block's body, a function it creates). */
+const MAX_CODE_DEPTH = 4;
 
 export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnalysisResult {
   return analyseBatch(sql, options, 0);
 }
 
-/** The facts of the statements a DO block's body runs, each read as a batch of its own. */
+/** The facts of the statements a body of code runs, each read as a batch of its own. */
 type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath'> & {
   facts: SqlFacts[];
   controlsTransaction: boolean;
@@ -238,13 +238,13 @@ type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath'> & {
 
 function readBody(
   text: string,
-  node: Node,
+  code: Code,
   options: AnalysisOptions,
   depth: number,
 ): BodyFacts | Extract<SqlAnalysisResult, { ok: false }> {
-  if (depth >= MAX_DO_BLOCK_DEPTH)
-    return { ok: false, message: `DO blocks nest more than ${MAX_DO_BLOCK_DEPTH} deep`, position: 0, tooDeep: true };
-  const body = readDoBlock(text, node);
+  if (depth >= MAX_CODE_DEPTH)
+    return { ok: false, message: `code nests in code more than ${MAX_CODE_DEPTH} deep`, position: 0, tooDeep: true };
+  const body = readCode(text, code);
   if (!body.ok)
     return { ok: false, message: body.message, position: 0, ...(body.unreadable && { unreadableCode: true }) };
   const read: BodyFacts = {
@@ -256,7 +256,7 @@ function readBody(
   for (const sql of body.sql) {
     const inner = analyseBatch(sql, options, depth + 1);
     if (!inner.ok)
-      return { ...inner, message: `in the DO block, ${JSON.stringify(sql)}: ${inner.message}`, position: 0 };
+      return { ...inner, message: `in ${code.what}, ${JSON.stringify(sql)}: ${inner.message}`, position: 0 };
     read.facts.push(inner.facts);
     read.readsOpaquely ||= inner.readsOpaquely;
     read.setsSearchPath ||= inner.setsSearchPath;
@@ -321,11 +321,13 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
         hasWhere: write.whereClause !== undefined,
       });
     }
-    // A DO block's body runs now: its statements are the batch's too, described after its own.
-    if (nodeType === 'DoStmt') {
-      const body = readBody(statementTexts[index]!, node, options, depth);
+    // A DO block's body runs now, a created function's when called: their statements are judged
+    // as the batch's, described after its own. A function's COMMIT is not the batch's.
+    const code = codeOf(nodeType, node, qualifiedName(node.funcname));
+    if (code) {
+      const body = readBody(statementTexts[index]!, code, options, depth);
       if ('ok' in body) return { ...body, position: tree.stmts?.[index]?.stmt_location ?? 0 };
-      if (body.controlsTransaction) whole.kinds.add('transaction');
+      if (body.controlsTransaction && nodeType === 'DoStmt') whole.kinds.add('transaction');
       whole.readsOpaquely ||= body.readsOpaquely;
       whole.setsSearchPath ||= body.setsSearchPath;
       for (const facts of body.facts) {

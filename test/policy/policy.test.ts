@@ -136,6 +136,47 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.deepEqual(f.tables, ['t_cursor', 't_fors', 't_insert', 't_open']);
   });
 
+  test('a function or procedure the batch creates is judged by its body, as if it ran', () => {
+    const sqlFunction = facts(
+      "CREATE FUNCTION pg_temp.wipe() RETURNS void LANGUAGE sql AS 'DELETE FROM ledger'; SELECT pg_temp.wipe()",
+    );
+    assert.deepEqual(sqlFunction.kinds, ['create', 'delete', 'select']);
+    assert.deepEqual(sqlFunction.tables, ['ledger']);
+    assert.deepEqual(sqlFunction.statements.slice(0, 3), [
+      { kind: 'create', tables: ['ledger'], hasWhere: false },
+      { kind: 'select', tables: [], hasWhere: false },
+      { kind: 'delete', tables: ['ledger'], hasWhere: false },
+    ]);
+    const procedure = facts(
+      'CREATE PROCEDURE app.settle(a int) LANGUAGE plpgsql AS $$ BEGIN UPDATE app.ledger SET n = 0 WHERE id = a; COMMIT; END $$',
+    );
+    // A procedure's COMMIT is its own when it is called, not the batch's now.
+    assert.deepEqual(
+      [procedure.kinds, procedure.tables],
+      [
+        ['create', 'update'],
+        ['app.ledger', 'ledger'],
+      ],
+    );
+    const trigger = facts(
+      'CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log VALUES (NEW.id); RETURN NEW; END $$',
+    );
+    assert.deepEqual(trigger.tables, ['audit_log']);
+    // SQL-standard bodies are the batch's own tree.
+    assert.deepEqual(
+      facts('CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC DELETE FROM ledger; SELECT 1; END').tables,
+      ['ledger'],
+    );
+    for (const sql of [
+      "CREATE FUNCTION f() RETURNS int LANGUAGE plpython3u AS 'return 1'",
+      "CREATE FUNCTION f() RETURNS int LANGUAGE c AS 'lib', 'symbol'",
+      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM ledger'; END $$",
+    ]) {
+      const analysis = analyseSql(sql);
+      assert.ok(!analysis.ok && analysis.unreadableCode, sql);
+    }
+  });
+
   test('what a DO block runs unread is refused: SQL built at run time, another language, a record default', () => {
     const refusal = (sql: string) => {
       const analysis = analyseSql(sql);
@@ -159,7 +200,7 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.equal(refusal('DO $$ DECLARE r record; BEGIN r := (SELECT l FROM ledger l); END $$'), 'read');
     // An assignment's target and value are split where the scanner says, in bytes, not characters.
     assert.deepEqual(facts('DO $$ DECLARE "éé" int; BEGIN "éé" := g(1) + h(2); END $$').functions, ['g', 'h']);
-    assert.match(refusal('DO $$ BEGIN DELETE FROM ledger WHERE $$'), /^unparsable: in the DO block/);
+    assert.match(refusal('DO $$ BEGIN DELETE FROM ledger WHERE $$'), /^unparsable: in a DO block/);
     assert.deepEqual(facts('DO $$ BEGIN DELETE FROM a WHERE id = 1; COMMIT; END $$').kinds, [
       'delete',
       'do',

@@ -1,7 +1,8 @@
-// Class 56: code inside a DO block. Policy saw a DO block as one statement of kind `do` naming no
-// table: the DELETE, TRUNCATE or set_config in its body was invisible to the rules that guard a
-// table, deny unbounded deletes and truncation, or refuse a batch that repoints search_path, and a
-// looser rule below them allowed it. The body is now read with PostgreSQL's PL/pgSQL parser and its
+// Class 56: code a batch brings. Policy saw a DO block as one statement of kind `do` naming no
+// table, and a function the batch creates (and calls) as `create` and a call: the DELETE, TRUNCATE
+// or set_config in the body was invisible to the rules that guard a table, deny unbounded deletes
+// and truncation, or refuse a batch that repoints search_path, and a looser rule below them
+// allowed it. Bodies are now read (PL/pgSQL with PostgreSQL's PL/pgSQL parser) and their
 // statements and expressions are facts like the batch's; what cannot be read before it runs (SQL
 // built at run time, another language) is refused at submit.
 import assert from 'node:assert/strict';
@@ -43,6 +44,9 @@ const BODIES = [
   'DO $$ DECLARE r do_ledger := (SELECT l FROM do_ledger l LIMIT 1); BEGIN NULL; END $$',
   'DO $$ BEGIN DELETE FROM do_notes WHERE id = 1; COMMIT; END $$',
   "DO LANGUAGE plperl $$ spi_exec_query('DELETE FROM do_ledger') $$",
+  "CREATE FUNCTION pg_temp.do_wipe() RETURNS void LANGUAGE sql AS 'DELETE FROM do_ledger'; SELECT pg_temp.do_wipe()",
+  'CREATE FUNCTION pg_temp.do_cut() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE do_ledger; END $$; SELECT pg_temp.do_cut()',
+  "CREATE FUNCTION pg_temp.do_sum() RETURNS bigint LANGUAGE sql AS 'SELECT sum(amount) FROM do_ledger'; SELECT pg_temp.do_sum()",
 ];
 
 let stack: AttackStack;
@@ -57,7 +61,7 @@ after(async () => {
   await stack?.stop();
 });
 
-test('what a DO block runs is judged by the rules that guard it, or the block is refused', async () => {
+test('what a DO block or a created function runs is judged by the rules that guard it, or refused', async () => {
   const allowed: string[] = [];
   for (const sql of BODIES) {
     const answer = await send(stack.baseUrl, 'POST', '/v1/policy/explain', 'agent', submitBody(sql));
@@ -69,7 +73,7 @@ test('what a DO block runs is judged by the rules that guard it, or the block is
     const { effect, rule } = answer.json<{ decision: { effect: string; rule: string } }>().decision;
     if (effect === 'allow') allowed.push(`${sql}: ${rule}`);
   }
-  tally('DO blocks running what a rule above the allow stops', BODIES.length, allowed.length);
+  tally('DO blocks and created functions running what a rule above the allow stops', BODIES.length, allowed.length);
   assert.deepEqual(allowed, []);
 });
 

@@ -1,34 +1,68 @@
-// A DO block runs code the agent wrote, now: its PL/pgSQL body is read with PostgreSQL's own
-// PL/pgSQL parser (libpg_query's), and every SQL statement and expression in it comes back as
-// SQL for the batch's facts, as if written alone. What the gate cannot read is refused: a body in
-// another language, and SQL built at run time (EXECUTE, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE,
-// RETURN QUERY EXECUTE), whose text no parser sees before it runs.
+// Code a batch brings runs what the agent wrote: a DO block at once, a function or procedure it
+// creates when called (by the batch itself, a trigger, or a later command that only names it). Its
+// body is read as if it ran: SQL as SQL, PL/pgSQL with PostgreSQL's own PL/pgSQL parser
+// (libpg_query's), every statement and expression in it coming back as SQL for the batch's facts.
+// What the gate cannot read is refused: a body in another language, and SQL built at run time
+// (EXECUTE, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE, RETURN QUERY EXECUTE), whose text no parser
+// sees before it runs.
 import { parsePlPgSQLSync, scanSync } from 'libpg-query';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
 
 type Node = Record<string, unknown>;
 
-export type DoBlockBody =
+export type CodeBody =
   | {
       ok: true;
       /** Each statement and expression of the body as SQL of its own, in the body's order. */
       sql: string[];
-      /** COMMIT or ROLLBACK in the body: the batch's transaction is the executor's. */
+      /** COMMIT or ROLLBACK in the body. */
       controlsTransaction: boolean;
     }
   | { ok: false; message: string; unreadable?: true };
 
-/** A DoStmt's `language` or `as` (its body), as the parser read it. */
-function optionOf(doStatement: Node, name: 'language' | 'as'): string | undefined {
-  for (const arg of (doStatement.args as Node[] | undefined) ?? []) {
-    const option = arg.DefElem as Node | undefined;
-    if (option?.defname === name) return String((option.arg as { String?: { sval?: string } })?.String?.sval);
+/** The code of a statement: a DO block, or a function or procedure it creates with a body as text. */
+export interface Code {
+  /** `a DO block`, `the function public.f`: how a refusal names it. */
+  what: string;
+  language: string;
+  body: string;
+}
+
+const stringOf = (value: unknown): string | undefined => (value as { String?: { sval?: string } })?.String?.sval;
+
+/** The option `name` of a DoStmt's args or a CreateFunctionStmt's options, as the parser read it. */
+function optionOf(options: unknown, name: 'language' | 'as'): unknown {
+  for (const entry of Array.isArray(options) ? (options as Node[]) : []) {
+    const option = entry.DefElem as Node | undefined;
+    if (option?.defname === name) return option.arg;
   }
   return undefined;
 }
 
-const unreadable = (message: string): DoBlockBody => ({ ok: false, message, unreadable: true });
+/**
+ * The code `node` (a statement of type `nodeType`) brings, or undefined. A DO block's language is
+ * PL/pgSQL unless it names one. A function's body is its `AS` text; one written as SQL-standard
+ * statements (`BEGIN ATOMIC ... END`) is part of the batch's own tree, read with it.
+ */
+export function codeOf(nodeType: string, node: Node, name: string): Code | undefined {
+  if (nodeType === 'DoStmt')
+    return {
+      what: 'a DO block',
+      language: stringOf(optionOf(node.args, 'language')) ?? 'plpgsql',
+      body: stringOf(optionOf(node.args, 'as')) ?? '',
+    };
+  if (nodeType !== 'CreateFunctionStmt') return undefined;
+  const as = (optionOf(node.options, 'as') as { List?: { items?: unknown[] } } | undefined)?.List?.items;
+  if (!as) return undefined;
+  return {
+    what: `the ${node.is_procedure ? 'procedure' : 'function'} ${name}`,
+    language: stringOf(optionOf(node.options, 'language')) ?? '',
+    body: as.map(stringOf).join(', '),
+  };
+}
+
+const unreadable = (message: string): CodeBody => ({ ok: false, message, unreadable: true });
 
 /** The body's statement types whose SQL is built at run time. */
 const DYNAMIC = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
@@ -140,33 +174,33 @@ function declaredRecords(datums: unknown): Set<string> {
   return names;
 }
 
-/** Reads the DO statement `text` (its DoStmt node `doStatement`): its body's SQL, or why not. */
-export function readDoBlock(text: string, doStatement: Node): DoBlockBody {
-  const language = optionOf(doStatement, 'language') ?? 'plpgsql';
-  if (language !== 'plpgsql')
-    return unreadable(`a DO block in LANGUAGE ${language}: the gate reads PL/pgSQL bodies only`);
+/** Reads `code`, brought by the statement `text`: its body's SQL, or why not. */
+export function readCode(text: string, code: Code): CodeBody {
+  if (code.language === 'sql') return { ok: true, sql: [code.body], controlsTransaction: false };
+  if (code.language !== 'plpgsql')
+    return unreadable(`${code.what} is in LANGUAGE ${code.language || '(none)'}: the gate reads SQL and PL/pgSQL only`);
   let parsed: { plpgsql_funcs?: { PLpgSQL_function?: Node }[] };
   try {
     parsed = parsePlPgSQLSync(text) as typeof parsed;
   } catch (error) {
-    return { ok: false, message: `in the DO block: ${(error as Error).message}` };
+    return { ok: false, message: `in ${code.what}: ${(error as Error).message}` };
   }
   const functions = parsed.plpgsql_funcs ?? [];
   const tree = functions[0]?.PLpgSQL_function;
-  if (functions.length !== 1 || !tree?.action) return unreadable('the DO block has no body the gate can read');
-  if (nestedDeeperThan(tree, MAX_SYNTAX_DEPTH)) return unreadable('the DO block nests too deeply');
+  if (functions.length !== 1 || !tree?.action) return unreadable(`${code.what} has no body the gate can read`);
+  if (nestedDeeperThan(tree, MAX_SYNTAX_DEPTH)) return unreadable(`${code.what} nests too deeply`);
   try {
-    const withDefault = recordWithDefault(optionOf(doStatement, 'as') ?? '', declaredRecords(tree.datums));
+    const withDefault = recordWithDefault(code.body, declaredRecords(tree.datums));
     if (withDefault !== undefined)
       return unreadable(
         `the record variable ${withDefault} is declared with a value, which the PL/pgSQL parser does not report; assign it in the body instead`,
       );
     const walker = new BodyWalker();
     walker.walk(tree);
-    if (walker.problem !== undefined) return unreadable(`in the DO block, ${walker.problem}`);
+    if (walker.problem !== undefined) return unreadable(`in ${code.what}, ${walker.problem}`);
     return { ok: true, sql: walker.sql, controlsTransaction: walker.controlsTransaction };
   } catch (error) {
     // The scanner refused a piece the PL/pgSQL parser took: nothing is judged that is not read.
-    return unreadable(`in the DO block: ${(error as Error).message}`);
+    return unreadable(`in ${code.what}: ${(error as Error).message}`);
   }
 }
