@@ -7,7 +7,7 @@
 // built at run time, another language) is refused at submit.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
+import { type AttackStack, onPostgres, send, startAttackStack, submitBody, submitToTheEnd, tally } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -78,9 +78,7 @@ test('what a DO block or a created function runs is judged by the rules that gua
 });
 
 test('submitted, the DELETE inside a DO block is denied and the row stays', async () => {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(BODIES[0]!));
-  assert.equal(submitted.status, 202, submitted.text);
-  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
+  const view = await submitToTheEnd(stack, onPostgres(BODIES[0]!));
   assert.equal(view.status, 'denied');
   assert.equal((view.policy as { rule: string }).rule, 'no-unbounded-deletes');
   const { rows } = await stack.target.query<{ amount: number }>('SELECT amount FROM do_ledger WHERE id = 1');
@@ -102,15 +100,10 @@ test('code the gate cannot read is refused at submit, naming why', async () => {
 });
 
 test('a DO block whose body the rules allow runs, and does what it says', async () => {
-  const submitted = await send(
-    stack.baseUrl,
-    'POST',
-    '/v1/requests',
-    'agent',
-    submitBody("DO $$ DECLARE n int := 2; BEGIN INSERT INTO do_notes VALUES (n, 'from a DO block'); END $$"),
+  const view = await submitToTheEnd(
+    stack,
+    onPostgres("DO $$ DECLARE n int := 2; BEGIN INSERT INTO do_notes VALUES (n, 'from a DO block'); END $$"),
   );
-  assert.equal(submitted.status, 202, submitted.text);
-  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
   assert.equal(view.status, 'succeeded', JSON.stringify(view));
   const { rows } = await stack.target.query<{ note: string }>('SELECT note FROM do_notes WHERE id = 2');
   assert.deepEqual(rows, [{ note: 'from a DO block' }]);

@@ -9,19 +9,20 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
 import { connectMysqlAdmin } from '../support/mysql-admin';
-import { type AttackStack, POSTGRES_AND_MYSQL_TARGETS, send, startAttackStack, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  POSTGRES_AND_MYSQL_TARGETS,
+  decidedByAnotherRule,
+  ledgerGuardPolicy,
+  freshLedger,
+  onMysql,
+  onPostgres,
+  startAttackStack,
+  submitToTheEnd,
+  tally,
+} from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: the-ledger-is-guarded
-    when: sql.tables.exists(t, t == "shadowed_ledger" || t.endsWith(".shadowed_ledger"))
-    effect: deny
-    reason: only the ledger service reads or changes the ledger
-  - name: everything-else
-    when: request.target in ["shop-db", "app-db"]
-    effect: allow
-`;
+const POLICY = ledgerGuardPolicy('sql.tables.exists(t, t == "shadowed_ledger" || t.endsWith(".shadowed_ledger"))');
 
 const ON_POSTGRES = [
   'WITH shadowed_ledger AS (SELECT 1) DELETE FROM shadowed_ledger WHERE id = 1',
@@ -43,39 +44,24 @@ let stack: AttackStack;
 let admin: mysql.Connection;
 before(async () => {
   admin = await connectMysqlAdmin();
-  await admin.query(`DROP TABLE IF EXISTS shadowed_ledger;
-    CREATE TABLE shadowed_ledger (id int PRIMARY KEY, amount int NOT NULL);
-    INSERT INTO shadowed_ledger VALUES (1, 100)`);
+  await admin.query(freshLedger('shadowed_ledger'));
   stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS });
-  await stack.target.query(`DROP TABLE IF EXISTS shadowed_ledger;
-    CREATE TABLE shadowed_ledger (id int PRIMARY KEY, amount int NOT NULL);
-    INSERT INTO shadowed_ledger VALUES (1, 100)`);
+  await stack.target.query(freshLedger('shadowed_ledger'));
 });
 after(async () => {
   await admin?.end();
   await stack?.stop();
 });
 
-const onApp = (sql: string) => ({ connector: 'postgres', target: 'app-db', command: { sql }, reason: 'an attack' });
-const onShop = (sql: string) => ({ connector: 'mysql', target: 'shop-db', command: { sql }, reason: 'an attack' });
-
 test('a CTE named like the guarded table does not hide the table from the rule that guards it', async () => {
-  const walkedAround: string[] = [];
-  const commands = [...ON_POSTGRES.map(onApp), ...ON_MYSQL.map(onShop)];
-  for (const command of commands) {
-    const answer = await send(stack.baseUrl, 'POST', '/v1/policy/explain', 'agent', command);
-    assert.equal(answer.status, 200, answer.text);
-    const { rule } = answer.json<{ decision: { rule: string } }>().decision;
-    if (rule !== 'the-ledger-is-guarded') walkedAround.push(`${command.command.sql}: ${rule}`);
-  }
+  const commands = [...ON_POSTGRES.map(onPostgres), ...ON_MYSQL.map(onMysql)];
+  const walkedAround = await decidedByAnotherRule(stack, 'the-ledger-is-guarded', commands);
   tally('statements hiding a guarded table behind a CTE of its name', commands.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
 
 test('submitted, the DELETE behind the CTE is denied and the row stays', async () => {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onApp(ON_POSTGRES[0]!));
-  assert.equal(submitted.status, 202, submitted.text);
-  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
+  const view = await submitToTheEnd(stack, onPostgres(ON_POSTGRES[0]!));
   assert.equal(view.status, 'denied');
   const { rows } = await stack.target.query<{ amount: number }>('SELECT amount FROM shadowed_ledger WHERE id = 1');
   assert.deepEqual(rows, [{ amount: 100 }]);

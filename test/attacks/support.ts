@@ -2,6 +2,7 @@
 // and all), both workers, the run's Temporal dev server and PostgreSQL. The gate connects as a
 // login role holding approval_gate_app only, as a production deployment would, so what the
 // attacker can do with the gate's own database credential is what that role can do.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -148,6 +149,60 @@ export async function waitFor(
       throw new Error(`${id} is ${String(view.status)}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A policy whose rule `the-ledger-is-guarded` denies what `guard` matches (a condition about the
+ * ledger), above a looser rule that allows everything else on both targets: a command that walks
+ * around the guard is allowed.
+ */
+export const ledgerGuardPolicy = (guard: string) => `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: the-ledger-is-guarded
+    when: ${guard}
+    effect: deny
+    reason: only the ledger service reads or changes the ledger
+  - name: everything-else
+    when: request.target in ["shop-db", "app-db"]
+    effect: allow
+`;
+
+/** SQL that makes `table` afresh, on PostgreSQL and MySQL alike: a ledger of one row, id 1, amount 100. */
+export const freshLedger = (table: string) =>
+  `DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id int PRIMARY KEY, amount int NOT NULL); INSERT INTO ${table} VALUES (1, 100)`;
+
+/** A command on one of POSTGRES_AND_MYSQL_TARGETS' targets, as the agent submits it. */
+export const onPostgres = (sql: string) => submitBody(sql);
+export const onMysql = (sql: string) => ({ ...submitBody(sql), connector: 'mysql', target: 'shop-db' });
+
+/**
+ * Asks the policy about each command (`/v1/policy/explain`): those `rule` did not decide, each
+ * with the rule that did. The commands must all be readable.
+ */
+export async function decidedByAnotherRule(
+  stack: AttackStack,
+  rule: string,
+  commands: ReturnType<typeof submitBody>[],
+): Promise<string[]> {
+  const others: string[] = [];
+  for (const command of commands) {
+    const answer = await send(stack.baseUrl, 'POST', '/v1/policy/explain', 'agent', command);
+    assert.equal(answer.status, 200, answer.text);
+    const decided = answer.json<{ decision: { rule: string } }>().decision.rule;
+    if (decided !== rule) others.push(`${command.command.sql}: ${decided}`);
+  }
+  return others;
+}
+
+/** Submits `command` and waits for its end: the request as the API shows it then. */
+export async function submitToTheEnd(
+  stack: AttackStack,
+  command: ReturnType<typeof submitBody>,
+): Promise<Record<string, unknown>> {
+  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', command);
+  assert.equal(submitted.status, 202, submitted.text);
+  return waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
 }
 
 /** Submits `sql` as the agent and waits until it is held for approval; returns its id. */

@@ -10,19 +10,19 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
 import { connectMysqlAdmin } from '../support/mysql-admin';
-import { type AttackStack, POSTGRES_AND_MYSQL_TARGETS, send, startAttackStack, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  POSTGRES_AND_MYSQL_TARGETS,
+  decidedByAnotherRule,
+  ledgerGuardPolicy,
+  onMysql,
+  onPostgres,
+  startAttackStack,
+  submitToTheEnd,
+  tally,
+} from './support';
 
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: the-ledger-is-guarded
-    when: sql.tables.exists(t, t == "guarded_ledger" || t.endsWith(".guarded_ledger"))
-    effect: deny
-    reason: only the ledger service changes the ledger
-  - name: schema-changes-elsewhere
-    when: request.target in ["shop-db", "app-db"]
-    effect: allow
-`;
+const POLICY = ledgerGuardPolicy('sql.tables.exists(t, t == "guarded_ledger" || t.endsWith(".guarded_ledger"))');
 
 const TOUCHING_THE_LEDGER_ON_POSTGRES = [
   'CREATE POLICY everyone ON guarded_ledger USING (true)',
@@ -59,27 +59,15 @@ after(async () => {
   await stack?.stop();
 });
 
-const onShop = (sql: string) => ({ connector: 'mysql', target: 'shop-db', command: { sql }, reason: 'an attack' });
-const onApp = (sql: string) => ({ connector: 'postgres', target: 'app-db', command: { sql }, reason: 'an attack' });
-
 test('every statement that touches the guarded table meets the rule that guards it', async () => {
-  const walkedAround: string[] = [];
-  const commands = [...TOUCHING_THE_LEDGER.map(onShop), ...TOUCHING_THE_LEDGER_ON_POSTGRES.map(onApp)];
-  for (const command of commands) {
-    const sql = command.command.sql;
-    const answer = await send(stack.baseUrl, 'POST', '/v1/policy/explain', 'agent', command);
-    assert.equal(answer.status, 200, answer.text);
-    const { rule } = answer.json<{ decision: { rule: string } }>().decision;
-    if (rule !== 'the-ledger-is-guarded') walkedAround.push(`${sql}: ${rule}`);
-  }
+  const commands = [...TOUCHING_THE_LEDGER.map(onMysql), ...TOUCHING_THE_LEDGER_ON_POSTGRES.map(onPostgres)];
+  const walkedAround = await decidedByAnotherRule(stack, 'the-ledger-is-guarded', commands);
   tally('statements touching a guarded table without naming it', commands.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
 
 test('submitted, the trigger is denied and never created', async () => {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onShop(TOUCHING_THE_LEDGER[0]!));
-  assert.equal(submitted.status, 202, submitted.text);
-  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
+  const view = await submitToTheEnd(stack, onMysql(TOUCHING_THE_LEDGER[0]!));
   assert.equal(view.status, 'denied');
   const [triggers] = await admin.query(
     "SELECT COUNT(*) AS n FROM information_schema.triggers WHERE trigger_name = 'skim'",
