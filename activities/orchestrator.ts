@@ -5,6 +5,7 @@ import { unavailableImpact } from '../domain/impact';
 import { isTerminal, outcomeRecord } from '../domain/request';
 import type { AppliedTransition } from '../domain/request-record';
 import type { Policy } from '../policy/policy';
+import type { TargetEntry } from '../config/target-catalogue';
 import { findExecution, findRequestExecution, outcomeInLedger } from '../store/executions';
 import { findRecordedRequest, recordImpact, recordTransition } from '../store/requests';
 import { ssoReviewerGroups } from '../store/sso-reviewers';
@@ -26,6 +27,8 @@ export interface OrchestratorDependencies extends NotifyDependencies {
   pool: Pool;
   policy: Policy;
   principals: PrincipalDirectory;
+  /** TARGETS_FILE without credentials: a PostgreSQL target's `searchPath` names its tables in the facts. */
+  targets: TargetEntry[];
 }
 
 /** How an execution can end: what only the executor's ledger says (ADR 029). */
@@ -49,6 +52,7 @@ const recordedAs = ({ step, status, actor, changes }: Omit<Transition, 'requestI
  */
 export function createOrchestratorActivities(deps: OrchestratorDependencies): OrchestratorActivities {
   const { pool, policy, principals, metrics, webhooks } = deps;
+  const targets = new Map(deps.targets.map((target) => [target.name, target]));
   const recordedRequest = async (id: string) => {
     const request = await findRecordedRequest(pool, id);
     if (!request) throw notInTheRecords(`no request ${id} is in the records`);
@@ -85,9 +89,11 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       // or reason that a rule allows, or a preview from an "executor" of its own (ADR 029).
       const { request, impact } = await recordedRequest(handed.id);
       const elapsed = stopwatch();
-      const decision = handedImpact
-        ? decideRequest(policy, request, impact ?? NO_RECORDED_PREVIEW)
-        : decideRequest(policy, request);
+      const target = targets.get(request.target);
+      const decision = decideRequest(policy, request, {
+        ...(handedImpact && { impact: impact ?? NO_RECORDED_PREVIEW }),
+        ...(target && { target }),
+      });
       metrics.policyEvaluated(decision.effect, elapsed());
       return markNotifiedStages(decision, webhooks);
     },

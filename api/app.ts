@@ -230,6 +230,7 @@ export async function buildApp({
       principals,
       statusChanges,
       analyser,
+      targets,
       sessionSecret: settings.SESSION_SECRET,
       publicOrigin: new URL(publicUrl(settings)).origin,
       ...(oidc && settings.OIDC_CLIENT_ID && { oidc }),

@@ -22,8 +22,10 @@ export interface SubmitAnalysis {
   policySeconds: number;
 }
 
+/** A command to read and judge: a submit to its target, or a question about one (the target when known). */
 export type AnalysisTask =
-  { kind: 'submit'; target: TargetEntry; draft: SubmitDraft } | { kind: 'explain'; question: PolicyQuestion };
+  | { kind: 'submit'; target: TargetEntry; draft: SubmitDraft }
+  | { kind: 'explain'; question: PolicyQuestion; target?: TargetEntry };
 
 export type AnalysisValue<T extends AnalysisTask> = T extends { kind: 'submit' } ? SubmitAnalysis : PolicyExplanation;
 
@@ -37,7 +39,7 @@ export function analyseHere<T extends AnalysisTask>(policy: Policy, task: T): An
   const started = performance.now();
   try {
     const value = (
-      task.kind === 'submit' ? analyseSubmit(policy, task) : explainPolicy(policy, task.question)
+      task.kind === 'submit' ? analyseSubmit(policy, task) : explainPolicy(policy, task.question, task.target)
     ) as AnalysisValue<T>;
     return { ok: true, value, tookMs: performance.now() - started };
   } catch (error) {
@@ -52,6 +54,6 @@ function analyseSubmit(policy: Policy, { target, draft }: { target: TargetEntry;
   // Allowed outright: recorded as approved and executing, so its workflow goes straight to the
   // executor. Any other answer is the workflow's to give (impact preview, grants, reviewers).
   const elapsed = stopwatch();
-  const decision = decideRequest(policy, request);
+  const decision = decideRequest(policy, request, { target });
   return { request, decision, policySeconds: elapsed() };
 }

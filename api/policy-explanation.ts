@@ -2,12 +2,14 @@
 // `explain_policy` and the one-line summary per target all read it from here.
 import { formatDurationMs } from '../domain/duration';
 import type { Command, Connector, PolicyDecision } from '../domain/request';
+import type { TargetEntry } from '../config/target-catalogue';
 import { type PolicyQuestion, explainDecision } from '../connectors/policy-input';
 import type { Policy } from '../policy/policy';
 import type { PolicyExplanation } from './schemas';
 
-export function explainPolicy(policy: Policy, question: PolicyQuestion): PolicyExplanation {
-  const { decision, facts } = explainDecision(policy, question);
+/** The policy's answer for `question`, with its facts; `target` (the named one) when the API knows it. */
+export function explainPolicy(policy: Policy, question: PolicyQuestion, target?: TargetEntry): PolicyExplanation {
+  const { decision, facts } = explainDecision(policy, question, { ...(target && { target }) });
   const { approval, ...rest } = decision;
   const stages = (approval?.stages ?? []).map((stage) => ({
     groups: stage.groups,
@@ -70,17 +72,14 @@ interface Probe {
  * and a schema change), for this agent, in one line. It is the policy's own answer for those
  * commands; a specific command may match another rule (explain_policy answers for that command).
  */
-export function summarizeTarget(policy: Policy, target: { name: string; connector: Connector }, agent: string): string {
+export function summarizeTarget(policy: Policy, target: TargetEntry, agent: string): string {
   return PROBES[target.connector]
     .map(({ what, command }) => {
-      const { decision } = explainDecision(policy, {
-        agent,
-        connector: target.connector,
-        target: target.name,
-        command,
-        reason: '',
-        metadata: {},
-      });
+      const { decision } = explainDecision(
+        policy,
+        { agent, connector: target.connector, target: target.name, command, reason: '', metadata: {} },
+        { target },
+      );
       return `${what}: ${describeEffect(decision)}`;
     })
     .join('; ');

@@ -2,7 +2,7 @@
 // it. Loads no connector's client library, and reads no ${ENV} value.
 import { z } from 'zod';
 import { CONNECTORS } from '../domain/request';
-import { httpTargetSchema, kubernetesTargetSchema, sshTargetSchema } from './target-schemas';
+import { httpTargetSchema, kubernetesTargetSchema, searchPathSchema, sshTargetSchema } from './target-schemas';
 import type { HttpTarget, Target } from './targets';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
@@ -19,6 +19,8 @@ export interface TargetEntry {
   shell?: boolean;
   /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
   namespaces?: string[];
+  /** For a PostgreSQL target: the schemas its unqualified table names resolve in (policy names tables in them). */
+  searchPath?: string[];
 }
 
 const catalogueFileSchema = z.object({
@@ -30,22 +32,27 @@ const catalogueFileSchema = z.object({
       pathPrefixes: httpTargetSchema.shape.pathPrefixes,
       shell: sshTargetSchema.shape.shell,
       namespaces: kubernetesTargetSchema.shape.namespaces,
+      searchPath: searchPathSchema,
     }),
   ),
 });
 
 /**
- * The API's view of TARGETS_FILE: names, connectors, an HTTP target's allowed calls, an SSH
- * target's `shell`, a Kubernetes target's namespaces. It reads the file without `${ENV}`
+ * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
+ * allowed calls, an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
+ * `searchPath`. It reads the file without `${ENV}`
  * interpolation, so the API process needs none of the executor's secrets and never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
-  return Object.entries(value.targets).map(([name, { connector, methods, pathPrefixes, shell, namespaces }]) => ({
-    name,
-    connector,
-    ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
-    ...(connector === 'ssh' && { shell }),
-    ...(connector === 'kubernetes' && { namespaces }),
-  }));
+  return Object.entries(value.targets).map(
+    ([name, { connector, methods, pathPrefixes, shell, namespaces, searchPath }]) => ({
+      name,
+      connector,
+      ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
+      ...(connector === 'ssh' && { shell }),
+      ...(connector === 'kubernetes' && { namespaces }),
+      ...(connector === 'postgres' && { searchPath }),
+    }),
+  );
 }

@@ -35,11 +35,13 @@ const previewSchema = z
  * search_path to these (then pg_temp), whatever the role's or database's own setting. Lower-case
  * unquoted names only, as `search_path` reads them.
  */
-const searchPathSchema = z
+export const DEFAULT_SEARCH_PATH: readonly string[] = ['public'];
+
+export const searchPathSchema = z
   .array(z.string().regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'a schema name in lower case: letters, digits, _ and $'))
   .min(1)
   .max(16)
-  .default(['public']);
+  .default(() => [...DEFAULT_SEARCH_PATH]);
 
 const postgresTargetSchema = z
   .object({

@@ -13,6 +13,8 @@ import type { Target } from '../config/targets';
 export interface AnalysisOptions {
   /** Calls the policy declares free of side effects (`safeFunctions`), as the connector's parser names them. */
   safeFunctions?: ReadonlySet<string>;
+  /** The schemas a PostgreSQL target resolves unqualified names in (its `searchPath`; default `[public]`). */
+  searchPath?: readonly string[];
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */

@@ -1,7 +1,19 @@
 import type { PolicyDecision, PrivilegedRequest } from '../domain/request';
 import type { Policy, PolicyInput, RuleMiss } from '../policy/policy';
 import type { ConnectorFacts, ImpactFacts } from '../policy/facts';
+import type { TargetEntry } from '../config/target-catalogue';
 import { connectorFor } from './registry';
+
+/** What the facts take from the request's target beyond its name: where bare table names resolve. */
+export type TargetOfRequest = Pick<TargetEntry, 'searchPath'>;
+
+/** What a decision may take in besides the request: the executor's preview, the target. */
+export interface DecisionContext {
+  /** As the second pass decides, once a preview is known. */
+  impact?: ImpactFacts;
+  /** Absent for a target the process does not know: the defaults apply (search path `[public]`). */
+  target?: TargetOfRequest;
+}
 
 /**
  * What the policy sees for a request: the request's fields and its connector's facts from the
@@ -10,8 +22,12 @@ import { connectorFor } from './registry';
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
   policy: Pick<Policy, 'version' | 'safeFunctions'>,
+  targetOfRequest?: TargetOfRequest,
 ): { ok: true; input: PolicyInput } | { ok: false; decision: PolicyDecision } {
-  const analysis = connectorFor(request.connector).analyse(request.command, { safeFunctions: policy.safeFunctions });
+  const analysis = connectorFor(request.connector).analyse(request.command, {
+    safeFunctions: policy.safeFunctions,
+    ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
+  });
   if (!analysis.ok) {
     return {
       ok: false,
@@ -30,14 +46,14 @@ export function policyInputFor(
 
 /**
  * Policy's decision on a request: the orchestrator's `evaluatePolicy` and the API's submit
- * (auto-allowed requests, ADR 024) decide with this. With `impact`, as the second pass decides.
+ * (auto-allowed requests, ADR 024) decide with this.
  */
 export function decideRequest(
   policy: Policy,
   request: Parameters<typeof policyInputFor>[0],
-  impact?: ImpactFacts,
+  { impact, target }: DecisionContext = {},
 ): PolicyDecision {
-  const prepared = policyInputFor(request, policy);
+  const prepared = policyInputFor(request, policy, target);
   if (!prepared.ok) return prepared.decision;
   return policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
 }
@@ -53,16 +69,13 @@ export function impactFacts({ available, exact, estimatedRows, rows, seqScan }: 
   return { available, exact, estimatedRows, rows, seqScan };
 }
 
-/**
- * What the policy decides for a request and why; nothing is submitted (`policy check`, the API's
- * explain). With `impact`, as the second pass decides once a preview is known.
- */
+/** What the policy decides for a request and why; nothing is submitted (`policy check`, the API's explain). */
 export function explainDecision(
   policy: Policy,
   question: PolicyQuestion,
-  impact?: ImpactFacts,
+  { impact, target }: DecisionContext = {},
 ): { decision: PolicyDecision; facts: ConnectorFacts | undefined; misses: RuleMiss[] } {
-  const prepared = policyInputFor({ id: 'req_policy_explain', ...question }, policy);
+  const prepared = policyInputFor({ id: 'req_policy_explain', ...question }, policy, target);
   if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] };
   const input = impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input;
   return { ...policy.explain(input), facts: factsOf(prepared.input) };

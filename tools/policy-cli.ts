@@ -86,7 +86,7 @@ function evaluate(policy: Policy, request: z.infer<typeof requestSchema>) {
   return explainDecision(
     policy,
     { ...rest, command: command ? (command as unknown as Command) : { sql: sql! } },
-    impact,
+    { ...(impact && { impact }) },
   );
 }
 

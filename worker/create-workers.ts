@@ -15,6 +15,7 @@ import { type Settings, publicUrl } from '../config/env';
 import type { Webhook } from '../config/webhooks';
 import type { PrincipalDirectory } from '../config/principals';
 import type { Target } from '../config/targets';
+import { loadTargetCatalogue } from '../config/target-catalogue';
 import { type GateMetrics, createGateMetrics } from '../telemetry/gate-metrics';
 import { type Tracing, WORKFLOW_TRACING_MODULE } from '../telemetry/tracing';
 
@@ -82,6 +83,7 @@ export async function createWorkers(deps: WorkerDependencies): Promise<Worker[]>
           pool,
           policy: deps.policy,
           principals: deps.principals,
+          targets: loadTargetCatalogue(settings.TARGETS_FILE),
           webhooks: deps.webhooks ?? [],
           ...(settings.LINK_SECRET && { links: createLinkSigner(settings.LINK_SECRET, publicUrl(settings)) }),
           publicUrl: publicUrl(settings),

@@ -15,6 +15,7 @@ import { type Principal, type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '..
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { isTerminal } from '../../domain/request';
 import type { Analyser } from '../analysis-pool';
+import type { KnownTargets } from '../known-targets';
 import { principalSlots } from '../principal-slots';
 import { getRequest, getRequests, listRequests } from '../../store/requests';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
@@ -44,6 +45,8 @@ export interface InboxRoutesOptions {
   statusChanges: StatusChanges;
   /** Explains each request's decision, on an analysis thread when its command is large (ADR 041). */
   analyser: Analyser;
+  /** The targets requests name (a PostgreSQL target's search path names tables in the facts). */
+  targets: KnownTargets;
   sessionSecret: string;
   /** This site's origin as browsers see it (PUBLIC_URL): POSTs from elsewhere are refused. */
   publicOrigin: string;
@@ -109,7 +112,7 @@ function sendPage(reply: FastifyReply, status: number, html: string, csp = PAGE_
 }
 
 export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, options) => {
-  const { pool, temporal, principals, statusChanges, analyser, publicOrigin, oidc } = options;
+  const { pool, temporal, principals, statusChanges, analyser, targets, publicOrigin, oidc } = options;
   const keys = sessionKeys(options.sessionSecret);
   const secure = publicOrigin.startsWith('https:');
   await app.register(cookie);
@@ -301,6 +304,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
     const explained = await analyser.analyse({
       kind: 'explain',
       question: { agent, connector, target, command, reason, metadata },
+      target: targets.list.find((entry) => entry.name === target),
     });
     const explanation = explained.ok ? explained.value : undefined;
     return { view, timeline, explanation, cannotDecide: cannotDecide(view, reviewer) };

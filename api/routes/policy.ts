@@ -25,10 +25,10 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRoutesOptions> = async (a
     },
     async (request) => {
       const { reason, metadata, ...command } = request.body;
-      targets.check(command.connector, command.target);
+      const target = targets.check(command.connector, command.target);
       const agent = request.principal.id;
       const question = { ...command, agent, reason: reason ?? '', metadata: metadata ?? {} };
-      return budget.spend(agent, () => analyser.analyse({ kind: 'explain', question }));
+      return budget.spend(agent, () => analyser.analyse({ kind: 'explain', question, target }));
     },
   );
 };

@@ -4,7 +4,8 @@ import { cteReferences } from './cte-references';
 import { type Code, codeOf, readCode } from './code-bodies';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
-import { MAX_SYNTAX_DEPTH } from '../connector';
+import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
+import { DEFAULT_SEARCH_PATH } from '../../config/target-schemas';
 import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
 
 export interface SqlAnalysis {
@@ -36,11 +37,6 @@ export function fingerprintOf(sql: string): string {
  */
 export type SqlAnalysisResult =
   SqlAnalysis | { ok: false; message: string; position: number; tooDeep?: true; unreadableCode?: true };
-
-export interface AnalysisOptions {
-  /** Non-built-in functions the policy declares free of side effects (`safeFunctions`), as the parser names them. */
-  safeFunctions?: ReadonlySet<string>;
-}
 
 /** The parser is WebAssembly and loads asynchronously; call once before analyseSql. */
 export function prepareSqlParser(): Promise<void> {
@@ -103,13 +99,16 @@ function namesOf(parts: unknown): string[] {
 
 /**
  * The names a rule may know a table by, from the names a command gives it (database, schema,
- * table): as written without the database, and bare when written with a schema. So a rule that
- * compares with `customers` sees `public.customers` and `other.customers` as well.
+ * table): bare, and with its schema: the one written, or each schema of the target's search path
+ * when written without one (the executor pins the path, ADR 043). So `customers` and
+ * `public.customers` both name the table either way.
  */
-function tableSpellings(names: readonly unknown[]): string[] {
-  const [schema, table] = names.filter((name): name is string => typeof name === 'string' && name !== '').slice(-2);
-  if (table === undefined) return schema === undefined ? [] : [schema];
-  return [`${schema}.${table}`, table];
+function tableSpellings(names: readonly unknown[], searchPath: readonly string[]): string[] {
+  const written = names.filter((name): name is string => typeof name === 'string' && name !== '').slice(-2);
+  const table = written.at(-1);
+  if (table === undefined) return [];
+  const schemas = written.length === 2 ? [written[0]!] : searchPath;
+  return [table, ...schemas.map((schema) => `${schema}.${table}`)];
 }
 
 /**
@@ -148,6 +147,7 @@ class TreeWalker {
     private readonly safeFunctions: ReadonlySet<string>,
     /** The batch's RangeVars that name a CTE, not a table (cte-references.ts). */
     private readonly cteReferences: ReadonlySet<Node>,
+    private readonly searchPath: readonly string[],
   ) {}
 
   walk(value: unknown): void {
@@ -176,7 +176,7 @@ class TreeWalker {
     if (nodeType === 'SelectStmt' && Array.isArray(node.lockingClause) && node.lockingClause.length > 0)
       this.locksRows = true;
     if (nodeType === 'RangeVar' && !this.cteReferences.has(node))
-      for (const name of tableSpellings([node.schemaname, node.relname])) this.tables.add(name);
+      for (const name of tableSpellings([node.schemaname, node.relname], this.searchPath)) this.tables.add(name);
     // DROP, COMMENT ON and SECURITY LABEL ON name their objects as lists of names.
     const named =
       nodeType === 'DropStmt'
@@ -187,7 +187,7 @@ class TreeWalker {
     if (named && Array.isArray(named.objects))
       for (const object of named.objects as Node[]) {
         const names = tableOfNamedObject(String(named.type), (object?.List as { items?: unknown } | undefined)?.items);
-        for (const name of tableSpellings(names)) this.tables.add(name);
+        for (const name of tableSpellings(names, this.searchPath)) this.tables.add(name);
       }
     if (nodeType === 'VariableSetStmt' && String(node.name).toLowerCase() === 'search_path') this.setsSearchPath = true;
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
@@ -289,8 +289,9 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     };
 
   const safeFunctions = options.safeFunctions ?? new Set<string>();
+  const searchPath = options.searchPath ?? DEFAULT_SEARCH_PATH;
   const ctes = cteReferences(rawStatements);
-  const whole = new TreeWalker(safeFunctions, ctes);
+  const whole = new TreeWalker(safeFunctions, ctes, searchPath);
   whole.walk(rawStatements);
   // The parser's locations are UTF-8 byte offsets; a length of 0 means "to the end".
   const bytes = Buffer.from(sql);
@@ -309,11 +310,11 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
   for (const [index, stmt] of rawStatements.entries()) {
     const [nodeType, node] = Object.entries(stmt)[0] as [string, Node];
     // One statement: the whole batch's walk already holds its tables.
-    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions, ctes);
+    const one = rawStatements.length === 1 ? whole : new TreeWalker(safeFunctions, ctes, searchPath);
     if (one !== whole) one.walk(stmt);
     for (const [writeType, write] of one.writes) {
       if (write === node) continue;
-      const inner = new TreeWalker(safeFunctions, ctes);
+      const inner = new TreeWalker(safeFunctions, ctes, searchPath);
       inner.walk({ [writeType]: write });
       nested.push({
         kind: kindOf(writeType, write)!,

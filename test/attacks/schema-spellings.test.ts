@@ -1,7 +1,8 @@
-// Class 57: a table written with its schema (or database) under a rule that names it bare. The
-// facts named a table as the command wrote it, so a rule comparing with `spelled_ledger` never saw
-// `public.spelled_ledger`, and a looser rule below it decided; the README told rule authors to
-// write both spellings. A table written with a schema or database is now named bare as well.
+// Class 57: a table written in another spelling than the rule that guards it. The facts named a
+// table as the command wrote it, so a rule comparing with `spelled_ledger` never saw
+// `public.spelled_ledger`, one comparing with `public.spelled_vault` never saw `spelled_vault`, and
+// a looser rule below it decided; the README told rule authors to write both spellings. A table
+// is now named bare and with its schema: the one written, or each of the target's search path.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
@@ -20,7 +21,24 @@ import {
   tally,
 } from './support';
 
-const POLICY = ledgerGuardPolicy('sql.tables.exists(t, t == "spelled_ledger")');
+const POLICY = ledgerGuardPolicy(
+  'sql.tables.exists(t, t == "spelled_ledger" || t == "public.spelled_vault" || t == "spelled_app.spelled_vault")',
+);
+
+/** The test target again, resolving bare names in another schema first. */
+const PATHED_TARGET = `  pathed-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+    searchPath: [spelled_app, public]
+`;
+
+/** Bare names under rules that name the table with the schema the target resolves it in. */
+const BARE = [
+  onPostgres('DELETE FROM spelled_vault WHERE id = 1'),
+  onPostgres('SELECT * FROM "spelled_vault"'),
+  { ...onPostgres('SELECT * FROM spelled_vault'), target: 'pathed-db' },
+  { ...onPostgres('UPDATE spelled_vault SET amount = 0 WHERE id = 1'), target: 'pathed-db' },
+];
 
 const ON_POSTGRES = [
   'DELETE FROM public.spelled_ledger WHERE id = 1',
@@ -42,13 +60,18 @@ let admin: mysql.Connection;
 before(async () => {
   admin = await connectMysqlAdmin();
   await admin.query(freshLedger('spelled_ledger'));
-  stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS });
-  await stack.target.query(freshLedger('spelled_ledger'));
+  stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS + PATHED_TARGET });
+  await stack.target.query(`${freshLedger('spelled_ledger')}; ${freshLedger('spelled_vault')};
+    DROP SCHEMA IF EXISTS spelled_app CASCADE; CREATE SCHEMA spelled_app;
+    CREATE TABLE spelled_app.spelled_vault (id int PRIMARY KEY, amount int NOT NULL);
+    INSERT INTO spelled_app.spelled_vault VALUES (1, 100)`);
 });
 after(async () => {
   await admin?.query('DROP TABLE IF EXISTS spelled_ledger');
   await admin?.end();
-  await stack?.target.query('DROP TABLE IF EXISTS spelled_ledger');
+  await stack?.target.query(
+    'DROP TABLE IF EXISTS spelled_ledger, spelled_vault; DROP SCHEMA IF EXISTS spelled_app CASCADE',
+  );
   await stack?.stop();
 });
 
@@ -57,6 +80,17 @@ test('a rule that names a table bare sees it written with its schema or database
   const walkedAround = await decidedByAnotherRule(stack, 'the-ledger-is-guarded', commands);
   tally('statements naming a guarded table with its schema or database', commands.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
+});
+
+test("a rule that names a table with its schema sees it written bare, in the target's search path", async () => {
+  const walkedAround = await decidedByAnotherRule(stack, 'the-ledger-is-guarded', BARE);
+  tally('bare names of a table guarded with its schema', BARE.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+  // Submitted, the orchestrator reads the same search path as the API.
+  const view = await submitToTheEnd(stack, BARE[3]!);
+  assert.equal(view.status, 'denied');
+  const { rows } = await stack.target.query<{ amount: number }>('SELECT amount FROM spelled_app.spelled_vault');
+  assert.deepEqual(rows, [{ amount: 100 }]);
 });
 
 test('submitted, the DELETE of public.spelled_ledger is denied and the row stays', async () => {

@@ -9,6 +9,7 @@ import { loadSettings, publicUrl } from '../../config/env';
 import { loadWebhooks } from '../../config/webhooks';
 import { loadPrincipals } from '../../config/principals';
 import { loadTargets } from '../../config/targets';
+import { loadTargetCatalogue } from '../../config/target-catalogue';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'settings-test-'));
 function file(name: string, text: string): string {
@@ -199,6 +200,21 @@ targets:
       ).get('x') as { searchPath: string[] }
     ).searchPath,
     ['app', 'public'],
+  );
+  // The API's and the orchestrator's view: the search path, with the same default and checks, and no URL.
+  const catalogue = loadTargetCatalogue(
+    file(
+      'path3.yaml',
+      'targets:\n  x: { connector: postgres, url: "${SECRET_URL}", searchPath: [app] }\n  y: { connector: postgres, url: "${Y}" }\n',
+    ),
+  );
+  assert.deepEqual(catalogue, [
+    { name: 'x', connector: 'postgres', searchPath: ['app'] },
+    { name: 'y', connector: 'postgres', searchPath: ['public'] },
+  ]);
+  assert.throws(
+    () => loadTargetCatalogue(file('path4.yaml', 'targets:\n  x: { connector: postgres, url: "u", searchPath: [] }\n')),
+    /targets\.x\.searchPath/,
   );
 });
 

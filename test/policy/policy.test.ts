@@ -7,8 +7,12 @@ import { compilePolicy, type PolicyInput } from '../../policy/policy';
 
 before(() => prepareSqlParser());
 
-function facts(sql: string, safeFunctions: string[] = []): SqlFacts {
-  const analysis = analyseSql(sql, { safeFunctions: new Set(safeFunctions) });
+/**
+ * The facts of `sql`, read on a target whose search path is `searchPath`: none unless given, so a
+ * table written bare is named as written (the spellings have a test of their own).
+ */
+function facts(sql: string, safeFunctions: string[] = [], searchPath: string[] = []): SqlFacts {
+  const analysis = analyseSql(sql, { safeFunctions: new Set(safeFunctions), searchPath });
   assert.ok(analysis.ok, `${sql} should parse`);
   return analysis.facts;
 }
@@ -22,6 +26,29 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.deepEqual(f.tables, ['accounts', 'orders', 'public.accounts']);
     assert.deepEqual(f.functions, ['count']);
     assert.equal(f.statements[0]?.hasWhere, true);
+  });
+
+  test('a table is named bare and with its schema: the one written, or each of the search path', () => {
+    const analysed = (sql: string, searchPath?: string[]) => {
+      const analysis = analyseSql(sql, searchPath && { searchPath });
+      assert.ok(analysis.ok);
+      return [analysis.facts.tables, analysis.facts.statements.map((s) => s.tables)];
+    };
+    // The executor's default search path is [public].
+    assert.deepEqual(analysed('DELETE FROM ledger WHERE id = 1'), [
+      ['ledger', 'public.ledger'],
+      [['ledger', 'public.ledger']],
+    ]);
+    assert.deepEqual(analysed('SELECT * FROM app.ledger'), [['app.ledger', 'ledger'], [['app.ledger', 'ledger']]]);
+    assert.deepEqual(analysed('DROP TABLE ledger', ['app', 'shared']), [
+      ['app.ledger', 'ledger', 'shared.ledger'],
+      [['app.ledger', 'ledger', 'shared.ledger']],
+    ]);
+    // A database name is dropped; a CTE is no table in any spelling.
+    assert.deepEqual(analysed('WITH t AS (SELECT 1) SELECT * FROM db.s.ledger, t'), [
+      ['ledger', 's.ledger'],
+      [['ledger', 's.ledger']],
+    ]);
   });
 
   test('a name is a CTE only as a FROM item where the CTE is visible; elsewhere it is the table', () => {
