@@ -26,7 +26,7 @@ const POLICY = `${READS_ALLOWED_POLICY}  - name: http-reads
     when: request.connector == "http" && http.readOnly
     effect: allow
   - name: counter-writes
-    when: sql.tables.all(t, t == "nest_w")
+    when: sql.tables.all(t, t in ["nest_w", "public.nest_w"])
     effect: allow
     maxRows: 5
   - name: notes

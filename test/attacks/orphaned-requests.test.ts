@@ -18,7 +18,7 @@ rules:
     when: has(request.metadata.incident) && request.metadata.incident == "INC-1"
     effect: allow
   - name: orphan-vault
-    when: sql.tables == ["orphan_vault"]
+    when: sql.tables == ["orphan_vault", "public.orphan_vault"]
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
 `;

@@ -45,7 +45,7 @@ rules:
     when: impact.available && impact.exact && impact.rows == 0
     effect: allow
   - name: grant-vault-fixes
-    when: sql.tables == ["grant_vault"] && sql.kinds == ["update"]
+    when: sql.tables == ["grant_vault", "public.grant_vault"] && sql.kinds == ["update"]
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
     grant: { maxUses: 5, maxFor: 1h }

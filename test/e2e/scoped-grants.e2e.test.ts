@@ -25,7 +25,7 @@ rules:
     when: sql.readOnly
     effect: allow
   - name: balance-fixes
-    when: sql.tables == ["grant_accounts"] && sql.kinds == ["update"]
+    when: sql.tables == ["grant_accounts", "public.grant_accounts"] && sql.kinds == ["update"]
     effect: require_approval
     approval: { groups: [dba], timeout: 1h }
     grant: { maxUses: 5, maxFor: 1h }

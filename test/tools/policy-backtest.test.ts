@@ -48,7 +48,7 @@ const IN_FORCE = policyFile('in-force.yaml', READS + NO_UNBOUNDED);
 const LOOSER = policyFile(
   'looser.yaml',
   `${READS}${NO_UNBOUNDED}  - name: balance-updates-by-id
-    when: sql.kinds == ["update"] && sql.tables == ["accounts"] && sql.statements.all(s, s.hasWhere)
+    when: sql.kinds == ["update"] && sql.tables == ["accounts", "public.accounts"] && sql.statements.all(s, s.hasWhere)
     effect: allow
 `,
 );
@@ -197,7 +197,7 @@ describe('npm run policy -- backtest', { timeout: 120_000 }, () => {
       assert.match(change.sql, /^UPDATE accounts SET balance = \d+ WHERE id = \d+$/);
       assert.deepEqual(change.was, { effect: 'require_approval', rule: 'default' });
       assert.equal(change.now.rule, 'balance-updates-by-id');
-      assert.deepEqual(change.facts?.tables, ['accounts']);
+      assert.deepEqual(change.facts?.tables, ['accounts', 'public.accounts']);
     }
     assert.equal(report.otherChanges.count, 0);
     assert.match(run.stderr, new RegExp(`backtest: ${inWindow + UNDECIDED}/${inWindow + UNDECIDED} requests`));

@@ -30,7 +30,7 @@ rules:
     effect: deny
     reason: UPDATE and DELETE need a WHERE clause
   - name: plan-changes-by-id
-    when: sql.kinds == ["update"] && sql.tables == ["customers"] && sql.statements.all(s, s.hasWhere)
+    when: sql.kinds == ["update"] && sql.tables == ["customers", "public.customers"] && sql.statements.all(s, s.hasWhere)
     effect: allow
   - name: writes-need-a-dba
     when: '!sql.readOnly'
