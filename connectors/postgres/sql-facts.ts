@@ -230,6 +230,9 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
   return analyseBatch(sql, options, 0);
 }
 
+/** A piece of a body as a refusal quotes it: enough to find it, and no more (code nests in code). */
+const excerpt = (sql: string): string => (sql.length > 60 ? `${sql.slice(0, 57)}...` : sql);
+
 /** The facts of the statements a body of code runs, each read as a batch of its own. */
 type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath'> & {
   facts: SqlFacts[];
@@ -256,7 +259,7 @@ function readBody(
   for (const sql of body.sql) {
     const inner = analyseBatch(sql, options, depth + 1);
     if (!inner.ok)
-      return { ...inner, message: `in ${code.what}, ${JSON.stringify(sql)}: ${inner.message}`, position: 0 };
+      return { ...inner, message: `in ${code.what}, ${JSON.stringify(excerpt(sql))}: ${inner.message}`, position: 0 };
     read.facts.push(inner.facts);
     read.readsOpaquely ||= inner.readsOpaquely;
     read.setsSearchPath ||= inner.setsSearchPath;

@@ -228,6 +228,12 @@ describe('SQL facts from the PostgreSQL parser', () => {
     // An assignment's target and value are split where the scanner says, in bytes, not characters.
     assert.deepEqual(facts('DO $$ DECLARE "éé" int; BEGIN "éé" := g(1) + h(2); END $$').functions, ['g', 'h']);
     assert.match(refusal('DO $$ BEGIN DELETE FROM ledger WHERE $$'), /^unparsable: in a DO block/);
+    // Code nested in code is refused past four levels, quoting a short piece of each, not the whole.
+    let nestedSql = 'SELECT 1';
+    for (let level = 0; level < 6; level += 1)
+      nestedSql = `DO $d${level}$ BEGIN ${nestedSql}; ${'PERFORM 1; '.repeat(50)}END $d${level}$`;
+    const tooDeep = analyseSql(nestedSql);
+    assert.ok(!tooDeep.ok && tooDeep.tooDeep && tooDeep.message.length < 600, JSON.stringify(tooDeep).slice(0, 300));
     assert.deepEqual(facts('DO $$ BEGIN DELETE FROM a WHERE id = 1; COMMIT; END $$').kinds, [
       'delete',
       'do',
