@@ -8,6 +8,7 @@
 import { parsePlPgSQLSync, scanSync } from 'libpg-query';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
+import { qualifiedName, stringOf } from './tree-names';
 
 type Node = Record<string, unknown>;
 
@@ -29,8 +30,6 @@ export interface Code {
   body: string;
 }
 
-const stringOf = (value: unknown): string | undefined => (value as { String?: { sval?: string } })?.String?.sval;
-
 /** The option `name` of a DoStmt's args or a CreateFunctionStmt's options, as the parser read it. */
 function optionOf(options: unknown, name: 'language' | 'as'): unknown {
   for (const entry of Array.isArray(options) ? (options as Node[]) : []) {
@@ -45,7 +44,7 @@ function optionOf(options: unknown, name: 'language' | 'as'): unknown {
  * PL/pgSQL unless it names one. A function's body is its `AS` text; one written as SQL-standard
  * statements (`BEGIN ATOMIC ... END`) is part of the batch's own tree, read with it.
  */
-export function codeOf(nodeType: string, node: Node, name: string): Code | undefined {
+export function codeOf(nodeType: string, node: Node): Code | undefined {
   if (nodeType === 'DoStmt')
     return {
       what: 'a DO block',
@@ -56,7 +55,7 @@ export function codeOf(nodeType: string, node: Node, name: string): Code | undef
   const as = (optionOf(node.options, 'as') as { List?: { items?: unknown[] } } | undefined)?.List?.items;
   if (!as) return undefined;
   return {
-    what: `the ${node.is_procedure ? 'procedure' : 'function'} ${name}`,
+    what: `the ${node.is_procedure ? 'procedure' : 'function'} ${qualifiedName(node.funcname)}`,
     language: stringOf(optionOf(node.options, 'language')) ?? '',
     body: as.map(stringOf).join(', '),
   };

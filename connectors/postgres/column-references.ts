@@ -4,6 +4,7 @@
 // it to decide whether a computed output column may carry a masked value.
 //
 // A class with methods rather than closures: this runs for every policy decision.
+import { stringOf } from './tree-names';
 
 type Node = Record<string, unknown>;
 
@@ -86,7 +87,7 @@ class ColumnCollector {
   private resolve(reference: Node, own: ScopeEntry[], outer: ScopeEntry[]): void {
     const fields = (reference.fields as Node[] | undefined) ?? [];
     const star = fields.length > 0 && 'A_Star' in fields[fields.length - 1]!;
-    const names = fields.map((field) => (field.String as { sval?: string } | undefined)?.sval ?? '*');
+    const names = fields.map((field) => stringOf(field) ?? '*');
     if (names.length === 1 && star) {
       let rows = 0;
       for (const entry of own) {

@@ -2,6 +2,7 @@ import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-que
 import { columnReferences } from './column-references';
 import { cteReferences } from './cte-references';
 import { type Code, codeOf, readCode } from './code-bodies';
+import { namesOf, qualifiedName } from './tree-names';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
@@ -81,20 +82,6 @@ function kindOf(nodeType: string, node: Node): string | undefined {
   if (nodeType.startsWith('Alter')) return 'alter';
   if (nodeType.startsWith('Drop')) return 'drop';
   return 'other';
-}
-
-/**
- * A list of String nodes (`[{String: {sval: 'pg_catalog'}}, ...]`) as `pg_catalog.name`. The parser
- * has already folded unquoted names to lower case; a quoted `"Lower"` stays itself (it is not `lower`).
- */
-export function qualifiedName(parts: unknown): string {
-  return namesOf(parts).join('.');
-}
-
-function namesOf(parts: unknown): string[] {
-  return (Array.isArray(parts) ? (parts as Node[]) : [])
-    .map((part) => (part.String as { sval?: string } | undefined)?.sval)
-    .filter((name): name is string => Boolean(name));
 }
 
 /**
@@ -327,7 +314,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     }
     // A DO block's body runs now, a created function's when called: their statements are judged
     // as the batch's, described after its own. A function's COMMIT is not the batch's.
-    const code = codeOf(nodeType, node, qualifiedName(node.funcname));
+    const code = codeOf(nodeType, node);
     if (code) {
       const body = readBody(statementTexts[index]!, code, options, depth);
       if ('ok' in body) return { ...body, position: tree.stmts?.[index]?.stmt_location ?? 0 };
