@@ -2,7 +2,13 @@
 // it. Loads no connector's client library, and reads no ${ENV} value.
 import { z } from 'zod';
 import { CONNECTORS } from '../domain/request';
-import { httpTargetSchema, kubernetesTargetSchema, searchPathSchema, sshTargetSchema } from './target-schemas';
+import {
+  httpTargetSchema,
+  kubernetesTargetSchema,
+  mysqlDatabaseSchema,
+  searchPathSchema,
+  sshTargetSchema,
+} from './target-schemas';
 import type { HttpTarget, Target } from './targets';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
@@ -21,6 +27,8 @@ export interface TargetEntry {
   namespaces?: string[];
   /** For a PostgreSQL target: the schemas its unqualified table names resolve in (policy names tables in them). */
   searchPath?: string[];
+  /** For a MySQL target: the database its unqualified table names mean (policy names tables in it). */
+  database?: string;
 }
 
 const catalogueFileSchema = z.object({
@@ -33,6 +41,7 @@ const catalogueFileSchema = z.object({
       shell: sshTargetSchema.shape.shell,
       namespaces: kubernetesTargetSchema.shape.namespaces,
       searchPath: searchPathSchema,
+      database: mysqlDatabaseSchema,
     }),
   ),
 });
@@ -40,19 +49,20 @@ const catalogueFileSchema = z.object({
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
  * allowed calls, an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
- * `searchPath`. It reads the file without `${ENV}`
+ * `searchPath`, a MySQL target's `database`. It reads the file without `${ENV}`
  * interpolation, so the API process needs none of the executor's secrets and never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
   return Object.entries(value.targets).map(
-    ([name, { connector, methods, pathPrefixes, shell, namespaces, searchPath }]) => ({
+    ([name, { connector, methods, pathPrefixes, shell, namespaces, searchPath, database }]) => ({
       name,
       connector,
       ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
       ...(connector === 'ssh' && { shell }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),
+      ...(connector === 'mysql' && database !== undefined && { database }),
     }),
   );
 }

@@ -56,10 +56,27 @@ const postgresTargetSchema = z
   })
   .strict();
 
+/**
+ * The database a MySQL target's unqualified table names mean: the executor connects to it, and
+ * policy names every bare table in it too. No `.`, so that `database.table` reads one way; written
+ * out, since the API reads TARGETS_FILE without `${ENV}`.
+ */
+export const mysqlDatabaseSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^./\\\u0000]*[^./\\\u0000 ]$/, 'a database name: no ".", "/" or "\\", not ending in a space')
+  .refine(
+    (name) => !name.includes('${'),
+    'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
+  )
+  .optional();
+
 const mysqlTargetSchema = z
   .object({
     connector: z.literal('mysql'),
     url: z.string().regex(/^(mysql|mariadb):\/\//, 'url must be a mysql:// connection string'),
+    database: mysqlDatabaseSchema,
     maxRows: z.number().int().min(1).max(100_000).default(100),
     maxResultBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     statementTimeout: z.string().default('30s'),

@@ -30,6 +30,8 @@ export interface PostgresTarget extends TargetBase {
 
 export interface MysqlTarget extends TargetBase {
   connector: 'mysql';
+  /** The database unqualified names mean: every connection is made to it (absent: none, as the URL says). */
+  database?: string;
 }
 
 export interface HttpTarget {
@@ -134,6 +136,26 @@ function checkNoStartupOptions(file: string, name: string, url: string): void {
     );
 }
 
+/**
+ * Policy names a MySQL target's bare tables in its `database` (ADR 046), so the connection must
+ * mean the same one. The URL's own database is read as mysql2 reads it (the path, decoded): it
+ * must be absent, or `database`'s. The error never shows the URL.
+ */
+function checkDatabaseNamed(file: string, name: string, url: string, database: string | undefined): void {
+  let named: string;
+  try {
+    named = decodeURIComponent(new URL(url).pathname.slice(1));
+  } catch {
+    throw new ConfigurationError(`${file}: targets.${name}.url is not a connection string that reads`);
+  }
+  if (named === '' || named === database) return;
+  throw new ConfigurationError(
+    database === undefined
+      ? `${file}: targets.${name}.url names a database, but targets.${name}.database is not set: set it to the same name, so that policy names the target's unqualified tables in it`
+      : `${file}: targets.${name}.url names another database than targets.${name}.database: name one in the url or none`,
+  );
+}
+
 /** Loads TARGETS_FILE with ${ENV} interpolation. Only the executor worker calls this. */
 export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env): Map<string, Target> {
   const { value } = parseYamlText(file, readConfigFile(file), targetsFileSchema, env);
@@ -182,7 +204,12 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
       mask: target.mask,
     };
     if (target.connector === 'mysql') {
-      targets.set(name, { ...base, connector: 'mysql' });
+      checkDatabaseNamed(file, name, target.url, target.database);
+      targets.set(name, {
+        ...base,
+        connector: 'mysql',
+        ...(target.database !== undefined && { database: target.database }),
+      });
       continue;
     }
     checkNoStartupOptions(file, name, target.url);

@@ -15,6 +15,8 @@ export interface AnalysisOptions {
   safeFunctions?: ReadonlySet<string>;
   /** The schemas a PostgreSQL target resolves unqualified names in (its `searchPath`; default `[public]`). */
   searchPath?: readonly string[];
+  /** The database a MySQL target's unqualified names mean (its `database`; absent: none known). */
+  database?: string;
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */
@@ -53,7 +55,7 @@ function transactionControlProblem(kinds: readonly string[]): UnreadableCommand 
 /**
  * A table name means what the policy judged only if the batch cannot change how names resolve:
  * the executor pins each PostgreSQL session's search_path to the target's `searchPath`, and a
- * MySQL connection's database to its URL's. A statement that changes either (`what`) is refused.
+ * MySQL connection's database to its `database`. A statement that changes either (`what`) is refused.
  */
 function nameResolutionProblem(what: string): UnreadableCommand {
   return {

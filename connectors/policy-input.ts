@@ -5,13 +5,13 @@ import type { TargetEntry } from '../config/target-catalogue';
 import { connectorFor } from './registry';
 
 /** What the facts take from the request's target beyond its name: where bare table names resolve. */
-export type TargetOfRequest = Pick<TargetEntry, 'searchPath'>;
+export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database'>;
 
 /** What a decision may take in besides the request: the executor's preview, the target. */
 export interface DecisionContext {
   /** As the second pass decides, once a preview is known. */
   impact?: ImpactFacts;
-  /** Absent for a target the process does not know: the defaults apply (search path `[public]`). */
+  /** Absent for a target the process does not know: the defaults apply (search path `[public]`, no database). */
   target?: TargetOfRequest;
 }
 
@@ -27,6 +27,7 @@ export function policyInputFor(
   const analysis = connectorFor(request.connector).analyse(request.command, {
     safeFunctions: policy.safeFunctions,
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
+    ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
   });
   if (!analysis.ok) {
     return {

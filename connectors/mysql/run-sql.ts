@@ -106,6 +106,8 @@ export async function runMysql(
   try {
     connection = await mysql.createConnection({
       uri: target.url,
+      // The database policy named the bare tables in (config/targets.ts checks the URL says no other).
+      ...(target.database !== undefined && { database: target.database }),
       multipleStatements: false,
       rowsAsArray: true,
       dateStrings: true,

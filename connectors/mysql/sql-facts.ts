@@ -182,36 +182,41 @@ class TreeWalker {
   }
 }
 
-/**
- * A table's name as written: `db.table` when the statement names a database, else `table`;
- * lower-case. The parser's table list writes a missing database as the string `null`.
- */
-function qualifiedTable(db: unknown, table: string): string {
-  return (namesDatabase(db) ? `${db}.${table}` : table).toLowerCase();
-}
-
+/** Whether the parser's `db` names a database: its table list writes a missing one as the string `null`. */
 const namesDatabase = (db: unknown): db is string => typeof db === 'string' && db !== '' && db !== 'null';
 
+/** `db.table` with the database the statement names, else `otherwise` (the target's), else `table`. */
+const withDatabase = (db: unknown, table: string, otherwise?: string): string => {
+  const qualifier = namesDatabase(db) ? db : otherwise;
+  return qualifier === undefined ? table : `${qualifier}.${table}`;
+};
+
+/** A table's name as written, lower-case: how a column reference's alias is resolved. */
+const qualifiedTable = (db: unknown, table: string): string => withDatabase(db, table).toLowerCase();
+
 /**
- * The names a rule may know a table by: lower-case, and as written where that differs (MySQL on
- * Linux tells `Orders` from `orders`; on Windows and macOS it does not); and written with its
- * database, bare too.
+ * The names a rule may know a table by: bare and with its database (the one written, else the
+ * target's `database`, which the executor connects to); each lower-case, and as written where
+ * that differs (MySQL on Linux tells `Orders` from `orders`; on Windows and macOS it does not).
  */
-function tableSpellings(db: unknown, table: string): string[] {
-  const named = namesDatabase(db) ? [`${db}.${table}`, table] : [table];
-  return [...new Set(named.flatMap((name) => [name.toLowerCase(), name]))];
+function tableSpellings(db: unknown, table: string, database: string | undefined): string[] {
+  return [...new Set([withDatabase(db, table, database), table].flatMap((name) => [name.toLowerCase(), name]))];
 }
 
 /**
  * The tables of the parser's table list (`op::db::table` entries). The list cannot tell a CTE
  * from a table of the same name, so unqualified `cteNames` are left out; the walk adds the tables.
  */
-function tablesOf(tableList: readonly string[], cteNames: ReadonlySet<string>): Set<string> {
+function tablesOf(
+  tableList: readonly string[],
+  cteNames: ReadonlySet<string>,
+  database: string | undefined,
+): Set<string> {
   const tables = new Set<string>();
   for (const entry of tableList) {
     const [, db, table] = entry.split('::');
     if (!table || (!namesDatabase(db) && cteNames.has(table.toLowerCase()))) continue; // a bare name may be a CTE's
-    for (const name of tableSpellings(db, table)) tables.add(name);
+    for (const name of tableSpellings(db, table, database)) tables.add(name);
   }
   return tables;
 }
@@ -229,27 +234,29 @@ function tablesOf(tableList: readonly string[], cteNames: ReadonlySet<string>): 
 function tablesNamedIn(
   statement: unknown,
   names: Set<string>,
+  database: string | undefined,
   visible: ReadonlySet<string> = new Set(),
   fromItem = false,
 ): void {
-  if (Array.isArray(statement)) return statement.forEach((item) => tablesNamedIn(item, names, visible, fromItem));
+  if (Array.isArray(statement))
+    return statement.forEach((item) => tablesNamedIn(item, names, database, visible, fromItem));
   if (statement === null || typeof statement !== 'object') return;
   const node = statement as Node;
-  if (Array.isArray(node.with) && node.with.length > 0) return tablesNamedInWithScope(node, names, visible);
+  if (Array.isArray(node.with) && node.with.length > 0) return tablesNamedInWithScope(node, names, database, visible);
   if (typeof node.table === 'string' && node.type !== 'column_ref') {
     const cteReference =
       fromItem && (node.db === null || node.db === undefined) && visible.has(node.table.toLowerCase());
     if (!cteReference && ('db' in node || node.type === 'desc' || node.resource === 'table'))
-      for (const name of tableSpellings(node.db, node.table)) names.add(name);
+      for (const name of tableSpellings(node.db, node.table, database)) names.add(name);
   }
   // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
   if (Array.isArray(node.priv_level))
     for (const level of node.priv_level as Node[])
       if (typeof level.name === 'string' && level.name !== '*')
-        for (const name of tableSpellings(level.prefix, level.name)) names.add(name);
+        for (const name of tableSpellings(level.prefix, level.name, database)) names.add(name);
   // A trigger's own name is not a table.
   for (const [key, child] of Object.entries(node))
-    if (key !== 'trigger') tablesNamedIn(child, names, visible, key === 'from');
+    if (key !== 'trigger') tablesNamedIn(child, names, database, visible, key === 'from');
 }
 
 /**
@@ -257,15 +264,20 @@ function tablesNamedIn(
  * query itself sees all, as MariaDB and MySQL resolve names. Outside the query, none is visible:
  * in `SELECT * FROM (WITH t AS (...) SELECT * FROM t) x JOIN t`, the second `t` is the table.
  */
-function tablesNamedInWithScope(query: Node, names: Set<string>, outer: ReadonlySet<string>): void {
+function tablesNamedInWithScope(
+  query: Node,
+  names: Set<string>,
+  database: string | undefined,
+  outer: ReadonlySet<string>,
+): void {
   const ctes = query.with as Node[];
   const cteNames = ctes.map((cte) => nameOf(cte.name)?.toLowerCase() ?? '');
   const recursive = ctes.some((cte) => cte.recursive === true);
   const all = new Set([...outer, ...cteNames]);
   ctes.forEach((cte, index) =>
-    tablesNamedIn(cte.stmt, names, recursive ? all : new Set([...outer, ...cteNames.slice(0, index)])),
+    tablesNamedIn(cte.stmt, names, database, recursive ? all : new Set([...outer, ...cteNames.slice(0, index)])),
   );
-  tablesNamedIn({ ...query, with: null }, names, all);
+  tablesNamedIn({ ...query, with: null }, names, database, all);
 }
 
 /** Every `alias → db.table` and CTE name of a statement's FROM lists, at any depth. */
@@ -313,7 +325,7 @@ const analyses = new LRUCache<string, MysqlAnalysisResult>({
 
 /** The batch's facts and statements; the same frozen object for the same SQL and options. */
 export function analyseMysql(sql: string, options: AnalysisOptions = {}): MysqlAnalysisResult {
-  const key = `${JSON.stringify([...(options.safeFunctions ?? [])].sort())}\n${sql}`;
+  const key = `${JSON.stringify([[...(options.safeFunctions ?? [])].sort(), options.database ?? null])}\n${sql}`;
   let analysis = analyses.get(key);
   if (!analysis) {
     analysis = deeplyFrozen(analyseUncached(sql, options));
@@ -389,8 +401,8 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
         ? 'transaction'
         : (selectIntoKind(statement as unknown as Node) ?? KINDS[type] ?? 'other');
     walker.kinds.add(kind);
-    const named = tablesOf(tableLists[index]!, cteNames);
-    tablesNamedIn(statement, named);
+    const named = tablesOf(tableLists[index]!, cteNames, options.database);
+    tablesNamedIn(statement, named, options.database);
     const tables = [...named].sort();
     for (const name of walker.kinds) kinds.add(name);
     for (const name of walker.functions) functions.add(name);

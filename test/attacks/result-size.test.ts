@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { TEST_AUDIT_KEY, TEST_PAYLOAD_KEYS } from '../support/stack';
+import { TEST_AUDIT_KEY, TEST_PAYLOAD_KEYS, requiredEnv } from '../support/stack';
 import { type AttackStack, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
 const POLICY = `version: 1
@@ -29,6 +29,7 @@ const TARGETS = `targets:
   shop-db:
     connector: mysql
     url: \${TEST_MYSQL_URL}
+    database: ${requiredEnv('TEST_MYSQL_DATABASE')}
     maxRows: 100
     statementTimeout: 30s
 `;

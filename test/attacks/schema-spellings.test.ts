@@ -3,6 +3,8 @@
 // `public.spelled_ledger`, one comparing with `public.spelled_vault` never saw `spelled_vault`, and
 // a looser rule below it decided; the README told rule authors to write both spellings. A table
 // is now named bare and with its schema: the one written, or each of the target's search path.
+// On MySQL, a bare name is named in the target's `database` too (ADR 046): a rule naming
+// `shop.spelled_vault` never saw `DELETE FROM spelled_vault` on a connection to `shop`.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
@@ -21,8 +23,10 @@ import {
   tally,
 } from './support';
 
+const MYSQL_DATABASE = requiredEnv('TEST_MYSQL_DATABASE');
+
 const POLICY = ledgerGuardPolicy(
-  'sql.tables.exists(t, t == "spelled_ledger" || t == "public.spelled_vault" || t == "spelled_app.spelled_vault")',
+  `sql.tables.exists(t, t == "spelled_ledger" || t == "public.spelled_vault" || t == "spelled_app.spelled_vault" || t == "${MYSQL_DATABASE}.spelled_vault")`,
 );
 
 /** The test target again, resolving bare names in another schema first. */
@@ -38,6 +42,9 @@ const BARE = [
   onPostgres('SELECT * FROM "spelled_vault"'),
   { ...onPostgres('SELECT * FROM spelled_vault'), target: 'pathed-db' },
   { ...onPostgres('UPDATE spelled_vault SET amount = 0 WHERE id = 1'), target: 'pathed-db' },
+  onMysql('DELETE FROM spelled_vault WHERE id = 1'),
+  onMysql('SELECT * FROM `spelled_vault`'),
+  onMysql("GRANT SELECT ON spelled_vault TO 'nobody'@'%'"),
 ];
 
 const ON_POSTGRES = [
@@ -60,6 +67,7 @@ let admin: mysql.Connection;
 before(async () => {
   admin = await connectMysqlAdmin();
   await admin.query(freshLedger('spelled_ledger'));
+  await admin.query(freshLedger('spelled_vault'));
   stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS + PATHED_TARGET });
   await stack.target.query(`${freshLedger('spelled_ledger')}; ${freshLedger('spelled_vault')};
     DROP SCHEMA IF EXISTS spelled_app CASCADE; CREATE SCHEMA spelled_app;
@@ -67,7 +75,7 @@ before(async () => {
     INSERT INTO spelled_app.spelled_vault VALUES (1, 100)`);
 });
 after(async () => {
-  await admin?.query('DROP TABLE IF EXISTS spelled_ledger');
+  await admin?.query('DROP TABLE IF EXISTS spelled_ledger, spelled_vault');
   await admin?.end();
   await stack?.target.query(
     'DROP TABLE IF EXISTS spelled_ledger, spelled_vault; DROP SCHEMA IF EXISTS spelled_app CASCADE',
@@ -76,21 +84,24 @@ after(async () => {
 });
 
 test('a rule that names a table bare sees it written with its schema or database', async () => {
-  const commands = [...ON_POSTGRES.map(onPostgres), ...mysqlCommands(requiredEnv('TEST_MYSQL_DATABASE')).map(onMysql)];
+  const commands = [...ON_POSTGRES.map(onPostgres), ...mysqlCommands(MYSQL_DATABASE).map(onMysql)];
   const walkedAround = await decidedByAnotherRule(stack, 'the-ledger-is-guarded', commands);
   tally('statements naming a guarded table with its schema or database', commands.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
 
-test("a rule that names a table with its schema sees it written bare, in the target's search path", async () => {
+test("a rule that names a table with its schema sees it written bare, in the target's search path or database", async () => {
   const walkedAround = await decidedByAnotherRule(stack, 'the-ledger-is-guarded', BARE);
-  tally('bare names of a table guarded with its schema', BARE.length, walkedAround.length);
+  tally('bare names of a table guarded with its schema or database', BARE.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
   // Submitted, the orchestrator reads the same search path as the API.
   const view = await submitToTheEnd(stack, BARE[3]!);
   assert.equal(view.status, 'denied');
   const { rows } = await stack.target.query<{ amount: number }>('SELECT amount FROM spelled_app.spelled_vault');
   assert.deepEqual(rows, [{ amount: 100 }]);
+  assert.equal((await submitToTheEnd(stack, BARE[4]!)).status, 'denied');
+  const [left] = await admin.query('SELECT amount FROM spelled_vault WHERE id = 1');
+  assert.deepEqual(left, [{ amount: 100 }]);
 });
 
 test('submitted, the DELETE of public.spelled_ledger is denied and the row stays', async () => {

@@ -37,6 +37,7 @@ export const POSTGRES_AND_MYSQL_TARGETS = `targets:
   shop-db:
     connector: mysql
     url: \${TEST_MYSQL_URL}
+    database: ${requiredEnv('TEST_MYSQL_DATABASE')}
     statementTimeout: 5s
 `;
 

@@ -218,6 +218,44 @@ targets:
   );
 });
 
+test("a MySQL target's database is the one policy names its bare tables in: the url names it or none", () => {
+  const mysqlFile = file('mysql.yaml', 'targets:\n  s: { connector: mysql, url: "${URL}", database: shop }\n');
+  const loaded = (url: string) => loadTargets(mysqlFile, { URL: url }).get('s') as { database?: string };
+  assert.equal(loaded('mysql://u:secret@h:3306/shop').database, 'shop');
+  assert.equal(loaded('mysql://u:secret@h:3306').database, 'shop', 'the executor connects to it');
+  assert.equal(loaded('mysql://u:secret@h:3306/sh%6Fp').database, 'shop', 'the path read as mysql2 reads it');
+  const refusedWithoutTheSecret = (pattern: RegExp) => (error: Error) =>
+    pattern.test(error.message) && !error.message.includes('secret');
+  assert.throws(
+    () => loaded('mysql://u:secret@h:3306/Shop'),
+    refusedWithoutTheSecret(/targets\.s\.url names another database than targets\.s\.database/),
+  );
+  // A url that names a database, with no `database` set: policy would not know what bare names mean.
+  const unnamed = file('mysql2.yaml', 'targets:\n  s: { connector: mysql, url: "${URL}" }\n');
+  assert.throws(
+    () => loadTargets(unnamed, { URL: 'mysql://u:secret@h/shop' }),
+    refusedWithoutTheSecret(/targets\.s\.url names a database, but targets\.s\.database is not set/),
+  );
+  assert.equal(
+    (loadTargets(unnamed, { URL: 'mysql://u:secret@h' }).get('s') as { database?: string }).database,
+    undefined,
+  );
+  assert.throws(
+    () =>
+      loadTargets(file('mysql3.yaml', 'targets:\n  s: { connector: mysql, url: "mysql://h", database: a.b }\n'), {}),
+    /targets\.s\.database \(line 2\): a database name/,
+  );
+  // The API reads the file uninterpolated: a database from the environment would mean another name there.
+  assert.throws(
+    () =>
+      loadTargetCatalogue(file('mysql4.yaml', 'targets:\n  s: { connector: mysql, url: "${U}", database: "${DB}" }\n')),
+    /targets\.s\.database \(line 2\): written out, not \$\{ENV\}/,
+  );
+  // The API's and the orchestrator's view: the database, and no URL.
+  assert.deepEqual(loadTargetCatalogue(mysqlFile), [{ name: 's', connector: 'mysql', database: 'shop' }]);
+  assert.deepEqual(loadTargetCatalogue(unnamed), [{ name: 's', connector: 'mysql' }]);
+});
+
 test('notification settings: a short LINK_SECRET is named, hosts are listed, PUBLIC_URL defaults to the API address', () => {
   assert.throws(
     () => loadSettings({ LINK_SECRET: 'too-short' }),

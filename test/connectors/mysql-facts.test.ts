@@ -37,6 +37,30 @@ describe('MySQL facts', () => {
     ]);
   });
 
+  test("a bare table is named in the target's database too; one written with a database, in that one only", () => {
+    const tablesOn = (database: string | undefined, sql: string) => {
+      const analysis = analyseMysql(sql, database === undefined ? {} : { database });
+      assert.ok(analysis.ok);
+      return analysis.facts.tables;
+    };
+    const sql = 'DELETE FROM Orders WHERE id IN (SELECT id FROM archive.stale); GRANT SELECT ON ledger TO x';
+    assert.deepEqual(tablesOn('Shop', sql), [
+      'Orders',
+      'Shop.Orders',
+      'Shop.ledger',
+      'archive.stale',
+      'ledger',
+      'orders',
+      'shop.ledger',
+      'shop.orders',
+      'stale',
+    ]);
+    // No database known: bare only. The same SQL on another target is read again, not looked up.
+    assert.deepEqual(tablesOn(undefined, sql), ['Orders', 'archive.stale', 'ledger', 'orders', 'stale']);
+    // A CTE's name is not a table, in the target's database or bare.
+    assert.deepEqual(tablesOn('shop', 'WITH t AS (SELECT 1 AS a) SELECT a FROM t'), []);
+  });
+
   test('writes: each statement its kind, its tables and whether it has a WHERE', () => {
     const { facts } = read(
       "UPDATE accounts SET email = 'x' WHERE id = 1; DELETE FROM audit_log; REPLACE INTO t SELECT * FROM u",

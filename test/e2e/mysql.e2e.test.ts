@@ -33,6 +33,7 @@ const TARGETS = `targets:
   shop-db:
     connector: mysql
     url: \${TEST_MYSQL_URL}
+    database: ${requiredEnv('TEST_MYSQL_DATABASE')}
     maxRows: 2
     statementTimeout: 2s
     mask: { columns: [ssn], patterns: [email, card] }
@@ -125,7 +126,11 @@ describe('a MySQL target', () => {
     assert.equal(explained.body.decision.rule, 'writes');
     const sql = explained.body.facts?.sql as { kinds: string[]; statements: unknown[] };
     assert.deepEqual(sql.kinds, ['delete']);
-    assert.deepEqual(sql.statements, [{ kind: 'delete', tables: ['accounts'], hasWhere: true }]);
+    // Written bare, the table is named in the target's database too (ADR 046).
+    const database = requiredEnv('TEST_MYSQL_DATABASE');
+    assert.deepEqual(sql.statements, [
+      { kind: 'delete', tables: ['accounts', `${database}.accounts`], hasWhere: true },
+    ]);
   });
 
   test('a wrong-shaped or unreadable command, an unknown target or another connector get 400 and record nothing', async () => {
