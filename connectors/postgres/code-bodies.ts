@@ -9,6 +9,7 @@ import { parsePlPgSQLSync, scanSync } from 'libpg-query';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_SYNTAX_DEPTH } from '../connector';
 import { qualifiedName, stringOf } from './tree-names';
+import { searchPathSchema } from '../../config/target-schemas';
 
 type Node = Record<string, unknown>;
 
@@ -28,6 +29,8 @@ export interface Code {
   what: string;
   language: string;
   body: string;
+  /** The schemas the body's names resolve in, where the function sets its own (see ownSearchPath). */
+  searchPath?: readonly string[];
 }
 
 /** The option `name` of a DoStmt's args or a CreateFunctionStmt's options, as the parser read it. */
@@ -37,6 +40,32 @@ function optionOf(options: unknown, name: 'language' | 'as'): unknown {
     if (option?.defname === name) return option.arg;
   }
   return undefined;
+}
+
+/**
+ * A function's own `SET search_path` (`CREATE FUNCTION ... SET search_path = app, pg_temp`), which
+ * holds while it runs, whatever the calling session's: the setting's node, and the schemas its
+ * body's names resolve in (none: `FROM CURRENT`, the path of the session that creates it, which is
+ * the target's, pinned). Undefined where the function sets none, or one the gate cannot read:
+ * several, `DEFAULT` (the server's `"$user", public`), or a name that is not a schema in lower case
+ * (`'a, b'` as one string, `"$user"`, `"App"`, which PostgreSQL would read as other names). The
+ * batch's facts then see the setting as a change of the path, refused (ADR 043).
+ */
+export function ownSearchPath(node: Node): { setting: Node; schemas?: string[] } | undefined {
+  const settings = (Array.isArray(node.options) ? (node.options as Node[]) : [])
+    .map((entry) => entry.DefElem as Node | undefined)
+    .filter((option) => option?.defname === 'set')
+    .map((option) => (option!.arg as Node | undefined)?.VariableSetStmt as Node | undefined)
+    .filter((setting) => String(setting?.name).toLowerCase() === 'search_path');
+  const setting = settings[0];
+  if (settings.length !== 1 || !setting) return undefined;
+  if (setting.kind === 'VAR_SET_CURRENT') return { setting };
+  if (setting.kind !== 'VAR_SET_VALUE' || !Array.isArray(setting.args)) return undefined;
+  // Each a constant: `{A_Const: {sval: {sval: 'app'}}}`, an identifier folded to lower case as written.
+  const schemas = (setting.args as Node[]).map(
+    (arg) => ((arg.A_Const as Node | undefined)?.sval as { sval?: string } | undefined)?.sval,
+  );
+  return searchPathSchema.safeParse(schemas).success ? { setting, schemas: schemas as string[] } : undefined;
 }
 
 /**
@@ -54,10 +83,12 @@ export function codeOf(nodeType: string, node: Node): Code | undefined {
   if (nodeType !== 'CreateFunctionStmt') return undefined;
   const as = (optionOf(node.options, 'as') as { List?: { items?: unknown[] } } | undefined)?.List?.items;
   if (!as) return undefined;
+  const schemas = ownSearchPath(node)?.schemas;
   return {
     what: `the ${node.is_procedure ? 'procedure' : 'function'} ${qualifiedName(node.funcname)}`,
     language: stringOf(optionOf(node.options, 'language')) ?? '',
     body: as.map(stringOf).join(', '),
+    ...(schemas && { searchPath: schemas }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
 import { cteReferences } from './cte-references';
-import { type Code, codeOf, readCode } from './code-bodies';
+import { type Code, codeOf, ownSearchPath, readCode } from './code-bodies';
 import { namesOf, qualifiedName } from './tree-names';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
@@ -127,6 +127,8 @@ class TreeWalker {
   readsOpaquely = false;
   locksRows = false;
   setsSearchPath = false;
+  /** The `SET search_path` of each function the batch creates that sets a path the gate reads. */
+  private readonly functionsOwnPaths = new Set<Node>();
   /** Every INSERT, UPDATE, DELETE and MERGE in the subtree, the statement's own included. */
   writes: [string, Node][] = [];
 
@@ -176,7 +178,17 @@ class TreeWalker {
         const names = tableOfNamedObject(String(named.type), (object?.List as { items?: unknown } | undefined)?.items);
         for (const name of tableSpellings(names, this.searchPath)) this.tables.add(name);
       }
-    if (nodeType === 'VariableSetStmt' && String(node.name).toLowerCase() === 'search_path') this.setsSearchPath = true;
+    // A function's own search_path holds only while it runs, and its body is read under it (code-bodies.ts).
+    if (nodeType === 'CreateFunctionStmt') {
+      const own = ownSearchPath(node);
+      if (own) this.functionsOwnPaths.add(own.setting);
+    }
+    if (
+      nodeType === 'VariableSetStmt' &&
+      String(node.name).toLowerCase() === 'search_path' &&
+      !this.functionsOwnPaths.has(node)
+    )
+      this.setsSearchPath = true;
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
       const name = qualifiedName(node.funcname);
       if (SET_CONFIG.has(name) && mayNameSearchPath(node.args)) this.setsSearchPath = true;
@@ -244,7 +256,7 @@ function readBody(
     controlsTransaction: body.controlsTransaction,
   };
   for (const sql of body.sql) {
-    const inner = analyseBatch(sql, options, depth + 1);
+    const inner = analyseBatch(sql, code.searchPath ? { ...options, searchPath: code.searchPath } : options, depth + 1);
     if (!inner.ok)
       return { ...inner, message: `in ${code.what}, ${JSON.stringify(excerpt(sql))}: ${inner.message}`, position: 0 };
     read.facts.push(inner.facts);

@@ -47,6 +47,8 @@ const BODIES = [
   "CREATE FUNCTION pg_temp.do_wipe() RETURNS void LANGUAGE sql AS 'DELETE FROM do_ledger'; SELECT pg_temp.do_wipe()",
   'CREATE FUNCTION pg_temp.do_cut() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE do_ledger; END $$; SELECT pg_temp.do_cut()',
   "CREATE FUNCTION pg_temp.do_sum() RETURNS bigint LANGUAGE sql AS 'SELECT sum(amount) FROM do_ledger'; SELECT pg_temp.do_sum()",
+  "CREATE FUNCTION pg_temp.do_app_cut() RETURNS void LANGUAGE sql SET search_path = do_app AS 'DELETE FROM do_ledger WHERE id = 1'; SELECT pg_temp.do_app_cut()",
+  "CREATE FUNCTION pg_temp.do_move() RETURNS void LANGUAGE sql SET search_path TO DEFAULT AS 'DELETE FROM do_notes WHERE id = 1'; SELECT pg_temp.do_move()",
 ];
 
 let stack: AttackStack;
@@ -97,6 +99,16 @@ test('code the gate cannot read is refused at submit, naming why', async () => {
     assert.match(submitted.text, /runs code the gate cannot read/, sql);
     assert.match(submitted.text, why, sql);
   }
+});
+
+test('a function that sets its own search_path is read under it: one the rules allow is created and runs', async () => {
+  const view = await submitToTheEnd(
+    stack,
+    onPostgres(
+      "CREATE FUNCTION pg_temp.do_note_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS 'SELECT count(*) FROM do_notes'; SELECT pg_temp.do_note_count() AS notes",
+    ),
+  );
+  assert.equal(view.status, 'succeeded', JSON.stringify(view));
 });
 
 test('a DO block whose body the rules allow runs, and does what it says', async () => {

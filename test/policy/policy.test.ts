@@ -204,6 +204,61 @@ describe('SQL facts from the PostgreSQL parser', () => {
     }
   });
 
+  test("a function's own search_path is the one its body is read under; one the gate cannot read is refused", () => {
+    const onTarget = (sql: string) => analyseSql(sql, { searchPath: ['public'] });
+    const tablesOf = (sql: string) => {
+      const analysis = onTarget(sql);
+      assert.ok(analysis.ok, `${sql}: ${analysis.ok ? '' : analysis.message}`);
+      return analysis.facts.tables;
+    };
+    // While it runs, the function's path holds, the batch's nowhere else.
+    assert.deepEqual(
+      tablesOf(
+        "CREATE FUNCTION app.settle() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = app, pg_temp AS 'DELETE FROM ledger'; SELECT count(*) FROM notes",
+      ),
+      ['app.ledger', 'ledger', 'notes', 'pg_temp.ledger', 'public.notes'],
+    );
+    // Code in its body runs under it too.
+    assert.deepEqual(
+      tablesOf(
+        'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql SET search_path = app AS $$ BEGIN DO $d$ BEGIN DELETE FROM t; END $d$; END $$',
+      ),
+      ['app.t', 't'],
+    );
+    // FROM CURRENT is the creating session's: the target's, pinned.
+    assert.deepEqual(
+      tablesOf("CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path FROM CURRENT AS 'DELETE FROM ledger'"),
+      ['ledger', 'public.ledger'],
+    );
+    // A SQL-standard body is resolved when it is created, under the batch's path (checked on PostgreSQL 15).
+    assert.deepEqual(
+      tablesOf(
+        'CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = app BEGIN ATOMIC SELECT 1 FROM ledger; END',
+      ),
+      ['ledger', 'public.ledger'],
+    );
+    for (const setting of [
+      'SET search_path TO DEFAULT',
+      "SET search_path = 'app, public'",
+      'SET search_path = "$user", public',
+      'SET search_path = "App"',
+      'SET search_path = app SET search_path = public',
+    ]) {
+      const sql = `CREATE FUNCTION f() RETURNS void LANGUAGE sql ${setting} AS 'SELECT 1'`;
+      const analysis = onTarget(sql);
+      assert.ok(analysis.ok && analysis.setsSearchPath, sql);
+    }
+    // Anywhere else, a setting of the path is still the batch's, and refused.
+    for (const sql of [
+      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql SET search_path = app AS $$ BEGIN PERFORM set_config('search_path', 'x', true); END $$",
+      'ALTER FUNCTION f() SET search_path = app',
+      "CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = app AS 'SELECT 1'; SET search_path = app",
+    ]) {
+      const analysis = onTarget(sql);
+      assert.ok(analysis.ok && analysis.setsSearchPath, sql);
+    }
+  });
+
   test('what a DO block runs unread is refused: SQL built at run time, another language, a record default', () => {
     const refusal = (sql: string) => {
       const analysis = analyseSql(sql);
