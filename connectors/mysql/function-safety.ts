@@ -42,6 +42,9 @@ const SAFE_BUILTINS: ReadonlySet<string> = new Set(
     .split(' '),
 );
 
+/** Whether `name` (bare, lower-case) is a built-in reviewed as safe: a bare call of it is never a stored function. */
+export const isReviewedBuiltin = (name: string): boolean => SAFE_BUILTINS.has(name);
+
 /**
  * Why a call makes a batch not read-only, or undefined for a safe one. `name` is lower-case,
  * `schema.name` when the call names a schema (a built-in never needs one).

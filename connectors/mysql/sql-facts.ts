@@ -12,7 +12,7 @@ import type { SqlFacts } from '../../policy/facts';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_PARENTHESES, parenthesisDepth } from './parentheses';
-import { unsafeCallReason } from './function-safety';
+import { isReviewedBuiltin, unsafeCallReason } from './function-safety';
 
 const parser = new Parser();
 const DIALECT = { database: 'MariaDB' };
@@ -118,6 +118,19 @@ function callName(node: Node): string | undefined {
   return parts.join('.').toLowerCase();
 }
 
+/**
+ * The names a rule may know a call by, as tables are named (tableSpellings): lower-case, bare and
+ * with its database: the one written, else the target's. A reviewed built-in is named bare only
+ * (a stored function of its name is called only with its database written).
+ */
+function functionSpellings(name: string, database: string | undefined): string[] {
+  const parts = name.split('.');
+  const bare = parts.at(-1)!;
+  if (parts.length > 1) return [name, bare];
+  if (isReviewedBuiltin(name) || database === undefined) return [name];
+  return [...new Set([name, `${database.toLowerCase()}.${name}`, `${database}.${name}`])];
+}
+
 /** Collects from one statement's tree: kinds (its own and nested SELECTs), calls, locks, INTO targets. */
 class TreeWalker {
   kinds = new Set<string>();
@@ -130,6 +143,8 @@ class TreeWalker {
   constructor(
     private readonly safeFunctions: ReadonlySet<string>,
     private readonly aliases: Map<string, string>,
+    /** The target's `database`: what a bare stored function's name means. */
+    private readonly database: string | undefined,
   ) {}
 
   walk(value: unknown): void {
@@ -157,9 +172,10 @@ class TreeWalker {
     if (node.type === 'function' || node.type === 'aggr_func') {
       const name = callName(node);
       if (name) {
-        this.functions.add(name);
+        const spellings = functionSpellings(name, this.database);
+        for (const spelling of spellings) this.functions.add(spelling);
         if (unsafeCallReason(name, this.safeFunctions)) {
-          this.unsafe.add(name);
+          for (const spelling of spellings) this.unsafe.add(spelling);
           this.readsOpaquely = true;
         }
       } else {
@@ -393,7 +409,7 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     const aliases = new Map<string, string>();
     const cteNames = new Set<string>();
     namesIn(statement, aliases, cteNames);
-    const walker = new TreeWalker(safeFunctions, aliases);
+    const walker = new TreeWalker(safeFunctions, aliases, options.database);
     walker.walk(statement);
     const type = String((statement as unknown as Node).type);
     const kind =

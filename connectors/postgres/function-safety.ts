@@ -118,6 +118,9 @@ function builtinVerdict(qualifiedName: string): string | undefined {
   return undefined;
 }
 
+/** Whether `name` (bare) is a built-in function's: a bare call of it means pg_catalog's, searched first. */
+export const isBuiltinFunction = (name: string): boolean => Object.hasOwn(builtins.functions, name);
+
 /** An operator as written (`+`, `public.+++`): only built-in operator names are known. */
 export function isBuiltinOperator(qualifiedName: string): boolean {
   const parts = qualifiedName.split('.');

@@ -7,7 +7,13 @@ import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
 import { DEFAULT_SEARCH_PATH } from '../../config/target-schemas';
-import { isBuiltinOperator, isBuiltinType, readsOpaquely, unsafeFunctionReason } from './function-safety';
+import {
+  isBuiltinFunction,
+  isBuiltinOperator,
+  isBuiltinType,
+  readsOpaquely,
+  unsafeFunctionReason,
+} from './function-safety';
 
 export interface SqlAnalysis {
   ok: true;
@@ -118,6 +124,20 @@ function mayNameSearchPath(args: unknown): boolean {
   return typeof text !== 'string' || text.trim().toLowerCase() === 'search_path';
 }
 
+/**
+ * The names a rule may know a called function by, as tables are named (tableSpellings): as
+ * written, bare, and with its schema: the one written, or each schema of the target's search path
+ * when written bare. A bare built-in's name means pg_catalog's (searched first, ADR 043), so it is
+ * named as written only.
+ */
+function functionSpellings(name: string, searchPath: readonly string[]): string[] {
+  const parts = name.split('.');
+  const bare = parts.at(-1)!;
+  if (parts.length > 1) return [...new Set([name, parts.slice(-2).join('.'), bare])];
+  if (isBuiltinFunction(bare)) return [name];
+  return [name, ...searchPath.map((schema) => `${schema}.${bare}`)];
+}
+
 /** Collects facts from one subtree: statement kinds, tables, calls, row locks. */
 class TreeWalker {
   kinds = new Set<string>();
@@ -192,8 +212,9 @@ class TreeWalker {
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
       const name = qualifiedName(node.funcname);
       if (SET_CONFIG.has(name) && mayNameSearchPath(node.args)) this.setsSearchPath = true;
-      this.functions.add(name);
-      if (unsafeFunctionReason(name, this.safeFunctions)) this.unsafe.add(name);
+      const spellings = functionSpellings(name, this.searchPath);
+      for (const spelling of spellings) this.functions.add(spelling);
+      if (unsafeFunctionReason(name, this.safeFunctions)) for (const spelling of spellings) this.unsafe.add(spelling);
       if (readsOpaquely(name)) this.readsOpaquely = true;
     }
     // A user-defined operator or cast runs a user-defined function.

@@ -61,6 +61,22 @@ describe('MySQL facts', () => {
     assert.deepEqual(tablesOn('shop', 'WITH t AS (SELECT 1 AS a) SELECT a FROM t'), []);
   });
 
+  test("a call is named bare and with its database, the target's where none is written; a reviewed built-in bare only", () => {
+    const calls = (sql: string) => {
+      const analysis = analyseMysql(sql, { database: 'Shop' });
+      assert.ok(analysis.ok);
+      return [analysis.facts.functions, analysis.facts.unsafeFunctions];
+    };
+    assert.deepEqual(calls('CALL purge()'), [
+      ['Shop.purge', 'purge', 'shop.purge'],
+      ['Shop.purge', 'purge', 'shop.purge'],
+    ]);
+    assert.deepEqual(calls("SELECT archive.tax(1), LOWER('a')"), [
+      ['archive.tax', 'lower', 'tax'],
+      ['archive.tax', 'tax'],
+    ]);
+  });
+
   test('writes: each statement its kind, its tables and whether it has a WHERE', () => {
     const { facts } = read(
       "UPDATE accounts SET email = 'x' WHERE id = 1; DELETE FROM audit_log; REPLACE INTO t SELECT * FROM u",
@@ -133,16 +149,16 @@ describe('MySQL facts', () => {
 
   test('calls: only reviewed built-ins are safe; a stored function, SLEEP or LOAD_FILE is not', () => {
     assert.equal(read('SELECT COUNT(*), UPPER(owner), NOW() FROM accounts GROUP BY owner').facts.readOnly, true);
-    for (const [sql, name] of [
-      ['SELECT shop.next_ticket()', 'shop.next_ticket'],
-      ['SELECT sleep(60)', 'sleep'],
-      ["SELECT load_file('/etc/passwd')", 'load_file'],
-      ["SELECT get_lock('x', 10)", 'get_lock'],
-      ['SELECT last_insert_id(42)', 'last_insert_id'],
+    for (const [sql, names] of [
+      ['SELECT shop.next_ticket()', ['next_ticket', 'shop.next_ticket']],
+      ['SELECT sleep(60)', ['sleep']],
+      ["SELECT load_file('/etc/passwd')", ['load_file']],
+      ["SELECT get_lock('x', 10)", ['get_lock']],
+      ['SELECT last_insert_id(42)', ['last_insert_id']],
     ] as const) {
       const analysis = read(sql);
       assert.equal(analysis.facts.readOnly, false, sql);
-      assert.deepEqual(analysis.facts.unsafeFunctions, [name]);
+      assert.deepEqual(analysis.facts.unsafeFunctions, names);
       assert.equal(analysis.readsOpaquely, true, `${sql} may read what masking cannot follow`);
       assert.equal(analysis.onlyReads, true, `${sql} still runs READ ONLY`);
     }

@@ -51,6 +51,27 @@ describe('SQL facts from the PostgreSQL parser', () => {
     ]);
   });
 
+  test('a call is named as written, bare and with its schema, unless it is a built-in called bare', () => {
+    const calls = (sql: string, searchPath: string[] = ['app', 'public']) => {
+      const analysis = analyseSql(sql, { searchPath });
+      assert.ok(analysis.ok);
+      return [analysis.facts.functions, analysis.facts.unsafeFunctions];
+    };
+    assert.deepEqual(calls('SELECT wipe(1)'), [
+      ['app.wipe', 'public.wipe', 'wipe'],
+      ['app.wipe', 'public.wipe', 'wipe'],
+    ]);
+    assert.deepEqual(calls('CALL billing.settle()'), [
+      ['billing.settle', 'settle'],
+      ['billing.settle', 'settle'],
+    ]);
+    // A bare built-in means pg_catalog's, searched first; written with pg_catalog, it is named bare too.
+    assert.deepEqual(calls("SELECT lower('A'), pg_catalog.upper('b'), now()"), [
+      ['lower', 'now', 'pg_catalog.upper', 'upper'],
+      [],
+    ]);
+  });
+
   test('a name is a CTE only as a FROM item where the CTE is visible; elsewhere it is the table', () => {
     const tablesOf = (sql: string) => [facts(sql).tables, facts(sql).statements.map((s) => s.tables)];
     // The target of a write is always a table, whatever a CTE is called.
@@ -81,7 +102,7 @@ describe('SQL facts from the PostgreSQL parser', () => {
 
   test('CALL names the procedure it runs, as a call', () => {
     const f = facts('CALL app.wipe(1)');
-    assert.deepEqual([f.kinds, f.functions, f.unsafeFunctions], [['call'], ['app.wipe'], ['app.wipe']]);
+    assert.deepEqual([f.kinds, f.functions, f.unsafeFunctions], [['call'], ['app.wipe', 'wipe'], ['app.wipe', 'wipe']]);
   });
 
   test("a DO block's body is read: its statements are the batch's, described after its own", () => {
@@ -91,7 +112,7 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.equal(f.readOnly, false);
     assert.deepEqual(f.kinds, ['delete', 'do', 'select']);
     assert.deepEqual(f.tables, ['ledger']);
-    assert.deepEqual(f.unsafeFunctions, ['pg_catalog.set_config']);
+    assert.deepEqual(f.unsafeFunctions, ['pg_catalog.set_config', 'set_config']);
     assert.equal(f.statementCount, 2);
     assert.deepEqual(f.statements.slice(0, 3), [
       { kind: 'select', tables: [], hasWhere: false },
@@ -390,11 +411,11 @@ describe('SQL facts from the PostgreSQL parser', () => {
       ['SELECT pg_terminate_backend(pid) FROM pg_stat_activity', ['pg_terminate_backend']],
       ["SELECT 1 FROM accounts WHERE set_config('statement_timeout', '0', true) IS NOT NULL", ['set_config']],
       ['SELECT id FROM accounts ORDER BY (SELECT pg_advisory_lock(1))', ['pg_advisory_lock']],
-      ["SELECT * FROM pg_catalog.pg_ls_dir('.')", ['pg_catalog.pg_ls_dir']],
+      ["SELECT * FROM pg_catalog.pg_ls_dir('.')", ['pg_catalog.pg_ls_dir', 'pg_ls_dir']],
       ["WITH x AS (SELECT nextval('s')) SELECT * FROM x", ['nextval']],
       ["SELECT query_to_xml('select 1', true, true, '')", ['query_to_xml']],
       ['SELECT pg_sleep(1)', ['pg_sleep']],
-      ['SELECT public.bump(), my_fn()', ['my_fn', 'public.bump']],
+      ['SELECT public.bump(), my_fn()', ['bump', 'my_fn', 'public.bump']],
       [`SELECT "Lower"('x')`, ['Lower']],
       ['SELECT 1 OPERATOR(public.===) 1', ['operator(public.===)']],
       ["SELECT 'x'::app.money2", ['cast(app.money2)']],
