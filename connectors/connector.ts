@@ -68,14 +68,40 @@ function nameResolutionProblem(what: string): UnreadableCommand {
 }
 
 /**
- * What a SQL connector answers for a batch its parser read: its facts, or the refusal of a batch
- * that controls its own transaction or changes how names resolve (`changesNames`: the statement
- * that does, in a few words).
+ * A rule about a table judges a batch by the tables it names. A statement that drops, empties,
+ * renames or grants on tables it does not name (`what`: CASCADE, DROP OWNED, a whole schema or
+ * database) would change a guarded table under a rule that never saw it: such a batch is refused.
  */
-export function readSqlBatch(facts: SqlFacts, changesNames: string | undefined): CommandAnalysis {
+function unnamedReachProblem(what: string): UnreadableCommand {
+  return {
+    ok: false,
+    code: 'invalid_sql',
+    rule: 'unnamed-reach',
+    reason: 'the batch changes tables it does not name',
+    detail: `${what} reaches tables the batch does not name, which no rule about a table can judge; name each table the command changes (DROP TABLE a, b; TRUNCATE a, b; GRANT ... ON a, b), or run it outside the gate`,
+  };
+}
+
+/** Why a batch its parser read is refused beyond its facts: each the statement that does, in a few words. */
+export interface SqlBatchProblems {
+  /** Changes how names resolve (search_path, USE). */
+  changesNames?: string | undefined;
+  /** Changes tables it does not name (CASCADE, a whole schema). */
+  reachesUnnamed?: string | undefined;
+}
+
+/**
+ * What a SQL connector answers for a batch its parser read: its facts, or the refusal of a batch
+ * that controls its own transaction, changes how names resolve, or changes tables it does not name.
+ */
+export function readSqlBatch(facts: SqlFacts, { changesNames, reachesUnnamed }: SqlBatchProblems): CommandAnalysis {
   return (
     transactionControlProblem(facts.kinds) ??
-    (changesNames === undefined ? { ok: true, facts: { sql: facts } } : nameResolutionProblem(changesNames))
+    (changesNames === undefined ? undefined : nameResolutionProblem(changesNames)) ??
+    (reachesUnnamed === undefined ? undefined : unnamedReachProblem(reachesUnnamed)) ?? {
+      ok: true,
+      facts: { sql: facts },
+    }
   );
 }
 

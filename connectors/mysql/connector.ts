@@ -14,7 +14,11 @@ export const mysqlConnector: CommandConnector = {
     const unshaped = shapeProblem(sqlCommandSchema, command, 'not a SQL command');
     if (unshaped) return unshaped;
     const analysis = analyseMysql(sqlOf(command), options);
-    if (analysis.ok) return readSqlBatch(analysis.facts, analysis.changesDatabase ? 'USE' : undefined);
+    if (analysis.ok)
+      return readSqlBatch(analysis.facts, {
+        changesNames: analysis.changesDatabase ? 'USE' : undefined,
+        reachesUnnamed: analysis.reachesUnnamed,
+      });
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     return {
       ok: false,

@@ -28,6 +28,8 @@ export interface MysqlAnalysis {
   statementTexts: string[];
   /** A `USE` changes the database unqualified names mean (connectors/connector.ts refuses it). */
   changesDatabase: boolean;
+  /** What changes tables the batch does not name, in a few words (connectors/connector.ts refuses it). */
+  reachesUnnamed: string | undefined;
 }
 
 /** Why the SQL cannot be judged; `tooDeep` when it nests past what the gate walks (ADR 033). */
@@ -311,6 +313,17 @@ function namesIn(statement: unknown, aliases: Map<string, string>, cteNames: Set
   for (const child of Object.values(node)) namesIn(child, aliases, cteNames);
 }
 
+/**
+ * What a statement does to tables it does not name, in a few words, or undefined (ADR 049): it
+ * grants on every table of a database (`db.*`, `*`, `*.*`). The grammar reads no REVOKE, and the
+ * writer cannot write `DROP DATABASE` back, so both are refused as unreadable.
+ */
+function unnamedReach(statement: Node): string | undefined {
+  const levels = (statement.on as Node | undefined)?.priv_level;
+  if (Array.isArray(levels) && (levels as Node[]).some((level) => level.name === '*')) return 'ON db.* or *.*';
+  return undefined;
+}
+
 /** Whole rows (`*`, `t.*`) as the tables they read, so masking knows a masked column may be among them. */
 function expandStars(columns: Set<string>, tables: readonly string[]): string[] {
   const expanded = new Set<string>();
@@ -437,6 +450,7 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     readsOpaquely,
     statementTexts,
     changesDatabase: statements.some((statement) => (statement as unknown as Node).type === 'use'),
+    reachesUnnamed: statements.map((statement) => unnamedReach(statement as unknown as Node)).find(Boolean),
     facts: {
       readOnly: onlyReads && unsafe.size === 0,
       kinds: sortedKinds,

@@ -12,10 +12,10 @@ export const postgresConnector: CommandConnector = {
     if (unshaped) return unshaped;
     const analysis = analyseSql(sqlOf(command), options);
     if (analysis.ok)
-      return readSqlBatch(
-        analysis.facts,
-        analysis.setsSearchPath ? "SET search_path (or set_config('search_path', ...))" : undefined,
-      );
+      return readSqlBatch(analysis.facts, {
+        changesNames: analysis.setsSearchPath ? "SET search_path (or set_config('search_path', ...))" : undefined,
+        reachesUnnamed: analysis.reachesUnnamed,
+      });
     if (analysis.tooDeep) return tooDeeplyNestedProblem(analysis.message);
     if (analysis.unreadableCode)
       return {

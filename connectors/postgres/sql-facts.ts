@@ -28,6 +28,8 @@ export interface SqlAnalysis {
   statementReturns: boolean[];
   /** Changes search_path, so which tables names mean (connectors/connector.ts refuses it). */
   setsSearchPath: boolean;
+  /** What changes tables the batch does not name, in a few words (connectors/connector.ts refuses it). */
+  reachesUnnamed: string | undefined;
 }
 
 /**
@@ -125,6 +127,24 @@ function mayNameSearchPath(args: unknown): boolean {
 }
 
 /**
+ * What a statement does to tables it does not name, in a few words, or undefined (ADR 049).
+ * CASCADE drops or empties what depends on the objects it names: a table whose foreign key points
+ * at a truncated one, a column of a dropped type, a trigger of a dropped function. The others act
+ * on every table of a schema, a role or a database. Only the target's catalogue knows which tables
+ * those are, so no rule about a table can judge them.
+ */
+function unnamedReach(nodeType: string, node: Node): string | undefined {
+  if (node.behavior === 'DROP_CASCADE') return 'CASCADE';
+  if (nodeType === 'DropOwnedStmt') return 'DROP OWNED';
+  if (nodeType === 'ReassignOwnedStmt') return 'REASSIGN OWNED';
+  if (nodeType === 'GrantStmt' && node.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') return 'ON ALL ... IN SCHEMA';
+  if (nodeType === 'RenameStmt' && node.renameType === 'OBJECT_SCHEMA') return 'ALTER SCHEMA ... RENAME';
+  if (nodeType === 'AlterTableMoveAllStmt') return 'ALTER ... ALL IN TABLESPACE';
+  if (nodeType === 'DropdbStmt') return 'DROP DATABASE';
+  return undefined;
+}
+
+/**
  * The names a rule may know a called function by, as tables are named (tableSpellings): as
  * written, bare, and with its schema: the one written, or each schema of the target's search path
  * when written bare. A bare built-in's name means pg_catalog's (searched first, ADR 043), so it is
@@ -147,6 +167,7 @@ class TreeWalker {
   readsOpaquely = false;
   locksRows = false;
   setsSearchPath = false;
+  reachesUnnamed: string | undefined;
   /** The `SET search_path` of each function the batch creates that sets a path the gate reads. */
   private readonly functionsOwnPaths = new Set<Node>();
   /** Every INSERT, UPDATE, DELETE and MERGE in the subtree, the statement's own included. */
@@ -179,6 +200,7 @@ class TreeWalker {
   }
 
   private visit(nodeType: string, node: Node): void {
+    this.reachesUnnamed ??= unnamedReach(nodeType, node);
     const kind = kindOf(nodeType, node);
     if (kind) this.kinds.add(kind);
     if (WRITES.has(nodeType)) this.writes.push([nodeType, node]);
@@ -254,7 +276,7 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
 const excerpt = (sql: string): string => (sql.length > 60 ? `${sql.slice(0, 57)}...` : sql);
 
 /** The facts of the statements a body of code runs, each read as a batch of its own. */
-type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath'> & {
+type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath' | 'reachesUnnamed'> & {
   facts: SqlFacts[];
   controlsTransaction: boolean;
 };
@@ -274,6 +296,7 @@ function readBody(
     facts: [],
     readsOpaquely: false,
     setsSearchPath: false,
+    reachesUnnamed: undefined,
     controlsTransaction: body.controlsTransaction,
   };
   for (const sql of body.sql) {
@@ -283,6 +306,7 @@ function readBody(
     read.facts.push(inner.facts);
     read.readsOpaquely ||= inner.readsOpaquely;
     read.setsSearchPath ||= inner.setsSearchPath;
+    read.reachesUnnamed ??= inner.reachesUnnamed;
   }
   return read;
 }
@@ -354,6 +378,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
       if (body.controlsTransaction && nodeType === 'DoStmt') whole.kinds.add('transaction');
       whole.readsOpaquely ||= body.readsOpaquely;
       whole.setsSearchPath ||= body.setsSearchPath;
+      whole.reachesUnnamed ??= body.reachesUnnamed;
       for (const facts of body.facts) {
         whole.absorb(facts);
         if (one !== whole) one.absorb(facts);
@@ -375,6 +400,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
     setsSearchPath: whole.setsSearchPath,
+    reachesUnnamed: whole.reachesUnnamed,
     statementTexts,
     statementReturns: rawStatements.map((stmt) => {
       const node = Object.values(stmt)[0] as Node | undefined;

@@ -77,6 +77,18 @@ describe('MySQL facts', () => {
     ]);
   });
 
+  test('a grant on every table of a database is refused: it reaches tables it does not name', () => {
+    for (const sql of [
+      "GRANT SELECT ON shop.* TO 'r'@'%'",
+      "GRANT ALL ON *.* TO 'r'@'%'",
+      "GRANT SELECT ON * TO 'r'@'%'",
+    ]) {
+      const refused = mysqlConnector.analyse({ sql }, {});
+      assert.ok(!refused.ok && refused.rule === 'unnamed-reach', sql);
+    }
+    assert.ok(mysqlConnector.analyse({ sql: "GRANT SELECT ON shop.notes TO 'r'@'%'" }, {}).ok);
+  });
+
   test('writes: each statement its kind, its tables and whether it has a WHERE', () => {
     const { facts } = read(
       "UPDATE accounts SET email = 'x' WHERE id = 1; DELETE FROM audit_log; REPLACE INTO t SELECT * FROM u",

@@ -280,6 +280,40 @@ describe('SQL facts from the PostgreSQL parser', () => {
     }
   });
 
+  test('a statement that changes tables it does not name is marked; the same statement naming them is not', () => {
+    const reach = (sql: string) => {
+      const analysis = analyseSql(sql);
+      assert.ok(analysis.ok, sql);
+      return analysis.reachesUnnamed;
+    };
+    for (const [sql, what] of [
+      ['TRUNCATE notes CASCADE', 'CASCADE'],
+      ['DROP TABLE notes CASCADE', 'CASCADE'],
+      ['ALTER TABLE notes DROP COLUMN id CASCADE', 'CASCADE'],
+      ['DROP FUNCTION stamp() CASCADE', 'CASCADE'],
+      ['DROP SCHEMA app CASCADE', 'CASCADE'],
+      ['DO $$ BEGIN DROP TYPE mood CASCADE; END $$', 'CASCADE'],
+      ['DROP OWNED BY app_owner', 'DROP OWNED'],
+      ['REASSIGN OWNED BY app_owner TO postgres', 'REASSIGN OWNED'],
+      ['GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader', 'ON ALL ... IN SCHEMA'],
+      ['REVOKE ALL ON ALL SEQUENCES IN SCHEMA app FROM reader', 'ON ALL ... IN SCHEMA'],
+      ['ALTER SCHEMA app RENAME TO old_app', 'ALTER SCHEMA ... RENAME'],
+      ['ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE slow', 'ALTER ... ALL IN TABLESPACE'],
+      ['DROP DATABASE other', 'DROP DATABASE'],
+    ] as const)
+      assert.equal(reach(sql), what, sql);
+    for (const sql of [
+      'TRUNCATE notes, ledger',
+      'DROP TABLE notes',
+      'DROP SCHEMA app',
+      'ALTER TABLE notes DROP COLUMN id',
+      'GRANT SELECT ON notes TO reader',
+      'ALTER TABLE notes RENAME TO old_notes',
+      'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO reader',
+    ])
+      assert.equal(reach(sql), undefined, sql);
+  });
+
   test('what a DO block runs unread is refused: SQL built at run time, another language, a record default', () => {
     const refusal = (sql: string) => {
       const analysis = analyseSql(sql);
