@@ -7,7 +7,16 @@
 // built at run time, another language) is refused at submit.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type AttackStack, onPostgres, send, startAttackStack, submitBody, submitToTheEnd, tally } from './support';
+import {
+  type AttackStack,
+  allowedOf,
+  onPostgres,
+  send,
+  startAttackStack,
+  submitBody,
+  submitToTheEnd,
+  tally,
+} from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -64,17 +73,7 @@ after(async () => {
 });
 
 test('what a DO block or a created function runs is judged by the rules that guard it, or refused', async () => {
-  const allowed: string[] = [];
-  for (const sql of BODIES) {
-    const answer = await send(stack.baseUrl, 'POST', '/v1/policy/explain', 'agent', submitBody(sql));
-    if (answer.status === 400) {
-      assert.match(answer.text, /"code":"invalid_sql"/, `${sql}: ${answer.text}`);
-      continue;
-    }
-    assert.equal(answer.status, 200, answer.text);
-    const { effect, rule } = answer.json<{ decision: { effect: string; rule: string } }>().decision;
-    if (effect === 'allow') allowed.push(`${sql}: ${rule}`);
-  }
+  const allowed = await allowedOf(stack, BODIES.map(onPostgres));
   tally('DO blocks and created functions running what a rule above the allow stops', BODIES.length, allowed.length);
   assert.deepEqual(allowed, []);
 });

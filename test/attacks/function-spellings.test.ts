@@ -17,6 +17,7 @@ import {
   ledgerGuardPolicy,
   onMysql,
   onPostgres,
+  pathedTarget,
   startAttackStack,
   submitToTheEnd,
   tally,
@@ -27,13 +28,6 @@ const MYSQL_DATABASE = requiredEnv('TEST_MYSQL_DATABASE');
 const POLICY = ledgerGuardPolicy(
   `sql.functions.exists(f, f == "fs_wipe" || f == "public.fs_drain" || f == "public.fs_count" || f == "fs_app.fs_vault" || f == "${MYSQL_DATABASE}.fs_purge")`,
 );
-
-/** The test target again, resolving bare names in another schema first. */
-const PATHED_TARGET = `  pathed-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-    searchPath: [fs_app, public]
-`;
 
 const CALLS = [
   // Written with the schema, under a rule that names it bare.
@@ -54,7 +48,7 @@ before(async () => {
   admin = await connectMysqlAdmin();
   await admin.query(`${freshLedger('fs_ledger')};
     DROP PROCEDURE IF EXISTS fs_purge; CREATE PROCEDURE fs_purge() DELETE FROM fs_ledger`);
-  stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS + PATHED_TARGET });
+  stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS + pathedTarget(['fs_app', 'public']) });
   await stack.target.query(`${freshLedger('fs_ledger')};
     CREATE OR REPLACE PROCEDURE public.fs_drain() LANGUAGE sql AS 'DELETE FROM fs_ledger'`);
 });

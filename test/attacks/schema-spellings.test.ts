@@ -18,6 +18,7 @@ import {
   freshLedger,
   onMysql,
   onPostgres,
+  pathedTarget,
   startAttackStack,
   submitToTheEnd,
   tally,
@@ -28,13 +29,6 @@ const MYSQL_DATABASE = requiredEnv('TEST_MYSQL_DATABASE');
 const POLICY = ledgerGuardPolicy(
   `sql.tables.exists(t, t == "spelled_ledger" || t == "public.spelled_vault" || t == "spelled_app.spelled_vault" || t == "${MYSQL_DATABASE}.spelled_vault")`,
 );
-
-/** The test target again, resolving bare names in another schema first. */
-const PATHED_TARGET = `  pathed-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-    searchPath: [spelled_app, public]
-`;
 
 /** Bare names under rules that name the table with the schema the target resolves it in. */
 const BARE = [
@@ -68,7 +62,9 @@ before(async () => {
   admin = await connectMysqlAdmin();
   await admin.query(freshLedger('spelled_ledger'));
   await admin.query(freshLedger('spelled_vault'));
-  stack = await startAttackStack(POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS + PATHED_TARGET });
+  stack = await startAttackStack(POLICY, {
+    targets: POSTGRES_AND_MYSQL_TARGETS + pathedTarget(['spelled_app', 'public']),
+  });
   await stack.target.query(`${freshLedger('spelled_ledger')}; ${freshLedger('spelled_vault')};
     DROP SCHEMA IF EXISTS spelled_app CASCADE; CREATE SCHEMA spelled_app;
     CREATE TABLE spelled_app.spelled_vault (id int PRIMARY KEY, amount int NOT NULL);

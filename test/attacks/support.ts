@@ -173,6 +173,32 @@ rules:
 export const freshLedger = (table: string) =>
   `DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id int PRIMARY KEY, amount int NOT NULL); INSERT INTO ${table} VALUES (1, 100)`;
 
+/** The run's PostgreSQL target again, as `pathed-db`, resolving bare names in `searchPath` (to append to a targets file). */
+export const pathedTarget = (searchPath: readonly string[]) => `  pathed-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+    searchPath: [${searchPath.join(', ')}]
+`;
+
+/**
+ * Asks the policy about each command (`/v1/policy/explain`): those it allows, each with the rule
+ * that did. A command refused as unreadable (400 `invalid_sql`) is not allowed.
+ */
+export async function allowedOf(stack: AttackStack, commands: ReturnType<typeof submitBody>[]): Promise<string[]> {
+  const allowed: string[] = [];
+  for (const command of commands) {
+    const answer = await send(stack.baseUrl, 'POST', '/v1/policy/explain', 'agent', command);
+    if (answer.status === 400) {
+      assert.match(answer.text, /"code":"invalid_sql"/, `${command.command.sql}: ${answer.text}`);
+      continue;
+    }
+    assert.equal(answer.status, 200, answer.text);
+    const { effect, rule } = answer.json<{ decision: { effect: string; rule: string } }>().decision;
+    if (effect === 'allow') allowed.push(`${command.command.sql}: ${rule}`);
+  }
+  return allowed;
+}
+
 /** A command on one of POSTGRES_AND_MYSQL_TARGETS' targets, as the agent submits it. */
 export const onPostgres = (sql: string) => submitBody(sql);
 export const onMysql = (sql: string) => ({ ...submitBody(sql), connector: 'mysql', target: 'shop-db' });
