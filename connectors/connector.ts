@@ -95,14 +95,11 @@ export interface SqlBatchProblems {
  * that controls its own transaction, changes how names resolve, or changes tables it does not name.
  */
 export function readSqlBatch(facts: SqlFacts, { changesNames, reachesUnnamed }: SqlBatchProblems): CommandAnalysis {
-  return (
+  const problem =
     transactionControlProblem(facts.kinds) ??
     (changesNames === undefined ? undefined : nameResolutionProblem(changesNames)) ??
-    (reachesUnnamed === undefined ? undefined : unnamedReachProblem(reachesUnnamed)) ?? {
-      ok: true,
-      facts: { sql: facts },
-    }
-  );
+    (reachesUnnamed === undefined ? undefined : unnamedReachProblem(reachesUnnamed));
+  return problem ?? { ok: true, facts: { sql: facts } };
 }
 
 /**

@@ -139,6 +139,9 @@ function unnamedReach(nodeType: string, node: Node): string | undefined {
   if (nodeType === 'ReassignOwnedStmt') return 'REASSIGN OWNED';
   if (nodeType === 'GrantStmt' && node.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') return 'ON ALL ... IN SCHEMA';
   if (nodeType === 'RenameStmt' && node.renameType === 'OBJECT_SCHEMA') return 'ALTER SCHEMA ... RENAME';
+  // The owner of a schema or a database may drop every table in it.
+  if (nodeType === 'AlterOwnerStmt' && (node.objectType === 'OBJECT_SCHEMA' || node.objectType === 'OBJECT_DATABASE'))
+    return 'ALTER SCHEMA (or DATABASE) ... OWNER';
   if (nodeType === 'AlterTableMoveAllStmt') return 'ALTER ... ALL IN TABLESPACE';
   if (nodeType === 'DropdbStmt') return 'DROP DATABASE';
   return undefined;

@@ -2,8 +2,8 @@
 // batch by the tables it names, and these name none of the guarded ones: TRUNCATE ... CASCADE
 // empties every table whose foreign key points at the one it names, DROP ... CASCADE drops
 // columns, constraints and triggers of others, and DROP OWNED, REASSIGN OWNED, GRANT ... ON ALL
-// TABLES IN SCHEMA, ALTER SCHEMA ... RENAME and MySQL's GRANT ... ON db.* act on every table of a
-// role, a schema or a database. They are now refused at submit (rule `unnamed-reach`, ADR 049).
+// TABLES IN SCHEMA, ALTER SCHEMA ... RENAME or OWNER and MySQL's GRANT ... ON db.* act on every
+// table of a role, a schema or a database. They are now refused at submit (rule `unnamed-reach`, ADR 049).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { requiredEnv } from '../support/stack';
@@ -36,6 +36,7 @@ const REACHING = [
   onPostgres('GRANT ALL ON ALL TABLES IN SCHEMA public TO PUBLIC'),
   onPostgres('REVOKE ALL ON ALL TABLES IN SCHEMA reach_app FROM PUBLIC'),
   onPostgres('ALTER SCHEMA reach_app RENAME TO reach_gone'),
+  onPostgres('ALTER SCHEMA reach_app OWNER TO postgres'),
   onMysql(`GRANT SELECT ON ${MYSQL_DATABASE}.* TO 'nobody'@'%'`),
   onMysql("GRANT SELECT ON * TO 'nobody'@'%'"),
   onMysql(`DROP DATABASE ${MYSQL_DATABASE}`),

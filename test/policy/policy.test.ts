@@ -298,6 +298,8 @@ describe('SQL facts from the PostgreSQL parser', () => {
       ['GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader', 'ON ALL ... IN SCHEMA'],
       ['REVOKE ALL ON ALL SEQUENCES IN SCHEMA app FROM reader', 'ON ALL ... IN SCHEMA'],
       ['ALTER SCHEMA app RENAME TO old_app', 'ALTER SCHEMA ... RENAME'],
+      ['ALTER SCHEMA app OWNER TO someone', 'ALTER SCHEMA (or DATABASE) ... OWNER'],
+      ['ALTER DATABASE shop OWNER TO someone', 'ALTER SCHEMA (or DATABASE) ... OWNER'],
       ['ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE slow', 'ALTER ... ALL IN TABLESPACE'],
       ['DROP DATABASE other', 'DROP DATABASE'],
     ] as const)
@@ -309,6 +311,7 @@ describe('SQL facts from the PostgreSQL parser', () => {
       'ALTER TABLE notes DROP COLUMN id',
       'GRANT SELECT ON notes TO reader',
       'ALTER TABLE notes RENAME TO old_notes',
+      'ALTER TABLE notes OWNER TO someone',
       'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO reader',
     ])
       assert.equal(reach(sql), undefined, sql);
