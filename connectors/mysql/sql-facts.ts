@@ -121,16 +121,14 @@ function callName(node: Node): string | undefined {
 }
 
 /**
- * The names a rule may know a call by, as tables are named (tableSpellings): lower-case, bare and
- * with its database: the one written, else the target's. A reviewed built-in is named bare only
- * (a stored function of its name is called only with its database written).
+ * The names a rule may know a call by: those of a table of its name (tableSpellings; the call's
+ * name is already lower-case). A reviewed built-in is named bare only (a stored function of its
+ * name is called only with its database written).
  */
 function functionSpellings(name: string, database: string | undefined): string[] {
-  const parts = name.split('.');
-  const bare = parts.at(-1)!;
-  if (parts.length > 1) return [name, bare];
-  if (isReviewedBuiltin(name) || database === undefined) return [name];
-  return [...new Set([name, `${database.toLowerCase()}.${name}`, `${database}.${name}`])];
+  if (isReviewedBuiltin(name)) return [name];
+  const dot = name.lastIndexOf('.');
+  return tableSpellings(dot < 0 ? undefined : name.slice(0, dot), name.slice(dot + 1), database);
 }
 
 /** Collects from one statement's tree: kinds (its own and nested SELECTs), calls, locks, INTO targets. */

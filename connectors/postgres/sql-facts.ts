@@ -148,17 +148,13 @@ function unnamedReach(nodeType: string, node: Node): string | undefined {
 }
 
 /**
- * The names a rule may know a called function by, as tables are named (tableSpellings): as
- * written, bare, and with its schema: the one written, or each schema of the target's search path
- * when written bare. A bare built-in's name means pg_catalog's (searched first, ADR 043), so it is
+ * The names a rule may know a called function by: as written, and as a table of that name is
+ * (tableSpellings). A bare built-in's name means pg_catalog's (searched first, ADR 043), so it is
  * named as written only.
  */
 function functionSpellings(name: string, searchPath: readonly string[]): string[] {
-  const parts = name.split('.');
-  const bare = parts.at(-1)!;
-  if (parts.length > 1) return [...new Set([name, parts.slice(-2).join('.'), bare])];
-  if (isBuiltinFunction(bare)) return [name];
-  return [name, ...searchPath.map((schema) => `${schema}.${bare}`)];
+  if (isBuiltinFunction(name)) return [name];
+  return [...new Set([name, ...tableSpellings(name.split('.'), searchPath)])];
 }
 
 /** Collects facts from one subtree: statement kinds, tables, calls, row locks. */
