@@ -13,14 +13,14 @@ import type { HttpTarget, Target } from './targets';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
 /**
- * A target as the API knows it: its name and connector, for an HTTP target the methods and path
- * prefixes it allows, for an SSH target whether it takes shell lines (no secret), never its
+ * A target as the API knows it: its name and connector, for an HTTP target the methods, path
+ * prefixes and headers it takes, for an SSH target whether it takes shell lines (no secret), never its
  * connection details.
  */
 export interface TargetEntry {
   name: string;
   connector: Target['connector'];
-  calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes'>;
+  calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes' | 'headers'>;
   /** For an SSH target: whether it takes `{shell}` command lines. */
   shell?: boolean;
   /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
@@ -38,6 +38,7 @@ const catalogueFileSchema = z.object({
       connector: z.enum(CONNECTORS),
       methods: httpTargetSchema.shape.methods,
       pathPrefixes: httpTargetSchema.shape.pathPrefixes,
+      headers: httpTargetSchema.shape.headers,
       shell: sshTargetSchema.shape.shell,
       namespaces: kubernetesTargetSchema.shape.namespaces,
       searchPath: searchPathSchema,
@@ -48,17 +49,17 @@ const catalogueFileSchema = z.object({
 
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
- * allowed calls, an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
+ * allowed calls (methods, path prefixes, headers), an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
  * `searchPath`, a MySQL target's `database`. It reads the file without `${ENV}`
  * interpolation, so the API process needs none of the executor's secrets and never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
   return Object.entries(value.targets).map(
-    ([name, { connector, methods, pathPrefixes, shell, namespaces, searchPath, database }]) => ({
+    ([name, { connector, methods, pathPrefixes, headers, shell, namespaces, searchPath, database }]) => ({
       name,
       connector,
-      ...(connector === 'http' && { calls: { methods, pathPrefixes } }),
+      ...(connector === 'http' && { calls: { methods, pathPrefixes, headers } }),
       ...(connector === 'ssh' && { shell }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),

@@ -3,6 +3,7 @@
 // schemas: nothing here loads a connector's client library.
 import { z } from 'zod';
 import { HTTP_METHODS, headerName } from '../domain/command-shapes';
+import { neverTakenHeader } from '../domain/http-headers';
 
 const maskSchema = z
   .object({
@@ -102,13 +103,31 @@ export const httpTargetSchema = z
       .array(z.string().regex(/^\/[^?#]*$/, 'a path prefix starts with / and has no ? or #'))
       .min(1)
       .default(['/']),
+    /**
+     * Request headers agents may send besides the standard ones (Accept, If-Match, ...), written
+     * out (the API reads them without ${ENV}); matched in any case. None that defeats the gate.
+     */
+    headers: z
+      .array(headerName)
+      .default([])
+      .superRefine((names, context) => {
+        for (const name of names) {
+          const why = neverTakenHeader(name);
+          if (why) context.addIssue({ code: 'custom', message: `a target may not take ${why}` });
+        }
+      })
+      .transform((names) => names.map((name) => name.toLowerCase())),
     timeout: z.string().default('30s'),
     maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     /** PEM certificates to trust for this target besides the system's (an internal CA). */
     ca: z.string().optional(),
     mask: jsonMaskSchema,
   })
-  .strict();
+  .strict()
+  .refine(({ auth, headers }) => auth.type !== 'header' || !headers.includes(auth.name.toLowerCase()), {
+    message: "headers may not list the header that carries the target's credential: the executor sets it",
+    path: ['headers'],
+  });
 
 export const sshTargetSchema = z
   .object({

@@ -42,6 +42,8 @@ export interface HttpTarget {
   auth: HttpAuth;
   methods: HttpMethod[];
   pathPrefixes: string[];
+  /** Headers agents may send besides the standard ones, lower-case (domain/http-headers.ts). */
+  headers: string[];
   timeoutMs: number;
   maxResponseBytes: number;
   ca?: string;

@@ -1,5 +1,6 @@
 // The shapes of commands, by connector, as the API takes them and each connector checks them.
 import { z } from 'zod';
+import { METHOD_PARAMETER, neverTakenHeader } from './http-headers';
 import { STORABLE_TEXT_RULE, isStorableText } from './text';
 
 const storable = () => z.string().refine(isStorableText, STORABLE_TEXT_RULE);
@@ -9,31 +10,6 @@ export const sqlCommandSchema = z.object({ sql: storable().min(1).max(100_000) }
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
-
-/**
- * Headers the executor sets or that would change where or as whom a call goes: an agent may not
- * send them (the target's credential is injected by the executor alone).
- */
-export const RESERVED_HTTP_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'host',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'idempotency-key',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-]);
 
 /**
  * A path the target reads exactly as the policy does: absolute, no `//`, no `.` or `..` segment
@@ -61,6 +37,14 @@ function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** Whether a query or a JSON object body has the `_method` key, in any case. */
+const hasMethodParameter = (value: unknown): boolean =>
+  value !== null &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  Object.keys(value).some((key) => key.toLowerCase() === METHOD_PARAMETER);
+const METHOD_PARAMETER_RULE = `no ${METHOD_PARAMETER}: frameworks run a POST as the method it names, not the one policy judged`;
+
 export const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'not a header name');
 const headerValue = z.string().regex(/^[\t\x20-\x7e]{0,2000}$/, 'printable ASCII, at most 2,000 characters');
 
@@ -75,18 +59,27 @@ export const httpCommandSchema = z
         const problem = pathProblem(path);
         if (problem) context.addIssue({ code: 'custom', message: `the path ${problem}` });
       }),
-    query: z.record(z.string().min(1).max(200), storable().max(2000)).optional(),
+    query: z
+      .record(z.string().min(1).max(200), storable().max(2000))
+      .refine((query) => !hasMethodParameter(query), METHOD_PARAMETER_RULE)
+      .optional(),
     headers: z
       .record(headerName, headerValue)
-      .refine(
-        (headers) => Object.keys(headers).every((name) => !RESERVED_HTTP_HEADERS.has(name.toLowerCase())),
-        'headers may not set authorization, cookies, the host, framing or the idempotency key: the executor does',
-      )
+      .superRefine((headers, context) => {
+        const names = Object.keys(headers);
+        for (const name of names) {
+          const why = neverTakenHeader(name);
+          if (why) context.addIssue({ code: 'custom', message: `headers may not set ${why}` });
+        }
+        if (new Set(names.map((name) => name.toLowerCase())).size !== names.length)
+          context.addIssue({ code: 'custom', message: 'headers name one header twice (names are case-insensitive)' });
+      })
       .optional(),
     body: z
       .json()
       .refine((body) => !JSON.stringify(body).includes('\\u0000'), `body strings and keys ${STORABLE_TEXT_RULE}`)
       .refine((body) => JSON.stringify(body).length <= 100_000, 'body: at most 100,000 characters of JSON')
+      .refine((body) => !hasMethodParameter(body), METHOD_PARAMETER_RULE)
       .optional(),
   })
   .strict()

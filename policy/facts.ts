@@ -52,6 +52,8 @@ export interface HttpFacts {
   /** The path's segments, percent-decoded (`["refunds", "42"]`). */
   segments: string[];
   query: Record<string, string>;
+  /** The headers the agent sends, by lower-case name (the target takes only those it lists: ADR 050). */
+  headers: Record<string, string>;
   /** The top-level keys of a JSON object body, sorted. */
   bodyKeys: string[];
   /** The body when it is a JSON object (`http.body.amount`), else empty. */

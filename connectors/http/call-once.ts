@@ -6,6 +6,8 @@ import type http from 'node:http';
 export interface CappedResponse {
   status: number;
   contentType: string;
+  /** The Content-Encoding the body came in (`gzip`, ...), '' when none. */
+  contentEncoding: string;
   bytes: Buffer;
   /** The body passed the cap: the rest was dropped. */
   truncated: boolean;
@@ -34,7 +36,13 @@ export async function callOnce(
       outgoing.end(body);
     });
     const { bytes, truncated } = await readCapped(response, limits.maxResponseBytes);
-    return { status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', bytes, truncated };
+    return {
+      status: response.statusCode ?? 0,
+      contentType: response.headers['content-type'] ?? '',
+      contentEncoding: response.headers['content-encoding'] ?? '',
+      bytes,
+      truncated,
+    };
   } catch (error) {
     if (deadline.aborted) throw new CallTimedOut(`the call ran past the target's timeout (${limits.timeoutMs} ms)`);
     throw error;

@@ -4,7 +4,10 @@ import type { HttpCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { httpFacts } from './http-facts';
 
-/** The shape of a call, whatever its values: method, path, and the names of its query, headers and body keys. */
+/**
+ * The shape of a call, whatever its values: method, path, and the names of its query, body keys and
+ * headers (a call without headers keeps the shape it had before headers were part of it).
+ */
 function shapeOf(command: HttpCommand): string {
   const keys = (value: unknown): unknown =>
     value !== null && typeof value === 'object'
@@ -16,7 +19,14 @@ function shapeOf(command: HttpCommand): string {
               .map((key) => [key, keys((value as Record<string, unknown>)[key])]),
           )
       : typeof value;
-  return JSON.stringify([command.method, command.path, keys(command.query ?? {}), keys(command.body ?? null)]);
+  const headers = Object.keys(command.headers ?? {}).map((name) => name.toLowerCase());
+  return JSON.stringify([
+    command.method,
+    command.path,
+    keys(command.query ?? {}),
+    keys(command.body ?? null),
+    ...(headers.length > 0 ? [headers.sort()] : []),
+  ]);
 }
 
 /**

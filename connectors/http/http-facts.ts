@@ -18,6 +18,9 @@ export function httpFacts(command: HttpCommand): HttpFacts {
       .filter((segment) => segment !== '')
       .map((segment) => decodeURIComponent(segment)),
     query: { ...command.query },
+    headers: Object.fromEntries(
+      Object.entries(command.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    ),
     bodyKeys: Object.keys(body).sort(),
     body,
     readOnly: SAFE_METHODS.has(command.method),

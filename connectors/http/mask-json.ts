@@ -8,6 +8,7 @@
 import { MASKED, maskText } from '../mask';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../domain/nesting';
 import type { HttpTarget } from '../../config/targets';
+import type { CappedResponse } from './call-once';
 
 type Rules = HttpTarget['mask'] & {
   /** The credential's secret parts, replaced by `[credential]` wherever they appear. */
@@ -71,10 +72,27 @@ function shallowJson(text: string): { value: unknown } | undefined {
 }
 
 /**
- * A response body as the executor returns it: parsed and masked by field when it is whole JSON
- * within MAX_JSON_DEPTH, else masked as text (whole, when fields are configured).
+ * Whether the body's bytes are text as the masker reads it: not compressed or otherwise encoded
+ * (the executor asks for none), and in an ASCII-compatible charset, so a value the patterns look
+ * for is written out in it. A body that is not is masked whole: `ada@example.com` in UTF-16 or in a
+ * gzip stream would pass every pattern and be read back by the agent.
  */
-export function maskedBody(bytes: Buffer, contentType: string, truncated: boolean, rules: Rules): unknown {
+function readableAsText({ contentType, contentEncoding }: Pick<CappedResponse, 'contentType' | 'contentEncoding'>) {
+  const encoded = contentEncoding.trim() !== '' && contentEncoding.trim().toLowerCase() !== 'identity';
+  return !encoded && !/;\s*charset\s*=\s*"?(utf-?(16|32)|ucs-?(2|4))/i.test(contentType);
+}
+
+/**
+ * A response body as the executor returns it: parsed and masked by field when it is whole JSON
+ * within MAX_JSON_DEPTH, else masked as text (whole, when fields are configured, or when it is not
+ * text the masker can read).
+ */
+export function maskedBody(
+  response: Pick<CappedResponse, 'bytes' | 'contentType' | 'contentEncoding' | 'truncated'>,
+  rules: Rules,
+): unknown {
+  const { bytes, contentType, truncated } = response;
+  if (!readableAsText(response)) return MASKED;
   const text = bytes.toString('utf8');
   const json = truncated || !/^application\/([a-z.+-]*\+)?json/i.test(contentType) ? undefined : shallowJson(text);
   return json ? maskJson(json.value, rules) : maskTextBody(text, rules);

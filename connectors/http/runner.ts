@@ -40,18 +40,14 @@ function authHeaders(target: HttpTarget): Record<string, string> {
 
 /**
  * The URL a call goes to, or why it may not go: its method must be one the target allows, its path
- * under one of the target's prefixes, and the URL built from them must keep the target's origin and
- * the path exactly as policy saw it (the path's shape rules make sure no parser normalises it).
+ * under one of the target's prefixes, its headers ones the target takes (never the one carrying its
+ * credential: the target's settings cannot list it), and the URL built from them must keep the
+ * target's origin and the path exactly as policy saw it (the path's shape rules make sure no parser
+ * normalises it).
  */
 function urlFor(target: HttpTarget, call: HttpCommand): URL | string {
   const refusal = callRefusal(target.name, target, call);
   if (refusal) return refusal;
-  const { auth } = target;
-  if (
-    auth.type === 'header' &&
-    Object.keys(call.headers ?? {}).some((name) => name.toLowerCase() === auth.name.toLowerCase())
-  )
-    return `the header ${auth.name} carries the target's credential: the executor sets it`;
   const base = new URL(target.baseUrl);
   const path = `${base.pathname.replace(/\/$/, '')}${call.path}`;
   const url = new URL(path, base.origin);
@@ -65,8 +61,11 @@ function urlFor(target: HttpTarget, call: HttpCommand): URL | string {
 async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: string): Promise<HttpResult> {
   const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
   const headers: Record<string, string> = {
-    ...call.headers,
     accept: 'application/json, text/plain;q=0.9, */*;q=0.1',
+    // The agent's, by lower-case name: its Accept replaces the default; the rest cannot be its.
+    ...Object.fromEntries(Object.entries(call.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+    // An encoded (compressed) answer could not be masked: it would come back masked whole.
+    'accept-encoding': 'identity',
     'idempotency-key': requestId,
     ...(body && { 'content-type': 'application/json', 'content-length': String(body.length) }),
     ...authHeaders(target),
@@ -85,9 +84,9 @@ async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: 
   ).catch((error: unknown) => {
     throw error instanceof CallTimedOut ? new HttpCallError(`${error.message} and was abandoned`) : error;
   });
-  const { status, contentType, bytes, truncated } = response;
-  const parsed = maskedBody(bytes, contentType, truncated, { ...target.mask, secrets: secretsOf(target) });
-  return { status, contentType, body: parsed, truncated };
+  const { status, contentType, truncated } = response;
+  const masked = maskedBody(response, { ...target.mask, secrets: secretsOf(target) });
+  return { status, contentType, body: masked, truncated };
 }
 
 /** Makes approved calls to HTTP targets, with the target's credential, masking the response. */

@@ -69,13 +69,13 @@ async function send(target: KubernetesTarget, config: KubeConfig, command: Kuber
       throw new KubernetesCallError(`${error.message} and was abandoned: the API server may still apply it`);
     throw error;
   });
-  const { status, contentType, bytes, truncated } = response;
+  const { status, contentType, truncated } = response;
   const rules = {
     fields: [...target.mask.fields, ...(command.resource === 'secrets' ? SECRET_FIELDS : [])],
     patterns: target.mask.patterns,
     secrets: secretsOf(config),
   };
-  const result: HttpResult = { status, contentType, body: maskedBody(bytes, contentType, truncated, rules), truncated };
+  const result: HttpResult = { status, contentType, body: maskedBody(response, rules), truncated };
   return result;
 }
 

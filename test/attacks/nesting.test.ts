@@ -9,14 +9,13 @@
 // words, and the gate must still serve a plain read afterwards.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
-import { requiredEnv } from '../support/stack';
+import { type HttpTargetServer } from '../../tools/harness/http-target';
 import {
   type AttackStack,
   POSTGRES_AND_MYSQL_TARGETS,
   READS_ALLOWED_POLICY,
   send,
-  startAttackStack,
+  startAttackStackWithHttpTarget,
   submitBody,
   tally,
   waitFor,
@@ -140,15 +139,10 @@ const VARIANTS: [
   ],
 ];
 
-let stack: AttackStack;
-let server: HttpTargetServer;
+let stack: AttackStack & { http: HttpTargetServer };
 
 before(async () => {
-  server = await startHttpTarget(requiredEnv('TEST_SCRATCH_DIR'));
-  process.env.TEST_HTTP_BASE_URL = server.httpsUrl;
-  process.env.TEST_HTTP_TOKEN = server.token;
-  process.env.TEST_HTTP_CA = server.caPem;
-  stack = await startAttackStack(POLICY, { targets: TARGETS });
+  stack = await startAttackStackWithHttpTarget(POLICY, TARGETS);
   await stack.target.query(
     `DROP TABLE IF EXISTS nest_t; CREATE TABLE nest_t (v int, doc jsonb);
      INSERT INTO nest_t VALUES (1, '${nested('[', '1', ']', 3000)}');
@@ -158,7 +152,6 @@ before(async () => {
 
 after(async () => {
   await stack?.stop();
-  await server?.stop();
 });
 
 interface Outcome {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
+import { type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
 import { asRole } from '../../tools/stack/databases';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
@@ -82,6 +83,29 @@ export async function startAttackStack(policy: string, options: TestStackOptions
       await stack.stop();
       await target.end();
       await admin.end();
+    },
+  };
+}
+
+/**
+ * The attack stack with a real HTTP target (tools/harness/http-target.ts) beside it, which
+ * `targets` reaches by \${TEST_HTTP_BASE_URL} (HTTPS), \${TEST_HTTP_TOKEN} and \${TEST_HTTP_CA}.
+ */
+export async function startAttackStackWithHttpTarget(
+  policy: string,
+  targets: string,
+): Promise<AttackStack & { http: HttpTargetServer }> {
+  const http = await startHttpTarget(requiredEnv('TEST_SCRATCH_DIR'));
+  process.env.TEST_HTTP_BASE_URL = http.httpsUrl;
+  process.env.TEST_HTTP_TOKEN = http.token;
+  process.env.TEST_HTTP_CA = http.caPem;
+  const stack = await startAttackStack(policy, { targets });
+  return {
+    ...stack,
+    http,
+    async stop() {
+      await stack.stop();
+      await http.stop();
     },
   };
 }

@@ -256,6 +256,58 @@ test("a MySQL target's database is the one policy names its bare tables in: the 
   assert.deepEqual(loadTargetCatalogue(unnamed), [{ name: 's', connector: 'mysql' }]);
 });
 
+test("an HTTP target's headers: written out, lower-cased, never one that defeats the gate or carries its credential", () => {
+  const listed = file(
+    'http.yaml',
+    'targets:\n  h: { connector: http, baseUrl: "${BASE}", headers: [X-Reason, prefer] }\n  i: { connector: http, baseUrl: "http://i" }\n',
+  );
+  assert.deepEqual((loadTargets(listed, { BASE: 'http://h' }).get('h') as { headers: string[] }).headers, [
+    'x-reason',
+    'prefer',
+  ]);
+  assert.deepEqual(
+    loadTargetCatalogue(listed).map(({ name, calls }) => [name, calls?.headers]),
+    [
+      ['h', ['x-reason', 'prefer']],
+      ['i', []],
+    ],
+  );
+  for (const [header, why] of [
+    ['X-HTTP-Method-Override', /a target may not take X-HTTP-Method-Override: frameworks run the call as the method/],
+    ['Authorization', /a target may not take Authorization: the executor sets who the call is from/],
+    ['x-forwarded-user', /a target may not take x-forwarded-user: it names another caller/],
+    ['Range', /a target may not take Range: the answer would come in part/],
+  ] as const)
+    assert.throws(
+      () =>
+        loadTargetCatalogue(
+          file('http-bad.yaml', `targets:\n  h: { connector: http, baseUrl: "http://h", headers: [${header}] }\n`),
+        ),
+      why,
+      header,
+    );
+  assert.throws(
+    () =>
+      loadTargets(
+        file(
+          'http-keyed.yaml',
+          'targets:\n  h: { connector: http, baseUrl: "http://h", auth: { type: header, name: X-Api-Key, value: "${K}" }, headers: [x-api-key] }\n',
+        ),
+        { K: 'key-secret-1' },
+      ),
+    (error: Error) =>
+      /targets\.h\.headers .*carries the target's credential/.test(error.message) &&
+      !error.message.includes('key-secret-1'),
+  );
+  assert.throws(
+    () =>
+      loadTargetCatalogue(
+        file('http-env.yaml', 'targets:\n  h: { connector: http, baseUrl: "http://h", headers: ["${H}"] }\n'),
+      ),
+    /targets\.h\.headers\.0 \(line 2\): not a header name/,
+  );
+});
+
 test('notification settings: a short LINK_SECRET is named, hosts are listed, PUBLIC_URL defaults to the API address', () => {
   assert.throws(
     () => loadSettings({ LINK_SECRET: 'too-short' }),

@@ -25,6 +25,7 @@ describe('HTTP facts', () => {
       path: '/customers/7/caf%C3%A9',
       segments: ['customers', '7', 'café'],
       query: { expand: 'cards' },
+      headers: {},
       bodyKeys: [],
       body: {},
       readOnly: true,
@@ -74,10 +75,44 @@ describe('HTTP facts', () => {
     assert.match(refusal({ method: 'TRACE', path: '/x' }), /method/);
     assert.match(refusal({ method: 'GET', path: '/x', sql: 'SELECT 1' }), /Unrecognized key/);
     assert.match(refusal({ method: 'POST', path: '/x', body: { a: 'nul\u0000' } }), /NUL/);
-    assert.deepEqual(facts({ method: 'GET', path: '/x', headers: { 'X-Request-Note': 'ok' } }).path, '/x');
   });
 
-  test('the fingerprint keeps method, path and the names of query and body keys, not their values', () => {
+  test('headers that make the target act on another method, path, caller or form of answer are never sent', () => {
+    const cases: [string, RegExp][] = [
+      ['X-HTTP-Method-Override', /run the call as the method it names/],
+      ['X-HTTP-Method', /run the call as the method it names/],
+      ['x-method-override', /run the call as the method it names/],
+      ['X-Original-URL', /route the call to the path it names/],
+      ['X-Rewrite-URL', /route the call to the path it names/],
+      ['X-Forwarded-Prefix', /another caller or address/],
+      ['X-Real-IP', /another caller or address/],
+      ['Impersonate-User', /act as someone other than the executor/],
+      ['Impersonate-Extra-Scopes', /act as someone other than the executor/],
+      ['Range', /in part or in a form the executor cannot mask/],
+      ['Accept-Encoding', /in part or in a form the executor cannot mask/],
+      ['Accept-Charset', /in part or in a form the executor cannot mask/],
+    ];
+    for (const [name, why] of cases)
+      assert.match(refusal({ method: 'POST', path: '/x', headers: { [name]: 'DELETE' } }), why, name);
+    assert.match(
+      refusal({ method: 'POST', path: '/x', headers: { 'X-Note': 'a', 'x-note': 'b' } }),
+      /name one header twice/,
+    );
+    assert.match(refusal({ method: 'POST', path: '/x', query: { _method: 'DELETE' } }), /no _method/);
+    assert.match(refusal({ method: 'POST', path: '/x', body: { _METHOD: 'DELETE' } }), /no _method/);
+    assert.deepEqual(facts({ method: 'POST', path: '/x', body: { nested: { _method: 'kept' } } }).bodyKeys, ['nested']);
+  });
+
+  test('policy sees the headers by lower-case name', () => {
+    const headers = facts({
+      method: 'GET',
+      path: '/x',
+      headers: { 'X-Request-Note': 'ok', 'If-Match': '"v1"' },
+    }).headers;
+    assert.deepEqual(headers, { 'x-request-note': 'ok', 'if-match': '"v1"' });
+  });
+
+  test('the fingerprint keeps method, path and the names of query and body keys and headers, not their values', () => {
     const fingerprint = (command: Record<string, unknown>) => httpConnector.fingerprint(command as unknown as Command);
     const refund = (amount: number) => ({ method: 'POST', path: '/refunds', body: { amount } });
     assert.equal(fingerprint(refund(5)), fingerprint(refund(500)));
@@ -86,5 +121,8 @@ describe('HTTP facts', () => {
       fingerprint({ method: 'POST', path: '/refunds', body: { amount: 5, force: true } }),
     );
     assert.notEqual(fingerprint(refund(5)), fingerprint({ method: 'PUT', path: '/refunds', body: { amount: 5 } }));
+    const noted = (note: string) => ({ ...refund(5), headers: { 'X-Note': note } });
+    assert.equal(fingerprint(noted('a')), fingerprint(noted('b')));
+    assert.notEqual(fingerprint(noted('a')), fingerprint(refund(5)), 'a header a grant never saw is another shape');
   });
 });

@@ -47,6 +47,7 @@ before(async () => {
     auth: { type: 'bearer', token: server.token },
     methods: ['GET', 'POST'],
     pathPrefixes: ['/customers', '/refunds', '/echo', '/elsewhere', '/big', '/text', '/slow'],
+    headers: ['x-note'],
     timeoutMs: 1_000,
     maxResponseBytes: 10_000,
     mask: { fields: ['ssn', 'cards[].number'], patterns: ['email'] },
@@ -73,13 +74,15 @@ describe('the HTTP executor', () => {
 
   test("the agent's query and headers reach the target; the idempotency key is the request id", async () => {
     const result = await call(
-      { method: 'GET', path: '/echo', query: { q: 'a b&c' }, headers: { 'X-Note': 'hi' } },
+      { method: 'GET', path: '/echo', query: { q: 'a b&c' }, headers: { 'X-Note': 'hi', Accept: 'application/json' } },
       target,
       'req_echo_1',
     );
     const echoed = result.body as { query: Record<string, string>; headers: Record<string, string> };
     assert.deepEqual(echoed.query, { q: 'a b&c' });
     assert.equal(echoed.headers['x-note'], 'hi');
+    assert.equal(echoed.headers.accept, 'application/json', "the agent's Accept replaces the executor's default");
+    assert.equal(echoed.headers['accept-encoding'], 'identity', 'an encoded answer could not be masked');
     assert.equal(echoed.headers['idempotency-key'], 'req_echo_1');
     assert.equal(
       echoed.headers.authorization,
@@ -116,7 +119,7 @@ describe('the HTTP executor', () => {
     );
   });
 
-  test("methods and paths outside the target's lists, and its credential header, are refused before any call", async () => {
+  test("methods, paths and headers outside the target's lists are refused before any call", async () => {
     const before = server.received.length;
     assert.match(refused({ method: 'DELETE', path: '/customers/7' }), /allows GET, POST, not DELETE/);
     assert.match(refused({ method: 'GET', path: '/admin' }), /allows paths under/);
@@ -129,7 +132,12 @@ describe('the HTTP executor', () => {
     const keyed: HttpTarget = { ...target, auth: { type: 'header', name: 'X-Api-Key', value: 'k-secret-1' } };
     assert.match(
       refused({ method: 'GET', path: '/echo', headers: { 'x-api-key': 'mine' } }, keyed),
-      /carries the target's credential/,
+      /takes no x-api-key header/,
+    );
+    assert.match(refused({ method: 'GET', path: '/echo', headers: { 'X-Other': 'a' } }), /takes no X-Other header/);
+    assert.match(
+      refused({ method: 'GET', path: '/echo', headers: { Range: 'bytes=0-9' } }),
+      /Range: the answer would come in part/,
     );
     assert.equal(server.received.length, before, 'nothing reached the target');
   });

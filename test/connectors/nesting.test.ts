@@ -103,15 +103,18 @@ describe('SQL nested past the bounds', () => {
 describe('an HTTP answer nested past MAX_JSON_DEPTH', () => {
   const rules = { fields: [], patterns: [], secrets: [] };
   const json = (levels: number) => Buffer.from(nested('[', '"x"', ']', levels));
+  const jsonAnswer = (bytes: Buffer) => ({
+    bytes,
+    contentType: 'application/json',
+    contentEncoding: '',
+    truncated: false,
+  });
 
   test('is masked as text, as a body that is not JSON is; within it, as JSON', () => {
-    assert.deepEqual(maskedBody(json(2), 'application/json', false, rules), [['x']]);
-    const atTheBound = maskedBody(json(MAX_JSON_DEPTH), 'application/json', false, rules);
+    assert.deepEqual(maskedBody(jsonAnswer(json(2)), rules), [['x']]);
+    const atTheBound = maskedBody(jsonAnswer(json(MAX_JSON_DEPTH)), rules);
     assert.ok(Array.isArray(atTheBound));
-    assert.equal(
-      maskedBody(json(MAX_JSON_DEPTH + 1), 'application/json', false, rules),
-      json(MAX_JSON_DEPTH + 1).toString(),
-    );
-    assert.equal(maskedBody(json(50_000), 'application/json', false, { ...rules, fields: ['ssn'] }), '[masked]');
+    assert.equal(maskedBody(jsonAnswer(json(MAX_JSON_DEPTH + 1)), rules), json(MAX_JSON_DEPTH + 1).toString());
+    assert.equal(maskedBody(jsonAnswer(json(50_000)), { ...rules, fields: ['ssn'] }), '[masked]');
   });
 });

@@ -12,6 +12,8 @@ export interface ReceivedCall {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** What a web framework in front of the API acts on (actedOn): the call's own method and path, unless told otherwise. */
+  acted: { method: string; path: string };
 }
 
 export interface HttpTargetServer {
@@ -34,48 +36,101 @@ export const CUSTOMER = {
   note: 'call ada@example.com',
 };
 
+const headerOf = (call: Pick<ReceivedCall, 'headers'>, name: string) => {
+  const value = call.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * The method and path a call is acted on by the frameworks that read them from elsewhere, as
+ * documented: a POST runs as the method an override header, a `_method` query parameter or body
+ * field names (Symfony, Laravel, Rails, Google APIs, OData); the path is the one X-Original-URL or
+ * X-Rewrite-URL names (IIS, Zend, older Symfony). The attack suite counts calls acted on otherwise
+ * than policy judged them.
+ */
+function actedOn(call: Omit<ReceivedCall, 'acted'>): ReceivedCall['acted'] {
+  const url = new URL(call.url, 'http://target');
+  const path = headerOf(call, 'x-original-url') ?? headerOf(call, 'x-rewrite-url') ?? url.pathname;
+  if (call.method !== 'POST') return { method: call.method, path };
+  let field: unknown;
+  try {
+    field = (JSON.parse(call.body || '{}') as Record<string, unknown>)._method;
+  } catch {
+    field = undefined;
+  }
+  const override =
+    headerOf(call, 'x-http-method-override') ??
+    headerOf(call, 'x-http-method') ??
+    headerOf(call, 'x-method-override') ??
+    url.searchParams.get('_method') ??
+    (typeof field === 'string' ? field : undefined);
+  return { method: (override ?? call.method).toUpperCase(), path };
+}
+
+/**
+ * Writes an answer as servers that honour the request's own wishes do: the part a `Range: bytes=a-b`
+ * asks for (206), and in UTF-16 when Accept-Charset asks for it.
+ */
+function answer(call: ReceivedCall, response: http.ServerResponse, status: number, type: string, text: string): void {
+  const utf16 = /utf-16/i.test(headerOf(call, 'accept-charset') ?? '');
+  let bytes = utf16 ? Buffer.from(text, 'utf16le') : Buffer.from(text);
+  const headers: http.OutgoingHttpHeaders = { 'content-type': utf16 ? `${type}; charset=utf-16le` : type };
+  const range = /^bytes=(\d+)-(\d*)$/.exec(headerOf(call, 'range') ?? '');
+  if (range && status === 200) {
+    const first = Number(range[1]);
+    const last = range[2] === '' ? bytes.length - 1 : Math.min(Number(range[2]), bytes.length - 1);
+    headers['content-range'] = `bytes ${first}-${last}/${bytes.length}`;
+    bytes = bytes.subarray(first, last + 1);
+    status = 206;
+  }
+  response.writeHead(status, headers);
+  response.end(bytes);
+}
+
 function route(call: ReceivedCall, response: http.ServerResponse, token: string): void {
-  const json = (status: number, body: unknown) => {
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(body));
-  };
+  const json = (status: number, body: unknown) =>
+    answer(call, response, status, 'application/json', JSON.stringify(body));
   if (call.headers.authorization !== `Bearer ${token}`) return json(401, { error: 'unauthorized' });
   const url = new URL(call.url, 'http://target');
-  if (url.pathname === '/api/customers/7') return json(200, CUSTOMER);
-  if (url.pathname === '/api/refunds' && call.method === 'POST') {
+  const pathname = call.acted.path;
+  if (pathname === '/api/customers/7') return json(200, CUSTOMER);
+  if (pathname === '/api/refunds' && call.acted.method === 'POST') {
     const asked = JSON.parse(call.body || '{}') as { amount?: number };
     return json(201, { refund: `ref-${call.headers['idempotency-key']}`, amount: asked.amount });
   }
-  if (url.pathname === '/api/echo')
+  if (pathname === '/api/echo')
     return json(200, { query: Object.fromEntries(url.searchParams), headers: call.headers });
-  if (url.pathname === '/api/elsewhere') {
+  if (pathname === '/api/elsewhere') {
     response.writeHead(302, { location: 'http://127.0.0.1:9/stolen' });
     return void response.end();
   }
-  if (url.pathname === '/api/big') {
+  if (pathname === '/api/big') {
     response.writeHead(200, { 'content-type': 'application/json' });
     return void response.end(
       JSON.stringify({ items: Array.from({ length: 5000 }, (_, i) => ({ i, ssn: CUSTOMER.ssn })) }),
     );
   }
   // Stands in for an API that returns what it was once given: a document nested `levels` deep.
-  if (url.pathname === '/api/deep') {
+  if (pathname === '/api/deep') {
     const levels = Number(url.searchParams.get('levels') ?? '10');
     response.writeHead(200, { 'content-type': 'application/json' });
     return void response.end(`${'['.repeat(levels)}"${CUSTOMER.ssn}"${']'.repeat(levels)}`);
   }
-  if (url.pathname === '/api/notes' && call.method === 'POST') return json(201, { stored: call.body.length });
-  if (url.pathname === '/api/text') {
-    response.writeHead(200, { 'content-type': 'text/plain' });
-    return void response.end(`write to ${CUSTOMER.email}`);
-  }
-  if (url.pathname === '/api/slow') {
+  // Stands in for an API whose data holds what PostgreSQL cannot: a NUL, and half of a surrogate pair.
+  if (pathname === '/api/odd')
+    return answer(call, response, 200, 'application/json', '{"nul":"a\\u0000b","half":"\\ud800"}');
+  if (pathname === '/api/search' && call.acted.method === 'POST') return json(200, { results: [] });
+  if (pathname === '/api/search' && call.acted.method === 'DELETE') return json(200, { deleted: 'every saved search' });
+  if (pathname === '/api/admin/purge') return json(200, { purged: true });
+  if (pathname === '/api/notes' && call.acted.method === 'POST') return json(201, { stored: call.body.length });
+  if (pathname === '/api/text') return answer(call, response, 200, 'text/plain', `write to ${CUSTOMER.email}`);
+  if (pathname === '/api/slow') {
     const seconds = Number(url.searchParams.get('seconds') ?? '5');
     const timer = setTimeout(() => json(200, { slept: seconds }), seconds * 1000);
     response.on('close', () => clearTimeout(timer));
     return;
   }
-  json(404, { error: 'not found', path: url.pathname });
+  json(404, { error: 'not found', path: pathname });
 }
 
 export async function startHttpTarget(scratch: string): Promise<HttpTargetServer> {
@@ -86,12 +141,13 @@ export async function startHttpTarget(scratch: string): Promise<HttpTargetServer
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const call = {
+      const raw = {
         method: request.method ?? '',
         url: request.url ?? '',
         headers: request.headers,
         body: Buffer.concat(chunks).toString(),
       };
+      const call = { ...raw, acted: actedOn(raw) };
       received.push(call);
       route(call, response, token);
     });
