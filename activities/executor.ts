@@ -20,6 +20,7 @@ import { canonicalJson } from '../store/canonical-json';
 import type { ExecutedOutcome, ExecutorActivities } from '../temporal/contract';
 import { type GateMetrics, stopwatch } from '../telemetry/gate-metrics';
 import { notCalledBy } from './calling-workflow';
+import { postgresStorable } from '../domain/text';
 
 export interface ExecutorDependencies {
   /** The gate's own database, for the execution ledger. */
@@ -150,10 +151,13 @@ export function createExecutorActivities({
 
       const elapsed = stopwatch();
       let outcome: Extract<ExecutionOutcome, { status: 'succeeded' | 'failed' }>;
+      // A target's answer may hold text PostgreSQL cannot store; the command has run, so its
+      // outcome is made storable, never lost to a failed write (ADR 051).
       try {
-        outcome = { status: 'succeeded', result: await whileHeartbeating(() => prepared.run()) };
+        const result = await whileHeartbeating(() => prepared.run());
+        outcome = { status: 'succeeded', result: postgresStorable(result) as typeof result };
       } catch (error) {
-        outcome = { status: 'failed', error: (error as Error).message };
+        outcome = { status: 'failed', error: postgresStorable((error as Error).message) as string };
       }
       metrics.executionFinished(request.target, outcome.status, elapsed());
       // The ledger and the request's outcome in one statement: the workflow need not record it.

@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { type PrincipalDirectory, SSO_REVIEWER_PREFIX } from '../config/principals';
 import { decideRequest } from '../connectors/policy-input';
 import { unavailableImpact } from '../domain/impact';
-import { isTerminal, outcomeRecord } from '../domain/request';
+import { type Vote, isTerminal, outcomeRecord } from '../domain/request';
+import { postgresStorable } from '../domain/text';
 import type { AppliedTransition } from '../domain/request-record';
 import type { Policy } from '../policy/policy';
 import type { TargetEntry } from '../config/target-catalogue';
@@ -112,16 +113,19 @@ export function createOrchestratorActivities(deps: OrchestratorDependencies): Or
       return { recorded: unrecordedApiVotes.length > 0 ? [] : batch.transitions.map(recordedAs), unrecordedApiVotes };
     },
 
+    // A vote's text comes from a signal or an update, whose checks (replayed as they were) refuse
+    // only NUL: anything else PostgreSQL cannot store is replaced in the record, so the write
+    // cannot fail and be retried for ever (ADR 051).
     async recordCountedVote(vote) {
       onlyFromOwnWorkflowCode(vote.requestId);
-      counted(await recordCountedVote(pool, vote));
+      counted(await recordCountedVote(pool, { ...vote, vote: postgresStorable(vote.vote) as Vote }));
       const { requestId: _requestId, ...recorded } = vote;
       return recorded;
     },
 
     async recordIgnoredVote(requestId, vote, refusal) {
       onlyFromOwnWorkflowCode(requestId);
-      await recordIgnoredVote(pool, requestId, vote, refusal);
+      await recordIgnoredVote(pool, requestId, postgresStorable(vote) as Vote, postgresStorable(refusal) as string);
       return { vote, refusal };
     },
 

@@ -5,6 +5,38 @@
 export const isStorableText = (text: string): boolean => !text.includes('\u0000');
 export const STORABLE_TEXT_RULE = 'must not contain NUL (\\u0000) characters';
 
+// NUL, or half of a surrogate pair (a `u` pattern reads a whole pair as one code point, so only a
+// lone half matches): PostgreSQL's text holds neither, and jsonb refuses both as escapes.
+const NOT_POSTGRES_TEXT = /\u0000|[\uD800-\uDFFF]/u;
+const NOT_POSTGRES_TEXT_ALL = /\u0000|[\uD800-\uDFFF]/gu;
+export const POSTGRES_TEXT_RULE =
+  'holds NUL (\\u0000) or half of a surrogate pair (\\uD800 to \\uDFFF), which PostgreSQL cannot store';
+
+/** Whether a string or key anywhere in a JSON value holds what PostgreSQL cannot store (ADR 051). */
+export function holdsNonPostgresText(value: unknown): boolean {
+  if (typeof value === 'string') return NOT_POSTGRES_TEXT.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsNonPostgresText);
+  return Object.entries(value).some(([key, child]) => NOT_POSTGRES_TEXT.test(key) || holdsNonPostgresText(child));
+}
+
+/**
+ * A value from a target made storable: each NUL and each lone surrogate half in its strings and
+ * keys becomes U+FFFD, the replacement character. What the target answered is not input the gate
+ * may refuse: the command has run, and its result must be recorded (ADR 051).
+ */
+export function postgresStorable(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(NOT_POSTGRES_TEXT_ALL, '\uFFFD');
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(postgresStorable);
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => [
+      key.replace(NOT_POSTGRES_TEXT_ALL, '\uFFFD'),
+      postgresStorable(child),
+    ]),
+  );
+}
+
 const PRINTABLE_NAME = /^[^\p{Cc}\p{Cf}]+$/u;
 /** Names (reviewers, principals): printable, no control characters that could disguise them in logs. */
 export const isNameText = (text: string): boolean => PRINTABLE_NAME.test(text);

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../domain/nesting';
+import { POSTGRES_TEXT_RULE, holdsNonPostgresText } from '../../domain/text';
 import { HttpError } from '../http-error';
 
 /**
  * JSON bodies as Fastify parses them (prototype poisoning refused), and at most MAX_JSON_DEPTH
  * levels deep (ADR 033): a body nested thousands of levels deep in a few kilobytes would otherwise
  * reach validation, policy and Temporal's payloads, which walk it with recursion, and run a
- * process out of stack. Refused here, before any of them, like malformed JSON.
+ * process out of stack. Refused here, before any of them, like malformed JSON. So is a body with a
+ * string or key PostgreSQL cannot store (ADR 051): every route would fail at its first write.
  */
 export const jsonBody = fp(async (app: FastifyInstance) => {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -24,6 +26,8 @@ export const jsonBody = fp(async (app: FastifyInstance) => {
           ),
           undefined,
         );
+      if (holdsNonPostgresText(value))
+        return done(new HttpError(400, 'bad_request', `a string in the body ${POSTGRES_TEXT_RULE}`), undefined);
       done(null, value);
     }),
   );
