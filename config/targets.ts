@@ -138,6 +138,31 @@ function checkNoStartupOptions(file: string, name: string, url: string): void {
     );
 }
 
+/** Options a MySQL URL may carry: how to reach the server, none that changes what the executor sends, logs or gets back. */
+const MYSQL_URL_OPTIONS = new Set([
+  'ssl',
+  'charset',
+  'timezone',
+  'compress',
+  'enableKeepAlive',
+  'keepAliveInitialDelay',
+]);
+
+/**
+ * mysql2 reads every query parameter of a URL as a connection option, and lets it replace an
+ * option the executor sets to false: `?multipleStatements=true` would undo one statement at a
+ * time, `?debug=true` would print every packet, results included, to the log. So the URL may carry
+ * only MYSQL_URL_OPTIONS. The error names the option, never the URL.
+ */
+function checkMysqlUrlOptions(file: string, name: string, url: string): void {
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const other = [...new URLSearchParams(query).keys()].find((key) => !MYSQL_URL_OPTIONS.has(key));
+  if (other !== undefined)
+    throw new ConfigurationError(
+      `${file}: targets.${name}.url may not set ${other}: the executor sets how it talks to the target; a MySQL url may set only ${[...MYSQL_URL_OPTIONS].join(', ')}`,
+    );
+}
+
 /**
  * Policy names a MySQL target's bare tables in its `database` (ADR 046), so the connection must
  * mean the same one. The URL's own database is read as mysql2 reads it (the path, decoded): it
@@ -207,6 +232,7 @@ export function loadTargets(file: string, env: NodeJS.ProcessEnv = process.env):
     };
     if (target.connector === 'mysql') {
       checkDatabaseNamed(file, name, target.url, target.database);
+      checkMysqlUrlOptions(file, name, target.url);
       targets.set(name, {
         ...base,
         connector: 'mysql',

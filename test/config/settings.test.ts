@@ -251,6 +251,21 @@ test("a MySQL target's database is the one policy names its bare tables in: the 
       loadTargetCatalogue(file('mysql4.yaml', 'targets:\n  s: { connector: mysql, url: "${U}", database: "${DB}" }\n')),
     /targets\.s\.database \(line 2\): written out, not \$\{ENV\}/,
   );
+  // mysql2 takes a URL's query parameters as options, over the executor's own false ones.
+  for (const [query, option] of [
+    ['multipleStatements=true', 'multipleStatements'],
+    ['ssl=%7B%7D&debug=true', 'debug'],
+    ['flags=%2BMULTI_STATEMENTS', 'flags'],
+  ])
+    assert.throws(
+      () => loaded(`mysql://u:secret@h:3306/shop?${query}`),
+      refusedWithoutTheSecret(new RegExp(`targets\\.s\\.url may not set ${option}: .* may set only ssl, charset`)),
+      query,
+    );
+  assert.equal(
+    loaded('mysql://u:secret@h:3306/shop?ssl=%7B%22rejectUnauthorized%22%3Atrue%7D&charset=utf8mb4').database,
+    'shop',
+  );
   // The API's and the orchestrator's view: the database, and no URL.
   assert.deepEqual(loadTargetCatalogue(mysqlFile), [{ name: 's', connector: 'mysql', database: 'shop' }]);
   assert.deepEqual(loadTargetCatalogue(unnamed), [{ name: 's', connector: 'mysql' }]);
