@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -25,6 +24,7 @@ import { castVote } from '../cast-vote';
 import { voteAwaitsDelivery } from '../vote-deliveries';
 import { parseDurationMs } from '../../domain/duration';
 import { HttpError } from '../http-error';
+import { formBody } from '../plugins/form-body';
 import { type RequestView, presentRequest } from '../request-view';
 import type { TemporalGateway } from '../temporal-gateway';
 import { PAGE_CSP, type PageUser, inboxPage, messagePage, requestPage, requestPageCsp, signInPage } from './pages';
@@ -116,7 +116,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
   const keys = sessionKeys(options.sessionSecret);
   const secure = publicOrigin.startsWith('https:');
   await app.register(cookie);
-  await app.register(formbody);
+  await app.register(formBody);
   await app.register(rateLimit, { ...options.rateLimitStore, global: false });
 
   const sessionOf = (request: FastifyRequest) => keys.open(request.cookies[SESSION_COOKIE]);

@@ -47,7 +47,7 @@ const TARGETS = `${POSTGRES_AND_MYSQL_TARGETS}  search-api:
 let stack: AttackStack & { http: HttpTargetServer };
 
 before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, TARGETS);
+  stack = await startAttackStackWithHttpTarget(POLICY, { targets: TARGETS });
 });
 
 after(async () => {

@@ -142,7 +142,7 @@ const VARIANTS: [
 let stack: AttackStack & { http: HttpTargetServer };
 
 before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, TARGETS);
+  stack = await startAttackStackWithHttpTarget(POLICY, { targets: TARGETS });
   await stack.target.query(
     `DROP TABLE IF EXISTS nest_t; CREATE TABLE nest_t (v int, doc jsonb);
      INSERT INTO nest_t VALUES (1, '${nested('[', '1', ']', 3000)}');

@@ -89,17 +89,17 @@ export async function startAttackStack(policy: string, options: TestStackOptions
 
 /**
  * The attack stack with a real HTTP target (tools/harness/http-target.ts) beside it, which
- * `targets` reaches by \${TEST_HTTP_BASE_URL} (HTTPS), \${TEST_HTTP_TOKEN} and \${TEST_HTTP_CA}.
+ * `options.targets` reaches by \${TEST_HTTP_BASE_URL} (HTTPS), \${TEST_HTTP_TOKEN} and \${TEST_HTTP_CA}.
  */
 export async function startAttackStackWithHttpTarget(
   policy: string,
-  targets: string,
+  options: TestStackOptions & { targets: string },
 ): Promise<AttackStack & { http: HttpTargetServer }> {
   const http = await startHttpTarget(requiredEnv('TEST_SCRATCH_DIR'));
   process.env.TEST_HTTP_BASE_URL = http.httpsUrl;
   process.env.TEST_HTTP_TOKEN = http.token;
   process.env.TEST_HTTP_CA = http.caPem;
-  const stack = await startAttackStack(policy, { targets });
+  const stack = await startAttackStack(policy, options);
   return {
     ...stack,
     http,

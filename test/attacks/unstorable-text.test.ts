@@ -13,6 +13,7 @@ import {
   type AttackStack,
   POSTGRES_AND_MYSQL_TARGETS,
   type Who,
+  inboxCookie,
   send,
   startAttackStackWithHttpTarget,
   submitBody,
@@ -49,7 +50,10 @@ const TARGETS = `${POSTGRES_AND_MYSQL_TARGETS}  odd-api:
 let stack: AttackStack & { http: HttpTargetServer };
 
 before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, TARGETS);
+  stack = await startAttackStackWithHttpTarget(POLICY, {
+    targets: TARGETS,
+    env: { SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' },
+  });
 });
 
 after(async () => {
@@ -79,12 +83,23 @@ test('text PostgreSQL cannot store, anywhere in a body, gets a 400 and changes n
   ];
   const before = Number((await stack.admin.query('SELECT count(*) FROM requests')).rows[0].count);
   const through: string[] = [];
+  // A reviewer's comment from the inbox's HTML form, where %00 is a NUL.
+  const cookie = await inboxCookie(stack, 'alice');
+  const page = await stack.app.inject({ method: 'GET', url: `/inbox/requests/${pending}`, headers: { cookie } });
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const form = await stack.app.inject({
+    method: 'POST',
+    url: `/inbox/requests/${pending}/decide`,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `csrf=${encodeURIComponent(csrf)}&decision=approve&comment=ok%00`,
+  });
+  if (form.statusCode !== 400) through.push(`NUL in an inbox comment: ${form.statusCode} ${form.body.slice(0, 120)}`);
   for (const [label, who, path, body] of attempts) {
     const answer = await send(stack.baseUrl, 'POST', path, who, body);
     if (answer.status !== 400) through.push(`${label}: ${answer.status} ${answer.text.slice(0, 120)}`);
   }
   const afterwards = Number((await stack.admin.query('SELECT count(*) FROM requests')).rows[0].count);
-  tally('unstorable-text: in', attempts.length, through.length);
+  tally('unstorable-text: in', attempts.length + 1, through.length);
   assert.deepEqual(through, []);
   assert.equal(afterwards, before, 'no request was recorded');
   assert.equal((await waitFor(stack, pending, ['pending_approval'])).status, 'pending_approval', 'no vote counted');
