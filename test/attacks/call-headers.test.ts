@@ -10,14 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CUSTOMER, type HttpTargetServer } from '../../tools/harness/http-target';
-import {
-  type AttackStack,
-  POSTGRES_AND_MYSQL_TARGETS,
-  send,
-  startAttackStackWithHttpTarget,
-  tally,
-  waitFor,
-} from './support';
+import { type AttackStack, withHttpTarget, send, startAttackStackWithHttpTarget, tally, waitFor } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -30,19 +23,15 @@ rules:
     effect: allow
 `;
 
-const TARGETS = `${POSTGRES_AND_MYSQL_TARGETS}  search-api:
-    connector: http
-    baseUrl: \${TEST_HTTP_BASE_URL}
-    auth:
-      type: bearer
-      token: \${TEST_HTTP_TOKEN}
-    ca: \${TEST_HTTP_CA}
-    methods: [GET, POST, DELETE]
+const TARGETS = withHttpTarget(
+  'search-api',
+  `    methods: [GET, POST, DELETE]
     pathPrefixes: [/search, /customers, /echo, /admin]
     headers: [X-Reason]
     timeout: 5s
     mask: { patterns: [email, card] }
-`;
+`,
+);
 
 let stack: AttackStack & { http: HttpTargetServer };
 

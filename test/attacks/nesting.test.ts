@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { type HttpTargetServer } from '../../tools/harness/http-target';
 import {
   type AttackStack,
-  POSTGRES_AND_MYSQL_TARGETS,
+  withHttpTarget,
   READS_ALLOWED_POLICY,
   send,
   startAttackStackWithHttpTarget,
@@ -33,17 +33,13 @@ const POLICY = `${READS_ALLOWED_POLICY}  - name: http-reads
     effect: allow
 `;
 
-const TARGETS = `${POSTGRES_AND_MYSQL_TARGETS}  notes-api:
-    connector: http
-    baseUrl: \${TEST_HTTP_BASE_URL}
-    auth:
-      type: bearer
-      token: \${TEST_HTTP_TOKEN}
-    ca: \${TEST_HTTP_CA}
-    methods: [GET, POST]
+const TARGETS = withHttpTarget(
+  'notes-api',
+  `    methods: [GET, POST]
     pathPrefixes: [/notes, /deep]
     timeout: 5s
-`;
+`,
+);
 
 /** Words that say a stack ran out, whichever process and library said them. */
 const EXHAUSTED_STACK = /call stack|stack size|stack depth|too much recursion/i;

@@ -88,6 +88,20 @@ export async function startAttackStack(policy: string, options: TestStackOptions
 }
 
 /**
+ * A targets file: POSTGRES_AND_MYSQL_TARGETS and `name`, an HTTP target on the server beside the
+ * stack (startAttackStackWithHttpTarget) with its credential and CA, and `settings`, further YAML
+ * lines of it (`methods: [GET]`), each indented by four spaces.
+ */
+export const withHttpTarget = (name: string, settings: string) => `${POSTGRES_AND_MYSQL_TARGETS}  ${name}:
+    connector: http
+    baseUrl: \${TEST_HTTP_BASE_URL}
+    auth:
+      type: bearer
+      token: \${TEST_HTTP_TOKEN}
+    ca: \${TEST_HTTP_CA}
+${settings}`;
+
+/**
  * The attack stack with a real HTTP target (tools/harness/http-target.ts) beside it, which
  * `options.targets` reaches by \${TEST_HTTP_BASE_URL} (HTTPS), \${TEST_HTTP_TOKEN} and \${TEST_HTTP_CA}.
  */

@@ -11,7 +11,7 @@ import { type HttpTargetServer } from '../../tools/harness/http-target';
 import { approveSignal } from '../../temporal/contract';
 import {
   type AttackStack,
-  POSTGRES_AND_MYSQL_TARGETS,
+  withHttpTarget,
   type Who,
   inboxCookie,
   send,
@@ -36,16 +36,12 @@ rules:
     effect: allow
 `;
 
-const TARGETS = `${POSTGRES_AND_MYSQL_TARGETS}  odd-api:
-    connector: http
-    baseUrl: \${TEST_HTTP_BASE_URL}
-    auth:
-      type: bearer
-      token: \${TEST_HTTP_TOKEN}
-    ca: \${TEST_HTTP_CA}
-    pathPrefixes: [/odd]
+const TARGETS = withHttpTarget(
+  'odd-api',
+  `    pathPrefixes: [/odd]
     timeout: 5s
-`;
+`,
+);
 
 let stack: AttackStack & { http: HttpTargetServer };
 
