@@ -170,7 +170,8 @@ describe('an SSH target', () => {
       [onHost({ shell: 'uname -a' }), 'invalid_command'],
       [onHost({ argv: [] }), 'invalid_command'],
       [onHost({ argv: ['', 'x'] }), 'invalid_command'],
-      [onHost({ argv: ['uname', 'a\u0000b'] }), 'invalid_command'],
+      // Refused where the body is read, before any route (ADR 051): PostgreSQL cannot store a NUL.
+      [onHost({ argv: ['uname', 'a\u0000b'] }), 'bad_request'],
       [onHost({ argv: 'uname -a' }), 'invalid_command'],
       [onHost({ argv: ['uname'], shell: 'uname' }, 'web-shell'), 'invalid_command'],
       [onHost({ sql: 'SELECT 1' }), 'invalid_command'],
