@@ -48,6 +48,10 @@ const NEVER_TAKEN: ReadonlyArray<{ names: readonly string[]; prefixes?: readonly
   },
 ];
 
+/** A call's headers by lower-case name, as the target reads them and policy sees them. */
+export const headersByLowerName = (headers: Readonly<Record<string, string>> = {}): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+
 /** Why no agent may send header `name` (any case) and no target may take it, or undefined. */
 export function neverTakenHeader(name: string): string | undefined {
   const lower = name.toLowerCase();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { httpCommandSchema } from '../../domain/command-shapes';
+import { headersByLowerName } from '../../domain/http-headers';
 import type { HttpCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { httpFacts } from './http-facts';
@@ -19,7 +20,7 @@ function shapeOf(command: HttpCommand): string {
               .map((key) => [key, keys((value as Record<string, unknown>)[key])]),
           )
       : typeof value;
-  const headers = Object.keys(command.headers ?? {}).map((name) => name.toLowerCase());
+  const headers = Object.keys(headersByLowerName(command.headers));
   return JSON.stringify([
     command.method,
     command.path,

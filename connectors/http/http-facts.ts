@@ -1,5 +1,6 @@
 import type { HttpCommand } from '../../domain/request';
 import type { HttpFacts } from '../../policy/facts';
+import { headersByLowerName } from '../../domain/http-headers';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -18,9 +19,7 @@ export function httpFacts(command: HttpCommand): HttpFacts {
       .filter((segment) => segment !== '')
       .map((segment) => decodeURIComponent(segment)),
     query: { ...command.query },
-    headers: Object.fromEntries(
-      Object.entries(command.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
-    ),
+    headers: headersByLowerName(command.headers),
     bodyKeys: Object.keys(body).sort(),
     body,
     readOnly: SAFE_METHODS.has(command.method),

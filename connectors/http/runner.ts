@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { httpCommandSchema } from '../../domain/command-shapes';
+import { headersByLowerName } from '../../domain/http-headers';
 import type { HttpCommand, HttpResult } from '../../domain/request';
 import type { HttpTarget } from '../../config/targets';
 import type { CommandRunner } from '../connector';
@@ -63,7 +64,7 @@ async function send(target: HttpTarget, url: URL, call: HttpCommand, requestId: 
   const headers: Record<string, string> = {
     accept: 'application/json, text/plain;q=0.9, */*;q=0.1',
     // The agent's, by lower-case name: its Accept replaces the default; the rest cannot be its.
-    ...Object.fromEntries(Object.entries(call.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+    ...headersByLowerName(call.headers),
     // An encoded (compressed) answer could not be masked: it would come back masked whole.
     'accept-encoding': 'identity',
     'idempotency-key': requestId,

@@ -85,6 +85,15 @@ const REROUTED: [string, Call][] = [
 /** The text of an answer's body as the agent got it. */
 const textOf = (body: unknown) => (typeof body === 'string' ? body : (JSON.stringify(body) ?? ''));
 
+/** The refusals among `answers`, and whether their bodies, joined, hold `value`. */
+const reassembled = (answers: Awaited<ReturnType<typeof run>>[], value: string) => ({
+  refused: answers.flatMap(({ refusal }) => (refusal ? [refusal] : [])),
+  recovered: answers
+    .map(({ body }) => textOf(body))
+    .join('')
+    .includes(value),
+});
+
 /**
  * Masked values put back together from answers the agent asks for in slices (`Range`), each too
  * short to hold the whole value, or in UTF-16 (`Accept-Charset`), which no pattern reads.
@@ -97,15 +106,7 @@ const UNMASKED: [string, () => Promise<{ refused: string[]; recovered: boolean }
       const parts = [`bytes=0-${split - 1}`, `bytes=${split}-`].map((range) =>
         run({ method: 'GET', path: '/customers/7', headers: { Range: range } }),
       );
-      const answers = await Promise.all(parts);
-      const refused = answers.flatMap(({ refusal }) => (refusal ? [refusal] : []));
-      return {
-        refused,
-        recovered: answers
-          .map(({ body }) => textOf(body))
-          .join('')
-          .includes(CUSTOMER.email),
-      };
+      return reassembled(await Promise.all(parts), CUSTOMER.email);
     },
   ],
   [
@@ -124,14 +125,7 @@ const UNMASKED: [string, () => Promise<{ refused: string[]; recovered: boolean }
           run({ method: 'GET', path: '/echo', headers: { Range: range(start + 8 * n, start + 8 * n + 7) } }),
         ),
       );
-      const refused = slices.flatMap(({ refusal }) => (refusal ? [refusal] : []));
-      return {
-        refused,
-        recovered: slices
-          .map(({ body }) => textOf(body))
-          .join('')
-          .includes(stack.http.token),
-      };
+      return reassembled(slices, stack.http.token);
     },
   ],
   [
