@@ -135,7 +135,7 @@ export interface CommandConnector {
   commandSchema: z.ZodType<Command>;
   /** The facts policy conditions see, from a real parser. Fails closed: what it cannot read is unreadable. */
   analyse(command: Command, options?: AnalysisOptions): CommandAnalysis;
-  /** The same for commands of the same shape, whatever their literal values (scoped grants match on it). */
+  /** The same for commands of the same shape, whatever the values of their data (scoped grants match on it, ADR 052). */
   fingerprint(command: Command): string;
   /** The command as reviewers read it, and the language to highlight it as. */
   describe(command: Command): { text: string; language: 'sql' | 'http' | 'shell' };

@@ -86,6 +86,10 @@ export interface KubernetesFacts {
   name: string;
   /** `metadata.name` of the object a create or replace sends, else "". */
   bodyName: string;
+  /** Every field the body sets, as a path: `spec.replicas`, `spec.template.spec.containers[].image` (connectors/json-shape.ts). */
+  fields: string[];
+  /** The body (`kubernetes.body.spec.replicas`); empty for get, list and delete. */
+  body: Record<string, unknown>;
   /** get and list. */
   readOnly: boolean;
 }

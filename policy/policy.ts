@@ -70,6 +70,8 @@ const NO_KUBERNETES: KubernetesFacts = {
   namespace: '',
   name: '',
   bodyName: '',
+  fields: [],
+  body: {},
   readOnly: false,
 };
 
@@ -139,6 +141,8 @@ function celEnvironment(): Environment {
         namespace: 'string',
         name: 'string',
         bodyName: 'string',
+        fields: 'list<string>',
+        body: 'map<string, dyn>',
         readOnly: 'bool',
       },
     })

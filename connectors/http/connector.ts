@@ -3,32 +3,28 @@ import { httpCommandSchema } from '../../domain/command-shapes';
 import { headersByLowerName } from '../../domain/http-headers';
 import type { HttpCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
+import { jsonShape } from '../json-shape';
 import { httpFacts } from './http-facts';
 
 /**
- * The shape of a call, whatever its values: method, path, and the names of its query, body keys and
- * headers (a call without headers keeps the shape it had before headers were part of it).
+ * The shape of a call for scoped grants: what names what the call reaches (method, path, the query
+ * and the headers, with their values) and the fields its body sets, whatever their values (ADR
+ * 052). A call without a query or headers keeps the shape it had before.
  */
 function shapeOf(command: HttpCommand): string {
-  const keys = (value: unknown): unknown =>
-    value !== null && typeof value === 'object'
-      ? Array.isArray(value)
-        ? value.map(keys)
-        : Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((key) => [key, keys((value as Record<string, unknown>)[key])]),
-          )
-      : typeof value;
-  const headers = Object.keys(headersByLowerName(command.headers));
+  const headers = Object.entries(headersByLowerName(command.headers)).sort(byName);
   return JSON.stringify([
     command.method,
     command.path,
-    keys(command.query ?? {}),
-    keys(command.body ?? null),
-    ...(headers.length > 0 ? [headers.sort()] : []),
+    ...(command.query && Object.keys(command.query).length > 0
+      ? [Object.entries(command.query).sort(byName)]
+      : [jsonShape({})]),
+    jsonShape(command.body ?? null),
+    ...(headers.length > 0 ? [headers] : []),
   ]);
 }
+
+const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Internal HTTP APIs: a command is one call `{method, path, query, headers, body}` under the

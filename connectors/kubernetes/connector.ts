@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { kubernetesCommandSchema } from '../../domain/command-shapes';
 import type { KubernetesCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
+import { jsonShape } from '../json-shape';
 import { readableCall } from './api-call';
 import { kubernetesFacts } from './kubernetes-facts';
 
@@ -20,12 +21,15 @@ export const kubernetesConnector: CommandConnector = {
       }
     );
   },
-  // The same call on the same object, whatever the body's values: a grant to scale web covers any replica count.
+  // The same call on the same object (named in the path, or by what a create sends), reaching the
+  // same fields of it whatever their values: a grant to scale web covers any replica count, not an
+  // image, a command or a securityContext (ADR 052).
   fingerprint(command) {
-    const { verb, apiVersion, resource, namespace, name, body } = command as KubernetesCommand;
-    const keys = body === undefined ? [] : Object.keys(body).sort();
+    const call = command as KubernetesCommand;
+    const { verb, apiVersion, resource, namespace, name, body } = call;
+    const shape = [verb, apiVersion, resource, namespace ?? '', name ?? '', kubernetesFacts(call).bodyName];
     return `kubernetes:${createHash('sha256')
-      .update(JSON.stringify([verb, apiVersion, resource, namespace ?? '', name ?? '', keys]))
+      .update(JSON.stringify([...shape, jsonShape(body ?? null)]))
       .digest('hex')
       .slice(0, 16)}`;
   },

@@ -1,5 +1,6 @@
 import type { KubernetesCommand } from '../../domain/request';
 import type { KubernetesFacts } from '../../policy/facts';
+import { fieldPaths } from '../json-shape';
 
 const READ_VERBS = new Set(['get', 'list']);
 
@@ -19,6 +20,8 @@ export function kubernetesFacts(command: KubernetesCommand): KubernetesFacts {
     namespace: command.namespace ?? '',
     name: command.name ?? '',
     bodyName: typeof bodyName === 'string' ? bodyName : '',
+    fields: fieldPaths(command.body ?? {}),
+    body: command.body ?? {},
     readOnly: READ_VERBS.has(command.verb),
   };
 }

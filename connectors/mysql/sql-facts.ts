@@ -473,22 +473,47 @@ const LITERALS = new Set([
   'null',
 ]);
 
-/** A tree with every literal value replaced by the same placeholder. */
-function withoutLiterals(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutLiterals);
+/** Statements whose own literals are data: queries and row changes. Any other statement's literals are its settings. */
+const DATA_STATEMENTS = new Set(['select', 'insert', 'replace', 'update', 'delete']);
+
+/** Parts of a query in which a literal names what is reached (`ORDER BY 2`) rather than being data. */
+const NAMING_PARTS = new Set(['orderby', 'groupby']);
+
+/** A call with side effects (`GET_LOCK('name')`, `LOAD_FILE(path)`): its literals say what it acts on. */
+const actsThroughItsArguments = (node: Node): boolean => {
+  if (node.type !== 'function' && node.type !== 'aggr_func') return false;
+  const name = callName(node);
+  return name === undefined || unsafeCallReason(name, NO_SAFE_FUNCTIONS) !== undefined;
+};
+
+const NO_SAFE_FUNCTIONS: ReadonlySet<string> = new Set();
+
+/**
+ * A tree with every literal that is data replaced by the same placeholder. Literals that name what
+ * a statement reaches stay (ADR 052): those of a call with side effects, of ORDER BY and GROUP BY
+ * positions, and of any statement that is not a query or a row change.
+ */
+function withoutDataLiterals(value: unknown, naming: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutDataLiterals(item, naming));
   if (value === null || typeof value !== 'object') return value;
   const node = value as Node;
-  if (typeof node.type === 'string' && LITERALS.has(node.type)) return { type: 'param', value: 'literal' };
-  return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, withoutLiterals(child)]));
+  if (typeof node.type === 'string' && LITERALS.has(node.type))
+    return naming ? node : { type: 'param', value: 'literal' };
+  const namesWithin = naming || actsThroughItsArguments(node);
+  return Object.fromEntries(
+    Object.entries(node).map(([key, child]) => [key, withoutDataLiterals(child, namesWithin || NAMING_PARTS.has(key))]),
+  );
 }
 
 /**
- * The batch's shape, whatever its literal values (scoped grants match on it): each statement
- * written back with its literals replaced by one placeholder, hashed. The SQL must parse.
+ * The batch's shape, whatever the values of its data (scoped grants match on it): each statement
+ * written back with its data's literals replaced by one placeholder, hashed. The SQL must parse.
  */
 export function fingerprintMysql(sql: string): string {
   const statements = statementsOf(sql);
   if (typeof statements === 'string') throw new Error(`the SQL does not parse: ${statements}`);
-  const shape = statements.map((statement) => writeBack(withoutLiterals(statement) as AST)).join(';\n');
+  const shape = statements
+    .map((statement) => writeBack(withoutDataLiterals(statement, !DATA_STATEMENTS.has(statement.type)) as AST))
+    .join(';\n');
   return `mysql:${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`;
 }

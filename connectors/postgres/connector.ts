@@ -1,6 +1,7 @@
 import { type CommandConnector, readSqlBatch, shapeProblem, tooDeeplyNestedProblem } from '../connector';
 import { sqlCommandSchema } from '../../domain/command-shapes';
-import { analyseSql, fingerprintOf, prepareSqlParser } from './sql-facts';
+import { analyseSql, prepareSqlParser } from './sql-facts';
+import { fingerprintOf } from './grant-shape';
 import { sqlOf } from '../../domain/request';
 
 /** PostgreSQL: commands are SQL batches, read by PostgreSQL's own parser (libpg_query). */

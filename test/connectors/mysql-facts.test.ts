@@ -216,7 +216,7 @@ describe('MySQL facts', () => {
     }
   });
 
-  test('the fingerprint ignores literal values and nothing else', () => {
+  test("the fingerprint ignores the data's literal values and nothing else", () => {
     assert.equal(
       fingerprintMysql('UPDATE accounts SET balance = 1 WHERE id = 5'),
       fingerprintMysql("update accounts set balance=20 where id = '7'"),
@@ -224,6 +224,21 @@ describe('MySQL facts', () => {
     assert.notEqual(
       fingerprintMysql('UPDATE accounts SET balance = 1 WHERE id = 5'),
       fingerprintMysql('UPDATE accounts SET email = 1 WHERE id = 5'),
+    );
+  });
+
+  test('the fingerprint keeps the literals that name what a statement reaches (ADR 052)', () => {
+    const pairs: [string, string][] = [
+      ["SELECT GET_LOCK('nightly', 1)", "SELECT GET_LOCK('billing', 1)"],
+      ["SELECT LOAD_FILE('/tmp/a')", "SELECT LOAD_FILE('/etc/passwd')"],
+      ['SELECT id, email FROM accounts ORDER BY 1', 'SELECT id, email FROM accounts ORDER BY 2'],
+      ["SET @@session.sql_mode = 'ANSI_QUOTES'", "SET @@session.sql_mode = 'TRADITIONAL'"],
+    ];
+    for (const [granted, other] of pairs) assert.notEqual(fingerprintMysql(granted), fingerprintMysql(other), other);
+    // A call free of side effects only computes a value: its literals are data.
+    assert.equal(
+      fingerprintMysql("UPDATE accounts SET email = LOWER('A@x') WHERE id = 5"),
+      fingerprintMysql("UPDATE accounts SET email = LOWER('B@y') WHERE id = 6"),
     );
   });
 });

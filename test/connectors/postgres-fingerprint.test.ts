@@ -1,9 +1,10 @@
 // What one scoped grant covers on PostgreSQL: commands whose pg_query fingerprint is the grant's.
-// The README tells reviewers what that shape ignores (literals, list lengths, LIMIT) and what it
-// keeps; this holds the parser to those words.
+// The README tells reviewers what that shape ignores (the data's literals, list lengths, LIMIT) and
+// what it keeps (among it the literals that name something, ADR 052); this holds the code to those words.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { fingerprintOf, prepareSqlParser } from '../../connectors/postgres/sql-facts';
+import { fingerprintOf } from '../../connectors/postgres/grant-shape';
+import { prepareSqlParser } from '../../connectors/postgres/sql-facts';
 
 before(() => prepareSqlParser());
 
@@ -29,5 +30,41 @@ describe('the PostgreSQL shape a grant covers', () => {
       'UPDATE accounts SET note = $$x$$ WHERE id = 1 RETURNING *',
     ])
       assert.ok(!same(granted, other), other);
+  });
+
+  test('keeps the literals that name what a command reaches (ADR 052)', () => {
+    const pairs: [string, string][] = [
+      ['SET ROLE reader', 'SET ROLE postgres'],
+      ["SELECT set_config('role', 'reader', false)", "SELECT set_config('role', 'postgres', false)"],
+      ["SELECT setval('orders_id_seq', 1)", "SELECT setval('invoices_id_seq', 1)"],
+      ["SELECT nextval('orders_id_seq')", "SELECT nextval('invoices_id_seq')"],
+      [
+        "UPDATE accounts SET note = $$x$$ WHERE id = currval('a_seq')",
+        "UPDATE accounts SET note = $$x$$ WHERE id = currval('b_seq')",
+      ],
+      [
+        "SELECT count(*) FROM pg_class WHERE oid = 'accounts'::regclass",
+        "SELECT count(*) FROM pg_class WHERE oid = 'orders'::regclass",
+      ],
+      ['SELECT pg_terminate_backend(101)', 'SELECT pg_terminate_backend(102)'],
+      ['SELECT id, note FROM accounts ORDER BY 1', 'SELECT id, note FROM accounts ORDER BY 2'],
+      [
+        "ALTER TABLE accounts ALTER COLUMN note SET DEFAULT 'a'",
+        "ALTER TABLE accounts ALTER COLUMN note SET DEFAULT 'b'",
+      ],
+      ["SET statement_timeout = '1s'", "SET statement_timeout = '1h'"],
+    ];
+    for (const [granted, other] of pairs) assert.ok(!same(granted, other), `${granted} | ${other}`);
+    assert.ok(same("SELECT nextval('a_seq')", "select nextval( 'a_seq' )"), 'the same names, written otherwise');
+    // A call free of side effects only computes a value: its literals are data.
+    assert.ok(
+      same("UPDATE accounts SET note = lower('A') WHERE id = 1", "UPDATE accounts SET note = lower('B') WHERE id = 2"),
+    );
+  });
+
+  test('a command without such a literal keeps the fingerprint it had before ADR 052', () => {
+    // pg_query's own fingerprint, as grants made before ADR 052 recorded it.
+    assert.match(fingerprintOf('UPDATE accounts SET balance = 7 WHERE id = 3'), /^[0-9a-f]{16}$/);
+    assert.match(fingerprintOf("SELECT nextval('a_seq')"), /^[0-9a-f]{16}:[0-9a-f]{16}$/);
   });
 });
