@@ -137,6 +137,8 @@ export interface CommandConnector {
   analyse(command: Command, options?: AnalysisOptions): CommandAnalysis;
   /** The same for commands of the same shape, whatever the values of their data (scoped grants match on it, ADR 052). */
   fingerprint(command: Command): string;
+  /** What commands of the same shape may differ in, for the reviewer deciding on a grant. */
+  grantCovers: string;
   /** The command as reviewers read it, and the language to highlight it as. */
   describe(command: Command): { text: string; language: 'sql' | 'http' | 'shell' };
   /** Loads what analyse needs (a WebAssembly parser); called once before the first analyse. */

@@ -34,6 +34,11 @@ export function describeCommandFor(request: { connector: Connector; command: Com
   return connectorFor(request.connector).describe(request.command);
 }
 
+/** What commands of one grant's shape may differ in, in a sentence for reviewers. */
+export function grantCoverage(connector: Connector): string {
+  return connectorFor(connector).grantCovers;
+}
+
 /** The command's shape for scoped grants: the same for commands that differ only in literal values. */
 export function fingerprintCommand(request: { connector: Connector; command: Command }): string {
   return connectorFor(request.connector).fingerprint(request.command);

@@ -103,14 +103,14 @@ export function rejectDialog(context: DialogContext) {
 export const GRANT_DIALOG = 'gate_grant';
 
 /** The scoped-grant dialog: approve, and the same for commands of this shape, within the rule's caps. */
-export function grantDialog(context: DialogContext, caps: { maxUses: number; maxForMs: number }) {
+export function grantDialog(context: DialogContext, caps: { maxUses: number; maxForMs: number }, covers: string) {
   return modal(GRANT_DIALOG, context, 'Approve with a grant', 'Approve', [
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
         text: clip(
-          `Approve ${slackEscape(context.requestId)}, and the same agent's commands of this shape on the same target, at most this many times, for this long.`,
+          `Approve ${slackEscape(context.requestId)}, and the same agent's commands of this shape on the same target, at most this many times, for this long. Of this shape: ${slackEscape(covers)}.`,
           3000,
         ),
       },

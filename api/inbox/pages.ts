@@ -9,7 +9,7 @@ import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
 import type { RequestView, TimelineEntry } from '../schemas';
 import type { PolicyExplanation } from '../schemas';
-import { describeCommand, describeCommandFor } from '../../connectors/registry';
+import { describeCommand, describeCommandFor, grantCoverage } from '../../connectors/registry';
 import { hasHiddenCharacters, replaceHiddenCharacters } from '../../domain/text';
 
 hljs.registerLanguage('sql', sql);
@@ -158,6 +158,7 @@ function grantFields(view: RequestView): string {
   const suggested = formatDurationMs(Math.min(caps.maxForMs, 30 * 60_000));
   return `<fieldset class="grant"><legend>Scoped grant (rule ${e(view.policy!.rule)})</legend>
 <label><input type="checkbox" name="grant" value="on"> Also approve ${e(view.agent)}'s commands of this shape on ${e(view.target)}</label>
+<p class="hint">Of this shape: ${e(grantCoverage(view.connector))}.</p>
 <label for="grant-uses">Uses (at most ${e(caps.maxUses)})</label>
 <input id="grant-uses" name="grantUses" type="number" min="1" max="${e(caps.maxUses)}" value="1">
 <label for="grant-for">For (at most ${e(formatDurationMs(caps.maxForMs))})</label>

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { Principal, PrincipalDirectory } from '../../config/principals';
+import { grantCoverage } from '../../connectors/registry';
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { type VoteDecision, isTerminal } from '../../domain/request';
 import { SLACK_ACTIONS } from '../../notifications/webhook-bodies';
@@ -179,13 +180,14 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
       } else if (action === SLACK_ACTIONS.reject)
         await slack.openDialog(payload.trigger_id, rejectDialog({ ...ballot, responseUrl: payload.response_url }));
       else if (action === SLACK_ACTIONS.grant) {
-        const caps = (await getRequest(pool, ballot.requestId))?.policy?.grant;
+        const request = await getRequest(pool, ballot.requestId);
+        const caps = request?.policy?.grant;
         if (!caps)
           await slack.respond(payload.response_url, slackEphemeral('Not counted: this request allows no grant.'));
         else
           await slack.openDialog(
             payload.trigger_id,
-            grantDialog({ ...ballot, responseUrl: payload.response_url }, caps),
+            grantDialog({ ...ballot, responseUrl: payload.response_url }, caps, grantCoverage(request!.connector)),
           );
       } else throw new HttpError(400, 'bad_request', `unknown action ${action}`);
       return reply.code(200).send();

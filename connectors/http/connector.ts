@@ -41,6 +41,8 @@ export const httpConnector: CommandConnector = {
       }
     );
   },
+  grantCovers:
+    'the same method, path, query and headers, setting the same body fields; only the values of those fields may differ',
   fingerprint: (command) =>
     `http:${createHash('sha256')
       .update(shapeOf(command as HttpCommand))

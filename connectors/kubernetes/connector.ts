@@ -21,6 +21,7 @@ export const kubernetesConnector: CommandConnector = {
       }
     );
   },
+  grantCovers: 'the same verb on the same object, setting the same fields; only the values of those fields may differ',
   // The same call on the same object (named in the path, or by what a create sends), reaching the
   // same fields of it whatever their values: a grant to scale web covers any replica count, not an
   // image, a command or a securityContext (ADR 052).

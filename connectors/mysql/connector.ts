@@ -28,6 +28,8 @@ export const mysqlConnector: CommandConnector = {
       detail: analysis.message,
     };
   },
+  grantCovers:
+    'the same statements on the same tables, columns, functions and names; only the values they compare, return or store may differ',
   fingerprint: (command) => fingerprintMysql(sqlOf(command)),
   describe(command) {
     const analysis = analyseMysql(sqlOf(command));

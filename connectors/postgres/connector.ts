@@ -34,6 +34,8 @@ export const postgresConnector: CommandConnector = {
       detail: `${analysis.message} (at character ${analysis.position + 1})`,
     };
   },
+  grantCovers:
+    'the same statements on the same tables, columns, functions and names; only the values they compare, return or store, how many a list holds and the LIMIT may differ',
   fingerprint: (command) => fingerprintOf(sqlOf(command)),
   describe: (command) => ({ text: sqlOf(command), language: 'sql' }),
   prepare: prepareSqlParser,

@@ -20,6 +20,7 @@ export const sshConnector: CommandConnector = {
       }
     );
   },
+  grantCovers: 'this command line exactly',
   // Every word of a command can change what it does (`restart nginx` and `restart postgres`), so a
   // scoped grant covers the same words only: the fingerprint is the whole command.
   fingerprint: (command) => `ssh:${createHash('sha256').update(JSON.stringify(command)).digest('hex').slice(0, 16)}`,

@@ -161,6 +161,7 @@ test(
     await page.goto(`${base}/inbox/requests/${id}`);
     await live(page);
     await page.getByLabel(/Also approve billing-agent's commands of this shape on app-db/).check();
+    await page.getByText(/Of this shape: the same statements on the same tables/).waitFor();
     await page.getByLabel('Uses (at most 3)').fill('2');
     await page.getByLabel('For (at most 1h)').fill('10m');
     await screenshot(page, 'inbox-grant');

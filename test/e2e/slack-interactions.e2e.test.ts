@@ -266,6 +266,8 @@ test('Approve with grant opens a dialog; its submission approves and grants the 
   const opened = (await receiver.waitFor('/api/views.open', before + 1)).at(-1)!.body as { view: string };
   const view = JSON.parse(opened.view) as { callback_id: string; private_metadata: string };
   assert.equal(view.callback_id, 'gate_grant');
+  // The reviewer reads what "this shape" lets differ, for this connector (ADR 052).
+  assert.match(opened.view, /Of this shape: the same statements on the same tables, columns, functions and names/);
   const submit = (uses: string, duration: string) =>
     fromSlack({
       type: 'view_submission',
