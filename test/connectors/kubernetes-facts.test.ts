@@ -14,6 +14,13 @@ function facts(command: Record<string, unknown>) {
   return analysis.facts.kubernetes!;
 }
 
+/** The rule of `policy` that decides a Kubernetes call with these facts. */
+const ruleFor = (policy: ReturnType<typeof compilePolicy>, kubernetes: ReturnType<typeof facts>) =>
+  policy.decide({
+    request: { id: 'req_x', agent: 'a', connector: 'kubernetes', target: 'prod', reason: 'r', metadata: {} },
+    kubernetes,
+  }).rule;
+
 function refusal(command: unknown): string {
   const analysis = kubernetesConnector.analyse(command as Command);
   assert.equal(analysis.ok, false, `${JSON.stringify(command)} was accepted`);
@@ -165,11 +172,7 @@ rules:
     effect: allow
 `,
     );
-    const decide = (kubernetes: ReturnType<typeof facts>) =>
-      policy.decide({
-        request: { id: 'req_x', agent: 'a', connector: 'kubernetes', target: 'prod', reason: 'r', metadata: {} },
-        kubernetes,
-      }).rule;
+    const decide = (kubernetes: ReturnType<typeof facts>) => ruleFor(policy, kubernetes);
     assert.equal(decide(pod), 'no-privileged-containers');
     assert.equal(decide(facts(scale(4) as unknown as Record<string, unknown>)), 'scaling-only');
     assert.equal(decide(facts(scale(40) as unknown as Record<string, unknown>)), 'default');
@@ -200,11 +203,7 @@ rules:
     approval: { groups: [sre], timeout: 30m }
 `,
     );
-    const decide = (command: Record<string, unknown>) =>
-      policy.decide({
-        request: { id: 'req_x', agent: 'a', connector: 'kubernetes', target: 'prod', reason: 'r', metadata: {} },
-        kubernetes: facts(command),
-      }).rule;
+    const decide = (command: Record<string, unknown>) => ruleFor(policy, facts(command));
     assert.equal(decide({ verb: 'list', apiVersion: 'apps/v1', resource: 'deployments', namespace: 'shop' }), 'reads');
     assert.equal(decide(scale(2) as unknown as Record<string, unknown>), 'scaling-needs-sre');
     assert.equal(
