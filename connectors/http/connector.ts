@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 import { httpCommandSchema } from '../../domain/command-shapes';
-import { headersByLowerName } from '../../domain/http-headers';
+import { STANDARD_HTTP_HEADERS, headersByLowerName } from '../../domain/http-headers';
 import type { HttpCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { jsonShape } from '../json-shape';
 import { httpFacts } from './http-facts';
 
 /**
- * The shape of a call for scoped grants: what names what the call reaches (method, path, the query
- * and the headers, with their values) and the fields its body sets, whatever their values (ADR
- * 052). A call without a query or headers keeps the shape it had before.
+ * The shape of a call for scoped grants: what names what the call reaches (method, path, the query,
+ * and the headers its target takes, with their values) and the fields its body sets, whatever
+ * their values (ADR 052). The standard headers negotiate a format or state a precondition (a new
+ * ETag each time): only their names count. A call without a query or headers keeps the shape it
+ * had before.
  */
 function shapeOf(command: HttpCommand): string {
-  const headers = Object.entries(headersByLowerName(command.headers)).sort(byName);
+  const headers = Object.entries(headersByLowerName(command.headers))
+    .map(([name, value]): [string, string | null] => [name, STANDARD_HTTP_HEADERS.has(name) ? null : value])
+    .sort(byName);
   return JSON.stringify([
     command.method,
     command.path,
@@ -42,7 +46,7 @@ export const httpConnector: CommandConnector = {
     );
   },
   grantCovers:
-    'the same method, path, query and headers, setting the same body fields; only the values of those fields may differ',
+    'the same method, path, query and headers, setting the same body fields; only the values of those fields, and of the standard Accept and If- headers, may differ',
   fingerprint: (command) =>
     `http:${createHash('sha256')
       .update(shapeOf(command as HttpCommand))

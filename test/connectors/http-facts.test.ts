@@ -137,6 +137,9 @@ describe('HTTP facts', () => {
     assert.equal(fingerprint(tenant('acme')), fingerprint({ ...refund(9), headers: { 'x-tenant': 'acme' } }));
     assert.notEqual(fingerprint(tenant('acme')), fingerprint(tenant('globex')), 'a header value may name a tenant');
     assert.notEqual(fingerprint(tenant('acme')), fingerprint(refund(5)), 'a header a grant never saw is another shape');
+    const conditional = (etag: string) => ({ ...refund(5), headers: { 'If-Match': etag } });
+    assert.equal(fingerprint(conditional('"v1"')), fingerprint(conditional('"v2"')), 'a precondition is data');
+    assert.notEqual(fingerprint(conditional('"v1"')), fingerprint(refund(5)));
   });
 
   test('a call without a query or headers keeps the fingerprint it had before ADR 052', () => {
