@@ -1,13 +1,17 @@
-// What one scoped grant covers on PostgreSQL (ADRs 017 and 052). pg_query's fingerprint ignores
-// every literal, but not every literal is data: `SET ROLE reader`, `nextval('orders_id_seq')`,
-// `'users'::regclass`, `set_config('role', ...)` and `ORDER BY 2` name the role, sequence, table,
-// setting or column the command reaches. So the shape is the fingerprint plus the literals that
-// can name something: the arguments of a call with side effects, a cast to an object-reference
-// type, a sort or group position, and every literal of a statement that is not a query or a row
-// change. Only what a query compares, computes, returns or stores (and its LIMIT) may differ
-// between the commands a grant covers.
+// What one scoped grant covers on PostgreSQL (ADRs 017 and 052): the real parser's tree of the
+// batch, with the values of its data left out, and nothing else. pg_query's own fingerprint was
+// made for grouping query statistics and leaves out more than data: the body of a DO block or of a
+// function, the digits that end a table's name (`orders_2024` is `orders_2025` to it), the pg_temp
+// schema, and every literal, though `SET ROLE reader`, `setval('orders_id_seq', 1)`,
+// `'users'::regclass` and `ORDER BY 2` name the role, sequence, table or column reached.
+//
+// So a literal is left out only where it is data: what a query or row change compares, computes
+// with side-effect-free built-ins, returns or stores. It stays in the arguments of a call with
+// side effects, in a cast to an object-reference type, as a sort or group position, and anywhere
+// in a statement that is not a query or a row change. A list of data values counts as one, so a
+// grant covers any number of ids in an IN list or rows in a VALUES list (README, Policy).
 import { createHash } from 'node:crypto';
-import { fingerprintSync, parseSync } from 'libpg-query';
+import { parseSync } from 'libpg-query';
 import { unsafeFunctionReason } from './function-safety';
 import { namesOf, qualifiedName } from './tree-names';
 
@@ -25,6 +29,41 @@ const OBJECT_REFERENCE_TYPE = /^reg[a-z]+$/;
 /** Parts of a query in which a literal names what is reached rather than being data. */
 const NAMING_PARTS = new Set(['sortClause', 'groupClause']);
 
+/** Where the text was (every such field of the parser's node types): not part of what a command does. */
+const POSITIONS = new Set([
+  'location',
+  'name_location',
+  'list_start',
+  'list_end',
+  'rexpr_list_start',
+  'rexpr_list_end',
+  'stmt_location',
+  'stmt_len',
+]);
+
+/** The fields a value made of data alone can have: constants, casts of them, lists and arrays of them. */
+const DATA_ONLY_FIELDS = new Set([
+  'A_Const',
+  'TypeCast',
+  'arg',
+  'typeName',
+  'names',
+  'String',
+  'sval',
+  'typemod',
+  'typmods',
+  'arrayBounds',
+  'Integer',
+  'ival',
+  'List',
+  'items',
+  'A_ArrayExpr',
+  'elements',
+]);
+
+/** What a literal that is data becomes: the same for every value. */
+const DATA = '?';
+
 const NO_SAFE_FUNCTIONS: ReadonlySet<string> = new Set();
 
 /** A call with side effects (setval, set_config, lo_unlink, a user function): its literals say what it acts on. */
@@ -36,48 +75,48 @@ function castsToObjectReference(cast: Node): boolean {
   return OBJECT_REFERENCE_TYPE.test(names[names.length - 1] ?? '');
 }
 
-/** A literal as the parser read it, without its position in the text. */
-function literalValue(constant: Node): string {
-  const { location: _location, ...value } = constant;
-  return JSON.stringify(value);
+const isDataOnly = (value: unknown): boolean =>
+  Array.isArray(value)
+    ? value.every(isDataOnly)
+    : value === null || typeof value !== 'object'
+      ? true
+      : Object.entries(value as Node).every(([field, child]) => DATA_ONLY_FIELDS.has(field) && isDataOnly(child));
+
+/** A list of data values, all of one shape, as one of them. */
+function oneForMany(items: unknown[]): unknown[] {
+  if (items.length < 2 || !items.every(isDataOnly)) return items;
+  const first = JSON.stringify(items[0]);
+  return items.every((item) => JSON.stringify(item) === first) ? [items[0]] : items;
 }
 
-/** The literals of a parse tree that can name something, in the order they come. */
-function namingLiterals(tree: unknown): string[] {
-  const found: string[] = [];
-  const walk = (value: unknown, naming: boolean): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item, naming);
-      return;
+/** The tree without positions, its data's literals replaced by DATA. */
+function shapeOf(value: unknown, naming: boolean): unknown {
+  if (Array.isArray(value)) return oneForMany(value.map((item) => shapeOf(item, naming)));
+  if (value === null || typeof value !== 'object') return value;
+  const shaped: Node = {};
+  for (const [key, child] of Object.entries(value as Node)) {
+    if (POSITIONS.has(key)) continue;
+    if (key === 'A_Const') {
+      shaped[key] = naming ? shapeOf(child, true) : DATA;
+      continue;
     }
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value as Node)) {
-      if (key === 'A_Const') {
-        if (naming) found.push(literalValue(child as Node));
-        continue;
-      }
-      walk(
-        child,
-        naming ||
-          NAMING_PARTS.has(key) ||
-          (key === 'FuncCall' && actsThroughItsArguments(child as Node)) ||
-          (key === 'TypeCast' && castsToObjectReference(child as Node)) ||
-          (STATEMENT_NODE.test(key) && !DATA_STATEMENTS.has(key)),
-      );
-    }
-  };
-  walk(tree, false);
-  return found;
+    shaped[key] = shapeOf(
+      child,
+      naming ||
+        NAMING_PARTS.has(key) ||
+        (key === 'FuncCall' && actsThroughItsArguments(child as Node)) ||
+        (key === 'TypeCast' && castsToObjectReference(child as Node)) ||
+        (STATEMENT_NODE.test(key) && !DATA_STATEMENTS.has(key)),
+    );
+  }
+  return shaped;
 }
 
-/**
- * The command's shape for scoped grants. A command with no literal that names something keeps the
- * plain fingerprint it had before ADR 052, so a grant made on it then still covers it. The SQL
- * must parse (it has been analysed before a grant is made or claimed).
- */
+/** The command's shape for scoped grants. The SQL must parse (it has been analysed before a grant is made or claimed). */
 export function fingerprintOf(sql: string): string {
-  const fingerprint = fingerprintSync(sql);
-  const literals = namingLiterals(parseSync(sql));
-  if (literals.length === 0) return fingerprint;
-  return `${fingerprint}:${createHash('sha256').update(JSON.stringify(literals)).digest('hex').slice(0, 16)}`;
+  const { stmts } = parseSync(sql) as { stmts: unknown[] };
+  return createHash('sha256')
+    .update(JSON.stringify(shapeOf(stmts, false)))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -1,9 +1,10 @@
 // Class: a scoped grant stretched past what its reviewer saw. A grant lets the agent run "commands
 // of the same shape" without asking, where only the values of their data may differ. Each attempt
 // here reuses a grant a dba made on one command for another that reaches something else through a
-// value: another sequence named in a function's argument, another task named in the query string,
-// another tenant named in a header. It succeeds if it runs without a reviewer's approval. Each
-// grant is shown to work first: the same command with other data runs at once under it.
+// value: another sequence named in a function's argument, other code in a DO block, a table whose
+// name differs in its digits, another task named in the query string, another tenant named in a
+// header. It succeeds if it runs without a reviewer's approval. Each grant is shown to work first:
+// the same command with other data runs at once under it.
 // Kubernetes bodies are attacked the same way in kubernetes.test.ts (ADR 052).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -27,6 +28,12 @@ default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeo
 rules:
   - name: sequence-resets
     when: request.connector == "postgres" && sql.functions.exists(f, f.endsWith("setval"))
+    ${GRANTED}
+  - name: maintenance-blocks
+    when: request.connector == "postgres" && sql.kinds.exists(k, k == "do")
+    ${GRANTED}
+  - name: ledger-fixes
+    when: request.connector == "postgres" && sql.kinds == ["update"] && sql.tables.all(t, t.contains("grant_ledger_"))
     ${GRANTED}
   - name: job-runs
     when: request.connector == "http" && http.method == "POST" && http.path == "/echo"
@@ -53,7 +60,12 @@ before(async () => {
     INSERT INTO grant_counters VALUES ('scratch', 0), ('spare', 0);
     CREATE SEQUENCE grant_scratch_seq;
     CREATE SEQUENCE grant_orders_seq START 5000;
-    SELECT nextval('grant_orders_seq');`);
+    SELECT nextval('grant_orders_seq');
+    DROP TABLE IF EXISTS grant_ledger_2024, grant_ledger_2025;
+    CREATE TABLE grant_ledger_2024 (id int PRIMARY KEY, amount int NOT NULL);
+    CREATE TABLE grant_ledger_2025 (id int PRIMARY KEY, amount int NOT NULL);
+    INSERT INTO grant_ledger_2024 VALUES (1, 10), (2, 10);
+    INSERT INTO grant_ledger_2025 VALUES (1, 10), (2, 10);`);
 });
 
 after(async () => {
@@ -112,6 +124,26 @@ test('a grant on one sequence reset covers no other sequence', async () => {
   tally('a grant reused on another object named by a literal (PostgreSQL)', 3, ran);
   assert.equal(ran, 0);
   assert.equal(orders.rows[0]!.last_value, '5000');
+});
+
+test('a grant covers no other code in a DO block and no other table whose name ends in other digits', async () => {
+  // pg_query's fingerprint, which grants matched on before, leaves both out.
+  const block = (statement: string) => onPostgres(`DO $$BEGIN ${statement}; END$$`);
+  // A block's code is kept whole in the shape: only the same block again runs under its grant.
+  const bump = block("UPDATE grant_counters SET value = value + 1 WHERE name = 'scratch'");
+  await granted(bump);
+  assert.equal((await submitted(bump)).status, 'succeeded');
+  const fix = (table: string, id: number) => onPostgres(`UPDATE ${table} SET amount = 0 WHERE id = ${id}`);
+  await granted(fix('grant_ledger_2024', 1));
+  assert.equal((await submitted(fix('grant_ledger_2024', 2))).status, 'succeeded');
+
+  const ran = await ranUnapproved([block('DELETE FROM grant_counters'), fix('grant_ledger_2025', 1)]);
+  const counters = await stack.target.query<{ n: number }>('SELECT count(*)::int AS n FROM grant_counters');
+  const ledger = await stack.target.query<{ amount: number }>('SELECT amount FROM grant_ledger_2025 WHERE id = 1');
+  tally('a grant reused on other code in a DO block or a table named with other digits (PostgreSQL)', 2, ran);
+  assert.equal(ran, 0);
+  assert.equal(counters.rows[0]!.n, 2);
+  assert.equal(ledger.rows[0]!.amount, 10);
 });
 
 test('a grant on one job covers no other job or tenant named in the query or a header', async () => {
