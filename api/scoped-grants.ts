@@ -1,7 +1,7 @@
 // Scoped grants from the API's side: a reviewer's approval that also covers commands of the same
-// shape (same agent, target and rule, and PostgreSQL's fingerprint of the SQL) for a bounded number
-// of uses and time, within the caps the deciding rule sets. The workflow of each later request
-// takes a use (store/grants.ts); a durable timer expires the grant.
+// shape (same agent, target and rule, and a command that differs only in the values of its data:
+// ADR 052) for a bounded number of uses and time, within the caps the deciding rule sets. The
+// workflow of each later request takes a use (store/grants.ts); a durable timer expires the grant.
 import type { Pool } from 'pg';
 import { describeCommand, fingerprintCommand } from '../connectors/registry';
 import { formatDurationMs, parseDurationMs } from '../domain/duration';
