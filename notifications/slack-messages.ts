@@ -4,7 +4,7 @@
 import type { RequestRecord } from '../domain/request-record';
 import { formatDurationMs } from '../domain/duration';
 import { describeResult } from '../domain/request';
-import { clip, slackEscape } from './webhook-bodies';
+import { clip, slackCommandSection, slackEscape, slackReasonBlocks } from './webhook-bodies';
 import { describeCommand } from '../connectors/registry';
 
 const STATUS_WORDS: Record<RequestRecord['status'], string> = {
@@ -46,12 +46,12 @@ export function slackOutcomeBody(request: RequestRecord) {
           { type: 'mrkdwn', text: `*Agent*\n${slackEscape(request.agent)}` },
           { type: 'mrkdwn', text: `*Status*\n${request.status}` },
           { type: 'mrkdwn', text: `*Policy rule*\n${slackEscape(request.policy?.rule ?? 'unknown')}` },
-          { type: 'mrkdwn', text: `*Reason*\n${clip(slackEscape(request.reason), 1900)}` },
         ],
       },
+      ...slackReasonBlocks(request.reason),
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(describeCommand(request))}\`\`\``, 3000) },
+        text: { type: 'mrkdwn', text: slackCommandSection(describeCommand(request)).text },
       },
       ...(votes.length + result.length > 0
         ? [{ type: 'section', text: { type: 'mrkdwn', text: clip([...votes, ...result].join('\n'), 3000) } }]

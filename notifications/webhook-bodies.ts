@@ -89,12 +89,51 @@ export const slackEscape = (text: string) =>
   showHiddenCharacters(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/** Slack caps a section's text at 3,000 characters. */
+const SLACK_SECTION_CHARS = 3_000;
+
+/**
+ * The command as a Slack section shows it, in a code block, and whether that is the command whole
+ * and as written. It is not when it is longer than a section holds (Slack would show the first
+ * part), or when it holds a fence (three backquotes) that would end the code block early and let
+ * the rest read as formatting (`~struck through~`). Such a command is not shown at all, and a
+ * reviewer does not approve it in Slack: they read it whole in the inbox or on a one-click link's
+ * page and decide there (ADR 053).
+ */
+export function slackCommandSection(command: string): { text: string; whole: boolean } {
+  const escaped = slackEscape(command);
+  const text = `*Command*\n\`\`\`${escaped}\`\`\``;
+  const why = escaped.includes('```')
+    ? 'it holds three backquotes in a row, which Slack would read as the end of the code block'
+    : text.length > SLACK_SECTION_CHARS
+      ? `it takes ${escaped.length.toLocaleString('en-US')} characters to show, more than a Slack message section holds`
+      : undefined;
+  if (!why) return { text, whole: true };
+  return {
+    text: `*Command*\nNot shown here: ${why}. Read it whole in the inbox or on a one-click link's page, and decide there: Slack offers no Approve for a command it cannot show.`,
+    whole: false,
+  };
+}
+
+/**
+ * The agent's reason as plain text under its label: mrkdwn would let the agent's own emphasis,
+ * quotes, code blocks and strikes read as the gate's (a fake `*Risk*` field, a struck-through line).
+ */
+export const slackReasonBlocks = (reason: string) => [
+  { type: 'section', text: { type: 'mrkdwn', text: '*Reason*' } },
+  {
+    type: 'section',
+    text: { type: 'plain_text', text: clip(showHiddenCharacters(reason), SLACK_SECTION_CHARS), emoji: false },
+  },
+];
+
 /** What a Slack button carries back: the request and the stage it was shown for (a later stage refuses it). */
 export const SLACK_ACTIONS = { approve: 'gate_approve', reject: 'gate_reject', grant: 'gate_grant' } as const;
 export const slackActionValue = (requestId: string, stage: number) => `${requestId}:${stage}`;
 
 export function slackBody(message: ReviewerMessage, { interactive = false }: { interactive?: boolean } = {}) {
   const { request, policy, approval } = message;
+  const command = slackCommandSection(describeCommand(request));
   const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${slackEscape(value)}` });
   const blocks: unknown[] = [
     {
@@ -127,11 +166,8 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
           : []),
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${slackEscape(request.reason)}`, 3000) } },
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Command*\n\`\`\`${slackEscape(describeCommand(request))}\`\`\``, 3000) },
-    },
+    ...slackReasonBlocks(request.reason),
+    { type: 'section', text: { type: 'mrkdwn', text: command.text } },
   ];
   if (message.links.length > 0) {
     const lines = message.links.map(
@@ -149,13 +185,18 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
       type: 'actions',
       block_id: 'gate_decision',
       elements: [
-        {
-          type: 'button',
-          action_id: SLACK_ACTIONS.approve,
-          style: 'primary',
-          value,
-          text: { type: 'plain_text', text: 'Approve' },
-        },
+        // Approve only what the message showed whole; rejecting an unread command is safe.
+        ...(command.whole
+          ? [
+              {
+                type: 'button',
+                action_id: SLACK_ACTIONS.approve,
+                style: 'primary',
+                value,
+                text: { type: 'plain_text', text: 'Approve' },
+              },
+            ]
+          : []),
         {
           type: 'button',
           action_id: SLACK_ACTIONS.reject,
@@ -164,7 +205,7 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
           text: { type: 'plain_text', text: 'Reject…' },
         },
         // Where the rule allows it: approve, and the same for commands of this shape for a while.
-        ...(policy.grant
+        ...(policy.grant && command.whole
           ? [
               {
                 type: 'button',

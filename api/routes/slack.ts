@@ -6,10 +6,10 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { Principal, PrincipalDirectory } from '../../config/principals';
-import { grantCoverage } from '../../connectors/registry';
+import { describeCommand, grantCoverage } from '../../connectors/registry';
 import { REQUEST_ID_PATTERN } from '../../domain/ids';
 import { type VoteDecision, isTerminal } from '../../domain/request';
-import { SLACK_ACTIONS } from '../../notifications/webhook-bodies';
+import { SLACK_ACTIONS, slackCommandSection } from '../../notifications/webhook-bodies';
 import {
   GRANT_DIALOG,
   REJECT_DIALOG,
@@ -19,6 +19,7 @@ import {
   slackOutcomeBody,
 } from '../../notifications/slack-messages';
 import { getRequest } from '../../store/requests';
+import type { RequestRecord } from '../../domain/request-record';
 import type { StatusChanges } from '../../store/status-changes';
 import { castVote } from '../cast-vote';
 import { voteAwaitsDelivery } from '../vote-deliveries';
@@ -109,6 +110,15 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
     return principal;
   }
 
+  /**
+   * Why an approval from Slack is refused: the notice could not show the command whole (ADR 053).
+   * Judged again from the record, so a message sent before this rule, or a dialog opened from one,
+   * does not approve it either.
+   */
+  const UNSEEN_IN_SLACK =
+    "Slack could not show this command whole, so it is not approved here: read it in the inbox or on your one-click link's page, and decide there.";
+  const shownWholeInSlack = (request: RequestRecord) => slackCommandSection(describeCommand(request)).whole;
+
   /** Votes; on success, rewrites the channel message now and again once the request ends. Returns a refusal. */
   async function vote(
     reviewer: Principal,
@@ -116,6 +126,10 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
     url: string,
     grant?: GrantAsked,
   ) {
+    if (ballot.decision === 'approve') {
+      const request = await getRequest(pool, ballot.requestId);
+      if (request && !shownWholeInSlack(request)) return UNSEEN_IN_SLACK;
+    }
     try {
       await castVote(pool, temporal, { ...ballot, reviewer }, grant);
     } catch (error) {
@@ -184,6 +198,8 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
         const caps = request?.policy?.grant;
         if (!caps)
           await slack.respond(payload.response_url, slackEphemeral('Not counted: this request allows no grant.'));
+        else if (!shownWholeInSlack(request!))
+          await slack.respond(payload.response_url, slackEphemeral(`Not counted: ${UNSEEN_IN_SLACK}`));
         else
           await slack.openDialog(
             payload.trigger_id,

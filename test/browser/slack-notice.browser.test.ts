@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { reviewerMessage, slackBody } from '../../notifications/webhook-bodies';
 import { renderBlockKit } from '../support/block-kit';
+import { demoSlackNotice } from '../support/reviewer-notices';
 import { launchBrowser, screenshot } from '../support/browser';
 
 let browser: Browser;
@@ -18,61 +18,7 @@ after(async () => {
 });
 
 test('the interactive Slack notice: facts, impact, grant, command, one-click links and the three buttons', async () => {
-  const notice = {
-    event: 'approval_requested' as const,
-    request: {
-      id: 'req_01JDEMO0000000000000000000',
-      agent: 'billing-agent',
-      connector: 'postgres' as const,
-      target: 'app-db',
-      command: { sql: "UPDATE customers SET plan = 'pro' WHERE id = 2" },
-      reason: 'Customer upgraded in the billing system (ticket BILL-4411)',
-      metadata: {},
-    },
-    policy: {
-      rule: 'writes-need-a-dba',
-      risk: 'high' as const,
-      explanation: 'a write needs a dba',
-      grant: { maxUses: 5, maxForMs: 3_600_000 },
-    },
-    impact: {
-      available: true,
-      exact: true,
-      estimatedRows: 1,
-      rows: 1,
-      seqScan: false,
-      statements: [
-        {
-          kind: 'update',
-          estimatedRows: 1,
-          rows: 1,
-          tables: ['public.customers'],
-          indexes: ['customers_pkey'],
-          seqScans: [],
-        },
-      ],
-      tookMs: 4,
-    },
-    approval: {
-      stage: 1,
-      stageCount: 1,
-      groups: ['dba'],
-      quorum: 1,
-      distinctGroups: false,
-      channels: ['api' as const, 'temporal' as const],
-      onTimeout: 'reject' as const,
-      deadline: '2026-12-01T18:30:00.000Z',
-    },
-  };
-  const links = [
-    { reviewer: 'alice', approve: 'https://gate.example.com/links/a', reject: 'https://gate.example.com/links/r' },
-  ];
-  const body = slackBody(
-    reviewerMessage(notice, 'https://gate.example.com/v1/requests/req_01JDEMO0000000000000000000', links),
-    {
-      interactive: true,
-    },
-  );
+  const body = demoSlackNotice();
   const page = await browser.newPage({ viewport: { width: 700, height: 600 } });
   await page.setContent(renderBlockKit(body as never));
   const text = await page.locator('body').innerText();
@@ -87,4 +33,16 @@ test('the interactive Slack notice: facts, impact, grant, command, one-click lin
     assert.ok(text.includes(shown), shown);
   assert.deepEqual(await page.locator('button').allInnerTexts(), ['Approve', 'Reject…', 'Approve with grant…']);
   await screenshot(page, 'slack-notice');
+});
+
+test('a notice whose command Slack cannot show whole: no command, no Approve, the links to read it', async () => {
+  const body = demoSlackNotice(`UPDATE customers SET note = '${'routine '.repeat(400)}', plan = 'free'`);
+  const page = await browser.newPage({ viewport: { width: 700, height: 600 } });
+  await page.setContent(renderBlockKit(body as never));
+  const text = await page.locator('body').innerText();
+  assert.match(text, /Not shown here: it takes 3,245 characters to show/);
+  assert.ok(!text.includes('UPDATE customers'));
+  assert.deepEqual(await page.locator('button').allInnerTexts(), ['Reject…']);
+  assert.deepEqual(await page.locator('a').allInnerTexts(), ['Approve', 'Reject', 'API']);
+  await screenshot(page, 'slack-notice-command-not-shown');
 });

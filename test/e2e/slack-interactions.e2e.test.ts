@@ -3,15 +3,14 @@
 // a reviewer found by e-mail, a rejection through the dialog) go through the API's vote path. A
 // local receiver stands in for the webhook, Slack's Web API and the response URLs.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Client as PgClient } from 'pg';
 import { call, submitBody, waitForStatus } from '../support/api';
 import { resetAgentOrders } from '../support/agents';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { PRINCIPALS, type TestStack, startTestStack } from '../support/stack';
+import { buttonClick, fromSlack as signed, slackTestEnv } from '../support/slack-clicks';
 
-const SECRET = 'slack-signing-secret-for-tests-0001';
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
@@ -53,7 +52,7 @@ before(async () => {
     notifications: `webhooks:
   - { name: dba-slack, url: "${receiver.url}/hook", format: slack, interactive: true, groups: [dba], allowPrivateNetwork: true }
 `,
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: `${receiver.url}/api/` },
+    env: slackTestEnv(receiver.url),
   });
   target = await resetAgentOrders();
 });
@@ -67,34 +66,7 @@ after(async () => {
 let responses = 0;
 const nextResponseUrl = () => `${receiver.url}/response/${++responses}`;
 
-/** A request as Slack sends it: form-encoded `payload`, signed with the app's secret. */
-function fromSlack(payload: object, { secret = SECRET, at = Math.floor(Date.now() / 1000), tamper = false } = {}) {
-  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${at}:${body}`).digest('hex')}`;
-  return stack.app.inject({
-    method: 'POST',
-    url: '/slack/interactions',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(at),
-      'x-slack-signature': signature,
-    },
-    payload: tamper ? body.replace('gate_reject', 'gate_approve') : body,
-  });
-}
-
-const click = (
-  user: string,
-  action: 'gate_approve' | 'gate_reject' | 'gate_grant',
-  value: string,
-  responseUrl: string,
-) => ({
-  type: 'block_actions',
-  user: { id: user },
-  trigger_id: `trigger-${user}`,
-  response_url: responseUrl,
-  actions: [{ action_id: action, value }],
-});
+const fromSlack = (payload: object, options?: Parameters<typeof signed>[2]) => signed(stack.app, payload, options);
 
 /** Submits a write (as the agent, or as erin) and returns its id and the button value from its Slack notice. */
 async function pendingWithButtons(
@@ -125,7 +97,7 @@ test('a signed Approve click counts as the mapped reviewer and the message follo
   const { id, value } = await pendingWithButtons("UPDATE agent_orders SET status = 'slack' WHERE id = 1");
   assert.equal(value, `${id}:1`);
   const url = nextResponseUrl();
-  const answer = await fromSlack(click('U0ALICE01', 'gate_approve', value, url));
+  const answer = await fromSlack(buttonClick('U0ALICE01', 'gate_approve', value, url));
   assert.equal(answer.statusCode, 200, answer.body);
   const done = await waitForStatus(stack.app, id, ['succeeded']);
   assert.deepEqual(
@@ -142,14 +114,14 @@ test('a signed Approve click counts as the mapped reviewer and the message follo
 
 test('stale, badly signed and tampered payloads are refused and count nothing', async () => {
   const { id, value } = await pendingWithButtons("UPDATE agent_orders SET status = 'forged' WHERE id = 2");
-  const payload = click('U0ALICE01', 'gate_approve', value, nextResponseUrl());
+  const payload = buttonClick('U0ALICE01', 'gate_approve', value, nextResponseUrl());
   const stale = await fromSlack(payload, { at: Math.floor(Date.now() / 1000) - 301 });
   assert.equal(stale.statusCode, 401);
   assert.match(stale.body, /five minutes/);
   const future = await fromSlack(payload, { at: Math.floor(Date.now() / 1000) + 301 });
   assert.equal(future.statusCode, 401);
   assert.equal((await fromSlack(payload, { secret: 'another-apps-signing-secret-000' })).statusCode, 401);
-  const rejectClick = click('U0ALICE01', 'gate_reject', value, nextResponseUrl());
+  const rejectClick = buttonClick('U0ALICE01', 'gate_reject', value, nextResponseUrl());
   assert.equal((await fromSlack(rejectClick, { tamper: true })).statusCode, 401);
   const unsigned = await stack.app.inject({
     method: 'POST',
@@ -160,7 +132,10 @@ test('stale, badly signed and tampered payloads are refused and count nothing', 
   assert.equal(unsigned.statusCode, 401);
   // Signed, but not a gate button: a shortcut, a button for another request id shape, a dialog without its context.
   assert.equal((await fromSlack({ type: 'shortcut', user: { id: 'U0ALICE01' } })).statusCode, 400);
-  assert.equal((await fromSlack(click('U0ALICE01', 'gate_approve', 'req_x:1', nextResponseUrl()))).statusCode, 400);
+  assert.equal(
+    (await fromSlack(buttonClick('U0ALICE01', 'gate_approve', 'req_x:1', nextResponseUrl()))).statusCode,
+    400,
+  );
   const lost = { type: 'view_submission', user: { id: 'U0ALICE01' } };
   const withoutContext = {
     ...lost,
@@ -182,13 +157,13 @@ test('an unknown Slack user and a self-approval get words back, and no vote', as
     user: { id: 'U0NOBODY1', profile: { email: 'nobody@example.com' } },
   });
   const strangerUrl = nextResponseUrl();
-  assert.equal((await fromSlack(click('U0NOBODY1', 'gate_approve', value, strangerUrl))).statusCode, 200);
+  assert.equal((await fromSlack(buttonClick('U0NOBODY1', 'gate_approve', value, strangerUrl))).statusCode, 200);
   const [stranger] = await receiver.waitFor(new URL(strangerUrl).pathname);
   assert.match(JSON.stringify(stranger!.body), /not a gate reviewer/);
   assert.match(JSON.stringify(stranger!.body), /"response_type":"ephemeral"/);
 
   const ownUrl = nextResponseUrl();
-  assert.equal((await fromSlack(click('U0ERIN001', 'gate_approve', value, ownUrl))).statusCode, 200);
+  assert.equal((await fromSlack(buttonClick('U0ERIN001', 'gate_approve', value, ownUrl))).statusCode, 200);
   const [own] = await receiver.waitFor(new URL(ownUrl).pathname);
   assert.match(JSON.stringify(own!.body), /Not counted: nobody may vote on their own request/);
   assert.deepEqual(
@@ -206,7 +181,7 @@ test('a reviewer found by the e-mail in their Slack profile', async () => {
     user: { id: 'U0BOBMAIL', profile: { email: 'Bob@Example.com' } },
   });
   const { id, value } = await pendingWithButtons("UPDATE agent_orders SET status = 'by-mail' WHERE id = 2");
-  assert.equal((await fromSlack(click('U0BOBMAIL', 'gate_approve', value, nextResponseUrl()))).statusCode, 200);
+  assert.equal((await fromSlack(buttonClick('U0BOBMAIL', 'gate_approve', value, nextResponseUrl()))).statusCode, 200);
   const done = await waitForStatus(stack.app, id, ['succeeded']);
   assert.deepEqual(
     done.votes.map((vote) => vote.reviewer),
@@ -218,7 +193,7 @@ test('Reject opens a dialog; its submission rejects with the reason and rewrites
   const { id, value } = await pendingWithButtons("UPDATE agent_orders SET status = 'never' WHERE id = 1");
   const url = nextResponseUrl();
   const before = receiver.received.filter((entry) => entry.path === '/api/views.open').length;
-  assert.equal((await fromSlack(click('U0CAROL01', 'gate_reject', value, url))).statusCode, 200);
+  assert.equal((await fromSlack(buttonClick('U0CAROL01', 'gate_reject', value, url))).statusCode, 200);
   const opened = (await receiver.waitFor('/api/views.open', before + 1)).at(-1)!.body as {
     trigger_id: string;
     view: string;
@@ -262,7 +237,7 @@ test('Approve with grant opens a dialog; its submission approves and grants the 
   );
   const url = nextResponseUrl();
   const before = receiver.received.filter((entry) => entry.path === '/api/views.open').length;
-  assert.equal((await fromSlack(click('U0ALICE01', 'gate_grant', value, url))).statusCode, 200);
+  assert.equal((await fromSlack(buttonClick('U0ALICE01', 'gate_grant', value, url))).statusCode, 200);
   const opened = (await receiver.waitFor('/api/views.open', before + 1)).at(-1)!.body as { view: string };
   const view = JSON.parse(opened.view) as { callback_id: string; private_metadata: string };
   assert.equal(view.callback_id, 'gate_grant');

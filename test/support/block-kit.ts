@@ -20,7 +20,8 @@ function mrkdwn(text: string): string {
     .replace(/\n/g, '<br>');
 }
 
-const plain = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const plain = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
 const textOf = (text: Text) => (text.type === 'plain_text' ? plain(text.text) : mrkdwn(text.text));
 
 export function renderBlockKit(body: { blocks: Block[] }): string {
