@@ -126,7 +126,8 @@ export function createNotifyActivities({
         }))
         .filter(({ groups }) => groups.length > 0)
         .map(({ webhook, groups }) => {
-          const message = reviewerMessage(notice, requestUrl, linksFor(notice, groups));
+          const links = webhook.personalLinks ? linksFor(notice, groups) : [];
+          const message = reviewerMessage(notice, requestUrl, links);
           const body = webhook.format === 'slack' ? slackBody(message, { interactive: webhook.interactive }) : message;
           return { name: webhook.name, url: webhook.url, body, allowSpecialAddresses: webhook.allowPrivateNetwork };
         });

@@ -13,11 +13,22 @@ const webhookSchema = z
     allowPrivateNetwork: z.boolean().default(false),
     /** Slack only: add Approve / Reject buttons (the Slack app's interactivity URL is the API's /slack/interactions). */
     interactive: z.boolean().default(false),
+    /**
+     * JSON only: the receiver hands each reviewer their own one-click links and nobody else's (a
+     * relay that sends each by direct message or e-mail). A link votes as its reviewer for whoever
+     * holds it, so without this no body carries links (ADR 054).
+     */
+    personalLinks: z.boolean().default(false),
   })
   .strict()
   .refine((webhook) => !webhook.interactive || webhook.format === 'slack', {
     message: 'interactive buttons are for format: slack',
     path: ['interactive'],
+  })
+  .refine((webhook) => !webhook.personalLinks || webhook.format === 'json', {
+    message:
+      "a slack webhook posts to a channel, where everyone would read every reviewer's links and could vote as any of them: personalLinks is for format: json",
+    path: ['personalLinks'],
   });
 
 const notificationsFileSchema = z.object({ webhooks: z.array(webhookSchema).default([]) }).strict();

@@ -35,7 +35,7 @@ export interface ReviewerMessage {
   approval: ReviewerNotice['approval'];
   /** What the command would change, as the executor previewed it (with `summary`, one line); null without a preview. */
   impact: (ImpactPreview & { summary: string }) | null;
-  /** One-click links for each eligible reviewer; only while a stage is open. */
+  /** One-click links for each eligible reviewer: only while a stage is open, and only to a webhook with personalLinks. */
   links: ReviewerLinks[];
 }
 
@@ -97,8 +97,7 @@ const SLACK_SECTION_CHARS = 3_000;
  * and as written. It is not when it is longer than a section holds (Slack would show the first
  * part), or when it holds a fence (three backquotes) that would end the code block early and let
  * the rest read as formatting (`~struck through~`). Such a command is not shown at all, and a
- * reviewer does not approve it in Slack: they read it whole in the inbox or on a one-click link's
- * page and decide there (ADR 053).
+ * reviewer does not approve it in Slack: they read it whole in the inbox and decide there (ADR 053).
  */
 export function slackCommandSection(command: string): { text: string; whole: boolean } {
   const escaped = slackEscape(command);
@@ -110,7 +109,7 @@ export function slackCommandSection(command: string): { text: string; whole: boo
       : undefined;
   if (!why) return { text, whole: true };
   return {
-    text: `*Command*\nNot shown here: ${why}. Read it whole in the inbox or on a one-click link's page, and decide there: Slack offers no Approve for a command it cannot show.`,
+    text: `*Command*\nNot shown here: ${why}. Read it whole in the inbox and decide there: Slack offers no Approve for a command it cannot show.`,
     whole: false,
   };
 }
@@ -169,15 +168,6 @@ export function slackBody(message: ReviewerMessage, { interactive = false }: { i
     ...slackReasonBlocks(request.reason),
     { type: 'section', text: { type: 'mrkdwn', text: command.text } },
   ];
-  if (message.links.length > 0) {
-    const lines = message.links.map(
-      (link) => `*${slackEscape(link.reviewer)}*: <${link.approve}|Approve> · <${link.reject}|Reject>`,
-    );
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Decide in one click* (each link is personal)\n${lines.join('\n')}`, 3000) },
-    });
-  }
   const open = message.event === 'approval_requested' || message.event === 'escalated';
   if (interactive && open) {
     const value = slackActionValue(request.id, approval.stage);

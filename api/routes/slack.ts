@@ -116,7 +116,7 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
    * does not approve it either.
    */
   const UNSEEN_IN_SLACK =
-    "Slack could not show this command whole, so it is not approved here: read it in the inbox or on your one-click link's page, and decide there.";
+    'Slack could not show this command whole, so it is not approved here: read it in the inbox and decide there.';
   const shownWholeInSlack = (request: RequestRecord) => slackCommandSection(describeCommand(request)).whole;
 
   /** Votes; on success, rewrites the channel message now and again once the request ends. Returns a refusal. */

@@ -4,19 +4,20 @@
 // block inside a comment and strike the rest through (`~OR true~` reads as deleted): the reviewer
 // saw part of a command, or another one, and its Approve button approved the whole. A command
 // Slack cannot show whole is not shown there and not approved there (ADR 053): the reviewer reads
-// it in the inbox or on a one-click link's page, which show every character, and decides there.
+// it in the inbox, which shows every character, and decides there.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import escapeHtml from 'escape-html';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { PRINCIPALS } from '../support/stack';
 import { buttonClick, fromSlack, slackTestEnv } from '../support/slack-clicks';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
+  inboxCookie,
   send,
   startAttackStack,
   submitBody,
+  submitPending,
   tally,
   waitFor,
 } from './support';
@@ -48,7 +49,7 @@ before(async () => {
     notifications: `webhooks:
   - { name: dba-slack, url: "${receiver.url}/hook", format: slack, interactive: true, groups: [dba], allowPrivateNetwork: true }
 `,
-    env: slackTestEnv(receiver.url),
+    env: { ...slackTestEnv(receiver.url), SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' },
   });
   await stack.target.query(
     'DROP TABLE IF EXISTS cut_vault; CREATE TABLE cut_vault (id int PRIMARY KEY, gold int NOT NULL, note text); ' +
@@ -125,18 +126,25 @@ test('a command Slack cannot show whole offers no Approve, and an Approve click 
   assert.equal(await goldLeft(), 200, 'the vault kept its gold');
 });
 
-test("a one-click link's page shows the same command whole, and approves it there", async () => {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(SHAPES[0]!.sql, 'upkeep'));
-  const id = submitted.json<{ id: string }>().id;
-  await waitFor(stack, id, ['pending_approval']);
-  const notice = JSON.stringify(await receiver.waitForBody('/hook', (body) => JSON.stringify(body).includes(id)));
-  const link = /\*alice\*: <[^|<>]*\/links\/([A-Za-z0-9_.-]+)\|Approve>/.exec(notice);
-  assert.ok(link, "the notice carries alice's one-click links");
-  const page = await send(stack.baseUrl, 'GET', `/links/${link[1]}`, null);
-  assert.equal(page.status, 200);
-  assert.ok(page.text.includes(escapeHtml(SHAPES[0]!.sql)), 'the page shows every character of the command');
-  const decided = await send(stack.baseUrl, 'POST', `/links/${link[1]}`, null);
-  assert.ok(decided.status < 300, decided.text);
+test('the inbox shows the same command whole, and it is approved there', async () => {
+  const id = await submitPending(stack, SHAPES[0]!.sql, 'upkeep');
+  const page = await stack.app.inject({
+    method: 'GET',
+    url: `/inbox/requests/${id}`,
+    headers: { cookie: await inboxCookie(stack, 'alice') },
+  });
+  assert.equal(page.statusCode, 200);
+  // The page's text, without highlight.js's marks and with its entities read back.
+  const text = page.body
+    .replace(/<[^<>]*>/g, '')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  assert.ok(text.includes(SHAPES[0]!.sql), 'the page shows every character of the command');
+  const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${id}/approve`, 'alice', {});
+  assert.equal(approved.status, 200, approved.text);
   await waitFor(stack, id, ['succeeded']);
   assert.equal(await goldLeft(), 0, 'approved where it was read whole, it ran');
 });

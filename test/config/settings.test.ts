@@ -351,9 +351,21 @@ test('webhooks interpolate their URL from the environment and refuse bad entries
       groups: ['dba'],
       allowPrivateNetwork: false,
       interactive: false,
+      personalLinks: false,
     },
   ]);
   assert.deepEqual(loadWebhooks(undefined), []);
+  assert.throws(
+    () =>
+      loadWebhooks(
+        file(
+          'n5.yaml',
+          'webhooks:\n  - { name: a, url: "https://x", format: slack, groups: [g], personalLinks: true }\n',
+        ),
+        {},
+      ),
+    /webhooks\.0\.personalLinks \(line 2\): a slack webhook posts to a channel, where everyone would read every reviewer's links/,
+  );
   assert.throws(
     () => loadWebhooks(file('n2.yaml', 'webhooks:\n  - { name: a, url: "ftp://x", groups: [dba] }\n'), {}),
     /webhooks\.0\.url \(line 2\): url must be an http\(s\) URL/,

@@ -12,6 +12,7 @@ const webhook = (name: string, groups: string[]): Webhook => ({
   groups,
   allowPrivateNetwork: false,
   interactive: false,
+  personalLinks: false,
 });
 
 const stage = (groups: string[]): ApprovalStage => ({

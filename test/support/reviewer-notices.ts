@@ -50,13 +50,11 @@ export const demoNotice = (command = "UPDATE customers SET plan = 'pro' WHERE id
   },
 });
 
-/** The interactive Slack body of demoNotice(command), with alice's one-click links. */
-export function demoSlackNotice(command?: string) {
-  const links = [
-    { reviewer: 'alice', approve: 'https://gate.example.com/links/a', reject: 'https://gate.example.com/links/r' },
-  ];
-  return slackBody(
-    reviewerMessage(demoNotice(command), 'https://gate.example.com/v1/requests/req_01JDEMO0000000000000000000', links),
-    { interactive: true },
+/** The interactive Slack body of demoNotice(command). */
+export const demoSlackNotice = (command?: string) =>
+  slackBody(
+    reviewerMessage(demoNotice(command), 'https://gate.example.com/v1/requests/req_01JDEMO0000000000000000000', []),
+    {
+      interactive: true,
+    },
   );
-}
