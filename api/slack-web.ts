@@ -4,8 +4,11 @@ import { WebClient } from '@slack/web-api';
 import { postJson } from '../notifications/post-json';
 
 export interface SlackWeb {
-  /** The e-mail in the user's Slack profile, when a bot token is configured and Slack has one. */
-  emailOf(slackUserId: string): Promise<string | undefined>;
+  /**
+   * The e-mail in the user's Slack profile, when a bot token is configured and Slack vouches for it:
+   * a confirmed address of a live member of the app's own workspace (ADR 055).
+   */
+  confirmedEmailOf(slackUserId: string): Promise<string | undefined>;
   openDialog(triggerId: string, view: object): Promise<void>;
   /** Posts to a response_url, which must be Slack's (hooks.slack.com) or the configured API's origin. */
   respond(responseUrl: string, body: object): Promise<void>;
@@ -20,10 +23,14 @@ export function createSlackWeb(options: { botToken?: string; apiUrl: string }): 
   });
   const standIn = new URL(options.apiUrl).origin;
   return {
-    async emailOf(slackUserId) {
+    async confirmedEmailOf(slackUserId) {
       if (!options.botToken) return undefined;
-      const found = await web.users.info({ user: slackUserId }).catch(() => undefined);
-      return found?.user?.profile?.email;
+      const user = (await web.users.info({ user: slackUserId }).catch(() => undefined))?.user;
+      // A member of another organization in a shared channel (Slack Connect) is a stranger: their
+      // workspace, not ours, says what their address is. So is an address Slack never confirmed.
+      if (!user || user.is_stranger || user.deleted || user.is_bot || user.is_email_confirmed !== true)
+        return undefined;
+      return user.profile?.email;
     },
     async openDialog(triggerId, view) {
       if (!options.botToken) throw new Error('SLACK_BOT_TOKEN is not set: the reject dialog cannot open');

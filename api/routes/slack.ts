@@ -104,8 +104,9 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
 
   /** The principal behind a Slack user, or a refusal the user reads. */
   async function reviewerFor(slackUserId: string): Promise<Principal | string> {
-    const principal = principals.findBySlackUser(slackUserId, await slack.emailOf(slackUserId));
-    if (!principal) return `Your Slack account is not a gate reviewer (no principal has slackUserId ${slackUserId}).`;
+    const principal = principals.findBySlackUser(slackUserId, await slack.confirmedEmailOf(slackUserId));
+    if (!principal)
+      return `Your Slack account is not a gate reviewer (no principal has slackUserId ${slackUserId}, nor the confirmed e-mail of a member of this workspace).`;
     if (principal.kind !== 'reviewer') return `${principal.id} is not a reviewer.`;
     return principal;
   }

@@ -30,7 +30,7 @@ before(async () => {
   receiver.answerJson('/api/views.open', { ok: true });
   receiver.answerJson('/api/users.info', {
     ok: true,
-    user: { id: 'U0BOBMAIL', profile: { email: 'Bob@Example.com' } },
+    user: { id: 'U0BOBMAIL', is_email_confirmed: true, profile: { email: 'Bob@Example.com' } },
   });
   stack = await startTestStack(POLICY, {
     principals: PRINCIPALS.replace(
@@ -178,7 +178,7 @@ test('an unknown Slack user and a self-approval get words back, and no vote', as
 test('a reviewer found by the e-mail in their Slack profile', async () => {
   receiver.answerJson('/api/users.info', {
     ok: true,
-    user: { id: 'U0BOBMAIL', profile: { email: 'Bob@Example.com' } },
+    user: { id: 'U0BOBMAIL', is_email_confirmed: true, profile: { email: 'Bob@Example.com' } },
   });
   const { id, value } = await pendingWithButtons("UPDATE agent_orders SET status = 'by-mail' WHERE id = 2");
   assert.equal((await fromSlack(buttonClick('U0BOBMAIL', 'gate_approve', value, nextResponseUrl()))).statusCode, 200);
