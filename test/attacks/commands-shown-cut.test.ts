@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { PRINCIPALS } from '../support/stack';
-import { buttonClick, fromSlack, slackTestEnv } from '../support/slack-clicks';
+import { buttonClick, fromSlack, interactiveSlackOptions } from '../support/slack-clicks';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
@@ -41,15 +40,10 @@ let receiver: Receiver;
 
 before(async () => {
   receiver = await startReceiver();
+  const slack = interactiveSlackOptions(receiver.url, `slackUserId: ${ALICE_IN_SLACK}`);
   stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
-    principals: PRINCIPALS.replace(
-      '{ id: alice, kind: reviewer, groups: [dba],',
-      `{ id: alice, kind: reviewer, groups: [dba], slackUserId: ${ALICE_IN_SLACK},`,
-    ),
-    notifications: `webhooks:
-  - { name: dba-slack, url: "${receiver.url}/hook", format: slack, interactive: true, groups: [dba], allowPrivateNetwork: true }
-`,
-    env: { ...slackTestEnv(receiver.url), SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' },
+    ...slack,
+    env: { ...slack.env, SESSION_SECRET: 'inbox-session-secret-for-tests-0123456789' },
   });
   await stack.target.query(
     'DROP TABLE IF EXISTS cut_vault; CREATE TABLE cut_vault (id int PRIMARY KEY, gold int NOT NULL, note text); ' +

@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { PRINCIPALS } from '../support/stack';
-import { buttonClick, fromSlack, slackTestEnv } from '../support/slack-clicks';
+import { buttonClick, fromSlack, interactiveSlackOptions } from '../support/slack-clicks';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
@@ -35,16 +34,10 @@ let receiver: Receiver;
 
 before(async () => {
   receiver = await startReceiver();
-  stack = await startAttackStack(ALL_NEED_APPROVAL_POLICY, {
-    principals: PRINCIPALS.replace(
-      '{ id: alice, kind: reviewer, groups: [dba],',
-      `{ id: alice, kind: reviewer, groups: [dba], email: ${ALICE_EMAIL},`,
-    ),
-    notifications: `webhooks:
-  - { name: dba-slack, url: "${receiver.url}/hook", format: slack, interactive: true, groups: [dba], allowPrivateNetwork: true }
-`,
-    env: slackTestEnv(receiver.url),
-  });
+  stack = await startAttackStack(
+    ALL_NEED_APPROVAL_POLICY,
+    interactiveSlackOptions(receiver.url, `email: ${ALICE_EMAIL}`),
+  );
 });
 
 after(async () => {

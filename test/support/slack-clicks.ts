@@ -2,6 +2,7 @@
 // form-encoded `payload`, signed with the app's signing secret as Slack signs it.
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { PRINCIPALS } from './stack';
 
 /** The signing secret the tests' stacks run with (SLACK_SIGNING_SECRET). */
 export const SLACK_TEST_SECRET = 'slack-signing-secret-for-tests-0001';
@@ -11,6 +12,21 @@ export const slackTestEnv = (receiverUrl: string) => ({
   SLACK_SIGNING_SECRET: SLACK_TEST_SECRET,
   SLACK_BOT_TOKEN: 'xoxb-test-token',
   SLACK_API_URL: `${receiverUrl}/api/`,
+});
+
+/**
+ * A stack's options for interactive Slack: notices for dba at the receiver's `/hook`, Slack's Web
+ * API at the receiver, and alice known to Slack by `aliceIs` (`slackUserId: U…` or `email: …`).
+ */
+export const interactiveSlackOptions = (receiverUrl: string, aliceIs: string) => ({
+  principals: PRINCIPALS.replace(
+    '{ id: alice, kind: reviewer, groups: [dba],',
+    `{ id: alice, kind: reviewer, groups: [dba], ${aliceIs},`,
+  ),
+  notifications: `webhooks:
+  - { name: dba-slack, url: "${receiverUrl}/hook", format: slack, interactive: true, groups: [dba], allowPrivateNetwork: true }
+`,
+  env: slackTestEnv(receiverUrl),
 });
 
 /** POSTs `payload` to /slack/interactions as Slack would; `tamper` alters the body after signing. */
