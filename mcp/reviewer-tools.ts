@@ -1,8 +1,9 @@
-// The tools a reviewer's token gets: what waits for them, and their vote, through the same API
-// path (and the same refusals) as any other vote.
+// The tools a reviewer's token gets: what waits for them, and a rejection, through the same API
+// path (and the same refusals) as any other vote. No approval: whoever calls these tools is a model
+// reading what agents wrote, and an approval must be a person's (ADR 056).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { approveBody, decisionBody, requestIdParams, requestList, requestView } from '../api/schemas';
+import { requestIdParams, requestList, requestView } from '../api/schemas';
 import type { GateClient } from '../client';
 import { registerExplainPolicy } from './agent-tools';
 import { jsonResult, requestResult } from './tool-results';
@@ -36,25 +37,6 @@ export function registerReviewerTools(server: McpServer, client: GateClient): vo
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ requestId }) => requestResult(await client.get(requestId)),
-  );
-
-  server.registerTool(
-    'approve_request',
-    {
-      title: 'Approve a request',
-      description:
-        'Your vote to approve: once the stage has its quorum the gate runs the command on the target. Read it first.',
-      inputSchema: {
-        requestId,
-        comment: decisionBody.shape.comment,
-        grant: approveBody.shape.grant.describe(
-          'Where the rule allows it: also approve the same agent\'s commands of this shape on this target, at most `uses` times within `for` (e.g. "30m")',
-        ),
-      },
-      outputSchema: requestView.shape,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    },
-    async ({ requestId, comment, grant }) => requestResult(await client.decide(requestId, 'approve', comment, grant)),
   );
 
   server.registerTool(

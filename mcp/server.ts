@@ -21,7 +21,7 @@ export function createGateMcpServer({ client, principal, maxWaitSeconds }: GateM
       instructions:
         principal.kind === 'agent'
           ? 'Privileged SQL goes through this gate: run_sql returns rows, a refusal, or who must approve and by when.'
-          : 'Requests waiting for your approval: read one with get_request, then approve_request or reject_request.',
+          : 'Requests waiting for reviewers: read one with get_request, reject it with reject_request. Approvals are made by a person, in the inbox, Slack or the API, not here.',
     },
   );
   if (principal.kind === 'agent') registerAgentTools(server, { client, maxWaitSeconds });

@@ -77,13 +77,13 @@ test('a hostile agent over MCP gets no further than over REST', { timeout: 120_0
     assert.ok(refused(result), `${label} was not refused: ${result.status} ${result.text.slice(0, 300)}`);
   };
 
-  for (const name of ['approve_request', 'reject_request'])
+  for (const name of ['list_pending_requests', 'reject_request'])
     await attempt(`agent calls ${name}`, mcp('agent', toolCall(name, { requestId: pending, comment: 'ok' })));
   await attempt(
     'agent calls reviewer tools in a batch',
     mcp('agent', [
-      toolCall('approve_request', { requestId: pending }),
-      toolCall('approve_request', { requestId: pending }),
+      toolCall('reject_request', { requestId: pending, comment: 'no' }),
+      toolCall('reject_request', { requestId: pending, comment: 'no' }),
     ]),
   );
   for (const name of ['get_request', 'wait_for_request', 'cancel_request'])
@@ -98,7 +98,7 @@ test('a hostile agent over MCP gets no further than over REST', { timeout: 120_0
   );
   await attempt(
     'a spoofed session id and progress token on a reviewer tool',
-    mcp('agent', toolCall('approve_request', { requestId: pending }, { progressToken: 'x' }), {
+    mcp('agent', toolCall('reject_request', { requestId: pending, comment: 'no' }, { progressToken: 'x' }), {
       'mcp-session-id': 'a-reviewers-session',
     }),
   );

@@ -82,16 +82,14 @@ describe('Streamable HTTP on the API', () => {
     assert.equal(byName.get('explain_policy')!.annotations?.readOnlyHint, true);
   });
 
-  test('a reviewer token gets reviewer tools, and no run_sql', async () => {
+  test('a reviewer token gets reviewer tools: no run_sql, and no approval (ADR 056)', async () => {
     const { tools } = await (await overHttp(TOKENS.alice)).listTools();
     assert.deepEqual(tools.map((tool) => tool.name).sort(), [
-      'approve_request',
       'explain_policy',
       'get_request',
       'list_pending_requests',
       'reject_request',
     ]);
-    assert.equal(tools.find((tool) => tool.name === 'approve_request')!.annotations?.destructiveHint, true);
   });
 
   test('a wrong token is refused before any MCP message is handled', async () => {
@@ -217,12 +215,15 @@ describe('Streamable HTTP on the API', () => {
     assert.equal(structured(waited).outcome, 'pending');
   });
 
-  test('a reviewer decides through MCP with the same refusals as the API', async () => {
+  test('a reviewer rejects through MCP with the same refusals as the API', async () => {
     const sql = "UPDATE agent_orders SET status = 'reviewed' WHERE id = 2";
     const submitted = await call(stack.app, 'POST', '/v1/requests', 'erin', submitBody(sql, 'erin asks'));
     await waitForStatus(stack.app, submitted.body.id, ['pending_approval']);
     const erin = await overHttp(TOKENS.erin);
-    const own = await erin.callTool({ name: 'approve_request', arguments: { requestId: submitted.body.id } });
+    const own = await erin.callTool({
+      name: 'reject_request',
+      arguments: { requestId: submitted.body.id, comment: 'my own' },
+    });
     assert.equal(own.isError, true);
     assert.match(textOf(own), /own request/i);
     const bob = await overHttp(TOKENS.bob);
@@ -235,33 +236,6 @@ describe('Streamable HTTP on the API', () => {
       arguments: { requestId: submitted.body.id, comment: 'not now' },
     });
     assert.equal((rejected.structuredContent as { status: string }).status, 'rejected');
-  });
-
-  test('a reviewer approves through MCP with a scoped grant, and the next command of that shape runs at once', async () => {
-    const sql = (status: string) => `UPDATE agent_orders SET status = '${status}' WHERE id = 1`;
-    const first = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(sql('granted'), 'grant me'));
-    await waitForStatus(stack.app, first.body.id, ['pending_approval']);
-    const bob = await overHttp(TOKENS.bob);
-    const tools = (await bob.listTools()).tools;
-    assert.ok(
-      'grant' in ((tools.find((tool) => tool.name === 'approve_request')!.inputSchema.properties ?? {}) as object),
-    );
-    const tooMany = await bob.callTool({
-      name: 'approve_request',
-      arguments: { requestId: first.body.id, grant: { uses: 3, for: '10m' } },
-    });
-    assert.equal(tooMany.isError, true);
-    assert.match(textOf(tooMany), /at most 2 uses for 1h/);
-    const approved = await bob.callTool({
-      name: 'approve_request',
-      arguments: { requestId: first.body.id, grant: { uses: 1, for: '10m' } },
-    });
-    assert.equal(approved.isError, undefined, textOf(approved));
-    assert.equal((await waitForStatus(stack.app, first.body.id, ['succeeded', 'failed'])).status, 'succeeded');
-    const next = await call(stack.app, 'POST', '/v1/requests', 'agent', submitBody(sql('granted again'), 'grant me'));
-    const ran = await waitForStatus(stack.app, next.body.id, ['succeeded', 'pending_approval']);
-    assert.equal(ran.status, 'succeeded');
-    assert.notEqual(ran.grantId, null);
   });
 
   test('explain_policy and the target resources, with no credential anywhere', async () => {
