@@ -240,6 +240,7 @@ export function requestPage(model: RequestPageModel, user: PageUser): string {
     ? `<p class="hint" id="cannot-decide">${e(cannotDecide)}</p>`
     : `<form method="post" action="/inbox/requests/${e(view.id)}/decide" class="decide">
 <input type="hidden" name="csrf" value="${e(user.csrf)}">
+${approval ? `<input type="hidden" name="stage" value="${e(approval.stage)}">` : ''}
 <label for="comment">Comment (a rejection needs one)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
 ${grantFields(view)}<div class="buttons"><button type="submit" name="decision" value="approve" class="approve">Approve</button>

@@ -89,6 +89,8 @@ const decisionForm = z.object({
   grant: z.literal('on').optional(),
   grantUses: z.coerce.number().int().min(1).max(1000).optional(),
   grantFor: z.string().max(16).optional(),
+  /** The stage the page showed: a vote for it is refused once the request escalated past it. */
+  stage: z.coerce.number().int().min(1).max(999).optional(),
 });
 const filtersQuery = z.object({
   target: z.string().max(64).optional(),
@@ -366,7 +368,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, o
       await castVote(
         pool,
         temporal,
-        { requestId: id, reviewer, decision: form.data.decision, ...(comment && { comment }) },
+        {
+          requestId: id,
+          reviewer,
+          decision: form.data.decision,
+          ...(comment && { comment }),
+          ...(form.data.stage !== undefined && { stage: form.data.stage }),
+        },
         grant,
       );
     } catch (error) {

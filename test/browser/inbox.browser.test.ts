@@ -11,7 +11,8 @@ import { freePort } from '../../tools/stack/ports';
 import { call, submitPending, waitForStatus } from '../support/api';
 import { resetAgentOrders } from '../support/agents';
 import { launchBrowser, screenshot } from '../support/browser';
-import { TOKENS, type TestStack, startTestStack } from '../support/stack';
+import { TOKENS, type TestStack, inboxCookie, startTestStack } from '../support/stack';
+import { eventually } from '../support/eventually';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -21,6 +22,13 @@ rules:
     effect: require_approval
     approval: { groups: [dba], timeout: 1h }
     grant: { maxUses: 3, maxFor: 1h }
+  - name: escalates-while-open
+    when: request.reason == "escalates while open"
+    effect: require_approval
+    approval:
+      stages:
+        - { groups: [dba], timeout: 2s, onTimeout: escalate }
+        - { groups: [oncall], timeout: 1h }
 `;
 
 let stack: TestStack;
@@ -245,4 +253,34 @@ test('an open inbox renders again at most once a second, however fast requests c
   console.log(`${ids.length * 2} status changes in ${seconds.toFixed(1)} s: ${refreshes} refreshes`);
   assert.ok(refreshes <= Math.ceil(seconds) + 1, `${refreshes} refreshes in ${seconds.toFixed(1)} s`);
   await context.close();
+});
+
+test('a decision counts for the stage its page showed: a form from before an escalation is refused', async () => {
+  const id = await submitPending(
+    stack.app,
+    "UPDATE agent_orders SET status = 'staged' WHERE id = 1",
+    'escalates while open',
+  );
+  // carol is in both stages' groups: the page she opened shows stage 1.
+  const cookie = await inboxCookie(stack, 'carol');
+  const page = await stack.app.inject({ method: 'GET', url: `/inbox/requests/${id}`, headers: { cookie } });
+  assert.match(page.body, /name="stage" value="1"/);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+  await eventually(
+    async () => (await call(stack.app, 'GET', `/v1/requests/${id}`, 'carol')).body.approval?.stage === 2,
+    'the request to escalate to stage 2',
+  );
+  const decide = (stage: number) =>
+    stack.app.inject({
+      method: 'POST',
+      url: `/inbox/requests/${id}/decide`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${encodeURIComponent(csrf)}&decision=approve&stage=${stage}`,
+    });
+  const stale = await decide(1);
+  assert.equal(stale.statusCode, 409);
+  assert.match(stale.body, /Not counted: this vote was for approval stage 1, but the request is now in stage 2/);
+  assert.equal((await call(stack.app, 'GET', `/v1/requests/${id}`, 'carol')).body.votes.length, 0);
+  assert.equal((await decide(2)).statusCode, 303);
+  assert.equal((await waitForStatus(stack.app, id, ['succeeded', 'failed'])).status, 'succeeded');
 });

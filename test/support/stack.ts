@@ -247,3 +247,15 @@ export async function ownDevServerOptions(name: string): Promise<DevServerOption
     synchronous: 'NORMAL',
   };
 }
+
+/** Signs `who` in to the inbox with their token (the stack needs SESSION_SECRET); the session cookie to send. */
+export async function inboxCookie(stack: TestStack, who: keyof typeof TOKENS): Promise<string> {
+  const signedIn = await stack.app.inject({
+    method: 'POST',
+    url: '/inbox/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `token=${TOKENS[who]}`,
+  });
+  if (signedIn.statusCode !== 303) throw new Error(`${who} could not sign in to the inbox: ${signedIn.body}`);
+  return String(signedIn.headers['set-cookie']).split(';')[0]!;
+}
