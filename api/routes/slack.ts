@@ -94,6 +94,15 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Why an approval from Slack is refused: the notice could not show the command whole (ADR 053).
+ * Judged again from the record, so a message sent before this rule, or a dialog opened from one,
+ * does not approve it either.
+ */
+const UNSEEN_IN_SLACK =
+  'Slack could not show this command whole, so it is not approved here: read it in the inbox and decide there.';
+const shownWholeInSlack = (request: RequestRecord) => slackCommandSection(describeCommand(request)).whole;
+
 export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, options) => {
   const { signingSecret, pool, temporal, principals, statusChanges, slack, followUpMs = 10 * 60_000 } = options;
 
@@ -110,15 +119,6 @@ export const slackRoutes: FastifyPluginAsync<SlackRoutesOptions> = async (app, o
     if (principal.kind !== 'reviewer') return `${principal.id} is not a reviewer.`;
     return principal;
   }
-
-  /**
-   * Why an approval from Slack is refused: the notice could not show the command whole (ADR 053).
-   * Judged again from the record, so a message sent before this rule, or a dialog opened from one,
-   * does not approve it either.
-   */
-  const UNSEEN_IN_SLACK =
-    'Slack could not show this command whole, so it is not approved here: read it in the inbox and decide there.';
-  const shownWholeInSlack = (request: RequestRecord) => slackCommandSection(describeCommand(request)).whole;
 
   /** Votes; on success, rewrites the channel message now and again once the request ends. Returns a refusal. */
   async function vote(

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { buttonClick, fromSlack, interactiveSlackOptions } from '../support/slack-clicks';
+import { inboxCookie } from '../support/stack';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
-  inboxCookie,
   send,
   startAttackStack,
   submitBody,

@@ -12,11 +12,10 @@ import { createLinkSigner } from '../../notifications/links';
 import { compilePolicy } from '../../policy/policy';
 import { backtest, formatBacktest } from '../../tools/policy-backtest';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { TEST_LINK_SECRET } from '../support/stack';
+import { TEST_LINK_SECRET, inboxCookie } from '../support/stack';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
-  inboxCookie,
   send,
   startAttackStack,
   submitBody,

@@ -6,11 +6,11 @@
 // (test/browser/inbox.browser.test.ts counts that in Chromium).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { inboxCookie } from '../support/stack';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
   countQueries,
-  inboxCookie,
   send,
   startAttackStack,
   submitBody,

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
+import { inboxCookie } from '../support/stack';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
   countQueries,
-  inboxCookie,
   send,
   startAttackStack,
   submitPending,

@@ -296,5 +296,3 @@ export function countQueries(pool: Pool, pattern: RegExp): { count: () => number
   } as Pool['query'];
   return { count: () => matched, stop: () => void (pool.query = query) };
 }
-
-export { inboxCookie } from '../support/stack';

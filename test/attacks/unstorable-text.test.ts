@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type HttpTargetServer } from '../../tools/harness/http-target';
 import { approveSignal } from '../../temporal/contract';
+import { inboxCookie } from '../support/stack';
 import {
   type AttackStack,
   withHttpTarget,
   type Who,
-  inboxCookie,
   send,
   startAttackStackWithHttpTarget,
   submitBody,

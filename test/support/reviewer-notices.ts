@@ -3,7 +3,7 @@
 import type { ReviewerNotice } from '../../temporal/contract';
 import { reviewerMessage, slackBody } from '../../notifications/webhook-bodies';
 
-export const demoNotice = (command = "UPDATE customers SET plan = 'pro' WHERE id = 2"): ReviewerNotice => ({
+const demoNotice = (command = "UPDATE customers SET plan = 'pro' WHERE id = 2"): ReviewerNotice => ({
   event: 'approval_requested',
   request: {
     id: 'req_01JDEMO0000000000000000000',
