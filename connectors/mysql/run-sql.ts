@@ -14,6 +14,7 @@ import {
 } from '../mask';
 import type { MysqlAnalysis } from './sql-facts';
 import { UnholdableResult, rolledBack } from '../result-limits';
+import { MYSQL_COLUMN_SAMPLES } from '../column-samples';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
@@ -78,13 +79,16 @@ async function withClientTimeout<T>(connection: Connection, target: MysqlTarget,
   }
 }
 
-/** Where each result field's values come from, as the protocol says (orgTable, orgName); none for an expression. */
+/**
+ * Where each result field's values come from, as the protocol says (orgTable, orgName); none for
+ * an expression, nor for the statistics' samples of other columns (ADR 057).
+ */
 function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[] {
-  return fields.map((field) =>
-    field.orgTable && field.orgName
-      ? { schema: field.db ?? '', table: field.orgTable, column: field.orgName }
-      : undefined,
-  );
+  return fields.map((field) => {
+    if (!field.orgTable || !field.orgName) return undefined;
+    const source = { schema: field.db ?? '', table: field.orgTable, column: field.orgName };
+    return MYSQL_COLUMN_SAMPLES.holds(source) ? undefined : source;
+  });
 }
 
 /**

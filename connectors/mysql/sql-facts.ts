@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { type AST, Parser } from 'node-sql-parser/build/mariadb';
 import type { SqlFacts } from '../../policy/facts';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
+import { MYSQL_COLUMN_SAMPLES } from '../column-samples';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_PARENTHESES, parenthesisDepth } from './parentheses';
 import { isReviewedBuiltin, unsafeCallReason } from './function-safety';
@@ -440,6 +441,8 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     readsOpaquely ||= walker.readsOpaquely;
     return { kind, tables, hasWhere: Boolean((statement as unknown as Node).where) };
   });
+  // The statistics hold samples of every column: naming them reads them all (ADR 057).
+  if (MYSQL_COLUMN_SAMPLES.namedIn([...allTables])) columns.add('*');
   const sortedKinds = [...kinds].sort();
   const onlyReads = sortedKinds.every((kind) => kind === 'select') && !locksOrWrites;
   return {

@@ -1,5 +1,6 @@
 import type { FieldDef, PoolClient } from 'pg';
 import type { MaskRules } from '../../config/target-schemas';
+import { POSTGRES_COLUMN_SAMPLES } from '../column-samples';
 import { type ColumnSource, MASKED, type MaskedColumn, isMaskedSource, maskValue } from '../mask';
 
 /** Each session's view of its database's tables: table OID → column number → source. */
@@ -8,7 +9,7 @@ const catalogues = new WeakMap<PoolClient, Map<number, Map<number, ColumnSource>
 /**
  * The source table and column of each result field (RowDescription's table OID and column
  * number), looked up in the target's catalogue once per session and table. Fields computed from
- * expressions have no source (table OID 0).
+ * expressions have no source (table OID 0), and nor do the statistics' samples of other columns.
  */
 export async function fieldSources(
   session: PoolClient,
@@ -39,7 +40,11 @@ export async function fieldSources(
         .get(Number(row.table_id))!
         .set(row.attnum, { schema: row.nspname, table: row.relname, column: row.attname });
   }
-  return fields.map((field) => (field.tableID === 0 ? undefined : known.get(field.tableID)?.get(field.columnID)));
+  return fields.map((field) => {
+    const source = field.tableID === 0 ? undefined : known.get(field.tableID)?.get(field.columnID);
+    // A statistics sample may be any column's values: it has no single source (ADR 057).
+    return source && POSTGRES_COLUMN_SAMPLES.holds(source) ? undefined : source;
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { namesOf, qualifiedName } from './tree-names';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
+import { POSTGRES_COLUMN_SAMPLES } from '../column-samples';
 import { DEFAULT_SEARCH_PATH } from '../../config/target-schemas';
 import {
   isBuiltinFunction,
@@ -88,14 +89,17 @@ function kindOf(nodeType: string, node: Node): string | undefined {
  * The names a rule may know a table by, from the names a command gives it (database, schema,
  * table): bare, and with its schema: the one written, or each schema of the target's search path
  * when written without one (the executor pins the path, ADR 043). So `customers` and
- * `public.customers` both name the table either way.
+ * `public.customers` both name the table either way. PostgreSQL searches `pg_catalog` before the
+ * path, and every relation of its catalogue is named `pg_...`, so a bare `pg_...` name is named in
+ * `pg_catalog` too: `pg_stat_activity` is `pg_catalog.pg_stat_activity` (ADR 057).
  */
 function tableSpellings(names: readonly unknown[], searchPath: readonly string[]): string[] {
   const written = names.filter((name): name is string => typeof name === 'string' && name !== '').slice(-2);
   const table = written.at(-1);
   if (table === undefined) return [];
-  const schemas = written.length === 2 ? [written[0]!] : searchPath;
-  return [table, ...schemas.map((schema) => `${schema}.${table}`)];
+  const schemas =
+    written.length === 2 ? [written[0]!] : table.startsWith('pg_') ? ['pg_catalog', ...searchPath] : searchPath;
+  return [...new Set([table, ...schemas.map((schema) => `${schema}.${table}`)])];
 }
 
 /**
@@ -383,6 +387,8 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
       hasWhere: node.whereClause !== undefined,
     });
   }
+  // The planner's statistics hold samples of every column: naming them reads them all (ADR 057).
+  if (POSTGRES_COLUMN_SAMPLES.namedIn(whole.sortedTables())) columns.add('*');
   const kinds = [...whole.kinds].sort();
   const onlyReads = kinds.every((kind) => kind === 'select') && !whole.locksRows;
   const unsafeFunctions = [...whole.unsafe].sort();

@@ -1,0 +1,191 @@
+// Classes 79 and 80: the catalogue read as if it were something else.
+// 79: a masked column read from the planner's statistics. The database keeps samples of every
+// column a role may read: PostgreSQL's pg_stats (most common values, histogram bounds), pg_stats_ext
+// and pg_stats_ext_exprs, MariaDB's mysql.column_stats (least and greatest value). Read from there,
+// the values come back under the statistics' own column names, and the column they sample is named
+// only by a string in the WHERE clause: the executor's masking (by source) and a policy rule that
+// guards the column (by `sql.columns`) both saw a harmless catalogue read. The table is analysed as
+// autovacuum would analyse it; the agent only reads.
+// 80: a catalogue relation written bare. PostgreSQL searches pg_catalog before the search path, so
+// `pg_stat_activity` is pg_catalog's; policy's facts named it `public.pg_stat_activity`, and a rule
+// that guards `pg_catalog.pg_stat_activity` (as the README says a rule may name a table) missed it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type mysql from 'mysql2/promise';
+import { connectMysqlAdmin } from '../support/mysql-admin';
+import { requiredEnv } from '../support/stack';
+import {
+  type AttackStack,
+  onMysql,
+  onPostgres,
+  startAttackStack,
+  submitToTheEnd,
+  tally,
+  waitFor,
+  send,
+} from './support';
+
+/** Three SSNs, each in the table many times, so that every statistic holds them. */
+const SSNS = ['078-05-1120', '219-09-9999', '457-55-5462'];
+/** A leak need not keep the dashes, and a binary statistic comes back as base64. */
+const LEAKS = SSNS.flatMap((ssn) => [ssn, ssn.replace(/-/g, ''), Buffer.from(ssn).toString('base64')]);
+
+const GUARD = 'sql.columns.exists(c, c == "ssn" || c.endsWith(".ssn") || c.endsWith(".*") || c == "*")';
+
+/** The README's guard on masked columns, on one target; reads are allowed everywhere else. */
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: the-catalogue-is-guarded
+    when: request.target == "ops-db" && sql.tables.exists(t, t.startsWith("pg_catalog."))
+    effect: deny
+    reason: the catalogue is read by the DBAs' own tools
+  - name: masked-columns-need-a-reviewer
+    when: request.target == "guarded-db" && ${GUARD}
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: read-only-sql
+    when: sql.readOnly
+    effect: allow
+`;
+
+const TARGETS = `targets:
+  app-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+    mask: { columns: [ssn] }
+  guarded-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+    mask: { columns: [ssn] }
+  ops-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+  shop-db:
+    connector: mysql
+    url: \${TEST_MYSQL_URL}
+    database: ${requiredEnv('TEST_MYSQL_DATABASE')}
+    mask: { columns: [ssn] }
+`;
+
+let stack: AttackStack;
+let admin: mysql.Connection;
+const mysqlUser = decodeURIComponent(new URL(requiredEnv('TEST_MYSQL_URL')).username);
+
+before(async () => {
+  stack = await startAttackStack(POLICY, { targets: TARGETS });
+  await stack.target.query(`
+    DROP TABLE IF EXISTS patients;
+    CREATE TABLE patients (id int PRIMARY KEY, name text NOT NULL, ssn text NOT NULL);
+    INSERT INTO patients SELECT g, 'patient ' || g % 5, (ARRAY['${SSNS.join("','")}'])[1 + g % 3] FROM generate_series(1, 300) g;
+    CREATE STATISTICS patients_name_ssn (mcv) ON name, ssn FROM patients;
+    CREATE STATISTICS patients_lower_ssn ON lower(ssn) FROM patients;
+    ANALYZE patients;`);
+  admin = await connectMysqlAdmin();
+  await admin.query(`
+    DROP TABLE IF EXISTS patients;
+    CREATE TABLE patients (id int PRIMARY KEY, name varchar(40) NOT NULL, ssn varchar(11) NOT NULL);
+    INSERT INTO patients VALUES (1, 'Ada', '${SSNS[0]}'), (2, 'Alan', '${SSNS[1]}'), (3, 'Grace', '${SSNS[2]}');
+    ANALYZE TABLE patients PERSISTENT FOR ALL;`);
+  // An executor account that may read the statistics, as a DBA's often may.
+  await admin.query(`GRANT SELECT ON mysql.column_stats TO '${mysqlUser}'@'%'`);
+});
+
+after(async () => {
+  await admin?.query(`REVOKE SELECT ON mysql.column_stats FROM '${mysqlUser}'@'%'`).catch(() => undefined);
+  await admin?.end();
+  await stack?.stop();
+});
+
+const SAMPLE_READS = [
+  onPostgres("SELECT most_common_vals FROM pg_stats WHERE tablename = 'patients' AND attname = 'ssn'"),
+  onPostgres("SELECT s.most_common_vals AS v FROM pg_catalog.pg_stats s WHERE s.attname = 'ssn'"),
+  onPostgres("SELECT most_common_vals::text AS v FROM pg_stats WHERE attname = 'ssn'"),
+  onPostgres("SELECT s FROM pg_stats s WHERE attname = 'ssn'"),
+  onPostgres("SELECT v FROM (SELECT most_common_vals AS v FROM pg_stats WHERE attname = 'ssn') AS q"),
+  onPostgres("WITH s AS (SELECT * FROM pg_stats) SELECT most_common_vals FROM s WHERE attname = 'ssn'"),
+  onPostgres("SELECT most_common_vals FROM pg_stats_ext WHERE tablename = 'patients'"),
+  onPostgres("SELECT most_common_vals FROM pg_stats_ext_exprs WHERE tablename = 'patients'"),
+  onMysql("SELECT min_value, max_value FROM mysql.column_stats WHERE table_name = 'patients' AND column_name = 'ssn'"),
+  onMysql(
+    "SELECT CAST(max_value AS CHAR) AS v FROM mysql.column_stats WHERE table_name = 'patients' AND column_name = 'ssn'",
+  ),
+];
+
+test('the statistics give back no sample of a masked column', { timeout: 120_000 }, async () => {
+  let leaked = 0;
+  for (const command of SAMPLE_READS) {
+    const view = await submitToTheEnd(stack, command);
+    const text = JSON.stringify(view);
+    assert.equal(view.status, 'succeeded', `${command.command.sql}: ${text}`);
+    const found = LEAKS.filter((value) => text.includes(value));
+    if (found.length > 0) leaked += 1;
+    assert.deepEqual(found, [], `${command.command.sql} leaked: ${text}`);
+  }
+  tally('masked columns read from the statistics', SAMPLE_READS.length, leaked);
+
+  // The controls: the statistics of other columns are there to read, and a sample column of a
+  // masked target is masked, not missing.
+  const described = await submitToTheEnd(
+    stack,
+    onPostgres("SELECT tablename, attname, n_distinct FROM pg_stats WHERE tablename = 'patients' AND attname = 'ssn'"),
+  );
+  assert.deepEqual((described.result as { rows: unknown[] }).rows, [
+    { tablename: 'patients', attname: 'ssn', n_distinct: 3 },
+  ]);
+  const sample = await submitToTheEnd(stack, SAMPLE_READS[0]!);
+  assert.deepEqual((sample.result as { rows: unknown[] }).rows, [{ most_common_vals: '[masked]' }]);
+});
+
+test('a probe of a masked column through the statistics meets the rule that guards the column', async () => {
+  const probe = "SELECT count(*) AS n FROM pg_stats WHERE attname = 'ssn' AND most_common_vals::text LIKE '%078-05%'";
+  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', {
+    ...onPostgres(probe),
+    target: 'guarded-db',
+  });
+  assert.equal(submitted.status, 202, submitted.text);
+  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['succeeded', 'failed', 'pending_approval']);
+  tally('masked columns probed through the statistics past their guard', 1, view.status === 'pending_approval' ? 0 : 1);
+  assert.equal(view.status, 'pending_approval', JSON.stringify(view));
+  assert.equal((view.policy as { rule?: string }).rule, 'masked-columns-need-a-reviewer');
+
+  // The control: a read of another column of the same target is not held.
+  const names = await submitToTheEnd(stack, {
+    ...onPostgres('SELECT name FROM patients WHERE id = 1'),
+    target: 'guarded-db',
+  });
+  assert.equal(names.status, 'succeeded', JSON.stringify(names));
+});
+
+const CATALOGUE_READS = [
+  'SELECT pid, query FROM pg_stat_activity',
+  'SELECT rolname FROM pg_roles',
+  'SELECT srvname FROM pg_user_mappings',
+  'SELECT name, setting FROM pg_settings',
+  'SELECT count(*) FROM "pg_class"',
+  'SELECT count(*) FROM PG_NAMESPACE',
+  'SELECT attname FROM pg_attribute LIMIT 1',
+  'WITH s AS (SELECT * FROM pg_stats) SELECT count(*) FROM s',
+].map((sql) => ({ ...onPostgres(sql), target: 'ops-db' }));
+
+test('a catalogue relation written bare meets the rule that names it in pg_catalog', { timeout: 60_000 }, async () => {
+  let walkedAround = 0;
+  for (const command of CATALOGUE_READS) {
+    const view = await submitToTheEnd(stack, command);
+    if (view.status !== 'denied') walkedAround += 1;
+    assert.equal(view.status, 'denied', `${command.command.sql}: ${JSON.stringify(view)}`);
+  }
+  tally('catalogue relations written bare past a rule naming them', CATALOGUE_READS.length, walkedAround);
+
+  // The controls: the rule sees the qualified name as before, and a table of the path is not the catalogue's.
+  const qualified = await submitToTheEnd(stack, {
+    ...onPostgres('SELECT rolname FROM pg_catalog.pg_roles'),
+    target: 'ops-db',
+  });
+  assert.equal(qualified.status, 'denied');
+  const patients = await submitToTheEnd(stack, {
+    ...onPostgres('SELECT name FROM patients WHERE id = 1'),
+    target: 'ops-db',
+  });
+  assert.equal(patients.status, 'succeeded', JSON.stringify(patients));
+});

@@ -1,0 +1,68 @@
+// What policy's facts and masking make of a batch that reads PostgreSQL's or MariaDB's catalogue
+// (ADR 057): a bare `pg_...` name is pg_catalog's too, and the statistics' samples of other columns
+// count as reading every column. Pure logic on the real parsers; no database.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { MYSQL_COLUMN_SAMPLES, POSTGRES_COLUMN_SAMPLES } from '../../connectors/column-samples';
+import { analyseMysql } from '../../connectors/mysql/sql-facts';
+import { analyseSql, prepareSqlParser } from '../../connectors/postgres/sql-facts';
+import type { SqlFacts } from '../../policy/facts';
+
+before(() => prepareSqlParser());
+
+function postgresFacts(sql: string, searchPath?: string[]): SqlFacts {
+  const analysis = analyseSql(sql, searchPath && { searchPath });
+  assert.ok(analysis.ok, sql);
+  return analysis.facts;
+}
+
+function mysqlFacts(sql: string): SqlFacts {
+  const analysis = analyseMysql(sql, { database: 'shop' });
+  assert.ok(analysis.ok, sql);
+  return analysis.facts;
+}
+
+test('a bare pg_... name is named in pg_catalog, which PostgreSQL searches first', () => {
+  assert.deepEqual(postgresFacts('SELECT pid FROM pg_stat_activity').tables, [
+    'pg_catalog.pg_stat_activity',
+    'pg_stat_activity',
+    'public.pg_stat_activity',
+  ]);
+  assert.deepEqual(postgresFacts('SELECT 1 FROM "pg_class"', ['app', 'pg_catalog']).tables, [
+    'app.pg_class',
+    'pg_catalog.pg_class',
+    'pg_class',
+  ]);
+  assert.deepEqual(
+    postgresFacts('SELECT 1 FROM app.pg_notes').tables,
+    ['app.pg_notes', 'pg_notes'],
+    'written with its schema',
+  );
+  assert.deepEqual(postgresFacts('SELECT 1 FROM notes').tables, ['notes', 'public.notes'], 'no pg_ prefix');
+});
+
+test('naming a statistics relation reads every column: `*` in sql.columns', () => {
+  for (const sql of [
+    "SELECT histogram_bounds FROM pg_stats WHERE attname = 'ssn'",
+    'SELECT most_common_vals FROM pg_catalog.pg_stats_ext',
+    'SELECT 1 FROM pg_stats_ext_exprs',
+    'WITH s AS (SELECT * FROM pg_stats) SELECT count(*) FROM s',
+    'DO $$ BEGIN PERFORM count(*) FROM pg_statistic; END $$',
+  ])
+    assert.ok(postgresFacts(sql).columns.includes('*'), sql);
+  assert.ok(!postgresFacts('SELECT relname FROM pg_class').columns.includes('*'));
+  assert.ok(!postgresFacts('WITH pg_stats AS (SELECT 1 AS n) SELECT n FROM pg_stats').columns.includes('*'), 'a CTE');
+  assert.ok(mysqlFacts("SELECT min_value FROM mysql.column_stats WHERE column_name = 'ssn'").columns.includes('*'));
+  assert.ok(mysqlFacts('SELECT histogram FROM information_schema.COLUMN_STATISTICS').columns.includes('*'));
+  assert.ok(!mysqlFacts('SELECT min_value FROM column_stats').columns.includes('*'), "the target's own table");
+});
+
+test("a statistics relation's sample columns have no single source; its other columns keep theirs", () => {
+  const pgStats = (column: string) => ({ schema: 'pg_catalog', table: 'pg_stats', column });
+  assert.ok(POSTGRES_COLUMN_SAMPLES.holds(pgStats('histogram_bounds')));
+  assert.ok(POSTGRES_COLUMN_SAMPLES.holds({ schema: 'pg_catalog', table: 'pg_statistic', column: 'stavalues3' }));
+  assert.ok(!POSTGRES_COLUMN_SAMPLES.holds(pgStats('attname')));
+  assert.ok(!POSTGRES_COLUMN_SAMPLES.holds({ schema: 'public', table: 'pg_stats', column: 'histogram_bounds' }));
+  assert.ok(MYSQL_COLUMN_SAMPLES.holds({ schema: 'mysql', table: 'column_stats', column: 'max_value' }));
+  assert.ok(!MYSQL_COLUMN_SAMPLES.holds({ schema: 'shop', table: 'column_stats', column: 'max_value' }));
+});
