@@ -115,9 +115,18 @@ export function refersToMaskedData(references: readonly string[], masked: readon
   });
 }
 
-/** An error message from a batch that touched masked data: quoted values may be masked values. */
+/**
+ * An error message from a batch that touched masked data: quoted values may be masked values. The
+ * database quotes a value without escaping the quotes inside it, and the batch chooses the value
+ * (`'"' || ssn`), so no pair of quotes can be trusted to end it: everything from the first quote
+ * to the last, of either kind, is masked as one (to the end when there is only one).
+ */
 export function maskQuotedValues(message: string): string {
-  return message.replace(/"[^"]*"/g, `"${MASKED}"`).replace(/'[^']*'/g, `'${MASKED}'`);
+  const first = message.search(/["']/);
+  if (first === -1) return message;
+  const last = Math.max(message.lastIndexOf('"'), message.lastIndexOf("'"));
+  if (last === first) return `${message.slice(0, first + 1)}${MASKED}`;
+  return `${message.slice(0, first + 1)}${MASKED}${message.slice(last)}`;
 }
 
 /** Removes a SQL target's connection string and password from a message before it leaves the executor. */

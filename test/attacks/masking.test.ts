@@ -65,6 +65,12 @@ const ERRORS = [
   'SELECT ssn::uuid FROM people',
   "SELECT to_number(ssn, '9') + ssn::numeric FROM people",
   'SELECT (ssn)::jsonb FROM people',
+  // The database quotes a value without escaping quotes inside it: a quote the batch adds ends
+  // the quoted text early, and what follows it was left unmasked (ADR 058).
+  `SELECT ('"' || ssn)::int FROM people`,
+  `SELECT ('x"' || ssn)::int FROM people`,
+  `SELECT ('"' || ssn || '"')::uuid FROM people`,
+  `SELECT ('"' || replace(ssn, '-', ''))::numeric FROM people`,
 ];
 
 test('renamed, wrapped and whole-row reads of a masked column return no raw value', { timeout: 120_000 }, async () => {

@@ -112,7 +112,24 @@ test('quoted values in an error message are masked', () => {
     maskQuotedValues('invalid input syntax for type integer: "078-05-1120"'),
     'invalid input syntax for type integer: "[masked]"',
   );
-  assert.equal(maskQuotedValues('value \'078\' and "x"'), 'value \'[masked]\' and "[masked]"');
+  assert.equal(
+    maskQuotedValues("Incorrect integer value: '078-05-1120' for column 'id'"),
+    "Incorrect integer value: '[masked]'",
+  );
+  assert.equal(maskQuotedValues('division by zero'), 'division by zero');
+});
+
+test('quotes inside a quoted value end nothing: from the first quote to the last is masked', () => {
+  for (const message of [
+    'invalid input syntax for type integer: ""078-05-1120"',
+    'invalid input syntax for type uuid: ""078-05-1120""',
+    'invalid input syntax for type integer: "x"078-05-1120"',
+    "XPATH syntax error: '~'078-05-1120'",
+    'value "078"-05-1120" is out of range for type "integer"',
+  ])
+    assert.doesNotMatch(maskQuotedValues(message), /078|05-1120/, message);
+  assert.equal(maskQuotedValues('unterminated "078-05-1120'), 'unterminated "[masked]');
+  assert.equal(maskQuotedValues('a ""078-05-1120" b'), 'a "[masked]" b');
 });
 
 test('error messages lose the target URL and password', () => {
