@@ -1,7 +1,9 @@
 // sql.columns: every column a batch refers to, qualified by its table where the parser's tree
 // says which one (an alias resolved to its table, or the only table of the query), and whole-row
 // references (`*`, `t.*`, a bare table name or alias used as a value) as `table.*`. Masking uses
-// it to decide whether a computed output column may carry a masked value.
+// it to decide whether a computed output column may carry a masked value. A name an alias list
+// gives a column (`people AS t(x, y, z)`) stands for a column by position, which only the target's
+// catalogue knows, so a reference to it is a reference to the whole row (ADR 059).
 //
 // A class with methods rather than closures: this runs for every policy decision.
 import { stringOf } from './tree-names';
@@ -10,12 +12,23 @@ type Node = Record<string, unknown>;
 
 /** A table a query reads, by the names a column reference may use for it. */
 interface ScopeEntry {
-  /** `schema.table` or `table`, as written; undefined for a subquery or a CTE. */
+  /** `schema.table` or `table`, as written; undefined for a subquery, a CTE or a join. */
   table: string | undefined;
   names: string[];
+  /** The tables whose rows it shows: its own, or every table of an aliased join. */
+  rows: string[];
+  /** The names its alias list gives its columns, by position (`AS t(x, y, z)`). */
+  renamed: string[];
 }
 
-const aliasOf = (node: Node | undefined) => (node?.alias as { aliasname?: string } | undefined)?.aliasname;
+interface Alias {
+  aliasname?: string;
+  colnames?: Node[];
+}
+
+const aliasOf = (node: Node | undefined) => (node?.alias as Alias | undefined)?.aliasname;
+const renamedBy = (node: Node | undefined) =>
+  ((node?.alias as Alias | undefined)?.colnames ?? []).map((name) => stringOf(name) ?? '');
 
 class ColumnCollector {
   readonly found = new Set<string>();
@@ -65,17 +78,33 @@ class ColumnCollector {
       const relname = String(rangeVar.relname);
       const isCte = this.cteReferences.has(rangeVar);
       const table = isCte ? undefined : rangeVar.schemaname ? `${String(rangeVar.schemaname)}.${relname}` : relname;
-      entries.push({ table, names: [aliasOf(rangeVar) ?? relname] });
+      const renamed = renamedBy(rangeVar);
+      entries.push({ table, names: [aliasOf(rangeVar) ?? relname], rows: table ? [table] : [], renamed });
       return;
     }
     const join = node.JoinExpr as Node | undefined;
     if (join) {
-      this.addFrom(join.larg, entries);
-      this.addFrom(join.rarg, entries);
+      const inner: ScopeEntry[] = [];
+      this.addFrom(join.larg, inner);
+      this.addFrom(join.rarg, inner);
+      entries.push(...inner);
+      // `(a JOIN b) AS j`: j's whole row, and the columns its alias list (or a's or b's) renames, are a's and b's.
+      const alias = aliasOf(join);
+      if (alias)
+        entries.push({
+          table: undefined,
+          names: [alias],
+          rows: inner.flatMap((entry) => entry.rows),
+          renamed: [...renamedBy(join), ...inner.flatMap((entry) => entry.renamed)],
+        });
       return;
     }
     const alias = aliasOf(node.RangeSubselect as Node | undefined) ?? aliasOf(node.RangeFunction as Node | undefined);
-    if (alias) entries.push({ table: undefined, names: [alias] });
+    if (alias) entries.push({ table: undefined, names: [alias], rows: [], renamed: [] });
+  }
+
+  private wholeRows(entry: ScopeEntry): void {
+    for (const table of entry.rows) this.found.add(`${table}.*`);
   }
 
   private byName(name: string, own: ScopeEntry[], outer: ScopeEntry[]): ScopeEntry | undefined {
@@ -104,7 +133,9 @@ class ColumnCollector {
       this.found.add(only ? `${only}.${column}` : column);
       // A bare table name or alias used as a value is the whole row (`SELECT c FROM customers c`).
       const row = this.byName(column, own, outer);
-      if (row?.table) this.found.add(`${row.table}.*`);
+      if (row) this.wholeRows(row);
+      // A name an alias list gave may be any column of the tables behind it.
+      for (const entry of [...own, ...outer]) if (entry.renamed.includes(column)) this.wholeRows(entry);
       return;
     }
     if (names.length === 2) {
@@ -112,11 +143,12 @@ class ColumnCollector {
       const entry = this.byName(qualifier, own, outer);
       if (star) {
         if (!entry) this.found.add(`${qualifier}.*`);
-        else if (entry.table) this.found.add(`${entry.table}.*`);
+        else this.wholeRows(entry);
         return;
       }
       // A subquery, a CTE or a name the tree cannot place: the table is unknown, say so by leaving it out.
       this.found.add(entry?.table ? `${entry.table}.${column}` : column);
+      if (entry?.renamed.includes(column)) this.wholeRows(entry);
       return;
     }
     this.found.add(names.join('.'));

@@ -57,6 +57,12 @@ const READS = [
   'SELECT * FROM people',
   'SELECT CASE WHEN id > 0 THEN ssn END AS c FROM people',
   'SELECT coalesce(NULL, ssn) AS c FROM people',
+  // An alias list renames a table's columns by position; the facts named the new name (ADR 059).
+  'SELECT lower(t.z) FROM people AS t(a, b, z)',
+  "SELECT z || '' AS s FROM people t(a, b, z)",
+  'SELECT lower(j.z) FROM (people AS t(a, b, z) JOIN people u ON u.id = t.a) AS j',
+  'SELECT lower(jj.z) FROM (people JOIN people u USING (id)) AS jj(a, b, z)',
+  'SELECT json_agg(j) AS j FROM (people JOIN people u USING (id)) AS j',
 ];
 
 const ERRORS = [

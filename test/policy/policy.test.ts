@@ -502,6 +502,31 @@ describe('SQL facts from the PostgreSQL parser', () => {
     assert.deepEqual(facts('SELECT count(*) FROM customers').columns, []);
   });
 
+  test('a name an alias list gives a column may be any column of the tables behind it: table.*', () => {
+    assert.deepEqual(facts('SELECT lower(t.z) FROM customers AS t(a, b, z)').columns, ['customers.*', 'customers.z']);
+    assert.deepEqual(facts('SELECT z FROM customers t(a, b, z), orders').columns, ['customers.*', 'z']);
+    assert.deepEqual(
+      facts('SELECT t.email FROM customers AS t(a)').columns,
+      ['customers.email'],
+      'a column the list does not rename keeps its name',
+    );
+    assert.deepEqual(facts('SELECT j.z FROM (customers AS t(z) JOIN orders o ON true) AS j').columns, [
+      'customers.*',
+      'orders.*',
+      'z',
+    ]);
+    assert.deepEqual(facts('SELECT json_agg(j) FROM (customers JOIN orders USING (id)) AS j').columns, [
+      'customers.*',
+      'j',
+      'orders.*',
+    ]);
+    assert.deepEqual(facts('SELECT j.* FROM (customers JOIN orders USING (id)) AS j').columns, [
+      'customers.*',
+      'orders.*',
+    ]);
+    assert.deepEqual(facts('SELECT j.ssn FROM (customers JOIN orders USING (id)) AS j').columns, ['ssn']);
+  });
+
   test('SQL that does not parse is refused with the parser message and position', () => {
     assert.deepEqual(analyseSql('SELECT * FRM accounts'), {
       ok: false,
