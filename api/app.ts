@@ -209,6 +209,7 @@ export async function buildApp({
       budget,
       analyser,
       longPolls: principalSlots(settings.LONG_POLLS_PER_PRINCIPAL, 'long-polls'),
+      maxWaitingPerAgent: settings.MAX_WAITING_PER_AGENT,
       targets,
       ...(metrics && { metrics }),
       ...(settings.CALLBACK_ALLOWED_HOSTS && { callbackHosts: settings.CALLBACK_ALLOWED_HOSTS }),

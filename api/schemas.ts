@@ -140,6 +140,7 @@ export const API_ERROR_CODES = [
   'callback_host_not_allowed',
   'callback_address_not_allowed',
   'rate_limited',
+  'too_many_waiting',
   'command_too_costly',
   'undecryptable',
   'wrong_namespace',

@@ -113,6 +113,11 @@ const envSchema = z.object({
   SUBMIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   DECISION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
   /**
+   * Requests one agent may have waiting for policy's verdict or for reviewers at once; a submit
+   * that policy would hold beyond it gets 429 and is not recorded (ADR 060).
+   */
+  MAX_WAITING_PER_AGENT: z.coerce.number().int().min(1).default(100),
+  /**
    * Milliseconds a minute of the API's thread one principal's commands may take to read and judge
    * (parse and policy, at submit and explain), and how much of it at once; beyond, 429 with
    * Retry-After (ADR 038).

@@ -10,6 +10,7 @@ import {
 import type { AppliedTransition, ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { type AuditEvent, auditAppendCall } from './audit';
 import { recordingPath } from './session-recordings';
+import { inTransaction } from './transaction';
 import type { Transition } from '../temporal/contract';
 
 interface RequestRow {
@@ -79,7 +80,7 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
  * written: 'submitted', 'status:approved' (automatic) and 'status:executing', in that order.
  */
 export async function insertRequest(
-  pool: Pool,
+  pool: Pool | PoolClient,
   request: PrivilegedRequest,
   allowed?: PolicyDecision,
 ): Promise<RequestRecord | undefined> {
@@ -127,6 +128,33 @@ export async function insertRequest(
   );
   const row = inserted.rows[0];
   return row && toRecord(row, []);
+}
+
+/**
+ * Records a request that waits for policy's verdict in its workflow, unless its agent already has
+ * `maxWaiting` requests waiting (evaluating or pending approval): then 'full', and nothing is
+ * recorded. An id already recorded (an idempotent retry) is never 'full': undefined, as from
+ * insertRequest. The agent's requests are counted and inserted under one lock per agent, so
+ * concurrent submits cannot pass the bound together.
+ */
+export async function insertWaitingRequest(
+  pool: Pool,
+  request: PrivilegedRequest,
+  maxWaiting: number,
+): Promise<RequestRecord | undefined | 'full'> {
+  return inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('waiting:' || $1, 0))", [request.agent]);
+    const counted = await client.query<{ waiting: number; recorded: boolean }>(
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM requests
+                 WHERE agent = $1 AND status IN ('evaluating', 'pending_approval') LIMIT $2) AS open) AS waiting,
+              EXISTS (SELECT 1 FROM requests WHERE id = $3) AS recorded`,
+      [request.agent, maxWaiting, request.id],
+    );
+    const { waiting, recorded } = counted.rows[0]!;
+    if (recorded) return undefined;
+    if (waiting >= maxWaiting) return 'full';
+    return insertRequest(client, request);
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkCallbackUrl } from '../callback-url';
 import { type RateLimits, perMinute } from '../rate-limits';
 import { type PrivilegedRequest, hasReached } from '../../domain/request';
 import type { RequestRecord } from '../../domain/request-record';
-import { getRequest, insertRequest, listRequests } from '../../store/requests';
+import { getRequest, insertRequest, insertWaitingRequest, listRequests } from '../../store/requests';
 import { cancelDelivery, recordCancelAsked } from '../../store/cancel-deliveries';
 import { deliverCancel } from '../cancel-deliveries';
 import { RECORDING_CONTENT_TYPE, findRecording } from '../../store/session-recordings';
@@ -51,6 +51,8 @@ export interface RequestRoutesOptions {
   analyser: Analyser;
   /** Bounds the long-polls each principal holds at once (LONG_POLLS_PER_PRINCIPAL). */
   longPolls: PrincipalSlots;
+  /** Requests one agent may have waiting for a verdict or reviewers (MAX_WAITING_PER_AGENT, ADR 060). */
+  maxWaitingPerAgent: number;
   targets: KnownTargets;
   metrics?: GateMetrics;
 }
@@ -108,6 +110,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
     budget,
     analyser,
     longPolls,
+    maxWaitingPerAgent,
     targets,
     metrics,
   },
@@ -157,7 +160,20 @@ export const requestRoutes: FastifyPluginAsyncZod<RequestRoutesOptions> = async 
         policySeconds,
       } = await budget.spend(principal.id, () => analyser.analyse({ kind: 'submit', target, draft }));
       const allowed = decision.effect === 'allow' ? decision : undefined;
-      const created = await insertRequest(pool, privileged, allowed);
+      // A request policy would hold for reviewers counts against its agent's bound: one agent
+      // cannot bury the reviewers' queue (and hide one request among a thousand), ADR 060.
+      const created =
+        decision.effect === 'require_approval'
+          ? await insertWaitingRequest(pool, privileged, maxWaitingPerAgent)
+          : await insertRequest(pool, privileged, allowed);
+      if (created === 'full') {
+        throw new HttpError(
+          429,
+          'too_many_waiting',
+          `${principal.id} has ${maxWaitingPerAgent} requests waiting for a decision (MAX_WAITING_PER_AGENT); ` +
+            'submit this one when some are decided or cancelled',
+        );
+      }
       if (!created) {
         const existing = (await getRequest(pool, privileged.id))!;
         if (!sameCommand(existing, privileged)) {

@@ -161,6 +161,7 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
     ANALYSIS_RATE_LIMIT_MS: '1000000000',
     ANALYSIS_BURST_MS: '1000000000',
     LONG_POLLS_PER_PRINCIPAL: '1000000',
+    MAX_WAITING_PER_AGENT: '1000000',
     ...(options.notifications && { NOTIFICATIONS_FILE: notificationsFile }),
     ...options.env,
   });

@@ -328,6 +328,7 @@ export class Harness {
       ANALYSIS_RATE_LIMIT_MS: '1000000000',
       ANALYSIS_BURST_MS: '1000000000',
       LONG_POLLS_PER_PRINCIPAL: '1000000',
+      MAX_WAITING_PER_AGENT: '1000000',
       LOG_LEVEL: 'warn',
     };
     const migrationPool = createPool(env.DATABASE_URL);
