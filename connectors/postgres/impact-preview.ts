@@ -18,7 +18,7 @@ import { UnholdableResult } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
 import { fieldSources, maskRows } from './result-masking';
 import { scrubCredential } from '../mask';
-import type { SqlAnalysis } from './sql-facts';
+import { type SqlAnalysis, analyseSql } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 
 /**
@@ -88,20 +88,105 @@ function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
   for (const child of node.Plans ?? []) walk(child, visit);
 }
 
-/** A data-changing statement's plan has ModifyTable on top, estimating 0 rows without RETURNING: its input is what changes. */
-function estimatedRowsOf(root: PlanNode): number {
-  if (root['Node Type'] !== 'ModifyTable') return root['Plan Rows'];
-  return (root.Plans ?? []).reduce((sum, child) => sum + child['Plan Rows'], 0);
+/**
+ * A data-changing statement's plan has ModifyTable on top, estimating 0 rows without RETURNING: its
+ * input is what changes. Of the plans a rule made, those that change rows count; the first otherwise.
+ */
+function estimatedRowsOf(roots: readonly PlanNode[]): number {
+  const changing = roots.filter((root) => root['Node Type'] === 'ModifyTable');
+  if (changing.length === 0) return roots[0]!['Plan Rows'];
+  return changing.flatMap((root) => root.Plans ?? []).reduce((sum, child) => sum + child['Plan Rows'], 0);
 }
 
 const qualified = (node: PlanNode) =>
   node.Schema ? `${node.Schema}.${node['Relation Name']}` : node['Relation Name']!;
 
+/**
+ * Why the user code a dry run would run could act outside its transaction, or undefined when it
+ * cannot. That code is the triggers and rules on each table the batch changes (as the plans name
+ * them), on the tables their foreign keys cascade to, and on their partitions and inheritance
+ * children. Each is read as the gate reads a function a batch creates (ADR 044): in PL/pgSQL or
+ * SQL, calling nothing not known to be free of side effects. A write to a table is rolled back
+ * with the dry run; a call through dblink, a sequence, a PL/Python request to a service is not,
+ * and it would happen before anyone approved (ADR 061).
+ */
+async function userCodeRefusal(
+  session: PoolClient,
+  target: PostgresTarget,
+  changed: ReadonlyMap<string, ChangedTable>,
+): Promise<string | undefined> {
+  if (changed.size === 0) return undefined;
+  const tables = [...changed.values()];
+  const { rows } = await session.query<{ fired: string; definition: string }>(
+    `WITH RECURSIVE changed(oid) AS (
+       SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', schema, name))::oid
+         FROM unnest($1::text[], $2::text[]) AS given(schema, name)
+       UNION
+       SELECT reached.oid FROM changed, LATERAL (
+         SELECT c.conrelid FROM pg_catalog.pg_constraint c
+         WHERE c.confrelid = changed.oid AND c.contype = 'f'
+           AND (c.confdeltype IN ('c', 'n', 'd') OR c.confupdtype IN ('c', 'n', 'd'))
+         UNION ALL
+         SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = changed.oid
+       ) AS reached(oid)
+     )
+     SELECT pg_catalog.format('trigger %I on %s', t.tgname, t.tgrelid::regclass) AS fired,
+            pg_catalog.pg_get_functiondef(t.tgfoid) AS definition
+       FROM pg_catalog.pg_trigger t JOIN changed ON t.tgrelid = changed.oid
+      WHERE NOT t.tgisinternal AND t.tgenabled IN ('O', 'A')
+     UNION
+     SELECT pg_catalog.format('rule %I on %s', r.rulename, r.ev_class::regclass),
+            pg_catalog.pg_get_ruledef(r.oid)
+       FROM pg_catalog.pg_rewrite r JOIN changed ON r.ev_class = changed.oid
+      WHERE r.ev_type <> '1' AND r.ev_enabled IN ('O', 'A')
+     ORDER BY 1`,
+    [tables.map((table) => table.schema), tables.map((table) => table.name)],
+  );
+  for (const { fired, definition } of rows) {
+    const read = analyseSql(definition, { searchPath: target.searchPath });
+    if (!read.ok) return `it would run ${fired}, which the gate cannot read (${read.message})`;
+    if (read.facts.unsafeFunctions.length > 0)
+      return `it would run ${fired}, which calls ${read.facts.unsafeFunctions.join(', ')}, not known to be free of side effects, before anyone approved`;
+  }
+  return undefined;
+}
+
+/** Statement kinds that fire triggers and rules on the tables they name. */
+const CHANGING = new Set(['insert', 'update', 'delete', 'merge']);
+
+/**
+ * The tables the plans change and, as the batch names them with their schema, every table a
+ * writing statement of it names: a rule on a view (`DO INSTEAD`) fires without its view being the
+ * table a plan changes.
+ */
+function withWrittenTables(
+  changed: ReadonlyMap<string, ChangedTable>,
+  analysis: SqlAnalysis,
+): Map<string, ChangedTable> {
+  const all = new Map(changed);
+  for (const statement of analysis.facts.statements) {
+    if (!CHANGING.has(statement.kind)) continue;
+    for (const table of statement.tables) {
+      const dot = table.lastIndexOf('.');
+      if (dot > 0) all.set(table, { schema: table.slice(0, dot), name: table.slice(dot + 1) });
+    }
+  }
+  return all;
+}
+
+/** A table a plan changes, as its ModifyTable node names it. */
+interface ChangedTable {
+  schema: string;
+  name: string;
+}
+
+/** One statement's EXPLAIN: what reviewers see, and the tables it changes (ModifyTable nodes). */
 async function explain(
   session: PoolClient,
   target: PostgresTarget,
   kind: string,
   text: string,
+  changed: Map<string, ChangedTable>,
 ): Promise<StatementImpact> {
   const none = { kind, estimatedRows: null, rows: null, tables: [], indexes: [], seqScans: [] };
   if (!EXPLAINABLE.has(kind)) return { ...none, note: `${kind} statements have no plan to explain` };
@@ -110,15 +195,19 @@ async function explain(
     // Bounded too: planning folds constants, so a plan can carry a value as large as the statement computes.
     const explained = await previewStatement(session, target, `EXPLAIN (FORMAT JSON, VERBOSE) ${text}`, 1);
     await session.query('RELEASE SAVEPOINT preview_statement');
-    const root = (explained.rows[0]![0] as { Plan: PlanNode }[])[0]!.Plan;
+    // A rule can rewrite a statement into several (its actions, then or before the statement): one plan each.
+    const roots = (explained.rows[0]![0] as { Plan: PlanNode }[]).map((entry) => entry.Plan);
     const tables = new Set<string>();
     const indexes = new Set<string>();
     const scanned = new Set<string>();
-    walk(root, (node) => {
-      if (node['Relation Name']) tables.add(qualified(node));
-      if (node['Index Name']) indexes.add(node['Index Name']);
-      if (node['Node Type'] === 'Seq Scan' && node['Relation Name']) scanned.add(qualified(node));
-    });
+    for (const root of roots)
+      walk(root, (node) => {
+        if (node['Relation Name']) tables.add(qualified(node));
+        if (node['Node Type'] === 'ModifyTable' && node['Relation Name'] && node.Schema)
+          changed.set(qualified(node), { schema: node.Schema, name: node['Relation Name'] });
+        if (node['Index Name']) indexes.add(node['Index Name']);
+        if (node['Node Type'] === 'Seq Scan' && node['Relation Name']) scanned.add(qualified(node));
+      });
     const seqScans = [];
     for (const table of scanned) {
       const size = await session.query<{ rows: number }>(
@@ -129,7 +218,7 @@ async function explain(
     }
     return {
       ...none,
-      estimatedRows: Math.round(estimatedRowsOf(root)),
+      estimatedRows: Math.round(estimatedRowsOf(roots)),
       tables: [...tables].sort(),
       indexes: [...indexes].sort(),
       seqScans,
@@ -254,9 +343,10 @@ export async function previewImpact(
     return await sessions.run(target, async (session) => {
       await begin(session, target, true);
       const explained: StatementImpact[] = [];
+      const changed = new Map<string, ChangedTable>();
       try {
         for (const [index, statement] of statements.entries())
-          explained.push(await explain(session, target, statement.kind, analysis.statementTexts[index]!));
+          explained.push(await explain(session, target, statement.kind, analysis.statementTexts[index]!, changed));
       } finally {
         await rollBack(session);
       }
@@ -271,7 +361,9 @@ export async function previewImpact(
       let dryRunNote = noDryRun && `no dry run: ${noDryRun}`;
       if (target.preview.dryRun && !noDryRun) {
         try {
-          counted = await dryRun(session, target, analysis);
+          const refused = await userCodeRefusal(session, target, withWrittenTables(changed, analysis));
+          if (refused) dryRunNote = `no dry run: ${refused}`;
+          else counted = await dryRun(session, target, analysis);
         } catch (error) {
           dryRunNote = `no dry run: ${maskQuotedValues(scrubCredential((error as Error).message, target))}`;
         }
