@@ -119,13 +119,13 @@ export function refersToMaskedData(references: readonly string[], masked: readon
  * An error message from a batch that touched masked data: quoted values may be masked values. The
  * database quotes a value without escaping the quotes inside it, and the batch chooses the value
  * (`'"' || ssn`), so no pair of quotes can be trusted to end it: everything from the first quote
- * to the last, of either kind, is masked as one (to the end when there is only one).
+ * to the last, of either kind, is masked as one. A message with a single quote character quotes
+ * nothing (an apostrophe: "the target's maxResultBytes"), and is left as it is.
  */
 export function maskQuotedValues(message: string): string {
   const first = message.search(/["']/);
-  if (first === -1) return message;
   const last = Math.max(message.lastIndexOf('"'), message.lastIndexOf("'"));
-  if (last === first) return `${message.slice(0, first + 1)}${MASKED}`;
+  if (first === -1 || last === first) return message;
   return `${message.slice(0, first + 1)}${MASKED}${message.slice(last)}`;
 }
 

@@ -5,16 +5,27 @@
 // MAX_WAITING_PER_AGENT gets 429 and is not recorded; reads policy allows, other agents and
 // idempotent retries are not affected, and a decision frees a place.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { PRINCIPALS } from '../support/stack';
 import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitBody, tally, waitFor } from './support';
 
 const BOUND = 5;
 const SUBMITS = 12;
+/** Agents of this file's own (the usual tokens under new ids): earlier files left requests waiting for theirs. */
+const AGENT = `burst-agent-${randomBytes(3).toString('hex')}`;
+const OTHER_AGENT = `other-${AGENT}`;
 
 let stack: AttackStack;
 
 before(async () => {
-  stack = await startAttackStack(READS_ALLOWED_POLICY, { env: { MAX_WAITING_PER_AGENT: String(BOUND) } });
+  stack = await startAttackStack(READS_ALLOWED_POLICY, {
+    env: { MAX_WAITING_PER_AGENT: String(BOUND) },
+    principals: PRINCIPALS.replace('id: billing-agent,', `id: ${AGENT},`).replace(
+      'id: other-agent,',
+      `id: ${OTHER_AGENT},`,
+    ),
+  });
   await stack.target.query(
     'CREATE TABLE IF NOT EXISTS chores (id int PRIMARY KEY, done boolean NOT NULL DEFAULT false)',
   );
@@ -48,10 +59,10 @@ test('an agent holds at most MAX_WAITING_PER_AGENT requests for reviewers, howev
     assert.equal(answer.json<{ error: string }>().error, 'too_many_waiting');
     assert.match(
       answer.json<{ message: string }>().message,
-      /billing-agent has 5 requests waiting .*MAX_WAITING_PER_AGENT/,
+      new RegExp(`${AGENT} has 5 requests waiting .*MAX_WAITING_PER_AGENT`),
     );
   }
-  assert.equal(await waitingOf('billing-agent'), BOUND, 'nothing recorded for the refused submits');
+  assert.equal(await waitingOf(AGENT), BOUND, 'nothing recorded for the refused submits');
   for (const answer of accepted) await waitFor(stack, answer.json<{ id: string }>().id, ['pending_approval']);
 
   // The controls. A retry of a recorded submit is answered with its request, not refused.
