@@ -14,7 +14,7 @@ import {
 } from '../mask';
 import type { MysqlAnalysis } from './sql-facts';
 import { UnholdableResult, rolledBack } from '../result-limits';
-import { MYSQL_COLUMN_SAMPLES } from '../column-samples';
+import { MYSQL_COLUMN_SAMPLES, MYSQL_CREDENTIALS } from '../catalogue-columns';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
@@ -81,13 +81,14 @@ async function withClientTimeout<T>(connection: Connection, target: MysqlTarget,
 
 /**
  * Where each result field's values come from, as the protocol says (orgTable, orgName); none for
- * an expression, nor for the statistics' samples of other columns (ADR 057).
+ * an expression, nor for the statistics' samples of other columns (ADR 057) and the stored
+ * credentials, which are masked whatever the target says (ADR 062).
  */
 function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[] {
   return fields.map((field) => {
     if (!field.orgTable || !field.orgName) return undefined;
     const source = { schema: field.db ?? '', table: field.orgTable, column: field.orgName };
-    return MYSQL_COLUMN_SAMPLES.holds(source) ? undefined : source;
+    return MYSQL_COLUMN_SAMPLES.holds(source) || MYSQL_CREDENTIALS.holds(source) ? undefined : source;
   });
 }
 
@@ -105,7 +106,9 @@ export async function runMysql(
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
   const touchesMasked =
-    refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);
+    refersToMaskedData(analysis.facts.columns, masked) ||
+    (masked.length > 0 && analysis.readsOpaquely) ||
+    analysis.readsCredentials;
   let connection: Connection | undefined;
   try {
     connection = await mysql.createConnection({

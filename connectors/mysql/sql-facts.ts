@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { type AST, Parser } from 'node-sql-parser/build/mariadb';
 import type { SqlFacts } from '../../policy/facts';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
-import { MYSQL_COLUMN_SAMPLES } from '../column-samples';
+import { MYSQL_COLUMN_SAMPLES, MYSQL_CREDENTIALS } from '../catalogue-columns';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_PARENTHESES, parenthesisDepth } from './parentheses';
 import { isReviewedBuiltin, unsafeCallReason } from './function-safety';
@@ -25,6 +25,8 @@ export interface MysqlAnalysis {
   onlyReads: boolean;
   /** Calls something that may read data the parser cannot follow (a stored function, LOAD_FILE). */
   readsOpaquely: boolean;
+  /** Names a catalogue table that keeps credentials (masking then masks computed values and errors: ADR 062). */
+  readsCredentials: boolean;
   /** Each statement as the gate runs it and reviewers read it: written back from its syntax tree. */
   statementTexts: string[];
   /** A `USE` changes the database unqualified names mean (connectors/connector.ts refuses it). */
@@ -449,6 +451,7 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     ok: true,
     onlyReads,
     readsOpaquely,
+    readsCredentials: MYSQL_CREDENTIALS.namedIn([...allTables]),
     statementTexts,
     changesDatabase: statements.some((statement) => (statement as unknown as Node).type === 'use'),
     reachesUnnamed: statements.map((statement) => unnamedReach(statement as unknown as Node)).find(Boolean),

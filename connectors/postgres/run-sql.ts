@@ -81,7 +81,9 @@ export async function runSql(
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
   const touchesMasked =
-    refersToMaskedData(analysis.facts.columns, masked) || (masked.length > 0 && analysis.readsOpaquely);
+    refersToMaskedData(analysis.facts.columns, masked) ||
+    (masked.length > 0 && analysis.readsOpaquely) ||
+    analysis.readsCredentials;
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {

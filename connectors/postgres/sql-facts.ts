@@ -6,7 +6,7 @@ import { namesOf, qualifiedName } from './tree-names';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
-import { POSTGRES_COLUMN_SAMPLES } from '../column-samples';
+import { POSTGRES_COLUMN_SAMPLES, POSTGRES_CREDENTIALS } from '../catalogue-columns';
 import { DEFAULT_SEARCH_PATH } from '../../config/target-schemas';
 import {
   isBuiltinFunction,
@@ -23,6 +23,8 @@ export interface SqlAnalysis {
   onlyReads: boolean;
   /** Calls something that may read table data the parser cannot see (masking then masks computed values). */
   readsOpaquely: boolean;
+  /** Names a catalogue relation that keeps credentials (masking then masks computed values and errors: ADR 062). */
+  readsCredentials: boolean;
   /** Each statement's own text, as the parser delimited it (the impact preview explains them one by one). */
   statementTexts: string[];
   /** Whether each statement already has a RETURNING list (the preview's dry run adds one to sample rows). */
@@ -396,6 +398,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     ok: true,
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
+    readsCredentials: POSTGRES_CREDENTIALS.namedIn(whole.sortedTables()),
     setsSearchPath: whole.setsSearchPath,
     reachesUnnamed: whole.reachesUnnamed,
     statementTexts,

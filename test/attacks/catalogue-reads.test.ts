@@ -1,4 +1,4 @@
-// Classes 79 and 80: the catalogue read as if it were something else.
+// Classes 79, 80 and 83: the catalogue read as if it were something else.
 // 79: a masked column read from the planner's statistics. The database keeps samples of every
 // column a role may read: PostgreSQL's pg_stats (most common values, histogram bounds), pg_stats_ext
 // and pg_stats_ext_exprs, MariaDB's mysql.column_stats (least and greatest value). Read from there,
@@ -9,9 +9,14 @@
 // 80: a catalogue relation written bare. PostgreSQL searches pg_catalog before the search path, so
 // `pg_stat_activity` is pg_catalog's; policy's facts named it `public.pg_stat_activity`, and a rule
 // that guards `pg_catalog.pg_stat_activity` (as the README says a rule may name a table) missed it.
+// 83: credentials the database keeps. A foreign server's user mapping holds another database's
+// user and password, and pg_user_mappings shows them to the mapped role: the executor's. MariaDB's
+// mysql.servers holds a FEDERATED server's password. A read policy allows returned them, masked
+// only where a target's mask named them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
+import { Client } from 'pg';
 import { connectMysqlAdmin } from '../support/mysql-admin';
 import { requiredEnv } from '../support/stack';
 import {
@@ -21,9 +26,15 @@ import {
   startAttackStack,
   submitToTheEnd,
   tally,
+  targetSuperuserUrl,
   waitFor,
   send,
 } from './support';
+
+/** A read on `ops-db`, under the rule that guards the catalogue. */
+const onOps = (sql: string) => ({ ...onPostgres(sql), target: 'ops-db' });
+/** A read on `plain-db`: the run's PostgreSQL target with no mask and no rule but reads. */
+const onPlain = (sql: string) => ({ ...onPostgres(sql), target: 'plain-db' });
 
 /** Three SSNs, each in the table many times, so that every statistic holds them. */
 const SSNS = ['078-05-1120', '219-09-9999', '457-55-5462'];
@@ -61,12 +72,18 @@ const TARGETS = `targets:
   ops-db:
     connector: postgres
     url: \${TEST_TARGET_DATABASE_URL}
+  plain-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
   shop-db:
     connector: mysql
     url: \${TEST_MYSQL_URL}
     database: ${requiredEnv('TEST_MYSQL_DATABASE')}
     mask: { columns: [ssn] }
 `;
+
+/** Another database's password, kept by the target for the servers it reaches. */
+const STORED_PASSWORD = 'fdw-Secret-5521';
 
 let stack: AttackStack;
 let admin: mysql.Connection;
@@ -87,12 +104,30 @@ before(async () => {
     CREATE TABLE patients (id int PRIMARY KEY, name varchar(40) NOT NULL, ssn varchar(11) NOT NULL);
     INSERT INTO patients VALUES (1, 'Ada', '${SSNS[0]}'), (2, 'Alan', '${SSNS[1]}'), (3, 'Grace', '${SSNS[2]}');
     ANALYZE TABLE patients PERSISTENT FOR ALL;`);
-  // An executor account that may read the statistics, as a DBA's often may.
+  // An executor account that may read the statistics and the server list, as a DBA's often may.
   await admin.query(`GRANT SELECT ON mysql.column_stats TO '${mysqlUser}'@'%'`);
+  await admin.query(`GRANT SELECT ON mysql.servers TO '${mysqlUser}'@'%'`);
+  await admin.query(`DROP SERVER IF EXISTS ledger_archive`);
+  await admin.query(
+    `CREATE SERVER ledger_archive FOREIGN DATA WRAPPER mysql OPTIONS (HOST 'archive.internal', DATABASE 'ledger', USER 'archiver', PASSWORD '${STORED_PASSWORD}')`,
+  );
+  // The executor's role reaches a billing database through postgres_fdw, with a password.
+  const superuser = new Client({ connectionString: targetSuperuserUrl() });
+  await superuser.connect();
+  const executorRole = decodeURIComponent(new URL(requiredEnv('TEST_TARGET_DATABASE_URL')).username);
+  await superuser.query(`
+    CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+    DROP SERVER IF EXISTS billing_db CASCADE;
+    CREATE SERVER billing_db FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'billing.internal', dbname 'billing');
+    CREATE USER MAPPING FOR "${executorRole}" SERVER billing_db OPTIONS (user 'reporting', password '${STORED_PASSWORD}');
+    GRANT USAGE ON FOREIGN SERVER billing_db TO "${executorRole}";`);
+  await superuser.end();
 });
 
 after(async () => {
   await admin?.query(`REVOKE SELECT ON mysql.column_stats FROM '${mysqlUser}'@'%'`).catch(() => undefined);
+  await admin?.query(`REVOKE SELECT ON mysql.servers FROM '${mysqlUser}'@'%'`).catch(() => undefined);
+  await admin?.query(`DROP SERVER IF EXISTS ledger_archive`).catch(() => undefined);
   await admin?.end();
   await stack?.stop();
 });
@@ -166,7 +201,7 @@ const CATALOGUE_READS = [
   'SELECT count(*) FROM PG_NAMESPACE',
   'SELECT attname FROM pg_attribute LIMIT 1',
   'WITH s AS (SELECT * FROM pg_stats) SELECT count(*) FROM s',
-].map((sql) => ({ ...onPostgres(sql), target: 'ops-db' }));
+].map(onOps);
 
 test('a catalogue relation written bare meets the rule that names it in pg_catalog', { timeout: 60_000 }, async () => {
   let walkedAround = 0;
@@ -188,4 +223,37 @@ test('a catalogue relation written bare meets the rule that names it in pg_catal
     target: 'ops-db',
   });
   assert.equal(patients.status, 'succeeded', JSON.stringify(patients));
+});
+
+const CREDENTIAL_READS = [
+  onPlain('SELECT umoptions FROM pg_user_mappings'),
+  onPlain("SELECT array_to_string(umoptions, ',') AS o FROM pg_catalog.pg_user_mappings"),
+  onPlain('SELECT u.umoptions[2] AS p FROM pg_user_mappings u'),
+  onPlain('SELECT option_name, option_value FROM information_schema.user_mapping_options'),
+  onPlain('SELECT m FROM pg_user_mappings m'),
+  onPostgres('SELECT umoptions FROM pg_user_mappings'),
+  onMysql('SELECT Host, Password FROM mysql.servers'),
+  onMysql("SELECT concat(Password, '') AS p FROM mysql.servers"),
+];
+
+test('the credentials a database keeps come back masked, whatever the target masks', { timeout: 60_000 }, async () => {
+  let leaked = 0;
+  for (const command of CREDENTIAL_READS) {
+    const view = await submitToTheEnd(stack, command);
+    const text = JSON.stringify(view);
+    assert.equal(view.status, 'succeeded', `${command.command.sql}: ${text}`);
+    const found = [STORED_PASSWORD, Buffer.from(STORED_PASSWORD).toString('base64')].filter((value) =>
+      text.includes(value),
+    );
+    if (found.length > 0) leaked += 1;
+    assert.deepEqual(found, [], `${command.command.sql} leaked: ${text}`);
+  }
+  tally('stored credentials read from the catalogue', CREDENTIAL_READS.length, leaked);
+
+  // The control: which server a role reaches, and as whom, stays readable.
+  const mapped = await submitToTheEnd(
+    stack,
+    onPlain("SELECT srvname FROM pg_user_mappings WHERE srvname = 'billing_db'"),
+  );
+  assert.deepEqual((mapped.result as { rows: unknown[] }).rows, [{ srvname: 'billing_db' }]);
 });

@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
-import { requiredEnv } from '../support/stack';
 import {
   type AttackStack,
   ALL_NEED_APPROVAL_POLICY,
@@ -17,6 +16,7 @@ import {
   startAttackStack,
   submitBody,
   tally,
+  targetSuperuserUrl,
   waitFor,
 } from './support';
 
@@ -32,12 +32,9 @@ let stack: AttackStack;
 let superuser: Client;
 
 before(async () => {
-  const targetUrl = new URL(requiredEnv('TEST_TARGET_DATABASE_URL'));
-  const superuserUrl = new URL(requiredEnv('TEST_DATABASE_URL'));
-  superuserUrl.pathname = targetUrl.pathname;
-  superuser = new Client({ connectionString: superuserUrl.toString() });
+  superuser = new Client({ connectionString: targetSuperuserUrl() });
   await superuser.connect();
-  const courier = superuserUrl.toString().replace(/'/g, "''");
+  const courier = targetSuperuserUrl().replace(/'/g, "''");
   await superuser.query(`
     CREATE EXTENSION IF NOT EXISTS dblink;
     CREATE TABLE IF NOT EXISTS courier_calls (shipment int, said text);

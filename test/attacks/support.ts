@@ -169,6 +169,16 @@ export function send(
   });
 }
 
+/**
+ * The target database as the run's superuser (the world around the gate: extensions, foreign
+ * servers, functions only a superuser may make), never used by the gate.
+ */
+export function targetSuperuserUrl(): string {
+  const url = new URL(requiredEnv('TEST_DATABASE_URL'));
+  url.pathname = new URL(requiredEnv('TEST_TARGET_DATABASE_URL')).pathname;
+  return url.toString();
+}
+
 export function submitBody(sql: string, reason = 'an attack', extra: Record<string, unknown> = {}) {
   return { connector: 'postgres', target: 'app-db', command: { sql }, reason, ...extra };
 }

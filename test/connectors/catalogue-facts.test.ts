@@ -1,9 +1,15 @@
 // What policy's facts and masking make of a batch that reads PostgreSQL's or MariaDB's catalogue
-// (ADR 057): a bare `pg_...` name is pg_catalog's too, and the statistics' samples of other columns
-// count as reading every column. Pure logic on the real parsers; no database.
+// (ADRs 057, 062): a bare `pg_...` name is pg_catalog's too, the statistics' samples of other
+// columns count as reading every column, and stored credentials are known wherever they are read.
+// Pure logic on the real parsers; no database.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { MYSQL_COLUMN_SAMPLES, POSTGRES_COLUMN_SAMPLES } from '../../connectors/column-samples';
+import {
+  MYSQL_COLUMN_SAMPLES,
+  MYSQL_CREDENTIALS,
+  POSTGRES_COLUMN_SAMPLES,
+  POSTGRES_CREDENTIALS,
+} from '../../connectors/catalogue-columns';
 import { analyseMysql } from '../../connectors/mysql/sql-facts';
 import { analyseSql, prepareSqlParser } from '../../connectors/postgres/sql-facts';
 import type { SqlFacts } from '../../policy/facts';
@@ -65,4 +71,22 @@ test("a statistics relation's sample columns have no single source; its other co
   assert.ok(!POSTGRES_COLUMN_SAMPLES.holds({ schema: 'public', table: 'pg_stats', column: 'histogram_bounds' }));
   assert.ok(MYSQL_COLUMN_SAMPLES.holds({ schema: 'mysql', table: 'column_stats', column: 'max_value' }));
   assert.ok(!MYSQL_COLUMN_SAMPLES.holds({ schema: 'shop', table: 'column_stats', column: 'max_value' }));
+});
+
+test('a batch that names a relation keeping credentials reads credentials; its credential columns have no source', () => {
+  const reads = (sql: string) => {
+    const analysis = analyseSql(sql);
+    assert.ok(analysis.ok, sql);
+    return analysis.readsCredentials;
+  };
+  assert.ok(reads('SELECT umoptions FROM pg_user_mappings'));
+  assert.ok(reads('SELECT m FROM pg_catalog.pg_user_mappings m'));
+  assert.ok(reads('SELECT option_value FROM information_schema.user_mapping_options'));
+  assert.ok(!reads('SELECT option_value FROM user_mapping_options'), 'information_schema is not searched');
+  assert.ok(!reads('SELECT srvname FROM pg_foreign_server'));
+  const mysql = analyseMysql('SELECT Password FROM mysql.servers', { database: 'shop' });
+  assert.ok(mysql.ok && mysql.readsCredentials);
+  assert.ok(POSTGRES_CREDENTIALS.holds({ schema: 'pg_catalog', table: 'pg_user_mappings', column: 'umoptions' }));
+  assert.ok(!POSTGRES_CREDENTIALS.holds({ schema: 'pg_catalog', table: 'pg_user_mappings', column: 'srvname' }));
+  assert.ok(MYSQL_CREDENTIALS.holds({ schema: 'mysql', table: 'servers', column: 'Password' }));
 });
