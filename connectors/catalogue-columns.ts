@@ -11,11 +11,16 @@
 //   connection string, a FEDERATED server). Masked whole wherever a target is, whatever its
 //   `mask` says, as a Kubernetes Secret's values are; a batch that names such a relation has its
 //   computed output and its errors masked too.
+// - Other sessions' commands: every agent's command runs as the executor's one role, and the
+//   database shows a role the statements its own sessions are running (or ran). There, one agent
+//   reads another's command, and the values typed into it: a masked column's new value, a
+//   password being set. Masked as credentials are (ADR 063).
 import type { ColumnSource } from './mask';
 
 /** A catalogue relation, and which of its columns masking must know. */
 interface CatalogueRelation {
-  schema: string;
+  /** Undefined for an extension's relation, which is in whichever schema it was installed in. */
+  schema?: string;
   table: string;
   columns: readonly string[];
 }
@@ -25,29 +30,39 @@ interface CatalogueRelation {
  * qualified) and by where a result field comes from.
  */
 export interface CatalogueColumns {
-  /** Whether the batch names one of the relations (any spelling its `sql.tables` holds). */
-  namedIn(tables: readonly string[]): boolean;
+  /**
+   * Whether the batch names one of the relations (any spelling its `sql.tables` holds) or calls
+   * one of the functions that return what their columns hold (any spelling of `sql.functions`).
+   */
+  namedIn(tables: readonly string[], functions?: readonly string[]): boolean;
   /** Whether a result field comes straight from one of their listed columns. */
   holds(source: ColumnSource): boolean;
 }
+
+/** The last part of a dotted name: a function's name whatever schema it is called in. */
+const unqualified = (name: string) => name.slice(name.lastIndexOf('.') + 1).toLowerCase();
 
 function catalogueColumns(
   relations: readonly CatalogueRelation[],
   /** The schema a bare name is searched in first, whatever the path (PostgreSQL's `pg_catalog`). */
   searchedFirst?: string,
+  functions: readonly string[] = [],
 ): CatalogueColumns {
   const qualified = new Set(relations.map(({ schema, table }) => `${schema}.${table}`));
-  const bare = new Set(relations.filter(({ schema }) => schema === searchedFirst).map(({ table }) => table));
+  const bare = new Set(
+    relations.filter(({ schema }) => schema === searchedFirst || schema === undefined).map(({ table }) => table),
+  );
+  const anySchema = new Set(relations.filter(({ schema }) => schema === undefined).map(({ table }) => table));
   return {
-    namedIn: (tables) =>
+    namedIn: (tables, calls = []) =>
       tables.some((name) => {
         const lower = name.toLowerCase();
-        return qualified.has(lower) || bare.has(lower);
-      }),
+        return qualified.has(lower) || bare.has(lower) || anySchema.has(unqualified(lower));
+      }) || calls.some((name) => functions.includes(unqualified(name))),
     holds: (source) =>
       relations.some(
         (relation) =>
-          relation.schema === source.schema.toLowerCase() &&
+          (relation.schema === undefined || relation.schema === source.schema.toLowerCase()) &&
           relation.table === source.table.toLowerCase() &&
           relation.columns.includes(source.column.toLowerCase()),
       ),
@@ -93,25 +108,82 @@ export const MYSQL_COLUMN_SAMPLES = catalogueColumns([
 ]);
 
 /**
- * PostgreSQL's: a user mapping's options (a foreign server's user and password; `pg_user_mappings`
- * shows them to the mapped role and the server's owner), a role's password hash (`pg_authid`,
- * `pg_shadow`: a superuser's), a subscription's connection string.
+ * PostgreSQL's credentials: a user mapping's options (a foreign server's user and password;
+ * `pg_user_mappings` shows them to the mapped role and the server's owner), a role's password hash
+ * (`pg_authid`, `pg_shadow`: a superuser's), a subscription's connection string.
  */
-export const POSTGRES_CREDENTIALS = catalogueColumns(
-  [
-    { schema: 'pg_catalog', table: 'pg_user_mappings', columns: ['umoptions'] },
-    { schema: 'pg_catalog', table: 'pg_user_mapping', columns: ['umoptions'] },
-    { schema: 'pg_catalog', table: 'pg_authid', columns: ['rolpassword'] },
-    { schema: 'pg_catalog', table: 'pg_shadow', columns: ['passwd'] },
-    { schema: 'pg_catalog', table: 'pg_subscription', columns: ['subconninfo'] },
-    { schema: 'information_schema', table: 'user_mapping_options', columns: ['option_value'] },
-  ],
+const POSTGRES_CREDENTIALS: readonly CatalogueRelation[] = [
+  { schema: 'pg_catalog', table: 'pg_user_mappings', columns: ['umoptions'] },
+  { schema: 'pg_catalog', table: 'pg_user_mapping', columns: ['umoptions'] },
+  { schema: 'pg_catalog', table: 'pg_authid', columns: ['rolpassword'] },
+  { schema: 'pg_catalog', table: 'pg_shadow', columns: ['passwd'] },
+  { schema: 'pg_catalog', table: 'pg_subscription', columns: ['subconninfo'] },
+  { schema: 'information_schema', table: 'user_mapping_options', columns: ['option_value'] },
+];
+
+/**
+ * PostgreSQL's sessions' commands: `pg_stat_activity` (a role sees its own sessions' `query`), the
+ * functions under it, and pg_stat_statements (an extension's view, in any schema: every
+ * statement's text, constants replaced only where its version normalises them).
+ */
+const POSTGRES_SESSION_COMMANDS: readonly CatalogueRelation[] = [
+  { schema: 'pg_catalog', table: 'pg_stat_activity', columns: ['query'] },
+  { table: 'pg_stat_statements', columns: ['query'] },
+];
+const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
+  'pg_stat_get_activity',
+  'pg_stat_get_backend_activity',
+  'pg_stat_statements',
+];
+
+/** PostgreSQL's catalogue columns masked on every target, whatever its `mask` says (ADRs 062, 063). */
+export const POSTGRES_ALWAYS_MASKED = catalogueColumns(
+  [...POSTGRES_CREDENTIALS, ...POSTGRES_SESSION_COMMANDS],
   'pg_catalog',
+  POSTGRES_SESSION_COMMAND_FUNCTIONS,
 );
 
-/** MySQL's and MariaDB's: account password hashes, and a FEDERATED server's password. */
-export const MYSQL_CREDENTIALS = catalogueColumns([
+/** MySQL's and MariaDB's credentials: account password hashes, and a FEDERATED server's password. */
+const MYSQL_CREDENTIALS: readonly CatalogueRelation[] = [
   { schema: 'mysql', table: 'user', columns: ['authentication_string', 'password'] },
   { schema: 'mysql', table: 'global_priv', columns: ['priv'] },
   { schema: 'mysql', table: 'servers', columns: ['password'] },
-]);
+];
+
+/**
+ * MySQL's and MariaDB's sessions' commands: the process list (an account without PROCESS sees its
+ * own threads'; `SHOW PROCESSLIST` is named as it), InnoDB's open transactions, Performance
+ * Schema's statement events and threads, the sys schema's views over them, and the general and
+ * slow query logs where they are written to tables.
+ */
+const MYSQL_SESSION_COMMANDS: readonly CatalogueRelation[] = [
+  { schema: 'information_schema', table: 'processlist', columns: ['info', 'info_binary'] },
+  { schema: 'information_schema', table: 'innodb_trx', columns: ['trx_query'] },
+  ...['events_statements_current', 'events_statements_history', 'events_statements_history_long'].map((table) => ({
+    schema: 'performance_schema',
+    table,
+    columns: ['sql_text', 'digest_text'],
+  })),
+  {
+    schema: 'performance_schema',
+    table: 'events_statements_summary_by_digest',
+    columns: ['digest_text', 'query_sample_text'],
+  },
+  { schema: 'performance_schema', table: 'prepared_statements_instances', columns: ['sql_text'] },
+  { schema: 'performance_schema', table: 'threads', columns: ['processlist_info'] },
+  ...['processlist', 'x$processlist', 'session', 'x$session'].map((table) => ({
+    schema: 'sys',
+    table,
+    columns: ['current_statement', 'last_statement'],
+  })),
+  ...['innodb_lock_waits', 'x$innodb_lock_waits'].map((table) => ({
+    schema: 'sys',
+    table,
+    columns: ['waiting_query', 'blocking_query'],
+  })),
+  { schema: 'mysql', table: 'general_log', columns: ['argument'] },
+  { schema: 'mysql', table: 'slow_log', columns: ['sql_text'] },
+];
+
+/** MySQL's and MariaDB's catalogue columns masked on every target, whatever its `mask` says (ADRs 062, 063). */
+export const MYSQL_ALWAYS_MASKED = catalogueColumns([...MYSQL_CREDENTIALS, ...MYSQL_SESSION_COMMANDS]);

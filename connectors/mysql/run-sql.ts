@@ -14,7 +14,7 @@ import {
 } from '../mask';
 import type { MysqlAnalysis } from './sql-facts';
 import { UnholdableResult, rolledBack } from '../result-limits';
-import { MYSQL_COLUMN_SAMPLES, MYSQL_CREDENTIALS } from '../catalogue-columns';
+import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
@@ -81,14 +81,14 @@ async function withClientTimeout<T>(connection: Connection, target: MysqlTarget,
 
 /**
  * Where each result field's values come from, as the protocol says (orgTable, orgName); none for
- * an expression, nor for the statistics' samples of other columns (ADR 057) and the stored
- * credentials, which are masked whatever the target says (ADR 062).
+ * an expression, nor for the statistics' samples of other columns (ADR 057), the stored
+ * credentials and other sessions' commands, which are masked whatever the target says (ADRs 062, 063).
  */
 function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[] {
   return fields.map((field) => {
     if (!field.orgTable || !field.orgName) return undefined;
     const source = { schema: field.db ?? '', table: field.orgTable, column: field.orgName };
-    return MYSQL_COLUMN_SAMPLES.holds(source) || MYSQL_CREDENTIALS.holds(source) ? undefined : source;
+    return MYSQL_COLUMN_SAMPLES.holds(source) || MYSQL_ALWAYS_MASKED.holds(source) ? undefined : source;
   });
 }
 
@@ -108,7 +108,7 @@ export async function runMysql(
   const touchesMasked =
     refersToMaskedData(analysis.facts.columns, masked) ||
     (masked.length > 0 && analysis.readsOpaquely) ||
-    analysis.readsCredentials;
+    analysis.readsAlwaysMasked;
   let connection: Connection | undefined;
   try {
     connection = await mysql.createConnection({

@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { type AST, Parser } from 'node-sql-parser/build/mariadb';
 import type { SqlFacts } from '../../policy/facts';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
-import { MYSQL_COLUMN_SAMPLES, MYSQL_CREDENTIALS } from '../catalogue-columns';
+import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { MAX_PARENTHESES, parenthesisDepth } from './parentheses';
 import { isReviewedBuiltin, unsafeCallReason } from './function-safety';
@@ -25,8 +25,11 @@ export interface MysqlAnalysis {
   onlyReads: boolean;
   /** Calls something that may read data the parser cannot follow (a stored function, LOAD_FILE). */
   readsOpaquely: boolean;
-  /** Names a catalogue table that keeps credentials (masking then masks computed values and errors: ADR 062). */
-  readsCredentials: boolean;
+  /**
+   * Names a catalogue table whose columns are masked on every target (stored credentials, other
+   * sessions' commands): masking then masks computed values and errors (ADRs 062, 063).
+   */
+  readsAlwaysMasked: boolean;
   /** Each statement as the gate runs it and reviewers read it: written back from its syntax tree. */
   statementTexts: string[];
   /** A `USE` changes the database unqualified names mean (connectors/connector.ts refuses it). */
@@ -243,8 +246,8 @@ function tablesOf(
 /**
  * The tables a statement names, its FROM items included, and those the parser's table list does
  * not look at: `LOAD DATA ... INTO TABLE`, `CREATE INDEX`/`TRIGGER ... ON`, `DROP INDEX ... ON`,
- * `DROP VIEW`, `CREATE TABLE ... LIKE`, `GRANT ... ON`, `ALTER TABLE ... RENAME TO`, `DESCRIBE` and
- * `SHOW ... FROM`. A rule about a table must see every statement that touches it (a trigger on it
+ * `DROP VIEW`, `CREATE TABLE ... LIKE`, `GRANT ... ON`, `ALTER TABLE ... RENAME TO`, `DESCRIBE`,
+ * `SHOW ... FROM` and `SHOW PROCESSLIST`. A rule about a table must see every statement that touches it (a trigger on it
  * changes every later write).
  *
  * A FROM item names a CTE instead where one of that name is `visible` (see
@@ -268,6 +271,10 @@ function tablesNamedIn(
     if (!cteReference && ('db' in node || node.type === 'desc' || node.resource === 'table'))
       for (const name of tableSpellings(node.db, node.table, database)) names.add(name);
   }
+  // `SHOW PROCESSLIST` shows the process list table's rows: naming it, a rule about the table and
+  // masking of other sessions' commands (ADR 063) see it.
+  if (node.type === 'show' && node.keyword === 'processlist')
+    for (const name of tableSpellings('information_schema', 'processlist', database)) names.add(name);
   // GRANT's objects: `db.table`, `table`, `db.*` (a whole database: no table to name) or `*.*`.
   if (Array.isArray(node.priv_level))
     for (const level of node.priv_level as Node[])
@@ -451,7 +458,7 @@ function analyseParsed(sql: string, options: AnalysisOptions): MysqlAnalysisResu
     ok: true,
     onlyReads,
     readsOpaquely,
-    readsCredentials: MYSQL_CREDENTIALS.namedIn([...allTables]),
+    readsAlwaysMasked: MYSQL_ALWAYS_MASKED.namedIn([...allTables]),
     statementTexts,
     changesDatabase: statements.some((statement) => (statement as unknown as Node).type === 'use'),
     reachesUnnamed: statements.map((statement) => unnamedReach(statement as unknown as Node)).find(Boolean),

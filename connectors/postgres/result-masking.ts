@@ -1,6 +1,6 @@
 import type { FieldDef, PoolClient } from 'pg';
 import type { MaskRules } from '../../config/target-schemas';
-import { POSTGRES_COLUMN_SAMPLES, POSTGRES_CREDENTIALS } from '../catalogue-columns';
+import { POSTGRES_ALWAYS_MASKED, POSTGRES_COLUMN_SAMPLES } from '../catalogue-columns';
 import { type ColumnSource, MASKED, type MaskedColumn, isMaskedSource, maskValue } from '../mask';
 
 /** Each session's view of its database's tables: table OID → column number → source. */
@@ -9,8 +9,8 @@ const catalogues = new WeakMap<PoolClient, Map<number, Map<number, ColumnSource>
 /**
  * The source table and column of each result field (RowDescription's table OID and column
  * number), looked up in the target's catalogue once per session and table. Fields computed from
- * expressions have no source (table OID 0), and nor do the statistics' samples of other columns
- * and the catalogue's stored credentials.
+ * expressions have no source (table OID 0), and nor do the statistics' samples of other columns,
+ * the catalogue's stored credentials and other sessions' commands.
  */
 export async function fieldSources(
   session: PoolClient,
@@ -44,8 +44,11 @@ export async function fieldSources(
   return fields.map((field) => {
     const source = field.tableID === 0 ? undefined : known.get(field.tableID)?.get(field.columnID);
     // A statistics sample may be any column's values: it has no single source (ADR 057); nor, so
-    // that it is masked whatever the target says, has a stored credential (ADR 062).
-    return source && (POSTGRES_COLUMN_SAMPLES.holds(source) || POSTGRES_CREDENTIALS.holds(source)) ? undefined : source;
+    // that it is masked whatever the target says, has a stored credential or another session's
+    // command (ADRs 062, 063).
+    return source && (POSTGRES_COLUMN_SAMPLES.holds(source) || POSTGRES_ALWAYS_MASKED.holds(source))
+      ? undefined
+      : source;
   });
 }
 

@@ -83,7 +83,7 @@ export async function runSql(
   const touchesMasked =
     refersToMaskedData(analysis.facts.columns, masked) ||
     (masked.length > 0 && analysis.readsOpaquely) ||
-    analysis.readsCredentials;
+    analysis.readsAlwaysMasked;
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {

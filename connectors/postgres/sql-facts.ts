@@ -6,7 +6,7 @@ import { namesOf, qualifiedName } from './tree-names';
 import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
-import { POSTGRES_COLUMN_SAMPLES, POSTGRES_CREDENTIALS } from '../catalogue-columns';
+import { POSTGRES_ALWAYS_MASKED, POSTGRES_COLUMN_SAMPLES } from '../catalogue-columns';
 import { DEFAULT_SEARCH_PATH } from '../../config/target-schemas';
 import {
   isBuiltinFunction,
@@ -23,8 +23,11 @@ export interface SqlAnalysis {
   onlyReads: boolean;
   /** Calls something that may read table data the parser cannot see (masking then masks computed values). */
   readsOpaquely: boolean;
-  /** Names a catalogue relation that keeps credentials (masking then masks computed values and errors: ADR 062). */
-  readsCredentials: boolean;
+  /**
+   * Names a catalogue relation, or calls a function, whose columns are masked on every target (stored
+   * credentials, other sessions' commands): masking then masks computed values and errors (ADRs 062, 063).
+   */
+  readsAlwaysMasked: boolean;
   /** Each statement's own text, as the parser delimited it (the impact preview explains them one by one). */
   statementTexts: string[];
   /** Whether each statement already has a RETURNING list (the preview's dry run adds one to sample rows). */
@@ -398,7 +401,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     ok: true,
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
-    readsCredentials: POSTGRES_CREDENTIALS.namedIn(whole.sortedTables()),
+    readsAlwaysMasked: POSTGRES_ALWAYS_MASKED.namedIn(whole.sortedTables(), [...whole.functions]),
     setsSearchPath: whole.setsSearchPath,
     reachesUnnamed: whole.reachesUnnamed,
     statementTexts,

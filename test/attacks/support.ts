@@ -280,6 +280,27 @@ export async function submitToTheEnd(
   return waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
 }
 
+/**
+ * Runs each read to its end (each must succeed) and asserts that none of `secrets` is in what the
+ * API answers about it; how many held one.
+ */
+export async function readsLeaking(
+  stack: AttackStack,
+  commands: readonly ReturnType<typeof submitBody>[],
+  secrets: readonly string[],
+): Promise<number> {
+  let leaked = 0;
+  for (const command of commands) {
+    const view = await submitToTheEnd(stack, command);
+    const text = JSON.stringify(view);
+    assert.equal(view.status, 'succeeded', `${command.command.sql}: ${text}`);
+    const found = secrets.filter((value) => text.includes(value));
+    if (found.length > 0) leaked += 1;
+    assert.deepEqual(found, [], `${command.command.sql} leaked: ${text}`);
+  }
+  return leaked;
+}
+
 /** Submits `sql` as the agent and waits until it is held for approval; returns its id. */
 export async function submitPending(stack: AttackStack, sql: string, reason: string): Promise<string> {
   const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, reason));

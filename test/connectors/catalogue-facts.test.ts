@@ -1,14 +1,15 @@
 // What policy's facts and masking make of a batch that reads PostgreSQL's or MariaDB's catalogue
-// (ADRs 057, 062): a bare `pg_...` name is pg_catalog's too, the statistics' samples of other
-// columns count as reading every column, and stored credentials are known wherever they are read.
+// (ADRs 057, 062, 063): a bare `pg_...` name is pg_catalog's too, the statistics' samples of other
+// columns count as reading every column, and stored credentials and other sessions' commands are
+// known wherever they are read.
 // Pure logic on the real parsers; no database.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import {
+  MYSQL_ALWAYS_MASKED,
   MYSQL_COLUMN_SAMPLES,
-  MYSQL_CREDENTIALS,
+  POSTGRES_ALWAYS_MASKED,
   POSTGRES_COLUMN_SAMPLES,
-  POSTGRES_CREDENTIALS,
 } from '../../connectors/catalogue-columns';
 import { analyseMysql } from '../../connectors/mysql/sql-facts';
 import { analyseSql, prepareSqlParser } from '../../connectors/postgres/sql-facts';
@@ -73,20 +74,60 @@ test("a statistics relation's sample columns have no single source; its other co
   assert.ok(!MYSQL_COLUMN_SAMPLES.holds({ schema: 'shop', table: 'column_stats', column: 'max_value' }));
 });
 
+/** Whether a batch reads what is masked on every target. */
+function readsAlwaysMasked(sql: string): boolean {
+  const analysis = analyseSql(sql);
+  assert.ok(analysis.ok, sql);
+  return analysis.readsAlwaysMasked;
+}
+
+function mysqlReadsAlwaysMasked(sql: string): boolean {
+  const analysis = analyseMysql(sql, { database: 'shop' });
+  assert.ok(analysis.ok, sql);
+  return analysis.readsAlwaysMasked;
+}
+
 test('a batch that names a relation keeping credentials reads credentials; its credential columns have no source', () => {
-  const reads = (sql: string) => {
-    const analysis = analyseSql(sql);
-    assert.ok(analysis.ok, sql);
-    return analysis.readsCredentials;
-  };
+  const reads = readsAlwaysMasked;
   assert.ok(reads('SELECT umoptions FROM pg_user_mappings'));
   assert.ok(reads('SELECT m FROM pg_catalog.pg_user_mappings m'));
   assert.ok(reads('SELECT option_value FROM information_schema.user_mapping_options'));
   assert.ok(!reads('SELECT option_value FROM user_mapping_options'), 'information_schema is not searched');
   assert.ok(!reads('SELECT srvname FROM pg_foreign_server'));
-  const mysql = analyseMysql('SELECT Password FROM mysql.servers', { database: 'shop' });
-  assert.ok(mysql.ok && mysql.readsCredentials);
-  assert.ok(POSTGRES_CREDENTIALS.holds({ schema: 'pg_catalog', table: 'pg_user_mappings', column: 'umoptions' }));
-  assert.ok(!POSTGRES_CREDENTIALS.holds({ schema: 'pg_catalog', table: 'pg_user_mappings', column: 'srvname' }));
-  assert.ok(MYSQL_CREDENTIALS.holds({ schema: 'mysql', table: 'servers', column: 'Password' }));
+  assert.ok(mysqlReadsAlwaysMasked('SELECT Password FROM mysql.servers'));
+  assert.ok(POSTGRES_ALWAYS_MASKED.holds({ schema: 'pg_catalog', table: 'pg_user_mappings', column: 'umoptions' }));
+  assert.ok(!POSTGRES_ALWAYS_MASKED.holds({ schema: 'pg_catalog', table: 'pg_user_mappings', column: 'srvname' }));
+  assert.ok(MYSQL_ALWAYS_MASKED.holds({ schema: 'mysql', table: 'servers', column: 'Password' }));
+});
+
+test("a batch that reads other sessions' commands, by relation or by function, reads what is always masked", () => {
+  for (const sql of [
+    'SELECT pid FROM pg_stat_activity',
+    'SELECT a FROM pg_catalog.pg_stat_activity a',
+    'SELECT query FROM pg_stat_get_activity(NULL)',
+    'SELECT pg_catalog.pg_stat_get_backend_activity(b) FROM pg_stat_get_backend_idset() b',
+    'SELECT query FROM monitoring.pg_stat_statements',
+    'SELECT query FROM public.pg_stat_statements(true)',
+    'DO $$ BEGIN PERFORM pg_stat_get_activity(NULL); END $$',
+  ])
+    assert.ok(readsAlwaysMasked(sql), sql);
+  assert.ok(!readsAlwaysMasked('SELECT pid FROM pg_locks'), 'no command text');
+  assert.ok(!readsAlwaysMasked('SELECT pg_stat_get_backend_pid(b) FROM pg_stat_get_backend_idset() b'));
+  for (const sql of [
+    'SHOW PROCESSLIST',
+    'SELECT info FROM information_schema.PROCESSLIST',
+    'SELECT trx_query FROM information_schema.innodb_trx',
+    'SELECT sql_text FROM performance_schema.events_statements_history_long',
+    'SELECT * FROM sys.processlist',
+    'SELECT argument FROM mysql.general_log',
+  ])
+    assert.ok(mysqlReadsAlwaysMasked(sql), sql);
+  assert.ok(!mysqlReadsAlwaysMasked('SELECT info FROM processlist'), "the target's own table");
+  assert.ok(!mysqlReadsAlwaysMasked('SHOW STATUS'));
+
+  assert.ok(POSTGRES_ALWAYS_MASKED.holds({ schema: 'pg_catalog', table: 'pg_stat_activity', column: 'query' }));
+  assert.ok(POSTGRES_ALWAYS_MASKED.holds({ schema: 'ext', table: 'pg_stat_statements', column: 'query' }));
+  assert.ok(!POSTGRES_ALWAYS_MASKED.holds({ schema: 'pg_catalog', table: 'pg_stat_activity', column: 'state' }));
+  assert.ok(MYSQL_ALWAYS_MASKED.holds({ schema: 'information_schema', table: 'PROCESSLIST', column: 'INFO' }));
+  assert.ok(!MYSQL_ALWAYS_MASKED.holds({ schema: 'information_schema', table: 'PROCESSLIST', column: 'STATE' }));
 });
