@@ -193,6 +193,9 @@ class TreeWalker {
     if (Array.isArray(node.set))
       for (const target of node.set as Node[]) this.addColumn(nameOf(target.table), nameOf(target.column));
     if (node.type === 'column_ref') this.addColumn(nameOf(node.table), nameOf(node.column));
+    // A join's USING list compares each side's column of that name: references no column_ref
+    // names (ADR 064). (MariaDB's grammar here refuses NATURAL joins.)
+    if (Array.isArray(node.using)) for (const name of node.using) this.addColumn(undefined, nameOf(name));
     // `@v := value` sets a session variable: not a pure read.
     if (node.type === 'assign') this.locksOrWrites = true;
   }

@@ -3,7 +3,8 @@
 // references (`*`, `t.*`, a bare table name or alias used as a value) as `table.*`. Masking uses
 // it to decide whether a computed output column may carry a masked value. A name an alias list
 // gives a column (`people AS t(x, y, z)`) stands for a column by position, which only the target's
-// catalogue knows, so a reference to it is a reference to the whole row (ADR 059).
+// catalogue knows, so a reference to it is a reference to the whole row (ADR 059). A join's
+// USING list and NATURAL compare columns no reference names: they are references too (ADR 064).
 //
 // A class with methods rather than closures: this runs for every policy decision.
 import { stringOf } from './tree-names';
@@ -88,6 +89,7 @@ class ColumnCollector {
       this.addFrom(join.larg, inner);
       this.addFrom(join.rarg, inner);
       entries.push(...inner);
+      this.comparedByJoin(join, inner);
       // `(a JOIN b) AS j`: j's whole row, and the columns its alias list (or a's or b's) renames, are a's and b's.
       const alias = aliasOf(join);
       if (alias)
@@ -101,6 +103,26 @@ class ColumnCollector {
     }
     const alias = aliasOf(node.RangeSubselect as Node | undefined) ?? aliasOf(node.RangeFunction as Node | undefined);
     if (alias) entries.push({ table: undefined, names: [alias], rows: [], renamed: [] });
+  }
+
+  /**
+   * The columns a join compares without a column reference (ADR 064): `USING (c)` compares each
+   * side's `c`, and NATURAL every column the two sides share, which only the catalogue knows: the
+   * whole rows. A join condition needs no output to answer a probe (`count(*)` of a join against
+   * candidate values), so these are references as much as a `WHERE` is.
+   */
+  private comparedByJoin(join: Node, sides: readonly ScopeEntry[]): void {
+    if (join.isNatural === true) {
+      for (const side of sides) this.wholeRows(side);
+      return;
+    }
+    const using = ((join.usingClause as Node[] | undefined) ?? []).map((name) => stringOf(name) ?? '');
+    for (const column of using) {
+      this.found.add(column);
+      for (const side of sides)
+        if (side.renamed.includes(column)) this.wholeRows(side);
+        else for (const table of side.rows) this.found.add(`${table}.${column}`);
+    }
   }
 
   private wholeRows(entry: ScopeEntry): void {

@@ -37,6 +37,13 @@ describe('MySQL facts', () => {
     ]);
   });
 
+  test("a join's USING list is a reference to its columns, as NATURAL would be (the grammar refuses it)", () => {
+    assert.deepEqual(read("SELECT count(*) FROM customers JOIN (SELECT '1' AS ssn) x USING (ssn)").facts.columns, [
+      'ssn',
+    ]);
+    assert.equal(analyseMysql('SELECT count(*) FROM customers NATURAL JOIN orders').ok, false);
+  });
+
   test("a bare table is named in the target's database too; one written with a database, in that one only", () => {
     const tablesOn = (database: string | undefined, sql: string) => {
       const analysis = analyseMysql(sql, database === undefined ? {} : { database });

@@ -515,16 +515,41 @@ describe('SQL facts from the PostgreSQL parser', () => {
       'orders.*',
       'z',
     ]);
-    assert.deepEqual(facts('SELECT json_agg(j) FROM (customers JOIN orders USING (id)) AS j').columns, [
+    assert.deepEqual(facts('SELECT json_agg(j) FROM (customers JOIN orders ON true) AS j').columns, [
       'customers.*',
       'j',
       'orders.*',
     ]);
-    assert.deepEqual(facts('SELECT j.* FROM (customers JOIN orders USING (id)) AS j').columns, [
+    assert.deepEqual(facts('SELECT j.* FROM (customers JOIN orders ON true) AS j').columns, [
       'customers.*',
       'orders.*',
     ]);
-    assert.deepEqual(facts('SELECT j.ssn FROM (customers JOIN orders USING (id)) AS j').columns, ['ssn']);
+    assert.deepEqual(facts('SELECT j.ssn FROM (customers JOIN orders ON true) AS j').columns, ['ssn']);
+  });
+
+  test("a join's USING list and NATURAL compare columns no reference names: they are references too", () => {
+    assert.deepEqual(facts("SELECT count(*) FROM customers JOIN (SELECT '1' AS ssn) x USING (ssn)").columns, [
+      'customers.ssn',
+      'ssn',
+    ]);
+    assert.deepEqual(
+      facts('SELECT count(*) FROM (customers JOIN orders USING (id)) JOIN audit.log USING (at)').columns,
+      ['at', 'audit.log.at', 'customers.at', 'customers.id', 'id', 'orders.at', 'orders.id'],
+    );
+    assert.deepEqual(
+      facts("SELECT count(*) FROM customers AS c(a, z) JOIN (VALUES ('1')) v(z) USING (z)").columns,
+      ['customers.*', 'z'],
+      'a renamed column may be any column',
+    );
+    assert.deepEqual(
+      facts("SELECT count(*) FROM (VALUES ('1')) AS v(ssn) NATURAL LEFT JOIN customers").columns,
+      ['customers.*'],
+      'NATURAL compares every column the sides share, which only the catalogue knows',
+    );
+    assert.deepEqual(facts('SELECT count(*) FROM customers JOIN orders ON customers.id = orders.id').columns, [
+      'customers.id',
+      'orders.id',
+    ]);
   });
 
   test('SQL that does not parse is refused with the parser message and position', () => {
