@@ -115,20 +115,6 @@ export function refersToMaskedData(references: readonly string[], masked: readon
   });
 }
 
-/**
- * An error message from a batch that touched masked data: quoted values may be masked values. The
- * database quotes a value without escaping the quotes inside it, and the batch chooses the value
- * (`'"' || ssn`), so no pair of quotes can be trusted to end it: everything from the first quote
- * to the last, of either kind, is masked as one. A message with a single quote character quotes
- * nothing (an apostrophe: "the target's maxResultBytes"), and is left as it is.
- */
-export function maskQuotedValues(message: string): string {
-  const first = message.search(/["']/);
-  const last = Math.max(message.lastIndexOf('"'), message.lastIndexOf("'"));
-  if (first === -1 || last === first) return message;
-  return `${message.slice(0, first + 1)}${MASKED}${message.slice(last)}`;
-}
-
 /** Removes a SQL target's connection string and password from a message before it leaves the executor. */
 export function scrubCredential(message: string, target: { url: string; mask: Pick<MaskRules, 'patterns'> }): string {
   let scrubbed = message.split(target.url).join('[target-url]');

@@ -6,7 +6,6 @@ import {
   type ColumnSource,
   MASKED,
   isMaskedSource,
-  maskQuotedValues,
   scrubCredential,
   maskValue,
   parseMaskedColumns,
@@ -15,6 +14,7 @@ import {
 import type { MysqlAnalysis } from './sql-facts';
 import { UnholdableResult, rolledBack } from '../result-limits';
 import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns';
+import { mysqlCondition, withheldMessage } from '../database-errors';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
@@ -158,9 +158,11 @@ export async function runMysql(
     };
   } catch (error) {
     if (error instanceof UnholdableResult) throw new MysqlExecutionError(rolledBack(error));
-    const message = scrubCredential((error as Error).message, target);
-    // An error can quote a value: when the batch touched masked data, quoted text may be a masked value.
-    throw new MysqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);
+    // An error can carry a value the batch read: when it touched masked data, its condition only (ADR 065).
+    const condition = touchesMasked ? mysqlCondition(error) : undefined;
+    throw new MysqlExecutionError(
+      condition ? withheldMessage(condition) : scrubCredential((error as Error).message, target),
+    );
   } finally {
     // Closing ends the transaction: what a failed batch did is rolled back.
     if (connection) await connection.end().catch(() => connection?.destroy());

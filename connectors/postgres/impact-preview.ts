@@ -13,11 +13,11 @@ import {
   type StatementImpact,
   unavailableImpact,
 } from '../../domain/impact';
-import { maskQuotedValues, parseMaskedColumns } from '../mask';
+import { parseMaskedColumns, scrubCredential } from '../mask';
+import { postgresCondition, withheldMessage } from '../database-errors';
 import { UnholdableResult } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
 import { fieldSources, maskRows } from './result-masking';
-import { scrubCredential } from '../mask';
 import { type SqlAnalysis, analyseSql } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 
@@ -56,6 +56,16 @@ interface PlanNode {
  * parser's own boundary runs (pg supports the option; its type declarations lack it).
  */
 const oneStatement = (text: string) => ({ text, queryMode: 'extended' }) as QueryConfig;
+
+/**
+ * A preview's error as the request shows it. A preview plans and dry-runs a batch before anyone
+ * approved it, on data a masked column may be in, and the database writes values into its
+ * messages: a database's error is told by its condition (ADR 065).
+ */
+function previewError(error: unknown, target: PostgresTarget): string {
+  const condition = postgresCondition(error);
+  return condition ? withheldMessage(condition) : scrubCredential((error as Error).message, target);
+}
 
 /**
  * Ends the preview's transaction. A session that cannot (closed under a too-large result) is
@@ -227,8 +237,7 @@ async function explain(
     if (error instanceof UnholdableResult) throw error;
     // A statement that depends on an earlier one of the batch (a table it creates) cannot be planned alone.
     await session.query('ROLLBACK TO SAVEPOINT preview_statement');
-    // Its message can quote a literal of the batch, which may be a masked value.
-    return { ...none, note: `not explained: ${maskQuotedValues((error as Error).message)}` };
+    return { ...none, note: `not explained: ${previewError(error, target)}` };
   }
 }
 
@@ -365,7 +374,7 @@ export async function previewImpact(
           if (refused) dryRunNote = `no dry run: ${refused}`;
           else counted = await dryRun(session, target, analysis);
         } catch (error) {
-          dryRunNote = `no dry run: ${maskQuotedValues(scrubCredential((error as Error).message, target))}`;
+          dryRunNote = `no dry run: ${previewError(error, target)}`;
         }
       }
       const withRows = explained.map((statement, index) => ({
@@ -386,6 +395,6 @@ export async function previewImpact(
       };
     });
   } catch (error) {
-    return unavailableImpact(maskQuotedValues(scrubCredential((error as Error).message, target)), took());
+    return unavailableImpact(previewError(error, target), took());
   }
 }

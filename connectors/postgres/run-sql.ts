@@ -1,7 +1,8 @@
 import { Client, type PoolClient } from 'pg';
 import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
-import { maskQuotedValues, parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
+import { parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
+import { postgresCondition, withheldMessage } from '../database-errors';
 import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
@@ -116,9 +117,12 @@ export async function runSql(
     });
   } catch (error) {
     if (error instanceof UnholdableResult) throw new SqlExecutionError(rolledBack(error));
-    const message = scrubCredential((error as Error).message, target);
-    // An error can quote a value (a failed cast echoes its input): when the batch touched masked
-    // data, quoted text may be a masked value. Detail and hint are never passed on.
-    throw new SqlExecutionError(touchesMasked ? maskQuotedValues(message) : message);
+    // The database writes values into its messages (a failed cast echoes its input, chr(n) its n):
+    // when the batch touched masked data, its error is told by its condition (ADR 065). Detail and
+    // hint are never passed on.
+    const condition = touchesMasked ? postgresCondition(error) : undefined;
+    throw new SqlExecutionError(
+      condition ? withheldMessage(condition) : scrubCredential((error as Error).message, target),
+    );
   }
 }
