@@ -3,8 +3,11 @@
 // "078-05-1120"`) or not (`chr(n)`: "requested character too large for encoding: n", `make_date`:
 // "date field value out of range: y-m-d"), and the batch chooses those values. So when the batch
 // may have read masked data, an error the database raised is told by its condition (its SQLSTATE,
-// the SQLSTATE's class, MySQL's error name, where in the batch it arose), never by its words. An
-// error without a SQLSTATE is the client's or the network's, written by code, not by the batch.
+// the SQLSTATE's class, MySQL's error name, where in the batch it arose), never by its words. Only
+// the classes that speak of the session rather than of values keep their words: a connection
+// lost, a read-only transaction written to, a deadlock, a lock or statement timeout, memory or
+// disk short, an object in use. An error without a SQLSTATE is the client's or the network's,
+// written by code, not by the batch.
 
 /** SQLSTATE classes (the code's first two characters), as the SQL standard and PostgreSQL name them. */
 const SQLSTATE_CLASSES: Readonly<Record<string, string>> = {
@@ -53,6 +56,14 @@ const SQLSTATE_CLASSES: Readonly<Record<string, string>> = {
   XX: 'internal error',
 };
 
+/**
+ * Classes whose messages are the server's fixed sentences about the session, the transaction or
+ * an object (`cannot execute UPDATE in a read-only transaction`, `canceling statement due to
+ * statement timeout`, `deadlock detected`; MariaDB's `Query execution was interrupted`), never a
+ * value a statement read: an agent needs them to know what the gate's own limits did.
+ */
+const SESSION_CLASSES = new Set(['08', '25', '40', '53', '55', '57', '70']);
+
 /** What may be told of a database's error: nothing the batch's data chose. */
 export interface DatabaseCondition {
   sqlState: string;
@@ -79,8 +90,15 @@ export function mysqlCondition(error: unknown): DatabaseCondition | undefined {
   return { sqlState, ...(typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) && { name: code }) };
 }
 
-/** The sentence an agent (and a reviewer) reads instead of the database's message. */
-export function withheldMessage({ sqlState, name, position }: DatabaseCondition): string {
+/**
+ * A database's error as an agent (and a reviewer) reads it when the batch may read masked data:
+ * `message` when its class speaks only of the session, else its condition in a sentence.
+ */
+export function toldByCondition(condition: DatabaseCondition, message: string): string {
+  return SESSION_CLASSES.has(condition.sqlState.slice(0, 2)) ? message : withheldMessage(condition);
+}
+
+function withheldMessage({ sqlState, name, position }: DatabaseCondition): string {
   const kind = SQLSTATE_CLASSES[sqlState.slice(0, 2)] ?? 'unclassified';
   const where = position === undefined ? '' : ` at character ${position}`;
   return (

@@ -14,7 +14,7 @@ import {
 import type { MysqlAnalysis } from './sql-facts';
 import { UnholdableResult, rolledBack } from '../result-limits';
 import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns';
-import { mysqlCondition, withheldMessage } from '../database-errors';
+import { mysqlCondition, toldByCondition } from '../database-errors';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 
 export class MysqlExecutionError extends Error {
@@ -160,9 +160,8 @@ export async function runMysql(
     if (error instanceof UnholdableResult) throw new MysqlExecutionError(rolledBack(error));
     // An error can carry a value the batch read: when it touched masked data, its condition only (ADR 065).
     const condition = touchesMasked ? mysqlCondition(error) : undefined;
-    throw new MysqlExecutionError(
-      condition ? withheldMessage(condition) : scrubCredential((error as Error).message, target),
-    );
+    const message = scrubCredential((error as Error).message, target);
+    throw new MysqlExecutionError(condition ? toldByCondition(condition, message) : message);
   } finally {
     // Closing ends the transaction: what a failed batch did is rolled back.
     if (connection) await connection.end().catch(() => connection?.destroy());

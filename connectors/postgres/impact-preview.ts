@@ -14,7 +14,7 @@ import {
   unavailableImpact,
 } from '../../domain/impact';
 import { parseMaskedColumns, scrubCredential } from '../mask';
-import { postgresCondition, withheldMessage } from '../database-errors';
+import { postgresCondition, toldByCondition } from '../database-errors';
 import { UnholdableResult } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
 import { fieldSources, maskRows } from './result-masking';
@@ -64,7 +64,8 @@ const oneStatement = (text: string) => ({ text, queryMode: 'extended' }) as Quer
  */
 function previewError(error: unknown, target: PostgresTarget): string {
   const condition = postgresCondition(error);
-  return condition ? withheldMessage(condition) : scrubCredential((error as Error).message, target);
+  const message = scrubCredential((error as Error).message, target);
+  return condition ? toldByCondition(condition, message) : message;
 }
 
 /**

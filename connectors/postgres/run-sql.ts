@@ -2,7 +2,7 @@ import { Client, type PoolClient } from 'pg';
 import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
 import { parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
-import { postgresCondition, withheldMessage } from '../database-errors';
+import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldSources, maskRows } from './result-masking';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
@@ -121,8 +121,7 @@ export async function runSql(
     // when the batch touched masked data, its error is told by its condition (ADR 065). Detail and
     // hint are never passed on.
     const condition = touchesMasked ? postgresCondition(error) : undefined;
-    throw new SqlExecutionError(
-      condition ? withheldMessage(condition) : scrubCredential((error as Error).message, target),
-    );
+    const message = scrubCredential((error as Error).message, target);
+    throw new SqlExecutionError(condition ? toldByCondition(condition, message) : message);
   }
 }
