@@ -15,6 +15,8 @@
 //   database shows a role the statements its own sessions are running (or ran). There, one agent
 //   reads another's command, and the values typed into it: a masked column's new value, a
 //   password being set. Masked as credentials are (ADR 063).
+// - Stored settings: a custom setting on a database or a role often holds a JWT secret or an API
+//   key (ADR 066).
 import type { ColumnSource } from './mask';
 
 /** A catalogue relation, and which of its columns masking must know. */
@@ -136,9 +138,19 @@ const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
   'pg_stat_statements',
 ];
 
-/** PostgreSQL's catalogue columns masked on every target, whatever its `mask` says (ADRs 062, 063). */
+/**
+ * PostgreSQL's stored settings: every database's and role's (`pg_db_role_setting`, which everyone
+ * may read) and the configuration files' (`pg_file_settings`, a superuser's), where a JWT secret or
+ * an API key is often kept in a custom setting (ADR 066; a session's own are connectors/postgres/setting-secrets.ts's).
+ */
+const POSTGRES_STORED_SETTINGS: readonly CatalogueRelation[] = [
+  { schema: 'pg_catalog', table: 'pg_db_role_setting', columns: ['setconfig'] },
+  { schema: 'pg_catalog', table: 'pg_file_settings', columns: ['setting'] },
+];
+
+/** PostgreSQL's catalogue columns masked on every target, whatever its `mask` says (ADRs 062, 063, 066). */
 export const POSTGRES_ALWAYS_MASKED = catalogueColumns(
-  [...POSTGRES_CREDENTIALS, ...POSTGRES_SESSION_COMMANDS],
+  [...POSTGRES_CREDENTIALS, ...POSTGRES_SESSION_COMMANDS, ...POSTGRES_STORED_SETTINGS],
   'pg_catalog',
   POSTGRES_SESSION_COMMAND_FUNCTIONS,
 );

@@ -7,6 +7,7 @@ import type { SqlFacts, SqlStatementFacts } from '../../policy/facts';
 import { nestedDeeperThan } from '../../domain/nesting';
 import { type AnalysisOptions, MAX_SYNTAX_DEPTH } from '../connector';
 import { POSTGRES_ALWAYS_MASKED, POSTGRES_COLUMN_SAMPLES } from '../catalogue-columns';
+import { settingMayHoldSecret } from './setting-secrets';
 import { DEFAULT_SEARCH_PATH } from '../../config/target-schemas';
 import {
   isBuiltinFunction,
@@ -119,12 +120,19 @@ function tableOfNamedObject(type: string, parts: unknown): string[] {
 }
 
 const SET_CONFIG = new Set(['set_config', 'pg_catalog.set_config']);
+const CURRENT_SETTING = new Set(['current_setting', 'pg_catalog.current_setting']);
+
+/** A call's first argument when it is a string constant; undefined when the tree cannot tell it. */
+function firstTextArgument(args: unknown): string | undefined {
+  const first = Array.isArray(args) ? (args[0] as Node | undefined) : undefined;
+  const text = ((first?.A_Const as Node | undefined)?.sval as { sval?: unknown } | undefined)?.sval;
+  return typeof text === 'string' ? text : undefined;
+}
 
 /** set_config's first argument is `search_path`, or something the tree cannot tell from it. */
 function mayNameSearchPath(args: unknown): boolean {
-  const first = Array.isArray(args) ? (args[0] as Node | undefined) : undefined;
-  const text = ((first?.A_Const as Node | undefined)?.sval as { sval?: unknown } | undefined)?.sval;
-  return typeof text !== 'string' || text.trim().toLowerCase() === 'search_path';
+  const name = firstTextArgument(args);
+  return name === undefined || name.trim().toLowerCase() === 'search_path';
 }
 
 /**
@@ -165,6 +173,8 @@ class TreeWalker {
   functions = new Set<string>();
   unsafe = new Set<string>();
   readsOpaquely = false;
+  /** Reads a setting that may hold a secret (ADR 066). */
+  readsSecretSetting = false;
   locksRows = false;
   setsSearchPath = false;
   reachesUnnamed: string | undefined;
@@ -225,6 +235,8 @@ class TreeWalker {
       const own = ownSearchPath(node);
       if (own) this.functionsOwnPaths.add(own.setting);
     }
+    if (nodeType === 'VariableShowStmt' && settingMayHoldSecret(typeof node.name === 'string' ? node.name : undefined))
+      this.readsSecretSetting = true;
     if (
       nodeType === 'VariableSetStmt' &&
       String(node.name).toLowerCase() === 'search_path' &&
@@ -234,6 +246,8 @@ class TreeWalker {
     if (nodeType === 'FuncCall' && Array.isArray(node.funcname)) {
       const name = qualifiedName(node.funcname);
       if (SET_CONFIG.has(name) && mayNameSearchPath(node.args)) this.setsSearchPath = true;
+      if (CURRENT_SETTING.has(name) && settingMayHoldSecret(firstTextArgument(node.args)))
+        this.readsSecretSetting = true;
       const spellings = functionSpellings(name, this.searchPath);
       for (const spelling of spellings) this.functions.add(spelling);
       if (unsafeFunctionReason(name, this.safeFunctions)) for (const spelling of spellings) this.unsafe.add(spelling);
@@ -276,7 +290,7 @@ export function analyseSql(sql: string, options: AnalysisOptions = {}): SqlAnaly
 const excerpt = (sql: string): string => (sql.length > 60 ? `${sql.slice(0, 57)}...` : sql);
 
 /** The facts of the statements a body of code runs, each read as a batch of its own. */
-type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'setsSearchPath' | 'reachesUnnamed'> & {
+type BodyFacts = Pick<SqlAnalysis, 'readsOpaquely' | 'readsAlwaysMasked' | 'setsSearchPath' | 'reachesUnnamed'> & {
   facts: SqlFacts[];
   controlsTransaction: boolean;
 };
@@ -295,6 +309,7 @@ function readBody(
   const read: BodyFacts = {
     facts: [],
     readsOpaquely: false,
+    readsAlwaysMasked: false,
     setsSearchPath: false,
     reachesUnnamed: undefined,
     controlsTransaction: body.controlsTransaction,
@@ -305,6 +320,7 @@ function readBody(
       return { ...inner, message: `in ${code.what}, ${JSON.stringify(excerpt(sql))}: ${inner.message}`, position: 0 };
     read.facts.push(inner.facts);
     read.readsOpaquely ||= inner.readsOpaquely;
+    read.readsAlwaysMasked ||= inner.readsAlwaysMasked;
     read.setsSearchPath ||= inner.setsSearchPath;
     read.reachesUnnamed ??= inner.reachesUnnamed;
   }
@@ -377,6 +393,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
       if ('ok' in body) return { ...body, position: tree.stmts?.[index]?.stmt_location ?? 0 };
       if (body.controlsTransaction && nodeType === 'DoStmt') whole.kinds.add('transaction');
       whole.readsOpaquely ||= body.readsOpaquely;
+      whole.readsSecretSetting ||= body.readsAlwaysMasked;
       whole.setsSearchPath ||= body.setsSearchPath;
       whole.reachesUnnamed ??= body.reachesUnnamed;
       for (const facts of body.facts) {
@@ -401,7 +418,8 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     ok: true,
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
-    readsAlwaysMasked: POSTGRES_ALWAYS_MASKED.namedIn(whole.sortedTables(), [...whole.functions]),
+    readsAlwaysMasked:
+      whole.readsSecretSetting || POSTGRES_ALWAYS_MASKED.namedIn(whole.sortedTables(), [...whole.functions]),
     setsSearchPath: whole.setsSearchPath,
     reachesUnnamed: whole.reachesUnnamed,
     statementTexts,

@@ -131,3 +131,25 @@ test("a batch that reads other sessions' commands, by relation or by function, r
   assert.ok(MYSQL_ALWAYS_MASKED.holds({ schema: 'information_schema', table: 'PROCESSLIST', column: 'INFO' }));
   assert.ok(!MYSQL_ALWAYS_MASKED.holds({ schema: 'information_schema', table: 'PROCESSLIST', column: 'STATE' }));
 });
+
+test('a batch that reads a setting that may hold a secret reads what is always masked', () => {
+  for (const sql of [
+    "SELECT current_setting('app.settings.jwt_secret')",
+    "SELECT pg_catalog.current_setting('App.Key', true)",
+    "SELECT current_setting('app.' || 'key')",
+    "SELECT current_setting('primary_conninfo')",
+    'SHOW app.settings.jwt_secret',
+    'SHOW ALL',
+    'SELECT setconfig FROM pg_db_role_setting',
+    "DO $$ BEGIN PERFORM current_setting('app.key'); END $$",
+  ])
+    assert.ok(readsAlwaysMasked(sql), sql);
+  for (const sql of [
+    "SELECT current_setting('work_mem')",
+    'SHOW statement_timeout',
+    'SELECT name, setting FROM pg_settings',
+  ])
+    assert.ok(!readsAlwaysMasked(sql), sql);
+  assert.ok(POSTGRES_ALWAYS_MASKED.holds({ schema: 'pg_catalog', table: 'pg_db_role_setting', column: 'setconfig' }));
+  assert.ok(!POSTGRES_ALWAYS_MASKED.holds({ schema: 'pg_catalog', table: 'pg_db_role_setting', column: 'setrole' }));
+});
