@@ -10,7 +10,6 @@ import {
 import type { AppliedTransition, ApprovalRecord, RequestRecord, VoteView } from '../domain/request-record';
 import { type AuditEvent, auditAppendCall } from './audit';
 import { recordingPath } from './session-recordings';
-import { inTransaction } from './transaction';
 import type { Transition } from '../temporal/contract';
 
 interface RequestRow {
@@ -74,15 +73,17 @@ function toRecord(row: RequestRow, votes: VoteView[]): RequestRecord {
 
 /**
  * Inserts a new request with its audit rows, in one statement (its own transaction), and returns it
- * as stored; undefined when the id exists (an idempotent resubmit), in which case nothing is
- * written. A request goes in as 'evaluating' with its 'submitted' row, or, when policy `allowed` it
- * at submit (ADR 024), as 'executing' with that decision and the rows a workflow would have
- * written: 'submitted', 'status:approved' (automatic) and 'status:executing', in that order.
+ * as stored; undefined when nothing was written: the id exists (an idempotent resubmit), or
+ * `waitingBound` was given and the agent already has that many requests waiting. A request goes in
+ * as 'evaluating' with its 'submitted' row, or, when policy `allowed` it at submit (ADR 024), as
+ * 'executing' with that decision and the rows a workflow would have written: 'submitted',
+ * 'status:approved' (automatic) and 'status:executing', in that order.
  */
 export async function insertRequest(
   pool: Pool | PoolClient,
   request: PrivilegedRequest,
   allowed?: PolicyDecision,
+  waitingBound?: number,
 ): Promise<RequestRecord | undefined> {
   const policy = allowed && policyRecordOf(allowed);
   const values: unknown[] = [
@@ -97,6 +98,8 @@ export async function insertRequest(
     allowed ? 'executing' : 'evaluating',
     policy ?? null,
   ];
+  // The bound is decided in the statement, under a lock per agent (migration 019, ADR 060).
+  const bounded = waitingBound === undefined ? '' : `WHERE waiting_place_free($2, $${values.push(waitingBound)})`;
   const audited = (event: Omit<AuditEvent, 'requestId'>) => {
     const audit = auditAppendCall({ requestId: request.id, ...event }, values.length + 1);
     values.push(...audit.values);
@@ -121,7 +124,8 @@ export async function insertRequest(
   const inserted = await pool.query<RequestRow>(
     `WITH inserted AS (
        INSERT INTO requests (id, agent, connector, target, command, reason, metadata, callback_url, status, policy)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING *
+       SELECT $1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9, $10::jsonb ${bounded}
+       ON CONFLICT (id) DO NOTHING RETURNING *
      )
      SELECT inserted.*, ${calls.map((call, index) => `${call} AS audit_seq_${index}`).join(', ')} FROM inserted`,
     values,
@@ -134,27 +138,18 @@ export async function insertRequest(
  * Records a request that waits for policy's verdict in its workflow, unless its agent already has
  * `maxWaiting` requests waiting (evaluating or pending approval): then 'full', and nothing is
  * recorded. An id already recorded (an idempotent retry) is never 'full': undefined, as from
- * insertRequest. The agent's requests are counted and inserted under one lock per agent, so
- * concurrent submits cannot pass the bound together.
+ * insertRequest. One statement: the bound is decided inside it, under a lock per agent, so
+ * concurrent submits cannot pass it together; only a submit that wrote nothing asks why.
  */
 export async function insertWaitingRequest(
   pool: Pool,
   request: PrivilegedRequest,
   maxWaiting: number,
 ): Promise<RequestRecord | undefined | 'full'> {
-  return inTransaction(pool, async (client) => {
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('waiting:' || $1, 0))", [request.agent]);
-    const counted = await client.query<{ waiting: number; recorded: boolean }>(
-      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM requests
-                 WHERE agent = $1 AND status IN ('evaluating', 'pending_approval') LIMIT $2) AS open) AS waiting,
-              EXISTS (SELECT 1 FROM requests WHERE id = $3) AS recorded`,
-      [request.agent, maxWaiting, request.id],
-    );
-    const { waiting, recorded } = counted.rows[0]!;
-    if (recorded) return undefined;
-    if (waiting >= maxWaiting) return 'full';
-    return insertRequest(client, request);
-  });
+  const inserted = await insertRequest(pool, request, undefined, maxWaiting);
+  if (inserted) return inserted;
+  const recorded = await pool.query('SELECT 1 FROM requests WHERE id = $1', [request.id]);
+  return recorded.rowCount === 0 ? 'full' : undefined;
 }
 
 /**

@@ -3,13 +3,14 @@
 // API's votes records nothing when one is missing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Vote } from '../../domain/request';
+import type { PrivilegedRequest, Vote } from '../../domain/request';
 import { configureAuditKeys } from '../../store/audit';
 import { verifyAuditChain } from '../../store/audit-verify';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { claimExecution, findExecution, finishExecution } from '../../store/executions';
-import { getRequest, insertRequest, recordTransition } from '../../store/requests';
+import { getRequest, insertRequest, insertWaitingRequest, recordTransition } from '../../store/requests';
+import { newRequestId } from '../../domain/ids';
 import { recordCountedVote, recordIgnoredVote, recordTransitions } from '../../store/votes';
 import { insertTestRequest } from '../support/request-rows';
 import { requiredEnv, testAuditKeys } from '../support/stack';
@@ -195,4 +196,28 @@ test('a retried counted vote, its decision and a retried ignored vote are each w
     'vote:vote_signal_2',
   ]);
   assert.equal((await verifyAuditChain(pool)).firstBroken, null);
+});
+
+test("concurrent held submits of one agent stop at its bound, in one statement each; a retry is a retry, not 'full'", async () => {
+  const agent = `bounded-${newRequestId().slice(-8).toLowerCase()}`;
+  const held = (): PrivilegedRequest => ({
+    id: newRequestId(),
+    agent,
+    connector: 'postgres',
+    target: 'app-db',
+    command: { sql: 'UPDATE t SET a = 1' },
+    reason: 'at the bound',
+    metadata: {},
+  });
+  const requests = Array.from({ length: 20 }, held);
+  const outcomes = await Promise.all(requests.map((request) => insertWaitingRequest(pool, request, 5)));
+  assert.equal(outcomes.filter((outcome) => outcome === 'full').length, 15);
+  const waiting = await pool.query('SELECT count(*)::int AS n FROM requests WHERE agent = $1', [agent]);
+  assert.equal(waiting.rows[0].n, 5);
+  const admitted = requests[outcomes.findIndex((outcome) => outcome !== 'full')]!;
+  assert.equal(await insertWaitingRequest(pool, admitted, 5), undefined, 'a retry of a recorded request');
+  assert.equal(await insertWaitingRequest(pool, held(), 5), 'full');
+  // A decision frees a place.
+  await recordTransition(pool, { requestId: admitted.id, step: 'status:rejected', status: 'rejected' });
+  assert.notEqual(await insertWaitingRequest(pool, held(), 5), 'full');
 });
