@@ -14,6 +14,7 @@ import { requiredEnv } from '../support/stack';
 import {
   type AttackStack,
   READS_ALLOWED_POLICY,
+  approvedToTheEnd,
   onMysql,
   onPostgres,
   readsLeaking,
@@ -162,13 +163,7 @@ test("another agent's running command is not read from MariaDB's process list", 
     let leaked = await readsLeaking(stack, MYSQL_READS, LEAKS);
     // SHOW PROCESSLIST is not a read to policy (it waits for a dba), but a dba who lets the agent
     // see the process list has not let it see another agent's values.
-    const show = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onMysql('SHOW PROCESSLIST'));
-    assert.equal(show.status, 202, show.text);
-    const showId = show.json<{ id: string }>().id;
-    await waitFor(stack, showId, ['pending_approval']);
-    assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${showId}/approve`, 'alice', {})).status, 200);
-    const shown = await waitFor(stack, showId, ['succeeded', 'failed']);
-    assert.equal(shown.status, 'succeeded', JSON.stringify(shown));
+    const shown = await approvedToTheEnd(stack, onMysql('SHOW PROCESSLIST'));
     if (LEAKS.some((value) => JSON.stringify(shown).includes(value))) leaked += 1;
     tally("another agent's command read from MariaDB's process list", MYSQL_READS.length + 1, leaked);
     assert.equal(leaked, 0, JSON.stringify(shown));

@@ -11,14 +11,13 @@ import { requiredEnv } from '../support/stack';
 import {
   type AttackStack,
   READS_ALLOWED_POLICY,
+  approvedToTheEnd,
   onPostgres,
   readsLeaking,
-  send,
   startAttackStack,
   submitToTheEnd,
   tally,
   targetSuperuserUrl,
-  waitFor,
 } from './support';
 
 const JWT_SECRET = 'jwt-Secret-9931-dont-share';
@@ -75,13 +74,7 @@ test('the secrets a database keeps in its settings come back masked', { timeout:
   let leaked = await readsLeaking(stack, READS, SECRETS);
   // SHOW is not a read to policy (it waits for a dba), but a dba who lets an agent see a setting
   // has not let it see a secret.
-  const show = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onPostgres('SHOW app.settings.jwt_secret'));
-  assert.equal(show.status, 202, show.text);
-  const showId = show.json<{ id: string }>().id;
-  await waitFor(stack, showId, ['pending_approval']);
-  assert.equal((await send(stack.baseUrl, 'POST', `/v1/requests/${showId}/approve`, 'alice', {})).status, 200);
-  const shown = await waitFor(stack, showId, ['succeeded', 'failed']);
-  assert.equal(shown.status, 'succeeded', JSON.stringify(shown));
+  const shown = await approvedToTheEnd(stack, onPostgres('SHOW app.settings.jwt_secret'));
   if (SECRETS.some((secret) => JSON.stringify(shown).includes(secret))) leaked += 1;
   tally('secrets read from the settings', READS.length + 1, leaked);
   assert.equal(leaked, 0, JSON.stringify(shown.result));

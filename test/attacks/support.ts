@@ -301,6 +301,25 @@ export async function readsLeaking(
   return leaked;
 }
 
+/**
+ * Submits `command` as the agent, waits for it to be held, has alice (a dba) approve it, and waits
+ * for its end: the request as the API shows it then (it must have run).
+ */
+export async function approvedToTheEnd(
+  stack: AttackStack,
+  command: ReturnType<typeof submitBody>,
+): Promise<Record<string, unknown>> {
+  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', command);
+  assert.equal(submitted.status, 202, submitted.text);
+  const id = submitted.json<{ id: string }>().id;
+  await waitFor(stack, id, ['pending_approval']);
+  const approved = await send(stack.baseUrl, 'POST', `/v1/requests/${id}/approve`, 'alice', {});
+  assert.equal(approved.status, 200, approved.text);
+  const view = await waitFor(stack, id, ['succeeded', 'failed']);
+  assert.equal(view.status, 'succeeded', JSON.stringify(view));
+  return view;
+}
+
 /** Submits `sql` as the agent and waits until it is held for approval; returns its id. */
 export async function submitPending(stack: AttackStack, sql: string, reason: string): Promise<string> {
   const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', submitBody(sql, reason));
