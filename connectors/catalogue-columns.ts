@@ -141,7 +141,8 @@ const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
 /**
  * PostgreSQL's stored settings: every database's and role's (`pg_db_role_setting`, which everyone
  * may read) and the configuration files' (`pg_file_settings`, a superuser's), where a JWT secret or
- * an API key is often kept in a custom setting (ADR 066; a session's own are connectors/postgres/setting-secrets.ts's).
+ * an API key is often kept in a custom setting (ADR 066; reads of a session's own settings are
+ * judged in connectors/postgres/setting-secrets.ts).
  */
 const POSTGRES_STORED_SETTINGS: readonly CatalogueRelation[] = [
   { schema: 'pg_catalog', table: 'pg_db_role_setting', columns: ['setconfig'] },

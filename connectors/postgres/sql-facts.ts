@@ -26,7 +26,8 @@ export interface SqlAnalysis {
   readsOpaquely: boolean;
   /**
    * Names a catalogue relation, or calls a function, whose columns are masked on every target (stored
-   * credentials, other sessions' commands): masking then masks computed values and errors (ADRs 062, 063).
+   * credentials, other sessions' commands, stored settings), or reads a setting that may hold a
+   * secret: masking then masks computed values and errors (ADRs 062, 063, 066).
    */
   readsAlwaysMasked: boolean;
   /** Each statement's own text, as the parser delimited it (the impact preview explains them one by one). */
@@ -173,8 +174,11 @@ class TreeWalker {
   functions = new Set<string>();
   unsafe = new Set<string>();
   readsOpaquely = false;
-  /** Reads a setting that may hold a secret (ADR 066). */
-  readsSecretSetting = false;
+  /**
+   * Reads what is masked on every target beyond the relations and calls it names: a setting that
+   * may hold a secret (ADR 066), or anything such in the body of code it brings.
+   */
+  readsAlwaysMasked = false;
   locksRows = false;
   setsSearchPath = false;
   reachesUnnamed: string | undefined;
@@ -236,7 +240,7 @@ class TreeWalker {
       if (own) this.functionsOwnPaths.add(own.setting);
     }
     if (nodeType === 'VariableShowStmt' && settingMayHoldSecret(typeof node.name === 'string' ? node.name : undefined))
-      this.readsSecretSetting = true;
+      this.readsAlwaysMasked = true;
     if (
       nodeType === 'VariableSetStmt' &&
       String(node.name).toLowerCase() === 'search_path' &&
@@ -247,7 +251,7 @@ class TreeWalker {
       const name = qualifiedName(node.funcname);
       if (SET_CONFIG.has(name) && mayNameSearchPath(node.args)) this.setsSearchPath = true;
       if (CURRENT_SETTING.has(name) && settingMayHoldSecret(firstTextArgument(node.args)))
-        this.readsSecretSetting = true;
+        this.readsAlwaysMasked = true;
       const spellings = functionSpellings(name, this.searchPath);
       for (const spelling of spellings) this.functions.add(spelling);
       if (unsafeFunctionReason(name, this.safeFunctions)) for (const spelling of spellings) this.unsafe.add(spelling);
@@ -393,7 +397,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
       if ('ok' in body) return { ...body, position: tree.stmts?.[index]?.stmt_location ?? 0 };
       if (body.controlsTransaction && nodeType === 'DoStmt') whole.kinds.add('transaction');
       whole.readsOpaquely ||= body.readsOpaquely;
-      whole.readsSecretSetting ||= body.readsAlwaysMasked;
+      whole.readsAlwaysMasked ||= body.readsAlwaysMasked;
       whole.setsSearchPath ||= body.setsSearchPath;
       whole.reachesUnnamed ??= body.reachesUnnamed;
       for (const facts of body.facts) {
@@ -419,7 +423,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
     onlyReads,
     readsOpaquely: whole.readsOpaquely,
     readsAlwaysMasked:
-      whole.readsSecretSetting || POSTGRES_ALWAYS_MASKED.namedIn(whole.sortedTables(), [...whole.functions]),
+      whole.readsAlwaysMasked || POSTGRES_ALWAYS_MASKED.namedIn(whole.sortedTables(), [...whole.functions]),
     setsSearchPath: whole.setsSearchPath,
     reachesUnnamed: whole.reachesUnnamed,
     statementTexts,

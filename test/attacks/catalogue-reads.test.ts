@@ -21,6 +21,7 @@ import { connectMysqlAdmin } from '../support/mysql-admin';
 import { requiredEnv } from '../support/stack';
 import {
   type AttackStack,
+  MASKED_COLUMN_GUARD,
   onMysql,
   onPostgres,
   readsLeaking,
@@ -42,8 +43,6 @@ const SSNS = ['078-05-1120', '219-09-9999', '457-55-5462'];
 /** A leak need not keep the dashes, and a binary statistic comes back as base64. */
 const LEAKS = SSNS.flatMap((ssn) => [ssn, ssn.replace(/-/g, ''), Buffer.from(ssn).toString('base64')]);
 
-const GUARD = 'sql.columns.exists(c, c == "ssn" || c.endsWith(".ssn") || c.endsWith(".*") || c == "*")';
-
 /** The README's guard on masked columns, on one target; reads are allowed everywhere else. */
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -53,7 +52,7 @@ rules:
     effect: deny
     reason: the catalogue is read by the DBAs' own tools
   - name: masked-columns-need-a-reviewer
-    when: request.target == "guarded-db" && ${GUARD}
+    when: request.target == "guarded-db" && ${MASKED_COLUMN_GUARD}
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
   - name: read-only-sql

@@ -12,6 +12,7 @@ import { connectMysqlAdmin } from '../support/mysql-admin';
 import { requiredEnv } from '../support/stack';
 import {
   type AttackStack,
+  MASKED_COLUMN_GUARD,
   onMysql,
   onPostgres,
   send,
@@ -25,14 +26,12 @@ const SSNS = ['078-05-1120', '219-09-9999', '457-55-5462'];
 /** Candidates an agent might try: two of them are members' SSNs. */
 const CANDIDATES = ['000-00-0000', SSNS[0]!, SSNS[1]!];
 
-const GUARD = 'sql.columns.exists(c, c == "ssn" || c.endsWith(".ssn") || c.endsWith(".*") || c == "*")';
-
 /** The README's guard on masked columns on the guarded targets; reads allowed everywhere. */
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
   - name: masked-columns-need-a-reviewer
-    when: request.target in ["guarded-db", "guarded-shop"] && ${GUARD}
+    when: request.target in ["guarded-db", "guarded-shop"] && ${MASKED_COLUMN_GUARD}
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
   - name: read-only-sql

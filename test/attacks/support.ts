@@ -24,6 +24,10 @@ rules:
     effect: allow
 `;
 
+/** The README's guard on a masked column `ssn`: a read that names it or reads whole rows. */
+export const MASKED_COLUMN_GUARD =
+  'sql.columns.exists(c, c == "ssn" || c.endsWith(".ssn") || c.endsWith(".*") || c == "*")';
+
 /** Every command waits for one dba: for classes about what the gate spends, not what policy allows. */
 export const ALL_NEED_APPROVAL_POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
