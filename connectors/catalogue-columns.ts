@@ -132,7 +132,7 @@ const POSTGRES_SESSION_COMMANDS: readonly CatalogueRelation[] = [
   { schema: 'pg_catalog', table: 'pg_stat_activity', columns: ['query'] },
   { table: 'pg_stat_statements', columns: ['query'] },
 ];
-const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
+export const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
   'pg_stat_get_activity',
   'pg_stat_get_backend_activity',
   'pg_stat_statements',
@@ -184,6 +184,8 @@ const MYSQL_SESSION_COMMANDS: readonly CatalogueRelation[] = [
   },
   { schema: 'performance_schema', table: 'prepared_statements_instances', columns: ['sql_text'] },
   { schema: 'performance_schema', table: 'threads', columns: ['processlist_info'] },
+  // MySQL 8.0.22 and later: the process list as a Performance Schema table (MariaDB has none).
+  { schema: 'performance_schema', table: 'processlist', columns: ['info'] },
   ...['processlist', 'x$processlist', 'session', 'x$session'].map((table) => ({
     schema: 'sys',
     table,

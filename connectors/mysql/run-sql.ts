@@ -16,6 +16,7 @@ import { UnholdableResult, rolledBack } from '../result-limits';
 import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns';
 import { mysqlCondition, toldByCondition } from '../database-errors';
 import { type StatementAnswer, queryBounded } from './bounded-query';
+import { viewsCarryingMasked } from './view-lineage';
 
 export class MysqlExecutionError extends Error {
   override name = 'MysqlExecutionError';
@@ -105,7 +106,7 @@ export async function runMysql(
   bound: RowBound = {},
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
-  const touchesMasked =
+  let touchesMasked =
     refersToMaskedData(analysis.facts.columns, masked) ||
     (masked.length > 0 && analysis.readsOpaquely) ||
     analysis.readsAlwaysMasked;
@@ -127,6 +128,13 @@ export async function runMysql(
     // Off, so a statement after one that commits implicitly (DDL) is still in a transaction the bound can roll back.
     await connection.query('SET autocommit = 0');
     await connection.query(analysis.onlyReads ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
+    // A view names itself as the source of what is read through it: one built on masked data has
+    // every column masked, and the batch's computed output and errors with it (ADR 067).
+    const carryingViews =
+      analysis.facts.tables.length > 0
+        ? await viewsCarryingMasked(connection, analysis.facts.tables, masked)
+        : new Set<string>();
+    touchesMasked ||= carryingViews.size > 0;
     const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
     let last: StatementAnswer | undefined;
     for (const [index, text] of analysis.statementTexts.entries()) {
@@ -143,7 +151,9 @@ export async function runMysql(
     await connection.query('COMMIT');
     if (!last || 'header' in last) return { rowCount: last?.header.affectedRows ?? 0, rows: [], truncated: false };
     const { fields: columns, rows, rowCount, truncated } = last;
-    const maskedWhole = sourcesOf(columns).map((source) => (source ? isMaskedSource(source, masked) : touchesMasked));
+    const maskedWhole = sourcesOf(columns).map((source) =>
+      source && !carryingViews.has(source.table.toLowerCase()) ? isMaskedSource(source, masked) : touchesMasked,
+    );
     return {
       rowCount,
       rows: rows.map((row) => {

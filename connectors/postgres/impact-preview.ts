@@ -17,7 +17,7 @@ import { parseMaskedColumns, scrubCredential } from '../mask';
 import { postgresCondition, toldByCondition } from '../database-errors';
 import { UnholdableResult } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
-import { fieldSources, maskRows } from './result-masking';
+import { fieldOrigins, maskRows } from './result-masking';
 import { type SqlAnalysis, analyseSql } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 
@@ -316,11 +316,11 @@ async function dryRun(session: PoolClient, target: PostgresTarget, analysis: Sql
         continue;
       }
       const { rows } = result;
-      const sources = await fieldSources(session, result.fields);
+      const origins = await fieldOrigins(session, result.fields);
       const masked = (from: number, to: number) =>
         maskRows(
           result.fields.slice(from, to),
-          sources.slice(from, to),
+          origins.slice(from, to),
           rows.map((row) => row.slice(from, to)),
           rules,
         );

@@ -3,7 +3,8 @@ import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
 import { parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
 import { postgresCondition, toldByCondition } from '../database-errors';
-import { fieldSources, maskRows } from './result-masking';
+import { fieldOrigins, maskRows } from './result-masking';
+import { type ReachedObject, reachedCarriesMasked, reachedThroughViewsQuery } from './view-lineage';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
@@ -81,20 +82,30 @@ export async function runSql(
   bound: RowBound = {},
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
-  const touchesMasked =
+  let touchesMasked =
     refersToMaskedData(analysis.facts.columns, masked) ||
     (masked.length > 0 && analysis.readsOpaquely) ||
     analysis.readsAlwaysMasked;
+  // The views the batch names may stand on masked data the batch does not name (ADR 067).
+  const askViews = !touchesMasked && analysis.facts.tables.length > 0;
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
       // One round trip: three statements in one simple query. The server lexes the batch as the
       // gate's parser did (standard_conforming_strings on), whatever the target's default: with it
       // off, a backslash in a string could end a statement where the policy saw none.
-      await session.query(
+      // The views are read in the same round trip, inside the transaction, as the batch will see them.
+      const opened = await session.query(
         `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}; ` +
-          'SET LOCAL standard_conforming_strings = on',
+          'SET LOCAL standard_conforming_strings = on' +
+          (askViews
+            ? `; ${reachedThroughViewsQuery(analysis.facts.tables, (value) => session.escapeLiteral(value))}`
+            : ''),
       );
+      if (askViews) {
+        const reached = (opened as unknown as { rows: ReachedObject[] }[]).at(-1)!.rows;
+        touchesMasked = reachedCarriesMasked(reached, masked);
+      }
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
       const each = await withClientTimeout(session, target, queryBounded(session, { text: sql }, limits));
       const last = each[each.length - 1]!;
@@ -103,11 +114,11 @@ export async function runSql(
         await session.query('ROLLBACK');
         throw new SqlExecutionError(tooMany);
       }
-      const sources = await fieldSources(session, last.fields);
+      const origins = await fieldOrigins(session, last.fields);
       await session.query('COMMIT');
       return {
         rowCount: last.rowCount ?? last.rows.length,
-        rows: maskRows(last.fields, sources, last.rows, {
+        rows: maskRows(last.fields, origins, last.rows, {
           masked,
           patterns: target.mask.patterns,
           computedMayCarryMasked: touchesMasked,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ColumnSource, maskText, maskValue, parseMaskedColumns, refersToMaskedData } from '../../connectors/mask';
-import { maskRows } from '../../connectors/postgres/result-masking';
+import { type FieldOrigin, maskRows } from '../../connectors/postgres/result-masking';
 import { scrubCredential } from '../../connectors/mask';
 import type { PostgresTarget } from '../../config/targets';
 
@@ -15,12 +15,19 @@ const field = (name: string, tableID = 0, columnID = 0) => ({
   format: 'text' as const,
 });
 const customers = (column: string): ColumnSource => ({ schema: 'public', table: 'customers', column });
+const readFrom = (...columns: ColumnSource[]): FieldOrigin => ({ columns, computed: false });
+const computed: FieldOrigin = { columns: [], computed: true };
 
 test('a field from a masked source column is masked whole, whatever its output name; null stays null', () => {
   const masked = parseMaskedColumns(['SSN', 'payroll.salary']);
   const rows = maskRows(
     [field('x', 1, 4), field('salary', 2, 2), field('name', 1, 2), field('nothing', 1, 4)],
-    [customers('ssn'), { schema: 'payroll', table: 'staff', column: 'salary' }, customers('name'), customers('ssn')],
+    [
+      readFrom(customers('ssn')),
+      readFrom({ schema: 'payroll', table: 'staff', column: 'salary' }),
+      readFrom(customers('name')),
+      readFrom(customers('ssn')),
+    ],
     [['078-05-1120', 90000, 'Ada', null]],
     { masked, patterns: [], computedMayCarryMasked: false },
   );
@@ -33,7 +40,7 @@ test('a field from a masked source column is masked whole, whatever its output n
 
 test('a computed field is masked whole only when the batch may carry masked data into it', () => {
   const fields = [field('n'), field('name', 1, 2)];
-  const sources = [undefined, customers('name')];
+  const sources = [computed, readFrom(customers('name'))];
   const masked = parseMaskedColumns(['ssn']);
   assert.deepEqual(maskRows(fields, sources, [['07', 'Ada']], { masked, patterns: [], computedMayCarryMasked: true }), [
     { n: '[masked]', name: 'Ada' },
@@ -46,18 +53,41 @@ test('a computed field is masked whole only when the batch may carry masked data
 test('two outputs of one name are masked one by one before they share a key', () => {
   const rows = maskRows(
     [field('x', 1, 4), field('x', 1, 2)],
-    [customers('ssn'), customers('name')],
+    [readFrom(customers('ssn')), readFrom(customers('name'))],
     [['078-05-1120', 'Ada']],
     { masked: parseMaskedColumns(['ssn']), patterns: [], computedMayCarryMasked: false },
   );
   assert.deepEqual(rows, [{ x: 'Ada' }]);
   const reversed = maskRows(
     [field('x', 1, 2), field('x', 1, 4)],
-    [customers('name'), customers('ssn')],
+    [readFrom(customers('name')), readFrom(customers('ssn'))],
     [['Ada', '078-05-1120']],
     { masked: parseMaskedColumns(['ssn']), patterns: [], computedMayCarryMasked: false },
   );
   assert.deepEqual(reversed, [{ x: '[masked]' }]);
+});
+
+test("a field read through a view is masked when any column on its way is: the view's or the one under it", () => {
+  const view = (column: string): ColumnSource => ({ schema: 'public', table: 'customers_view', column });
+  const fields = [field('tax', 3, 1), field('name', 3, 2), field('shown', 3, 3)];
+  const origins = [
+    readFrom(view('tax'), customers('ssn')),
+    readFrom(view('name'), customers('name')),
+    { columns: [view('shown')], computed: true },
+  ];
+  const rules = { patterns: [], computedMayCarryMasked: false };
+  assert.deepEqual(
+    maskRows(fields, origins, [['078-05-1120', 'Ada', 'x']], { ...rules, masked: parseMaskedColumns(['ssn']) }),
+    [{ tax: '[masked]', name: 'Ada', shown: 'x' }],
+  );
+  assert.deepEqual(
+    maskRows(fields, origins, [['078-05-1120', 'Ada', 'x']], {
+      ...rules,
+      masked: parseMaskedColumns(['customers_view.name', 'shown']),
+    }),
+    [{ tax: '078-05-1120', name: '[masked]', shown: '[masked]' }],
+    "a view's column listed in mask.columns stays masked",
+  );
 });
 
 test('references to masked data: by name, qualified, unknown table, whole rows', () => {

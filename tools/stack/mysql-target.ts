@@ -35,7 +35,7 @@ export async function createMysqlTarget(adminUrl: string): Promise<MysqlTargetDa
     await admin.query(`CREATE DATABASE \`${database}\``);
     await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
     await admin.query(
-      `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, EXECUTE ON \`${database}\`.* TO '${user}'@'%'`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, EXECUTE, SHOW VIEW ON \`${database}\`.* TO '${user}'@'%'`,
     );
   } finally {
     await admin.end();

@@ -1,0 +1,139 @@
+// The target's own views, followed down to the tables under them (ADR 067). PostgreSQL names a
+// view's column as the source of a value read through the view, so `SELECT tax FROM staff_view`
+// came back unmasked when `tax` was `staff.ssn` renamed. Two things are read from the catalogue:
+// - where each column of a view comes from: the view's stored query (`pg_rewrite.ev_action`) keeps,
+//   for each output column, the table and column PostgreSQL's own analysis found under it (the
+//   same origin RowDescription reports for a query, `resorigtbl` and `resorigcol`), or none for a
+//   computed one;
+// - what the views a batch names are built on: the columns and functions their queries depend on
+//   (`pg_depend`), through views of views, so a computed value read through a view is masked when
+//   a masked column is under it, as it is when the batch names the column itself.
+import type { MaskedColumn } from '../mask';
+import { isMaskedSource } from '../mask';
+import {
+  POSTGRES_ALWAYS_MASKED,
+  POSTGRES_COLUMN_SAMPLES,
+  POSTGRES_SESSION_COMMAND_FUNCTIONS,
+} from '../catalogue-columns';
+import { readsOpaquely } from './function-safety';
+import { type TreeValue, isNode, readNodeTree } from './node-tree';
+
+/** Where a view's output column comes from: a table's (or another view's) column, or table 0 when computed. */
+export interface ColumnOrigin {
+  table: number;
+  column: number;
+}
+
+const numberOf = (value: TreeValue | undefined): number => (typeof value === 'string' ? Number(value) : NaN);
+
+/**
+ * Each output column of a view (by number) and its origin, from the view's stored query. Throws
+ * on a rule it cannot read; the caller then counts every column of the view as computed.
+ */
+export function viewColumnOrigins(rule: string): Map<number, ColumnOrigin> {
+  const tree = readNodeTree(rule);
+  const query = Array.isArray(tree) && tree.length === 1 ? tree[0] : undefined;
+  if (!isNode(query, 'QUERY')) throw new Error("a view's rule holds one query");
+  const targetList = query.fields.get('targetList');
+  const origins = new Map<number, ColumnOrigin>();
+  for (const entry of Array.isArray(targetList) ? targetList : []) {
+    if (!isNode(entry, 'TARGETENTRY') || entry.fields.get('resjunk') === 'true') continue;
+    const table = numberOf(entry.fields.get('resorigtbl'));
+    const column = numberOf(entry.fields.get('resorigcol'));
+    const resno = numberOf(entry.fields.get('resno'));
+    if (!Number.isInteger(resno) || !Number.isInteger(table) || !Number.isInteger(column))
+      throw new Error("a view's output column without a readable origin");
+    origins.set(resno, { table, column });
+  }
+  return origins;
+}
+
+/** The catalogue's schemas: their views are known by name (catalogue-columns.ts), not followed. */
+export const CATALOGUE_SCHEMAS = ['pg_catalog', 'information_schema'];
+
+/**
+ * Built-in functions whose calls in a view make it carry what is masked on every target. PostgreSQL
+ * records no dependency on a built-in (it is pinned), so these are found in the view's stored
+ * query, where a call is written ` :funcid <oid> ` (a name or alias has its spaces escaped there).
+ */
+const CALLS_OF_SECRETS = [...POSTGRES_SESSION_COMMAND_FUNCTIONS, 'current_setting'];
+
+/** What lies under the views a batch names: one row per column (a whole-row use gives every column) or function. */
+export interface ReachedObject {
+  schema: string;
+  name: string;
+  /** Null for a function. */
+  column: string | null;
+}
+
+/**
+ * A statement listing what the views and materialized views of the given names (in any schema)
+ * are built on, down to tables, functions and the catalogue's own views. Run in the batch's own
+ * transaction, so it sees the views the batch sees. `literal` quotes a value for SQL text.
+ */
+export function reachedThroughViewsQuery(names: readonly string[], literal: (value: string) => string): string {
+  const relnames = [...new Set(names.flatMap((name) => [name, name.slice(name.lastIndexOf('.') + 1)]))];
+  const catalogue = CATALOGUE_SCHEMAS.map(literal).join(', ');
+  return `WITH RECURSIVE reached(kind, object, attnum, depth) AS (
+  SELECT 'class', c.oid, 0, 0 FROM pg_catalog.pg_class c
+  WHERE c.relkind IN ('v', 'm') AND c.relname = ANY(ARRAY[${relnames.map(literal).join(', ')}]::pg_catalog.text[])
+  UNION
+  SELECT CASE WHEN d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'proc' ELSE 'class' END,
+         d.refobjid, d.refobjsubid, r.depth + 1
+  FROM reached r
+  JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object AND c.relkind IN ('v', 'm')
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${catalogue})
+  JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid
+  WHERE d.refclassid IN ('pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass)
+    AND d.refobjid <> c.oid AND r.depth < 32
+)
+SELECT n.nspname AS schema, c.relname AS name, a.attname AS column
+FROM reached r
+JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  AND (r.attnum = 0 OR a.attnum = r.attnum)
+WHERE r.depth > 0
+UNION ALL
+SELECT n.nspname, p.proname, NULL
+FROM reached r
+JOIN pg_catalog.pg_proc p ON r.kind = 'proc' AND p.oid = r.object
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+UNION ALL
+SELECT 'pg_catalog', p.proname, NULL
+FROM reached r
+JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${catalogue})
+JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid
+JOIN pg_catalog.pg_proc p ON p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace
+  AND p.proname = ANY(ARRAY[${CALLS_OF_SECRETS.map(literal).join(', ')}]::pg_catalog.text[])
+WHERE pg_catalog.strpos(w.ev_action::pg_catalog.text, ' :funcid ' || p.oid || ' ') > 0`;
+}
+
+/**
+ * Whether what lies under a batch's views may carry masked values into computed output: a masked
+ * column, a column masked on every target, a statistics sample, or (on a target that masks
+ * columns) a function that is not built in; a function that returns other sessions' commands or
+ * reads a setting is masked on every target. A dependency on a whole table, which PostgreSQL
+ * records alike for `count(*)` and for a whole-row value, counts as each of its columns.
+ */
+export function reachedCarriesMasked(reached: readonly ReachedObject[], masked: readonly MaskedColumn[]): boolean {
+  return reached.some(({ schema, name, column }) => {
+    if (column === null) {
+      const call = `${schema}.${name}`;
+      // Which setting a view's current_setting() reads is not read here: it may be a secret (ADR 066).
+      return (
+        POSTGRES_ALWAYS_MASKED.namedIn([], [call]) ||
+        call === 'pg_catalog.current_setting' ||
+        (masked.length > 0 && readsOpaquely(call))
+      );
+    }
+    const source = { schema, table: name, column };
+    return (
+      isMaskedSource(source, masked) ||
+      POSTGRES_ALWAYS_MASKED.holds(source) ||
+      (masked.length > 0 && POSTGRES_COLUMN_SAMPLES.holds(source))
+    );
+  });
+}
