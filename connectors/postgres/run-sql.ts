@@ -4,7 +4,7 @@ import type { PostgresTarget } from '../../config/targets';
 import { parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
 import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldOrigins, maskRows } from './result-masking';
-import { type ReachedObject, reachedCarriesMasked, reachedThroughViewsQuery } from './view-lineage';
+import { REACHED_THROUGH_VIEWS, type ReachedObject, namedViewsQuery, reachedCarriesMasked } from './view-lineage';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
@@ -94,17 +94,17 @@ export async function runSql(
       // One round trip: three statements in one simple query. The server lexes the batch as the
       // gate's parser did (standard_conforming_strings on), whatever the target's default: with it
       // off, a backslash in a string could end a statement where the policy saw none.
-      // The views are read in the same round trip, inside the transaction, as the batch will see them.
+      // Which of the names are views rides in the same round trip, inside the transaction, as the
+      // batch will see them; only a batch that names one pays for what they stand on.
       const opened = await session.query(
         `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}; ` +
           'SET LOCAL standard_conforming_strings = on' +
-          (askViews
-            ? `; ${reachedThroughViewsQuery(analysis.facts.tables, (value) => session.escapeLiteral(value))}`
-            : ''),
+          (askViews ? `; ${namedViewsQuery(analysis.facts.tables, (value) => session.escapeLiteral(value))}` : ''),
       );
-      if (askViews) {
-        const reached = (opened as unknown as { rows: ReachedObject[] }[]).at(-1)!.rows;
-        touchesMasked = reachedCarriesMasked(reached, masked);
+      const views = askViews ? (opened as unknown as { rows: { view: string }[] }[]).at(-1)!.rows : [];
+      if (views.length > 0) {
+        const reached = await session.query<ReachedObject>(REACHED_THROUGH_VIEWS, [views.map(({ view }) => view)]);
+        touchesMasked = reachedCarriesMasked(reached.rows, masked);
       }
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
       const each = await withClientTimeout(session, target, queryBounded(session, { text: sql }, limits));

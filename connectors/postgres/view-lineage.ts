@@ -66,23 +66,32 @@ export interface ReachedObject {
   column: string | null;
 }
 
+const CATALOGUE = CATALOGUE_SCHEMAS.map((schema) => `'${schema}'`).join(', ');
+
 /**
- * A statement listing what the views and materialized views of the given names (in any schema)
- * are built on, down to tables, functions and the catalogue's own views. Run in the batch's own
- * transaction, so it sees the views the batch sees. `literal` quotes a value for SQL text.
+ * A statement naming (by OID) the target's own views and materialized views among the given names,
+ * in any schema: cheap enough to ride in the round trip that opens every batch's transaction, so
+ * only a batch that names a view pays for the walk below. `literal` quotes a value for SQL text.
  */
-export function reachedThroughViewsQuery(names: readonly string[], literal: (value: string) => string): string {
+export function namedViewsQuery(names: readonly string[], literal: (value: string) => string): string {
   const relnames = [...new Set(names.flatMap((name) => [name, name.slice(name.lastIndexOf('.') + 1)]))];
-  const catalogue = CATALOGUE_SCHEMAS.map(literal).join(', ');
-  return `WITH RECURSIVE reached(kind, object, attnum, depth) AS (
-  SELECT 'class', c.oid, 0, 0 FROM pg_catalog.pg_class c
-  WHERE c.relkind IN ('v', 'm') AND c.relname = ANY(ARRAY[${relnames.map(literal).join(', ')}]::pg_catalog.text[])
+  return `SELECT c.oid::pg_catalog.int8 AS view FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${CATALOGUE})
+  WHERE c.relkind IN ('v', 'm') AND c.relname = ANY(ARRAY[${relnames.map(literal).join(', ')}]::pg_catalog.text[])`;
+}
+
+/**
+ * What the views of the OIDs in $1 are built on, down to tables, functions and the catalogue's
+ * own views. Run in the batch's own transaction, so it sees the views the batch sees.
+ */
+export const REACHED_THROUGH_VIEWS = `WITH RECURSIVE reached(kind, object, attnum, depth) AS (
+  SELECT 'class', c.oid, 0, 0 FROM pg_catalog.pg_class c WHERE c.oid = ANY($1::pg_catalog.oid[])
   UNION
   SELECT CASE WHEN d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'proc' ELSE 'class' END,
          d.refobjid, d.refobjsubid, r.depth + 1
   FROM reached r
   JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object AND c.relkind IN ('v', 'm')
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${catalogue})
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${CATALOGUE})
   JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid
   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid
   WHERE d.refclassid IN ('pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass)
@@ -104,12 +113,11 @@ UNION ALL
 SELECT 'pg_catalog', p.proname, NULL
 FROM reached r
 JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${catalogue})
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${CATALOGUE})
 JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid
 JOIN pg_catalog.pg_proc p ON p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace
-  AND p.proname = ANY(ARRAY[${CALLS_OF_SECRETS.map(literal).join(', ')}]::pg_catalog.text[])
+  AND p.proname = ANY(ARRAY[${CALLS_OF_SECRETS.map((name) => `'${name}'`).join(', ')}]::pg_catalog.text[])
 WHERE pg_catalog.strpos(w.ev_action::pg_catalog.text, ' :funcid ' || p.oid || ' ') > 0`;
-}
 
 /**
  * Whether what lies under a batch's views may carry masked values into computed output: a masked

@@ -8,7 +8,8 @@ import { fieldOrigins } from '../../connectors/postgres/result-masking';
 import {
   type ReachedObject,
   reachedCarriesMasked,
-  reachedThroughViewsQuery,
+  REACHED_THROUGH_VIEWS,
+  namedViewsQuery,
   viewColumnOrigins,
 } from '../../connectors/postgres/view-lineage';
 import { parseMaskedColumns } from '../../connectors/mask';
@@ -127,8 +128,11 @@ test('a result read through views names every column on its way and ends where t
   );
 });
 
-const reached = async (...views: string[]) =>
-  (await session.query<ReachedObject>(reachedThroughViewsQuery(views, (value) => session.escapeLiteral(value)))).rows;
+const reached = async (...names: string[]) => {
+  const views = await session.query<{ view: string }>(namedViewsQuery(names, (value) => session.escapeLiteral(value)));
+  const oids = views.rows.map(({ view }) => view);
+  return (await session.query<ReachedObject>(REACHED_THROUGH_VIEWS, [oids])).rows;
+};
 
 test('what the views a batch names stand on: masked columns, whole tables, functions, the catalogue', async () => {
   const ssn = parseMaskedColumns(['ssn']);
