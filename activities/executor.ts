@@ -71,7 +71,9 @@ function rowBound(recorded: ApprovedCommand): RowBound {
 async function checkHandedCommand(
   pool: Pool,
   request: PrivilegedRequest,
-): Promise<{ run: true; bound: RowBound } | { run: false; outcome?: ExecutionOutcome; refusal?: string }> {
+): Promise<
+  { run: true; bound: RowBound; reviewed: boolean } | { run: false; outcome?: ExecutionOutcome; refusal?: string }
+> {
   const notOwn = notCalledBy(request.id);
   if (notOwn) return { run: false, refusal: notOwn };
   const recorded = await findApprovedCommand(pool, request.id);
@@ -79,7 +81,7 @@ async function checkHandedCommand(
   if (!sameCommand(recorded, request)) {
     return { run: false, refusal: `the command handed to the executor is not the one request ${request.id} recorded` };
   }
-  if (recorded.status === 'executing') return { run: true, bound: rowBound(recorded) };
+  if (recorded.status === 'executing') return { run: true, bound: rowBound(recorded), reviewed: recorded.reviewed };
   const existing = await findExecution(pool, request.id);
   if (existing) return { run: false, outcome: outcomeInLedger(existing) };
   return { run: false, refusal: `request ${request.id} is ${recorded.status}, not executing` };
@@ -141,6 +143,7 @@ export function createExecutorActivities({
       const prepared = runners.prepare(target, request.command, {
         requestId: request.id,
         bound: checked.bound,
+        reviewed: checked.reviewed,
         keepRecording: ({ cast, durationMs }) => saveRecording(pool, request.id, cast, durationMs),
       });
       if (!prepared.ok) return refusedOnTheLedger(request, prepared.error);

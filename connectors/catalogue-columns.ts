@@ -132,7 +132,7 @@ const POSTGRES_SESSION_COMMANDS: readonly CatalogueRelation[] = [
   { schema: 'pg_catalog', table: 'pg_stat_activity', columns: ['query'] },
   { table: 'pg_stat_statements', columns: ['query'] },
 ];
-export const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
+const POSTGRES_SESSION_COMMAND_FUNCTIONS = [
   'pg_stat_get_activity',
   'pg_stat_get_backend_activity',
   'pg_stat_statements',

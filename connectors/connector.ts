@@ -156,6 +156,11 @@ export interface RunContext {
   /** The request's id: an HTTP call sends it as its Idempotency-Key. */
   requestId: string;
   bound: RowBound;
+  /**
+   * A reviewer approved the command, or a grant a reviewer made covers it; absent or false when
+   * policy allowed it alone, as a read (ADR 068).
+   */
+  reviewed?: boolean;
   /** Keeps a session's recording (asciicast v2, masked) with the request: the ssh connector makes one. */
   keepRecording(recording: { cast: string; durationMs: number }): Promise<void>;
 }

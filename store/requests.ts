@@ -358,13 +358,17 @@ export interface ApprovedCommand {
   impact: ImpactPreview | null;
   /** The deciding rule's `maxRows`: no statement may affect more. */
   maxRows: number | null;
+  /** A reviewer approved it, or a grant a reviewer made covers it; false when policy allowed it alone. */
+  reviewed: boolean;
 }
 
 /** What a request recorded to run, and where it stands: the executor runs only this, only while executing. */
 export async function findApprovedCommand(pool: Pool, id: string): Promise<ApprovedCommand | undefined> {
   const found = await pool.query<ApprovedCommand>(
     `SELECT status, connector, target, command, impact,
-            (policy->>'maxRows')::int AS "maxRows" FROM requests WHERE id = $1`,
+            (policy->>'maxRows')::int AS "maxRows",
+            (policy->>'effect' = 'require_approval' OR grant_id IS NOT NULL) AS reviewed
+       FROM requests WHERE id = $1`,
     [id],
   );
   return found.rows[0];

@@ -4,7 +4,7 @@ import type { PostgresTarget } from '../../config/targets';
 import { parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
 import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldOrigins, maskRows } from './result-masking';
-import { REACHED_THROUGH_VIEWS, type ReachedObject, namedViewsQuery, reachedCarriesMasked } from './view-lineage';
+import { actingCalls, namedViewsQuery, reachedCarriesMasked, underViews } from './view-lineage';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
@@ -79,23 +79,25 @@ export async function runSql(
   target: PostgresTarget,
   sql: string,
   analysis: SqlAnalysis,
-  bound: RowBound = {},
+  { bound = {}, reviewed = false }: { bound?: RowBound; reviewed?: boolean } = {},
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
   let touchesMasked =
     refersToMaskedData(analysis.facts.columns, masked) ||
     (masked.length > 0 && analysis.readsOpaquely) ||
     analysis.readsAlwaysMasked;
-  // The views the batch names may stand on masked data the batch does not name (ADR 067).
-  const askViews = !touchesMasked && analysis.facts.tables.length > 0;
+  // The views the batch names may stand on masked data the batch does not name (ADR 067), and a
+  // read policy allowed alone must not act through them (ADR 068).
+  const readAllowedAlone = analysis.facts.readOnly && !reviewed;
+  const askViews = analysis.facts.tables.length > 0 && (!touchesMasked || readAllowedAlone);
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
       // One round trip: three statements in one simple query. The server lexes the batch as the
       // gate's parser did (standard_conforming_strings on), whatever the target's default: with it
-      // off, a backslash in a string could end a statement where the policy saw none.
-      // Which of the names are views rides in the same round trip, inside the transaction, as the
-      // batch will see them; only a batch that names one pays for what they stand on.
+      // off, a backslash in a string could end a statement where the policy saw none. Which of the
+      // batch's names are views rides along as a fourth, inside the transaction, as the batch will
+      // see them; only a batch that names one pays for what they stand on.
       const opened = await session.query(
         `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}; ` +
           'SET LOCAL standard_conforming_strings = on' +
@@ -103,8 +105,17 @@ export async function runSql(
       );
       const views = askViews ? (opened as unknown as { rows: { view: string }[] }[]).at(-1)!.rows : [];
       if (views.length > 0) {
-        const reached = await session.query<ReachedObject>(REACHED_THROUGH_VIEWS, [views.map(({ view }) => view)]);
-        touchesMasked = reachedCarriesMasked(reached.rows, masked);
+        const under = await underViews(
+          session,
+          views.map(({ view }) => view),
+        );
+        touchesMasked ||= under.unreadable || reachedCarriesMasked(under.reached, masked);
+        const acting = actingCalls(under.reached);
+        if (readAllowedAlone && (acting.length > 0 || under.unreadable))
+          throw new SqlExecutionError(
+            `the views it reads call ${acting.length > 0 ? acting.join(', ') : 'what the executor cannot read'}, which a read may not: ` +
+              'policy allowed the batch as a read without a reviewer, and a view hides these calls from it; nothing ran (ADR 068)',
+          );
       }
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
       const each = await withClientTimeout(session, target, queryBounded(session, { text: sql }, limits));

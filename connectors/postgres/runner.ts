@@ -11,11 +11,11 @@ import { sqlOf } from '../../domain/request';
 export function postgresRunner(): CommandRunner<PostgresTarget> {
   const sessions = new TargetSessions();
   return {
-    prepare(target, command, { bound }) {
+    prepare(target, command, { bound, reviewed = false }) {
       // Re-derived here rather than trusted from the input: READ ONLY and masking depend on it.
       const analysis = analyseSql(sqlOf(command));
       if (!analysis.ok) return { ok: false, error: `the SQL does not parse: ${analysis.message}` };
-      return { ok: true, run: () => runSql(sessions, target, sqlOf(command), analysis, bound) };
+      return { ok: true, run: () => runSql(sessions, target, sqlOf(command), analysis, { bound, reviewed }) };
     },
     async previewImpact(target, command) {
       const analysis = analyseSql(sqlOf(command));

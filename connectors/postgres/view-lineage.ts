@@ -10,12 +10,9 @@
 //   a masked column is under it, as it is when the batch names the column itself.
 import type { MaskedColumn } from '../mask';
 import { isMaskedSource } from '../mask';
-import {
-  POSTGRES_ALWAYS_MASKED,
-  POSTGRES_COLUMN_SAMPLES,
-  POSTGRES_SESSION_COMMAND_FUNCTIONS,
-} from '../catalogue-columns';
-import { readsOpaquely } from './function-safety';
+import { POSTGRES_ALWAYS_MASKED, POSTGRES_COLUMN_SAMPLES } from '../catalogue-columns';
+import type { PoolClient } from 'pg';
+import { deniedCategory, readsOpaquely } from './function-safety';
 import { type TreeValue, isNode, readNodeTree } from './node-tree';
 
 /** Where a view's output column comes from: a table's (or another view's) column, or table 0 when computed. */
@@ -51,19 +48,90 @@ export function viewColumnOrigins(rule: string): Map<number, ColumnOrigin> {
 /** The catalogue's schemas: their views are known by name (catalogue-columns.ts), not followed. */
 export const CATALOGUE_SCHEMAS = ['pg_catalog', 'information_schema'];
 
-/**
- * Built-in functions whose calls in a view make it carry what is masked on every target. PostgreSQL
- * records no dependency on a built-in (it is pinned), so these are found in the view's stored
- * query, where a call is written ` :funcid <oid> ` (a name or alias has its spaces escaped there).
- */
-const CALLS_OF_SECRETS = [...POSTGRES_SESSION_COMMAND_FUNCTIONS, 'current_setting'];
-
 /** What lies under the views a batch names: one row per column (a whole-row use gives every column) or function. */
 export interface ReachedObject {
   schema: string;
   name: string;
   /** Null for a function. */
   column: string | null;
+}
+
+/** The functions of the given OIDs, as reached objects. */
+const FUNCTIONS_BY_OID = `SELECT n.nspname AS schema, p.proname AS name, NULL AS column
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.oid = ANY($1::pg_catalog.oid[])`;
+
+/** The node and field that name the function a stored query calls: a call, an operator, an aggregate, a window. */
+const CALLING_FIELDS: Readonly<Record<string, string>> = {
+  FUNCEXPR: 'funcid',
+  OPEXPR: 'opfuncid',
+  DISTINCTEXPR: 'opfuncid',
+  NULLIFEXPR: 'opfuncid',
+  SCALARARRAYOPEXPR: 'opfuncid',
+  AGGREF: 'aggfnoid',
+  WINDOWFUNC: 'winfnoid',
+};
+
+/** The OIDs of every function a stored query calls, at any depth. Throws on text that is not a tree. */
+export function callsIn(rule: string): Set<string> {
+  const calls = new Set<string>();
+  const pending: TreeValue[] = [readNodeTree(rule)];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    if (value === null || typeof value === 'string') continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const field = CALLING_FIELDS[value.type];
+    const oid = field === undefined ? undefined : value.fields.get(field);
+    if (typeof oid === 'string' && /^[1-9]\d*$/.test(oid)) calls.add(oid);
+    pending.push(...value.fields.values());
+  }
+  return calls;
+}
+
+/** What the views a batch names stand on; `unreadable` when a view's stored query could not be read. */
+export interface UnderViews {
+  reached: ReachedObject[];
+  unreadable: boolean;
+}
+
+/**
+ * What the views of the given OIDs stand on: the columns and functions `pg_depend` records, and
+ * the built-ins their stored queries call. Two round trips, run in the batch's transaction.
+ */
+export async function underViews(session: PoolClient, views: readonly string[]): Promise<UnderViews> {
+  const rows = (await session.query<ReachedObject & { rule: string | null }>(REACHED_THROUGH_VIEWS, [views])).rows;
+  const called = new Set<string>();
+  let unreadable = false;
+  for (const { rule } of rows) {
+    if (rule === null) continue;
+    try {
+      for (const oid of callsIn(rule)) called.add(oid);
+    } catch {
+      unreadable = true;
+    }
+  }
+  const calls = called.size > 0 ? (await session.query<ReachedObject>(FUNCTIONS_BY_OID, [[...called]])).rows : [];
+  const reached = rows
+    .filter(({ rule }) => rule === null)
+    .map(({ schema, name, column }) => ({ schema, name, column }));
+  return { reached: [...reached, ...calls], unreadable };
+}
+
+/**
+ * The calls under a batch's views that act beyond the read (the deny list's categories: process
+ * signalling, advisory locks, remote calls, sequences, sleeping, ...), as `schema.name (category)`.
+ * A READ ONLY transaction stops a write to a table, not these.
+ */
+export function actingCalls(reached: readonly ReachedObject[]): string[] {
+  const acting = new Set<string>();
+  for (const { schema, name, column } of reached) {
+    const category = column === null ? deniedCategory(name) : undefined;
+    if (category) acting.add(`${schema}.${name} (${category})`);
+  }
+  return [...acting].sort();
 }
 
 const CATALOGUE = CATALOGUE_SCHEMAS.map((schema) => `'${schema}'`).join(', ');
@@ -82,9 +150,11 @@ export function namedViewsQuery(names: readonly string[], literal: (value: strin
 
 /**
  * What the views of the OIDs in $1 are built on, down to tables, functions and the catalogue's
- * own views. Run in the batch's own transaction, so it sees the views the batch sees.
+ * own views, with each view's stored query (the calls of built-ins are found there: PostgreSQL
+ * records no dependency on a pinned object). Run in the batch's own transaction, so it sees the
+ * views the batch sees.
  */
-export const REACHED_THROUGH_VIEWS = `WITH RECURSIVE reached(kind, object, attnum, depth) AS (
+const REACHED_THROUGH_VIEWS = `WITH RECURSIVE reached(kind, object, attnum, depth) AS (
   SELECT 'class', c.oid, 0, 0 FROM pg_catalog.pg_class c WHERE c.oid = ANY($1::pg_catalog.oid[])
   UNION
   SELECT CASE WHEN d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'proc' ELSE 'class' END,
@@ -97,7 +167,7 @@ export const REACHED_THROUGH_VIEWS = `WITH RECURSIVE reached(kind, object, attnu
   WHERE d.refclassid IN ('pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass)
     AND d.refobjid <> c.oid AND r.depth < 32
 )
-SELECT n.nspname AS schema, c.relname AS name, a.attname AS column
+SELECT n.nspname AS schema, c.relname AS name, a.attname AS column, NULL AS rule
 FROM reached r
 JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -105,19 +175,16 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.
   AND (r.attnum = 0 OR a.attnum = r.attnum)
 WHERE r.depth > 0
 UNION ALL
-SELECT n.nspname, p.proname, NULL
+SELECT n.nspname, p.proname, NULL, NULL
 FROM reached r
 JOIN pg_catalog.pg_proc p ON r.kind = 'proc' AND p.oid = r.object
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 UNION ALL
-SELECT 'pg_catalog', p.proname, NULL
+SELECT n.nspname, c.relname, NULL, w.ev_action::pg_catalog.text
 FROM reached r
-JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object
+JOIN pg_catalog.pg_class c ON r.kind = 'class' AND c.oid = r.object AND c.relkind IN ('v', 'm')
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${CATALOGUE})
-JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid
-JOIN pg_catalog.pg_proc p ON p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace
-  AND p.proname = ANY(ARRAY[${CALLS_OF_SECRETS.map((name) => `'${name}'`).join(', ')}]::pg_catalog.text[])
-WHERE pg_catalog.strpos(w.ev_action::pg_catalog.text, ' :funcid ' || p.oid || ' ') > 0`;
+JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid`;
 
 /**
  * Whether what lies under a batch's views may carry masked values into computed output: a masked

@@ -1,4 +1,4 @@
-// Class 92: a masked column read through the target's own views. The database names a view's
+// Class 89: a masked column read through the target's own views. The database names a view's
 // column as the source of a value read through it (PostgreSQL's RowDescription the view's OID,
 // MySQL's orgTable the view), so `SELECT tax FROM staff_tax`, where `tax` is `ssn` renamed, came
 // back unmasked; and a batch naming only the view refers to no masked column, so its computed

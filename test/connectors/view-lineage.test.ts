@@ -6,10 +6,10 @@ import { Pool, type PoolClient } from 'pg';
 import { isNode, readNodeTree } from '../../connectors/postgres/node-tree';
 import { fieldOrigins } from '../../connectors/postgres/result-masking';
 import {
-  type ReachedObject,
   reachedCarriesMasked,
-  REACHED_THROUGH_VIEWS,
+  actingCalls,
   namedViewsQuery,
+  underViews,
   viewColumnOrigins,
 } from '../../connectors/postgres/view-lineage';
 import { parseMaskedColumns } from '../../connectors/mask';
@@ -33,7 +33,11 @@ const SCHEMA = `CREATE SCHEMA lineage;
   CREATE VIEW activity AS SELECT pid, query FROM pg_stat_activity;
   CREATE VIEW backends AS SELECT pid, query FROM pg_stat_get_activity(NULL);
   CREATE VIEW setting AS SELECT current_setting('app.jwt_secret', true) AS s;
-  CREATE MATERIALIZED VIEW stored AS SELECT ssn AS kept FROM staff;`;
+  CREATE MATERIALIZED VIEW stored AS SELECT ssn AS kept FROM staff;
+  CREATE VIEW terminating AS SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE false;
+  CREATE VIEW locking AS SELECT id, pg_advisory_lock(id) IS NULL AS locked FROM orders;
+  CREATE VIEW over_terminating AS SELECT ended FROM terminating;
+  CREATE VIEW numbered AS SELECT id, id + 1 AS next, coalesce(nullif(total, 0), 1) AS t, sum(total) OVER () AS s FROM orders;`;
 
 before(async () => {
   session = await pool.connect();
@@ -130,8 +134,12 @@ test('a result read through views names every column on its way and ends where t
 
 const reached = async (...names: string[]) => {
   const views = await session.query<{ view: string }>(namedViewsQuery(names, (value) => session.escapeLiteral(value)));
-  const oids = views.rows.map(({ view }) => view);
-  return (await session.query<ReachedObject>(REACHED_THROUGH_VIEWS, [oids])).rows;
+  const under = await underViews(
+    session,
+    views.rows.map(({ view }) => view),
+  );
+  assert.equal(under.unreadable, false);
+  return under.reached;
 };
 
 test('what the views a batch names stand on: masked columns, whole tables, functions, the catalogue', async () => {
@@ -150,4 +158,18 @@ test('what the views a batch names stand on: masked columns, whole tables, funct
   assert.equal(await carries('stored'), true);
   assert.equal(await carries('staff'), false, 'a table is not a view: the batch names its columns itself');
   assert.equal(await carries('pg_stat_activity', []), false, "the catalogue's own views are known by name");
+});
+
+test('calls under the views that act beyond a read: in the view, in a view under it, none in plain arithmetic', async () => {
+  assert.deepEqual(actingCalls(await reached('terminating')), ['pg_catalog.pg_terminate_backend (process signalling)']);
+  assert.deepEqual(actingCalls(await reached('over_terminating')), [
+    'pg_catalog.pg_terminate_backend (process signalling)',
+  ]);
+  assert.deepEqual(actingCalls(await reached('locking')), ['pg_catalog.pg_advisory_lock (advisory locks)']);
+  const numbered = await reached('numbered');
+  assert.deepEqual(actingCalls(numbered), []);
+  // Operators, NULLIF and window aggregates are calls too: they are found, and they are harmless.
+  const called = numbered.filter(({ column }) => column === null).map(({ name }) => name);
+  for (const name of ['int4pl', 'int4eq', 'sum']) assert.ok(called.includes(name), `${name} in ${called.join(', ')}`);
+  assert.deepEqual(actingCalls(await reached('renamed', 'names', 'called')), []);
 });
