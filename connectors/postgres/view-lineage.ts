@@ -7,7 +7,9 @@
 //   computed one;
 // - what the views a batch names are built on: the columns and functions their queries depend on
 //   (`pg_depend`), through views of views, so a computed value read through a view is masked when
-//   a masked column is under it, as it is when the batch names the column itself.
+//   a masked column is under it, as it is when the batch names the column itself;
+// - what the views call (their stored queries, by OID: PostgreSQL records no dependency on a
+//   built-in), so a read policy allowed without a reviewer does not act through one (ADR 068).
 import type { MaskedColumn } from '../mask';
 import { isMaskedSource } from '../mask';
 import { POSTGRES_ALWAYS_MASKED, POSTGRES_COLUMN_SAMPLES } from '../catalogue-columns';
