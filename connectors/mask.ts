@@ -115,6 +115,22 @@ export function refersToMaskedData(references: readonly string[], masked: readon
   });
 }
 
+/**
+ * Whether a batch, as the gate read it, may carry masked values into computed output and errors:
+ * it refers to masked data, calls what the parser cannot follow (on a target that masks columns),
+ * or reads what is masked on every target. A view's definition is judged the same way (ADR 067).
+ */
+export function analysisTouchesMasked(
+  analysis: { facts: { columns: readonly string[] }; readsOpaquely: boolean; readsAlwaysMasked: boolean },
+  masked: readonly MaskedColumn[],
+): boolean {
+  return (
+    refersToMaskedData(analysis.facts.columns, masked) ||
+    (masked.length > 0 && analysis.readsOpaquely) ||
+    analysis.readsAlwaysMasked
+  );
+}
+
 /** Removes a SQL target's connection string and password from a message before it leaves the executor. */
 export function scrubCredential(message: string, target: { url: string; mask: Pick<MaskRules, 'patterns'> }): string {
   let scrubbed = message.split(target.url).join('[target-url]');

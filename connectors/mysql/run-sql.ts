@@ -9,7 +9,7 @@ import {
   scrubCredential,
   maskValue,
   parseMaskedColumns,
-  refersToMaskedData,
+  analysisTouchesMasked,
 } from '../mask';
 import type { MysqlAnalysis } from './sql-facts';
 import { UnholdableResult, rolledBack } from '../result-limits';
@@ -106,10 +106,7 @@ export async function runMysql(
   bound: RowBound = {},
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
-  let touchesMasked =
-    refersToMaskedData(analysis.facts.columns, masked) ||
-    (masked.length > 0 && analysis.readsOpaquely) ||
-    analysis.readsAlwaysMasked;
+  let touchesMasked = analysisTouchesMasked(analysis, masked);
   let connection: Connection | undefined;
   try {
     connection = await mysql.createConnection({

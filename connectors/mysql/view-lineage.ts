@@ -5,7 +5,7 @@
 // (`information_schema.VIEWS`) is read by the gate's own parser, as a batch would be: a view whose
 // query refers to masked data, through views of views too, has every column masked whole.
 import type { Connection } from 'mysql2/promise';
-import { type MaskedColumn, refersToMaskedData } from '../mask';
+import { type MaskedColumn, analysisTouchesMasked } from '../mask';
 import { analyseMysql } from './sql-facts';
 
 /** Views of views are followed this deep; past it a view counts as carrying masked data. */
@@ -31,10 +31,7 @@ function readsOf(view: ViewDefinition, masked: readonly MaskedColumn[]): ViewRea
   const analysis = analyseMysql(view.definition, { database: view.schema });
   if (!analysis.ok) return { carries: masked.length > 0, names: [] };
   return {
-    carries:
-      refersToMaskedData(analysis.facts.columns, masked) ||
-      (masked.length > 0 && analysis.readsOpaquely) ||
-      analysis.readsAlwaysMasked,
+    carries: analysisTouchesMasked(analysis, masked),
     names: analysis.facts.tables.map((name) => name.toLowerCase()),
   };
 }

@@ -1,7 +1,7 @@
 import { Client, type PoolClient } from 'pg';
 import type { CommandResult } from '../../domain/request';
 import type { PostgresTarget } from '../../config/targets';
-import { parseMaskedColumns, refersToMaskedData, scrubCredential } from '../mask';
+import { analysisTouchesMasked, parseMaskedColumns, scrubCredential } from '../mask';
 import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldOrigins, maskRows } from './result-masking';
 import { actingCalls, namedViewsQuery, reachedCarriesMasked, underViews } from './view-lineage';
@@ -82,10 +82,7 @@ export async function runSql(
   { bound = {}, reviewed = false }: { bound?: RowBound; reviewed?: boolean } = {},
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
-  let touchesMasked =
-    refersToMaskedData(analysis.facts.columns, masked) ||
-    (masked.length > 0 && analysis.readsOpaquely) ||
-    analysis.readsAlwaysMasked;
+  let touchesMasked = analysisTouchesMasked(analysis, masked);
   // The views the batch names may stand on masked data the batch does not name (ADR 067), and a
   // read policy allowed alone must not act through them (ADR 068).
   const readAllowedAlone = analysis.facts.readOnly && !reviewed;
