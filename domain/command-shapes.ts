@@ -15,11 +15,18 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
  * A path the target reads exactly as the policy does: absolute, no `//`, no `.` or `..` segment
  * (raw or percent-encoded), no encoded `/`, `\` or NUL, no query or fragment, and percent-escapes
  * in their one normal form. What a URL parser or the target would normalise differently is refused
- * rather than normalised, so the path policy sees is the path the target gets.
+ * rather than normalised, so the path policy sees is the path the target gets. Nor may it hold what
+ * servers read in more than one way (ADR 069): a `;` (raw or escaped), from which a servlet
+ * container drops the rest of the segment before it routes, and an escaped `%`, which a second
+ * decoding reads as another character. Spring Security's StrictHttpFirewall refuses both by default.
  */
 function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must start with /';
-  if (!/^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path)) return 'holds a character that must be percent-encoded';
+  if (/;|%3B/i.test(path))
+    return 'holds a ; (raw or as %3B): servlet containers such as Tomcat and Jetty drop a segment from its ; on before they route, so /refunds;x is /refunds to them and /a/..;/b is /b';
+  if (/%25/.test(path))
+    return 'holds an escaped % (%25): a server that decodes the path twice reads another path (/%2572efunds is /refunds)';
+  if (!/^[A-Za-z0-9\-._~!$&'()*+,=:@%/]*$/.test(path)) return 'holds a character that must be percent-encoded';
   if (/%(?![0-9A-F]{2})/.test(path)) return 'holds a malformed or lower-case percent-escape (write %3A, not %3a)';
   // RFC 3986: an escaped letter, digit, - . _ or ~ is the same path as the character itself, so
   // `/%72efunds` would be /refunds to the target but not to a policy that reads "/refunds".

@@ -92,11 +92,11 @@ export async function startAttackStack(policy: string, options: TestStackOptions
 }
 
 /**
- * A targets file: POSTGRES_AND_MYSQL_TARGETS and `name`, an HTTP target on the server beside the
- * stack (startAttackStackWithHttpTarget) with its credential and CA, and `settings`, further YAML
- * lines of it (`methods: [GET]`), each indented by four spaces.
+ * An entry of a targets file: `name`, an HTTP target on the server beside the stack
+ * (startAttackStackWithHttpTarget) with its credential and CA, and `settings`, further YAML lines
+ * of it (`methods: [GET]`), each indented by four spaces.
  */
-export const withHttpTarget = (name: string, settings: string) => `${POSTGRES_AND_MYSQL_TARGETS}  ${name}:
+export const httpTarget = (name: string, settings: string) => `  ${name}:
     connector: http
     baseUrl: \${TEST_HTTP_BASE_URL}
     auth:
@@ -104,6 +104,10 @@ export const withHttpTarget = (name: string, settings: string) => `${POSTGRES_AN
       token: \${TEST_HTTP_TOKEN}
     ca: \${TEST_HTTP_CA}
 ${settings}`;
+
+/** A targets file: POSTGRES_AND_MYSQL_TARGETS and one HTTP target (httpTarget). */
+export const withHttpTarget = (name: string, settings: string) =>
+  `${POSTGRES_AND_MYSQL_TARGETS}${httpTarget(name, settings)}`;
 
 /**
  * The attack stack with a real HTTP target (tools/harness/http-target.ts) beside it, which

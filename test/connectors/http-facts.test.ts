@@ -63,6 +63,12 @@ describe('HTTP facts', () => {
       ['/caf%E9', /not UTF-8/],
       ['/x%2', /malformed/],
       ['/a b', /percent-encoded/],
+      // Read otherwise by a servlet container or a second decoding (ADR 069).
+      ['/refunds;x', /holds a ;/],
+      ['/search/..;/admin', /holds a ;/],
+      ['/refunds%3Bx', /holds a ;/],
+      ['/refunds%3bx', /holds a ;/],
+      ['/%2572efunds', /escaped % \(%25\)/],
     ];
     for (const [path, why] of cases) assert.match(refusal({ method: 'GET', path }), why, path);
   });

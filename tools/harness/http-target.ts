@@ -41,16 +41,42 @@ const headerOf = (call: Pick<ReceivedCall, 'headers'>, name: string) => {
   return Array.isArray(value) ? value[0] : value;
 };
 
+/** `text` percent-decoded, or as it is when it holds an escape that does not decode. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The path a servlet container routes a request line's path to, as Tomcat and Jetty document it:
+ * each segment's path parameters (from `;` on) dropped, then percent-escapes decoded, then `.` and
+ * `..` segments resolved, so `/a/..;/b` is `/b` and `/refunds;x` is `/refunds`. The application
+ * behind it decodes that path once more, as one does that decodes what the container already
+ * decoded (the ambiguity Jetty calls AMBIGUOUS_PATH_ENCODING), so `/%2572efunds` is `/refunds`.
+ */
+function containerPath(requestPath: string): string {
+  const segments = requestPath.split('/').map((segment) => decoded(segment.split(';')[0] ?? ''));
+  const resolved: string[] = [];
+  for (const segment of segments.slice(1)) {
+    if (segment === '..') resolved.pop();
+    else if (segment !== '.') resolved.push(segment);
+  }
+  return decoded(`/${resolved.join('/')}`);
+}
+
 /**
  * The method and path a call is acted on by the frameworks that read them from elsewhere, as
  * documented: a POST runs as the method an override header, a `_method` query parameter or body
  * field names (Symfony, Laravel, Rails, Google APIs, OData); the path is the one X-Original-URL or
- * X-Rewrite-URL names (IIS, Zend, older Symfony). The attack suite counts calls acted on otherwise
- * than policy judged them.
+ * X-Rewrite-URL names (IIS, Zend, older Symfony), else the one a servlet container reads
+ * (containerPath). The attack suite counts calls acted on otherwise than policy judged them.
  */
 function actedOn(call: Omit<ReceivedCall, 'acted'>): ReceivedCall['acted'] {
   const url = new URL(call.url, 'http://target');
-  const path = headerOf(call, 'x-original-url') ?? headerOf(call, 'x-rewrite-url') ?? url.pathname;
+  const path = headerOf(call, 'x-original-url') ?? headerOf(call, 'x-rewrite-url') ?? containerPath(url.pathname);
   if (call.method !== 'POST') return { method: call.method, path };
   let field: unknown;
   try {
