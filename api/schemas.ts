@@ -197,8 +197,18 @@ export const targetList = z.object({
     z.object({
       name: z.string(),
       connector: z.enum(CONNECTORS),
-      /** An HTTP target's allowed methods and path prefixes (a call outside them gets 400). */
-      calls: z.object({ methods: z.array(z.string()), pathPrefixes: z.array(z.string()) }).optional(),
+      /**
+       * An HTTP target's allowed methods and path prefixes, the headers it takes besides the standard
+       * ones, and the query parameters a write may carry (a call outside them gets 400).
+       */
+      calls: z
+        .object({
+          methods: z.array(z.string()),
+          pathPrefixes: z.array(z.string()),
+          headers: z.array(z.string()),
+          query: z.array(z.string()),
+        })
+        .optional(),
       /** An SSH target: whether it takes `{shell}` command lines besides `{argv}` commands. */
       shell: z.boolean().optional(),
       /** A Kubernetes target: the namespaces commands may name (empty: any). */

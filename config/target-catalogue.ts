@@ -14,13 +14,13 @@ import { parseYamlText, readConfigFile } from './yaml-file';
 
 /**
  * A target as the API knows it: its name and connector, for an HTTP target the methods, path
- * prefixes and headers it takes, for an SSH target whether it takes shell lines (no secret), never its
+ * prefixes, headers and writes' query parameters it takes, for an SSH target whether it takes shell lines (no secret), never its
  * connection details.
  */
 export interface TargetEntry {
   name: string;
   connector: Target['connector'];
-  calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes' | 'headers'>;
+  calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes' | 'headers' | 'query'>;
   /** For an SSH target: whether it takes `{shell}` command lines. */
   shell?: boolean;
   /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
@@ -39,6 +39,7 @@ const catalogueFileSchema = z.object({
       methods: httpTargetSchema.shape.methods,
       pathPrefixes: httpTargetSchema.shape.pathPrefixes,
       headers: httpTargetSchema.shape.headers,
+      query: httpTargetSchema.shape.query,
       shell: sshTargetSchema.shape.shell,
       namespaces: kubernetesTargetSchema.shape.namespaces,
       searchPath: searchPathSchema,
@@ -49,17 +50,17 @@ const catalogueFileSchema = z.object({
 
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
- * allowed calls (methods, path prefixes, headers), an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
+ * allowed calls (methods, path prefixes, headers, writes' query parameters), an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
  * `searchPath`, a MySQL target's `database`. It reads the file without `${ENV}`
  * interpolation, so the API process needs none of the executor's secrets and never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
   return Object.entries(value.targets).map(
-    ([name, { connector, methods, pathPrefixes, headers, shell, namespaces, searchPath, database }]) => ({
+    ([name, { connector, methods, pathPrefixes, headers, query, shell, namespaces, searchPath, database }]) => ({
       name,
       connector,
-      ...(connector === 'http' && { calls: { methods, pathPrefixes, headers } }),
+      ...(connector === 'http' && { calls: { methods, pathPrefixes, headers, query } }),
       ...(connector === 'ssh' && { shell }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),

@@ -3,7 +3,7 @@
 // schemas: nothing here loads a connector's client library.
 import { z } from 'zod';
 import { HTTP_METHODS, headerName } from '../domain/command-shapes';
-import { neverTakenHeader } from '../domain/http-headers';
+import { METHOD_PARAMETER, neverTakenHeader } from '../domain/http-headers';
 
 const maskSchema = z
   .object({
@@ -117,6 +117,20 @@ export const httpTargetSchema = z
         }
       })
       .transform((names) => names.map((name) => name.toLowerCase())),
+    /**
+     * Query parameters a write (POST, PUT, PATCH, DELETE) may carry, by name (ADR 070); a read
+     * takes any. Frameworks read the query and the body as one set of parameters, so a write's
+     * query could set what a rule reads in its body.
+     */
+    query: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(200)
+          .refine((name) => name.toLowerCase() !== METHOD_PARAMETER, `a target may not take ${METHOD_PARAMETER}`),
+      )
+      .default([]),
     timeout: z.string().default('30s'),
     maxResponseBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     /** PEM certificates to trust for this target besides the system's (an internal CA). */

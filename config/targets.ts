@@ -44,6 +44,8 @@ export interface HttpTarget {
   pathPrefixes: string[];
   /** Headers agents may send besides the standard ones, lower-case (domain/http-headers.ts). */
   headers: string[];
+  /** Query parameters a write may carry (a read takes any), by name (ADR 070). */
+  query: string[];
   timeoutMs: number;
   maxResponseBytes: number;
   ca?: string;

@@ -10,6 +10,21 @@ export const sqlCommandSchema = z.object({ sql: storable().min(1).max(100_000) }
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** The methods that read (`http.readOnly`); the others are writes. */
+export const READ_METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The top-level parameter a query name sets, as Rack and PHP parse names: `refund[amount]` sets
+ * `refund`. Lower-case: some frameworks bind parameters whatever their case.
+ */
+export const queryParameterName = (name: string) => name.split('[')[0]!.toLowerCase();
+
+/** A name the query and a JSON object body both set, or undefined (ADR 070). */
+function nameInQueryAndBody(query: Record<string, string> | undefined, body: unknown): string | undefined {
+  if (!query || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const bodyNames = new Set(Object.keys(body).map((key) => key.toLowerCase()));
+  return Object.keys(query).find((name) => bodyNames.has(queryParameterName(name)));
+}
 
 /**
  * A path the target reads exactly as the policy does: absolute, no `//`, no `.` or `..` segment
@@ -93,6 +108,15 @@ export const httpCommandSchema = z
   .refine((command) => command.body === undefined || !['GET', 'HEAD'].includes(command.method), {
     message: 'a GET or HEAD has no body',
     path: ['body'],
+  })
+  .superRefine((command, context) => {
+    const name = nameInQueryAndBody(command.query, command.body);
+    if (name)
+      context.addIssue({
+        code: 'custom',
+        path: ['query'],
+        message: `names ${queryParameterName(name)} in both the query and the body: frameworks read them as one set of parameters, and which one wins depends on the framework (ADR 070)`,
+      });
   });
 
 const sshArgvCommandSchema = z

@@ -1,8 +1,7 @@
 import type { HttpCommand } from '../../domain/request';
 import type { HttpFacts } from '../../policy/facts';
 import { headersByLowerName } from '../../domain/http-headers';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { READ_METHODS } from '../../domain/command-shapes';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -22,6 +21,6 @@ export function httpFacts(command: HttpCommand): HttpFacts {
     headers: headersByLowerName(command.headers),
     bodyKeys: Object.keys(body).sort(),
     body,
-    readOnly: SAFE_METHODS.has(command.method),
+    readOnly: READ_METHODS.has(command.method),
   };
 }

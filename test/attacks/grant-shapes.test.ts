@@ -45,6 +45,7 @@ const TARGETS = withHttpTarget(
   `    methods: [POST]
     pathPrefixes: [/echo]
     headers: [X-Tenant]
+    query: [task]
     timeout: 5s
 `,
 );

@@ -106,6 +106,12 @@ describe('HTTP facts', () => {
     );
     assert.match(refusal({ method: 'POST', path: '/x', query: { _method: 'DELETE' } }), /no _method/);
     assert.match(refusal({ method: 'POST', path: '/x', body: { _METHOD: 'DELETE' } }), /no _method/);
+    // A parameter set by the query and the body both: which one a framework reads differs (ADR 070).
+    const both = /names (amount|refund) in both the query and the body/;
+    assert.match(refusal({ method: 'POST', path: '/x', query: { amount: '5' }, body: { amount: 1 } }), both);
+    assert.match(refusal({ method: 'POST', path: '/x', query: { AMOUNT: '5' }, body: { amount: 1 } }), both);
+    assert.match(refusal({ method: 'POST', path: '/x', query: { 'refund[amount]': '5' }, body: { refund: {} } }), both);
+    assert.equal(facts({ method: 'POST', path: '/x', query: { dry: '1' }, body: { amount: 1 } }).query.dry, '1');
     assert.deepEqual(facts({ method: 'POST', path: '/x', body: { nested: { _method: 'kept' } } }).bodyKeys, ['nested']);
   });
 

@@ -48,6 +48,7 @@ before(async () => {
     methods: ['GET', 'POST'],
     pathPrefixes: ['/customers', '/refunds', '/echo', '/elsewhere', '/big', '/text', '/slow'],
     headers: ['x-note'],
+    query: ['dry'],
     timeoutMs: 1_000,
     maxResponseBytes: 10_000,
     mask: { fields: ['ssn', 'cards[].number'], patterns: ['email'] },
@@ -97,6 +98,9 @@ describe('the HTTP executor', () => {
     assert.equal(result.status, 201);
     assert.deepEqual(result.body, { refund: 'ref-req_refund_1', amount: 40 });
     assert.equal(server.received.length, before + 1);
+    const listed = await call({ method: 'POST', path: '/refunds', query: { dry: 'true' }, body: { amount: 40 } });
+    assert.equal(listed.status, 201, 'a query parameter the target lists is sent with a write');
+    assert.equal(new URL(server.received.at(-1)!.url, 'http://target').searchParams.get('dry'), 'true');
     assert.equal(server.received.at(-1)!.headers['content-type'], 'application/json');
   });
 
@@ -119,7 +123,7 @@ describe('the HTTP executor', () => {
     );
   });
 
-  test("methods, paths and headers outside the target's lists are refused before any call", async () => {
+  test("methods, paths, headers and writes' query parameters outside the target's lists are refused before any call", async () => {
     const before = server.received.length;
     assert.match(refused({ method: 'DELETE', path: '/customers/7' }), /allows GET, POST, not DELETE/);
     assert.match(refused({ method: 'GET', path: '/admin' }), /allows paths under/);
@@ -138,6 +142,14 @@ describe('the HTTP executor', () => {
     assert.match(
       refused({ method: 'GET', path: '/echo', headers: { Range: 'bytes=0-9' } }),
       /Range: the answer would come in part/,
+    );
+    assert.match(
+      refused({ method: 'POST', path: '/refunds', query: { amount: '500' }, body: { order: 'o-1' } }),
+      /takes no query parameter amount on a POST/,
+    );
+    assert.match(
+      refused({ method: 'POST', path: '/refunds', query: { dry: 'true' }, body: { dry: false } }),
+      /names dry in both the query and the body/,
     );
     assert.equal(server.received.length, before, 'nothing reached the target');
   });

@@ -45,6 +45,7 @@ const TARGETS = `targets:
     ca: \${TEST_HTTP_CA}
     methods: [GET, POST, DELETE]
     pathPrefixes: [/customers, /refunds]
+    query: [dry]
     timeout: 5s
     mask: { fields: [ssn, "cards[].number"], patterns: [email] }
 `;
@@ -142,7 +143,7 @@ describe('an HTTP target', () => {
     );
   });
 
-  test('a path that would leave its prefix, a credential header, a SQL command or an unknown method get 400 and record nothing', async () => {
+  test('a path that would leave its prefix, a credential header, a SQL command, an unknown method or an unlisted query parameter on a write get 400 and record nothing', async () => {
     const before = (await stack.pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n as number;
     const sent = server.received.length;
     const cases: [unknown, string][] = [
@@ -158,6 +159,10 @@ describe('an HTTP target', () => {
       [onBilling({ method: 'PUT', path: '/customers/7', body: { name: 'x' } }), 'invalid_command'],
       [onBilling({ method: 'GET', path: '/admin/users' }), 'invalid_command'],
       [onBilling({ method: 'GET', path: '/refunds-archive' }), 'invalid_command'],
+      [
+        onBilling({ method: 'POST', path: '/refunds', query: { amount: '500' }, body: { order: 'o-1' } }),
+        'invalid_command',
+      ],
     ];
     for (const [body, code] of cases) {
       const response = await call<ErrorBody>(stack.app, 'POST', '/v1/requests', 'agent', body);
@@ -173,6 +178,8 @@ describe('an HTTP target', () => {
     assert.deepEqual(listed.body.items.find((item) => item.name === 'billing-api')?.calls, {
       methods: ['GET', 'POST', 'DELETE'],
       pathPrefixes: ['/customers', '/refunds'],
+      headers: [],
+      query: ['dry'],
     });
     assert.ok(!listed.raw.includes(server.httpsUrl) && !listed.raw.includes(server.token), listed.raw);
   });

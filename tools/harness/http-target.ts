@@ -121,8 +121,13 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
   const pathname = call.acted.path;
   if (pathname === '/api/customers/7') return json(200, CUSTOMER);
   if (pathname === '/api/refunds' && call.acted.method === 'POST') {
-    const asked = JSON.parse(call.body || '{}') as { amount?: number };
-    return json(201, { refund: `ref-${call.headers['idempotency-key']}`, amount: asked.amount });
+    // The body's fields and the query's as one set of parameters, the query's taking precedence,
+    // as Rails reads them (`request_parameters.merge(query_parameters)`).
+    const asked = { ...(JSON.parse(call.body || '{}') as object), ...Object.fromEntries(url.searchParams) } as {
+      amount?: number | string;
+    };
+    const amount = asked.amount === undefined ? undefined : Number(asked.amount);
+    return json(201, { refund: `ref-${call.headers['idempotency-key']}`, amount });
   }
   if (pathname === '/api/echo')
     return json(200, { query: Object.fromEntries(url.searchParams), headers: call.headers });
