@@ -6,6 +6,7 @@
 // hold one, or calls something that may read data the parser cannot follow (SQL given as text, a
 // function that is not built in).
 import type { MaskRules } from '../config/target-schemas';
+import { maskConnectionPasswords } from './connection-passwords';
 import { replaceEmailAddresses } from './email-addresses';
 
 // 13-19 digits, optionally grouped by spaces or dashes; confirmed with the Luhn check below.
@@ -40,8 +41,12 @@ function passesLuhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * `text` with the target's patterns masked in it, and on every target the passwords of connection
+ * strings (ADR 071).
+ */
 export function maskText(text: string, patterns: MaskRules['patterns']): string {
-  let masked = text;
+  let masked = maskConnectionPasswords(text);
   if (patterns.includes('email')) masked = replaceEmailAddresses(masked, '[masked:email]');
   if (patterns.includes('card')) {
     masked = masked.replace(CARD_CANDIDATE, (candidate) =>
