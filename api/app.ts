@@ -115,9 +115,14 @@ export async function buildApp({
       )
     : undefined;
   const targets = knownTargets(loadTargetCatalogue(settings.TARGETS_FILE));
+  const requestTimeoutMs = settings.REQUEST_TIMEOUT_SECONDS * 1000;
   const app = Fastify({
     logger: withLinkTokensRedacted(logger ?? { level: settings.LOG_LEVEL, redact: ['req.headers.authorization'] }),
     bodyLimit: settings.BODY_LIMIT_BYTES,
+    // A request, headers and body, arrives within REQUEST_TIMEOUT_SECONDS or gets 408 (ADR 072);
+    // Node checks its connections against it every second rather than every 30.
+    requestTimeout: requestTimeoutMs,
+    http: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000 },
     // Only the named proxies may say who the caller is (request.ip): rate limits and logs use it.
     trustProxy: settings.TRUST_PROXY ?? false,
     // One-click link tokens (signed claims) are a few hundred characters; the default is 100.

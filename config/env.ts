@@ -106,6 +106,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65536),
   /**
+   * How long the API waits for a whole request, headers and body, before it answers 408 and closes
+   * the connection (ADR 072). Fastify's default is none: a caller sending a byte at a time held a
+   * connection without end. An answer may take longer (a long-poll): the limit is on receiving.
+   */
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
    * Where rate limits count: `memory` (each API process apart) or `postgres` (one count shared by
    * every replica; set it behind a load balancer, or N replicas allow N times each limit).
    */
