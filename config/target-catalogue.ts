@@ -14,8 +14,8 @@ import { parseYamlText, readConfigFile } from './yaml-file';
 
 /**
  * A target as the API knows it: its name and connector, for an HTTP target the methods, path
- * prefixes, headers and writes' query parameters it takes, for an SSH target whether it takes shell lines (no secret), never its
- * connection details.
+ * prefixes, headers and writes' query parameters it takes, for an SSH target whether it takes shell
+ * lines (no secret), never its connection details.
  */
 export interface TargetEntry {
   name: string;
@@ -50,9 +50,10 @@ const catalogueFileSchema = z.object({
 
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
- * allowed calls (methods, path prefixes, headers, writes' query parameters), an SSH target's `shell`, a Kubernetes target's namespaces, a PostgreSQL target's
- * `searchPath`, a MySQL target's `database`. It reads the file without `${ENV}`
- * interpolation, so the API process needs none of the executor's secrets and never holds one.
+ * allowed calls (methods, path prefixes, headers, writes' query parameters), an SSH target's
+ * `shell`, a Kubernetes target's namespaces, a PostgreSQL target's `searchPath`, a MySQL target's
+ * `database`. It reads the file without `${ENV}` interpolation, so the API process needs none of
+ * the executor's secrets and never holds one.
  */
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);

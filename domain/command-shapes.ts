@@ -17,7 +17,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'HE
  * The top-level parameter a query name sets, as Rack and PHP parse names: `refund[amount]` sets
  * `refund`. Lower-case: some frameworks bind parameters whatever their case.
  */
-export const queryParameterName = (name: string) => name.split('[')[0]!.toLowerCase();
+const queryParameterName = (name: string) => name.split('[')[0]!.toLowerCase();
 
 /** A name the query and a JSON object body both set, or undefined (ADR 070). */
 function nameInQueryAndBody(query: Record<string, string> | undefined, body: unknown): string | undefined {
