@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
 import { connectMysqlAdmin } from '../support/mysql-admin';
-import { requiredEnv } from '../support/stack';
 import {
   type AttackStack,
+  POSTGRES_AND_MYSQL_TARGETS,
   READS_ALLOWED_POLICY,
   onMysql,
   onPostgres,
@@ -20,16 +20,6 @@ import {
 } from './support';
 
 const PASSWORDS = ['Sync-Secret-1', 'Sync-Secret-2', 'Sync-Secret-3', 'Sync Secret 4'];
-
-const TARGETS = `targets:
-  app-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  shop-db:
-    connector: mysql
-    url: \${TEST_MYSQL_URL}
-    database: ${requiredEnv('TEST_MYSQL_DATABASE')}
-`;
 
 /** What both databases hold: a view over a URI, a table of connection strings. */
 const SHARED = `DROP VIEW IF EXISTS remote_orders;
@@ -64,7 +54,7 @@ let stack: AttackStack;
 let mysqlAdmin: mysql.Connection;
 
 before(async () => {
-  stack = await startAttackStack(READS_ALLOWED_POLICY, { targets: TARGETS });
+  stack = await startAttackStack(READS_ALLOWED_POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS });
   await stack.target.query(POSTGRES_CODE);
   mysqlAdmin = await connectMysqlAdmin();
   await mysqlAdmin.query(MYSQL_CODE);
