@@ -306,7 +306,7 @@ export class Harness {
       files.TARGETS_FILE,
       'targets:\n  fault-db:\n    connector: postgres\n    url: ${FAULT_TARGET_URL}\n    statementTimeout: 60s\n' +
         `  fault-mysql:\n    connector: mysql\n    url: \${FAULT_MYSQL_URL}\n    database: ${mysqlTarget.database}\n    statementTimeout: 60s\n` +
-        '  fault-api:\n    connector: http\n    baseUrl: ${FAULT_API_URL}\n    methods: [GET, POST]\n    timeout: 60s\n' +
+        '  fault-api:\n    connector: http\n    baseUrl: ${FAULT_API_URL}\n    methods: [GET, POST]\n    query: [seconds]\n    timeout: 60s\n' +
         '    auth:\n      type: bearer\n      token: ${FAULT_API_TOKEN}\n' +
         (remote?.targetsYaml ?? ''),
     );
