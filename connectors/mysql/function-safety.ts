@@ -42,6 +42,21 @@ const SAFE_BUILTINS: ReadonlySet<string> = new Set(
     .split(' '),
 );
 
+/**
+ * Built-ins that act on the server or other sessions, by what they do: a read that policy allowed
+ * without a reviewer may not call them through a view (ADR 068). A READ ONLY transaction stops
+ * none of them (it does stop NEXTVAL and SETVAL, and the executor's connection, closed after each
+ * command, takes a session's own values with it).
+ */
+export const ACTING_BUILTINS: ReadonlyMap<string, string> = new Map([
+  ...['get_lock', 'release_lock', 'release_all_locks'].map((name): [string, string] => [name, 'session locks']),
+  ...['sleep', 'benchmark'].map((name): [string, string] => [name, 'sleeping']),
+  ['load_file', "the server's files"],
+  ...['master_pos_wait', 'master_gtid_wait', 'source_pos_wait', 'wait_for_executed_gtid_set'].map(
+    (name): [string, string] => [name, 'replication'],
+  ),
+]);
+
 /** Whether `name` (bare, lower-case) is a built-in reviewed as safe: a bare call of it is never a stored function. */
 export const isReviewedBuiltin = (name: string): boolean => SAFE_BUILTINS.has(name);
 

@@ -16,7 +16,7 @@ import { UnholdableResult, rolledBack } from '../result-limits';
 import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns';
 import { mysqlCondition, toldByCondition } from '../database-errors';
 import { type StatementAnswer, queryBounded } from './bounded-query';
-import { viewsCarryingMasked } from './view-lineage';
+import { batchViews } from './view-lineage';
 
 export class MysqlExecutionError extends Error {
   override name = 'MysqlExecutionError';
@@ -103,7 +103,7 @@ function sourcesOf(fields: readonly FieldPacket[]): (ColumnSource | undefined)[]
 export async function runMysql(
   target: MysqlTarget,
   analysis: MysqlAnalysis,
-  bound: RowBound = {},
+  { bound = {}, reviewed = false }: { bound?: RowBound; reviewed?: boolean } = {},
 ): Promise<CommandResult> {
   const masked = parseMaskedColumns(target.mask.columns);
   let touchesMasked = analysisTouchesMasked(analysis, masked);
@@ -126,12 +126,19 @@ export async function runMysql(
     await connection.query('SET autocommit = 0');
     await connection.query(analysis.onlyReads ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
     // A view names itself as the source of what is read through it: one built on masked data has
-    // every column masked, and the batch's computed output and errors with it (ADR 067).
-    const carryingViews =
+    // every column masked, and the batch's computed output and errors with it (ADR 067). A read
+    // allowed without a reviewer does not act through the views it reads (ADR 068).
+    const views =
       analysis.facts.tables.length > 0
-        ? await viewsCarryingMasked(connection, analysis.facts.tables, masked)
-        : new Set<string>();
+        ? await batchViews(connection, analysis.facts.tables, masked)
+        : { carryingMasked: new Set<string>(), actingCalls: [] };
+    const carryingViews = views.carryingMasked;
     touchesMasked ||= carryingViews.size > 0;
+    if (analysis.facts.readOnly && !reviewed && views.actingCalls.length > 0)
+      throw new MysqlExecutionError(
+        `the views it reads call ${views.actingCalls.join(', ')}, which a read may not: ` +
+          'policy allowed the batch as a read without a reviewer, and a view hides these calls from it; nothing ran (ADR 068)',
+      );
     const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
     let last: StatementAnswer | undefined;
     for (const [index, text] of analysis.statementTexts.entries()) {
