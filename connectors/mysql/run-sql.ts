@@ -17,6 +17,7 @@ import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns'
 import { mysqlCondition, toldByCondition } from '../database-errors';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 import { batchViews } from './view-lineage';
+import { hiddenCallsRefusal } from '../hidden-calls';
 
 export class MysqlExecutionError extends Error {
   override name = 'MysqlExecutionError';
@@ -132,12 +133,14 @@ export async function runMysql(
       analysis.facts.tables.length > 0
         ? await batchViews(connection, analysis.facts.tables, masked)
         : { carryingMasked: new Set<string>(), actingCalls: [] };
-    const carryingViews = views.carryingMasked;
-    touchesMasked ||= carryingViews.size > 0;
+    touchesMasked ||= views.carryingMasked.size > 0;
     if (analysis.facts.readOnly && !reviewed && views.actingCalls.length > 0)
       throw new MysqlExecutionError(
-        `the views it reads call ${views.actingCalls.join(', ')}, which a read may not: ` +
-          'policy allowed the batch as a read without a reviewer, and a view hides these calls from it; nothing ran (ADR 068)',
+        hiddenCallsRefusal(
+          `the views it reads call ${views.actingCalls.join(', ')}`,
+          'a view hides these calls from it',
+          68,
+        ),
       );
     const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
     let last: StatementAnswer | undefined;
@@ -156,7 +159,7 @@ export async function runMysql(
     if (!last || 'header' in last) return { rowCount: last?.header.affectedRows ?? 0, rows: [], truncated: false };
     const { fields: columns, rows, rowCount, truncated } = last;
     const maskedWhole = sourcesOf(columns).map((source) =>
-      source && !carryingViews.has(source.table.toLowerCase()) ? isMaskedSource(source, masked) : touchesMasked,
+      source && !views.carryingMasked.has(source.table.toLowerCase()) ? isMaskedSource(source, masked) : touchesMasked,
     );
     return {
       rowCount,
