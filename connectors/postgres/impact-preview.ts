@@ -19,6 +19,7 @@ import { UnholdableResult } from '../result-limits';
 import { type StatementResult, queryBounded } from './bounded-query';
 import { fieldOrigins, maskRows } from './result-masking';
 import { type SqlAnalysis, analyseSql } from './sql-facts';
+import { type ShadowingObject, actingShadows, shadowingObjectsQuery } from './shadowed-builtins';
 import type { TargetSessions } from './target-sessions';
 
 /**
@@ -354,12 +355,26 @@ export async function previewImpact(
       await begin(session, target, true);
       const explained: StatementImpact[] = [];
       const changed = new Map<string, ChangedTable>();
+      let shadowed: string[];
       try {
-        for (const [index, statement] of statements.entries())
-          explained.push(await explain(session, target, statement.kind, analysis.statementTexts[index]!, changed));
+        // Planning folds calls with constant arguments and estimates with the operators it
+        // compares by, and a dry run executes: the target's own code under a built-in's spelling
+        // would run before anyone approved (ADR 073).
+        const found = await session.query<ShadowingObject>(
+          shadowingObjectsQuery(analysis, target.searchPath, (value) => session.escapeLiteral(value)),
+        );
+        shadowed = actingShadows(found.rows);
+        if (shadowed.length === 0)
+          for (const [index, statement] of statements.entries())
+            explained.push(await explain(session, target, statement.kind, analysis.statementTexts[index]!, changed));
       } finally {
         await rollBack(session);
       }
+      if (shadowed.length > 0)
+        return unavailableImpact(
+          `the target runs its own code where the batch spells built-ins: ${shadowed.join(', ')}, so it is not planned ahead (ADR 073)`,
+          took(),
+        );
       // A statement without an estimate would make the batch look smaller than it is: no preview then.
       const unexplained = explained.findIndex((statement) => statement.estimatedRows === null);
       if (unexplained >= 0)

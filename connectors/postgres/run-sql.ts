@@ -5,6 +5,8 @@ import { analysisTouchesMasked, parseMaskedColumns, scrubCredential } from '../m
 import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldOrigins, maskRows } from './result-masking';
 import { actingCalls, namedViewsQuery, reachedCarriesMasked, underViews } from './view-lineage';
+import { type ShadowingObject, actingShadows, shadowingObjectsQuery } from './shadowed-builtins';
+import { hiddenCallsRefusal } from '../hidden-calls';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
@@ -84,23 +86,41 @@ export async function runSql(
   const masked = parseMaskedColumns(target.mask.columns);
   let touchesMasked = analysisTouchesMasked(analysis, masked);
   // The views the batch names may stand on masked data the batch does not name (ADR 067), and a
-  // read policy allowed alone must not act through them (ADR 068).
+  // read policy allowed alone must not act through them (ADR 068), nor through the target's own
+  // code under a built-in's spelling (ADR 073).
   const readAllowedAlone = analysis.facts.readOnly && !reviewed;
   const askViews = analysis.facts.tables.length > 0 && (!touchesMasked || readAllowedAlone);
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
     return await sessions.run(target, async (session) => {
-      // One round trip: three statements in one simple query. The server lexes the batch as the
-      // gate's parser did (standard_conforming_strings on), whatever the target's default: with it
-      // off, a backslash in a string could end a statement where the policy saw none. Which of the
-      // batch's names are views rides along as a fourth, inside the transaction, as the batch will
-      // see them; only a batch that names one pays for what they stand on.
-      const opened = await session.query(
-        `${analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}; ` +
-          'SET LOCAL standard_conforming_strings = on' +
-          (askViews ? `; ${namedViewsQuery(analysis.facts.tables, (value) => session.escapeLiteral(value))}` : ''),
-      );
-      const views = askViews ? (opened as unknown as { rows: { view: string }[] }[]).at(-1)!.rows : [];
+      const literal = (value: string) => session.escapeLiteral(value);
+      // One round trip. The server lexes the batch as the gate's parser did
+      // (standard_conforming_strings on), whatever the target's default: with it off, a backslash
+      // in a string could end a statement where the policy saw none. Which of the batch's names are
+      // views, and what its spellings may reach, ride along inside the transaction, as the batch
+      // will see them; only a batch that names a view pays for what views stand on.
+      const asked = [
+        analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN',
+        `SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`,
+        'SET LOCAL standard_conforming_strings = on',
+      ];
+      const viewsAnswer = askViews ? asked.push(namedViewsQuery(analysis.facts.tables, literal)) - 1 : undefined;
+      const shadowsAnswer = readAllowedAlone
+        ? asked.push(shadowingObjectsQuery(analysis, target.searchPath, literal)) - 1
+        : undefined;
+      const answers = (await session.query(asked.join('; '))) as unknown as { rows: unknown[] }[];
+      if (shadowsAnswer !== undefined) {
+        const acting = actingShadows(answers[shadowsAnswer]!.rows as ShadowingObject[]);
+        if (acting.length > 0)
+          throw new SqlExecutionError(
+            hiddenCallsRefusal(
+              `the target runs its own code where the batch spells built-ins: ${acting.join(', ')}`,
+              'its text names only built-ins',
+              73,
+            ),
+          );
+      }
+      const views = viewsAnswer !== undefined ? (answers[viewsAnswer]!.rows as { view: string }[]) : [];
       if (views.length > 0) {
         const under = await underViews(
           session,
@@ -110,8 +130,11 @@ export async function runSql(
         const acting = actingCalls(under.reached);
         if (readAllowedAlone && (acting.length > 0 || under.unreadable))
           throw new SqlExecutionError(
-            `the views it reads call ${acting.length > 0 ? acting.join(', ') : 'what the executor cannot read'}, which a read may not: ` +
-              'policy allowed the batch as a read without a reviewer, and a view hides these calls from it; nothing ran (ADR 068)',
+            hiddenCallsRefusal(
+              `the views it reads call ${acting.length > 0 ? acting.join(', ') : 'what the executor cannot read'}`,
+              'a view hides these calls from it',
+              68,
+            ),
           );
       }
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };

@@ -34,6 +34,8 @@ export interface SqlAnalysis {
   statementTexts: string[];
   /** Whether each statement already has a RETURNING list (the preview's dry run adds one to sample rows). */
   statementReturns: boolean[];
+  /** The operators the batch spells (the executor asks the target what they resolve to: ADR 073). */
+  spelledOperators: string[];
   /** Changes search_path, so which tables names mean (connectors/connector.ts refuses it). */
   setsSearchPath: boolean;
   /** What changes tables the batch does not name, in a few words (connectors/connector.ts refuses it). */
@@ -55,6 +57,24 @@ export function prepareSqlParser(): Promise<void> {
 type Node = Record<string, unknown>;
 
 const BETWEEN_KINDS = new Set(['AEXPR_BETWEEN', 'AEXPR_NOT_BETWEEN', 'AEXPR_BETWEEN_SYM', 'AEXPR_NOT_BETWEEN_SYM']);
+
+/**
+ * The operator a node spells, as written (`=`, `pg_catalog.+`, `public.===`): an expression's
+ * (`a + b`, `x IN (...)`, `x = ANY (array)`), a subquery comparison's (`x === ANY (SELECT ...)`),
+ * or an ordering's (`ORDER BY x USING <`). BETWEEN's "name" is the keyword itself: it compares
+ * with >= and <=, which ADR 073 counts as spelled in every batch.
+ */
+function spelledOperator(nodeType: string, node: Node): string | undefined {
+  const parts =
+    nodeType === 'A_Expr' && !BETWEEN_KINDS.has(node.kind as string)
+      ? node.name
+      : nodeType === 'SubLink'
+        ? node.operName
+        : nodeType === 'SortBy'
+          ? node.useOp
+          : undefined;
+  return Array.isArray(parts) ? qualifiedName(parts) || undefined : undefined;
+}
 
 const FIXED_KINDS: Record<string, string> = {
   SelectStmt: 'select',
@@ -172,6 +192,8 @@ class TreeWalker {
   kinds = new Set<string>();
   tables = new Set<string>();
   functions = new Set<string>();
+  /** Operators as spelled (spelledOperator). */
+  operators = new Set<string>();
   unsafe = new Set<string>();
   readsOpaquely = false;
   /**
@@ -258,10 +280,10 @@ class TreeWalker {
       if (readsOpaquely(name)) this.readsOpaquely = true;
     }
     // A user-defined operator or cast runs a user-defined function.
-    // BETWEEN's "name" is the keyword itself: it compares with >= and <=, as a comparison written out would.
-    if (nodeType === 'A_Expr' && Array.isArray(node.name) && !BETWEEN_KINDS.has(node.kind as string)) {
-      const operator = qualifiedName(node.name);
-      if (operator && !isBuiltinOperator(operator) && !this.safeFunctions.has(`operator(${operator})`))
+    const operator = spelledOperator(nodeType, node);
+    if (operator) {
+      this.operators.add(operator);
+      if (!isBuiltinOperator(operator) && !this.safeFunctions.has(`operator(${operator})`))
         this.unsafe.add(`operator(${operator})`);
     }
     if (nodeType === 'TypeCast') {
@@ -431,6 +453,7 @@ function analyseBatch(sql: string, options: AnalysisOptions, depth: number): Sql
       const node = Object.values(stmt)[0] as Node | undefined;
       return Array.isArray(node?.returningList) && node.returningList.length > 0;
     }),
+    spelledOperators: [...whole.operators].sort(),
     facts: {
       readOnly: onlyReads && unsafeFunctions.length === 0,
       kinds,

@@ -455,6 +455,9 @@ describe('SQL facts from the PostgreSQL parser', () => {
       ['SELECT public.bump(), my_fn()', ['bump', 'my_fn', 'public.bump']],
       [`SELECT "Lower"('x')`, ['Lower']],
       ['SELECT 1 OPERATOR(public.===) 1', ['operator(public.===)']],
+      // An operator spelled in a subquery comparison or an ordering is one too (ADR 073).
+      ['SELECT 1 FROM accounts WHERE id === ANY (SELECT id FROM old)', ['operator(===)']],
+      ['SELECT id FROM accounts ORDER BY id USING OPERATOR(public.<<<)', ['operator(public.<<<)']],
       ["SELECT 'x'::app.money2", ['cast(app.money2)']],
     ];
     for (const [sql, unsafe] of cases) {
@@ -477,6 +480,8 @@ describe('SQL facts from the PostgreSQL parser', () => {
     const between = facts('SELECT id FROM accounts WHERE id BETWEEN 1 AND 5 OR id NOT BETWEEN SYMMETRIC 9 AND 7');
     assert.deepEqual([between.readOnly, between.unsafeFunctions], [true, []]);
     assert.equal(facts('SELECT 1 OPERATOR(app.===) 1').readOnly, false);
+    const spelled = facts('SELECT id FROM accounts WHERE id = ANY (SELECT id FROM old) ORDER BY id USING <');
+    assert.deepEqual([spelled.readOnly, spelled.unsafeFunctions], [true, []]);
   });
 
   test('column references are qualified by their table where the tree says which; whole rows are table.*', () => {

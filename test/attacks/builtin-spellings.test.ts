@@ -1,0 +1,277 @@
+// Class 95: a read whose built-in spellings the target resolves to code of its own. Policy judges
+// `upper(m)`, `'deploy' + 'now'`, `m = 'happy'` and `true::date` as built-ins; on the target a
+// name resolves by its arguments' types, so a function or operator of the team's with a built-in's
+// name and a closer match (`upper(mood)`, `text + text`, `mood = mood`), a cast (`boolean` to
+// `date`), or a type's default operator class (ORDER BY, DISTINCT, GROUP BY compare through it
+// unspelled) runs a function of the team's, which notifies an application inside READ ONLY.
+// An operator spelled in a subquery comparison (`m === ANY (SELECT ...)`) or an ordering
+// (`ORDER BY m USING <<<`) was not judged at all. Now the executor asks the target what the
+// spellings may reach before an unreviewed read runs, and policy judges every spelled operator.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client, type Notification } from 'pg';
+import { requiredEnv } from '../support/stack';
+import {
+  type AttackStack,
+  approvedToTheEnd,
+  onPostgres,
+  send,
+  startAttackStack,
+  submitToTheEnd,
+  tally,
+  targetSuperuserUrl,
+  waitFor,
+} from './support';
+
+/** Reads run at once on app-db and writes wait for a dba; on reviewed-db and previewed-db everything waits. */
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: reviewed-target
+    when: request.target == "reviewed-db" || request.target == "previewed-db"
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: read-only-sql
+    when: sql.readOnly
+    effect: allow
+`;
+
+const TARGETS = `targets:
+  app-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+  reviewed-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+  previewed-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+    preview: { dryRun: true }
+`;
+
+/**
+ * Each of the team's functions ends the victim's session and sends a notice an application acts
+ * on, then answers as a built-in would. IMMUTABLE, as a team marks a function it means to be pure:
+ * the planner then runs it on constant arguments while it plans (EXPLAIN included).
+ */
+const notifying = (name: string, args: string, returns: string, answer: string) =>
+  `CREATE FUNCTION public.${name}(${args}) RETURNS ${returns} LANGUAGE sql IMMUTABLE AS $$
+     SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'spelling_victim';
+     SELECT pg_notify('deploys', '${name}'); SELECT ${answer} $$;`;
+
+const TEAM_CODE = `
+  CREATE TYPE public.spelling_mood AS ENUM ('sad', 'happy');
+  CREATE TABLE public.spelling_moods (m public.spelling_mood);
+  INSERT INTO public.spelling_moods VALUES ('sad'), ('happy');
+  GRANT SELECT, UPDATE, DELETE ON public.spelling_moods TO PUBLIC;
+  ${notifying('spelling_concat', 'a text, b text', 'text', 'a || b')}
+  CREATE OPERATOR public.+ (LEFTARG = text, RIGHTARG = text, FUNCTION = public.spelling_concat);
+  ${notifying('spelling_eq', 'a public.spelling_mood, b public.spelling_mood', 'boolean', 'a::text = b::text')}
+  CREATE OPERATOR public.= (LEFTARG = public.spelling_mood, RIGHTARG = public.spelling_mood, FUNCTION = public.spelling_eq);
+  CREATE OPERATOR public.=== (LEFTARG = public.spelling_mood, RIGHTARG = public.spelling_mood, FUNCTION = public.spelling_eq);
+  ${notifying('upper', 'public.spelling_mood', 'text', "'X'")}
+  ${notifying('spelling_date', 'boolean', 'date', 'current_date')}
+  CREATE CAST (boolean AS date) WITH FUNCTION public.spelling_date(boolean);
+  ${notifying('spelling_lt', 'a public.spelling_mood, b public.spelling_mood', 'boolean', 'a::text < b::text')}
+  ${notifying('spelling_cmp', 'a public.spelling_mood, b public.spelling_mood', 'int', 'CASE WHEN a::text < b::text THEN -1 WHEN a::text > b::text THEN 1 ELSE 0 END')}
+  CREATE OPERATOR public.<<< (LEFTARG = public.spelling_mood, RIGHTARG = public.spelling_mood, FUNCTION = public.spelling_lt);
+  CREATE OPERATOR CLASS public.spelling_mood_order DEFAULT FOR TYPE public.spelling_mood USING btree AS
+    OPERATOR 1 public.<<<, OPERATOR 3 public.=, FUNCTION 1 public.spelling_cmp(public.spelling_mood, public.spelling_mood);`;
+
+const DROP_TEAM_CODE = `
+  DROP CAST IF EXISTS (boolean AS date);
+  DROP OPERATOR IF EXISTS public.+ (text, text);
+  DROP OPERATOR IF EXISTS public.- (text, text);
+  DROP TYPE IF EXISTS public.spelling_mood CASCADE;
+  DROP FUNCTION IF EXISTS public.spelling_concat(text, text), public.spelling_date(boolean);
+  DROP TABLE IF EXISTS public.spelling_names;
+  DROP EXTENSION IF EXISTS citext;`;
+
+let stack: AttackStack;
+let superuser: Client;
+let listener: Client;
+let victim: Client;
+const heard: Notification[] = [];
+
+async function connectVictim(): Promise<Client> {
+  const client = new Client({
+    connectionString: requiredEnv('TEST_TARGET_DATABASE_URL'),
+    application_name: 'spelling_victim',
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Whether the victim's session was ended since the last look (a new one is opened then). */
+async function victimEnded(): Promise<boolean> {
+  const alive = await victim.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  if (!alive) victim = await connectVictim();
+  return !alive;
+}
+
+before(async () => {
+  stack = await startAttackStack(POLICY, { targets: TARGETS });
+  superuser = new Client({ connectionString: targetSuperuserUrl() });
+  await superuser.connect();
+  await superuser.query(DROP_TEAM_CODE);
+  await superuser.query(TEAM_CODE);
+  listener = new Client({ connectionString: requiredEnv('TEST_TARGET_DATABASE_URL') });
+  await listener.connect();
+  listener.on('notification', (message) => heard.push(message));
+  await listener.query('LISTEN deploys');
+  victim = await connectVictim();
+});
+
+after(async () => {
+  await superuser?.query(DROP_TEAM_CODE).catch(() => undefined);
+  await superuser?.end().catch(() => undefined);
+  await listener?.end().catch(() => undefined);
+  await victim?.end().catch(() => undefined);
+  await stack?.stop();
+});
+
+/** Waits a moment for notices a commit would have sent. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+
+test(
+  "a read policy allows alone does not run the target's own code under a built-in's spelling",
+  {
+    timeout: 180_000,
+  },
+  async () => {
+    // Each read, and the object its refusal must name (every refusal names all it found; this one is
+    // what the read itself reaches).
+    const probes: [string, RegExp][] = [
+      ["SELECT 'deploy' + 'now' AS joined", /operator \+\(text,text\) runs public\.spelling_concat/],
+      ["SELECT count(*) AS n FROM spelling_moods WHERE m = 'happy'", /operator =\(spelling_mood,spelling_mood\)/],
+      ["SELECT CASE m WHEN 'happy' THEN 1 END AS c FROM spelling_moods", /operator =\(spelling_mood,spelling_mood\)/],
+      [
+        "SELECT count(*) AS n FROM spelling_moods WHERE m IN ('happy', 'sad')",
+        /operator =\(spelling_mood,spelling_mood\)/,
+      ],
+      ['SELECT upper(m) AS u FROM spelling_moods', /function upper\(spelling_mood\) runs public\.upper/],
+      ['SELECT true::date AS d', /cast from boolean to date runs public\.spelling_date/],
+      ['SELECT m FROM spelling_moods ORDER BY m', /operator family spelling_mood_order .* runs public\.spelling_cmp/],
+      ['SELECT DISTINCT m FROM spelling_moods', /operator family spelling_mood_order .* runs public\.spelling_cmp/],
+      ['SELECT m, count(*) AS n FROM spelling_moods GROUP BY m', /operator family spelling_mood_order/],
+    ];
+    const acted: string[] = [];
+    for (const [sql, named] of probes) {
+      const before = heard.length;
+      const view = await submitToTheEnd(stack, onPostgres(sql));
+      await settle();
+      const ended = await victimEnded();
+      if (view.status !== 'failed' || heard.length > before || ended)
+        acted.push(`${sql}: ${view.status}, ${heard.length - before} notices${ended ? ', victim ended' : ''}`);
+      else {
+        assert.match(String(view.error), named, sql);
+        assert.match(String(view.error), /nothing ran \(ADR 073\)/);
+      }
+    }
+    tally("reads running the target's own code under a built-in's spelling", probes.length, acted.length);
+    assert.deepEqual(acted, []);
+  },
+);
+
+test(
+  'an operator spelled in a subquery comparison or an ordering is judged as one in an expression',
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const probes = [
+      'SELECT count(*) AS n FROM spelling_moods WHERE m === ANY (SELECT m FROM spelling_moods)',
+      'SELECT m FROM spelling_moods ORDER BY m USING <<<',
+    ];
+    const acted: string[] = [];
+    for (const sql of probes) {
+      const before = heard.length;
+      const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onPostgres(sql));
+      assert.equal(submitted.status, 202, submitted.text);
+      const view = await waitFor(stack, submitted.json<{ id: string }>().id, [
+        'pending_approval',
+        'succeeded',
+        'failed',
+        'denied',
+      ]);
+      await settle();
+      const ended = await victimEnded();
+      if (view.status !== 'pending_approval' || heard.length > before || ended)
+        acted.push(`${sql}: ${view.status}, ${heard.length - before} notices${ended ? ', victim ended' : ''}`);
+    }
+    tally('operators spelled outside an expression, unjudged', probes.length, acted.length);
+    assert.deepEqual(acted, []);
+  },
+);
+
+test(
+  "a preview made before anyone approved does not run the team's code under a built-in's spelling",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    // Planned only on app-db: the planner folds 'keep' + 'all'. Dry-run on previewed-db: the batch runs, then is rolled back.
+    const probes: [string, string][] = [
+      ["DELETE FROM spelling_moods WHERE 'keep' + 'all' = 'keepall'", 'app-db'],
+      ["UPDATE spelling_moods SET m = 'sad' WHERE m = 'happy'", 'previewed-db'],
+    ];
+    const acted: string[] = [];
+    for (const [sql, target] of probes) {
+      const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', { ...onPostgres(sql), target });
+      assert.equal(submitted.status, 202, submitted.text);
+      const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['pending_approval']);
+      const impact = view.impact as { available: boolean; note?: string };
+      if (await victimEnded()) acted.push(`${sql} on ${target}: the victim's session ended before anyone approved`);
+      else {
+        assert.equal(impact.available, false, JSON.stringify(impact));
+        assert.match(String(impact.note), /runs public\.spelling_(concat|eq) .*not planned ahead \(ADR 073\)/);
+      }
+    }
+    tally("previews running the team's code under a built-in's spelling", probes.length, acted.length);
+    assert.deepEqual(acted, []);
+  },
+);
+
+test(
+  "a reviewed read runs the team's code; an extension's operators and an operator over a harmless built-in are read as before",
+  {
+    timeout: 180_000,
+  },
+  async () => {
+    // A reviewer saw the command and approved it: what it reaches is theirs to judge.
+    const before = heard.length;
+    const reviewed = await approvedToTheEnd(stack, { ...onPostgres('SELECT true::date AS d'), target: 'reviewed-db' });
+    assert.equal(reviewed.status, 'succeeded');
+    await settle();
+    assert.equal(heard.length, before + 1, 'the approved read ran the cast and sent its notice');
+    assert.equal(await victimEnded(), true, "the approved read ran the cast and ended the victim's session");
+
+    await superuser.query(`DROP CAST (boolean AS date); DROP TYPE public.spelling_mood CASCADE;
+    DROP OPERATOR public.+ (text, text);
+    CREATE OPERATOR public.+ (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_catalog.textcat);
+    CREATE EXTENSION citext;
+    CREATE TABLE public.spelling_names (name citext);
+    INSERT INTO public.spelling_names VALUES ('Alice'), ('bob'), ('ALICE');
+    GRANT SELECT ON public.spelling_names TO PUBLIC;`);
+    const joined = await submitToTheEnd(stack, onPostgres("SELECT 'deploy' + 'now' AS joined"));
+    assert.equal(joined.status, 'succeeded', JSON.stringify(joined));
+    assert.deepEqual((joined.result as { rows: unknown[] }).rows, [{ joined: 'deploynow' }]);
+    const names = await submitToTheEnd(
+      stack,
+      onPostgres("SELECT DISTINCT name FROM spelling_names WHERE name = 'alice' ORDER BY name"),
+    );
+    assert.equal(names.status, 'succeeded', JSON.stringify(names));
+    assert.equal((names.result as { rows: unknown[] }).rows.length, 1, 'citext compares without case');
+
+    // The team's operator over an extension's function is the team's: dblink_exec is no built-in.
+    await superuser.query(`CREATE EXTENSION IF NOT EXISTS dblink;
+    CREATE OPERATOR public.- (LEFTARG = text, RIGHTARG = text, FUNCTION = dblink_exec)`);
+    const remote = await submitToTheEnd(stack, onPostgres("SELECT 'dbname=app' - 'DELETE FROM orders' AS done"));
+    assert.equal(remote.status, 'failed', JSON.stringify(remote));
+    assert.match(String(remote.error), /operator -\(text,text\) runs public\.dblink_exec \(not a built-in function\)/);
+  },
+);
