@@ -17,7 +17,7 @@ import { MYSQL_ALWAYS_MASKED, MYSQL_COLUMN_SAMPLES } from '../catalogue-columns'
 import { mysqlCondition, toldByCondition } from '../database-errors';
 import { type StatementAnswer, queryBounded } from './bounded-query';
 import { batchViews } from './view-lineage';
-import { hiddenCallsRefusal } from '../hidden-calls';
+import { viewCallsRefusal } from '../hidden-calls';
 
 export class MysqlExecutionError extends Error {
   override name = 'MysqlExecutionError';
@@ -135,13 +135,7 @@ export async function runMysql(
         : { carryingMasked: new Set<string>(), actingCalls: [] };
     touchesMasked ||= views.carryingMasked.size > 0;
     if (analysis.facts.readOnly && !reviewed && views.actingCalls.length > 0)
-      throw new MysqlExecutionError(
-        hiddenCallsRefusal(
-          `the views it reads call ${views.actingCalls.join(', ')}`,
-          'a view hides these calls from it',
-          68,
-        ),
-      );
+      throw new MysqlExecutionError(viewCallsRefusal(views.actingCalls.join(', ')));
     const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
     let last: StatementAnswer | undefined;
     for (const [index, text] of analysis.statementTexts.entries()) {

@@ -6,7 +6,7 @@ import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldOrigins, maskRows } from './result-masking';
 import { actingCalls, namedViewsQuery, reachedCarriesMasked, underViews } from './view-lineage';
 import { type ShadowingObject, actingShadows, shadowingObjectsQuery } from './shadowed-builtins';
-import { hiddenCallsRefusal } from '../hidden-calls';
+import { shadowedBuiltinsRefusal, viewCallsRefusal } from '../hidden-calls';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
@@ -86,9 +86,10 @@ export async function runSql(
   const masked = parseMaskedColumns(target.mask.columns);
   let touchesMasked = analysisTouchesMasked(analysis, masked);
   // The views the batch names may stand on masked data the batch does not name (ADR 067), and a
-  // read policy allowed alone must not act through them (ADR 068), nor through the target's own
-  // code under a built-in's spelling (ADR 073).
+  // read policy allowed alone must not act through them (ADR 068). Nor may a batch policy allowed
+  // alone as calling only built-ins run the target's own code under a built-in's spelling (ADR 073).
   const readAllowedAlone = analysis.facts.readOnly && !reviewed;
+  const builtinsAllowedAlone = analysis.facts.unsafeFunctions.length === 0 && !reviewed;
   const askViews = analysis.facts.tables.length > 0 && (!touchesMasked || readAllowedAlone);
   try {
     // A failure anywhere closes the session, which rolls back what the transaction did.
@@ -105,20 +106,13 @@ export async function runSql(
         'SET LOCAL standard_conforming_strings = on',
       ];
       const viewsAnswer = askViews ? asked.push(namedViewsQuery(analysis.facts.tables, literal)) - 1 : undefined;
-      const shadowsAnswer = readAllowedAlone
+      const shadowsAnswer = builtinsAllowedAlone
         ? asked.push(shadowingObjectsQuery(analysis, target.searchPath, literal)) - 1
         : undefined;
       const answers = (await session.query(asked.join('; '))) as unknown as { rows: unknown[] }[];
       if (shadowsAnswer !== undefined) {
         const acting = actingShadows(answers[shadowsAnswer]!.rows as ShadowingObject[]);
-        if (acting.length > 0)
-          throw new SqlExecutionError(
-            hiddenCallsRefusal(
-              `the target runs its own code where the batch spells built-ins: ${acting.join(', ')}`,
-              'its text names only built-ins',
-              73,
-            ),
-          );
+        if (acting.length > 0) throw new SqlExecutionError(shadowedBuiltinsRefusal(acting.join(', ')));
       }
       const views = viewsAnswer !== undefined ? (answers[viewsAnswer]!.rows as { view: string }[]) : [];
       if (views.length > 0) {
@@ -130,11 +124,7 @@ export async function runSql(
         const acting = actingCalls(under.reached);
         if (readAllowedAlone && (acting.length > 0 || under.unreadable))
           throw new SqlExecutionError(
-            hiddenCallsRefusal(
-              `the views it reads call ${acting.length > 0 ? acting.join(', ') : 'what the executor cannot read'}`,
-              'a view hides these calls from it',
-              68,
-            ),
+            viewCallsRefusal(acting.length > 0 ? acting.join(', ') : 'what the executor cannot read'),
           );
       }
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };

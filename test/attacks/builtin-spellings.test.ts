@@ -23,7 +23,7 @@ import {
   waitFor,
 } from './support';
 
-/** Reads run at once on app-db and writes wait for a dba; on reviewed-db and previewed-db everything waits. */
+/** Reads, and inserts into spelling_log calling only built-ins, run at once on app-db; other writes wait for a dba; on reviewed-db and previewed-db everything waits. */
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
@@ -33,6 +33,9 @@ rules:
     approval: { groups: [dba], quorum: 1, timeout: 1h }
   - name: read-only-sql
     when: sql.readOnly
+    effect: allow
+  - name: log-lines
+    when: sql.kinds.all(k, k in ["insert", "select"]) && sql.tables.all(t, t.endsWith("spelling_log")) && sql.unsafeFunctions.size() == 0
     effect: allow
 `;
 
@@ -63,6 +66,8 @@ const TEAM_CODE = `
   CREATE TYPE public.spelling_mood AS ENUM ('sad', 'happy');
   CREATE TABLE public.spelling_moods (m public.spelling_mood);
   INSERT INTO public.spelling_moods VALUES ('sad'), ('happy');
+  CREATE TABLE public.spelling_log (line text);
+  GRANT INSERT ON public.spelling_log TO PUBLIC;
   GRANT SELECT, UPDATE, DELETE ON public.spelling_moods TO PUBLIC;
   ${notifying('spelling_concat', 'a text, b text', 'text', 'a || b')}
   CREATE OPERATOR public.+ (LEFTARG = text, RIGHTARG = text, FUNCTION = public.spelling_concat);
@@ -84,7 +89,7 @@ const DROP_TEAM_CODE = `
   DROP OPERATOR IF EXISTS public.- (text, text);
   DROP TYPE IF EXISTS public.spelling_mood CASCADE;
   DROP FUNCTION IF EXISTS public.spelling_concat(text, text), public.spelling_date(boolean);
-  DROP TABLE IF EXISTS public.spelling_names;
+  DROP TABLE IF EXISTS public.spelling_names, public.spelling_log;
   DROP EXTENSION IF EXISTS citext;`;
 
 let stack: AttackStack;
@@ -138,13 +143,13 @@ after(async () => {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 test(
-  "a read policy allows alone does not run the target's own code under a built-in's spelling",
+  "a batch policy allows alone as calling only built-ins does not run the target's own code under their spelling",
   {
     timeout: 180_000,
   },
   async () => {
-    // Each read, and the object its refusal must name (every refusal names all it found; this one is
-    // what the read itself reaches).
+    // Each batch, and the object its refusal must name (every refusal names all it found; this one
+    // is what the batch itself reaches). The last is a write its rule allows for calling only built-ins.
     const probes: [string, RegExp][] = [
       ["SELECT 'deploy' + 'now' AS joined", /operator \+\(text,text\) runs public\.spelling_concat/],
       ["SELECT count(*) AS n FROM spelling_moods WHERE m = 'happy'", /operator =\(spelling_mood,spelling_mood\)/],
@@ -158,6 +163,7 @@ test(
       ['SELECT m FROM spelling_moods ORDER BY m', /operator family spelling_mood_order .* runs public\.spelling_cmp/],
       ['SELECT DISTINCT m FROM spelling_moods', /operator family spelling_mood_order .* runs public\.spelling_cmp/],
       ['SELECT m, count(*) AS n FROM spelling_moods GROUP BY m', /operator family spelling_mood_order/],
+      ["INSERT INTO spelling_log SELECT 'deploy' + 'now'", /operator \+\(text,text\) runs public\.spelling_concat/],
     ];
     const acted: string[] = [];
     for (const [sql, named] of probes) {
@@ -172,7 +178,11 @@ test(
         assert.match(String(view.error), /nothing ran \(ADR 073\)/);
       }
     }
-    tally("reads running the target's own code under a built-in's spelling", probes.length, acted.length);
+    tally(
+      "batches allowed alone running the target's own code under a built-in's spelling",
+      probes.length,
+      acted.length,
+    );
     assert.deepEqual(acted, []);
   },
 );
