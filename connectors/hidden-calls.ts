@@ -1,7 +1,8 @@
 // A batch that policy allowed without a reviewer was judged by its text: a read calling only
 // built-ins that do nothing else, or a write whose rule relied on its calling only built-ins
 // (`sql.unsafeFunctions.size() == 0`). What the target runs for it can be more than the text
-// shows: a view's calls (ADR 068), or the target's own code under a built-in's spelling (ADR 073).
+// shows: a view's calls (ADR 068), a row-level security policy's (ADR 074), or the target's own
+// code under a built-in's spelling (ADR 073).
 // The executor finds such calls in the batch's transaction before the batch runs, and refuses them
 // in the same words on every connector.
 
@@ -28,4 +29,13 @@ export const shadowedBuiltinsRefusal = (objects: string): string =>
     'as calling only built-ins',
     'its text names no other code',
     73,
+  );
+
+/** A read whose tables' row-level security policies call what a read may not. */
+export const rowPolicyCallsRefusal = (calls: string): string =>
+  refusal(
+    `the row-level security policies of the tables it reads call ${calls}, which a read may not`,
+    'as a read',
+    "a table's policy hides these calls from it",
+    74,
   );

@@ -6,7 +6,8 @@ import { postgresCondition, toldByCondition } from '../database-errors';
 import { fieldOrigins, maskRows } from './result-masking';
 import { actingCalls, namedViewsQuery, reachedCarriesMasked, underViews } from './view-lineage';
 import { type ShadowingObject, actingShadows, shadowingObjectsQuery } from './shadowed-builtins';
-import { shadowedBuiltinsRefusal, viewCallsRefusal } from '../hidden-calls';
+import { rowPolicyCallsRefusal, shadowedBuiltinsRefusal, viewCallsRefusal } from '../hidden-calls';
+import { type RowPolicy, actingPolicyCalls, rowPoliciesQuery } from './row-policies';
 import type { SqlAnalysis } from './sql-facts';
 import type { TargetSessions } from './target-sessions';
 import type { RowBound } from '../connector';
@@ -86,8 +87,9 @@ export async function runSql(
   const masked = parseMaskedColumns(target.mask.columns);
   let touchesMasked = analysisTouchesMasked(analysis, masked);
   // The views the batch names may stand on masked data the batch does not name (ADR 067), and a
-  // read policy allowed alone must not act through them (ADR 068). Nor may a batch policy allowed
-  // alone as calling only built-ins run the target's own code under a built-in's spelling (ADR 073).
+  // read policy allowed alone must not act through them (ADR 068), nor through its tables'
+  // row-level security policies (ADR 074). Nor may a batch policy allowed alone as calling only
+  // built-ins run the target's own code under a built-in's spelling (ADR 073).
   const readAllowedAlone = analysis.facts.readOnly && !reviewed;
   const builtinsAllowedAlone = analysis.facts.unsafeFunctions.length === 0 && !reviewed;
   const askViews = analysis.facts.tables.length > 0 && (!touchesMasked || readAllowedAlone);
@@ -98,8 +100,9 @@ export async function runSql(
       // One round trip. The server lexes the batch as the gate's parser did
       // (standard_conforming_strings on), whatever the target's default: with it off, a backslash
       // in a string could end a statement where the policy saw none. Which of the batch's names are
-      // views, and what its spellings may reach, ride along inside the transaction, as the batch
-      // will see them; only a batch that names a view pays for what views stand on.
+      // views, what its spellings may reach and its tables' row-level security policies ride along
+      // inside the transaction, as the batch will see them; only a batch that names a view pays
+      // for what views stand on.
       const asked = [
         analysis.onlyReads ? 'BEGIN READ ONLY' : 'BEGIN',
         `SET LOCAL statement_timeout = ${Math.floor(target.statementTimeoutMs)}`,
@@ -109,12 +112,17 @@ export async function runSql(
       const shadowsAnswer = builtinsAllowedAlone
         ? asked.push(shadowingObjectsQuery(analysis, target.searchPath, literal)) - 1
         : undefined;
+      const policiesAnswer =
+        readAllowedAlone && analysis.facts.tables.length > 0
+          ? asked.push(rowPoliciesQuery(analysis.facts.tables, literal)) - 1
+          : undefined;
       const answers = (await session.query(asked.join('; '))) as unknown as { rows: unknown[] }[];
       if (shadowsAnswer !== undefined) {
         const acting = actingShadows(answers[shadowsAnswer]!.rows as ShadowingObject[]);
         if (acting.length > 0) throw new SqlExecutionError(shadowedBuiltinsRefusal(acting.join(', ')));
       }
       const views = viewsAnswer !== undefined ? (answers[viewsAnswer]!.rows as { view: string }[]) : [];
+      const policies = policiesAnswer !== undefined ? (answers[policiesAnswer]!.rows as RowPolicy[]) : [];
       if (views.length > 0) {
         const under = await underViews(
           session,
@@ -126,7 +134,15 @@ export async function runSql(
           throw new SqlExecutionError(
             viewCallsRefusal(acting.length > 0 ? acting.join(', ') : 'what the executor cannot read'),
           );
+        // The tables under the views filter their rows by their own policies too.
+        const tablesUnder = under.reached.flatMap(({ schema, name, column }) =>
+          column === null ? [] : [`${schema}.${name}`],
+        );
+        if (readAllowedAlone && tablesUnder.length > 0)
+          policies.push(...(await session.query<RowPolicy>(rowPoliciesQuery(tablesUnder, literal))).rows);
       }
+      const policyCalls = await actingPolicyCalls(session, policies);
+      if (policyCalls.length > 0) throw new SqlExecutionError(rowPolicyCallsRefusal(policyCalls.join(', ')));
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
       const each = await withClientTimeout(session, target, queryBounded(session, { text: sql }, limits));
       const last = each[each.length - 1]!;

@@ -100,26 +100,37 @@ export interface UnderViews {
 }
 
 /**
+ * The functions that stored expression trees (a view's query, a policy's condition) call, by
+ * name, with whether one of the trees could not be read. One round trip, only when there are calls.
+ */
+export async function functionsCalledIn(session: PoolClient, trees: readonly string[]): Promise<UnderViews> {
+  const called = new Set<string>();
+  let unreadable = false;
+  for (const tree of trees) {
+    try {
+      for (const oid of callsIn(tree)) called.add(oid);
+    } catch {
+      unreadable = true;
+    }
+  }
+  const reached = called.size > 0 ? (await session.query<ReachedObject>(FUNCTIONS_BY_OID, [[...called]])).rows : [];
+  return { reached, unreadable };
+}
+
+/**
  * What the views of the given OIDs stand on: the columns and functions `pg_depend` records, and
  * the built-ins their stored queries call. Two round trips, run in the batch's transaction.
  */
 export async function underViews(session: PoolClient, views: readonly string[]): Promise<UnderViews> {
   const rows = (await session.query<ReachedObject & { rule: string | null }>(REACHED_THROUGH_VIEWS, [views])).rows;
-  const called = new Set<string>();
-  let unreadable = false;
-  for (const { rule } of rows) {
-    if (rule === null) continue;
-    try {
-      for (const oid of callsIn(rule)) called.add(oid);
-    } catch {
-      unreadable = true;
-    }
-  }
-  const calls = called.size > 0 ? (await session.query<ReachedObject>(FUNCTIONS_BY_OID, [[...called]])).rows : [];
+  const calls = await functionsCalledIn(
+    session,
+    rows.flatMap(({ rule }) => (rule === null ? [] : [rule])),
+  );
   const reached = rows
     .filter(({ rule }) => rule === null)
     .map(({ schema, name, column }) => ({ schema, name, column }));
-  return { reached: [...reached, ...calls], unreadable };
+  return { reached: [...reached, ...calls.reached], unreadable: calls.unreadable };
 }
 
 /**
@@ -144,10 +155,18 @@ const CATALOGUE = CATALOGUE_SCHEMAS.map((schema) => `'${schema}'`).join(', ');
  * only a batch that names a view pays for the walk below. `literal` quotes a value for SQL text.
  */
 export function namedViewsQuery(names: readonly string[], literal: (value: string) => string): string {
-  const relnames = [...new Set(names.flatMap((name) => [name, name.slice(name.lastIndexOf('.') + 1)]))];
   return `SELECT c.oid::pg_catalog.int8 AS view FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN (${CATALOGUE})
-  WHERE c.relkind IN ('v', 'm') AND c.relname = ANY(ARRAY[${relnames.map(literal).join(', ')}]::pg_catalog.text[])`;
+  WHERE c.relkind IN ('v', 'm') AND c.relname = ANY(${relationNames(names, literal)})`;
+}
+
+/**
+ * Table names as the batch spells them (`orders`, `app.orders`) as an SQL array of relation
+ * names: bare, whatever the schema, so no spelling is missed.
+ */
+export function relationNames(names: readonly string[], literal: (value: string) => string): string {
+  const relnames = [...new Set(names.flatMap((name) => [name, name.slice(name.lastIndexOf('.') + 1)]))];
+  return `ARRAY[${relnames.map(literal).join(', ')}]::pg_catalog.text[]`;
 }
 
 /**

@@ -1,0 +1,169 @@
+// Class 96: a read that acts through the row-level security policies of the tables it reads. A
+// policy's condition runs for every row a read sees, inside its READ ONLY transaction: one that
+// tells an auditing service about each read (`pg_notify`) or ends sessions (`pg_terminate_backend`)
+// does so for a read policy allowed without a reviewer, whose text names only a table. Through a
+// view too: the tables under it filter by their own policies. Now such a read fails, nothing run;
+// a reviewed one runs, and a policy that only filters is read as before.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client, type Notification } from 'pg';
+import { requiredEnv } from '../support/stack';
+import {
+  type AttackStack,
+  approvedToTheEnd,
+  onPostgres,
+  startAttackStack,
+  submitToTheEnd,
+  tally,
+  targetSuperuserUrl,
+} from './support';
+
+/** Reads run at once on app-db; on reviewed-db everything waits for a dba. */
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: reviewed-target
+    when: request.target == "reviewed-db"
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: read-only-sql
+    when: sql.readOnly
+    effect: allow
+`;
+
+const TARGETS = `targets:
+  app-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+  reviewed-db:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
+`;
+
+/** The tables are a superuser's, so their policies apply to the executor's role, as to any reader. */
+const TABLES = `
+  DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders CASCADE;
+  CREATE TABLE public.audited_orders (id int, total int);
+  INSERT INTO public.audited_orders VALUES (1, 10), (2, 20);
+  ALTER TABLE public.audited_orders ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY audit_reads ON public.audited_orders FOR SELECT
+    USING (pg_notify('deploys', 'read order ' || id) IS NULL);
+  CREATE TABLE public.guarded_sessions (id int);
+  INSERT INTO public.guarded_sessions VALUES (1);
+  ALTER TABLE public.guarded_sessions ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY end_victims ON public.guarded_sessions
+    USING ((SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE application_name = 'policy_victim') >= 0);
+  CREATE TABLE public.tenant_orders (id int, tenant text);
+  INSERT INTO public.tenant_orders VALUES (1, 'acme'), (2, 'globex');
+  ALTER TABLE public.tenant_orders ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY own_tenant ON public.tenant_orders FOR SELECT USING (tenant = 'acme');
+  GRANT SELECT ON public.audited_orders, public.guarded_sessions, public.tenant_orders TO PUBLIC;`;
+
+let stack: AttackStack;
+let superuser: Client;
+let listener: Client;
+let victim: Client;
+const heard: Notification[] = [];
+
+async function connectVictim(): Promise<Client> {
+  const client = new Client({
+    connectionString: requiredEnv('TEST_TARGET_DATABASE_URL'),
+    application_name: 'policy_victim',
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Whether the victim's session was ended since the last look (a new one is opened then). */
+async function victimEnded(): Promise<boolean> {
+  const alive = await victim.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  if (!alive) victim = await connectVictim();
+  return !alive;
+}
+
+before(async () => {
+  stack = await startAttackStack(POLICY, { targets: TARGETS });
+  superuser = new Client({ connectionString: targetSuperuserUrl() });
+  await superuser.connect();
+  await superuser.query(TABLES);
+  // The executor's own view over the audited table: its policy applies to the view's owner.
+  await stack.target.query(
+    'DROP VIEW IF EXISTS audited_totals; CREATE VIEW audited_totals AS SELECT sum(total) AS total FROM public.audited_orders',
+  );
+  listener = new Client({ connectionString: requiredEnv('TEST_TARGET_DATABASE_URL') });
+  await listener.connect();
+  listener.on('notification', (message) => heard.push(message));
+  await listener.query('LISTEN deploys');
+  victim = await connectVictim();
+});
+
+after(async () => {
+  await stack?.target.query('DROP VIEW IF EXISTS audited_totals').catch(() => undefined);
+  await superuser
+    ?.query('DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders CASCADE')
+    .catch(() => undefined);
+  await superuser?.end().catch(() => undefined);
+  await listener?.end().catch(() => undefined);
+  await victim?.end().catch(() => undefined);
+  await stack?.stop();
+});
+
+/** Waits a moment for notices a commit would have sent. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+
+test(
+  'a read policy allows alone does not act through the row-level security policies of its tables',
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const probes: [string, RegExp][] = [
+      ['SELECT id, total FROM audited_orders', /call pg_catalog\.pg_notify \(notifications\)/],
+      ['SELECT total FROM audited_totals', /call pg_catalog\.pg_notify \(notifications\)/],
+      [
+        'SELECT count(*) AS n FROM public.guarded_sessions',
+        /call pg_catalog\.pg_terminate_backend \(process signalling\)/,
+      ],
+    ];
+    const acted: string[] = [];
+    for (const [sql, named] of probes) {
+      const before = heard.length;
+      const view = await submitToTheEnd(stack, onPostgres(sql));
+      await settle();
+      const ended = await victimEnded();
+      if (view.status !== 'failed' || heard.length > before || ended)
+        acted.push(`${sql}: ${view.status}, ${heard.length - before} notices${ended ? ', victim ended' : ''}`);
+      else {
+        assert.match(String(view.error), named, sql);
+        assert.match(String(view.error), /row-level security policies .*nothing ran \(ADR 074\)/);
+      }
+    }
+    tally("reads acting through their tables' row-level security policies", probes.length, acted.length);
+    assert.deepEqual(acted, []);
+  },
+);
+
+test(
+  'a policy that only filters is read as before; a reviewed read of an audited table runs',
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const tenants = await submitToTheEnd(stack, onPostgres('SELECT id, tenant FROM tenant_orders ORDER BY id'));
+    assert.equal(tenants.status, 'succeeded', JSON.stringify(tenants));
+    assert.deepEqual((tenants.result as { rows: unknown[] }).rows, [{ id: 1, tenant: 'acme' }]);
+    const before = heard.length;
+    const reviewed = await approvedToTheEnd(stack, {
+      ...onPostgres('SELECT id FROM audited_orders'),
+      target: 'reviewed-db',
+    });
+    assert.equal(reviewed.status, 'succeeded');
+    await settle();
+    assert.equal(heard.length, before + 2, 'the approved read ran the policy: a notice per row');
+  },
+);
