@@ -43,9 +43,12 @@ export function shadowingObjectsQuery(
 ): string {
   const bareCalls = analysis.facts.functions.filter((call) => !call.includes('.'));
   const operators = [...COMPARISONS, ...analysis.spelledOperators.map((operator) => operator.split('.').at(-1)!)];
-  const path = textArray(searchPath, literal, 'text');
-  const inPath = (column: string) =>
-    `${column} IN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY(${path}))`;
+  // Each schema by its OID (NULL when it does not exist), named as a quoted identifier: planned
+  // faster than a join with pg_namespace, on every read.
+  const schemas = searchPath.map(
+    (schema) => `pg_catalog.to_regnamespace(${literal(`"${schema.replace(/"/g, '""')}"`)})`,
+  );
+  const inPath = (column: string) => `${column} = ANY(ARRAY[${schemas.join(', ')}]::pg_catalog.oid[])`;
   return `SELECT pg_catalog.pg_describe_object(r.class, r.object, 0) AS object, r.fn < 16384 AS builtin,
   f.pronamespace::pg_catalog.regnamespace::pg_catalog.text AS schema, f.proname AS name
 FROM (
