@@ -6,9 +6,9 @@
 // and trickles its request; the stack's API is told to allow 3 seconds for a whole request
 // (REQUEST_TIMEOUT_SECONDS). It succeeds if the connection is still open 8 seconds later.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { TOKENS } from '../support/stack';
+import { trickle } from '../support/slow-client';
 import { type AttackStack, READS_ALLOWED_POLICY, send, startAttackStack, submitPending, tally } from './support';
 
 const ALLOWED_SECONDS = 3;
@@ -23,36 +23,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-interface Held {
-  /** Milliseconds until the API closed the connection, or undefined if it was still open. */
-  closedAfterMs?: number;
-  /** The status line the API answered with, if any. */
-  answer: string;
-}
-
-/** Sends `head`, then `drip` every half second, until the API closes the connection or WATCHED_MS pass. */
-function trickle(head: string, drip: string): Promise<Held> {
-  const { port } = new URL(stack.baseUrl);
-  return new Promise((resolve) => {
-    const started = Date.now();
-    let answer = '';
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(head));
-    const dripping = setInterval(() => socket.writable && socket.write(drip), 500);
-    const watch = setTimeout(() => {
-      clearInterval(dripping);
-      socket.destroy();
-      resolve({ answer: answer.split('\r\n')[0] ?? '' });
-    }, WATCHED_MS);
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearInterval(dripping);
-      clearTimeout(watch);
-      resolve({ closedAfterMs: Date.now() - started, answer: answer.split('\r\n')[0] ?? '' });
-    });
-  });
-}
 
 const SLOW: [string, string, string][] = [
   [
@@ -75,7 +45,8 @@ const SLOW: [string, string, string][] = [
 ];
 
 test('no request sent slowly holds a connection past the time allowed for a whole request', async () => {
-  const outcomes = await Promise.all(SLOW.map(([, head, drip]) => trickle(head, drip)));
+  const { port } = new URL(stack.baseUrl);
+  const outcomes = await Promise.all(SLOW.map(([, head, drip]) => trickle(Number(port), head, drip, WATCHED_MS)));
   const held = SLOW.flatMap(([label], index) => {
     const { closedAfterMs } = outcomes[index]!;
     return closedAfterMs === undefined ? [`${label}: still open after ${WATCHED_MS} ms`] : [];
