@@ -9,12 +9,14 @@
 // spellings may reach before an unreviewed read runs, and policy judges every spelled operator.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client, type Notification } from 'pg';
-import { requiredEnv } from '../support/stack';
+import { Client } from 'pg';
+import { type TargetWatch, watchTarget } from '../support/target-watch';
 import {
   type AttackStack,
   approvedToTheEnd,
   onPostgres,
+  postgresTarget,
+  readsAllowedExceptOn,
   send,
   startAttackStack,
   submitToTheEnd,
@@ -23,34 +25,20 @@ import {
   waitFor,
 } from './support';
 
-/** Reads, and inserts into spelling_log calling only built-ins, run at once on app-db; other writes wait for a dba; on reviewed-db and previewed-db everything waits. */
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: reviewed-target
-    when: request.target == "reviewed-db" || request.target == "previewed-db"
-    effect: require_approval
-    approval: { groups: [dba], quorum: 1, timeout: 1h }
-  - name: read-only-sql
-    when: sql.readOnly
-    effect: allow
-  - name: log-lines
+/**
+ * Reads, and inserts into spelling_log calling only built-ins, run at once on app-db; other writes
+ * wait for a dba; on reviewed-db and previewed-db everything waits.
+ */
+const POLICY = readsAllowedExceptOn(
+  ['reviewed-db', 'previewed-db'],
+  `  - name: log-lines
     when: sql.kinds.all(k, k in ["insert", "select"]) && sql.tables.all(t, t.endsWith("spelling_log")) && sql.unsafeFunctions.size() == 0
     effect: allow
-`;
+`,
+);
 
 const TARGETS = `targets:
-  app-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  reviewed-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  previewed-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-    preview: { dryRun: true }
-`;
+${postgresTarget('app-db')}${postgresTarget('reviewed-db')}${postgresTarget('previewed-db', '    preview: { dryRun: true }\n')}`;
 
 /**
  * Each of the team's functions ends the victim's session and sends a notice an application acts
@@ -94,29 +82,7 @@ const DROP_TEAM_CODE = `
 
 let stack: AttackStack;
 let superuser: Client;
-let listener: Client;
-let victim: Client;
-const heard: Notification[] = [];
-
-async function connectVictim(): Promise<Client> {
-  const client = new Client({
-    connectionString: requiredEnv('TEST_TARGET_DATABASE_URL'),
-    application_name: 'spelling_victim',
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
-/** Whether the victim's session was ended since the last look (a new one is opened then). */
-async function victimEnded(): Promise<boolean> {
-  const alive = await victim.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
-  if (!alive) victim = await connectVictim();
-  return !alive;
-}
+let watch: TargetWatch;
 
 before(async () => {
   stack = await startAttackStack(POLICY, { targets: TARGETS });
@@ -124,23 +90,15 @@ before(async () => {
   await superuser.connect();
   await superuser.query(DROP_TEAM_CODE);
   await superuser.query(TEAM_CODE);
-  listener = new Client({ connectionString: requiredEnv('TEST_TARGET_DATABASE_URL') });
-  await listener.connect();
-  listener.on('notification', (message) => heard.push(message));
-  await listener.query('LISTEN deploys');
-  victim = await connectVictim();
+  watch = await watchTarget('spelling_victim');
 });
 
 after(async () => {
   await superuser?.query(DROP_TEAM_CODE).catch(() => undefined);
   await superuser?.end().catch(() => undefined);
-  await listener?.end().catch(() => undefined);
-  await victim?.end().catch(() => undefined);
+  await watch?.close();
   await stack?.stop();
 });
-
-/** Waits a moment for notices a commit would have sent. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 test(
   "a batch policy allows alone as calling only built-ins does not run the target's own code under their spelling",
@@ -167,12 +125,8 @@ test(
     ];
     const acted: string[] = [];
     for (const [sql, named] of probes) {
-      const before = heard.length;
-      const view = await submitToTheEnd(stack, onPostgres(sql));
-      await settle();
-      const ended = await victimEnded();
-      if (view.status !== 'failed' || heard.length > before || ended)
-        acted.push(`${sql}: ${view.status}, ${heard.length - before} notices${ended ? ', victim ended' : ''}`);
+      const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
+      if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
       else {
         assert.match(String(view.error), named, sql);
         assert.match(String(view.error), /nothing ran \(ADR 073\)/);
@@ -199,19 +153,14 @@ test(
     ];
     const acted: string[] = [];
     for (const sql of probes) {
-      const before = heard.length;
-      const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onPostgres(sql));
-      assert.equal(submitted.status, 202, submitted.text);
-      const view = await waitFor(stack, submitted.json<{ id: string }>().id, [
-        'pending_approval',
-        'succeeded',
-        'failed',
-        'denied',
-      ]);
-      await settle();
-      const ended = await victimEnded();
-      if (view.status !== 'pending_approval' || heard.length > before || ended)
-        acted.push(`${sql}: ${view.status}, ${heard.length - before} notices${ended ? ', victim ended' : ''}`);
+      const { result: view, effects } = await watch.around(async () => {
+        const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', onPostgres(sql));
+        assert.equal(submitted.status, 202, submitted.text);
+        const settled = ['pending_approval', 'succeeded', 'failed', 'denied'];
+        return waitFor(stack, submitted.json<{ id: string }>().id, settled);
+      });
+      if (view.status !== 'pending_approval' || effects.length > 0)
+        acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
     }
     tally('operators spelled outside an expression, unjudged', probes.length, acted.length);
     assert.deepEqual(acted, []);
@@ -235,7 +184,8 @@ test(
       assert.equal(submitted.status, 202, submitted.text);
       const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['pending_approval']);
       const impact = view.impact as { available: boolean; note?: string };
-      if (await victimEnded()) acted.push(`${sql} on ${target}: the victim's session ended before anyone approved`);
+      if (await watch.victimEnded())
+        acted.push(`${sql} on ${target}: the victim's session ended before anyone approved`);
       else {
         assert.equal(impact.available, false, JSON.stringify(impact));
         assert.match(String(impact.note), /runs public\.spelling_(concat|eq) .*not planned ahead \(ADR 073\)/);
@@ -253,12 +203,12 @@ test(
   },
   async () => {
     // A reviewer saw the command and approved it: what it reaches is theirs to judge.
-    const before = heard.length;
+    const before = watch.heard.length;
     const reviewed = await approvedToTheEnd(stack, { ...onPostgres('SELECT true::date AS d'), target: 'reviewed-db' });
     assert.equal(reviewed.status, 'succeeded');
-    await settle();
-    assert.equal(heard.length, before + 1, 'the approved read ran the cast and sent its notice');
-    assert.equal(await victimEnded(), true, "the approved read ran the cast and ended the victim's session");
+    await watch.settle();
+    assert.equal(watch.heard.length, before + 1, 'the approved read ran the cast and sent its notice');
+    assert.equal(await watch.victimEnded(), true, "the approved read ran the cast and ended the victim's session");
 
     await superuser.query(`DROP CAST (boolean AS date); DROP TYPE public.spelling_mood CASCADE;
     DROP OPERATOR public.+ (text, text);

@@ -6,12 +6,14 @@
 // a reviewed one runs, and a policy that only filters is read as before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client, type Notification } from 'pg';
-import { requiredEnv } from '../support/stack';
+import { Client } from 'pg';
+import { type TargetWatch, watchTarget } from '../support/target-watch';
 import {
   type AttackStack,
   approvedToTheEnd,
   onPostgres,
+  postgresTarget,
+  readsAllowedExceptOn,
   startAttackStack,
   submitToTheEnd,
   tally,
@@ -19,26 +21,9 @@ import {
 } from './support';
 
 /** Reads run at once on app-db; on reviewed-db everything waits for a dba. */
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: reviewed-target
-    when: request.target == "reviewed-db"
-    effect: require_approval
-    approval: { groups: [dba], quorum: 1, timeout: 1h }
-  - name: read-only-sql
-    when: sql.readOnly
-    effect: allow
-`;
+const POLICY = readsAllowedExceptOn(['reviewed-db']);
 
-const TARGETS = `targets:
-  app-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  reviewed-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-`;
+const TARGETS = `targets:\n${postgresTarget('app-db')}${postgresTarget('reviewed-db')}`;
 
 /** The tables are a superuser's, so their policies apply to the executor's role, as to any reader. */
 const TABLES = `
@@ -62,29 +47,7 @@ const TABLES = `
 
 let stack: AttackStack;
 let superuser: Client;
-let listener: Client;
-let victim: Client;
-const heard: Notification[] = [];
-
-async function connectVictim(): Promise<Client> {
-  const client = new Client({
-    connectionString: requiredEnv('TEST_TARGET_DATABASE_URL'),
-    application_name: 'policy_victim',
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
-/** Whether the victim's session was ended since the last look (a new one is opened then). */
-async function victimEnded(): Promise<boolean> {
-  const alive = await victim.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
-  if (!alive) victim = await connectVictim();
-  return !alive;
-}
+let watch: TargetWatch;
 
 before(async () => {
   stack = await startAttackStack(POLICY, { targets: TARGETS });
@@ -95,11 +58,7 @@ before(async () => {
   await stack.target.query(
     'DROP VIEW IF EXISTS audited_totals; CREATE VIEW audited_totals AS SELECT sum(total) AS total FROM public.audited_orders',
   );
-  listener = new Client({ connectionString: requiredEnv('TEST_TARGET_DATABASE_URL') });
-  await listener.connect();
-  listener.on('notification', (message) => heard.push(message));
-  await listener.query('LISTEN deploys');
-  victim = await connectVictim();
+  watch = await watchTarget('policy_victim');
 });
 
 after(async () => {
@@ -108,13 +67,9 @@ after(async () => {
     ?.query('DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders CASCADE')
     .catch(() => undefined);
   await superuser?.end().catch(() => undefined);
-  await listener?.end().catch(() => undefined);
-  await victim?.end().catch(() => undefined);
+  await watch?.close();
   await stack?.stop();
 });
-
-/** Waits a moment for notices a commit would have sent. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 test(
   'a read policy allows alone does not act through the row-level security policies of its tables',
@@ -132,12 +87,8 @@ test(
     ];
     const acted: string[] = [];
     for (const [sql, named] of probes) {
-      const before = heard.length;
-      const view = await submitToTheEnd(stack, onPostgres(sql));
-      await settle();
-      const ended = await victimEnded();
-      if (view.status !== 'failed' || heard.length > before || ended)
-        acted.push(`${sql}: ${view.status}, ${heard.length - before} notices${ended ? ', victim ended' : ''}`);
+      const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
+      if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
       else {
         assert.match(String(view.error), named, sql);
         assert.match(String(view.error), /row-level security policies .*nothing ran \(ADR 074\)/);
@@ -157,13 +108,13 @@ test(
     const tenants = await submitToTheEnd(stack, onPostgres('SELECT id, tenant FROM tenant_orders ORDER BY id'));
     assert.equal(tenants.status, 'succeeded', JSON.stringify(tenants));
     assert.deepEqual((tenants.result as { rows: unknown[] }).rows, [{ id: 1, tenant: 'acme' }]);
-    const before = heard.length;
+    const before = watch.heard.length;
     const reviewed = await approvedToTheEnd(stack, {
       ...onPostgres('SELECT id FROM audited_orders'),
       target: 'reviewed-db',
     });
     assert.equal(reviewed.status, 'succeeded');
-    await settle();
-    assert.equal(heard.length, before + 2, 'the approved read ran the policy: a notice per row');
+    await watch.settle();
+    assert.equal(watch.heard.length, before + 2, 'the approved read ran the policy: a notice per row');
   },
 );

@@ -24,6 +24,22 @@ rules:
     effect: allow
 `;
 
+/**
+ * READS_ALLOWED_POLICY, except that on the targets named everything waits for a dba, so a read
+ * there is a reviewed one; `rules` are further rules after those, each indented by two spaces.
+ */
+export const readsAllowedExceptOn = (reviewed: readonly string[], rules = '') => `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: reviewed-target
+    when: ${reviewed.map((target) => `request.target == "${target}"`).join(' || ')}
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: read-only-sql
+    when: sql.readOnly
+    effect: allow
+${rules}`;
+
 /** The README's guard on a masked column `ssn`: a read that names it or reads whole rows. */
 export const MASKED_COLUMN_GUARD =
   'sql.columns.exists(c, c == "ssn" || c.endsWith(".ssn") || c.endsWith(".*") || c == "*")';
@@ -103,6 +119,12 @@ export const httpTarget = (name: string, settings: string) => `  ${name}:
       type: bearer
       token: \${TEST_HTTP_TOKEN}
     ca: \${TEST_HTTP_CA}
+${settings}`;
+
+/** An entry of a targets file: `name`, the test's PostgreSQL target, and `settings` as for httpTarget. */
+export const postgresTarget = (name: string, settings = '') => `  ${name}:
+    connector: postgres
+    url: \${TEST_TARGET_DATABASE_URL}
 ${settings}`;
 
 /** A targets file: POSTGRES_AND_MYSQL_TARGETS and one HTTP target (httpTarget). */

@@ -9,40 +9,26 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type mysql from 'mysql2/promise';
-import { Client, type Notification } from 'pg';
 import { connectMysqlAdmin } from '../support/mysql-admin';
 import { requiredEnv } from '../support/stack';
+import { type TargetWatch, watchTarget } from '../support/target-watch';
 import {
   type AttackStack,
   approvedToTheEnd,
   onMysql,
   onPostgres,
+  postgresTarget,
+  readsAllowedExceptOn,
   startAttackStack,
   submitToTheEnd,
   tally,
 } from './support';
 
 /** Reads run at once on app-db and shop-db; on reviewed-db and reviewed-shop everything waits for a dba. */
-const POLICY = `version: 1
-default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
-rules:
-  - name: reviewed-target
-    when: request.target == "reviewed-db" || request.target == "reviewed-shop"
-    effect: require_approval
-    approval: { groups: [dba], quorum: 1, timeout: 1h }
-  - name: read-only-sql
-    when: sql.readOnly
-    effect: allow
-`;
+const POLICY = readsAllowedExceptOn(['reviewed-db', 'reviewed-shop']);
 
 const TARGETS = `targets:
-  app-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  reviewed-db:
-    connector: postgres
-    url: \${TEST_TARGET_DATABASE_URL}
-  shop-db:
+${postgresTarget('app-db')}${postgresTarget('reviewed-db')}  shop-db:
     connector: mysql
     url: \${TEST_MYSQL_URL}
     database: ${requiredEnv('TEST_MYSQL_DATABASE')}
@@ -69,34 +55,12 @@ const VIEWS = `DROP VIEW IF EXISTS session_cleanup, deploy_signal, signal_summar
 
 let stack: AttackStack;
 let mysqlAdmin: mysql.Connection;
-let victim: Client;
-let listener: Client;
-const heard: Notification[] = [];
-
-async function connectVictim(): Promise<Client> {
-  const client = new Client({
-    connectionString: requiredEnv('TEST_TARGET_DATABASE_URL'),
-    application_name: 'victim_session',
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
-const alive = (client: Client) =>
-  client.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
+let watch: TargetWatch;
 
 before(async () => {
   stack = await startAttackStack(POLICY, { targets: TARGETS });
   await stack.target.query(VIEWS);
-  victim = await connectVictim();
-  listener = new Client({ connectionString: requiredEnv('TEST_TARGET_DATABASE_URL') });
-  await listener.connect();
-  listener.on('notification', (message) => heard.push(message));
-  await listener.query('LISTEN deploys');
+  watch = await watchTarget('victim_session');
   mysqlAdmin = await connectMysqlAdmin();
   await mysqlAdmin.query(MYSQL_VIEWS);
 });
@@ -104,27 +68,18 @@ before(async () => {
 after(async () => {
   await mysqlAdmin?.query('DROP VIEW IF EXISTS lock_summary, deploy_lock, shop_sums').catch(() => undefined);
   await mysqlAdmin?.end();
-  await victim?.end().catch(() => undefined);
-  await listener?.end().catch(() => undefined);
+  await watch?.close();
   await stack?.stop();
 });
-
-/** Waits a moment for notifications a commit would have sent. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 test('a read policy allows alone does not act through the views it reads', { timeout: 120_000 }, async () => {
   const acted: string[] = [];
   const probes = ['SELECT * FROM session_cleanup', 'SELECT sent FROM deploy_signal', 'SELECT n FROM signal_summary'];
   for (const sql of probes) {
-    const before = heard.length;
-    const view = await submitToTheEnd(stack, onPostgres(sql));
-    await settle();
-    const victimAlive = await alive(victim);
-    if (view.status !== 'failed' || heard.length > before || !victimAlive)
-      acted.push(`${sql}: ${view.status}, ${heard.length - before} notices, victim ${victimAlive ? 'alive' : 'ended'}`);
+    const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
+    if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
     else
       assert.match(String(view.error), /call pg_catalog\.(pg_terminate_backend|pg_notify) .*nothing ran \(ADR 068\)/);
-    if (!victimAlive) victim = await connectVictim();
   }
   tally("reads acting through the target's views", probes.length, acted.length);
   assert.deepEqual(acted, []);
@@ -135,14 +90,14 @@ test('a view of plain sums is read; a reviewed read of an acting view runs', { t
   assert.equal(sums.status, 'succeeded', JSON.stringify(sums));
   assert.deepEqual((sums.result as { rows: unknown[] }).rows, [{ total: '30', next_id: 3 }]);
   // A reviewer saw the command and approved it: the view's calls are theirs to judge.
-  const before = heard.length;
+  const before = watch.heard.length;
   const reviewed = await approvedToTheEnd(stack, {
     ...onPostgres('SELECT sent FROM deploy_signal'),
     target: 'reviewed-db',
   });
   assert.equal(reviewed.status, 'succeeded');
-  await settle();
-  assert.equal(heard.length, before + 1, 'the approved read sent its notice');
+  await watch.settle();
+  assert.equal(watch.heard.length, before + 1, 'the approved read sent its notice');
 });
 
 test(
