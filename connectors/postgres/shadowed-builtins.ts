@@ -9,7 +9,7 @@
 // Each runs a function of the team's, which a READ ONLY transaction lets notify, signal, lock or
 // call out. What an extension created (citext's `=`, PostGIS's casts) is the server's own,
 // installed by its administrator, and trusted as a built-in is; an operator the team made over an
-// extension's function (dblink_exec as `text + text`) is not.
+// extension's function (`text - text` over dblink_exec) is not.
 import { unsafeFunctionReason } from './function-safety';
 import type { SqlAnalysis } from './sql-facts';
 
