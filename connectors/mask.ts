@@ -6,7 +6,7 @@
 // hold one, or calls something that may read data the parser cannot follow (SQL given as text, a
 // function that is not built in).
 import type { MaskRules } from '../config/target-schemas';
-import { maskConnectionPasswords } from './connection-passwords';
+import { MASKED_PASSWORD, maskConnectionPasswords, namesPassword } from './connection-passwords';
 import { replaceEmailAddresses } from './email-addresses';
 
 // 13-19 digits, optionally grouped by spaces or dashes; confirmed with the Luhn check below.
@@ -63,7 +63,13 @@ export function maskValue(value: unknown, patterns: MaskRules['patterns']): unkn
   if (Buffer.isBuffer(value)) return value.toString('base64');
   if (Array.isArray(value)) return value.map((item) => maskValue(item, patterns));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskValue(item, patterns)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        // A parsed JSON column's password field: its value alone shows no form to find (ADR 071).
+        namesPassword(key) && item !== null && typeof item !== 'boolean' ? MASKED_PASSWORD : maskValue(item, patterns),
+      ]),
+    );
   }
   return value;
 }

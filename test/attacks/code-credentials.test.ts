@@ -39,6 +39,32 @@ const POSTGRES_CODE = `${SHARED}
 // A stored routine's source is shown only to its definer, which the executor's account is not.
 const MYSQL_CODE = SHARED;
 
+/** The same passwords as settings documents (JSON, YAML) and in a log of the statements that set them. */
+const DOCUMENT_PASSWORDS = ['Sync-Secret-5', 'Sync Secret, 6', 'Sync-Secret-7', 'Sync-Secret-8'];
+
+const SETTINGS = (json: string) => `DROP TABLE IF EXISTS integration_settings;
+  CREATE TABLE integration_settings (name varchar(20), doc ${json}, yaml text);
+  INSERT INTO integration_settings VALUES ('crm', '{"host": "crm.internal", "password": "${DOCUMENT_PASSWORDS[0]}"}',
+    'billing:\n  host: billing.internal\n  password: ${DOCUMENT_PASSWORDS[1]}\n  user: sync\n');
+  DROP TABLE IF EXISTS ddl_log;
+  CREATE TABLE ddl_log (statement text);`;
+
+const POSTGRES_DOCUMENTS = `${SETTINGS('jsonb')}
+  INSERT INTO ddl_log VALUES ('CREATE ROLE sync LOGIN PASSWORD ''${DOCUMENT_PASSWORDS[2]}''');`;
+
+const MYSQL_DOCUMENTS = `${SETTINGS('json')}
+  INSERT INTO ddl_log VALUES ('CREATE USER ''sync''@''%'' IDENTIFIED BY ''${DOCUMENT_PASSWORDS[3]}''');`;
+
+const DOCUMENT_PROBES = [
+  onPostgres('SELECT name, doc FROM integration_settings'),
+  onPostgres('SELECT doc::text AS doc FROM integration_settings'),
+  onPostgres('SELECT yaml FROM integration_settings'),
+  onPostgres('SELECT statement FROM ddl_log'),
+  onMysql('SELECT name, doc FROM integration_settings'),
+  onMysql('SELECT yaml FROM integration_settings'),
+  onMysql('SELECT statement FROM ddl_log'),
+];
+
 const PROBES = [
   onPostgres("SELECT prosrc FROM pg_proc WHERE proname = 'sync_orders'"),
   onPostgres("SELECT routine_definition FROM information_schema.routines WHERE routine_name = 'sync_orders'"),
@@ -56,18 +82,20 @@ let mysqlAdmin: mysql.Connection;
 before(async () => {
   stack = await startAttackStack(READS_ALLOWED_POLICY, { targets: POSTGRES_AND_MYSQL_TARGETS });
   await stack.target.query(POSTGRES_CODE);
+  await stack.target.query(POSTGRES_DOCUMENTS);
   mysqlAdmin = await connectMysqlAdmin();
   await mysqlAdmin.query(MYSQL_CODE);
+  await mysqlAdmin.query(MYSQL_DOCUMENTS);
 });
 
 after(async () => {
   await stack?.target
     .query(
-      'DROP VIEW IF EXISTS remote_orders; DROP TABLE IF EXISTS integrations; DROP FUNCTION IF EXISTS sync_orders()',
+      'DROP VIEW IF EXISTS remote_orders; DROP TABLE IF EXISTS integrations, integration_settings, ddl_log; DROP FUNCTION IF EXISTS sync_orders()',
     )
     .catch(() => undefined);
   await mysqlAdmin
-    ?.query('DROP VIEW IF EXISTS remote_orders; DROP TABLE IF EXISTS integrations')
+    ?.query('DROP VIEW IF EXISTS remote_orders; DROP TABLE IF EXISTS integrations, integration_settings, ddl_log')
     .catch(() => undefined);
   await mysqlAdmin?.end();
   await stack?.stop();
@@ -85,6 +113,21 @@ test("no password written into a target's code or data comes back", { timeout: 1
   }
   tally('passwords in code and data', PROBES.length, leaked.length);
   assert.deepEqual(leaked, []);
+});
+
+test('no password in a settings document or a logged statement comes back', { timeout: 180_000 }, async () => {
+  const leaked: string[] = [];
+  for (const command of DOCUMENT_PROBES) {
+    const view = await submitToTheEnd(stack, command);
+    const text = JSON.stringify(view);
+    assert.equal(view.status, 'succeeded', text);
+    if (DOCUMENT_PASSWORDS.some((password) => text.includes(password))) leaked.push(`${command.command.sql}: ${text}`);
+  }
+  tally('passwords in settings documents and logged statements', DOCUMENT_PROBES.length, leaked.length);
+  assert.deepEqual(leaked, []);
+  // The rest of a document stays readable.
+  const doc = await submitToTheEnd(stack, onPostgres("SELECT doc FROM integration_settings WHERE name = 'crm'"));
+  assert.deepEqual(rowsOf(doc), [{ doc: { host: 'crm.internal', password: '[masked:password]' } }]);
 });
 
 test('the rest of a connection string stays readable', { timeout: 60_000 }, async () => {

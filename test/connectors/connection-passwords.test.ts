@@ -24,8 +24,27 @@ test('each form keeps everything but the password', () => {
     ['mysql://sync:p@ss@db/app', `mysql://sync:${M}@db/app`],
     ["'mysql://u:pw@h'", `'mysql://u:${M}@h'`],
     ['a https://user@host/x b https://h:1/y', 'a https://user@host/x b https://h:1/y'],
-    ['password is not set; passwd: none; pwd', 'password is not set; passwd: none; pwd'],
+    ['password is not set; pwd', 'password is not set; pwd'],
     ['password= ', 'password= '],
+    // A setting's (JSON, YAML, a program's assignment) and a statement's (ADR 071, added).
+    ['{"host": "db", "password": "s3 \\"cret", "user": "x"}', `{"host": "db", "password": ${M}, "user": "x"}`],
+    ['{"db_password":"s3cret"}', `{"db_password":${M}}`],
+    ['{"password": 12345, "user": "x"}', `{"password": ${M}`],
+    ['db:\n  password: two words, here\n  user: app', `db:\n  password: ${M}\n  user: app`],
+    ['passwd: none', `passwd: ${M}`],
+    ["$password = 's3cret';", `$password = ${M};`],
+    ["'password' => 's3cret',", `'password' => ${M},`],
+    [
+      "CREATE ROLE sync LOGIN PASSWORD 'it''s secret' VALID UNTIL 'infinity'",
+      `CREATE ROLE sync LOGIN PASSWORD ${M} VALID UNTIL 'infinity'`,
+    ],
+    ["ALTER USER sync WITH ENCRYPTED PASSWORD 'md5abc';", `ALTER USER sync WITH ENCRYPTED PASSWORD ${M};`],
+    ["CREATE USER 'sync'@'%' IDENTIFIED BY 's3cret'", `CREATE USER 'sync'@'%' IDENTIFIED BY ${M}`],
+    [
+      "ALTER USER sync IDENTIFIED WITH mysql_native_password BY 's3cret'",
+      `ALTER USER sync IDENTIFIED WITH mysql_native_password BY ${M}`,
+    ],
+    ['the password was reset', 'the password was reset'],
   ];
   for (const [text, expected] of cases) assert.equal(maskConnectionPasswords(text), expected, text);
 });
@@ -39,13 +58,17 @@ const AROUND = fc.stringMatching(/^[ =;#]{0,12}$/);
 
 test('no password in any of the forms comes back, whatever surrounds it', () => {
   fc.assert(
-    fc.property(PASSWORD, AROUND, AROUND, fc.nat(4), (password, before, after, form) => {
+    fc.property(PASSWORD, AROUND, AROUND, fc.nat(8), (password, before, after, form) => {
       const written = [
         `host=db password=${password} user=x`,
         `Password=${password};`,
         `?user=x&password=${password}`,
         `postgresql://user:${password.replaceAll('/', '')}@host/db`,
         `password='${password}'`,
+        `{"password": "${password}"}`,
+        `password: ${password}\n`,
+        `ALTER ROLE x PASSWORD '${password}'`,
+        `IDENTIFIED BY '${password}'`,
       ][form]!;
       const masked = maskConnectionPasswords(`${before} ${written} ${after}`);
       assert.ok(!masked.includes(password.replaceAll('/', '')), masked);
@@ -58,7 +81,7 @@ test('no password in any of the forms comes back, whatever surrounds it', () => 
 test('text with no password key and no URI is returned as it is', () => {
   fc.assert(
     fc.property(fc.string({ maxLength: 40 }), (text) => {
-      fc.pre(!/passw|pwd|:\/\//i.test(text));
+      fc.pre(!/passw|pwd|identified|:\/\//i.test(text));
       assert.equal(maskConnectionPasswords(text), text);
     }),
     { numRuns: 20_000 },

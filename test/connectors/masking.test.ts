@@ -123,6 +123,24 @@ test('e-mail addresses and Luhn-valid card numbers are masked inside text and JS
   assert.equal(maskText('ada@example.com', ['card']), 'ada@example.com', 'only configured patterns apply');
 });
 
+test("a parsed document's password fields are masked on every target, whatever the value's form", () => {
+  assert.deepEqual(
+    maskValue(
+      {
+        crm: { host: 'crm.internal', password: 'Sync-Secret', port: 5432 },
+        billing: [{ dbPassword: 12345, pwd: { vault: 'x' } }],
+        rotated: { password_reset_required: true, password_hint: null },
+      },
+      [],
+    ),
+    {
+      crm: { host: 'crm.internal', password: '[masked:password]', port: 5432 },
+      billing: [{ dbPassword: '[masked:password]', pwd: '[masked:password]' }],
+      rotated: { password_reset_required: true, password_hint: null },
+    },
+  );
+});
+
 test('dates and bytes become JSON-safe strings', () => {
   assert.deepEqual(maskValue({ at: new Date('2026-01-02T03:04:05Z'), raw: Buffer.from('hi') }, []), {
     at: '2026-01-02T03:04:05.000Z',
