@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { CONNECTORS } from '../domain/request';
 import {
+  type HttpRouting,
   httpTargetSchema,
   kubernetesTargetSchema,
   mysqlDatabaseSchema,
@@ -29,6 +30,8 @@ export interface TargetEntry {
   searchPath?: string[];
   /** For a MySQL target: the database its unqualified table names mean (policy names tables in it). */
   database?: string;
+  /** For an HTTP target: what its router ignores in a path (policy judges every path it may read a call's as). */
+  routing?: HttpRouting;
 }
 
 const catalogueFileSchema = z.object({
@@ -38,6 +41,7 @@ const catalogueFileSchema = z.object({
       connector: z.enum(CONNECTORS),
       methods: httpTargetSchema.shape.methods,
       pathPrefixes: httpTargetSchema.shape.pathPrefixes,
+      routing: httpTargetSchema.shape.routing,
       headers: httpTargetSchema.shape.headers,
       query: httpTargetSchema.shape.query,
       shell: sshTargetSchema.shape.shell,
@@ -50,7 +54,7 @@ const catalogueFileSchema = z.object({
 
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
- * allowed calls (methods, path prefixes, headers, writes' query parameters), an SSH target's
+ * allowed calls (methods, path prefixes, headers, writes' query parameters) and routing, an SSH target's
  * `shell`, a Kubernetes target's namespaces, a PostgreSQL target's `searchPath`, a MySQL target's
  * `database`. It reads the file without `${ENV}` interpolation, so the API process needs none of
  * the executor's secrets and never holds one.
@@ -58,10 +62,13 @@ const catalogueFileSchema = z.object({
 export function loadTargetCatalogue(file: string): TargetEntry[] {
   const { value } = parseYamlText(file, readConfigFile(file), catalogueFileSchema);
   return Object.entries(value.targets).map(
-    ([name, { connector, methods, pathPrefixes, headers, query, shell, namespaces, searchPath, database }]) => ({
+    ([
+      name,
+      { connector, methods, pathPrefixes, routing, headers, query, shell, namespaces, searchPath, database },
+    ]) => ({
       name,
       connector,
-      ...(connector === 'http' && { calls: { methods, pathPrefixes, headers, query } }),
+      ...(connector === 'http' && { calls: { methods, pathPrefixes, headers, query }, routing }),
       ...(connector === 'ssh' && { shell }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),

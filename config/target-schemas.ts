@@ -85,6 +85,23 @@ const mysqlTargetSchema = z
   })
   .strict();
 
+/**
+ * How an HTTP target's router matches paths (ADR 075): what it ignores, so that policy judges every
+ * path it may take a call's path for. Each defaults to true, since the gate cannot know; a target
+ * whose router is exact about it says false (Go's ServeMux and Spring 6 are exact about all three).
+ */
+export const httpRoutingSchema = z
+  .object({
+    /** `/Refunds` routes as `/refunds` (Express by default, ASP.NET Core). */
+    ignoresCase: z.boolean().default(true),
+    /** `/refunds/` routes as `/refunds`, and back (Express, Rails, ASP.NET Core). */
+    ignoresTrailingSlash: z.boolean().default(true),
+    /** `/refunds.json` routes as `/refunds` (Rails' `(.:format)`, Spring's suffix patterns before 5.3). */
+    readsFormatSuffix: z.boolean().default(true),
+  })
+  .strict()
+  .default({ ignoresCase: true, ignoresTrailingSlash: true, readsFormatSuffix: true });
+
 /** How the executor authenticates to an HTTP target: the agent never sees or sends this. */
 const httpAuthSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bearer'), token: z.string().min(1) }).strict(),
@@ -103,6 +120,7 @@ export const httpTargetSchema = z
       .array(z.string().regex(/^\/[^?#]*$/, 'a path prefix starts with / and has no ? or #'))
       .min(1)
       .default(['/']),
+    routing: httpRoutingSchema,
     /**
      * Request headers agents may send besides the standard ones (Accept, If-Match, ...), written
      * out (the API reads them without ${ENV}); matched in any case. None that defeats the gate.
@@ -196,3 +214,4 @@ export const targetsFileSchema = z
 export type MaskRules = z.infer<typeof maskSchema>;
 /** How the executor authenticates to an HTTP target (holds the credential). */
 export type HttpAuth = z.infer<typeof httpAuthSchema>;
+export type HttpRouting = z.infer<typeof httpRoutingSchema>;

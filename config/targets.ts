@@ -6,7 +6,7 @@ import { utils } from 'ssh2';
 import { parseDurationMs } from '../domain/duration';
 import type { HttpMethod } from '../domain/command-shapes';
 import { ConfigurationError } from './env';
-import { type HttpAuth, type MaskRules, targetsFileSchema } from './target-schemas';
+import { type HttpAuth, type HttpRouting, type MaskRules, targetsFileSchema } from './target-schemas';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
 /** What every target has, whatever its connector. */
@@ -42,6 +42,8 @@ export interface HttpTarget {
   auth: HttpAuth;
   methods: HttpMethod[];
   pathPrefixes: string[];
+  /** What its router ignores in a path (ADR 075): policy judges each path it may read a call's as. */
+  routing: HttpRouting;
   /** Headers agents may send besides the standard ones, lower-case (domain/http-headers.ts). */
   headers: string[];
   /** Query parameters a write may carry (a read takes any), by name (ADR 070). */

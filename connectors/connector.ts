@@ -9,6 +9,7 @@ import type { Command, CommandResult, Connector } from '../domain/request';
 import type { ImpactPreview } from '../domain/impact';
 import type { ConnectorFacts, SqlFacts } from '../policy/facts';
 import type { Target } from '../config/targets';
+import type { HttpRouting } from '../config/target-schemas';
 
 export interface AnalysisOptions {
   /** Calls the policy declares free of side effects (`safeFunctions`), as the connector's parser names them. */
@@ -17,6 +18,8 @@ export interface AnalysisOptions {
   searchPath?: readonly string[];
   /** The database a MySQL target's unqualified names mean (its `database`; absent: none known). */
   database?: string;
+  /** What an HTTP target's router ignores in a path (its `routing`; absent: every leniency, ADR 075). */
+  routing?: HttpRouting;
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */
@@ -32,7 +35,14 @@ export interface UnreadableCommand {
   detail: string;
 }
 
-export type CommandAnalysis = { ok: true; facts: ConnectorFacts } | UnreadableCommand;
+/** Another command the target may take this one for: policy must judge it alike (ADR 075). */
+export interface OtherReading {
+  facts: ConnectorFacts;
+  /** The command as the target may read it, in a few words (`POST /refunds`). */
+  readAs: string;
+}
+
+export type CommandAnalysis = { ok: true; facts: ConnectorFacts; otherReadings?: OtherReading[] } | UnreadableCommand;
 
 /**
  * A SQL batch runs in one transaction the executor opens, then commits, or rolls back when a

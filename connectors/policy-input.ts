@@ -4,8 +4,8 @@ import type { ConnectorFacts, ImpactFacts } from '../policy/facts';
 import type { TargetEntry } from '../config/target-catalogue';
 import { connectorFor } from './registry';
 
-/** What the facts take from the request's target beyond its name: where bare table names resolve. */
-export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database'>;
+/** What the facts take from the request's target beyond its name: where bare table names resolve, how its router reads paths. */
+export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database' | 'routing'>;
 
 /** What a decision may take in besides the request: the executor's preview, the target. */
 export interface DecisionContext {
@@ -15,6 +15,11 @@ export interface DecisionContext {
   target?: TargetOfRequest;
 }
 
+/** A request ready for policy: what it sees, and what it would see of each other reading of the command (ADR 075). */
+export type PreparedInput =
+  | { ok: true; input: PolicyInput; otherReadings: { input: PolicyInput; readAs: string }[] }
+  | { ok: false; decision: PolicyDecision };
+
 /**
  * What the policy sees for a request: the request's fields and its connector's facts from the
  * parser. A command its connector cannot read gets a deny decision instead (nothing to judge it by).
@@ -23,11 +28,12 @@ export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
   policy: Pick<Policy, 'version' | 'safeFunctions'>,
   targetOfRequest?: TargetOfRequest,
-): { ok: true; input: PolicyInput } | { ok: false; decision: PolicyDecision } {
+): PreparedInput {
   const analysis = connectorFor(request.connector).analyse(request.command, {
     safeFunctions: policy.safeFunctions,
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
+    ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
   });
   if (!analysis.ok) {
     return {
@@ -42,8 +48,80 @@ export function policyInputFor(
     };
   }
   const { id, agent, connector, target, reason, metadata } = request;
-  return { ok: true, input: { request: { id, agent, connector, target, reason, metadata }, ...analysis.facts } };
+  const asRequested = (facts: ConnectorFacts): PolicyInput => ({
+    request: { id, agent, connector, target, reason, metadata },
+    ...facts,
+  });
+  return {
+    ok: true,
+    input: asRequested(analysis.facts),
+    otherReadings: (analysis.otherReadings ?? []).map(({ facts, readAs }) => ({ input: asRequested(facts), readAs })),
+  };
 }
+
+const STRICTNESS: Record<PolicyDecision['effect'], number> = { allow: 0, require_approval: 1, deny: 2 };
+
+/** Who decides and what runs: two decisions alike in these differ only in their words. */
+const outcomeOf = ({ effect, approval, grant, maxRows }: PolicyDecision) =>
+  JSON.stringify({ effect, approval, grant, maxRows });
+
+/**
+ * The strictest of the decisions on the command as sent and on each other command the target may
+ * take it for (ADR 075), so that no spelling passes for a call a rule names. Two readings that wait
+ * for different reviewers would let the spelling choose them: denied, naming both.
+ */
+function strictestReading(
+  policy: Pick<Policy, 'version'>,
+  asSent: PolicyDecision,
+  others: { decision: PolicyDecision; readAs: string }[],
+): PolicyDecision {
+  let strictest = asSent;
+  let readAs: string | undefined;
+  for (const other of others) {
+    const { decision } = other;
+    if (STRICTNESS[decision.effect] < STRICTNESS[strictest.effect]) continue;
+    if (STRICTNESS[decision.effect] > STRICTNESS[strictest.effect]) {
+      strictest = decision;
+      readAs = other.readAs;
+    } else if (decision.effect === 'require_approval' && outcomeOf(decision) !== outcomeOf(strictest)) {
+      return {
+        effect: 'deny',
+        rule: 'read-two-ways',
+        reason: 'the target may take this command for another that other reviewers decide',
+        explanation:
+          `the target's router may take the command for ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
+          `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
+          "choose the reviewers: send it as the target's route spells it, or say in the target's `routing` what " +
+          'its router does not ignore (ADR 075)',
+        version: policy.version,
+      };
+    }
+  }
+  if (readAs === undefined) return strictest;
+  return {
+    ...strictest,
+    explanation: `the target's router may take the command for ${readAs} (its \`routing\`, ADR 075), which policy judges so: ${strictest.explanation}`,
+  };
+}
+
+/** Policy's decision on a prepared request, with the executor's preview when one is known. */
+export function decidePrepared(
+  policy: Policy,
+  prepared: Extract<PreparedInput, { ok: true }>,
+  impact?: ImpactFacts,
+): PolicyDecision {
+  return strictestReading(
+    policy,
+    policy.decide(withImpact(prepared.input, impact)),
+    otherDecisions(policy, prepared, impact),
+  );
+}
+
+const withImpact = (input: PolicyInput, impact?: ImpactFacts): PolicyInput =>
+  impact ? { ...input, impact: impactFacts(impact) } : input;
+
+const otherDecisions = (policy: Policy, prepared: Extract<PreparedInput, { ok: true }>, impact?: ImpactFacts) =>
+  prepared.otherReadings.map(({ input, readAs }) => ({ decision: policy.decide(withImpact(input, impact)), readAs }));
 
 /**
  * Policy's decision on a request: the orchestrator's `evaluatePolicy` and the API's submit
@@ -56,7 +134,7 @@ export function decideRequest(
 ): PolicyDecision {
   const prepared = policyInputFor(request, policy, target);
   if (!prepared.ok) return prepared.decision;
-  return policy.decide(impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input);
+  return decidePrepared(policy, prepared, impact);
 }
 
 /** A request as someone asking "what would the policy decide?" describes it (no id yet). */
@@ -78,8 +156,13 @@ export function explainDecision(
 ): { decision: PolicyDecision; facts: ConnectorFacts | undefined; misses: RuleMiss[] } {
   const prepared = policyInputFor({ id: 'req_policy_explain', ...question }, policy, target);
   if (!prepared.ok) return { decision: prepared.decision, facts: undefined, misses: [] };
-  const input = impact ? { ...prepared.input, impact: impactFacts(impact) } : prepared.input;
-  return { ...policy.explain(input), facts: factsOf(prepared.input) };
+  const { decision, misses } = policy.explain(withImpact(prepared.input, impact));
+  // The decision as a submit gets it; the misses are those of the command as sent.
+  return {
+    decision: strictestReading(policy, decision, otherDecisions(policy, prepared, impact)),
+    misses,
+    facts: factsOf(prepared.input),
+  };
 }
 
 /** The connector's facts of a policy input, by namespace (`sql`, ...), without the request or the impact. */

@@ -2,7 +2,7 @@
 // policy, compared with what the policy in force decided then. It reads a page at a time and keeps
 // only counts and a bounded list of examples, so memory stays flat however long the history.
 import type { Pool } from 'pg';
-import { impactFacts, policyInputFor } from '../connectors/policy-input';
+import { decidePrepared, policyInputFor } from '../connectors/policy-input';
 import { describeCommand } from '../connectors/registry';
 import { showHiddenCharacters } from '../domain/text';
 import type { PolicyDecision, PolicyEffect } from '../domain/request';
@@ -56,12 +56,9 @@ export interface BacktestOptions {
 function decide(policy: Policy, request: RecordedRequest): { decision: PolicyDecision; facts?: SqlFacts } {
   const prepared = policyInputFor(request, policy);
   if (!prepared.ok) return { decision: prepared.decision };
-  const first = policy.decide(prepared.input);
+  const first = decidePrepared(policy, prepared);
   if (first.effect !== 'require_approval' || !request.impact) return { decision: first, facts: prepared.input.sql };
-  return {
-    decision: policy.decide({ ...prepared.input, impact: impactFacts(request.impact) }),
-    facts: prepared.input.sql,
-  };
+  return { decision: decidePrepared(policy, prepared, request.impact), facts: prepared.input.sql };
 }
 
 export async function backtest(pool: Pool, policy: Policy, options: BacktestOptions): Promise<BacktestReport> {

@@ -5,6 +5,7 @@ import type { HttpCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { jsonShape } from '../json-shape';
 import { httpFacts } from './http-facts';
+import { LENIENT_ROUTING, otherPathReadings } from './path-readings';
 
 /**
  * The shape of a call for scoped grants: what names what the call reaches (method, path, the query,
@@ -37,13 +38,15 @@ const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 :
 export const httpConnector: CommandConnector = {
   name: 'http',
   commandSchema: httpCommandSchema,
-  analyse(command) {
-    return (
-      shapeProblem(httpCommandSchema, command, 'not an HTTP call') ?? {
-        ok: true,
-        facts: { http: httpFacts(command as HttpCommand) },
-      }
-    );
+  analyse(command, options) {
+    const problem = shapeProblem(httpCommandSchema, command, 'not an HTTP call');
+    if (problem) return problem;
+    const call = command as HttpCommand;
+    const otherReadings = otherPathReadings(call.path, options?.routing ?? LENIENT_ROUTING).map((path) => ({
+      facts: { http: httpFacts({ ...call, path }) },
+      readAs: `${call.method} ${path}`,
+    }));
+    return { ok: true, facts: { http: httpFacts(call) }, ...(otherReadings.length > 0 && { otherReadings }) };
   },
   grantCovers:
     'the same method, path, query and headers, setting the same body fields; only the values of those fields, and of the standard Accept and If- headers, may differ',

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HttpTarget } from '../../config/targets';
 import { httpRunner } from '../../connectors/http/runner';
+import { LENIENT_ROUTING } from '../../connectors/http/path-readings';
 import type { HttpResult } from '../../domain/request';
 import { CUSTOMER, type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
 import { requiredEnv } from '../support/stack';
@@ -47,6 +48,7 @@ before(async () => {
     auth: { type: 'bearer', token: server.token },
     methods: ['GET', 'POST'],
     pathPrefixes: ['/customers', '/refunds', '/echo', '/elsewhere', '/big', '/text', '/slow'],
+    routing: LENIENT_ROUTING,
     headers: ['x-note'],
     query: ['dry'],
     timeoutMs: 1_000,

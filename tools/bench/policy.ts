@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { prepareConnectors } from '../../connectors/registry';
 import { loadPolicy } from '../../policy/policy';
-import { policyInputFor } from '../../connectors/policy-input';
+import { decidePrepared, policyInputFor } from '../../connectors/policy-input';
 import { latency, round } from './stats';
 
 const SINGLE = [
@@ -41,7 +41,7 @@ function measure(sqls: string[], seconds: number) {
     };
     const begin = performance.now();
     const prepared = policyInputFor(request, policy);
-    if (prepared.ok) policy.decide(prepared.input);
+    if (prepared.ok) decidePrepared(policy, prepared);
     samples.push((performance.now() - begin) * 1000);
   }
   const total = samples.reduce((sum, sample) => sum + sample, 0) / 1e6;

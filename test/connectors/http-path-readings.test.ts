@@ -1,0 +1,112 @@
+// The other paths a target's router may take a call's path for (ADR 075), and policy's decision when
+// it judges them otherwise than the path as sent: pure logic and a real compiled policy, no stack.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LENIENT_ROUTING, otherPathReadings } from '../../connectors/http/path-readings';
+import { decideRequest, explainDecision } from '../../connectors/policy-input';
+import type { Command } from '../../domain/request';
+import { compilePolicy } from '../../policy/policy';
+
+const EXACT = { ignoresCase: false, ignoresTrailingSlash: false, readsFormatSuffix: false };
+
+describe('other path readings', () => {
+  test('a path as rules spell it has none: lower case, no slash at its end, no suffix', () => {
+    assert.deepEqual(otherPathReadings('/refunds/7', LENIENT_ROUTING), []);
+    assert.deepEqual(otherPathReadings('/', LENIENT_ROUTING), []);
+    assert.deepEqual(otherPathReadings('/Refunds', EXACT), []);
+  });
+
+  test('each leniency applied or not: case, the trailing slash, the format suffix', () => {
+    assert.deepEqual(
+      new Set(otherPathReadings('/Refunds.JSON/', LENIENT_ROUTING)),
+      new Set(['/Refunds.JSON', '/Refunds', '/refunds.json/', '/refunds.json', '/refunds']),
+    );
+    assert.deepEqual(otherPathReadings('/Refunds', { ...EXACT, ignoresCase: true }), ['/refunds']);
+    assert.deepEqual(otherPathReadings('/refunds/', { ...EXACT, ignoresTrailingSlash: true }), ['/refunds']);
+    assert.deepEqual(otherPathReadings('/refunds/7.json', { ...EXACT, readsFormatSuffix: true }), ['/refunds/7']);
+  });
+
+  test('a format suffix is the last segment from its first dot; a dot that starts a segment names it', () => {
+    const suffixOnly = { ...EXACT, readsFormatSuffix: true };
+    assert.deepEqual(otherPathReadings('/reports/q1.tar.gz', suffixOnly), ['/reports/q1']);
+    assert.deepEqual(otherPathReadings('/files/.profile', suffixOnly), []);
+    assert.deepEqual(otherPathReadings('/v1.2/refunds', suffixOnly), [], 'only the last segment');
+  });
+
+  test('letters written as UTF-8 escapes are folded too; escapes whose lower case is the same stay as written', () => {
+    const caseOnly = { ...EXACT, ignoresCase: true };
+    assert.deepEqual(otherPathReadings('/caf%C3%89', caseOnly), ['/caf%C3%A9']);
+    assert.deepEqual(otherPathReadings('/Caf%C3%A9%20x', caseOnly), ['/caf%C3%A9%20x']);
+    assert.deepEqual(otherPathReadings('/caf%C3%A9', caseOnly), []);
+  });
+});
+
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: purges-need-dba
+    when: http.method == "POST" && http.path == "/cache/purge"
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: exports-are-forbidden
+    when: http.path.endsWith("/export")
+    effect: deny
+  - name: billing-calls
+    when: request.connector == "http"
+    effect: allow
+`;
+const policy = compilePolicy('policy.yaml', POLICY);
+
+const call = (method: string, path: string) => ({
+  id: 'req_readings',
+  agent: 'agent',
+  connector: 'http' as const,
+  target: 'billing-api',
+  reason: 'path readings',
+  metadata: {},
+  command: { method, path } as unknown as Command,
+});
+
+describe("policy's decision over every reading", () => {
+  test('a path the target may take for one a rule names is judged by that rule, and says so', () => {
+    for (const path of ['/cache/Purge', '/cache/purge/', '/cache/purge.json', '/CACHE/PURGE.JSON/']) {
+      const decision = decideRequest(policy, call('POST', path));
+      assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
+      assert.match(decision.explanation, /router may take the command for POST \/cache\/purge \(its `routing`/, path);
+    }
+    const forbidden = decideRequest(policy, call('GET', '/customers/Export.csv'));
+    assert.deepEqual([forbidden.effect, forbidden.rule], ['deny', 'exports-are-forbidden']);
+  });
+
+  test('readings judged alike, or less strictly, keep the decision of the path as sent', () => {
+    assert.equal(decideRequest(policy, call('POST', '/cache/purge')).rule, 'purges-need-dba');
+    const mixedCase = decideRequest(policy, call('GET', '/customers/Ada.Lovelace'));
+    assert.deepEqual([mixedCase.effect, mixedCase.rule], ['allow', 'billing-calls']);
+    assert.doesNotMatch(mixedCase.explanation, /router/);
+    assert.equal(decideRequest(policy, call('GET', '/export/')).rule, 'exports-are-forbidden');
+  });
+
+  test('readings that other reviewers decide are denied: the spelling would choose the reviewers', () => {
+    const reviewers = compilePolicy(
+      'policy.yaml',
+      POLICY.replace(
+        'rules:\n',
+        'rules:\n  - name: finance-reviews-refunds\n    when: http.path == "/refunds"\n    effect: require_approval\n    approval: { groups: [finance], quorum: 1, timeout: 1h }\n',
+      ).replace('  - name: billing-calls\n    when: request.connector == "http"\n    effect: allow\n', ''),
+    );
+    const decision = decideRequest(reviewers, call('POST', '/Refunds'));
+    assert.deepEqual([decision.effect, decision.rule], ['deny', 'read-two-ways']);
+    assert.match(decision.explanation, /"default".*"finance-reviews-refunds"/);
+  });
+
+  test('a target whose router is exact is judged on the path as sent; explain answers as submit decides', () => {
+    const exact = { routing: EXACT };
+    assert.equal(decideRequest(policy, call('POST', '/cache/Purge'), { target: exact }).rule, 'billing-calls');
+    const explained = explainDecision(policy, call('POST', '/cache/purge/'));
+    assert.equal(explained.decision.rule, 'purges-need-dba');
+    assert.ok(
+      explained.misses.some((miss) => miss.rule === 'purges-need-dba'),
+      'the misses are those of the path as sent',
+    );
+  });
+});
