@@ -10,7 +10,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CUSTOMER, type HttpTargetServer } from '../../tools/harness/http-target';
-import { type AttackStack, withHttpTarget, send, startAttackStackWithHttpTarget, tally, waitFor } from './support';
+import {
+  type AttackStack,
+  callsReceivedFor,
+  startAttackStackWithHttpTarget,
+  submitHttpCall,
+  tally,
+  withHttpTarget,
+} from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -47,24 +54,16 @@ type Call = { method: string; path: string; query?: Record<string, string>; head
   body?: unknown;
 };
 
-/** Submits a call as the agent: its request id once it ran, or undefined when the gate refused it at submit. */
+/** Submits a call as the agent: its request id and answer once it ran, or the refusal at submit. */
 async function run(call: Call): Promise<{ id?: string; body?: unknown; refusal?: string }> {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', {
-    connector: 'http',
-    target: 'search-api',
-    reason: 'call headers',
-    command: call,
-  });
-  if (submitted.status === 400) return { refusal: submitted.text };
-  assert.equal(submitted.status, 202, submitted.text);
-  const id = submitted.json<{ id: string }>().id;
-  const view = await waitFor(stack, id, ['succeeded', 'failed', 'denied', 'pending_approval']);
-  return { id, body: (view.result as { body?: unknown } | undefined)?.body };
+  const submitted = await submitHttpCall(stack, 'search-api', 'call headers', call);
+  if ('refusal' in submitted) return submitted;
+  return { id: submitted.id, body: (submitted.view.result as { body?: unknown } | undefined)?.body };
 }
 
 /** What the target acted on for request `id`, unless it is the command's own method and path. */
 function actedOtherwise(id: string, call: Call): string | undefined {
-  const received = stack.http.received.filter((each) => each.headers['idempotency-key'] === id);
+  const received = callsReceivedFor(stack, id);
   const other = received.find(({ acted }) => acted.method !== call.method || acted.path !== `/api${call.path}`);
   return other && `${other.acted.method} ${other.acted.path}`;
 }
@@ -172,10 +171,7 @@ test('a header the target lists reaches it, and its answer is masked', async () 
   assert.equal(refusal, undefined);
   assert.deepEqual(body, { results: [] });
   assert.equal(actedOtherwise(id!, search), undefined);
-  assert.equal(
-    stack.http.received.find((each) => each.headers['idempotency-key'] === id)?.headers['x-reason'],
-    'ticket 42',
-  );
+  assert.equal(callsReceivedFor(stack, id!)[0]?.headers['x-reason'], 'ticket 42');
   const read = await run({ method: 'GET', path: '/customers/7', headers: { Accept: 'application/json' } });
   assert.equal((read.body as { email: string }).email, '[masked:email]');
   const other = await run({ method: 'GET', path: '/customers/7', headers: { 'X-Remote-User': 'admin' } });

@@ -13,11 +13,11 @@ import { after, before, test } from 'node:test';
 import type { HttpTargetServer } from '../../tools/harness/http-target';
 import {
   type AttackStack,
+  callsReceivedFor,
   httpTarget,
-  send,
   startAttackStackWithHttpTarget,
+  submitHttpCall,
   tally,
-  waitFor,
   withHttpTarget,
 } from './support';
 
@@ -59,22 +59,12 @@ type Target = 'billing-api' | 'search-api';
 
 /** Submits a call as the agent: where it ended, or the refusal when the gate refused it at submit. */
 async function run(target: Target, call: Call): Promise<{ id?: string; status?: string; refusal?: string }> {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', {
-    connector: 'http',
-    target,
-    reason: 'path spellings',
-    command: call,
-  });
-  if (submitted.status === 400) return { refusal: submitted.text };
-  assert.equal(submitted.status, 202, submitted.text);
-  const id = submitted.json<{ id: string }>().id;
-  const view = await waitFor(stack, id, ['succeeded', 'failed', 'denied', 'pending_approval']);
-  return { id, status: String(view.status) };
+  const submitted = await submitHttpCall(stack, target, 'path spellings', call);
+  return 'refusal' in submitted ? submitted : { id: submitted.id, status: String(submitted.view.status) };
 }
 
 /** The paths the target acted on for request `id`. */
-const actedPaths = (id: string) =>
-  stack.http.received.filter((each) => each.headers['idempotency-key'] === id).map(({ acted }) => acted.path);
+const actedPaths = (id: string) => callsReceivedFor(stack, id).map(({ acted }) => acted.path);
 
 const BIG_REFUND = { amount: 5000 };
 

@@ -231,6 +231,32 @@ export async function waitFor(
 }
 
 /**
+ * An HTTP call submitted as the agent and followed until it runs, fails, is denied or waits: its
+ * request's view, or the gate's answer when it refused the call at submit (400).
+ */
+export async function submitHttpCall(
+  stack: AttackStack,
+  target: string,
+  reason: string,
+  command: unknown,
+): Promise<{ refusal: string } | { id: string; view: Record<string, unknown> }> {
+  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', {
+    connector: 'http',
+    target,
+    reason,
+    command,
+  });
+  if (submitted.status === 400) return { refusal: submitted.text };
+  assert.equal(submitted.status, 202, submitted.text);
+  const id = submitted.json<{ id: string }>().id;
+  return { id, view: await waitFor(stack, id, ['succeeded', 'failed', 'denied', 'pending_approval']) };
+}
+
+/** The calls the HTTP target received for request `id` (the executor sends its id as the Idempotency-Key). */
+export const callsReceivedFor = (stack: AttackStack & { http: HttpTargetServer }, id: string) =>
+  stack.http.received.filter((each) => each.headers['idempotency-key'] === id);
+
+/**
  * A policy whose rule `the-ledger-is-guarded` denies what `guard` matches (a condition about the
  * ledger), above a looser rule that allows everything else on both targets: a command that walks
  * around the guard is allowed.

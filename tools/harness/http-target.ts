@@ -12,8 +12,11 @@ export interface ReceivedCall {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
-  /** What a web framework in front of the API acts on (actedOn): the call's own method and path, unless told otherwise. */
-  acted: { method: string; path: string };
+  /**
+   * What a web framework in front of the API acts on (actedOn): the call's own method and path,
+   * unless told otherwise, and the route its router dispatches that path to (routeOf).
+   */
+  acted: { method: string; path: string; route: string };
 }
 
 export interface HttpTargetServer {
@@ -68,6 +71,18 @@ function containerPath(requestPath: string): string {
 }
 
 /**
+ * The route a lenient router dispatches `path` to, as Express does by default (without case, a
+ * slash at the end ignored) and Rails does (a format suffix, `/refunds.json`, is the format, not the
+ * path): `/Refunds.json/` is `/refunds`.
+ */
+function routeOf(path: string): string {
+  const lower = path.toLowerCase();
+  const trimmed = lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+  const dot = trimmed.indexOf('.', trimmed.lastIndexOf('/') + 2);
+  return dot === -1 ? trimmed : trimmed.slice(0, dot);
+}
+
+/**
  * The method and path a call is acted on by the frameworks that read them from elsewhere, as
  * documented: a POST runs as the method an override header, a `_method` query parameter or body
  * field names (Symfony, Laravel, Rails, Google APIs, OData); the path is the one X-Original-URL or
@@ -77,7 +92,8 @@ function containerPath(requestPath: string): string {
 function actedOn(call: Omit<ReceivedCall, 'acted'>): ReceivedCall['acted'] {
   const url = new URL(call.url, 'http://target');
   const path = headerOf(call, 'x-original-url') ?? headerOf(call, 'x-rewrite-url') ?? containerPath(url.pathname);
-  if (call.method !== 'POST') return { method: call.method, path };
+  const route = routeOf(path);
+  if (call.method !== 'POST') return { method: call.method, path, route };
   let field: unknown;
   try {
     field = (JSON.parse(call.body || '{}') as Record<string, unknown>)._method;
@@ -90,7 +106,7 @@ function actedOn(call: Omit<ReceivedCall, 'acted'>): ReceivedCall['acted'] {
     headerOf(call, 'x-method-override') ??
     url.searchParams.get('_method') ??
     (typeof field === 'string' ? field : undefined);
-  return { method: (override ?? call.method).toUpperCase(), path };
+  return { method: (override ?? call.method).toUpperCase(), path, route };
 }
 
 /**
@@ -118,7 +134,7 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
     answer(call, response, status, 'application/json', JSON.stringify(body));
   if (call.headers.authorization !== `Bearer ${token}`) return json(401, { error: 'unauthorized' });
   const url = new URL(call.url, 'http://target');
-  const pathname = call.acted.path;
+  const pathname = call.acted.route;
   if (pathname === '/api/customers/7') return json(200, CUSTOMER);
   if (pathname === '/api/refunds' && call.acted.method === 'POST') {
     // The body's fields and the query's as one set of parameters, the query's taking precedence,
