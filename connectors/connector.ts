@@ -20,6 +20,8 @@ export interface AnalysisOptions {
   database?: string;
   /** What an HTTP target's router ignores in a path (its `routing`; absent: every leniency, ADR 075). */
   routing?: HttpRouting;
+  /** The names policy spells, by folded form (Policy's `keySpellings`): an HTTP call's keys are read so too (ADR 076). */
+  keySpellings?: ReadonlyMap<string, string>;
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */

@@ -26,11 +26,12 @@ export type PreparedInput =
  */
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
-  policy: Pick<Policy, 'version' | 'safeFunctions'>,
+  policy: Pick<Policy, 'version' | 'safeFunctions' | 'keySpellings'>,
   targetOfRequest?: TargetOfRequest,
 ): PreparedInput {
   const analysis = connectorFor(request.connector).analyse(request.command, {
     safeFunctions: policy.safeFunctions,
+    keySpellings: policy.keySpellings,
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
@@ -89,10 +90,10 @@ function strictestReading(
         rule: 'read-two-ways',
         reason: 'the target may take this command for another that other reviewers decide',
         explanation:
-          `the target's router may take the command for ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
+          `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
-          "choose the reviewers: send it as the target's route spells it, or say in the target's `routing` what " +
-          'its router does not ignore (ADR 075)',
+          'choose the reviewers: send the path and keys as policy spells them, or say in the target\'s `routing` ' +
+          'what its router does not ignore (ADRs 075, 076)',
         version: policy.version,
       };
     }
@@ -100,7 +101,7 @@ function strictestReading(
   if (readAs === undefined) return strictest;
   return {
     ...strictest,
-    explanation: `the target's router may take the command for ${readAs} (its \`routing\`, ADR 075), which policy judges so: ${strictest.explanation}`,
+    explanation: `the target may read the command as ${readAs} (ADRs 075, 076), which policy judges so: ${strictest.explanation}`,
   };
 }
 

@@ -1,5 +1,5 @@
-// What a condition's syntax tree says before it ever runs: which functions it calls, and whether
-// its cost can grow faster than the facts it reads (ADR 042).
+// What a condition's syntax tree says before it ever runs: which functions it calls, which names
+// it spells, and whether its cost can grow faster than the facts it reads (ADR 042).
 import type { ASTNode } from '@marcbachmann/cel-js';
 
 /** Every node of the expression. */
@@ -42,5 +42,18 @@ export function mayCostMoreThanLinear(ast: ASTNode): boolean {
           (inner.op === 'rcall' && COMPREHENSIONS.has(inner.args[0])) || (inner.op === 'id' && inner.args !== element),
       ),
     );
+  });
+}
+
+/**
+ * The names the condition spells: its string literals (`"amount" in http.body`, `http.body["amount"]`)
+ * and the fields it selects (`http.body.amount`). The http connector reads a call's keys as policy
+ * spells them (ADR 076).
+ */
+export function namesSpelled(ast: ASTNode): string[] {
+  return nodesOf(ast).flatMap(({ op, args }) => {
+    if (op === 'value' && typeof args === 'string') return [args];
+    if (op === '.' && typeof args[1] === 'string') return [args[1] as string];
+    return [];
   });
 }

@@ -7,7 +7,8 @@ import type { ConnectorFacts, HttpFacts, ImpactFacts, KubernetesFacts, SqlFacts,
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 import { withinTime } from './time-limit';
-import { callsFunction, mayCostMoreThanLinear } from './condition-shape';
+import { callsFunction, mayCostMoreThanLinear, namesSpelled } from './condition-shape';
+import { foldedKey } from '../domain/json-keys';
 
 /** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`, `kubernetes`). */
 export interface PolicyInput extends ConnectorFacts {
@@ -19,6 +20,8 @@ export interface PolicyInput extends ConnectorFacts {
 interface CompiledRule {
   name: string;
   source: string;
+  /** The names the condition spells (namesSpelled). */
+  names: string[];
   matches: (input: PolicyInput) => boolean;
   /** The condition's top-level `&&` parts, each evaluable alone: says which part failed. */
   conjuncts: { source: string; evaluate: (input: PolicyInput) => unknown }[];
@@ -40,6 +43,8 @@ export interface Policy {
   version: string;
   /** The policy's `safeFunctions`: what sql.readOnly accepts besides side-effect-free built-ins. */
   safeFunctions: ReadonlySet<string>;
+  /** The names its conditions spell, by folded form (domain/json-keys.ts): a call's keys are read so (ADR 076). */
+  keySpellings: ReadonlyMap<string, string>;
   ruleCount: number;
   decide(input: PolicyInput): PolicyDecision;
   /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
@@ -239,6 +244,7 @@ function compileRule(
   return {
     name: rule.name,
     source: rule.when,
+    names: namesSpelled(evaluate.ast),
     matches: (input) => evaluate(context(input)) === true,
     conjuncts,
     outcome: outcomeOf(rule),
@@ -352,9 +358,16 @@ export function compilePolicy(file: string, text: string): Policy {
     };
   };
 
+  // The first spelling of each folded name stands: a policy that spells `amount` and `Amount` reads
+  // either key as `amount`.
+  const keySpellings = new Map<string, string>();
+  for (const name of rules.flatMap((rule) => rule.names))
+    if (!keySpellings.has(foldedKey(name))) keySpellings.set(foldedKey(name), name);
+
   return {
     version,
     safeFunctions: new Set(value.safeFunctions),
+    keySpellings,
     ruleCount: rules.length,
     decide: (input) => decide(input),
     explain(input) {

@@ -5,7 +5,7 @@ import type { HttpCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { jsonShape } from '../json-shape';
 import { httpFacts } from './http-facts';
-import { LENIENT_ROUTING, otherPathReadings } from './path-readings';
+import { otherCallReadings } from './call-readings';
 
 /**
  * The shape of a call for scoped grants: what names what the call reaches (method, path, the query,
@@ -42,9 +42,9 @@ export const httpConnector: CommandConnector = {
     const problem = shapeProblem(httpCommandSchema, command, 'not an HTTP call');
     if (problem) return problem;
     const call = command as HttpCommand;
-    const otherReadings = otherPathReadings(call.path, options?.routing ?? LENIENT_ROUTING).map((path) => ({
-      facts: { http: httpFacts({ ...call, path }) },
-      readAs: `${call.method} ${path}`,
+    const otherReadings = otherCallReadings(call, options).map((reading) => ({
+      facts: { http: httpFacts(reading.call) },
+      readAs: reading.readAs,
     }));
     return { ok: true, facts: { http: httpFacts(call) }, ...(otherReadings.length > 0 && { otherReadings }) };
   },

@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createThrowawayCa } from '../stack/throwaway-ca';
+import { foldedKey } from '../../domain/json-keys';
 
 export interface ReceivedCall {
   method: string;
@@ -138,11 +139,16 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
   if (pathname === '/api/customers/7') return json(200, CUSTOMER);
   if (pathname === '/api/refunds' && call.acted.method === 'POST') {
     // The body's fields and the query's as one set of parameters, the query's taking precedence,
-    // as Rails reads them (`request_parameters.merge(query_parameters)`).
-    const asked = { ...(JSON.parse(call.body || '{}') as object), ...Object.fromEntries(url.searchParams) } as {
-      amount?: number | string;
+    // as Rails reads them (`request_parameters.merge(query_parameters)`), bound without case, the
+    // last of the names that fold alike winning, as Go's encoding/json and ASP.NET Core bind them.
+    const asked: Record<string, unknown> = {
+      ...(JSON.parse(call.body || '{}') as object),
+      ...Object.fromEntries(url.searchParams),
     };
-    const amount = asked.amount === undefined ? undefined : Number(asked.amount);
+    const amountName = Object.keys(asked)
+      .filter((name) => foldedKey(name) === 'amount')
+      .pop();
+    const amount = amountName === undefined ? undefined : Number(asked[amountName]);
     return json(201, { refund: `ref-${call.headers['idempotency-key']}`, amount });
   }
   if (pathname === '/api/echo')

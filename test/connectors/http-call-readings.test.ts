@@ -1,5 +1,6 @@
-// The other paths a target's router may take a call's path for (ADR 075), and policy's decision when
-// it judges them otherwise than the path as sent: pure logic and a real compiled policy, no stack.
+// The other calls a target may take an HTTP call for: its path as a lenient router reads it (ADR
+// 075), its keys as a binder without case does (ADR 076); and policy's decision when it judges them
+// otherwise than the call as sent. Pure logic and a real compiled policy, no stack.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LENIENT_ROUTING, otherPathReadings } from '../../connectors/http/path-readings';
@@ -72,7 +73,7 @@ describe("policy's decision over every reading", () => {
     for (const path of ['/cache/Purge', '/cache/purge/', '/cache/purge.json', '/CACHE/PURGE.JSON/']) {
       const decision = decideRequest(policy, call('POST', path));
       assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
-      assert.match(decision.explanation, /router may take the command for POST \/cache\/purge \(its `routing`/, path);
+      assert.match(decision.explanation, /target may read the command as POST \/cache\/purge \(ADRs 075, 076\)/, path);
     }
     const forbidden = decideRequest(policy, call('GET', '/customers/Export.csv'));
     assert.deepEqual([forbidden.effect, forbidden.rule], ['deny', 'exports-are-forbidden']);
@@ -82,7 +83,7 @@ describe("policy's decision over every reading", () => {
     assert.equal(decideRequest(policy, call('POST', '/cache/purge')).rule, 'purges-need-dba');
     const mixedCase = decideRequest(policy, call('GET', '/customers/Ada.Lovelace'));
     assert.deepEqual([mixedCase.effect, mixedCase.rule], ['allow', 'billing-calls']);
-    assert.doesNotMatch(mixedCase.explanation, /router/);
+    assert.doesNotMatch(mixedCase.explanation, /may read the command/);
     assert.equal(decideRequest(policy, call('GET', '/export/')).rule, 'exports-are-forbidden');
   });
 
@@ -108,5 +109,38 @@ describe("policy's decision over every reading", () => {
       explained.misses.some((miss) => miss.rule === 'purges-need-dba'),
       'the misses are those of the path as sent',
     );
+  });
+});
+
+describe('keys as policy spells them', () => {
+  const refunds = compilePolicy(
+    'policy.yaml',
+    `version: 1
+default: { effect: allow }
+rules:
+  - name: big-refunds
+    when: '"amount" in http.body && http.body.amount > 100'
+    effect: require_approval
+    approval: { groups: [finance], quorum: 1, timeout: 1h }
+`,
+  );
+  const refund = (body: unknown, path = '/refunds') => ({
+    ...call('POST', path),
+    command: { method: 'POST', path, body } as unknown as Command,
+  });
+
+  test('a key in another case is read as policy spells it, alone and with a respelled path', () => {
+    const upper = decideRequest(refunds, refund({ AMOUNT: 5000 }));
+    assert.deepEqual([upper.effect, upper.rule], ['require_approval', 'big-refunds']);
+    assert.match(upper.explanation, /as POST \/refunds with AMOUNT as amount/);
+    const both = decideRequest(refunds, refund({ Amount: 5000 }, '/Refunds/'));
+    assert.match(both.explanation, /with Amount as amount/);
+    assert.equal(decideRequest(refunds, refund({ Amount: 5 })).effect, 'allow');
+  });
+
+  test('two keys that fold alike are not a command the http connector reads', () => {
+    const decision = decideRequest(refunds, refund({ amount: 5, AMOUNT: 5000 }));
+    assert.deepEqual([decision.effect, decision.rule], ['deny', 'malformed-command']);
+    assert.match(decision.explanation, /"amount" and "AMOUNT", which differ only in case/);
   });
 });

@@ -1,0 +1,64 @@
+// JSON keys as targets that bind them without case read them (ADR 076). Go's encoding/json fills a
+// struct field from any key equal to its name under Unicode case folding (`AMOUNT`, and `amount`
+// with a Kelvin sign for its k, both set `Amount`), and ASP.NET Core binds without case by default.
+// Depth is bounded at the door (domain/nesting.ts), so these walk recursively.
+
+/**
+ * A key as case-insensitive binders compare it: upper-cased, then lower-cased, so that letters
+ * with more than one lower-case form meet (`ſ`, the long s, is `s`; `K`, the Kelvin sign, is `k`).
+ */
+export const foldedKey = (key: string): string => key.toUpperCase().toLowerCase();
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Two keys of one object, anywhere in `value`, that fold alike (`amount` and `AMOUNT`), or undefined.
+ * A binder without case sets one field from both, the last one winning, while a rule reads the first.
+ */
+export function keysFoldingAlike(value: unknown): [string, string] | undefined {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = keysFoldingAlike(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  const seen = new Map<string, string>();
+  for (const [key, child] of Object.entries(value)) {
+    const earlier = seen.get(foldedKey(key));
+    if (earlier !== undefined) return [earlier, key];
+    seen.set(foldedKey(key), key);
+    const found = keysFoldingAlike(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * `value` with every key that folds like one of `spellings` (folded key → the spelling) written as
+ * that spelling, at any depth: `{"AMOUNT": 5000}` is `{"amount": 5000}` when policy spells `amount`.
+ * The same value (not a copy) when no key is respelled. Keys must not fold alike (keysFoldingAlike).
+ */
+export function respelledKeys(
+  value: unknown,
+  spellings: ReadonlyMap<string, string>,
+  /** Receives each key respelled, as `AMOUNT as amount`. */
+  respelled: string[] = [],
+): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => respelledKeys(item, spellings, respelled));
+    return items.some((item, index) => item !== value[index]) ? items : value;
+  }
+  if (!isObject(value)) return value;
+  let changed = false;
+  const entries = Object.entries(value).map(([key, child]): [string, unknown] => {
+    const spelled = spellings.get(foldedKey(key)) ?? key;
+    if (spelled !== key) respelled.push(`${key} as ${spelled}`);
+    const childRespelled = respelledKeys(child, spellings, respelled);
+    if (spelled !== key || childRespelled !== child) changed = true;
+    return [spelled, childRespelled];
+  });
+  return changed ? Object.fromEntries(entries) : value;
+}

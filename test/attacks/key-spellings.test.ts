@@ -1,0 +1,121 @@
+// Class 98: a JSON key or query name that policy reads as another name than the target binds it to.
+// Go's encoding/json fills a struct field from a key equal to its name in any case, the last such
+// key winning, and ASP.NET Core binds body and query names without case too. The target here
+// (tools/harness/http-target.ts) binds a refund's amount that way. Policy: a refund over 100 waits
+// for a reviewer, and so does a read that asks for an export; every other call runs at once. Each
+// spelling is sent as an agent and nobody approves anything. It succeeds if the target refunded
+// more than 100, or received the export, before a reviewer approved.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { foldedKey } from '../../domain/json-keys';
+import type { HttpTargetServer } from '../../tools/harness/http-target';
+import {
+  type AttackStack,
+  callsReceivedFor,
+  startAttackStackWithHttpTarget,
+  submitHttpCall,
+  tally,
+  withHttpTarget,
+} from './support';
+
+const POLICY = `version: 1
+default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
+rules:
+  - name: big-refunds-need-finance
+    when: >-
+      http.method == "POST" && http.path == "/refunds" && "amount" in http.body && http.body.amount > 100
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: exports-need-dba
+    when: http.method == "GET" && "export" in http.query
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: billing-calls
+    when: request.connector == "http"
+    effect: allow
+`;
+
+let stack: AttackStack & { http: HttpTargetServer };
+
+before(async () => {
+  stack = await startAttackStackWithHttpTarget(POLICY, {
+    targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
+  });
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+type Call = { method: 'GET' | 'POST'; path: string; query?: Record<string, string>; body?: unknown };
+
+/** What the target did with request `id` before anyone approved it: a refund over 100, or an export read. */
+function guardedActs(id: string): string[] {
+  return callsReceivedFor(stack, id).flatMap(({ method, url, body }) => {
+    const query = [...new URL(url, 'http://target').searchParams.keys()];
+    if (method === 'GET' && query.some((name) => foldedKey(name) === 'export')) return [`GET ${url}`];
+    const fields = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    const bound = Object.keys(fields)
+      .filter((name) => foldedKey(name) === 'amount')
+      .pop();
+    return bound !== undefined && Number(fields[bound]) > 100 ? [`refunded ${String(fields[bound])}`] : [];
+  });
+}
+
+// A Kelvin sign (U+212A) folds to k: Go's encoding/json binds "\u212Aind" to a field named Kind.
+const RESPELLED: Call[] = [
+  { method: 'POST', path: '/refunds', body: { AMOUNT: 5000 } },
+  { method: 'POST', path: '/refunds', body: { Amount: 5000 } },
+  { method: 'POST', path: '/refunds', body: { amount: 5, AMOUNT: 5000 } },
+  { method: 'POST', path: '/refunds', body: { aMoUnT: 5000, note: 'mixed case' } },
+  { method: 'GET', path: '/reports', query: { Export: 'all' } },
+  { method: 'GET', path: '/reports', query: { EXPORT: 'all' } },
+];
+
+test('no spelling of a key gets the target to act on what a rule guards before a reviewer approves', async () => {
+  const through: string[] = [];
+  for (const call of RESPELLED) {
+    const submitted = await submitHttpCall(stack, 'billing-api', 'key spellings', call);
+    if ('refusal' in submitted) continue;
+    const acts = guardedActs(submitted.id);
+    if (acts.length > 0) through.push(`${JSON.stringify(call)}: ${String(submitted.view.status)}, ${acts.join(', ')}`);
+  }
+  tally('key-spellings', RESPELLED.length, through.length);
+  assert.deepEqual(through, []);
+});
+
+test('two keys that differ only in case are refused at submit, naming both; one key in any case waits', async () => {
+  const twice = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+    method: 'POST',
+    path: '/refunds',
+    body: { amount: 5, AMOUNT: 5000 },
+  });
+  assert.ok('refusal' in twice, JSON.stringify(twice));
+  assert.match(twice.refusal, /the body names \\"amount\\" and \\"AMOUNT\\", which differ only in case/);
+  const kelvin = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+    method: 'POST',
+    path: '/refunds',
+    body: { kind: 'full', '\u212Aind': 'partial' },
+  });
+  assert.ok('refusal' in kelvin, 'a Kelvin sign folds to k');
+  const upper = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+    method: 'POST',
+    path: '/refunds',
+    body: { AMOUNT: 5000 },
+  });
+  assert.ok(!('refusal' in upper));
+  const policy = upper.view.policy as { rule: string; explanation: string };
+  assert.deepEqual([upper.view.status, policy.rule], ['pending_approval', 'big-refunds-need-finance']);
+  assert.match(policy.explanation, /may read the command as POST \/refunds with AMOUNT as amount/);
+});
+
+test('keys as policy spells them, and keys no rule names, run as before', async () => {
+  const small = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+    method: 'POST',
+    path: '/refunds',
+    body: { Amount: 5, Note: 'small' },
+  });
+  assert.ok(!('refusal' in small));
+  assert.equal(small.view.status, 'succeeded', JSON.stringify(small.view));
+  assert.deepEqual((small.view.result as { body: unknown }).body, { refund: `ref-${small.id}`, amount: 5 });
+});
