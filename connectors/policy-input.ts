@@ -92,7 +92,7 @@ function strictestReading(
         explanation:
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
-          'choose the reviewers: send the path and keys as policy spells them, or say in the target\'s `routing` ' +
+          "choose the reviewers: send the path and keys as policy spells them, or say in the target's `routing` " +
           'what its router does not ignore (ADRs 075, 076)',
         version: policy.version,
       };
