@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { METHOD_PARAMETER, neverTakenHeader } from './http-headers';
 import { STORABLE_TEXT_RULE, isStorableText } from './text';
-import { foldedKey, keysFoldingAlike } from './json-keys';
+import { foldedKey, foldedQueryName, keysFoldingAlike } from './json-keys';
 
 const storable = () => z.string().refine(isStorableText, STORABLE_TEXT_RULE);
 
@@ -16,9 +16,9 @@ export const READ_METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'HE
 
 /**
  * The top-level parameter a query name sets, as Rack and PHP parse names: `refund[amount]` sets
- * `refund`. Folded: some frameworks bind parameters whatever their case (ADR 076).
+ * `refund`. Folded, as PHP names it too: some frameworks bind parameters whatever their case (ADR 076).
  */
-const queryParameterName = (name: string) => foldedKey(name.split('[')[0]!);
+const queryParameterName = (name: string) => foldedQueryName(name.split('[')[0]!);
 
 /** A name the query and a JSON object body both set, or undefined (ADR 070). */
 function nameInQueryAndBody(query: Record<string, string> | undefined, body: unknown): string | undefined {
@@ -68,15 +68,19 @@ const hasMethodParameter = (value: unknown): boolean =>
   Object.keys(value).some((key) => foldedKey(key) === METHOD_PARAMETER);
 const METHOD_PARAMETER_RULE = `no ${METHOD_PARAMETER}: frameworks run a POST as the method it names, not the one policy judged`;
 
-/** Two names of one object that differ only in case are one field to a binder without case, its last value winning (ADR 076). */
-const refuseKeysFoldingAlike = (where: string) => (value: unknown, context: z.RefinementCtx) => {
-  const alike = keysFoldingAlike(value);
-  if (alike)
-    context.addIssue({
-      code: 'custom',
-      message: `${where} names ${JSON.stringify(alike[0])} and ${JSON.stringify(alike[1])}, which differ only in case: Go's encoding/json and ASP.NET Core bind both to one field, the last one winning, while policy reads the first (ADR 076)`,
-    });
-};
+/**
+ * Two names of one object that differ only in case (in a query, or in `.`, space and `_` too) are
+ * one field to a binder without case (or to PHP), its last value winning (ADR 076).
+ */
+const refuseKeysFoldingAlike =
+  (where: string, fold: (key: string) => string) => (value: unknown, context: z.RefinementCtx) => {
+    const alike = keysFoldingAlike(value, fold);
+    if (alike)
+      context.addIssue({
+        code: 'custom',
+        message: `${where} names ${JSON.stringify(alike[0])} and ${JSON.stringify(alike[1])}, which a binder reads as one name (Go's encoding/json and ASP.NET Core without case, PHP with . and space as _), the last one winning, while policy reads the first (ADR 076)`,
+      });
+  };
 
 export const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'not a header name');
 const headerValue = z.string().regex(/^[\t\x20-\x7e]{0,2000}$/, 'printable ASCII, at most 2,000 characters');
@@ -95,7 +99,7 @@ export const httpCommandSchema = z
     query: z
       .record(z.string().min(1).max(200), storable().max(2000))
       .refine((query) => !hasMethodParameter(query), METHOD_PARAMETER_RULE)
-      .superRefine(refuseKeysFoldingAlike('the query'))
+      .superRefine(refuseKeysFoldingAlike('the query', foldedQueryName))
       .optional(),
     headers: z
       .record(headerName, headerValue)
@@ -114,7 +118,7 @@ export const httpCommandSchema = z
       .refine((body) => !JSON.stringify(body).includes('\\u0000'), `body strings and keys ${STORABLE_TEXT_RULE}`)
       .refine((body) => JSON.stringify(body).length <= 100_000, 'body: at most 100,000 characters of JSON')
       .refine((body) => !hasMethodParameter(body), METHOD_PARAMETER_RULE)
-      .superRefine(refuseKeysFoldingAlike('the body'))
+      .superRefine(refuseKeysFoldingAlike('the body', foldedKey))
       .optional(),
   })
   .strict()

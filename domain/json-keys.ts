@@ -9,6 +9,12 @@
  */
 export const foldedKey = (key: string): string => key.toUpperCase().toLowerCase();
 
+/**
+ * A query parameter's name as binders read it: folded, and as PHP names it, which writes a `.` or a
+ * space in a name as `_` (`export.to` and `export to` are `$_GET['export_to']`) and drops leading spaces.
+ */
+export const foldedQueryName = (name: string): string => foldedKey(name.replace(/^ +/, '').replace(/[. ]/g, '_'));
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -16,10 +22,10 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * Two keys of one object, anywhere in `value`, that fold alike (`amount` and `AMOUNT`), or undefined.
  * A binder without case sets one field from both, the last one winning, while a rule reads the first.
  */
-export function keysFoldingAlike(value: unknown): [string, string] | undefined {
+export function keysFoldingAlike(value: unknown, fold = foldedKey): [string, string] | undefined {
   if (Array.isArray(value)) {
     for (const item of value) {
-      const found = keysFoldingAlike(item);
+      const found = keysFoldingAlike(item, fold);
       if (found) return found;
     }
     return undefined;
@@ -27,10 +33,10 @@ export function keysFoldingAlike(value: unknown): [string, string] | undefined {
   if (!isObject(value)) return undefined;
   const seen = new Map<string, string>();
   for (const [key, child] of Object.entries(value)) {
-    const earlier = seen.get(foldedKey(key));
+    const earlier = seen.get(fold(key));
     if (earlier !== undefined) return [earlier, key];
-    seen.set(foldedKey(key), key);
-    const found = keysFoldingAlike(child);
+    seen.set(fold(key), key);
+    const found = keysFoldingAlike(child, fold);
     if (found) return found;
   }
   return undefined;
@@ -46,17 +52,18 @@ export function respelledKeys(
   spellings: ReadonlyMap<string, string>,
   /** Receives each key respelled, as `AMOUNT as amount`. */
   respelled: string[] = [],
+  fold = foldedKey,
 ): unknown {
   if (Array.isArray(value)) {
-    const items = value.map((item) => respelledKeys(item, spellings, respelled));
+    const items = value.map((item) => respelledKeys(item, spellings, respelled, fold));
     return items.some((item, index) => item !== value[index]) ? items : value;
   }
   if (!isObject(value)) return value;
   let changed = false;
   const entries = Object.entries(value).map(([key, child]): [string, unknown] => {
-    const spelled = spellings.get(foldedKey(key)) ?? key;
+    const spelled = spellings.get(fold(key)) ?? key;
     if (spelled !== key) respelled.push(`${key} as ${spelled}`);
-    const childRespelled = respelledKeys(child, spellings, respelled);
+    const childRespelled = respelledKeys(child, spellings, respelled, fold);
     if (spelled !== key || childRespelled !== child) changed = true;
     return [spelled, childRespelled];
   });

@@ -1,13 +1,14 @@
 // Class 98: a JSON key or query name that policy reads as another name than the target binds it to.
 // Go's encoding/json fills a struct field from a key equal to its name in any case, the last such
-// key winning, and ASP.NET Core binds body and query names without case too. The target here
+// key winning, and ASP.NET Core binds body and query names without case too; PHP names a query
+// parameter `export.to` or `export to` as `export_to`. The target here
 // (tools/harness/http-target.ts) binds a refund's amount that way. Policy: a refund over 100 waits
 // for a reviewer, and so does a read that asks for an export; every other call runs at once. Each
 // spelling is sent as an agent and nobody approves anything. It succeeds if the target refunded
 // more than 100, or received the export, before a reviewer approved.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { foldedKey } from '../../domain/json-keys';
+import { foldedKey, foldedQueryName } from '../../domain/json-keys';
 import type { HttpTargetServer } from '../../tools/harness/http-target';
 import {
   type AttackStack,
@@ -27,7 +28,7 @@ rules:
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
   - name: exports-need-dba
-    when: http.method == "GET" && "export" in http.query
+    when: http.method == "GET" && ("export" in http.query || "export_to" in http.query)
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
   - name: billing-calls
@@ -53,7 +54,8 @@ type Call = { method: 'GET' | 'POST'; path: string; query?: Record<string, strin
 function guardedActs(id: string): string[] {
   return callsReceivedFor(stack, id).flatMap(({ method, url, body }) => {
     const query = [...new URL(url, 'http://target').searchParams.keys()];
-    if (method === 'GET' && query.some((name) => foldedKey(name) === 'export')) return [`GET ${url}`];
+    if (method === 'GET' && query.some((name) => ['export', 'export_to'].includes(foldedQueryName(name))))
+      return [`GET ${url}`];
     const fields = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const bound = Object.keys(fields)
       .filter((name) => foldedKey(name) === 'amount')
@@ -70,6 +72,8 @@ const RESPELLED: Call[] = [
   { method: 'POST', path: '/refunds', body: { aMoUnT: 5000, note: 'mixed case' } },
   { method: 'GET', path: '/reports', query: { Export: 'all' } },
   { method: 'GET', path: '/reports', query: { EXPORT: 'all' } },
+  { method: 'GET', path: '/reports', query: { 'export.to': 's3' } },
+  { method: 'GET', path: '/reports', query: { 'Export To': 's3' } },
 ];
 
 test('no spelling of a key gets the target to act on what a rule guards before a reviewer approves', async () => {
@@ -91,7 +95,13 @@ test('two keys that differ only in case are refused at submit, naming both; one 
     body: { amount: 5, AMOUNT: 5000 },
   });
   assert.ok('refusal' in twice, JSON.stringify(twice));
-  assert.match(twice.refusal, /the body names \\"amount\\" and \\"AMOUNT\\", which differ only in case/);
+  assert.match(twice.refusal, /the body names \\"amount\\" and \\"AMOUNT\\", which a binder reads as one name/);
+  const php = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+    method: 'GET',
+    path: '/reports',
+    query: { export_to: 'a', 'export.to': 'b' },
+  });
+  assert.ok('refusal' in php, 'PHP reads export.to as export_to');
   const kelvin = await submitHttpCall(stack, 'billing-api', 'key spellings', {
     method: 'POST',
     path: '/refunds',

@@ -1,12 +1,15 @@
 // JSON keys as binders without case read them (ADR 076): folding, keys that fold alike, respelling. Pure logic.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldedKey, keysFoldingAlike, respelledKeys } from '../../domain/json-keys';
+import { foldedKey, foldedQueryName, keysFoldingAlike, respelledKeys } from '../../domain/json-keys';
 
 test('a key folds as binders without case compare it, the long s and the Kelvin sign too', () => {
   assert.equal(foldedKey('AMOUNT'), 'amount');
   assert.equal(foldedKey('\u017Fsn'), 'ssn');
   assert.equal(foldedKey('\u212Aind'), 'kind');
+  assert.equal(foldedKey('export.to'), 'export.to', 'a JSON key keeps its dots');
+  assert.equal(foldedQueryName(' Export.To'), 'export_to', 'a query name as PHP names it');
+  assert.equal(foldedQueryName('export to'), 'export_to');
 });
 
 test('two keys of one object that fold alike are found at any depth; keys of different objects are not', () => {
@@ -15,6 +18,8 @@ test('two keys of one object that fold alike are found at any depth; keys of dif
   assert.equal(keysFoldingAlike({ amount: 5, refund: { Amount: 7 } }), undefined);
   assert.equal(keysFoldingAlike([{ a: 1 }, { A: 2 }]), undefined);
   assert.equal(keysFoldingAlike('AMOUNT'), undefined);
+  assert.deepEqual(keysFoldingAlike({ export_to: 'a', 'Export.To': 'b' }, foldedQueryName), ['export_to', 'Export.To']);
+  assert.equal(keysFoldingAlike({ export_to: 'a', 'export.to': 'b' }), undefined, 'in a body, two names');
 });
 
 test('keys are respelled as policy spells them at any depth, and what was respelled is said', () => {
