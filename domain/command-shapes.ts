@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { METHOD_PARAMETER, neverTakenHeader } from './http-headers';
 import { STORABLE_TEXT_RULE, isStorableText } from './text';
-import { foldedKey, foldedQueryName, keysFoldingAlike } from './json-keys';
+import { foldedKey, foldedQueryName, keysFoldingAlike, queryParameterName } from './json-keys';
 
 const storable = () => z.string().refine(isStorableText, STORABLE_TEXT_RULE);
 
@@ -13,12 +13,6 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', '
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 /** The methods that read (`http.readOnly`); the others are writes. */
 export const READ_METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * The top-level parameter a query name sets, as Rack and PHP parse names: `refund[amount]` sets
- * `refund`. Folded, as PHP names it too: some frameworks bind parameters whatever their case (ADR 076).
- */
-const queryParameterName = (name: string) => foldedQueryName(name.split('[')[0]!);
 
 /** A name the query and a JSON object body both set, or undefined (ADR 070). */
 function nameInQueryAndBody(query: Record<string, string> | undefined, body: unknown): string | undefined {

@@ -11,9 +11,20 @@ export const foldedKey = (key: string): string => key.toUpperCase().toLowerCase(
 
 /**
  * A query parameter's name as binders read it: folded, and as PHP names it, which writes a `.` or a
- * space in a name as `_` (`export.to` and `export to` are `$_GET['export_to']`) and drops leading spaces.
+ * space before any `[` as `_` (`export.to` and `export to` are `$_GET['export_to']`) and drops
+ * leading spaces.
  */
-export const foldedQueryName = (name: string): string => foldedKey(name.replace(/^ +/, '').replace(/[. ]/g, '_'));
+export function foldedQueryName(name: string): string {
+  const bracket = name.indexOf('[');
+  const [top, rest] = bracket === -1 ? [name, ''] : [name.slice(0, bracket), name.slice(bracket)];
+  return foldedKey(top.replace(/^ +/, '').replace(/[. ]/g, '_') + rest);
+}
+
+/**
+ * The top-level parameter a query name sets, folded (foldedQueryName), as Rack, PHP and Express's
+ * `qs` parse names: `refund[amount]` sets `refund`.
+ */
+export const queryParameterName = (name: string): string => foldedQueryName(name.split('[')[0]!);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);

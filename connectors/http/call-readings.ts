@@ -2,14 +2,14 @@
 // lenient router reads it (ADR 075), its keys as a binder without case reads them (ADR 076), and
 // both at once.
 import type { HttpCommand } from '../../domain/request';
-import { foldedKey, foldedQueryName, respelledKeys } from '../../domain/json-keys';
+import { foldedKey, queryParameterName, respelledKeys } from '../../domain/json-keys';
 import type { AnalysisOptions } from '../connector';
 import { LENIENT_ROUTING, otherPathReadings } from './path-readings';
 
 /**
  * The call with its query names and body keys written as policy spells them (`AMOUNT` read as
- * `amount`, a query's `export.to` as `export_to`), and what was respelled; undefined when policy
- * spells every key as the call does.
+ * `amount`; a query's `export.to` as `export_to`, and `export[to]` as `export`, the parameter it
+ * sets), and what was respelled; undefined when policy spells every key as the call does.
  */
 function withKeysAsPolicySpells(
   call: HttpCommand,
@@ -17,7 +17,7 @@ function withKeysAsPolicySpells(
 ): { call: HttpCommand; respelled: string[] } | undefined {
   const respelled: string[] = [];
   const query =
-    call.query && (respelledKeys(call.query, spellings, respelled, foldedQueryName) as Record<string, string>);
+    call.query && (respelledKeys(call.query, spellings, respelled, queryParameterName) as Record<string, string>);
   const body = respelledKeys(call.body, spellings, respelled, foldedKey);
   if (respelled.length === 0) return undefined;
   return {

@@ -1,14 +1,15 @@
 // Class 98: a JSON key or query name that policy reads as another name than the target binds it to.
 // Go's encoding/json fills a struct field from a key equal to its name in any case, the last such
 // key winning, and ASP.NET Core binds body and query names without case too; PHP names a query
-// parameter `export.to` or `export to` as `export_to`. The target here
+// parameter `export.to` or `export to` as `export_to`, and Rack, PHP and Express's `qs` read
+// `export[to]` as the parameter `export`. The target here
 // (tools/harness/http-target.ts) binds a refund's amount that way. Policy: a refund over 100 waits
 // for a reviewer, and so does a read that asks for an export; every other call runs at once. Each
 // spelling is sent as an agent and nobody approves anything. It succeeds if the target refunded
 // more than 100, or received the export, before a reviewer approved.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { foldedKey, foldedQueryName } from '../../domain/json-keys';
+import { foldedKey, queryParameterName } from '../../domain/json-keys';
 import type { HttpTargetServer } from '../../tools/harness/http-target';
 import {
   type AttackStack,
@@ -54,7 +55,7 @@ type Call = { method: 'GET' | 'POST'; path: string; query?: Record<string, strin
 function guardedActs(id: string): string[] {
   return callsReceivedFor(stack, id).flatMap(({ method, url, body }) => {
     const query = [...new URL(url, 'http://target').searchParams.keys()];
-    if (method === 'GET' && query.some((name) => ['export', 'export_to'].includes(foldedQueryName(name))))
+    if (method === 'GET' && query.some((name) => ['export', 'export_to'].includes(queryParameterName(name))))
       return [`GET ${url}`];
     const fields = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const bound = Object.keys(fields)
@@ -74,6 +75,7 @@ const RESPELLED: Call[] = [
   { method: 'GET', path: '/reports', query: { EXPORT: 'all' } },
   { method: 'GET', path: '/reports', query: { 'export.to': 's3' } },
   { method: 'GET', path: '/reports', query: { 'Export To': 's3' } },
+  { method: 'GET', path: '/reports', query: { 'export[to]': 's3' } },
 ];
 
 test('no spelling of a key gets the target to act on what a rule guards before a reviewer approves', async () => {

@@ -1,7 +1,13 @@
 // JSON keys as binders without case read them (ADR 076): folding, keys that fold alike, respelling. Pure logic.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldedKey, foldedQueryName, keysFoldingAlike, respelledKeys } from '../../domain/json-keys';
+import {
+  foldedKey,
+  foldedQueryName,
+  keysFoldingAlike,
+  queryParameterName,
+  respelledKeys,
+} from '../../domain/json-keys';
 
 test('a key folds as binders without case compare it, the long s and the Kelvin sign too', () => {
   assert.equal(foldedKey('AMOUNT'), 'amount');
@@ -10,6 +16,8 @@ test('a key folds as binders without case compare it, the long s and the Kelvin 
   assert.equal(foldedKey('export.to'), 'export.to', 'a JSON key keeps its dots');
   assert.equal(foldedQueryName(' Export.To'), 'export_to', 'a query name as PHP names it');
   assert.equal(foldedQueryName('export to'), 'export_to');
+  assert.equal(foldedQueryName('a.b[c.d]'), 'a_b[c.d]', 'PHP renames only before the first [');
+  assert.equal(queryParameterName('Export.To[format]'), 'export_to', 'the parameter a name sets');
 });
 
 test('two keys of one object that fold alike are found at any depth; keys of different objects are not', () => {
