@@ -50,6 +50,7 @@ import { startVoteRedelivery } from './vote-deliveries';
 import { startCancelRedelivery } from './cancel-deliveries';
 import { startOrphanSweep } from './orphan-sweep';
 import { type WorkflowStartsOptions, createWorkflowStarts } from './workflow-starts';
+import { capConnectionsPerCaller } from './connection-cap';
 
 export interface AppDependencies {
   settings: Settings;
@@ -127,6 +128,13 @@ export async function buildApp({
     trustProxy: settings.TRUST_PROXY ?? false,
     // One-click link tokens (signed claims) are a few hundred characters; the default is 100.
     routerOptions: { maxParamLength: 1024 },
+  });
+  // A caller holds a bounded number of the API's connections at once (ADR 077).
+  capConnectionsPerCaller(app.server, {
+    max: settings.MAX_CONNECTIONS_PER_CALLER,
+    exempt: settings.TRUST_PROXY ?? [],
+    onRefused: (caller, refused) =>
+      app.log.warn({ caller, refused }, 'connections refused: the caller holds MAX_CONNECTIONS_PER_CALLER already'),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -112,6 +112,11 @@ const envSchema = z.object({
    */
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /**
+   * Connections one caller (an IPv4 address, an IPv6 /64) may hold open to the API at once; more are
+   * closed as they are accepted (ADR 077). The proxies TRUST_PROXY names are not counted.
+   */
+  MAX_CONNECTIONS_PER_CALLER: z.coerce.number().int().min(1).default(256),
+  /**
    * Where rate limits count: `memory` (each API process apart) or `postgres` (one count shared by
    * every replica; set it behind a load balancer, or N replicas allow N times each limit).
    */
