@@ -1,14 +1,20 @@
 // One load balancer configuration, deploy/haproxy/haproxy.cfg, for docker-compose and cluster mode:
 // HAProxy itself accepts it with each one's variables, both set exactly the variables it reads,
-// and each API trusts the forwarding header of that load balancer alone.
+// each API trusts the forwarding header of that load balancer alone, and the load balancer bounds
+// the connections one caller holds.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import ipaddr from 'ipaddr.js';
 import { parse } from 'yaml';
-import { LOAD_BALANCER_CONFIG, haproxyPath, loadBalancerEnv } from '../../tools/stack/load-balancer';
+import { LOAD_BALANCER_CONFIG, haproxyPath, loadBalancerEnv, startLoadBalancer } from '../../tools/stack/load-balancer';
+import { hoardConnections, statusFrom } from '../support/slow-client';
+import { freePort } from '../../tools/stack/ports';
 
 const root = path.join(__dirname, '../..');
 interface Service {
@@ -58,5 +64,36 @@ test("compose's load balancer sends to both API replicas, each of which trusts i
     const api = compose.services[replica]!;
     assert.equal(balancer.environment?.[variable], `${replica}:${api.environment?.PORT}`);
     assert.equal(api.environment?.TRUST_PROXY, address, `${replica} trusts the load balancer's address only`);
+  }
+});
+
+test('the load balancer lets one caller hold at most 256 connections, the bound the APIs leave to it (ADR 077)', async () => {
+  const replicas = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<http.Server>((resolve) => {
+          const server = http.createServer((_, response) => response.end('ok'));
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const [one, two] = replicas.map((server) => `127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const port = await freePort();
+  const balancer = await startLoadBalancer({
+    bind: `127.0.0.1:${port}`,
+    replicas: [one!, two!],
+    logFile: path.join(mkdtempSync(path.join(tmpdir(), 'lb-')), 'haproxy.log'),
+  });
+  const hoard = await hoardConnections(port, 300);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const held = hoard.stillOpen();
+    assert.ok(held <= 256 && held >= 250, `one caller holds ${held} connections`);
+    assert.equal(await statusFrom(`${balancer.url}/readyz`, '127.0.0.2'), 200, 'another caller is served');
+    assert.equal(await statusFrom(`${balancer.url}/readyz`, '127.0.0.1'), 'ECONNRESET', "the hoarder's next is closed");
+  } finally {
+    hoard.release();
+    await balancer.stop();
+    for (const server of replicas) server.close();
   }
 });
