@@ -141,7 +141,7 @@ export async function runSql(
         if (readAllowedAlone && tablesUnder.length > 0)
           policies.push(...(await session.query<RowPolicy>(rowPoliciesQuery(tablesUnder, literal))).rows);
       }
-      const policyCalls = await actingPolicyCalls(session, policies);
+      const policyCalls = await actingPolicyCalls(session, policies, literal);
       if (policyCalls.length > 0) throw new SqlExecutionError(rowPolicyCallsRefusal(policyCalls.join(', ')));
       const limits = { maxRows: target.maxRows, maxBytes: target.maxResultBytes };
       const each = await withClientTimeout(session, target, queryBounded(session, { text: sql }, limits));

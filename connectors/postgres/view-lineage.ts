@@ -74,9 +74,9 @@ const CALLING_FIELDS: Readonly<Record<string, string>> = {
   WINDOWFUNC: 'winfnoid',
 };
 
-/** The OIDs of every function a stored query calls, at any depth. Throws on text that is not a tree. */
-export function callsIn(rule: string): Set<string> {
-  const calls = new Set<string>();
+/** The OIDs a stored tree names in the field `fieldOf` gives for each node type, at any depth. Throws on text that is not a tree. */
+function oidsIn(rule: string, fieldOf: (type: string) => string | undefined): Set<string> {
+  const oids = new Set<string>();
   const pending: TreeValue[] = [readNodeTree(rule)];
   while (pending.length > 0) {
     const value = pending.pop()!;
@@ -85,13 +85,23 @@ export function callsIn(rule: string): Set<string> {
       pending.push(...value);
       continue;
     }
-    const field = CALLING_FIELDS[value.type];
+    const field = fieldOf(value.type);
     const oid = field === undefined ? undefined : value.fields.get(field);
-    if (typeof oid === 'string' && /^[1-9]\d*$/.test(oid)) calls.add(oid);
+    if (typeof oid === 'string' && /^[1-9]\d*$/.test(oid)) oids.add(oid);
     pending.push(...value.fields.values());
   }
-  return calls;
+  return oids;
 }
+
+/** The OIDs of every function a stored query calls, at any depth. Throws on text that is not a tree. */
+export const callsIn = (rule: string): Set<string> => oidsIn(rule, (type) => CALLING_FIELDS[type]);
+
+/**
+ * The OIDs of every relation a stored expression reads, in its subqueries at any depth (a policy's
+ * `EXISTS (SELECT ... FROM other)`). Throws on text that is not a tree.
+ */
+export const relationsIn = (rule: string): Set<string> =>
+  oidsIn(rule, (type) => (type === 'RANGETBLENTRY' ? 'relid' : undefined));
 
 /** What the views a batch names stand on; `unreadable` when a view's stored query could not be read. */
 export interface UnderViews {

@@ -25,9 +25,12 @@ const POLICY = readsAllowedExceptOn(['reviewed-db']);
 
 const TARGETS = `targets:\n${postgresTarget('app-db')}${postgresTarget('reviewed-db')}`;
 
+const BEYOND_TABLES = 'public.gate_flags, public.gated_orders, public.view_gated_orders, public.doubly_gated';
+
 /** The tables are a superuser's, so their policies apply to the executor's role, as to any reader. */
 const TABLES = `
-  DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders CASCADE;
+  DROP VIEW IF EXISTS public.noisy_flags CASCADE;
+  DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders, ${BEYOND_TABLES} CASCADE;
   CREATE TABLE public.audited_orders (id int, total int);
   INSERT INTO public.audited_orders VALUES (1, 10), (2, 20);
   ALTER TABLE public.audited_orders ENABLE ROW LEVEL SECURITY;
@@ -43,7 +46,28 @@ const TABLES = `
   INSERT INTO public.tenant_orders VALUES (1, 'acme'), (2, 'globex');
   ALTER TABLE public.tenant_orders ENABLE ROW LEVEL SECURITY;
   CREATE POLICY own_tenant ON public.tenant_orders FOR SELECT USING (tenant = 'acme');
-  GRANT SELECT ON public.audited_orders, public.guarded_sessions, public.tenant_orders TO PUBLIC;`;
+  GRANT SELECT ON public.audited_orders, public.guarded_sessions, public.tenant_orders TO PUBLIC;
+  -- Policies whose subqueries read on: a table whose own policy notifies, a view that notifies,
+  -- and a table two policies away from the one that notifies.
+  CREATE TABLE public.gate_flags (id int);
+  INSERT INTO public.gate_flags VALUES (1);
+  ALTER TABLE public.gate_flags ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY flag_reads ON public.gate_flags FOR SELECT USING (pg_notify('deploys', 'flag read') IS NULL);
+  CREATE TABLE public.gated_orders (id int);
+  INSERT INTO public.gated_orders VALUES (1), (2);
+  ALTER TABLE public.gated_orders ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY flagged ON public.gated_orders FOR SELECT USING (EXISTS (SELECT 1 FROM public.gate_flags));
+  CREATE VIEW public.noisy_flags AS SELECT pg_notify('deploys', 'view read') IS NULL AS up;
+  CREATE TABLE public.view_gated_orders (id int);
+  INSERT INTO public.view_gated_orders VALUES (1);
+  ALTER TABLE public.view_gated_orders ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY viewed ON public.view_gated_orders USING (EXISTS (SELECT 1 FROM public.noisy_flags WHERE up));
+  CREATE TABLE public.doubly_gated (id int);
+  INSERT INTO public.doubly_gated VALUES (1);
+  ALTER TABLE public.doubly_gated ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY twice ON public.doubly_gated USING (id IN (SELECT id FROM public.gated_orders));
+  GRANT SELECT ON public.gate_flags, public.gated_orders, public.noisy_flags, public.view_gated_orders,
+    public.doubly_gated TO PUBLIC;`;
 
 let stack: AttackStack;
 let superuser: Client;
@@ -64,7 +88,9 @@ before(async () => {
 after(async () => {
   await stack?.target.query('DROP VIEW IF EXISTS audited_totals').catch(() => undefined);
   await superuser
-    ?.query('DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders CASCADE')
+    ?.query(
+      `DROP VIEW IF EXISTS public.noisy_flags CASCADE; DROP TABLE IF EXISTS public.audited_orders, public.guarded_sessions, public.tenant_orders, ${BEYOND_TABLES} CASCADE`,
+    )
     .catch(() => undefined);
   await superuser?.end().catch(() => undefined);
   await watch?.close();
@@ -95,6 +121,24 @@ test(
       }
     }
     tally("reads acting through their tables' row-level security policies", probes.length, acted.length);
+    assert.deepEqual(acted, []);
+  },
+);
+
+test(
+  "nor through the policies and views its tables' policies read on",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const probes = ['SELECT id FROM gated_orders', 'SELECT id FROM view_gated_orders', 'SELECT id FROM doubly_gated'];
+    const acted: string[] = [];
+    for (const sql of probes) {
+      const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
+      if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
+      else assert.match(String(view.error), /call pg_catalog\.pg_notify \(notifications\).*\(ADR 074\)/, sql);
+    }
+    tally("reads acting through the relations their tables' policies read", probes.length, acted.length);
     assert.deepEqual(acted, []);
   },
 );
