@@ -26,7 +26,8 @@ export function foldedQueryName(name: string): string {
  */
 export const queryParameterName = (name: string): string => foldedQueryName(name.split('[')[0]!);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+/** Whether `value` is a JSON object (not an array, not null). */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
@@ -41,7 +42,7 @@ export function keysFoldingAlike(value: unknown, fold = foldedKey): [string, str
     }
     return undefined;
   }
-  if (!isObject(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const seen = new Map<string, string>();
   for (const [key, child] of Object.entries(value)) {
     const earlier = seen.get(fold(key));
@@ -69,7 +70,7 @@ export function respelledKeys(
     const items = value.map((item) => respelledKeys(item, spellings, respelled, fold));
     return items.some((item, index) => item !== value[index]) ? items : value;
   }
-  if (!isObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   let changed = false;
   const entries = Object.entries(value).map(([key, child]): [string, unknown] => {
     const spelled = spellings.get(fold(key)) ?? key;

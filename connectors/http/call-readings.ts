@@ -33,11 +33,10 @@ export function otherCallReadings(
 ): { call: HttpCommand; readAs: string }[] {
   const keyed = withKeysAsPolicySpells(call, keySpellings);
   const paths = [call.path, ...otherPathReadings(call.path, routing)];
-  const readings = paths.flatMap((path, index) => [
+  return paths.flatMap((path, index) => [
     ...(index > 0 ? [{ call: { ...call, path }, readAs: `${call.method} ${path}` }] : []),
     ...(keyed
       ? [{ call: { ...keyed.call, path }, readAs: `${call.method} ${path} with ${keyed.respelled.join(', ')}` }]
       : []),
   ]);
-  return readings;
 }

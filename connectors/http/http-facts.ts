@@ -2,13 +2,11 @@ import type { HttpCommand } from '../../domain/request';
 import type { HttpFacts } from '../../policy/facts';
 import { headersByLowerName } from '../../domain/http-headers';
 import { READ_METHODS } from '../../domain/command-shapes';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+import { isJsonObject } from '../../domain/json-keys';
 
 /** What policy sees of an HTTP call (`http.*`). The command's shape is already checked (domain/command-shapes.ts). */
 export function httpFacts(command: HttpCommand): HttpFacts {
-  const body = isObject(command.body) ? command.body : {};
+  const body = isJsonObject(command.body) ? command.body : {};
   return {
     method: command.method,
     path: command.path,

@@ -14,6 +14,7 @@ import { type TargetWatch, watchTarget } from '../support/target-watch';
 import {
   type AttackStack,
   approvedToTheEnd,
+  batchesActing,
   onPostgres,
   postgresTarget,
   readsAllowedExceptOn,
@@ -123,15 +124,7 @@ test(
       ['SELECT m, count(*) AS n FROM spelling_moods GROUP BY m', /operator family spelling_mood_order/],
       ["INSERT INTO spelling_log SELECT 'deploy' + 'now'", /operator \+\(text,text\) runs public\.spelling_concat/],
     ];
-    const acted: string[] = [];
-    for (const [sql, named] of probes) {
-      const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
-      if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
-      else {
-        assert.match(String(view.error), named, sql);
-        assert.match(String(view.error), /nothing ran \(ADR 073\)/);
-      }
-    }
+    const acted = await batchesActing(stack, watch, probes, /nothing ran \(ADR 073\)/);
     tally(
       "batches allowed alone running the target's own code under a built-in's spelling",
       probes.length,

@@ -11,6 +11,7 @@ import { type TargetWatch, watchTarget } from '../support/target-watch';
 import {
   type AttackStack,
   approvedToTheEnd,
+  batchesActing,
   onPostgres,
   postgresTarget,
   readsAllowedExceptOn,
@@ -111,15 +112,7 @@ test(
         /call pg_catalog\.pg_terminate_backend \(process signalling\)/,
       ],
     ];
-    const acted: string[] = [];
-    for (const [sql, named] of probes) {
-      const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
-      if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
-      else {
-        assert.match(String(view.error), named, sql);
-        assert.match(String(view.error), /row-level security policies .*nothing ran \(ADR 074\)/);
-      }
-    }
+    const acted = await batchesActing(stack, watch, probes, /row-level security policies .*nothing ran \(ADR 074\)/);
     tally("reads acting through their tables' row-level security policies", probes.length, acted.length);
     assert.deepEqual(acted, []);
   },
@@ -131,13 +124,13 @@ test(
     timeout: 120_000,
   },
   async () => {
+    const notifies = /call pg_catalog\.pg_notify \(notifications\).*\(ADR 074\)/;
     const probes = ['SELECT id FROM gated_orders', 'SELECT id FROM view_gated_orders', 'SELECT id FROM doubly_gated'];
-    const acted: string[] = [];
-    for (const sql of probes) {
-      const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
-      if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
-      else assert.match(String(view.error), /call pg_catalog\.pg_notify \(notifications\).*\(ADR 074\)/, sql);
-    }
+    const acted = await batchesActing(
+      stack,
+      watch,
+      probes.map((sql) => [sql, notifies] as const),
+    );
     tally("reads acting through the relations their tables' policies read", probes.length, acted.length);
     assert.deepEqual(acted, []);
   },

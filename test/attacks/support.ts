@@ -12,6 +12,7 @@ import { asRole } from '../../tools/stack/databases';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { type TestStack, type TestStackOptions, TOKENS, requiredEnv, startTestStack } from '../support/stack';
+import type { TargetWatch } from '../support/target-watch';
 
 export type Who = keyof typeof TOKENS;
 
@@ -355,6 +356,30 @@ export async function readsLeaking(
     assert.deepEqual(found, [], `${command.command.sql} leaked: ${text}`);
   }
   return leaked;
+}
+
+/**
+ * Submits each batch as the agent on app-db, where policy allows it alone, to its end, watching the
+ * target around it: those that did not fail, or acted on the target (a notice, a victim's session
+ * ended), as `sql: status, effects`. A refused one must name what it would have reached (its
+ * pattern) and, when given, match `refusedAs` too.
+ */
+export async function batchesActing(
+  stack: AttackStack,
+  watch: TargetWatch,
+  probes: readonly (readonly [string, RegExp])[],
+  refusedAs?: RegExp,
+): Promise<string[]> {
+  const acted: string[] = [];
+  for (const [sql, named] of probes) {
+    const { result: view, effects } = await watch.around(() => submitToTheEnd(stack, onPostgres(sql)));
+    if (view.status !== 'failed' || effects.length > 0) acted.push(`${sql}: ${[view.status, ...effects].join(', ')}`);
+    else {
+      assert.match(String(view.error), named, sql);
+      if (refusedAs) assert.match(String(view.error), refusedAs, sql);
+    }
+  }
+  return acted;
 }
 
 /**
