@@ -10,6 +10,7 @@ import type { ImpactPreview } from '../domain/impact';
 import type { ConnectorFacts, SqlFacts } from '../policy/facts';
 import type { Target } from '../config/targets';
 import type { HttpRouting } from '../config/target-schemas';
+import type { Spellings } from '../domain/json-keys';
 
 export interface AnalysisOptions {
   /** Calls the policy declares free of side effects (`safeFunctions`), as the connector's parser names them. */
@@ -20,8 +21,8 @@ export interface AnalysisOptions {
   database?: string;
   /** What an HTTP target's router ignores in a path (its `routing`; absent: every leniency, ADR 075). */
   routing?: HttpRouting;
-  /** The names policy spells, by folded form (Policy's `keySpellings`): an HTTP call's keys are read so too (ADR 076). */
-  keySpellings?: ReadonlyMap<string, string>;
+  /** The names and literals policy spells (Policy's `spellings`): an HTTP call's keys, values and path are read so too (ADRs 076, 078). */
+  spellings?: Spellings;
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */

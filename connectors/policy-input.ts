@@ -26,12 +26,12 @@ export type PreparedInput =
  */
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
-  policy: Pick<Policy, 'version' | 'safeFunctions' | 'keySpellings'>,
+  policy: Pick<Policy, 'version' | 'safeFunctions' | 'spellings'>,
   targetOfRequest?: TargetOfRequest,
 ): PreparedInput {
   const analysis = connectorFor(request.connector).analyse(request.command, {
     safeFunctions: policy.safeFunctions,
-    keySpellings: policy.keySpellings,
+    spellings: policy.spellings,
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
@@ -92,8 +92,8 @@ function strictestReading(
         explanation:
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
-          "choose the reviewers: send the path and keys as policy spells them, or say in the target's `routing` " +
-          'what its router does not ignore (ADRs 075, 076)',
+          "choose the reviewers: send the path, keys and values as policy spells them, or say in the target's " +
+          '`routing` what its router does not ignore (ADRs 075, 076, 078)',
         version: policy.version,
       };
     }
@@ -101,7 +101,7 @@ function strictestReading(
   if (readAs === undefined) return strictest;
   return {
     ...strictest,
-    explanation: `the target may read the command as ${readAs} (ADRs 075, 076), which policy judges so: ${strictest.explanation}`,
+    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078), which policy judges so: ${strictest.explanation}`,
   };
 }
 

@@ -1,6 +1,7 @@
 // JSON keys as targets that bind them without case read them (ADR 076). Go's encoding/json fills a
 // struct field from any key equal to its name under Unicode case folding (`AMOUNT`, and `amount`
-// with a Kelvin sign for its k, both set `Amount`), and ASP.NET Core binds without case by default.
+// with a Kelvin sign for its k, both set `Amount`), and ASP.NET Core binds without case by default;
+// it parses an enum's name without case too (`CLOSE` is `Close`, ADR 078).
 // Depth is bounded at the door (domain/nesting.ts), so these walk recursively.
 
 /**
@@ -55,27 +56,52 @@ export function keysFoldingAlike(value: unknown, fold = foldedKey): [string, str
 }
 
 /**
- * `value` with every key that folds like one of `spellings` (folded key → the spelling) written as
- * that spelling, at any depth: `{"AMOUNT": 5000}` is `{"amount": 5000}` when policy spells `amount`.
- * The same value (not a copy) when no key is respelled. Keys must not fold alike (keysFoldingAlike).
+ * What policy spells, by folded form: each name or literal's spellings in the order its rules write
+ * them (`amount`; `close` and `Close` when two rules differ).
  */
-export function respelledKeys(
+export type Spellings = ReadonlyMap<string, readonly string[]>;
+
+/** How many ways policy spells the name it spells most ways: a call is read once per way (ADR 078). At most 4. */
+export const spellingChoices = (spellings: Spellings): number =>
+  Math.min(4, Math.max(1, ...[...spellings.values()].map((spelled) => spelled.length)));
+
+/** The `choice`-th way policy spells the name `folded`, or its last if it has fewer; undefined if it spells none. */
+export function spelledAs(spellings: Spellings, folded: string, choice: number): string | undefined {
+  const spelled = spellings.get(folded);
+  return spelled && spelled[Math.min(choice, spelled.length - 1)];
+}
+
+/**
+ * `value` with every key, and every string, that folds like something policy spells written as
+ * policy's `choice`-th spelling of it, at any depth: `{"AMOUNT": 5000}` is `{"amount": 5000}` when
+ * policy spells `amount`, and `{"action": "CLOSE"}` is `{"action": "close"}` when it spells
+ * `close`. The same value (not a copy) when nothing is respelled. Keys must not fold alike
+ * (keysFoldingAlike).
+ */
+export function asPolicySpells(
   value: unknown,
-  spellings: ReadonlyMap<string, string>,
-  /** Receives each key respelled, as `AMOUNT as amount`. */
+  spellings: Spellings,
+  choice = 0,
+  /** Receives each key respelled, as `AMOUNT as amount`, and each string, as `"CLOSE" as "close"`. */
   respelled: string[] = [],
+  /** How keys fold: strings fold as foldedKey. */
   fold = foldedKey,
 ): unknown {
+  if (typeof value === 'string') {
+    const spelled = spelledAs(spellings, foldedKey(value), choice) ?? value;
+    if (spelled !== value) respelled.push(`${JSON.stringify(value)} as ${JSON.stringify(spelled)}`);
+    return spelled;
+  }
   if (Array.isArray(value)) {
-    const items = value.map((item) => respelledKeys(item, spellings, respelled, fold));
+    const items = value.map((item) => asPolicySpells(item, spellings, choice, respelled, fold));
     return items.some((item, index) => item !== value[index]) ? items : value;
   }
   if (!isJsonObject(value)) return value;
   let changed = false;
   const entries = Object.entries(value).map(([key, child]): [string, unknown] => {
-    const spelled = spellings.get(fold(key)) ?? key;
+    const spelled = spelledAs(spellings, fold(key), choice) ?? key;
     if (spelled !== key) respelled.push(`${key} as ${spelled}`);
-    const childRespelled = respelledKeys(child, spellings, respelled, fold);
+    const childRespelled = asPolicySpells(child, spellings, choice, respelled, fold);
     if (spelled !== key || childRespelled !== child) changed = true;
     return [spelled, childRespelled];
   });

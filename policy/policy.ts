@@ -8,7 +8,7 @@ import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 import { withinTime } from './time-limit';
 import { callsFunction, mayCostMoreThanLinear, namesSpelled } from './condition-shape';
-import { foldedKey } from '../domain/json-keys';
+import { type Spellings, foldedKey } from '../domain/json-keys';
 
 /** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`, `kubernetes`). */
 export interface PolicyInput extends ConnectorFacts {
@@ -43,8 +43,12 @@ export interface Policy {
   version: string;
   /** The policy's `safeFunctions`: what sql.readOnly accepts besides side-effect-free built-ins. */
   safeFunctions: ReadonlySet<string>;
-  /** The names its conditions spell, by folded form (domain/json-keys.ts): a call's keys are read so (ADR 076). */
-  keySpellings: ReadonlyMap<string, string>;
+  /**
+   * The names and literals its conditions spell, by folded form (domain/json-keys.ts), each with its
+   * spellings in the order the rules write them: a call's keys and values are read so (ADRs 076,
+   * 078), and a path's segments.
+   */
+  spellings: Spellings;
   ruleCount: number;
   decide(input: PolicyInput): PolicyDecision;
   /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
@@ -358,16 +362,16 @@ export function compilePolicy(file: string, text: string): Policy {
     };
   };
 
-  // The first spelling of each folded name stands: a policy that spells `amount` and `Amount` reads
-  // either key as `amount`.
-  const keySpellings = new Map<string, string>();
-  for (const name of rules.flatMap((rule) => rule.names))
-    if (!keySpellings.has(foldedKey(name))) keySpellings.set(foldedKey(name), name);
+  const spellings = new Map<string, string[]>();
+  for (const name of rules.flatMap((rule) => rule.names)) {
+    const spelled = spellings.get(foldedKey(name)) ?? [];
+    if (!spelled.includes(name)) spellings.set(foldedKey(name), [...spelled, name]);
+  }
 
   return {
     version,
     safeFunctions: new Set(value.safeFunctions),
-    keySpellings,
+    spellings,
     ruleCount: rules.length,
     decide: (input) => decide(input),
     explain(input) {

@@ -1,42 +1,53 @@
 // Every other call a target may take an HTTP call for, for policy to judge too: its path as a
-// lenient router reads it (ADR 075), its keys as a binder without case reads them (ADR 076), and
-// both at once.
+// lenient router reads it (ADR 075), its keys as a binder without case reads them (ADR 076), its
+// path, keys and values as the rules spell them (ADR 078), and these at once.
 import type { HttpCommand } from '../../domain/request';
-import { foldedKey, queryParameterName, respelledKeys } from '../../domain/json-keys';
+import { type Spellings, asPolicySpells, foldedKey, queryParameterName, spellingChoices } from '../../domain/json-keys';
 import type { AnalysisOptions } from '../connector';
-import { LENIENT_ROUTING, otherPathReadings } from './path-readings';
+import { LENIENT_ROUTING, otherPathReadings, pathsAsPolicySpells } from './path-readings';
 
 /**
- * The call with its query names and body keys written as policy spells them (`AMOUNT` read as
- * `amount`; a query's `export.to` as `export_to`, and `export[to]` as `export`, the parameter it
- * sets), and what was respelled; undefined when policy spells every key as the call does.
+ * The call with its query's names and values and its body's keys and strings written as policy
+ * spells them (`AMOUNT` read as `amount`, `"CLOSE"` as `"close"`; a query's `export.to` as
+ * `export_to`, and `export[to]` as `export`, the parameter it sets), once for each way policy
+ * spells a name (spellingChoices), with what was respelled; none where policy spells all as the
+ * call does.
  */
-function withKeysAsPolicySpells(
-  call: HttpCommand,
-  spellings: ReadonlyMap<string, string>,
-): { call: HttpCommand; respelled: string[] } | undefined {
-  const respelled: string[] = [];
-  const query =
-    call.query && (respelledKeys(call.query, spellings, respelled, queryParameterName) as Record<string, string>);
-  const body = respelledKeys(call.body, spellings, respelled, foldedKey);
-  if (respelled.length === 0) return undefined;
-  return {
-    call: { ...call, ...(query !== undefined && { query }), ...(body !== undefined && { body }) },
-    respelled,
-  };
+function callsAsPolicySpells(call: HttpCommand, spellings: Spellings): { call: HttpCommand; respelled: string[] }[] {
+  const found: { call: HttpCommand; respelled: string[] }[] = [];
+  for (let choice = 0; choice < spellingChoices(spellings); choice++) {
+    const respelled: string[] = [];
+    const query =
+      call.query &&
+      (asPolicySpells(call.query, spellings, choice, respelled, queryParameterName) as Record<string, string>);
+    const body = asPolicySpells(call.body, spellings, choice, respelled, foldedKey);
+    if (respelled.length === 0 || found.some((other) => other.respelled.join() === respelled.join())) continue;
+    found.push({
+      call: { ...call, ...(query !== undefined && { query }), ...(body !== undefined && { body }) },
+      respelled,
+    });
+  }
+  return found;
 }
 
 /** Each other reading of `call`, and how to say it (`POST /refunds with AMOUNT as amount`). */
 export function otherCallReadings(
   call: HttpCommand,
-  { routing = LENIENT_ROUTING, keySpellings = new Map() }: AnalysisOptions = {},
+  { routing = LENIENT_ROUTING, spellings = new Map() }: AnalysisOptions = {},
 ): { call: HttpCommand; readAs: string }[] {
-  const keyed = withKeysAsPolicySpells(call, keySpellings);
-  const paths = [call.path, ...otherPathReadings(call.path, routing)];
+  const respellings = callsAsPolicySpells(call, spellings);
+  const paths = [
+    ...new Set([
+      call.path,
+      ...otherPathReadings(call.path, routing),
+      ...pathsAsPolicySpells(call.path, routing, spellings),
+    ]),
+  ];
   return paths.flatMap((path, index) => [
     ...(index > 0 ? [{ call: { ...call, path }, readAs: `${call.method} ${path}` }] : []),
-    ...(keyed
-      ? [{ call: { ...keyed.call, path }, readAs: `${call.method} ${path} with ${keyed.respelled.join(', ')}` }]
-      : []),
+    ...respellings.map((respelling) => ({
+      call: { ...respelling.call, path },
+      readAs: `${call.method} ${path} with ${respelling.respelled.join(', ')}`,
+    })),
   ]);
 }

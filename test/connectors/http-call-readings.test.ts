@@ -1,9 +1,10 @@
 // The other calls a target may take an HTTP call for: its path as a lenient router reads it (ADR
-// 075), its keys as a binder without case does (ADR 076); and policy's decision when it judges them
-// otherwise than the call as sent. Pure logic and a real compiled policy, no stack.
+// 075), its keys as a binder without case does (ADR 076), its path, keys and values as the rules
+// spell them (ADR 078); and policy's decision when it judges them otherwise than the call as sent.
+// Pure logic and a real compiled policy, no stack.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LENIENT_ROUTING, otherPathReadings } from '../../connectors/http/path-readings';
+import { LENIENT_ROUTING, otherPathReadings, pathsAsPolicySpells } from '../../connectors/http/path-readings';
 import { decideRequest, explainDecision } from '../../connectors/policy-input';
 import type { Command } from '../../domain/request';
 import { compilePolicy } from '../../policy/policy';
@@ -42,6 +43,41 @@ describe('other path readings', () => {
   });
 });
 
+describe('paths as the rules spell them', () => {
+  const spelled = (...literals: string[]) => new Map(literals.map((literal) => [literal.toLowerCase(), [literal]]));
+
+  test('each segment as a literal spells it, a suffix a literal gives the last, a slash where a literal ends with one', () => {
+    assert.deepEqual(
+      new Set(pathsAsPolicySpells('/admin/purge', LENIENT_ROUTING, spelled('/Admin/Purge/'))),
+      new Set(['/admin/purge/', '/Admin/Purge', '/Admin/Purge/']),
+    );
+    assert.deepEqual(
+      new Set(pathsAsPolicySpells('/Reports/All', LENIENT_ROUTING, spelled('/reports/all.json'))),
+      new Set(['/reports/all', '/reports/all.json']),
+    );
+    assert.deepEqual(pathsAsPolicySpells('/refunds', LENIENT_ROUTING, spelled('/refunds', 'amount')), []);
+    assert.deepEqual(pathsAsPolicySpells('/refunds', LENIENT_ROUTING, new Map()), []);
+  });
+
+  test("a router's exactness is kept: no case folded, no suffix or slash given where it reads them as written", () => {
+    assert.deepEqual(pathsAsPolicySpells('/admin/purge', EXACT, spelled('/Admin/Purge/')), []);
+    assert.deepEqual(
+      pathsAsPolicySpells('/admin/purge', { ...EXACT, ignoresTrailingSlash: true }, spelled('/admin/purge/')),
+      ['/admin/purge/'],
+    );
+  });
+
+  test('a segment policy spells two ways is read each way; escapes are compared decoded', () => {
+    // Two literals, each spelled one way, that spell the segment two ways.
+    const twoWays = spelled('/Reports', '/REPORTS/all');
+    assert.deepEqual(
+      new Set(pathsAsPolicySpells('/reports', LENIENT_ROUTING, twoWays)),
+      new Set(['/Reports', '/REPORTS']),
+    );
+    assert.deepEqual(pathsAsPolicySpells('/%52eports', LENIENT_ROUTING, spelled('/Reports')), ['/reports', '/Reports']);
+  });
+});
+
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
 rules:
@@ -73,7 +109,11 @@ describe("policy's decision over every reading", () => {
     for (const path of ['/cache/Purge', '/cache/purge/', '/cache/purge.json', '/CACHE/PURGE.JSON/']) {
       const decision = decideRequest(policy, call('POST', path));
       assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
-      assert.match(decision.explanation, /target may read the command as POST \/cache\/purge \(ADRs 075, 076\)/, path);
+      assert.match(
+        decision.explanation,
+        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078\)/,
+        path,
+      );
     }
     const forbidden = decideRequest(policy, call('GET', '/customers/Export.csv'));
     assert.deepEqual([forbidden.effect, forbidden.rule], ['deny', 'exports-are-forbidden']);
@@ -142,5 +182,37 @@ rules:
     const decision = decideRequest(refunds, refund({ amount: 5, AMOUNT: 5000 }));
     assert.deepEqual([decision.effect, decision.rule], ['deny', 'malformed-command']);
     assert.match(decision.explanation, /"amount" and "AMOUNT", which a binder reads as one name/);
+  });
+});
+
+describe('values as policy spells them', () => {
+  const closing = compilePolicy(
+    'policy.yaml',
+    `version: 1
+default: { effect: allow }
+rules:
+  - name: closing-needs-dba
+    when: '"action" in http.body && http.body.action == "close"'
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: purges-need-dba
+    when: http.path.startsWith("/Admin/")
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+`,
+  );
+  const action = (body: unknown, path = '/accounts/actions') => ({
+    ...call('POST', path),
+    command: { method: 'POST', path, body } as unknown as Command,
+  });
+
+  test('a string in another case is read as policy spells it; one policy does not spell runs as sent', () => {
+    const upper = decideRequest(closing, action({ action: 'CLOSE' }));
+    assert.deepEqual([upper.effect, upper.rule], ['require_approval', 'closing-needs-dba']);
+    assert.match(upper.explanation, /with "CLOSE" as "close"/);
+    assert.equal(decideRequest(closing, action({ action: 'Freeze' })).effect, 'allow');
+    const prefix = decideRequest(closing, call('POST', '/admin/purge'));
+    assert.deepEqual([prefix.effect, prefix.rule], ['require_approval', 'purges-need-dba']);
+    assert.match(prefix.explanation, /as POST \/Admin\/purge/);
   });
 });

@@ -175,6 +175,15 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
   if (pathname === '/api/search' && call.acted.method === 'POST') return json(200, { results: [] });
   if (pathname === '/api/search' && call.acted.method === 'DELETE') return json(200, { deleted: 'every saved search' });
   if (pathname === '/api/admin/purge') return json(200, { purged: true });
+  // An account action named by an enum value, parsed without case as ASP.NET Core's
+  // JsonStringEnumConverter and Enum.Parse(..., ignoreCase) do: `CLOSE` closes.
+  if (pathname === '/api/accounts/actions' && call.acted.method === 'POST') {
+    const { action } = JSON.parse(call.body || '{}') as { action?: unknown };
+    return json(200, { done: typeof action === 'string' ? foldedKey(action) : null });
+  }
+  // A report's scope from the query, read without case as above; `/reports/all` is the full export.
+  if (pathname === '/api/reports/all') return json(200, { exported: 'every account' });
+  if (pathname === '/api/reports') return json(200, { scope: foldedKey(url.searchParams.get('scope') ?? 'mine') });
   if (pathname === '/api/notes' && call.acted.method === 'POST') return json(201, { stored: call.body.length });
   if (pathname === '/api/text') return answer(call, response, 200, 'text/plain', `write to ${CUSTOMER.email}`);
   if (pathname === '/api/slow') {
