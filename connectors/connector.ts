@@ -23,6 +23,8 @@ export interface AnalysisOptions {
   routing?: HttpRouting;
   /** The names and literals policy spells (Policy's `spellings`): an HTTP call's keys, values and path are read so too (ADRs 076, 078). */
   spellings?: Spellings;
+  /** The top-level body keys whose fields policy reads (Policy's `bodyEnvelopes`): a body without one is read as wrapped under it (ADR 079). */
+  bodyEnvelopes?: ReadonlySet<string>;
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */

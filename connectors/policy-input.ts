@@ -26,12 +26,13 @@ export type PreparedInput =
  */
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
-  policy: Pick<Policy, 'version' | 'safeFunctions' | 'spellings'>,
+  policy: Pick<Policy, 'version' | 'safeFunctions' | 'spellings' | 'bodyEnvelopes'>,
   targetOfRequest?: TargetOfRequest,
 ): PreparedInput {
   const analysis = connectorFor(request.connector).analyse(request.command, {
     safeFunctions: policy.safeFunctions,
     spellings: policy.spellings,
+    bodyEnvelopes: policy.bodyEnvelopes,
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
@@ -93,7 +94,7 @@ function strictestReading(
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
           "choose the reviewers: send the path, keys and values as policy spells them, or say in the target's " +
-          '`routing` what its router does not ignore (ADRs 075, 076, 078)',
+          '`routing` what its router does not ignore (ADRs 075, 076, 078, 079)',
         version: policy.version,
       };
     }
@@ -101,7 +102,7 @@ function strictestReading(
   if (readAs === undefined) return strictest;
   return {
     ...strictest,
-    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078), which policy judges so: ${strictest.explanation}`,
+    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078, 079), which policy judges so: ${strictest.explanation}`,
   };
 }
 

@@ -57,3 +57,34 @@ export function namesSpelled(ast: ASTNode): string[] {
     return [];
   });
 }
+
+/** `http.body`, as the condition spells it. */
+const isHttpBody = (node: unknown): boolean => {
+  const { op, args } = (node ?? {}) as Partial<ASTNode>;
+  if (op !== '.' || !Array.isArray(args)) return false;
+  const [object, name] = args as [Partial<ASTNode>, unknown];
+  return name === 'body' && object?.op === 'id' && object.args === 'http';
+};
+
+/** The top-level body key `node` reads (`http.body.payout`, `http.body["payout"]`), if it reads one. */
+function bodyKeyRead(node: unknown): string | undefined {
+  const { op, args } = (node ?? {}) as Partial<ASTNode>;
+  if ((op !== '.' && op !== '[]') || !Array.isArray(args) || !isHttpBody(args[0])) return undefined;
+  const [, name] = args as [unknown, unknown];
+  const key =
+    op === '.' ? name : (name as Partial<ASTNode> | undefined)?.op === 'value' ? (name as ASTNode).args : undefined;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/**
+ * The top-level body keys whose own fields the condition reads: `payout` in `http.body.payout.amount`,
+ * `"amount" in http.body.payout` and `http.body["payout"]["amount"]`. A target that wraps a body's
+ * parameters under such a key (Rails) reads a body without it as if inside it (ADR 079).
+ */
+export function bodyEnvelopesRead(ast: ASTNode): string[] {
+  return nodesOf(ast).flatMap(({ op, args }) => {
+    const container = op === '.' || op === '[]' ? args[0] : op === 'in' ? args[1] : undefined;
+    const key = bodyKeyRead(container);
+    return key === undefined ? [] : [key];
+  });
+}

@@ -7,7 +7,7 @@ import type { ConnectorFacts, HttpFacts, ImpactFacts, KubernetesFacts, SqlFacts,
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 import { withinTime } from './time-limit';
-import { callsFunction, mayCostMoreThanLinear, namesSpelled } from './condition-shape';
+import { bodyEnvelopesRead, callsFunction, mayCostMoreThanLinear, namesSpelled } from './condition-shape';
 import { type Spellings, foldedKey } from '../domain/json-keys';
 
 /** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`, `kubernetes`). */
@@ -22,6 +22,8 @@ interface CompiledRule {
   source: string;
   /** The names the condition spells (namesSpelled). */
   names: string[];
+  /** The top-level body keys whose fields it reads (bodyEnvelopesRead). */
+  envelopes: string[];
   matches: (input: PolicyInput) => boolean;
   /** The condition's top-level `&&` parts, each evaluable alone: says which part failed. */
   conjuncts: { source: string; evaluate: (input: PolicyInput) => unknown }[];
@@ -49,6 +51,11 @@ export interface Policy {
    * 078), and a path's segments.
    */
   spellings: Spellings;
+  /**
+   * The top-level body keys whose fields its conditions read (`payout` in `http.body.payout.amount`):
+   * a call's body without one is read as wrapped under it too, as Rails wraps parameters (ADR 079).
+   */
+  bodyEnvelopes: ReadonlySet<string>;
   ruleCount: number;
   decide(input: PolicyInput): PolicyDecision;
   /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
@@ -249,6 +256,7 @@ function compileRule(
     name: rule.name,
     source: rule.when,
     names: namesSpelled(evaluate.ast),
+    envelopes: bodyEnvelopesRead(evaluate.ast),
     matches: (input) => evaluate(context(input)) === true,
     conjuncts,
     outcome: outcomeOf(rule),
@@ -372,6 +380,7 @@ export function compilePolicy(file: string, text: string): Policy {
     version,
     safeFunctions: new Set(value.safeFunctions),
     spellings,
+    bodyEnvelopes: new Set(rules.flatMap((rule) => rule.envelopes)),
     ruleCount: rules.length,
     decide: (input) => decide(input),
     explain(input) {

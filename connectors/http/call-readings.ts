@@ -1,8 +1,16 @@
 // Every other call a target may take an HTTP call for, for policy to judge too: its path as a
 // lenient router reads it (ADR 075), its keys as a binder without case reads them (ADR 076), its
-// path, keys and values as the rules spell them (ADR 078), and these at once.
+// path, keys and values as the rules spell them (ADR 078), its body as Rails wraps it (ADR 079),
+// and these at once.
 import type { HttpCommand } from '../../domain/request';
-import { type Spellings, asPolicySpells, foldedKey, queryParameterName, spellingChoices } from '../../domain/json-keys';
+import {
+  type Spellings,
+  asPolicySpells,
+  foldedKey,
+  isJsonObject,
+  queryParameterName,
+  spellingChoices,
+} from '../../domain/json-keys';
 import type { AnalysisOptions } from '../connector';
 import { LENIENT_ROUTING, otherPathReadings, pathsAsPolicySpells } from './path-readings';
 
@@ -30,12 +38,42 @@ function callsAsPolicySpells(call: HttpCommand, spellings: Spellings): { call: H
   return found;
 }
 
+/**
+ * The call with its body also under each key whose fields policy reads and which neither the body
+ * nor the query names (`{"amount": 5000}` as `{"amount": 5000, "payout": {"amount": 5000}}`), as
+ * Rails' ParamsWrapper hands a JSON body to a controller that asks for `params.require(:payout)`:
+ * it wraps unless the request's parameters hold that key as written (a query's `payout[x]` holds
+ * `payout`). Undefined when there is no such key.
+ */
+function withBodyWrapped(
+  call: HttpCommand,
+  envelopes: ReadonlySet<string>,
+): { call: HttpCommand; said: string } | undefined {
+  const body = call.body;
+  if (!isJsonObject(body) || envelopes.size === 0) return undefined;
+  const named = new Set([...Object.keys(body), ...Object.keys(call.query ?? {}).map((name) => name.split('[')[0]!)]);
+  const wrappers = [...envelopes].filter((key) => !named.has(key));
+  if (wrappers.length === 0) return undefined;
+  return {
+    call: { ...call, body: { ...body, ...Object.fromEntries(wrappers.map((key) => [key, body])) } },
+    said: `the body also under ${wrappers.join(', ')}`,
+  };
+}
+
 /** Each other reading of `call`, and how to say it (`POST /refunds with AMOUNT as amount`). */
 export function otherCallReadings(
   call: HttpCommand,
-  { routing = LENIENT_ROUTING, spellings = new Map() }: AnalysisOptions = {},
+  { routing = LENIENT_ROUTING, spellings = new Map(), bodyEnvelopes = new Set() }: AnalysisOptions = {},
 ): { call: HttpCommand; readAs: string }[] {
-  const respellings = callsAsPolicySpells(call, spellings);
+  const wrapped = withBodyWrapped(call, bodyEnvelopes);
+  const bases = [{ call, said: [] as string[] }, ...(wrapped ? [{ call: wrapped.call, said: [wrapped.said] }] : [])];
+  const variants = bases.flatMap((base) => [
+    base,
+    ...callsAsPolicySpells(base.call, spellings).map((respelling) => ({
+      call: respelling.call,
+      said: [...base.said, ...respelling.respelled],
+    })),
+  ]);
   const paths = [
     ...new Set([
       call.path,
@@ -43,11 +81,13 @@ export function otherCallReadings(
       ...pathsAsPolicySpells(call.path, routing, spellings),
     ]),
   ];
-  return paths.flatMap((path, index) => [
-    ...(index > 0 ? [{ call: { ...call, path }, readAs: `${call.method} ${path}` }] : []),
-    ...respellings.map((respelling) => ({
-      call: { ...respelling.call, path },
-      readAs: `${call.method} ${path} with ${respelling.respelled.join(', ')}`,
-    })),
-  ]);
+  // The first variant on the first path is the call as sent.
+  return paths.flatMap((path, pathIndex) =>
+    variants
+      .filter((_, index) => pathIndex > 0 || index > 0)
+      .map((variant) => ({
+        call: { ...variant.call, path },
+        readAs: `${call.method} ${path}${variant.said.length > 0 ? ` with ${variant.said.join(', ')}` : ''}`,
+      })),
+  );
 }

@@ -1,6 +1,7 @@
 // The other calls a target may take an HTTP call for: its path as a lenient router reads it (ADR
 // 075), its keys as a binder without case does (ADR 076), its path, keys and values as the rules
-// spell them (ADR 078); and policy's decision when it judges them otherwise than the call as sent.
+// spell them (ADR 078), its body as Rails wraps it (ADR 079); and policy's decision when it judges
+// them otherwise than the call as sent.
 // Pure logic and a real compiled policy, no stack.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -111,7 +112,7 @@ describe("policy's decision over every reading", () => {
       assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
       assert.match(
         decision.explanation,
-        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078\)/,
+        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078, 079\)/,
         path,
       );
     }
@@ -214,5 +215,41 @@ rules:
     const prefix = decideRequest(closing, call('POST', '/admin/purge'));
     assert.deepEqual([prefix.effect, prefix.rule], ['require_approval', 'purges-need-dba']);
     assert.match(prefix.explanation, /as POST \/Admin\/purge/);
+  });
+});
+
+describe('a body as Rails wraps it', () => {
+  const payouts = compilePolicy(
+    'policy.yaml',
+    `version: 1
+default: { effect: allow }
+rules:
+  - name: big-payouts
+    when: '"payout" in http.body && "amount" in http.body.payout && http.body.payout.amount > 100'
+    effect: require_approval
+    approval: { groups: [finance], quorum: 1, timeout: 1h }
+`,
+  );
+  const payout = (body: unknown, query?: Record<string, string>) => ({
+    ...call('POST', '/payouts'),
+    command: { method: 'POST', path: '/payouts', body, ...(query && { query }) } as unknown as Command,
+  });
+
+  test('a body without the key whose fields a rule reads is read as under it too, and says so', () => {
+    const flat = decideRequest(payouts, payout({ amount: 5000, currency: 'usd' }));
+    assert.deepEqual([flat.effect, flat.rule], ['require_approval', 'big-payouts']);
+    assert.match(flat.explanation, /as POST \/payouts with the body also under payout/);
+    assert.equal(decideRequest(payouts, payout({ amount: 5 })).effect, 'allow');
+    assert.equal(decideRequest(payouts, payout({ payout: { amount: 5 } })).effect, 'allow');
+  });
+
+  test('a body or a query that names the key as written is not wrapped, as Rails does not wrap it', () => {
+    const named = decideRequest(payouts, payout({ payout: { amount: 5 }, amount: 5000 }));
+    assert.equal(named.effect, 'allow', named.explanation);
+    const inQuery = decideRequest(payouts, payout({ amount: 5000 }, { 'payout[note]': 'x' }));
+    assert.equal(inQuery.effect, 'allow', inQuery.explanation);
+    // Rails compares the key as written: `Payout` is another parameter, and the body is wrapped.
+    const otherCase = decideRequest(payouts, payout({ Payout: { amount: 5 }, amount: 5000 }));
+    assert.deepEqual([otherCase.effect, otherCase.rule], ['require_approval', 'big-payouts']);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Environment } from '@marcbachmann/cel-js';
-import { callsFunction, mayCostMoreThanLinear } from '../../policy/condition-shape';
+import { bodyEnvelopesRead, callsFunction, mayCostMoreThanLinear } from '../../policy/condition-shape';
 
 const environment = new Environment({ unlistedVariablesAreDyn: true });
 const shape = (condition: string) => mayCostMoreThanLinear(environment.parse(condition).ast);
@@ -34,4 +34,16 @@ test('callsFunction finds a function called as a function or as a method', () =>
   assert.equal(callsFunction(environment.parse('request.reason.matches("a+")').ast, 'matches'), true);
   assert.equal(callsFunction(environment.parse('matches(request.reason, "a+")').ast, 'matches'), true);
   assert.equal(callsFunction(environment.parse('request.reason.contains("matches")').ast, 'matches'), false);
+});
+
+test('bodyEnvelopesRead finds the top-level body keys whose fields a condition reads, however it reads them', () => {
+  const envelopes = (condition: string) => bodyEnvelopesRead(environment.parse(condition).ast);
+  assert.deepEqual(
+    new Set(envelopes('"payout" in http.body && "amount" in http.body.payout && http.body.payout.amount > 100')),
+    new Set(['payout']),
+  );
+  assert.deepEqual(envelopes('http.body["refund"]["amount"] > 1'), ['refund']);
+  assert.deepEqual(envelopes('has(http.body.refund.amount)'), ['refund']);
+  assert.deepEqual(envelopes('"amount" in http.body && http.body.amount > 100'), [], 'a field read at the top');
+  assert.deepEqual(envelopes('request.metadata.payout.amount > 1 && sql.readOnly'), [], 'not the body');
 });

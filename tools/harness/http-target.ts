@@ -172,6 +172,14 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
   // Stands in for an API whose data holds what PostgreSQL cannot: a NUL, and half of a surrogate pair.
   if (pathname === '/api/odd')
     return answer(call, response, 200, 'application/json', '{"nul":"a\\u0000b","half":"\\ud800"}');
+  if (pathname === '/api/payouts' && call.acted.method === 'POST') {
+    // As a Rails controller reads `params.require(:payout).permit(:amount)`: ParamsWrapper puts a
+    // JSON body's parameters under `payout` unless the request's parameters name it as written.
+    const body = JSON.parse(call.body || '{}') as Record<string, unknown>;
+    const named = new Set([...Object.keys(body), ...[...url.searchParams.keys()].map((name) => name.split('[')[0])]);
+    const payout = (named.has('payout') ? body.payout : body) as { amount?: unknown } | null;
+    return json(201, { payout: `pay-${call.headers['idempotency-key']}`, amount: Number(payout?.amount ?? 0) });
+  }
   if (pathname === '/api/search' && call.acted.method === 'POST') return json(200, { results: [] });
   if (pathname === '/api/search' && call.acted.method === 'DELETE') return json(200, { deleted: 'every saved search' });
   if (pathname === '/api/admin/purge') return json(200, { purged: true });
