@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Command, CommandResult, Connector } from '../domain/request';
 import type { ImpactPreview } from '../domain/impact';
 import type { ConnectorFacts, SqlFacts } from '../policy/facts';
+import type { LiteralComparison } from '../policy/condition-shape';
 import type { Target } from '../config/targets';
 import type { HttpRouting } from '../config/target-schemas';
 import type { Spellings } from '../domain/json-keys';
@@ -25,6 +26,8 @@ export interface AnalysisOptions {
   spellings?: Spellings;
   /** The top-level body keys whose fields policy reads (Policy's `bodyEnvelopes`): a body without one is read as wrapped under it (ADR 079). */
   bodyEnvelopes?: ReadonlySet<string>;
+  /** The body fields and query parameters policy compares with literals (Policy's `comparedLiterals`, ADR 080). */
+  comparedLiterals?: readonly LiteralComparison[];
 }
 
 /** Why a command cannot be judged: refused with 400 at submit, denied if it reaches policy anyway. */

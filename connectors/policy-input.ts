@@ -26,13 +26,14 @@ export type PreparedInput =
  */
 export function policyInputFor(
   request: Pick<PrivilegedRequest, 'id' | 'agent' | 'connector' | 'target' | 'reason' | 'metadata' | 'command'>,
-  policy: Pick<Policy, 'version' | 'safeFunctions' | 'spellings' | 'bodyEnvelopes'>,
+  policy: Pick<Policy, 'version' | 'safeFunctions' | 'spellings' | 'bodyEnvelopes' | 'comparedLiterals'>,
   targetOfRequest?: TargetOfRequest,
 ): PreparedInput {
   const analysis = connectorFor(request.connector).analyse(request.command, {
     safeFunctions: policy.safeFunctions,
     spellings: policy.spellings,
     bodyEnvelopes: policy.bodyEnvelopes,
+    comparedLiterals: policy.comparedLiterals,
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
@@ -94,7 +95,7 @@ function strictestReading(
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
           "choose the reviewers: send the path, keys and values as policy spells them, or say in the target's " +
-          '`routing` what its router does not ignore (ADRs 075, 076, 078, 079)',
+          '`routing` what its router does not ignore (ADRs 075, 076, 078 to 080)',
         version: policy.version,
       };
     }
@@ -102,7 +103,7 @@ function strictestReading(
   if (readAs === undefined) return strictest;
   return {
     ...strictest,
-    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078, 079), which policy judges so: ${strictest.explanation}`,
+    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078 to 080), which policy judges so: ${strictest.explanation}`,
   };
 }
 

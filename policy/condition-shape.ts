@@ -88,3 +88,74 @@ export function bodyEnvelopesRead(ast: ASTNode): string[] {
     return key === undefined ? [] : [key];
   });
 }
+
+/** A scalar a condition compares a body field or a query parameter with; CEL's ints as numbers. */
+export type ComparedLiteral = string | number | boolean;
+
+/** A body field or query parameter a condition compares with literals (`http.body.force == true`). */
+export interface LiteralComparison {
+  /** `body` for `http.body...`, `query` for `http.query...`. */
+  in: 'body' | 'query';
+  /** The keys under it, outermost first: `["refund", "force"]` for `http.body.refund.force`. */
+  path: string[];
+  literals: ComparedLiteral[];
+}
+
+/** `http.body.a.b` → body, [a, b]; `http.query["q"]` → query, [q]; else undefined. */
+function fieldPath(node: unknown): Omit<LiteralComparison, 'literals'> | undefined {
+  const keys: string[] = [];
+  let at = node as Partial<ASTNode> | undefined;
+  while (at && (at.op === '.' || at.op === '[]') && Array.isArray(at.args)) {
+    const [object, name] = at.args as [Partial<ASTNode>, unknown];
+    if (object?.op === 'id' && object.args === 'http' && at.op === '.' && (name === 'body' || name === 'query'))
+      return keys.length > 0 ? { in: name, path: keys.reverse() } : undefined;
+    const key =
+      at.op === '.'
+        ? name
+        : (name as Partial<ASTNode> | undefined)?.op === 'value'
+          ? (name as ASTNode).args
+          : undefined;
+    if (typeof key !== 'string') return undefined;
+    keys.push(key);
+    at = object;
+  }
+  return undefined;
+}
+
+/** A literal scalar (`true`, `"close"`, `5`, `-3`), as a JavaScript value; else undefined. */
+function literalOf(node: unknown): ComparedLiteral | undefined {
+  const { op, args } = (node ?? {}) as Partial<ASTNode>;
+  if (op === '-_') {
+    const negated = literalOf(args);
+    return typeof negated === 'number' ? -negated : undefined;
+  }
+  if (op !== 'value') return undefined;
+  const value = args as unknown;
+  if (typeof value === 'bigint') return Number(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
+}
+
+/**
+ * The body fields and query parameters the condition compares with literals, by `==`, `!=` or `in`
+ * a list (`http.body.force == true`, `http.query.mode in ["purge", "wipe"]`). A target that reads
+ * `"true"` or `1` as `true` (Rails, Jackson, pydantic) compares as policy does only if the call is
+ * read so too (ADR 080).
+ */
+export function literalComparisons(ast: ASTNode): LiteralComparison[] {
+  return nodesOf(ast).flatMap(({ op, args }): LiteralComparison[] => {
+    if (op === '==' || op === '!=') {
+      const [left, right] = args as [unknown, unknown];
+      const field = fieldPath(left) ?? fieldPath(right);
+      const literal = literalOf(right) ?? literalOf(left);
+      return field && literal !== undefined ? [{ ...field, literals: [literal] }] : [];
+    }
+    if (op === 'in') {
+      const [left, right] = args as [unknown, Partial<ASTNode>];
+      const field = fieldPath(left);
+      if (!field || right?.op !== 'list' || !Array.isArray(right.args)) return [];
+      const literals = (right.args as unknown[]).map(literalOf).filter((literal) => literal !== undefined);
+      return literals.length > 0 ? [{ ...field, literals }] : [];
+    }
+    return [];
+  });
+}

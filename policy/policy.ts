@@ -7,7 +7,14 @@ import type { ConnectorFacts, HttpFacts, ImpactFacts, KubernetesFacts, SqlFacts,
 import { parseDurationMs } from '../domain/duration';
 import { type ApprovalSpec, type PolicyFile, policyFileSchema } from './schema';
 import { withinTime } from './time-limit';
-import { bodyEnvelopesRead, callsFunction, mayCostMoreThanLinear, namesSpelled } from './condition-shape';
+import {
+  type LiteralComparison,
+  bodyEnvelopesRead,
+  callsFunction,
+  literalComparisons,
+  mayCostMoreThanLinear,
+  namesSpelled,
+} from './condition-shape';
 import { type Spellings, foldedKey } from '../domain/json-keys';
 
 /** Everything a condition can see: the request, its connector's facts (`sql` for postgres and mysql, `http`, `ssh`, `kubernetes`). */
@@ -24,6 +31,8 @@ interface CompiledRule {
   names: string[];
   /** The top-level body keys whose fields it reads (bodyEnvelopesRead). */
   envelopes: string[];
+  /** The body fields and query parameters it compares with literals (literalComparisons). */
+  comparisons: LiteralComparison[];
   matches: (input: PolicyInput) => boolean;
   /** The condition's top-level `&&` parts, each evaluable alone: says which part failed. */
   conjuncts: { source: string; evaluate: (input: PolicyInput) => unknown }[];
@@ -56,6 +65,11 @@ export interface Policy {
    * a call's body without one is read as wrapped under it too, as Rails wraps parameters (ADR 079).
    */
   bodyEnvelopes: ReadonlySet<string>;
+  /**
+   * The body fields and query parameters its conditions compare with literals, each with every
+   * literal it is compared with: a value a binder reads as one of them is read so too (ADR 080).
+   */
+  comparedLiterals: readonly LiteralComparison[];
   ruleCount: number;
   decide(input: PolicyInput): PolicyDecision;
   /** The decision plus, for every earlier rule, why it did not match. Slower than decide. */
@@ -257,6 +271,7 @@ function compileRule(
     source: rule.when,
     names: namesSpelled(evaluate.ast),
     envelopes: bodyEnvelopesRead(evaluate.ast),
+    comparisons: literalComparisons(evaluate.ast),
     matches: (input) => evaluate(context(input)) === true,
     conjuncts,
     outcome: outcomeOf(rule),
@@ -381,6 +396,7 @@ export function compilePolicy(file: string, text: string): Policy {
     safeFunctions: new Set(value.safeFunctions),
     spellings,
     bodyEnvelopes: new Set(rules.flatMap((rule) => rule.envelopes)),
+    comparedLiterals: mergedComparisons(rules.flatMap((rule) => rule.comparisons)),
     ruleCount: rules.length,
     decide: (input) => decide(input),
     explain(input) {
@@ -398,6 +414,17 @@ export function compilePolicy(file: string, text: string): Policy {
       return { decision, misses };
     },
   };
+}
+
+/** One comparison per field, with its literals in the order the rules write them. */
+function mergedComparisons(comparisons: LiteralComparison[]): LiteralComparison[] {
+  const byField = new Map<string, LiteralComparison>();
+  for (const { in: where, path, literals } of comparisons) {
+    const key = JSON.stringify([where, path]);
+    const known = byField.get(key) ?? { in: where, path, literals: [] };
+    byField.set(key, { ...known, literals: [...new Set([...known.literals, ...literals])] });
+  }
+  return [...byField.values()];
 }
 
 export function loadPolicy(file: string): Policy {

@@ -1,7 +1,8 @@
 // Every other call a target may take an HTTP call for, for policy to judge too: its path as a
 // lenient router reads it (ADR 075), its keys as a binder without case reads them (ADR 076), its
 // path, keys and values as the rules spell them (ADR 078), its body as Rails wraps it (ADR 079),
-// and these at once.
+// its values as binders convert them to the literals rules compare them with (ADR 080), and these
+// at once.
 import type { HttpCommand } from '../../domain/request';
 import {
   type Spellings,
@@ -11,7 +12,9 @@ import {
   queryParameterName,
   spellingChoices,
 } from '../../domain/json-keys';
+import type { LiteralComparison } from '../../policy/condition-shape';
 import type { AnalysisOptions } from '../connector';
+import { readsAs } from './value-readings';
 import { LENIENT_ROUTING, otherPathReadings, pathsAsPolicySpells } from './path-readings';
 
 /**
@@ -60,20 +63,79 @@ function withBodyWrapped(
   };
 }
 
+/** The value at `path` under `root` (an object's keys, as written), or undefined. */
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (!isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+/** `root` with `value` at `path`, which exists in it. */
+function withValueAt(root: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0 || !isJsonObject(root)) return value;
+  const [key, ...rest] = path as [string, ...string[]];
+  return { ...root, [key]: withValueAt(root[key], rest, value) };
+}
+
+/**
+ * The call with each value a rule compares with literals written as a literal some binder reads it
+ * as (`{"force": "1"}` as `{"force": true}`, `?limit=010` as `10` against a rule on `"10"`), once per
+ * literal where it reads as more than one (`"no"`: true to Rails, false to pydantic), up to four.
+ */
+function callsAsCompared(
+  call: HttpCommand,
+  comparisons: readonly LiteralComparison[],
+): { call: HttpCommand; respelled: string[] }[] {
+  const converted = comparisons.flatMap(({ in: where, path, literals }) => {
+    const root = where === 'body' ? call.body : call.query;
+    const value = where === 'query' && path.length > 1 ? undefined : valueAt(root, path);
+    // A query's values are text: a rule compares them with text.
+    const comparable = where === 'query' ? literals.filter((literal) => typeof literal === 'string') : literals;
+    const readings = comparable.filter((literal) => readsAs(value, literal));
+    return readings.length > 0 ? [{ where, path, value, readings }] : [];
+  });
+  const choices = Math.min(4, Math.max(0, ...converted.map(({ readings }) => readings.length)));
+  return Array.from({ length: choices }, (_, choice) => {
+    let next = call;
+    const respelled: string[] = [];
+    for (const { where, path, value, readings } of converted) {
+      const literal = readings[Math.min(choice, readings.length - 1)];
+      respelled.push(`${JSON.stringify(value)} as ${JSON.stringify(literal)}`);
+      next =
+        where === 'body'
+          ? { ...next, body: withValueAt(next.body, path, literal) }
+          : { ...next, query: { ...next.query, [path[0]!]: literal as string } };
+    }
+    return { call: next, respelled };
+  });
+}
+
+type Variant = { call: HttpCommand; said: string[] };
+
+/** Every variant, and each with `readings` of it added. */
+const andEach = (variants: Variant[], readings: (call: HttpCommand) => { call: HttpCommand; respelled: string[] }[]) =>
+  variants.flatMap((variant) => [
+    variant,
+    ...readings(variant.call).map((reading) => ({ call: reading.call, said: [...variant.said, ...reading.respelled] })),
+  ]);
+
 /** Each other reading of `call`, and how to say it (`POST /refunds with AMOUNT as amount`). */
 export function otherCallReadings(
   call: HttpCommand,
-  { routing = LENIENT_ROUTING, spellings = new Map(), bodyEnvelopes = new Set() }: AnalysisOptions = {},
+  {
+    routing = LENIENT_ROUTING,
+    spellings = new Map(),
+    bodyEnvelopes = new Set(),
+    comparedLiterals = [],
+  }: AnalysisOptions = {},
 ): { call: HttpCommand; readAs: string }[] {
   const wrapped = withBodyWrapped(call, bodyEnvelopes);
-  const bases = [{ call, said: [] as string[] }, ...(wrapped ? [{ call: wrapped.call, said: [wrapped.said] }] : [])];
-  const variants = bases.flatMap((base) => [
-    base,
-    ...callsAsPolicySpells(base.call, spellings).map((respelling) => ({
-      call: respelling.call,
-      said: [...base.said, ...respelling.respelled],
-    })),
-  ]);
+  let variants: Variant[] = [{ call, said: [] }, ...(wrapped ? [{ call: wrapped.call, said: [wrapped.said] }] : [])];
+  variants = andEach(variants, (next) => callsAsPolicySpells(next, spellings));
+  variants = andEach(variants, (next) => callsAsCompared(next, comparedLiterals));
   const paths = [
     ...new Set([
       call.path,

@@ -1,7 +1,7 @@
 // The other calls a target may take an HTTP call for: its path as a lenient router reads it (ADR
 // 075), its keys as a binder without case does (ADR 076), its path, keys and values as the rules
-// spell them (ADR 078), its body as Rails wraps it (ADR 079); and policy's decision when it judges
-// them otherwise than the call as sent.
+// spell them (ADR 078), its body as Rails wraps it (ADR 079), its values as binders convert them
+// (ADR 080); and policy's decision when it judges them otherwise than the call as sent.
 // Pure logic and a real compiled policy, no stack.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -112,7 +112,7 @@ describe("policy's decision over every reading", () => {
       assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
       assert.match(
         decision.explanation,
-        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078, 079\)/,
+        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078 to 080\)/,
         path,
       );
     }
@@ -251,5 +251,53 @@ rules:
     // Rails compares the key as written: `Payout` is another parameter, and the body is wrapped.
     const otherCase = decideRequest(payouts, payout({ Payout: { amount: 5 }, amount: 5000 }));
     assert.deepEqual([otherCase.effect, otherCase.rule], ['require_approval', 'big-payouts']);
+  });
+});
+
+describe('values as binders convert them', () => {
+  const forced = compilePolicy(
+    'policy.yaml',
+    `version: 1
+default: { effect: allow }
+rules:
+  - name: no-forced-deletes
+    when: '"force" in http.body && http.body.force == true'
+    effect: deny
+  - name: protected-accounts
+    when: '"account" in http.body && http.body.account in [1, 2]'
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: exports
+    when: '"export" in http.query && http.query.export == "true"'
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+`,
+  );
+  const post = (body: unknown, query?: Record<string, string>) => ({
+    ...call('POST', '/accounts/delete'),
+    command: { method: 'POST', path: '/accounts/delete', body, ...(query && { query }) } as unknown as Command,
+  });
+
+  test("a value a binder reads as a rule's literal is judged as that literal, and says so", () => {
+    for (const force of ['true', '1', 'on', 1]) {
+      const decision = decideRequest(forced, post({ force }));
+      assert.deepEqual([decision.effect, decision.rule], ['deny', 'no-forced-deletes'], String(force));
+      assert.match(
+        decision.explanation,
+        new RegExp(`with ${JSON.stringify(JSON.stringify(force)).slice(1, -1)} as true`),
+      );
+    }
+    const account = decideRequest(forced, post({ account: '2' }));
+    assert.deepEqual([account.effect, account.rule], ['require_approval', 'protected-accounts']);
+    const read = decideRequest(forced, {
+      ...call('GET', '/reports'),
+      command: { method: 'GET', path: '/reports', query: { export: 'yes' } } as unknown as Command,
+    });
+    assert.deepEqual([read.effect, read.rule], ['require_approval', 'exports']);
+  });
+
+  test('values no binder reads as a literal run as sent', () => {
+    assert.equal(decideRequest(forced, post({ force: false, account: 3 })).effect, 'allow');
+    assert.equal(decideRequest(forced, post({ force: '0', account: '3' })).effect, 'allow');
   });
 });

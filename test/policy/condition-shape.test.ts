@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Environment } from '@marcbachmann/cel-js';
-import { bodyEnvelopesRead, callsFunction, mayCostMoreThanLinear } from '../../policy/condition-shape';
+import {
+  bodyEnvelopesRead,
+  callsFunction,
+  literalComparisons,
+  mayCostMoreThanLinear,
+} from '../../policy/condition-shape';
 
 const environment = new Environment({ unlistedVariablesAreDyn: true });
 const shape = (condition: string) => mayCostMoreThanLinear(environment.parse(condition).ast);
@@ -46,4 +51,17 @@ test('bodyEnvelopesRead finds the top-level body keys whose fields a condition r
   assert.deepEqual(envelopes('has(http.body.refund.amount)'), ['refund']);
   assert.deepEqual(envelopes('"amount" in http.body && http.body.amount > 100'), [], 'a field read at the top');
   assert.deepEqual(envelopes('request.metadata.payout.amount > 1 && sql.readOnly'), [], 'not the body');
+});
+
+test('literalComparisons finds the body fields and query parameters compared with literals', () => {
+  const compared = (condition: string) => literalComparisons(environment.parse(condition).ast);
+  assert.deepEqual(compared('http.body.refund.force == true'), [
+    { in: 'body', path: ['refund', 'force'], literals: [true] },
+  ]);
+  assert.deepEqual(compared('1 != http.body["account"]'), [{ in: 'body', path: ['account'], literals: [1] }]);
+  assert.deepEqual(compared('http.query.mode in ["purge", "wipe"]'), [
+    { in: 'query', path: ['mode'], literals: ['purge', 'wipe'] },
+  ]);
+  assert.deepEqual(compared('http.body.n in [1, 2.5, -3]'), [{ in: 'body', path: ['n'], literals: [1, 2.5, -3] }]);
+  assert.deepEqual(compared('http.body.amount > 100 && http.body == {} && request.agent == "x"'), []);
 });

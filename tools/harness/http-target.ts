@@ -130,6 +130,19 @@ function answer(call: ReceivedCall, response: http.ServerResponse, status: numbe
   response.end(bytes);
 }
 
+/** A value as Rails casts a boolean attribute: false only as `0`, `f`, `false`, `off` (or capitals), nothing when blank. */
+export function railsBoolean(value: unknown): boolean | null {
+  if (value === undefined || value === null || value === '') return null;
+  return ![false, 0, '0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF'].includes(value as string);
+}
+
+/** A value as Rails casts an integer attribute: a string's leading number (`to_i`), a boolean as 1 or 0. */
+export function railsInteger(value: unknown): number | null {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number.parseFloat(value) : Number.NaN;
+  return Number.isFinite(number) ? Math.trunc(number) : null;
+}
+
 function route(call: ReceivedCall, response: http.ServerResponse, token: string): void {
   const json = (status: number, body: unknown) =>
     answer(call, response, status, 'application/json', JSON.stringify(body));
@@ -179,6 +192,11 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
     const named = new Set([...Object.keys(body), ...[...url.searchParams.keys()].map((name) => name.split('[')[0])]);
     const payout = (named.has('payout') ? body.payout : body) as { amount?: unknown } | null;
     return json(201, { payout: `pay-${call.headers['idempotency-key']}`, amount: Number(payout?.amount ?? 0) });
+  }
+  if (pathname === '/api/accounts/delete' && call.acted.method === 'POST') {
+    // As a Rails model casts what it is given: `force` a boolean, `account` an integer.
+    const { force, account } = JSON.parse(call.body || '{}') as Record<string, unknown>;
+    return json(200, { deleted: railsInteger(account), force: railsBoolean(force) });
   }
   if (pathname === '/api/search' && call.acted.method === 'POST') return json(200, { results: [] });
   if (pathname === '/api/search' && call.acted.method === 'DELETE') return json(200, { deleted: 'every saved search' });

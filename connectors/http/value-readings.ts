@@ -1,0 +1,59 @@
+// The values a target's binder reads a scalar as (ADR 080). Policy compares a call's values as
+// JSON has them, where `"true" == true` and `"1" == 1` are false; binders convert: Rails casts a
+// model attribute (`"1"`, `"on"` and any word but a few are true; `"5000"` is 5000), Jackson
+// coerces scalars by default (`"true"` is true, 42 is "42"), pydantic's lax mode reads `"yes"` and
+// 1 as True, Spring converts a query's `on` and `1` to true, and ASP.NET Core's web defaults read a
+// number from a string.
+import type { ComparedLiteral } from '../../policy/condition-shape';
+
+/** Rails' ActiveModel::Type::Boolean: these are false, a blank is nothing, anything else is true. */
+const RAILS_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF']);
+/** pydantic's lax booleans, compared in lower case; Spring's StringToBooleanConverter takes a subset. */
+const LAX_TRUE = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
+const LAX_FALSE = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
+
+/** The booleans some binder reads `value` as. */
+function booleansOf(value: string | number | boolean): boolean[] {
+  if (typeof value === 'boolean') return [value];
+  if (typeof value === 'number') return [value !== 0];
+  const word = value.trim();
+  const lower = word.toLowerCase();
+  const found = new Set<boolean>();
+  if (word !== '') found.add(!RAILS_FALSE.has(word));
+  if (LAX_TRUE.has(lower)) found.add(true);
+  if (LAX_FALSE.has(lower)) found.add(false);
+  return [...found];
+}
+
+/** The numbers some binder reads `value` as: the whole text as a number, or its leading number (Rails' `to_f`). */
+function numbersOf(value: string | number | boolean): number[] {
+  if (typeof value === 'number') return [value];
+  if (typeof value === 'boolean') return [value ? 1 : 0];
+  const whole = value.trim() === '' ? Number.NaN : Number(value.trim());
+  return [whole, Number.parseFloat(value)].filter((number) => Number.isFinite(number));
+}
+
+/** The texts some binder reads `value` as: a number or a boolean as written, or Rails' `t` and `f`. */
+function textsOf(value: string | number | boolean): string[] {
+  if (typeof value === 'string') return [value];
+  return typeof value === 'boolean' ? [String(value), value ? 't' : 'f'] : [String(value)];
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false };
+
+/**
+ * Whether a binder may read `value` as `literal` though JSON has them differ: `"1"`, `"on"` or 1
+ * as true; `"5000"` as 5000; 42 as "42"; and, where a rule compares text that names a boolean or a
+ * number (`http.query.force == "true"`, `== "42"`), a value read as that boolean or number.
+ */
+export function readsAs(value: unknown, literal: ComparedLiteral): boolean {
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false;
+  if (value === literal) return false;
+  if (typeof literal === 'boolean') return booleansOf(value).includes(literal);
+  if (typeof literal === 'number') return numbersOf(value).includes(literal);
+  if (textsOf(value).includes(literal)) return true;
+  const named = BOOLEAN_WORDS[literal.toLowerCase()];
+  if (named !== undefined) return booleansOf(value).includes(named);
+  const number = literal.trim() === '' ? Number.NaN : Number(literal);
+  return Number.isFinite(number) && numbersOf(value).includes(number);
+}
