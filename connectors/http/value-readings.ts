@@ -4,7 +4,9 @@
 // coerces scalars by default (`"true"` is true, 42 is "42"), pydantic's lax mode reads `"yes"` and
 // 1 as True, Spring converts a query's `on` and `1` to true, and ASP.NET Core's web defaults read a
 // number from a string.
-import type { ComparedLiteral } from '../../policy/condition-shape';
+import type { HttpCommand } from '../../domain/request';
+import { isJsonObject } from '../../domain/json-keys';
+import type { ComparedLiteral, LiteralComparison } from '../../policy/condition-shape';
 
 /** Rails' ActiveModel::Type::Boolean: these are false, a blank is nothing, anything else is true. */
 const RAILS_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF']);
@@ -56,4 +58,54 @@ export function readsAs(value: unknown, literal: ComparedLiteral): boolean {
   if (named !== undefined) return booleansOf(value).includes(named);
   const number = literal.trim() === '' ? Number.NaN : Number(literal);
   return Number.isFinite(number) && numbersOf(value).includes(number);
+}
+
+/** The value at `path` under `root` (an object's keys, as written), or undefined. */
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (!isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+/** `root` with `value` at `path`, which exists in it. */
+function withValueAt(root: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0 || !isJsonObject(root)) return value;
+  const [key, ...rest] = path as [string, ...string[]];
+  return { ...root, [key]: withValueAt(root[key], rest, value) };
+}
+
+/**
+ * The call with each value a rule compares with literals written as a literal some binder reads it
+ * as (`{"force": "1"}` as `{"force": true}`, `?limit=010` as `10` against a rule on `"10"`), once per
+ * literal where it reads as more than one (`"no"`: true to Rails, false to pydantic), up to four.
+ */
+export function callsAsCompared(
+  call: HttpCommand,
+  comparisons: readonly LiteralComparison[],
+): { call: HttpCommand; respelled: string[] }[] {
+  const converted = comparisons.flatMap(({ in: where, path, literals }) => {
+    const root = where === 'body' ? call.body : call.query;
+    const value = where === 'query' && path.length > 1 ? undefined : valueAt(root, path);
+    // A query's values are text: a rule compares them with text.
+    const comparable = where === 'query' ? literals.filter((literal) => typeof literal === 'string') : literals;
+    const readings = comparable.filter((literal) => readsAs(value, literal));
+    return readings.length > 0 ? [{ where, path, value, readings }] : [];
+  });
+  const choices = Math.min(4, Math.max(0, ...converted.map(({ readings }) => readings.length)));
+  return Array.from({ length: choices }, (_, choice) => {
+    let next = call;
+    const respelled: string[] = [];
+    for (const { where, path, value, readings } of converted) {
+      const literal = readings[Math.min(choice, readings.length - 1)];
+      respelled.push(`${JSON.stringify(value)} as ${JSON.stringify(literal)}`);
+      next =
+        where === 'body'
+          ? { ...next, body: withValueAt(next.body, path, literal) }
+          : { ...next, query: { ...next.query, [path[0]!]: literal as string } };
+    }
+    return { call: next, respelled };
+  });
 }
