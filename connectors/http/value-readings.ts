@@ -27,12 +27,24 @@ function booleansOf(value: string | number | boolean): boolean[] {
   return [...found];
 }
 
-/** The numbers some binder reads `value` as: the whole text as a number, or its leading number (Rails' `to_f`). */
+/** A text's leading integer as Ruby's `to_i` reads it (`" 2.9"`, `"2e3"` and `"0_2"` are 2), or NaN. */
+function leadingInteger(text: string): number {
+  const digits = /^\s*([+-]?\d+(?:_\d+)*)/.exec(text)?.[1];
+  return digits === undefined ? Number.NaN : Number(digits.replace(/_/g, ''));
+}
+
+/**
+ * The numbers some binder reads `value` as: the whole text as a number (Jackson, pydantic, ASP.NET
+ * Core), its leading number (Rails' `to_f`) or leading integer (`to_i`), a number cut to an integer
+ * (Rails, and Jackson's ACCEPT_FLOAT_AS_INT), a boolean as 1 or 0 (Rails).
+ */
 function numbersOf(value: string | number | boolean): number[] {
-  if (typeof value === 'number') return [value];
   if (typeof value === 'boolean') return [value ? 1 : 0];
+  if (typeof value === 'number') return [value, Math.trunc(value)];
   const whole = value.trim() === '' ? Number.NaN : Number(value.trim());
-  return [whole, Number.parseFloat(value)].filter((number) => Number.isFinite(number));
+  return [whole, Math.trunc(whole), Number.parseFloat(value), leadingInteger(value)].filter((number) =>
+    Number.isFinite(number),
+  );
 }
 
 /** The texts some binder reads `value` as: a number or a boolean as written, or Rails' `t` and `f`. */

@@ -71,6 +71,10 @@ const CONVERTED: Record<string, unknown>[] = [
   { account: '2' },
   { account: ' 2' },
   { account: '2abc' },
+  { account: '2.9' },
+  { account: 2.9 },
+  { account: '2e3' },
+  { account: '0_2' },
 ];
 
 test('no value the target converts to what a rule names gets it to act before a reviewer approves', async () => {

@@ -18,6 +18,7 @@ test('numbers: the whole text, its leading number, a boolean as 1 or 0', () => {
   assert.ok(readsAs('5000', 5000));
   assert.ok(readsAs(' 5000 ', 5000));
   assert.ok(readsAs('5000abc', 5000), "Rails' to_f");
+  for (const value of ['2.9', 2.9, '2e3', '0_2', ' +2 ']) assert.ok(readsAs(value, 2), `${String(value)}: cut or to_i`);
   assert.ok(readsAs(true, 1));
   assert.ok(!readsAs('abc', 0), 'no number in it');
   assert.ok(!readsAs('', 0));

@@ -136,11 +136,16 @@ export function railsBoolean(value: unknown): boolean | null {
   return ![false, 0, '0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF'].includes(value as string);
 }
 
-/** A value as Rails casts an integer attribute: a string's leading number (`to_i`), a boolean as 1 or 0. */
+/**
+ * A value as Rails casts an integer attribute: a number cut to an integer, a boolean as 1 or 0, a
+ * string by Ruby's `to_i` (its leading digits, `_` between them allowed: `"2.9"`, `"2e3"`, `"0_2"` are 2).
+ */
 export function railsInteger(value: unknown): number | null {
   if (typeof value === 'boolean') return value ? 1 : 0;
-  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number.parseFloat(value) : Number.NaN;
-  return Number.isFinite(number) ? Math.trunc(number) : null;
+  if (typeof value === 'number') return Math.trunc(value);
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const digits = /^\s*[+-]?\d+(?:_\d+)*/.exec(value)?.[0];
+  return digits === undefined ? 0 : Number(digits.replace(/_/g, ''));
 }
 
 function route(call: ReceivedCall, response: http.ServerResponse, token: string): void {
