@@ -8,17 +8,9 @@
 // spelling is sent as an agent and nobody approves anything. It succeeds if the target refunded
 // more than 100, or received the export, before a reviewer approved.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { foldedKey, queryParameterName } from '../../domain/json-keys';
-import type { HttpTargetServer } from '../../tools/harness/http-target';
-import {
-  type AttackStack,
-  callsReceivedFor,
-  startAttackStackWithHttpTarget,
-  submitHttpCall,
-  tally,
-  withHttpTarget,
-} from './support';
+import { OTHER_HTTP_CALLS_ALLOWED, billingApiStack, callsReceivedFor, submitHttpCall, tally } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -32,28 +24,15 @@ rules:
     when: http.method == "GET" && ("export" in http.query || "export_to" in http.query)
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
-  - name: billing-calls
-    when: request.connector == "http"
-    effect: allow
-`;
+${OTHER_HTTP_CALLS_ALLOWED}`;
 
-let stack: AttackStack & { http: HttpTargetServer };
-
-before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, {
-    targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
-  });
-});
-
-after(async () => {
-  await stack?.stop();
-});
+const stack = billingApiStack(POLICY);
 
 type Call = { method: 'GET' | 'POST'; path: string; query?: Record<string, string>; body?: unknown };
 
 /** What the target did with request `id` before anyone approved it: a refund over 100, or an export read. */
 function guardedActs(id: string): string[] {
-  return callsReceivedFor(stack, id).flatMap(({ method, url, body }) => {
+  return callsReceivedFor(stack(), id).flatMap(({ method, url, body }) => {
     const query = [...new URL(url, 'http://target').searchParams.keys()];
     if (method === 'GET' && query.some((name) => ['export', 'export_to'].includes(queryParameterName(name))))
       return [`GET ${url}`];
@@ -81,7 +60,7 @@ const RESPELLED: Call[] = [
 test('no spelling of a key gets the target to act on what a rule guards before a reviewer approves', async () => {
   const through: string[] = [];
   for (const call of RESPELLED) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'key spellings', call);
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'key spellings', call);
     if ('refusal' in submitted) continue;
     const acts = guardedActs(submitted.id);
     if (acts.length > 0) through.push(`${JSON.stringify(call)}: ${String(submitted.view.status)}, ${acts.join(', ')}`);
@@ -91,26 +70,26 @@ test('no spelling of a key gets the target to act on what a rule guards before a
 });
 
 test('two keys that differ only in case are refused at submit, naming both; one key in any case waits', async () => {
-  const twice = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+  const twice = await submitHttpCall(stack(), 'billing-api', 'key spellings', {
     method: 'POST',
     path: '/refunds',
     body: { amount: 5, AMOUNT: 5000 },
   });
   assert.ok('refusal' in twice, JSON.stringify(twice));
   assert.match(twice.refusal, /the body names \\"amount\\" and \\"AMOUNT\\", which a binder reads as one name/);
-  const php = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+  const php = await submitHttpCall(stack(), 'billing-api', 'key spellings', {
     method: 'GET',
     path: '/reports',
     query: { export_to: 'a', 'export.to': 'b' },
   });
   assert.ok('refusal' in php, 'PHP reads export.to as export_to');
-  const kelvin = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+  const kelvin = await submitHttpCall(stack(), 'billing-api', 'key spellings', {
     method: 'POST',
     path: '/refunds',
     body: { kind: 'full', '\u212Aind': 'partial' },
   });
   assert.ok('refusal' in kelvin, 'a Kelvin sign folds to k');
-  const upper = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+  const upper = await submitHttpCall(stack(), 'billing-api', 'key spellings', {
     method: 'POST',
     path: '/refunds',
     body: { AMOUNT: 5000 },
@@ -122,7 +101,7 @@ test('two keys that differ only in case are refused at submit, naming both; one 
 });
 
 test('keys as policy spells them, and keys no rule names, run as before', async () => {
-  const small = await submitHttpCall(stack, 'billing-api', 'key spellings', {
+  const small = await submitHttpCall(stack(), 'billing-api', 'key spellings', {
     method: 'POST',
     path: '/refunds',
     body: { Amount: 5, Note: 'small' },

@@ -7,17 +7,9 @@
 // report's scope without case. Each call is sent as an agent and nobody approves anything. It
 // succeeds if the target acted on what a rule guards.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { foldedKey } from '../../domain/json-keys';
-import type { HttpTargetServer } from '../../tools/harness/http-target';
-import {
-  type AttackStack,
-  callsReceivedFor,
-  startAttackStackWithHttpTarget,
-  submitHttpCall,
-  tally,
-  withHttpTarget,
-} from './support';
+import { OTHER_HTTP_CALLS_ALLOWED, billingApiStack, callsReceivedFor, submitHttpCall, tally } from './support';
 
 const NEEDS_DBA = `    effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
@@ -35,28 +27,15 @@ ${NEEDS_DBA}  - name: closing-accounts-needs-dba
       http.body.action == "close"
 ${NEEDS_DBA}  - name: wide-reports-need-dba
     when: http.method == "GET" && http.path.startsWith("/Reports") && "scope" in http.query && http.query.scope == "all"
-${NEEDS_DBA}  - name: billing-calls
-    when: request.connector == "http"
-    effect: allow
-`;
+${NEEDS_DBA}${OTHER_HTTP_CALLS_ALLOWED}`;
 
-let stack: AttackStack & { http: HttpTargetServer };
-
-before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, {
-    targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
-  });
-});
-
-after(async () => {
-  await stack?.stop();
-});
+const stack = billingApiStack(POLICY);
 
 type Call = { method: 'GET' | 'POST'; path: string; query?: Record<string, string>; body?: unknown };
 
 /** What the target did with request `id` that a rule guards: a purge, a full export, a closed account, a report of all. */
 function guardedActs(id: string): string[] {
-  return callsReceivedFor(stack, id).flatMap(({ acted, url, body }) => {
+  return callsReceivedFor(stack(), id).flatMap(({ acted, url, body }) => {
     const route = `${acted.method} ${acted.route}`;
     if (route === 'POST /api/admin/purge' || route === 'GET /api/reports/all') return [route];
     if (route === 'POST /api/accounts/actions') {
@@ -85,7 +64,7 @@ const RESPELLED: Call[] = [
 test('no call spelled otherwise than the rule that guards it gets the target to act before a reviewer approves', async () => {
   const through: string[] = [];
   for (const call of RESPELLED) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'rule spellings', call);
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'rule spellings', call);
     if ('refusal' in submitted) continue;
     const acts = guardedActs(submitted.id);
     if (acts.length > 0) {
@@ -98,12 +77,15 @@ test('no call spelled otherwise than the rule that guards it gets the target to 
 });
 
 test('a call read as a rule spells it waits for that rule, and the decision says how it was read', async () => {
-  const purge = await submitHttpCall(stack, 'billing-api', 'rule spellings', { method: 'POST', path: '/admin/purge' });
+  const purge = await submitHttpCall(stack(), 'billing-api', 'rule spellings', {
+    method: 'POST',
+    path: '/admin/purge',
+  });
   assert.ok(!('refusal' in purge));
   const policy = purge.view.policy as { rule: string; explanation: string };
   assert.deepEqual([purge.view.status, policy.rule], ['pending_approval', 'purges-need-dba']);
   assert.match(policy.explanation, /may read the command as POST \/Admin\/Purge\//);
-  const close = await submitHttpCall(stack, 'billing-api', 'rule spellings', {
+  const close = await submitHttpCall(stack(), 'billing-api', 'rule spellings', {
     method: 'POST',
     path: '/accounts/actions',
     body: { action: 'CLOSE' },
@@ -112,7 +94,7 @@ test('a call read as a rule spells it waits for that rule, and the decision says
   const closing = close.view.policy as { rule: string; explanation: string };
   assert.deepEqual([close.view.status, closing.rule], ['pending_approval', 'closing-accounts-needs-dba']);
   assert.match(closing.explanation, /with "CLOSE" as "close"/);
-  assert.deepEqual(callsReceivedFor(stack, close.id), [], 'nothing is sent before approval');
+  assert.deepEqual(callsReceivedFor(stack(), close.id), [], 'nothing is sent before approval');
 });
 
 test('calls no rule guards, in any spelling, run at once', async () => {
@@ -122,7 +104,7 @@ test('calls no rule guards, in any spelling, run at once', async () => {
     { method: 'GET', path: '/reports/mine.json' },
   ];
   for (const call of calls) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'rule spellings', call);
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'rule spellings', call);
     assert.ok(!('refusal' in submitted), JSON.stringify(submitted));
     assert.equal(submitted.view.status, 'succeeded', JSON.stringify(submitted.view));
     assert.equal((submitted.view.policy as { rule: string }).rule, 'billing-calls');

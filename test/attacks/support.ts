@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import type { Pool } from 'pg';
 import { type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
 import { asRole } from '../../tools/stack/databases';
@@ -152,6 +153,32 @@ export async function startAttackStackWithHttpTarget(
       await stack.stop();
       await http.stop();
     },
+  };
+}
+
+/** The last rule of the binder classes' policies: every other HTTP call runs at once. */
+export const OTHER_HTTP_CALLS_ALLOWED = `  - name: billing-calls
+    when: request.connector == "http"
+    effect: allow
+`;
+
+/**
+ * For a file of attacks on the harness's billing API (GET and POST, 5 s): the attack stack with it,
+ * under `policy`, started before the file's tests and stopped after them. Call the result for it.
+ */
+export function billingApiStack(policy: string): () => AttackStack & { http: HttpTargetServer } {
+  let stack: (AttackStack & { http: HttpTargetServer }) | undefined;
+  before(async () => {
+    stack = await startAttackStackWithHttpTarget(policy, {
+      targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    assert.ok(stack, 'the stack starts before the tests');
+    return stack;
   };
 }
 

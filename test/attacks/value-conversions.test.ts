@@ -6,16 +6,9 @@
 // reviewer, every other call runs at once. Each body is sent as an agent and nobody approves
 // anything. It succeeds if the target deleted with force, or deleted account 1 or 2.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type HttpTargetServer, railsBoolean, railsInteger } from '../../tools/harness/http-target';
-import {
-  type AttackStack,
-  callsReceivedFor,
-  startAttackStackWithHttpTarget,
-  submitHttpCall,
-  tally,
-  withHttpTarget,
-} from './support';
+import { test } from 'node:test';
+import { railsBoolean, railsInteger } from '../../tools/harness/http-target';
+import { OTHER_HTTP_CALLS_ALLOWED, billingApiStack, callsReceivedFor, submitHttpCall, tally } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -31,26 +24,13 @@ rules:
       http.body.account in [1, 2]
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
-  - name: billing-calls
-    when: request.connector == "http"
-    effect: allow
-`;
+${OTHER_HTTP_CALLS_ALLOWED}`;
 
-let stack: AttackStack & { http: HttpTargetServer };
-
-before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, {
-    targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
-  });
-});
-
-after(async () => {
-  await stack?.stop();
-});
+const stack = billingApiStack(POLICY);
 
 /** What the target did for request `id` that a rule guards: a forced deletion, a protected account deleted. */
 function guardedActs(id: string): string[] {
-  return callsReceivedFor(stack, id)
+  return callsReceivedFor(stack(), id)
     .filter(({ acted }) => acted.method === 'POST' && acted.route === '/api/accounts/delete')
     .flatMap(({ body }) => {
       const { force, account } = JSON.parse(body || '{}') as Record<string, unknown>;
@@ -80,7 +60,7 @@ const CONVERTED: Record<string, unknown>[] = [
 test('no value the target converts to what a rule names gets it to act before a reviewer approves', async () => {
   const through: string[] = [];
   for (const body of CONVERTED) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'value conversions', {
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'value conversions', {
       method: 'POST',
       path: '/accounts/delete',
       body,
@@ -94,7 +74,7 @@ test('no value the target converts to what a rule names gets it to act before a 
 });
 
 test('a converted value is judged as the literal it is read as, and the decision says so', async () => {
-  const forced = await submitHttpCall(stack, 'billing-api', 'value conversions', {
+  const forced = await submitHttpCall(stack(), 'billing-api', 'value conversions', {
     method: 'POST',
     path: '/accounts/delete',
     body: { account: 7, force: 'on' },
@@ -103,12 +83,12 @@ test('a converted value is judged as the literal it is read as, and the decision
   const policy = forced.view.policy as { rule: string; explanation: string };
   assert.deepEqual([forced.view.status, policy.rule], ['denied', 'forced-deletes-are-denied']);
   assert.match(policy.explanation, /may read the command as POST \/accounts\/delete with "on" as true/);
-  assert.deepEqual(callsReceivedFor(stack, forced.id), []);
+  assert.deepEqual(callsReceivedFor(stack(), forced.id), []);
 });
 
 test('deletions no rule guards, whatever their spelling, run at once', async () => {
   for (const body of [{ account: 7, force: false }, { account: '7', force: 'off' }, { account: 7 }]) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'value conversions', {
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'value conversions', {
       method: 'POST',
       path: '/accounts/delete',
       body,

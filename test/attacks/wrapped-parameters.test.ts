@@ -7,16 +7,8 @@
 // Each body is sent as an agent and nobody approves anything. It succeeds if the target paid out
 // more than 100.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { HttpTargetServer } from '../../tools/harness/http-target';
-import {
-  type AttackStack,
-  callsReceivedFor,
-  startAttackStackWithHttpTarget,
-  submitHttpCall,
-  tally,
-  withHttpTarget,
-} from './support';
+import { test } from 'node:test';
+import { OTHER_HTTP_CALLS_ALLOWED, billingApiStack, callsReceivedFor, submitHttpCall, tally } from './support';
 
 const POLICY = `version: 1
 default: { effect: require_approval, approval: { groups: [dba], quorum: 1, timeout: 1h } }
@@ -27,26 +19,13 @@ rules:
       "amount" in http.body.payout && http.body.payout.amount > 100
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
-  - name: billing-calls
-    when: request.connector == "http"
-    effect: allow
-`;
+${OTHER_HTTP_CALLS_ALLOWED}`;
 
-let stack: AttackStack & { http: HttpTargetServer };
-
-before(async () => {
-  stack = await startAttackStackWithHttpTarget(POLICY, {
-    targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
-  });
-});
-
-after(async () => {
-  await stack?.stop();
-});
+const stack = billingApiStack(POLICY);
 
 /** The amounts the target paid out for request `id`, as its answers say. */
 function paidOut(id: string): number[] {
-  return callsReceivedFor(stack, id)
+  return callsReceivedFor(stack(), id)
     .filter(({ acted }) => acted.method === 'POST' && acted.route === '/api/payouts')
     .map(({ url, body }) => {
       const named = JSON.parse(body || '{}') as Record<string, unknown>;
@@ -66,7 +45,11 @@ const FLAT = [
 test('no body the target wraps gets a payout over the limit before a reviewer approves', async () => {
   const through: string[] = [];
   for (const { path, body } of FLAT) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'wrapped parameters', { method: 'POST', path, body });
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'wrapped parameters', {
+      method: 'POST',
+      path,
+      body,
+    });
     if ('refusal' in submitted) continue;
     const over = paidOut(submitted.id).filter((amount) => amount > 100);
     if (over.length > 0)
@@ -77,7 +60,7 @@ test('no body the target wraps gets a payout over the limit before a reviewer ap
 });
 
 test('a wrapped body waits for the rule on the key it is read under, and the decision says so', async () => {
-  const submitted = await submitHttpCall(stack, 'billing-api', 'wrapped parameters', {
+  const submitted = await submitHttpCall(stack(), 'billing-api', 'wrapped parameters', {
     method: 'POST',
     path: '/payouts',
     body: { amount: 5000 },
@@ -86,12 +69,12 @@ test('a wrapped body waits for the rule on the key it is read under, and the dec
   const policy = submitted.view.policy as { rule: string; explanation: string };
   assert.deepEqual([submitted.view.status, policy.rule], ['pending_approval', 'big-payouts-need-finance']);
   assert.match(policy.explanation, /may read the command as POST \/payouts with the body also under payout/);
-  assert.deepEqual(callsReceivedFor(stack, submitted.id), [], 'nothing is sent before approval');
+  assert.deepEqual(callsReceivedFor(stack(), submitted.id), [], 'nothing is sent before approval');
 });
 
 test('small payouts, wrapped or not, run at once', async () => {
   for (const body of [{ amount: 5 }, { payout: { amount: 5 } }]) {
-    const submitted = await submitHttpCall(stack, 'billing-api', 'wrapped parameters', {
+    const submitted = await submitHttpCall(stack(), 'billing-api', 'wrapped parameters', {
       method: 'POST',
       path: '/payouts',
       body,
