@@ -5,9 +5,11 @@
 // Policy compares paths as written, so each of those spellings would pass for a path no rule names.
 // Readings go to lower case, no slash at the end and no suffix, the way rules mostly spell paths;
 // and to the way the rules at hand spell them (ADR 078): `/admin/purge` is read as `/Admin/Purge/`
-// too where a rule names that, and `/reports/all` as `/reports/all.json`.
+// too where a rule names that, and `/reports/all` as `/reports/all.json`; a segment a binder reads as
+// a number the rules spell, as that number (`/customers/07` as `/customers/7`, ADR 081).
 import type { HttpRouting } from '../../config/target-schemas';
 import { type Spellings, foldedKey } from '../../domain/json-keys';
+import { readsAs } from './value-readings';
 
 /** What the gate assumes of a target that does not say how it routes: every leniency above. */
 export const LENIENT_ROUTING: HttpRouting = { ignoresCase: true, ignoresTrailingSlash: true, readsFormatSuffix: true };
@@ -62,6 +64,8 @@ interface PathSpellings {
   segments: Map<string, string[]>;
   /** Each segment with a format suffix (`all.json`), by the key of what comes before its dot. */
   suffixed: Map<string, string[]>;
+  /** The segments literals spell that are numbers (`7` in `/customers/7`), in the order written. */
+  numbers: string[];
   /** A literal ends with `/` (`/admin/`, or `endsWith("/")`). */
   slashAtEnd: boolean;
   /** How many ways the segment spelled most ways is spelled (`reports` in `/reports/all` and `/Reports`: 2), at most 4. */
@@ -93,17 +97,20 @@ function readPathSpellings(spellings: Spellings, routing: HttpRouting): PathSpel
     const spelled = map.get(key) ?? [];
     if (!spelled.includes(segment)) map.set(key, [...spelled, segment]);
   };
-  const found: PathSpellings = { segments: new Map(), suffixed: new Map(), slashAtEnd: false, choices: 1 };
+  const found: PathSpellings = { segments: new Map(), suffixed: new Map(), numbers: [], slashAtEnd: false, choices: 1 };
   for (const literal of [...spellings.values()].flat()) {
     if (literal.endsWith('/')) found.slashAtEnd = true;
     // A segment a path could hold as written: no escape, query or fragment.
     for (const segment of literal.split('/').filter((part) => part !== '' && !/[%?#]/.test(part))) {
       add(found.segments, keyOf(segment), segment);
+      if (/^\d+$/.test(segment) && !found.numbers.includes(segment)) found.numbers.push(segment);
       const dot = segment.indexOf('.', 1);
       if (dot !== -1) add(found.suffixed, keyOf(segment.slice(0, dot)), segment);
     }
   }
-  const counts = [...found.segments.values(), ...found.suffixed.values()].map((spelled) => spelled.length);
+  const counts = [...found.segments.values(), ...found.suffixed.values(), found.numbers].map(
+    (spelled) => spelled.length,
+  );
   found.choices = Math.min(4, Math.max(1, ...counts));
   return found;
 }
@@ -112,8 +119,10 @@ function readPathSpellings(spellings: Spellings, routing: HttpRouting): PathSpel
  * The paths a router with `routing`'s leniencies reads as `path` that the rules spell (ADR 078):
  * from `path` with every leniency applied (`/admin/purge`), each segment as a literal of the rules
  * spells it (`Admin`), the last with a suffix a literal gives it (`all.json`), and a slash at the
- * end where a literal ends with one, each applied or not. A segment the literals spell more than one
- * way (`reports` and `Reports`) takes the n-th in the n-th reading, up to four. None equal to `path`.
+ * end where a literal ends with one, each applied or not; a segment the literals do not spell, as a
+ * number they spell that a binder reads it as (`07` as `7`, ADR 081). A segment the literals spell
+ * more than one way (`reports` and `Reports`) takes the n-th in the n-th reading, up to four. None
+ * equal to `path`.
  */
 export function pathsAsPolicySpells(path: string, routing: HttpRouting, spellings: Spellings): string[] {
   if (spellings.size === 0) return [];
@@ -122,15 +131,21 @@ export function pathsAsPolicySpells(path: string, routing: HttpRouting, spelling
     const decoded = decodedOrAsIs(segment);
     return routing.ignoresCase ? foldedKey(decoded) : decoded;
   };
+  // A segment as the rules spell it; else as the numbers they spell that a binder reads it as
+  // (Rails' `find("7abc")` and Spring's `Long` "07" are 7).
+  const spelledAs = (segment: string) => {
+    const spelled = known.segments.get(keyOf(segment));
+    if (spelled) return spelled;
+    const numbers = known.numbers.filter((number) => readsAs(decodedOrAsIs(segment), number));
+    return numbers.length > 0 ? numbers : undefined;
+  };
   const canonical = foldsOf(routing).reduce((folded, fold) => fold(folded), path);
   const segments = canonical.split('/');
   const last = segments.length - 1;
   const readings = new Set<string>();
   for (let choice = 0; choice < known.choices; choice++) {
     const pick = (spelled: string[] | undefined) => spelled?.[Math.min(choice, spelled.length - 1)];
-    const respelled = segments.map((segment) =>
-      segment === '' ? '' : (pick(known.segments.get(keyOf(segment))) ?? segment),
-    );
+    const respelled = segments.map((segment) => (segment === '' ? '' : (pick(spelledAs(segment)) ?? segment)));
     const suffix =
       routing.readsFormatSuffix && segments[last] !== '' ? pick(known.suffixed.get(keyOf(segments[last]!))) : undefined;
     for (const base of [segments, respelled]) {

@@ -60,6 +60,17 @@ describe('paths as the rules spell them', () => {
     assert.deepEqual(pathsAsPolicySpells('/refunds', LENIENT_ROUTING, new Map()), []);
   });
 
+  test('a segment a binder reads as a number the rules spell is read as that number (ADR 081)', () => {
+    const seven = spelled('/customers/7/close');
+    for (const id of ['07', '7abc', '+7', '%207'])
+      assert.ok(
+        pathsAsPolicySpells(`/customers/${id}/close`, LENIENT_ROUTING, seven).includes('/customers/7/close'),
+        id,
+      );
+    assert.ok(!pathsAsPolicySpells('/customers/70/close', LENIENT_ROUTING, seven).includes('/customers/7/close'));
+    assert.ok(!pathsAsPolicySpells('/customers/017/close', LENIENT_ROUTING, seven).includes('/customers/7/close'));
+  });
+
   test("a router's exactness is kept: no case folded, no suffix or slash given where it reads them as written", () => {
     assert.deepEqual(pathsAsPolicySpells('/admin/purge', EXACT, spelled('/Admin/Purge/')), []);
     assert.deepEqual(

@@ -155,6 +155,9 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
   const url = new URL(call.url, 'http://target');
   const pathname = call.acted.route;
   if (pathname === '/api/customers/7') return json(200, CUSTOMER);
+  // As a Rails controller finds a record: `Customer.find(params[:id])` casts the id as an integer.
+  const closing = /^\/api\/customers\/([^/]+)\/close$/.exec(pathname);
+  if (closing && call.acted.method === 'POST') return json(200, { closed: railsInteger(closing[1]) });
   if (pathname === '/api/refunds' && call.acted.method === 'POST') {
     // The body's fields and the query's as one set of parameters, the query's taking precedence,
     // as Rails reads them (`request_parameters.merge(query_parameters)`), bound without case, the
