@@ -95,7 +95,7 @@ function strictestReading(
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
           "choose the reviewers: send the path, keys and values as policy spells them, or say in the target's " +
-          '`routing` what its router does not ignore (ADRs 075, 076, 078 to 080)',
+          '`routing` what its router does not ignore (ADRs 075, 076, 078 to 081)',
         version: policy.version,
       };
     }
@@ -103,7 +103,7 @@ function strictestReading(
   if (readAs === undefined) return strictest;
   return {
     ...strictest,
-    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078 to 080), which policy judges so: ${strictest.explanation}`,
+    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078 to 081), which policy judges so: ${strictest.explanation}`,
   };
 }
 

@@ -123,7 +123,7 @@ describe("policy's decision over every reading", () => {
       assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
       assert.match(
         decision.explanation,
-        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078 to 080\)/,
+        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078 to 081\)/,
         path,
       );
     }
