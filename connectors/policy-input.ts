@@ -94,8 +94,8 @@ function strictestReading(
         explanation:
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
-          "choose the reviewers: send the path, keys and values as policy spells them, or say in the target's " +
-          '`routing` what its router does not ignore (ADRs 075, 076, 078 to 081)',
+          'choose the reviewers: send the command as policy spells it (an HTTP target whose router is exact says ' +
+          'so in its `routing`)',
         version: policy.version,
       };
     }
@@ -103,7 +103,7 @@ function strictestReading(
   if (readAs === undefined) return strictest;
   return {
     ...strictest,
-    explanation: `the target may read the command as ${readAs} (ADRs 075, 076, 078 to 081), which policy judges so: ${strictest.explanation}`,
+    explanation: `the target may read the command as ${readAs}, which policy judges so: ${strictest.explanation}`,
   };
 }
 

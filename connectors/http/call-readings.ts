@@ -71,7 +71,7 @@ const andEach = (variants: Variant[], readings: (call: HttpCommand) => { call: H
     ...readings(variant.call).map((reading) => ({ call: reading.call, said: [...variant.said, ...reading.respelled] })),
   ]);
 
-/** Each other reading of `call`, and how to say it (`POST /refunds with AMOUNT as amount`). */
+/** Each other reading of `call`, and how to say it (`POST /refunds with AMOUNT as amount (ADRs ...)`). */
 export function otherCallReadings(
   call: HttpCommand,
   {
@@ -98,7 +98,7 @@ export function otherCallReadings(
       .filter((_, index) => pathIndex > 0 || index > 0)
       .map((variant) => ({
         call: { ...variant.call, path },
-        readAs: `${call.method} ${path}${variant.said.length > 0 ? ` with ${variant.said.join(', ')}` : ''}`,
+        readAs: `${call.method} ${path}${variant.said.length > 0 ? ` with ${variant.said.join(', ')}` : ''} (ADRs 075, 076, 078 to 081)`,
       })),
   );
 }

@@ -3,7 +3,7 @@ import { sshCommandSchema, sshCommandSchemaFor } from '../../domain/command-shap
 import type { SshCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { readableCommandLine } from './remote-command';
-import { sshFacts } from './ssh-facts';
+import { programByName, sshFacts } from './ssh-facts';
 
 /**
  * Commands on hosts over SSH: a program and its arguments (`{argv}`), or a shell command line
@@ -13,12 +13,11 @@ export const sshConnector: CommandConnector = {
   name: 'ssh',
   commandSchema: sshCommandSchema,
   analyse(command) {
-    return (
-      shapeProblem(sshCommandSchemaFor(command), command, 'not an SSH command') ?? {
-        ok: true,
-        facts: { ssh: sshFacts(command as SshCommand) },
-      }
-    );
+    const problem = shapeProblem(sshCommandSchemaFor(command), command, 'not an SSH command');
+    if (problem) return problem;
+    const facts = sshFacts(command as SshCommand);
+    const otherReadings = programByName(facts);
+    return { ok: true, facts: { ssh: facts }, ...(otherReadings.length > 0 && { otherReadings }) };
   },
   grantCovers: 'this command line exactly',
   // Every word of a command can change what it does (`restart nginx` and `restart postgres`), so a

@@ -81,7 +81,7 @@ const DISGUISED: [string, (file: string) => unknown, 'denied' | 'refused' | 'pen
   ['argv and a shell line at once', (file) => ({ argv: ['uname'], shell: `touch ${file}` }), 'refused'],
   // bash's exec takes -a NAME: `exec -a uname touch FILE` would run touch.
   ['an exec option as the program', (file) => ({ argv: ['-a', 'uname', 'touch', file] }), 'refused'],
-  ['rm by its path', (file) => ({ argv: ['/bin/rm', '-f', file] }), 'pending'],
+  ['rm by its path (ADR 082)', (file) => ({ argv: ['/bin/rm', '-f', file] }), 'denied'],
   ['a program run through env', (file) => ({ argv: ['/usr/bin/env', 'touch', file] }), 'pending'],
 ];
 
