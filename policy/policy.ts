@@ -262,7 +262,15 @@ function compileRule(
         'backtracking regular expressions on text the agent writes, where a pattern such as (a+)+$ holds the ' +
         'process for minutes on a few dozen characters (ADR 036); use startsWith, endsWith, contains or ==',
     );
-  const conjuncts = topLevelConjuncts(evaluate.ast, rule.when).map((source) => {
+  const readsAlone = (text: string) => {
+    try {
+      environment.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const conjuncts = topLevelConjuncts(evaluate.ast, rule.when, readsAlone).map((source) => {
     const part = environment.parse(source);
     return { source, evaluate: (input: PolicyInput) => part(context(input)) as unknown };
   });
@@ -280,9 +288,25 @@ function compileRule(
 }
 
 /** `a && b && c` → ["a", "b", "c"] (source text of each part); anything else → [whole]. */
-function topLevelConjuncts(ast: ASTNode, source: string): string[] {
-  if (ast.op !== '&&') return [source.slice(ast.start, ast.end)];
-  return (ast.args as ASTNode[]).flatMap((part) => topLevelConjuncts(part, source));
+function topLevelConjuncts(ast: ASTNode, source: string, readsAlone: (text: string) => boolean): string[] {
+  if (ast.op !== '&&') return [partText(ast, source, readsAlone)];
+  return (ast.args as ASTNode[]).flatMap((part) => topLevelConjuncts(part, source, readsAlone));
+}
+
+/**
+ * A node's source text. Its position leaves out the parentheses around its first and last operands
+ * (`(a && b) || (c)` starts at `a` and ends at `c`), so the text is widened by the parentheses
+ * around it until it reads alone.
+ */
+function partText(node: ASTNode, source: string, readsAlone: (text: string) => boolean): string {
+  let [from, to] = [node.start, node.end];
+  while (!readsAlone(source.slice(from, to))) {
+    const open = source.slice(0, from).search(/\(\s*$/);
+    const close = /^\s*\)/.exec(source.slice(to));
+    if (open === -1 || !close) break;
+    [from, to] = [open, to + close[0].length];
+  }
+  return source.slice(from, to);
 }
 
 function describe(outcome: CompiledRule['outcome']): string {

@@ -857,6 +857,32 @@ rules:
     assert.throws(stages('        []\n'), /give at least one stage/);
   });
 
+  test('a condition that starts with a parenthesis and is not an && compiles, and explains itself whole', () => {
+    const policy = compilePolicy(
+      'policy.yaml',
+      `version: 1
+default: { effect: allow }
+rules:
+  - name: either
+    when: '(request.target == "prod-db" && !sql.readOnly) || (request.agent == "intern")'
+    effect: deny
+  - name: nested
+    when: 'sql.readOnly && ((request.target == "a" && sql.readOnly) || (request.target == "b"))'
+    effect: deny
+`,
+    );
+    assert.equal(policy.decide(input('UPDATE t SET a = 1', 'prod-db')).rule, 'either');
+    const { decision, misses } = policy.explain(input('SELECT 1', 'c'));
+    assert.equal(decision.rule, 'default');
+    assert.deepEqual(
+      misses.map(({ parts }) => parts.map(({ source }) => source)),
+      [
+        ['(request.target == "prod-db" && !sql.readOnly) || (request.agent == "intern")'],
+        ['sql.readOnly', '(request.target == "a" && sql.readOnly) || (request.target == "b")'],
+      ],
+    );
+  });
+
   test('explain names, for every earlier rule, which part of its condition was false', () => {
     const policy = compilePolicy('policy.yaml', POLICY);
     const { decision, misses } = policy.explain(
