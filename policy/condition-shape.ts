@@ -92,22 +92,27 @@ export function bodyEnvelopesRead(ast: ASTNode): string[] {
 /** A scalar a condition compares a body field or a query parameter with; CEL's ints as numbers. */
 export type ComparedLiteral = string | number | boolean;
 
-/** A body field or query parameter a condition compares with literals (`http.body.force == true`). */
+/** A body field, query parameter or header a condition compares with literals (`http.body.force == true`). */
 export interface LiteralComparison {
-  /** `body` for `http.body...`, `query` for `http.query...`. */
-  in: 'body' | 'query';
+  /** `body` for `http.body...`, `query` for `http.query...`, `headers` for `http.headers...` (by lower-case name). */
+  in: 'body' | 'query' | 'headers';
   /** The keys under it, outermost first: `["refund", "force"]` for `http.body.refund.force`. */
   path: string[];
   literals: ComparedLiteral[];
 }
 
-/** `http.body.a.b` → body, [a, b]; `http.query["q"]` → query, [q]; else undefined. */
+/** `http.body.a.b` → body, [a, b]; `http.query["q"]` → query, [q]; `http.headers["h"]` → headers, [h]; else undefined. */
 function fieldPath(node: unknown): Omit<LiteralComparison, 'literals'> | undefined {
   const keys: string[] = [];
   let at = node as Partial<ASTNode> | undefined;
   while (at && (at.op === '.' || at.op === '[]') && Array.isArray(at.args)) {
     const [object, name] = at.args as [Partial<ASTNode>, unknown];
-    if (object?.op === 'id' && object.args === 'http' && at.op === '.' && (name === 'body' || name === 'query'))
+    if (
+      object?.op === 'id' &&
+      object.args === 'http' &&
+      at.op === '.' &&
+      (name === 'body' || name === 'query' || name === 'headers')
+    )
       return keys.length > 0 ? { in: name, path: keys.reverse() } : undefined;
     const key =
       at.op === '.'

@@ -17,8 +17,8 @@ import { callsAsCompared } from './value-readings';
 import { LENIENT_ROUTING, otherPathReadings, pathsAsPolicySpells } from './path-readings';
 
 /**
- * The call with its query's names and values and its body's keys and strings written as policy
- * spells them (`AMOUNT` read as `amount`, `"CLOSE"` as `"close"`; a query's `export.to` as
+ * The call with its query's names and values, its body's keys and strings and its headers' values
+ * written as policy spells them (`AMOUNT` read as `amount`, `"CLOSE"` as `"close"`; a query's `export.to` as
  * `export_to`, and `export[to]` as `export`, the parameter it sets), once for each way policy
  * spells a name (spellingChoices), with what was respelled; none where policy spells all as the
  * call does.
@@ -31,9 +31,23 @@ function callsAsPolicySpells(call: HttpCommand, spellings: Spellings): { call: H
       call.query &&
       (asPolicySpells(call.query, spellings, choice, respelled, queryParameterName) as Record<string, string>);
     const body = asPolicySpells(call.body, spellings, choice, respelled, foldedKey);
+    // A header's name is read without case already; its value as policy spells it.
+    const headers =
+      call.headers &&
+      Object.fromEntries(
+        Object.entries(call.headers).map(([name, value]) => [
+          name,
+          asPolicySpells(value, spellings, choice, respelled),
+        ]),
+      );
     if (respelled.length === 0 || found.some((other) => other.respelled.join() === respelled.join())) continue;
     found.push({
-      call: { ...call, ...(query !== undefined && { query }), ...(body !== undefined && { body }) },
+      call: {
+        ...call,
+        ...(query !== undefined && { query }),
+        ...(body !== undefined && { body }),
+        ...(headers !== undefined && { headers: headers as Record<string, string> }),
+      },
       respelled,
     });
   }

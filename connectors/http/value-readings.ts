@@ -90,8 +90,9 @@ function withValueAt(root: unknown, path: readonly string[], value: unknown): un
 }
 
 /**
- * The call with each value a rule compares with literals written as a literal some binder reads it
- * as (`{"force": "1"}` as `{"force": true}`, `?limit=010` as `10` against a rule on `"10"`), once per
+ * The call with each value a rule compares with literals (in the body, the query or a header) written
+ * as a literal some binder reads it as (`{"force": "1"}` as `{"force": true}`, `?limit=010` as `10`
+ * against a rule on `"10"`, `X-Force: on` as `true` against one on `"true"`), once per
  * literal where it reads as more than one (`"no"`: true to Rails, false to pydantic), up to four.
  */
 export function callsAsCompared(
@@ -99,24 +100,31 @@ export function callsAsCompared(
   comparisons: readonly LiteralComparison[],
 ): { call: HttpCommand; respelled: string[] }[] {
   const converted = comparisons.flatMap(({ in: where, path, literals }) => {
-    const root = where === 'body' ? call.body : call.query;
-    const value = where === 'query' && path.length > 1 ? undefined : valueAt(root, path);
-    // A query's values are text: a rule compares them with text.
-    const comparable = where === 'query' ? literals.filter((literal) => typeof literal === 'string') : literals;
+    // A query's and a header's values are text: a rule compares them with text. A header by any case of its name.
+    const header =
+      where === 'headers' ? Object.keys(call.headers ?? {}).find((name) => name.toLowerCase() === path[0]) : undefined;
+    const value =
+      where === 'body'
+        ? valueAt(call.body, path)
+        : path.length > 1
+          ? undefined
+          : where === 'query'
+            ? valueAt(call.query, path)
+            : header && call.headers![header];
+    const comparable = where === 'body' ? literals : literals.filter((literal) => typeof literal === 'string');
     const readings = comparable.filter((literal) => readsAs(value, literal));
-    return readings.length > 0 ? [{ where, path, value, readings }] : [];
+    return readings.length > 0 ? [{ where, path, header, value, readings }] : [];
   });
   const choices = Math.min(4, Math.max(0, ...converted.map(({ readings }) => readings.length)));
   return Array.from({ length: choices }, (_, choice) => {
     let next = call;
     const respelled: string[] = [];
-    for (const { where, path, value, readings } of converted) {
-      const literal = readings[Math.min(choice, readings.length - 1)];
+    for (const { where, path, header, value, readings } of converted) {
+      const literal = readings[Math.min(choice, readings.length - 1)]!;
       respelled.push(`${JSON.stringify(value)} as ${JSON.stringify(literal)}`);
-      next =
-        where === 'body'
-          ? { ...next, body: withValueAt(next.body, path, literal) }
-          : { ...next, query: { ...next.query, [path[0]!]: literal as string } };
+      if (where === 'body') next = { ...next, body: withValueAt(next.body, path, literal) };
+      else if (where === 'query') next = { ...next, query: { ...next.query, [path[0]!]: literal as string } };
+      else next = { ...next, headers: { ...next.headers, [header!]: literal as string } };
     }
     return { call: next, respelled };
   });

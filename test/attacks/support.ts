@@ -166,11 +166,15 @@ export const OTHER_HTTP_CALLS_ALLOWED = `  - name: billing-calls
  * For a file of attacks on the harness's billing API (GET and POST, 5 s): the attack stack with it,
  * under `policy`, started before the file's tests and stopped after them. Call the result for it.
  */
-export function billingApiStack(policy: string): () => AttackStack & { http: HttpTargetServer } {
+export function billingApiStack(
+  policy: string,
+  /** More settings of the target, each line indented by four spaces. */
+  settings = '',
+): () => AttackStack & { http: HttpTargetServer } {
   let stack: (AttackStack & { http: HttpTargetServer }) | undefined;
   before(async () => {
     stack = await startAttackStackWithHttpTarget(policy, {
-      targets: withHttpTarget('billing-api', '    methods: [GET, POST]\n    timeout: 5s\n'),
+      targets: withHttpTarget('billing-api', `    methods: [GET, POST]\n    timeout: 5s\n${settings}`),
     });
   });
   after(async () => {

@@ -18,6 +18,12 @@ rules:
       http.method == "POST" && http.path == "/accounts/delete" && "force" in http.body && http.body.force == true
     effect: deny
     reason: a forced delete skips the archive
+  - name: forced-by-header-are-denied
+    when: >-
+      http.method == "POST" && http.path == "/accounts/delete" && "x-force" in http.headers &&
+      http.headers["x-force"] == "true"
+    effect: deny
+    reason: a forced delete skips the archive
   - name: protected-accounts-need-dba
     when: >-
       http.method == "POST" && http.path == "/accounts/delete" && "account" in http.body &&
@@ -26,14 +32,16 @@ rules:
     approval: { groups: [dba], quorum: 1, timeout: 1h }
 ${OTHER_HTTP_CALLS_ALLOWED}`;
 
-const stack = billingApiStack(POLICY);
+const stack = billingApiStack(POLICY, '    headers: [X-Force]\n');
 
 /** What the target did for request `id` that a rule guards: a forced deletion, a protected account deleted. */
 function guardedActs(id: string): string[] {
   return callsReceivedFor(stack(), id)
     .filter(({ acted }) => acted.method === 'POST' && acted.route === '/api/accounts/delete')
-    .flatMap(({ body }) => {
-      const { force, account } = JSON.parse(body || '{}') as Record<string, unknown>;
+    .flatMap(({ body, headers }) => {
+      const parsed = JSON.parse(body || '{}') as Record<string, unknown>;
+      const { account } = parsed;
+      const force = parsed.force ?? headers['x-force'];
       return [
         ...(railsBoolean(force) === true ? [`deleted with force ${JSON.stringify(force)}`] : []),
         ...([1, 2].includes(railsInteger(account) ?? 0) ? [`deleted account ${JSON.stringify(account)}`] : []),
@@ -41,33 +49,39 @@ function guardedActs(id: string): string[] {
     });
 }
 
-const CONVERTED: Record<string, unknown>[] = [
-  { account: 7, force: 'true' },
-  { account: 7, force: '1' },
-  { account: 7, force: 'on' },
-  { account: 7, force: 1 },
-  { account: 7, force: 'yes' },
-  { account: '1' },
-  { account: '2' },
-  { account: ' 2' },
-  { account: '2abc' },
-  { account: '2.9' },
-  { account: 2.9 },
-  { account: '2e3' },
-  { account: '0_2' },
+type Deletion = { body: Record<string, unknown>; headers?: Record<string, string> };
+
+const CONVERTED: Deletion[] = [
+  { body: { account: 7, force: 'true' } },
+  { body: { account: 7, force: '1' } },
+  { body: { account: 7, force: 'on' } },
+  { body: { account: 7, force: 1 } },
+  { body: { account: 7, force: 'yes' } },
+  { body: { account: '1' } },
+  { body: { account: '2' } },
+  { body: { account: ' 2' } },
+  { body: { account: '2abc' } },
+  { body: { account: '2.9' } },
+  { body: { account: 2.9 } },
+  { body: { account: '2e3' } },
+  { body: { account: '0_2' } },
+  { body: { account: 7 }, headers: { 'X-Force': '1' } },
+  { body: { account: 7 }, headers: { 'X-Force': 'on' } },
+  { body: { account: 7 }, headers: { 'X-Force': 'TRUE' } },
 ];
 
 test('no value the target converts to what a rule names gets it to act before a reviewer approves', async () => {
   const through: string[] = [];
-  for (const body of CONVERTED) {
+  for (const deletion of CONVERTED) {
     const submitted = await submitHttpCall(stack(), 'billing-api', 'value conversions', {
       method: 'POST',
       path: '/accounts/delete',
-      body,
+      ...deletion,
     });
     if ('refusal' in submitted) continue;
     const acts = guardedActs(submitted.id);
-    if (acts.length > 0) through.push(`${JSON.stringify(body)}: ${String(submitted.view.status)}, ${acts.join(', ')}`);
+    if (acts.length > 0)
+      through.push(`${JSON.stringify(deletion)}: ${String(submitted.view.status)}, ${acts.join(', ')}`);
   }
   tally('value-conversions', CONVERTED.length, through.length);
   assert.deepEqual(through, []);

@@ -279,7 +279,9 @@ rules:
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
   - name: exports
-    when: '"export" in http.query && http.query.export == "true"'
+    when: >-
+      ("export" in http.query && http.query.export == "true") ||
+      ("x-export" in http.headers && http.headers["x-export"] == "true")
     effect: require_approval
     approval: { groups: [dba], quorum: 1, timeout: 1h }
 `,
@@ -300,6 +302,16 @@ rules:
     }
     const account = decideRequest(forced, post({ account: '2' }));
     assert.deepEqual([account.effect, account.rule], ['require_approval', 'protected-accounts']);
+    const header = decideRequest(forced, {
+      ...post({ account: 3 }),
+      command: {
+        method: 'POST',
+        path: '/accounts/delete',
+        body: { account: 3 },
+        headers: { 'X-Export': 'ON' },
+      } as unknown as Command,
+    });
+    assert.deepEqual([header.effect, header.rule], ['require_approval', 'exports'], header.explanation);
     const read = decideRequest(forced, {
       ...call('GET', '/reports'),
       command: { method: 'GET', path: '/reports', query: { export: 'yes' } } as unknown as Command,

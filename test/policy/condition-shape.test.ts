@@ -62,6 +62,9 @@ test('literalComparisons finds the body fields and query parameters compared wit
   assert.deepEqual(compared('http.query.mode in ["purge", "wipe"]'), [
     { in: 'query', path: ['mode'], literals: ['purge', 'wipe'] },
   ]);
+  assert.deepEqual(compared('http.headers["x-force"] == "true"'), [
+    { in: 'headers', path: ['x-force'], literals: ['true'] },
+  ]);
   assert.deepEqual(compared('http.body.n in [1, 2.5, -3]'), [{ in: 'body', path: ['n'], literals: [1, 2.5, -3] }]);
   assert.deepEqual(compared('http.body.amount > 100 && http.body == {} && request.agent == "x"'), []);
 });

@@ -202,9 +202,10 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
     return json(201, { payout: `pay-${call.headers['idempotency-key']}`, amount: Number(payout?.amount ?? 0) });
   }
   if (pathname === '/api/accounts/delete' && call.acted.method === 'POST') {
-    // As a Rails model casts what it is given: `force` a boolean, `account` an integer.
+    // As a Rails model casts what it is given: `force` a boolean (from the body, else the X-Force
+    // header), `account` an integer.
     const { force, account } = JSON.parse(call.body || '{}') as Record<string, unknown>;
-    return json(200, { deleted: railsInteger(account), force: railsBoolean(force) });
+    return json(200, { deleted: railsInteger(account), force: railsBoolean(force ?? headerOf(call, 'x-force')) });
   }
   if (pathname === '/api/search' && call.acted.method === 'POST') return json(200, { results: [] });
   if (pathname === '/api/search' && call.acted.method === 'DELETE') return json(200, { deleted: 'every saved search' });
