@@ -73,6 +73,12 @@ async function runOnce(
     { patterns: target.mask.patterns, secrets: secretsOf(target) },
     target.maxOutputBytes,
   );
+  // Why the connection ended under the command, if it did: the error names a lost connection apart
+  // from a host that closed the channel without an exit status. (The listener also keeps a late
+  // socket error from being an unhandled 'error' event.)
+  let connectionLost: string | undefined;
+  client.on('error', (error) => (connectionLost ??= error.message));
+  client.once('end', () => (connectionLost ??= 'the host ended it'));
   try {
     const channel = await openExec(client, remoteCommandLine(command));
     let timedOut = false;
@@ -101,7 +107,12 @@ async function runOnce(
       throw new SshCommandError(
         `the command ran past the target's timeout (${target.timeoutMs} ms): the executor sent it SIGKILL`,
       );
-    if (!ended.exited) throw new SshCommandError('the connection closed before the command reported how it ended');
+    if (!ended.exited)
+      throw new SshCommandError(
+        connectionLost
+          ? `the connection to the host was lost before the command reported how it ended: ${connectionLost}`
+          : 'the host closed the channel before the command reported how it ended',
+      );
     return {
       exitCode: ended.code,
       signal: ended.signal,

@@ -1,7 +1,8 @@
 // The ssh connector's executor half against a real OpenSSH server (Debian's sshd on a loopback
 // port, a throwaway host key and user): output and exit status, each argv word literal, masking in
 // the output and the recording, the output cap, the timeout that kills the remote program, the
-// pinned host key, shell lines only where allowed, and no key in any error or recording.
+// pinned host key, shell lines only where allowed, a connection lost mid-command, and no key in any
+// error or recording.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -136,6 +137,17 @@ describe('the ssh connector on a real sshd', () => {
     assert.match(error?.message ?? '', /ran past the target's timeout \(2000 ms\).*SIGKILL/);
     assert.equal(readCast(recordings[0]!.cast).events[0]?.[2], 'started\r\n');
     await eventually(async () => remoteProcesses(`sleep ${marker}`).length === 0, 'the remote sleep is gone', 5_000);
+  });
+
+  test('a connection lost under a running command is reported as lost, with no exit status made up', async () => {
+    const marker = `${(Math.random() * 1000 + 40).toFixed(3)}`;
+    const running = run({ argv: ['sh', '-c', `echo started; exec sleep ${marker}`] });
+    await eventually(async () => remoteProcesses(`sleep ${marker}`).length > 0, 'the remote sleep runs', 5_000);
+    server.dropConnections();
+    const { result, error, recordings } = await running;
+    assert.equal(result, undefined);
+    assert.match(error?.message ?? '', /^the connection to the host was lost before the command reported how it ended/);
+    assert.equal(readCast(recordings[0]!.cast).events[0]?.[2], 'started\r\n', 'the recording is kept');
   });
 
   test('a host that presents another key is refused before anything runs', async () => {

@@ -78,7 +78,7 @@ describe('an SSH target', () => {
     // The masked value is on the host, not in the command (a command is in the history for all to read).
     const request = await submit({ argv: ['cat', customerFile] });
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed', 'denied']);
-    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.status, 'succeeded', `${done.error ?? ''}\nthe host's log:\n${server.log()}`);
     assert.equal(done.policy?.rule, 'harmless-programs');
     assert.ok(done.result && isSshResult(done.result));
     assert.equal(done.result.exitCode, 0);
@@ -140,7 +140,7 @@ describe('an SSH target', () => {
     const approved = await call(stack.app, 'POST', `/v1/requests/${request.id}/approve`, 'sam', {});
     assert.equal(approved.status, 200, approved.raw);
     const done = await waitForStatus(stack.app, request.id, ['succeeded', 'failed']);
-    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.status, 'succeeded', `${done.error ?? ''}\nthe host's log:\n${server.log()}`);
     assert.equal(existsSync(marker), true);
     const executions = await stack.pool.query('SELECT count(*)::int AS n FROM executions WHERE request_id = $1', [
       request.id,

@@ -22,6 +22,10 @@ export interface SshTargetServer {
   hostKey: string;
   /** A directory the user may write to: commands leave marks here for the tests to count. */
   workDir: string;
+  /** What sshd has logged (connections, sign-ins, disconnections): for a failing test to print. */
+  log(): string;
+  /** Kills every session sshd holds (SIGKILL, as a crashing host would); the server listens on. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -82,12 +86,14 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
       'AllowTcpForwarding no',
       'X11Forwarding no',
       'PermitTTY no',
-      'LogLevel ERROR',
+      // Sign-ins and disconnections, no more: a failed test prints this to say what the host saw.
+      'LogLevel VERBOSE',
     ].join('\n'),
   );
   const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  // The last 64 KiB: a long fault run signs in thousands of times.
+  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-65_536)));
   await waitForListener(port, child, () => log);
   return {
     host: '127.0.0.1',
@@ -96,8 +102,31 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
     privateKey: client.privateKey,
     hostKey: host.publicKey.split(' ').slice(0, 2).join(' '),
     workDir,
+    log: () => log,
+    dropConnections: () => killDescendants(child.pid!),
     stop: () => stopChild(child),
   };
+}
+
+/** SIGKILL to every process under `pid`, children first found, then theirs; `pid` itself lives. */
+function killDescendants(pid: number): void {
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return; // pgrep found none
+  }
+  for (const child of children) {
+    killDescendants(child);
+    try {
+      process.kill(child, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function waitForListener(port: number, child: ChildProcess, log: () => string): Promise<void> {
