@@ -3,7 +3,7 @@ import { sshCommandSchema, sshCommandSchemaFor } from '../../domain/command-shap
 import type { SshCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { readableCommandLine } from './remote-command';
-import { programByName, sshFacts } from './ssh-facts';
+import { MAX_PROGRAM_READINGS, otherProgramReadings, sshFacts } from './ssh-facts';
 
 /**
  * Commands on hosts over SSH: a program and its arguments (`{argv}`), or a shell command line
@@ -16,7 +16,15 @@ export const sshConnector: CommandConnector = {
     const problem = shapeProblem(sshCommandSchemaFor(command), command, 'not an SSH command');
     if (problem) return problem;
     const facts = sshFacts(command as SshCommand);
-    const otherReadings = programByName(facts);
+    const otherReadings = otherProgramReadings(facts);
+    if (!otherReadings)
+      return {
+        ok: false,
+        code: 'invalid_command',
+        rule: 'too-many-readings',
+        reason: 'the command runs programs in too many ways to judge',
+        detail: `its wrappers (env, timeout, sudo, find -exec, …) may run more than ${MAX_PROGRAM_READINGS} commands (ADR 083)`,
+      };
     return { ok: true, facts: { ssh: facts }, ...(otherReadings.length > 0 && { otherReadings }) };
   },
   grantCovers: 'this command line exactly',

@@ -2,28 +2,77 @@ import path from 'node:path/posix';
 import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
+import { runsInlineCode } from './inline-code';
+import { type WrappedCommand, wrappedCommands } from './program-wrappers';
 
 /**
  * Programs that read their arguments as a shell would. Naming one as the program is using a shell,
- * whatever the target allows; policy sees it as `ssh.usesShell`. Programs that run other programs
- * (env, xargs, find -exec, sudo) are not on the list: write allow rules that name exact programs.
+ * whatever the target allows; policy sees it as `ssh.usesShell`, as it does an interpreter given
+ * code to run (`python3 -c`, `perl -e`, an awk program: `inline-code.ts`).
  */
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'busybox']);
 
+/** More readings than this of one command are refused: no policy needs them, and each costs a decision. */
+export const MAX_PROGRAM_READINGS = 128;
+
+/** The facts of a program and its arguments. */
+function argvFacts(program: string, args: readonly string[]): SshFacts {
+  const name = path.basename(program);
+  return { program, args: [...args], usesShell: SHELLS.has(name) || runsInlineCode(name, args) };
+}
+
+/** The facts of a line a shell runs: `sh -c line`. */
+const shellLineFacts = (line: string): SshFacts => ({ program: 'sh', args: ['-c', line], usesShell: true });
+
 /** What policy sees of a command run over SSH (`ssh.*`). The command's shape is already checked. */
 export function sshFacts(command: SshCommand): SshFacts {
-  if ('shell' in command) return { program: 'sh', args: ['-c', command.shell], usesShell: true };
+  if ('shell' in command) return shellLineFacts(command.shell);
   const [program, ...args] = command.argv;
-  return { program: program!, args, usesShell: SHELLS.has(path.basename(program!)) };
+  return argvFacts(program!, args);
 }
 
 /**
- * The program a path names, read by its file name too (ADR 082): `/usr/bin/touch`, `//bin/touch`
- * and `/bin/../bin/touch` are `touch` to a rule on `ssh.program == "touch"`. The strictest decision
- * stands, so a rule that allows a program by name does not allow a file of that name elsewhere.
+ * Every other command the host may run for this one, for policy to judge too (the strictest
+ * decision stands):
+ * - a program named by a path, by its file name (ADR 082): `/usr/bin/touch` is `touch`;
+ * - the command a wrapper runs (ADR 083): `env touch`, `timeout 5 touch`, `sudo -u x touch`,
+ *   `find . -exec touch {} ;`, and so on down (`nice env /bin/touch`), read with each wrapper's
+ *   options (`program-wrappers.ts`); a line it hands to a shell (`su -c`, `ssh host …`) is a shell
+ *   line (`ssh.usesShell`), and its words split at spaces a first guess at the program.
+ * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
-export function programByName(facts: SshFacts): OtherReading[] {
-  const name = path.basename(facts.program);
-  if (name === '' || name === facts.program) return [];
-  return [{ facts: { ssh: { ...facts, program: name } }, readAs: `the program ${name} (ADR 082)` }];
+export function otherProgramReadings(facts: SshFacts): OtherReading[] | undefined {
+  const seen = new Set([key(facts)]);
+  const readings: OtherReading[] = [];
+  const queue: { facts: SshFacts; via: string[] }[] = [{ facts, via: [] }];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const name = path.basename(next.facts.program);
+    const candidates: { facts: SshFacts; via: string[] }[] = [];
+    if (name !== '' && name !== next.facts.program)
+      candidates.push({ facts: { ...next.facts, program: name }, via: next.via });
+    for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
+      for (const read of factsOf(wrapped)) candidates.push({ facts: read, via: [...next.via, name] });
+    for (const candidate of candidates) {
+      if (seen.has(key(candidate.facts))) continue;
+      seen.add(key(candidate.facts));
+      if (readings.length === MAX_PROGRAM_READINGS) return undefined;
+      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate.facts, candidate.via) });
+      queue.push(candidate);
+    }
+  }
+  return readings;
+}
+
+/** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
+function factsOf(wrapped: WrappedCommand): SshFacts[] {
+  if ('argv' in wrapped) return [argvFacts(wrapped.argv[0]!, wrapped.argv.slice(1))];
+  const [program, ...args] = wrapped.shellLine.split(/\s+/).filter(Boolean);
+  return [shellLineFacts(wrapped.shellLine), ...(program ? [argvFacts(program, args)] : [])];
+}
+
+const key = (facts: SshFacts) => JSON.stringify([facts.program, facts.args, facts.usesShell]);
+
+function readAs(facts: SshFacts, via: readonly string[]): string {
+  const program = facts.usesShell && facts.program === 'sh' ? 'a shell line' : `the program ${facts.program}`;
+  return via.length === 0 ? `${program} (ADR 082)` : `${program}, run through ${via.join(', ')} (ADR 083)`;
 }

@@ -1,0 +1,84 @@
+/**
+ * Interpreters given code to run in their arguments: such a command runs whatever the code says,
+ * as a shell line would, so policy sees it as `ssh.usesShell` (ADR 083). A script named by its
+ * file is not inline code; what the file holds is the host's.
+ */
+interface InlineCodeGrammar {
+  /** Short options whose letter, anywhere in a cluster (`-le`, `-Bc`), gives code to run. */
+  codeLetters: string;
+  /** Short options whose value is the rest of the word, if any (`-Werror`, `-Mstrict`). */
+  valueLetters: string;
+  /** Long options that give code (`--eval`). */
+  codeOptions?: readonly string[];
+  /** A word that is not an option is the code (awk's program), unless one of these gives a file of it. */
+  programIsCode?: { unlessFile: readonly string[] };
+  /** Options that take the code's place safely (sed's `--sandbox` refuses `e`, `w` and `r`). */
+  safeWith?: readonly string[];
+}
+
+const PYTHON: InlineCodeGrammar = { codeLetters: 'c', valueLetters: 'WXQm' };
+const AWK: InlineCodeGrammar = {
+  codeLetters: '',
+  valueLetters: 'FvfE',
+  programIsCode: { unlessFile: ['-f', '--file', '-E', '--exec'] },
+};
+
+const GRAMMARS: ReadonlyMap<string, InlineCodeGrammar> = new Map([
+  // perl's -l and -0 take digits only, which are no code letters: they need not end the cluster.
+  ['perl', { codeLetters: 'eE', valueLetters: 'IMmixDdCV' }],
+  ['ruby', { codeLetters: 'e', valueLetters: 'IrCEFKx' }],
+  ['node', { codeLetters: 'ep', valueLetters: 'r', codeOptions: ['--eval', '--print'] }],
+  ['nodejs', { codeLetters: 'ep', valueLetters: 'r', codeOptions: ['--eval', '--print'] }],
+  ['php', { codeLetters: 'rBRFE', valueLetters: 'cdz' }],
+  ['lua', { codeLetters: 'e', valueLetters: 'l' }],
+  ['luajit', { codeLetters: 'e', valueLetters: 'lbj' }],
+  ['Rscript', { codeLetters: 'e', valueLetters: '' }],
+  ['awk', AWK],
+  ['gawk', AWK],
+  ['mawk', AWK],
+  ['nawk', AWK],
+  // GNU sed runs commands (`e`, `s///e`) and writes files (`w`) from its script.
+  [
+    'sed',
+    {
+      codeLetters: 'e',
+      valueLetters: 'fli',
+      codeOptions: ['--expression'],
+      programIsCode: { unlessFile: ['-f', '--file'] },
+      safeWith: ['--sandbox'],
+    },
+  ],
+]);
+
+/** The grammar of an interpreter, by file name: `python3.11` is Python. */
+function grammarOf(name: string): InlineCodeGrammar | undefined {
+  return /^python[\d.]*$/.test(name) ? PYTHON : GRAMMARS.get(name);
+}
+
+/**
+ * True if `name` (a program's file name) is given code to run among `args`. Read generously, so
+ * that a misread makes the decision stricter: a code option anywhere counts (`script.py -c x` too),
+ * a cluster is read up to its first letter that takes the rest of the word as a value (`-lne`
+ * gives code, `-MFile::Temp` does not), and an awk or sed program is code unless it comes from a file.
+ */
+export function runsInlineCode(name: string, args: readonly string[]): boolean {
+  const grammar = grammarOf(name);
+  if (!grammar) return false;
+  if (grammar.safeWith?.some((option) => args.includes(option))) return false;
+  const options = args.filter((word) => word.startsWith('-') && word !== '-' && word !== '--');
+  const long = options.filter((word) => word.startsWith('--')).map((word) => word.split('=', 1)[0]!);
+  if (long.some((option) => grammar.codeOptions?.includes(option))) return true;
+  if (grammar.programIsCode && !long.some((option) => grammar.programIsCode!.unlessFile.includes(option))) {
+    const short = options.filter((word) => !word.startsWith('--'));
+    if (!short.some((word) => grammar.programIsCode!.unlessFile.includes(word.slice(0, 2)))) return true;
+  }
+  return options.some((word) => !word.startsWith('--') && clusterGivesCode(word, grammar));
+}
+
+function clusterGivesCode(word: string, grammar: InlineCodeGrammar): boolean {
+  for (const letter of word.slice(1)) {
+    if (grammar.codeLetters.includes(letter)) return true;
+    if (grammar.valueLetters.includes(letter)) return false;
+  }
+  return false;
+}

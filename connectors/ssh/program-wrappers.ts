@@ -1,0 +1,271 @@
+import path from 'node:path/posix';
+
+/**
+ * How a program that runs another program finds it among its arguments (ADR 083): its options,
+ * which of them take a value, and the words that come before the command. GNU getopt's rules:
+ * `-n 5`, `-n5`, `--adjustment 5`, `--adjustment=5`, clustered flags (`-iv`), `--` ending options.
+ */
+export interface WrapperGrammar {
+  /** Options whose value is the next word, or attached (`-n5`, `--signal=KILL`). */
+  valued: readonly string[];
+  /** Options that take no value, or only an attached one (`--block-signal=INT`). */
+  flags: readonly string[];
+  /** Options whose value is a command line the program hands to a shell (`su -c`, `flock -c`). */
+  shellLine?: readonly string[];
+  /** Options that make the program run a shell with the command as its line (`sudo -s`). */
+  shellWithCommand?: readonly string[];
+  /** Options after which the program runs nothing of its arguments (`ionice -p 42`, `chrt -p`). */
+  runsNothing?: readonly string[];
+  /** Words that are not options and come before the command: timeout's duration, flock's file. */
+  leading?: number;
+  /** `NAME=value` words before the command set the environment (env). */
+  assignments?: boolean;
+  /** An option may be a number (nice's old `-10`, `-+5`). */
+  numericOptions?: boolean;
+  /**
+   * Options may follow the first word that is not one (getopt's permutation, as su does): the
+   * shell-line options are looked for among every word.
+   */
+  permutes?: boolean;
+  /** The program joins the command's words into a line for `sh -c` (watch, ssh), unless one of these. */
+  joinsForShell?: { except: readonly string[] };
+  /** The command ends at one of these words (find's `-exec … ;`); it starts after one of `after`. */
+  embedded?: { after: readonly string[]; endsAt: readonly string[] };
+}
+
+const sudoValued = ['-u', '--user', '-g', '--group', '-C', '--close-from', '-h', '--host', '-p', '--prompt'];
+
+/**
+ * The programs read through, by file name. A deny list cannot name every program that runs another
+ * (an editor, a debugger, a build tool can), so allow rules remain the advice; these are the ones
+ * made for it, from coreutils, util-linux, findutils, sudo, procps and OpenSSH.
+ */
+export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGrammar>([
+  [
+    'env',
+    {
+      valued: ['-u', '--unset', '-C', '--chdir'],
+      flags: ['-i', '--ignore-environment', '-0', '--null', '-v', '--debug', '-'],
+      shellLine: ['-S', '--split-string'],
+      assignments: true,
+    },
+  ],
+  ['nice', { valued: ['-n', '--adjustment'], flags: [], numericOptions: true }],
+  ['nohup', { valued: [], flags: [] }],
+  [
+    'timeout',
+    {
+      valued: ['-k', '--kill-after', '-s', '--signal'],
+      flags: ['--preserve-status', '--foreground', '-v', '--verbose'],
+      leading: 1,
+    },
+  ],
+  ['stdbuf', { valued: ['-i', '--input', '-o', '--output', '-e', '--error'], flags: [] }],
+  ['setsid', { valued: [], flags: ['-c', '--ctty', '-f', '--fork', '-w', '--wait'] }],
+  [
+    'ionice',
+    {
+      valued: ['-c', '--class', '-n', '--classdata', '-p', '--pid', '-P', '--pgid', '-u', '--uid'],
+      flags: ['-t', '--ignore'],
+      runsNothing: ['-p', '--pid', '-P', '--pgid', '-u', '--uid'],
+    },
+  ],
+  [
+    'chrt',
+    {
+      valued: ['-T', '--sched-runtime', '-P', '--sched-period', '-D', '--sched-deadline'],
+      flags: [
+        ...['-a', '--all-tasks', '-b', '--batch', '-d', '--deadline', '-e', '--ext', '-f', '--fifo', '-i', '--idle'],
+        ...['-o', '--other', '-r', '--rr', '-R', '--reset-on-fork', '-v', '--verbose'],
+      ],
+      runsNothing: ['-p', '--pid', '-m', '--max'],
+      leading: 1,
+    },
+  ],
+  [
+    'taskset',
+    { valued: [], flags: ['-a', '--all-tasks', '-c', '--cpu-list'], runsNothing: ['-p', '--pid'], leading: 1 },
+  ],
+  [
+    'flock',
+    {
+      valued: ['-w', '--timeout', '--wait', '-E', '--conflict-exit-code'],
+      flags: ['-s', '--shared', '-x', '-e', '--exclusive', '-u', '--unlock', '-n', '--nb', '--nonblock'],
+      shellLine: ['-c', '--command'],
+      leading: 1,
+    },
+  ],
+  ['chroot', { valued: ['--userspec', '--groups'], flags: ['--skip-chdir'], leading: 1 }],
+  [
+    'sudo',
+    {
+      valued: [...sudoValued, '-r', '--role', '-t', '--type', '-U', '--other-user', '-D', '--chdir', '-R', '--chroot'],
+      flags: ['-A', '--askpass', '-b', '--background', '-E', '--preserve-env', '-H', '--set-home', '-k'],
+      shellWithCommand: ['-s', '--shell', '-i', '--login'],
+      runsNothing: ['-l', '--list', '-v', '--validate', '-K', '-V', '-e', '--edit'],
+    },
+  ],
+  ['doas', { valued: ['-u', '-C'], flags: ['-n'], shellWithCommand: ['-s'] }],
+  [
+    'runuser',
+    {
+      valued: ['-u', '--user', '-g', '--group', '-G', '--supp-group', '-s', '--shell', '-w'],
+      flags: ['-l', '--login', '-m', '-p', '--preserve-environment', '-P', '--pty'],
+      shellLine: ['-c', '--command', '--session-command'],
+      permutes: true,
+    },
+  ],
+  [
+    'su',
+    {
+      valued: ['-s', '--shell', '-g', '--group', '-G', '--supp-group', '-w'],
+      flags: ['-l', '--login', '-m', '-p', '--preserve-environment', '-P', '--pty', '-'],
+      shellLine: ['-c', '--command', '--session-command'],
+      permutes: true,
+      // su's words after the user go to the user's shell as its arguments.
+      leading: 1,
+      joinsForShell: { except: [] },
+    },
+  ],
+  [
+    'xargs',
+    {
+      valued: ['-a', '--arg-file', '-d', '--delimiter', '-E', '-I', '-L', '-n', '--max-args', '-P'],
+      flags: ['-0', '--null', '-o', '--open-tty', '-p', '--interactive', '-r', '--no-run-if-empty', '-t'],
+    },
+  ],
+  ['find', { valued: [], flags: [], embedded: { after: ['-exec', '-execdir', '-ok', '-okdir'], endsAt: [';', '+'] } }],
+  ['time', { valued: ['-f', '--format', '-o', '--output'], flags: ['-a', '--append', '-p', '--portability', '-v'] }],
+  ['busybox', { valued: [], flags: [] }],
+  [
+    'watch',
+    {
+      valued: ['-n', '--interval', '-q', '--equexit'],
+      flags: ['-b', '--beep', '-c', '--color', '-e', '--errexit', '-g', '--chgexit', '-t', '--no-title', '-p'],
+      joinsForShell: { except: ['-x', '--exec'] },
+    },
+  ],
+  [
+    'ssh',
+    {
+      valued: ['-b', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-o', '-p', '-R', '-S'],
+      flags: ['-4', '-6', '-A', '-a', '-C', '-f', '-G', '-g', '-K', '-k', '-M', '-N', '-n', '-q', '-s', '-T', '-t'],
+      leading: 1,
+      joinsForShell: { except: [] },
+    },
+  ],
+]);
+
+/** Where a wrapper's command is in its arguments: at a word, or as a shell line. */
+export type WrappedCommand = { argv: readonly string[] } | { shellLine: string };
+
+/** The option an argument names, if it is one: `--signal=KILL` is `--signal`, `-n5` is `-n`. */
+const longName = (word: string) => word.split('=', 1)[0]!;
+
+/**
+ * The commands `program` (a wrapper, by file name) may run, read from its arguments. Where an
+ * option is not in the grammar, whether it takes a value is not known: every later word is read
+ * as where the command may start, so that a misread grammar makes the decision stricter, not laxer.
+ */
+export function wrappedCommands(program: string, args: readonly string[]): WrappedCommand[] {
+  const grammar = WRAPPERS.get(path.basename(program));
+  if (!grammar) return [];
+  if (grammar.embedded) return embeddedCommands(args, grammar.embedded);
+  const found: WrappedCommand[] = [];
+  let leading = grammar.leading ?? 0;
+  let shellForCommand = false;
+  let joins = grammar.joinsForShell !== undefined;
+  let optionsEnded = false;
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index]!;
+    if (word === '--' && !optionsEnded) {
+      optionsEnded = true;
+      continue;
+    }
+    const isOption = !optionsEnded && word.startsWith('-') && (word !== '-' || grammar.flags.includes('-'));
+    if (!isOption) {
+      if (grammar.assignments && word.includes('=')) continue;
+      if (leading > 0) {
+        leading -= 1;
+        continue;
+      }
+      const argv = args.slice(index);
+      if (shellForCommand || joins) found.push({ shellLine: argv.join(' ') });
+      found.push({ argv });
+      if (grammar.permutes) found.push(...shellLinesAmong(args.slice(index + 1), grammar));
+      return found;
+    }
+    const option = readOption(word, grammar);
+    if (option.kind === 'unknown') {
+      // Every later word may be where the command starts.
+      for (let later = index + 1; later < args.length; later++) found.push({ argv: args.slice(later) });
+      return found;
+    }
+    if (grammar.runsNothing?.some((name) => option.names.includes(name))) return found;
+    if (grammar.shellWithCommand?.some((name) => option.names.includes(name))) shellForCommand = true;
+    if (grammar.joinsForShell?.except.some((name) => option.names.includes(name))) joins = false;
+    const value = option.kind === 'valued' ? (option.attached ?? args[++index]) : undefined;
+    if (value !== undefined && grammar.shellLine?.some((name) => option.names.includes(name)))
+      found.push({ shellLine: value });
+  }
+  return found;
+}
+
+/** The shell lines given by option anywhere among `words` (for a program whose options permute). */
+function shellLinesAmong(words: readonly string[], grammar: WrapperGrammar): WrappedCommand[] {
+  const found: WrappedCommand[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const option = words[index]!.startsWith('-') ? readOption(words[index]!, grammar) : undefined;
+    if (option?.kind !== 'valued' || !grammar.shellLine?.some((name) => option.names.includes(name))) continue;
+    const value = option.attached ?? words[++index];
+    if (value !== undefined) found.push({ shellLine: value });
+  }
+  return found;
+}
+
+type ReadOption = { kind: 'unknown' } | { kind: 'flag' | 'valued'; names: string[]; attached?: string };
+
+/** One option word as the grammar reads it; a cluster of short flags names each of them. */
+function readOption(word: string, grammar: WrapperGrammar): ReadOption {
+  const isValued = (name: string) => grammar.valued.includes(name) || (grammar.shellLine ?? []).includes(name);
+  const isKnown = (name: string) =>
+    isValued(name) ||
+    grammar.flags.includes(name) ||
+    [
+      ...(grammar.shellWithCommand ?? []),
+      ...(grammar.runsNothing ?? []),
+      ...(grammar.joinsForShell?.except ?? []),
+    ].includes(name);
+  if (word.startsWith('--')) {
+    const name = longName(word);
+    if (!isKnown(name)) return { kind: 'unknown' };
+    const attached = word.includes('=') ? word.slice(name.length + 1) : undefined;
+    return isValued(name) ? { kind: 'valued', names: [name], attached } : { kind: 'flag', names: [name] };
+  }
+  if (word === '-') return { kind: 'flag', names: ['-'] };
+  if (grammar.numericOptions && /^-\+?\d+$/.test(word)) return { kind: 'flag', names: [] };
+  const names: string[] = [];
+  for (let at = 1; at < word.length; at++) {
+    const name = `-${word[at]}`;
+    if (!isKnown(name)) return { kind: 'unknown' };
+    names.push(name);
+    if (isValued(name)) {
+      const rest = word.slice(at + 1);
+      return { kind: 'valued', names, ...(rest !== '' && { attached: rest }) };
+    }
+  }
+  return { kind: 'flag', names };
+}
+
+/** find's commands: each `-exec` (and its kin) starts one, which ends at `;` or `+`. */
+function embeddedCommands(args: readonly string[], embedded: NonNullable<WrapperGrammar['embedded']>) {
+  const found: WrappedCommand[] = [];
+  for (let index = 0; index < args.length; index++) {
+    if (!embedded.after.includes(args[index]!)) continue;
+    let end = index + 1;
+    while (end < args.length && !embedded.endsAt.includes(args[end]!)) end += 1;
+    if (end > index + 1) found.push({ argv: args.slice(index + 1, end) });
+    index = end;
+  }
+  return found;
+}

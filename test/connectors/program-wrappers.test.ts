@@ -1,0 +1,120 @@
+// How the ssh connector reads a program that runs another (ADR 083): each wrapper's options, the
+// command it runs, nested wrappers, lines it hands to a shell, interpreters given code, and the
+// limit on readings. Pure logic: the commands are read, none is run (the attack suite runs them).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sshConnector } from '../../connectors/ssh/connector';
+import type { Command } from '../../domain/request';
+import type { SshFacts } from '../../policy/facts';
+
+function analyse(argv: string[]) {
+  const analysis = sshConnector.analyse({ argv } as unknown as Command);
+  assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
+  return analysis;
+}
+
+/** Each other reading, as `program args…`, a `*` marking one a shell reads. */
+const readings = (argv: string[]) =>
+  (analyse(argv).otherReadings ?? []).map(({ facts }) => {
+    const { program, args, usesShell } = facts.ssh as SshFacts;
+    return [program, ...args].join(' ') + (usesShell ? ' *' : '');
+  });
+
+describe('programs that run programs', () => {
+  test('each wrapper is read past its options to the command it runs', () => {
+    const cases: [string[], string][] = [
+      [['env', '-i', 'A=1', '-u', 'B', 'touch', 'f'], 'touch f'],
+      [['env', '--unset=B', '--', 'C=2', 'touch', 'f'], 'touch f'],
+      [['nice', '-n', '5', 'touch', 'f'], 'touch f'],
+      [['nice', '-10', 'touch', 'f'], 'touch f'],
+      [['nice', '--adjustment=3', 'touch', 'f'], 'touch f'],
+      [['timeout', '-k', '1', '--signal=KILL', '5s', 'touch', 'f'], 'touch f'],
+      [['stdbuf', '-oL', '-e', '0', 'touch', 'f'], 'touch f'],
+      [['ionice', '-c3', 'touch', 'f'], 'touch f'],
+      [['chrt', '--other', '0', 'touch', 'f'], 'touch f'],
+      [['taskset', '-c', '0,1', 'touch', 'f'], 'touch f'],
+      [['flock', '-w', '3', 'lock', 'touch', 'f'], 'touch f'],
+      [['sudo', '-u', 'deploy', '-E', 'touch', 'f'], 'touch f'],
+      [['doas', '-u', 'deploy', 'touch', 'f'], 'touch f'],
+      [['runuser', '-u', 'deploy', '--', 'touch', 'f'], 'touch f'],
+      [['xargs', '-0', '-n', '1', 'touch'], 'touch'],
+      [['time', '-f', '%e', 'touch', 'f'], 'touch f'],
+      [['find', '.', '-name', 'x', '-execdir', 'touch', '{}', ';', '-exec', 'rm', '{}', '+'], 'touch {}'],
+      [['find', '.', '-exec', 'rm', '{}', '+'], 'rm {}'],
+      [['watch', '-x', 'touch', 'f'], 'touch f'],
+    ];
+    for (const [argv, expected] of cases)
+      assert.ok(readings(argv).includes(expected), `${argv.join(' ')}: ${readings(argv)}`);
+  });
+
+  test('wrappers nest, and a program by its path is read by its name at every level', () => {
+    assert.deepEqual(readings(['/usr/bin/env', 'nice', '/bin/touch', 'f']), [
+      'env nice /bin/touch f',
+      'nice /bin/touch f',
+      '/bin/touch f',
+      'touch f',
+    ]);
+  });
+
+  test('a line a wrapper hands to a shell is read as a shell line, and its first word as the program', () => {
+    for (const argv of [
+      ['env', '-S', 'touch f'],
+      ['flock', 'lock', '-c', 'touch f'],
+      ['su', 'deploy', '-c', 'touch f'],
+      ['sudo', '-s', 'touch', 'f'],
+      ['ssh', '-p', '22', 'db-1', 'touch', 'f'],
+      ['watch', '-n', '1', 'touch', 'f'],
+    ]) {
+      const read = readings(argv);
+      assert.ok(read.includes('sh -c touch f *'), `${argv.join(' ')}: ${read}`);
+      assert.ok(read.includes('touch f'), `${argv.join(' ')}: ${read}`);
+    }
+  });
+
+  test('options that run nothing of the arguments give no command', () => {
+    assert.deepEqual(readings(['ionice', '-p', '42']), []);
+    assert.deepEqual(readings(['sudo', '-l', 'touch']), []);
+    assert.deepEqual(readings(['taskset', '-p', '1', '42']), []);
+    assert.deepEqual(readings(['uname', '-a']), []);
+  });
+
+  test('after an option the grammar lacks, every later word may start the command', () => {
+    assert.deepEqual(readings(['env', '--new-option', 'x', 'touch', 'f']), ['x touch f', 'touch f', 'f']);
+  });
+
+  test('interpreters given code are read as shells; a script from a file is not', () => {
+    const usesShell = (argv: string[]) => analyse(argv).facts.ssh!.usesShell;
+    for (const argv of [
+      ['python3', '-c', 'print(1)'],
+      ['python3.11', '-Bc', 'print(1)'],
+      ['perl', '-lne', 'print'],
+      ['perl', '-E', 'say 1'],
+      ['node', '--eval=1'],
+      ['node', '-p', '1'],
+      ['awk', '{ print $1 }', 'f'],
+      ['gawk', '-F:', '{ print $1 }', 'f'],
+      ['sed', '-n', '1p', 'f'],
+      ['ruby', '-e', '1'],
+      ['php', '-r', 'echo 1;'],
+      ['env', 'python3', '-c', '1'],
+    ])
+      assert.ok(usesShell(argv) || readings(argv).some((read) => read.endsWith('*')), argv.join(' '));
+    for (const argv of [
+      ['python3', 'script.py'],
+      ['python3', '-m', 'json.tool', 'f'],
+      ['perl', '-MFile::Temp', 'script.pl'],
+      ['awk', '-f', 'prog.awk', 'f'],
+      ['sed', '--sandbox', '-n', '1p', 'f'],
+      ['node', 'server.js'],
+    ])
+      assert.equal(usesShell(argv), false, argv.join(' '));
+  });
+
+  test('more readings than policy judges are refused, naming why', () => {
+    const analysis = sshConnector.analyse({
+      argv: ['env', '--new-option', ...Array.from({ length: 200 }, (_, index) => `w${index}`)],
+    } as unknown as Command);
+    assert.equal(analysis.ok, false);
+    assert.match(analysis.ok ? '' : `${analysis.reason}: ${analysis.detail}`, /too many ways to judge.*128/);
+  });
+});
