@@ -16,16 +16,20 @@ interface InlineCodeGrammar {
   safeWith?: readonly string[];
 }
 
-const PYTHON: InlineCodeGrammar = { codeLetters: 'c', valueLetters: 'WXQm' };
+// `-m` runs a module of the program's choosing with the arguments it is given (`-m timeit CODE`).
+const PYTHON: InlineCodeGrammar = { codeLetters: 'cm', valueLetters: 'WXQ' };
+// gawk's `-e` (`--source`) gives program text beside `-f` files.
 const AWK: InlineCodeGrammar = {
-  codeLetters: '',
-  valueLetters: 'FvfE',
+  codeLetters: 'e',
+  codeOptions: ['--source'],
+  valueLetters: 'FvfEl',
   programIsCode: { unlessFile: ['-f', '--file', '-E', '--exec'] },
 };
 
 const GRAMMARS: ReadonlyMap<string, InlineCodeGrammar> = new Map([
   // perl's -l and -0 take digits only, which are no code letters: they need not end the cluster.
-  ['perl', { codeLetters: 'eE', valueLetters: 'IMmixDdCV' }],
+  // `-M` and `-m` are code: `-M'strict;system q(id)'` is `use strict;system q(id);`.
+  ['perl', { codeLetters: 'eEMm', valueLetters: 'IixDdCV' }],
   ['ruby', { codeLetters: 'e', valueLetters: 'IrCEFKx' }],
   ['node', { codeLetters: 'ep', valueLetters: 'r', codeOptions: ['--eval', '--print'] }],
   ['nodejs', { codeLetters: 'ep', valueLetters: 'r', codeOptions: ['--eval', '--print'] }],

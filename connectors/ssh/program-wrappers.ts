@@ -148,8 +148,10 @@ export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, Wra
   [
     'ssh',
     {
-      valued: ['-b', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-o', '-p', '-R', '-S'],
+      valued: ['-b', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-p', '-R', '-S'],
       flags: ['-4', '-6', '-A', '-a', '-C', '-f', '-G', '-g', '-K', '-k', '-M', '-N', '-n', '-q', '-s', '-T', '-t'],
+      // `-o ProxyCommand=…`, `LocalCommand`, `KnownHostsCommand`: a setting can be a local shell line.
+      shellLine: ['-o'],
       leading: 1,
       joinsForShell: { except: [] },
     },

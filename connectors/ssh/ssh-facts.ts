@@ -10,7 +10,10 @@ import { type WrappedCommand, wrappedCommands } from './program-wrappers';
  * whatever the target allows; policy sees it as `ssh.usesShell`, as it does an interpreter given
  * code to run (`python3 -c`, `perl -e`, an awk program: `inline-code.ts`).
  */
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'busybox']);
+const SHELLS = new Set([
+  ...['sh', 'bash', 'rbash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'lksh', 'oksh', 'yash', 'posh'],
+  ...['csh', 'tcsh', 'fish', 'busybox', 'pwsh', 'nu', 'xonsh', 'elvish', 'expect'],
+]);
 
 /** More readings than this of one command are refused: no policy needs them, and each costs a decision. */
 export const MAX_PROGRAM_READINGS = 128;

@@ -69,6 +69,8 @@ describe('programs that run programs', () => {
       assert.ok(read.includes('sh -c touch f *'), `${argv.join(' ')}: ${read}`);
       assert.ok(read.includes('touch f'), `${argv.join(' ')}: ${read}`);
     }
+    // An ssh setting may be a local command (ProxyCommand, LocalCommand): every setting is a shell line.
+    assert.ok(readings(['ssh', '-N', '-o', 'ProxyCommand touch f', 'db-1']).includes('sh -c ProxyCommand touch f *'));
   });
 
   test('options that run nothing of the arguments give no command', () => {
@@ -97,12 +99,14 @@ describe('programs that run programs', () => {
       ['ruby', '-e', '1'],
       ['php', '-r', 'echo 1;'],
       ['env', 'python3', '-c', '1'],
+      ['python3', '-m', 'timeit', '1'],
+      ['perl', '-Mstrict;system q(id)', 'script.pl'],
+      ['gawk', '-f', 'lib.awk', '-e', 'BEGIN { system("id") }'],
     ])
       assert.ok(usesShell(argv) || readings(argv).some((read) => read.endsWith('*')), argv.join(' '));
     for (const argv of [
       ['python3', 'script.py'],
-      ['python3', '-m', 'json.tool', 'f'],
-      ['perl', '-MFile::Temp', 'script.pl'],
+      ['perl', '-Iinc/File', 'script.pl'],
       ['awk', '-f', 'prog.awk', 'f'],
       ['sed', '--sandbox', '-n', '1p', 'f'],
       ['node', 'server.js'],
