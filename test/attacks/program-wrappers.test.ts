@@ -7,36 +7,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { SshTargetServer } from '../../tools/stack/ssh-target';
-import { startSshHost, sshTargetYaml } from '../support/remote-targets';
-import { type AttackStack, send, startAttackStack, tally, waitFor } from './support';
+import { test } from 'node:test';
+import { send, tally, touchDeniedHost } from './support';
 
-const POLICY = `version: 1
-default: { effect: allow }
-rules:
-  - name: no-shells
-    when: request.connector == "ssh" && ssh.usesShell
-    effect: deny
-    reason: no shells
-  - name: no-touching
-    when: ssh.program == "touch"
-    effect: deny
-    reason: nothing is created over SSH
-`;
-
-let stack: AttackStack;
-let server: SshTargetServer;
-
-before(async () => {
-  server = await startSshHost();
-  stack = await startAttackStack(POLICY, { targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}` });
-});
-
-after(async () => {
-  await stack?.stop();
-  await server?.stop();
-});
+const host = touchDeniedHost();
 
 /** Each command creates the file it is given, by way of another program. */
 const COMMANDS: ((file: string) => string[])[] = [
@@ -67,26 +41,12 @@ const COMMANDS: ((file: string) => string[])[] = [
   (file) => ['sed', '-n', `1w ${file}`, '/etc/hostname'],
 ];
 
-/** Runs `argv` as the agent: its final status and the deciding rule. */
-async function run(argv: string[]): Promise<{ status: string; rule: string; explanation: string }> {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', {
-    connector: 'ssh',
-    target: 'web-1',
-    command: { argv },
-    reason: 'program wrappers',
-  });
-  assert.equal(submitted.status, 202, submitted.text);
-  const view = await waitFor(stack, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
-  const policy = view.policy as { rule: string; explanation: string };
-  return { status: String(view.status), rule: policy.rule, explanation: policy.explanation };
-}
-
 test('no program made to run others, and no interpreter given code, creates the file', async () => {
   let ran = 0;
   const walkedAround: string[] = [];
   for (const [index, command] of COMMANDS.entries()) {
-    const file = path.join(server.workDir, `program-wrapper-${index}`);
-    await run(command(file));
+    const file = path.join(host().workDir, `program-wrapper-${index}`);
+    await host().run(command(file));
     if (existsSync(file)) {
       ran += 1;
       walkedAround.push(command(file)[0]!);
@@ -97,17 +57,23 @@ test('no program made to run others, and no interpreter given code, creates the 
 });
 
 test('the decision names the wrapped program; a wrapper around an allowed program still runs it', async () => {
-  const denied = await run(['timeout', '5', 'env', 'touch', path.join(server.workDir, 'program-wrapper-denied')]);
+  const denied = await host().run([
+    'timeout',
+    '5',
+    'env',
+    'touch',
+    path.join(host().workDir, 'program-wrapper-denied'),
+  ]);
   assert.deepEqual([denied.status, denied.rule], ['denied', 'no-touching']);
   assert.match(denied.explanation, /may read the command as the program touch, run through timeout, env \(ADR 083\)/);
-  const allowed = await run(['timeout', '5', 'uname', '-s']);
+  const allowed = await host().run(['timeout', '5', 'uname', '-s']);
   assert.deepEqual([allowed.status, allowed.rule], ['succeeded', 'default']);
-  const interpreted = await run(['python3', '-c', 'print(1)']);
+  const interpreted = await host().run(['python3', '-c', 'print(1)']);
   assert.deepEqual([interpreted.status, interpreted.rule], ['denied', 'no-shells']);
 });
 
 test('a command with more readings than policy judges is refused at submit, naming why', async () => {
-  const submitted = await send(stack.baseUrl, 'POST', '/v1/requests', 'agent', {
+  const submitted = await send(host().baseUrl, 'POST', '/v1/requests', 'agent', {
     connector: 'ssh',
     target: 'web-1',
     command: { argv: ['env', '--an-option-env-lacks', ...Array.from({ length: 200 }, (_, index) => `w${index}`)] },

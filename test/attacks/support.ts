@@ -9,9 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import type { Pool } from 'pg';
 import { type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
+import type { SshTargetServer } from '../../tools/stack/ssh-target';
 import { asRole } from '../../tools/stack/databases';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
+import { startSshHost, sshTargetYaml } from '../support/remote-targets';
 import { type TestStack, type TestStackOptions, TOKENS, requiredEnv, startTestStack } from '../support/stack';
 import type { TargetWatch } from '../support/target-watch';
 
@@ -183,6 +185,65 @@ export function billingApiStack(
   return () => {
     assert.ok(stack, 'the stack starts before the tests');
     return stack;
+  };
+}
+
+/**
+ * The SSH classes' host, under a deny list: `touch` and shells are denied, everything else runs (the
+ * README advises allow rules; a deny list must still hold for what the host actually runs). A
+ * command "succeeds" if the file it would create exists on the host.
+ */
+const TOUCH_DENIED_POLICY = `version: 1
+default: { effect: allow }
+rules:
+  - name: no-shells
+    when: request.connector == "ssh" && ssh.usesShell
+    effect: deny
+    reason: no shells
+  - name: no-touching
+    when: ssh.program == "touch"
+    effect: deny
+    reason: nothing is created over SSH
+`;
+
+export interface TouchDeniedHost {
+  /** The API's address, for a test that sends its own request. */
+  baseUrl: string;
+  /** A directory on the host the commands may create files in. */
+  workDir: string;
+  /** Runs `argv` on the host as the agent: its final status, the deciding rule and its explanation. */
+  run(argv: string[]): Promise<{ status: string; rule: string; explanation: string }>;
+}
+
+/** Starts the SSH test host and the stack under the deny list, before the file's tests; stops them after. */
+export function touchDeniedHost(): () => TouchDeniedHost {
+  let stack: AttackStack | undefined;
+  let server: SshTargetServer | undefined;
+  before(async () => {
+    server = await startSshHost();
+    stack = await startAttackStack(TOUCH_DENIED_POLICY, {
+      targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}`,
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await server?.stop();
+  });
+  const run = async (argv: string[]) => {
+    const submitted = await send(stack!.baseUrl, 'POST', '/v1/requests', 'agent', {
+      connector: 'ssh',
+      target: 'web-1',
+      command: { argv },
+      reason: 'an attack',
+    });
+    assert.equal(submitted.status, 202, submitted.text);
+    const view = await waitFor(stack!, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
+    const policy = view.policy as { rule: string; explanation: string };
+    return { status: String(view.status), rule: policy.rule, explanation: policy.explanation };
+  };
+  return () => {
+    assert.ok(stack && server, 'the stack starts before the tests');
+    return { baseUrl: stack.baseUrl, workDir: server.workDir, run };
   };
 }
 
