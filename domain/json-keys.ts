@@ -61,9 +61,12 @@ export function keysFoldingAlike(value: unknown, fold = foldedKey): [string, str
  */
 export type Spellings = ReadonlyMap<string, readonly string[]>;
 
-/** How many ways policy spells the name it spells most ways: a call is read once per way (ADR 078). At most 4. */
-export const spellingChoices = (spellings: Spellings): number =>
-  Math.min(4, Math.max(1, ...[...spellings.values()].map((spelled) => spelled.length)));
+/** How many ways the most-spelled of `spelled` is spelled: a call is read once per way (ADR 078). At most 4. */
+export const choicesAmong = (spelled: Iterable<readonly string[]>): number =>
+  Math.min(4, Math.max(1, ...[...spelled].map((ways) => ways.length)));
+
+/** How many ways policy spells the name it spells most ways. */
+export const spellingChoices = (spellings: Spellings): number => choicesAmong(spellings.values());
 
 /** The `choice`-th way policy spells the name `folded`, or its last if it has fewer; undefined if it spells none. */
 export function spelledAs(spellings: Spellings, folded: string, choice: number): string | undefined {

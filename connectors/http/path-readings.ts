@@ -8,7 +8,7 @@
 // too where a rule names that, and `/reports/all` as `/reports/all.json`; a segment a binder reads as
 // a number the rules spell, as that number (`/customers/07` as `/customers/7`, ADR 081).
 import type { HttpRouting } from '../../config/target-schemas';
-import { type Spellings, foldedKey } from '../../domain/json-keys';
+import { type Spellings, choicesAmong, foldedKey } from '../../domain/json-keys';
 import { readsAs } from './value-readings';
 
 /** What the gate assumes of a target that does not say how it routes: every leniency above. */
@@ -108,10 +108,7 @@ function readPathSpellings(spellings: Spellings, routing: HttpRouting): PathSpel
       if (dot !== -1) add(found.suffixed, keyOf(segment.slice(0, dot)), segment);
     }
   }
-  const counts = [...found.segments.values(), ...found.suffixed.values(), found.numbers].map(
-    (spelled) => spelled.length,
-  );
-  found.choices = Math.min(4, Math.max(1, ...counts));
+  found.choices = choicesAmong([...found.segments.values(), ...found.suffixed.values(), found.numbers]);
   return found;
 }
 
