@@ -98,13 +98,23 @@ export interface LiteralComparison {
   in: 'body' | 'query' | 'headers';
   /** The keys under it, outermost first: `["refund", "force"]` for `http.body.refund.force`. */
   path: string[];
+  /**
+   * Set where the rule compares each element of the list at `path` (a body's only): the keys under
+   * an element, `[]` for the element itself (`2 in http.body.ids`, `http.body.items.exists(i,
+   * i.account == 2)`).
+   */
+  each?: string[];
   literals: ComparedLiteral[];
 }
 
-/** `http.body.a.b` → body, [a, b]; `http.query["q"]` → query, [q]; `http.headers["h"]` → headers, [h]; else undefined. */
-function fieldPath(node: unknown): Omit<LiteralComparison, 'literals'> | undefined {
+/**
+ * `http.body.a.b` → body, [a, b]; `http.query["q"]` → query, [q]; `http.headers["h"]` → headers, [h];
+ * inside a macro over a body list (`element` its variable and list), `element.a` → that list, each [a].
+ */
+function fieldPath(node: unknown, element?: Element): Omit<LiteralComparison, 'literals'> | undefined {
   const keys: string[] = [];
   let at = node as Partial<ASTNode> | undefined;
+  if (element && at?.op === 'id' && at.args === element.name) return { ...element.list, each: [] };
   while (at && (at.op === '.' || at.op === '[]') && Array.isArray(at.args)) {
     const [object, name] = at.args as [Partial<ASTNode>, unknown];
     if (
@@ -114,6 +124,15 @@ function fieldPath(node: unknown): Omit<LiteralComparison, 'literals'> | undefin
       (name === 'body' || name === 'query' || name === 'headers')
     )
       return keys.length > 0 ? { in: name, path: keys.reverse() } : undefined;
+    if (element && object?.op === 'id' && object.args === element.name) {
+      const key =
+        at.op === '.'
+          ? name
+          : (name as Partial<ASTNode> | undefined)?.op === 'value'
+            ? (name as ASTNode).args
+            : undefined;
+      return typeof key === 'string' ? { ...element.list, each: [key, ...keys.reverse()] } : undefined;
+    }
     const key =
       at.op === '.'
         ? name
@@ -144,23 +163,44 @@ function literalOf(node: unknown): ComparedLiteral | undefined {
  * The body fields and query parameters the condition compares with literals, by `==`, `!=` or `in`
  * a list (`http.body.force == true`, `http.query.mode in ["purge", "wipe"]`). A target that reads
  * `"true"` or `1` as `true` (Rails, Jackson, pydantic) compares as policy does only if the call is
- * read so too (ADR 080).
+ * read so too (ADR 080). So with the elements of a body list (`2 in http.body.ids`, and a macro's
+ * variable: `http.body.items.exists(i, i.force == true)`), which Rails casts one by one (ADR 084).
+ * `element`: inside such a macro, its variable.
  */
-export function literalComparisons(ast: ASTNode): LiteralComparison[] {
+export function literalComparisons(ast: ASTNode, element?: Element): LiteralComparison[] {
   return nodesOf(ast).flatMap(({ op, args }): LiteralComparison[] => {
     if (op === '==' || op === '!=') {
       const [left, right] = args as [unknown, unknown];
-      const field = fieldPath(left) ?? fieldPath(right);
+      const field = fieldPath(left, element) ?? fieldPath(right, element);
       const literal = literalOf(right) ?? literalOf(left);
       return field && literal !== undefined ? [{ ...field, literals: [literal] }] : [];
     }
     if (op === 'in') {
       const [left, right] = args as [unknown, Partial<ASTNode>];
-      const field = fieldPath(left);
+      // `2 in http.body.ids`: each element of a body list.
+      const list = literalOf(left) !== undefined ? fieldPath(right, element) : undefined;
+      if (list?.in === 'body' && list.each === undefined) return [{ ...list, each: [], literals: [literalOf(left)!] }];
+      const field = fieldPath(left, element);
       if (!field || right?.op !== 'list' || !Array.isArray(right.args)) return [];
       const literals = (right.args as unknown[]).map(literalOf).filter((literal) => literal !== undefined);
       return literals.length > 0 ? [{ ...field, literals }] : [];
     }
+    // `http.body.items.exists(i, i.account == 2)`: what the macro's body compares its variable with.
+    if (op === 'rcall' && MACROS_OVER_ELEMENTS.has(args[0] as string)) {
+      const [, receiver, [variable, body] = []] = args as [string, unknown, [Partial<ASTNode>?, ASTNode?]];
+      const list = fieldPath(receiver, element);
+      if (list?.in !== 'body' || list.each !== undefined || variable?.op !== 'id' || !body) return [];
+      return literalComparisons(body, { name: variable.args as string, list });
+    }
     return [];
   });
+}
+
+/** The macros whose body reads each element of a list through a variable. */
+const MACROS_OVER_ELEMENTS = new Set(['exists', 'all', 'exists_one', 'filter', 'map']);
+
+/** A macro's variable, standing for each element of a body list. */
+interface Element {
+  name: string;
+  list: Omit<LiteralComparison, 'literals' | 'each'>;
 }

@@ -443,9 +443,9 @@ export function compilePolicy(file: string, text: string): Policy {
 /** One comparison per field, with its literals in the order the rules write them. */
 function mergedComparisons(comparisons: LiteralComparison[]): LiteralComparison[] {
   const byField = new Map<string, LiteralComparison>();
-  for (const { in: where, path, literals } of comparisons) {
-    const key = JSON.stringify([where, path]);
-    const known = byField.get(key) ?? { in: where, path, literals: [] };
+  for (const { in: where, path, each, literals } of comparisons) {
+    const key = JSON.stringify([where, path, each]);
+    const known = byField.get(key) ?? { in: where, path, ...(each && { each }), literals: [] };
     byField.set(key, { ...known, literals: [...new Set([...known.literals, ...literals])] });
   }
   return [...byField.values()];

@@ -112,7 +112,7 @@ export function otherCallReadings(
       .filter((_, index) => pathIndex > 0 || index > 0)
       .map((variant) => ({
         call: { ...variant.call, path },
-        readAs: `${call.method} ${path}${variant.said.length > 0 ? ` with ${variant.said.join(', ')}` : ''} (ADRs 075, 076, 078 to 081)`,
+        readAs: `${call.method} ${path}${variant.said.length > 0 ? ` with ${variant.said.join(', ')}` : ''} (ADRs 075, 076, 078 to 081, 084)`,
       })),
   );
 }

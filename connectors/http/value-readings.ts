@@ -72,21 +72,35 @@ export function readsAs(value: unknown, literal: ComparedLiteral): boolean {
   return Number.isFinite(number) && numbersOf(value).includes(number);
 }
 
-/** The value at `path` under `root` (an object's keys, as written), or undefined. */
-function valueAt(root: unknown, path: readonly string[]): unknown {
+/** A place in a JSON value: an object's key as written, or a list's index. */
+type JsonPath = readonly (string | number)[];
+
+/** The value at `path` under `root`, or undefined. */
+function valueAt(root: unknown, path: JsonPath): unknown {
   let value = root;
   for (const key of path) {
-    if (!isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
-    value = value[key];
+    if (typeof key === 'number' ? !Array.isArray(value) : !isJsonObject(value) || !Object.hasOwn(value, key))
+      return undefined;
+    value = (value as Record<string | number, unknown>)[key];
   }
   return value;
 }
 
 /** `root` with `value` at `path`, which exists in it. */
-function withValueAt(root: unknown, path: readonly string[], value: unknown): unknown {
-  if (path.length === 0 || !isJsonObject(root)) return value;
-  const [key, ...rest] = path as [string, ...string[]];
+function withValueAt(root: unknown, path: JsonPath, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [key, ...rest] = path as [string | number, ...JsonPath];
+  if (typeof key === 'number' && Array.isArray(root))
+    return root.map((element, index) => (index === key ? withValueAt(element, rest, value) : element));
+  if (!isJsonObject(root)) return value;
   return { ...root, [key]: withValueAt(root[key], rest, value) };
+}
+
+/** The places a comparison reads: its field, or each element's field of the list at its path (ADR 084). */
+function placesOf(body: unknown, path: readonly string[], each: readonly string[] | undefined): JsonPath[] {
+  if (each === undefined) return [path];
+  const list = valueAt(body, path);
+  return Array.isArray(list) ? list.map((_, index) => [...path, index, ...each]) : [];
 }
 
 /**
@@ -99,22 +113,26 @@ export function callsAsCompared(
   call: HttpCommand,
   comparisons: readonly LiteralComparison[],
 ): { call: HttpCommand; respelled: string[] }[] {
-  const converted = comparisons.flatMap(({ in: where, path, literals }) => {
-    // A query's and a header's values are text: a rule compares them with text. A header by any case of its name.
-    const header =
-      where === 'headers' ? Object.keys(call.headers ?? {}).find((name) => name.toLowerCase() === path[0]) : undefined;
-    const value =
-      where === 'body'
-        ? valueAt(call.body, path)
-        : path.length > 1
-          ? undefined
-          : where === 'query'
-            ? valueAt(call.query, path)
-            : header && call.headers![header];
-    const comparable = where === 'body' ? literals : literals.filter((literal) => typeof literal === 'string');
-    const readings = comparable.filter((literal) => readsAs(value, literal));
-    return readings.length > 0 ? [{ where, path, header, value, readings }] : [];
-  });
+  const converted = comparisons.flatMap(({ in: where, path: fieldPath, each, literals }) =>
+    placesOf(call.body, fieldPath, where === 'body' ? each : undefined).flatMap((path) => {
+      // A query's and a header's values are text: a rule compares them with text. A header by any case of its name.
+      const header =
+        where === 'headers'
+          ? Object.keys(call.headers ?? {}).find((name) => name.toLowerCase() === path[0])
+          : undefined;
+      const value =
+        where === 'body'
+          ? valueAt(call.body, path)
+          : path.length > 1
+            ? undefined
+            : where === 'query'
+              ? valueAt(call.query, path)
+              : header && call.headers![header];
+      const comparable = where === 'body' ? literals : literals.filter((literal) => typeof literal === 'string');
+      const readings = comparable.filter((literal) => readsAs(value, literal));
+      return readings.length > 0 ? [{ where, path, header, value, readings }] : [];
+    }),
+  );
   const choices = Math.min(4, Math.max(0, ...converted.map(({ readings }) => readings.length)));
   return Array.from({ length: choices }, (_, choice) => {
     let next = call;
@@ -123,7 +141,7 @@ export function callsAsCompared(
       const literal = readings[Math.min(choice, readings.length - 1)]!;
       respelled.push(`${JSON.stringify(value)} as ${JSON.stringify(literal)}`);
       if (where === 'body') next = { ...next, body: withValueAt(next.body, path, literal) };
-      else if (where === 'query') next = { ...next, query: { ...next.query, [path[0]!]: literal as string } };
+      else if (where === 'query') next = { ...next, query: { ...next.query, [String(path[0])]: literal as string } };
       else next = { ...next, headers: { ...next.headers, [header!]: literal as string } };
     }
     return { call: next, respelled };

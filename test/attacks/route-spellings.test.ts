@@ -105,7 +105,7 @@ test('a respelled call waits for the rule its route answers to, and the decision
   assert.equal(refund.decision?.rule, 'big-refunds-need-finance');
   assert.match(
     refund.decision?.explanation ?? '',
-    /target may read the command as POST \/refunds \(ADRs 075, 076, 078 to 081\)/,
+    /target may read the command as POST \/refunds \(ADRs 075, 076, 078 to 081, 084\)/,
   );
   assert.deepEqual(routed(refund.id!), [], 'nothing is sent before approval');
 });

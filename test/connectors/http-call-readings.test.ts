@@ -123,7 +123,7 @@ describe("policy's decision over every reading", () => {
       assert.deepEqual([decision.effect, decision.rule], ['require_approval', 'purges-need-dba'], path);
       assert.match(
         decision.explanation,
-        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078 to 081\)/,
+        /target may read the command as POST \/cache\/purge \(ADRs 075, 076, 078 to 081, 084\)/,
         path,
       );
     }
@@ -317,6 +317,36 @@ rules:
       command: { method: 'GET', path: '/reports', query: { export: 'yes' } } as unknown as Command,
     });
     assert.deepEqual([read.effect, read.rule], ['require_approval', 'exports']);
+  });
+
+  test('each element of a body list a rule compares is read as a binder converts it (ADR 084)', () => {
+    const bulk = compilePolicy(
+      'policy.yaml',
+      `version: 1
+default: { effect: allow }
+rules:
+  - name: protected-accounts
+    when: '"accounts" in http.body && (1 in http.body.accounts || 2 in http.body.accounts)'
+    effect: require_approval
+    approval: { groups: [dba], quorum: 1, timeout: 1h }
+  - name: no-forced-items
+    when: '"items" in http.body && http.body.items.exists(i, "force" in i && i.force == true)'
+    effect: deny
+`,
+    );
+    const decide = (body: unknown) => decideRequest(bulk, post(body));
+    for (const accounts of [['2'], [7, ' 1'], ['2abc', 9], [2.9]]) {
+      const decision = decide({ accounts });
+      assert.deepEqual(
+        [decision.effect, decision.rule],
+        ['require_approval', 'protected-accounts'],
+        decision.explanation,
+      );
+    }
+    const forcedItem = decide({ items: [{ force: false }, { force: 'on' }] });
+    assert.deepEqual([forcedItem.effect, forcedItem.rule], ['deny', 'no-forced-items']);
+    assert.match(forcedItem.explanation, /with "on" as true/);
+    assert.equal(decide({ accounts: [7, '8'], items: [{ force: 'off' }] }).effect, 'allow');
   });
 
   test('values no binder reads as a literal run as sent', () => {

@@ -68,3 +68,18 @@ test('literalComparisons finds the body fields and query parameters compared wit
   assert.deepEqual(compared('http.body.n in [1, 2.5, -3]'), [{ in: 'body', path: ['n'], literals: [1, 2.5, -3] }]);
   assert.deepEqual(compared('http.body.amount > 100 && http.body == {} && request.agent == "x"'), []);
 });
+
+test('literalComparisons finds the elements of body lists compared with literals (ADR 084)', () => {
+  const compared = (condition: string) => literalComparisons(environment.parse(condition).ast);
+  assert.deepEqual(compared('2 in http.body.ids'), [{ in: 'body', path: ['ids'], each: [], literals: [2] }]);
+  assert.deepEqual(compared('http.body.ids.exists(id, id in [1, 2])'), [
+    { in: 'body', path: ['ids'], each: [], literals: [1, 2] },
+  ]);
+  assert.deepEqual(compared('http.body.order.items.all(i, i["sku"] != "gift" && i.account.id == 7)'), [
+    { in: 'body', path: ['order', 'items'], each: ['account', 'id'], literals: [7] },
+    { in: 'body', path: ['order', 'items'], each: ['sku'], literals: ['gift'] },
+  ]);
+  // Not a body list, or a list inside an element: not read so.
+  assert.deepEqual(compared('"x" in http.query.tags || request.metadata.ids.exists(i, i == 2)'), []);
+  assert.deepEqual(compared('http.body.a.exists(x, x.b.exists(y, y == 1))'), []);
+});

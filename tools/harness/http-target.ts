@@ -207,6 +207,11 @@ function route(call: ReceivedCall, response: http.ServerResponse, token: string)
     const { force, account } = JSON.parse(call.body || '{}') as Record<string, unknown>;
     return json(200, { deleted: railsInteger(account), force: railsBoolean(force ?? headerOf(call, 'x-force')) });
   }
+  if (pathname === '/api/accounts/bulk-delete' && call.acted.method === 'POST') {
+    // As `Account.where(id: params[:accounts]).destroy_all` does: each id cast as an integer.
+    const { accounts } = JSON.parse(call.body || '{}') as { accounts?: unknown };
+    return json(200, { deleted: Array.isArray(accounts) ? accounts.map(railsInteger) : [] });
+  }
   if (pathname === '/api/search' && call.acted.method === 'POST') return json(200, { results: [] });
   if (pathname === '/api/search' && call.acted.method === 'DELETE') return json(200, { deleted: 'every saved search' });
   if (pathname === '/api/admin/purge') return json(200, { purged: true });
