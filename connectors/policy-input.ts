@@ -94,8 +94,8 @@ function strictestReading(
         explanation:
           `the target may read the command as ${other.readAs}: policy asks rule "${strictest.rule}"'s ` +
           `reviewers for one reading and rule "${decision.rule}"'s for the other; denied, since the spelling would ` +
-          'choose the reviewers: send the command as policy spells it (an HTTP target whose router is exact says ' +
-          'so in its `routing`)',
+          'choose the reviewers: send the command as policy spells it (an SSH program with its subcommand first; an ' +
+          'HTTP target whose router is exact says so in its `routing`)',
         version: policy.version,
       };
     }

@@ -3,7 +3,7 @@ import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { runsInlineCode } from './inline-code';
-import { type WrappedCommand, wrappedCommands } from './program-wrappers';
+import { WRAPPERS, type WrappedCommand, wrappedCommands } from './program-wrappers';
 
 /**
  * Programs that read their arguments as a shell would. Naming one as the program is using a shell,
@@ -41,7 +41,10 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - the command a wrapper runs (ADR 083): `env touch`, `timeout 5 touch`, `sudo -u x touch`,
  *   `find . -exec touch {} ;`, and so on down (`nice env /bin/touch`), read with each wrapper's
  *   options (`program-wrappers.ts`); a line it hands to a shell (`su -c`, `ssh host …`) is a shell
- *   line (`ssh.usesShell`), and its words split at spaces a first guess at the program.
+ *   line (`ssh.usesShell`), and its words split at spaces a first guess at the program;
+ * - the program's arguments past the options before them (ADR 085): GNU programs take options
+ *   before a subcommand, so `systemctl -q restart x` and `systemctl -H host restart x` are judged
+ *   as `systemctl restart x` too, by a rule on `ssh.args[0]`.
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
 export function otherProgramReadings(facts: SshFacts): OtherReading[] | undefined {
@@ -55,11 +58,15 @@ export function otherProgramReadings(facts: SshFacts): OtherReading[] | undefine
       candidates.push({ facts: { ...next.facts, program: name }, via: next.via });
     for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
       for (const read of factsOf(wrapped)) candidates.push({ facts: read, via: [...next.via, name] });
+    // A wrapper's options are read by its grammar, above.
+    if (!next.facts.usesShell && !WRAPPERS.has(name))
+      for (const args of argsPastOptions(next.facts.args))
+        candidates.push({ facts: { ...next.facts, args }, via: next.via });
     for (const candidate of candidates) {
       if (seen.has(key(candidate.facts))) continue;
       seen.add(key(candidate.facts));
       if (readings.length === MAX_PROGRAM_READINGS) return undefined;
-      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate.facts, candidate.via) });
+      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate.facts, candidate.via, facts) });
       queue.push(candidate);
     }
   }
@@ -73,9 +80,29 @@ function factsOf(wrapped: WrappedCommand): SshFacts[] {
   return [shellLineFacts(wrapped.shellLine), ...(program ? [argvFacts(program, args)] : [])];
 }
 
+/**
+ * The arguments past the options that lead them (`-q`, `--now`, `-H host`): with the option words
+ * set aside, and with the word after the last one set aside too, as that option's value may be.
+ * None when the first argument is not an option. `--` ends the options and is set aside with them.
+ */
+function argsPastOptions(args: readonly string[]): string[][] {
+  let first = 0;
+  while (first < args.length && args[first]!.startsWith('-') && args[first] !== '-' && args[first] !== '--') first += 1;
+  if (args[first] === '--') return [args.slice(first + 1)];
+  if (first === 0) return [];
+  const rest = args.slice(first);
+  const last = args[first - 1]!;
+  const mayTakeValue = !last.startsWith('--') ? last.length === 2 : !last.includes('=');
+  return mayTakeValue && rest.length > 1 ? [rest, rest.slice(1)] : [rest];
+}
+
 const key = (facts: SshFacts) => JSON.stringify([facts.program, facts.args, facts.usesShell]);
 
-function readAs(facts: SshFacts, via: readonly string[]): string {
-  const program = facts.usesShell && facts.program === 'sh' ? 'a shell line' : `the program ${facts.program}`;
-  return via.length === 0 ? `${program} (ADR 082)` : `${program}, run through ${via.join(', ')} (ADR 083)`;
+/** How the explanation names a reading: what it is read as, and which decision reads it so. */
+function readAs(facts: SshFacts, via: readonly string[], sent: SshFacts): string {
+  if (facts.usesShell && facts.program === 'sh') return `a shell line, run through ${via.join(', ')} (ADR 083)`;
+  const program = `the program ${facts.program}`;
+  if (via.length > 0) return `${program}, run through ${via.join(', ')} (ADR 083)`;
+  if (facts.args.length === sent.args.length) return `${program} (ADR 082)`;
+  return `${[facts.program, ...facts.args].join(' ')}, its options set aside (ADR 085)`;
 }

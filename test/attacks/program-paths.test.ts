@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { tally, touchDeniedHost } from './support';
+import { tally, denyListHost } from './support';
 
-const host = touchDeniedHost();
+const host = denyListHost();
 
 const PATHS = ['/usr/bin/touch', '/bin/touch', '//usr//bin//touch', '/usr/bin/../bin/touch', '/usr/./bin/touch'];
 

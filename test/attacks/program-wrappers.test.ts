@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { send, tally, touchDeniedHost } from './support';
+import { send, tally, denyListHost } from './support';
 
-const host = touchDeniedHost();
+const host = denyListHost();
 
 /** Each command creates the file it is given, by way of another program. */
 const COMMANDS: ((file: string) => string[])[] = [

@@ -189,11 +189,11 @@ export function billingApiStack(
 }
 
 /**
- * The SSH classes' host, under a deny list: `touch` and shells are denied, everything else runs (the
- * README advises allow rules; a deny list must still hold for what the host actually runs). A
- * command "succeeds" if the file it would create exists on the host.
+ * The SSH classes' host, under a deny list: shells, `touch` and `git init` are denied, everything
+ * else runs (the README advises allow rules; a deny list must still hold for what the host actually
+ * runs). A command "succeeds" if the file it would create exists on the host.
  */
-const TOUCH_DENIED_POLICY = `version: 1
+const DENY_LIST_POLICY = `version: 1
 default: { effect: allow }
 rules:
   - name: no-shells
@@ -204,9 +204,13 @@ rules:
     when: ssh.program == "touch"
     effect: deny
     reason: nothing is created over SSH
+  - name: no-new-repositories
+    when: ssh.program == "git" && ssh.args.size() >= 1 && ssh.args[0] == "init"
+    effect: deny
+    reason: repositories are made by the deploy tooling
 `;
 
-export interface TouchDeniedHost {
+export interface DenyListHost {
   /** The API's address, for a test that sends its own request. */
   baseUrl: string;
   /** A directory on the host the commands may create files in. */
@@ -216,12 +220,12 @@ export interface TouchDeniedHost {
 }
 
 /** Starts the SSH test host and the stack under the deny list, before the file's tests; stops them after. */
-export function touchDeniedHost(): () => TouchDeniedHost {
+export function denyListHost(): () => DenyListHost {
   let stack: AttackStack | undefined;
   let server: SshTargetServer | undefined;
   before(async () => {
     server = await startSshHost();
-    stack = await startAttackStack(TOUCH_DENIED_POLICY, {
+    stack = await startAttackStack(DENY_LIST_POLICY, {
       targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}`,
     });
   });

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sshConnector } from '../../connectors/ssh/connector';
 import type { Command } from '../../domain/request';
+import { decideRequest } from '../../connectors/policy-input';
 import type { SshFacts } from '../../policy/facts';
+import { compilePolicy } from '../../policy/policy';
 
 function analyse(argv: string[]) {
   const analysis = sshConnector.analyse({ argv } as unknown as Command);
@@ -77,7 +79,55 @@ describe('programs that run programs', () => {
     assert.deepEqual(readings(['ionice', '-p', '42']), []);
     assert.deepEqual(readings(['sudo', '-l', 'touch']), []);
     assert.deepEqual(readings(['taskset', '-p', '1', '42']), []);
-    assert.deepEqual(readings(['uname', '-a']), []);
+  });
+
+  test("a program's arguments are read past the options before them, an option's value too (ADR 085)", () => {
+    assert.deepEqual(readings(['systemctl', 'status', 'nginx']), []);
+    assert.deepEqual(readings(['systemctl', '-q', 'restart', 'nginx']), ['systemctl restart nginx', 'systemctl nginx']);
+    assert.ok(readings(['systemctl', '-H', 'db-1', 'restart', 'nginx']).includes('systemctl restart nginx'));
+    assert.ok(readings(['systemctl', '--quiet', '-H', 'db-1', 'restart', 'x']).includes('systemctl restart x'));
+    assert.deepEqual(readings(['systemctl', '--no-pager', '--', 'restart', 'x']).slice(0, 1), ['systemctl restart x']);
+    assert.deepEqual(readings(['systemctl', '--host=db-1', 'restart', 'x']), ['systemctl restart x']);
+    assert.deepEqual(readings(['/bin/systemctl', '-q', 'restart']).slice(0, 2), [
+      'systemctl -q restart',
+      '/bin/systemctl restart',
+    ]);
+  });
+
+  test("the README's SSH policy asks SRE for a restart however its options are placed", () => {
+    const policy = compilePolicy(
+      'policy.yaml',
+      `version: 1
+default: { effect: require_approval, approval: { groups: [ops], timeout: 1h } }
+rules:
+  - name: service-status
+    when: ssh.program == "systemctl" && ssh.args.size() >= 1 && ssh.args[0] == "status"
+    effect: allow
+  - name: service-restarts-need-sre
+    when: ssh.program == "systemctl" && ssh.args.size() >= 1 && ssh.args[0] == "restart"
+    effect: require_approval
+    approval: { groups: [sre], timeout: 30m }
+`,
+    );
+    const decide = (argv: string[]) =>
+      decideRequest(policy, {
+        ...{ id: 'req_x', agent: 'a', connector: 'ssh' as const, target: 'web-1', reason: 'r', metadata: {} },
+        command: { argv } as unknown as Command,
+      });
+    assert.equal(decide(['systemctl', 'restart', 'nginx']).rule, 'service-restarts-need-sre');
+    assert.equal(decide(['systemctl', 'status', 'nginx']).effect, 'allow');
+    for (const argv of [
+      ['systemctl', '--quiet', 'restart', 'nginx'],
+      ['systemctl', '-H', 'db-1', 'restart', 'nginx'],
+    ]) {
+      const decision = decide(argv);
+      assert.ok(
+        decision.effect === 'deny' || decision.approval?.stages.some((stage) => stage.groups.includes('sre')),
+        `${argv.join(' ')}: ${decision.effect} ${decision.rule}`,
+      );
+    }
+    // Options before an allowed subcommand keep the decision of the command as sent.
+    assert.equal(decide(['systemctl', '--no-pager', 'status', 'nginx']).rule, 'default');
   });
 
   test('after an option the grammar lacks, every later word may start the command', () => {
