@@ -16,7 +16,7 @@ const SHELLS = new Set([
 ]);
 
 /** More readings than this of one command are refused: no policy needs them, and each costs a decision. */
-export const MAX_PROGRAM_READINGS = 128;
+export const MAX_PROGRAM_READINGS = 512;
 
 /** The facts of a program and its arguments. */
 function argvFacts(program: string, args: readonly string[]): SshFacts {
@@ -81,19 +81,26 @@ function factsOf(wrapped: WrappedCommand): SshFacts[] {
 }
 
 /**
- * The arguments past the options that lead them (`-q`, `--now`, `-H host`): with the option words
- * set aside, and with the word after the last one set aside too, as that option's value may be.
- * None when the first argument is not an option. `--` ends the options and is set aside with them.
+ * The arguments from each word that may be the subcommand, past the options that lead them
+ * (`-q`, `--now`, `-H host`): a word after an option that may take a value (a short one alone, a
+ * long one without `=`) may be that value, so the word after it may be the subcommand too. None
+ * when the first argument is not an option. `--` ends the options and is set aside with them.
+ * At most one reading per word.
  */
 function argsPastOptions(args: readonly string[]): string[][] {
-  let first = 0;
-  while (first < args.length && args[first]!.startsWith('-') && args[first] !== '-' && args[first] !== '--') first += 1;
-  if (args[first] === '--') return [args.slice(first + 1)];
-  if (first === 0) return [];
-  const rest = args.slice(first);
-  const last = args[first - 1]!;
-  const mayTakeValue = !last.startsWith('--') ? last.length === 2 : !last.includes('=');
-  return mayTakeValue && rest.length > 1 ? [rest, rest.slice(1)] : [rest];
+  const isOption = (word: string) => word.startsWith('-') && word !== '-';
+  const mayTakeValue = (word: string) =>
+    isOption(word) && (word.startsWith('--') ? !word.includes('=') : word.length === 2);
+  const readings: string[][] = [];
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index]!;
+    if (word === '--') return [...readings, args.slice(index + 1)];
+    if (isOption(word)) continue;
+    if (index === 0) return [];
+    readings.push(args.slice(index));
+    if (!mayTakeValue(args[index - 1]!)) break;
+  }
+  return readings;
 }
 
 const key = (facts: SshFacts) => JSON.stringify([facts.program, facts.args, facts.usesShell]);

@@ -76,7 +76,9 @@ test('a command with more readings than policy judges is refused at submit, nami
   const submitted = await send(host().baseUrl, 'POST', '/v1/requests', 'agent', {
     connector: 'ssh',
     target: 'web-1',
-    command: { argv: ['env', '--an-option-env-lacks', ...Array.from({ length: 200 }, (_, index) => `w${index}`)] },
+    command: {
+      argv: ['env', '--an-option-env-lacks', ...Array.from({ length: 100 }, (_, index) => [`w${index}`, '-x']).flat()],
+    },
     reason: 'program wrappers',
   });
   assert.equal(submitted.status, 400, submitted.text);
