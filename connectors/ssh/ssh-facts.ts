@@ -82,15 +82,15 @@ function factsOf(wrapped: WrappedCommand): SshFacts[] {
 
 /**
  * The arguments from each word that may be the subcommand, past the options that lead them
- * (`-q`, `--now`, `-H host`): a word after an option that may take a value (a short one alone, a
- * long one without `=`) may be that value, so the word after it may be the subcommand too. None
+ * (`-q`, `--now`, `-H host`): a word after an option that may take a value (any short one, a long
+ * one without `=`) may be that value, so the word after it may be the subcommand too. None
  * when the first argument is not an option. `--` ends the options and is set aside with them.
  * At most one reading per word.
  */
 function argsPastOptions(args: readonly string[]): string[][] {
   const isOption = (word: string) => word.startsWith('-') && word !== '-';
-  const mayTakeValue = (word: string) =>
-    isOption(word) && (word.startsWith('--') ? !word.includes('=') : word.length === 2);
+  // A short option's last letter may take the next word (`-qH db-1`), whatever came before it.
+  const mayTakeValue = (word: string) => isOption(word) && !(word.startsWith('--') && word.includes('='));
   const readings: string[][] = [];
   for (let index = 0; index < args.length; index++) {
     const word = args[index]!;

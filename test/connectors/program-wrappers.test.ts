@@ -86,6 +86,7 @@ describe('programs that run programs', () => {
     assert.deepEqual(readings(['systemctl', '-q', 'restart', 'nginx']), ['systemctl restart nginx', 'systemctl nginx']);
     assert.ok(readings(['systemctl', '-H', 'db-1', 'restart', 'nginx']).includes('systemctl restart nginx'));
     assert.ok(readings(['systemctl', '--quiet', '-H', 'db-1', 'restart', 'x']).includes('systemctl restart x'));
+    assert.ok(readings(['systemctl', '-qH', 'db-1', 'restart', 'x']).includes('systemctl restart x'), 'a cluster');
     assert.deepEqual(readings(['systemctl', '--no-pager', '--', 'restart', 'x']).slice(0, 1), ['systemctl restart x']);
     assert.deepEqual(readings(['systemctl', '--host=db-1', 'restart', 'x']), ['systemctl restart x']);
     assert.deepEqual(readings(['/bin/systemctl', '-q', 'restart']).slice(0, 2), [
