@@ -71,6 +71,11 @@ function bodyKeyRead(node: unknown): string | undefined {
   const { op, args } = (node ?? {}) as Partial<ASTNode>;
   if ((op !== '.' && op !== '[]') || !Array.isArray(args) || !isHttpBody(args[0])) return undefined;
   const [, name] = args as [unknown, unknown];
+  return keyAccessed(op, name);
+}
+
+/** The key a member access reads: `a.key`, or `a["key"]` with a literal; undefined for `a[expr]`. */
+function keyAccessed(op: string, name: unknown): string | undefined {
   const key =
     op === '.' ? name : (name as Partial<ASTNode> | undefined)?.op === 'value' ? (name as ASTNode).args : undefined;
   return typeof key === 'string' ? key : undefined;
@@ -124,22 +129,10 @@ function fieldPath(node: unknown, element?: Element): Omit<LiteralComparison, 'l
       (name === 'body' || name === 'query' || name === 'headers')
     )
       return keys.length > 0 ? { in: name, path: keys.reverse() } : undefined;
-    if (element && object?.op === 'id' && object.args === element.name) {
-      const key =
-        at.op === '.'
-          ? name
-          : (name as Partial<ASTNode> | undefined)?.op === 'value'
-            ? (name as ASTNode).args
-            : undefined;
-      return typeof key === 'string' ? { ...element.list, each: [key, ...keys.reverse()] } : undefined;
-    }
-    const key =
-      at.op === '.'
-        ? name
-        : (name as Partial<ASTNode> | undefined)?.op === 'value'
-          ? (name as ASTNode).args
-          : undefined;
-    if (typeof key !== 'string') return undefined;
+    const key = keyAccessed(at.op, name);
+    if (key === undefined) return undefined;
+    if (element && object?.op === 'id' && object.args === element.name)
+      return { ...element.list, each: [key, ...keys.reverse()] };
     keys.push(key);
     at = object;
   }
