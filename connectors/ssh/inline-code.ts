@@ -26,14 +26,21 @@ const AWK: InlineCodeGrammar = {
   programIsCode: { unlessFile: ['-f', '--file', '-E', '--exec'] },
 };
 
+// A module Node imports or loads may be a `data:` URL holding its code.
+const NODE: InlineCodeGrammar = {
+  codeLetters: 'ep',
+  valueLetters: 'r',
+  codeOptions: ['--eval', '--print', '--import', '--loader', '--experimental-loader'],
+};
+
 const GRAMMARS: ReadonlyMap<string, InlineCodeGrammar> = new Map([
   // perl's -l and -0 take digits only, which are no code letters: they need not end the cluster.
   // `-M` and `-m` are code: `-M'strict;system q(id)'` is `use strict;system q(id);`.
   ['perl', { codeLetters: 'eEMm', valueLetters: 'IixDdCV' }],
   ['ruby', { codeLetters: 'e', valueLetters: 'IrCEFKx' }],
-  ['node', { codeLetters: 'ep', valueLetters: 'r', codeOptions: ['--eval', '--print'] }],
-  ['nodejs', { codeLetters: 'ep', valueLetters: 'r', codeOptions: ['--eval', '--print'] }],
-  ['php', { codeLetters: 'rBRFE', valueLetters: 'cdz' }],
+  ['node', NODE],
+  ['nodejs', NODE],
+  ['php', { codeLetters: 'rBRE', valueLetters: 'cdzF' }],
   ['lua', { codeLetters: 'e', valueLetters: 'l' }],
   ['luajit', { codeLetters: 'e', valueLetters: 'lbj' }],
   ['Rscript', { codeLetters: 'e', valueLetters: '' }],

@@ -36,11 +36,41 @@ export interface WrapperGrammar {
 const sudoValued = ['-u', '--user', '-g', '--group', '-C', '--close-from', '-h', '--host', '-p', '--prompt'];
 
 /**
+ * Programs whose job is to run `[options] command [args]` and whose options are not spelled out
+ * here: with no option, the first word is the command; after any option, every later word may be
+ * (the fallback for an option a grammar lacks). Sound, and stricter than a grammar would be.
+ */
+const OPTIONS_UNREAD: readonly string[] = [
+  ...['nsenter', 'unshare', 'setpriv', 'prlimit', 'numactl', 'cgexec', 'systemd-run', 'chpst', 'pkexec'],
+  ...['strace', 'ltrace', 'valgrind', 'catchsegv', 'eatmydata', 'fakeroot', 'firejail', 'bwrap', 'proot'],
+  ...['torsocks', 'proxychains', 'proxychains4', 'unbuffer', 'daemonize', 'cpulimit', 'timelimit', 'entr'],
+  ...['toybox', 'linux32', 'linux64'],
+];
+
+/**
  * The programs read through, by file name. A deny list cannot name every program that runs another
- * (an editor, a debugger, a build tool can), so allow rules remain the advice; these are the ones
- * made for it, from coreutils, util-linux, findutils, sudo, procps and OpenSSH.
+ * (an editor, a build tool can), so allow rules remain the advice; these are the ones made for it,
+ * from coreutils, util-linux, findutils, sudo, procps, OpenSSH and their kin.
  */
 export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGrammar>([
+  ...OPTIONS_UNREAD.map((name): [string, WrapperGrammar] => [name, { valued: [], flags: [] }]),
+  // Words before the command: a time, an architecture, an SELinux context, a group.
+  ['faketime', { valued: [], flags: [], leading: 1 }],
+  ['setarch', { valued: [], flags: [], leading: 1 }],
+  ['runcon', { valued: [], flags: [], leading: 1 }],
+  ['sg', { valued: [], flags: [], shellLine: ['-c'], leading: 1, joinsForShell: { except: [] } }],
+  // Runs its command once per input, through a shell unless told otherwise.
+  ['parallel', { valued: [], flags: [], joinsForShell: { except: [] } }],
+  // util-linux's script runs `-c` through a shell; gdb's `-ex` runs gdb commands, `shell` among them.
+  [
+    'script',
+    {
+      valued: ['-B', '--log-io', '-I', '--log-in', '-O', '--log-out', '-T', '--log-timing', '-t', '-E', '--echo'],
+      flags: ['-a', '--append', '-e', '--return', '-f', '--flush', '-q', '--quiet'],
+      shellLine: ['-c', '--command'],
+    },
+  ],
+  ['gdb', { valued: [], flags: ['-q', '-batch', '--batch', '-nx'], shellLine: ['-ex', '--ex', '--eval-command'] }],
   [
     'env',
     {
@@ -238,7 +268,8 @@ function readOption(word: string, grammar: WrapperGrammar): ReadOption {
       ...(grammar.runsNothing ?? []),
       ...(grammar.joinsForShell?.except ?? []),
     ].includes(name);
-  if (word.startsWith('--')) {
+  // A long option, or one spelled whole with a single dash as gdb spells them (`-batch`, `-ex`).
+  if (word.startsWith('--') || (word.length > 2 && isKnown(longName(word)))) {
     const name = longName(word);
     if (!isKnown(name)) return { kind: 'unknown' };
     const attached = word.includes('=') ? word.slice(name.length + 1) : undefined;

@@ -44,6 +44,12 @@ describe('programs that run programs', () => {
       [['find', '.', '-name', 'x', '-execdir', 'touch', '{}', ';', '-exec', 'rm', '{}', '+'], 'touch {}'],
       [['find', '.', '-exec', 'rm', '{}', '+'], 'rm {}'],
       [['watch', '-x', 'touch', 'f'], 'touch f'],
+      [['nsenter', '-t', '1', '-m', 'touch', 'f'], 'touch f'],
+      [['strace', '-f', '-o', 'log', 'touch', 'f'], 'touch f'],
+      [['unshare', 'touch', 'f'], 'touch f'],
+      [['faketime', '2020-01-01', 'touch', 'f'], 'touch f'],
+      [['setarch', 'x86_64', '-R', 'touch', 'f'], 'touch f'],
+      [['parallel', 'touch', ':::', 'f'], 'touch ::: f'],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${argv.join(' ')}: ${readings(argv)}`);
@@ -66,6 +72,9 @@ describe('programs that run programs', () => {
       ['sudo', '-s', 'touch', 'f'],
       ['ssh', '-p', '22', 'db-1', 'touch', 'f'],
       ['watch', '-n', '1', 'touch', 'f'],
+      ['sg', 'staff', '-c', 'touch f'],
+      ['script', '-qc', 'touch f', '/dev/null'],
+      ['gdb', '-batch', '-ex', 'touch f'],
     ]) {
       const read = readings(argv);
       assert.ok(read.includes('sh -c touch f *'), `${argv.join(' ')}: ${read}`);
@@ -144,6 +153,7 @@ rules:
       ['perl', '-E', 'say 1'],
       ['node', '--eval=1'],
       ['node', '-p', '1'],
+      ['node', '--import', 'data:text/javascript,process.exit(1)', 'x.js'],
       ['awk', '{ print $1 }', 'f'],
       ['gawk', '-F:', '{ print $1 }', 'f'],
       ['sed', '-n', '1p', 'f'],
