@@ -43,7 +43,10 @@ function sshUser(): string {
     execFileSync('useradd', ['--system', '--create-home', '--shell', '/bin/sh', TEST_USER]);
   }
   // `*`: no password can sign in, yet the account is not "locked" (sshd refuses a locked one).
-  execFileSync('usermod', ['-p', '*', TEST_USER]);
+  // Written only when it is not so already: rewriting /etc/shadow while another run's sshd reads it
+  // for a sign-in is a needless race between runs on one machine.
+  const password = execFileSync('getent', ['shadow', TEST_USER], { encoding: 'utf8' }).split(':')[1];
+  if (password !== '*') execFileSync('usermod', ['-p', '*', TEST_USER]);
   return TEST_USER;
 }
 
