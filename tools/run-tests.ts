@@ -12,7 +12,7 @@ import { databaseUrl, dropDatabase, withClient } from './stack/databases';
 import { startDevServer } from './stack/dev-server';
 import { EmbeddedPostgresUnreachable, startEmbeddedPostgres } from './stack/embedded-postgres';
 import { DEFAULT_MYSQL_ADMIN_URL, createMysqlTarget } from './stack/mysql-target';
-import { freePort } from './stack/ports';
+import { devServerPorts, freePort } from './stack/ports';
 import { findOrBuildTemporalCli } from './stack/temporal-cli';
 
 let testProcess: ChildProcess | undefined;
@@ -46,10 +46,11 @@ async function main(): Promise<number> {
   cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
   try {
     const binary = findOrBuildTemporalCli(process.env.TEMPORAL_CLI_PATH);
+    const { port, uiPort } = await devServerPorts();
     const server = await startDevServer({
       binary,
-      port: await freePort(),
-      uiPort: await freePort(),
+      port,
+      uiPort,
       namespace: 'default',
       dbFile: path.join(scratch, 'temporal.sqlite'),
       synchronous: 'OFF',

@@ -22,7 +22,7 @@ import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { createWorkers } from '../../worker/create-workers';
 import type { DevServerOptions } from '../../tools/stack/dev-server';
-import { freePort } from '../../tools/stack/ports';
+import { devServerPorts } from '../../tools/stack/ports';
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -239,10 +239,11 @@ export async function startTestStack(policyYaml: string, options: TestStackOptio
  */
 export async function ownDevServerOptions(name: string): Promise<DevServerOptions> {
   const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), `${name}-`));
+  const { port, uiPort } = await devServerPorts();
   return {
     binary: requiredEnv('TEMPORAL_CLI_PATH'),
-    port: await freePort(),
-    uiPort: await freePort(),
+    port,
+    uiPort,
     namespace: 'default',
     dbFile: path.join(dir, 'temporal.sqlite'),
     synchronous: 'NORMAL',

@@ -18,7 +18,7 @@ import { CLUSTER_POSTGRES_SETTINGS, startTemporalCluster } from '../stack/tempor
 import { connectOptions } from '../../config/temporal-connection';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../stack/embedded-postgres';
 import { DEFAULT_MYSQL_ADMIN_URL, type MysqlTargetDatabase, createMysqlTarget } from '../stack/mysql-target';
-import { freePort } from '../stack/ports';
+import { devServerPorts, freePort } from '../stack/ports';
 import { type HttpTargetServer, startHttpTarget } from './http-target';
 import { RECORD_TABLES } from '../../store/record-tables';
 import { type RemoteTargets, startRemoteTargets } from './remote-targets';
@@ -153,7 +153,7 @@ interface TemporalBackend {
 
 async function devTemporal(scratch: string): Promise<TemporalBackend> {
   const binary = findOrBuildTemporalCli(process.env.TEMPORAL_CLI_PATH);
-  const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const { port, uiPort, metricsPort } = await devServerPorts();
   const temporalStart = () =>
     startDevServer({
       binary,

@@ -35,12 +35,15 @@ async function waitUntilServing(
   namespace: string,
   child: ChildProcess,
   timeoutMs: number,
+  lastOutput: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (hasExited(child))
-      throw new Error(`the Temporal dev server exited (${child.exitCode ?? child.signalCode}) before it served`);
+      throw new Error(
+        `the Temporal dev server exited (${child.exitCode ?? child.signalCode}) before it served: ${lastOutput().trim() || 'it printed nothing'}`,
+      );
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -85,11 +88,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   const child = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = options.log ?? (() => undefined);
-  child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString()));
+  // The last of what it printed, for the error if it exits before it serves.
+  let lastOutput = '';
+  const keep = (chunk: Buffer) => {
+    log(chunk.toString());
+    lastOutput = (lastOutput + chunk.toString()).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const address = `127.0.0.1:${options.port}`;
   try {
-    await waitUntilServing(address, options.namespace, child, 60_000);
+    await waitUntilServing(address, options.namespace, child, 60_000, () => lastOutput);
   } catch (error) {
     await killChild(child);
     throw error;

@@ -59,3 +59,14 @@ export function lowPortPicker(reserved: Iterable<number> = []): (count?: number)
     return first;
   };
 }
+
+/**
+ * Ports for a Temporal dev server (gRPC, Web UI, metrics), below 32768. The dev server chooses its
+ * other services' ports itself, by listening on port 0, after ours are chosen and before it
+ * listens on them: a port of ours from the system's range could be handed to one of its services,
+ * and it exits, "address already in use". Below 32768 the system hands out none.
+ */
+export async function devServerPorts(): Promise<{ port: number; uiPort: number; metricsPort: number }> {
+  const first = await freeLowPorts(3);
+  return { port: first, uiPort: first + 1, metricsPort: first + 2 };
+}
