@@ -4,8 +4,10 @@
 // attacker can do with the gate's own database credential is what that role can do.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before } from 'node:test';
 import type { Pool } from 'pg';
 import { type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
@@ -249,6 +251,25 @@ export function denyListHost(): () => DenyListHost {
     assert.ok(stack && server, 'the stack starts before the tests');
     return { baseUrl: stack.baseUrl, workDir: server.workDir, run };
   };
+}
+
+/**
+ * Runs each command on the host, given a fresh file under the host's work directory (`prefix-0`,
+ * `prefix-1`, …) to create; the names (`label`, the program by default) of those that created it.
+ */
+export async function commandsThatCreated(
+  host: DenyListHost,
+  prefix: string,
+  commands: readonly ((file: string) => string[])[],
+  label: (argv: string[]) => string = (argv) => argv[0]!,
+): Promise<string[]> {
+  const created: string[] = [];
+  for (const [index, command] of commands.entries()) {
+    const file = path.join(host.workDir, `${prefix}-${index}`);
+    await host.run(command(file));
+    if (existsSync(file)) created.push(label(command(file)));
+  }
+  return created;
 }
 
 export interface RawResponse {

@@ -5,22 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sshConnector } from '../../connectors/ssh/connector';
 import type { Command } from '../../domain/request';
-import { decideRequest } from '../../connectors/policy-input';
-import type { SshFacts } from '../../policy/facts';
-import { compilePolicy } from '../../policy/policy';
-
-function analyse(argv: string[]) {
-  const analysis = sshConnector.analyse({ argv } as unknown as Command);
-  assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
-  return analysis;
-}
-
-/** Each other reading, as `program args…`, a `*` marking one a shell reads. */
-const readings = (argv: string[]) =>
-  (analyse(argv).otherReadings ?? []).map(({ facts }) => {
-    const { program, args, usesShell } = facts.ssh as SshFacts;
-    return [program, ...args].join(' ') + (usesShell ? ' *' : '');
-  });
+import { analyseArgv as analyse, sshDecider, sshReadings as readings } from '../support/ssh-readings';
 
 describe('programs that run programs', () => {
   test('each wrapper is read past its options to the command it runs', () => {
@@ -105,8 +90,7 @@ describe('programs that run programs', () => {
   });
 
   test("the README's SSH policy asks SRE for a restart however its options are placed", () => {
-    const policy = compilePolicy(
-      'policy.yaml',
+    const decide = sshDecider(
       `version: 1
 default: { effect: require_approval, approval: { groups: [ops], timeout: 1h } }
 rules:
@@ -119,11 +103,6 @@ rules:
     approval: { groups: [sre], timeout: 30m }
 `,
     );
-    const decide = (argv: string[]) =>
-      decideRequest(policy, {
-        ...{ id: 'req_x', agent: 'a', connector: 'ssh' as const, target: 'web-1', reason: 'r', metadata: {} },
-        command: { argv } as unknown as Command,
-      });
     assert.equal(decide(['systemctl', 'restart', 'nginx']).rule, 'service-restarts-need-sre');
     assert.equal(decide(['systemctl', 'status', 'nginx']).effect, 'allow');
     for (const argv of [

@@ -1,0 +1,32 @@
+// How the ssh connector reads an argv and how policy decides it, for the unit tests of its readings
+// (ADRs 082 to 086): pure logic, nothing is run.
+import assert from 'node:assert/strict';
+import { sshConnector } from '../../connectors/ssh/connector';
+import { decideRequest } from '../../connectors/policy-input';
+import type { Command } from '../../domain/request';
+import type { SshFacts } from '../../policy/facts';
+import { compilePolicy } from '../../policy/policy';
+
+/** The connector's analysis of `argv`, which must be readable. */
+export function analyseArgv(argv: string[]) {
+  const analysis = sshConnector.analyse({ argv } as unknown as Command);
+  assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
+  return analysis;
+}
+
+/** Each other reading of `argv`, as `program args…`, a `*` marking one a shell reads. */
+export const sshReadings = (argv: string[]) =>
+  (analyseArgv(argv).otherReadings ?? []).map(({ facts }) => {
+    const { program, args, usesShell } = facts.ssh as SshFacts;
+    return [program, ...args].join(' ') + (usesShell ? ' *' : '');
+  });
+
+/** Decides an agent's SSH request for `argv` on `web-1` under the policy `yaml`. */
+export function sshDecider(yaml: string): (argv: string[]) => ReturnType<typeof decideRequest> {
+  const policy = compilePolicy('policy.yaml', yaml);
+  return (argv) =>
+    decideRequest(policy, {
+      ...{ id: 'req_x', agent: 'a', connector: 'ssh' as const, target: 'web-1', reason: 'r', metadata: {} },
+      command: { argv } as unknown as Command,
+    });
+}
