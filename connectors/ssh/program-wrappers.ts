@@ -1,4 +1,5 @@
 import path from 'node:path/posix';
+import { commandsInEnvironment } from './command-options';
 
 /**
  * How a program that runs another program finds it among its arguments (ADR 083): its options,
@@ -18,7 +19,7 @@ export interface WrapperGrammar {
   runsNothing?: readonly string[];
   /** Words that are not options and come before the command: timeout's duration, flock's file. */
   leading?: number;
-  /** `NAME=value` words before the command set the environment (env). */
+  /** `NAME=value` words before the command set its environment (env, sudo): ADR 086 reads them. */
   assignments?: boolean;
   /** An option may be a number (nice's old `-10`, `-+5`). */
   numericOptions?: boolean;
@@ -52,7 +53,7 @@ const OPTIONS_UNREAD: readonly string[] = [
  * (an editor, a build tool can), so allow rules remain the advice; these are the ones made for it,
  * from coreutils, util-linux, findutils, sudo, procps, OpenSSH and their kin.
  */
-export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGrammar>([
+const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGrammar>([
   ...OPTIONS_UNREAD.map((name): [string, WrapperGrammar] => [name, { valued: [], flags: [] }]),
   // Words before the command: a time, an architecture, an SELinux context, a group.
   ['faketime', { valued: [], flags: [], leading: 1 }],
@@ -132,6 +133,7 @@ export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, Wra
       valued: [...sudoValued, '-r', '--role', '-t', '--type', '-U', '--other-user', '-D', '--chdir', '-R', '--chroot'],
       flags: ['-A', '--askpass', '-b', '--background', '-E', '--preserve-env', '-H', '--set-home', '-k'],
       shellWithCommand: ['-s', '--shell', '-i', '--login'],
+      assignments: true,
       runsNothing: ['-l', '--list', '-v', '--validate', '-K', '-V', '-e', '--edit'],
     },
   ],
@@ -175,6 +177,8 @@ export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, Wra
       joinsForShell: { except: ['-x', '--exec'] },
     },
   ],
+  // The agent runs its command with the agent's socket in the environment.
+  ['ssh-agent', { valued: ['-a', '-E', '-O', '-P', '-t'], flags: ['-c', '-s', '-D', '-d'], runsNothing: ['-k'] }],
   [
     'ssh',
     {
@@ -188,8 +192,29 @@ export const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, Wra
   ],
 ]);
 
-/** Where a wrapper's command is in its arguments: at a word, or as a shell line. */
-export type WrappedCommand = { argv: readonly string[] } | { shellLine: string };
+/**
+ * The dynamic loader runs the program it is given (`/lib64/ld-linux-x86-64.so.2 /bin/touch f`),
+ * by whichever name the architecture gives it.
+ */
+const DYNAMIC_LOADER = /^ld(?:-linux[\w-]*|64|-musl-[\w-]+)?\.so(?:\.\d+)*$/;
+const LOADER_GRAMMAR: WrapperGrammar = {
+  valued: [
+    ...['--library-path', '--inhibit-rpath', '--audit', '--preload', '--argv0'],
+    ...['--glibc-hwcaps-prefix', '--glibc-hwcaps-mask'],
+  ],
+  flags: ['--list', '--verify', '--inhibit-cache'],
+};
+
+/** The grammar of the wrapper `name` (a file name), if it is one. */
+export function wrapperGrammar(name: string): WrapperGrammar | undefined {
+  return WRAPPERS.get(name) ?? (DYNAMIC_LOADER.test(name) ? LOADER_GRAMMAR : undefined);
+}
+
+/**
+ * Where a wrapper's command is in its arguments: at a word, or as a shell line; `byVariable` when a
+ * variable the wrapper sets gives it (ADR 086).
+ */
+export type WrappedCommand = ({ argv: readonly string[] } | { shellLine: string }) & { byVariable?: true };
 
 /** The option an argument names, if it is one: `--signal=KILL` is `--signal`, `-n5` is `-n`. */
 const longName = (word: string) => word.split('=', 1)[0]!;
@@ -200,7 +225,7 @@ const longName = (word: string) => word.split('=', 1)[0]!;
  * as where the command may start, so that a misread grammar makes the decision stricter, not laxer.
  */
 export function wrappedCommands(program: string, args: readonly string[]): WrappedCommand[] {
-  const grammar = WRAPPERS.get(path.basename(program));
+  const grammar = wrapperGrammar(path.basename(program));
   if (!grammar) return [];
   if (grammar.embedded) return embeddedCommands(args, grammar.embedded);
   const found: WrappedCommand[] = [];
@@ -208,6 +233,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
   let shellForCommand = false;
   let joins = grammar.joinsForShell !== undefined;
   let optionsEnded = false;
+  const assignments: string[] = [];
   for (let index = 0; index < args.length; index++) {
     const word = args[index]!;
     if (word === '--' && !optionsEnded) {
@@ -216,14 +242,17 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
     }
     const isOption = !optionsEnded && word.startsWith('-') && (word !== '-' || grammar.flags.includes('-'));
     if (!isOption) {
-      if (grammar.assignments && word.includes('=')) continue;
+      if (grammar.assignments && word.includes('=')) {
+        assignments.push(word);
+        continue;
+      }
       if (leading > 0) {
         leading -= 1;
         continue;
       }
       const argv = args.slice(index);
       if (shellForCommand || joins) found.push({ shellLine: argv.join(' ') });
-      found.push({ argv });
+      found.push({ argv }, ...commandsInEnvironment(assignments, argv));
       if (grammar.permutes) found.push(...shellLinesAmong(args.slice(index + 1), grammar));
       return found;
     }

@@ -2,8 +2,9 @@ import path from 'node:path/posix';
 import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
+import { commandsInOptions } from './command-options';
 import { runsInlineCode } from './inline-code';
-import { WRAPPERS, type WrappedCommand, wrappedCommands } from './program-wrappers';
+import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
 
 /**
  * Programs that read their arguments as a shell would. Naming one as the program is using a shell,
@@ -42,6 +43,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   `find . -exec touch {} ;`, and so on down (`nice env /bin/touch`), read with each wrapper's
  *   options (`program-wrappers.ts`); a line it hands to a shell (`su -c`, `ssh host …`) is a shell
  *   line (`ssh.usesShell`), and its words split at spaces a first guess at the program;
+ * - the command another program runs through an option of its own (ADR 086): `git -c alias.x=!cmd`,
+ *   `tar --to-command=cmd`, `rsync -e cmd` (`command-options.ts`), read the same way;
  * - the program's arguments past the options before them (ADR 085): GNU programs take options
  *   before a subcommand, so `systemctl -q restart x` and `systemctl -H host restart x` are judged
  *   as `systemctl restart x` too, by a rule on `ssh.args[0]`.
@@ -50,27 +53,38 @@ export function sshFacts(command: SshCommand): SshFacts {
 export function otherProgramReadings(facts: SshFacts): OtherReading[] | undefined {
   const seen = new Set([key(facts)]);
   const readings: OtherReading[] = [];
-  const queue: { facts: SshFacts; via: string[] }[] = [{ facts, via: [] }];
+  const queue: Reading[] = [{ facts, via: [] }];
   for (let next = queue.shift(); next; next = queue.shift()) {
     const name = path.basename(next.facts.program);
-    const candidates: { facts: SshFacts; via: string[] }[] = [];
+    const candidates: Reading[] = [];
     if (name !== '' && name !== next.facts.program)
-      candidates.push({ facts: { ...next.facts, program: name }, via: next.via });
+      candidates.push({ facts: { ...next.facts, program: name }, via: next.via, adr: next.adr });
     for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
-      for (const read of factsOf(wrapped)) candidates.push({ facts: read, via: [...next.via, name] });
+      for (const read of factsOf(wrapped))
+        candidates.push({ facts: read, via: [...next.via, name], adr: wrapped.byVariable ? '086' : '083' });
+    for (const run of commandsInOptions(next.facts.program, next.facts.args))
+      for (const read of factsOf(run)) candidates.push({ facts: read, via: [...next.via, name], adr: '086' });
     // A wrapper's options are read by its grammar, above.
-    if (!next.facts.usesShell && !WRAPPERS.has(name))
+    if (!next.facts.usesShell && !wrapperGrammar(name))
       for (const args of argsPastOptions(next.facts.args))
-        candidates.push({ facts: { ...next.facts, args }, via: next.via });
+        candidates.push({ facts: { ...next.facts, args }, via: next.via, adr: next.adr });
     for (const candidate of candidates) {
       if (seen.has(key(candidate.facts))) continue;
       seen.add(key(candidate.facts));
       if (readings.length === MAX_PROGRAM_READINGS) return undefined;
-      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate.facts, candidate.via, facts) });
+      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate, facts) });
       queue.push(candidate);
     }
   }
   return readings;
+}
+
+/** A reading of the command, with the programs it runs through and the ADR that reads it so. */
+interface Reading {
+  facts: SshFacts;
+  via: string[];
+  /** The last program in `via` is a wrapper (083) or runs the command through an option (086). */
+  adr?: '083' | '086';
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -106,10 +120,11 @@ function argsPastOptions(args: readonly string[]): string[][] {
 const key = (facts: SshFacts) => JSON.stringify([facts.program, facts.args, facts.usesShell]);
 
 /** How the explanation names a reading: what it is read as, and which decision reads it so. */
-function readAs(facts: SshFacts, via: readonly string[], sent: SshFacts): string {
-  if (facts.usesShell && facts.program === 'sh') return `a shell line, run through ${via.join(', ')} (ADR 083)`;
+function readAs({ facts, via, adr }: Reading, sent: SshFacts): string {
+  const through = `run through ${via.join(', ')} (ADR ${adr})`;
+  if (facts.usesShell && facts.program === 'sh') return `a shell line, ${through}`;
   const program = `the program ${facts.program}`;
-  if (via.length > 0) return `${program}, run through ${via.join(', ')} (ADR 083)`;
+  if (via.length > 0) return `${program}, ${through}`;
   if (facts.args.length === sent.args.length) return `${program} (ADR 082)`;
   return `${[facts.program, ...facts.args].join(' ')}, its options set aside (ADR 085)`;
 }

@@ -1,0 +1,319 @@
+import path from 'node:path/posix';
+import type { WrappedCommand } from './program-wrappers';
+
+/**
+ * Programs whose job is not to run others, yet which run a command given in an option of their own
+ * (ADR 086): git's `-c alias.x=!cmd`, tar's `--to-command`, rsync's `-e`, vim's `-c '!cmd'`. The
+ * command is one more reading of the request, as a wrapper's is (ADR 083). Read generously, so that
+ * a misread makes the decision stricter: an option counts wherever it is (GNU programs permute),
+ * abbreviated as GNU getopt allows (`--to-com`), and a short letter anywhere in a cluster (`-avze`).
+ */
+interface CommandOption {
+  /** `--to-command` (and its abbreviations), `-I` (a letter, clustered too), `-TT` (a whole word). */
+  names: readonly string[];
+  /** How the program runs the command: a line for `sh -c`, or split into a program and its arguments. */
+  runs: 'shell' | 'words';
+  /** The value is a setting; the command is past its first `=` or space, a leading `!` dropped. */
+  setting?: boolean;
+  /** Only these commands in the value run (psql's `\! cmd` in `-c`): group 1 of each match, trimmed, is one. */
+  commandsIn?: RegExp;
+}
+
+interface ProgramCommandOptions {
+  options: readonly CommandOption[];
+  /** Words that are not options and run a command (socat's `EXEC:` address, sqlite3's `.shell`). */
+  operands?: { commandsIn: RegExp; runs: 'shell' | 'words' };
+  /** A first word of letters alone may be a cluster without its dash (`tar cIf cmd a.tar`). */
+  oldStyleCluster?: boolean;
+}
+
+// OpenSSH's clients take `-o ProxyCommand=…` (and LocalCommand, KnownHostsCommand): a local shell line.
+const SSH_CLIENT: ProgramCommandOptions = {
+  options: [
+    { names: ['-o'], runs: 'shell', setting: true },
+    { names: ['-S', '-D'], runs: 'words' },
+  ],
+};
+// A backslash command in psql's `-c` (`\!`, `\o |cmd`, `\copy … program`); the rest is SQL.
+const PSQL_BACKSLASH = /\\[!a-z]\w*([^\n\\]*)/gi;
+// The MySQL client's `system` and `\!` run a shell.
+const MYSQL_SYSTEM = /(?:\\!|\bsystem\b)([^;\n]*)/gi;
+// An sqlite3 dot command (`.shell`, `.system`, `.once |cmd`, `.load`), its arguments the command.
+const SQLITE_DOT_COMMAND = /^[ \t]*\.\w+((?:[^\w\n].*)?)$/gm;
+const VIM: ProgramCommandOptions = { options: [{ names: ['-c', '--cmd', '+'], runs: 'shell' }] };
+const MYSQL: ProgramCommandOptions = {
+  options: [{ names: ['-e', '--execute'], runs: 'shell', commandsIn: MYSQL_SYSTEM }],
+};
+
+/** By file name. */
+const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
+  [
+    'tar',
+    {
+      options: [
+        {
+          names: [
+            ...['-I', '--use-compress-program', '--to-command', '--rsh-command', '--rmt-command'],
+            ...['-F', '--info-script', '--new-volume-script'],
+          ],
+          runs: 'shell',
+        },
+        // `--checkpoint-action=exec=cmd`
+        { names: ['--checkpoint-action'], runs: 'shell', setting: true },
+      ],
+      oldStyleCluster: true,
+    },
+  ],
+  ['rsync', { options: [{ names: ['-e', '--rsh', '--rsync-path'], runs: 'words' }] }],
+  ['scp', SSH_CLIENT],
+  ['sftp', SSH_CLIENT],
+  ['zip', { options: [{ names: ['-TT', '--unzip-command'], runs: 'shell' }] }],
+  // A makefile's recipes are shell lines.
+  ['make', { options: [{ names: ['-E', '--eval'], runs: 'shell' }] }],
+  ['split', { options: [{ names: ['--filter'], runs: 'shell' }] }],
+  ['sort', { options: [{ names: ['--compress-program'], runs: 'words' }] }],
+  ...['vim', 'vi', 'vim.basic', 'vim.tiny', 'ex', 'view', 'vimdiff', 'nvim', 'gvim'].map(
+    (name): [string, ProgramCommandOptions] => [name, VIM],
+  ),
+  [
+    'psql',
+    {
+      options: [
+        { names: ['-c', '--command'], runs: 'shell', commandsIn: PSQL_BACKSLASH },
+        // `-o |cmd` pipes every result to a command.
+        { names: ['-o', '--output'], runs: 'shell', commandsIn: /^\s*\|(.*)$/g },
+      ],
+    },
+  ],
+  ['mysql', MYSQL],
+  ['mariadb', MYSQL],
+  [
+    'sqlite3',
+    {
+      options: [{ names: ['-cmd'], runs: 'shell', commandsIn: SQLITE_DOT_COMMAND }],
+      operands: { commandsIn: SQLITE_DOT_COMMAND, runs: 'shell' },
+    },
+  ],
+  // An address `EXEC:cmd` or `SYSTEM:cmd`, alone or as one side of `a!!b`.
+  ['socat', { options: [], operands: { commandsIn: /(?:^|!!)(?:exec|system):(.*?)(?=!!|$)/gis, runs: 'shell' } }],
+]);
+
+/** The commands `program` may run through options of its own, read from its arguments. */
+export function commandsInOptions(program: string, args: readonly string[]): WrappedCommand[] {
+  const name = path.basename(program);
+  if (name === 'git') return gitCommands(args);
+  if (name === 'capsh') return capshCommands(args);
+  const grammar = PROGRAMS.get(name);
+  if (!grammar) return [];
+  if (!grammar.oldStyleCluster || !/^[a-z]+$/i.test(args[0] ?? '')) return commandsAmong(args, grammar);
+  // An old-style cluster's letters take the words after it in turn: any of them may be a command's.
+  const cluster = optionIn(`-${args[0]}`, grammar.options);
+  const values = cluster ? args.slice(1).flatMap((word) => commandsOf(word, cluster.option)) : [];
+  return [...values, ...commandsAmong(args.slice(1), grammar)];
+}
+
+/** The commands given by the options (and operands) among `words`, up to `--`. */
+function commandsAmong(words: readonly string[], grammar: ProgramCommandOptions): WrappedCommand[] {
+  const found: WrappedCommand[] = [];
+  for (let index = 0; index < words.length && words[index] !== '--'; index++) {
+    const word = words[index]!;
+    const option = optionIn(word, grammar.options);
+    if (option) {
+      const value = option.value ?? words[++index];
+      if (value !== undefined) found.push(...commandsOf(value, option.option));
+    } else if (grammar.operands && !word.startsWith('-')) {
+      found.push(...commandsOf(word, grammar.operands));
+    }
+  }
+  return found;
+}
+
+/** The command option `word` names, with its attached value, if it names one. */
+function optionIn(
+  word: string,
+  options: readonly CommandOption[],
+): { option: CommandOption; value?: string } | undefined {
+  for (const option of options)
+    for (const name of option.names) {
+      if (name === '+') {
+        if (word.startsWith('+') && word.length > 1) return { option, value: word.slice(1) };
+      } else if (name.startsWith('--')) {
+        // GNU getopt takes any unambiguous abbreviation; every one counts here.
+        const [spelled] = word.split('=', 1);
+        if (spelled!.length > 2 && word.startsWith('--') && name.startsWith(spelled!))
+          return { option, value: word.includes('=') ? word.slice(spelled!.length + 1) : undefined };
+      } else if (name.length > 2) {
+        if (word === name) return { option };
+      } else if (word.startsWith('-') && !word.startsWith('--')) {
+        const at = word.indexOf(name[1]!, 1);
+        if (at > 0) return { option, value: word.length > at + 1 ? word.slice(at + 1) : undefined };
+      }
+    }
+  return undefined;
+}
+
+/** The commands an option's value gives, as the program runs them. */
+function commandsOf(value: string, how: Pick<CommandOption, 'runs' | 'setting' | 'commandsIn'>): WrappedCommand[] {
+  const commands = how.commandsIn
+    ? [...value.matchAll(new RegExp(how.commandsIn.source, how.commandsIn.flags))].map((match) =>
+        (match[1] ?? '').trim(),
+      )
+    : [how.setting ? settingValue(value) : value];
+  return commands.map((command) => (how.runs === 'shell' ? { shellLine: command } : { argv: splitWords(command) }));
+}
+
+/** `alias.x=!cmd` and `ProxyCommand cmd` are `cmd`; a value without a name is itself. */
+function settingValue(value: string): string {
+  const end = value.search(/[=\s]/);
+  const command = end < 0 ? value : value.slice(end + 1);
+  return command.startsWith('!') ? command.slice(1) : command;
+}
+
+const splitWords = (line: string) => line.split(/\s+/).filter(Boolean);
+
+/** git's options before its subcommand that take the next word as their value. */
+const GIT_VALUED = [
+  '-C',
+  '-c',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--super-prefix',
+  '--config-env',
+  '--attr-source',
+];
+
+/** Per subcommand, the options whose value git runs. */
+const GIT_SUBCOMMAND_OPTIONS: ReadonlyMap<string, readonly CommandOption[]> = new Map([
+  [
+    'clone',
+    [
+      { names: ['-u', '--upload-pack'], runs: 'shell' },
+      // A setting in the new repository, read by the checkout that follows (`core.fsmonitor`).
+      { names: ['-c', '--config'], runs: 'shell', setting: true },
+    ] satisfies CommandOption[],
+  ],
+  ...['fetch', 'pull', 'ls-remote', 'archive', 'push', 'remote'].map((name): [string, CommandOption[]] => [
+    name,
+    [{ names: ['--upload-pack', '--receive-pack', '--exec'], runs: 'shell' }],
+  ]),
+  ['rebase', [{ names: ['-x', '--exec'], runs: 'shell' }]],
+  ['difftool', [{ names: ['-x', '--extcmd'], runs: 'shell' }]],
+  ['grep', [{ names: ['-O', '--open-files-in-pager'], runs: 'shell' }]],
+  [
+    'filter-branch',
+    [
+      {
+        names: [
+          ...['--env-filter', '--tree-filter', '--index-filter', '--parent-filter', '--msg-filter'],
+          ...['--commit-filter', '--tag-name-filter'],
+        ],
+        runs: 'shell',
+      },
+    ],
+  ],
+  [
+    'send-email',
+    [{ names: ['--sendmail-cmd', '--to-cmd', '--cc-cmd', '--header-cmd', '--smtp-server'], runs: 'shell' }],
+  ],
+  ['daemon', [{ names: ['--access-hook'], runs: 'words' }]],
+  ['instaweb', [{ names: ['-b', '--browser', '-d', '--httpd'], runs: 'shell' }]],
+]);
+
+/**
+ * git: every `-c` setting (an alias, `core.sshCommand`, `core.pager`: many of git's settings name a
+ * command, and more come with each release), a setting from the environment (`--config-env`), a
+ * directory of git's own programs (`--exec-path=dir` runs `dir/git-<subcommand>`), then the
+ * subcommand's options that run commands, `bisect run` and `submodule foreach`.
+ */
+function gitCommands(args: readonly string[]): WrappedCommand[] {
+  const found: WrappedCommand[] = [];
+  let execPath: string | undefined;
+  let index = 0;
+  for (; index < args.length && args[index]!.startsWith('-'); index++) {
+    const [name, ...attached] = args[index]!.split('=');
+    if (name === '--exec-path') execPath = attached.join('=') || undefined;
+    if (!GIT_VALUED.includes(name!)) continue;
+    const value = attached.length > 0 ? attached.join('=') : args[++index];
+    if (value === undefined) break;
+    if (name === '-c') found.push({ shellLine: settingValue(value) });
+    if (name === '--config-env') found.push({ shellLine: `$${settingValue(value)}` });
+  }
+  const [subcommand, ...rest] = args.slice(index);
+  if (subcommand === undefined) return found;
+  if (execPath !== undefined) found.push({ argv: [path.join(execPath, `git-${subcommand}`), ...rest] });
+  if (subcommand === 'bisect' && rest[0] === 'run' && rest.length > 1) found.push({ argv: rest.slice(1) });
+  if (subcommand === 'submodule' && rest.includes('foreach')) {
+    const line = rest.slice(rest.indexOf('foreach') + 1).filter((word) => !word.startsWith('-'));
+    if (line.length > 0) found.push({ shellLine: line.join(' ') });
+  }
+  const options = GIT_SUBCOMMAND_OPTIONS.get(subcommand);
+  return options ? [...found, ...commandsAmong(rest, { options })] : found;
+}
+
+/** capsh runs a shell with the words after `--` (`capsh -- -c cmd`): bash, or the one `--shell=` names. */
+function capshCommands(args: readonly string[]): WrappedCommand[] {
+  const end = args.indexOf('--');
+  if (end < 0) return [];
+  const named = args.slice(0, end).filter((word) => word.startsWith('--shell='));
+  return ['/bin/bash', ...named.map((word) => word.slice('--shell='.length))].map((shell) => ({
+    argv: [shell, ...args.slice(end + 1)],
+  }));
+}
+
+/**
+ * Variables whose value a program runs as a command line: git's and rsync's remote shells, pagers,
+ * editors, askpass helpers, less's input filters, and any `*_COMMAND` or `*_CMD`.
+ */
+const COMMAND_VARIABLES = new RegExp(
+  '^(?:' +
+    ['GIT_SSH', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'RSYNC_RSH', 'RSYNC_CONNECT_PROG', 'SHELL', 'BROWSER']
+      .concat([
+        '\\w*PAGER',
+        'EDITOR',
+        'VISUAL',
+        '\\w*_EDITOR',
+        '\\w*ASKPASS',
+        'LESSOPEN',
+        'LESSCLOSE',
+        'PROMPT_COMMAND',
+      ])
+      .concat(['\\w*_COMMAND', '\\w*_CMD'])
+      .join('|') +
+    ')$',
+);
+
+/**
+ * Variables that make a program load code, options or settings of the caller's choosing: the
+ * dynamic loader's, the interpreters' (`NODE_OPTIONS=--import=data:…`, `PERL5OPT=-d`), git's
+ * settings (an alias is a command), tar's and make's default options, and the home a program
+ * reads its settings from.
+ */
+const CODE_VARIABLES = new RegExp(
+  '^(?:' +
+    ['LD_\\w+', 'GCONV_PATH', 'BASH_ENV', 'ENV', 'PERL5OPT', 'PERL5DB', 'PERL5LIB', 'PERLLIB', 'RUBYOPT', 'RUBYLIB']
+      .concat(['NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONWARNINGS'])
+      .concat(['PYTHONBREAKPOINT', 'PYTHONUSERBASE', 'GIT_CONFIG\\w*', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR'])
+      .concat(['TAR_OPTIONS', 'MAKEFLAGS', 'MFLAGS', 'GNUMAKEFLAGS', 'MANOPT', 'PSQLRC', 'HOME', 'XDG_CONFIG_\\w+'])
+      .join('|') +
+    ')$',
+);
+
+/**
+ * The commands a wrapper's `NAME=value` words make `argv` run (`env GIT_SSH_COMMAND=cmd git fetch`):
+ * a command variable's value is a shell line; a variable that loads code or settings is read as
+ * a shell line whole, for it may run anything; and a `PATH` makes the program each of its
+ * directories' (`env PATH=/tmp/x systemctl` runs `/tmp/x/systemctl`).
+ */
+export function commandsInEnvironment(assignments: readonly string[], argv: readonly string[]): WrappedCommand[] {
+  const found: WrappedCommand[] = [];
+  for (const assignment of assignments) {
+    const [name, value] = [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)];
+    if (COMMAND_VARIABLES.test(name)) found.push({ shellLine: value, byVariable: true });
+    else if (CODE_VARIABLES.test(name)) found.push({ shellLine: assignment, byVariable: true });
+    else if (name === 'PATH' && argv[0] !== undefined && !argv[0].includes('/'))
+      for (const directory of value.split(':'))
+        found.push({ argv: [path.join(directory || '.', argv[0]), ...argv.slice(1)], byVariable: true });
+  }
+  return found;
+}

@@ -1,0 +1,170 @@
+// How the ssh connector reads a program that runs a command given in an option of its own (ADR 086):
+// git's settings and subcommand options, tar, rsync, the OpenSSH clients, zip, make, split, the
+// database clients, vim, socat, capsh, and the wrappers ADR 083 lacked (the dynamic loader,
+// ssh-agent). Pure logic: the commands are read, none is run (the attack suite runs them).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sshDecider, sshReadings as readings } from '../support/ssh-readings';
+
+const shellLine = (line: string) => `sh -c ${line} *`;
+
+describe('commands run through options', () => {
+  test('each option is read as the command it runs, a shell line or a program', () => {
+    const cases: [string[], string][] = [
+      [['git', '-c', 'alias.x=!touch f', 'x'], shellLine('touch f')],
+      [['git', '-c', 'alias.x=!touch f', 'x'], 'touch f'],
+      [['git', '-C', 'repo', '-c', 'core.sshCommand=touch f #', 'fetch'], shellLine('touch f #')],
+      [['git', '--config-env=alias.x=CMD', 'x'], shellLine('$CMD')],
+      [['git', '--exec-path=/tmp/bin', 'status', '-s'], '/tmp/bin/git-status -s'],
+      [['git', 'ls-remote', '--upload-pack=touch f', '/tmp'], shellLine('touch f')],
+      [['git', 'fetch', '--upload=touch f', 'origin'], shellLine('touch f')],
+      [['git', 'clone', '-u', 'touch f', 'a', 'b'], shellLine('touch f')],
+      [['git', 'clone', '--config', 'core.fsmonitor=touch f', 'a', 'b'], shellLine('touch f')],
+      [['git', 'push', '--receive-pack', 'touch f', 'origin'], shellLine('touch f')],
+      [['git', 'rebase', '-x', 'touch f', 'main'], shellLine('touch f')],
+      [['git', 'rebase', '--exec=touch f', 'main'], shellLine('touch f')],
+      [['git', 'difftool', '--extcmd', 'touch f'], shellLine('touch f')],
+      [['git', 'grep', '-Otouch', 'x'], shellLine('touch')],
+      [['git', 'filter-branch', '--tree-filter', 'touch f', 'HEAD'], shellLine('touch f')],
+      [['git', 'bisect', 'run', 'touch', 'f'], 'touch f'],
+      [['git', 'submodule', 'foreach', '--recursive', 'touch', 'f'], shellLine('touch f')],
+      [['tar', '-cf', '/dev/null', '--checkpoint-action=exec=touch f', 'x'], shellLine('touch f')],
+      [['tar', '-cf', '/dev/null', '--checkpoint-act=exec=touch f', 'x'], shellLine('touch f')],
+      [['tar', '-xf', 'a.tar', '--to-command=touch f'], 'touch f'],
+      [['tar', '-xf', 'a.tar', '--to-com', 'touch f'], 'touch f'],
+      [['tar', '-cI', 'touch f', '-f', 'a.tar', 'x'], shellLine('touch f')],
+      [['tar', '-cf', 'a.tar', '-I', 'touch f', 'x'], shellLine('touch f')],
+      [['tar', 'cIf', 'touch f', 'a.tar', 'x'], shellLine('touch f')],
+      [['tar', '-c', '-F', 'touch f', '-f', 'a.tar', 'x'], shellLine('touch f')],
+      [['rsync', '-e', 'touch f --', 'h:/x', 'y'], 'touch f --'],
+      [['rsync', '-avze', 'touch f', 'h:/x', 'y'], 'touch f'],
+      [['rsync', '--rsh=touch f', 'h:/x', 'y'], 'touch f'],
+      [['scp', '-o', 'ProxyCommand=touch f', 'h:/x', 'y'], shellLine('touch f')],
+      [['scp', '-oProxyCommand touch f', 'h:/x', 'y'], 'touch f'],
+      [['sftp', '-S', 'touch', 'h'], 'touch'],
+      [['zip', 'z.zip', 'x', '-T', '-TT', 'touch f #'], shellLine('touch f #')],
+      [['make', '-f', '/dev/null', '--eval=x:\n\ttouch f', 'x'], shellLine('x:\n\ttouch f')],
+      [['make', '-E', 'x: ; touch f', 'x'], shellLine('x: ; touch f')],
+      [['split', '--filter=touch f', 'x'], shellLine('touch f')],
+      [['sort', '--compress-program=touch', 'x'], 'touch'],
+      [['psql', '-c', '\\! touch f'], shellLine('touch f')],
+      [['psql', '-qAtc', 'select 1; \\o |touch f'], shellLine('|touch f')],
+      [['psql', '-o', '|touch f', '-c', 'select 1'], shellLine('touch f')],
+      [['mysql', '-e', 'select 1; system touch f'], shellLine('touch f')],
+      [['mariadb', '--execute=\\! touch f'], shellLine('touch f')],
+      [['sqlite3', ':memory:', '.shell touch f'], shellLine('touch f')],
+      [['sqlite3', '-cmd', '.system touch f', 'db'], shellLine('touch f')],
+      [['vim', '-es', '-c', '!touch f', '-c', 'q!'], shellLine('!touch f')],
+      [['vi', '+!touch f', 'x'], shellLine('!touch f')],
+      [['socat', '-u', '/dev/null', 'EXEC:touch f'], 'touch f'],
+      [['socat', 'TCP-LISTEN:1', 'system:touch f,pty'], shellLine('touch f,pty')],
+      [['/usr/sbin/capsh', '--', '-c', 'touch f'], '/bin/bash -c touch f *'],
+      [['capsh', '--shell=/bin/dash', '--', '-c', 'touch f'], '/bin/dash -c touch f *'],
+      [['/lib64/ld-linux-x86-64.so.2', '/usr/bin/touch', 'f'], 'touch f'],
+      [['ld.so', '--library-path', '/lib', 'touch', 'f'], 'touch f'],
+      [['ssh-agent', '-t', '60', 'touch', 'f'], 'touch f'],
+    ];
+    for (const [argv, expected] of cases)
+      assert.ok(readings(argv).includes(expected), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
+  });
+
+  test('the same programs used without such options read as sent, with no shell', () => {
+    for (const argv of [
+      ['git', 'push', '-u', 'origin', 'main'],
+      ['git', 'switch', '-c', 'feature'],
+      ['git', 'commit', '-c', 'HEAD'],
+      ['git', '-C', 'repo', 'log', '--oneline'],
+      ['tar', '-czf', 'a.tgz', 'dir'],
+      ['tar', 'czf', 'a.tgz', 'dir'],
+      // A first argument that is a path is no cluster, whatever letters it holds (nor is ADR 085's reading).
+      ['tar', '-cf', '/tmp/DIR-FI/a.tar', '/etc/hostname'],
+      ['rsync', '-avz', '--delete', 'src/', 'dst/'],
+      ['zip', '-T', 'z.zip', 'x'],
+      ['make', '-C', 'dir', 'all'],
+      ['split', '-n', '2', 'x'],
+      ['psql', '-qAtc', 'select 1'],
+      ['mysql', '-e', 'select 1'],
+      ['sqlite3', 'db', 'select 1'],
+      ['vim', 'file'],
+      ['socat', 'TCP:db:5432', '-'],
+      ['capsh', '--print'],
+    ])
+      assert.ok(
+        readings(argv).every((reading) => !reading.endsWith('*')),
+        `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`,
+      );
+    // ADR 085 still reads a subcommand past git's options.
+    assert.deepEqual(readings(['git', '-C', 'repo', 'status']), ['git repo status', 'git status']);
+  });
+
+  test('a variable a wrapper sets is read as the command or the code it gives the program', () => {
+    const cases: [string[], string][] = [
+      [['env', 'GIT_SSH_COMMAND=touch f', 'git', 'fetch'], shellLine('touch f')],
+      [['env', 'GIT_PAGER=touch f', 'git', 'log'], shellLine('touch f')],
+      [['env', 'RSYNC_RSH=touch f', 'rsync', 'h:/x', 'y'], shellLine('touch f')],
+      [['env', 'SUDO_ASKPASS=/tmp/x', 'sudo', '-A', 'id'], shellLine('/tmp/x')],
+      [['env', 'LESSOPEN=|touch f %s', 'less', 'x'], shellLine('|touch f %s')],
+      [['env', 'LD_PRELOAD=/tmp/x.so', 'uname'], shellLine('LD_PRELOAD=/tmp/x.so')],
+      [['env', 'NODE_OPTIONS=--import=data:x', 'node', 'app.js'], shellLine('NODE_OPTIONS=--import=data:x')],
+      [['env', 'GIT_CONFIG_VALUE_0=!touch f', 'git', 'x'], shellLine('GIT_CONFIG_VALUE_0=!touch f')],
+      [['env', 'TAR_OPTIONS=--to-command=x', 'tar', 'xf', 'a'], shellLine('TAR_OPTIONS=--to-command=x')],
+      [['sudo', 'PAGER=touch f', 'git', 'log'], shellLine('touch f')],
+      [['env', 'PATH=/tmp/x:', 'systemctl', 'status'], '/tmp/x/systemctl status'],
+      [['env', 'PATH=/tmp/x:', 'systemctl', 'status'], 'systemctl status'],
+    ];
+    for (const [argv, expected] of cases)
+      assert.ok(readings(argv).includes(expected), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
+    for (const argv of [
+      ['env', 'LANG=C', 'TZ=UTC', 'date'],
+      ['env', 'PYTHONUNBUFFERED=1', 'python3', 'app.py'],
+    ])
+      assert.ok(
+        readings(argv).every((reading) => !reading.endsWith('*')),
+        `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`,
+      );
+  });
+
+  test('a PATH the caller chooses does not make an allowed program name run another file', () => {
+    const decide = sshDecider(
+      `version: 1
+default: { effect: deny, reason: not on the list }
+rules:
+  - name: service-status
+    when: ssh.program == "systemctl" && ssh.args.size() >= 1 && ssh.args[0] == "status"
+    effect: allow
+  - name: environments
+    when: ssh.program == "env"
+    effect: allow
+`,
+    );
+    assert.equal(decide(['env', 'LANG=C', 'systemctl', 'status']).effect, 'allow');
+    assert.equal(decide(['env', 'PATH=/home/agent/bin', 'systemctl', 'status']).effect, 'deny');
+  });
+
+  test('a rule denying a program or shells decides what an option runs, naming the option’s program', () => {
+    const decide = sshDecider(
+      `version: 1
+default: { effect: allow }
+rules:
+  - name: no-touching
+    when: ssh.program == "touch"
+    effect: deny
+    reason: nothing is created over SSH
+  - name: no-shells
+    when: ssh.usesShell
+    effect: deny
+    reason: no shells
+`,
+    );
+    const touched = decide(['rsync', '-e', 'touch f', 'h:/x', 'y']);
+    assert.deepEqual([touched.effect, touched.rule], ['deny', 'no-touching']);
+    assert.match(touched.explanation, /the program touch, run through rsync \(ADR 086\)/);
+    const shell = decide(['env', 'git', '-c', 'alias.x=!id', 'x']);
+    assert.deepEqual([shell.effect, shell.rule], ['deny', 'no-shells']);
+    assert.match(shell.explanation, /a shell line, run through env, git \(ADR 086\)/);
+    const variable = decide(['env', 'GIT_SSH_COMMAND=touch f', 'git', 'fetch']);
+    assert.deepEqual([variable.effect, variable.rule], ['deny', 'no-shells']);
+    assert.match(variable.explanation, /a shell line, run through env \(ADR 086\)/);
+    assert.equal(decide(['tar', '-cf', '/dev/null', 'x']).effect, 'allow');
+  });
+});
