@@ -12,11 +12,12 @@ import { MAX_PROGRAM_READINGS, otherProgramReadings, sshFacts } from './ssh-fact
 export const sshConnector: CommandConnector = {
   name: 'ssh',
   commandSchema: sshCommandSchema,
-  analyse(command) {
+  analyse(command, options) {
     const problem = shapeProblem(sshCommandSchemaFor(command), command, 'not an SSH command');
     if (problem) return problem;
     const facts = sshFacts(command as SshCommand);
-    const otherReadings = otherProgramReadings(facts);
+    // Every string policy spells: those that are options are read as the rules spell them (ADR 087).
+    const otherReadings = otherProgramReadings(facts, [...(options?.spellings?.values() ?? [])].flat());
     if (!otherReadings)
       return {
         ok: false,

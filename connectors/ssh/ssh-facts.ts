@@ -4,6 +4,7 @@ import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
 import { runsInlineCode } from './inline-code';
+import { optionSpellingsImplied } from './option-spellings';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
 
 /**
@@ -47,44 +48,52 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   `tar --to-command=cmd`, `rsync -e cmd` (`command-options.ts`), read the same way;
  * - the program's arguments past the options before them (ADR 085): GNU programs take options
  *   before a subcommand, so `systemctl -q restart x` and `systemctl -H host restart x` are judged
- *   as `systemctl restart x` too, by a rule on `ssh.args[0]`.
+ *   as `systemctl restart x` too, by a rule on `ssh.args[0]`;
+ * - its options as the rules spell them (ADR 087): with `-rf` among `literals`, `rm -r -f x` and
+ *   `rm --recursive --force x` are read with `-rf` added (`option-spellings.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
-export function otherProgramReadings(facts: SshFacts): OtherReading[] | undefined {
+export function otherProgramReadings(facts: SshFacts, literals: readonly string[] = []): OtherReading[] | undefined {
+  const optionLiterals = literals.filter((literal) => literal.startsWith('-'));
   const seen = new Set([key(facts)]);
   const readings: OtherReading[] = [];
   const queue: Reading[] = [{ facts, via: [] }];
   for (let next = queue.shift(); next; next = queue.shift()) {
     const name = path.basename(next.facts.program);
     const candidates: Reading[] = [];
+    const { via, why } = next;
     if (name !== '' && name !== next.facts.program)
-      candidates.push({ facts: { ...next.facts, program: name }, via: next.via, adr: next.adr });
+      candidates.push({ facts: { ...next.facts, program: name }, via, why: why ?? '082' });
     for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
       for (const read of factsOf(wrapped))
-        candidates.push({ facts: read, via: [...next.via, name], adr: wrapped.byVariable ? '086' : '083' });
+        candidates.push({ facts: read, via: [...via, name], why: wrapped.byVariable ? '086' : '083' });
     for (const run of commandsInOptions(next.facts.program, next.facts.args))
-      for (const read of factsOf(run)) candidates.push({ facts: read, via: [...next.via, name], adr: '086' });
+      for (const read of factsOf(run)) candidates.push({ facts: read, via: [...via, name], why: '086' });
     // A wrapper's options are read by its grammar, above.
-    if (!next.facts.usesShell && !wrapperGrammar(name))
+    if (!next.facts.usesShell && !wrapperGrammar(name)) {
       for (const args of argsPastOptions(next.facts.args))
-        candidates.push({ facts: { ...next.facts, args }, via: next.via, adr: next.adr });
+        candidates.push({ facts: { ...next.facts, args }, via, why: via.length > 0 ? why : '085' });
+      const spelled = optionSpellingsImplied(name, next.facts.args, optionLiterals);
+      if (spelled.length > 0)
+        candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...spelled] }, via, why: '087' });
+    }
     for (const candidate of candidates) {
       if (seen.has(key(candidate.facts))) continue;
       seen.add(key(candidate.facts));
       if (readings.length === MAX_PROGRAM_READINGS) return undefined;
-      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate, facts) });
+      readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate) });
       queue.push(candidate);
     }
   }
   return readings;
 }
 
-/** A reading of the command, with the programs it runs through and the ADR that reads it so. */
+/** A reading of the command: what the host may run, the programs it runs through, and the ADR that reads it so. */
 interface Reading {
   facts: SshFacts;
   via: string[];
-  /** The last program in `via` is a wrapper (083) or runs the command through an option (086). */
-  adr?: '083' | '086';
+  /** Absent for the command as sent. */
+  why?: '082' | '083' | '085' | '086' | '087';
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -120,11 +129,11 @@ function argsPastOptions(args: readonly string[]): string[][] {
 const key = (facts: SshFacts) => JSON.stringify([facts.program, facts.args, facts.usesShell]);
 
 /** How the explanation names a reading: what it is read as, and which decision reads it so. */
-function readAs({ facts, via, adr }: Reading, sent: SshFacts): string {
-  const through = `run through ${via.join(', ')} (ADR ${adr})`;
-  if (facts.usesShell && facts.program === 'sh') return `a shell line, ${through}`;
-  const program = `the program ${facts.program}`;
-  if (via.length > 0) return `${program}, ${through}`;
-  if (facts.args.length === sent.args.length) return `${program} (ADR 082)`;
-  return `${[facts.program, ...facts.args].join(' ')}, its options set aside (ADR 085)`;
+function readAs({ facts, via, why }: Reading): string {
+  const through = via.length > 0 ? `, run through ${via.join(', ')}` : '';
+  const line = [facts.program, ...facts.args].join(' ');
+  if (why === '085') return `${line}, its options set aside${through} (ADR 085)`;
+  if (why === '087') return `${line}, its options as the rules spell them${through} (ADR 087)`;
+  if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
+  return `the program ${facts.program}${through} (ADR ${why})`;
 }

@@ -191,8 +191,8 @@ export function billingApiStack(
 }
 
 /**
- * The SSH classes' host, under a deny list: shells, `touch` and `git init` are denied, everything
- * else runs (the README advises allow rules; a deny list must still hold for what the host actually
+ * The SSH classes' host, under a deny list: shells, `touch`, `git init` and `rm -rf` are denied,
+ * everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
  * runs). A command "succeeds" if the file it would create exists on the host.
  */
 const DENY_LIST_POLICY = `version: 1
@@ -210,6 +210,10 @@ rules:
     when: ssh.program == "git" && ssh.args.size() >= 1 && ssh.args[0] == "init"
     effect: deny
     reason: repositories are made by the deploy tooling
+  - name: no-forced-recursive-removal
+    when: ssh.program == "rm" && "-rf" in ssh.args
+    effect: deny
+    reason: trees are removed by the cleanup job
 `;
 
 export interface DenyListHost {

@@ -1,0 +1,187 @@
+import path from 'node:path/posix';
+
+/**
+ * An option as the rules spell it (ADR 087). A rule on `"-rf" in ssh.args` reads one word, while
+ * the program reads `-r -f`, `-fr`, `-Rf`, `--recursive --force` and `--rec --forc` alike: short
+ * options cluster in any order (POSIX), a long one may be abbreviated (GNU getopt, git), and a
+ * program may give one option several names. Where a command holds an option the rules spell
+ * another way, it is read once more with the rules' spelling added, so a rule sees it.
+ */
+
+/** Names of one option, per program: each means the others (from the programs' own manuals). */
+const SYNONYMS: ReadonlyMap<string, readonly (readonly string[])[]> = new Map([
+  [
+    'rm',
+    [
+      ['-r', '-R', '--recursive'],
+      ['-f', '--force'],
+      ['-d', '--dir'],
+      ['-v', '--verbose'],
+    ],
+  ],
+  [
+    'cp',
+    [
+      ...[
+        ['-r', '-R', '--recursive'],
+        ['-f', '--force'],
+        ['-a', '--archive'],
+        ['-n', '--no-clobber'],
+      ],
+      ...[
+        ['-u', '--update'],
+        ['-l', '--link'],
+        ['-s', '--symbolic-link'],
+        ['-v', '--verbose'],
+      ],
+    ],
+  ],
+  [
+    'mv',
+    [
+      ['-f', '--force'],
+      ['-n', '--no-clobber'],
+      ['-u', '--update'],
+      ['-v', '--verbose'],
+    ],
+  ],
+  [
+    'ln',
+    [
+      ['-s', '--symbolic'],
+      ['-f', '--force'],
+      ['-n', '--no-dereference'],
+      ['-v', '--verbose'],
+    ],
+  ],
+  ...['chmod', 'chown', 'chgrp'].map((name): [string, string[][]] => [
+    name,
+    [
+      ['-R', '--recursive'],
+      ['-f', '--silent', '--quiet'],
+      ['-v', '--verbose'],
+      ['-c', '--changes'],
+    ],
+  ]),
+  [
+    'rsync',
+    [
+      ['-r', '--recursive'],
+      ['-a', '--archive'],
+      ['-n', '--dry-run'],
+      ['-v', '--verbose'],
+    ],
+  ],
+  [
+    'git',
+    [
+      ['-f', '--force'],
+      ['-n', '--dry-run'],
+      ['-q', '--quiet'],
+      ['-v', '--verbose'],
+    ],
+  ],
+  [
+    'systemctl',
+    [
+      ['-f', '--force'],
+      ['-q', '--quiet'],
+      ['-a', '--all'],
+      ['-l', '--full'],
+    ],
+  ],
+  ...['apt', 'apt-get'].map((name): [string, string[][]] => [
+    name,
+    [
+      ['-y', '--yes', '--assume-yes'],
+      ['-f', '--fix-broken'],
+      ['-s', '--simulate', '--dry-run', '--just-print', '--no-act', '--recon'],
+    ],
+  ]),
+  ...['docker', 'podman'].map((name): [string, string[][]] => [
+    name,
+    [
+      ['-f', '--force'],
+      ['-a', '--all'],
+      ['-q', '--quiet'],
+      ['-d', '--detach'],
+    ],
+  ]),
+  [
+    'kubectl',
+    [
+      ['-A', '--all-namespaces'],
+      ['-R', '--recursive'],
+    ],
+  ],
+  [
+    'sed',
+    [
+      ['-i', '--in-place'],
+      ['-n', '--quiet', '--silent'],
+      ['-E', '-r', '--regexp-extended'],
+    ],
+  ],
+  [
+    'userdel',
+    [
+      ['-r', '--remove'],
+      ['-f', '--force'],
+    ],
+  ],
+  [
+    'shutdown',
+    [
+      ['-r', '--reboot'],
+      ['-h', '-P', '--poweroff'],
+      ['-H', '--halt'],
+    ],
+  ],
+]);
+
+/**
+ * Programs whose options are whole words behind one dash (`find -delete`, `java -jar`): their
+ * letters are no cluster.
+ */
+const WHOLE_WORD_OPTIONS = new Set(['find', 'java', 'javac', 'gcc', 'g++', 'cc', 'clang', 'go', 'openssl', 'ffmpeg']);
+
+const isCluster = (word: string) => /^-[A-Za-z\d]+$/.test(word);
+const isLong = (word: string) => /^--[A-Za-z\d][\w-]*$/.test(word);
+
+/**
+ * The option spellings among `literals` (the strings policy spells) that `program` reads in
+ * `args` without their being written so, in the rules' order: `-rf` for `rm -r -f`, `--force` for
+ * `rm --forc`, `-f` for `rm --force`. Options end at `--`.
+ */
+export function optionSpellingsImplied(
+  program: string,
+  args: readonly string[],
+  literals: readonly string[],
+): string[] {
+  const name = path.basename(program);
+  const clusters = !WHOLE_WORD_OPTIONS.has(name);
+  const end = args.indexOf('--');
+  const options = (end < 0 ? args : args.slice(0, end)).filter((word) => word.startsWith('-') && word !== '-');
+  const longs = options.filter((word) => word.startsWith('--')).map((word) => word.split('=', 1)[0]!);
+  const synonyms = SYNONYMS.get(name) ?? [];
+  const present = new Set<string>();
+  const add = (option: string) => {
+    present.add(option);
+    for (const names of synonyms) if (names.includes(option)) for (const other of names) present.add(other);
+  };
+  for (const word of options)
+    if (clusters && !word.startsWith('--') && isCluster(word))
+      [...word.slice(1)].forEach((letter) => add(`-${letter}`));
+  // A long option may be written as any start of its name (`--rec`): every rule spelling it could mean counts.
+  for (const long of longs) {
+    add(long);
+    for (const names of synonyms) for (const other of names) if (other.startsWith(long) && long.length > 2) add(other);
+    for (const literal of literals) if (isLong(literal) && literal.startsWith(long) && long.length > 2) add(literal);
+  }
+  return literals.filter((literal) => {
+    if (args.includes(literal)) return false;
+    if (isLong(literal)) return present.has(literal);
+    if (!clusters || !isCluster(literal)) return false;
+    return [...literal.slice(1)].every((letter) => present.has(`-${letter}`));
+  });
+}
