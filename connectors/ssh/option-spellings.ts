@@ -4,8 +4,9 @@ import path from 'node:path/posix';
  * An option as the rules spell it (ADR 087). A rule on `"-rf" in ssh.args` reads one word, while
  * the program reads `-r -f`, `-fr`, `-Rf`, `--recursive --force` and `--rec --forc` alike: short
  * options cluster in any order (POSIX), a long one may be abbreviated (GNU getopt, git), and a
- * program may give one option several names. Where a command holds an option the rules spell
- * another way, it is read once more with the rules' spelling added, so a rule sees it.
+ * program may give one option several names, as kill gives a signal (`-9`, `-KILL`, `-s kill`).
+ * Where a command holds an option the rules spell another way, it is read once more with the
+ * rules' spelling added, so a rule sees it.
  */
 
 /** Names of one option, per program: each means the others (from the programs' own manuals). */
@@ -145,6 +146,46 @@ const SYNONYMS: ReadonlyMap<string, readonly (readonly string[])[]> = new Map([
  */
 const WHOLE_WORD_OPTIONS = new Set(['find', 'java', 'javac', 'gcc', 'g++', 'cc', 'clang', 'go', 'openssl', 'ffmpeg']);
 
+/** Linux's signals by number (signal(7)): `SIGNAL_NAMES[8]` is KILL, 9. */
+const SIGNAL_NAMES = [
+  ...['HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE', 'ALRM'],
+  ...['TERM', 'STKFLT', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'XCPU', 'XFSZ', 'VTALRM', 'PROF'],
+  ...['WINCH', 'IO', 'PWR', 'SYS'],
+];
+const SIGNAL_ALIASES: Readonly<Record<string, number>> = { IOT: 6, CLD: 17, POLL: 29 };
+
+/** The signal a word names as kill reads it: `9`, `KILL`, `SIGKILL`, `kill` (any case). */
+function signalNumber(word: string): number | undefined {
+  if (/^\d{1,2}$/.test(word)) return Number(word);
+  const name = word.toUpperCase().replace(/^SIG/, '');
+  const index = SIGNAL_NAMES.indexOf(name);
+  return index >= 0 ? index + 1 : SIGNAL_ALIASES[name];
+}
+
+/** Programs that send a signal, named as procps and psmisc read it. */
+const SIGNAL_SENDERS = new Set(['kill', 'pkill', 'killall']);
+
+/** The signals `args` send: `-9`, `-KILL`, `-SIGKILL`, `-s KILL`, `-sKILL`, `--signal=KILL`. */
+function signalsSent(args: readonly string[]): Set<number> {
+  const sent = new Set<number>();
+  for (let index = 0; index < args.length && args[index] !== '--'; index++) {
+    const word = args[index]!;
+    const value =
+      word === '-s' || word === '--signal'
+        ? args[++index]
+        : word.startsWith('--signal=')
+          ? word.slice('--signal='.length)
+          : word.startsWith('-s') && signalNumber(word.slice(2)) !== undefined
+            ? word.slice(2)
+            : word.startsWith('-') && !word.startsWith('--')
+              ? word.slice(1)
+              : undefined;
+    const signal = value === undefined ? undefined : signalNumber(value);
+    if (signal !== undefined) sent.add(signal);
+  }
+  return sent;
+}
+
 const isCluster = (word: string) => /^-[A-Za-z\d]+$/.test(word);
 const isLong = (word: string) => /^--[A-Za-z\d][\w-]*$/.test(word);
 
@@ -178,8 +219,12 @@ export function optionSpellingsImplied(
     for (const names of synonyms) for (const other of names) if (other.startsWith(long) && long.length > 2) add(other);
     for (const literal of literals) if (isLong(literal) && literal.startsWith(long) && long.length > 2) add(literal);
   }
+  const signals = SIGNAL_SENDERS.has(name) ? signalsSent(args) : new Set<number>();
   return literals.filter((literal) => {
     if (args.includes(literal)) return false;
+    // A signal the rules spell `-9` is the one `-KILL` and `-s kill` send.
+    const signal = literal.startsWith('-') ? signalNumber(literal.slice(1)) : undefined;
+    if (signal !== undefined && signals.has(signal)) return true;
     if (isLong(literal)) return present.has(literal);
     if (!clusters || !isCluster(literal)) return false;
     return [...literal.slice(1)].every((letter) => present.has(`-${letter}`));

@@ -191,8 +191,8 @@ export function billingApiStack(
 }
 
 /**
- * The SSH classes' host, under a deny list: shells, `touch`, `git init` and `rm -rf` are denied,
- * everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
+ * The SSH classes' host, under a deny list: shells, `touch`, `git init`, `rm -rf` and `kill -9` are
+ * denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
  * runs). A command "succeeds" if the file it would create exists on the host.
  */
 const DENY_LIST_POLICY = `version: 1
@@ -214,6 +214,10 @@ rules:
     when: ssh.program == "rm" && "-rf" in ssh.args
     effect: deny
     reason: trees are removed by the cleanup job
+  - name: no-forced-kills
+    when: ssh.program == "kill" && "-9" in ssh.args
+    effect: deny
+    reason: services are stopped with systemctl
 `;
 
 export interface DenyListHost {

@@ -58,6 +58,26 @@ describe('options as the rules spell them', () => {
     assert.deepEqual(implied(['mytool', '-r', '-f']), ['-rf']);
   });
 
+  test('a signal the rules spell is read in every spelling kill reads alike', () => {
+    const rules = ['-9', '-HUP', '-rf'];
+    for (const args of [
+      ['-KILL', '42'],
+      ['-SIGKILL', '42'],
+      ['-kill', '42'],
+      ['-s', 'KILL', '42'],
+      ['-s', '9', '42'],
+      ['-sKILL', '42'],
+      ['--signal', 'kill', '42'],
+      ['--signal=SIGKILL', '42'],
+    ])
+      assert.deepEqual(optionSpellingsImplied('kill', args, rules), ['-9'], args.join(' '));
+    assert.deepEqual(optionSpellingsImplied('pkill', ['--signal', 'SIGHUP', 'nginx'], rules), ['-HUP']);
+    assert.deepEqual(optionSpellingsImplied('kill', ['-s', 'TERM', '42'], rules), []);
+    assert.deepEqual(optionSpellingsImplied('kill', ['-l', '9'], rules), []);
+    // Only programs that send signals read them so.
+    assert.deepEqual(optionSpellingsImplied('mytool', ['-KILL'], rules), []);
+  });
+
   test('a rule on -rf denies every spelling, naming the one it reads, and allows what it does not name', () => {
     const decide = sshDecider(`version: 1
 default: { effect: allow }
