@@ -5,6 +5,7 @@ import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
+import { plainPathArguments } from './path-arguments';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
 
 /**
@@ -50,7 +51,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   before a subcommand, so `systemctl -q restart x` and `systemctl -H host restart x` are judged
  *   as `systemctl restart x` too, by a rule on `ssh.args[0]`;
  * - its options as the rules spell them (ADR 087): with `-rf` among `literals`, `rm -r -f x` and
- *   `rm --recursive --force x` are read with `-rf` added (`option-spellings.ts`).
+ *   `rm --recursive --force x` are read with `-rf` added (`option-spellings.ts`);
+ * - its path arguments in plain form (ADR 088): `cat //etc/./shadow` as `cat /etc/shadow`
+ *   (`path-arguments.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
 export function otherProgramReadings(facts: SshFacts, literals: readonly string[] = []): OtherReading[] | undefined {
@@ -76,6 +79,8 @@ export function otherProgramReadings(facts: SshFacts, literals: readonly string[
       const spelled = optionSpellingsImplied(name, next.facts.args, optionLiterals);
       if (spelled.length > 0)
         candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...spelled] }, via, why: '087' });
+      const plain = plainPathArguments(next.facts.args);
+      if (plain) candidates.push({ facts: { ...next.facts, args: plain }, via, why: '088' });
     }
     for (const candidate of candidates) {
       if (seen.has(key(candidate.facts))) continue;
@@ -93,7 +98,7 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087';
+  why?: '082' | '083' | '085' | '086' | '087' | '088';
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -134,6 +139,7 @@ function readAs({ facts, via, why }: Reading): string {
   const line = [facts.program, ...facts.args].join(' ');
   if (why === '085') return `${line}, its options set aside${through} (ADR 085)`;
   if (why === '087') return `${line}, its options as the rules spell them${through} (ADR 087)`;
+  if (why === '088') return `${line}, its paths in their plain form${through} (ADR 088)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;
 }

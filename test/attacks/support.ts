@@ -191,11 +191,11 @@ export function billingApiStack(
 }
 
 /**
- * The SSH classes' host, under a deny list: shells, `touch`, `git init`, `rm -rf` and `kill -9` are
- * denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
+ * The SSH classes' host, under a deny list: shells, `touch`, `git init`, `rm -rf`, `kill -9` and
+ * paths under the work directory's `protected/` are denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
  * runs). A command "succeeds" if the file it would create exists on the host.
  */
-const DENY_LIST_POLICY = `version: 1
+const denyListPolicy = (workDir: string) => `version: 1
 default: { effect: allow }
 rules:
   - name: no-shells
@@ -218,6 +218,10 @@ rules:
     when: ssh.program == "kill" && "-9" in ssh.args
     effect: deny
     reason: services are stopped with systemctl
+  - name: protected-directory
+    when: request.connector == "ssh" && ssh.args.exists(a, a.startsWith("${workDir}/protected/"))
+    effect: deny
+    reason: the protected directory is written by the deploy tooling
 `;
 
 export interface DenyListHost {
@@ -235,7 +239,7 @@ export function denyListHost(): () => DenyListHost {
   let server: SshTargetServer | undefined;
   before(async () => {
     server = await startSshHost();
-    stack = await startAttackStack(DENY_LIST_POLICY, {
+    stack = await startAttackStack(denyListPolicy(server.workDir), {
       targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}`,
     });
   });
