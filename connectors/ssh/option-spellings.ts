@@ -4,7 +4,8 @@ import path from 'node:path/posix';
  * An option as the rules spell it (ADR 087). A rule on `"-rf" in ssh.args` reads one word, while
  * the program reads `-r -f`, `-fr`, `-Rf`, `--recursive --force` and `--rec --forc` alike: short
  * options cluster in any order (POSIX), a long one may be abbreviated (GNU getopt, git), and a
- * program may give one option several names, as kill gives a signal (`-9`, `-KILL`, `-s kill`).
+ * program may give one option several names, as kill gives a signal (`-9`, `-KILL`, `-s kill`)
+ * and git push a force (`--force`, `+main`, `--mirror`).
  * Where a command holds an option the rules spell another way, it is read once more with the
  * rules' spelling added, so a rule sees it.
  */
@@ -186,6 +187,19 @@ function signalsSent(args: readonly string[]): Set<number> {
   return sent;
 }
 
+/**
+ * Whether `args` make git push force an update other than by `--force`: a refspec starting with
+ * `+` (`+main`, `+HEAD:main`), `--mirror`, or `--force-with-lease`, which forces when the remote
+ * is where the last fetch left it.
+ */
+function pushForces(args: readonly string[]): boolean {
+  const push = args.indexOf('push');
+  if (push < 0) return false;
+  return args
+    .slice(push + 1)
+    .some((word) => word === '--mirror' || word.startsWith('--force-with-lease') || /^\+./.test(word));
+}
+
 const isCluster = (word: string) => /^-[A-Za-z\d]+$/.test(word);
 const isLong = (word: string) => /^--[A-Za-z\d][\w-]*$/.test(word);
 
@@ -219,6 +233,7 @@ export function optionSpellingsImplied(
     for (const names of synonyms) for (const other of names) if (other.startsWith(long) && long.length > 2) add(other);
     for (const literal of literals) if (isLong(literal) && literal.startsWith(long) && long.length > 2) add(literal);
   }
+  if (name === 'git' && pushForces(args)) add('--force');
   const signals = SIGNAL_SENDERS.has(name) ? signalsSent(args) : new Set<number>();
   return literals.filter((literal) => {
     if (args.includes(literal)) return false;

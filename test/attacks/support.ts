@@ -191,8 +191,8 @@ export function billingApiStack(
 }
 
 /**
- * The SSH classes' host, under a deny list: shells, `touch`, `git init`, `rm -rf`, `kill -9` and
- * paths under the work directory's `protected/` are denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
+ * The SSH classes' host, under a deny list: shells, `touch`, `git init`, `rm -rf`, `kill -9`, force
+ * pushes and paths under the work directory's `protected/` are denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
  * runs). A command "succeeds" if the file it would create exists on the host.
  */
 const denyListPolicy = (workDir: string) => `version: 1
@@ -218,6 +218,10 @@ rules:
     when: ssh.program == "kill" && "-9" in ssh.args
     effect: deny
     reason: services are stopped with systemctl
+  - name: no-force-pushes
+    when: ssh.program == "git" && ssh.args.exists(a, a == "push") && ("--force" in ssh.args || "-f" in ssh.args)
+    effect: deny
+    reason: history is rewritten by people, not agents
   - name: protected-directory
     when: request.connector == "ssh" && ssh.args.exists(a, a.startsWith("${workDir}/protected/"))
     effect: deny

@@ -78,6 +78,20 @@ describe('options as the rules spell them', () => {
     assert.deepEqual(optionSpellingsImplied('mytool', ['-KILL'], rules), []);
   });
 
+  test('a force git push is read as --force however it forces', () => {
+    const rules = ['--force', '-f'];
+    for (const args of [
+      ['push', 'origin', '+main'],
+      ['-C', 'repo', 'push', 'origin', '+HEAD:refs/heads/main'],
+      ['push', '--mirror', 'backup'],
+      ['push', '--force-with-lease', 'origin', 'main'],
+      ['push', '--force-with-lease=main:abc123', 'origin', 'main'],
+    ])
+      assert.deepEqual(optionSpellingsImplied('git', args, rules), ['--force', '-f'], args.join(' '));
+    assert.deepEqual(optionSpellingsImplied('git', ['push', 'origin', 'main'], rules), []);
+    assert.deepEqual(optionSpellingsImplied('git', ['fetch', 'origin', '+main:main'], rules), []);
+  });
+
   test('a rule on -rf denies every spelling, naming the one it reads, and allows what it does not name', () => {
     const decide = sshDecider(`version: 1
 default: { effect: allow }
