@@ -3,6 +3,7 @@ import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
+import { modeSpellingsImplied } from './file-modes';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
@@ -53,7 +54,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - its options as the rules spell them (ADR 087): with `-rf` among `literals`, `rm -r -f x` and
  *   `rm --recursive --force x` are read with `-rf` added (`option-spellings.ts`);
  * - its path arguments in plain form (ADR 088): `cat //etc/./shadow` as `cat /etc/shadow`
- *   (`path-arguments.ts`).
+ *   (`path-arguments.ts`);
+ * - the file mode it sets as the rules spell it (ADR 089): with `777` among `literals`,
+ *   `chmod a+rwx x` is read with `777` added (`file-modes.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
 export function otherProgramReadings(facts: SshFacts, literals: readonly string[] = []): OtherReading[] | undefined {
@@ -79,6 +82,9 @@ export function otherProgramReadings(facts: SshFacts, literals: readonly string[
       const spelled = optionSpellingsImplied(name, next.facts.args, optionLiterals);
       if (spelled.length > 0)
         candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...spelled] }, via, why: '087' });
+      const modes = modeSpellingsImplied(name, next.facts.args, literals);
+      if (modes.length > 0)
+        candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...modes] }, via, why: '089' });
       const plain = plainPathArguments(next.facts.args);
       if (plain) candidates.push({ facts: { ...next.facts, args: plain }, via, why: '088' });
     }
@@ -98,7 +104,7 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089';
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -140,6 +146,7 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '085') return `${line}, its options set aside${through} (ADR 085)`;
   if (why === '087') return `${line}, its options as the rules spell them${through} (ADR 087)`;
   if (why === '088') return `${line}, its paths in their plain form${through} (ADR 088)`;
+  if (why === '089') return `${line}, its mode as the rules spell it${through} (ADR 089)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;
 }

@@ -52,7 +52,7 @@ test('the decision names the spelling the rule reads; removals the rule does not
   assert.deepEqual([denied.status, denied.rule], ['denied', 'no-forced-recursive-removal']);
   assert.match(
     denied.explanation,
-    /may read the command as rm -r -f \S+ -rf, its options as the rules spell them \(ADR 087\)/,
+    /may read the command as rm -r -f \S+ -rf( --force)?, its options as the rules spell them \(ADR 087\)/,
   );
   const allowed = await host().run(['rm', '-r', tree]);
   assert.deepEqual([allowed.status, allowed.rule], ['succeeded', 'default']);

@@ -192,7 +192,7 @@ export function billingApiStack(
 
 /**
  * The SSH classes' host, under a deny list: shells, `touch`, `git init`, `rm -rf`, `kill -9`, force
- * pushes and paths under the work directory's `protected/` are denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
+ * pushes, mode 777 and paths under the work directory's `protected/` are denied, everything else runs (the README advises allow rules; a deny list must still hold for what the host actually
  * runs). A command "succeeds" if the file it would create exists on the host.
  */
 const denyListPolicy = (workDir: string) => `version: 1
@@ -222,6 +222,10 @@ rules:
     when: ssh.program == "git" && ssh.args.exists(a, a == "push") && ("--force" in ssh.args || "-f" in ssh.args)
     effect: deny
     reason: history is rewritten by people, not agents
+  - name: no-world-writable
+    when: request.connector == "ssh" && "777" in ssh.args
+    effect: deny
+    reason: nothing is made world-writable
   - name: protected-directory
     when: request.connector == "ssh" && ssh.args.exists(a, a.startsWith("${workDir}/protected/"))
     effect: deny
@@ -233,7 +237,7 @@ export interface DenyListHost {
   baseUrl: string;
   /** A directory on the host the commands may create files in. */
   workDir: string;
-  /** Runs `argv` on the host as the agent: its final status, the deciding rule and its explanation. */
+  /** Runs `argv` on the host as the agent: its final status, the deciding rule and its explanation (and, if it failed, why). */
   run(argv: string[]): Promise<{ status: string; rule: string; explanation: string }>;
 }
 
@@ -261,7 +265,10 @@ export function denyListHost(): () => DenyListHost {
     assert.equal(submitted.status, 202, submitted.text);
     const view = await waitFor(stack!, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
     const policy = view.policy as { rule: string; explanation: string };
-    return { status: String(view.status), rule: policy.rule, explanation: policy.explanation };
+    // A command that did not run says why, with what the host's sshd saw, for the assertion that trips on it.
+    const failure =
+      view.status === 'failed' ? `\nit failed: ${String(view.error)}\nthe host's log:\n${server!.log()}` : '';
+    return { status: String(view.status), rule: policy.rule, explanation: policy.explanation + failure };
   };
   return () => {
     assert.ok(stack && server, 'the stack starts before the tests');
