@@ -159,7 +159,12 @@ function commandsOf(value: string, how: Pick<CommandOption, 'runs' | 'setting' |
         (match[1] ?? '').trim(),
       )
     : [how.setting ? settingValue(value) : value];
-  return commands.map((command) => (how.runs === 'shell' ? { shellLine: command } : { argv: splitWords(command) }));
+  // An empty program runs nothing (the program refuses it), so it gives no reading.
+  return commands.flatMap((command): WrappedCommand[] => {
+    if (how.runs === 'shell') return [{ shellLine: command }];
+    const argv = splitWords(command);
+    return argv.length > 0 ? [{ argv }] : [];
+  });
 }
 
 /** `alias.x=!cmd` and `ProxyCommand cmd` are `cmd`; a value without a name is itself. */

@@ -109,7 +109,7 @@ interface Reading {
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
 function factsOf(wrapped: WrappedCommand): SshFacts[] {
-  if ('argv' in wrapped) return [argvFacts(wrapped.argv[0]!, wrapped.argv.slice(1))];
+  if ('argv' in wrapped) return wrapped.argv.length > 0 ? [argvFacts(wrapped.argv[0]!, wrapped.argv.slice(1))] : [];
   const [program, ...args] = wrapped.shellLine.split(/\s+/).filter(Boolean);
   return [shellLineFacts(wrapped.shellLine), ...(program ? [argvFacts(program, args)] : [])];
 }

@@ -93,6 +93,18 @@ describe('commands run through options', () => {
         readings(argv).every((reading) => !reading.endsWith('*')),
         `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`,
       );
+    // An empty command is no reading (and no crash): hostile input is read, not trusted to be whole.
+    for (const argv of [
+      ['rsync', '-e', '', 'h:/x', 'y'],
+      ['rsync', '-e', '   ', 'h:/x', 'y'],
+      ['sort', '--compress-program='],
+      ['scp', '-S', '', 'a', 'b'],
+      ['git', 'daemon', '--access-hook='],
+    ])
+      assert.ok(
+        readings(argv).every((reading) => !reading.startsWith(' ')),
+        `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`,
+      );
     // ADR 085 still reads a subcommand past git's options.
     assert.deepEqual(readings(['git', '-C', 'repo', 'status']), ['git repo status', 'git status']);
   });
