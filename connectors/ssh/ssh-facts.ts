@@ -61,6 +61,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  */
 export function otherProgramReadings(facts: SshFacts, literals: readonly string[] = []): OtherReading[] | undefined {
   const optionLiterals = literals.filter((literal) => literal.startsWith('-'));
+  // A path's plain form is read only for a policy that spells paths (`"/etc/"`, `"^/etc"`): each costs a reading.
+  const rulesSpellPaths = literals.some((literal) => literal.includes('/'));
   const seen = new Set([key(facts)]);
   const readings: OtherReading[] = [];
   const queue: Reading[] = [{ facts, via: [] }];
@@ -85,7 +87,7 @@ export function otherProgramReadings(facts: SshFacts, literals: readonly string[
       const modes = modeSpellingsImplied(name, next.facts.args, literals);
       if (modes.length > 0)
         candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...modes] }, via, why: '089' });
-      const plain = plainPathArguments(next.facts.args);
+      const plain = rulesSpellPaths ? plainPathArguments(next.facts.args) : undefined;
       if (plain) candidates.push({ facts: { ...next.facts, args: plain }, via, why: '088' });
     }
     for (const candidate of candidates) {

@@ -29,8 +29,10 @@ describe('path arguments in plain form', () => {
     for (const word of ['/etc/shadow', '/', 'etc/../shadow', '../x', '-rf', '--x=y', 'restart']) {
       assert.equal(plainPathArgument(word), word);
     }
-    assert.deepEqual(sshReadings(['cat', '/etc/hostname']), []);
-    assert.deepEqual(sshReadings(['dd', 'of=/etc//hosts']), ['dd of=/etc/hosts /etc/hosts']);
+    assert.deepEqual(sshReadings(['cat', '/etc/hostname'], ['/etc/']), []);
+    assert.deepEqual(sshReadings(['dd', 'of=/etc//hosts'], ['/etc/']), ['dd of=/etc/hosts /etc/hosts']);
+    // A policy that spells no path reads no path another way: the reading would cost and change nothing.
+    assert.deepEqual(sshReadings(['dd', 'of=/etc//hosts'], ['-rf']), []);
   });
 
   test('a rule on a path decides every spelling of it, naming the plain one', () => {

@@ -7,16 +7,17 @@ import type { Command } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import { compilePolicy } from '../../policy/policy';
 
-/** The connector's analysis of `argv`, which must be readable. */
-export function analyseArgv(argv: string[]) {
-  const analysis = sshConnector.analyse({ argv } as unknown as Command);
+/** The connector's analysis of `argv`, which must be readable, for a policy that spells `spelled`. */
+export function analyseArgv(argv: string[], spelled: readonly string[] = []) {
+  const spellings = new Map(spelled.map((literal) => [literal, [literal]]));
+  const analysis = sshConnector.analyse({ argv } as unknown as Command, { spellings });
   assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
   return analysis;
 }
 
-/** Each other reading of `argv`, as `program args…`, a `*` marking one a shell reads. */
-export const sshReadings = (argv: string[]) =>
-  (analyseArgv(argv).otherReadings ?? []).map(({ facts }) => {
+/** Each other reading of `argv` (for a policy that spells `spelled`), as `program args…`, a `*` marking one a shell reads. */
+export const sshReadings = (argv: string[], spelled: readonly string[] = []) =>
+  (analyseArgv(argv, spelled).otherReadings ?? []).map(({ facts }) => {
     const { program, args, usesShell } = facts.ssh as SshFacts;
     return [program, ...args].join(' ') + (usesShell ? ' *' : '');
   });
