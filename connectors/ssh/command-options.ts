@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import type { WrappedCommand } from './program-wrappers';
+import { abbreviates } from './long-options';
 
 /**
  * Programs whose job is not to run others, yet which run a command given in an option of their own
@@ -138,9 +139,8 @@ function optionIn(
       if (name === '+') {
         if (word.startsWith('+') && word.length > 1) return { option, value: word.slice(1) };
       } else if (name.startsWith('--')) {
-        // GNU getopt takes any unambiguous abbreviation; every one counts here.
         const [spelled] = word.split('=', 1);
-        if (spelled!.length > 2 && word.startsWith('--') && name.startsWith(spelled!))
+        if (abbreviates(spelled!, name))
           return { option, value: word.includes('=') ? word.slice(spelled!.length + 1) : undefined };
       } else if (name.length > 2) {
         if (word === name) return { option };

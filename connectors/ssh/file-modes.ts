@@ -1,4 +1,5 @@
 import path from 'node:path/posix';
+import { abbreviates } from './long-options';
 
 /**
  * A file mode as the rules spell it (ADR 089). A rule on `"777" in ssh.args` reads one word; chmod
@@ -72,7 +73,7 @@ function modesIn(name: string, args: readonly string[]): string[] {
     const [long, value] = word.startsWith('--')
       ? [word.split('=', 1)[0]!, word.split('=').slice(1).join('=')]
       : ['', ''];
-    if (long.length > 2 && '--mode'.startsWith(long)) modes.push(word.includes('=') ? value : (args[++index] ?? ''));
+    if (abbreviates(long, '--mode')) modes.push(word.includes('=') ? value : (args[++index] ?? ''));
     else if (/^-[^-]*m/.test(word)) {
       const rest = word.slice(word.indexOf('m') + 1);
       modes.push(rest !== '' ? rest : (args[++index] ?? ''));

@@ -1,4 +1,5 @@
 import path from 'node:path/posix';
+import { abbreviates } from './long-options';
 
 /**
  * An option as the rules spell it (ADR 087). A rule on `"-rf" in ssh.args` reads one word, while
@@ -230,8 +231,8 @@ export function optionSpellingsImplied(
   // A long option may be written as any start of its name (`--rec`): every rule spelling it could mean counts.
   for (const long of longs) {
     add(long);
-    for (const names of synonyms) for (const other of names) if (other.startsWith(long) && long.length > 2) add(other);
-    for (const literal of literals) if (isLong(literal) && literal.startsWith(long) && long.length > 2) add(literal);
+    for (const names of synonyms) for (const other of names) if (abbreviates(long, other)) add(other);
+    for (const literal of literals) if (isLong(literal) && abbreviates(long, literal)) add(literal);
   }
   if (name === 'git' && pushForces(args)) add('--force');
   const signals = SIGNAL_SENDERS.has(name) ? signalsSent(args) : new Set<number>();
