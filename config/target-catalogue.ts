@@ -24,6 +24,8 @@ export interface TargetEntry {
   calls?: Pick<HttpTarget, 'methods' | 'pathPrefixes' | 'headers' | 'query'>;
   /** For an SSH target: whether it takes `{shell}` command lines. */
   shell?: boolean;
+  /** For an SSH target: the directory its commands start in (relative paths land there: ADR 090). */
+  directory?: string;
   /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
   namespaces?: string[];
   /** For a PostgreSQL target: the schemas its unqualified table names resolve in (policy names tables in them). */
@@ -45,6 +47,7 @@ const catalogueFileSchema = z.object({
       headers: httpTargetSchema.shape.headers,
       query: httpTargetSchema.shape.query,
       shell: sshTargetSchema.shape.shell,
+      directory: sshTargetSchema.shape.directory,
       namespaces: kubernetesTargetSchema.shape.namespaces,
       searchPath: searchPathSchema,
       database: mysqlDatabaseSchema,
@@ -55,7 +58,7 @@ const catalogueFileSchema = z.object({
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
  * allowed calls (methods, path prefixes, headers, writes' query parameters) and routing, an SSH target's
- * `shell`, a Kubernetes target's namespaces, a PostgreSQL target's `searchPath`, a MySQL target's
+ * `shell` and `directory`, a Kubernetes target's namespaces, a PostgreSQL target's `searchPath`, a MySQL target's
  * `database`. It reads the file without `${ENV}` interpolation, so the API process needs none of
  * the executor's secrets and never holds one.
  */
@@ -64,12 +67,12 @@ export function loadTargetCatalogue(file: string): TargetEntry[] {
   return Object.entries(value.targets).map(
     ([
       name,
-      { connector, methods, pathPrefixes, routing, headers, query, shell, namespaces, searchPath, database },
+      { connector, methods, pathPrefixes, routing, headers, query, shell, directory, namespaces, searchPath, database },
     ]) => ({
       name,
       connector,
       ...(connector === 'http' && { calls: { methods, pathPrefixes, headers, query }, routing }),
-      ...(connector === 'ssh' && { shell }),
+      ...(connector === 'ssh' && { shell, directory }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),
       ...(connector === 'mysql' && database !== undefined && { database }),

@@ -175,6 +175,19 @@ export const sshTargetSchema = z
     hostKey: z.string().min(1),
     /** Allow `{shell}` command lines; without it only `{argv}` commands run. */
     shell: z.boolean().default(false),
+    /**
+     * The directory every command starts in, written out (the API and the orchestrator read it
+     * without `${ENV}`): policy reads relative paths from it (ADR 090), so it is never the login's
+     * home, which only the host knows.
+     */
+    directory: z
+      .string()
+      .regex(/^\/[^\0\n]*$/, 'an absolute path')
+      .refine(
+        (directory) => !directory.includes('${'),
+        'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
+      )
+      .default('/'),
     timeout: z.string().default('30s'),
     maxOutputBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     mask: z

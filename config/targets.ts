@@ -67,6 +67,8 @@ export interface SshTarget {
   /** The pinned host key's wire form (from `hostKey`): the executor talks to no other host. */
   hostKey: Buffer;
   shell: boolean;
+  /** Where every command starts (ADR 090). */
+  directory: string;
   timeoutMs: number;
   maxOutputBytes: number;
   mask: { patterns: MaskRules['patterns'] };

@@ -22,6 +22,8 @@ export interface AnalysisOptions {
   database?: string;
   /** What an HTTP target's router ignores in a path (its `routing`; absent: every leniency, ADR 075). */
   routing?: HttpRouting;
+  /** Where an SSH target starts its commands (its `directory`; absent: `/`): relative paths land there (ADR 090). */
+  directory?: string;
   /** The names and literals policy spells (Policy's `spellings`): an HTTP call's keys, values and path are read so too (ADRs 076, 078). */
   spellings?: Spellings;
   /** The top-level body keys whose fields policy reads (Policy's `bodyEnvelopes`): a body without one is read as wrapped under it (ADR 079). */

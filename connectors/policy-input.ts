@@ -4,8 +4,11 @@ import type { ConnectorFacts, ImpactFacts } from '../policy/facts';
 import type { TargetEntry } from '../config/target-catalogue';
 import { connectorFor } from './registry';
 
-/** What the facts take from the request's target beyond its name: where bare table names resolve, how its router reads paths. */
-export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database' | 'routing'>;
+/**
+ * What the facts take from the request's target beyond its name: where bare table names resolve,
+ * how its router reads paths, where its commands start.
+ */
+export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database' | 'routing' | 'directory'>;
 
 /** What a decision may take in besides the request: the executor's preview, the target. */
 export interface DecisionContext {
@@ -37,6 +40,7 @@ export function policyInputFor(
     ...(targetOfRequest?.searchPath && { searchPath: targetOfRequest.searchPath }),
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
+    ...(targetOfRequest?.directory !== undefined && { directory: targetOfRequest.directory }),
   });
   if (!analysis.ok) {
     return {

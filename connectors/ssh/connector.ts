@@ -17,7 +17,11 @@ export const sshConnector: CommandConnector = {
     if (problem) return problem;
     const facts = sshFacts(command as SshCommand);
     // Every string policy spells: those that are options are read as the rules spell them (ADR 087).
-    const otherReadings = otherProgramReadings(facts, [...(options?.spellings?.values() ?? [])].flat());
+    const otherReadings = otherProgramReadings(
+      facts,
+      [...(options?.spellings?.values() ?? [])].flat(),
+      options?.directory,
+    );
     if (!otherReadings)
       return {
         ok: false,

@@ -22,10 +22,15 @@ function pathIn(word: string): { option: string; plain: string } | undefined {
   const match = PATH_ARGUMENT.exec(word);
   if (!match) return undefined;
   const [, option = '', written] = match;
-  let plain = path.normalize(written!);
+  return { option, plain: plainPath(written!) };
+}
+
+/** An absolute path in plain form: `//etc/./cron.d/` is `/etc/cron.d`, `/proc/self/root/etc` is `/etc`. */
+export function plainPath(absolute: string): string {
+  let plain = path.normalize(absolute);
   while (ROOT_ALIASES.test(plain)) plain = path.normalize(`/${plain.replace(ROOT_ALIASES, '')}`);
   // `/etc/cron.d/` is the directory `/etc/cron.d`.
-  return { option, plain: plain.length > 1 ? plain.replace(/\/$/, '') : plain };
+  return plain.length > 1 ? plain.replace(/\/$/, '') : plain;
 }
 
 /** `word` with its path in plain form; `word` itself when it holds no path. */

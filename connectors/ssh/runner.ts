@@ -51,9 +51,32 @@ function connect(target: SshTarget): Promise<Client> {
   });
 }
 
-function openExec(client: Client, line: string): Promise<ClientChannel> {
+/** How the command ended, as the host reported it: `exited` stays false if it never did. */
+interface ExitReport {
+  code: number | null;
+  signal: string | null;
+  exited: boolean;
+}
+
+/**
+ * Opens the command's channel, listening for its exit report at once: a quick command's report can
+ * come in the same read as the channel's confirmation, and is emitted once, before any code after
+ * an `await` would listen (its output waits in the stream's buffer; the report would be lost).
+ */
+function openExec(client: Client, line: string): Promise<{ channel: ClientChannel; exit: ExitReport }> {
   return new Promise((resolve, reject) =>
-    client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel))),
+    client.exec(line, (error, channel) => {
+      if (error) return reject(error);
+      const exit: ExitReport = { code: null, signal: null, exited: false };
+      channel.on('exit', (code: number | null, signal?: string) => {
+        Object.assign(exit, {
+          code: signal ? null : code,
+          signal: signal ? signal.replace(/^SIG/, '') : null,
+          exited: true,
+        });
+      });
+      resolve({ channel, exit });
+    }),
   );
 }
 
@@ -80,15 +103,11 @@ async function runOnce(
   client.on('error', (error) => (connectionLost ??= error.message));
   client.once('end', () => (connectionLost ??= 'the host ended it'));
   try {
-    const channel = await openExec(client, remoteCommandLine(command));
+    const { channel, exit } = await openExec(client, remoteCommandLine(command, target.directory));
     let timedOut = false;
-    const ended = await new Promise<{ code: number | null; signal: string | null; exited: boolean }>((resolve) => {
-      let exit = { code: null as number | null, signal: null as string | null, exited: false };
+    const ended = await new Promise<ExitReport>((resolve) => {
       channel.on('data', (chunk: Buffer) => recorder.write('stdout', chunk));
       channel.stderr.on('data', (chunk: Buffer) => recorder.write('stderr', chunk));
-      channel.on('exit', (code: number | null, signal?: string) => {
-        exit = { code: signal ? null : code, signal: signal ? signal.replace(/^SIG/, '') : null, exited: true };
-      });
       channel.on('close', () => {
         clearTimeout(deadline);
         clearTimeout(grace);

@@ -4,6 +4,7 @@ import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
 import { modeSpellingsImplied } from './file-modes';
+import { landingPaths, pathPieces, workingDirectories } from './landing-paths';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
@@ -56,46 +57,69 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - its path arguments in plain form (ADR 088): `cat //etc/./shadow` as `cat /etc/shadow`
  *   (`path-arguments.ts`);
  * - the file mode it sets as the rules spell it (ADR 089): with `777` among `literals`,
- *   `chmod a+rwx x` is read with `777` added (`file-modes.ts`).
+ *   `chmod a+rwx x` is read with `777` added (`file-modes.ts`);
+ * - where its paths land (ADR 090): relative ones from `directory`, where the executor starts it,
+ *   or from one a wrapper or an option moves it to (`env -C`, `git -C`), and each path as a
+ *   directory the program may act in (`landing-paths.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
-export function otherProgramReadings(facts: SshFacts, literals: readonly string[] = []): OtherReading[] | undefined {
+export function otherProgramReadings(
+  facts: SshFacts,
+  literals: readonly string[] = [],
+  directory = '/',
+): OtherReading[] | undefined {
   const optionLiterals = literals.filter((literal) => literal.startsWith('-'));
-  // A path's plain form is read only for a policy that spells paths (`"/etc/"`, `"^/etc"`): each costs a reading.
+  // Paths are read in other forms only for a policy that spells paths (`"/etc/"`, `"^/etc"`): each costs a reading.
   const rulesSpellPaths = literals.some((literal) => literal.includes('/'));
+  const pieces = pathPieces(literals);
   const seen = new Set([key(facts)]);
   const readings: OtherReading[] = [];
-  const queue: Reading[] = [{ facts, via: [] }];
+  const queue: Reading[] = [{ facts, via: [], directories: [directory] }];
   for (let next = queue.shift(); next; next = queue.shift()) {
     const name = path.basename(next.facts.program);
     const candidates: Reading[] = [];
-    const { via, why } = next;
+    const { via, why, directories } = next;
+    // What this program runs works where the program's options moved it (`env -C dir cmd`).
+    const inner = workingDirectories(name, next.facts.args, directories);
     if (name !== '' && name !== next.facts.program)
-      candidates.push({ facts: { ...next.facts, program: name }, via, why: why ?? '082' });
+      candidates.push({ facts: { ...next.facts, program: name }, via, why: why ?? '082', directories });
     for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
       for (const read of factsOf(wrapped))
-        candidates.push({ facts: read, via: [...via, name], why: wrapped.byVariable ? '086' : '083' });
+        candidates.push({
+          facts: read,
+          via: [...via, name],
+          why: wrapped.byVariable ? '086' : '083',
+          directories: inner,
+        });
     for (const run of commandsInOptions(next.facts.program, next.facts.args))
-      for (const read of factsOf(run)) candidates.push({ facts: read, via: [...via, name], why: '086' });
+      for (const read of factsOf(run))
+        candidates.push({ facts: read, via: [...via, name], why: '086', directories: inner });
     // A wrapper's options are read by its grammar, above.
     if (!next.facts.usesShell && !wrapperGrammar(name)) {
-      for (const args of argsPastOptions(next.facts.args))
-        candidates.push({ facts: { ...next.facts, args }, via, why: via.length > 0 ? why : '085' });
+      const alike = (args: string[], readBy: Reading['why']): Reading => ({
+        facts: { ...next.facts, args },
+        via,
+        why: readBy,
+        directories,
+      });
+      for (const args of argsPastOptions(next.facts.args)) candidates.push(alike(args, via.length > 0 ? why : '085'));
       const spelled = optionSpellingsImplied(name, next.facts.args, optionLiterals);
-      if (spelled.length > 0)
-        candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...spelled] }, via, why: '087' });
+      if (spelled.length > 0) candidates.push(alike([...next.facts.args, ...spelled], '087'));
       const modes = modeSpellingsImplied(name, next.facts.args, literals);
-      if (modes.length > 0)
-        candidates.push({ facts: { ...next.facts, args: [...next.facts.args, ...modes] }, via, why: '089' });
+      if (modes.length > 0) candidates.push(alike([...next.facts.args, ...modes], '089'));
       const plain = rulesSpellPaths ? plainPathArguments(next.facts.args) : undefined;
-      if (plain) candidates.push({ facts: { ...next.facts, args: plain }, via, why: '088' });
+      if (plain) candidates.push(alike(plain, '088'));
+      const landings = landingPaths(next.facts.args, inner, pieces);
+      if (landings.length > 0) candidates.push(alike([...next.facts.args, ...landings], '090'));
     }
     for (const candidate of candidates) {
       if (seen.has(key(candidate.facts))) continue;
       seen.add(key(candidate.facts));
       if (readings.length === MAX_PROGRAM_READINGS) return undefined;
       readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate) });
-      queue.push(candidate);
+      // Where paths land is read last: read again, ADR 088's plain form would take the `/` off the
+      // directories it adds, and this would add it back, without end.
+      if (candidate.why !== '090') queue.push(candidate);
     }
   }
   return readings;
@@ -106,7 +130,9 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090';
+  /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
+  directories: readonly string[];
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -149,6 +175,7 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '087') return `${line}, its options as the rules spell them${through} (ADR 087)`;
   if (why === '088') return `${line}, its paths in their plain form${through} (ADR 088)`;
   if (why === '089') return `${line}, its mode as the rules spell it${through} (ADR 089)`;
+  if (why === '090') return `${line}, its paths where they land${through} (ADR 090)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;
 }

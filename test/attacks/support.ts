@@ -4,7 +4,7 @@
 // attacker can do with the gate's own database credential is what that role can do.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -237,8 +237,11 @@ export interface DenyListHost {
   baseUrl: string;
   /** A directory on the host the commands may create files in. */
   workDir: string;
-  /** Runs `argv` on the host as the agent: its final status, the deciding rule and its explanation (and, if it failed, why). */
-  run(argv: string[]): Promise<{ status: string; rule: string; explanation: string }>;
+  /**
+   * Runs `argv` on the host as the agent, on `web-1` (commands start in `/`) or `web-2` (they start in
+   * the work directory): its final status, the deciding rule and its explanation (and, if it failed, why).
+   */
+  run(argv: string[], target?: 'web-1' | 'web-2'): Promise<{ status: string; rule: string; explanation: string }>;
 }
 
 /** Starts the SSH test host and the stack under the deny list, before the file's tests; stops them after. */
@@ -248,17 +251,17 @@ export function denyListHost(): () => DenyListHost {
   before(async () => {
     server = await startSshHost();
     stack = await startAttackStack(denyListPolicy(server.workDir), {
-      targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}`,
+      targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}${sshTargetYaml('web-2', ['timeout: 5s', `directory: ${server.workDir}`])}`,
     });
   });
   after(async () => {
     await stack?.stop();
     await server?.stop();
   });
-  const run = async (argv: string[]) => {
+  const run = async (argv: string[], target = 'web-1') => {
     const submitted = await send(stack!.baseUrl, 'POST', '/v1/requests', 'agent', {
       connector: 'ssh',
-      target: 'web-1',
+      target,
       command: { argv },
       reason: 'an attack',
     });
@@ -274,6 +277,16 @@ export function denyListHost(): () => DenyListHost {
     assert.ok(stack && server, 'the stack starts before the tests');
     return { baseUrl: stack.baseUrl, workDir: server.workDir, run };
   };
+}
+
+/**
+ * Makes `directory` on the host (the work directory is on this machine) for its SSH user to write
+ * in: the deny list refuses to make the protected directory itself, as it reads a command on it as
+ * acting in it (ADR 090).
+ */
+export function makeWritableDirectory(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: 0o1777 });
+  chmodSync(directory, 0o1777);
 }
 
 /**

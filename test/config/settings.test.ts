@@ -271,6 +271,27 @@ test("a MySQL target's database is the one policy names its bare tables in: the 
   assert.deepEqual(loadTargetCatalogue(unnamed), [{ name: 's', connector: 'mysql' }]);
 });
 
+test("an SSH target's directory: where its commands start, absolute and written out", () => {
+  const ssh = (settings: string) =>
+    file(
+      'ssh.yaml',
+      `targets:\n  w: { connector: ssh, host: h, username: u, privateKey: "\${K}", hostKey: k${settings} }\n`,
+    );
+  assert.deepEqual(loadTargetCatalogue(ssh('')), [{ name: 'w', connector: 'ssh', shell: false, directory: '/' }]);
+  assert.deepEqual(loadTargetCatalogue(ssh(', directory: /srv/app')), [
+    { name: 'w', connector: 'ssh', shell: false, directory: '/srv/app' },
+  ]);
+  assert.throws(
+    () => loadTargetCatalogue(ssh(', directory: srv/app')),
+    /targets\.w\.directory \(line 2\): an absolute path/,
+  );
+  // Policy reads relative paths from it in the API, which reads the file uninterpolated.
+  assert.throws(
+    () => loadTargetCatalogue(ssh(', directory: "/srv/\${APP}"')),
+    /targets\.w\.directory \(line 2\): written out, not \$\{ENV\}/,
+  );
+});
+
 test("an HTTP target's headers: written out, lower-cased, never one that defeats the gate or carries its credential", () => {
   const listed = file(
     'http.yaml',

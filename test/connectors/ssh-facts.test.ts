@@ -2,7 +2,10 @@
 // (`ssh.*`) for representative commands, including ones that look harmless and are not, and the
 // quoting that makes each argv word literal, checked against a real POSIX shell.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { sshConnector } from '../../connectors/ssh/connector';
 import { readableCommandLine, remoteCommandLine } from '../../connectors/ssh/remote-command';
@@ -78,10 +81,27 @@ describe('SSH facts', () => {
       '\u00e9t\u00e9 \u{1F600}',
       '',
     ];
-    const line = remoteCommandLine({ argv: ['printf', '[%s]\\n', ...hostile] });
+    const line = remoteCommandLine({ argv: ['printf', '[%s]\\n', ...hostile] }, '/');
     // sshd hands the line to the user's shell with -c: so does this (dash, Debian's /bin/sh).
     const printed = execFileSync('/bin/sh', ['-c', line], { encoding: 'utf8' });
     assert.equal(printed, hostile.map((word) => `[${word}]\n`).join(''));
+  });
+
+  test("every command starts in the target's directory; where the shell cannot go, nothing runs", () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'ssh-directory-'));
+    const directory = path.join(scratch, "it's a dir");
+    mkdirSync(directory);
+    for (const command of [{ argv: ['pwd'] }, { shell: 'pwd' }]) {
+      const printed = execFileSync('/bin/sh', ['-c', remoteCommandLine(command, directory)], { encoding: 'utf8' });
+      assert.equal(printed.trim(), directory);
+    }
+    const marker = path.join(scratch, 'ran');
+    for (const command of [{ argv: ['touch', marker] }, { shell: `touch ${marker}` }]) {
+      const missing = spawnSync('/bin/sh', ['-c', remoteCommandLine(command, path.join(scratch, 'missing'))]);
+      assert.equal(missing.status, 126);
+      assert.equal(existsSync(marker), false);
+    }
+    rmSync(scratch, { recursive: true });
   });
 
   test('reviewers read the command as a shell line; commands that differ in any word have different fingerprints', () => {

@@ -98,6 +98,21 @@ describe('the ssh connector on a real sshd', () => {
     assert.equal(result?.recording.bytes, Buffer.byteLength(recordings[0]!.cast));
   });
 
+  test("a quick command's exit status is never lost, and every command starts in the target's directory", async () => {
+    // A command that ends at once can report its exit in the same read as the channel's opening.
+    const lost: string[] = [];
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const { result, error } = await run({ argv: ['pwd'] });
+      if (result?.exitCode !== 0 || result.stdout !== '/\n')
+        lost.push(`${attempt}: ${error?.message ?? JSON.stringify(result)}`);
+    }
+    assert.deepEqual(lost, []);
+    const inScratch = { ...target, directory: requiredEnv('TEST_SCRATCH_DIR') };
+    assert.equal((await run({ argv: ['pwd'] }, inScratch)).result?.stdout, `${requiredEnv('TEST_SCRATCH_DIR')}\n`);
+    const nowhere = await run({ argv: ['pwd'] }, { ...target, directory: '/nonexistent/directory' });
+    assert.deepEqual([nowhere.result?.exitCode, nowhere.result?.stdout], [126, '']);
+  });
+
   test('every argv word reaches the program as written: nothing a shell would read is read', async () => {
     const marker = path.join(server.workDir, 'injected');
     const words = [`x;touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``, "it's", '*', '$HOME', 'a\nb', ''];

@@ -1,5 +1,5 @@
 // How the ssh connector reads an argv and how policy decides it, for the unit tests of its readings
-// (ADRs 082 to 086): pure logic, nothing is run.
+// (ADRs 082 to 090): pure logic, nothing is run.
 import assert from 'node:assert/strict';
 import { sshConnector } from '../../connectors/ssh/connector';
 import { decideRequest } from '../../connectors/policy-input';
@@ -7,27 +7,34 @@ import type { Command } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import { compilePolicy } from '../../policy/policy';
 
-/** The connector's analysis of `argv`, which must be readable, for a policy that spells `spelled`. */
-export function analyseArgv(argv: string[], spelled: readonly string[] = []) {
+/** The connector's analysis of `argv`, which must be readable, for a policy that spells `spelled`, on a target starting in `directory`. */
+export function analyseArgv(argv: string[], spelled: readonly string[] = [], directory?: string) {
   const spellings = new Map(spelled.map((literal) => [literal, [literal]]));
-  const analysis = sshConnector.analyse({ argv } as unknown as Command, { spellings });
+  const analysis = sshConnector.analyse({ argv } as unknown as Command, {
+    spellings,
+    ...(directory !== undefined && { directory }),
+  });
   assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
   return analysis;
 }
 
 /** Each other reading of `argv` (for a policy that spells `spelled`), as `program args…`, a `*` marking one a shell reads. */
-export const sshReadings = (argv: string[], spelled: readonly string[] = []) =>
-  (analyseArgv(argv, spelled).otherReadings ?? []).map(({ facts }) => {
+export const sshReadings = (argv: string[], spelled: readonly string[] = [], directory?: string) =>
+  (analyseArgv(argv, spelled, directory).otherReadings ?? []).map(({ facts }) => {
     const { program, args, usesShell } = facts.ssh as SshFacts;
     return [program, ...args].join(' ') + (usesShell ? ' *' : '');
   });
 
-/** Decides an agent's SSH request for `argv` on `web-1` under the policy `yaml`. */
-export function sshDecider(yaml: string): (argv: string[]) => ReturnType<typeof decideRequest> {
+/** Decides an agent's SSH request for `argv` on `web-1` (starting in `directory`) under the policy `yaml`. */
+export function sshDecider(yaml: string, directory?: string): (argv: string[]) => ReturnType<typeof decideRequest> {
   const policy = compilePolicy('policy.yaml', yaml);
   return (argv) =>
-    decideRequest(policy, {
-      ...{ id: 'req_x', agent: 'a', connector: 'ssh' as const, target: 'web-1', reason: 'r', metadata: {} },
-      command: { argv } as unknown as Command,
-    });
+    decideRequest(
+      policy,
+      {
+        ...{ id: 'req_x', agent: 'a', connector: 'ssh' as const, target: 'web-1', reason: 'r', metadata: {} },
+        command: { argv } as unknown as Command,
+      },
+      directory === undefined ? {} : { target: { directory } },
+    );
 }

@@ -1,0 +1,143 @@
+import { abbreviates } from './long-options';
+import { plainPath } from './path-arguments';
+
+/**
+ * Where a command's paths land (ADR 090). The host reads a relative path from the directory the
+ * program works in: the target's `directory`, where the executor starts every command, or one a
+ * wrapper (`env -C`) or the program's own option (`git -C`, `tar -C`, `make -C`, …) moves it to.
+ * And a program given a directory acts in it: `cp x /srv/app` writes `/srv/app/x`, `tar -C /srv/app
+ * -xf a.tar` fills it. A rule on `a.startsWith("/srv/app/")` reads the words as written; the words
+ * added here read them as where they land: each path resolved in every directory the command may
+ * work in, in plain form, and as the directory it may be (`/srv/app/`).
+ */
+
+/** The options that move a program into a directory: short ones (`-C dir`, `-Cdir`) and long ones (`--directory=dir`). */
+interface DirectoryOptions {
+  short: readonly string[];
+  long: readonly string[];
+}
+
+const DIRECTORY_OPTIONS: ReadonlyMap<string, DirectoryOptions> = new Map<string, DirectoryOptions>([
+  ['env', { short: ['-C'], long: ['--chdir'] }],
+  ['sudo', { short: ['-D'], long: ['--chdir'] }],
+  ['git', { short: ['-C'], long: [] }],
+  ...['make', 'gmake'].map((name): [string, DirectoryOptions] => [name, { short: ['-C'], long: ['--directory'] }]),
+  ...['tar', 'gtar', 'bsdtar'].map((name): [string, DirectoryOptions] => [
+    name,
+    { short: ['-C'], long: ['--directory'] },
+  ]),
+  ['cpio', { short: ['-D'], long: ['--directory'] }],
+  ['patch', { short: ['-d'], long: ['--directory'] }],
+  ['unzip', { short: ['-d'], long: [] }],
+  ...['ninja', 'go', 'cargo'].map((name): [string, DirectoryOptions] => [name, { short: ['-C'], long: [] }]),
+  ['pnpm', { short: ['-C'], long: ['--dir'] }],
+  ['npm', { short: ['-C'], long: ['--prefix'] }],
+  ['yarn', { short: [], long: ['--cwd'] }],
+  ['systemd-run', { short: [], long: ['--working-directory'] }],
+  ['nsenter', { short: ['-w'], long: ['--wd'] }],
+  ['unshare', { short: [], long: ['--wd'] }],
+]);
+
+/**
+ * The directories `program` (a file name) is moved to by its options among `args`, each read from
+ * the one before it, as chdir does (`git -C a -C b` works in `a/b`): anywhere among the words, so a
+ * command's own option after a wrapper's counts too, which can only add readings.
+ */
+function directoriesMovedTo(program: string, args: readonly string[], from: string): string[] {
+  const options = DIRECTORY_OPTIONS.get(program);
+  if (!options) return [];
+  const moved: string[] = [];
+  let here = from;
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index]!;
+    const value = directoryValue(word, args[index + 1], options);
+    if (value === undefined) continue;
+    if (value.next) index += 1;
+    here = resolved(value.directory, here);
+    moved.push(here);
+  }
+  return moved;
+}
+
+/** The directory `word` names as one of `options`, and whether it took the next word. */
+function directoryValue(
+  word: string,
+  next: string | undefined,
+  options: DirectoryOptions,
+): { directory: string; next: boolean } | undefined {
+  if (word.startsWith('--')) {
+    const [written, ...value] = word.split('=');
+    if (!options.long.some((name) => abbreviates(written!, name))) return undefined;
+    if (value.length > 0) return { directory: value.join('='), next: false };
+    return next === undefined ? undefined : { directory: next, next: true };
+  }
+  const short = options.short.find((name) => word.startsWith(name));
+  if (!short) return undefined;
+  if (word.length > short.length) return { directory: word.slice(short.length), next: false };
+  return next === undefined ? undefined : { directory: next, next: true };
+}
+
+/** `written` as the absolute path it names from `directory`, in plain form. */
+const resolved = (written: string, directory: string): string =>
+  plainPath(written.startsWith('/') ? written : `${directory}/${written}`);
+
+/** A URL or a remote path (`host:path`) is not a path on this host. */
+const NOT_A_LOCAL_PATH = /^[A-Za-z][\w+.-]*:/;
+
+/**
+ * The path a word may name: the word itself, or the value of `--name=value` and `name=value` (dd's
+ * `of=`). An option's attached short value (`-tdir`) is ADR 088's to read when it is absolute.
+ */
+function pathWritten(word: string): string | undefined {
+  if (word === '' || word === '--' || word === '-') return undefined;
+  const assigned = /^(?:--?)?[\w-]+=([^]*)$/.exec(word);
+  const written = assigned ? assigned[1]! : word.startsWith('-') ? undefined : word;
+  return written === undefined || written === '' || NOT_A_LOCAL_PATH.test(written) ? undefined : written;
+}
+
+/**
+ * The pieces of the strings policy spells that are paths or parts of paths: `/srv/app/` of
+ * `"/srv/app/"`, `/etc` of `"^/etc"`. A word added here matters to a rule only if it holds one.
+ */
+export function pathPieces(literals: readonly string[]): string[] {
+  return literals.flatMap((literal) => literal.split(/[\^$*+?()[\]{}|\\]/).filter((piece) => piece.includes('/')));
+}
+
+/**
+ * The directories a command run by `program` with `args` may work in, given those of what runs it
+ * (the target's `directory` for the command as sent).
+ */
+export function workingDirectories(program: string, args: readonly string[], inherited: readonly string[]): string[] {
+  const moved = directoriesMovedTo(program, args, inherited[inherited.length - 1]!);
+  return [...new Set([...inherited, ...moved])];
+}
+
+/**
+ * The words to read after `args` as where its paths land, those that hold one of `pieces` and
+ * are not among the arguments already: each relative path resolved in each of `directories`, in
+ * plain form, and each path and directory as a directory (`/srv/app/`) when only that form holds a
+ * piece. (An absolute path's plain form is ADR 088's reading.) Empty when none does.
+ */
+export function landingPaths(
+  args: readonly string[],
+  directories: readonly string[],
+  pieces: readonly string[],
+): string[] {
+  if (pieces.length === 0) return [];
+  const holdsPiece = (place: string) => pieces.some((piece) => place.includes(piece));
+  const landings = new Set<string>();
+  const land = (place: string, readElsewhere: boolean) => {
+    if (holdsPiece(place)) {
+      if (!readElsewhere) landings.add(place);
+    } else if (place !== '/' && holdsPiece(`${place}/`)) landings.add(`${place}/`);
+  };
+  for (const directory of directories) land(directory, false);
+  for (const word of args) {
+    const written = pathWritten(word);
+    if (written === undefined) continue;
+    if (written.startsWith('/')) land(resolved(written, '/'), true);
+    else for (const directory of directories) land(resolved(written, directory), false);
+  }
+  const given = new Set(args);
+  return [...landings].filter((landing) => !given.has(landing));
+}

@@ -1,0 +1,114 @@
+// How the ssh connector reads where a command's paths land (ADR 090): relative paths from the
+// target's directory and from those a wrapper or an option moves the command to, and a path as a
+// directory the program acts in; and how a rule on a path then decides. Pure logic: nothing is run.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { landingPaths, pathPieces, workingDirectories } from '../../connectors/ssh/landing-paths';
+import { sshDecider, sshReadings } from '../support/ssh-readings';
+
+const PROTECTED = `version: 1
+default: { effect: allow }
+rules:
+  - name: protected-directory
+    when: ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
+    effect: deny
+    reason: written by the deploy tooling
+`;
+
+describe('where paths land', () => {
+  test('a relative path is resolved in each directory the command may work in', () => {
+    const pieces = ['/srv/app/protected/'];
+    assert.deepEqual(landingPaths(['mkdir', 'protected/a'], ['/', '/srv/app'], pieces), ['/srv/app/protected/a']);
+    assert.deepEqual(landingPaths(['x/../protected/a'], ['/srv/app'], pieces), ['/srv/app/protected/a']);
+    assert.deepEqual(landingPaths(['../protected'], ['/srv/app/x'], pieces), ['/srv/app/protected/']);
+    // `..` past the root stays at the root, as the kernel reads it.
+    assert.deepEqual(landingPaths(['../../../../srv/app/protected/a'], ['/home/gate'], pieces), [
+      '/srv/app/protected/a',
+    ]);
+    // An option's value after `=`, and dd's `of=`.
+    assert.deepEqual(landingPaths(['--target-directory=protected/k', 'of=protected/m'], ['/srv/app'], pieces), [
+      '/srv/app/protected/k',
+      '/srv/app/protected/m',
+    ]);
+  });
+
+  test('a path or a directory that names the protected directory itself is read as what is in it', () => {
+    const pieces = ['/srv/app/protected/'];
+    assert.deepEqual(landingPaths(['/etc/hostname', '/srv/app/protected'], ['/'], pieces), ['/srv/app/protected/']);
+    assert.deepEqual(landingPaths(['-xf', '/tmp/a.tar'], ['/', '/srv/app/protected'], pieces), ['/srv/app/protected/']);
+    // An absolute path that holds the piece already is read as written (its plain form is ADR 088's).
+    assert.deepEqual(landingPaths(['/srv/app/protected/a'], ['/'], pieces), []);
+  });
+
+  test('words that land nowhere a rule spells, URLs, remote paths and options add nothing', () => {
+    const pieces = pathPieces(['/srv/app/protected/', '^/etc/cron\\.d']);
+    assert.deepEqual(pieces, ['/srv/app/protected/', '/etc/cron']);
+    assert.deepEqual(landingPaths(['status', 'nginx', '-rf', '--', '-'], ['/', '/srv'], pieces), []);
+    assert.deepEqual(
+      landingPaths(['https://srv/app/protected/x', 'host:/srv/app/protected/x'], ['/srv/app'], pieces),
+      [],
+    );
+    assert.deepEqual(landingPaths(['protected/a'], ['/srv/app'], []), []);
+  });
+
+  test('wrappers and options move the directory, each from the one before, as chdir does', () => {
+    assert.deepEqual(workingDirectories('env', ['-C', '/srv/app', 'mkdir', 'a'], ['/']), ['/', '/srv/app']);
+    assert.deepEqual(workingDirectories('env', ['--chdir=/srv', 'x'], ['/']), ['/', '/srv']);
+    assert.deepEqual(workingDirectories('env', ['--ch', 'srv', 'x'], ['/']), ['/', '/srv']);
+    assert.deepEqual(workingDirectories('git', ['-C', '/srv', '-C', 'app', 'status'], ['/']), [
+      '/',
+      '/srv',
+      '/srv/app',
+    ]);
+    assert.deepEqual(workingDirectories('tar', ['-C/srv/app', '-xf', 'a.tar'], ['/home']), ['/home', '/srv/app']);
+    assert.deepEqual(workingDirectories('make', ['--directory', '..', 'all'], ['/srv/app']), ['/srv/app', '/srv']);
+    assert.deepEqual(workingDirectories('sudo', ['-D', 'app', 'x'], ['/srv']), ['/srv', '/srv/app']);
+    assert.deepEqual(workingDirectories('mkdir', ['-C', '/srv'], ['/']), ['/']);
+  });
+
+  test('a rule on a path decides a command wherever it lands, naming the reading', () => {
+    const decide = sshDecider(PROTECTED);
+    for (const argv of [
+      ['env', '-C', '/srv/app/protected', 'mkdir', 'a'],
+      ['env', '--chdir=/srv/app', 'mkdir', 'protected/a'],
+      ['env', '-C', '/srv/app/x', 'mkdir', '../protected/a'],
+      ['nice', 'env', '-C', '/srv/app', 'install', '-d', 'protected/a'],
+      ['env', '-C', '/srv', 'env', '-C', 'app', 'mkdir', 'protected/a'],
+      ['tar', '-C', '/srv/app/protected', '-xf', '/tmp/a.tar'],
+      ['tar', '--directory=/srv/app', '-xf', '/tmp/a.tar', 'protected/a'],
+      ['git', '-C', '/srv/app', 'clone', '/tmp/repo', 'protected/a'],
+      ['cp', '/etc/hostname', '/srv/app/protected'],
+      ['cp', '-t', '/srv/app/protected', '/etc/hostname'],
+      ['unzip', '/tmp/a.zip', '-d', '/srv/app/protected'],
+      ['mkdir', '../../../srv/app/protected/a'],
+      ['mkdir', 'srv/app/protected/a'],
+    ])
+      assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
+    assert.match(
+      decide(['env', '-C', '/srv/app', 'mkdir', 'protected/a']).explanation,
+      /as mkdir protected\/a \/srv\/app\/protected\/a, its paths where they land, run through env \(ADR 090\)/,
+    );
+    for (const argv of [
+      ['mkdir', '/srv/app/elsewhere'],
+      ['env', '-C', '/srv/app', 'mkdir', 'elsewhere/protected'],
+      ['systemctl', 'restart', 'nginx'],
+    ])
+      assert.equal(decide(argv).rule, 'default', argv.join(' '));
+  });
+
+  test("the target's directory is where a relative path starts", () => {
+    const inApp = sshDecider(PROTECTED, '/srv/app');
+    assert.equal(inApp(['mkdir', 'protected/a']).rule, 'protected-directory');
+    assert.equal(inApp(['mkdir', './protected']).rule, 'protected-directory');
+    assert.equal(inApp(['mkdir', 'elsewhere']).rule, 'default');
+    // From `/`, the same words land elsewhere.
+    assert.equal(sshDecider(PROTECTED)(['mkdir', 'protected/a']).rule, 'default');
+    // Inside the protected directory, every command works in it.
+    assert.equal(sshDecider(PROTECTED, '/srv/app/protected')(['tar', '-xf', '/tmp/a.tar']).rule, 'protected-directory');
+  });
+
+  test('a policy that spells no path, and a command with nothing relevant, get no reading', () => {
+    assert.deepEqual(sshReadings(['env', '-C', '/srv/app', 'mkdir', 'protected/a'], ['-rf']), ['mkdir protected/a']);
+    assert.deepEqual(sshReadings(['systemctl', 'restart', 'nginx'], ['/srv/app/protected/']), []);
+  });
+});
