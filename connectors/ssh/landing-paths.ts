@@ -43,7 +43,7 @@ const DIRECTORY_OPTIONS: ReadonlyMap<string, DirectoryOptions> = new Map<string,
  * the one before it, as chdir does (`git -C a -C b` works in `a/b`): anywhere among the words, so a
  * command's own option after a wrapper's counts too, which can only add readings.
  */
-function directoriesMovedTo(program: string, args: readonly string[], from: string): string[] {
+export function directoriesMovedTo(program: string, args: readonly string[], from: string): string[] {
   const options = DIRECTORY_OPTIONS.get(program);
   if (!options) return [];
   const moved: string[] = [];
@@ -78,7 +78,7 @@ function directoryValue(
 }
 
 /** `written` as the absolute path it names from `directory`, in plain form. */
-const resolved = (written: string, directory: string): string =>
+export const resolved = (written: string, directory: string): string =>
   plainPath(written.startsWith('/') ? written : `${directory}/${written}`);
 
 /** A URL or a remote path (`host:path`) is not a path on this host. */
@@ -88,7 +88,7 @@ const NOT_A_LOCAL_PATH = /^[A-Za-z][\w+.-]*:/;
  * The path a word may name: the word itself, or the value of `--name=value` and `name=value` (dd's
  * `of=`). An option's attached short value (`-tdir`) is ADR 088's to read when it is absolute.
  */
-function pathWritten(word: string): string | undefined {
+export function pathWritten(word: string): string | undefined {
   if (word === '' || word === '--' || word === '-') return undefined;
   const assigned = /^(?:--?)?[\w-]+=([^]*)$/.exec(word);
   const written = assigned ? assigned[1]! : word.startsWith('-') ? undefined : word;

@@ -8,6 +8,7 @@ import { landingPaths, pathPieces, workingDirectories } from './landing-paths';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
+import { piecesInTrees } from './whole-trees';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
 
 /**
@@ -60,7 +61,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   `chmod a+rwx x` is read with `777` added (`file-modes.ts`);
  * - where its paths land (ADR 090): relative ones from `directory`, where the executor starts it,
  *   or from one a wrapper or an option moves it to (`env -C`, `git -C`), and each path as a
- *   directory the program may act in (`landing-paths.ts`).
+ *   directory the program may act in (`landing-paths.ts`);
+ * - the paths policy spells that lie in a tree it acts on (ADR 091): `rm -r /srv/app` reaches
+ *   `/srv/app/protected/` (`whole-trees.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
 export function otherProgramReadings(
@@ -82,7 +85,13 @@ export function otherProgramReadings(
     // What this program runs works where the program's options moved it (`env -C dir cmd`).
     const inner = workingDirectories(name, next.facts.args, directories);
     if (name !== '' && name !== next.facts.program)
-      candidates.push({ facts: { ...next.facts, program: name }, via, why: why ?? '082', directories });
+      candidates.push({
+        facts: { ...next.facts, program: name },
+        via,
+        why: why ?? '082',
+        directories,
+        ...(next.optionsSetAside && { optionsSetAside: true }),
+      });
     for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
       for (const read of factsOf(wrapped))
         candidates.push({
@@ -101,8 +110,10 @@ export function otherProgramReadings(
         via,
         why: readBy,
         directories,
+        ...(next.optionsSetAside && { optionsSetAside: true }),
       });
-      for (const args of argsPastOptions(next.facts.args)) candidates.push(alike(args, via.length > 0 ? why : '085'));
+      for (const args of argsPastOptions(next.facts.args))
+        candidates.push({ ...alike(args, via.length > 0 ? why : '085'), optionsSetAside: true });
       const spelled = optionSpellingsImplied(name, next.facts.args, optionLiterals);
       if (spelled.length > 0) candidates.push(alike([...next.facts.args, ...spelled], '087'));
       const modes = modeSpellingsImplied(name, next.facts.args, literals);
@@ -112,14 +123,25 @@ export function otherProgramReadings(
       const landings = landingPaths(next.facts.args, inner, pieces);
       if (landings.length > 0) candidates.push(alike([...next.facts.args, ...landings], '090'));
     }
+    // find is a wrapper too (`-exec`), and walks its trees whatever it runs. Without its options, a
+    // command would seem to work where it does not (`tar -C dir -x` without `-C dir`).
+    const reached =
+      next.facts.usesShell || next.optionsSetAside ? [] : piecesInTrees(name, next.facts.args, directories, pieces);
+    if (reached.length > 0)
+      candidates.push({
+        facts: { ...next.facts, args: [...next.facts.args, ...reached] },
+        via,
+        why: '091',
+        directories,
+      });
     for (const candidate of candidates) {
       if (seen.has(key(candidate.facts))) continue;
       seen.add(key(candidate.facts));
       if (readings.length === MAX_PROGRAM_READINGS) return undefined;
       readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate) });
-      // Where paths land is read last: read again, ADR 088's plain form would take the `/` off the
-      // directories it adds, and this would add it back, without end.
-      if (candidate.why !== '090') queue.push(candidate);
+      // Where paths land and what trees hold are read last: read again, ADR 088's plain form would
+      // take the `/` off the directories ADR 090 adds, and that would add it back, without end.
+      if (candidate.why !== '090' && candidate.why !== '091') queue.push(candidate);
     }
   }
   return readings;
@@ -130,9 +152,11 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
+  /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
+  optionsSetAside?: true;
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -176,6 +200,7 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '088') return `${line}, its paths in their plain form${through} (ADR 088)`;
   if (why === '089') return `${line}, its mode as the rules spell it${through} (ADR 089)`;
   if (why === '090') return `${line}, its paths where they land${through} (ADR 090)`;
+  if (why === '091') return `${line}, with what its trees hold${through} (ADR 091)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;
 }

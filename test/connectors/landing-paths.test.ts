@@ -4,16 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { landingPaths, pathPieces, workingDirectories } from '../../connectors/ssh/landing-paths';
-import { sshDecider, sshReadings } from '../support/ssh-readings';
-
-const PROTECTED = `version: 1
-default: { effect: allow }
-rules:
-  - name: protected-directory
-    when: ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
-    effect: deny
-    reason: written by the deploy tooling
-`;
+import { PROTECTED_DIRECTORY_POLICY, sshDecider, sshReadings } from '../support/ssh-readings';
 
 describe('where paths land', () => {
   test('a relative path is resolved in each directory the command may work in', () => {
@@ -67,7 +58,7 @@ describe('where paths land', () => {
   });
 
   test('a rule on a path decides a command wherever it lands, naming the reading', () => {
-    const decide = sshDecider(PROTECTED);
+    const decide = sshDecider(PROTECTED_DIRECTORY_POLICY);
     for (const argv of [
       ['env', '-C', '/srv/app/protected', 'mkdir', 'a'],
       ['env', '--chdir=/srv/app', 'mkdir', 'protected/a'],
@@ -97,14 +88,17 @@ describe('where paths land', () => {
   });
 
   test("the target's directory is where a relative path starts", () => {
-    const inApp = sshDecider(PROTECTED, '/srv/app');
+    const inApp = sshDecider(PROTECTED_DIRECTORY_POLICY, '/srv/app');
     assert.equal(inApp(['mkdir', 'protected/a']).rule, 'protected-directory');
     assert.equal(inApp(['mkdir', './protected']).rule, 'protected-directory');
     assert.equal(inApp(['mkdir', 'elsewhere']).rule, 'default');
     // From `/`, the same words land elsewhere.
-    assert.equal(sshDecider(PROTECTED)(['mkdir', 'protected/a']).rule, 'default');
+    assert.equal(sshDecider(PROTECTED_DIRECTORY_POLICY)(['mkdir', 'protected/a']).rule, 'default');
     // Inside the protected directory, every command works in it.
-    assert.equal(sshDecider(PROTECTED, '/srv/app/protected')(['tar', '-xf', '/tmp/a.tar']).rule, 'protected-directory');
+    assert.equal(
+      sshDecider(PROTECTED_DIRECTORY_POLICY, '/srv/app/protected')(['tar', '-xf', '/tmp/a.tar']).rule,
+      'protected-directory',
+    );
   });
 
   test('a policy that spells no path, and a command with nothing relevant, get no reading', () => {

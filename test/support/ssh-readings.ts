@@ -25,6 +25,16 @@ export const sshReadings = (argv: string[], spelled: readonly string[] = [], dir
     return [program, ...args].join(' ') + (usesShell ? ' *' : '');
   });
 
+/** A policy that lets everything run but a path under `/srv/app/protected/` (ADRs 090, 091). */
+export const PROTECTED_DIRECTORY_POLICY = `version: 1
+default: { effect: allow }
+rules:
+  - name: protected-directory
+    when: ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
+    effect: deny
+    reason: written by the deploy tooling
+`;
+
 /** Decides an agent's SSH request for `argv` on `web-1` (starting in `directory`) under the policy `yaml`. */
 export function sshDecider(yaml: string, directory?: string): (argv: string[]) => ReturnType<typeof decideRequest> {
   const policy = compilePolicy('policy.yaml', yaml);

@@ -1,0 +1,81 @@
+// How the ssh connector reads what a command reaches below the directories it names (ADR 091): a
+// program that acts on whole trees (recursive removal and mode changes, copies, moves, find,
+// archives extracted where they are) is read with the paths a rule spells that lie in its trees.
+// Pure logic: nothing is run.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { piecesInTrees } from '../../connectors/ssh/whole-trees';
+import { PROTECTED_DIRECTORY_POLICY, sshDecider } from '../support/ssh-readings';
+
+const PIECES = ['/srv/app/protected/'];
+const reached = (argv: string[], directories: string[] = ['/']) =>
+  piecesInTrees(argv[0]!, argv.slice(1), directories, PIECES).length > 0;
+
+describe('what a command reaches in its trees', () => {
+  test('a program that acts on a whole tree reaches what the tree holds', () => {
+    for (const argv of [
+      ['rm', '-r', '/srv/app'],
+      ['rm', '-fR', '/srv'],
+      ['rm', '--rec', '/srv/app/'],
+      ['chmod', '-R', 'a+w', '/srv/app'],
+      ['chown', '--recursive', 'nobody', '/srv//app'],
+      ['cp', '-a', '/tmp/src/.', '/srv/app'],
+      ['cp', '-r', '/tmp/src/.', '/srv/app'],
+      ['mv', '/srv/app', '/tmp/gone'],
+      ['rsync', '-a', '/tmp/src/', '/srv/app/'],
+      ['find', '/srv/app', '-delete'],
+      ['tar', '-C', '/srv/app', '-xf', '/tmp/a.tar'],
+      ['tar', 'xf', '/tmp/a.tar', '-C', '/srv'],
+      ['tar', '--extract', '--file=/tmp/a.tar', '--directory=/srv/app'],
+      ['unzip', '/tmp/a.zip', '-d', '/srv/app'],
+      ['rm', '-r', '/'],
+    ])
+      assert.ok(reached(argv), argv.join(' '));
+  });
+
+  test('relative trees and the directory a command works in count', () => {
+    assert.ok(reached(['rm', '-r', 'app'], ['/', '/srv']));
+    assert.ok(reached(['tar', '-xf', '/tmp/a.tar'], ['/', '/srv/app']));
+    assert.ok(reached(['unzip', '/tmp/a.zip'], ['/srv']));
+    assert.ok(reached(['find', '-name', 'x', '-delete'], ['/srv/app']));
+  });
+
+  test('without the option that makes it recursive, or away from the tree, nothing is reached', () => {
+    for (const argv of [
+      ['rm', '-f', '/srv/app'],
+      ['chmod', 'a+w', '/srv/app'],
+      ['cp', '/tmp/x', '/srv/app'],
+      ['rm', '-r', '/srv/app/elsewhere'],
+      ['find', '/var/log', '-name', 'x'],
+      // Creating an archive reads only what it names; extracting elsewhere writes elsewhere.
+      ['tar', '-cf', '/tmp/a.tar', 'x'],
+      ['tar', '-C', '/srv/app/elsewhere', '-xf', '/tmp/a.tar'],
+      ['unzip', '/tmp/a.zip', '-d', '/tmp/out'],
+      ['systemctl', 'restart', 'app'],
+    ])
+      assert.equal(reached(argv), false, argv.join(' '));
+    // A program that does not act on trees, and a policy that spells no absolute path.
+    assert.deepEqual(piecesInTrees('mkdir', ['-p', '/srv'], ['/'], PIECES), []);
+    assert.deepEqual(piecesInTrees('rm', ['-r', '/srv'], ['/'], ['^rm$', 'protected/']), []);
+  });
+
+  test('a rule on a path decides a command on a tree that holds it, naming the reading', () => {
+    const decide = sshDecider(PROTECTED_DIRECTORY_POLICY);
+    for (const argv of [
+      ['rm', '-r', '/srv/app'],
+      ['env', '-C', '/srv', 'rm', '-r', 'app'],
+      ['env', '-C', '/srv/app', 'tar', '-xf', '/tmp/a.tar'],
+      ['find', '/srv/app', '-name', 'x', '-exec', 'rm', '{}', ';'],
+    ])
+      assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
+    assert.match(
+      decide(['rm', '-r', '/srv/app']).explanation,
+      /as rm -r \/srv\/app \/srv\/app\/protected\/, with what its trees hold \(ADR 091\)/,
+    );
+    for (const argv of [
+      ['rm', '-r', '/srv/app/elsewhere'],
+      ['tar', '-C', '/srv/app/elsewhere', '-xf', '/tmp/a.tar'],
+    ])
+      assert.equal(decide(argv).rule, 'default', argv.join(' '));
+  });
+});
