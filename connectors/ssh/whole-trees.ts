@@ -23,6 +23,13 @@ const ALWAYS: TreeGrammar = {};
 
 const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGrammar>([
   ['rm', { recursive: { letters: 'rR', long: ['--recursive'] } }],
+  // What a remote tree holds lands under the directory named (`scp -r host:tree dir`, `wget -r -P dir`).
+  ['scp', { recursive: { letters: 'r', long: [] } }],
+  ['wget', { recursive: { letters: 'rm', long: ['--recursive', '--mirror'] } }],
+  ...['gzip', 'gunzip', 'bzip2', 'xz', 'unxz', 'zstd'].map((name): [string, TreeGrammar] => [
+    name,
+    { recursive: { letters: 'r', long: ['--recursive'] } },
+  ]),
   ['cp', { recursive: { letters: 'rRa', long: ['--recursive', '--archive'] } }],
   ...['chmod', 'chown', 'chgrp', 'chattr', 'setfacl', 'chcon'].map((name): [string, TreeGrammar] => [
     name,

@@ -28,6 +28,9 @@ describe('what a command reaches in its trees', () => {
       ['tar', 'xf', '/tmp/a.tar', '-C', '/srv'],
       ['tar', '--extract', '--file=/tmp/a.tar', '--directory=/srv/app'],
       ['unzip', '/tmp/a.zip', '-d', '/srv/app'],
+      ['scp', '-r', 'backup:/srv/app', '/srv'],
+      ['wget', '-m', '-nH', '-P', '/srv/app', 'https://mirror/app/'],
+      ['gzip', '-dr', '/srv/app'],
       ['rm', '-r', '/'],
     ])
       assert.ok(reached(argv), argv.join(' '));
@@ -51,6 +54,8 @@ describe('what a command reaches in its trees', () => {
       ['tar', '-cf', '/tmp/a.tar', 'x'],
       ['tar', '-C', '/srv/app/elsewhere', '-xf', '/tmp/a.tar'],
       ['unzip', '/tmp/a.zip', '-d', '/tmp/out'],
+      ['scp', 'backup:/srv/app/x', '/srv/app'],
+      ['wget', '-P', '/srv/app', 'https://mirror/app/x'],
       ['systemctl', 'restart', 'app'],
     ])
       assert.equal(reached(argv), false, argv.join(' '));
