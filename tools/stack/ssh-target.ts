@@ -111,24 +111,34 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
   };
 }
 
-/** SIGKILL to every process under `pid`, children first found, then theirs; `pid` itself lives. */
+/**
+ * SIGKILL to every process under `pid`, `pid` itself spared: parents before their children, so
+ * that no sshd is left to tell the client how the command ended (a lost connection says nothing).
+ */
 function killDescendants(pid: number): void {
-  let children: number[] = [];
+  const tree: number[] = [];
+  for (let parents = [pid]; parents.length > 0;) {
+    const children = parents.flatMap(childrenOf);
+    tree.push(...children);
+    parents = children;
+  }
+  for (const descendant of tree) {
+    try {
+      process.kill(descendant, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function childrenOf(pid: number): number[] {
   try {
-    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)
       .map(Number);
   } catch {
-    return; // pgrep found none
-  }
-  for (const child of children) {
-    killDescendants(child);
-    try {
-      process.kill(child, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    return []; // pgrep found none
   }
 }
 
