@@ -8,6 +8,7 @@ import { landingPaths, pathPieces, workingDirectories } from './landing-paths';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
+import { piecesThroughLinks } from './symbolic-links';
 import { piecesInTrees } from './whole-trees';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
 
@@ -63,7 +64,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   or from one a wrapper or an option moves it to (`env -C`, `git -C`), and each path as a
  *   directory the program may act in (`landing-paths.ts`);
  * - the paths policy spells that lie in a tree it acts on (ADR 091): `rm -r /srv/app` reaches
- *   `/srv/app/protected/` (`whole-trees.ts`).
+ *   `/srv/app/protected/` (`whole-trees.ts`);
+ * - where a symbolic link it makes leads (ADR 092): `ln -s .. /srv/app/x/up` leads above
+ *   `/srv/app/protected/` (`symbolic-links.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS.
  */
 export function otherProgramReadings(
@@ -122,6 +125,8 @@ export function otherProgramReadings(
       if (plain) candidates.push(alike(plain, '088'));
       const landings = landingPaths(next.facts.args, inner, pieces);
       if (landings.length > 0) candidates.push(alike([...next.facts.args, ...landings], '090'));
+      const linked = piecesThroughLinks(name, next.facts.args, inner, pieces);
+      if (linked.length > 0) candidates.push(alike([...next.facts.args, ...linked], '092'));
     }
     // find is a wrapper too (`-exec`), and walks its trees whatever it runs. Without its options, a
     // command would seem to work where it does not (`tar -C dir -x` without `-C dir`).
@@ -141,18 +146,21 @@ export function otherProgramReadings(
       readings.push({ facts: { ssh: candidate.facts }, readAs: readAs(candidate) });
       // Where paths land and what trees hold are read last: read again, ADR 088's plain form would
       // take the `/` off the directories ADR 090 adds, and that would add it back, without end.
-      if (candidate.why !== '090' && candidate.why !== '091') queue.push(candidate);
+      if (!READ_LAST.has(candidate.why)) queue.push(candidate);
     }
   }
   return readings;
 }
+
+/** Readings that add where paths land or lead, not read again (see where they are queued). */
+const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092']);
 
 /** A reading of the command: what the host may run, the programs it runs through, and the ADR that reads it so. */
 interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
@@ -201,6 +209,7 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '089') return `${line}, its mode as the rules spell it${through} (ADR 089)`;
   if (why === '090') return `${line}, its paths where they land${through} (ADR 090)`;
   if (why === '091') return `${line}, with what its trees hold${through} (ADR 091)`;
+  if (why === '092') return `${line}, with where its links lead${through} (ADR 092)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;
 }
