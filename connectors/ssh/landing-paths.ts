@@ -86,12 +86,13 @@ export const resolved = (written: string, directory: string): string =>
 const NOT_A_LOCAL_PATH = /^[A-Za-z][\w+.-]*:/;
 
 /**
- * The path a word may name: the word itself, or the value of `--name=value` and `name=value` (dd's
- * `of=`). An option's attached short value (`-tdir`) is ADR 088's to read when it is absolute.
+ * The path a word may name: the word itself, the value of `--name=value` and `name=value` (dd's
+ * `of=`), or a short option's attached value that has a `/` in it (`-o../x`, `-t/srv`): without
+ * one, `-rf` may as well be flags.
  */
 export function pathWritten(word: string): string | undefined {
   if (word === '' || word === '--' || word === '-') return undefined;
-  const assigned = /^(?:--?)?[\w-]+=([^]*)$/.exec(word);
+  const assigned = /^(?:--?)?[\w-]+=([^]*)$/.exec(word) ?? /^-[A-Za-z]((?=[^]*\/)[^-][^]*)$/.exec(word);
   const written = assigned ? assigned[1]! : word.startsWith('-') ? undefined : word;
   return written === undefined || written === '' || NOT_A_LOCAL_PATH.test(written) ? undefined : written;
 }

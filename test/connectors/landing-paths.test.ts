@@ -16,6 +16,9 @@ describe('where paths land', () => {
     assert.deepEqual(landingPaths(['../../../../srv/app/protected/a'], ['/home/gate'], pieces), [
       '/srv/app/protected/a',
     ]);
+    // A short option's attached value with a `/` in it, and one without (`-rf` may be flags).
+    assert.deepEqual(landingPaths(['-oprotected/x', '-tprotected'], ['/srv/app'], pieces), ['/srv/app/protected/x']);
+    assert.deepEqual(landingPaths(['-t/srv/app/protected'], ['/'], pieces), ['/srv/app/protected/']);
     // An option's value after `=`, and dd's `of=`.
     assert.deepEqual(landingPaths(['--target-directory=protected/k', 'of=protected/m'], ['/srv/app'], pieces), [
       '/srv/app/protected/k',
