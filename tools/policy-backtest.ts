@@ -2,7 +2,7 @@
 // policy, compared with what the policy in force decided then. It reads a page at a time and keeps
 // only counts and a bounded list of examples, so memory stays flat however long the history.
 import type { Pool } from 'pg';
-import { decidePrepared, policyInputFor } from '../connectors/policy-input';
+import { type TargetOfRequest, decidePrepared, policyInputFor } from '../connectors/policy-input';
 import { describeCommand } from '../connectors/registry';
 import { showHiddenCharacters } from '../domain/text';
 import type { PolicyDecision, PolicyEffect } from '../domain/request';
@@ -46,6 +46,12 @@ export interface BacktestOptions {
   pageSize: number;
   /** How many changes of each kind to list. */
   limit: number;
+  /**
+   * The targets by name, as the API and the orchestrator read TARGETS_FILE: what bare table names
+   * mean, how a router reads paths, where commands start. Absent, or a target not in it: the
+   * defaults apply, which may judge a command otherwise than the workers did.
+   */
+  targets?: ReadonlyMap<string, TargetOfRequest>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -53,8 +59,12 @@ export interface BacktestOptions {
  * As the workers decide: a first pass, and when it asks for approval and the request had an impact
  * preview, a second pass with that preview (a request recorded before previews gets the first only).
  */
-function decide(policy: Policy, request: RecordedRequest): { decision: PolicyDecision; facts?: SqlFacts } {
-  const prepared = policyInputFor(request, policy);
+function decide(
+  policy: Policy,
+  request: RecordedRequest,
+  target: TargetOfRequest | undefined,
+): { decision: PolicyDecision; facts?: SqlFacts } {
+  const prepared = policyInputFor(request, policy, target);
   if (!prepared.ok) return { decision: prepared.decision };
   const first = decidePrepared(policy, prepared);
   if (first.effect !== 'require_approval' || !request.impact) return { decision: first, facts: prepared.input.sql };
@@ -86,7 +96,7 @@ export async function backtest(pool: Pool, policy: Policy, options: BacktestOpti
         continue;
       }
       report.replayed += 1;
-      const { decision: now, facts } = decide(policy, request);
+      const { decision: now, facts } = decide(policy, request, options.targets?.get(request.target));
       const transition = `${was.effect} → ${now.effect}`;
       report.transitions[transition] = (report.transitions[transition] ?? 0) + 1;
       if (was.effect === now.effect) {

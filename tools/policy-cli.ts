@@ -10,6 +10,7 @@ import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { type Policy, loadPolicy } from '../policy/policy';
 import { explainDecision } from '../connectors/policy-input';
 import { ConfigurationError } from '../config/env';
+import { loadTargetCatalogue } from '../config/target-catalogue';
 import { loadYamlFile } from '../config/yaml-file';
 import { createPool } from '../store/pool';
 import { backtest, formatBacktest } from './policy-backtest';
@@ -17,14 +18,16 @@ import { backtest, formatBacktest } from './policy-backtest';
 const USAGE = `usage:
   npm run policy -- check --policy FILE --request JSON [--json]
   npm run policy -- test FILE
-  npm run policy -- backtest --policy FILE [--since 30d] [--database URL] [--json] [--fail-on-loosening] [--limit 20]
+  npm run policy -- backtest --policy FILE [--since 30d] [--database URL] [--targets FILE] [--json] [--fail-on-loosening] [--limit 20]
 
 check  prints the decision, the rule that matched, the facts extracted and why earlier rules did not match
 test   runs a YAML file of cases (policy: FILE, cases: [{name, request, expect: {effect, rule?, risk?}}])
 backtest  replays every request recorded since --since (default 30d) in the gate's database (--database, else
           DATABASE_URL) through the policy: counts by old → new decision, then the requests it would allow without
           approval, then other changes (--limit of each listed). Exit 1 with --fail-on-loosening when any would be
-          newly allowed. Progress goes to stderr.
+          newly allowed. Each request is judged with its target's settings from --targets (else TARGETS_FILE), as
+          the workers judged it; without either, the defaults (search path [public], no database, commands from /).
+          Progress goes to stderr.
 JSON   {"target": "app-db", "sql": "UPDATE ..." (or "command": {"method": "POST", "path": "/refunds", ...} for http,
         {"argv": ["systemctl", "restart", "nginx"]} for ssh, {"verb": "patch", "apiVersion": "apps/v1", ...} for kubernetes), "agent"?,
         "connector"?: "postgres", "reason"?, "metadata"?,
@@ -202,9 +205,15 @@ async function runBacktest(args: string[]): Promise<number> {
       'fail-on-loosening': { type: 'boolean', default: false },
       limit: { type: 'string', default: '20' },
       'page-size': { type: 'string', default: '500' },
+      targets: { type: 'string' },
     },
   });
   if (!values.policy) throw new UsageError('backtest needs --policy FILE');
+  // As the workers judged: each target's search path, database, routing and directory.
+  const targetsFile = values.targets ?? process.env.TARGETS_FILE;
+  const targets = targetsFile
+    ? new Map(loadTargetCatalogue(targetsFile).map((target) => [target.name, target]))
+    : undefined;
   const sinceMs = parseDurationMs(values.since);
   if (sinceMs === undefined) throw new UsageError(`--since ${values.since} is not a duration such as 30d or 12h`);
   const limit = Number(values.limit);
@@ -221,6 +230,7 @@ async function runBacktest(args: string[]): Promise<number> {
       since: new Date(Date.now() - sinceMs),
       pageSize,
       limit,
+      ...(targets && { targets }),
       onProgress: progressLine(),
     });
     console.log(values.json ? JSON.stringify(report, null, 2) : formatBacktest(report));

@@ -157,7 +157,7 @@ function backtestCli(...args: string[]): Promise<{ code: number | null; stdout: 
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'tools/policy-cli.ts', 'backtest', '--database', url, ...args],
-      { env: { ...process.env, DATABASE_URL: '' } },
+      { env: { ...process.env, DATABASE_URL: '', TARGETS_FILE: '' } },
     );
     let stdout = '';
     let stderr = '';
@@ -249,6 +249,59 @@ describe('npm run policy -- backtest', { timeout: 120_000 }, () => {
       [previewedId],
       `the twin without a preview (${unpreviewedId}) stays with approval`,
     );
+  });
+
+  test("each request is judged with its target's settings from --targets, as the workers judged it", async () => {
+    // 200 days ago, outside every other window: `mkdir protected/a` on a target whose commands start in /srv/app.
+    const id = newRequestId();
+    const request = {
+      ...{ id, agent: 'ops-agent', connector: 'ssh' as const, target: 'web-1', reason: 'history', metadata: {} },
+      command: { argv: ['mkdir', 'protected/a'] },
+    };
+    await insertRequest(pool, request);
+    const allowed = { effect: 'allow' as const, rule: 'default', explanation: 'no rule matched', version: '1' };
+    await recordTransition(pool, {
+      requestId: id,
+      step: 'status:approved',
+      status: 'approved',
+      changes: { policy: allowed },
+    });
+    await pool.query(`UPDATE requests SET created_at = now() - interval '200 days' WHERE id = $1`, [id]);
+    const protectedDirectory = path.join(dir, 'protected-directory.yaml');
+    writeFileSync(
+      protectedDirectory,
+      `version: 1
+default: { effect: allow }
+rules:
+  - name: protected-directory
+    when: request.connector == "ssh" && ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
+    effect: deny
+    reason: written by the deploy tooling
+`,
+    );
+    const targets = path.join(dir, 'targets.yaml');
+    writeFileSync(
+      targets,
+      'targets:\n  web-1: { connector: ssh, host: h, username: u, privateKey: "${KEY}", hostKey: k, directory: /srv/app }\n',
+    );
+    const changedFor = async (...args: string[]) => {
+      const run = await backtestCli(
+        '--policy',
+        protectedDirectory,
+        '--since',
+        '210d',
+        '--json',
+        '--limit',
+        '1000',
+        ...args,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as BacktestReport;
+      return report.otherChanges.listed.filter((change) => change.id === id).map((change) => change.now.rule);
+    };
+    assert.deepEqual(await changedFor('--targets', targets), ['protected-directory']);
+    // Without the targets file, the command is read from /, where it lands elsewhere.
+    assert.deepEqual(await changedFor(), []);
   });
 
   test('the text report puts what would run unreviewed first; bad arguments are named', async () => {
