@@ -10,24 +10,25 @@ import { formatDurationMs, parseDurationMs } from '../domain/duration';
 import { type Policy, loadPolicy } from '../policy/policy';
 import { explainDecision } from '../connectors/policy-input';
 import { ConfigurationError } from '../config/env';
-import { loadTargetCatalogue } from '../config/target-catalogue';
+import { type TargetEntry, loadTargetCatalogue } from '../config/target-catalogue';
 import { loadYamlFile } from '../config/yaml-file';
 import { createPool } from '../store/pool';
 import { backtest, formatBacktest } from './policy-backtest';
 
 const USAGE = `usage:
-  npm run policy -- check --policy FILE --request JSON [--json]
+  npm run policy -- check --policy FILE --request JSON [--targets FILE] [--json]
   npm run policy -- test FILE
   npm run policy -- backtest --policy FILE [--since 30d] [--database URL] [--targets FILE] [--json] [--fail-on-loosening] [--limit 20]
 
 check  prints the decision, the rule that matched, the facts extracted and why earlier rules did not match
-test   runs a YAML file of cases (policy: FILE, cases: [{name, request, expect: {effect, rule?, risk?}}])
+test   runs a YAML file of cases (policy: FILE, targets?: FILE, cases: [{name, request, expect: {effect, rule?, risk?}}])
+--targets (else TARGETS_FILE; a test file's targets:) judges a request with its target's settings, as the workers
+       do: a PostgreSQL target's searchPath, a MySQL target's database, an HTTP target's routing, an SSH target's
+       directory; without one, the defaults apply.
 backtest  replays every request recorded since --since (default 30d) in the gate's database (--database, else
           DATABASE_URL) through the policy: counts by old → new decision, then the requests it would allow without
           approval, then other changes (--limit of each listed). Exit 1 with --fail-on-loosening when any would be
-          newly allowed. Each request is judged with its target's settings from --targets (else TARGETS_FILE), as
-          the workers judged it; without either, the defaults (search path [public], no database, commands from /).
-          Progress goes to stderr.
+          newly allowed. Progress goes to stderr.
 JSON   {"target": "app-db", "sql": "UPDATE ..." (or "command": {"method": "POST", "path": "/refunds", ...} for http,
         {"argv": ["systemctl", "restart", "nginx"]} for ssh, {"verb": "patch", "apiVersion": "apps/v1", ...} for kubernetes), "agent"?,
         "connector"?: "postgres", "reason"?, "metadata"?,
@@ -64,6 +65,8 @@ const requestSchema = z
 const testFileSchema = z
   .object({
     policy: z.string().min(1),
+    /** A targets file (as TARGETS_FILE), relative to this file: each case is judged with its target's settings. */
+    targets: z.string().min(1).optional(),
     cases: z
       .array(
         z
@@ -84,12 +87,18 @@ const testFileSchema = z
   })
   .strict();
 
-function evaluate(policy: Policy, request: z.infer<typeof requestSchema>) {
+/** The targets by name from a targets file, as the API and the orchestrator read it (no credentials). */
+type Targets = ReadonlyMap<string, TargetEntry>;
+const targetsIn = (file: string | undefined): Targets | undefined =>
+  file ? new Map(loadTargetCatalogue(file).map((target) => [target.name, target])) : undefined;
+
+function evaluate(policy: Policy, request: z.infer<typeof requestSchema>, targets?: Targets) {
   const { sql, command, impact, ...rest } = request;
+  const target = targets?.get(request.target);
   return explainDecision(
     policy,
     { ...rest, command: command ? (command as unknown as Command) : { sql: sql! } },
-    { ...(impact && { impact }) },
+    { ...(impact && { impact }), ...(target && { target }) },
   );
 }
 
@@ -106,7 +115,12 @@ function describeStages(decision: PolicyDecision): string[] {
 function check(args: string[]): number {
   const { values } = parseArgs({
     args,
-    options: { policy: { type: 'string' }, request: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      policy: { type: 'string' },
+      request: { type: 'string' },
+      targets: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
   if (!values.policy || !values.request) throw new UsageError('check needs --policy FILE and --request JSON');
   let raw: unknown;
@@ -120,7 +134,11 @@ function check(args: string[]): number {
     throw new UsageError(
       `--request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
-  const result = evaluate(loadPolicy(values.policy), parsed.data);
+  const result = evaluate(
+    loadPolicy(values.policy),
+    parsed.data,
+    targetsIn(values.targets ?? process.env.TARGETS_FILE),
+  );
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
     return 0;
@@ -158,9 +176,10 @@ function runTests(args: string[]): number {
   if (!file || args.length > 1) throw new UsageError('test needs exactly one FILE');
   const { value } = loadYamlFile(file, testFileSchema);
   const policy = loadPolicy(path.resolve(path.dirname(file), value.policy));
+  const targets = targetsIn(value.targets && path.resolve(path.dirname(file), value.targets));
   let failed = 0;
   for (const testCase of value.cases) {
-    const { decision } = evaluate(policy, testCase.request);
+    const { decision } = evaluate(policy, testCase.request, targets);
     const expected = testCase.expect;
     const problems = [
       decision.effect !== expected.effect && `effect ${decision.effect}, expected ${expected.effect}`,
@@ -210,10 +229,7 @@ async function runBacktest(args: string[]): Promise<number> {
   });
   if (!values.policy) throw new UsageError('backtest needs --policy FILE');
   // As the workers judged: each target's search path, database, routing and directory.
-  const targetsFile = values.targets ?? process.env.TARGETS_FILE;
-  const targets = targetsFile
-    ? new Map(loadTargetCatalogue(targetsFile).map((target) => [target.name, target]))
-    : undefined;
+  const targets = targetsIn(values.targets ?? process.env.TARGETS_FILE);
   const sinceMs = parseDurationMs(values.since);
   if (sinceMs === undefined) throw new UsageError(`--since ${values.since} is not a duration such as 30d or 12h`);
   const limit = Number(values.limit);

@@ -30,7 +30,7 @@ export const PROTECTED_DIRECTORY_POLICY = `version: 1
 default: { effect: allow }
 rules:
   - name: protected-directory
-    when: ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
+    when: request.connector == "ssh" && ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
     effect: deny
     reason: written by the deploy tooling
 `;

@@ -19,6 +19,7 @@ import { createPool } from '../../store/pool';
 import { insertRequest, recordImpact, recordTransition } from '../../store/requests';
 import type { BacktestReport } from '../../tools/policy-backtest';
 import { databaseUrl, dropDatabase, withClient } from '../../tools/stack/databases';
+import { PROTECTED_DIRECTORY_POLICY } from '../support/ssh-readings';
 import { requiredEnv, testAuditKeys } from '../support/stack';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'backtest-test-'));
@@ -268,17 +269,7 @@ describe('npm run policy -- backtest', { timeout: 120_000 }, () => {
     });
     await pool.query(`UPDATE requests SET created_at = now() - interval '200 days' WHERE id = $1`, [id]);
     const protectedDirectory = path.join(dir, 'protected-directory.yaml');
-    writeFileSync(
-      protectedDirectory,
-      `version: 1
-default: { effect: allow }
-rules:
-  - name: protected-directory
-    when: request.connector == "ssh" && ssh.args.exists(a, a.startsWith("/srv/app/protected/"))
-    effect: deny
-    reason: written by the deploy tooling
-`,
-    );
+    writeFileSync(protectedDirectory, PROTECTED_DIRECTORY_POLICY);
     const targets = path.join(dir, 'targets.yaml');
     writeFileSync(
       targets,

@@ -4,10 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { PROTECTED_DIRECTORY_POLICY } from '../support/ssh-readings';
 import { requiredEnv } from '../support/stack';
 
 function policyCli(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'tools/policy-cli.ts', ...args], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'tools/policy-cli.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TARGETS_FILE: '' },
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -110,6 +114,35 @@ cases:
       /^FAIL {2}wrongly expects deletes to be allowed: effect require_approval, expected allow; rule writes-need-a-dba, expected read-only-sql$/m,
     );
     assert.match(stdout, /^1 passed, 1 failed/m);
+  });
+
+  test("check and test judge a request with its target's settings from a targets file, as the workers do", () => {
+    const dir = mkdtempSync(path.join(requiredEnv('TEST_SCRATCH_DIR'), 'policy-cli-'));
+    const policy = path.join(dir, 'policy.yaml');
+    writeFileSync(policy, PROTECTED_DIRECTORY_POLICY);
+    writeFileSync(
+      path.join(dir, 'targets.yaml'),
+      'targets:\n  web-1: { connector: ssh, host: h, username: u, privateKey: "${KEY}", hostKey: k, directory: /srv/app }\n',
+    );
+    const request = JSON.stringify({ connector: 'ssh', target: 'web-1', command: { argv: ['mkdir', 'protected/a'] } });
+    const checked = (...args: string[]) => policyCli('check', '--policy', policy, '--request', request, ...args).stdout;
+    assert.match(checked('--targets', path.join(dir, 'targets.yaml')), /^rule: {6}protected-directory$/m);
+    // Without it, the command is read from /, where it lands elsewhere.
+    assert.match(checked(), /^rule: {6}default$/m);
+    const cases = path.join(dir, 'cases.yaml');
+    writeFileSync(
+      cases,
+      `policy: policy.yaml
+targets: targets.yaml
+cases:
+  - name: a relative path lands in the target's directory
+    request: { connector: ssh, target: web-1, command: { argv: [mkdir, protected/a] } }
+    expect: { effect: deny, rule: protected-directory }
+`,
+    );
+    const run = policyCli('test', cases);
+    assert.equal(run.code, 0, run.stdout);
+    assert.match(run.stdout, /^1 passed, 0 failed/m);
   });
 
   test('a case with an impact preview is decided as the second pass decides it', () => {
