@@ -1,3 +1,4 @@
+import path from 'node:path/posix';
 import { abbreviates } from './long-options';
 import { plainPath } from './path-arguments';
 
@@ -110,8 +111,31 @@ export function pathPieces(literals: readonly string[]): string[] {
  * (the target's `directory` for the command as sent).
  */
 export function workingDirectories(program: string, args: readonly string[], inherited: readonly string[]): string[] {
-  const moved = directoriesMovedTo(program, args, inherited[inherited.length - 1]!);
+  const here = inherited[inherited.length - 1]!;
+  const moved = [...directoriesMovedTo(program, args, here), ...findExecDirectories(program, args, here)];
   return [...new Set([...inherited, ...moved])];
+}
+
+/** The words that may start find's expression; the words before it, past find's own options, are its starting points. */
+const FIND_EXPRESSION = /^[-(!),]/;
+
+/**
+ * Where find's `-execdir` and `-okdir` run their command: in the directory of each file found,
+ * which for a starting point itself is the directory above it (`find /srv/app/x -maxdepth 0
+ * -execdir mkdir protected/a ;` makes `/srv/app/protected/a`). Deeper files are in the starting
+ * point's tree, which ADR 091 reads.
+ */
+function findExecDirectories(program: string, args: readonly string[], here: string): string[] {
+  if (program !== 'find' || !args.some((word) => word === '-execdir' || word === '-okdir')) return [];
+  let index = 0;
+  // find's own options before its starting points: -H, -L, -P, -D debugopts, -Olevel.
+  while (index < args.length && /^-(?:[HLP]|O\d*|D)$/.test(args[index]!)) index += args[index] === '-D' ? 2 : 1;
+  const starts: string[] = [];
+  for (; index < args.length && !FIND_EXPRESSION.test(args[index]!); index++) starts.push(args[index]!);
+  return (starts.length > 0 ? starts : ['.']).flatMap((start) => {
+    const place = resolved(start, here);
+    return [place, path.dirname(place)];
+  });
 }
 
 /**

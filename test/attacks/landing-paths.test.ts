@@ -36,6 +36,8 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
   (dir) => ({ argv: ['tar', `--directory=${dir}`, '-xf', `${dir}/n.tar`, 'protected/n'], makes: 'n' }),
   (dir) => ({ argv: ['mkdir', `${UP_TO_ROOT}${dir.slice(1)}/protected/o`], makes: 'o' }),
   (dir) => ({ argv: ['install', '-d', `${UP_TO_ROOT}${dir.slice(1)}/x/../protected/p`], makes: 'p' }),
+  // -execdir runs in the directory above a starting point it finds.
+  (dir) => ({ argv: ['find', `${dir}/x`, '-maxdepth', '0', '-execdir', 'mkdir', 'protected/t', ';'], makes: 't' }),
 ];
 
 /** What the commands need on the host: the protected directory, and what policy lets commands make (directories, two archives). */

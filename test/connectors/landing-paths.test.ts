@@ -58,6 +58,12 @@ describe('where paths land', () => {
     assert.deepEqual(workingDirectories('make', ['--directory', '..', 'all'], ['/srv/app']), ['/srv/app', '/srv']);
     assert.deepEqual(workingDirectories('sudo', ['-D', 'app', 'x'], ['/srv']), ['/srv', '/srv/app']);
     assert.deepEqual(workingDirectories('mkdir', ['-C', '/srv'], ['/']), ['/']);
+    // find's -execdir runs in each found file's directory: a starting point's own is the one above it.
+    assert.deepEqual(
+      workingDirectories('find', ['-L', '/srv/app/x', '-maxdepth', '0', '-execdir', 'mkdir', 'a', ';'], ['/']),
+      ['/', '/srv/app/x', '/srv/app'],
+    );
+    assert.deepEqual(workingDirectories('find', ['/srv/app/x', '-exec', 'mkdir', 'a', ';'], ['/']), ['/']);
   });
 
   test('a rule on a path decides a command wherever it lands, naming the reading', () => {
@@ -76,6 +82,7 @@ describe('where paths land', () => {
       ['unzip', '/tmp/a.zip', '-d', '/srv/app/protected'],
       ['mkdir', '../../../srv/app/protected/a'],
       ['mkdir', 'srv/app/protected/a'],
+      ['find', '/srv/app/x', '-maxdepth', '0', '-execdir', 'mkdir', 'protected/a', ';'],
     ])
       assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
     assert.match(
