@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import type { WrappedCommand } from './program-wrappers';
-import { abbreviates } from './long-options';
+import { optionNamed } from './option-words';
 
 /**
  * Programs whose job is not to run others, yet which run a command given in an option of their own
@@ -120,7 +120,8 @@ function commandsAmong(words: readonly string[], grammar: ProgramCommandOptions)
     const word = words[index]!;
     const option = optionIn(word, grammar.options);
     if (option) {
-      const value = option.value ?? words[++index];
+      // An uncertain letter's next word is read as itself too (`tar -xfI --to-command=cmd`: `-f` takes `I`).
+      const value = option.value ?? (option.uncertain ? words[index + 1] : words[++index]);
       if (value !== undefined) found.push(...commandsOf(value, option.option));
     } else if (grammar.operands && !word.startsWith('-')) {
       found.push(...commandsOf(word, grammar.operands));
@@ -133,22 +134,16 @@ function commandsAmong(words: readonly string[], grammar: ProgramCommandOptions)
 function optionIn(
   word: string,
   options: readonly CommandOption[],
-): { option: CommandOption; value?: string } | undefined {
-  for (const option of options)
-    for (const name of option.names) {
-      if (name === '+') {
-        if (word.startsWith('+') && word.length > 1) return { option, value: word.slice(1) };
-      } else if (name.startsWith('--')) {
-        const [spelled] = word.split('=', 1);
-        if (abbreviates(spelled!, name))
-          return { option, value: word.includes('=') ? word.slice(spelled!.length + 1) : undefined };
-      } else if (name.length > 2) {
-        if (word === name) return { option };
-      } else if (word.startsWith('-') && !word.startsWith('--')) {
-        const at = word.indexOf(name[1]!, 1);
-        if (at > 0) return { option, value: word.length > at + 1 ? word.slice(at + 1) : undefined };
-      }
-    }
+): { option: CommandOption; value?: string; uncertain?: true } | undefined {
+  for (const option of options) {
+    const named = optionNamed(word, option.names);
+    if (named)
+      return {
+        option,
+        ...(named.attached !== undefined && { value: named.attached }),
+        ...(named.uncertain && { uncertain: true }),
+      };
+  }
   return undefined;
 }
 

@@ -3,6 +3,7 @@ import { sshCommandSchema, sshCommandSchemaFor } from '../../domain/command-shap
 import type { SshCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { readableCommandLine } from './remote-command';
+import { MAX_DIRECTORIES_MOVED_TO } from './landing-paths';
 import { MAX_PROGRAM_READINGS, otherProgramReadings, sshFacts } from './ssh-facts';
 
 /**
@@ -28,7 +29,7 @@ export const sshConnector: CommandConnector = {
         code: 'invalid_command',
         rule: 'too-many-readings',
         reason: 'the command runs programs in too many ways to judge',
-        detail: `its wrappers (env, timeout, sudo, find -exec, …) may run more than ${MAX_PROGRAM_READINGS} commands (ADR 083)`,
+        detail: `its wrappers (env, timeout, sudo, find -exec, …) may run more than ${MAX_PROGRAM_READINGS} commands (ADR 083), or a program of it work in more than ${MAX_DIRECTORIES_MOVED_TO} directories (ADR 093)`,
       };
     return { ok: true, facts: { ssh: facts }, ...(otherReadings.length > 0 && { otherReadings }) };
   },

@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { abbreviates } from './long-options';
+import { abbreviates } from './option-words';
 
 /**
  * A file mode as the rules spell it (ADR 089). A rule on `"777" in ssh.args` reads one word; chmod

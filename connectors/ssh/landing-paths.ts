@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { abbreviates } from './long-options';
+import { optionValues } from './option-words';
 import { plainPath } from './path-arguments';
 
 /**
@@ -12,76 +12,66 @@ import { plainPath } from './path-arguments';
  * work in, in plain form, and as the directory it may be (`/srv/app/`).
  */
 
-/** The options that move a program into a directory: short ones (`-C dir`, `-Cdir`) and long ones (`--directory=dir`). */
-interface DirectoryOptions {
-  short: readonly string[];
-  long: readonly string[];
-}
-
-const DIRECTORY_OPTIONS: ReadonlyMap<string, DirectoryOptions> = new Map<string, DirectoryOptions>([
-  ['env', { short: ['-C'], long: ['--chdir'] }],
-  ['sudo', { short: ['-D'], long: ['--chdir'] }],
-  ['git', { short: ['-C'], long: [] }],
-  ...['make', 'gmake'].map((name): [string, DirectoryOptions] => [name, { short: ['-C'], long: ['--directory'] }]),
-  ...['tar', 'gtar', 'bsdtar'].map((name): [string, DirectoryOptions] => [
-    name,
-    { short: ['-C'], long: ['--directory'] },
-  ]),
-  ['cpio', { short: ['-D'], long: ['--directory'] }],
-  ['patch', { short: ['-d'], long: ['--directory'] }],
-  ['unzip', { short: ['-d'], long: [] }],
-  ['wget', { short: ['-P'], long: ['--directory-prefix'] }],
-  ...['ninja', 'go', 'cargo'].map((name): [string, DirectoryOptions] => [name, { short: ['-C'], long: [] }]),
-  ['pnpm', { short: ['-C'], long: ['--dir'] }],
-  ['npm', { short: ['-C'], long: ['--prefix'] }],
-  ['yarn', { short: [], long: ['--cwd'] }],
-  ['systemd-run', { short: [], long: ['--working-directory'] }],
-  ['nsenter', { short: ['-w'], long: ['--wd'] }],
-  ['unshare', { short: [], long: ['--wd'] }],
+/** The options that move a program into a directory (`-C dir`, `-xCdir`, `--directory=dir`), by file name. */
+const DIRECTORY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  ['env', ['-C', '--chdir']],
+  ['sudo', ['-D', '--chdir']],
+  ['git', ['-C']],
+  ...['make', 'gmake'].map((name): [string, string[]] => [name, ['-C', '--directory']]),
+  ...['tar', 'gtar', 'bsdtar'].map((name): [string, string[]] => [name, ['-C', '--directory']]),
+  ['cpio', ['-D', '--directory']],
+  ['patch', ['-d', '--directory']],
+  ['unzip', ['-d']],
+  ['wget', ['-P', '--directory-prefix']],
+  ...['ninja', 'go', 'cargo'].map((name): [string, string[]] => [name, ['-C']]),
+  ['pnpm', ['-C', '--dir']],
+  ['npm', ['-C', '--prefix']],
+  ['yarn', ['--cwd']],
+  ['systemd-run', ['--working-directory']],
+  ['nsenter', ['-w', '--wd']],
+  ['unshare', ['--wd']],
 ]);
+
+/** More directories than this that one program may be moved to, and its command is not read (ADR 093). */
+export const MAX_DIRECTORIES_MOVED_TO = 64;
 
 /**
  * The directories `program` (a file name) is moved to by its options among `args`, each read from
  * the one before it, as chdir does (`git -C a -C b` works in `a/b`): anywhere among the words, so a
- * command's own option after a wrapper's counts too, which can only add readings.
+ * command's own option after a wrapper's counts too, which can only add readings. An option that
+ * may be no option (a letter inside a cluster, ADR 093) adds its directories without leaving the
+ * ones before it. Undefined when there are more than MAX_DIRECTORIES_MOVED_TO.
  */
-export function directoriesMovedTo(program: string, args: readonly string[], from: string): string[] {
-  const options = DIRECTORY_OPTIONS.get(program);
-  if (!options) return [];
-  const moved: string[] = [];
-  let here = from;
-  for (let index = 0; index < args.length; index++) {
-    const word = args[index]!;
-    const value = directoryValue(word, args[index + 1], options);
-    if (value === undefined) continue;
-    if (value.next) index += 1;
-    here = resolved(value.directory, here);
-    moved.push(here);
+export function directoriesMovedTo(program: string, args: readonly string[], from: string): string[] | undefined {
+  const names = DIRECTORY_OPTIONS.get(program);
+  if (!names) return [];
+  const moved = new Set<string>();
+  let heres = [from];
+  for (const { value, uncertain } of optionValues(args, names)) {
+    const places = heres.map((here) => resolved(value, here));
+    places.forEach((place) => moved.add(place));
+    heres = [...new Set(uncertain ? [...heres, ...places] : places)];
+    if (moved.size > MAX_DIRECTORIES_MOVED_TO) return undefined;
   }
-  return moved;
-}
-
-/** The directory `word` names as one of `options`, and whether it took the next word. */
-function directoryValue(
-  word: string,
-  next: string | undefined,
-  options: DirectoryOptions,
-): { directory: string; next: boolean } | undefined {
-  if (word.startsWith('--')) {
-    const [written, ...value] = word.split('=');
-    if (!options.long.some((name) => abbreviates(written!, name))) return undefined;
-    if (value.length > 0) return { directory: value.join('='), next: false };
-    return next === undefined ? undefined : { directory: next, next: true };
-  }
-  const short = options.short.find((name) => word.startsWith(name));
-  if (!short) return undefined;
-  if (word.length > short.length) return { directory: word.slice(short.length), next: false };
-  return next === undefined ? undefined : { directory: next, next: true };
+  return [...moved];
 }
 
 /** `written` as the absolute path it names from `directory`, in plain form. */
 export const resolved = (written: string, directory: string): string =>
   plainPath(written.startsWith('/') ? written : `${directory}/${written}`);
+
+/** Each place a path among `args` names: an absolute one once, a relative one from each of `directories`. */
+export function placesNamed(
+  args: readonly string[],
+  directories: readonly string[],
+): { place: string; absolute: boolean }[] {
+  return args.flatMap((word): { place: string; absolute: boolean }[] => {
+    const written = pathWritten(word);
+    if (written === undefined) return [];
+    if (written.startsWith('/')) return [{ place: resolved(written, '/'), absolute: true }];
+    return directories.map((directory) => ({ place: resolved(written, directory), absolute: false }));
+  });
+}
 
 /** A URL or a remote path (`host:path`) is not a path on this host. */
 const NOT_A_LOCAL_PATH = /^[A-Za-z][\w+.-]*:/;
@@ -108,12 +98,16 @@ export function pathPieces(literals: readonly string[]): string[] {
 
 /**
  * The directories a command run by `program` with `args` may work in, given those of what runs it
- * (the target's `directory` for the command as sent).
+ * (the target's `directory` for the command as sent) and those its options move it to.
  */
-export function workingDirectories(program: string, args: readonly string[], inherited: readonly string[]): string[] {
+export function workingDirectories(
+  program: string,
+  args: readonly string[],
+  inherited: readonly string[],
+  moved: readonly string[],
+): string[] {
   const here = inherited[inherited.length - 1]!;
-  const moved = [...directoriesMovedTo(program, args, here), ...findExecDirectories(program, args, here)];
-  return [...new Set([...inherited, ...moved])];
+  return [...new Set([...inherited, ...moved, ...findExecDirectories(program, args, here)])];
 }
 
 /** The words that may start find's expression; the words before it, past find's own options, are its starting points. */
@@ -158,12 +152,7 @@ export function landingPaths(
     } else if (place !== '/' && holdsPiece(`${place}/`)) landings.add(`${place}/`);
   };
   for (const directory of directories) land(directory, false);
-  for (const word of args) {
-    const written = pathWritten(word);
-    if (written === undefined) continue;
-    if (written.startsWith('/')) land(resolved(written, '/'), true);
-    else for (const directory of directories) land(resolved(written, directory), false);
-  }
+  for (const { place, absolute } of placesNamed(args, directories)) land(place, absolute);
   const given = new Set(args);
   return [...landings].filter((landing) => !given.has(landing));
 }

@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { abbreviates } from './long-options';
+import { abbreviates } from './option-words';
 
 /**
  * An option as the rules spell it (ADR 087). A rule on `"-rf" in ssh.args` reads one word, while

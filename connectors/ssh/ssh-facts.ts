@@ -4,7 +4,7 @@ import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
 import { modeSpellingsImplied } from './file-modes';
-import { landingPaths, pathPieces, workingDirectories } from './landing-paths';
+import { directoriesMovedTo, landingPaths, pathPieces, workingDirectories } from './landing-paths';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
@@ -67,7 +67,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   `/srv/app/protected/` (`whole-trees.ts`);
  * - where a symbolic link it makes leads (ADR 092): `ln -s .. /srv/app/x/up` leads above
  *   `/srv/app/protected/` (`symbolic-links.ts`).
- * Undefined when there are more than MAX_PROGRAM_READINGS.
+ * Undefined when there are more than MAX_PROGRAM_READINGS, or one program may be moved to more than
+ * MAX_DIRECTORIES_MOVED_TO directories.
  */
 export function otherProgramReadings(
   facts: SshFacts,
@@ -86,7 +87,9 @@ export function otherProgramReadings(
     const candidates: Reading[] = [];
     const { via, why, directories } = next;
     // What this program runs works where the program's options moved it (`env -C dir cmd`).
-    const inner = workingDirectories(name, next.facts.args, directories);
+    const moved = directoriesMovedTo(name, next.facts.args, directories[directories.length - 1]!);
+    if (!moved) return undefined;
+    const inner = workingDirectories(name, next.facts.args, directories, moved);
     if (name !== '' && name !== next.facts.program)
       candidates.push({
         facts: { ...next.facts, program: name },
@@ -131,7 +134,9 @@ export function otherProgramReadings(
     // find is a wrapper too (`-exec`), and walks its trees whatever it runs. Without its options, a
     // command would seem to work where it does not (`tar -C dir -x` without `-C dir`).
     const reached =
-      next.facts.usesShell || next.optionsSetAside ? [] : piecesInTrees(name, next.facts.args, directories, pieces);
+      next.facts.usesShell || next.optionsSetAside
+        ? []
+        : piecesInTrees(name, next.facts.args, directories, moved, pieces);
     if (reached.length > 0)
       candidates.push({
         facts: { ...next.facts, args: [...next.facts.args, ...reached] },

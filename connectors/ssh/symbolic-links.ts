@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { abbreviates } from './long-options';
+import { optionNamed } from './option-words';
 import { resolved } from './landing-paths';
 
 /**
@@ -11,12 +11,11 @@ import { resolved } from './landing-paths';
  * such path added after its arguments: a target that holds one, or a tree that does.
  */
 
-/** ln's options that take a value, as a separate word or after `=`: the rest are flags. */
+/** ln's options that take a value, as a separate word or attached: the rest are flags. */
 const VALUED = ['-S', '--suffix', '-t', '--target-directory'];
 
 /** Whether `word` is one of ln's options that makes symbolic links, alone or in a cluster. */
-const isSymbolic = (word: string) =>
-  word.startsWith('--') ? abbreviates(word.split('=', 1)[0]!, '--symbolic') : /^-[^-]*s/.test(word);
+const isSymbolic = (word: string) => optionNamed(word, ['-s', '--symbolic']) !== undefined;
 
 /** ln's operands, and the directory `-t` names, if any. */
 function lnOperands(args: readonly string[]): { operands: string[]; targetDirectory?: string } {
@@ -33,22 +32,11 @@ function lnOperands(args: readonly string[]): { operands: string[]; targetDirect
       optionsEnded = true;
       continue;
     }
-    const long = word.startsWith('--')
-      ? VALUED.find((name) => name.startsWith('--') && abbreviates(word.split('=', 1)[0]!, name))
-      : undefined;
-    const short = !word.startsWith('--')
-      ? VALUED.find((name) => !name.startsWith('--') && word.slice(1).includes(name[1]!))
-      : undefined;
-    const name = long ?? short;
-    if (!name) continue;
-    // The value: after `=`, after the letter in a cluster, or the next word.
-    const attached = long
-      ? word.includes('=')
-        ? word.slice(word.indexOf('=') + 1)
-        : undefined
-      : word.slice(word.indexOf(name[1]!) + 1) || undefined;
-    const value = attached ?? args[++index];
-    if ((name === '-t' || name === '--target-directory') && value !== undefined) targetDirectory = value;
+    const option = optionNamed(word, VALUED);
+    if (!option) continue;
+    // An uncertain letter's next word stays an operand too (ADR 093).
+    const value = option.attached ?? (option.uncertain ? args[index + 1] : args[++index]);
+    if ((option.name === '-t' || option.name === '--target-directory') && value !== undefined) targetDirectory = value;
   }
   return { operands, ...(targetDirectory !== undefined && { targetDirectory }) };
 }
@@ -87,8 +75,8 @@ export function piecesThroughLinks(
     (piece) =>
       !given.has(piece) &&
       [...leadsTo].some(
-        (place) =>
-          place.includes(piece) || `${place}/`.includes(piece) || piece.startsWith(place === '/' ? '/' : `${place}/`),
+        // The link leads to a path holding the piece, to the directory it names, or above it.
+        (place) => `${place}/`.includes(piece) || piece.startsWith(place === '/' ? '/' : `${place}/`),
       ),
   );
 }

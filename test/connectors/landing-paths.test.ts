@@ -3,8 +3,17 @@
 // directory the program acts in; and how a rule on a path then decides. Pure logic: nothing is run.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { landingPaths, pathPieces, workingDirectories } from '../../connectors/ssh/landing-paths';
+import {
+  directoriesMovedTo,
+  landingPaths,
+  pathPieces,
+  workingDirectories as workingDirectoriesGiven,
+} from '../../connectors/ssh/landing-paths';
 import { PROTECTED_DIRECTORY_POLICY, sshDecider, sshReadings } from '../support/ssh-readings';
+
+/** Where a command may work: what it inherits, and where its options move it. */
+const workingDirectories = (program: string, args: string[], inherited: string[]) =>
+  workingDirectoriesGiven(program, args, inherited, directoriesMovedTo(program, args, inherited.at(-1)!)!);
 
 describe('where paths land', () => {
   test('a relative path is resolved in each directory the command may work in', () => {

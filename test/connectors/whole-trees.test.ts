@@ -4,10 +4,14 @@
 // Pure logic: nothing is run.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { piecesInTrees } from '../../connectors/ssh/whole-trees';
+import { directoriesMovedTo } from '../../connectors/ssh/landing-paths';
+import { piecesInTrees as piecesInTreesMoved } from '../../connectors/ssh/whole-trees';
 import { PROTECTED_DIRECTORY_POLICY, sshDecider } from '../support/ssh-readings';
 
 const PIECES = ['/srv/app/protected/'];
+/** The pieces in the trees a command acts on, where its options move it to. */
+const piecesInTrees = (program: string, args: string[], directories: string[], pieces: string[]) =>
+  piecesInTreesMoved(program, args, directories, directoriesMovedTo(program, args, directories.at(-1)!)!, pieces);
 const reached = (argv: string[], directories: string[] = ['/']) =>
   piecesInTrees(argv[0]!, argv.slice(1), directories, PIECES).length > 0;
 
