@@ -22,6 +22,8 @@ const DIRECTORY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map<string
   ['cpio', ['-D', '--directory']],
   ['patch', ['-d', '--directory']],
   ['unzip', ['-d']],
+  // A newer JDK's jar extracts into `--dir` (`-C`); an older one's `-C` only names what it archives.
+  ['jar', ['-C', '--dir']],
   ['wget', ['-P', '--directory-prefix']],
   ...['ninja', 'go', 'cargo'].map((name): [string, string[]] => [name, ['-C']]),
   ['pnpm', ['-C', '--dir']],

@@ -11,9 +11,12 @@ import { placesNamed } from './landing-paths';
 
 /** How a program acts on trees: always, or with one of its options (short letters in any cluster, long names). */
 interface TreeGrammar {
-  /** It acts on the trees it names only with one of these (`rm -r`, `chmod -R`). */
+  /** It acts on the trees it names only with one of these (`rm -r`, `dpkg-deb -x a.deb dir`). */
   treesWith?: readonly string[];
-  /** It writes what an archive holds into the directory it works in (`tar -x`, `unzip`): with one of these, or always. */
+  /**
+   * It writes what an archive (or a diff) holds into the directory it works in (`tar -x`, `unzip`,
+   * `patch`): with one of these, or always.
+   */
   extracts?: readonly string[] | 'always';
   /** With no directory given first, it works in the one it is in (`find -name x`). */
   startsHere?: true;
@@ -41,6 +44,12 @@ const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGram
   ...['tar', 'gtar', 'bsdtar'].map((name): [string, TreeGrammar] => [name, { extracts: ['-x', '--extract', '--get'] }]),
   ['cpio', { extracts: ['-i', '--extract'] }],
   ['unzip', { extracts: 'always' }],
+  // A diff names the files it changes or makes, from where patch works (`-d`).
+  ['patch', { extracts: 'always' }],
+  ['jar', { extracts: ['-x', '--extract'] }],
+  // A package's files land in the directory named.
+  ['dpkg-deb', { treesWith: ['-x', '-X', '-R', '-e', '--extract', '--vextract', '--raw-extract', '--control'] }],
+  ['dpkg', { treesWith: ['-x', '-X', '--extract', '--vextract'] }],
 ]);
 
 /** Whether `args` holds one of the options `names`, in any spelling (ADR 093), or in tar's old-style first word (`xf`). */

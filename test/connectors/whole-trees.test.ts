@@ -40,6 +40,32 @@ describe('what a command reaches in its trees', () => {
       assert.ok(reached(argv), argv.join(' '));
   });
 
+  test('a diff, a jar and a package write what they hold where they are unpacked (ADR 094)', () => {
+    for (const argv of [
+      ['patch', '-d', '/srv/app', '-p0', '-i', '/tmp/c.diff'],
+      ['patch', '-sd/srv/app', '-p1', '-i', '/tmp/c.diff'],
+      ['patch', '--dir=/srv', '-i', '/tmp/c.diff'],
+      ['jar', '--extract', '--file=/tmp/a.jar', '--dir', '/srv/app'],
+      ['jar', '-xf', '/tmp/a.jar', '-C', '/srv'],
+      ['dpkg-deb', '-x', '/tmp/a.deb', '/srv/app'],
+      ['dpkg-deb', '--raw-extract', '/tmp/a.deb', '/srv'],
+      ['dpkg-deb', '-e', '/tmp/a.deb', '/srv/app/'],
+      ['dpkg', '-X', '/tmp/a.deb', '/srv'],
+    ])
+      assert.ok(reached(argv), argv.join(' '));
+    assert.ok(reached(['patch', '-p0', '-i', '/tmp/c.diff'], ['/', '/srv/app']));
+    assert.ok(reached(['jar', 'xf', '/tmp/a.jar'], ['/', '/srv/app']));
+    for (const argv of [
+      ['patch', '-d', '/srv/app/elsewhere', '-i', '/tmp/c.diff'],
+      ['jar', 'cf', '/tmp/a.jar', '/srv/app/elsewhere'],
+      ['jar', 'tf', '/tmp/a.jar'],
+      ['dpkg-deb', '-c', '/tmp/a.deb'],
+      ['dpkg-deb', '-x', '/tmp/a.deb', '/srv/app/elsewhere'],
+      ['dpkg', '-l'],
+    ])
+      assert.equal(reached(argv, ['/tmp']), false, argv.join(' '));
+  });
+
   test('relative trees and the directory a command works in count', () => {
     assert.ok(reached(['rm', '-r', 'app'], ['/', '/srv']));
     assert.ok(reached(['tar', '-xf', '/tmp/a.tar'], ['/', '/srv/app']));
