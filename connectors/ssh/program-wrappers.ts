@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import { commandsInEnvironment } from './command-options';
+import { abbreviates } from './option-words';
 
 /**
  * How a program that runs another program finds it among its arguments (ADR 083): its options,
@@ -11,6 +12,8 @@ export interface WrapperGrammar {
   valued: readonly string[];
   /** Options that take no value, or only an attached one (`--block-signal=INT`). */
   flags: readonly string[];
+  /** Options whose value is a file of more arguments for the command (`xargs -a list`, ADR 095). */
+  argumentsFrom?: readonly string[];
   /** Options whose value is a command line the program hands to a shell (`su -c`, `flock -c`). */
   shellLine?: readonly string[];
   /** Options that make the program run a shell with the command as its line (`sudo -s`). */
@@ -164,6 +167,7 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
     {
       valued: ['-a', '--arg-file', '-d', '--delimiter', '-E', '-I', '-L', '-n', '--max-args', '-P'],
       flags: ['-0', '--null', '-o', '--open-tty', '-p', '--interactive', '-r', '--no-run-if-empty', '-t'],
+      argumentsFrom: ['-a', '--arg-file'],
     },
   ],
   ['find', { valued: [], flags: [], embedded: { after: ['-exec', '-execdir', '-ok', '-okdir'], endsAt: [';', '+'] } }],
@@ -212,9 +216,13 @@ export function wrapperGrammar(name: string): WrapperGrammar | undefined {
 
 /**
  * Where a wrapper's command is in its arguments: at a word, or as a shell line; `byVariable` when a
- * variable the wrapper sets gives it (ADR 086).
+ * variable the wrapper sets gives it (ADR 086); `argumentsFromFile` when the wrapper adds arguments
+ * it reads from a file (ADR 095).
  */
-export type WrappedCommand = ({ argv: readonly string[] } | { shellLine: string }) & { byVariable?: true };
+export type WrappedCommand = ({ argv: readonly string[] } | { shellLine: string }) & {
+  byVariable?: true;
+  argumentsFromFile?: true;
+};
 
 /** The option an argument names, if it is one: `--signal=KILL` is `--signal`, `-n5` is `-n`. */
 const longName = (word: string) => word.split('=', 1)[0]!;
@@ -233,6 +241,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
   let shellForCommand = false;
   let joins = grammar.joinsForShell !== undefined;
   let optionsEnded = false;
+  let argumentsFromFile = false;
   const assignments: string[] = [];
   for (let index = 0; index < args.length; index++) {
     const word = args[index]!;
@@ -252,7 +261,10 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
       }
       const argv = args.slice(index);
       if (shellForCommand || joins) found.push({ shellLine: argv.join(' ') });
-      found.push({ argv }, ...commandsInEnvironment(assignments, argv));
+      found.push(
+        { argv, ...(argumentsFromFile && { argumentsFromFile: true }) },
+        ...commandsInEnvironment(assignments, argv),
+      );
       if (grammar.permutes) found.push(...shellLinesAmong(args.slice(index + 1), grammar));
       return found;
     }
@@ -263,6 +275,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
       return found;
     }
     if (grammar.runsNothing?.some((name) => option.names.includes(name))) return found;
+    if (grammar.argumentsFrom?.some((name) => option.names.includes(name))) argumentsFromFile = true;
     if (grammar.shellWithCommand?.some((name) => option.names.includes(name))) shellForCommand = true;
     if (grammar.joinsForShell?.except.some((name) => option.names.includes(name))) joins = false;
     const value = option.kind === 'valued' ? (option.attached ?? args[++index]) : undefined;
@@ -299,9 +312,15 @@ function readOption(word: string, grammar: WrapperGrammar): ReadOption {
     ].includes(name);
   // A long option, or one spelled whole with a single dash as gdb spells them (`-batch`, `-ex`).
   if (word.startsWith('--') || (word.length > 2 && isKnown(longName(word)))) {
-    const name = longName(word);
-    if (!isKnown(name)) return { kind: 'unknown' };
-    const attached = word.includes('=') ? word.slice(name.length + 1) : undefined;
+    const written = longName(word);
+    // getopt takes any start of a long name (`--arg` for `--arg-file`, ADR 093).
+    const name = isKnown(written)
+      ? written
+      : [...grammar.valued, ...grammar.flags, ...(grammar.shellLine ?? [])].find((known) =>
+          abbreviates(written, known),
+        );
+    if (name === undefined) return { kind: 'unknown' };
+    const attached = word.includes('=') ? word.slice(written.length + 1) : undefined;
     return isValued(name) ? { kind: 'valued', names: [name], attached } : { kind: 'flag', names: [name] };
   }
   if (word === '-') return { kind: 'flag', names: ['-'] };

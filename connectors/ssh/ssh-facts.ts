@@ -66,7 +66,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - the paths policy spells that lie in a tree it acts on (ADR 091): `rm -r /srv/app` reaches
  *   `/srv/app/protected/` (`whole-trees.ts`);
  * - where a symbolic link it makes leads (ADR 092): `ln -s .. /srv/app/x/up` leads above
- *   `/srv/app/protected/` (`symbolic-links.ts`).
+ *   `/srv/app/protected/` (`symbolic-links.ts`);
+ * - a command given more arguments from a file (`xargs -a list mkdir`, ADR 095) with every word the
+ *   rules spell among them, since any of them may be in the file.
  * Undefined when there are more than MAX_PROGRAM_READINGS, or one program may be moved to more than
  * MAX_DIRECTORIES_MOVED_TO directories.
  */
@@ -79,6 +81,7 @@ export function otherProgramReadings(
   // Paths are read in other forms only for a policy that spells paths (`"/etc/"`, `"^/etc"`): each costs a reading.
   const rulesSpellPaths = literals.some((literal) => literal.includes('/'));
   const pieces = pathPieces(literals);
+  const spelledWords = [...new Set([...literals, ...pieces])];
   const seen = new Set([key(facts)]);
   const readings: OtherReading[] = [];
   const queue: Reading[] = [{ facts, via: [], directories: [directory] }];
@@ -99,13 +102,22 @@ export function otherProgramReadings(
         ...(next.optionsSetAside && { optionsSetAside: true }),
       });
     for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
-      for (const read of factsOf(wrapped))
+      for (const read of factsOf(wrapped)) {
         candidates.push({
           facts: read,
           via: [...via, name],
           why: wrapped.byVariable ? '086' : '083',
           directories: inner,
         });
+        // Its other arguments are in a file policy never sees: any word the rules spell may be one.
+        if (wrapped.argumentsFromFile && spelledWords.length > 0)
+          candidates.push({
+            facts: { ...read, args: [...read.args, ...spelledWords] },
+            via: [...via, name],
+            why: '095',
+            directories: inner,
+          });
+      }
     for (const run of commandsInOptions(next.facts.program, next.facts.args))
       for (const read of factsOf(run))
         candidates.push({ facts: read, via: [...via, name], why: '086', directories: inner });
@@ -165,7 +177,7 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
@@ -215,6 +227,7 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '090') return `${line}, its paths where they land${through} (ADR 090)`;
   if (why === '091') return `${line}, with what its trees hold${through} (ADR 091)`;
   if (why === '092') return `${line}, with where its links lead${through} (ADR 092)`;
+  if (why === '095') return `${line}, with any word the rules spell as its arguments from a file${through} (ADR 095)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;
 }

@@ -154,6 +154,41 @@ rules:
       assert.equal(usesShell(argv), false, argv.join(' '));
   });
 
+  test("a wrapper's long options are read by any start of their names, as getopt reads them", () => {
+    assert.deepEqual(readings(['timeout', '--sig=KILL', '5', 'touch', 'f']), ['touch f']);
+    assert.deepEqual(readings(['nice', '--adj', '3', 'touch', 'f']), ['touch f']);
+  });
+
+  test('a command given arguments from a file is read with every word the rules spell (ADR 095)', () => {
+    const spelled = ['/srv/app/protected/', '-rf'];
+    for (const argv of [
+      ['xargs', '-a', '/tmp/list', 'rm'],
+      ['xargs', '--arg=/tmp/list', 'rm'],
+      ['xargs', '-0a', '/tmp/list', 'rm'],
+    ])
+      assert.ok(readings(argv, spelled).includes('rm /srv/app/protected/ -rf'), argv.join(' '));
+    // Through another wrapper, the program it runs gets them too.
+    assert.ok(readings(['xargs', '-a', '/tmp/list', 'nice', 'rm'], spelled).includes('rm /srv/app/protected/ -rf'));
+    // Without a list (no input reaches a command), or with a policy that spells nothing, no such reading.
+    assert.deepEqual(readings(['xargs', '-n', '1', 'rm'], spelled), ['rm']);
+    assert.deepEqual(readings(['xargs', '-a', '/tmp/list', 'rm']), ['rm']);
+    const decide = sshDecider(`version: 1
+default: { effect: allow }
+rules:
+  - name: no-forced-removal
+    when: request.connector == "ssh" && ssh.program == "rm" && "-rf" in ssh.args
+    effect: deny
+    reason: no
+`);
+    const decision = decide(['xargs', '-a', '/tmp/list', 'rm']);
+    assert.equal(decision.rule, 'no-forced-removal');
+    assert.match(
+      decision.explanation,
+      /with any word the rules spell as its arguments from a file, run through xargs \(ADR 095\)/,
+    );
+    assert.equal(decide(['xargs', 'rm', 'x']).rule, 'default');
+  });
+
   test('more readings than policy judges are refused, naming why', () => {
     const analysis = sshConnector.analyse({
       // Every later word may start the command, and each of those is read past its options.
