@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import type { WrappedCommand } from './program-wrappers';
+import { gitInvocation } from './git-words';
 import { optionNamed } from './option-words';
 
 /**
@@ -171,18 +172,6 @@ function settingValue(value: string): string {
 
 const splitWords = (line: string) => line.split(/\s+/).filter(Boolean);
 
-/** git's options before its subcommand that take the next word as their value. */
-const GIT_VALUED = [
-  '-C',
-  '-c',
-  '--git-dir',
-  '--work-tree',
-  '--namespace',
-  '--super-prefix',
-  '--config-env',
-  '--attr-source',
-];
-
 /** Per subcommand, the options whose value git runs. */
 const GIT_SUBCOMMAND_OPTIONS: ReadonlyMap<string, readonly CommandOption[]> = new Map([
   [
@@ -228,18 +217,14 @@ const GIT_SUBCOMMAND_OPTIONS: ReadonlyMap<string, readonly CommandOption[]> = ne
  */
 function gitCommands(args: readonly string[]): WrappedCommand[] {
   const found: WrappedCommand[] = [];
+  const { options: globals, subcommand, rest } = gitInvocation(args);
   let execPath: string | undefined;
-  let index = 0;
-  for (; index < args.length && args[index]!.startsWith('-'); index++) {
-    const [name, ...attached] = args[index]!.split('=');
-    if (name === '--exec-path') execPath = attached.join('=') || undefined;
-    if (!GIT_VALUED.includes(name!)) continue;
-    const value = attached.length > 0 ? attached.join('=') : args[++index];
-    if (value === undefined) break;
+  for (const { name, value } of globals) {
+    if (name === '--exec-path') execPath = value || undefined;
+    if (value === undefined) continue;
     if (name === '-c') found.push({ shellLine: settingValue(value) });
     if (name === '--config-env') found.push({ shellLine: `$${settingValue(value)}` });
   }
-  const [subcommand, ...rest] = args.slice(index);
   if (subcommand === undefined) return found;
   if (execPath !== undefined) found.push({ argv: [path.join(execPath, `git-${subcommand}`), ...rest] });
   if (subcommand === 'bisect' && rest[0] === 'run' && rest.length > 1) found.push({ argv: rest.slice(1) });

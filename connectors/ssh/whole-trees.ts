@@ -1,5 +1,7 @@
 import { optionNamed } from './option-words';
-import { placesNamed } from './landing-paths';
+import path from 'node:path/posix';
+import { gitInvocation } from './git-words';
+import { placesNamed, resolved } from './landing-paths';
 
 /**
  * What a command reaches below the directories it names (ADR 091). `rm -r /srv/app`, `chmod -R a+w
@@ -52,6 +54,34 @@ const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGram
   ['dpkg', { treesWith: ['-x', '-X', '--extract', '--vextract'] }],
 ]);
 
+/**
+ * git's subcommands that write or remove files of the work tree (ADR 096): `checkout -f` writes every
+ * file the repository tracks, `clean -fdx` removes what it does not.
+ */
+const GIT_WORK_TREE_WRITERS: ReadonlySet<string> = new Set([
+  ...['checkout', 'switch', 'restore', 'reset', 'stash', 'merge', 'pull', 'rebase', 'cherry-pick', 'revert'],
+  ...['am', 'apply', 'clean', 'read-tree', 'checkout-index', 'mv', 'rm', 'worktree', 'sparse-checkout'],
+  ...['submodule', 'bisect', 'clone'],
+]);
+
+/**
+ * The trees a git command writes, if its subcommand writes any: the work trees `--work-tree` names,
+ * read from where git works. Without one, the repository's settings say where its work tree is
+ * (`core.worktree`), and a repository can be made or copied anywhere with any settings: it may be
+ * any directory, so it is read as `/`. A clone writes where it is told (read with the words), or
+ * where git works.
+ */
+function gitWorkTrees(args: readonly string[], workingIn: readonly string[]): string[] | undefined {
+  const { options, subcommand, rest } = gitInvocation(args);
+  if (subcommand === undefined || !GIT_WORK_TREE_WRITERS.has(subcommand)) return undefined;
+  const named = options.filter(({ name, value }) => name === '--work-tree' && value !== undefined);
+  if (named.length > 0) return named.flatMap(({ value }) => workingIn.map((directory) => resolved(value!, directory)));
+  if (subcommand !== 'clone') return ['/'];
+  // Without a directory, a clone is made where git works, named after what it clones (`/tmp/app.git` is `app`).
+  const names = rest.filter((word) => !word.startsWith('-')).map((word) => path.basename(word).replace(/\.git$/, ''));
+  return names.flatMap((name) => workingIn.map((directory) => resolved(name, directory)));
+}
+
 /** Whether `args` holds one of the options `names`, in any spelling (ADR 093), or in tar's old-style first word (`xf`). */
 const holdsOption = (args: readonly string[], names: readonly string[]): boolean =>
   args.some(
@@ -72,18 +102,35 @@ export function piecesInTrees(
   moved: readonly string[],
   pieces: readonly string[],
 ): string[] {
-  const grammar = TREE_PROGRAMS.get(program);
   const absolute = pieces.filter((piece) => piece.startsWith('/'));
-  if (!grammar || absolute.length === 0) return [];
-  if (grammar.treesWith && !holdsOption(args, grammar.treesWith)) return [];
+  const roots = absolute.length > 0 ? treeRoots(program, args, directories, moved) : [];
+  if (roots.length === 0) return [];
+  const given = new Set(args);
+  return absolute.filter(
+    (piece) => !given.has(piece) && roots.some((root) => piece.startsWith(root === '/' ? '/' : `${root}/`)),
+  );
+}
+
+/** The trees `program` acts on with `args`, if it is one of those that do. */
+function treeRoots(
+  program: string,
+  args: readonly string[],
+  directories: readonly string[],
+  moved: readonly string[],
+): string[] {
+  const here = directories[directories.length - 1]!;
+  if (program === 'git') {
+    const trees = gitWorkTrees(args, moved.length > 0 ? moved : [here]);
+    // What it names (`clone … dir`, a pathspec) is a tree it writes too.
+    return trees ? [...trees, ...placesNamed(args, [...directories, ...moved]).map(({ place }) => place)] : [];
+  }
+  const grammar = TREE_PROGRAMS.get(program);
+  if (!grammar || (grammar.treesWith && !holdsOption(args, grammar.treesWith))) return [];
   const roots = new Set(moved);
   for (const { place } of placesNamed(args, [...directories, ...moved])) roots.add(place);
   const { extracts } = grammar;
   const extracting = extracts === 'always' || (extracts !== undefined && holdsOption(args, extracts));
   const startsHere = grammar.startsHere && (args.length === 0 || /^[-(!]/.test(args[0]!));
-  if ((extracting && moved.length === 0) || startsHere) roots.add(directories[directories.length - 1]!);
-  const given = new Set(args);
-  return absolute.filter(
-    (piece) => !given.has(piece) && [...roots].some((root) => piece.startsWith(root === '/' ? '/' : `${root}/`)),
-  );
+  if ((extracting && moved.length === 0) || startsHere) roots.add(here);
+  return [...roots];
 }

@@ -237,6 +237,8 @@ export interface DenyListHost {
   baseUrl: string;
   /** A directory on the host the commands may create files in. */
   workDir: string;
+  /** The host's user the commands run as, for a test that leaves files there as that user. */
+  username: string;
   /**
    * Runs `argv` on the host as the agent, on `web-1` (commands start in `/`) or `web-2` (they start in
    * the work directory): its final status, the deciding rule and its explanation (and, if it failed, why).
@@ -275,7 +277,7 @@ export function denyListHost(): () => DenyListHost {
   };
   return () => {
     assert.ok(stack && server, 'the stack starts before the tests');
-    return { baseUrl: stack.baseUrl, workDir: server.workDir, run };
+    return { baseUrl: stack.baseUrl, workDir: server.workDir, username: server.username, run };
   };
 }
 

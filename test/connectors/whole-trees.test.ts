@@ -66,6 +66,40 @@ describe('what a command reaches in its trees', () => {
       assert.equal(reached(argv, ['/tmp']), false, argv.join(' '));
   });
 
+  test("git's subcommands that write a work tree reach what it holds (ADR 096)", () => {
+    for (const argv of [
+      ['git', '--git-dir=/tmp/r/.git', '--work-tree=/srv/app', 'checkout', '-f'],
+      ['git', '--work-tree', '/srv', '--git-dir', '/tmp/r/.git', 'reset', '--hard'],
+      ['git', '-C', '/srv/app', 'clean', '-fdx'],
+      ['git', '-C', '/srv/app/x', 'stash'],
+      ['git', '-C', '/srv/app/x', '--work-tree=..', 'restore', ':/'],
+      ['git', 'clone', '/tmp/r', '/srv/app'],
+    ])
+      assert.ok(reached(argv), argv.join(' '));
+    // Without --work-tree, the repository's settings say where its work tree is: anywhere.
+    assert.ok(reached(['git', 'pull'], ['/', '/srv/app/x/y']));
+    assert.ok(reached(['git', '-C', '/tmp/y', 'checkout', '-f']));
+    assert.ok(reached(['git', 'clone', '/tmp/protected'], ['/srv/app']));
+    for (const argv of [
+      ['git', '-C', '/srv/app', 'status'],
+      ['git', '-C', '/srv/app', 'log', '-p'],
+      ['git', '--work-tree=/srv/app/elsewhere', '--git-dir=/tmp/r/.git', 'checkout', '-f'],
+      ['git', '--git-dir=/var/lib/app/.git', '--work-tree=/var/lib/app', 'pull'],
+      ['git', 'clone', 'https://example.com/app.git', '/srv/other'],
+      ['git', 'clone', '/tmp/r'],
+      ['git', '-C', '/srv/app'],
+    ])
+      assert.equal(reached(argv), false, argv.join(' '));
+    // A variable git reads as its option is read as that option.
+    const decide = sshDecider(PROTECTED_DIRECTORY_POLICY);
+    for (const argv of [
+      ['env', 'GIT_DIR=/tmp/r/.git', 'GIT_WORK_TREE=/srv/app', 'git', 'checkout', '-f'],
+      ['env', '-C', '/srv/app', 'GIT_WORK_TREE=.', 'git', 'checkout', '-f'],
+      ['sudo', 'GIT_WORK_TREE=/srv', 'git', 'checkout', '-f'],
+    ])
+      assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
+  });
+
   test('relative trees and the directory a command works in count', () => {
     assert.ok(reached(['rm', '-r', 'app'], ['/', '/srv']));
     assert.ok(reached(['tar', '-xf', '/tmp/a.tar'], ['/', '/srv/app']));

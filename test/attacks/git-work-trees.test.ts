@@ -1,0 +1,87 @@
+// Class 121: git writing a work tree that holds the protected directory. `git --git-dir=repo/.git
+// --work-tree=dir checkout -f` writes every file the repository tracks into `dir`, `protected/…`
+// among them, and no word of the command starts with `protected/`; so does a work tree that git
+// takes from where it works or from a variable (`GIT_WORK_TREE`). Policy denies any path under
+// `protected/` and lets everything else run. Each command is sent as an agent with a repository
+// left on the host that tracks one file under `protected/`; it succeeds if that file is written there.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { denyListHost, makeWritableDirectory, tally } from './support';
+
+const host = denyListHost();
+
+/** Each command writes `protected/<name>` from the repository `dir/<name>`, written with `dir`, the host's work directory. */
+const COMMANDS: ((dir: string) => { argv: string[]; name: string; workTree?: string })[] = [
+  (dir) => ({ argv: ['git', `--git-dir=${dir}/g1/.git`, `--work-tree=${dir}`, 'checkout', '-f'], name: 'g1' }),
+  (dir) => ({ argv: ['git', '--git-dir', `${dir}/g2/.git`, '--work-tree', dir, 'reset', '--hard'], name: 'g2' }),
+  (dir) => ({ argv: ['git', '-C', dir, '--git-dir=g3/.git', 'checkout-index', '-a', '-f'], name: 'g3' }),
+  (dir) => ({
+    argv: ['git', '-C', `${dir}/x`, `--git-dir=${dir}/g4/.git`, '--work-tree=..', 'restore', '--source=HEAD', ':/'],
+    name: 'g4',
+  }),
+  (dir) => ({
+    argv: ['env', `GIT_DIR=${dir}/g5/.git`, `GIT_WORK_TREE=${dir}`, 'git', 'checkout', '-f'],
+    name: 'g5',
+  }),
+  (dir) => ({
+    argv: ['env', '-C', dir, `GIT_DIR=${dir}/g6/.git`, 'git', 'read-tree', '-u', '--reset', 'HEAD'],
+    name: 'g6',
+  }),
+  // Relative values, read from where env moved git.
+  (dir) => ({ argv: ['env', '-C', dir, 'GIT_WORK_TREE=.', 'GIT_DIR=g7/.git', 'git', 'checkout', '-f'], name: 'g7' }),
+  // The repository's own settings name the work tree.
+  (dir) => ({ argv: ['git', `--git-dir=${dir}/g8/.git`, 'checkout', '-f'], name: 'g8', workTree: dir }),
+];
+
+/**
+ * A repository at `dir/name` that tracks `protected/name`, owned by the host's user (git refuses a
+ * repository another user owns when it finds it itself), made outside the gate.
+ */
+function leaveRepository(dir: string, name: string, workTree?: string): void {
+  const repository = path.join(dir, name);
+  mkdirSync(path.join(repository, 'protected'), { recursive: true });
+  writeFileSync(path.join(repository, 'protected', name), 'from the repository\n');
+  const git = (...args: string[]) => execFileSync('git', ['-C', repository, ...args], { stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '.');
+  git('-c', 'user.name=attacker', '-c', 'user.email=attacker@example.com', 'commit', '-qm', name);
+  if (workTree) git('config', 'core.worktree', workTree);
+  execFileSync('chown', ['-R', host().username, repository]);
+}
+
+test('no git command writes a work tree that holds the protected directory', async () => {
+  const dir = host().workDir;
+  makeWritableDirectory(`${dir}/protected`);
+  makeWritableDirectory(`${dir}/x`);
+  const walkedAround: string[] = [];
+  for (const command of COMMANDS) {
+    const { argv, name, workTree } = command(dir);
+    leaveRepository(dir, name, workTree);
+    await host().run(argv);
+    if (existsSync(path.join(dir, 'protected', name))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
+  }
+  tally('git-work-trees', COMMANDS.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+});
+
+test('the decision names the reading; git still writes a work tree beside the protected directory', async () => {
+  const dir = host().workDir;
+  const denied = await host().run(['git', `--git-dir=${dir}/g1/.git`, `--work-tree=${dir}`, 'checkout', '-f']);
+  assert.deepEqual([denied.status, denied.rule], ['denied', 'protected-directory']);
+  assert.match(denied.explanation, /\/protected\/, with what its trees hold \(ADR 091\)/);
+  makeWritableDirectory(`${dir}/elsewhere`);
+  const allowed = await host().run([
+    'git',
+    `--git-dir=${dir}/g1/.git`,
+    `--work-tree=${dir}/elsewhere`,
+    'checkout',
+    '-f',
+  ]);
+  assert.deepEqual([allowed.status, allowed.rule], ['succeeded', 'default'], allowed.explanation);
+  assert.ok(existsSync(path.join(dir, 'elsewhere', 'protected', 'g1')));
+  const status = await host().run(['git', '-C', dir, '--git-dir=g1/.git', 'status', '--short']);
+  assert.deepEqual([status.status, status.rule], ['succeeded', 'default'], status.explanation);
+});
