@@ -36,7 +36,8 @@ const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGram
     name,
     { treesWith: ['-r', '--recursive'] },
   ]),
-  ['cp', { treesWith: ['-r', '-R', '-a', '--recursive', '--archive'] }],
+  // With --parents, each source's own path is made under the directory named (ADR 097).
+  ['cp', { treesWith: ['-r', '-R', '-a', '--recursive', '--archive', '--parents'] }],
   ...['chmod', 'chown', 'chgrp', 'chattr', 'setfacl', 'chcon'].map((name): [string, TreeGrammar] => [
     name,
     RECURSIVE_BY_R,

@@ -36,6 +36,9 @@ describe('what a command reaches in its trees', () => {
       ['wget', '-m', '-nH', '-P', '/srv/app', 'https://mirror/app/'],
       ['gzip', '-dr', '/srv/app'],
       ['rm', '-r', '/'],
+      // A copy that makes its source's own path under the directory (ADR 097).
+      ['cp', '--parents', 'protected/x', '/srv/app'],
+      ['cp', '--par', '-t', '/srv', 'app/protected/x'],
     ])
       assert.ok(reached(argv), argv.join(' '));
   });
@@ -112,6 +115,7 @@ describe('what a command reaches in its trees', () => {
       ['rm', '-f', '/srv/app'],
       ['chmod', 'a+w', '/srv/app'],
       ['cp', '/tmp/x', '/srv/app'],
+      ['cp', '--parents', 'protected/x', '/srv/other'],
       ['rm', '-r', '/srv/app/elsewhere'],
       ['find', '/var/log', '-name', 'x'],
       // Creating an archive reads only what it names; extracting elsewhere writes elsewhere.
