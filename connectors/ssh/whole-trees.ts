@@ -1,7 +1,7 @@
-import { optionNamed } from './option-words';
 import path from 'node:path/posix';
 import { gitInvocation } from './git-words';
 import { placesNamed, resolved } from './landing-paths';
+import { optionNamed } from './option-words';
 
 /**
  * What a command reaches below the directories it names (ADR 091). `rm -r /srv/app`, `chmod -R a+w

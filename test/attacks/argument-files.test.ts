@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, tally } from './support';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -38,14 +38,12 @@ test('no command makes what a list of arguments names under the protected direct
   const dir = host().workDir;
   makeWritableDirectory(`${dir}/protected`);
   makeWritableDirectory(`${dir}/x`);
-  const walkedAround: string[] = [];
-  for (const [index, command] of COMMANDS.entries()) {
-    const { argv, makes, list } = command(dir);
-    // The list was left there earlier: by another program, a download, an earlier request.
-    writeFileSync(`${dir}/l${index + 1}`, list);
-    await host().run(argv);
-    if (existsSync(path.join(dir, 'protected', makes))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
-  }
+  // Each list was left there earlier: by another program, a download, an earlier request.
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+    ({ list }, index) => writeFileSync(`${dir}/l${index + 1}`, list),
+  );
   tally('argument-files', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

@@ -9,31 +9,31 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, tally } from './support';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
-/** Each command writes `protected/<name>` from the repository `dir/<name>`, written with `dir`, the host's work directory. */
-const COMMANDS: ((dir: string) => { argv: string[]; name: string; workTree?: string })[] = [
-  (dir) => ({ argv: ['git', `--git-dir=${dir}/g1/.git`, `--work-tree=${dir}`, 'checkout', '-f'], name: 'g1' }),
-  (dir) => ({ argv: ['git', '--git-dir', `${dir}/g2/.git`, '--work-tree', dir, 'reset', '--hard'], name: 'g2' }),
-  (dir) => ({ argv: ['git', '-C', dir, '--git-dir=g3/.git', 'checkout-index', '-a', '-f'], name: 'g3' }),
+/** Each command writes `protected/<makes>` from the repository `dir/<makes>`, written with `dir`, the host's work directory. */
+const COMMANDS: ((dir: string) => { argv: string[]; makes: string; workTree?: string })[] = [
+  (dir) => ({ argv: ['git', `--git-dir=${dir}/g1/.git`, `--work-tree=${dir}`, 'checkout', '-f'], makes: 'g1' }),
+  (dir) => ({ argv: ['git', '--git-dir', `${dir}/g2/.git`, '--work-tree', dir, 'reset', '--hard'], makes: 'g2' }),
+  (dir) => ({ argv: ['git', '-C', dir, '--git-dir=g3/.git', 'checkout-index', '-a', '-f'], makes: 'g3' }),
   (dir) => ({
     argv: ['git', '-C', `${dir}/x`, `--git-dir=${dir}/g4/.git`, '--work-tree=..', 'restore', '--source=HEAD', ':/'],
-    name: 'g4',
+    makes: 'g4',
   }),
   (dir) => ({
     argv: ['env', `GIT_DIR=${dir}/g5/.git`, `GIT_WORK_TREE=${dir}`, 'git', 'checkout', '-f'],
-    name: 'g5',
+    makes: 'g5',
   }),
   (dir) => ({
     argv: ['env', '-C', dir, `GIT_DIR=${dir}/g6/.git`, 'git', 'read-tree', '-u', '--reset', 'HEAD'],
-    name: 'g6',
+    makes: 'g6',
   }),
   // Relative values, read from where env moved git.
-  (dir) => ({ argv: ['env', '-C', dir, 'GIT_WORK_TREE=.', 'GIT_DIR=g7/.git', 'git', 'checkout', '-f'], name: 'g7' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'GIT_WORK_TREE=.', 'GIT_DIR=g7/.git', 'git', 'checkout', '-f'], makes: 'g7' }),
   // The repository's own settings name the work tree.
-  (dir) => ({ argv: ['git', `--git-dir=${dir}/g8/.git`, 'checkout', '-f'], name: 'g8', workTree: dir }),
+  (dir) => ({ argv: ['git', `--git-dir=${dir}/g8/.git`, 'checkout', '-f'], makes: 'g8', workTree: dir }),
 ];
 
 /**
@@ -56,13 +56,11 @@ test('no git command writes a work tree that holds the protected directory', asy
   const dir = host().workDir;
   makeWritableDirectory(`${dir}/protected`);
   makeWritableDirectory(`${dir}/x`);
-  const walkedAround: string[] = [];
-  for (const command of COMMANDS) {
-    const { argv, name, workTree } = command(dir);
-    leaveRepository(dir, name, workTree);
-    await host().run(argv);
-    if (existsSync(path.join(dir, 'protected', name))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
-  }
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+    ({ makes, workTree }) => leaveRepository(dir, makes, workTree),
+  );
   tally('git-work-trees', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, tally } from './support';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -58,12 +58,10 @@ async function prepare(dir: string): Promise<void> {
 test('no path that lands in the protected directory writes in it', async () => {
   const dir = host().workDir;
   await prepare(dir);
-  const walkedAround: string[] = [];
-  for (const command of COMMANDS) {
-    const { argv, makes } = command(dir);
-    await host().run(argv);
-    if (existsSync(path.join(dir, 'protected', makes))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
-  }
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+  );
   tally('landing-paths', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

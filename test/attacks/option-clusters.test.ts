@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, tally } from './support';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -38,12 +38,10 @@ async function prepare(dir: string): Promise<void> {
 test('no directory option inside a cluster moves a command into the protected directory', async () => {
   const dir = host().workDir;
   await prepare(dir);
-  const walkedAround: string[] = [];
-  for (const command of COMMANDS) {
-    const { argv, makes } = command(dir);
-    await host().run(argv);
-    if (existsSync(path.join(dir, 'protected', makes))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
-  }
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+  );
   tally('option-clusters', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

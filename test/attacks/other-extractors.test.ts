@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, tally } from './support';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -57,12 +57,10 @@ function prepare(dir: string): void {
 test('no archive or diff that holds a protected path writes it there', async () => {
   const dir = host().workDir;
   prepare(dir);
-  const walkedAround: string[] = [];
-  for (const command of COMMANDS) {
-    const { argv, makes } = command(dir);
-    await host().run(argv);
-    if (existsSync(path.join(dir, 'protected', makes))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
-  }
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+  );
   tally('other-extractors', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

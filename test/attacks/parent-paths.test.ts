@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, tally } from './support';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -30,12 +30,10 @@ test('no copy that rebuilds its source path under a directory writes in the prot
   // The sources, left on the host outside the gate: a tree beside the work directory's own.
   mkdirSync(`${dir}/source/protected`, { recursive: true });
   for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) writeFileSync(`${dir}/source/protected/${name}`, 'copied\n');
-  const walkedAround: string[] = [];
-  for (const command of COMMANDS) {
-    const { argv, makes } = command(dir);
-    await host().run(argv);
-    if (existsSync(path.join(dir, 'protected', makes))) walkedAround.push(argv.join(' ').replaceAll(dir, 'DIR'));
-  }
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+  );
   tally('parent-paths', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

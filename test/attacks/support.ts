@@ -281,6 +281,32 @@ export function denyListHost(): () => DenyListHost {
   };
 }
 
+/** One attempt on the protected directory: the command, and the name it would make under `protected/`. */
+export interface ProtectedWrite {
+  argv: string[];
+  makes: string;
+}
+
+/**
+ * Sends each attempt as an agent, in order (`leave` first leaves what it needs on the host), and
+ * returns those that made their file under the work directory's `protected/`, the work directory
+ * written as `DIR`.
+ */
+export async function protectedWrites<Attempt extends ProtectedWrite>(
+  host: DenyListHost,
+  attempts: readonly Attempt[],
+  leave?: (attempt: Attempt, index: number) => void,
+): Promise<string[]> {
+  const walkedAround: string[] = [];
+  for (const [index, attempt] of attempts.entries()) {
+    leave?.(attempt, index);
+    await host.run(attempt.argv);
+    if (existsSync(path.join(host.workDir, 'protected', attempt.makes)))
+      walkedAround.push(attempt.argv.join(' ').replaceAll(host.workDir, 'DIR'));
+  }
+  return walkedAround;
+}
+
 /**
  * Makes `directory` on the host (the work directory is on this machine) for its SSH user to write
  * in: the deny list refuses to make the protected directory itself, as it reads a command on it as
