@@ -5,11 +5,10 @@
 // `protected/` and lets everything else run. Each command is sent as an agent with a repository
 // left on the host that tracks one file under `protected/`; it succeeds if that file is written there.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, leaveRepository, makeWritableDirectory, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -36,22 +35,6 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string; workTree?: st
   (dir) => ({ argv: ['git', `--git-dir=${dir}/g8/.git`, 'checkout', '-f'], makes: 'g8', workTree: dir }),
 ];
 
-/**
- * A repository at `dir/name` that tracks `protected/name`, owned by the host's user (git refuses a
- * repository another user owns when it finds it itself), made outside the gate.
- */
-function leaveRepository(dir: string, name: string, workTree?: string): void {
-  const repository = path.join(dir, name);
-  mkdirSync(path.join(repository, 'protected'), { recursive: true });
-  writeFileSync(path.join(repository, 'protected', name), 'from the repository\n');
-  const git = (...args: string[]) => execFileSync('git', ['-C', repository, ...args], { stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '.');
-  git('-c', 'user.name=attacker', '-c', 'user.email=attacker@example.com', 'commit', '-qm', name);
-  if (workTree) git('config', 'core.worktree', workTree);
-  execFileSync('chown', ['-R', host().username, repository]);
-}
-
 test('no git command writes a work tree that holds the protected directory', async () => {
   const dir = host().workDir;
   makeWritableDirectory(`${dir}/protected`);
@@ -59,7 +42,14 @@ test('no git command writes a work tree that holds the protected directory', asy
   const walkedAround = await protectedWrites(
     host(),
     COMMANDS.map((command) => command(dir)),
-    ({ makes, workTree }) => leaveRepository(dir, makes, workTree),
+    // A repository that tracks `protected/<makes>`, its own settings naming its work tree for some.
+    ({ makes, workTree }) =>
+      leaveRepository(
+        host(),
+        path.join(dir, makes),
+        { [`protected/${makes}`]: 'from the repository\n' },
+        workTree ? { 'core.worktree': workTree } : {},
+      ),
   );
   tally('git-work-trees', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);

@@ -4,7 +4,8 @@
 // attacker can do with the gate's own database credential is what that role can do.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -315,6 +316,29 @@ export async function protectedWrites<Attempt extends ProtectedWrite>(
 export function makeWritableDirectory(directory: string): void {
   mkdirSync(directory, { recursive: true, mode: 0o1777 });
   chmodSync(directory, 0o1777);
+}
+
+/**
+ * Leaves a git repository at `repository` on the host, made outside the gate and owned by the host's
+ * user (git refuses a repository another user owns when it finds it itself), that tracks `files`
+ * (path in the repository → content) in one commit, with `settings` saved in its configuration.
+ */
+export function leaveRepository(
+  host: DenyListHost,
+  repository: string,
+  files: Record<string, string>,
+  settings: Record<string, string> = {},
+): void {
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(repository, file)), { recursive: true });
+    writeFileSync(path.join(repository, file), content);
+  }
+  const git = (...args: string[]) => execFileSync('git', ['-C', repository, ...args], { stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '.');
+  git('-c', 'user.name=attacker', '-c', 'user.email=attacker@example.com', 'commit', '-qm', 'left on the host');
+  for (const [name, value] of Object.entries(settings)) git('config', name, value);
+  execFileSync('chown', ['-R', host.username, repository]);
 }
 
 /**
