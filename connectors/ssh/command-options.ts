@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import type { WrappedCommand } from './program-wrappers';
-import { gitInvocation } from './git-words';
+import { gitConfigValues, gitInvocation } from './git-words';
 import { optionNamed } from './option-words';
 
 /**
@@ -212,8 +212,9 @@ const GIT_SUBCOMMAND_OPTIONS: ReadonlyMap<string, readonly CommandOption[]> = ne
 /**
  * git: every `-c` setting (an alias, `core.sshCommand`, `core.pager`: many of git's settings name a
  * command, and more come with each release), a setting from the environment (`--config-env`), a
- * directory of git's own programs (`--exec-path=dir` runs `dir/git-<subcommand>`), then the
- * subcommand's options that run commands, `bisect run` and `submodule foreach`.
+ * directory of git's own programs (`--exec-path=dir` runs `dir/git-<subcommand>`), a value `git
+ * config` saves for later commands (ADR 098), then the subcommand's options that run commands,
+ * `bisect run` and `submodule foreach`.
  */
 function gitCommands(args: readonly string[]): WrappedCommand[] {
   const found: WrappedCommand[] = [];
@@ -227,6 +228,11 @@ function gitCommands(args: readonly string[]): WrappedCommand[] {
   }
   if (subcommand === undefined) return found;
   if (execPath !== undefined) found.push({ argv: [path.join(execPath, `git-${subcommand}`), ...rest] });
+  // A setting saved is read by every later git command in the repository, as `-c` is by one (ADR 098).
+  if (subcommand === 'config')
+    found.push(
+      ...gitConfigValues(rest).map((value) => ({ shellLine: value.startsWith('!') ? value.slice(1) : value })),
+    );
   if (subcommand === 'bisect' && rest[0] === 'run' && rest.length > 1) found.push({ argv: rest.slice(1) });
   if (subcommand === 'submodule' && rest.includes('foreach')) {
     const line = rest.slice(rest.indexOf('foreach') + 1).filter((word) => !word.startsWith('-'));

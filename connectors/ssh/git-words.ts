@@ -37,3 +37,29 @@ export function gitInvocation(args: readonly string[]): GitInvocation {
   const [subcommand, ...rest] = args.slice(index);
   return { options, ...(subcommand !== undefined && { subcommand }), rest };
 }
+
+/** `git config`'s options that take the next word as their value (`-f file`, `--type bool`). */
+const CONFIG_VALUED = ['-f', '--file', '--blob', '--type', '--default', '--comment', '--value'];
+
+/** `git config`'s verbs since git 2.46 (`git config set name value`), which come before the name. */
+const CONFIG_VERBS = new Set(['set', 'get', 'unset', 'list', 'rename-section', 'remove-section', 'edit']);
+
+/**
+ * The values `git config` may save, from the words after `config` (ADR 098): every word past the
+ * setting's name that is not an option. Read generously: a word after an option this does not know
+ * to take one is read as a value too, as is the pattern of `--get name pattern`.
+ */
+export function gitConfigValues(rest: readonly string[]): string[] {
+  const words: string[] = [];
+  for (let index = 0; index < rest.length; index++) {
+    const word = rest[index]!;
+    if (word === '--') {
+      words.push(...rest.slice(index + 1));
+      break;
+    }
+    if (!word.startsWith('-') || word === '-') words.push(word);
+    else if (CONFIG_VALUED.includes(word)) index += 1;
+  }
+  const named = CONFIG_VERBS.has(words[0]!) ? words.slice(1) : words;
+  return named.slice(1);
+}

@@ -1,7 +1,8 @@
 // How the ssh connector reads a program that runs a command given in an option of its own (ADR 086):
-// git's settings and subcommand options, tar, rsync, the OpenSSH clients, zip, make, split, the
-// database clients, vim, socat, capsh, and the wrappers ADR 083 lacked (the dynamic loader,
-// ssh-agent). Pure logic: the commands are read, none is run (the attack suite runs them).
+// git's settings (given, or saved by git config: ADR 098) and subcommand options, tar, rsync, the
+// OpenSSH clients, zip, make, split, the database clients, vim, socat, capsh, and the wrappers ADR
+// 083 lacked (the dynamic loader, ssh-agent). Pure logic: the commands are read, none is run (the
+// attack suite runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sshDecider, sshReadings as readings } from '../support/ssh-readings';
@@ -27,6 +28,12 @@ describe('commands run through options', () => {
       [['git', 'grep', '-Otouch', 'x'], shellLine('touch')],
       [['git', 'filter-branch', '--tree-filter', 'touch f', 'HEAD'], shellLine('touch f')],
       [['git', 'bisect', 'run', 'touch', 'f'], 'touch f'],
+      // A setting saved for later git commands (ADR 098), in each way git config is spelled.
+      [['git', '-C', 'r', 'config', 'alias.t', '!touch f'], shellLine('touch f')],
+      [['git', 'config', '--file=r/.git/config', '--replace-all', 'core.fsmonitor', 'touch f'], shellLine('touch f')],
+      [['git', 'config', '-f', 'r/.git/config', '--type', 'string', 'diff.external', 'touch f'], shellLine('touch f')],
+      [['git', 'config', 'set', '--append', 'alias.t', '!touch f'], shellLine('touch f')],
+      [['git', 'config', '--global', '--', 'core.sshCommand', '-touch'], shellLine('-touch')],
       [['git', 'submodule', 'foreach', '--recursive', 'touch', 'f'], shellLine('touch f')],
       [['tar', '-cf', '/dev/null', '--checkpoint-action=exec=touch f', 'x'], shellLine('touch f')],
       [['tar', '-cf', '/dev/null', '--checkpoint-act=exec=touch f', 'x'], shellLine('touch f')],
@@ -88,6 +95,10 @@ describe('commands run through options', () => {
       ['vim', 'file'],
       ['socat', 'TCP:db:5432', '-'],
       ['capsh', '--print'],
+      ['git', 'config', '--get', 'alias.t'],
+      ['git', 'config', 'get', 'alias.t'],
+      ['git', 'config', '--list'],
+      ['git', 'config', '--unset', 'alias.t'],
     ])
       assert.ok(
         readings(argv).every((reading) => !reading.endsWith('*')),
