@@ -30,6 +30,7 @@ const DIRECTORY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map<string
   ['npm', ['-C', '--prefix']],
   ['yarn', ['--cwd']],
   ['systemd-run', ['--working-directory']],
+  ['start-stop-daemon', ['-d', '--chdir']],
   ['nsenter', ['-w', '--wd']],
   ['unshare', ['--wd']],
 ]);

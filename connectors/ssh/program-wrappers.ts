@@ -14,6 +14,11 @@ export interface WrapperGrammar {
   flags: readonly string[];
   /** Options whose value is a file of more arguments for the command (`xargs -a list`, ADR 095). */
   argumentsFrom?: readonly string[];
+  /**
+   * Options whose value is a program the wrapper runs, with the words that are not options as its
+   * arguments (`start-stop-daemon --start --exec /usr/bin/app -- --port 80`).
+   */
+  programIn?: readonly string[];
   /** Options whose value is a command line the program hands to a shell (`su -c`, `flock -c`). */
   shellLine?: readonly string[];
   /** Options that make the program run a shell with the command as its line (`sudo -s`). */
@@ -48,7 +53,7 @@ const OPTIONS_UNREAD: readonly string[] = [
   ...['nsenter', 'unshare', 'setpriv', 'prlimit', 'numactl', 'cgexec', 'systemd-run', 'chpst', 'pkexec'],
   ...['strace', 'ltrace', 'valgrind', 'catchsegv', 'eatmydata', 'fakeroot', 'firejail', 'bwrap', 'proot'],
   ...['torsocks', 'proxychains', 'proxychains4', 'unbuffer', 'daemonize', 'cpulimit', 'timelimit', 'entr'],
-  ...['toybox', 'linux32', 'linux64'],
+  ...['toybox', 'linux32', 'linux64', 'rlwrap', 'watchexec'],
 ];
 
 /**
@@ -75,6 +80,43 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
     },
   ],
   ['gdb', { valued: [], flags: ['-q', '-batch', '--batch', '-nx'], shellLine: ['-ex', '--ex', '--eval-command'] }],
+  // dpkg's service starter runs the program its options name (ADR 099); it only looks for one to stop.
+  [
+    'start-stop-daemon',
+    {
+      valued: [
+        ...['-p', '--pidfile', '-n', '--name', '-u', '--user', '-c', '--chuid', '-g', '--group', '-r', '--chroot'],
+        ...['-d', '--chdir', '-N', '--nicelevel', '-P', '--procsched', '-I', '--iosched', '-k', '--umask'],
+        ...['-s', '--signal', '-R', '--retry', '--ppid', '--notify-timeout', '-O', '--output'],
+      ],
+      flags: [
+        ...['-S', '--start', '-b', '--background', '-C', '--no-close', '-m', '--make-pidfile', '--remove-pidfile'],
+        ...['--notify-await', '-o', '--oknodo', '-q', '--quiet', '-v', '--verbose'],
+      ],
+      programIn: ['-x', '--exec', '-a', '--startas'],
+      runsNothing: ['-K', '--stop', '-T', '--status', '-t', '--test', '-H', '--help', '-V', '--version'],
+    },
+  ],
+  // The session's bus is a program of the caller's choosing too.
+  ['dbus-run-session', { valued: ['--config-file'], flags: [], programIn: ['--dbus-daemon'] }],
+  [
+    'systemd-inhibit',
+    {
+      valued: ['--what', '--who', '--why', '--mode'],
+      flags: ['--no-pager', '--no-legend', '--no-ask-password'],
+      runsNothing: ['--list', '-h', '--help', '--version'],
+    },
+  ],
+  [
+    'xvfb-run',
+    {
+      valued: [
+        ...['-e', '--error-file', '-f', '--auth-file', '-n', '--server-num', '-p', '--xauth-protocol'],
+        ...['-s', '--server-args', '-w', '--wait'],
+      ],
+      flags: ['-a', '--auto-servernum', '-l', '--listen-tcp'],
+    },
+  ],
   [
     'env',
     {
@@ -243,6 +285,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
   let optionsEnded = false;
   let argumentsFromFile = false;
   const assignments: string[] = [];
+  const programs: string[] = [];
   for (let index = 0; index < args.length; index++) {
     const word = args[index]!;
     if (word === '--' && !optionsEnded) {
@@ -260,6 +303,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
         continue;
       }
       const argv = args.slice(index);
+      found.push(...programs.map((program) => ({ argv: [program, ...argv] })));
       if (shellForCommand || joins) found.push({ shellLine: argv.join(' ') });
       found.push(
         { argv, ...(argumentsFromFile && { argumentsFromFile: true }) },
@@ -272,7 +316,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
     if (option.kind === 'unknown') {
       // Every later word may be where the command starts.
       for (let later = index + 1; later < args.length; later++) found.push({ argv: args.slice(later) });
-      return found;
+      return [...found, ...programs.map((program) => ({ argv: [program] }))];
     }
     if (grammar.runsNothing?.some((name) => option.names.includes(name))) return found;
     if (grammar.argumentsFrom?.some((name) => option.names.includes(name))) argumentsFromFile = true;
@@ -281,8 +325,9 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
     const value = option.kind === 'valued' ? (option.attached ?? args[++index]) : undefined;
     if (value !== undefined && grammar.shellLine?.some((name) => option.names.includes(name)))
       found.push({ shellLine: value });
+    if (value !== undefined && grammar.programIn?.some((name) => option.names.includes(name))) programs.push(value);
   }
-  return found;
+  return [...found, ...programs.map((program) => ({ argv: [program] }))];
 }
 
 /** The shell lines given by option anywhere among `words` (for a program whose options permute). */
@@ -301,7 +346,8 @@ type ReadOption = { kind: 'unknown' } | { kind: 'flag' | 'valued'; names: string
 
 /** One option word as the grammar reads it; a cluster of short flags names each of them. */
 function readOption(word: string, grammar: WrapperGrammar): ReadOption {
-  const isValued = (name: string) => grammar.valued.includes(name) || (grammar.shellLine ?? []).includes(name);
+  const isValued = (name: string) =>
+    [...grammar.valued, ...(grammar.shellLine ?? []), ...(grammar.programIn ?? [])].includes(name);
   const isKnown = (name: string) =>
     isValued(name) ||
     grammar.flags.includes(name) ||
@@ -316,8 +362,8 @@ function readOption(word: string, grammar: WrapperGrammar): ReadOption {
     // getopt takes any start of a long name (`--arg` for `--arg-file`, ADR 093).
     const name = isKnown(written)
       ? written
-      : [...grammar.valued, ...grammar.flags, ...(grammar.shellLine ?? [])].find((known) =>
-          abbreviates(written, known),
+      : [...grammar.valued, ...grammar.flags, ...(grammar.shellLine ?? []), ...(grammar.programIn ?? [])].find(
+          (known) => abbreviates(written, known),
         );
     if (name === undefined) return { kind: 'unknown' };
     const attached = word.includes('=') ? word.slice(written.length + 1) : undefined;

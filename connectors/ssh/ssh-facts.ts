@@ -13,13 +13,19 @@ import { piecesInTrees } from './whole-trees';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
 
 /**
- * Programs that read their arguments as a shell would. Naming one as the program is using a shell,
- * whatever the target allows; policy sees it as `ssh.usesShell`, as it does an interpreter given
- * code to run (`python3 -c`, `perl -e`, an awk program: `inline-code.ts`).
+ * Programs that read their arguments as a shell would, or run what policy cannot see as a shell
+ * does. Naming one as the program is using a shell, whatever the target allows; policy sees it as
+ * `ssh.usesShell`, as it does an interpreter given code to run (`python3 -c`, `perl -e`, an awk
+ * program: `inline-code.ts`).
  */
 const SHELLS = new Set([
   ...['sh', 'bash', 'rbash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'lksh', 'oksh', 'yash', 'posh'],
   ...['csh', 'tcsh', 'fish', 'busybox', 'pwsh', 'nu', 'xonsh', 'elvish', 'expect'],
+  // Terminal multiplexers and newgrp start a shell, or hand it the line they are given (ADR 099).
+  ...['tmux', 'screen', 'dtach', 'abduco', 'newgrp'],
+  // These run what files hold, which policy never sees (ADR 099): every program in a directory
+  // (run-parts), a script of shell lines now or later (at, batch), a table of them (crontab).
+  ...['run-parts', 'at', 'batch', 'crontab'],
 ]);
 
 /** More readings than this of one command are refused: no policy needs them, and each costs a decision. */

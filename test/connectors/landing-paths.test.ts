@@ -92,6 +92,7 @@ describe('where paths land', () => {
       ['mkdir', '../../../srv/app/protected/a'],
       ['mkdir', 'srv/app/protected/a'],
       ['find', '/srv/app/x', '-maxdepth', '0', '-execdir', 'mkdir', 'protected/a', ';'],
+      ['start-stop-daemon', '-S', '--chdir', '/srv/app', '-x', '/usr/bin/mkdir', '--', 'protected/a'],
     ])
       assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
     assert.match(

@@ -35,6 +35,16 @@ describe('programs that run programs', () => {
       [['faketime', '2020-01-01', 'touch', 'f'], 'touch f'],
       [['setarch', 'x86_64', '-R', 'touch', 'f'], 'touch f'],
       [['parallel', 'touch', ':::', 'f'], 'touch ::: f'],
+      // ADR 099: a program an option names, with the words after `--` as its arguments.
+      [['start-stop-daemon', '--start', '--exec', '/usr/bin/touch', '--', 'f'], 'touch f'],
+      [['start-stop-daemon', '-Sqx/usr/bin/touch', '--', 'f'], 'touch f'],
+      [['start-stop-daemon', '-S', '--startas=/usr/bin/touch', '-n', 'touch', '--', 'f'], 'touch f'],
+      [['start-stop-daemon', '--start', '--startas', '/usr/bin/touch', '--unknown', 'f'], 'touch'],
+      [['dbus-run-session', '--config-file=/tmp/c', '--', 'touch', 'f'], 'touch f'],
+      [['dbus-run-session', '--dbus-daemon=/usr/bin/touch', '--', 'true'], 'touch true'],
+      [['systemd-inhibit', '--what=idle', '--why', 'deploy', 'touch', 'f'], 'touch f'],
+      [['xvfb-run', '-a', '-s', '-screen 0 640x480x24', 'touch', 'f'], 'touch f'],
+      [['rlwrap', '-c', 'touch', 'f'], 'touch f'],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${argv.join(' ')}: ${readings(argv)}`);
@@ -73,6 +83,9 @@ describe('programs that run programs', () => {
     assert.deepEqual(readings(['ionice', '-p', '42']), []);
     assert.deepEqual(readings(['sudo', '-l', 'touch']), []);
     assert.deepEqual(readings(['taskset', '-p', '1', '42']), []);
+    assert.deepEqual(readings(['start-stop-daemon', '--stop', '--exec', '/usr/bin/touch', '--', 'f']), []);
+    assert.deepEqual(readings(['start-stop-daemon', '-Kx', '/usr/bin/touch']), []);
+    assert.deepEqual(readings(['systemd-inhibit', '--list']), []);
   });
 
   test("a program's arguments are read past the options before them, an option's value too (ADR 085)", () => {

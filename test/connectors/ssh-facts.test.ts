@@ -43,8 +43,21 @@ describe('SSH facts', () => {
     });
     for (const program of ['sh', 'bash', '/bin/bash', '/usr/bin/dash', 'zsh', 'busybox'])
       assert.equal(facts({ argv: [program, '-c', 'id'] }).usesShell, true, program);
+    // Programs that start a shell, or run what files hold (ADR 099), are shells too.
+    for (const argv of [
+      ['tmux', 'new-session', '-d', 'id'],
+      ['screen', '-dm', 'id'],
+      ['dtach', '-n', 'sock', 'id'],
+      ['newgrp', 'staff'],
+      ['run-parts', '/etc/cron.daily'],
+      ['at', '-f', 'script', 'now'],
+      ['batch'],
+      ['/usr/bin/crontab', 'table'],
+    ])
+      assert.equal(facts({ argv }).usesShell, true, argv.join(' '));
     // A program that merely looks like one is not.
     assert.equal(facts({ argv: ['shred', '-u', 'x'] }).usesShell, false);
+    assert.equal(facts({ argv: ['atop'] }).usesShell, false);
   });
 
   test('shapes that are refused at submit, each with the field named', () => {
