@@ -27,6 +27,17 @@ describe('file modes as the rules spell them', () => {
       [['mkdir', '--mo', '0777', 'd'], ['777']],
       [['mkdir', '-pm0777', 'd'], ['777']],
       [['install', '-d', '-m', 'ugo=rwx', 'd'], ['777']],
+      // ADR 100: what tar archives and rsync copies, rsync's values in turn and by kind.
+      [['tar', '--mode=a+rwx', '-cf', 'a.tar', 'f'], ['777']],
+      [['tar', '-c', '--mod', 'ugo=rwx', '-f', 'a.tar', 'f'], ['777']],
+      [['rsync', '-a', '--chmod=a+rwx', 'src/', 'dst/'], ['777']],
+      [['rsync', '-rp', '--chmod=D777,F777', 'src/', 'dst/'], ['777']],
+      [['rsync', '-rp', '--chmod=D2777', 'src/', 'dst/'], ['777']],
+      [['rsync', '-a', '--chmod=u=rwx', '--chmod=go=rwx', 'src/', 'dst/'], ['777']],
+      [
+        ['rsync', '-a', '--chm', 'Dugo=rwx,Fa=r,Fu+w', 'src/', 'dst/'],
+        ['777', '0644'],
+      ],
     ];
     for (const [argv, expected] of cases) assert.deepEqual(implied(argv), expected, argv.join(' '));
   });
@@ -40,6 +51,9 @@ describe('file modes as the rules spell them', () => {
       ['chmod', '755', 'x'],
       ['mkdir', '-p', 'd'],
       ['cp', '0777', 'x'],
+      ['tar', '-m', '0777', '-xf', 'a.tar'],
+      ['rsync', '-a', '--chmod=Fo+w', 'src/', 'dst/'],
+      ['rsync', '-m', '-a', 'src/', 'dst/'],
     ])
       assert.deepEqual(implied(argv), [], argv.join(' '));
   });
