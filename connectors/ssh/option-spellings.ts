@@ -156,9 +156,13 @@ const SIGNAL_NAMES = [
 ];
 const SIGNAL_ALIASES: Readonly<Record<string, number>> = { IOT: 6, CLD: 17, POLL: 29 };
 
-/** The signal a word names as kill reads it: `9`, `KILL`, `SIGKILL`, `kill` (any case). */
+/**
+ * The signal a word names as kill reads it: `9`, `KILL`, `SIGKILL`, `kill` (any case), and a number
+ * as strtol reads one, with spaces and a plus sign before it and zeros leading (` +09`: ADR 101).
+ */
 function signalNumber(word: string): number | undefined {
-  if (/^\d{1,2}$/.test(word)) return Number(word);
+  const number = /^\s*\+?(\d+)$/.exec(word);
+  if (number) return Number(number[1]);
   const name = word.toUpperCase().replace(/^SIG/, '');
   const index = SIGNAL_NAMES.indexOf(name);
   return index >= 0 ? index + 1 : SIGNAL_ALIASES[name];

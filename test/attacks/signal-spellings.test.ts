@@ -1,7 +1,8 @@
 // Class 111: a signal a rule names, sent in another spelling kill reads alike. A rule on
 // `"-9" in ssh.args` reads one word; procps' kill sends SIGKILL for `-KILL`, `-SIGKILL`, `-kill`,
-// `-s KILL`, `-s 9`, `-sKILL` and `--signal=SIGKILL`. Policy denies `kill` with `-9` and lets
-// everything else run. Each command is sent as an agent, against a process of the agent's user that
+// `-s KILL`, `-s 9`, `-sKILL` and `--signal=SIGKILL`. Class 126: the number itself as strtol reads
+// it, with a plus sign, spaces or zeros before it (`-s +9`, `- 9`, `-009`). Policy denies `kill`
+// with `-9` and lets everything else run. Each command is sent as an agent, against a process of the agent's user that
 // ignores SIGTERM (so only SIGKILL ends it); it succeeds if the process is gone.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -60,14 +61,37 @@ async function ended(pid: number): Promise<boolean> {
   return !alive(pid);
 }
 
-test('no spelling of -9 sends SIGKILL', async () => {
+/** Each command sends SIGKILL to the process it is given, the signal's number spelled as strtol reads it. */
+const NUMBERS: ((pid: string) => string[])[] = [
+  (pid) => ['kill', '-s', '+9', pid],
+  (pid) => ['kill', '-s', ' 9', pid],
+  (pid) => ['kill', '-s', '\t+09', pid],
+  (pid) => ['kill', '-+9', pid],
+  (pid) => ['kill', '- 9', pid],
+  (pid) => ['kill', '-009', pid],
+  (pid) => ['kill', '--signal=+9', pid],
+];
+
+/** The commands among `commands` that ended the process they were given (its signal spelled as shown). */
+async function commandsThatKilled(commands: readonly ((pid: string) => string[])[]): Promise<string[]> {
   const walkedAround: string[] = [];
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     const pid = await stubbornProcess();
     await host().run(command(String(pid)));
-    if (await ended(pid)) walkedAround.push(command(String(pid)).slice(0, -1).join(' '));
+    if (await ended(pid)) walkedAround.push(JSON.stringify(command(String(pid)).slice(0, -1)));
   }
+  return walkedAround;
+}
+
+test('no spelling of -9 sends SIGKILL', async () => {
+  const walkedAround = await commandsThatKilled(COMMANDS);
   tally('signal-spellings', COMMANDS.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+});
+
+test('no number kill reads as 9 sends SIGKILL', async () => {
+  const walkedAround = await commandsThatKilled(NUMBERS);
+  tally('signal-numbers', NUMBERS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
 

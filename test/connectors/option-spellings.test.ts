@@ -69,11 +69,21 @@ describe('options as the rules spell them', () => {
       ['-sKILL', '42'],
       ['--signal', 'kill', '42'],
       ['--signal=SIGKILL', '42'],
+      // A number as strtol reads it (ADR 101).
+      ['-s', '+9', '42'],
+      ['-s', ' 9', '42'],
+      ['-s', '\t+09', '42'],
+      ['-+9', '42'],
+      ['- 9', '42'],
+      ['-009', '42'],
+      ['--signal=+9', '42'],
     ])
       assert.deepEqual(optionSpellingsImplied('kill', args, rules), ['-9'], args.join(' '));
     assert.deepEqual(optionSpellingsImplied('pkill', ['--signal', 'SIGHUP', 'nginx'], rules), ['-HUP']);
     assert.deepEqual(optionSpellingsImplied('kill', ['-s', 'TERM', '42'], rules), []);
     assert.deepEqual(optionSpellingsImplied('kill', ['-l', '9'], rules), []);
+    for (const value of ['9x', '9 ', '0x9', '4294967305', '+-9'])
+      assert.deepEqual(optionSpellingsImplied('kill', ['-s', value, '42'], rules), [], value);
     // Only programs that send signals read them so.
     assert.deepEqual(optionSpellingsImplied('mytool', ['-KILL'], rules), []);
   });
