@@ -63,3 +63,24 @@ export function gitConfigValues(rest: readonly string[]): string[] {
   const named = CONFIG_VERBS.has(words[0]!) ? words.slice(1) : words;
   return named.slice(1);
 }
+
+/** Subcommands that do another's work, by the one they do: a synonym (`init-db`) or push's plumbing. */
+const SUBCOMMAND_TWINS: ReadonlyMap<string, string> = new Map([
+  ['init-db', 'init'],
+  ['send-pack', 'push'],
+  ['http-push', 'push'],
+]);
+
+/**
+ * A command git runs as one of its documented subcommands, as the arguments to `git` (ADR 102): one
+ * of git's own programs by its file name (`git-init dir`: git's directory holds one per
+ * subcommand, each git itself) is `git init dir`, and a subcommand that does another's work
+ * (`git init-db`, `git send-pack`) is that one. Undefined when it is neither.
+ */
+export function asDocumentedGit(name: string, args: readonly string[]): string[] | undefined {
+  if (name.startsWith('git-') && name.length > 'git-'.length) return [name.slice('git-'.length), ...args];
+  if (name !== 'git') return undefined;
+  const { subcommand, rest } = gitInvocation(args);
+  const twin = subcommand === undefined ? undefined : SUBCOMMAND_TWINS.get(subcommand);
+  return twin === undefined ? undefined : [...args.slice(0, args.length - rest.length - 1), twin, ...rest];
+}

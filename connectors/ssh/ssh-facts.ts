@@ -3,6 +3,7 @@ import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
+import { asDocumentedGit } from './git-words';
 import { modeSpellingsImplied } from './file-modes';
 import { directoriesMovedTo, landingPaths, pathPieces, workingDirectories } from './landing-paths';
 import { runsInlineCode } from './inline-code';
@@ -51,6 +52,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  * Every other command the host may run for this one, for policy to judge too (the strictest
  * decision stands):
  * - a program named by a path, by its file name (ADR 082): `/usr/bin/touch` is `touch`;
+ * - a git command as git documents it (ADR 102): `/usr/lib/git-core/git-init` is `git init`, and
+ *   `git init-db` and `git send-pack` are `git init` and `git push` (`git-words.ts`);
  * - the command a wrapper runs (ADR 083): `env touch`, `timeout 5 touch`, `sudo -u x touch`,
  *   `find . -exec touch {} ;`, and so on down (`nice env /bin/touch`), read with each wrapper's
  *   options (`program-wrappers.ts`); a line it hands to a shell (`su -c`, `ssh host …`) is a shell
@@ -104,6 +107,15 @@ export function otherProgramReadings(
         facts: { ...next.facts, program: name },
         via,
         why: why ?? '082',
+        directories,
+        ...(next.optionsSetAside && { optionsSetAside: true }),
+      });
+    const documented = asDocumentedGit(name, next.facts.args);
+    if (documented)
+      candidates.push({
+        facts: { ...next.facts, program: 'git', args: documented },
+        via,
+        why: '102',
         directories,
         ...(next.optionsSetAside && { optionsSetAside: true }),
       });
@@ -183,7 +195,7 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
@@ -233,6 +245,7 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '090') return `${line}, its paths where they land${through} (ADR 090)`;
   if (why === '091') return `${line}, with what its trees hold${through} (ADR 091)`;
   if (why === '092') return `${line}, with where its links lead${through} (ADR 092)`;
+  if (why === '102') return `${line}, as git documents it${through} (ADR 102)`;
   if (why === '095') return `${line}, with any word the rules spell as its arguments from a file${through} (ADR 095)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;

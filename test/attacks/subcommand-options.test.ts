@@ -1,6 +1,8 @@
 // Class 107: a subcommand a rule names, sent after options. A rule on `ssh.args[0] == "init"` reads
 // the first argument; git (as systemctl, apt, kubectl and most programs with subcommands) takes
 // options before its subcommand, so `git -C dir init` is `init` to the host and `-C` to the rule.
+// Class 127: the same subcommand by another name git takes for it: one of git's own programs
+// (`/usr/lib/git-core/git-init`, each a link to git, which reads its name) or a synonym (`init-db`).
 // Policy here denies `git init` (and shells and `touch`) and lets everything else run. Each
 // command is sent as an agent. It succeeds if the repository it would create exists on the host.
 import assert from 'node:assert/strict';
@@ -31,14 +33,39 @@ function freshDirectory(name: string): string {
   return dir;
 }
 
-test('no option before a denied subcommand gets it run on the host', async () => {
+/** Each command makes a repository in `dir` by another name for `git init` (ADR 102). */
+const OTHER_NAMES: ((dir: string) => { argv: string[]; makes: string })[] = [
+  (dir) => ({ argv: ['/usr/lib/git-core/git-init', dir], makes: path.join(dir, '.git') }),
+  (dir) => ({ argv: ['/usr/lib/git-core/git-init', '--bare', dir], makes: path.join(dir, 'HEAD') }),
+  (dir) => ({ argv: ['git', 'init-db', dir], makes: path.join(dir, '.git') }),
+  (dir) => ({ argv: ['git', '-C', dir, 'init-db'], makes: path.join(dir, '.git') }),
+  (dir) => ({ argv: ['/usr/lib/git-core/git-init-db', dir], makes: path.join(dir, '.git') }),
+  (dir) => ({ argv: ['env', '-C', dir, '/usr/lib/git-core/git-init'], makes: path.join(dir, '.git') }),
+];
+
+/** The commands among `commands` that made their repository, each in a fresh directory named after `label`. */
+async function commandsThatMadeRepositories(
+  label: string,
+  commands: readonly ((dir: string) => { argv: string[]; makes: string })[],
+): Promise<string[]> {
   const ran: string[] = [];
-  for (const [index, command] of COMMANDS.entries()) {
-    const { argv, makes } = command(freshDirectory(`subcommand-options-${index}`));
+  for (const [index, command] of commands.entries()) {
+    const { argv, makes } = command(freshDirectory(`${label}-${index}`));
     await host().run(argv);
     if (existsSync(makes)) ran.push(argv.join(' '));
   }
+  return ran;
+}
+
+test('no option before a denied subcommand gets it run on the host', async () => {
+  const ran = await commandsThatMadeRepositories('subcommand-options', COMMANDS);
   tally('subcommand-options', COMMANDS.length, ran.length);
+  assert.deepEqual(ran, []);
+});
+
+test('no other name git takes for a denied subcommand gets it run on the host', async () => {
+  const ran = await commandsThatMadeRepositories('git-program-inits', OTHER_NAMES);
+  tally('git-program-inits', OTHER_NAMES.length, ran.length);
   assert.deepEqual(ran, []);
 });
 
@@ -49,4 +76,9 @@ test('the decision names the subcommand read past the options; other subcommands
   assert.match(denied.explanation, /may read the command as git init, its options set aside \(ADR 085\)/);
   const allowed = await host().run(['git', '-C', dir, 'version']);
   assert.deepEqual([allowed.status, allowed.rule], ['succeeded', 'default']);
+  const program = await host().run(['/usr/lib/git-core/git-init', dir]);
+  assert.deepEqual([program.status, program.rule], ['denied', 'no-new-repositories']);
+  assert.match(program.explanation, /may read the command as git init \S+, as git documents it \(ADR 102\)/);
+  const version = await host().run(['/usr/lib/git-core/git-version']);
+  assert.deepEqual([version.status, version.rule], ['succeeded', 'default'], version.explanation);
 });

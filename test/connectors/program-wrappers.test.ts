@@ -59,6 +59,22 @@ describe('programs that run programs', () => {
     ]);
   });
 
+  test("git's own programs, and subcommands that do another's work, are read as git documents them (ADR 102)", () => {
+    const cases: [string[], string][] = [
+      [['/usr/lib/git-core/git-init', 'x'], 'git init x'],
+      [['git-init-db', 'x'], 'git init x'],
+      [['git', '-C', 'dir', 'init-db'], 'git -C dir init'],
+      [['git', 'send-pack', '--force', 'r.git', 'main'], 'git push --force r.git main'],
+      [['git', 'http-push', 'https://h/r.git', '+main'], 'git push https://h/r.git +main'],
+      [['env', '/usr/lib/git-core/git-push', '-f'], 'git push -f'],
+    ];
+    for (const [argv, expected] of cases)
+      assert.ok(readings(argv).includes(expected), `${argv.join(' ')}: ${readings(argv)}`);
+    for (const argv of [['git', 'status'], ['git', 'init'], ['gitk'], ['git-']])
+      assert.deepEqual(readings(argv), [], argv.join(' '));
+    assert.deepEqual(readings(['git', 'send-pack']), ['git push']);
+  });
+
   test('a line a wrapper hands to a shell is read as a shell line, and its first word as the program', () => {
     for (const argv of [
       ['env', '-S', 'touch f'],
