@@ -89,6 +89,8 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ],
   ['mysql', MYSQL],
   ['mariadb', MYSQL],
+  // strace pipes its trace to a command for `-o |cmd` or `-o !cmd` (ADR 103).
+  ['strace', { options: [{ names: ['-o', '--output'], runs: 'shell', commandsIn: /^[|!](.*)$/gs }] }],
   [
     'sqlite3',
     {

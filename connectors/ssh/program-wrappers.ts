@@ -53,7 +53,7 @@ const OPTIONS_UNREAD: readonly string[] = [
   ...['nsenter', 'unshare', 'setpriv', 'prlimit', 'numactl', 'cgexec', 'systemd-run', 'chpst', 'pkexec'],
   ...['strace', 'ltrace', 'valgrind', 'catchsegv', 'eatmydata', 'fakeroot', 'firejail', 'bwrap', 'proot'],
   ...['torsocks', 'proxychains', 'proxychains4', 'unbuffer', 'daemonize', 'cpulimit', 'timelimit', 'entr'],
-  ...['toybox', 'linux32', 'linux64', 'rlwrap', 'watchexec'],
+  ...['toybox', 'linux32', 'linux64', 'rlwrap', 'watchexec', 'run0', 'fakechroot', 'tini', 'dumb-init'],
 ];
 
 /**
@@ -67,6 +67,13 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
   ['faketime', { valued: [], flags: [], leading: 1 }],
   ['setarch', { valued: [], flags: [], leading: 1 }],
   ['runcon', { valued: [], flags: [], leading: 1 }],
+  // A user to run as (ADR 103), as daemontools' and s6's a directory of variables.
+  ...['gosu', 'su-exec', 'setuidgid', 's6-setuidgid', 'envdir', 's6-envdir'].map((name): [string, WrapperGrammar] => [
+    name,
+    { valued: [], flags: [], leading: 1 },
+  ]),
+  // perf's subcommand comes first (`perf stat -e cycles cmd`); `--pre` and `--post` are shell lines (ADR 103).
+  ['perf', { valued: [], flags: [], leading: 1, shellLine: ['--pre', '--post'] }],
   ['sg', { valued: [], flags: [], shellLine: ['-c'], leading: 1, joinsForShell: { except: [] } }],
   // Runs its command once per input, through a shell unless told otherwise.
   ['parallel', { valued: [], flags: [], joinsForShell: { except: [] } }],
@@ -314,9 +321,13 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
     }
     const option = readOption(word, grammar);
     if (option.kind === 'unknown') {
-      // Every later word may be where the command starts.
+      // Every later word may be where the command starts, and a shell-line option later still gives one.
       for (let later = index + 1; later < args.length; later++) found.push({ argv: args.slice(later) });
-      return [...found, ...programs.map((program) => ({ argv: [program] }))];
+      return [
+        ...found,
+        ...shellLinesAmong(args.slice(index + 1), grammar),
+        ...programs.map((program) => ({ argv: [program] })),
+      ];
     }
     if (grammar.runsNothing?.some((name) => option.names.includes(name))) return found;
     if (grammar.argumentsFrom?.some((name) => option.names.includes(name))) argumentsFromFile = true;

@@ -70,6 +70,9 @@ describe('commands run through options', () => {
       [['/lib64/ld-linux-x86-64.so.2', '/usr/bin/touch', 'f'], 'touch f'],
       [['ld.so', '--library-path', '/lib', 'touch', 'f'], 'touch f'],
       [['ssh-agent', '-t', '60', 'touch', 'f'], 'touch f'],
+      [['strace', '-o', '|touch f', 'true'], shellLine('touch f')],
+      [['strace', '-ffo!touch f', 'true'], shellLine('touch f')],
+      [['strace', '--output=|touch f', 'true'], shellLine('touch f')],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
@@ -95,6 +98,7 @@ describe('commands run through options', () => {
       ['vim', 'file'],
       ['socat', 'TCP:db:5432', '-'],
       ['capsh', '--print'],
+      ['strace', '-o', 'trace.log', 'true'],
       ['git', 'config', '--get', 'alias.t'],
       ['git', 'config', 'get', 'alias.t'],
       ['git', 'config', '--list'],

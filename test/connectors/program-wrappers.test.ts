@@ -45,6 +45,14 @@ describe('programs that run programs', () => {
       [['systemd-inhibit', '--what=idle', '--why', 'deploy', 'touch', 'f'], 'touch f'],
       [['xvfb-run', '-a', '-s', '-screen 0 640x480x24', 'touch', 'f'], 'touch f'],
       [['rlwrap', '-c', 'touch', 'f'], 'touch f'],
+      // ADR 103: a profiler's command past its subcommand, a user or a directory before the command.
+      [['perf', 'stat', 'touch', 'f'], 'touch f'],
+      [['perf', 'record', '-g', '-o', '/dev/null', '--', 'touch', 'f'], 'touch f'],
+      [['gosu', 'nobody', 'touch', 'f'], 'touch f'],
+      [['su-exec', 'nobody:nogroup', 'touch', 'f'], 'touch f'],
+      [['envdir', '/etc/app/env', 'touch', 'f'], 'touch f'],
+      [['tini', '-s', '--', 'touch', 'f'], 'touch f'],
+      [['dumb-init', 'touch', 'f'], 'touch f'],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${argv.join(' ')}: ${readings(argv)}`);
@@ -86,6 +94,9 @@ describe('programs that run programs', () => {
       ['sg', 'staff', '-c', 'touch f'],
       ['script', '-qc', 'touch f', '/dev/null'],
       ['gdb', '-batch', '-ex', 'touch f'],
+      ['perf', 'stat', '--pre', 'touch f', 'true'],
+      // After an option the grammar lacks, a shell-line option is still read (ADR 103).
+      ['perf', 'stat', '-e', 'cycles', '--post=touch f', 'true'],
     ]) {
       const read = readings(argv);
       assert.ok(read.includes('sh -c touch f *'), `${argv.join(' ')}: ${read}`);
