@@ -84,6 +84,8 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
       valued: ['-B', '--log-io', '-I', '--log-in', '-O', '--log-out', '-T', '--log-timing', '-t', '-E', '--echo'],
       flags: ['-a', '--append', '-e', '--return', '-f', '--flush', '-q', '--quiet'],
       shellLine: ['-c', '--command'],
+      // Its word is the file it writes the session to (ADR 104).
+      leading: 1,
     },
   ],
   ['gdb', { valued: [], flags: ['-q', '-batch', '--batch', '-nx'], shellLine: ['-ex', '--ex', '--eval-command'] }],
@@ -264,14 +266,25 @@ export function wrapperGrammar(name: string): WrapperGrammar | undefined {
 }
 
 /**
- * Where a wrapper's command is in its arguments: at a word, or as a shell line; `byVariable` when a
- * variable the wrapper sets gives it (ADR 086); `argumentsFromFile` when the wrapper adds arguments
- * it reads from a file (ADR 095).
+ * Where a wrapper's command is in its arguments: at a word (`at`, where its words start among the
+ * wrapper's, when they are the wrapper's), or as a shell line; `byVariable` when a variable the
+ * wrapper sets gives it (ADR 086); `argumentsFromFile` when the wrapper adds arguments it reads
+ * from a file (ADR 095).
  */
-export type WrappedCommand = ({ argv: readonly string[] } | { shellLine: string }) & {
+export type WrappedCommand = ({ argv: readonly string[]; at?: number } | { shellLine: string }) & {
   byVariable?: true;
   argumentsFromFile?: true;
 };
+
+/**
+ * A wrapper's own words among `args`, given the commands it runs (`wrapped`): those before the last
+ * place its command may start, or all of them when none starts among them. `time -o out cmd` owns
+ * `-o out`; where the command starts is uncertain, more words are the wrapper's (ADR 104).
+ */
+export function wrapperOwnWords(args: readonly string[], wrapped: readonly WrappedCommand[]): readonly string[] {
+  const starts = wrapped.flatMap((command) => ('at' in command && command.at !== undefined ? [command.at] : []));
+  return starts.length === 0 ? args : args.slice(0, Math.max(...starts));
+}
 
 /** The option an argument names, if it is one: `--signal=KILL` is `--signal`, `-n5` is `-n`. */
 const longName = (word: string) => word.split('=', 1)[0]!;
@@ -310,10 +323,10 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
         continue;
       }
       const argv = args.slice(index);
-      found.push(...programs.map((program) => ({ argv: [program, ...argv] })));
+      found.push(...programs.map((program) => ({ argv: [program, ...argv], at: index })));
       if (shellForCommand || joins) found.push({ shellLine: argv.join(' ') });
       found.push(
-        { argv, ...(argumentsFromFile && { argumentsFromFile: true }) },
+        { argv, at: index, ...(argumentsFromFile && { argumentsFromFile: true }) },
         ...commandsInEnvironment(assignments, argv),
       );
       if (grammar.permutes) found.push(...shellLinesAmong(args.slice(index + 1), grammar));
@@ -322,7 +335,7 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
     const option = readOption(word, grammar);
     if (option.kind === 'unknown') {
       // Every later word may be where the command starts, and a shell-line option later still gives one.
-      for (let later = index + 1; later < args.length; later++) found.push({ argv: args.slice(later) });
+      for (let later = index + 1; later < args.length; later++) found.push({ argv: args.slice(later), at: later });
       return [
         ...found,
         ...shellLinesAmong(args.slice(index + 1), grammar),
@@ -402,7 +415,7 @@ function embeddedCommands(args: readonly string[], embedded: NonNullable<Wrapper
     if (!embedded.after.includes(args[index]!)) continue;
     let end = index + 1;
     while (end < args.length && !embedded.endsAt.includes(args[end]!)) end += 1;
-    if (end > index + 1) found.push({ argv: args.slice(index + 1, end) });
+    if (end > index + 1) found.push({ argv: args.slice(index + 1, end), at: index + 1 });
     index = end;
   }
   return found;

@@ -11,7 +11,7 @@ import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
 import { piecesThroughLinks } from './symbolic-links';
 import { piecesInTrees } from './whole-trees';
-import { type WrappedCommand, wrappedCommands, wrapperGrammar } from './program-wrappers';
+import { type WrappedCommand, wrappedCommands, wrapperGrammar, wrapperOwnWords } from './program-wrappers';
 
 /**
  * Programs that read their arguments as a shell would, or run what policy cannot see as a shell
@@ -119,7 +119,8 @@ export function otherProgramReadings(
         directories,
         ...(next.optionsSetAside && { optionsSetAside: true }),
       });
-    for (const wrapped of wrappedCommands(next.facts.program, next.facts.args))
+    const wrappers = wrappedCommands(next.facts.program, next.facts.args);
+    for (const wrapped of wrappers)
       for (const read of factsOf(wrapped)) {
         candidates.push({
           facts: read,
@@ -139,15 +140,20 @@ export function otherProgramReadings(
     for (const run of commandsInOptions(next.facts.program, next.facts.args))
       for (const read of factsOf(run))
         candidates.push({ facts: read, via: [...via, name], why: '086', directories: inner });
+    const alike = (args: string[], readBy: Reading['why']): Reading => ({
+      facts: { ...next.facts, args },
+      via,
+      why: readBy,
+      directories,
+      ...(next.optionsSetAside && { optionsSetAside: true }),
+    });
+    // A wrapper's own words land where it works, before any option of its own moves what it runs (ADR 104).
+    if (!next.facts.usesShell && wrapperGrammar(name)) {
+      const landings = landingPaths(wrapperOwnWords(next.facts.args, wrappers), directories, pieces);
+      if (landings.length > 0) candidates.push(alike([...next.facts.args, ...landings], '090'));
+    }
     // A wrapper's options are read by its grammar, above.
     if (!next.facts.usesShell && !wrapperGrammar(name)) {
-      const alike = (args: string[], readBy: Reading['why']): Reading => ({
-        facts: { ...next.facts, args },
-        via,
-        why: readBy,
-        directories,
-        ...(next.optionsSetAside && { optionsSetAside: true }),
-      });
       for (const args of argsPastOptions(next.facts.args))
         candidates.push({ ...alike(args, via.length > 0 ? why : '085'), optionsSetAside: true });
       const spelled = optionSpellingsImplied(name, next.facts.args, optionLiterals);

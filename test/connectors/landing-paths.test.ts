@@ -107,6 +107,25 @@ describe('where paths land', () => {
       assert.equal(decide(argv).rule, 'default', argv.join(' '));
   });
 
+  test("a wrapper's own words land where it works; its command's words where it moves it (ADR 104)", () => {
+    const decide = sshDecider(PROTECTED_DIRECTORY_POLICY, '/srv/app');
+    for (const argv of [
+      ['time', '-o', 'protected/t', 'true'],
+      ['strace', '-oprotected/t', 'true'],
+      ['flock', '-n', 'protected/lock', 'true'],
+      ['env', '-C', '/srv/app/x', 'flock', '../protected/lock', 'true'],
+      ['perf', 'stat', '-o', 'protected/p', 'true'],
+      ['script', '-q', 'protected/typescript'],
+    ])
+      assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
+    for (const argv of [
+      ['time', '-o', 'elsewhere/t', 'true'],
+      ['timeout', '5', 'mkdir', '/tmp/protected'],
+      ['nice', '-n', '5', 'ls', '/srv'],
+    ])
+      assert.equal(decide(argv).rule, 'default', argv.join(' '));
+  });
+
   test("the target's directory is where a relative path starts", () => {
     const inApp = sshDecider(PROTECTED_DIRECTORY_POLICY, '/srv/app');
     assert.equal(inApp(['mkdir', 'protected/a']).rule, 'protected-directory');

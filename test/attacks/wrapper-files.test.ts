@@ -1,0 +1,52 @@
+// Class 130: a file a wrapper writes itself, under a protected path. A wrapper's own words name files
+// it writes: the trace strace and perf save (`-o`), the report time saves (`-o`), the lock file flock
+// makes, the session script saves. ADR 090 read where the words of the command a wrapper runs land,
+// not the wrapper's own. Policy denies any path under `protected/` and lets everything else run; each
+// command is moved into the work directory by `env -C` and names its file relative to it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+
+const host = denyListHost();
+
+/** Each command writes `protected/<makes>` by a wrapper's own option or word, from the work directory `dir`. */
+const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
+  (dir) => ({ argv: ['env', '-C', dir, 'strace', '-o', 'protected/w0', 'true'], makes: 'w0' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'strace', '-oprotected/w1', 'true'], makes: 'w1' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'strace', '--output=protected/w2', 'true'], makes: 'w2' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'time', '-o', 'protected/w3', 'true'], makes: 'w3' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'time', '--output=protected/w4', 'true'], makes: 'w4' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'flock', 'protected/w5', 'true'], makes: 'w5' }),
+  (dir) => ({ argv: ['env', '-C', `${dir}/x`, 'flock', '-n', '../protected/w6', 'true'], makes: 'w6' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'perf', 'stat', '-o', 'protected/w7', 'true'], makes: 'w7' }),
+];
+
+test('no wrapper writes a file of its own under the protected directory', async () => {
+  const dir = host().workDir;
+  makeWritableDirectory(`${dir}/protected`);
+  makeWritableDirectory(`${dir}/x`);
+  const walkedAround = await protectedWrites(
+    host(),
+    COMMANDS.map((command) => command(dir)),
+  );
+  tally('wrapper-files', COMMANDS.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+});
+
+test('the decision names the reading; the same wrappers still write their files elsewhere', async () => {
+  const dir = host().workDir;
+  const denied = await host().run(['env', '-C', dir, 'time', '-o', 'protected/t', 'true']);
+  assert.deepEqual([denied.status, denied.rule], ['denied', 'protected-directory']);
+  assert.match(denied.explanation, /time -o protected\/t true \S+\/protected\/t, its paths where they land/);
+  for (const argv of [
+    ['env', '-C', dir, 'time', '-o', 'time.out', 'true'],
+    ['env', '-C', dir, 'flock', 'x/lock', 'true'],
+  ]) {
+    const allowed = await host().run(argv);
+    assert.deepEqual(
+      [allowed.status, allowed.rule],
+      ['succeeded', 'default'],
+      `${argv.join(' ')}: ${allowed.explanation}`,
+    );
+  }
+});
