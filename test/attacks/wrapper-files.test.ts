@@ -1,8 +1,9 @@
 // Class 130: a file a wrapper writes itself, under a protected path. A wrapper's own words name files
 // it writes: the trace strace and perf save (`-o`), the report time saves (`-o`), the lock file flock
-// makes, the session script saves. ADR 090 read where the words of the command a wrapper runs land,
-// not the wrapper's own. Policy denies any path under `protected/` and lets everything else run; each
-// command is moved into the work directory by `env -C` and names its file relative to it.
+// makes, what find prints to a file (`-fprint`, `-fls`). ADR 090 read where the words of the command
+// a wrapper runs land, not the wrapper's own. Policy denies any path under `protected/` and lets
+// everything else run; each command is moved into the work directory by `env -C` and names its file
+// relative to it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
@@ -19,6 +20,10 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
   (dir) => ({ argv: ['env', '-C', dir, 'flock', 'protected/w5', 'true'], makes: 'w5' }),
   (dir) => ({ argv: ['env', '-C', `${dir}/x`, 'flock', '-n', '../protected/w6', 'true'], makes: 'w6' }),
   (dir) => ({ argv: ['env', '-C', dir, 'perf', 'stat', '-o', 'protected/w7', 'true'], makes: 'w7' }),
+  // find writes what it finds to the file its -fprint, -fprintf and -fls name.
+  (dir) => ({ argv: ['env', '-C', dir, 'find', '/etc/hostname', '-fprint', 'protected/w8'], makes: 'w8' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'find', '/etc/hostname', '-fprintf', 'protected/w9', '%p'], makes: 'w9' }),
+  (dir) => ({ argv: ['env', '-C', dir, 'find', '/etc/hostname', '-fls', 'protected/w10', '-quit'], makes: 'w10' }),
 ];
 
 test('no wrapper writes a file of its own under the protected directory', async () => {
