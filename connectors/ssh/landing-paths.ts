@@ -25,6 +25,7 @@ const DIRECTORY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map<string
   // A newer JDK's jar extracts into `--dir` (`-C`); an older one's `-C` only names what it archives.
   ['jar', ['-C', '--dir']],
   ['wget', ['-P', '--directory-prefix']],
+  ['curl', ['--output-dir']],
   ...['ninja', 'go', 'cargo'].map((name): [string, string[]] => [name, ['-C']]),
   ['pnpm', ['-C', '--dir']],
   ['npm', ['-C', '--prefix']],

@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import { gitInvocation } from './git-words';
 import { placesNamed, resolved } from './landing-paths';
-import { optionNamed } from './option-words';
+import { optionNamed, optionValues } from './option-words';
 
 /**
  * What a command reaches below the directories it names (ADR 091). `rm -r /srv/app`, `chmod -R a+w
@@ -20,18 +20,31 @@ interface TreeGrammar {
    * `patch`): with one of these, or always.
    */
   extracts?: readonly string[] | 'always';
+  /**
+   * It writes files named by text another of its words gives, when one of `names` has a value
+   * `matching` and a word is `naming` (`curl -o '#1' 'http://h/{a/b}'` writes `a/b`): a text with a
+   * slash may climb out of any directory (`{../x}`), so it may write anywhere, read as `/`.
+   */
+  anywhereWithValue?: { names: readonly string[]; matching: RegExp; naming: RegExp };
   /** With no directory given first, it works in the one it is in (`find -name x`). */
   startsHere?: true;
 }
 
 const RECURSIVE_BY_R: TreeGrammar = { treesWith: ['-R', '--recursive'] };
+const WGET_KEEPS_DIRECTORIES = [
+  ...['-r', '-m', '-x', '-p', '--recursive', '--mirror', '--force-directories', '--page-requisites'],
+  '--protocol-directories',
+];
 const ALWAYS: TreeGrammar = {};
 
 const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGrammar>([
   ['rm', { treesWith: ['-r', '-R', '--recursive'] }],
-  // What a remote tree holds lands under the directory named (`scp -r host:tree dir`, `wget -r -P dir`).
+  // What a remote tree holds lands under the directory named (`scp -r host:tree dir`).
   ['scp', { treesWith: ['-r'] }],
-  ['wget', { treesWith: ['-r', '-m', '--recursive', '--mirror'] }],
+  // A download that keeps the URL's directories makes them below where wget works, or `-P dir` (ADR 105).
+  ['wget', { treesWith: WGET_KEEPS_DIRECTORIES, extracts: WGET_KEEPS_DIRECTORIES }],
+  // `#1` in an output name is the text a URL's glob matched, slashes and all (ADR 105).
+  ['curl', { anywhereWithValue: { names: ['-o', '--output'], matching: /#\d/, naming: /\{[^}]*\//s } }],
   ...['gzip', 'gunzip', 'bzip2', 'xz', 'unxz', 'zstd'].map((name): [string, TreeGrammar] => [
     name,
     { treesWith: ['-r', '--recursive'] },
@@ -131,6 +144,13 @@ function treeRoots(
   for (const { place } of placesNamed(args, [...directories, ...moved])) roots.add(place);
   const { extracts } = grammar;
   const extracting = extracts === 'always' || (extracts !== undefined && holdsOption(args, extracts));
+  const anywhere = grammar.anywhereWithValue;
+  if (
+    anywhere &&
+    args.some((word) => anywhere.naming.test(word)) &&
+    optionValues(args, anywhere.names).some(({ value }) => anywhere.matching.test(value))
+  )
+    roots.add('/');
   const startsHere = grammar.startsHere && (args.length === 0 || /^[-(!]/.test(args[0]!));
   if ((extracting && moved.length === 0) || startsHere) roots.add(here);
   return [...roots];

@@ -103,6 +103,26 @@ describe('what a command reaches in its trees', () => {
       assert.equal(decide(argv).rule, 'protected-directory', argv.join(' '));
   });
 
+  test("a download that keeps a URL's directories, or names its file from a URL's glob, reaches them (ADR 105)", () => {
+    for (const argv of [
+      ['wget', '-x', '-nH', 'http://h/protected/x'],
+      ['wget', '--force-dir', 'http://h/protected/x'],
+      ['wget', '-qr', 'http://h/'],
+      ['wget', '-m', '-P', '/srv/app', 'http://h/'],
+      ['curl', '-o', '#1', 'http://h/{protected/x}'],
+      ['curl', '-o', '/tmp/#1', 'http://h/{../srv/app/protected/x,y}'],
+      ['curl', '--output-dir', '/srv/app', '--output=#1', 'http://h/{protected/x}'],
+    ])
+      assert.ok(reached(argv, ['/srv/app']), argv.join(' '));
+    for (const argv of [
+      ['wget', 'http://h/protected/x'],
+      ['wget', '-x', '-P', '/tmp', 'http://h/protected/x'],
+      ['curl', '-o', 'out', 'http://h/protected/x'],
+      ['curl', '-o', '/tmp/#1', 'http://h/{a,b}'],
+    ])
+      assert.ok(!reached(argv, ['/srv/app']), argv.join(' '));
+  });
+
   test('relative trees and the directory a command works in count', () => {
     assert.ok(reached(['rm', '-r', 'app'], ['/', '/srv']));
     assert.ok(reached(['tar', '-xf', '/tmp/a.tar'], ['/', '/srv/app']));
