@@ -25,10 +25,17 @@ interface TreeGrammar {
    * `matching` and a word is `naming` (`curl -o '#1' 'http://h/{a/b}'` writes `a/b`): a text with a
    * slash may climb out of any directory (`{../x}`), so it may write anywhere, read as `/`.
    */
-  anywhereWithValue?: { names: readonly string[]; matching: RegExp; naming: RegExp };
+  anywhereWithValue?: { names: readonly string[]; matching: RegExp; naming: (word: string) => boolean };
   /** With no directory given first, it works in the one it is in (`find -name x`). */
   startsHere?: true;
 }
+
+/** Whether a curl URL's `{…}` glob holds a slash (`http://h/{a/b,c}`). */
+const globHoldsSlash = (word: string): boolean =>
+  word
+    .split('{')
+    .slice(1)
+    .some((glob) => glob.split('}', 1)[0]!.includes('/'));
 
 const RECURSIVE_BY_R: TreeGrammar = { treesWith: ['-R', '--recursive'] };
 const WGET_KEEPS_DIRECTORIES = [
@@ -44,7 +51,7 @@ const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGram
   // A download that keeps the URL's directories makes them below where wget works, or `-P dir` (ADR 105).
   ['wget', { treesWith: WGET_KEEPS_DIRECTORIES, extracts: WGET_KEEPS_DIRECTORIES }],
   // `#1` in an output name is the text a URL's glob matched, slashes and all (ADR 105).
-  ['curl', { anywhereWithValue: { names: ['-o', '--output'], matching: /#\d/, naming: /\{[^}]*\//s } }],
+  ['curl', { anywhereWithValue: { names: ['-o', '--output'], matching: /#\d/, naming: globHoldsSlash } }],
   ...['gzip', 'gunzip', 'bzip2', 'xz', 'unxz', 'zstd'].map((name): [string, TreeGrammar] => [
     name,
     { treesWith: ['-r', '--recursive'] },
@@ -147,7 +154,7 @@ function treeRoots(
   const anywhere = grammar.anywhereWithValue;
   if (
     anywhere &&
-    args.some((word) => anywhere.naming.test(word)) &&
+    args.some(anywhere.naming) &&
     optionValues(args, anywhere.names).some(({ value }) => anywhere.matching.test(value))
   )
     roots.add('/');
