@@ -3,8 +3,8 @@ import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
-import { asDocumentedGit } from './git-words';
 import { modeSpellingsImplied } from './file-modes';
+import { asDocumentedGit } from './git-words';
 import { directoriesMovedTo, landingPaths, pathPieces, workingDirectories } from './landing-paths';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
@@ -71,7 +71,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  *   `chmod a+rwx x` is read with `777` added (`file-modes.ts`);
  * - where its paths land (ADR 090): relative ones from `directory`, where the executor starts it,
  *   or from one a wrapper or an option moves it to (`env -C`, `git -C`), and each path as a
- *   directory the program may act in (`landing-paths.ts`);
+ *   directory the program may act in (`landing-paths.ts`); a wrapper's own words too, from where
+ *   the wrapper works (`time -o file`, ADR 104);
  * - the paths policy spells that lie in a tree it acts on (ADR 091): `rm -r /srv/app` reaches
  *   `/srv/app/protected/` (`whole-trees.ts`);
  * - where a symbolic link it makes leads (ADR 092): `ln -s .. /srv/app/x/up` leads above
