@@ -8,7 +8,9 @@ import { optionNamed, optionValues } from './option-words';
  * /srv/app`, `mv /srv/app /tmp/x`, `find /srv/app -delete`, `cp -r src/. /srv/app` and `tar -C /srv/app
  * -xf a.tar` act on every file under `/srv/app`, `/srv/app/protected/x` among them, while no word of
  * theirs starts with `/srv/app/protected/`. A program that acts on whole trees is read once more with
- * each path a rule spells that lies in one of its trees added after its arguments.
+ * each path a rule spells that lies in one of its trees added after its arguments. So are a diff, a
+ * jar and a package unpacked (ADR 094), a git work tree (ADR 096), `cp --parents` (ADR 097) and a
+ * download that keeps its URL's directories (ADR 105).
  */
 
 /** How a program acts on trees: always, or with one of its options (short letters in any cluster, long names). */
