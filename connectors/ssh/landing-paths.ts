@@ -137,15 +137,43 @@ function findExecDirectories(program: string, args: readonly string[], here: str
 }
 
 /**
+ * Options whose relative value a program reads from the directory it copies to, not from where it
+ * works (ADR 106): rsync's backups, partial and temporary files, and the trees it compares with.
+ */
+const FROM_DESTINATION: ReadonlyMap<string, readonly string[]> = new Map([
+  ['rsync', ['--backup-dir', '--partial-dir', '--temp-dir', '-T', '--compare-dest', '--copy-dest', '--link-dest']],
+]);
+
+/**
+ * The places the values of `program`'s options read from its destination name (ADR 106), each
+ * relative one resolved from every place a word of `args` names from `directories`, since which of
+ * them is the destination depends on words the gate does not parse.
+ */
+export function placesFromDestination(
+  program: string,
+  args: readonly string[],
+  directories: readonly string[],
+): string[] {
+  const names = FROM_DESTINATION.get(program);
+  if (!names) return [];
+  const destinations = placesNamed(args, directories).map(({ place }) => place);
+  return optionValues(args, names).flatMap(({ value }) =>
+    value.startsWith('/') ? [] : destinations.map((destination) => resolved(value, destination)),
+  );
+}
+
+/**
  * The words to read after `args` as where its paths land, those that hold one of `pieces` and
  * are not among the arguments already: each relative path resolved in each of `directories`, in
- * plain form, and each path and directory as a directory (`/srv/app/`) when only that form holds a
- * piece. (An absolute path's plain form is ADR 088's reading.) Empty when none does.
+ * plain form, each of `alsoLanding` (places found otherwise, ADR 106), and each path and directory
+ * as a directory (`/srv/app/`) when only that form holds a piece. (An absolute path's plain form is
+ * ADR 088's reading.) Empty when none does.
  */
 export function landingPaths(
   args: readonly string[],
   directories: readonly string[],
   pieces: readonly string[],
+  alsoLanding: readonly string[] = [],
 ): string[] {
   if (pieces.length === 0) return [];
   const holdsPiece = (place: string) => pieces.some((piece) => place.includes(piece));
@@ -157,6 +185,7 @@ export function landingPaths(
   };
   for (const directory of directories) land(directory, false);
   for (const { place, absolute } of placesNamed(args, directories)) land(place, absolute);
+  for (const place of alsoLanding) land(place, false);
   const given = new Set(args);
   return [...landings].filter((landing) => !given.has(landing));
 }

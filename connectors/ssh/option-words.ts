@@ -21,8 +21,10 @@ export interface OptionWord {
   attached?: string;
   /**
    * A letter that is not the first of its cluster: a letter before it that takes a value would
-   * take this one with the rest (`env -uC x`: the variable `C`), so it may be no option at all.
-   * Whoever reads its value reads the next word as what it would be otherwise too.
+   * take this one with the rest (`env -uC x`: the variable `C`), so it may be no option at all; or
+   * a long option written shorter than its name, which may be another option's whole name (rsync's
+   * `--backup` beside `--backup-dir`: ADR 106). Whoever reads its value reads the next word as what
+   * it would be otherwise too.
    */
   uncertain?: true;
 }
@@ -40,7 +42,11 @@ export function optionNamed(word: string, names: readonly string[]): OptionWord 
     } else if (name.startsWith('--')) {
       const [spelled] = word.split('=', 1);
       if (abbreviates(spelled!, name))
-        return { name, ...(word.includes('=') && { attached: word.slice(spelled!.length + 1) }) };
+        return {
+          name,
+          ...(word.includes('=') && { attached: word.slice(spelled!.length + 1) }),
+          ...(spelled !== name && { uncertain: true }),
+        };
     } else if (name.length > 2) {
       if (word === name) return { name };
     } else if (word.startsWith('-') && !word.startsWith('--')) {

@@ -5,7 +5,13 @@ import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
 import { modeSpellingsImplied } from './file-modes';
 import { asDocumentedGit } from './git-words';
-import { directoriesMovedTo, landingPaths, pathPieces, workingDirectories } from './landing-paths';
+import {
+  directoriesMovedTo,
+  landingPaths,
+  pathPieces,
+  placesFromDestination,
+  workingDirectories,
+} from './landing-paths';
 import { runsInlineCode } from './inline-code';
 import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
@@ -163,7 +169,8 @@ export function otherProgramReadings(
       if (modes.length > 0) candidates.push(alike([...next.facts.args, ...modes], '089'));
       const plain = rulesSpellPaths ? plainPathArguments(next.facts.args) : undefined;
       if (plain) candidates.push(alike(plain, '088'));
-      const landings = landingPaths(next.facts.args, inner, pieces);
+      const fromDestination = pieces.length > 0 ? placesFromDestination(name, next.facts.args, inner) : [];
+      const landings = landingPaths(next.facts.args, inner, pieces, fromDestination);
       if (landings.length > 0) candidates.push(alike([...next.facts.args, ...landings], '090'));
       const linked = piecesThroughLinks(name, next.facts.args, inner, pieces);
       if (linked.length > 0) candidates.push(alike([...next.facts.args, ...linked], '092'));

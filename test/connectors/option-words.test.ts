@@ -14,7 +14,9 @@ describe('an option in every spelling', () => {
     assert.deepEqual(optionNamed('-Cdir', names), { name: '-C', attached: 'dir' });
     assert.deepEqual(optionNamed('-iC', names), { name: '-C', uncertain: true });
     assert.deepEqual(optionNamed('-iCdir', names), { name: '-C', attached: 'dir', uncertain: true });
-    assert.deepEqual(optionNamed('--ch', names), { name: '--chdir' });
+    // An abbreviation may be another option's whole name (ADR 106): its next word is read as itself too.
+    assert.deepEqual(optionNamed('--ch', names), { name: '--chdir', uncertain: true });
+    assert.deepEqual(optionNamed('--chdir', names), { name: '--chdir' });
     assert.deepEqual(optionNamed('--chdir=', names), { name: '--chdir', attached: '' });
     assert.deepEqual(optionNamed('--chdir=a=b', names), { name: '--chdir', attached: 'a=b' });
     for (const word of ['-i', 'C', '--Cx', '--cd', '-', '--']) assert.equal(optionNamed(word, names), undefined, word);
@@ -32,6 +34,11 @@ describe('an option in every spelling', () => {
     // A certain option takes its next word, which is then not read as an option.
     assert.deepEqual(optionValues(['-C', '-C', 'b'], ['-C']), [{ name: '-C', value: '-C' }]);
     assert.deepEqual(optionValues(['-C'], ['-C']), []);
+    // rsync's `--backup` is its own option, not `--backup-dir` abbreviated: the next word is read too.
+    assert.deepEqual(optionValues(['--backup', '--backup-dir=../x', 'src/'], ['--backup-dir']), [
+      { name: '--backup-dir', value: '--backup-dir=../x', uncertain: true },
+      { name: '--backup-dir', value: '../x' },
+    ]);
   });
 
   test('a directory option in a cluster moves the command, and so does the reading without it', () => {
