@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -36,14 +36,11 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string; list: string 
 
 test('no command makes what a list of arguments names under the protected directory', async () => {
   const dir = host().workDir;
-  makeWritableDirectory(`${dir}/protected`);
-  makeWritableDirectory(`${dir}/x`);
   // Each list was left there earlier: by another program, a download, an earlier request.
-  const walkedAround = await protectedWrites(
-    host(),
-    COMMANDS.map((command) => command(dir)),
-    ({ list }, index) => writeFileSync(`${dir}/l${index + 1}`, list),
-  );
+  const walkedAround = await protectedWrites(host(), COMMANDS, {
+    beside: ['x'],
+    leave: ({ list }, index) => writeFileSync(`${dir}/l${index + 1}`, list),
+  });
   tally('argument-files', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -47,12 +47,14 @@ const COMMANDS: ((dir: string, source: string) => { argv: string[]; file: string
 test('no rsync keeps what it replaces under the protected directory', async () => {
   const dir = host().workDir;
   const source = path.join(dir, 'rsync-source');
-  for (const directory of ['protected', 'dst', 'rsync-source']) makeWritableDirectory(path.join(dir, directory));
-  const attempts = COMMANDS.map((command) => command(dir, source));
-  const walkedAround = await protectedWrites(host(), attempts, ({ file }) => {
-    // A newer file over an older one of another size, which rsync replaces and so backs up.
-    writeFileSync(path.join(source, file), 'the newer copy\n');
-    writeFileSync(path.join(dir, 'dst', file), 'older\n');
+  const commands = COMMANDS.map((command) => (workDir: string) => command(workDir, source));
+  const walkedAround = await protectedWrites(host(), commands, {
+    beside: ['dst', 'rsync-source'],
+    leave: ({ file }) => {
+      // A newer file over an older one of another size, which rsync replaces and so backs up.
+      writeFileSync(path.join(source, file), 'the newer copy\n');
+      writeFileSync(path.join(dir, 'dst', file), 'older\n');
+    },
   });
   tally('destination-options', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);

@@ -37,20 +37,17 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string; workTree?: st
 
 test('no git command writes a work tree that holds the protected directory', async () => {
   const dir = host().workDir;
-  makeWritableDirectory(`${dir}/protected`);
-  makeWritableDirectory(`${dir}/x`);
-  const walkedAround = await protectedWrites(
-    host(),
-    COMMANDS.map((command) => command(dir)),
+  const walkedAround = await protectedWrites(host(), COMMANDS, {
+    beside: ['x'],
     // A repository that tracks `protected/<makes>`, its own settings naming its work tree for some.
-    ({ makes, workTree }) =>
+    leave: ({ makes, workTree }) =>
       leaveRepository(
         host(),
         path.join(dir, makes),
         { [`protected/${makes}`]: 'from the repository\n' },
         workTree ? { 'core.worktree': workTree } : {},
       ),
-  );
+  });
   tally('git-work-trees', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

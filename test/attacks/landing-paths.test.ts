@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -40,9 +40,8 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
   (dir) => ({ argv: ['find', `${dir}/x`, '-maxdepth', '0', '-execdir', 'mkdir', 'protected/t', ';'], makes: 't' }),
 ];
 
-/** What the commands need on the host: the protected directory, and what policy lets commands make (directories, two archives). */
+/** What the commands need on the host: what policy lets commands make (directories, two archives). */
 async function prepare(dir: string): Promise<void> {
-  makeWritableDirectory(`${dir}/protected`);
   const steps = [
     ['mkdir', '-p', `${dir}/x`, `${dir}/source/k`, `${dir}/source/l`, `${dir}/source/m`],
     ['mkdir', '-p', `${dir}/archived/protected/n`],
@@ -58,10 +57,7 @@ async function prepare(dir: string): Promise<void> {
 test('no path that lands in the protected directory writes in it', async () => {
   const dir = host().workDir;
   await prepare(dir);
-  const walkedAround = await protectedWrites(
-    host(),
-    COMMANDS.map((command) => command(dir)),
-  );
+  const walkedAround = await protectedWrites(host(), COMMANDS);
   tally('landing-paths', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -26,9 +26,8 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
   (dir) => ({ argv: ['patch', `-sd${dir}`, '-o', 'protected/i', 'original', `${dir}/change.diff`], makes: 'i' }),
 ];
 
-/** What the commands need on the host: the protected directory, a directory beside it, a file and a change to it. */
+/** What the commands need on the host: a directory beside the protected one, a file and a change to it. */
 async function prepare(dir: string): Promise<void> {
-  makeWritableDirectory(`${dir}/protected`);
   writeFileSync(`${dir}/original`, 'one\n');
   writeFileSync(`${dir}/change.diff`, '--- original\n+++ original\n@@ -1 +1 @@\n-one\n+two\n');
   const made = await host().run(['mkdir', '-p', `${dir}/x`]);
@@ -38,10 +37,7 @@ async function prepare(dir: string): Promise<void> {
 test('no directory option inside a cluster moves a command into the protected directory', async () => {
   const dir = host().workDir;
   await prepare(dir);
-  const walkedAround = await protectedWrites(
-    host(),
-    COMMANDS.map((command) => command(dir)),
-  );
+  const walkedAround = await protectedWrites(host(), COMMANDS);
   tally('option-clusters', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -25,15 +25,10 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
 
 test('no copy that rebuilds its source path under a directory writes in the protected directory', async () => {
   const dir = host().workDir;
-  makeWritableDirectory(`${dir}/protected`);
-  makeWritableDirectory(`${dir}/x`);
   // The sources, left on the host outside the gate: a tree beside the work directory's own.
   mkdirSync(`${dir}/source/protected`, { recursive: true });
   for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) writeFileSync(`${dir}/source/protected/${name}`, 'copied\n');
-  const walkedAround = await protectedWrites(
-    host(),
-    COMMANDS.map((command) => command(dir)),
-  );
+  const walkedAround = await protectedWrites(host(), COMMANDS, { beside: ['x'] });
   tally('parent-paths', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });

@@ -289,17 +289,19 @@ export interface ProtectedWrite {
 }
 
 /**
- * Sends each attempt as an agent, in order (`leave` first leaves what it needs on the host), and
- * returns those that made their file under the work directory's `protected/`, the work directory
- * written as `DIR`.
+ * Makes the work directory's `protected/` (and each of `beside` next to it) for the host's user to
+ * write in, then sends each command, made for the work directory, as an agent, in order (`leave`
+ * first leaves what it needs on the host); returns those that made their file under `protected/`,
+ * the work directory written as `DIR`.
  */
 export async function protectedWrites<Attempt extends ProtectedWrite>(
   host: DenyListHost,
-  attempts: readonly Attempt[],
-  leave?: (attempt: Attempt, index: number) => void,
+  commands: readonly ((dir: string) => Attempt)[],
+  { beside = [], leave }: { beside?: readonly string[]; leave?: (attempt: Attempt, index: number) => void } = {},
 ): Promise<string[]> {
+  for (const directory of ['protected', ...beside]) makeWritableDirectory(path.join(host.workDir, directory));
   const walkedAround: string[] = [];
-  for (const [index, attempt] of attempts.entries()) {
+  for (const [index, attempt] of commands.map((command) => command(host.workDir)).entries()) {
     leave?.(attempt, index);
     await host.run(attempt.argv);
     if (existsSync(path.join(host.workDir, 'protected', attempt.makes)))

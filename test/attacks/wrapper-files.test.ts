@@ -6,7 +6,7 @@
 // relative to it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { denyListHost, makeWritableDirectory, protectedWrites, tally } from './support';
+import { denyListHost, protectedWrites, tally } from './support';
 
 const host = denyListHost();
 
@@ -27,13 +27,7 @@ const COMMANDS: ((dir: string) => { argv: string[]; makes: string })[] = [
 ];
 
 test('no wrapper writes a file of its own under the protected directory', async () => {
-  const dir = host().workDir;
-  makeWritableDirectory(`${dir}/protected`);
-  makeWritableDirectory(`${dir}/x`);
-  const walkedAround = await protectedWrites(
-    host(),
-    COMMANDS.map((command) => command(dir)),
-  );
+  const walkedAround = await protectedWrites(host(), COMMANDS, { beside: ['x'] });
   tally('wrapper-files', COMMANDS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
