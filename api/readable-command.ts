@@ -13,7 +13,11 @@ import { HttpError } from './http-error';
  * why; nothing is recorded.
  */
 export function readableCommand(target: TargetEntry, command: unknown): Command {
-  const analysis = connectorFor(target.connector).analyse(command as Command);
+  // Where an SSH target's commands start and its login's home decide which files they reach (ADRs 090, 107).
+  const analysis = connectorFor(target.connector).analyse(command as Command, {
+    ...(target.directory !== undefined && { directory: target.directory }),
+    ...(target.home !== undefined && { home: target.home }),
+  });
   if (!analysis.ok) throw new HttpError(400, analysis.code, `${analysis.reason}: ${analysis.detail}`);
   const refusal = target.calls && callRefusal(target.name, target.calls, command as HttpCommand);
   if (refusal) throw new HttpError(400, 'invalid_command', refusal);

@@ -11,6 +11,7 @@ import {
   sshTargetSchema,
 } from './target-schemas';
 import type { HttpTarget, Target } from './targets';
+import { ConfigurationError } from './env';
 import { parseYamlText, readConfigFile } from './yaml-file';
 
 /**
@@ -26,6 +27,8 @@ export interface TargetEntry {
   shell?: boolean;
   /** For an SSH target: the directory its commands start in (relative paths land there: ADR 090). */
   directory?: string;
+  /** For an SSH target: its login's home, whose login files no command may touch (ADR 107). */
+  home?: string;
   /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
   namespaces?: string[];
   /** For a PostgreSQL target: the schemas its unqualified table names resolve in (policy names tables in them). */
@@ -48,12 +51,27 @@ const catalogueFileSchema = z.object({
       query: httpTargetSchema.shape.query,
       shell: sshTargetSchema.shape.shell,
       directory: sshTargetSchema.shape.directory,
+      home: sshTargetSchema.shape.home,
+      username: z.string().optional(),
       namespaces: kubernetesTargetSchema.shape.namespaces,
       searchPath: searchPathSchema,
       database: mysqlDatabaseSchema,
     }),
   ),
 });
+
+/**
+ * An SSH login's home when its target does not say: `/root` for root, `/home/<username>` for the
+ * rest. The catalogue reads no `${ENV}`, so a username given so names no home: `home` must then be
+ * written out, or the login's files would go unguarded (ADR 107).
+ */
+function defaultHome(file: string, target: string, username: string | undefined): string {
+  if (username === undefined || username.includes('${') || username.includes('/'))
+    throw new ConfigurationError(
+      `${file}: targets.${target}.home: the login's home directory, written out, is needed when username is not (it is "${username ?? ''}"): commands may not touch the files there that the login runs (ADR 107)`,
+    );
+  return username === 'root' ? '/root' : `/home/${username}`;
+}
 
 /**
  * The API's and the orchestrator's view of TARGETS_FILE: names, connectors, an HTTP target's
@@ -67,12 +85,26 @@ export function loadTargetCatalogue(file: string): TargetEntry[] {
   return Object.entries(value.targets).map(
     ([
       name,
-      { connector, methods, pathPrefixes, routing, headers, query, shell, directory, namespaces, searchPath, database },
+      {
+        connector,
+        methods,
+        pathPrefixes,
+        routing,
+        headers,
+        query,
+        shell,
+        directory,
+        home,
+        username,
+        namespaces,
+        searchPath,
+        database,
+      },
     ]) => ({
       name,
       connector,
       ...(connector === 'http' && { calls: { methods, pathPrefixes, headers, query }, routing }),
-      ...(connector === 'ssh' && { shell, directory }),
+      ...(connector === 'ssh' && { shell, directory, home: home ?? defaultHome(file, name, username) }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),
       ...(connector === 'mysql' && database !== undefined && { database }),

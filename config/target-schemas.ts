@@ -177,8 +177,8 @@ export const sshTargetSchema = z
     shell: z.boolean().default(false),
     /**
      * The directory every command starts in, written out (the API and the orchestrator read it
-     * without `${ENV}`): policy reads relative paths from it (ADR 090), so it is never the login's
-     * home, which only the host knows.
+     * without `${ENV}`): policy reads relative paths from it (ADR 090), so it is never where sshd
+     * would start them, which only the host knows.
      */
     directory: z
       .string()
@@ -188,6 +188,19 @@ export const sshTargetSchema = z
         'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
       )
       .default('/'),
+    /**
+     * The login's home directory, written out: no command may touch the files there that sshd and
+     * the login shell run before each command (ADR 107). Absent: `/home/<username>` (`/root` for
+     * root), which needs `username` written out too.
+     */
+    home: z
+      .string()
+      .regex(/^\/[^\0\n]*$/, 'an absolute path')
+      .refine(
+        (home) => !home.includes('${'),
+        'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
+      )
+      .optional(),
     timeout: z.string().default('30s'),
     maxOutputBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     mask: z

@@ -24,6 +24,8 @@ export interface AnalysisOptions {
   routing?: HttpRouting;
   /** Where an SSH target starts its commands (its `directory`; absent: `/`): relative paths land there (ADR 090). */
   directory?: string;
+  /** The home of an SSH target's login (its `home`): no command may touch the files there the login runs (ADR 107). */
+  home?: string;
   /** The names and literals policy spells (Policy's `spellings`): an HTTP call's keys, values and path are read so too (ADRs 076, 078). */
   spellings?: Spellings;
   /** The top-level body keys whose fields policy reads (Policy's `bodyEnvelopes`): a body without one is read as wrapped under it (ADR 079). */

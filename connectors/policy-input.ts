@@ -8,7 +8,7 @@ import { connectorFor } from './registry';
  * What the facts take from the request's target beyond its name: where bare table names resolve,
  * how its router reads paths, where its commands start.
  */
-export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database' | 'routing' | 'directory'>;
+export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database' | 'routing' | 'directory' | 'home'>;
 
 /** What a decision may take in besides the request: the executor's preview, the target. */
 export interface DecisionContext {
@@ -41,6 +41,7 @@ export function policyInputFor(
     ...(targetOfRequest?.database !== undefined && { database: targetOfRequest.database }),
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
     ...(targetOfRequest?.directory !== undefined && { directory: targetOfRequest.directory }),
+    ...(targetOfRequest?.home !== undefined && { home: targetOfRequest.home }),
   });
   if (!analysis.ok) {
     return {

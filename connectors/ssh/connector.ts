@@ -4,6 +4,7 @@ import type { SshCommand } from '../../domain/request';
 import { type CommandConnector, shapeProblem } from '../connector';
 import { readableCommandLine } from './remote-command';
 import { MAX_DIRECTORIES_MOVED_TO } from './landing-paths';
+import { loginFileReached, loginFiles } from './login-files';
 import { MAX_PROGRAM_READINGS, otherProgramReadings, sshFacts } from './ssh-facts';
 
 /**
@@ -30,6 +31,16 @@ export const sshConnector: CommandConnector = {
         rule: 'too-many-readings',
         reason: 'the command runs programs in too many ways to judge',
         detail: `its wrappers (env, timeout, sudo, find -exec, …) may run more than ${MAX_PROGRAM_READINGS} commands (ADR 083), or a program of it work in more than ${MAX_DIRECTORIES_MOVED_TO} directories (ADR 093)`,
+      };
+    // The login's own files decide what every later command runs: no policy lets a command touch one.
+    const reached = loginFileReached(facts, loginFiles(options?.home), options?.directory);
+    if (reached)
+      return {
+        ok: false,
+        code: 'invalid_command',
+        rule: 'login-files',
+        reason: "the command reaches a file the host's login runs or signs in with",
+        detail: `${reached.readAs ? `read as ${reached.readAs}, ` : ''}it reaches ${reached.file}, which sshd or the login shell reads before every command the gate sends, so no command may touch it (ADR 107)`,
       };
     return { ok: true, facts: { ssh: facts }, ...(otherReadings.length > 0 && { otherReadings }) };
   },

@@ -86,12 +86,15 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - a command given more arguments from a file (`xargs -a list mkdir`, ADR 095) with every word the
  *   rules spell among them, since any of them may be in the file.
  * Undefined when there are more than MAX_PROGRAM_READINGS, or one program may be moved to more than
- * MAX_DIRECTORIES_MOVED_TO directories.
+ * MAX_DIRECTORIES_MOVED_TO directories. With `unseen` false, what the gate cannot see (a list of
+ * arguments in a file, a repository's own work tree, a glob's text) is not read as holding what
+ * the rules spell.
  */
 export function otherProgramReadings(
   facts: SshFacts,
   literals: readonly string[] = [],
   directory = '/',
+  unseen = true,
 ): OtherReading[] | undefined {
   const optionLiterals = literals.filter((literal) => literal.startsWith('-'));
   // Paths are read in other forms only for a policy that spells paths (`"/etc/"`, `"^/etc"`): each costs a reading.
@@ -136,7 +139,7 @@ export function otherProgramReadings(
           directories: inner,
         });
         // Its other arguments are in a file policy never sees: any word the rules spell may be one.
-        if (wrapped.argumentsFromFile && spelledWords.length > 0)
+        if (unseen && wrapped.argumentsFromFile && spelledWords.length > 0)
           candidates.push({
             facts: { ...read, args: [...read.args, ...spelledWords] },
             via: [...via, name],
@@ -180,7 +183,7 @@ export function otherProgramReadings(
     const reached =
       next.facts.usesShell || next.optionsSetAside
         ? []
-        : piecesInTrees(name, next.facts.args, directories, moved, pieces);
+        : piecesInTrees(name, next.facts.args, directories, moved, pieces, unseen);
     if (reached.length > 0)
       candidates.push({
         facts: { ...next.facts, args: [...next.facts.args, ...reached] },

@@ -65,7 +65,14 @@ const TREE_PROGRAMS: ReadonlyMap<string, TreeGrammar> = new Map<string, TreeGram
     RECURSIVE_BY_R,
   ]),
   ...['mv', 'rsync'].map((name): [string, TreeGrammar] => [name, ALWAYS]),
-  ['find', { startsHere: true }],
+  // find acts on what it finds only through its actions; with none it prints names (ADR 107).
+  [
+    'find',
+    {
+      treesWith: ['-delete', '-exec', '-execdir', '-ok', '-okdir', '-fprint', '-fprint0', '-fprintf', '-fls'],
+      startsHere: true,
+    },
+  ],
   ...['tar', 'gtar', 'bsdtar'].map((name): [string, TreeGrammar] => [name, { extracts: ['-x', '--extract', '--get'] }]),
   ['cpio', { extracts: ['-i', '--extract'] }],
   ['unzip', { extracts: 'always' }],
@@ -94,12 +101,12 @@ const GIT_WORK_TREE_WRITERS: ReadonlySet<string> = new Set([
  * any directory, so it is read as `/`. A clone writes where it is told (read with the words), or
  * where git works.
  */
-function gitWorkTrees(args: readonly string[], workingIn: readonly string[]): string[] | undefined {
+function gitWorkTrees(args: readonly string[], workingIn: readonly string[], unseen: boolean): string[] | undefined {
   const { options, subcommand, rest } = gitInvocation(args);
   if (subcommand === undefined || !GIT_WORK_TREE_WRITERS.has(subcommand)) return undefined;
   const named = options.filter(({ name, value }) => name === '--work-tree' && value !== undefined);
   if (named.length > 0) return named.flatMap(({ value }) => workingIn.map((directory) => resolved(value!, directory)));
-  if (subcommand !== 'clone') return ['/'];
+  if (subcommand !== 'clone') return unseen ? ['/'] : [];
   // Without a directory, a clone is made where git works, named after what it clones (`/tmp/app.git` is `app`).
   const names = rest.filter((word) => !word.startsWith('-')).map((word) => path.basename(word).replace(/\.git$/, ''));
   return names.flatMap((name) => workingIn.map((directory) => resolved(name, directory)));
@@ -116,7 +123,9 @@ const holdsOption = (args: readonly string[], names: readonly string[]): boolean
 /**
  * The paths among `pieces` (those a policy spells, absolute) that lie in a tree `program` (a file
  * name) acts on with `args`, working in `directories` (outermost first) or in those its options
- * move it to (`moved`), and that are not among its arguments already.
+ * move it to (`moved`), and that are not among its arguments already. With `unseen` false, a tree
+ * that is anywhere only because the gate cannot see where (a repository's own work tree, a glob's
+ * text) is left out.
  */
 export function piecesInTrees(
   program: string,
@@ -124,9 +133,10 @@ export function piecesInTrees(
   directories: readonly string[],
   moved: readonly string[],
   pieces: readonly string[],
+  unseen = true,
 ): string[] {
   const absolute = pieces.filter((piece) => piece.startsWith('/'));
-  const roots = absolute.length > 0 ? treeRoots(program, args, directories, moved) : [];
+  const roots = absolute.length > 0 ? treeRoots(program, args, directories, moved, unseen) : [];
   if (roots.length === 0) return [];
   const given = new Set(args);
   return absolute.filter(
@@ -140,10 +150,11 @@ function treeRoots(
   args: readonly string[],
   directories: readonly string[],
   moved: readonly string[],
+  unseen: boolean,
 ): string[] {
   const here = directories[directories.length - 1]!;
   if (program === 'git') {
-    const trees = gitWorkTrees(args, moved.length > 0 ? moved : [here]);
+    const trees = gitWorkTrees(args, moved.length > 0 ? moved : [here], unseen);
     // What it names (`clone … dir`, a pathspec) is a tree it writes too.
     return trees ? [...trees, ...placesNamed(args, [...directories, ...moved]).map(({ place }) => place)] : [];
   }
@@ -155,6 +166,7 @@ function treeRoots(
   const extracting = extracts === 'always' || (extracts !== undefined && holdsOption(args, extracts));
   const anywhere = grammar.anywhereWithValue;
   if (
+    unseen &&
     anywhere &&
     args.some(anywhere.naming) &&
     optionValues(args, anywhere.names).some(({ value }) => anywhere.matching.test(value))

@@ -27,8 +27,6 @@ rules:
     effect: allow
 `;
 
-const TARGETS = `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}`;
-
 let stack: AttackStack;
 let server: SshTargetServer;
 
@@ -37,7 +35,7 @@ const mark = (name: string) => path.join(server.workDir, `pwned-${name}`);
 
 before(async () => {
   server = await startSshHost();
-  stack = await startAttackStack(POLICY, { targets: TARGETS });
+  stack = await startAttackStack(POLICY, { targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}` });
 });
 
 after(async () => {

@@ -240,9 +240,12 @@ export interface DenyListHost {
   workDir: string;
   /** The host's user the commands run as, for a test that leaves files there as that user. */
   username: string;
+  /** That user's home on the host. */
+  home: string;
   /**
    * Runs `argv` on the host as the agent, on `web-1` (commands start in `/`) or `web-2` (they start in
-   * the work directory): its final status, the deciding rule and its explanation (and, if it failed, why).
+   * the work directory): its final status, the deciding rule and its explanation (and, if it failed,
+   * why); `refused` with the error's code and message if the API refused it at the door.
    */
   run(argv: string[], target?: 'web-1' | 'web-2'): Promise<{ status: string; rule: string; explanation: string }>;
 }
@@ -268,6 +271,11 @@ export function denyListHost(): () => DenyListHost {
       command: { argv },
       reason: 'an attack',
     });
+    // Refused at the door (a command no policy may let through, ADR 107): nothing recorded, nothing run.
+    if (submitted.status === 400) {
+      const { error, message } = submitted.json<{ error: string; message: string }>();
+      return { status: 'refused', rule: error, explanation: message };
+    }
     assert.equal(submitted.status, 202, submitted.text);
     const view = await waitFor(stack!, submitted.json<{ id: string }>().id, ['denied', 'succeeded', 'failed']);
     const policy = view.policy as { rule: string; explanation: string };
@@ -278,7 +286,7 @@ export function denyListHost(): () => DenyListHost {
   };
   return () => {
     assert.ok(stack && server, 'the stack starts before the tests');
-    return { baseUrl: stack.baseUrl, workDir: server.workDir, username: server.username, run };
+    return { baseUrl: stack.baseUrl, workDir: server.workDir, username: server.username, home: server.home, run };
   };
 }
 

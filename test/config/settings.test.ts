@@ -277,9 +277,11 @@ test("an SSH target's directory: where its commands start, absolute and written 
       'ssh.yaml',
       `targets:\n  w: { connector: ssh, host: h, username: u, privateKey: "\${K}", hostKey: k${settings} }\n`,
     );
-  assert.deepEqual(loadTargetCatalogue(ssh('')), [{ name: 'w', connector: 'ssh', shell: false, directory: '/' }]);
+  assert.deepEqual(loadTargetCatalogue(ssh('')), [
+    { name: 'w', connector: 'ssh', shell: false, directory: '/', home: '/home/u' },
+  ]);
   assert.deepEqual(loadTargetCatalogue(ssh(', directory: /srv/app')), [
-    { name: 'w', connector: 'ssh', shell: false, directory: '/srv/app' },
+    { name: 'w', connector: 'ssh', shell: false, directory: '/srv/app', home: '/home/u' },
   ]);
   assert.throws(
     () => loadTargetCatalogue(ssh(', directory: srv/app')),
@@ -289,6 +291,32 @@ test("an SSH target's directory: where its commands start, absolute and written 
   assert.throws(
     () => loadTargetCatalogue(ssh(', directory: "/srv/\${APP}"')),
     /targets\.w\.directory \(line 2\): written out, not \$\{ENV\}/,
+  );
+});
+
+test("an SSH target's home: written out, or the username's, whose login files no command may touch", () => {
+  const ssh = (username: string, settings = '') =>
+    file(
+      'ssh-home.yaml',
+      `targets:\n  w: { connector: ssh, host: h, username: "${username}", privateKey: "\${K}", hostKey: k${settings} }\n`,
+    );
+  const home = (text: string) => loadTargetCatalogue(text)[0]!.home;
+  assert.equal(home(ssh('deploy')), '/home/deploy');
+  assert.equal(home(ssh('root')), '/root');
+  assert.equal(home(ssh('deploy', ', home: /var/lib/deploy')), '/var/lib/deploy');
+  assert.equal(home(ssh('\${SSH_USER}', ', home: /srv/gate')), '/srv/gate');
+  // The API reads the file uninterpolated: a username from the environment names no home.
+  assert.throws(
+    () => loadTargetCatalogue(ssh('\${SSH_USER}')),
+    /targets\.w\.home: the login's home directory, written out/,
+  );
+  assert.throws(
+    () => loadTargetCatalogue(ssh('deploy', ', home: var/lib')),
+    /targets\.w\.home \(line 2\): an absolute path/,
+  );
+  assert.throws(
+    () => loadTargetCatalogue(ssh('deploy', ', home: "/home/\${USER}"')),
+    /targets\.w\.home \(line 2\): written out, not \$\{ENV\}/,
   );
 });
 

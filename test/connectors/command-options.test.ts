@@ -5,7 +5,11 @@
 // attack suite runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sshDecider, sshReadings as readings } from '../support/ssh-readings';
+import { sshDecider, sshReadings } from '../support/ssh-readings';
+
+// Commands start in /srv/app: in `/`, an archive extracted where the command starts may hold the
+// login's files, and is refused (ADR 107, test/connectors/login-files.test.ts).
+const readings = (argv: string[]) => sshReadings(argv, [], '/srv/app');
 
 const shellLine = (line: string) => `sh -c ${line} *`;
 

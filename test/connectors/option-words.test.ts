@@ -86,7 +86,7 @@ describe('an option in every spelling', () => {
       readings.join('\n'),
     );
     // `tar -xfI --to-command=cmd`: -f takes `I`, so the next word is an option of its own.
-    const tar = sshReadings(['tar', '-xfI', '--to-command=touch /tmp/ran', 'a.tar']);
+    const tar = sshReadings(['tar', '-xfI', '--to-command=touch /tmp/ran', 'a.tar'], [], '/srv/app');
     assert.ok(tar.includes('sh -c touch /tmp/ran *'), tar.join('\n'));
   });
 });

@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sshConnector } from '../../connectors/ssh/connector';
 import type { Command } from '../../domain/request';
-import { analyseArgv as analyse, sshDecider, sshReadings as readings } from '../support/ssh-readings';
+import { analyseArgv as analyse, sshDecider, sshReadings } from '../support/ssh-readings';
+
+// Commands start in /srv/app: in `/`, what find acts on may be the login's files, and is refused
+// (ADR 107, test/connectors/login-files.test.ts).
+const readings = (argv: string[], spelled: string[] = []) => sshReadings(argv, spelled, '/srv/app');
 
 describe('programs that run programs', () => {
   test('each wrapper is read past its options to the command it runs', () => {

@@ -28,6 +28,8 @@ describe('what a command reaches in its trees', () => {
       ['mv', '/srv/app', '/tmp/gone'],
       ['rsync', '-a', '/tmp/src/', '/srv/app/'],
       ['find', '/srv/app', '-delete'],
+      ['find', '/srv', '-name', 'x', '-exec', 'rm', '{}', ';'],
+      ['find', '/srv/app', '-type', 'f', '-fprint', '/tmp/list'],
       ['tar', '-C', '/srv/app', '-xf', '/tmp/a.tar'],
       ['tar', 'xf', '/tmp/a.tar', '-C', '/srv'],
       ['tar', '--extract', '--file=/tmp/a.tar', '--directory=/srv/app'],
@@ -128,6 +130,7 @@ describe('what a command reaches in its trees', () => {
     assert.ok(reached(['tar', '-xf', '/tmp/a.tar'], ['/', '/srv/app']));
     assert.ok(reached(['unzip', '/tmp/a.zip'], ['/srv']));
     assert.ok(reached(['find', '-name', 'x', '-delete'], ['/srv/app']));
+    assert.equal(reached(['find', '-name', 'x'], ['/srv/app']), false);
   });
 
   test('without the option that makes it recursive, or away from the tree, nothing is reached', () => {
@@ -138,6 +141,9 @@ describe('what a command reaches in its trees', () => {
       ['cp', '--parents', 'protected/x', '/srv/other'],
       ['rm', '-r', '/srv/app/elsewhere'],
       ['find', '/var/log', '-name', 'x'],
+      // find that only prints what it finds acts on none of it (ADR 107).
+      ['find', '/srv/app', '-name', 'x'],
+      ['find', '/', '-name', '*.log', '-print'],
       // Creating an archive reads only what it names; extracting elsewhere writes elsewhere.
       ['tar', '-cf', '/tmp/a.tar', 'x'],
       ['tar', '-C', '/srv/app/elsewhere', '-xf', '/tmp/a.tar'],

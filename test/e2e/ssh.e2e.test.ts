@@ -33,7 +33,8 @@ rules:
     approval: { groups: [sre], timeout: 1h }
 `;
 
-const TARGETS = `targets:
+/** The targets on the host, once it has started (its user's home is written out). */
+const targets = () => `targets:
 ${sshTargetYaml('web-1', ['timeout: 10s', 'mask: { patterns: [email] }'])}${sshTargetYaml('web-shell', ['shell: true'])}`;
 
 let stack: TestStack;
@@ -65,7 +66,7 @@ before(async () => {
   server = await startSshHost();
   customerFile = path.join(server.workDir, 'customer.txt');
   writeFileSync(customerFile, `host up\ncontact ${CUSTOMER_EMAIL}\n`, { mode: 0o644 });
-  stack = await startTestStack(POLICY, { targets: TARGETS });
+  stack = await startTestStack(POLICY, { targets: targets() });
 });
 
 after(async () => {

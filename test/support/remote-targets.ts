@@ -9,12 +9,16 @@ export async function startSshHost(): Promise<SshTargetServer> {
   const server = await startSshTarget(requiredEnv('TEST_SCRATCH_DIR'));
   process.env.TEST_SSH_PORT = String(server.port);
   process.env.TEST_SSH_USER = server.username;
+  process.env.TEST_SSH_HOME = server.home;
   process.env.TEST_SSH_KEY = server.privateKey;
   process.env.TEST_SSH_HOST_KEY = server.hostKey;
   return server;
 }
 
-/** A targets-file entry for that host, with `settings` (YAML lines such as `shell: true`) added. */
+/**
+ * A targets-file entry for that host, with `settings` (YAML lines such as `shell: true`) added. The
+ * user's home is written out (the API reads no `${ENV}`, ADR 107), so the host must have started.
+ */
 export function sshTargetYaml(name: string, settings: string[] = []): string {
   return [
     `  ${name}:`,
@@ -24,6 +28,7 @@ export function sshTargetYaml(name: string, settings: string[] = []): string {
     '    username: ${TEST_SSH_USER}',
     '    privateKey: ${TEST_SSH_KEY}',
     '    hostKey: ${TEST_SSH_HOST_KEY}',
+    `    home: ${requiredEnv('TEST_SSH_HOME')}`,
     ...settings.map((setting) => `    ${setting}`),
     '',
   ].join('\n');

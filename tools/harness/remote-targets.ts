@@ -29,6 +29,8 @@ export async function startRemoteTargets(scratch: string): Promise<RemoteTargets
     targetsYaml:
       '  fault-host:\n    connector: ssh\n    host: 127.0.0.1\n    port: ${FAULT_SSH_PORT}\n    username: ${FAULT_SSH_USER}\n' +
       '    privateKey: ${FAULT_SSH_KEY}\n    hostKey: ${FAULT_SSH_HOST_KEY}\n    timeout: 60s\n' +
+      // Written out: the API and the orchestrator read the file without ${ENV} (ADR 107).
+      `    home: ${ssh.home}\n` +
       '  fault-kube:\n    connector: kubernetes\n    kubeconfig: ${FAULT_KUBECONFIG}\n    timeout: 60s\n',
     env: {
       FAULT_SSH_PORT: String(ssh.port),

@@ -16,6 +16,8 @@ export interface SshTargetServer {
   host: string;
   port: number;
   username: string;
+  /** The user's home, as the host's user database says: where sshd runs `~/.ssh/rc` from. */
+  home: string;
   /** The client key the executor holds (OpenSSH text): tests look for it where it must not appear. */
   privateKey: string;
   /** The server's public host key, as known_hosts writes it: what a target pins. */
@@ -67,6 +69,7 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
   const authorizedKeys = path.join(dir, 'authorized_keys');
   writeFileSync(authorizedKeys, `${client.publicKey}\n`, { mode: 0o644 });
   const username = sshUser();
+  const home = execFileSync('getent', ['passwd', username], { encoding: 'utf8' }).split(':')[5]!;
   const port = await freePort();
   const config = path.join(dir, 'sshd_config');
   writeFileSync(
@@ -102,6 +105,7 @@ export async function startSshTarget(scratch: string): Promise<SshTargetServer> 
     host: '127.0.0.1',
     port,
     username,
+    home,
     privateKey: client.privateKey,
     hostKey: host.publicKey.split(' ').slice(0, 2).join(' '),
     workDir,

@@ -1,0 +1,118 @@
+// How the ssh connector refuses a command that reaches a file the host's login runs or signs in
+// with (ADR 107): `~/.ssh/rc`, `authorized_keys`, the shells' startup files, sshd's and PAM's
+// settings, read through every reading of where the command's paths land. Pure logic: nothing is run.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sshConnector } from '../../connectors/ssh/connector';
+import { loginFiles } from '../../connectors/ssh/login-files';
+import type { Command } from '../../domain/request';
+
+/** The connector's analysis of `argv` for a login whose home is `home`, its commands starting in `directory`. */
+const analyse = (argv: string[], { home = '/home/deploy', directory = '/srv/app' } = {}) =>
+  sshConnector.analyse({ argv } as unknown as Command, {
+    spellings: new Map(),
+    directory,
+    ...(home !== '' && { home }),
+  });
+const refused = (argv: string[], options?: { home?: string; directory?: string }) => {
+  const analysis = analyse(argv, options);
+  return !analysis.ok && analysis.rule === 'login-files';
+};
+
+describe("the login's files", () => {
+  test('a command that names one, or a directory of them, is refused, whatever its spelling', () => {
+    for (const argv of [
+      ['cp', '/tmp/k.pub', '/home/deploy/.ssh/rc'],
+      ['cp', '/tmp/k', '/home/deploy/.bashrc'],
+      ['install', '-D', '-m', '644', '/tmp/k', '/home/deploy/.ssh/authorized_keys'],
+      ['dd', 'if=/tmp/k', 'of=/home/deploy/.ssh/environment'],
+      ['ln', '-s', '/tmp/k', '/home/deploy/.ssh/rc'],
+      // The directory itself: a link or a move puts a whole one there.
+      ['ln', '-s', '/tmp/made', '/home/deploy/.ssh'],
+      ['cp', '-t', '/home/deploy/.ssh', '/tmp/rc'],
+      ['cp', '--target-directory=/home/deploy/.ssh', '/tmp/rc'],
+      ['cp', '/tmp/k', '/home//deploy/./.ssh/rc'],
+      // Read too: the login's private keys are there.
+      ['cat', '/home/deploy/.ssh/id_ed25519'],
+      // The system's: sshd's settings and host keys, PAM's stack, the shells' startup files.
+      ['cp', '/tmp/x', '/etc/ssh/sshd_config'],
+      ['cp', '/tmp/x', '/etc/pam.d/sshd'],
+      ['cp', '/tmp/x', '/etc/profile.d/z.sh'],
+      ['cp', '/tmp/x', '/etc/ld.so.preload'],
+    ])
+      assert.ok(refused(argv), argv.join(' '));
+  });
+
+  test('so does one whose paths land there, through a wrapper, or in a tree or a link that holds them', () => {
+    for (const argv of [
+      // Relative paths where they land (ADR 090).
+      ['cp', '/tmp/k', '../../home/deploy/.profile'],
+      ['env', '-C', '/home/deploy', 'cp', '/tmp/k', '.ssh/rc'],
+      ['nice', 'sudo', 'cp', '/tmp/x', '/etc/ssh/sshrc'],
+      // Trees (ADR 091): what a copy, an archive or a move writes below a directory.
+      ['cp', '-r', '/tmp/tree/.', '/home/deploy'],
+      ['rsync', '-a', '/tmp/tree/', '/home/deploy/'],
+      ['tar', '-C', '/home/deploy', '-xf', '/tmp/a.tar'],
+      ['mv', '/tmp/made', '/home/deploy/.ssh'],
+      ['rm', '-r', '/home/deploy'],
+      ['find', '/home', '-name', 'rc', '-delete'],
+      // Links (ADR 092): one that leads to the home, or above it, reaches what it holds.
+      ['ln', '-s', '/home/deploy', '/tmp/h'],
+      ['ln', '-s', '/', '/tmp/root'],
+    ])
+      assert.ok(refused(argv), argv.join(' '));
+    // An archive extracted where the command starts, when that is `/`, may write any of them.
+    assert.ok(refused(['tar', '-xf', '/tmp/a.tar'], { directory: '/' }));
+    assert.ok(refused(['cp', '/tmp/k', '.bashrc'], { directory: '/home/deploy' }));
+  });
+
+  test('the rest runs: other files in the home, other homes, reads of trees, what the gate cannot see', () => {
+    for (const argv of [
+      ['cp', '/tmp/k', '/home/deploy/k.pub'],
+      ['mkdir', '-p', '/home/deploy/app'],
+      ['ls', '-la', '/home/deploy'],
+      ['cat', '/home/deploy/notes/.bashrc.example'],
+      ['cp', '/tmp/k', '/home/other/.bashrc'],
+      ['cat', '/etc/passwd'],
+      ['tar', '-C', '/srv/app', '-xf', '/tmp/a.tar'],
+      ['cp', '-r', '/tmp/tree/.', '/home/deploy/app'],
+      // find that only prints acts on nothing it finds.
+      ['find', '/', '-name', '*.log'],
+      ['systemctl', 'restart', 'nginx'],
+      // Where the gate cannot see what a command writes, it does not guess here (ADR 107): a
+      // repository's own work tree, a glob's text, a list of arguments in a file.
+      ['git', '-C', '/srv/app', 'pull'],
+      ['curl', '-o', '#1', 'http://h/{a/b}'],
+      ['xargs', '-a', '/tmp/list', 'rm'],
+    ]) {
+      const analysis = analyse(argv);
+      assert.ok(analysis.ok, `${argv.join(' ')}: ${analysis.ok ? '' : analysis.detail}`);
+    }
+  });
+
+  test('the refusal names the file and the reading that reaches it', () => {
+    const analysis = analyse(['env', '-C', '/home/deploy', 'cp', '/tmp/k', '.ssh/rc']);
+    assert.ok(!analysis.ok);
+    assert.deepEqual([analysis.code, analysis.rule], ['invalid_command', 'login-files']);
+    assert.match(analysis.reason, /a file the host's login runs or signs in with/);
+    assert.match(
+      analysis.detail,
+      /^read as cp \/tmp\/k \.ssh\/rc \/home\/deploy\/\.ssh\/rc, its paths where they land/,
+    );
+    assert.match(
+      analysis.detail,
+      /it reaches \/home\/deploy\/\.ssh, which sshd or the login shell reads .* \(ADR 107\)$/,
+    );
+    const direct = analyse(['cp', '/tmp/k', '/home/deploy/.bashrc']);
+    assert.ok(!direct.ok);
+    assert.match(direct.detail, /^it reaches \/home\/deploy\/\.bashrc,/);
+  });
+
+  test("without a home, the system's files are still the login's", () => {
+    assert.ok(analyse(['cp', '/tmp/k', '/home/deploy/.ssh/rc'], { home: '' }).ok);
+    assert.ok(refused(['cp', '/tmp/x', '/etc/ssh/sshd_config'], { home: '' }));
+    // A home written with a slash at its end names the same files.
+    assert.deepEqual(loginFiles('/root/').files.slice(0, 1), ['/root/.profile']);
+    assert.ok(refused(['cp', '/tmp/k', '/root/.ssh/authorized_keys'], { home: '/root/' }));
+  });
+});
