@@ -39,6 +39,12 @@ describe("the login's files", () => {
       ['cp', '/tmp/x', '/etc/pam.d/sshd'],
       ['cp', '/tmp/x', '/etc/profile.d/z.sh'],
       ['cp', '/tmp/x', '/etc/ld.so.preload'],
+      // Any user's .ssh: a key written there signs in without the gate.
+      ['cp', '/tmp/k.pub', '/home/other/.ssh/authorized_keys'],
+      ['sudo', 'tee', '-a', '/root/.ssh/authorized_keys'],
+      ['dd', 'if=/tmp/k.pub', 'of=/var/lib/app/.ssh/authorized_keys2'],
+      ['cat', 'srv/.ssh/id_rsa'],
+      ['ln', '-s', '/tmp/made', '/home/other/.ssh'],
     ])
       assert.ok(refused(argv), argv.join(' '));
   });
@@ -79,6 +85,9 @@ describe("the login's files", () => {
       // find that only prints acts on nothing it finds.
       ['find', '/', '-name', '*.log'],
       ['systemctl', 'restart', 'nginx'],
+      // A word that is no path, and a name that only starts like it.
+      ['grep', '-r', '.ssh', '/var/log'],
+      ['cat', '/srv/app/.sshrc-notes', '/srv/app/x.ssh/y'],
       // Where the gate cannot see what a command writes, it does not guess here (ADR 107): a
       // repository's own work tree, a glob's text, a list of arguments in a file.
       ['git', '-C', '/srv/app', 'pull'],
@@ -106,13 +115,17 @@ describe("the login's files", () => {
     const direct = analyse(['cp', '/tmp/k', '/home/deploy/.bashrc']);
     assert.ok(!direct.ok);
     assert.match(direct.detail, /^it reaches \/home\/deploy\/\.bashrc,/);
+    const other = analyse(['cp', '/tmp/k.pub', '/home/other/.ssh/authorized_keys']);
+    assert.ok(!other.ok);
+    assert.match(other.detail, /^it reaches \/home\/other\/\.ssh,/);
   });
 
-  test("without a home, the system's files are still the login's", () => {
-    assert.ok(analyse(['cp', '/tmp/k', '/home/deploy/.ssh/rc'], { home: '' }).ok);
+  test("without a home, the system's files and every .ssh are still the login's", () => {
+    assert.ok(analyse(['cp', '/tmp/k', '/home/deploy/.bashrc'], { home: '' }).ok);
     assert.ok(refused(['cp', '/tmp/x', '/etc/ssh/sshd_config'], { home: '' }));
+    assert.ok(refused(['cp', '/tmp/k', '/home/deploy/.ssh/rc'], { home: '' }));
     // A home written with a slash at its end names the same files.
     assert.deepEqual(loginFiles('/root/').files.slice(0, 1), ['/root/.profile']);
-    assert.ok(refused(['cp', '/tmp/k', '/root/.ssh/authorized_keys'], { home: '/root/' }));
+    assert.ok(refused(['cp', '/tmp/k', '/root/.bashrc'], { home: '/root/' }));
   });
 });
