@@ -98,18 +98,27 @@ const GIT_WORK_TREE_WRITERS: ReadonlySet<string> = new Set([
  * The trees a git command writes, if its subcommand writes any: the work trees `--work-tree` names,
  * read from where git works. Without one, the repository's settings say where its work tree is
  * (`core.worktree`), and a repository can be made or copied anywhere with any settings: it may be
- * any directory, so it is read as `/`. A clone writes where it is told (read with the words), or
- * where git works.
+ * any directory, so it is read as `/`. With `unseen` false, only what git finds itself is read: a
+ * repository in the directory it works in or one above it, whose work tree is that directory (`/`
+ * left out: a repository there is root's). A clone writes where it is told (read with the words),
+ * or where git works.
  */
 function gitWorkTrees(args: readonly string[], workingIn: readonly string[], unseen: boolean): string[] | undefined {
   const { options, subcommand, rest } = gitInvocation(args);
   if (subcommand === undefined || !GIT_WORK_TREE_WRITERS.has(subcommand)) return undefined;
   const named = options.filter(({ name, value }) => name === '--work-tree' && value !== undefined);
   if (named.length > 0) return named.flatMap(({ value }) => workingIn.map((directory) => resolved(value!, directory)));
-  if (subcommand !== 'clone') return unseen ? ['/'] : [];
+  if (subcommand !== 'clone') return unseen ? ['/'] : [...new Set(workingIn.flatMap(directoriesUpTo))];
   // Without a directory, a clone is made where git works, named after what it clones (`/tmp/app.git` is `app`).
   const names = rest.filter((word) => !word.startsWith('-')).map((word) => path.basename(word).replace(/\.git$/, ''));
   return names.flatMap((name) => workingIn.map((directory) => resolved(name, directory)));
+}
+
+/** `directory` and each directory above it, `/` left out: `/srv/app` gives `/srv/app` and `/srv`. */
+function directoriesUpTo(directory: string): string[] {
+  const above: string[] = [];
+  for (let here = directory; here !== '/'; here = path.dirname(here)) above.push(here);
+  return above;
 }
 
 /** Whether `args` holds one of the options `names`, in any spelling (ADR 093), or in tar's old-style first word (`xf`). */

@@ -5,13 +5,14 @@
 // `~/.ssh/rc` whose line touches `protected/<name>`, and then an allowed `true` is sent: the file
 // appears if sshd ran it. The rc files, trees and archives are left on the host outside the gate,
 // as an earlier request could leave them (the first attempt makes its own, with ssh-keygen, through
-// the gate). Runs as root only: the commands run as the host's test user, whose home it changes.
+// the gate), and so is a repository in the home that tracks `.ssh/rc`. Runs as root only: the
+// commands run as the host's test user, whose home it changes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { type DenyListHost, denyListHost, makeWritableDirectory, tally } from './support';
+import { type DenyListHost, denyListHost, leaveRepository, makeWritableDirectory, tally } from './support';
 
 const host = denyListHost();
 const asRoot = process.getuid?.() === 0;
@@ -123,11 +124,31 @@ const ATTEMPTS: Attempt[] = [
     ],
     makes: 'l12',
   },
+  // A repository in the home that tracks `.ssh/rc`: git writes the work tree it finds where it works, or above.
+  {
+    leave: (dir) => leaveHomeRepository(host(), rcLine(dir, 'l13')),
+    steps: (_dir, home) => [['git', '-C', home, 'checkout', '-f']],
+    makes: 'l13',
+  },
+  {
+    leave: (dir) => leaveHomeRepository(host(), rcLine(dir, 'l14')),
+    steps: (_dir, home) => [['git', '-C', `${home}/app`, 'reset', '-q', '--hard']],
+    makes: 'l14',
+  },
 ];
+
+/**
+ * A repository at the home (and a directory `app` in it), made outside the gate, that tracks
+ * `.ssh/rc` holding `line`, the file itself taken away again.
+ */
+function leaveHomeRepository(target: DenyListHost, line: string): void {
+  leaveRepository(target, target.home, { '.ssh/rc': line, 'app/README': 'an app\n' });
+  rmSync(path.join(target.home, '.ssh'), { recursive: true });
+}
 
 /** Takes away what an attempt left in the home, so that the next one (and every other test) starts clean. */
 function cleanHome(home: string): void {
-  rmSync(path.join(home, '.ssh'), { recursive: true, force: true });
+  for (const left of ['.ssh', '.git', 'app']) rmSync(path.join(home, left), { recursive: true, force: true });
 }
 
 after(() => {

@@ -65,6 +65,10 @@ describe("the login's files", () => {
       // Links (ADR 092): one that leads to the home, or above it, reaches what it holds.
       ['ln', '-s', '/home/deploy', '/tmp/h'],
       ['ln', '-s', '/', '/tmp/root'],
+      // git writes the work tree of the repository it finds where it works or above (ADR 096).
+      ['git', '-C', '/home/deploy', 'checkout', '-f', 'FETCH_HEAD'],
+      ['git', '-C', '/home/deploy/app', 'reset', '--hard'],
+      ['git', '-C', '/etc/nginx', 'checkout', '.'],
     ])
       assert.ok(refused(argv), argv.join(' '));
     // An archive extracted where the command starts, when that is `/`, may write any of them.
@@ -89,8 +93,9 @@ describe("the login's files", () => {
       ['grep', '-r', '.ssh', '/var/log'],
       ['cat', '/srv/app/.sshrc-notes', '/srv/app/x.ssh/y'],
       // Where the gate cannot see what a command writes, it does not guess here (ADR 107): a
-      // repository's own work tree, a glob's text, a list of arguments in a file.
+      // work tree a repository's settings name, a glob's text, a list of arguments in a file.
       ['git', '-C', '/srv/app', 'pull'],
+      ['git', 'pull'],
       ['curl', '-o', '#1', 'http://h/{a/b}'],
       ['xargs', '-a', '/tmp/list', 'rm'],
     ]) {
