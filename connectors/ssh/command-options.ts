@@ -43,6 +43,13 @@ const MYSQL_SYSTEM = /(?:\\!|\bsystem\b)([^;\n]*)/gi;
 // An sqlite3 dot command (`.shell`, `.system`, `.once |cmd`, `.load`), its arguments the command.
 const SQLITE_DOT_COMMAND = /^[ \t]*\.\w+((?:[^\w\n].*)?)$/gm;
 const VIM: ProgramCommandOptions = { options: [{ names: ['-c', '--cmd', '+'], runs: 'shell' }] };
+// APT's settings that run a command (`APT::Update::Pre-Invoke`, `DPkg::Post-Invoke`,
+// `Acquire::http::Proxy-Auto-Detect`, `APT::Key::GPGVCommand`), or say where its programs and its
+// settings are (`Dir`, `Dir::Bin::dpkg`, `Dir::Etc`): the value is the command (ADR 108).
+const APT_COMMAND_SETTING = /^(?:[^=]*(?:invoke|install-pkgs|auto-detect|command)[^=]*|\s*dir(?:::[^=]*)?)=(.*)$/gis;
+const APT: ProgramCommandOptions = {
+  options: [{ names: ['-o', '--option'], runs: 'shell', commandsIn: APT_COMMAND_SETTING }],
+};
 const MYSQL: ProgramCommandOptions = {
   options: [{ names: ['-e', '--execute'], runs: 'shell', commandsIn: MYSQL_SYSTEM }],
 };
@@ -87,6 +94,11 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
       ],
     },
   ],
+  // dpkg's hooks run before and after it, and its status logger gets its progress (ADR 108).
+  ['dpkg', { options: [{ names: ['--pre-invoke', '--post-invoke', '--status-logger'], runs: 'shell' }] }],
+  ...['apt-get', 'apt', 'apt-cache', 'apt-mark', 'apt-config', 'aptitude'].map(
+    (name): [string, ProgramCommandOptions] => [name, APT],
+  ),
   ['mysql', MYSQL],
   ['mariadb', MYSQL],
   // strace pipes its trace to a command for `-o |cmd` or `-o !cmd` (ADR 103).

@@ -42,6 +42,12 @@ export interface WrapperGrammar {
   embedded?: { after: readonly string[]; endsAt: readonly string[] };
 }
 
+const NPX: WrapperGrammar = {
+  valued: ['-p', '--package', '-w', '--workspace'],
+  flags: ['-y', '--yes', '--no', '--no-install', '-q', '--quiet', '--ws', '--workspaces', '--include-workspace-root'],
+  shellLine: ['-c', '--call'],
+};
+
 const sudoValued = ['-u', '--user', '-g', '--group', '-C', '--close-from', '-h', '--host', '-p', '--prompt'];
 
 /**
@@ -106,6 +112,8 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
       runsNothing: ['-K', '--stop', '-T', '--status', '-t', '--test', '-H', '--help', '-V', '--version'],
     },
   ],
+  // npm's runner (`npm exec`, `npm x` too): a package's program, or any on the PATH, or a shell line (ADR 108).
+  ['npx', NPX],
   // The session's bus is a program of the caller's choosing too.
   ['dbus-run-session', { valued: ['--config-file'], flags: [], programIn: ['--dbus-daemon'] }],
   [
@@ -295,6 +303,11 @@ const longName = (word: string) => word.split('=', 1)[0]!;
  * as where the command may start, so that a misread grammar makes the decision stricter, not laxer.
  */
 export function wrappedCommands(program: string, args: readonly string[]): WrappedCommand[] {
+  // `npm exec` and `npm x` are npx (ADR 108); options before them are set aside by ADR 085's reading.
+  if (path.basename(program) === 'npm' && (args[0] === 'exec' || args[0] === 'x'))
+    return wrappedCommands('npx', args.slice(1)).map((wrapped) =>
+      'at' in wrapped && wrapped.at !== undefined ? { ...wrapped, at: wrapped.at + 1 } : wrapped,
+    );
   const grammar = wrapperGrammar(path.basename(program));
   if (!grammar) return [];
   if (grammar.embedded) return embeddedCommands(args, grammar.embedded);

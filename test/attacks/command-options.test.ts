@@ -1,13 +1,16 @@
-// Classes 108 and 109: a denied program, or a shell, run by an option of a program policy lets run
+// Classes 108, 109 and 134: a denied program, or a shell, run by an option of a program policy lets run
 // (108), or by a variable set for it by a wrapper (109: `env GIT_SSH_COMMAND=…`, `NODE_OPTIONS`). git's
 // `-c alias.x=!…` and `--upload-pack`, tar's `--checkpoint-action=exec=`, `-I` and `--to-command`,
 // rsync's `-e`, scp's and sftp's `-o ProxyCommand=`, zip's `-TT`, make's `--eval`, sqlite3's
 // `.shell`, vim's `-c '!…'`, socat's `EXEC:`, split's `--filter`, psql's `\!`, and the programs that
-// run the rest of their arguments (the dynamic loader, capsh, ssh-agent). Policy denies `touch` and
+// run the rest of their arguments (the dynamic loader, capsh, ssh-agent); and the package tools' (134,
+// below: npx, dpkg's hooks, apt-get's settings). Policy denies `touch` and
 // shells and lets everything else run (the README advises allow rules; a deny list must still hold
 // for what the host runs). Each command is sent as an agent. It succeeds if the file the command
 // would create exists on the host.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { commandsThatCreated, tally, denyListHost } from './support';
@@ -80,6 +83,58 @@ test('no variable a wrapper sets makes an allowed program run a denied one or a 
   assert.deepEqual(walkedAround, []);
 });
 
+/**
+ * Class 134: the package tools (ADR 108). npm's runner runs a shell line (`npx -c`, `npm exec
+ * --call`) or any program on the PATH (`npx --no touch`); dpkg runs its `--pre-invoke` and
+ * `--post-invoke` hooks and its `--status-logger` (as the host's user, with `--force-not-root` on a
+ * database of its own); apt-get runs the commands its `-o` settings name (`APT::Update::Pre-Invoke`,
+ * with locking off and its lists in the work directory, offline). Each creates the file it is given.
+ */
+const PACKAGE_TOOLS: ((file: string) => string[])[] = [
+  (file) => ['npx', '-c', `touch ${file}`],
+  (file) => ['npx', `--call=touch ${file}`],
+  (file) => ['npx', '--no', 'touch', file],
+  (file) => ['npm', 'exec', '-c', `touch ${file}`],
+  (file) => ['npm', 'x', '--no', '--', 'touch', file],
+  (file) => ['dpkg', ...ownDpkg(file), `--pre-invoke=touch ${file}`, '--configure', '-a'],
+  // dpkg stops after its hooks before work unless the PATH holds the sbin directories, as root's does.
+  (file) => ['env', SBIN_PATH, 'dpkg', ...ownDpkg(file), `--post-invoke=touch ${file}`, '--configure', '-a'],
+  (file) => ['dpkg', ...ownDpkg(file), `--status-logger=touch ${file}`, '--configure', '-a'],
+  (file) => ['apt-get', ...offlineApt(file), '-o', `APT::Update::Pre-Invoke::=touch ${file}`, 'update'],
+  (file) => ['apt-get', ...offlineApt(file), `-oAPT::Update::Post-Invoke::=touch ${file}`, 'update'],
+];
+
+const SBIN_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** dpkg as the host's user, on the database left beside `file`. */
+const ownDpkg = (file: string) => ['--force-not-root', `--root=${path.join(path.dirname(file), 'dpkg-root')}`];
+
+/** apt-get with no lock, no sources, and its lists and cache beside `file`. */
+const offlineApt = (file: string) =>
+  [
+    'Debug::NoLocking=1',
+    'Dir::Etc::sourcelist=/dev/null',
+    'Dir::Etc::sourceparts=/nonexistent',
+    `Dir::State::Lists=${path.join(path.dirname(file), 'apt-lists')}`,
+    `Dir::Cache=${path.join(path.dirname(file), 'apt-cache')}`,
+  ].flatMap((setting) => ['-o', setting]);
+
+test('no package tool runs a denied program or a shell', async () => {
+  const dir = host().workDir;
+  // What the host's user needs, left outside the gate: a dpkg database and APT's directories.
+  for (const made of ['dpkg-root/var/lib/dpkg/updates', 'dpkg-root/var/lib/dpkg/info', 'apt-lists/partial'])
+    mkdirSync(path.join(dir, made), { recursive: true });
+  mkdirSync(path.join(dir, 'apt-cache/archives/partial'), { recursive: true });
+  writeFileSync(path.join(dir, 'dpkg-root/var/lib/dpkg/status'), '');
+  for (const made of ['dpkg-root', 'apt-lists', 'apt-cache'])
+    execFileSync('chown', ['-R', host().username, path.join(dir, made)]);
+  const walkedAround = await commandsThatCreated(host(), 'package-tool', PACKAGE_TOOLS, (argv) =>
+    argv.join(' ').replaceAll(dir, 'DIR'),
+  );
+  tally('package-tools', PACKAGE_TOOLS.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+});
+
 test('the decision names the program the option runs; the same programs without such options still run', async () => {
   const denied = await host().run([
     'rsync',
@@ -94,6 +149,9 @@ test('the decision names the program the option runs; the same programs without 
     ['tar', '-cf', '/dev/null', '/etc/hostname'],
     ['git', 'ls-remote', '--heads', '/tmp'],
     ['split', '-n', '1', '/etc/hostname', path.join(host().workDir, 'split-')],
+    // The package tools with settings that run nothing (ADR 108).
+    ['dpkg', '--force-not-root', `--root=${path.join(host().workDir, 'dpkg-root')}`, '-l'],
+    ['npm', '--version'],
   ]) {
     const allowed = await host().run(argv);
     assert.deepEqual([allowed.status, allowed.rule], ['succeeded', 'default'], argv.join(' '));

@@ -77,6 +77,15 @@ describe('commands run through options', () => {
       [['strace', '-o', '|touch f', 'true'], shellLine('touch f')],
       [['strace', '-ffo!touch f', 'true'], shellLine('touch f')],
       [['strace', '--output=|touch f', 'true'], shellLine('touch f')],
+      // ADR 108: dpkg's hooks and status logger, APT's settings that name a command or where programs are.
+      [['dpkg', '--pre-invoke=touch f', '--configure', '-a'], shellLine('touch f')],
+      [['dpkg', '--post-invoke', 'touch f', '-i', 'x.deb'], shellLine('touch f')],
+      [['dpkg', '--status-logger=touch f', '--configure', '-a'], shellLine('touch f')],
+      [['apt-get', '-o', 'APT::Update::Pre-Invoke::=touch f', 'update'], shellLine('touch f')],
+      [['apt-get', '-oDPkg::Post-Invoke::=touch f', 'install', 'x'], shellLine('touch f')],
+      [['apt', '--option=Acquire::http::Proxy-Auto-Detect=/tmp/x', 'update'], shellLine('/tmp/x')],
+      [['apt-get', '-o', 'Dir::Bin::dpkg=/tmp/x', 'install', 'y'], shellLine('/tmp/x')],
+      [['apt-get', '-o', 'dir=/tmp/root', 'update'], shellLine('/tmp/root')],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
@@ -107,6 +116,11 @@ describe('commands run through options', () => {
       ['git', 'config', 'get', 'alias.t'],
       ['git', 'config', '--list'],
       ['git', 'config', '--unset', 'alias.t'],
+      ['dpkg', '-l'],
+      ['dpkg', '-i', 'x.deb'],
+      ['apt-get', '-y', 'install', 'nginx'],
+      ['apt-get', '-o', 'Dpkg::Options::=--force-confold', 'install', 'nginx'],
+      ['apt', '-o', 'Acquire::Retries=3', 'update'],
     ])
       assert.ok(
         readings(argv).every((reading) => !reading.endsWith('*')),

@@ -57,6 +57,14 @@ describe('programs that run programs', () => {
       [['envdir', '/etc/app/env', 'touch', 'f'], 'touch f'],
       [['tini', '-s', '--', 'touch', 'f'], 'touch f'],
       [['dumb-init', 'touch', 'f'], 'touch f'],
+      // ADR 108: npm's runner, as npx and as `npm exec` or `npm x`, any options before them set aside.
+      [['npx', '--no', 'touch', 'f'], 'touch f'],
+      [['npx', '--yes', '-p', 'cowsay', 'cowsay', 'hi'], 'cowsay hi'],
+      [['npx', '-c', 'touch f'], 'sh -c touch f *'],
+      [['npx', '--call=touch f'], 'sh -c touch f *'],
+      [['npm', 'exec', '-c', 'touch f'], 'sh -c touch f *'],
+      [['npm', 'x', '--', 'touch', 'f'], 'touch f'],
+      [['npm', '--prefix', '/srv', 'exec', 'touch', 'f'], 'touch f'],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${argv.join(' ')}: ${readings(argv)}`);
@@ -112,6 +120,9 @@ describe('programs that run programs', () => {
 
   test('options that run nothing of the arguments give no command', () => {
     assert.deepEqual(readings(['ionice', '-p', '42']), []);
+    // npm's other subcommands run no program of the command's (ADR 108).
+    assert.deepEqual(readings(['npm', 'install', 'express']), []);
+    assert.deepEqual(readings(['npm', 'run', 'build']), []);
     assert.deepEqual(readings(['sudo', '-l', 'touch']), []);
     assert.deepEqual(readings(['taskset', '-p', '1', '42']), []);
     assert.deepEqual(readings(['start-stop-daemon', '--stop', '--exec', '/usr/bin/touch', '--', 'f']), []);
