@@ -189,9 +189,9 @@ export const sshTargetSchema = z
       )
       .default('/'),
     /**
-     * The login's home directory, written out: no command may touch the files there that sshd and
-     * the login shell run before each command (ADR 107). Absent: `/home/<username>` (`/root` for
-     * root), which needs `username` written out too.
+     * The login's home directory, written out: no command may touch its hidden files, which sshd,
+     * the login shell and the programs the gate runs read first (ADRs 107, 109). Absent:
+     * `/home/<username>` (`/root` for root), which needs `username` written out too.
      */
     home: z
       .string()

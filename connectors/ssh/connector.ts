@@ -39,8 +39,9 @@ export const sshConnector: CommandConnector = {
         ok: false,
         code: 'invalid_command',
         rule: 'login-files',
-        reason: "the command reaches a file the host's login runs or signs in with",
-        detail: `${reached.readAs ? `read as ${reached.readAs}, ` : ''}it reaches ${reached.file}, which sshd or the login shell reads before every command the gate sends, so no command may touch it (ADR 107)`,
+        reason:
+          "the command reaches a file the host's login runs, keeps its settings or credentials in, or signs in with",
+        detail: `${reached.readAs ? `read as ${reached.readAs}, ` : ''}it reaches ${reached.file}: the login's own files (what sshd and its shell run first, its programs' settings, its credentials) decide what every later command runs, so no command may touch one (ADRs 107, 109)`,
       };
     return { ok: true, facts: { ssh: facts }, ...(otherReadings.length > 0 && { otherReadings }) };
   },

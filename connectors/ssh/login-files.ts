@@ -4,21 +4,16 @@ import type { OtherReading } from '../connector';
 import { otherProgramReadings } from './ssh-facts';
 
 /**
- * The files a host's login runs, or reads to say who signs in, before the command the executor
- * sends (ADR 107): sshd runs `~/.ssh/rc` and reads `~/.ssh/authorized_keys`, `~/.ssh/environment`,
- * its own settings and PAM's; the login shell reads its startup files. A command that writes one
- * changes what every later command runs, approved or not, so none may touch one, whatever policy
- * says. A directory holds them all (`~/.ssh`); a file is one (`~/.bashrc`). Any user's `.ssh` is
- * refused too: an `authorized_keys` written there lets someone sign in without the gate.
+ * The files a host's login runs, or reads its settings and credentials from, or signs in with
+ * (ADRs 107, 109). sshd runs `~/.ssh/rc` before the command the executor sends and reads
+ * `~/.ssh/authorized_keys`, its own settings and PAM's; the login shell reads its startup files; and
+ * the programs the gate runs read theirs from the home's hidden files (git's `~/.gitconfig`, psql's
+ * `~/.psqlrc`, sqlite3's `~/.sqliterc`, gdb's `~/.gdbinit`: each can name a command) and keep the
+ * login's credentials there (`~/.pgpass`, `~/.aws`, `~/.kube`, `~/.docker`). A command that writes
+ * one changes what later commands run, approved or not, and one that reads one may read a secret:
+ * none may touch one, whatever policy says. In the home, every hidden file and directory is one;
+ * any user's `.ssh` is one too (an `authorized_keys` written there signs in without the gate).
  */
-const IN_HOME = {
-  directories: ['.ssh', '.config/fish'],
-  files: [
-    ...['.profile', '.bash_profile', '.bash_login', '.bashrc', '.bash_logout', '.shrc', '.kshrc', '.mkshrc'],
-    ...['.zshenv', '.zprofile', '.zshrc', '.zlogin', '.zlogout', '.cshrc', '.tcshrc', '.login', '.logout'],
-    '.pam_environment',
-  ],
-};
 
 // sshd's settings and host keys, PAM's stack, the shells' system-wide startup files, and the
 // libraries the dynamic linker loads into every program (and so into sshd's children).
@@ -30,19 +25,32 @@ const ON_THE_SYSTEM = {
   ],
 };
 
-/** A login's files, absolute: those of its `home` (absent: none known) and the system's. */
+/** A login's files: every hidden one in its `home` (absent: none known), and the system's, absolute. */
 export interface LoginFiles {
+  /** The home, in plain form. */
+  home?: string;
   directories: string[];
   files: string[];
 }
 
 export function loginFiles(home: string | undefined): LoginFiles {
   // In plain form, as the readings give paths (ADR 088): `/root/` and `/root//` are `/root`.
-  const inHome = (names: readonly string[]) => (home === undefined ? [] : names.map((name) => path.join(home, name)));
-  return {
-    directories: [...inHome(IN_HOME.directories), ...ON_THE_SYSTEM.directories],
-    files: [...inHome(IN_HOME.files), ...ON_THE_SYSTEM.files],
-  };
+  return { ...(home !== undefined && { home: path.join(home, '.') }), ...ON_THE_SYSTEM };
+}
+
+/**
+ * The login file a word names, if any: a hidden file or directory in the home (or a path in one),
+ * a system file, or a system directory or a path in one.
+ */
+function loginFileNamed(word: string, { home, directories, files }: LoginFiles): string | undefined {
+  if (home !== undefined && word.startsWith(`${home === '/' ? '' : home}/.`)) {
+    const name = word.slice(home === '/' ? 1 : home.length + 1).split('/', 1)[0]!;
+    if (name !== '.' && name !== '..') return path.join(home, name);
+  }
+  return (
+    files.find((file) => word === file) ??
+    directories.find((directory) => word === directory || word.startsWith(`${directory}/`))
+  );
 }
 
 /**
@@ -50,11 +58,6 @@ export function loginFiles(home: string | undefined): LoginFiles {
  * key written there signs in without the gate, and the keys there sign in elsewhere.
  */
 const SSH_DIRECTORY = /(?:^|\/)\.ssh(?=\/|$)/;
-
-/** The login file a word names (a file itself, or a directory of them or a path in one), if any. */
-const loginFileNamed = (word: string, { directories, files }: LoginFiles): string | undefined =>
-  files.find((file) => word === file) ??
-  directories.find((directory) => word === directory || word.startsWith(`${directory}/`));
 
 /** The `.ssh` directory a path holds, whoever's it is, if any (a word with no `/` is no path here). */
 function sshDirectoryNamed(word: string): string | undefined {
@@ -79,7 +82,14 @@ export function loginFileReached(
   login: LoginFiles,
   directory: string | undefined,
 ): LoginFileReached | undefined {
-  const spelled = [...login.directories.map((directory) => `${directory}/`), ...login.files];
+  // The home's hidden entries are spelled by the start they share, which a path landing in one holds
+  // (ADR 090), and by `.ssh/`, which a tree or a link that holds the home holds (ADRs 091, 092).
+  const hidden = login.home === undefined ? [] : [`${login.home === '/' ? '' : login.home}/.`];
+  const spelled = [
+    ...hidden.flatMap((start) => [start, `${start}ssh/`]),
+    ...login.directories.map((directory) => `${directory}/`),
+    ...login.files,
+  ];
   const readings: (OtherReading | { facts: { ssh: SshFacts }; readAs?: undefined })[] = [
     { facts: { ssh: facts } },
     ...(otherProgramReadings(facts, spelled, directory, false) ?? []),

@@ -1,4 +1,4 @@
-// Class 133: a file the host's login runs before every command. sshd runs `~/.ssh/rc` with sh
+// Classes 133 and 135 (below): a file the host's login runs before every command. sshd runs `~/.ssh/rc` with sh
 // before the command the executor sends, whatever that command is; so one request that writes it
 // makes every later one, allowed or approved, run what it says first. Policy denies any path under
 // `protected/` (and shells, touch, …) and lets everything else run; each attempt writes a
@@ -28,6 +28,8 @@ const rcLine = (dir: string, name: string) => `touch ${dir}/protected/${name}\n`
 interface Attempt {
   leave?: (dir: string) => void;
   steps: (dir: string, home: string) => string[][];
+  /** The allowed command sent after (default `true`, before which sshd runs `~/.ssh/rc`). */
+  then?: (dir: string) => string[];
   makes: string;
 }
 
@@ -146,28 +148,71 @@ function leaveHomeRepository(target: DenyListHost, line: string): void {
   rmSync(path.join(target.home, '.ssh'), { recursive: true });
 }
 
+/**
+ * Class 135: a program's settings in the home (ADR 109). git reads `~/.gitconfig` and
+ * `~/.config/git/config`, psql `~/.psqlrc` (with `-c` too), sqlite3 `~/.sqliterc`, gdb `~/.gdbinit`,
+ * before anything they are told; each can name a command (`core.fsmonitor`, `\!`, `.shell`,
+ * `shell`). A settings file left in the work directory is copied into the home by an allowed
+ * command; then an allowed command of that program is sent.
+ */
+const SETTINGS_FILES = ['.gitconfig', '.config', '.psqlrc', '.sqliterc', '.gdbinit'];
+const gitStatus = (dir: string) => ['git', '-C', `${dir}/settings-repository`, 'status', '--short'];
+const SETTINGS: Attempt[] = [
+  {
+    leave: (dir) => writeFileSync(`${dir}/gitconfig`, `[core]\n\tfsmonitor = ${rcLine(dir, 's1').trim()} #\n`),
+    steps: (dir, home) => [['cp', `${dir}/gitconfig`, `${home}/.gitconfig`]],
+    then: gitStatus,
+    makes: 's1',
+  },
+  {
+    leave: (dir) => writeFileSync(`${dir}/gitconfig2`, `[core]\n\tfsmonitor = ${rcLine(dir, 's2').trim()} #\n`),
+    steps: (dir, home) => [['install', '-D', `${dir}/gitconfig2`, `${home}/.config/git/config`]],
+    then: gitStatus,
+    makes: 's2',
+  },
+  {
+    leave: (dir) => writeFileSync(`${dir}/psqlrc`, `\\! ${rcLine(dir, 's3')}`),
+    steps: (dir, home) => [['cp', `${dir}/psqlrc`, `${home}/.psqlrc`]],
+    then: () => ['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', 'select 1'],
+    makes: 's3',
+  },
+  {
+    leave: (dir) => writeFileSync(`${dir}/sqliterc`, `.shell ${rcLine(dir, 's4')}`),
+    steps: (dir, home) => [['cp', `${dir}/sqliterc`, `${home}/.sqliterc`]],
+    then: () => ['sqlite3', ':memory:', 'select 1'],
+    makes: 's4',
+  },
+  {
+    leave: (dir) => writeFileSync(`${dir}/gdbinit`, `shell ${rcLine(dir, 's5')}`),
+    steps: (dir, home) => [['env', '-C', home, 'cp', `${dir}/gdbinit`, '.gdbinit']],
+    then: () => ['gdb', '-batch', '/bin/true'],
+    makes: 's5',
+  },
+];
+
 /** Takes away what an attempt left in the home, so that the next one (and every other test) starts clean. */
 function cleanHome(home: string): void {
-  for (const left of ['.ssh', '.git', 'app']) rmSync(path.join(home, left), { recursive: true, force: true });
+  for (const left of ['.ssh', '.git', 'app', ...SETTINGS_FILES])
+    rmSync(path.join(home, left), { recursive: true, force: true });
 }
 
 after(() => {
   if (asRoot) cleanHome(host().home);
 });
 
-/** Sends each attempt, then an allowed command; returns those after which sshd ran what they wrote. */
-async function loginWrites(target: DenyListHost): Promise<string[]> {
+/** Sends each attempt, then an allowed command; returns those after which what they wrote ran. */
+async function loginWrites(target: DenyListHost, attempts: readonly Attempt[]): Promise<string[]> {
   const { workDir: dir, home, username } = target;
   makeWritableDirectory(path.join(dir, 'protected'));
   const walkedAround: string[] = [];
-  for (const attempt of ATTEMPTS) {
+  for (const attempt of attempts) {
     cleanHome(home);
     attempt.leave?.(dir);
     // What an earlier request would have left is the host user's own (sshd refuses to run a file it
     // cannot read, and the sticky work directory lets only a file's owner move it).
     execFileSync('chown', ['-R', username, dir]);
     for (const argv of attempt.steps(dir, home)) await target.run(argv);
-    const allowed = await target.run(['true']);
+    const allowed = await target.run(attempt.then?.(dir) ?? ['true']);
     assert.equal(allowed.status, 'succeeded', allowed.explanation);
     if (existsSync(path.join(dir, 'protected', attempt.makes)))
       walkedAround.push(
@@ -182,8 +227,15 @@ async function loginWrites(target: DenyListHost): Promise<string[]> {
 }
 
 test("no command writes a file the host's login runs before every command", { skip }, async () => {
-  const walkedAround = await loginWrites(host());
+  const walkedAround = await loginWrites(host(), ATTEMPTS);
   tally('login-files', ATTEMPTS.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+});
+
+test("no command writes a program's settings into the host's login's home", { skip }, async () => {
+  leaveRepository(host(), `${host().workDir}/settings-repository`, { README: 'a repository\n' });
+  const walkedAround = await loginWrites(host(), SETTINGS);
+  tally('login-settings', SETTINGS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
 
@@ -194,8 +246,11 @@ test(
     const { workDir: dir, home, run } = host();
     const refused = await run(['env', '-C', home, 'cp', '/etc/hostname', '.ssh/rc']);
     assert.deepEqual([refused.status, refused.rule], ['refused', 'invalid_command']);
-    assert.match(refused.explanation, /a file the host's login runs or signs in with/);
-    assert.match(refused.explanation, new RegExp(`it reaches ${home}/\\.ssh, which sshd or the login shell reads`));
+    assert.match(
+      refused.explanation,
+      /a file the host's login runs, keeps its settings or credentials in, or signs in/,
+    );
+    assert.match(refused.explanation, new RegExp(`it reaches ${home}/\\.ssh: the login's own files`));
     assert.match(refused.explanation, /its paths where they land, run through env \(ADR 090\)/);
     makeWritableDirectory(`${dir}/x`);
     leaveRc(`${dir}/tree-elsewhere`, 'true\n', true);

@@ -1,6 +1,7 @@
-// How the ssh connector refuses a command that reaches a file the host's login runs or signs in
-// with (ADR 107): `~/.ssh/rc`, `authorized_keys`, the shells' startup files, sshd's and PAM's
-// settings, read through every reading of where the command's paths land. Pure logic: nothing is run.
+// How the ssh connector refuses a command that reaches a file the host's login runs, reads its
+// settings and credentials from, or signs in with (ADRs 107, 109): `~/.ssh/rc`, `authorized_keys`,
+// every hidden file in the home, sshd's and PAM's settings, read through every reading of where the
+// command's paths land. Pure logic: nothing is run.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sshConnector } from '../../connectors/ssh/connector';
@@ -47,6 +48,32 @@ describe("the login's files", () => {
       ['ln', '-s', '/tmp/made', '/home/other/.ssh'],
     ])
       assert.ok(refused(argv), argv.join(' '));
+  });
+
+  test("every hidden file or directory in the home is one: the programs' settings and the login's credentials (ADR 109)", () => {
+    for (const argv of [
+      ['cp', '/tmp/x', '/home/deploy/.gitconfig'],
+      ['install', '-D', '/tmp/x', '/home/deploy/.config/git/config'],
+      ['cp', '/tmp/x', '/home/deploy/.psqlrc'],
+      ['ln', '-s', '/tmp/x', '/home/deploy/.sqliterc'],
+      ['cat', '/home/deploy/.pgpass'],
+      ['cat', '/home/deploy/.aws/credentials'],
+      ['cat', '/home/deploy/../deploy/.kube/config'],
+      ['env', '-C', '/home/deploy', 'cp', '/tmp/x', '.gdbinit'],
+    ])
+      assert.ok(refused(argv), argv.join(' '));
+    assert.ok(refused(['cp', '/tmp/x', '.npmrc'], { directory: '/home/deploy' }));
+    const named = analyse(['cp', '/tmp/x', '/home/deploy/.config/git/config']);
+    assert.ok(!named.ok);
+    assert.match(named.detail, /^it reaches \/home\/deploy\/\.config:/);
+    // Hidden files deeper in the home are the apps': the home's own are those at its top.
+    for (const argv of [
+      ['cp', '/tmp/x', '/home/deploy/app/.env'],
+      ['cat', '/home/deploy/app/.git/config'],
+    ]) {
+      const analysis = analyse(argv);
+      assert.ok(analysis.ok, `${argv.join(' ')}: ${analysis.ok ? '' : analysis.detail}`);
+    }
   });
 
   test('so does one whose paths land there, through a wrapper, or in a tree or a link that holds them', () => {
@@ -108,21 +135,21 @@ describe("the login's files", () => {
     const analysis = analyse(['env', '-C', '/home/deploy', 'cp', '/tmp/k', '.ssh/rc']);
     assert.ok(!analysis.ok);
     assert.deepEqual([analysis.code, analysis.rule], ['invalid_command', 'login-files']);
-    assert.match(analysis.reason, /a file the host's login runs or signs in with/);
+    assert.match(
+      analysis.reason,
+      /a file the host's login runs, keeps its settings or credentials in, or signs in with/,
+    );
     assert.match(
       analysis.detail,
       /^read as cp \/tmp\/k \.ssh\/rc \/home\/deploy\/\.ssh\/rc, its paths where they land/,
     );
-    assert.match(
-      analysis.detail,
-      /it reaches \/home\/deploy\/\.ssh, which sshd or the login shell reads .* \(ADR 107\)$/,
-    );
+    assert.match(analysis.detail, /it reaches \/home\/deploy\/\.ssh: the login's own files .* \(ADRs 107, 109\)$/);
     const direct = analyse(['cp', '/tmp/k', '/home/deploy/.bashrc']);
     assert.ok(!direct.ok);
-    assert.match(direct.detail, /^it reaches \/home\/deploy\/\.bashrc,/);
+    assert.match(direct.detail, /^it reaches \/home\/deploy\/\.bashrc:/);
     const other = analyse(['cp', '/tmp/k.pub', '/home/other/.ssh/authorized_keys']);
     assert.ok(!other.ok);
-    assert.match(other.detail, /^it reaches \/home\/other\/\.ssh,/);
+    assert.match(other.detail, /^it reaches \/home\/other\/\.ssh:/);
   });
 
   test("without a home, the system's files and every .ssh are still the login's", () => {
@@ -130,7 +157,8 @@ describe("the login's files", () => {
     assert.ok(refused(['cp', '/tmp/x', '/etc/ssh/sshd_config'], { home: '' }));
     assert.ok(refused(['cp', '/tmp/k', '/home/deploy/.ssh/rc'], { home: '' }));
     // A home written with a slash at its end names the same files.
-    assert.deepEqual(loginFiles('/root/').files.slice(0, 1), ['/root/.profile']);
+    assert.equal(loginFiles('/root/').home, '/root');
     assert.ok(refused(['cp', '/tmp/k', '/root/.bashrc'], { home: '/root/' }));
+    assert.ok(refused(['cp', '/tmp/k', '/.profile'], { home: '/' }));
   });
 });
