@@ -21,6 +21,18 @@ const jsonMaskSchema = z
   .strict()
   .default({ fields: [], patterns: [] });
 
+/**
+ * An absolute path on a host, written out: the API and the orchestrator read it as policy's facts,
+ * without the executor's `${ENV}` interpolation, so it must mean the same there.
+ */
+const writtenOutPath = z
+  .string()
+  .regex(/^\/[^\0\n]*$/, 'an absolute path')
+  .refine(
+    (path) => !path.includes('${'),
+    'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
+  );
+
 /** The impact preview the executor makes before reviewers are asked (domain/impact.ts). */
 const previewSchema = z
   .object({
@@ -180,27 +192,13 @@ export const sshTargetSchema = z
      * without `${ENV}`): policy reads relative paths from it (ADR 090), so it is never where sshd
      * would start them, which only the host knows.
      */
-    directory: z
-      .string()
-      .regex(/^\/[^\0\n]*$/, 'an absolute path')
-      .refine(
-        (directory) => !directory.includes('${'),
-        'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
-      )
-      .default('/'),
+    directory: writtenOutPath.default('/'),
     /**
      * The login's home directory, written out: no command may touch its hidden files, which sshd,
      * the login shell and the programs the gate runs read first (ADRs 107, 109). Absent:
      * `/home/<username>` (`/root` for root), which needs `username` written out too.
      */
-    home: z
-      .string()
-      .regex(/^\/[^\0\n]*$/, 'an absolute path')
-      .refine(
-        (home) => !home.includes('${'),
-        'written out, not ${ENV}: the API and the orchestrator read it uninterpolated',
-      )
-      .optional(),
+    home: writtenOutPath.optional(),
     timeout: z.string().default('30s'),
     maxOutputBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     mask: z
