@@ -2,6 +2,7 @@ import path from 'node:path/posix';
 import type { WrappedCommand } from './program-wrappers';
 import { gitConfigValues, gitInvocation } from './git-words';
 import { optionNamed } from './option-words';
+import { kubectlCommands, npmCommands, npmCommandVariable, npmVariable } from './tool-settings';
 
 /**
  * Programs whose job is not to run others, yet which run a command given in an option of their own
@@ -119,6 +120,8 @@ export function commandsInOptions(program: string, args: readonly string[]): Wra
   const name = path.basename(program);
   if (name === 'git') return gitCommands(args);
   if (name === 'capsh') return capshCommands(args);
+  if (name === 'npm') return npmCommands(args);
+  if (name === 'kubectl') return kubectlCommands(args);
   const grammar = PROGRAMS.get(name);
   if (!grammar) return [];
   if (!grammar.oldStyleCluster || !/^[a-z]+$/i.test(args[0] ?? '')) return commandsAmong(args, grammar);
@@ -268,7 +271,8 @@ function capshCommands(args: readonly string[]): WrappedCommand[] {
 
 /**
  * Variables whose value a program runs as a command line: git's and rsync's remote shells, pagers,
- * editors, askpass helpers, less's input filters, and any `*_COMMAND` or `*_CMD`.
+ * editors, askpass helpers, less's input filters, any `*_COMMAND` or `*_CMD`, and npm's settings
+ * that name a command (`npm_config_editor`, ADR 110).
  */
 const COMMAND_VARIABLES = new RegExp(
   '^(?:' +
@@ -291,8 +295,8 @@ const COMMAND_VARIABLES = new RegExp(
 /**
  * Variables that make a program load code, options or settings of the caller's choosing: the
  * dynamic loader's, the interpreters' (`NODE_OPTIONS=--import=data:…`, `PERL5OPT=-d`), git's
- * settings (an alias is a command), tar's and make's default options, and the home a program
- * reads its settings from.
+ * settings (an alias is a command), tar's and make's default options, npm's settings (ADR 110),
+ * the files of settings kubectl and APT read, and the home a program reads its settings from.
  */
 const CODE_VARIABLES = new RegExp(
   '^(?:' +
@@ -300,6 +304,7 @@ const CODE_VARIABLES = new RegExp(
       .concat(['NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONWARNINGS'])
       .concat(['PYTHONBREAKPOINT', 'PYTHONUSERBASE', 'GIT_CONFIG\\w*', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR'])
       .concat(['TAR_OPTIONS', 'MAKEFLAGS', 'MFLAGS', 'GNUMAKEFLAGS', 'MANOPT', 'PSQLRC', 'HOME', 'XDG_CONFIG_\\w+'])
+      .concat(['KUBECONFIG', 'APT_CONFIG'])
       .join('|') +
     ')$',
 );
@@ -314,8 +319,8 @@ export function commandsInEnvironment(assignments: readonly string[], argv: read
   const found: WrappedCommand[] = [];
   for (const assignment of assignments) {
     const [name, value] = [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)];
-    if (COMMAND_VARIABLES.test(name)) found.push({ shellLine: value, byVariable: true });
-    else if (CODE_VARIABLES.test(name)) found.push({ shellLine: assignment, byVariable: true });
+    if (COMMAND_VARIABLES.test(name) || npmCommandVariable(name)) found.push({ shellLine: value, byVariable: true });
+    else if (CODE_VARIABLES.test(name) || npmVariable(name)) found.push({ shellLine: assignment, byVariable: true });
     else if (name === 'PATH' && argv[0] !== undefined && !argv[0].includes('/'))
       for (const directory of value.split(':'))
         found.push({ argv: [path.join(directory || '.', argv[0]), ...argv.slice(1)], byVariable: true });

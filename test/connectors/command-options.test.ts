@@ -1,7 +1,7 @@
 // How the ssh connector reads a program that runs a command given in an option of its own (ADR 086):
 // git's settings (given, or saved by git config: ADR 098) and subcommand options, tar, rsync, the
-// OpenSSH clients, zip, make, split, the database clients, vim, socat, capsh, and the wrappers ADR
-// 083 lacked (the dynamic loader, ssh-agent). Pure logic: the commands are read, none is run (the
+// OpenSSH clients, zip, make, split, the database clients, vim, socat, capsh, the wrappers ADR
+// 083 lacked (the dynamic loader, ssh-agent), and npm's and kubectl's settings (ADR 110). Pure logic: the commands are read, none is run (the
 // attack suite runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -162,6 +162,43 @@ describe('commands run through options', () => {
     for (const argv of [
       ['env', 'LANG=C', 'TZ=UTC', 'date'],
       ['env', 'PYTHONUNBUFFERED=1', 'python3', 'app.py'],
+    ])
+      assert.ok(
+        readings(argv).every((reading) => !reading.endsWith('*')),
+        `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`,
+      );
+  });
+
+  test("npm's and kubectl's settings that name a command are read as it, given or saved (ADR 110)", () => {
+    const cases: [string[], string][] = [
+      [['npm', '--editor=touch f', 'config', 'edit'], shellLine('touch f')],
+      [['npm', 'config', 'edit', '--editor', 'touch f'], shellLine('touch f')],
+      [['npm', '--script-shell', '/tmp/x', 'run', 'build'], shellLine('/tmp/x')],
+      [['npm', '--node-options=--require=/tmp/x.js', 'test'], shellLine('--require=/tmp/x.js')],
+      [['npm', 'config', 'set', 'editor=touch f'], shellLine('touch f')],
+      [['npm', 'config', 'set', '--location=project', 'editor', 'touch f'], shellLine('touch f')],
+      [['npm', 'set', 'browser=touch f'], shellLine('touch f')],
+      [['npm', 'pkg', 'set', 'scripts.t=touch f=g'], shellLine('touch f=g')],
+      [['env', 'npm_config_editor=touch f', 'npm', 'config', 'edit'], shellLine('touch f')],
+      [['env', 'NPM_CONFIG_SCRIPT_SHELL=/tmp/x', 'npm', 'test'], shellLine('/tmp/x')],
+      [['env', 'npm_config_userconfig=/tmp/rc', 'npm', 'test'], shellLine('npm_config_userconfig=/tmp/rc')],
+      [['env', 'KUBECONFIG=/tmp/kc', 'kubectl', 'get', 'pods'], shellLine('KUBECONFIG=/tmp/kc')],
+      [['env', 'APT_CONFIG=/tmp/apt.conf', 'apt-get', 'update'], shellLine('APT_CONFIG=/tmp/apt.conf')],
+      [['kubectl', 'config', 'set-credentials', 'u', '--exec-command=touch', '--exec-arg=f'], 'touch f'],
+      [['kubectl', 'config', 'set-credentials', 'u', '--exec-arg', 'f', '--exec-command', 'touch'], 'touch f'],
+      [
+        ['kubectl', 'config', 'set-credentials', 'u', '--exec-env=LD_PRELOAD=/tmp/x.so'],
+        shellLine('LD_PRELOAD=/tmp/x.so'),
+      ],
+    ];
+    for (const [argv, expected] of cases)
+      assert.ok(readings(argv).includes(expected), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
+    for (const argv of [
+      ['npm', 'install', 'express'],
+      ['npm', 'run', 'build', '--', '--editor=x'],
+      ['npm', 'config', 'get', 'editor'],
+      ['kubectl', 'config', 'set-credentials', 'u', '--token=t'],
+      ['kubectl', 'get', 'pods', '-n', 'app'],
     ])
       assert.ok(
         readings(argv).every((reading) => !reading.endsWith('*')),
