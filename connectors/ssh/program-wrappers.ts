@@ -19,6 +19,8 @@ export interface WrapperGrammar {
    * arguments (`start-stop-daemon --start --exec /usr/bin/app -- --port 80`).
    */
   programIn?: readonly string[];
+  /** The program runs only what `programIn` names: the words that are not options are its arguments, never a program. */
+  programOnlyIn?: true;
   /** Options whose value is a command line the program hands to a shell (`su -c`, `flock -c`). */
   shellLine?: readonly string[];
   /** Options that make the program run a shell with the command as its line (`sudo -s`). */
@@ -57,7 +59,7 @@ const sudoValued = ['-u', '--user', '-g', '--group', '-C', '--close-from', '-h',
  */
 const OPTIONS_UNREAD: readonly string[] = [
   ...['nsenter', 'unshare', 'setpriv', 'prlimit', 'numactl', 'cgexec', 'systemd-run', 'chpst', 'pkexec'],
-  ...['strace', 'ltrace', 'valgrind', 'catchsegv', 'eatmydata', 'fakeroot', 'firejail', 'bwrap', 'proot'],
+  ...['ltrace', 'valgrind', 'catchsegv', 'eatmydata', 'fakeroot', 'firejail', 'bwrap', 'proot'],
   ...['torsocks', 'proxychains', 'proxychains4', 'unbuffer', 'daemonize', 'cpulimit', 'timelimit', 'entr'],
   ...['toybox', 'linux32', 'linux64', 'rlwrap', 'watchexec', 'run0', 'fakechroot', 'tini', 'dumb-init'],
 ];
@@ -79,7 +81,23 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
     { valued: [], flags: [], leading: 1 },
   ]),
   // perf's subcommand comes first (`perf stat -e cycles cmd`); `--pre` and `--post` are shell lines (ADR 103).
-  ['perf', { valued: [], flags: [], leading: 1, shellLine: ['--pre', '--post'] }],
+  // Its common options, so that a file its `-o` writes is not taken for the program (ADR 111).
+  [
+    'perf',
+    {
+      valued: [
+        ...['-o', '--output', '-e', '--event', '-p', '--pid', '-t', '--tid', '-C', '--cpu', '-r', '--repeat'],
+        ...['-I', '--interval-print', '-x', '--field-separator', '-G', '--cgroup', '-F', '--freq', '-c', '--count'],
+        ...['-m', '--mmap-pages', '-u', '--uid', '-D', '--delay', '--log-fd', '--call-graph'],
+      ],
+      flags: [
+        ...['-a', '--all-cpus', '-g', '-d', '--detailed', '-A', '--no-aggr', '-n', '--null', '-v', '--verbose'],
+        ...['-q', '--quiet', '-B', '--big-num', '-i', '--no-inherit', '--per-socket', '--per-core', '--per-thread'],
+      ],
+      leading: 1,
+      shellLine: ['--pre', '--post'],
+    },
+  ],
   ['sg', { valued: [], flags: [], shellLine: ['-c'], leading: 1, joinsForShell: { except: [] } }],
   // Runs its command once per input, through a shell unless told otherwise.
   ['parallel', { valued: [], flags: [], joinsForShell: { except: [] } }],
@@ -109,11 +127,41 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
         ...['--notify-await', '-o', '--oknodo', '-q', '--quiet', '-v', '--verbose'],
       ],
       programIn: ['-x', '--exec', '-a', '--startas'],
+      programOnlyIn: true,
       runsNothing: ['-K', '--stop', '-T', '--status', '-t', '--test', '-H', '--help', '-V', '--version'],
     },
   ],
   // npm's runner (`npm exec`, `npm x` too): a package's program, or any on the PATH, or a shell line (ADR 108).
   ['npx', NPX],
+  // strace's options, so that a file its `-o` writes is not taken for the program it traces (ADR 111).
+  [
+    'strace',
+    {
+      valued: [
+        ...['-o', '--output', '-e', '-p', '--attach', '-s', '--string-limit', '-u', '--user', '-E', '--env'],
+        ...[
+          '-P',
+          '--trace-path',
+          '-a',
+          '--columns',
+          '-b',
+          '--detach-on',
+          '-I',
+          '--interruptible',
+          '-S',
+          '--summary-sort-by',
+        ],
+        ...['-X', '--const-print-style', '-U', '--summary-columns', '-O', '--summary-syscall-overhead'],
+      ],
+      flags: [
+        ...['-f', '--follow-forks', '-c', '--summary-only', '-C', '--summary', '-w', '--summary-wall-clock'],
+        ...['-q', '--quiet', '-r', '--relative-timestamps', '-t', '--absolute-timestamps', '-T', '--syscall-times'],
+        ...['-v', '--no-abbrev', '-x', '--strings-in-hex', '-y', '--decode-fds', '-k', '--stack-trace', '-n'],
+        ...['--syscall-number', '-z', '--successful-only', '-Z', '--failed-only', '-D', '--daemonize', '-d', '--debug'],
+        ...['-F', '--output-separately', '-i', '--instruction-pointer', '--seccomp-bpf'],
+      ],
+    },
+  ],
   // The session's bus is a program of the caller's choosing too.
   ['dbus-run-session', { valued: ['--config-file'], flags: [], programIn: ['--dbus-daemon'] }],
   [
@@ -338,10 +386,9 @@ export function wrappedCommands(program: string, args: readonly string[]): Wrapp
       const argv = args.slice(index);
       found.push(...programs.map((program) => ({ argv: [program, ...argv], at: index })));
       if (shellForCommand || joins) found.push({ shellLine: argv.join(' ') });
-      found.push(
-        { argv, at: index, ...(argumentsFromFile && { argumentsFromFile: true }) },
-        ...commandsInEnvironment(assignments, argv),
-      );
+      if (!(grammar.programOnlyIn && programs.length > 0))
+        found.push({ argv, at: index, ...(argumentsFromFile && { argumentsFromFile: true }) });
+      found.push(...commandsInEnvironment(assignments, argv));
       if (grammar.permutes) found.push(...shellLinesAmong(args.slice(index + 1), grammar));
       return found;
     }
