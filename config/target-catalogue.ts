@@ -29,6 +29,8 @@ export interface TargetEntry {
   directory?: string;
   /** For an SSH target: its login's home, whose login files no command may touch (ADR 107). */
   home?: string;
+  /** For an SSH target: where it keeps code (absent: the system's directories); code from elsewhere is read as a shell (ADR 111). */
+  codeDirectories?: string[];
   /** For a Kubernetes target: the namespaces commands may name (absent or empty: any). */
   namespaces?: string[];
   /** For a PostgreSQL target: the schemas its unqualified table names resolve in (policy names tables in them). */
@@ -52,6 +54,7 @@ const catalogueFileSchema = z.object({
       shell: sshTargetSchema.shape.shell,
       directory: sshTargetSchema.shape.directory,
       home: sshTargetSchema.shape.home,
+      codeDirectories: sshTargetSchema.shape.codeDirectories,
       username: z.string().optional(),
       namespaces: kubernetesTargetSchema.shape.namespaces,
       searchPath: searchPathSchema,
@@ -95,6 +98,7 @@ export function loadTargetCatalogue(file: string): TargetEntry[] {
         shell,
         directory,
         home,
+        codeDirectories,
         username,
         namespaces,
         searchPath,
@@ -104,7 +108,12 @@ export function loadTargetCatalogue(file: string): TargetEntry[] {
       name,
       connector,
       ...(connector === 'http' && { calls: { methods, pathPrefixes, headers, query }, routing }),
-      ...(connector === 'ssh' && { shell, directory, home: home ?? defaultHome(file, name, username) }),
+      ...(connector === 'ssh' && {
+        shell,
+        directory,
+        home: home ?? defaultHome(file, name, username),
+        ...(codeDirectories && { codeDirectories }),
+      }),
       ...(connector === 'kubernetes' && { namespaces }),
       ...(connector === 'postgres' && { searchPath }),
       ...(connector === 'mysql' && database !== undefined && { database }),

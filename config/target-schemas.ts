@@ -199,6 +199,12 @@ export const sshTargetSchema = z
      * `/home/<username>` (`/root` for root), which needs `username` written out too.
      */
     home: writtenOutPath.optional(),
+    /**
+     * The directories the team deploys code to and the login cannot write, written out: a program,
+     * script or makefile elsewhere may hold what an earlier request wrote, and is read as a shell
+     * (ADR 111). Absent: the system's (`/usr`, `/bin`, `/sbin`, `/lib*`).
+     */
+    codeDirectories: z.array(writtenOutPath).min(1).optional(),
     timeout: z.string().default('30s'),
     maxOutputBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
     mask: z

@@ -26,6 +26,8 @@ export interface AnalysisOptions {
   directory?: string;
   /** The home of an SSH target's login (its `home`): no command may touch the files there the login runs (ADR 107). */
   home?: string;
+  /** Where an SSH target keeps code (its `codeDirectories`; absent: the system's): code from elsewhere is read as a shell (ADR 111). */
+  codeDirectories?: readonly string[];
   /** The names and literals policy spells (Policy's `spellings`): an HTTP call's keys, values and path are read so too (ADRs 076, 078). */
   spellings?: Spellings;
   /** The top-level body keys whose fields policy reads (Policy's `bodyEnvelopes`): a body without one is read as wrapped under it (ADR 079). */

@@ -6,9 +6,12 @@ import { connectorFor } from './registry';
 
 /**
  * What the facts take from the request's target beyond its name: where bare table names resolve,
- * how its router reads paths, where its commands start.
+ * how its router reads paths, where its commands start and where it keeps code.
  */
-export type TargetOfRequest = Pick<TargetEntry, 'searchPath' | 'database' | 'routing' | 'directory' | 'home'>;
+export type TargetOfRequest = Pick<
+  TargetEntry,
+  'searchPath' | 'database' | 'routing' | 'directory' | 'home' | 'codeDirectories'
+>;
 
 /** What a decision may take in besides the request: the executor's preview, the target. */
 export interface DecisionContext {
@@ -42,6 +45,7 @@ export function policyInputFor(
     ...(targetOfRequest?.routing && { routing: targetOfRequest.routing }),
     ...(targetOfRequest?.directory !== undefined && { directory: targetOfRequest.directory }),
     ...(targetOfRequest?.home !== undefined && { home: targetOfRequest.home }),
+    ...(targetOfRequest?.codeDirectories && { codeDirectories: targetOfRequest.codeDirectories }),
   });
   if (!analysis.ok) {
     return {

@@ -19,11 +19,11 @@ export const sshConnector: CommandConnector = {
     if (problem) return problem;
     const facts = sshFacts(command as SshCommand);
     // Every string policy spells: those that are options are read as the rules spell them (ADR 087).
-    const otherReadings = otherProgramReadings(
-      facts,
-      [...(options?.spellings?.values() ?? [])].flat(),
-      options?.directory,
-    );
+    const otherReadings = otherProgramReadings(facts, {
+      literals: [...(options?.spellings?.values() ?? [])].flat(),
+      ...(options?.directory !== undefined && { directory: options.directory }),
+      ...(options?.codeDirectories !== undefined && { codeDirectories: options.codeDirectories }),
+    });
     if (!otherReadings)
       return {
         ok: false,

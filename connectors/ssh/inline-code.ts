@@ -1,7 +1,10 @@
+import { optionValues } from './option-words';
+
 /**
  * Interpreters given code to run in their arguments: such a command runs whatever the code says,
  * as a shell line would, so policy sees it as `ssh.usesShell` (ADR 083). A script named by its
- * file is not inline code; what the file holds is the host's.
+ * file is not inline code: it is read so only where it lies outside the directories the target
+ * keeps its code in (`unkept-code.ts`, ADR 111).
  */
 interface InlineCodeGrammar {
   /** Short options whose letter, anywhere in a cluster (`-le`, `-Bc`), gives code to run. */
@@ -14,16 +17,21 @@ interface InlineCodeGrammar {
   programIsCode?: { unlessFile: readonly string[] };
   /** Options that take the code's place safely (sed's `--sandbox` refuses `e`, `w` and `r`). */
   safeWith?: readonly string[];
+  /** The first word that is not an option is a file of code to run (`python3 app.py`, ADR 111). */
+  scriptOperand?: true;
+  /** Options whose value is a file of code to run or load (`awk -f`, `node -r`, ADR 111). */
+  fileOptions?: readonly string[];
 }
 
 // `-m` runs a module of the program's choosing with the arguments it is given (`-m timeit CODE`).
-const PYTHON: InlineCodeGrammar = { codeLetters: 'cm', valueLetters: 'WXQ' };
+const PYTHON: InlineCodeGrammar = { codeLetters: 'cm', valueLetters: 'WXQ', scriptOperand: true };
 // gawk's `-e` (`--source`) gives program text beside `-f` files.
 const AWK: InlineCodeGrammar = {
   codeLetters: 'e',
   codeOptions: ['--source'],
   valueLetters: 'FvfEl',
   programIsCode: { unlessFile: ['-f', '--file', '-E', '--exec'] },
+  fileOptions: ['-f', '--file', '-E', '--exec'],
 };
 
 // A module Node imports or loads may be a `data:` URL holding its code.
@@ -31,19 +39,21 @@ const NODE: InlineCodeGrammar = {
   codeLetters: 'ep',
   valueLetters: 'r',
   codeOptions: ['--eval', '--print', '--import', '--loader', '--experimental-loader'],
+  scriptOperand: true,
+  fileOptions: ['-r', '--require'],
 };
 
 const GRAMMARS: ReadonlyMap<string, InlineCodeGrammar> = new Map([
   // perl's -l and -0 take digits only, which are no code letters: they need not end the cluster.
   // `-M` and `-m` are code: `-M'strict;system q(id)'` is `use strict;system q(id);`.
-  ['perl', { codeLetters: 'eEMm', valueLetters: 'IixDdCV' }],
-  ['ruby', { codeLetters: 'e', valueLetters: 'IrCEFKx' }],
+  ['perl', { codeLetters: 'eEMm', valueLetters: 'IixDdCV', scriptOperand: true }],
+  ['ruby', { codeLetters: 'e', valueLetters: 'IrCEFKx', scriptOperand: true, fileOptions: ['-r'] }],
   ['node', NODE],
   ['nodejs', NODE],
-  ['php', { codeLetters: 'rBRE', valueLetters: 'cdzF' }],
-  ['lua', { codeLetters: 'e', valueLetters: 'l' }],
-  ['luajit', { codeLetters: 'e', valueLetters: 'lbj' }],
-  ['Rscript', { codeLetters: 'e', valueLetters: '' }],
+  ['php', { codeLetters: 'rBRE', valueLetters: 'cdzF', scriptOperand: true, fileOptions: ['-f', '-F'] }],
+  ['lua', { codeLetters: 'e', valueLetters: 'l', scriptOperand: true }],
+  ['luajit', { codeLetters: 'e', valueLetters: 'lbj', scriptOperand: true }],
+  ['Rscript', { codeLetters: 'e', valueLetters: '', scriptOperand: true }],
   ['awk', AWK],
   ['gawk', AWK],
   ['mawk', AWK],
@@ -57,6 +67,7 @@ const GRAMMARS: ReadonlyMap<string, InlineCodeGrammar> = new Map([
       codeOptions: ['--expression'],
       programIsCode: { unlessFile: ['-f', '--file'] },
       safeWith: ['--sandbox'],
+      fileOptions: ['-f', '--file'],
     },
   ],
 ]);
@@ -92,4 +103,28 @@ function clusterGivesCode(word: string, grammar: InlineCodeGrammar): boolean {
     if (grammar.valueLetters.includes(letter)) return false;
   }
   return false;
+}
+
+/**
+ * The files of code `name` (an interpreter's file name) runs or loads among `args` (ADR 111): its
+ * script, the first word that is not an option (and the next one too, when the option before the
+ * first may take it as its value: `python3 -W error app.py`), and the values of its options that
+ * name one (`awk -f prog.awk`, `node -r ./hook.js`). Empty for other programs, and for sed with
+ * `--sandbox`, which runs no command a script holds.
+ */
+export function codeFiles(name: string, args: readonly string[]): string[] {
+  const grammar = grammarOf(name);
+  if (!grammar || grammar.safeWith?.some((option) => args.includes(option))) return [];
+  const files = grammar.fileOptions ? optionValues(args, grammar.fileOptions).map(({ value }) => value) : [];
+  if (!grammar.scriptOperand) return files;
+  const end = args.indexOf('--');
+  const operands = args.flatMap((word, index) =>
+    index === end || word === '' || ((end < 0 || index < end) && word.startsWith('-')) ? [] : [index],
+  );
+  const first = operands[0];
+  if (first === undefined) return files;
+  const before = args[first - 1];
+  const mayBeValue =
+    before !== undefined && before !== '--' && before.startsWith('-') && !before.includes('=') && before.length > 1;
+  return [...files, ...operands.slice(0, mayBeValue ? 2 : 1).map((index) => args[index]!)];
 }

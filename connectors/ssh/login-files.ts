@@ -92,7 +92,7 @@ export function loginFileReached(
   ];
   const readings: (OtherReading | { facts: { ssh: SshFacts }; readAs?: undefined })[] = [
     { facts: { ssh: facts } },
-    ...(otherProgramReadings(facts, spelled, directory, false) ?? []),
+    ...(otherProgramReadings(facts, { literals: spelled, directory, unseen: false }) ?? []),
   ];
   // The login's own files first, in any reading, so that the refusal names one where a path
   // (relative, say) also holds a `.ssh`.

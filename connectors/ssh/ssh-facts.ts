@@ -17,6 +17,7 @@ import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
 import { piecesThroughLinks } from './symbolic-links';
 import { piecesInTrees } from './whole-trees';
+import { SYSTEM_CODE_DIRECTORIES, unkeptCodeFile } from './unkept-code';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar, wrapperOwnWords } from './program-wrappers';
 
 /**
@@ -84,7 +85,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - where a symbolic link it makes leads (ADR 092): `ln -s .. /srv/app/x/up` leads above
  *   `/srv/app/protected/` (`symbolic-links.ts`);
  * - a command given more arguments from a file (`xargs -a list mkdir`, ADR 095) with every word the
- *   rules spell among them, since any of them may be in the file.
+ *   rules spell among them, since any of them may be in the file;
+ * - as a shell, when it runs code from a file outside where the target keeps code (ADR 111):
+ *   `./deploy`, `python3 /tmp/x.py`, `make` in a directory the login may write (`unkept-code.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS, or one program may be moved to more than
  * MAX_DIRECTORIES_MOVED_TO directories. With `unseen` false, what the gate cannot see (a list of
  * arguments in a file, a repository's own work tree, a glob's text) is not read as holding what
@@ -92,10 +95,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  */
 export function otherProgramReadings(
   facts: SshFacts,
-  literals: readonly string[] = [],
-  directory = '/',
-  unseen = true,
+  { literals = [], directory = '/', unseen = true, codeDirectories = SYSTEM_CODE_DIRECTORIES }: ReadingOptions = {},
 ): OtherReading[] | undefined {
+  const keptCode = codeDirectories.map((kept) => path.join(kept, '.'));
   const optionLiterals = literals.filter((literal) => literal.startsWith('-'));
   // Paths are read in other forms only for a policy that spells paths (`"/etc/"`, `"^/etc"`): each costs a reading.
   const rulesSpellPaths = literals.some((literal) => literal.includes('/'));
@@ -120,6 +122,14 @@ export function otherProgramReadings(
         directories,
         ...(next.optionsSetAside && { optionsSetAside: true }),
       });
+    // Code from a file the host may not keep runs what policy cannot see, as a shell line does (ADR
+    // 111): read on what the host runs, not on the words another reading sets aside or adds.
+    const unkept =
+      next.facts.usesShell || next.optionsSetAside || (why !== undefined && WORDS_ALIKE.has(why))
+        ? undefined
+        : unkeptCodeFile(next.facts.program, next.facts.args, directories, keptCode);
+    if (unkept)
+      candidates.push({ facts: { ...next.facts, usesShell: true }, via, why: '111', directories, codeFile: unkept });
     const documented = asDocumentedGit(name, next.facts.args);
     if (documented)
       candidates.push({
@@ -205,18 +215,35 @@ export function otherProgramReadings(
 }
 
 /** Readings that add where paths land or lead, not read again (see where they are queued). */
-const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092']);
+const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092', '111']);
+
+/** Readings of the same program with words added in the rules' spellings (ADRs 087 to 089). */
+const WORDS_ALIKE: ReadonlySet<Reading['why']> = new Set(['087', '088', '089']);
+
+/** What the readings of a command take in besides its facts. */
+export interface ReadingOptions {
+  /** Every string policy spells: options, paths and words are read as the rules spell them. */
+  literals?: readonly string[];
+  /** Where the target starts its commands (absent: `/`). */
+  directory?: string;
+  /** False: what the gate cannot see (a list of arguments in a file, a glob's text) is not read as holding what the rules spell. */
+  unseen?: boolean;
+  /** Where the target keeps its code (absent: the system's directories, ADR 111). */
+  codeDirectories?: readonly string[];
+}
 
 /** A reading of the command: what the host may run, the programs it runs through, and the ADR that reads it so. */
 interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102' | '111';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
   optionsSetAside?: true;
+  /** The file of code outside the target's code directories it runs (ADR 111). */
+  codeFile?: string;
 }
 
 /** A wrapped command's facts: a shell line is also read by its words, split at spaces. */
@@ -252,7 +279,7 @@ function argsPastOptions(args: readonly string[]): string[][] {
 const key = (facts: SshFacts) => JSON.stringify([facts.program, facts.args, facts.usesShell]);
 
 /** How the explanation names a reading: what it is read as, and which decision reads it so. */
-function readAs({ facts, via, why }: Reading): string {
+function readAs({ facts, via, why, codeFile }: Reading): string {
   const through = via.length > 0 ? `, run through ${via.join(', ')}` : '';
   const line = [facts.program, ...facts.args].join(' ');
   if (why === '085') return `${line}, its options set aside${through} (ADR 085)`;
@@ -263,6 +290,8 @@ function readAs({ facts, via, why }: Reading): string {
   if (why === '091') return `${line}, with what its trees hold${through} (ADR 091)`;
   if (why === '092') return `${line}, with where its links lead${through} (ADR 092)`;
   if (why === '102') return `${line}, as git documents it${through} (ADR 102)`;
+  if (why === '111')
+    return `${line}, as a shell: its code is ${codeFile}, outside where the target keeps code${through} (ADR 111)`;
   if (why === '095') return `${line}, with any word the rules spell as its arguments from a file${through} (ADR 095)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;

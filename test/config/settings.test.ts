@@ -320,6 +320,26 @@ test("an SSH target's home: written out, or the username's, whose login files no
   );
 });
 
+test("an SSH target's code directories: absolute, written out, at least one (ADR 111)", () => {
+  const ssh = (settings: string) =>
+    file(
+      'ssh-code.yaml',
+      `targets:\n  w: { connector: ssh, host: h, username: u, privateKey: "\${K}", hostKey: k${settings} }\n`,
+    );
+  const kept = (text: string) => loadTargetCatalogue(text)[0]!.codeDirectories;
+  assert.equal(kept(ssh('')), undefined, "absent: the system's, which the connector knows");
+  assert.deepEqual(kept(ssh(', codeDirectories: [/usr, /srv/app]')), ['/usr', '/srv/app']);
+  assert.throws(
+    () => loadTargetCatalogue(ssh(', codeDirectories: [srv/app]')),
+    /targets\.w\.codeDirectories\.0 \(line 2\): an absolute path/,
+  );
+  assert.throws(
+    () => loadTargetCatalogue(ssh(', codeDirectories: ["/srv/\${APP}"]')),
+    /targets\.w\.codeDirectories\.0 \(line 2\): written out, not \$\{ENV\}/,
+  );
+  assert.throws(() => loadTargetCatalogue(ssh(', codeDirectories: []')), /targets\.w\.codeDirectories/);
+});
+
 test("an HTTP target's headers: written out, lower-cased, never one that defeats the gate or carries its credential", () => {
   const listed = file(
     'http.yaml',

@@ -7,20 +7,34 @@ import type { Command } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import { compilePolicy } from '../../policy/policy';
 
-/** The connector's analysis of `argv`, which must be readable, for a policy that spells `spelled`, on a target starting in `directory`. */
-export function analyseArgv(argv: string[], spelled: readonly string[] = [], directory?: string) {
+/**
+ * The connector's analysis of `argv`, which must be readable, for a policy that spells `spelled`, on
+ * a target starting in `directory` and keeping its code in `codeDirectories` (absent: the system's).
+ */
+export function analyseArgv(
+  argv: string[],
+  spelled: readonly string[] = [],
+  directory?: string,
+  codeDirectories?: readonly string[],
+) {
   const spellings = new Map(spelled.map((literal) => [literal, [literal]]));
   const analysis = sshConnector.analyse({ argv } as unknown as Command, {
     spellings,
     ...(directory !== undefined && { directory }),
+    ...(codeDirectories !== undefined && { codeDirectories }),
   });
   assert.ok(analysis.ok, analysis.ok ? '' : analysis.detail);
   return analysis;
 }
 
 /** Each other reading of `argv` (for a policy that spells `spelled`), as `program args…`, a `*` marking one a shell reads. */
-export const sshReadings = (argv: string[], spelled: readonly string[] = [], directory?: string) =>
-  (analyseArgv(argv, spelled, directory).otherReadings ?? []).map(({ facts }) => {
+export const sshReadings = (
+  argv: string[],
+  spelled: readonly string[] = [],
+  directory?: string,
+  codeDirectories?: readonly string[],
+) =>
+  (analyseArgv(argv, spelled, directory, codeDirectories).otherReadings ?? []).map(({ facts }) => {
     const { program, args, usesShell } = facts.ssh as SshFacts;
     return [program, ...args].join(' ') + (usesShell ? ' *' : '');
   });
