@@ -5,11 +5,12 @@ import { optionValues } from './option-words';
 
 /**
  * Code the host does not keep where its programs are (ADR 111). A program named by a path, an
- * interpreter's script (`python3 app.py`, `awk -f prog`) and a makefile are files: what they run is
- * what they hold, which policy never sees. A file in a directory the team deploys code to, and the
- * login cannot write, holds what the team put there; any other may hold what an earlier request
- * wrote (`ssh-keygen -C` writes a line of the agent's choosing, `chmod +x` makes it run). Such a
- * command runs what policy cannot see, as a shell line does, and is read as one (`ssh.usesShell`).
+ * interpreter's script (`python3 app.py`, `awk -f prog`), a makefile and the scripts of a project
+ * npm runs (ADR 112) are files: what they run is what they hold, which policy never sees. A file in
+ * a directory the team deploys code to, and the login cannot write, holds what the team put there;
+ * any other may hold what an earlier request wrote (`ssh-keygen -C` writes a line of the agent's
+ * choosing, `chmod +x` makes it run). Such a command runs what policy cannot see, as a shell line
+ * does, and is read as one (`ssh.usesShell`).
  */
 
 /** Where Debian and most distributions keep their programs and libraries, which only root writes. */
@@ -18,6 +19,19 @@ export const SYSTEM_CODE_DIRECTORIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32
 const MAKE = new Set(['make', 'gmake']);
 // GNU make reads the first of these it finds where it works, when no `-f` names one.
 const DEFAULT_MAKEFILES = ['GNUmakefile', 'makefile', 'Makefile'];
+
+/**
+ * npm's commands that run none of the project's code (ADR 112): they read the registry, the cache or
+ * the settings. The rest may run its scripts (`run`, `test`, `start`, and `install`, `ci`, `pack`,
+ * `rebuild`, `update` run its lifecycle scripts) or its programs (`exec`, `explore`).
+ */
+const NPM_WITHOUT_PROJECT_CODE = new Set([
+  ...['access', 'adduser', 'bugs', 'cache', 'completion', 'config', 'c', 'get', 'set', 'deprecate', 'dist-tag'],
+  ...['docs', 'doctor', 'explain', 'why', 'find-dupes', 'fund', 'help', 'help-search', 'login', 'logout'],
+  ...['ls', 'list', 'la', 'll', 'org', 'outdated', 'owner', 'ping', 'pkg', 'prefix', 'profile', 'query'],
+  ...['repo', 'root', 'sbom', 'search', 's', 'se', 'find', 'star', 'stars', 'team', 'token', 'trust'],
+  ...['undeprecate', 'unpublish', 'unstar', 'view', 'v', 'info', 'show', 'whoami'],
+]);
 
 /**
  * The first file of code `program` may run from outside `codeDirectories`, working in any of
@@ -35,6 +49,7 @@ export function unkeptCodeFile(
   const places = directories.flatMap((directory) => [
     ...written.map((file) => resolved(file, directory)),
     ...(MAKE.has(name) ? makefilesOf(args, directory) : []),
+    ...projectCodeOf(name, args, directory),
   ]);
   return places.find((place) => !codeDirectories.some((kept) => within(place, kept)));
 }
@@ -45,6 +60,44 @@ function makefilesOf(args: readonly string[], directory: string): string[] {
   const where = moved.length > 0 ? moved : [directory];
   const named = optionValues(args, ['-f', '--file', '--makefile']).map(({ value }) => value);
   return where.flatMap((here) => (named.length > 0 ? named : DEFAULT_MAKEFILES).map((file) => resolved(file, here)));
+}
+
+/**
+ * The project code npm may run working from `directory` (after `--prefix`): its `package.json`'s
+ * scripts, for a command that may run them, and those of a package it names by a path; for npx, the
+ * programs in its `node_modules/.bin`, which npx runs before any on the PATH.
+ */
+function projectCodeOf(name: string, args: readonly string[], directory: string): string[] {
+  if (name !== 'npx' && !(name === 'npm' && npmMayRunProjectCode(args))) return [];
+  const moved = directoriesMovedTo('npm', args, directory) ?? [];
+  const projects = moved.length > 0 ? moved : [directory];
+  // A package named by a path (`npm install ./pkg`, `file:../pkg`) runs its own lifecycle scripts.
+  const end = args.indexOf('--');
+  const packages = (name === 'npx' ? [] : end < 0 ? args : args.slice(0, end))
+    .filter(
+      (word) => !word.startsWith('-') && !word.startsWith('@') && (word.includes('/') || word.startsWith('file:')),
+    )
+    .map((word) => word.replace(/^file:/, ''));
+  return projects.flatMap((project) => [
+    resolved(name === 'npx' ? 'node_modules/.bin' : 'package.json', project),
+    ...packages.map((written) => resolved(written, project)),
+  ]);
+}
+
+/**
+ * Whether npm's command may be one that runs the project's code: the first word that is not an
+ * option, or the next one too when the option before it may take it as its value (`--loglevel
+ * silent test`), is a command word outside the list. `npm --version` runs none.
+ */
+function npmMayRunProjectCode(args: readonly string[]): boolean {
+  const words = args.flatMap((word, index) => (word.startsWith('-') ? [] : [index]));
+  const first = words[0];
+  if (first === undefined) return false;
+  const before = args[first - 1];
+  const mayBeValue = before !== undefined && before.startsWith('-') && !before.includes('=');
+  const subcommands = words.slice(0, mayBeValue ? 2 : 1).map((index) => args[index]!);
+  // A word npm cannot take for a command (`/tmp/p`) is the option's value.
+  return subcommands.some((word) => /^[a-z][a-z-]*$/.test(word) && !NPM_WITHOUT_PROJECT_CODE.has(word));
 }
 
 const within = (place: string, directory: string) =>

@@ -1,5 +1,5 @@
-// Class 137: a denied program, or a shell, run from a file of code an earlier request could write
-// (ADR 111). The gate judged a program named by a path by its name (ADR 082), and an interpreter's
+// Classes 137 and 138 (below, a project's scripts npm runs: ADR 112): a denied program, or a shell,
+// run from a file of code an earlier request could write (ADR 111). The gate judged a program named by a path by its name (ADR 082), and an interpreter's
 // script, the code file an option names and a makefile not at all: what a file holds was the host's.
 // But an allowed program writes one where the login can write (`ssh-keygen -C` puts a comment holding
 // a newline and a command line into the `.pub` file it writes, `chmod +x` makes it run, and the login
@@ -8,6 +8,7 @@
 // an earlier request could leave them. Policy denies `touch` and shells and lets everything else run.
 // Each attempt succeeds if the file its code would create exists.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -70,6 +71,56 @@ test('no file of code outside where the target keeps code runs a denied program 
   assert.deepEqual(walkedAround, []);
 });
 
+/**
+ * Class 138: a project's code that npm runs (ADR 112), left in a project directory outside the code
+ * directories as an earlier request could leave it: a script `npm test`, `npm run`, `npm start` or
+ * `npm restart` runs, the lifecycle script `npm install` runs, and a program in `node_modules/.bin`
+ * that npx and `npm exec` run before any on the PATH. Each attempt: the project's files (path →
+ * text; programs made executable), and the command sent in it, creating `file`.
+ */
+const PROJECT_CODE: { project: (file: string) => Record<string, string>; command: string[] }[] = [
+  { project: (file) => packageJson({ test: `touch ${file}` }), command: ['npm', 'test'] },
+  { project: (file) => packageJson({ t: `touch ${file}` }), command: ['npm', 'run', 't'] },
+  { project: (file) => packageJson({ start: `touch ${file}` }), command: ['npm', '--loglevel=silent', 'start'] },
+  { project: (file) => packageJson({ restart: `touch ${file}` }), command: ['npm', 'restart'] },
+  {
+    project: (file) => packageJson({ install: `touch ${file}` }),
+    command: ['npm', 'install', '--offline', '--no-audit', '--no-fund'],
+  },
+  {
+    project: (file) => ({ ...packageJson({}), 'node_modules/.bin/x': binScript(file) }),
+    command: ['npx', '--no', 'x'],
+  },
+  {
+    project: (file) => ({ ...packageJson({}), 'node_modules/.bin/x': binScript(file) }),
+    command: ['npm', 'exec', '--no', '--', 'x'],
+  },
+];
+
+const packageJson = (scripts: Record<string, string>) => ({
+  'package.json': JSON.stringify({ name: 'project', version: '1.0.0', scripts }),
+});
+const binScript = (file: string) => `#!/bin/sh\ntouch ${file}\n`;
+
+test("no project's code npm runs outside the code directories runs a denied program or a shell", async () => {
+  const dir = host().workDir;
+  const walkedAround: string[] = [];
+  for (const [index, attempt] of PROJECT_CODE.entries()) {
+    const project = path.join(dir, `project-${index}`);
+    const file = path.join(dir, `project-code-${index}`);
+    for (const [name, text] of Object.entries(attempt.project(file))) {
+      mkdirSync(path.dirname(path.join(project, name)), { recursive: true });
+      writeFileSync(path.join(project, name), text);
+      chmodSync(path.join(project, name), 0o755);
+    }
+    execFileSync('chown', ['-R', host().username, project]);
+    await host().run(['env', '-C', project, ...attempt.command], 'web-2');
+    if (existsSync(file)) walkedAround.push(attempt.command.join(' '));
+  }
+  tally('project-scripts', PROJECT_CODE.length, walkedAround.length);
+  assert.deepEqual(walkedAround, []);
+});
+
 test("the decision names the file; the system's programs and scripts still run", async () => {
   const denied = await host().run(['python3', 'x-3.py'], 'web-2');
   assert.deepEqual([denied.status, denied.rule], ['denied', 'no-shells']);
@@ -79,6 +130,8 @@ test("the decision names the file; the system's programs and scripts still run",
     ['python3', '-V'],
     ['sed', '--sandbox', '-n', '1p', '/etc/hostname'],
     ['perl', '-v'],
+    // npm's commands that run none of the project's code (ADR 112).
+    ['env', '-C', path.join(host().workDir, 'project-0'), 'npm', 'pkg', 'get', 'name'],
   ]) {
     const allowed = await host().run(argv, 'web-2');
     assert.deepEqual(

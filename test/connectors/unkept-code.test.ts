@@ -1,6 +1,6 @@
 // How the ssh connector reads code from a file outside where the target keeps code (ADR 111): a
-// program named by a path, an interpreter's script and the files of code its options name, and a
-// makefile, each read as a shell, in the places ADR 090 says the command works. Pure logic: the
+// program named by a path, an interpreter's script and the files of code its options name, a
+// makefile, and a project's scripts npm runs (ADR 112), each read as a shell, in the places ADR 090 says the command works. Pure logic: the
 // commands are read, none is run (the attack suite runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -35,8 +35,23 @@ describe('code from a file the target does not keep', () => {
       ['make'],
       ['make', '-C', '/tmp/x', 'all'],
       ['make', '-f', '/usr/share/x/Makefile', '-f', '/tmp/extra.mk'],
+      // A project's scripts and programs, which npm runs (ADR 112).
+      ['npm', 'test'],
+      ['npm', 'run', 'migrate'],
+      ['npm', 'ci'],
+      ['npm', '--prefix', '/tmp/p', 'start'],
+      ['npm', '--loglevel', 'silent', 'install'],
+      ['npm', 'exec', '--', 'eslint'],
+      ['npx', 'eslint', '.'],
     ])
       assert.ok(asShell(argv), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
+    // A package named by a path, outside the code directories, runs its own scripts as it installs.
+    for (const argv of [
+      ['npm', 'install', '/tmp/pkg'],
+      ['npm', 'i', '../vendor/pkg'],
+      ['npm', 'add', 'file:../pkg'],
+    ])
+      assert.ok(asShell(argv, ['/usr', '/srv/app']), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
   });
 
   test('the same code where the target keeps it, and the system’s programs, read as sent', () => {
@@ -49,9 +64,21 @@ describe('code from a file the target does not keep', () => {
       ['awk', '-f', '/usr/share/awk/x.awk', '/tmp/input'],
       ['sed', '--sandbox', '-f', '/tmp/x.sed', '/etc/hostname'],
       ['make', '-f', '/usr/share/x/Makefile'],
+      ['npm', '--version'],
+      ['npm', 'view', 'express', 'version'],
+      ['npm', 'config', 'get', 'registry'],
+      ['npm', '--prefix', '/tmp/p', 'ls'],
     ])
       assert.ok(!asShell(argv), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
-    for (const argv of [['./deploy'], ['python3', 'manage.py', 'migrate'], ['make', 'all'], ['/srv/app/bin/x']])
+    for (const argv of [
+      ['./deploy'],
+      ['python3', 'manage.py', 'migrate'],
+      ['make', 'all'],
+      ['/srv/app/bin/x'],
+      ['npm', 'ci'],
+      ['npm', 'run', 'build'],
+      ['npm', 'install', '@types/node', 'express'],
+    ])
       assert.ok(!asShell(argv, ['/usr', '/bin', '/srv/app']), `${JSON.stringify(argv)}: kept in /srv/app`);
     // A code directory is a directory, not a start of a name: /srv/application is not /srv/app.
     assert.ok(asShell(['/srv/application/x'], ['/usr', '/srv/app']));
