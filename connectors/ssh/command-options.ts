@@ -296,7 +296,8 @@ const COMMAND_VARIABLES = new RegExp(
  * Variables that make a program load code, options or settings of the caller's choosing: the
  * dynamic loader's, the interpreters' (`NODE_OPTIONS=--import=data:…`, `PERL5OPT=-d`), git's
  * settings (an alias is a command), tar's and make's default options, npm's settings (ADR 110),
- * the files of settings kubectl and APT read, and the home a program reads its settings from.
+ * the files of settings kubectl and APT read, java's class path and options (ADR 111), and the
+ * home a program reads its settings from.
  */
 const CODE_VARIABLES = new RegExp(
   '^(?:' +
@@ -304,7 +305,7 @@ const CODE_VARIABLES = new RegExp(
       .concat(['NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONWARNINGS'])
       .concat(['PYTHONBREAKPOINT', 'PYTHONUSERBASE', 'GIT_CONFIG\\w*', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR'])
       .concat(['TAR_OPTIONS', 'MAKEFLAGS', 'MFLAGS', 'GNUMAKEFLAGS', 'MANOPT', 'PSQLRC', 'HOME', 'XDG_CONFIG_\\w+'])
-      .concat(['KUBECONFIG', 'APT_CONFIG'])
+      .concat(['KUBECONFIG', 'APT_CONFIG', 'CLASSPATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'])
       .join('|') +
     ')$',
 );

@@ -54,6 +54,9 @@ const GRAMMARS: ReadonlyMap<string, InlineCodeGrammar> = new Map([
   ['lua', { codeLetters: 'e', valueLetters: 'l', scriptOperand: true }],
   ['luajit', { codeLetters: 'e', valueLetters: 'lbj', scriptOperand: true }],
   ['Rscript', { codeLetters: 'e', valueLetters: '', scriptOperand: true }],
+  // Tcl's shells run a script file (`exec` runs a program); their options come before it.
+  ['tclsh', { codeLetters: '', valueLetters: '', scriptOperand: true }],
+  ['wish', { codeLetters: '', valueLetters: '', scriptOperand: true }],
   ['awk', AWK],
   ['gawk', AWK],
   ['mawk', AWK],

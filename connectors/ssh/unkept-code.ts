@@ -5,12 +5,12 @@ import { optionValues } from './option-words';
 
 /**
  * Code the host does not keep where its programs are (ADR 111). A program named by a path, an
- * interpreter's script (`python3 app.py`, `awk -f prog`), a makefile and the scripts of a project
- * npm runs (ADR 112) are files: what they run is what they hold, which policy never sees. A file in
- * a directory the team deploys code to, and the login cannot write, holds what the team put there;
- * any other may hold what an earlier request wrote (`ssh-keygen -C` writes a line of the agent's
- * choosing, `chmod +x` makes it run). Such a command runs what policy cannot see, as a shell line
- * does, and is read as one (`ssh.usesShell`).
+ * interpreter's script (`python3 app.py`, `awk -f prog`, `java Main.java`), a makefile and the
+ * scripts of a project npm runs (ADR 112) are files: what they run is what they hold, which policy
+ * never sees. A file in a directory the team deploys code to, and the login cannot write, holds
+ * what the team put there; any other may hold what an earlier request wrote (`ssh-keygen -C`
+ * writes a line of the agent's choosing, `chmod +x` makes it run). Such a command runs what policy
+ * cannot see, as a shell line does, and is read as one (`ssh.usesShell`).
  */
 
 /** Where Debian and most distributions keep their programs and libraries, which only root writes. */
@@ -50,6 +50,7 @@ export function unkeptCodeFile(
     ...written.map((file) => resolved(file, directory)),
     ...(MAKE.has(name) ? makefilesOf(args, directory) : []),
     ...projectCodeOf(name, args, directory),
+    ...(name === 'java' ? javaCodeOf(args).map((file) => resolved(file, directory)) : []),
   ]);
   return places.find((place) => !codeDirectories.some((kept) => within(place, kept)));
 }
@@ -98,6 +99,30 @@ function npmMayRunProjectCode(args: readonly string[]): boolean {
   const subcommands = words.slice(0, mayBeValue ? 2 : 1).map((index) => args[index]!);
   // A word npm cannot take for a command (`/tmp/p`) is the option's value.
   return subcommands.some((word) => /^[a-z][a-z-]*$/.test(word) && !NPM_WITHOUT_PROJECT_CODE.has(word));
+}
+
+/**
+ * Where java loads code from: the `-jar` file, each entry of a class or module path (the working
+ * directory when none is given: java's default class path is `.`), an agent's file, and a source
+ * file it compiles and runs (`java Main.java`).
+ */
+function javaCodeOf(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  const words = end < 0 ? args : args.slice(0, end);
+  const jars = optionValues(words, ['-jar']).map(({ value }) => value);
+  const paths = optionValues(words, ['-cp', '-classpath', '--class-path', '-p', '--module-path']).flatMap(({ value }) =>
+    value.split(':'),
+  );
+  const agents = words.flatMap((word) => {
+    const agent = /^-(?:javaagent|agentpath):([^=]*)/.exec(word)?.[1];
+    return agent ? [agent] : [];
+  });
+  const valued = optionValues(words, ['-jar', '-cp', '-classpath', '--class-path', '-p', '--module-path']);
+  const operands = words.filter((word) => !word.startsWith('-') && !valued.some(({ value }) => value === word));
+  const sources = operands.filter((word) => word.endsWith('.java'));
+  // A main class without a class path is loaded from `.`; `java -version` loads none.
+  const classPath = jars.length > 0 || paths.length > 0 ? paths : operands.length > 0 ? ['.'] : [];
+  return [...jars, ...classPath, ...agents, ...sources];
 }
 
 const within = (place: string, directory: string) =>

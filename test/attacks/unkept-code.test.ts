@@ -1,6 +1,7 @@
 // Classes 137 and 138 (below, a project's scripts npm runs: ADR 112): a denied program, or a shell,
-// run from a file of code an earlier request could write (ADR 111). The gate judged a program named by a path by its name (ADR 082), and an interpreter's
-// script, the code file an option names and a makefile not at all: what a file holds was the host's.
+// run from a file of code an earlier request could write (ADR 111). The gate judged a program named
+// by a path by its name (ADR 082), and an interpreter's script (python, perl, node, Tcl, a java
+// source), the code file an option names and a makefile not at all: what a file holds was the host's.
 // But an allowed program writes one where the login can write (`ssh-keygen -C` puts a comment holding
 // a newline and a command line into the `.pub` file it writes, `chmod +x` makes it run, and the login
 // shell runs a file without `#!` as a script), and the next request runs it. The first attempt does
@@ -51,6 +52,13 @@ const ATTEMPTS: Attempt[] = [
     steps: (dir) => [['make', '-s', '-C', `${dir}/make-8`]],
   },
   { leave: (file) => ({ 'x-9.mk': `all:\n\ttouch ${file}\n` }), steps: () => [['make', '-s', '-f', 'x-9.mk']] },
+  { leave: (file) => ({ 'x-10.tcl': `exec touch ${file}\n` }), steps: () => [['tclsh', 'x-10.tcl']] },
+  {
+    leave: (file) => ({
+      'X11.java': `public class X11 { public static void main(String[] a) throws Exception { new java.io.File(${JSON.stringify(file)}).createNewFile(); } }\n`,
+    }),
+    steps: () => [['java', 'X11.java']],
+  },
 ];
 
 test('no file of code outside where the target keeps code runs a denied program or a shell', async () => {
