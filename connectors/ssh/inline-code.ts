@@ -1,4 +1,4 @@
-import { optionValues } from './option-words';
+import { leadingOperands, optionValues } from './option-words';
 
 /**
  * Interpreters given code to run in their arguments: such a command runs whatever the code says,
@@ -119,15 +119,5 @@ export function codeFiles(name: string, args: readonly string[]): string[] {
   const grammar = grammarOf(name);
   if (!grammar || grammar.safeWith?.some((option) => args.includes(option))) return [];
   const files = grammar.fileOptions ? optionValues(args, grammar.fileOptions).map(({ value }) => value) : [];
-  if (!grammar.scriptOperand) return files;
-  const end = args.indexOf('--');
-  const operands = args.flatMap((word, index) =>
-    index === end || word === '' || ((end < 0 || index < end) && word.startsWith('-')) ? [] : [index],
-  );
-  const first = operands[0];
-  if (first === undefined) return files;
-  const before = args[first - 1];
-  const mayBeValue =
-    before !== undefined && before !== '--' && before.startsWith('-') && !before.includes('=') && before.length > 1;
-  return [...files, ...operands.slice(0, mayBeValue ? 2 : 1).map((index) => args[index]!)];
+  return grammar.scriptOperand ? [...files, ...leadingOperands(args)] : files;
 }

@@ -82,3 +82,22 @@ export interface OptionValue {
   value: string;
   uncertain?: true;
 }
+
+/**
+ * The first word among `args` that is not an option (every word after `--` is none), and the next
+ * such word too when the option just before the first may take it as its value (`python3 -W error
+ * app.py`, `npm --loglevel silent test`): where a program's script or subcommand may be, read
+ * without its grammar.
+ */
+export function leadingOperands(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  const operands = args.flatMap((word, index) =>
+    index === end || word === '' || ((end < 0 || index < end) && word.startsWith('-')) ? [] : [index],
+  );
+  const first = operands[0];
+  if (first === undefined) return [];
+  const before = args[first - 1];
+  const mayBeValue =
+    before !== undefined && before !== '--' && before.startsWith('-') && !before.includes('=') && before.length > 1;
+  return operands.slice(0, mayBeValue ? 2 : 1).map((index) => args[index]!);
+}

@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import { codeFiles } from './inline-code';
 import { directoriesMovedTo, resolved } from './landing-paths';
-import { optionValues } from './option-words';
+import { leadingOperands, optionValues } from './option-words';
 
 /**
  * Code the host does not keep where its programs are (ADR 111). A program named by a path, an
@@ -57,8 +57,7 @@ export function unkeptCodeFile(
 
 /** The makefiles make reads working from `directory`: those `-f` names, else its defaults, after `-C`. */
 function makefilesOf(args: readonly string[], directory: string): string[] {
-  const moved = directoriesMovedTo('make', args, directory) ?? [];
-  const where = moved.length > 0 ? moved : [directory];
+  const where = whereItWorks('make', args, directory);
   const named = optionValues(args, ['-f', '--file', '--makefile']).map(({ value }) => value);
   return where.flatMap((here) => (named.length > 0 ? named : DEFAULT_MAKEFILES).map((file) => resolved(file, here)));
 }
@@ -70,8 +69,7 @@ function makefilesOf(args: readonly string[], directory: string): string[] {
  */
 function projectCodeOf(name: string, args: readonly string[], directory: string): string[] {
   if (name !== 'npx' && !(name === 'npm' && npmMayRunProjectCode(args))) return [];
-  const moved = directoriesMovedTo('npm', args, directory) ?? [];
-  const projects = moved.length > 0 ? moved : [directory];
+  const projects = whereItWorks('npm', args, directory);
   // A package named by a path (`npm install ./pkg`, `file:../pkg`) runs its own lifecycle scripts.
   const end = args.indexOf('--');
   const packages = (name === 'npx' ? [] : end < 0 ? args : args.slice(0, end))
@@ -91,14 +89,8 @@ function projectCodeOf(name: string, args: readonly string[], directory: string)
  * silent test`), is a command word outside the list. `npm --version` runs none.
  */
 function npmMayRunProjectCode(args: readonly string[]): boolean {
-  const words = args.flatMap((word, index) => (word.startsWith('-') ? [] : [index]));
-  const first = words[0];
-  if (first === undefined) return false;
-  const before = args[first - 1];
-  const mayBeValue = before !== undefined && before.startsWith('-') && !before.includes('=');
-  const subcommands = words.slice(0, mayBeValue ? 2 : 1).map((index) => args[index]!);
   // A word npm cannot take for a command (`/tmp/p`) is the option's value.
-  return subcommands.some((word) => /^[a-z][a-z-]*$/.test(word) && !NPM_WITHOUT_PROJECT_CODE.has(word));
+  return leadingOperands(args).some((word) => /^[a-z][a-z-]*$/.test(word) && !NPM_WITHOUT_PROJECT_CODE.has(word));
 }
 
 /**
@@ -109,20 +101,24 @@ function npmMayRunProjectCode(args: readonly string[]): boolean {
 function javaCodeOf(args: readonly string[]): string[] {
   const end = args.indexOf('--');
   const words = end < 0 ? args : args.slice(0, end);
-  const jars = optionValues(words, ['-jar']).map(({ value }) => value);
-  const paths = optionValues(words, ['-cp', '-classpath', '--class-path', '-p', '--module-path']).flatMap(({ value }) =>
-    value.split(':'),
-  );
+  const valued = optionValues(words, ['-jar', '-cp', '-classpath', '--class-path', '-p', '--module-path']);
+  const jars = valued.filter(({ name }) => name === '-jar').map(({ value }) => value);
+  const paths = valued.filter(({ name }) => name !== '-jar').flatMap(({ value }) => value.split(':'));
   const agents = words.flatMap((word) => {
     const agent = /^-(?:javaagent|agentpath):([^=]*)/.exec(word)?.[1];
     return agent ? [agent] : [];
   });
-  const valued = optionValues(words, ['-jar', '-cp', '-classpath', '--class-path', '-p', '--module-path']);
   const operands = words.filter((word) => !word.startsWith('-') && !valued.some(({ value }) => value === word));
   const sources = operands.filter((word) => word.endsWith('.java'));
   // A main class without a class path is loaded from `.`; `java -version` loads none.
   const classPath = jars.length > 0 || paths.length > 0 ? paths : operands.length > 0 ? ['.'] : [];
   return [...jars, ...classPath, ...agents, ...sources];
+}
+
+/** Where `program` works, started in `directory`: each directory its options move it to (`-C`), else that one. */
+function whereItWorks(program: string, args: readonly string[], directory: string): string[] {
+  const moved = directoriesMovedTo(program, args, directory) ?? [];
+  return moved.length > 0 ? moved : [directory];
 }
 
 const within = (place: string, directory: string) =>
