@@ -1,4 +1,5 @@
 import path from 'node:path/posix';
+import { APT_NAMES, VIM_NAMES } from './command-files';
 import type { WrappedCommand } from './program-wrappers';
 import { gitConfigValues, gitInvocation } from './git-words';
 import { optionNamed } from './option-words';
@@ -82,9 +83,7 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ['make', { options: [{ names: ['-E', '--eval'], runs: 'shell' }] }],
   ['split', { options: [{ names: ['--filter'], runs: 'shell' }] }],
   ['sort', { options: [{ names: ['--compress-program'], runs: 'words' }] }],
-  ...['vim', 'vi', 'vim.basic', 'vim.tiny', 'ex', 'view', 'vimdiff', 'nvim', 'gvim'].map(
-    (name): [string, ProgramCommandOptions] => [name, VIM],
-  ),
+  ...VIM_NAMES.map((name): [string, ProgramCommandOptions] => [name, VIM]),
   [
     'psql',
     {
@@ -97,9 +96,7 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ],
   // dpkg's hooks run before and after it, and its status logger gets its progress (ADR 108).
   ['dpkg', { options: [{ names: ['--pre-invoke', '--post-invoke', '--status-logger'], runs: 'shell' }] }],
-  ...['apt-get', 'apt', 'apt-cache', 'apt-mark', 'apt-config', 'aptitude'].map(
-    (name): [string, ProgramCommandOptions] => [name, APT],
-  ),
+  ...APT_NAMES.map((name): [string, ProgramCommandOptions] => [name, APT]),
   ['mysql', MYSQL],
   ['mariadb', MYSQL],
   // strace pipes its trace to a command for `-o |cmd` or `-o !cmd` (ADR 103).
@@ -296,8 +293,9 @@ const COMMAND_VARIABLES = new RegExp(
  * Variables that make a program load code, options or settings of the caller's choosing: the
  * dynamic loader's, the interpreters' (`NODE_OPTIONS=--import=data:…`, `PERL5OPT=-d`), git's
  * settings (an alias is a command), tar's and make's default options, npm's settings (ADR 110),
- * the files of settings kubectl and APT read, java's class path and options (ADR 111), and the
- * home a program reads its settings from.
+ * the files of settings kubectl and APT read, java's class path and options (ADR 111), the
+ * commands vim runs first and the files of settings less, openssl, gpg and mysql read (ADR
+ * 113), and the home a program reads its settings from.
  */
 const CODE_VARIABLES = new RegExp(
   '^(?:' +
@@ -306,6 +304,8 @@ const CODE_VARIABLES = new RegExp(
       .concat(['PYTHONBREAKPOINT', 'PYTHONUSERBASE', 'GIT_CONFIG\\w*', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR'])
       .concat(['TAR_OPTIONS', 'MAKEFLAGS', 'MFLAGS', 'GNUMAKEFLAGS', 'MANOPT', 'PSQLRC', 'HOME', 'XDG_CONFIG_\\w+'])
       .concat(['KUBECONFIG', 'APT_CONFIG', 'CLASSPATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'])
+      .concat(['VIMINIT', 'EXINIT', 'LESSKEY\\w*', 'OPENSSL_CONF', 'OPENSSL_MODULES', 'OPENSSL_ENGINES', 'GNUPGHOME'])
+      .concat(['MYSQL_HOME'])
       .join('|') +
     ')$',
 );

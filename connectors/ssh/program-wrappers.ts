@@ -101,7 +101,7 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
   ['sg', { valued: [], flags: [], shellLine: ['-c'], leading: 1, joinsForShell: { except: [] } }],
   // Runs its command once per input, through a shell unless told otherwise.
   ['parallel', { valued: [], flags: [], joinsForShell: { except: [] } }],
-  // util-linux's script runs `-c` through a shell; gdb's `-ex` runs gdb commands, `shell` among them.
+  // util-linux's script runs `-c` through a shell; gdb's `-ex` and `-iex` run gdb commands, `shell` among them.
   [
     'script',
     {
@@ -112,7 +112,14 @@ const WRAPPERS: ReadonlyMap<string, WrapperGrammar> = new Map<string, WrapperGra
       leading: 1,
     },
   ],
-  ['gdb', { valued: [], flags: ['-q', '-batch', '--batch', '-nx'], shellLine: ['-ex', '--ex', '--eval-command'] }],
+  [
+    'gdb',
+    {
+      valued: [],
+      flags: ['-q', '-batch', '--batch', '-nx'],
+      shellLine: ['-ex', '--ex', '--eval-command', '-iex', '--iex', '--init-eval-command'],
+    },
+  ],
   // dpkg's service starter runs the program its options name (ADR 099); it only looks for one to stop.
   [
     'start-stop-daemon',

@@ -17,7 +17,7 @@ import { optionSpellingsImplied } from './option-spellings';
 import { plainPathArguments } from './path-arguments';
 import { piecesThroughLinks } from './symbolic-links';
 import { piecesInTrees } from './whole-trees';
-import { SYSTEM_CODE_DIRECTORIES, unkeptCodeFile } from './unkept-code';
+import { SYSTEM_CODE_DIRECTORIES, unkeptFile } from './unkept-code';
 import { type WrappedCommand, wrappedCommands, wrapperGrammar, wrapperOwnWords } from './program-wrappers';
 
 /**
@@ -87,7 +87,9 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - a command given more arguments from a file (`xargs -a list mkdir`, ADR 095) with every word the
  *   rules spell among them, since any of them may be in the file;
  * - as a shell, when it runs code from a file outside where the target keeps code (ADR 111):
- *   `./deploy`, `python3 /tmp/x.py`, `make` in a directory the login may write (`unkept-code.ts`).
+ *   `./deploy`, `python3 /tmp/x.py`, `make` in a directory the login may write (`unkept-code.ts`),
+ *   or takes its commands or settings from one (ADR 113): `psql -f x.sql`, `ssh -F x.cfg`
+ *   (`command-files.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS, or one program may be moved to more than
  * MAX_DIRECTORIES_MOVED_TO directories. With `unseen` false, what the gate cannot see (a list of
  * arguments in a file, a repository's own work tree, a glob's text) is not read as holding what
@@ -123,13 +125,20 @@ export function otherProgramReadings(
         ...(next.optionsSetAside && { optionsSetAside: true }),
       });
     // Code from a file the host may not keep runs what policy cannot see, as a shell line does (ADR
-    // 111): read on what the host runs, not on the words another reading sets aside or adds.
+    // 111), and so do commands and settings from one (ADR 113): read on what the host runs, not on
+    // the words another reading sets aside or adds.
     const unkept =
       next.facts.usesShell || next.optionsSetAside || (why !== undefined && WORDS_ALIKE.has(why))
         ? undefined
-        : unkeptCodeFile(next.facts.program, next.facts.args, directories, keptCode);
+        : unkeptFile(next.facts.program, next.facts.args, directories, keptCode);
     if (unkept)
-      candidates.push({ facts: { ...next.facts, usesShell: true }, via, why: '111', directories, codeFile: unkept });
+      candidates.push({
+        facts: { ...next.facts, usesShell: true },
+        via,
+        why: unkept.holds === 'code' ? '111' : '113',
+        directories,
+        codeFile: unkept.file,
+      });
     const documented = asDocumentedGit(name, next.facts.args);
     if (documented)
       candidates.push({
@@ -215,7 +224,7 @@ export function otherProgramReadings(
 }
 
 /** Readings that add where paths land or lead, not read again (see where they are queued). */
-const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092', '111']);
+const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092', '111', '113']);
 
 /** Readings of the same program with words added in the rules' spellings (ADRs 087 to 089). */
 const WORDS_ALIKE: ReadonlySet<Reading['why']> = new Set(['087', '088', '089']);
@@ -237,12 +246,12 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102' | '111';
+  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102' | '111' | '113';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
   optionsSetAside?: true;
-  /** The file of code outside the target's code directories it runs (ADR 111). */
+  /** The file outside the target's code directories it runs (ADR 111) or takes commands or settings from (ADR 113). */
   codeFile?: string;
 }
 
@@ -292,6 +301,8 @@ function readAs({ facts, via, why, codeFile }: Reading): string {
   if (why === '102') return `${line}, as git documents it${through} (ADR 102)`;
   if (why === '111')
     return `${line}, as a shell: its code is ${codeFile}, outside where the target keeps code${through} (ADR 111)`;
+  if (why === '113')
+    return `${line}, as a shell: it takes commands or settings from ${codeFile}, outside where the target keeps code${through} (ADR 113)`;
   if (why === '095') return `${line}, with any word the rules spell as its arguments from a file${through} (ADR 095)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;

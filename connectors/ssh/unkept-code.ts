@@ -1,4 +1,5 @@
 import path from 'node:path/posix';
+import { commandFiles } from './command-files';
 import { codeFiles } from './inline-code';
 import { directoriesMovedTo, resolved } from './landing-paths';
 import { leadingOperands, optionValues } from './option-words';
@@ -13,8 +14,11 @@ import { leadingOperands, optionValues } from './option-words';
  * cannot see, as a shell line does, and is read as one (`ssh.usesShell`).
  */
 
-/** Where Debian and most distributions keep their programs and libraries, which only root writes. */
-export const SYSTEM_CODE_DIRECTORIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/**
+ * Where Debian and most distributions keep their programs, libraries and settings (`/etc`: ADR 113),
+ * which only root writes.
+ */
+export const SYSTEM_CODE_DIRECTORIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
 
 const MAKE = new Set(['make', 'gmake']);
 // GNU make reads the first of these it finds where it works, when no `-f` names one.
@@ -33,26 +37,41 @@ const NPM_WITHOUT_PROJECT_CODE = new Set([
   ...['undeprecate', 'unpublish', 'unstar', 'view', 'v', 'info', 'show', 'whoami'],
 ]);
 
+/** A file outside the code directories that a command runs (ADR 111) or takes commands or settings from (ADR 113). */
+export interface UnkeptFile {
+  file: string;
+  holds: 'code' | 'commands';
+}
+
 /**
- * The first file of code `program` may run from outside `codeDirectories`, working in any of
- * `directories` (relative paths land there: ADR 090), in plain form; undefined when none may.
- * Read generously: a file in more than one place counts if any of them is outside.
+ * The first file of code, or of commands or settings, `program` may read from outside
+ * `codeDirectories`, working in any of `directories` (relative paths land there: ADR 090), in plain
+ * form; undefined when none may. Read generously: a file in more than one place counts if any of
+ * them is outside.
  */
-export function unkeptCodeFile(
+export function unkeptFile(
   program: string,
   args: readonly string[],
   directories: readonly string[],
   codeDirectories: readonly string[],
-): string | undefined {
+): UnkeptFile | undefined {
   const name = path.basename(program);
   const written = [...(program.includes('/') ? [program] : []), ...codeFiles(name, args)];
-  const places = directories.flatMap((directory) => [
+  const code = directories.flatMap((directory) => [
     ...written.map((file) => resolved(file, directory)),
     ...(MAKE.has(name) ? makefilesOf(args, directory) : []),
     ...projectCodeOf(name, args, directory),
     ...(name === 'java' ? javaCodeOf(args).map((file) => resolved(file, directory)) : []),
   ]);
-  return places.find((place) => !codeDirectories.some((kept) => within(place, kept)));
+  const commands = directories.flatMap((directory) => [
+    ...commandFiles(name, args).map((file) => resolved(file, directory)),
+    ...projectSettingsOf(name, args, directory),
+  ]);
+  const outside = (place: string) => !codeDirectories.some((kept) => within(place, kept));
+  const file = code.find(outside);
+  if (file) return { file, holds: 'code' };
+  const settings = commands.find(outside);
+  return settings ? { file: settings, holds: 'commands' } : undefined;
 }
 
 /** The makefiles make reads working from `directory`: those `-f` names, else its defaults, after `-C`. */
@@ -81,6 +100,28 @@ function projectCodeOf(name: string, args: readonly string[], directory: string)
     resolved(name === 'npx' ? 'node_modules/.bin' : 'package.json', project),
     ...packages.map((written) => resolved(written, project)),
   ]);
+}
+
+/**
+ * npm's commands that run a program its settings name (ADR 113): an editor (`edit`, `config edit`),
+ * a browser (`docs`, `bugs`, `repo`) or a viewer (`help`).
+ */
+const NPM_SETTINGS_PROGRAMS = new Set(['edit', 'docs', 'home', 'bugs', 'issues', 'repo', 'help']);
+
+/**
+ * The project's `.npmrc`, which npm reads where it works (after `--prefix`), for a command that may
+ * run a program a setting names: the project's scripts (ADR 112) or those above.
+ */
+function projectSettingsOf(name: string, args: readonly string[], directory: string): string[] {
+  if (name !== 'npx' && name !== 'npm') return [];
+  // Read generously: any word may be the command (`npm --loglevel silent docs`), and `edit` after `config`.
+  const words = args.filter((word) => !word.startsWith('-'));
+  const runsSetting =
+    name === 'npx' ||
+    npmMayRunProjectCode(args) ||
+    words.some((word) => NPM_SETTINGS_PROGRAMS.has(word)) ||
+    (words.some((word) => word === 'config' || word === 'c') && words.some((word) => word === 'edit' || word === 'e'));
+  return runsSetting ? whereItWorks('npm', args, directory).map((project) => resolved('.npmrc', project)) : [];
 }
 
 /**
