@@ -3,7 +3,14 @@ import { APT_NAMES, VIM_NAMES } from './command-files';
 import type { WrappedCommand } from './program-wrappers';
 import { gitConfigValues, gitInvocation } from './git-words';
 import { optionNamed } from './option-words';
-import { kubectlCommands, npmCommands, npmCommandVariable, npmVariable } from './tool-settings';
+import {
+  cargoCommands,
+  goCommands,
+  kubectlCommands,
+  npmCommands,
+  npmCommandVariable,
+  npmVariable,
+} from './tool-settings';
 
 /**
  * Programs whose job is not to run others, yet which run a command given in an option of their own
@@ -44,6 +51,11 @@ const PSQL_BACKSLASH = /\\[!a-z]\w*([^\n\\]*)/gi;
 const MYSQL_SYSTEM = /(?:\\!|\bsystem\b)([^;\n]*)/gi;
 // An sqlite3 dot command (`.shell`, `.system`, `.once |cmd`, `.load`), its arguments the command.
 const SQLITE_DOT_COMMAND = /^[ \t]*\.\w+((?:[^\w\n].*)?)$/gm;
+const MAKE_NAMES = ['make', 'gmake'];
+const MAKE: ProgramCommandOptions = {
+  options: [{ names: ['-E', '--eval'], runs: 'shell' }],
+  operands: { commandsIn: /^[^=\s-][^=]*=(.*)$/gs, runs: 'shell' },
+};
 const VIM: ProgramCommandOptions = { options: [{ names: ['-c', '--cmd', '+'], runs: 'shell' }] };
 // APT's settings that run a command (`APT::Update::Pre-Invoke`, `DPkg::Post-Invoke`,
 // `Acquire::http::Proxy-Auto-Detect`, `APT::Key::GPGVCommand`), or say where its programs and its
@@ -79,8 +91,9 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ['scp', SSH_CLIENT],
   ['sftp', SSH_CLIENT],
   ['zip', { options: [{ names: ['-TT', '--unzip-command'], runs: 'shell' }] }],
-  // A makefile's recipes are shell lines.
-  ['make', { options: [{ names: ['-E', '--eval'], runs: 'shell' }] }],
+  // A makefile's recipes are shell lines, and a variable given as `NAME=value` is expanded in them,
+  // replacing the makefile's (`CC=cmd`: ADR 114).
+  ...MAKE_NAMES.map((name): [string, ProgramCommandOptions] => [name, MAKE]),
   ['split', { options: [{ names: ['--filter'], runs: 'shell' }] }],
   ['sort', { options: [{ names: ['--compress-program'], runs: 'words' }] }],
   ...VIM_NAMES.map((name): [string, ProgramCommandOptions] => [name, VIM]),
@@ -119,6 +132,8 @@ export function commandsInOptions(program: string, args: readonly string[]): Wra
   if (name === 'capsh') return capshCommands(args);
   if (name === 'npm') return npmCommands(args);
   if (name === 'kubectl') return kubectlCommands(args);
+  if (name === 'go') return goCommands(args);
+  if (name === 'cargo') return cargoCommands(args);
   const grammar = PROGRAMS.get(name);
   if (!grammar) return [];
   if (!grammar.oldStyleCluster || !/^[a-z]+$/i.test(args[0] ?? '')) return commandsAmong(args, grammar);
@@ -268,8 +283,8 @@ function capshCommands(args: readonly string[]): WrappedCommand[] {
 
 /**
  * Variables whose value a program runs as a command line: git's and rsync's remote shells, pagers,
- * editors, askpass helpers, less's input filters, any `*_COMMAND` or `*_CMD`, and npm's settings
- * that name a command (`npm_config_editor`, ADR 110).
+ * editors, askpass helpers, less's input filters, any `*_COMMAND` or `*_CMD`, npm's settings that
+ * name a command (`npm_config_editor`, ADR 110), and a build's compilers and tools (ADR 114).
  */
 const COMMAND_VARIABLES = new RegExp(
   '^(?:' +
@@ -285,6 +300,10 @@ const COMMAND_VARIABLES = new RegExp(
         'PROMPT_COMMAND',
       ])
       .concat(['\\w*_COMMAND', '\\w*_CMD'])
+      // A build's programs (ADR 114): make expands them in its recipes, go and Cargo run them.
+      .concat(['CC', 'CXX', 'CPP', 'FC', 'F77', 'AR', 'AS', 'LD', 'NM', 'RANLIB', 'STRIP', 'OBJCOPY', 'OBJDUMP'])
+      .concat(['PKG_CONFIG', 'YACC', 'LEX', 'RUSTC', 'RUSTC_WRAPPER', 'RUSTC_WORKSPACE_WRAPPER', 'RUSTDOC'])
+      .concat(['GOCACHEPROG'])
       .join('|') +
     ')$',
 );
@@ -295,7 +314,8 @@ const COMMAND_VARIABLES = new RegExp(
  * settings (an alias is a command), tar's and make's default options, npm's settings (ADR 110),
  * the files of settings kubectl and APT read, java's class path and options (ADR 111), the
  * commands vim runs first and the files of settings less, openssl, gpg and mysql read (ADR
- * 113), and the home a program reads its settings from.
+ * 113), go's, Cargo's, Maven's and pip's settings and a compiler's flags (ADR 114), and the home a
+ * program reads its settings from.
  */
 const CODE_VARIABLES = new RegExp(
   '^(?:' +
@@ -306,6 +326,10 @@ const CODE_VARIABLES = new RegExp(
       .concat(['KUBECONFIG', 'APT_CONFIG', 'CLASSPATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'])
       .concat(['VIMINIT', 'EXINIT', 'LESSKEY\\w*', 'OPENSSL_CONF', 'OPENSSL_MODULES', 'OPENSSL_ENGINES', 'GNUPGHOME'])
       .concat(['MYSQL_HOME'])
+      .concat(['GOFLAGS', 'GOENV', 'GOTOOLCHAIN', 'GOPROXY', 'GOSUMDB', 'GONOSUMDB', 'GONOSUMCHECK', 'GOINSECURE'])
+      .concat(['GOPRIVATE', 'GONOPROXY', 'GOPATH', 'GOMODCACHE', 'GOROOT', 'CGO_\\w+', 'CFLAGS', 'CXXFLAGS'])
+      .concat(['CPPFLAGS', 'LDFLAGS', 'RUSTFLAGS', 'RUSTDOCFLAGS', 'CARGO_\\w+', 'RUSTUP_\\w+', 'MAVEN_OPTS'])
+      .concat(['MAVEN_ARGS', 'PIP_\\w+'])
       .join('|') +
     ')$',
 );
@@ -318,9 +342,13 @@ const CODE_VARIABLES = new RegExp(
  */
 export function commandsInEnvironment(assignments: readonly string[], argv: readonly string[]): WrappedCommand[] {
   const found: WrappedCommand[] = [];
+  // A makefile may expand any variable of the environment in a recipe (`$(RM)`, `$(INSTALL)`): for
+  // make, anywhere among the words a wrapper runs, every value is a shell line (ADR 114).
+  const forMake = argv.some((word) => MAKE_NAMES.includes(path.basename(word)));
   for (const assignment of assignments) {
     const [name, value] = [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)];
-    if (COMMAND_VARIABLES.test(name) || npmCommandVariable(name)) found.push({ shellLine: value, byVariable: true });
+    if (COMMAND_VARIABLES.test(name) || npmCommandVariable(name) || forMake)
+      found.push({ shellLine: value, byVariable: true });
     else if (CODE_VARIABLES.test(name) || npmVariable(name)) found.push({ shellLine: assignment, byVariable: true });
     else if (name === 'PATH' && argv[0] !== undefined && !argv[0].includes('/'))
       for (const directory of value.split(':'))

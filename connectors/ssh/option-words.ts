@@ -48,7 +48,9 @@ export function optionNamed(word: string, names: readonly string[]): OptionWord 
           ...(spelled !== name && { uncertain: true }),
         };
     } else if (name.length > 2) {
+      // Spelled whole with one dash, its value may follow `=` as Go's flags take it (`-toolexec=x`).
       if (word === name) return { name };
+      if (word.startsWith(`${name}=`)) return { name, attached: word.slice(name.length + 1) };
     } else if (word.startsWith('-') && !word.startsWith('--')) {
       const at = word.indexOf(name[1]!, 1);
       if (at > 0 && (!letter || at < letter.at)) letter = { name, at };

@@ -2,7 +2,8 @@ import type { WrappedCommand } from './program-wrappers';
 import { optionValues } from './option-words';
 
 /**
- * npm's and kubectl's settings that name a command (ADR 110), read as the command they name, as
+ * npm's and kubectl's settings that name a command (ADR 110), and go's and Cargo's (ADR 114), read
+ * as the command they name, as
  * git's are (ADRs 086, 098): given for one command (`npm --editor=cmd config edit`,
  * `npm_config_editor=cmd`), or saved for later ones (`npm config set editor=cmd`, `npm pkg set
  * scripts.x=cmd` then `npm run x`, `kubectl config set-credentials u --exec-command=cmd` then any
@@ -59,4 +60,40 @@ export function kubectlCommands(args: readonly string[]): WrappedCommand[] {
     ...programs.filter(Boolean).map((program) => ({ argv: [program, ...programArgs] })),
     ...variables.map((assignment) => ({ shellLine: assignment, byVariable: true as const })),
   ];
+}
+
+// go's build options that name a program it runs for each tool (`-toolexec`), each test binary
+// (`-exec`) or as vet (`-vettool`), with one dash or two (ADR 114).
+const GO_PROGRAM_OPTIONS = ['toolexec', 'exec', 'vettool'];
+// The linker flags that name the external linker or its flags (`-extld=prog`, `-extldflags=-B/dir`).
+const GO_EXTERNAL_LINKER = /-extld(?:flags)?[=\s]+(\S+)/g;
+
+/**
+ * The commands go may run through its arguments (ADR 114): the programs its build options name, the
+ * external linker `-ldflags` names, and every value `go env -w` saves (`GOFLAGS=-toolexec=cmd`,
+ * `CC=cmd`), which every later go command reads, as `npm config set` saves npm's.
+ */
+export function goCommands(args: readonly string[]): WrappedCommand[] {
+  const end = args.indexOf('--');
+  const words = end < 0 ? args : args.slice(0, end);
+  const named = (names: readonly string[]) =>
+    optionValues(
+      words,
+      names.flatMap((name) => [`-${name}`, `--${name}`]),
+    ).map(({ value }) => value);
+  const programs = named(GO_PROGRAM_OPTIONS).map((value) => ({ shellLine: value }));
+  const linkers = named(['ldflags']).flatMap((value) =>
+    [...value.matchAll(GO_EXTERNAL_LINKER)].map((match) => ({ shellLine: match[1]! })),
+  );
+  const operands = words.filter((word) => !word.startsWith('-'));
+  const saved =
+    operands[0] === 'env' && words.some((word) => word === '-w' || word === '--w')
+      ? operands.slice(1).map((word) => ({ shellLine: word.slice(word.indexOf('=') + 1) }))
+      : [];
+  return [...programs, ...linkers, ...saved];
+}
+
+/** Cargo's `--config KEY=VALUE` (a `build.rustc-wrapper`, a `target.x.runner`) or settings file, read as a shell (ADR 114). */
+export function cargoCommands(args: readonly string[]): WrappedCommand[] {
+  return optionValues(args, ['--config']).map(({ value }) => ({ shellLine: value }));
 }

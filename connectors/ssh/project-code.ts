@@ -1,0 +1,186 @@
+import { directoriesMovedTo, resolved } from './landing-paths';
+import { leadingOperands, optionValues } from './option-words';
+
+/**
+ * The code a project's build tool runs where it works, which no word of the command names: make's
+ * makefiles, npm's scripts (ADR 112), what `go run`, `go test` and `go generate` build and run, a
+ * Maven project's `pom.xml` and its `.mvn` settings, a Cargo project's `Cargo.toml` (its build
+ * script) and `.cargo/config.toml`, and the local packages pip builds (ADR 114). Each is a file of
+ * code ADR 111 reads: a shell when it lies outside where the target keeps code.
+ */
+
+const MAKE = new Set(['make', 'gmake']);
+// GNU make reads the first of these it finds where it works, when no `-f` names one.
+const DEFAULT_MAKEFILES = ['GNUmakefile', 'makefile', 'Makefile'];
+
+/**
+ * npm's commands that run none of the project's code (ADR 112): they read the registry, the cache or
+ * the settings. The rest may run its scripts (`run`, `test`, `start`, and `install`, `ci`, `pack`,
+ * `rebuild`, `update` run its lifecycle scripts) or its programs (`exec`, `explore`).
+ */
+const NPM_WITHOUT_PROJECT_CODE = new Set([
+  ...['access', 'adduser', 'bugs', 'cache', 'completion', 'config', 'c', 'get', 'set', 'deprecate', 'dist-tag'],
+  ...['docs', 'doctor', 'explain', 'why', 'find-dupes', 'fund', 'help', 'help-search', 'login', 'logout'],
+  ...['ls', 'list', 'la', 'll', 'org', 'outdated', 'owner', 'ping', 'pkg', 'prefix', 'profile', 'query'],
+  ...['repo', 'root', 'sbom', 'search', 's', 'se', 'find', 'star', 'stars', 'team', 'token', 'trust'],
+  ...['undeprecate', 'unpublish', 'unstar', 'view', 'v', 'info', 'show', 'whoami'],
+]);
+
+/**
+ * npm's commands that run a program its settings name (ADR 113): an editor (`edit`, `config edit`),
+ * a browser (`docs`, `bugs`, `repo`) or a viewer (`help`).
+ */
+const NPM_SETTINGS_PROGRAMS = new Set(['edit', 'docs', 'home', 'bugs', 'issues', 'repo', 'help']);
+
+/** go's subcommands that build and run the project's code, or run what its source says (`//go:generate`). */
+const GO_RUNS_PROJECT_CODE = new Set(['run', 'test', 'generate', 'tool']);
+
+/** Cargo's commands that neither build the project nor read its settings. */
+const CARGO_WITHOUT_PROJECT_CODE = new Set(['version', 'help', 'search', 'login', 'logout', 'owner', 'yank']);
+
+// A URL with a host: what it fetches is the index's or the repository's, as a package by name is.
+const REMOTE = /^[a-z][\w+.-]*:\/\/[^/]/i;
+
+/** pip's commands that build packages, running a local one's build code (`setup.py`, a build backend). */
+const PIP_BUILDS = new Set(['install', 'wheel', 'download']);
+
+/**
+ * The places of the project code `name` (a program's file name) may run, working from `directory`
+ * (after its own `-C`, `--prefix`), in plain form; a module fetched by version (`go run x@v1`) as
+ * written, for it is no file of the host's.
+ */
+export function projectCode(name: string, args: readonly string[], directory: string): string[] {
+  if (MAKE.has(name)) return makefilesOf(args, directory);
+  if (name === 'npm' || name === 'npx') return npmProjectCode(name, args, directory);
+  if (name === 'go') return goProjectCode(args, directory);
+  if (name === 'mvn' || name === 'mvnw') return mavenProjectCode(args, directory);
+  if (name === 'cargo') return cargoProjectCode(args, directory);
+  if (/^pip[\d.]*$/.test(name)) return pipProjectCode(args, directory);
+  return [];
+}
+
+/**
+ * The project's own settings `name` reads where it works, when its command may run a program one
+ * names (ADR 113): npm's `.npmrc`, for a command that runs the project's scripts, npx, or one
+ * that opens an editor, a browser or a viewer.
+ */
+export function projectSettings(name: string, args: readonly string[], directory: string): string[] {
+  if (name !== 'npx' && name !== 'npm') return [];
+  // Read generously: any word may be the command (`npm --loglevel silent docs`), and `edit` after `config`.
+  const words = args.filter((word) => !word.startsWith('-'));
+  const runsSetting =
+    name === 'npx' ||
+    npmMayRunProjectCode(args) ||
+    words.some((word) => NPM_SETTINGS_PROGRAMS.has(word)) ||
+    (words.some((word) => word === 'config' || word === 'c') && words.some((word) => word === 'edit' || word === 'e'));
+  return runsSetting ? whereItWorks('npm', args, directory).map((project) => resolved('.npmrc', project)) : [];
+}
+
+/** The makefiles make reads working from `directory`: those `-f` names, else its defaults, after `-C`. */
+function makefilesOf(args: readonly string[], directory: string): string[] {
+  const where = whereItWorks('make', args, directory);
+  const named = optionValues(args, ['-f', '--file', '--makefile']).map(({ value }) => value);
+  return where.flatMap((here) => (named.length > 0 ? named : DEFAULT_MAKEFILES).map((file) => resolved(file, here)));
+}
+
+/**
+ * The project code npm may run working from `directory` (after `--prefix`): its `package.json`'s
+ * scripts, for a command that may run them, and those of a package it names by a path; for npx, the
+ * programs in its `node_modules/.bin`, which npx runs before any on the PATH.
+ */
+function npmProjectCode(name: string, args: readonly string[], directory: string): string[] {
+  if (name !== 'npx' && !npmMayRunProjectCode(args)) return [];
+  const projects = whereItWorks('npm', args, directory);
+  // A package named by a path (`npm install ./pkg`, `file:../pkg`) runs its own lifecycle scripts.
+  const packages = (name === 'npx' ? [] : beforeEnd(args))
+    .filter(
+      (word) => !word.startsWith('-') && !word.startsWith('@') && (word.includes('/') || word.startsWith('file:')),
+    )
+    .map((word) => word.replace(/^file:/, ''));
+  return projects.flatMap((project) => [
+    resolved(name === 'npx' ? 'node_modules/.bin' : 'package.json', project),
+    ...packages.map((written) => resolved(written, project)),
+  ]);
+}
+
+/**
+ * Whether npm's command may be one that runs the project's code: the first word that is not an
+ * option, or the next one too when the option before it may take it as its value (`--loglevel
+ * silent test`), is a command word outside the list. `npm --version` runs none.
+ */
+function npmMayRunProjectCode(args: readonly string[]): boolean {
+  // A word npm cannot take for a command (`/tmp/p`) is the option's value.
+  return leadingOperands(args).some((word) => /^[a-z][a-z-]*$/.test(word) && !NPM_WITHOUT_PROJECT_CODE.has(word));
+}
+
+/**
+ * What `go run`, `go test`, `go generate` and `go tool` build and run, working from `directory`
+ * (after `-C`): the package there, each package or file an operand names by a path, and a module
+ * an operand names by version (`go run example.com/x@v1.2.0`), read generously: any subcommand word.
+ */
+function goProjectCode(args: readonly string[], directory: string): string[] {
+  const words = beforeEnd(args).filter((word) => !word.startsWith('-'));
+  if (!words.some((word) => GO_RUNS_PROJECT_CODE.has(word))) return [];
+  const modules = words.filter((word) => word.includes('@'));
+  const paths = words.filter((word) => word.startsWith('.') || word.startsWith('/') || word.endsWith('.go'));
+  return [
+    ...modules,
+    ...whereItWorks('go', args, directory).flatMap((here) => [...paths, '.'].map((path) => resolved(path, here))),
+  ];
+}
+
+/**
+ * A Maven build's project: the `pom.xml` where it works, or the file or directory `-f` names, and
+ * the `.mvn` directory beside it (its `jvm.config` gives the JVM options: `-javaagent:`). Every
+ * command but `-v` and `-h` alone reads them.
+ */
+function mavenProjectCode(args: readonly string[], directory: string): string[] {
+  if (args.length > 0 && args.every((word) => ['-v', '--version', '-h', '--help'].includes(word))) return [];
+  const named = optionValues(args, ['-f', '--file']).map(({ value }) => value);
+  return (named.length > 0 ? named : ['pom.xml']).flatMap((pom) => {
+    const place = resolved(pom, directory);
+    return [place, resolved('../.mvn', place)];
+  });
+}
+
+/**
+ * A Cargo project's code and settings: `Cargo.toml` where it works (or `--manifest-path`), whose
+ * build script runs at any build or check, and `.cargo/config.toml` there (a `runner`, a
+ * `rustc-wrapper`). Every command reads them but a few that touch only the registry.
+ */
+function cargoProjectCode(args: readonly string[], directory: string): string[] {
+  const [command] = leadingOperands(args);
+  if (command === undefined || CARGO_WITHOUT_PROJECT_CODE.has(command)) return [];
+  const manifests = optionValues(args, ['--manifest-path']).map(({ value }) => value);
+  return whereItWorks('cargo', args, directory).flatMap((here) => [
+    ...(manifests.length > 0 ? manifests : ['Cargo.toml']).map((manifest) => resolved(manifest, here)),
+    resolved('.cargo', here),
+  ]);
+}
+
+/**
+ * The local packages pip builds, running their build code: a path operand of `install`, `wheel` or
+ * `download` (`.`, `./pkg`, `/tmp/x.tar.gz`), an `-e` project, and the requirement and constraint
+ * files that may name more (`-r`, `-c`).
+ */
+function pipProjectCode(args: readonly string[], directory: string): string[] {
+  if (!leadingOperands(args).some((word) => PIP_BUILDS.has(word))) return [];
+  const valued = optionValues(args, ['-e', '--editable', '-r', '--requirement', '-c', '--constraint']);
+  const values = new Set(valued.map(({ value }) => value));
+  const operands = beforeEnd(args).filter(
+    (word) => !word.startsWith('-') && !values.has(word) && (word === '.' || word.includes('/')) && !REMOTE.test(word),
+  );
+  return [...valued.map(({ value }) => value), ...operands].map((written) => resolved(written, directory));
+}
+
+/** Where `program` works, started in `directory`: each directory its options move it to (`-C`), else that one. */
+export function whereItWorks(program: string, args: readonly string[], directory: string): string[] {
+  const moved = directoriesMovedTo(program, args, directory) ?? [];
+  return moved.length > 0 ? moved : [directory];
+}
+
+/** The words before `--`, past which npm and go pass words on to the program they run. */
+function beforeEnd(args: readonly string[]): readonly string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? args : args.slice(0, end);
+}
