@@ -1,3 +1,4 @@
+import { COMPILER } from './loaded-code';
 import { leadingOperands, optionValues } from './option-words';
 
 /**
@@ -105,6 +106,8 @@ function editsOnly(args: readonly string[], grammar: FileOptions): boolean {
 
 /** Files that a program's own grammar names otherwise: an operand, a setting, a command in an option. */
 function programFiles(name: string, args: readonly string[]): string[] {
+  // A spec file may rename the programs a compiler driver runs (ADR 115).
+  if (COMPILER.test(name)) return optionValues(args, ['-specs', '--specs']).map(({ value }) => value);
   if (VIM_NAMES.includes(name)) return vimSessions(args);
   if (name === 'mysql' || name === 'mariadb')
     return optionValues(args, ['-e', '--execute']).flatMap(({ value }) =>

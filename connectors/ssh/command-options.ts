@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import { APT_NAMES, VIM_NAMES } from './command-files';
+import { COMPILER } from './loaded-code';
 import type { WrappedCommand } from './program-wrappers';
 import { gitConfigValues, gitInvocation } from './git-words';
 import { optionNamed } from './option-words';
@@ -28,6 +29,8 @@ interface CommandOption {
   setting?: boolean;
   /** Only these commands in the value run (psql's `\! cmd` in `-c`): group 1 of each match, trimmed, is one. */
   commandsIn?: RegExp;
+  /** What separates a command's words, for `runs: 'words'` (absent: white space; gcc's `-wrapper`: commas). */
+  separator?: string;
 }
 
 interface ProgramCommandOptions {
@@ -56,6 +59,9 @@ const MAKE: ProgramCommandOptions = {
   options: [{ names: ['-E', '--eval'], runs: 'shell' }],
   operands: { commandsIn: /^[^=\s-][^=]*=(.*)$/gs, runs: 'shell' },
 };
+// A compiler driver runs each of its steps through the program `-wrapper` names, its arguments
+// after commas (`-wrapper valgrind,--quiet`: ADR 115).
+const COMPILER_DRIVER: ProgramCommandOptions = { options: [{ names: ['-wrapper'], runs: 'words', separator: ',' }] };
 const VIM: ProgramCommandOptions = { options: [{ names: ['-c', '--cmd', '+'], runs: 'shell' }] };
 // APT's settings that run a command (`APT::Update::Pre-Invoke`, `DPkg::Post-Invoke`,
 // `Acquire::http::Proxy-Auto-Detect`, `APT::Key::GPGVCommand`), or say where its programs and its
@@ -134,7 +140,7 @@ export function commandsInOptions(program: string, args: readonly string[]): Wra
   if (name === 'kubectl') return kubectlCommands(args);
   if (name === 'go') return goCommands(args);
   if (name === 'cargo') return cargoCommands(args);
-  const grammar = PROGRAMS.get(name);
+  const grammar = PROGRAMS.get(name) ?? (COMPILER.test(name) ? COMPILER_DRIVER : undefined);
   if (!grammar) return [];
   if (!grammar.oldStyleCluster || !/^[a-z]+$/i.test(args[0] ?? '')) return commandsAmong(args, grammar);
   // An old-style cluster's letters take the words after it in turn: any of them may be a command's.
@@ -178,7 +184,10 @@ function optionIn(
 }
 
 /** The commands an option's value gives, as the program runs them. */
-function commandsOf(value: string, how: Pick<CommandOption, 'runs' | 'setting' | 'commandsIn'>): WrappedCommand[] {
+function commandsOf(
+  value: string,
+  how: Pick<CommandOption, 'runs' | 'setting' | 'commandsIn' | 'separator'>,
+): WrappedCommand[] {
   const commands = how.commandsIn
     ? [...value.matchAll(new RegExp(how.commandsIn.source, how.commandsIn.flags))].map((match) =>
         (match[1] ?? '').trim(),
@@ -187,7 +196,7 @@ function commandsOf(value: string, how: Pick<CommandOption, 'runs' | 'setting' |
   // An empty program runs nothing (the program refuses it), so it gives no reading.
   return commands.flatMap((command): WrappedCommand[] => {
     if (how.runs === 'shell') return [{ shellLine: command }];
-    const argv = splitWords(command);
+    const argv = splitWords(command, how.separator);
     return argv.length > 0 ? [{ argv }] : [];
   });
 }
@@ -199,7 +208,7 @@ function settingValue(value: string): string {
   return command.startsWith('!') ? command.slice(1) : command;
 }
 
-const splitWords = (line: string) => line.split(/\s+/).filter(Boolean);
+const splitWords = (line: string, separator?: string) => line.split(separator ?? /\s+/).filter(Boolean);
 
 /** Per subcommand, the options whose value git runs. */
 const GIT_SUBCOMMAND_OPTIONS: ReadonlyMap<string, readonly CommandOption[]> = new Map([
@@ -314,8 +323,9 @@ const COMMAND_VARIABLES = new RegExp(
  * settings (an alias is a command), tar's and make's default options, npm's settings (ADR 110),
  * the files of settings kubectl and APT read, java's class path and options (ADR 111), the
  * commands vim runs first and the files of settings less, openssl, gpg and mysql read (ADR
- * 113), go's, Cargo's, Maven's and pip's settings and a compiler's flags (ADR 114), and the home a
- * program reads its settings from.
+ * 113), go's, Cargo's, Maven's and pip's settings and a compiler's flags (ADR 114), where gcc finds
+ * its programs and ssh-keygen its FIDO library (ADR 115), and the home a program reads its settings
+ * from.
  */
 const CODE_VARIABLES = new RegExp(
   '^(?:' +
@@ -330,6 +340,7 @@ const CODE_VARIABLES = new RegExp(
       .concat(['GOPRIVATE', 'GONOPROXY', 'GOPATH', 'GOMODCACHE', 'GOROOT', 'CGO_\\w+', 'CFLAGS', 'CXXFLAGS'])
       .concat(['CPPFLAGS', 'LDFLAGS', 'RUSTFLAGS', 'RUSTDOCFLAGS', 'CARGO_\\w+', 'RUSTUP_\\w+', 'MAVEN_OPTS'])
       .concat(['MAVEN_ARGS', 'PIP_\\w+'])
+      .concat(['GCC_EXEC_PREFIX', 'COMPILER_PATH', 'SSH_SK_PROVIDER'])
       .join('|') +
     ')$',
 );

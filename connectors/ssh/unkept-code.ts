@@ -2,6 +2,7 @@ import path from 'node:path/posix';
 import { commandFiles } from './command-files';
 import { codeFiles } from './inline-code';
 import { resolved } from './landing-paths';
+import { loadedCode } from './loaded-code';
 import { optionValues } from './option-words';
 import { projectCode, projectSettings } from './project-code';
 
@@ -9,7 +10,8 @@ import { projectCode, projectSettings } from './project-code';
  * Code the host does not keep where its programs are (ADR 111). A program named by a path, an
  * interpreter's script (`python3 app.py`, `awk -f prog`, `java Main.java`), and what a project's
  * build tool runs (a makefile, npm's scripts: ADR 112; go's, Maven's, Cargo's, pip's: ADR 114,
- * `project-code.ts`) are files: what they run is what they hold, which policy
+ * `project-code.ts`) and the plugins and libraries an option loads (ADR 115, `loaded-code.ts`) are
+ * files: what they run is what they hold, which policy
  * never sees. A file in a directory the team deploys code to, and the login cannot write, holds
  * what the team put there; any other may hold what an earlier request wrote (`ssh-keygen -C`
  * writes a line of the agent's choosing, `chmod +x` makes it run). Such a command runs what policy
@@ -41,7 +43,7 @@ export function unkeptFile(
   codeDirectories: readonly string[],
 ): UnkeptFile | undefined {
   const name = path.basename(program);
-  const written = [...(program.includes('/') ? [program] : []), ...codeFiles(name, args)];
+  const written = [...(program.includes('/') ? [program] : []), ...codeFiles(name, args), ...loadedCode(name, args)];
   const code = directories.flatMap((directory) => [
     ...written.map((file) => resolved(file, directory)),
     ...projectCode(name, args, directory),

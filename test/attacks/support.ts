@@ -318,6 +318,19 @@ export async function protectedWrites<Attempt extends ProtectedWrite>(
   return walkedAround;
 }
 
+/** Why an attack on programs the SSH host lacks is skipped (`not on this host: …`), or false when it has them all. */
+export function skipWithout(programs: readonly string[]): string | false {
+  const missing = programs.filter((program) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return missing.length > 0 && `not on this host: ${missing.join(', ')}`;
+}
+
 /**
  * Makes `directory` on the host (the work directory is on this machine) for its SSH user to write
  * in: the deny list refuses to make the protected directory itself, as it reads a command on it as

@@ -11,19 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, tally } from './support';
+import { denyListHost, skipWithout, tally } from './support';
 
 const host = denyListHost();
 
-const missing = ['npm', 'kubectl'].filter((program) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-const skip = missing.length > 0 && `not on this host: ${missing.join(', ')}`;
+const skip = skipWithout(['npm', 'kubectl']);
 
 /** npm in the project `dir`, its settings kept there (`--location=project`), not in the login's home. */
 const npmIn = (dir: string, ...words: string[]) => ['env', '-C', dir, 'npm', ...words];
