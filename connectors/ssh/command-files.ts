@@ -57,7 +57,6 @@ const PROGRAMS: ReadonlyMap<string, FileOptions> = new Map([
   ['less', { options: ['-k', '--lesskey-file', '--lesskey-src'] }],
   // openssl.cnf loads engines and providers.
   ['openssl', { words: ['-config', '-provider-path'] }],
-  // gpg.conf names helper programs (`photo-viewer`, `exec-path`); `--homedir` is where gpg.conf is.
   // Maven's settings and toolchains (a JDK's path, whose java it runs: ADR 114).
   ...['mvn', 'mvnw'].map((name): [string, FileOptions] => [
     name,
@@ -65,6 +64,7 @@ const PROGRAMS: ReadonlyMap<string, FileOptions> = new Map([
   ]),
   // go's module file in place of go.mod (its `replace` lines point at code) and its overlay of sources.
   ['go', { words: ['-modfile', '--modfile', '-overlay', '--overlay'] }],
+  // gpg.conf names helper programs (`photo-viewer`, `exec-path`); `--homedir` is where gpg.conf is.
   ['gpg', { options: ['--options', '--homedir'] }],
   ['gpg2', { options: ['--options', '--homedir'] }],
 ]);

@@ -85,10 +85,11 @@ export function goCommands(args: readonly string[]): WrappedCommand[] {
   const linkers = named(['ldflags']).flatMap((value) =>
     [...value.matchAll(GO_EXTERNAL_LINKER)].map((match) => ({ shellLine: match[1]! })),
   );
+  // Read generously: `env` anywhere among the operands (`go -C dir env -w …`).
   const operands = words.filter((word) => !word.startsWith('-'));
   const saved =
-    operands[0] === 'env' && words.some((word) => word === '-w' || word === '--w')
-      ? operands.slice(1).map((word) => ({ shellLine: word.slice(word.indexOf('=') + 1) }))
+    operands.includes('env') && words.some((word) => word === '-w' || word === '--w')
+      ? operands.slice(operands.indexOf('env') + 1).map((word) => ({ shellLine: word.slice(word.indexOf('=') + 1) }))
       : [];
   return [...programs, ...linkers, ...saved];
 }

@@ -53,6 +53,7 @@ describe('what a build runs', () => {
         [GO, 'build', '-ldflags=-linkmode=external -extld=/tmp/ld', '.'],
         [GO, 'env', '-w', 'GOFLAGS=-toolexec=/tmp/t'],
         [GO, 'env', '-w', 'CC=touch'],
+        [GO, '-C', '/srv/app/x', 'env', '-w', 'GOFLAGS=-toolexec=/tmp/t'],
         ['env', 'GOFLAGS=-toolexec=/tmp/t', GO, 'build', '.'],
         ['env', 'GOPROXY=file:///tmp/proxy', GO, 'build', '.'],
         [GO, 'build', '-modfile=/tmp/go.mod', '.'],
