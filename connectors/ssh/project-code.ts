@@ -174,7 +174,7 @@ function pipProjectCode(args: readonly string[], directory: string): string[] {
 }
 
 /** Where `program` works, started in `directory`: each directory its options move it to (`-C`), else that one. */
-export function whereItWorks(program: string, args: readonly string[], directory: string): string[] {
+function whereItWorks(program: string, args: readonly string[], directory: string): string[] {
   const moved = directoriesMovedTo(program, args, directory) ?? [];
   return moved.length > 0 ? moved : [directory];
 }

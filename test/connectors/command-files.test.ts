@@ -3,12 +3,11 @@
 // the commands are read, none is run (test/attacks/command-files.test.ts runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sshDecider, sshReadings } from '../support/ssh-readings';
+import { NO_SHELLS_POLICY, readAsShellInApp, readingsInApp, sshDecider } from '../support/ssh-readings';
 
 // Commands start in /srv/app, which the target does not keep code in unless it says so.
-const readings = (argv: string[], codeDirectories?: string[]) => sshReadings(argv, [], '/srv/app', codeDirectories);
-const asShell = (argv: string[], codeDirectories?: string[]) =>
-  readings(argv, codeDirectories).some((reading) => reading.endsWith('*'));
+const readings = readingsInApp;
+const asShell = readAsShellInApp;
 
 describe('a file of commands or settings the target does not keep', () => {
   test('read as a shell when it lies outside the code directories', () => {
@@ -109,17 +108,7 @@ describe('a file of commands or settings the target does not keep', () => {
   });
 
   test('a rule denying shells denies it, naming the file', () => {
-    const decide = sshDecider(
-      `version: 1
-default: { effect: allow }
-rules:
-  - name: no-shells
-    when: ssh.usesShell
-    effect: deny
-    reason: no shells
-`,
-      '/srv/app',
-    );
+    const decide = sshDecider(NO_SHELLS_POLICY, '/srv/app');
     const denied = decide(['psql', '-f', 'x.sql']);
     assert.equal(denied.effect, 'deny');
     assert.match(

@@ -4,13 +4,13 @@
 // read, none is run (test/attacks/loaded-code.test.ts runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sshReadings } from '../support/ssh-readings';
+import { readAsShellInApp, readingsInApp } from '../support/ssh-readings';
 
 // Commands start in /srv/app, which the target keeps code in: only what ADR 115 reads can make a
 // reading a shell, not the sources and scripts there (ADR 111).
 const kept = ['/usr', '/etc', '/srv/app'];
-const readings = (argv: string[]) => sshReadings(argv, [], '/srv/app', kept);
-const asShell = (argv: string[]) => readings(argv).some((reading) => reading.endsWith('*'));
+const readings = (argv: string[]) => readingsInApp(argv, kept);
+const asShell = (argv: string[]) => readAsShellInApp(argv, kept);
 const check = (argvs: string[][], shell: boolean) => {
   for (const argv of argvs)
     assert.equal(asShell(argv), shell, `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);

@@ -4,15 +4,14 @@
 // (test/attacks/build-tools.test.ts runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sshReadings } from '../support/ssh-readings';
+import { readAsShellInApp, readingsInApp } from '../support/ssh-readings';
 
 const GO = '/usr/local/go/bin/go';
 // Commands start in /srv/app; `kept` says the team keeps its code there, so that only what ADR 114
 // reads, not the project's files (ADR 111), can make a reading a shell.
 const kept = ['/usr', '/srv/app'];
-const readings = (argv: string[], codeDirectories?: string[]) => sshReadings(argv, [], '/srv/app', codeDirectories);
-const asShell = (argv: string[], codeDirectories?: string[]) =>
-  readings(argv, codeDirectories).some((reading) => reading.endsWith('*'));
+const readings = readingsInApp;
+const asShell = readAsShellInApp;
 const check = (argvs: string[][], shell: boolean, codeDirectories?: string[]) => {
   for (const argv of argvs)
     assert.equal(asShell(argv, codeDirectories), shell, `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);

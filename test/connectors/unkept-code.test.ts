@@ -4,12 +4,11 @@
 // commands are read, none is run (the attack suite runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sshDecider, sshReadings } from '../support/ssh-readings';
+import { NO_SHELLS_POLICY, readAsShellInApp, readingsInApp, sshDecider } from '../support/ssh-readings';
 
 // Commands start in /srv/app, which the target does not keep code in unless it says so.
-const readings = (argv: string[], codeDirectories?: string[]) => sshReadings(argv, [], '/srv/app', codeDirectories);
-const asShell = (argv: string[], codeDirectories?: string[]) =>
-  readings(argv, codeDirectories).some((reading) => reading.endsWith('*'));
+const readings = readingsInApp;
+const asShell = readAsShellInApp;
 
 describe('code from a file the target does not keep', () => {
   test('a program, a script or a makefile outside the code directories is read as a shell', () => {
@@ -98,17 +97,7 @@ describe('code from a file the target does not keep', () => {
   });
 
   test('a rule denying shells denies it, naming the file', () => {
-    const decide = sshDecider(
-      `version: 1
-default: { effect: allow }
-rules:
-  - name: no-shells
-    when: ssh.usesShell
-    effect: deny
-    reason: no shells
-`,
-      '/srv/app',
-    );
+    const decide = sshDecider(NO_SHELLS_POLICY, '/srv/app');
     const denied = decide(['python3', 'x.py']);
     assert.equal(denied.effect, 'deny');
     assert.match(denied.explanation, /its code is \/srv\/app\/x\.py, outside where the target keeps code \(ADR 111\)/);

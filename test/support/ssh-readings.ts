@@ -39,6 +39,25 @@ export const sshReadings = (
     return [program, ...args].join(' ') + (usesShell ? ' *' : '');
   });
 
+/**
+ * Each other reading of `argv` for a command started in `/srv/app`, which the target keeps code in
+ * only when `codeDirectories` says so, and whether any of them is a shell (ADRs 111 to 115).
+ */
+export const readingsInApp = (argv: string[], codeDirectories?: readonly string[]) =>
+  sshReadings(argv, [], '/srv/app', codeDirectories);
+export const readAsShellInApp = (argv: string[], codeDirectories?: readonly string[]) =>
+  readingsInApp(argv, codeDirectories).some((reading) => reading.endsWith('*'));
+
+/** A policy that lets everything run but a shell (ADRs 083, 111). */
+export const NO_SHELLS_POLICY = `version: 1
+default: { effect: allow }
+rules:
+  - name: no-shells
+    when: ssh.usesShell
+    effect: deny
+    reason: no shells
+`;
+
 /** A policy that lets everything run but a path under `/srv/app/protected/` (ADRs 090, 091). */
 export const PROTECTED_DIRECTORY_POLICY = `version: 1
 default: { effect: allow }
