@@ -60,9 +60,22 @@ export function directoriesMovedTo(program: string, args: readonly string[], fro
   return [...moved];
 }
 
+/** Where `program` works, started in `directory`: each directory its options move it to (`-C`), else that one. */
+export function whereItWorks(program: string, args: readonly string[], directory: string): string[] {
+  const moved = directoriesMovedTo(program, args, directory) ?? [];
+  return moved.length > 0 ? moved : [directory];
+}
+
 /** `written` as the absolute path it names from `directory`, in plain form. */
 export const resolved = (written: string, directory: string): string =>
   plainPath(written.startsWith('/') ? written : `${directory}/${written}`);
+
+/** `directory` and each directory above it, `/` left out: `/srv/app` gives `/srv/app` and `/srv`. */
+export function directoriesUpTo(directory: string): string[] {
+  const above: string[] = [];
+  for (let here = directory; here !== '/'; here = path.dirname(here)) above.push(here);
+  return above;
+}
 
 /** Each place a path among `args` names: an absolute one once, a relative one from each of `directories`. */
 export function placesNamed(

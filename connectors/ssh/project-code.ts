@@ -1,4 +1,4 @@
-import { directoriesMovedTo, resolved } from './landing-paths';
+import { resolved, whereItWorks } from './landing-paths';
 import { leadingOperands, optionValues } from './option-words';
 
 /**
@@ -171,12 +171,6 @@ function pipProjectCode(args: readonly string[], directory: string): string[] {
     (word) => !word.startsWith('-') && !values.has(word) && (word === '.' || word.includes('/')) && !REMOTE.test(word),
   );
   return [...valued.map(({ value }) => value), ...operands].map((written) => resolved(written, directory));
-}
-
-/** Where `program` works, started in `directory`: each directory its options move it to (`-C`), else that one. */
-function whereItWorks(program: string, args: readonly string[], directory: string): string[] {
-  const moved = directoriesMovedTo(program, args, directory) ?? [];
-  return moved.length > 0 ? moved : [directory];
 }
 
 /** The words before `--`, past which npm and go pass words on to the program they run. */

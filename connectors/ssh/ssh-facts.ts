@@ -89,7 +89,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - as a shell, when it runs code from a file outside where the target keeps code (ADR 111):
  *   `./deploy`, `python3 /tmp/x.py`, `make` in a directory the login may write (`unkept-code.ts`),
  *   or takes its commands or settings from one (ADR 113): `psql -f x.sql`, `ssh -F x.cfg`
- *   (`command-files.ts`).
+ *   (`command-files.ts`), or may run the hooks and settings of a repository there (ADR 116): `git
+ *   status` in `/tmp/x` (`repositories.ts`).
  * Undefined when there are more than MAX_PROGRAM_READINGS, or one program may be moved to more than
  * MAX_DIRECTORIES_MOVED_TO directories. With `unseen` false, what the gate cannot see (a list of
  * arguments in a file, a repository's own work tree, a glob's text) is not read as holding what
@@ -135,7 +136,7 @@ export function otherProgramReadings(
       candidates.push({
         facts: { ...next.facts, usesShell: true },
         via,
-        why: unkept.holds === 'code' ? '111' : '113',
+        why: UNKEPT_READINGS[unkept.holds],
         directories,
         codeFile: unkept.file,
       });
@@ -224,7 +225,10 @@ export function otherProgramReadings(
 }
 
 /** Readings that add where paths land or lead, not read again (see where they are queued). */
-const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092', '111', '113']);
+const READ_LAST: ReadonlySet<Reading['why']> = new Set(['090', '091', '092', '111', '113', '116']);
+
+/** The decision that reads each kind of file outside the code directories as a shell. */
+const UNKEPT_READINGS = { code: '111', commands: '113', repository: '116' } as const;
 
 /** Readings of the same program with words added in the rules' spellings (ADRs 087 to 089). */
 const WORDS_ALIKE: ReadonlySet<Reading['why']> = new Set(['087', '088', '089']);
@@ -246,12 +250,30 @@ interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?: '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102' | '111' | '113';
+  why?:
+    | '082'
+    | '083'
+    | '085'
+    | '086'
+    | '087'
+    | '088'
+    | '089'
+    | '090'
+    | '091'
+    | '092'
+    | '095'
+    | '102'
+    | '111'
+    | '113'
+    | '116';
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
   optionsSetAside?: true;
-  /** The file outside the target's code directories it runs (ADR 111) or takes commands or settings from (ADR 113). */
+  /**
+   * The file outside the target's code directories it runs (ADR 111) or takes commands or settings
+   * from (ADR 113), or the repository whose hooks and settings it may run (ADR 116).
+   */
   codeFile?: string;
 }
 
@@ -303,6 +325,8 @@ function readAs({ facts, via, why, codeFile }: Reading): string {
     return `${line}, as a shell: its code is ${codeFile}, outside where the target keeps code${through} (ADR 111)`;
   if (why === '113')
     return `${line}, as a shell: it takes commands or settings from ${codeFile}, outside where the target keeps code${through} (ADR 113)`;
+  if (why === '116')
+    return `${line}, as a shell: it may run the hooks and settings of a repository in ${codeFile}, outside where the target keeps code${through} (ADR 116)`;
   if (why === '095') return `${line}, with any word the rules spell as its arguments from a file${through} (ADR 095)`;
   if (facts.usesShell && facts.program === 'sh') return `a shell line${through} (ADR ${why})`;
   return `the program ${facts.program}${through} (ADR ${why})`;

@@ -5,6 +5,7 @@ import { resolved } from './landing-paths';
 import { loadedCode } from './loaded-code';
 import { optionValues } from './option-words';
 import { projectCode, projectSettings } from './project-code';
+import { repositoriesUsed } from './repositories';
 
 /**
  * Code the host does not keep where its programs are (ADR 111). A program named by a path, an
@@ -24,15 +25,18 @@ import { projectCode, projectSettings } from './project-code';
  */
 export const SYSTEM_CODE_DIRECTORIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
 
-/** A file outside the code directories that a command runs (ADR 111) or takes commands or settings from (ADR 113). */
+/**
+ * A file outside the code directories that a command runs (ADR 111), takes commands or settings from
+ * (ADR 113), or a repository whose hooks and settings it may run (ADR 116).
+ */
 export interface UnkeptFile {
   file: string;
-  holds: 'code' | 'commands';
+  holds: 'code' | 'commands' | 'repository';
 }
 
 /**
- * The first file of code, or of commands or settings, `program` may read from outside
- * `codeDirectories`, working in any of `directories` (relative paths land there: ADR 090), in plain
+ * The first file of code, or of commands or settings, or the first repository, `program` may read
+ * from outside `codeDirectories`, working in any of `directories` (relative paths land there: ADR 090), in plain
  * form; undefined when none may. Read generously: a file in more than one place counts if any of
  * them is outside.
  */
@@ -57,7 +61,9 @@ export function unkeptFile(
   const file = code.find(outside);
   if (file) return { file, holds: 'code' };
   const settings = commands.find(outside);
-  return settings ? { file: settings, holds: 'commands' } : undefined;
+  if (settings) return { file: settings, holds: 'commands' };
+  const repository = directories.flatMap((directory) => repositoriesUsed(name, args, directory)).find(outside);
+  return repository ? { file: repository, holds: 'repository' } : undefined;
 }
 
 /**

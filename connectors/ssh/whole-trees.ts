@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import { gitInvocation } from './git-words';
-import { placesNamed, resolved } from './landing-paths';
+import { directoriesUpTo, placesNamed, resolved } from './landing-paths';
 import { optionNamed, optionValues } from './option-words';
 
 /**
@@ -112,13 +112,6 @@ function gitWorkTrees(args: readonly string[], workingIn: readonly string[], uns
   // Without a directory, a clone is made where git works, named after what it clones (`/tmp/app.git` is `app`).
   const names = rest.filter((word) => !word.startsWith('-')).map((word) => path.basename(word).replace(/\.git$/, ''));
   return names.flatMap((name) => workingIn.map((directory) => resolved(name, directory)));
-}
-
-/** `directory` and each directory above it, `/` left out: `/srv/app` gives `/srv/app` and `/srv`. */
-function directoriesUpTo(directory: string): string[] {
-  const above: string[] = [];
-  for (let here = directory; here !== '/'; here = path.dirname(here)) above.push(here);
-  return above;
 }
 
 /** Whether `args` holds one of the options `names`, in any spelling (ADR 093), or in tar's old-style first word (`xf`). */

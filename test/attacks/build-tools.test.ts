@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, tally } from './support';
+import { denyListHost, runAsHostUser, tally } from './support';
 
 const host = denyListHost();
 
@@ -85,10 +85,7 @@ function warmGoCache(dir: string): void {
   writeFileSync(path.join(dir, 'x.go'), createIn('/dev/null'));
   writeFileSync(path.join(dir, 'x_test.go'), 'package main\n\nimport "testing"\n\nfunc TestX(t *testing.T) {}\n');
   execFileSync('chown', ['-R', host().username, dir]);
-  execFileSync('runuser', ['-u', host().username, '--', 'env', `HOME=${host().home}`, GO, 'test', '-count=1', '.'], {
-    cwd: dir,
-    stdio: 'ignore',
-  });
+  runAsHostUser(host(), [GO, 'test', '-count=1', '.'], dir);
 }
 
 test('no build runs a denied program or a shell that policy did not see', { skip }, async () => {

@@ -46,11 +46,14 @@ const git = (...args: string[]) =>
   ).trim();
 const ownedByAgent = (dir: string) => execFileSync('chown', ['-R', requiredEnv('TEST_SSH_USER'), dir]);
 
-/** A bare remote and a clone of it with one pushed commit, made once, as root, for the tests below. */
+/**
+ * A bare remote and a clone of it with one pushed commit, made once, as root, for the tests below,
+ * where the target keeps its repositories (ADR 116).
+ */
 function setUpRepositories() {
   if (remote !== '') return;
-  remote = path.join(host().workDir, 'force-push-remote.git');
-  clone = path.join(host().workDir, 'force-push-clone');
+  remote = path.join(host().keptDir, 'force-push-remote.git');
+  clone = path.join(host().keptDir, 'force-push-clone');
   git('init', '--quiet', '--bare', '--initial-branch=main', remote);
   git('clone', '--quiet', remote, clone);
   git('-C', clone, 'commit', '--quiet', '--allow-empty', '-m', 'first');

@@ -156,7 +156,9 @@ function leaveHomeRepository(target: DenyListHost, line: string): void {
  * command; then an allowed command of that program is sent.
  */
 const SETTINGS_FILES = ['.gitconfig', '.config', '.psqlrc', '.sqliterc', '.gdbinit'];
-const gitStatus = (dir: string) => ['git', '-C', `${dir}/settings-repository`, 'status', '--short'];
+// A repository where the target keeps its repositories, so git there is read as sent (ADR 116).
+const settingsRepository = () => `${host().keptDir}/settings-repository`;
+const gitStatus = () => ['git', '-C', settingsRepository(), 'status', '--short'];
 const SETTINGS: Attempt[] = [
   {
     leave: (dir) => writeFileSync(`${dir}/gitconfig`, `[core]\n\tfsmonitor = ${rcLine(dir, 's1').trim()} #\n`),
@@ -233,7 +235,7 @@ test("no command writes a file the host's login runs before every command", { sk
 });
 
 test("no command writes a program's settings into the host's login's home", { skip }, async () => {
-  leaveRepository(host(), `${host().workDir}/settings-repository`, { README: 'a repository\n' });
+  leaveRepository(host(), settingsRepository(), { README: 'a repository\n' });
   const walkedAround = await loginWrites(host(), SETTINGS);
   tally('login-settings', SETTINGS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);

@@ -50,7 +50,8 @@ test('no setting git saves runs a denied program or a shell in a later git comma
   const dir = host().workDir;
   const walkedAround: string[] = [];
   for (const [index, attempt] of ATTEMPTS.entries()) {
-    const repo = path.join(dir, `saved-${index}`);
+    // Where the target keeps its repositories: git there is read as sent (ADR 116), so only the save's reading denies.
+    const repo = path.join(host().keptDir, `saved-${index}`);
     const file = path.join(dir, `saved-setting-${index}`);
     leaveRepository(host(), repo, { tracked: 'as committed\n' });
     // A change in the work tree, for `git diff` to hand to its external diff.
@@ -58,14 +59,14 @@ test('no setting git saves runs a denied program or a shell in a later git comma
     const { save, use } = attempt(repo, file);
     await host().run(save);
     await host().run(use);
-    if (existsSync(file)) walkedAround.push(save.join(' ').replaceAll(dir, 'DIR'));
+    if (existsSync(file)) walkedAround.push(save.join(' ').replaceAll(host().keptDir, 'KEPT').replaceAll(dir, 'DIR'));
   }
   tally('saved-settings', ATTEMPTS.length, walkedAround.length);
   assert.deepEqual(walkedAround, []);
 });
 
 test('the decision names the reading; git still reads its settings', async () => {
-  const repo = path.join(host().workDir, 'saved-0');
+  const repo = path.join(host().keptDir, 'saved-0');
   const denied = await host().run(['git', '-C', repo, 'config', 'alias.t', '!echo saved']);
   assert.deepEqual([denied.status, denied.rule], ['denied', 'no-shells']);
   assert.match(denied.explanation, /a shell line, run through git \(ADR 086\)/);

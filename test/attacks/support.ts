@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import type { Pool } from 'pg';
 import { type HttpTargetServer, startHttpTarget } from '../../tools/harness/http-target';
 import type { SshTargetServer } from '../../tools/stack/ssh-target';
 import { asRole } from '../../tools/stack/databases';
+import { SYSTEM_CODE_DIRECTORIES } from '../../connectors/ssh/unkept-code';
 import { migrate } from '../../store/migrate';
 import { createPool } from '../../store/pool';
 import { startSshHost, sshTargetYaml } from '../support/remote-targets';
@@ -243,6 +244,12 @@ export interface DenyListHost {
   /** That user's home on the host. */
   home: string;
   /**
+   * A directory under `/srv`, which both targets list among the directories they keep code in (with
+   * the system's), as a team lists where its repositories are (ADR 116): a repository left here is
+   * one git may use without being read as a shell. The login cannot write it, only what is left in it.
+   */
+  keptDir: string;
+  /**
    * Runs `argv` on the host as the agent, on `web-1` (commands start in `/`) or `web-2` (they start in
    * the work directory): its final status, the deciding rule and its explanation (and, if it failed,
    * why); `refused` with the error's code and message if the API refused it at the door.
@@ -254,15 +261,21 @@ export interface DenyListHost {
 export function denyListHost(): () => DenyListHost {
   let stack: AttackStack | undefined;
   let server: SshTargetServer | undefined;
+  let keptDir = '';
   before(async () => {
     server = await startSshHost();
+    mkdirSync('/srv', { recursive: true });
+    keptDir = mkdtempSync('/srv/approval-gate-kept-');
+    chmodSync(keptDir, 0o755);
+    const kept = `codeDirectories: [${[...SYSTEM_CODE_DIRECTORIES, '/srv'].join(', ')}]`;
     stack = await startAttackStack(denyListPolicy(server.workDir), {
-      targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s'])}${sshTargetYaml('web-2', ['timeout: 5s', `directory: ${server.workDir}`])}`,
+      targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s', kept])}${sshTargetYaml('web-2', ['timeout: 5s', `directory: ${server.workDir}`, kept])}`,
     });
   });
   after(async () => {
     await stack?.stop();
     await server?.stop();
+    if (keptDir !== '') rmSync(keptDir, { recursive: true, force: true });
   });
   const run = async (argv: string[], target = 'web-1') => {
     const submitted = await send(stack!.baseUrl, 'POST', '/v1/requests', 'agent', {
@@ -286,7 +299,8 @@ export function denyListHost(): () => DenyListHost {
   };
   return () => {
     assert.ok(stack && server, 'the stack starts before the tests');
-    return { baseUrl: stack.baseUrl, workDir: server.workDir, username: server.username, home: server.home, run };
+    const { workDir, username, home } = server;
+    return { baseUrl: stack.baseUrl, workDir, username, home, keptDir, run };
   };
 }
 
@@ -364,6 +378,17 @@ export function leaveRepository(
   git('-c', 'user.name=attacker', '-c', 'user.email=attacker@example.com', 'commit', '-qm', 'left on the host');
   for (const [name, value] of Object.entries(settings)) git('config', name, value);
   execFileSync('chown', ['-R', host.username, repository]);
+}
+
+/**
+ * Runs `argv` in `directory` as the host's user, outside the gate, as an earlier session of that
+ * login would have (a build that warms its caches).
+ */
+export function runAsHostUser(host: DenyListHost, argv: readonly string[], directory: string): void {
+  execFileSync('runuser', ['-u', host.username, '--', 'env', `HOME=${host.home}`, ...argv], {
+    cwd: directory,
+    stdio: 'ignore',
+  });
 }
 
 /**

@@ -9,8 +9,9 @@ import { sshDecider, sshReadings } from '../support/ssh-readings';
 
 // Commands start in /srv/app: in `/`, an archive extracted where the command starts may hold the
 // login's files, and is refused (ADR 107, test/connectors/login-files.test.ts). The target keeps its
-// code there, so its scripts and makefiles are no shell (ADR 111, test/connectors/unkept-code.test.ts).
-const readings = (argv: string[]) => sshReadings(argv, [], '/srv/app', ['/usr', '/bin', '/srv/app']);
+// code there and in /srv above it, so its scripts, makefiles and repository are no shell (ADRs 111,
+// 116: test/connectors/unkept-code.test.ts, repositories.test.ts).
+const readings = (argv: string[]) => sshReadings(argv, [], '/srv/app', ['/usr', '/bin', '/srv']);
 
 const shellLine = (line: string) => `sh -c ${line} *`;
 
