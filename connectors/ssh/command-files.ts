@@ -1,4 +1,4 @@
-import { COMPILER } from './loaded-code';
+import { COMPILER, LINKER } from './loaded-code';
 import { leadingOperands, optionValues } from './option-words';
 
 /**
@@ -33,6 +33,18 @@ const MYSQL: FileOptions = { options: ['--defaults-file', '--defaults-extra-file
 // gdb takes its options with one dash or two, spelled whole.
 const GDB_WORDS = ['-x', '-command', '-ix', '-init-command'].flatMap((name) => [name, `-${name}`]);
 const NODE: FileOptions = { options: ['--env-file', '--env-file-if-exists'] };
+
+/**
+ * Programs that take more of their words from a file (ADR 117): a response file (`gcc @opts`, GNU's
+ * binutils, java's and javac's argument files), and curl's and wget's settings (`-K`, `--config`),
+ * which set a URL, a file to write, a header. Policy sees none of those words.
+ */
+const BINUTILS = /^(?:[\w.]+-)*(?:as|ar|nm|ranlib|objdump|objcopy|strip|readelf|size|strings|addr2line)(?:-[\d.]+)?$/;
+const JAVA_TOOLS = new Set(['java', 'javac', 'javadoc', 'jar', 'jlink', 'jdeps']);
+const OPTION_FILES: ReadonlyMap<string, FileOptions> = new Map([
+  ['curl', { options: ['-K', '--config'], noFile: ['-'] }],
+  ['wget', { options: ['--config'] }],
+]);
 
 const PROGRAMS: ReadonlyMap<string, FileOptions> = new Map([
   ['psql', { options: ['-f', '--file'], noFile: ['-'] }],
@@ -88,7 +100,7 @@ export function commandFiles(name: string, args: readonly string[]): string[] {
           ...wordValues(args, grammar.words ?? []),
         ].filter((value) => value !== '' && !grammar.noFile?.includes(value))
       : [];
-  return [...named, ...programFiles(name, args)];
+  return [...named, ...programFiles(name, args), ...optionFiles(name, args)];
 }
 
 /**
@@ -104,10 +116,25 @@ function editsOnly(args: readonly string[], grammar: FileOptions): boolean {
   return operands.length > 0 && operands.every((word) => grammar.onlyEdit!.includes(word));
 }
 
+/**
+ * The files `name` takes more of its options and operands from (ADR 117), as written: a response
+ * file (`@opts`), curl's `-K`, wget's `--config`. Read generously: any word starting with `@`.
+ */
+export function optionFiles(name: string, args: readonly string[]): string[] {
+  const grammar = OPTION_FILES.get(name);
+  if (grammar)
+    return optionValues(args, grammar.options ?? [])
+      .map(({ value }) => value)
+      .filter((value) => value !== '' && !grammar.noFile?.includes(value));
+  const responses = COMPILER.test(name) || LINKER.test(name) || BINUTILS.test(name) || JAVA_TOOLS.has(name);
+  return responses ? args.filter((word) => word.length > 1 && word.startsWith('@')).map((word) => word.slice(1)) : [];
+}
+
 /** Files that a program's own grammar names otherwise: an operand, a setting, a command in an option. */
 function programFiles(name: string, args: readonly string[]): string[] {
-  // A spec file may rename the programs a compiler driver runs (ADR 115).
-  if (COMPILER.test(name)) return optionValues(args, ['-specs', '--specs']).map(({ value }) => value);
+  // A spec file may rename the programs a compiler driver runs (ADR 115), and clang's `--config`
+  // file gives it options (ADR 117).
+  if (COMPILER.test(name)) return optionValues(args, ['-specs', '--specs', '--config']).map(({ value }) => value);
   if (VIM_NAMES.includes(name)) return vimSessions(args);
   if (name === 'mysql' || name === 'mariadb')
     return optionValues(args, ['-e', '--execute']).flatMap(({ value }) =>

@@ -325,8 +325,8 @@ const COMMAND_VARIABLES = new RegExp(
  * commands vim runs first and the files of settings less, openssl, gpg and mysql read (ADR
  * 113), go's, Cargo's, Maven's and pip's settings and a compiler's flags (ADR 114), where gcc finds
  * its programs and ssh-keygen its FIDO library (ADR 115), the repository git runs the hooks and
- * settings of and Mercurial's files of settings (ADR 116), and the home a program reads its settings
- * from.
+ * settings of and Mercurial's files of settings (ADR 116), wget's and curl's files of settings (ADR
+ * 117), and the home a program reads its settings from.
  */
 const CODE_VARIABLES = new RegExp(
   '^(?:' +
@@ -343,6 +343,7 @@ const CODE_VARIABLES = new RegExp(
       .concat(['MAVEN_ARGS', 'PIP_\\w+'])
       .concat(['GCC_EXEC_PREFIX', 'COMPILER_PATH', 'SSH_SK_PROVIDER'])
       .concat(['GIT_DIR', 'GIT_COMMON_DIR', 'HGRCPATH'])
+      .concat(['WGETRC', 'CURL_HOME'])
       .join('|') +
     ')$',
 );

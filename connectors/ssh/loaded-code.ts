@@ -3,17 +3,19 @@ import { optionValues } from './option-words';
 /**
  * Code a program loads or runs from a path an option names (ADR 115): a compiler's plugin
  * (`gcc -fplugin=x.so`) and the directory it takes its assembler and linker from (`gcc -B dir/`), a
- * linker's plugin (`ld -plugin x.so`, or through gcc: `-Wl,-plugin,x.so`), an OpenSSL engine or
- * provider named by its file, a PKCS#11 or FIDO library ssh and its tools load (`ssh -I`,
- * `ssh-keygen -D`), and a directory an interpreter looks for modules in first (`perl -I dir` before
- * the system's own `strict.pm`). Each is a file of code ADR 111 reads: a shell when it lies outside
- * where the target keeps code.
+ * linker's plugin (`ld -plugin x.so`, or through gcc: `-Wl,-plugin,x.so`; `ar`'s and `nm`'s
+ * `--plugin` too: ADR 117), an OpenSSL engine or provider named by its file, a PKCS#11 or FIDO
+ * library ssh and its tools load (`ssh -I`, `ssh-keygen -D`), and a directory an interpreter looks
+ * for modules in first (`perl -I dir` before the system's own `strict.pm`). Each is a file of code
+ * ADR 111 reads: a shell when it lies outside where the target keeps code.
  */
 
 // gcc, g++, cc, c++, clang, and their versioned and cross names (`gcc-12`, `x86_64-linux-gnu-gcc`).
 export const COMPILER = /^(?:cc|c\+\+|cpp|(?:[\w.]+-)*(?:gcc|g\+\+|clang|clang\+\+)(?:-[\d.]+)?)$/;
-const LINKER = /^(?:(?:[\w.]+-)*ld(?:\.(?:bfd|gold|lld|mold))?|collect2)$/;
+export const LINKER = /^(?:(?:[\w.]+-)*ld(?:\.(?:bfd|gold|lld|mold))?|collect2)$/;
 const LINKER_PLUGIN = ['-plugin', '--plugin'];
+// binutils' archivers and symbol listers load the linker's plugin to read LTO objects (ADR 117).
+const ARCHIVER = /^(?:[\w.]+-)*(?:ar|nm|ranlib)(?:-[\d.]+)?$/;
 /** Options whose value is a library or a directory of code, by program. */
 const LIBRARY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['ssh', ['-I']],
@@ -26,7 +28,7 @@ const LIBRARY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
 /** The files and directories of code `name` (a program's file name) loads from a path among `args`, as written. */
 export function loadedCode(name: string, args: readonly string[]): string[] {
   if (COMPILER.test(name)) return compilerCode(args);
-  if (LINKER.test(name)) return linkerCode(args);
+  if (LINKER.test(name) || ARCHIVER.test(name)) return linkerCode(args);
   if (name === 'openssl') return opensslCode(args);
   const options = LIBRARY_OPTIONS.get(name);
   return options ? optionValues(args, options).map(({ value }) => value) : [];
@@ -50,7 +52,7 @@ function compilerCode(args: readonly string[]): string[] {
   return [...prefixes, ...named, ...linkerCode(linkerWords)];
 }
 
-/** A linker's plugins: `-plugin x.so`, `--plugin=x.so`. */
+/** A linker's plugins (`-plugin x.so`, `--plugin=x.so`), and an archiver's (`ar --plugin x.so`). */
 function linkerCode(args: readonly string[]): string[] {
   return optionValues(args, LINKER_PLUGIN).map(({ value }) => value);
 }

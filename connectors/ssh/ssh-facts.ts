@@ -3,6 +3,7 @@ import type { SshCommand } from '../../domain/request';
 import type { SshFacts } from '../../policy/facts';
 import type { OtherReading } from '../connector';
 import { commandsInOptions } from './command-options';
+import { optionFiles } from './command-files';
 import { modeSpellingsImplied } from './file-modes';
 import { asDocumentedGit } from './git-words';
 import {
@@ -176,6 +177,7 @@ export function otherProgramReadings(
       why: readBy,
       directories,
       ...(next.optionsSetAside && { optionsSetAside: true }),
+      ...(next.wordsFromFile && { wordsFromFile: true }),
     });
     // A wrapper's own words land where it works, before any option of its own moves what it runs (ADR 104).
     if (!next.facts.usesShell && wrapperGrammar(name)) {
@@ -197,6 +199,10 @@ export function otherProgramReadings(
       if (landings.length > 0) candidates.push(alike([...next.facts.args, ...landings], '090'));
       const linked = piecesThroughLinks(name, next.facts.args, inner, pieces);
       if (linked.length > 0) candidates.push(alike([...next.facts.args, ...linked], '092'));
+      // More of its words are in a file policy never sees (`gcc @opts`, `curl -K x`: ADR 117): any
+      // word the rules spell may be one, as with `xargs -a` (ADR 095). Once: its readings keep the file.
+      if (unseen && !next.wordsFromFile && spelledWords.length > 0 && optionFiles(name, next.facts.args).length > 0)
+        candidates.push({ ...alike([...next.facts.args, ...spelledWords], '095'), wordsFromFile: true });
     }
     // find is a wrapper too (`-exec`), and walks its trees whatever it runs. Without its options, a
     // command would seem to work where it does not (`tar -C dir -x` without `-C dir`).
@@ -270,6 +276,8 @@ interface Reading {
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */
   optionsSetAside?: true;
+  /** Read with every word the rules spell added for the words its file of options holds (ADR 117). */
+  wordsFromFile?: true;
   /**
    * The file outside the target's code directories it runs (ADR 111) or takes commands or settings
    * from (ADR 113), or the repository whose hooks and settings it may run (ADR 116).

@@ -11,24 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { denyListHost, skipWithout, tally } from './support';
+import { denyListHost, leaveLibrary, skipWithout, tally } from './support';
 
 const host = denyListHost();
 
 const skip = skipWithout(['gcc', 'ld', 'openssl', 'perl']);
-
-/** A shared library, built outside the gate, whose constructor creates `file` when it is loaded. */
-function leaveLibrary(library: string, file: string): void {
-  const source = `${library}.c`;
-  writeFileSync(
-    source,
-    `#include <fcntl.h>\n#include <unistd.h>\n` +
-      `__attribute__((constructor)) static void made(void) { close(open(${JSON.stringify(file)}, O_CREAT | O_WRONLY, 0644)); }\n` +
-      // What gcc asks of a plugin, so that it loads it at all.
-      'int plugin_is_GPL_compatible;\nint plugin_init(void) { return 0; }\n',
-  );
-  execFileSync('gcc', ['-shared', '-fPIC', '-o', library, source]);
-}
 
 /** Each attempt: what it leaves in its directory `dir` (outside the gate), and the command it sends there to create `file`. */
 interface Attempt {

@@ -380,6 +380,19 @@ export function leaveRepository(
   execFileSync('chown', ['-R', host.username, repository]);
 }
 
+/** A shared library, built outside the gate, whose constructor creates `file` when it is loaded. */
+export function leaveLibrary(library: string, file: string): void {
+  const source = `${library}.c`;
+  writeFileSync(
+    source,
+    `#include <fcntl.h>\n#include <unistd.h>\n` +
+      `__attribute__((constructor)) static void made(void) { close(open(${JSON.stringify(file)}, O_CREAT | O_WRONLY, 0644)); }\n` +
+      // What gcc asks of a plugin, so that it loads it at all.
+      'int plugin_is_GPL_compatible;\nint plugin_init(void) { return 0; }\n',
+  );
+  execFileSync('gcc', ['-shared', '-fPIC', '-o', library, source]);
+}
+
 /**
  * Runs `argv` in `directory` as the host's user, outside the gate, as an earlier session of that
  * login would have (a build that warms its caches).
