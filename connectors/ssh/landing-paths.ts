@@ -30,6 +30,7 @@ const DIRECTORY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map<string
   ['pnpm', ['-C', '--dir']],
   ['npm', ['-C', '--prefix']],
   ['yarn', ['--cwd']],
+  ['bun', ['--cwd']],
   ['systemd-run', ['--working-directory']],
   ['start-stop-daemon', ['-d', '--chdir']],
   ['nsenter', ['-w', '--wd']],

@@ -1,4 +1,5 @@
-import { resolved, whereItWorks } from './landing-paths';
+import path from 'node:path/posix';
+import { directoriesUpTo, resolved, whereItWorks } from './landing-paths';
 import { leadingOperands, optionValues } from './option-words';
 
 /**
@@ -6,8 +7,14 @@ import { leadingOperands, optionValues } from './option-words';
  * makefiles, npm's scripts (ADR 112), what `go run`, `go test` and `go generate` build and run, a
  * Maven project's `pom.xml` and its `.mvn` settings, a Cargo project's `Cargo.toml` (its build
  * script) and `.cargo/config.toml`, and the local packages pip builds (ADR 114). Each is a file of
- * code ADR 111 reads: a shell when it lies outside where the target keeps code.
+ * code ADR 111 reads: a shell when it lies outside where the target keeps code. npm, yarn, pnpm,
+ * Maven, Cargo and go look for their project, or their settings, in every directory above where they
+ * work too, as git looks for its repository (ADR 118): each of those is read.
  */
+
+/** `file` in `directory` and in each directory above it, `/` left out (only root writes there): where a tool looks for its project. */
+const upwards = (file: string, directory: string): string[] =>
+  directoriesUpTo(directory).map((above) => resolved(file, above));
 
 const MAKE = new Set(['make', 'gmake']);
 // GNU make reads the first of these it finds where it works, when no `-f` names one.
@@ -52,6 +59,7 @@ const PIP_BUILDS = new Set(['install', 'wheel', 'download']);
 export function projectCode(name: string, args: readonly string[], directory: string): string[] {
   if (MAKE.has(name)) return makefilesOf(args, directory);
   if (name === 'npm' || name === 'npx') return npmProjectCode(name, args, directory);
+  if (PACKAGE_MANAGERS.has(name)) return packageManagerCode(name, args, directory);
   if (name === 'go') return goProjectCode(args, directory);
   if (name === 'mvn' || name === 'mvnw') return mavenProjectCode(args, directory);
   if (name === 'cargo') return cargoProjectCode(args, directory);
@@ -73,7 +81,7 @@ export function projectSettings(name: string, args: readonly string[], directory
     npmMayRunProjectCode(args) ||
     words.some((word) => NPM_SETTINGS_PROGRAMS.has(word)) ||
     (words.some((word) => word === 'config' || word === 'c') && words.some((word) => word === 'edit' || word === 'e'));
-  return runsSetting ? whereItWorks('npm', args, directory).map((project) => resolved('.npmrc', project)) : [];
+  return runsSetting ? whereItWorks('npm', args, directory).flatMap((project) => upwards('.npmrc', project)) : [];
 }
 
 /** The makefiles make reads working from `directory`: those `-f` names, else its defaults, after `-C`. */
@@ -97,8 +105,9 @@ function npmProjectCode(name: string, args: readonly string[], directory: string
       (word) => !word.startsWith('-') && !word.startsWith('@') && (word.includes('/') || word.startsWith('file:')),
     )
     .map((word) => word.replace(/^file:/, ''));
+  // npm's project is the nearest directory above with a package.json or a node_modules.
   return projects.flatMap((project) => [
-    resolved(name === 'npx' ? 'node_modules/.bin' : 'package.json', project),
+    ...(name === 'npx' ? upwards('node_modules/.bin', project) : upwards('package.json', project)),
     ...packages.map((written) => resolved(written, project)),
   ]);
 }
@@ -115,46 +124,73 @@ function npmMayRunProjectCode(args: readonly string[]): boolean {
 
 /**
  * What `go run`, `go test`, `go generate` and `go tool` build and run, working from `directory`
- * (after `-C`): the package there, each package or file an operand names by a path, and a module
- * an operand names by version (`go run example.com/x@v1.2.0`), read generously: any subcommand word.
+ * (after `-C`): the package there, each package or file an operand names by a path, a module an
+ * operand names by version (`go run example.com/x@v1.2.0`), and the go.mod and go.work above, read
+ * generously: any subcommand word.
  */
 function goProjectCode(args: readonly string[], directory: string): string[] {
   const words = beforeEnd(args).filter((word) => !word.startsWith('-'));
   if (!words.some((word) => GO_RUNS_PROJECT_CODE.has(word))) return [];
   const modules = words.filter((word) => word.includes('@'));
   const paths = words.filter((word) => word.startsWith('.') || word.startsWith('/') || word.endsWith('.go'));
+  // The module's go.mod and a workspace's go.work, found above, may replace a module it imports with a directory (ADR 118).
   return [
     ...modules,
-    ...whereItWorks('go', args, directory).flatMap((here) => [...paths, '.'].map((path) => resolved(path, here))),
+    ...whereItWorks('go', args, directory).flatMap((here) => [
+      ...[...paths, '.'].map((path) => resolved(path, here)),
+      ...upwards('go.mod', here),
+      ...upwards('go.work', here),
+    ]),
   ];
 }
 
 /**
- * A Maven build's project: the `pom.xml` where it works, or the file or directory `-f` names, and
- * the `.mvn` directory beside it (its `jvm.config` gives the JVM options: `-javaagent:`). Every
- * command but `-v` and `-h` alone reads them.
+ * A Maven build's project: the `pom.xml` where it works, or the file or directory `-f` names, which
+ * every command but `-v` and `-h` alone reads, and the `.mvn` directory the launcher looks for there
+ * and in each directory above: its `jvm.config` gives the JVM options (`-javaagent:`) of every
+ * command, `mvn -v` too (ADR 118).
  */
 function mavenProjectCode(args: readonly string[], directory: string): string[] {
-  if (args.length > 0 && args.every((word) => ['-v', '--version', '-h', '--help'].includes(word))) return [];
+  const versionOnly = args.length > 0 && args.every((word) => VERSION_OR_HELP.includes(word));
   const named = optionValues(args, ['-f', '--file']).map(({ value }) => value);
   return (named.length > 0 ? named : ['pom.xml']).flatMap((pom) => {
     const place = resolved(pom, directory);
-    return [place, resolved('../.mvn', place)];
+    // `-f` may name the project's directory or its pom: `.mvn` is looked for from the directory.
+    const project = /\.xml$/i.test(place) ? path.dirname(place) : place;
+    return [...(versionOnly ? [] : [place]), ...upwards('.mvn', project)];
   });
 }
 
+const VERSION_OR_HELP = ['-v', '--version', '-h', '--help'];
+
+/** Package managers that run a project's scripts, and read its settings, as npm does (ADR 118). */
+const PACKAGE_MANAGERS = new Set(['yarn', 'pnpm', 'bun']);
+
 /**
- * A Cargo project's code and settings: `Cargo.toml` where it works (or `--manifest-path`), whose
- * build script runs at any build or check, and `.cargo/config.toml` there (a `runner`, a
- * `rustc-wrapper`). Every command reads them but a few that touch only the registry.
+ * What yarn, pnpm and bun may run of the project they find where they work or above: its
+ * `package.json` scripts, its `node_modules/.bin`, and their own settings there (yarn's
+ * `.yarnrc.yml` names a `yarnPath` it runs, pnpm's `.pnpmfile.cjs` holds hooks, bun's `bunfig.toml`
+ * scripts to preload). Every command but `--version` and `--help` alone.
+ */
+function packageManagerCode(name: string, args: readonly string[], directory: string): string[] {
+  if (args.length > 0 && args.every((word) => VERSION_OR_HELP.includes(word))) return [];
+  const files = ['package.json', 'node_modules/.bin', '.yarnrc.yml', '.yarnrc', '.pnpmfile.cjs', 'bunfig.toml'];
+  return whereItWorks(name, args, directory).flatMap((project) => files.flatMap((file) => upwards(file, project)));
+}
+
+/**
+ * A Cargo project's code and settings: `Cargo.toml` where it works or above (or `--manifest-path`),
+ * whose build script runs at any build or check, and `.cargo/config.toml` there and above (a
+ * `runner`, a `rustc-wrapper`). Every command reads them but a few that touch only the registry.
  */
 function cargoProjectCode(args: readonly string[], directory: string): string[] {
   const [command] = leadingOperands(args);
   if (command === undefined || CARGO_WITHOUT_PROJECT_CODE.has(command)) return [];
   const manifests = optionValues(args, ['--manifest-path']).map(({ value }) => value);
+  // Cargo takes the nearest Cargo.toml above, and merges `.cargo/config.toml` from every directory above (ADR 118).
   return whereItWorks('cargo', args, directory).flatMap((here) => [
-    ...(manifests.length > 0 ? manifests : ['Cargo.toml']).map((manifest) => resolved(manifest, here)),
-    resolved('.cargo', here),
+    ...(manifests.length > 0 ? manifests.map((manifest) => resolved(manifest, here)) : upwards('Cargo.toml', here)),
+    ...upwards('.cargo', here),
   ]);
 }
 

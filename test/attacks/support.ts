@@ -244,17 +244,26 @@ export interface DenyListHost {
   /** That user's home on the host. */
   home: string;
   /**
-   * A directory under `/srv`, which both targets list among the directories they keep code in (with
+   * A directory under `/srv`, which the targets list among the directories they keep code in (with
    * the system's), as a team lists where its repositories are (ADR 116): a repository left here is
    * one git may use without being read as a shell. The login cannot write it, only what is left in it.
    */
   keptDir: string;
   /**
-   * Runs `argv` on the host as the agent, on `web-1` (commands start in `/`) or `web-2` (they start in
-   * the work directory): its final status, the deciding rule and its explanation (and, if it failed,
+   * `app/` in the work directory (and `app/sub/`, where `web-3` starts), which the targets list among
+   * the directories they keep code in while the work directory above it stays the login's: a team that lists `/srv/app`
+   * but not `/srv` (ADR 118). Only root writes in it.
+   */
+  appDir: string;
+  /**
+   * Runs `argv` on the host as the agent, on `web-1` (commands start in `/`), `web-2` (they start in
+   * the work directory) or `web-3` (they start in `app/sub/`, see `appDir`): its final status, the deciding rule and its explanation (and, if it failed,
    * why); `refused` with the error's code and message if the API refused it at the door.
    */
-  run(argv: string[], target?: 'web-1' | 'web-2'): Promise<{ status: string; rule: string; explanation: string }>;
+  run(
+    argv: string[],
+    target?: 'web-1' | 'web-2' | 'web-3',
+  ): Promise<{ status: string; rule: string; explanation: string }>;
 }
 
 /** Starts the SSH test host and the stack under the deny list, before the file's tests; stops them after. */
@@ -267,9 +276,15 @@ export function denyListHost(): () => DenyListHost {
     mkdirSync('/srv', { recursive: true });
     keptDir = mkdtempSync('/srv/approval-gate-kept-');
     chmodSync(keptDir, 0o755);
-    const kept = `codeDirectories: [${[...SYSTEM_CODE_DIRECTORIES, '/srv'].join(', ')}]`;
+    mkdirSync(path.join(server.workDir, 'app', 'sub'), { recursive: true, mode: 0o755 });
+    const kept = `codeDirectories: [${[...SYSTEM_CODE_DIRECTORIES, '/srv', `${server.workDir}/app`].join(', ')}]`;
     stack = await startAttackStack(denyListPolicy(server.workDir), {
-      targets: `targets:\n${sshTargetYaml('web-1', ['timeout: 5s', kept])}${sshTargetYaml('web-2', ['timeout: 5s', `directory: ${server.workDir}`, kept])}`,
+      targets: [
+        'targets:',
+        sshTargetYaml('web-1', ['timeout: 5s', kept]),
+        sshTargetYaml('web-2', ['timeout: 5s', `directory: ${server.workDir}`, kept]),
+        sshTargetYaml('web-3', ['timeout: 5s', `directory: ${server.workDir}/app/sub`, kept]),
+      ].join('\n'),
     });
   });
   after(async () => {
@@ -300,7 +315,7 @@ export function denyListHost(): () => DenyListHost {
   return () => {
     assert.ok(stack && server, 'the stack starts before the tests');
     const { workDir, username, home } = server;
-    return { baseUrl: stack.baseUrl, workDir, username, home, keptDir, run };
+    return { baseUrl: stack.baseUrl, workDir, username, home, keptDir, appDir: path.join(workDir, 'app'), run };
   };
 }
 

@@ -122,8 +122,8 @@ describe('programs that run programs', () => {
   test('options that run nothing of the arguments give no command', () => {
     assert.deepEqual(readings(['ionice', '-p', '42']), []);
     // npm's other subcommands run no program of the command's (ADR 108), only the project's scripts,
-    // which are the host's where the target keeps code (ADR 112).
-    const inKeptProject = (argv: string[]) => sshReadings(argv, [], '/srv/app', ['/usr', '/srv/app']);
+    // which are the host's where the target keeps code, there and above (ADRs 112, 118).
+    const inKeptProject = (argv: string[]) => sshReadings(argv, [], '/srv/app', ['/usr', '/srv']);
     assert.deepEqual(inKeptProject(['npm', 'install', 'express']), []);
     assert.deepEqual(inKeptProject(['npm', 'run', 'build']), []);
     assert.deepEqual(readings(['sudo', '-l', 'touch']), []);

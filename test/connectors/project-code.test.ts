@@ -4,7 +4,7 @@
 // (test/attacks/build-tools.test.ts runs them).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readAsShellInApp, readingsInApp } from '../support/ssh-readings';
+import { readAsShellInApp, readingsInApp, sshReadings } from '../support/ssh-readings';
 
 const GO = '/usr/local/go/bin/go';
 // Commands start in /srv/app; `kept` says the team keeps its code there (and in /srv above it, where
@@ -119,7 +119,6 @@ describe('what a build runs', () => {
         [GO, 'env', 'GOPATH'],
         // Without stamping the build with its repository's state (ADR 116).
         [GO, 'build', '-buildvcs=false', '-o', '/tmp/x', '.'],
-        ['mvn', '-v'],
         ['cargo', 'version'],
         ['cargo', 'search', 'serde'],
         ['pip', 'install', 'requests'],
@@ -127,6 +126,58 @@ describe('what a build runs', () => {
         ['pip', 'list'],
       ],
       false,
+    );
+  });
+
+  test('a project found above where the tool works is read too (ADR 118)', () => {
+    // /srv/app is kept, /srv above it is not: each tool may take its project or settings from there.
+    const appOnly = ['/usr', '/srv/app'];
+    check(
+      [
+        ['npm', 'test'],
+        ['npx', 'x'],
+        ['npm', 'config', 'edit'],
+        // The launcher reads `.mvn/jvm.config` for every command, `-v` too.
+        ['mvn', '-v'],
+        ['mvn', 'package'],
+        ['cargo', 'build'],
+        [GO, 'run', '.'],
+        ['yarn', 'test'],
+        ['pnpm', 'install'],
+        ['bun', 'run', 'x'],
+        ['env', '-C', '/tmp/p', 'yarn'],
+      ],
+      true,
+      appOnly,
+    );
+    check(
+      [
+        ['mvn', '-v'],
+        ['npm', 'test'],
+        ['yarn', 'test'],
+        ['pnpm', '-C', 'sub', 'install'],
+      ],
+      false,
+      kept,
+    );
+    // In `/`, above which there is nothing; a pom named by `-f` is looked for from its directory.
+    for (const argv of [
+      ['mvn', '-v'],
+      ['mvn', '-f', '/srv/app/pom.xml', 'package'],
+      ['npm', 'test'],
+    ])
+      assert.deepEqual(
+        sshReadings(argv, [], '/', ['/usr', '/srv']).filter((reading) => reading.endsWith('*')),
+        [],
+        argv.join(' '),
+      );
+    check(
+      [
+        ['yarn', '--version'],
+        ['npm', '--version'],
+      ],
+      false,
+      appOnly,
     );
   });
 });

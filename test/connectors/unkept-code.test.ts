@@ -90,7 +90,8 @@ describe('code from a file the target does not keep', () => {
       ['npm', 'run', 'build'],
       ['npm', 'install', '@types/node', 'express'],
     ])
-      assert.ok(!asShell(argv, ['/usr', '/bin', '/srv/app']), `${JSON.stringify(argv)}: kept in /srv/app`);
+      // Kept in /srv: npm looks for its project above /srv/app too (ADR 118).
+      assert.ok(!asShell(argv, ['/usr', '/bin', '/srv']), `${JSON.stringify(argv)}: kept in /srv`);
     // A code directory is a directory, not a start of a name: /srv/application is not /srv/app.
     assert.ok(asShell(['/srv/application/x'], ['/usr', '/srv/app']));
     assert.ok(!asShell(['/anything/x'], ['/']), 'a target that keeps code everywhere');
