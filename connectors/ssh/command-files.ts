@@ -1,4 +1,4 @@
-import { COMPILER, LINKER } from './loaded-code';
+import { ARCHIVER, COMPILER, LINKER } from './loaded-code';
 import { leadingOperands, optionValues } from './option-words';
 
 /**
@@ -39,7 +39,8 @@ const NODE: FileOptions = { options: ['--env-file', '--env-file-if-exists'] };
  * binutils, java's and javac's argument files), and curl's and wget's settings (`-K`, `--config`),
  * which set a URL, a file to write, a header. Policy sees none of those words.
  */
-const BINUTILS = /^(?:[\w.]+-)*(?:as|ar|nm|ranlib|objdump|objcopy|strip|readelf|size|strings|addr2line)(?:-[\d.]+)?$/;
+// The archivers (`ar`, `nm`, `ranlib`) are known once, in loaded-code.ts, which also reads their `--plugin`.
+const BINUTILS = /^(?:[\w.]+-)*(?:as|objdump|objcopy|strip|readelf|size|strings|addr2line)(?:-[\d.]+)?$/;
 const JAVA_TOOLS = new Set(['java', 'javac', 'javadoc', 'jar', 'jlink', 'jdeps']);
 const OPTION_FILES: ReadonlyMap<string, FileOptions> = new Map([
   ['curl', { options: ['-K', '--config'], noFile: ['-'] }],
@@ -126,7 +127,8 @@ export function optionFiles(name: string, args: readonly string[]): string[] {
     return optionValues(args, grammar.options ?? [])
       .map(({ value }) => value)
       .filter((value) => value !== '' && !grammar.noFile?.includes(value));
-  const responses = COMPILER.test(name) || LINKER.test(name) || BINUTILS.test(name) || JAVA_TOOLS.has(name);
+  const responses =
+    COMPILER.test(name) || LINKER.test(name) || ARCHIVER.test(name) || BINUTILS.test(name) || JAVA_TOOLS.has(name);
   return responses ? args.filter((word) => word.length > 1 && word.startsWith('@')).map((word) => word.slice(1)) : [];
 }
 

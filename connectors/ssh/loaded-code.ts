@@ -15,7 +15,7 @@ export const COMPILER = /^(?:cc|c\+\+|cpp|(?:[\w.]+-)*(?:gcc|g\+\+|clang|clang\+
 export const LINKER = /^(?:(?:[\w.]+-)*ld(?:\.(?:bfd|gold|lld|mold))?|collect2)$/;
 const LINKER_PLUGIN = ['-plugin', '--plugin'];
 // binutils' archivers and symbol listers load the linker's plugin to read LTO objects (ADR 117).
-const ARCHIVER = /^(?:[\w.]+-)*(?:ar|nm|ranlib)(?:-[\d.]+)?$/;
+export const ARCHIVER = /^(?:[\w.]+-)*(?:ar|nm|ranlib)(?:-[\d.]+)?$/;
 /** Options whose value is a library or a directory of code, by program. */
 const LIBRARY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['ssh', ['-I']],

@@ -151,7 +151,7 @@ function goProjectCode(args: readonly string[], directory: string): string[] {
  * command, `mvn -v` too (ADR 118).
  */
 function mavenProjectCode(args: readonly string[], directory: string): string[] {
-  const versionOnly = args.length > 0 && args.every((word) => VERSION_OR_HELP.includes(word));
+  const versionOnly = onlyVersionOrHelp(args);
   const named = optionValues(args, ['-f', '--file']).map(({ value }) => value);
   return (named.length > 0 ? named : ['pom.xml']).flatMap((pom) => {
     const place = resolved(pom, directory);
@@ -163,6 +163,11 @@ function mavenProjectCode(args: readonly string[], directory: string): string[] 
 
 const VERSION_OR_HELP = ['-v', '--version', '-h', '--help'];
 
+/** A command that only asks a tool its version or its usage (`mvn -v`, `yarn --help`), and names no project command. */
+function onlyVersionOrHelp(args: readonly string[]): boolean {
+  return args.length > 0 && args.every((word) => VERSION_OR_HELP.includes(word));
+}
+
 /** Package managers that run a project's scripts, and read its settings, as npm does (ADR 118). */
 const PACKAGE_MANAGERS = new Set(['yarn', 'pnpm', 'bun']);
 
@@ -173,7 +178,7 @@ const PACKAGE_MANAGERS = new Set(['yarn', 'pnpm', 'bun']);
  * scripts to preload). Every command but `--version` and `--help` alone.
  */
 function packageManagerCode(name: string, args: readonly string[], directory: string): string[] {
-  if (args.length > 0 && args.every((word) => VERSION_OR_HELP.includes(word))) return [];
+  if (onlyVersionOrHelp(args)) return [];
   const files = ['package.json', 'node_modules/.bin', '.yarnrc.yml', '.yarnrc', '.pnpmfile.cjs', 'bunfig.toml'];
   return whereItWorks(name, args, directory).flatMap((project) => files.flatMap((file) => upwards(file, project)));
 }

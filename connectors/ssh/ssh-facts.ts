@@ -251,27 +251,16 @@ export interface ReadingOptions {
   codeDirectories?: readonly string[];
 }
 
+/** The ADR whose reading a reading is: each names a way the host may run more than the words as sent. */
+type ReadingAdr =
+  '082' | '083' | '085' | '086' | '087' | '088' | '089' | '090' | '091' | '092' | '095' | '102' | '111' | '113' | '116';
+
 /** A reading of the command: what the host may run, the programs it runs through, and the ADR that reads it so. */
 interface Reading {
   facts: SshFacts;
   via: string[];
   /** Absent for the command as sent. */
-  why?:
-    | '082'
-    | '083'
-    | '085'
-    | '086'
-    | '087'
-    | '088'
-    | '089'
-    | '090'
-    | '091'
-    | '092'
-    | '095'
-    | '102'
-    | '111'
-    | '113'
-    | '116';
+  why?: ReadingAdr;
   /** Where it may work: the target's `directory`, then those wrappers moved it to (ADR 090). */
   directories: readonly string[];
   /** Read past the options before a subcommand (ADR 085), which may have said where it works. */

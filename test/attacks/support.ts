@@ -266,6 +266,25 @@ export interface DenyListHost {
   ): Promise<{ status: string; rule: string; explanation: string }>;
 }
 
+/**
+ * Runs each command on `target` and asserts it ran to success under the deny list's default rule:
+ * a reading that closes a class must leave the plain uses of the same programs alone.
+ */
+export async function assertStillRun(
+  host: DenyListHost,
+  commands: readonly string[][],
+  target?: 'web-1' | 'web-2' | 'web-3',
+): Promise<void> {
+  for (const argv of commands) {
+    const allowed = await host.run(argv, target);
+    assert.deepEqual(
+      [allowed.status, allowed.rule],
+      ['succeeded', 'default'],
+      `${argv.join(' ')}: ${allowed.explanation}`,
+    );
+  }
+}
+
 /** Starts the SSH test host and the stack under the deny list, before the file's tests; stops them after. */
 export function denyListHost(): () => DenyListHost {
   let stack: AttackStack | undefined;
