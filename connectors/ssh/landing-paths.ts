@@ -9,7 +9,8 @@ import { plainPath } from './path-arguments';
  * And a program given a directory acts in it: `cp x /srv/app` writes `/srv/app/x`, `tar -C /srv/app
  * -xf a.tar` fills it. A rule on `a.startsWith("/srv/app/")` reads the words as written; the words
  * added here read them as where they land: each path resolved in every directory the command may
- * work in, in plain form, and as the directory it may be (`/srv/app/`).
+ * work in, in plain form, and as the directory it may be (`/srv/app/`). A path may be inside a
+ * word too (ADR 119): `CREATE:x`, `-Wl,-Map,x`, `ATTACH 'x'`.
  */
 
 /** The options that move a program into a directory (`-C dir`, `-xCdir`, `--directory=dir`), by file name. */
@@ -78,32 +79,63 @@ export function directoriesUpTo(directory: string): string[] {
   return above;
 }
 
-/** Each place a path among `args` names: an absolute one once, a relative one from each of `directories`. */
+/**
+ * Each place a path among `args` names: an absolute one once, a relative one from each of
+ * `directories`; `plainFormRead` when ADR 088's reading already gives it in plain form (an
+ * absolute path that is the word or its option's value).
+ */
 export function placesNamed(
   args: readonly string[],
   directories: readonly string[],
-): { place: string; absolute: boolean }[] {
-  return args.flatMap((word): { place: string; absolute: boolean }[] => {
-    const written = pathWritten(word);
-    if (written === undefined) return [];
-    if (written.startsWith('/')) return [{ place: resolved(written, '/'), absolute: true }];
-    return directories.map((directory) => ({ place: resolved(written, directory), absolute: false }));
-  });
+): { place: string; plainFormRead: boolean }[] {
+  return args.flatMap((word) =>
+    pathsWritten(word).flatMap(({ written, asValue }) =>
+      written.startsWith('/')
+        ? [{ place: resolved(written, '/'), plainFormRead: asValue }]
+        : directories.map((directory) => ({ place: resolved(written, directory), plainFormRead: false })),
+    ),
+  );
 }
 
-/** A URL or a remote path (`host:path`) is not a path on this host. */
+/** A URL or a remote path (`host:path`) is not a path on this host as a whole. */
 const NOT_A_LOCAL_PATH = /^[A-Za-z][\w+.-]*:/;
 
 /**
- * The path a word may name: the word itself, the value of `--name=value` and `name=value` (dd's
- * `of=`), or a short option's attached value that has a `/` in it (`-o../x`, `-t/srv`): without
- * one, `-rf` may as well be flags.
+ * The path a word may name as a whole: the word itself, the value of `--name=value` and
+ * `name=value` (dd's `of=`), or a short option's attached value that has a `/` in it (`-o../x`,
+ * `-t/srv`): without one, `-rf` may as well be flags.
  */
-export function pathWritten(word: string): string | undefined {
+function pathWritten(word: string): string | undefined {
   if (word === '' || word === '--' || word === '-') return undefined;
   const assigned = /^(?:--?)?[\w-]+=([^]*)$/.exec(word) ?? /^-[A-Za-z]((?=[^]*\/)[^-][^]*)$/.exec(word);
   const written = assigned ? assigned[1]! : word.startsWith('-') ? undefined : word;
   return written === undefined || written === '' || NOT_A_LOCAL_PATH.test(written) ? undefined : written;
+}
+
+/**
+ * Where a path may begin inside a word (ADR 119): after `=`, a setting inside an option's value
+ * (`--execute=dir_prefix=x`); after `:`, an address or a URL (socat's `CREATE:x`, `file:///x`,
+ * `localhost:/x`); after `,`, an item of a list (`-Wl,-Map,x`, `OPEN:x,creat`); after a quote, a
+ * space, `;`, `(`, `<`, `>`, `|` or `@`, a name in a line of code or a setting (sqlite3's `ATTACH
+ * 'x'`, `VACUUM INTO 'x'`, ssh's `-o 'UserKnownHostsFile x'`). A path ends at the next of them.
+ */
+const PATH_BOUNDARY = /[=:,'"`\s;()<>|@]/;
+
+/**
+ * Every path a word may name (ADR 119): the one it names as a whole (`asValue`), and each piece
+ * between the characters a path may begin or end at, an option in a list (`-Map`) too, since a
+ * directory may be named `-`. Read generously: a piece that is no path only adds a word where it
+ * would land, and only when that holds what a rule spells.
+ */
+function pathsWritten(word: string): { written: string; asValue: boolean }[] {
+  const whole = pathWritten(word);
+  const inner = PATH_BOUNDARY.test(word)
+    ? word.split(PATH_BOUNDARY).filter((piece) => piece !== '' && piece !== whole)
+    : [];
+  return [
+    ...(whole === undefined ? [] : [{ written: whole, asValue: true }]),
+    ...[...new Set(inner)].map((written) => ({ written, asValue: false })),
+  ];
 }
 
 /**
@@ -198,7 +230,7 @@ export function landingPaths(
     } else if (place !== '/' && holdsPiece(`${place}/`)) landings.add(`${place}/`);
   };
   for (const directory of directories) land(directory, false);
-  for (const { place, absolute } of placesNamed(args, directories)) land(place, absolute);
+  for (const { place, plainFormRead } of placesNamed(args, directories)) land(place, plainFormRead);
   for (const place of alsoLanding) land(place, false);
   const given = new Set(args);
   return [...landings].filter((landing) => !given.has(landing));

@@ -80,7 +80,8 @@ export function sshFacts(command: SshCommand): SshFacts {
  * - where its paths land (ADR 090): relative ones from `directory`, where the executor starts it,
  *   or from one a wrapper or an option moves it to (`env -C`, `git -C`), and each path as a
  *   directory the program may act in (`landing-paths.ts`); a wrapper's own words too, from where
- *   the wrapper works (`time -o file`, ADR 104);
+ *   the wrapper works (`time -o file`, ADR 104); a path inside a word as well (ADR 119): socat's
+ *   `CREATE:x`, gcc's `-Wl,-Map,x`, sqlite3's `ATTACH 'x'`;
  * - the paths policy spells that lie in a tree it acts on (ADR 091): `rm -r /srv/app` reaches
  *   `/srv/app/protected/` (`whole-trees.ts`);
  * - where a symbolic link it makes leads (ADR 092): `ln -s .. /srv/app/x/up` leads above

@@ -43,15 +43,35 @@ describe('where paths land', () => {
     assert.deepEqual(landingPaths(['/srv/app/protected/a'], ['/'], pieces), []);
   });
 
-  test('words that land nowhere a rule spells, URLs, remote paths and options add nothing', () => {
+  test('words that land nowhere a rule spells, and options, add nothing', () => {
     const pieces = pathPieces(['/srv/app/protected/', '^/etc/cron\\.d']);
     assert.deepEqual(pieces, ['/srv/app/protected/', '/etc/cron']);
     assert.deepEqual(landingPaths(['status', 'nginx', '-rf', '--', '-'], ['/', '/srv'], pieces), []);
-    assert.deepEqual(
-      landingPaths(['https://srv/app/protected/x', 'host:/srv/app/protected/x'], ['/srv/app'], pieces),
-      [],
-    );
+    assert.deepEqual(landingPaths(['https://example.com/app/protected/x', 'host:srv/x'], ['/etc'], pieces), []);
     assert.deepEqual(landingPaths(['protected/a'], ['/srv/app'], []), []);
+  });
+
+  test('a path inside a word lands too: a setting, an address, a list, a name in a line of code (ADR 119)', () => {
+    const pieces = ['/srv/app/protected/'];
+    const inApp = (word: string) => landingPaths([word], ['/srv/app'], pieces);
+    assert.deepEqual(inApp('--execute=dir_prefix=protected'), ['/srv/app/protected/']);
+    assert.deepEqual(inApp('--execute=output_document=protected/x'), ['/srv/app/protected/x']);
+    assert.deepEqual(inApp('CREATE:protected/x'), ['/srv/app/protected/x']);
+    assert.deepEqual(inApp('OPEN:/srv/app//protected/x,creat'), ['/srv/app/protected/x']);
+    assert.deepEqual(inApp('-Wl,-Map,protected/map'), ['/srv/app/protected/map']);
+    assert.deepEqual(inApp('-Wl,-Map=protected/map'), ['/srv/app/protected/map']);
+    assert.deepEqual(inApp("ATTACH 'protected/y.db' AS y; CREATE TABLE y.t(a)"), ['/srv/app/protected/y.db']);
+    assert.deepEqual(inApp('VACUUM INTO "protected/y"'), ['/srv/app/protected/y']);
+    assert.deepEqual(inApp('UserKnownHostsFile protected/k'), ['/srv/app/protected/k']);
+    assert.deepEqual(inApp('file:///srv/app/protected/x'), ['/srv/app/protected/x']);
+    // A remote path may be this host's (`localhost:`, an alias), and a URL's host and path may be a
+    // path (socat's `CREATE://srv/app/x`): read generously, as a path here.
+    assert.deepEqual(inApp('localhost:/srv/app/protected/x'), ['/srv/app/protected/x']);
+    assert.deepEqual(inApp('https://srv/app/protected/x'), ['/srv/app/protected/x']);
+    // An absolute path that is the word or its option's value is ADR 088's to give in plain form.
+    assert.deepEqual(inApp('of=/srv/app//protected/x'), []);
+    // A piece that looks like an option may be a path inside a word (a directory named `-`).
+    assert.deepEqual(inApp('CREATE:-/../protected/x'), ['/srv/app/protected/x']);
   });
 
   test('wrappers and options move the directory, each from the one before, as chdir does', () => {
