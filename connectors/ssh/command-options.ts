@@ -3,7 +3,7 @@ import { APT_NAMES, VIM_NAMES } from './command-files';
 import { COMPILER } from './loaded-code';
 import type { WrappedCommand } from './program-wrappers';
 import { gitConfigValues, gitInvocation } from './git-words';
-import { optionNamed } from './option-words';
+import { leadingOperands, optionNamed } from './option-words';
 import {
   cargoCommands,
   goCommands,
@@ -70,8 +70,40 @@ const APT_COMMAND_SETTING = /^(?:[^=]*(?:invoke|install-pkgs|auto-detect|command
 const APT: ProgramCommandOptions = {
   options: [{ names: ['-o', '--option'], runs: 'shell', commandsIn: APT_COMMAND_SETTING }],
 };
+// wget asks an askpass program for a user name and a password: `--use-askpass=cmd`, or the same
+// setting given as `-e use_askpass=cmd`, whose name wget reads without case, `-` or `_` (ADR 120).
+const WGET_ASKPASS_SETTING = new RegExp(`^\\s*[-_]*${[...'useaskpass'].join('[-_]*')}[-_]*\\s*=(.*)$`, 'gis');
+const WGET: ProgramCommandOptions = {
+  options: [
+    { names: ['--use-askpass'], runs: 'words' },
+    { names: ['-e', '--execute'], runs: 'words', commandsIn: WGET_ASKPASS_SETTING },
+  ],
+};
+// GnuPG's tools start the helper an option names when none runs yet: the agent, dirmngr, keyboxd,
+// pinentry, scdaemon, dirmngr's wrappers; gpg's photo viewer is a shell line (ADR 120).
+const GNUPG: ProgramCommandOptions = {
+  options: [
+    {
+      names: [
+        ...['--agent-program', '--dirmngr-program', '--keyboxd-program', '--pinentry-program'],
+        ...['--scdaemon-program', '--http-wrapper-program', '--ldap-wrapper-program'],
+      ],
+      runs: 'words',
+    },
+    { names: ['--photo-viewer'], runs: 'shell' },
+  ],
+};
+const GNUPG_NAMES = ['gpg', 'gpg2', 'gpgsm', 'gpg-connect-agent', 'gpg-card', 'gpgconf', 'dirmngr'];
+// diff's front ends run the diff program an option names (ADR 120).
+const DIFF_PROGRAM: ProgramCommandOptions = { options: [{ names: ['--diff-program'], runs: 'words' }] };
+// man pipes a page to its pager, or hands one to a browser (`-H`, its value attached), each a shell line.
+const MAN: ProgramCommandOptions = { options: [{ names: ['-P', '--pager', '-H', '--html'], runs: 'shell' }] };
 const MYSQL: ProgramCommandOptions = {
-  options: [{ names: ['-e', '--execute'], runs: 'shell', commandsIn: MYSQL_SYSTEM }],
+  options: [
+    { names: ['-e', '--execute'], runs: 'shell', commandsIn: MYSQL_SYSTEM },
+    // Its pager, a shell line, pages an interactive session's results (ADR 120).
+    { names: ['--pager'], runs: 'shell' },
+  ],
 };
 
 /** By file name. */
@@ -117,6 +149,13 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ['dpkg', { options: [{ names: ['--pre-invoke', '--post-invoke', '--status-logger'], runs: 'shell' }] }],
   ...APT_NAMES.map((name): [string, ProgramCommandOptions] => [name, APT]),
   ['mysql', MYSQL],
+  ['wget', WGET],
+  ...GNUPG_NAMES.map((name): [string, ProgramCommandOptions] => [name, GNUPG]),
+  ['sdiff', DIFF_PROGRAM],
+  ['diff3', DIFF_PROGRAM],
+  ['man', MAN],
+  // install strips what it installs with the program `--strip-program` names (`-s`, ADR 120).
+  ['install', { options: [{ names: ['--strip-program'], runs: 'words' }] }],
   ['mariadb', MYSQL],
   // strace pipes its trace to a command for `-o |cmd` or `-o !cmd` (ADR 103).
   ['strace', { options: [{ names: ['-o', '--output'], runs: 'shell', commandsIn: /^[|!](.*)$/gs }] }],
@@ -140,6 +179,7 @@ export function commandsInOptions(program: string, args: readonly string[]): Wra
   if (name === 'kubectl') return kubectlCommands(args);
   if (name === 'go') return goCommands(args);
   if (name === 'cargo') return cargoCommands(args);
+  if (name === 'gpg-agent') return gpgAgentCommands(args);
   const grammar = PROGRAMS.get(name) ?? (COMPILER.test(name) ? COMPILER_DRIVER : undefined);
   if (!grammar) return [];
   if (!grammar.oldStyleCluster || !/^[a-z]+$/i.test(args[0] ?? '')) return commandsAmong(args, grammar);
@@ -278,6 +318,21 @@ function gitCommands(args: readonly string[]): WrappedCommand[] {
   }
   const options = GIT_SUBCOMMAND_OPTIONS.get(subcommand);
   return options ? [...found, ...commandsAmong(rest, { options })] : found;
+}
+
+/**
+ * gpg-agent started with `--daemon` runs the command after its options, with the agent's socket in
+ * its environment, as ssh-agent does (`gpg-agent --daemon cmd args`); its options name helpers as
+ * the other GnuPG tools' do (ADR 120). The command starts at the first word that is no option, or
+ * at the next such word when the option before the first may take it as its value.
+ */
+function gpgAgentCommands(args: readonly string[]): WrappedCommand[] {
+  const helpers = commandsAmong(args, GNUPG);
+  if (!args.some((word) => optionNamed(word, ['--daemon']))) return helpers;
+  const [first, second] = leadingOperands(args);
+  const from = first === undefined ? -1 : args.indexOf(first);
+  const starts = [from, second === undefined ? -1 : args.indexOf(second, from + 1)].filter((start) => start >= 0);
+  return [...helpers, ...starts.map((start) => ({ argv: args.slice(start) }))];
 }
 
 /** capsh runs a shell with the words after `--` (`capsh -- -c cmd`): bash, or the one `--shell=` names. */

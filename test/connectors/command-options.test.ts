@@ -88,6 +88,26 @@ describe('commands run through options', () => {
       [['apt', '--option=Acquire::http::Proxy-Auto-Detect=/tmp/x', 'update'], shellLine('/tmp/x')],
       [['apt-get', '-o', 'Dir::Bin::dpkg=/tmp/x', 'install', 'y'], shellLine('/tmp/x')],
       [['apt-get', '-o', 'dir=/tmp/root', 'update'], shellLine('/tmp/root')],
+      // ADR 120: helper programs a program starts itself.
+      [['wget', '--use-askpass=touch', 'https://h/'], 'touch'],
+      [['wget', '--use-a', '/tmp/x', 'https://h/'], '/tmp/x'],
+      [['wget', '-qe', 'use_askpass=/tmp/x', 'https://h/'], '/tmp/x'],
+      [['wget', '--execute=USE-ASK_PASS = /tmp/x', 'https://h/'], '/tmp/x'],
+      [['gpg', '--agent-program=/tmp/x', '-c', 'f'], '/tmp/x'],
+      [['gpg2', '--dirmngr-program', '/tmp/x', '--recv-keys', 'k'], '/tmp/x'],
+      [['gpgsm', '--keyboxd-program', '/tmp/x', '--list-keys'], '/tmp/x'],
+      [['gpg-connect-agent', '--agent-program', '/tmp/x', '/bye'], '/tmp/x'],
+      [['gpg', '--photo-viewer', 'touch f %i', '--list-keys'], shellLine('touch f %i')],
+      [['gpg-agent', '--pinentry-program=/tmp/x', '--daemon'], '/tmp/x'],
+      [['gpg-agent', '--daemon', 'touch', 'f'], 'touch f'],
+      [['gpg-agent', '--homedir', '/tmp/h', '--daemon', 'touch', 'f'], 'touch f'],
+      [['install', '-s', '--strip-program=touch', 'a', 'b'], 'touch'],
+      [['sdiff', '--diff-program=touch', 'a', 'b'], 'touch'],
+      [['diff3', '--diff-program', 'touch', 'a', 'b', 'c'], 'touch'],
+      [['man', '-P', 'touch f', 'ls'], shellLine('touch f')],
+      [['man', '--pager=touch f', 'ls'], shellLine('touch f')],
+      [['man', '-Htouch', 'ls'], shellLine('touch')],
+      [['mysql', '--pager=touch f', '-e', 'select 1'], shellLine('touch f')],
     ];
     for (const [argv, expected] of cases)
       assert.ok(readings(argv).includes(expected), `${JSON.stringify(argv)}: ${JSON.stringify(readings(argv))}`);
@@ -123,6 +143,12 @@ describe('commands run through options', () => {
       ['apt-get', '-y', 'install', 'nginx'],
       ['apt-get', '-o', 'Dpkg::Options::=--force-confold', 'install', 'nginx'],
       ['apt', '-o', 'Acquire::Retries=3', 'update'],
+      ['wget', '-e', 'robots=off', 'https://h/'],
+      ['gpg', '--homedir', '/srv/keys', '--list-keys'],
+      ['gpg-agent', '--daemon'],
+      ['install', '-s', '-m', '755', 'a', '/usr/local/bin/a'],
+      ['sdiff', '-s', 'a', 'b'],
+      ['man', '-k', 'ls'],
     ])
       assert.ok(
         readings(argv).every((reading) => !reading.endsWith('*')),
