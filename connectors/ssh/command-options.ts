@@ -149,6 +149,7 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ['dpkg', { options: [{ names: ['--pre-invoke', '--post-invoke', '--status-logger'], runs: 'shell' }] }],
   ...APT_NAMES.map((name): [string, ProgramCommandOptions] => [name, APT]),
   ['mysql', MYSQL],
+  ['mariadb', MYSQL],
   ['wget', WGET],
   ...GNUPG_NAMES.map((name): [string, ProgramCommandOptions] => [name, GNUPG]),
   ['sdiff', DIFF_PROGRAM],
@@ -156,7 +157,6 @@ const PROGRAMS: ReadonlyMap<string, ProgramCommandOptions> = new Map([
   ['man', MAN],
   // install strips what it installs with the program `--strip-program` names (`-s`, ADR 120).
   ['install', { options: [{ names: ['--strip-program'], runs: 'words' }] }],
-  ['mariadb', MYSQL],
   // strace pipes its trace to a command for `-o |cmd` or `-o !cmd` (ADR 103).
   ['strace', { options: [{ names: ['-o', '--output'], runs: 'shell', commandsIn: /^[|!](.*)$/gs }] }],
   [
